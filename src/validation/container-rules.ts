@@ -1,0 +1,114 @@
+import { containersOf, ENV_NAME, error, isDnsLabel, show, warning } from './_helpers';
+import { Finding, RenderedPod } from './model';
+
+/** A pod needs at least one regular container. */
+export function hasContainers(pod: RenderedPod): Finding[] {
+  return (pod.spec.containers ?? []).length > 0 ? [] : [error(`${pod.specPath}.containers`, 'the pod has no regular container', 'add a server container (AiInferencePod does this) or `addContainer()`')];
+}
+
+/** Container names are DNS-1123 labels. */
+export function containerNameFormat(pod: RenderedPod): Finding[] {
+  return containersOf(pod)
+    .filter(c => !isDnsLabel(c.container.name))
+    .map(c => error(`${c.path}.name`, `${show(c.container.name)} is not a valid container name (lowercase DNS-1123 label, at most 63 characters)`, 'use lowercase letters, digits and \'-\'', c.container.name));
+}
+
+/** Container names are unique across init containers, sidecars and regular containers. */
+export function containerNamesUnique(pod: RenderedPod): Finding[] {
+  const seen = new Map<string, string>();
+  const findings: Finding[] = [];
+  for (const c of containersOf(pod)) {
+    const first = seen.get(c.container.name);
+    if (first) {
+      findings.push(error(`${c.path}.name`, `${show(c.container.name)} is already the name of ${first}`, 'give each container, init container and sidecar a distinct name', c.container.name));
+    } else {
+      seen.set(c.container.name, c.path);
+    }
+  }
+  return findings;
+}
+
+/** Every container has an image. */
+export function imagePresent(pod: RenderedPod): Finding[] {
+  return containersOf(pod)
+    .filter(c => typeof c.container.image !== 'string' || c.container.image.trim() === '')
+    .map(c => error(`${c.path}.image`, 'the image is empty', 'set an image reference such as "registry.example.com/server:1.2.3"', c.container.name));
+}
+
+/**
+ * Images are pinned: no tag means `:latest`, which is re-pulled on every start and changes
+ * under a running fleet. A warning (not an error) because some registries pin by policy.
+ */
+export function imagePinned(pod: RenderedPod): Finding[] {
+  const findings: Finding[] = [];
+  for (const c of containersOf(pod)) {
+    const image: string = c.container.image ?? '';
+    if (!image || image.includes('@')) {
+      continue;
+    }
+    const lastSegment = image.slice(image.lastIndexOf('/') + 1);
+    const tag = lastSegment.includes(':') ? lastSegment.slice(lastSegment.indexOf(':') + 1) : undefined;
+    if (tag === undefined || tag === 'latest') {
+      findings.push(warning(`${c.path}.image`, `${show(image)} is not pinned (${tag ? ':latest' : 'no tag'}): every node may run a different build`, 'pin a version tag or a digest (image@sha256:...)', c.container.name));
+    }
+  }
+  return findings;
+}
+
+/** Environment variable names are valid and unique per container; value and valueFrom exclude each other. */
+export function envVars(pod: RenderedPod): Finding[] {
+  const findings: Finding[] = [];
+  for (const c of containersOf(pod)) {
+    const seen = new Set<string>();
+    (c.container.env ?? []).forEach((env: any, i: number) => {
+      const field = `${c.path}.env[${i}]`;
+      if (typeof env.name !== 'string' || !ENV_NAME.test(env.name) || env.name === '.' || env.name === '..' || env.name.startsWith('..')) {
+        findings.push(error(`${field}.name`, `${show(env.name)} is not a valid environment variable name`, 'use letters, digits, \'_\', \'-\' or \'.\', not starting with a digit', c.container.name));
+      } else if (seen.has(env.name)) {
+        findings.push(error(`${field}.name`, `${show(env.name)} is set twice; the later value silently wins`, 'set each variable once', c.container.name));
+      }
+      seen.add(env.name);
+      if (env.value !== undefined && env.valueFrom !== undefined) {
+        findings.push(error(field, `${show(env.name)} has both value and valueFrom`, 'keep one of them', c.container.name));
+      }
+      if (env.valueFrom !== undefined && Object.keys(env.valueFrom).length !== 1) {
+        findings.push(error(`${field}.valueFrom`, `${show(env.name)} must name exactly one source, found ${Object.keys(env.valueFrom).length}`, 'use one of secretKeyRef, configMapKeyRef, fieldRef or resourceFieldRef', c.container.name));
+      }
+      const ref = env.valueFrom?.secretKeyRef ?? env.valueFrom?.configMapKeyRef;
+      if (ref && (typeof ref.key !== 'string' || !/^[-._a-zA-Z0-9]+$/.test(ref.key))) {
+        findings.push(error(`${field}.valueFrom`, `key ${show(ref?.key)} of ${show(env.name)} is not a valid Secret/ConfigMap key`, 'use the key as it appears in the Secret or ConfigMap', c.container.name));
+      }
+    });
+  }
+  return findings;
+}
+
+/** Pod restart policy is one of Always, OnFailure, Never. */
+export function podRestartPolicy(pod: RenderedPod): Finding[] {
+  const policy = pod.spec.restartPolicy;
+  if (policy === undefined || ['Always', 'OnFailure', 'Never'].includes(policy)) {
+    return [];
+  }
+  return [error(`${pod.specPath}.restartPolicy`, `${show(policy)} is not a restart policy`, 'use Always (servers), OnFailure or Never (one-off workers)')];
+}
+
+/** Workloads other than bare pods and jobs restart their pods forever. */
+export function workloadRestartPolicy(pod: RenderedPod): Finding[] {
+  const policy = pod.spec.restartPolicy;
+  if (['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet'].includes(pod.kind) && policy !== undefined && policy !== 'Always') {
+    return [error(`${pod.specPath}.restartPolicy`, `a ${pod.kind} only accepts Always, got ${show(policy)}`, 'remove restartPolicy, or use a Job for run-to-completion work')];
+  }
+  if (['Job', 'CronJob'].includes(pod.kind) && policy === 'Always') {
+    return [error(`${pod.specPath}.restartPolicy`, `a ${pod.kind} cannot use Always`, 'use Never or OnFailure')];
+  }
+  return [];
+}
+
+/** Container-level restartPolicy is only valid as `Always` on an init container (a native sidecar). */
+export function containerRestartPolicy(pod: RenderedPod): Finding[] {
+  return containersOf(pod)
+    .filter(c => c.container.restartPolicy !== undefined && (!c.init || c.container.restartPolicy !== 'Always'))
+    .map(c => error(`${c.path}.restartPolicy`, c.init
+      ? `${show(c.container.restartPolicy)} is not allowed on an init container; only Always (a native sidecar) is`
+      : 'a regular container cannot set restartPolicy', 'use a sidecar construct for long-running helpers, or remove the field', c.container.name));
+}

@@ -1,0 +1,70 @@
+/**
+ * The shapes synth-time validation works on.
+ *
+ * Rules read the pod exactly as it will be written (`RenderedPod`), plus a few facts that the
+ * YAML alone does not carry (which container is the model server, the declared model load
+ * time, which volumes hold model weights).
+ */
+
+/** How bad a finding is. Warnings print and do not fail synth unless turned into errors. */
+export type Severity = 'error' | 'warning';
+
+/** One problem found in a pod. */
+export interface Finding {
+  readonly severity: Severity;
+  /** The container the problem belongs to, if any; decides which construct reports it. */
+  readonly container?: string;
+  /** Path of the offending field in the manifest, e.g. `spec.containers[0].ports[0].containerPort`. */
+  readonly field: string;
+  /** What is wrong, with the bad value. */
+  readonly message: string;
+  /** How to fix it, in terms of the library's props where possible. */
+  readonly fix: string;
+}
+
+/** A volume holding model weights: written by one container, read-only everywhere else. */
+export interface ModelVolumeFact {
+  readonly volume: string;
+  readonly writer: string;
+}
+
+/** A declared minimum time the server needs to load the model, and where it was declared. */
+export interface LoadTimeFact {
+  readonly seconds: number;
+  readonly declaredBy: string;
+}
+
+/** What the library knows about a pod beyond its YAML. */
+export interface PodFacts {
+  /** Name of the model-server container. */
+  serverContainer?: string;
+  /** Construct path of the construct that declared the startup budget, for messages. */
+  startupBudgetDeclaredBy?: string;
+  /** Volumes of model weights. */
+  readonly modelVolumes: ModelVolumeFact[];
+  /** Declared model load times that the startup probe must cover. */
+  readonly expectedLoadSeconds: LoadTimeFact[];
+}
+
+/** A pod as validation sees it: the final manifest plus facts. */
+export interface RenderedPod {
+  readonly kind: string;
+  readonly metadata: any;
+  readonly spec: any;
+  /** Where `spec` sits in the manifest: `spec` for a Pod, `spec.template.spec` for a Deployment... */
+  readonly specPath: string;
+  readonly facts: PodFacts;
+}
+
+/** A container of the pod with the path of its entry in the manifest. */
+export interface ContainerEntry {
+  readonly container: any;
+  /** e.g. `spec.initContainers[1]` */
+  readonly path: string;
+  readonly init: boolean;
+  /** An init container with `restartPolicy: Always` (a native sidecar). */
+  readonly sidecar: boolean;
+}
+
+/** One synth-time rule: reads the pod, returns what is wrong with it. */
+export type Rule = (pod: RenderedPod) => Finding[];

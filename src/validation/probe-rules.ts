@@ -1,0 +1,115 @@
+import { containersOf, error, longRunning, show } from './_helpers';
+import { ContainerEntry, Finding, RenderedPod } from './model';
+import { isPortName, isPortNumber } from './port-rules';
+
+const PROBES = ['startupProbe', 'readinessProbe', 'livenessProbe'] as const;
+const HANDLERS = ['exec', 'httpGet', 'tcpSocket', 'grpc'];
+const PROBE_INTS = ['initialDelaySeconds', 'periodSeconds', 'timeoutSeconds', 'successThreshold', 'failureThreshold'];
+
+/** Each probe has exactly one handler, sane numbers and a valid port. */
+export function probeShape(pod: RenderedPod): Finding[] {
+  const findings: Finding[] = [];
+  for (const { c, kind, probe, field } of probesOf(pod)) {
+    const handlers = HANDLERS.filter(h => probe[h] !== undefined);
+    if (handlers.length !== 1) {
+      findings.push(error(field, `must have exactly one handler, found ${handlers.length ? handlers.join(' and ') : 'none'}`, 'keep one of httpGet, tcpSocket, grpc or exec', c.container.name));
+    }
+    for (const key of PROBE_INTS) {
+      if (probe[key] !== undefined && !(Number.isInteger(probe[key]) && probe[key] >= 0)) {
+        findings.push(error(`${field}.${key}`, `${show(probe[key])} must be a whole number of at least 0`, 'use a non-negative integer', c.container.name));
+      }
+    }
+    if (kind !== 'readinessProbe' && probe.successThreshold !== undefined && probe.successThreshold !== 1) {
+      findings.push(error(`${field}.successThreshold`, `must be 1 for a ${kind}, got ${show(probe.successThreshold)}`, 'remove successThreshold or set it to 1', c.container.name));
+    }
+    if (kind === 'readinessProbe' && probe.terminationGracePeriodSeconds !== undefined) {
+      findings.push(error(`${field}.terminationGracePeriodSeconds`, 'is not allowed on a readiness probe', 'remove it', c.container.name));
+    }
+    const port = probe.httpGet?.port ?? probe.tcpSocket?.port ?? probe.grpc?.port;
+    if (port !== undefined && !isPortNumber(port) && !(typeof port === 'string' && isPortName(port) && !probe.grpc)) {
+      findings.push(error(`${field}.${probe.httpGet ? 'httpGet' : probe.tcpSocket ? 'tcpSocket' : 'grpc'}.port`, `${show(port)} is not a port number (1-65535) or port name`, 'use the port the container listens on', c.container.name));
+    }
+    if (probe.exec && !(Array.isArray(probe.exec.command) && probe.exec.command.length > 0)) {
+      findings.push(error(`${field}.exec.command`, 'is empty', 'give the command to run, e.g. ["cat", "/tmp/ready"]', c.container.name));
+    }
+  }
+  return findings;
+}
+
+/**
+ * A network probe must target a port that some container of the pod listens on; otherwise the
+ * kubelet reports the container unhealthy forever. Probes share the pod's network namespace,
+ * so any long-running container's port counts; named ports must exist on the probed container.
+ */
+export function probeTargetsServedPort(pod: RenderedPod): Finding[] {
+  const served = new Set<number>();
+  for (const c of longRunning(pod)) {
+    for (const p of c.container.ports ?? []) {
+      served.add(p.containerPort);
+    }
+  }
+  const findings: Finding[] = [];
+  for (const { c, probe, field } of probesOf(pod)) {
+    const port = probe.httpGet?.port ?? probe.tcpSocket?.port ?? probe.grpc?.port;
+    if (typeof port === 'number' && isPortNumber(port) && !served.has(port)) {
+      findings.push(error(field, `probes port ${port}, which no container of the pod declares (declared: ${[...served].join(', ') || 'none'})`, `point the probe at the server port or declare port ${port} on the container that serves it`, c.container.name));
+    }
+    if (typeof port === 'string' && !(c.container.ports ?? []).some((p: any) => p.name === port)) {
+      findings.push(error(field, `probes the named port ${show(port)}, which container "${c.container.name}" does not declare`, 'use a port number or a port name of this container', c.container.name));
+    }
+  }
+  return findings;
+}
+
+/** Plain init containers run to completion: probes and lifecycle hooks are only valid on sidecars. */
+export function initContainerProbes(pod: RenderedPod): Finding[] {
+  return containersOf(pod)
+    .filter(c => c.init && !c.sidecar)
+    .flatMap(c => [...PROBES, 'lifecycle']
+      .filter(key => c.container[key] !== undefined)
+      .map(key => error(`${c.path}.${key}`, 'is not allowed on an init container that runs to completion', 'remove it, or make the container a native sidecar', c.container.name)));
+}
+
+/**
+ * The server's startup probe must give the model time to load. The kubelet gives up after
+ * initialDelaySeconds + periodSeconds x failureThreshold, then restarts the container, and a
+ * model that needs longer never becomes ready (a restart loop).
+ */
+export function startupBudgetCoversModelLoad(pod: RenderedPod): Finding[] {
+  const server = containersOf(pod).find(c => c.container.name === pod.facts.serverContainer);
+  if (!server) {
+    return [];
+  }
+  const { budget, probeField } = startupBudget(server);
+  const findings: Finding[] = [];
+  for (const need of pod.facts.expectedLoadSeconds) {
+    if (budget !== undefined && budget < need.seconds) {
+      findings.push(error(probeField, `the startup budget is ${budget}s, but ${need.declaredBy} needs ${need.seconds}s to load the model`,
+        `raise modelLoadTimeout to at least ${Math.ceil(need.seconds / 60)} minutes`, server.container.name));
+    }
+  }
+  return findings;
+}
+
+/** Seconds the kubelet waits for a container to start before it restarts it. */
+function startupBudget(server: ContainerEntry): { budget?: number; probeField: string } {
+  const probe = server.container.startupProbe ?? server.container.livenessProbe;
+  const kind = server.container.startupProbe ? 'startupProbe' : 'livenessProbe';
+  if (!probe) {
+    return { budget: undefined, probeField: `${server.path}.startupProbe` };
+  }
+  const budget = (probe.initialDelaySeconds ?? 0) + (probe.periodSeconds ?? 10) * (probe.failureThreshold ?? 3);
+  return { budget, probeField: `${server.path}.${kind}` };
+}
+
+function probesOf(pod: RenderedPod): Array<{ c: ContainerEntry; kind: string; probe: any; field: string }> {
+  const found = [];
+  for (const c of containersOf(pod)) {
+    for (const kind of PROBES) {
+      if (c.container[kind]) {
+        found.push({ c, kind, probe: c.container[kind], field: `${c.path}.${kind}` });
+      }
+    }
+  }
+  return found;
+}

@@ -1,0 +1,54 @@
+import * as containers from './container-rules';
+import * as metadata from './metadata-rules';
+import { Finding, RenderedPod, Rule } from './model';
+import * as ports from './port-rules';
+import * as probes from './probe-rules';
+import * as resources from './resource-rules';
+import * as security from './security-rules';
+import * as volumes from './volume-rules';
+
+/**
+ * Every synth-time rule, in the order findings are reported. One function per rule; the
+ * README's "What gets checked" table lists them.
+ */
+export const RULES: ReadonlyArray<Rule> = [
+  metadata.objectName,
+  metadata.namespaceName,
+  metadata.labels,
+  metadata.annotationKeys,
+  containers.hasContainers,
+  containers.containerNameFormat,
+  containers.containerNamesUnique,
+  containers.imagePresent,
+  containers.imagePinned,
+  containers.envVars,
+  containers.podRestartPolicy,
+  containers.workloadRestartPolicy,
+  containers.containerRestartPolicy,
+  ports.portFields,
+  ports.portCollisions,
+  volumes.volumeDefinitions,
+  volumes.volumeMounts,
+  volumes.modelVolumeReadOnly,
+  probes.probeShape,
+  probes.probeTargetsServedPort,
+  probes.initContainerProbes,
+  probes.startupBudgetCoversModelLoad,
+  resources.resourceSyntax,
+  resources.requestsWithinLimits,
+  resources.extendedResources,
+  resources.gpuToleration,
+  resources.gpuNodeSelection,
+  resources.memoryVolumesFitLimit,
+  security.privilegeContradictions,
+  security.userIds,
+];
+
+/** Runs every rule on a rendered pod. */
+export function runRules(pod: RenderedPod): Finding[] {
+  const findings: Finding[] = [];
+  for (const rule of RULES) {
+    findings.push(...rule(pod));
+  }
+  return findings;
+}
