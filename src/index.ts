@@ -6,3 +6,6 @@ export * from './resources';
 export * from './security';
 export * from './quantity';
 export { WARNINGS_AS_ERRORS_CONTEXT } from './_kplus-adapter';
+export * from './model-source';
+export * from './model-cache';
+export * from './model-prep-init';

@@ -1,0 +1,97 @@
+import { ApiObject, Names } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+
+/** Options of a node-local (emptyDir) model cache. */
+export interface EmptyDirCacheOptions {
+  /**
+   * Most the model may occupy on the node's disk; the pod is evicted above it. Set it, or a
+   * large model can fill the node's disk and evict its neighbours.
+   * @default - no limit
+   */
+  readonly sizeLimit?: string;
+}
+
+/** Options of a PersistentVolumeClaim the construct creates. */
+export interface NewClaimCacheOptions {
+  /** Storage requested, e.g. `'100Gi'`. */
+  readonly size: string;
+  /**
+   * Storage class.
+   * @default - the cluster's default class
+   */
+  readonly storageClassName?: string;
+  /**
+   * Access mode. Use `READ_WRITE_MANY` when several pods (replicas) share the cache; the
+   * model is then fetched once and the other pods wait for it.
+   * @default kplus.PersistentVolumeAccessMode.READ_WRITE_ONCE
+   */
+  readonly accessMode?: kplus.PersistentVolumeAccessMode;
+  /**
+   * Claim name.
+   * @default - derived from the construct path
+   */
+  readonly claimName?: string;
+}
+
+/** What a cache contributes to the pod. @internal */
+export interface BoundCache {
+  readonly volume: kplus.Volume;
+  /** The sizeLimit to write, as typed. */
+  readonly sizeLimit?: string;
+  /** A claim the construct created. */
+  readonly claim?: ApiObject;
+}
+
+/**
+ * Where model weights live in the pod.
+ *
+ * - `emptyDir()` (default): node-local, fetched at every pod start, gone with the pod.
+ * - `persistentVolumeClaim(name)` / `newPersistentVolumeClaim(...)`: survives the pod; the
+ *   next pod finds the completion marker and starts without downloading.
+ */
+export class ModelCache {
+  /** A node-local emptyDir. */
+  public static emptyDir(options: EmptyDirCacheOptions = {}): ModelCache {
+    return new ModelCache((scope, id, volumeName) => ({
+      volume: kplus.Volume.fromEmptyDir(scope, id, volumeName),
+      sizeLimit: options.sizeLimit,
+    }));
+  }
+
+  /** An existing PersistentVolumeClaim. */
+  public static persistentVolumeClaim(claimName: string): ModelCache {
+    return new ModelCache((scope, id, volumeName) => ({
+      volume: kplus.Volume.fromPersistentVolumeClaim(scope, id, kplus.PersistentVolumeClaim.fromClaimName(scope, `${id}-claim`, claimName), { name: volumeName }),
+    }));
+  }
+
+  /**
+   * A PersistentVolumeClaim created with the pod. It outlives the pod (that is the point), so
+   * the next pod starts from the cache.
+   */
+  public static newPersistentVolumeClaim(options: NewClaimCacheOptions): ModelCache {
+    return new ModelCache((scope, id, volumeName) => {
+      // A plain ApiObject keeps the size exactly as typed ('100Gi', not a re-rendered Size).
+      const claim = new ApiObject(scope, `${id}-claim`, {
+        apiVersion: 'v1',
+        kind: 'PersistentVolumeClaim',
+        metadata: { name: options.claimName ?? Names.toDnsLabel(scope, { extra: ['model-cache'] }) },
+        spec: {
+          accessModes: [options.accessMode ?? kplus.PersistentVolumeAccessMode.READ_WRITE_ONCE],
+          storageClassName: options.storageClassName,
+          resources: { requests: { storage: options.size } },
+        },
+      });
+      const ref = kplus.PersistentVolumeClaim.fromClaimName(scope, `${id}-claim-ref`, claim.name);
+      return { volume: kplus.Volume.fromPersistentVolumeClaim(scope, id, ref, { name: volumeName }), claim };
+    });
+  }
+
+  private constructor(private readonly create: (scope: Construct, id: string, volumeName: string) => BoundCache) {}
+
+  /** @internal */
+  public _bind(scope: Construct, id: string, volumeName: string): BoundCache {
+    return this.create(scope, id, volumeName);
+  }
+}

@@ -1,0 +1,244 @@
+import { Duration } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { PodSpecAdapter } from './_kplus-adapter';
+import { reportLater, workloadOf } from './_workload';
+import { applyPodSecurity, setVolumeSizeLimit } from './inference-server';
+import { ModelCache } from './model-cache';
+import { ModelSource } from './model-source';
+import { parseQuantity } from './quantity';
+import { ContainerResources, renderResources } from './resources';
+import { modelPrepScript } from './scripts/model-prep-script';
+import { containerSecurityContext, ContainerSecurityOptions } from './security';
+
+/** Props of `ModelPrepInit`. */
+export interface ModelPrepInitProps {
+  /** Where the weights come from. */
+  readonly source: ModelSource;
+  /**
+   * Where the weights live in the pod.
+   * @default ModelCache.emptyDir()
+   */
+  readonly cache?: ModelCache;
+  /**
+   * Init container name.
+   * @default 'model-downloader'
+   */
+  readonly name?: string;
+  /**
+   * Downloader image, e.g. a mirror in your registry.
+   * @default - a pinned image for the source (see DOWNLOADER_IMAGES)
+   */
+  readonly image?: string;
+  /**
+   * Where the model volume is mounted, in the init container and (read-only) in the consumers.
+   * @default '/models'
+   */
+  readonly mountPath?: string;
+  /**
+   * Name of the model volume.
+   * @default 'model-storage'
+   */
+  readonly volumeName?: string;
+  /**
+   * Environment variable that tells the server where the model is (file or directory).
+   * @default 'MODEL_PATH'
+   */
+  readonly modelPathEnv?: string;
+  /**
+   * Containers that read the model (mounted read-only, given the path variable).
+   * @default - the model server of an AiInferencePod, otherwise every regular container
+   */
+  readonly consumers?: string[];
+  /**
+   * Download attempts before giving up on transient errors (timeouts, 5xx, resets).
+   * @default 5
+   */
+  readonly attempts?: number;
+  /**
+   * Wait before the first retry; it doubles after each attempt, up to 60 s.
+   * @default Duration.seconds(2)
+   */
+  readonly retryDelay?: Duration;
+  /**
+   * A lock whose holder has not written a heartbeat for this long is considered abandoned
+   * (its pod died) and is broken.
+   * @default Duration.minutes(2)
+   */
+  readonly lockStaleAfter?: Duration;
+  /**
+   * Parallel S3 requests of the AWS CLI.
+   * @default 16
+   */
+  readonly s3MaxConcurrentRequests?: number;
+  /**
+   * S3 multipart part size (AWS CLI syntax: `64MB`).
+   * @default '64MB'
+   */
+  readonly s3MultipartChunkSize?: string;
+  /**
+   * Resources of the downloader.
+   * @default - requests cpu '1', memory '1Gi'; limit memory '2Gi' (the AWS CLI buffers parts in memory)
+   */
+  readonly resources?: ContainerResources;
+  /**
+   * Security settings of the downloader.
+   * @default - PSS restricted, running as user and group 1000 (the AWS CLI image runs as root otherwise)
+   */
+  readonly security?: ContainerSecurityOptions;
+  /**
+   * Time the server needs to load this model after the download (reading weights into
+   * (V)RAM). Synth fails when the server's startup budget (`modelLoadTimeout`) is shorter.
+   * @default - derived from `modelSize` when given, otherwise not checked
+   */
+  readonly expectedLoadTime?: Duration;
+  /**
+   * Size of the model, e.g. `'16Gi'`. With `loadThroughput` it gives the expected load time.
+   * @default - unknown
+   */
+  readonly modelSize?: string;
+  /**
+   * Rate at which the server loads weights, per second (`'500Mi'`), used with `modelSize`.
+   * @default '200Mi'
+   */
+  readonly loadThroughput?: string;
+}
+
+/** Default downloader resources. */
+export const DEFAULT_MODEL_PREP_RESOURCES: ContainerResources = {
+  cpu: { request: '1' },
+  memory: { request: '1Gi', limit: '2Gi' },
+};
+
+/**
+ * An init container that brings model weights into a volume before the server starts:
+ * fetched once, verified, renamed into place atomically, and skipped entirely when a
+ * persistent cache already holds them. See `scripts/model-prep-script.ts` for the guarantees.
+ *
+ * Works on an AiInferencePod and on any cdk8s-plus workload.
+ *
+ * @example
+ * new ModelPrepInit(pod, 'model-downloader', {
+ *   source: ModelSource.s3('s3://my-models/claude.bin'),
+ *   cache: ModelCache.persistentVolumeClaim('model-cache'),
+ * });
+ */
+export class ModelPrepInit extends Construct {
+  /** The init container (escape hatch). */
+  public readonly container: kplus.Container;
+  /** The model volume. */
+  public readonly volume: kplus.Volume;
+  /** Where the model is inside the consumers: the value of the `MODEL_PATH` variable. */
+  public readonly modelPath: string;
+
+  constructor(scope: Construct, id: string, props: ModelPrepInitProps) {
+    super(scope, id);
+    const workload = workloadOf(scope);
+    const adapter = PodSpecAdapter.of(workload);
+    const errors: string[] = [];
+    const source = props.source._bind();
+    const name = props.name ?? 'model-downloader';
+    const mountPath = (props.mountPath ?? '/models').replace(/\/+$/, '') || '/';
+    const volumeName = props.volumeName ?? 'model-storage';
+    this.modelPath = `${mountPath === '/' ? '' : mountPath}/${source.target}`;
+
+    const cache = (props.cache ?? ModelCache.emptyDir())._bind(this, 'volume', volumeName);
+    this.volume = cache.volume;
+    const home = kplus.Volume.fromEmptyDir(this, 'home', `${name}-home`);
+
+    let secrets: Array<{ env: string; secretName: string; key: string }> = [];
+    try {
+      secrets = source.credentials?._bind(source) ?? [];
+    } catch (e) {
+      errors.push(`credentials: ${(e as Error).message}`);
+    }
+    const attempts = props.attempts ?? 5;
+    if (!Number.isInteger(attempts) || attempts < 1) {
+      errors.push(`attempts: ${JSON.stringify(attempts)} must be a whole number of at least 1. Fix: use e.g. 5`);
+    }
+
+    const env: { [key: string]: kplus.EnvValue } = {};
+    const plain: { [key: string]: string | undefined } = {
+      MODEL_DIR: mountPath,
+      MODEL_TARGET: source.target,
+      MODEL_SOURCE: source.identity,
+      MODEL_KIND: source.kind,
+      MODEL_SHA256: source.sha256,
+      MODEL_ATTEMPTS: String(attempts),
+      MODEL_RETRY_DELAY_SECONDS: String((props.retryDelay ?? Duration.seconds(2)).toSeconds()),
+      MODEL_LOCK_STALE_SECONDS: String((props.lockStaleAfter ?? Duration.minutes(2)).toSeconds()),
+      ...source.env,
+      ...(props.source.kind === 's3' ? {
+        S3_MAX_CONCURRENT_REQUESTS: String(props.s3MaxConcurrentRequests ?? 16),
+        S3_MULTIPART_CHUNKSIZE: props.s3MultipartChunkSize ?? '64MB',
+      } : {}),
+      HOME: `/home/${name}`,
+    };
+    for (const [key, value] of Object.entries(plain)) {
+      if (value !== undefined) {
+        env[key] = kplus.EnvValue.fromValue(value);
+      }
+    }
+    for (const s of secrets) {
+      env[s.env] = kplus.EnvValue.fromSecretValue({ secret: kplus.Secret.fromSecretName(this, `secret-${s.env}`, s.secretName), key: s.key });
+    }
+
+    this.container = workload.addInitContainer({
+      name,
+      image: props.image ?? source.image,
+      command: ['/bin/sh', '-c', modelPrepScript(source.fetchFunction)],
+      envVariables: env,
+      resources: {},
+    });
+    this.container.mount(mountPath, this.volume);
+    this.container.mount(`/home/${name}`, home);
+
+    const consumers = props.consumers ?? (adapter.facts.serverContainer ? [adapter.facts.serverContainer] : workload.containers.map(c => c.name));
+    for (const consumerName of consumers) {
+      const consumer = workload.containers.find(c => c.name === consumerName);
+      if (!consumer) {
+        errors.push(`consumers: container ${JSON.stringify(consumerName)} is not a regular container of the workload (have: ${workload.containers.map(c => c.name).join(', ')}). Fix: name the server container`);
+        continue;
+      }
+      consumer.mount(mountPath, this.volume, { readOnly: true });
+      consumer.env.addVariable(props.modelPathEnv ?? 'MODEL_PATH', kplus.EnvValue.fromValue(this.modelPath));
+    }
+
+    const resources = renderResources(props.resources ?? DEFAULT_MODEL_PREP_RESOURCES);
+    const securityContext = containerSecurityContext({ runAsUser: 1000, runAsGroup: 1000, ...props.security });
+    adapter.patchContainer(name, c => {
+      c.resources = resources;
+      c.securityContext = securityContext;
+      c.terminationMessagePolicy = 'FallbackToLogsOnError';
+      delete c.imagePullPolicy;
+    });
+    if (cache.sizeLimit) {
+      const sizeLimit = cache.sizeLimit;
+      adapter.patchPodSpec(spec => setVolumeSizeLimit(spec, volumeName, sizeLimit));
+    }
+    applyPodSecurity(adapter);
+    adapter.facts.modelVolumes.push({ volume: volumeName, writer: name });
+    const loadSeconds = expectedLoadSeconds(props, errors);
+    if (loadSeconds !== undefined) {
+      adapter.facts.expectedLoadSeconds.push({ seconds: loadSeconds.seconds, declaredBy: `${this.node.path} (${loadSeconds.how})` });
+    }
+    adapter.registerOwner(this, [name]);
+    reportLater(this, errors);
+  }
+}
+
+function expectedLoadSeconds(props: ModelPrepInitProps, errors: string[]): { seconds: number; how: string } | undefined {
+  if (props.expectedLoadTime) {
+    return { seconds: props.expectedLoadTime.toSeconds(), how: 'expectedLoadTime' };
+  }
+  if (!props.modelSize) {
+    return undefined;
+  }
+  const size = parseQuantity(props.modelSize);
+  const rate = parseQuantity(props.loadThroughput ?? '200Mi');
+  if (size === undefined || rate === undefined || rate <= 0) {
+    errors.push(`modelSize/loadThroughput: ${JSON.stringify(props.modelSize)} at ${JSON.stringify(props.loadThroughput ?? '200Mi')}/s is not a size and a positive rate. Fix: write them like '16Gi' and '500Mi'`);
+    return undefined;
+  }
+  return { seconds: Math.ceil(size / rate), how: `${props.modelSize} at ${props.loadThroughput ?? '200Mi'}/s` };
+}
