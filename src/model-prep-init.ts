@@ -171,6 +171,9 @@ export class ModelPrepInit extends Construct {
       ...(props.source.kind === 's3' ? {
         S3_MAX_CONCURRENT_REQUESTS: String(props.s3MaxConcurrentRequests ?? 16),
         S3_MULTIPART_CHUNKSIZE: props.s3MultipartChunkSize ?? '64MB',
+        // A few quick retries inside the CLI; the script's backoff loop handles longer outages.
+        AWS_RETRY_MODE: 'standard',
+        AWS_MAX_ATTEMPTS: '3',
       } : {}),
       HOME: `/home/${name}`,
     };

@@ -193,7 +193,7 @@ fetch() {
   export AWS_CONFIG_FILE="$HOME/.aws/config"
   if [ "\${MODEL_KIND:-file}" = directory ]; then
     aws \${S3_ENDPOINT_URL:+--endpoint-url "$S3_ENDPOINT_URL"} s3 cp --recursive --only-show-errors --no-progress "\${MODEL_SOURCE%/}/" "$1" || return $?
-    [ -d "$1" ] || { echo "$MODEL_SOURCE matched no objects (404)" >&2; return 1; }
+    [ -n "$(ls -A "$1" 2>/dev/null)" ] || { echo "$MODEL_SOURCE matched no objects (404)" >&2; return 1; }
   else
     aws \${S3_ENDPOINT_URL:+--endpoint-url "$S3_ENDPOINT_URL"} s3 cp --only-show-errors --no-progress "$MODEL_SOURCE" "$1"
   fi
