@@ -41,7 +41,7 @@ export class PodSpecAdapter {
   private memo?: { json: any; findings: Finding[] };
 
   private constructor(public readonly workload: kplus.AbstractPod) {
-    this.facts = { modelVolumes: [], expectedLoadSeconds: [] };
+    this.facts = { modelVolumes: [], expectedLoadSeconds: [], proxies: [] };
     this.apiObject = ApiObject.of(workload);
     const render = this.apiObject.toJson.bind(this.apiObject);
     this.apiObject.toJson = () => {

@@ -16,9 +16,7 @@ export function workloadOf(scope: IConstruct): kplus.AbstractPod {
   throw new Error(`[${scope.node.path}] scope: is not a workload. Fix: create the add-on with an AiInferencePod or a cdk8s-plus Pod, Deployment, StatefulSet or Job as its scope`);
 }
 
-/** Adds a validation that reports the given errors (collected at construction) at synth. */
+/** Adds a validation that reports the errors collected in `errors` (filled during construction) at synth. */
 export function reportLater(scope: IConstruct, errors: string[]): void {
-  if (errors.length) {
-    scope.node.addValidation({ validate: () => errors });
-  }
+  scope.node.addValidation({ validate: () => errors });
 }

@@ -9,3 +9,7 @@ export { WARNINGS_AS_ERRORS_CONTEXT } from './_kplus-adapter';
 export * from './model-source';
 export * from './model-cache';
 export * from './model-prep-init';
+export * from './sidecars/sidecar';
+export * from './sidecars/log-destination';
+export * from './sidecars/log-sidecar';
+export * from './sidecars/proxy-sidecar';

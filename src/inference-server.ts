@@ -199,6 +199,7 @@ export function addInferenceServer(owner: Construct, workload: kplus.AbstractPod
   });
   applyPodSecurity(adapter, props.security);
   adapter.facts.serverContainer = name;
+  adapter.facts.serverPort = port;
   adapter.facts.startupBudgetDeclaredBy = owner.node.path;
   adapter.registerOwner(owner, [name]);
   return container;

@@ -1,3 +1,5 @@
+import { shell } from './_shell';
+
 /**
  * The POSIX `sh` script that the model-prep init container runs.
  *
@@ -172,16 +174,7 @@ log "done: $dest sha256=$sum in $(( $(date +%s) - started ))s after $attempt att
  * writes the model to the path in `$1`, a file or a directory), then the main flow.
  */
 export function modelPrepScript(fetchFunction: string): string {
-  return unescapeShell(`${PRELUDE}\n${fetchFunction.trim()}\n${MAIN}`);
-}
-
-/**
- * The script texts are \`String.raw\` so shell backslashes stay as written; shell parameter
- * expansions are written \`\\${...}\` there (to keep TypeScript from interpolating) and
- * unescaped here.
- */
-function unescapeShell(text: string): string {
-  return text.replace(/\\\$\{/g, '${');
+  return shell(`${PRELUDE}\n${fetchFunction.trim()}\n${MAIN}`);
 }
 
 /** `fetch` for the AWS CLI (S3 and S3-compatible stores). */

@@ -28,6 +28,13 @@ export interface ModelVolumeFact {
   readonly writer: string;
 }
 
+/** A proxy sidecar forwarding to a port on localhost. */
+export interface ProxyFact {
+  readonly container: string;
+  readonly upstreamPort: number;
+  readonly declaredBy: string;
+}
+
 /** A declared minimum time the server needs to load the model, and where it was declared. */
 export interface LoadTimeFact {
   readonly seconds: number;
@@ -40,6 +47,12 @@ export interface PodFacts {
   serverContainer?: string;
   /** Construct path of the construct that declared the startup budget, for messages. */
   startupBudgetDeclaredBy?: string;
+  /** Port the server listens on. */
+  serverPort?: number;
+  /** The pod's public port (a proxy's), when it is not the server's. */
+  publicPort?: number;
+  /** Proxies and the port they forward to on localhost. */
+  readonly proxies: ProxyFact[];
   /** Volumes of model weights. */
   readonly modelVolumes: ModelVolumeFact[];
   /** Declared model load times that the startup probe must cover. */

@@ -50,6 +50,21 @@ export function portCollisions(pod: RenderedPod): Finding[] {
   return findings;
 }
 
+/** A proxy must forward to a port that another container of the pod listens on. */
+export function proxyUpstreamServed(pod: RenderedPod): Finding[] {
+  const findings: Finding[] = [];
+  for (const proxy of pod.facts.proxies) {
+    const served = longRunning(pod).filter(c => c.container.name !== proxy.container)
+      .flatMap(c => (c.container.ports ?? []).map((p: any) => ({ port: p.containerPort, container: c.container.name })));
+    if (!served.some(s => s.port === proxy.upstreamPort)) {
+      const entry = longRunning(pod).find(c => c.container.name === proxy.container);
+      findings.push(error(`${entry?.path ?? pod.specPath}.env`, `${proxy.declaredBy} forwards to localhost:${proxy.upstreamPort}, but no other container of the pod listens there (served: ${served.map(s => `${s.port} (${s.container})`).join(', ') || 'none'})`,
+        'set upstreamPort to the server port, or declare the port on the container that serves it', proxy.container));
+    }
+  }
+  return findings;
+}
+
 /** Whether `value` is an integer port 1..65535. */
 export function isPortNumber(value: unknown): boolean {
   return Number.isInteger(value) && (value as number) >= 1 && (value as number) <= 65535;

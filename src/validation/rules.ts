@@ -27,6 +27,7 @@ export const RULES: ReadonlyArray<Rule> = [
   containers.containerRestartPolicy,
   ports.portFields,
   ports.portCollisions,
+  ports.proxyUpstreamServed,
   volumes.volumeDefinitions,
   volumes.volumeMounts,
   volumes.modelVolumeReadOnly,

@@ -1,0 +1,146 @@
+import * as kplus from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { setVolumeSizeLimit } from '../inference-server';
+import { HealthCheck } from '../probes';
+import { ContainerResources } from '../resources';
+import { fluentBitConfig } from '../scripts/fluent-bit-config';
+import { LOG_STREAM_SCRIPT } from '../scripts/log-stream-script';
+import { LogDestination } from './log-destination';
+import { SidecarBase, SidecarOptions } from './sidecar';
+import { Duration } from 'cdk8s';
+
+/** Pinned default images of LogSidecar. */
+export const LOG_SIDECAR_IMAGES = {
+  /** Streaming mode: GNU coreutils `tail -F` (follows rotation by name). */
+  stream: 'debian:12.8-slim',
+  /** Shipping mode. */
+  fluentBit: 'cr.fluentbit.io/fluent/fluent-bit:3.1.9',
+};
+
+/** Props of `LogSidecar`. */
+export interface LogSidecarProps extends SidecarOptions {
+  /**
+   * Directory the server writes its log files to; mounted read-write in the writers and
+   * read-only in the sidecar.
+   * @default '/var/log/app'
+   */
+  readonly logDir?: string;
+  /**
+   * Which files to follow (shell glob). Rotated copies such as `app.log.1` do not match
+   * `*.log`, so lines are not read twice.
+   * @default '*.log'
+   */
+  readonly filePattern?: string;
+  /**
+   * Name of the shared log volume.
+   * @default 'app-logs'
+   */
+  readonly volumeName?: string;
+  /**
+   * Most the log files may take on the node's disk; the pod is evicted above it.
+   * @default '1Gi'
+   */
+  readonly sizeLimit?: string;
+  /**
+   * Containers that write the logs.
+   * @default - the model server of an AiInferencePod, otherwise every regular container
+   */
+  readonly writers?: string[];
+  /**
+   * Ship the logs to a central endpoint with Fluent Bit. Without it, the sidecar streams the
+   * files to its stdout (`kubectl logs <pod> -c log-forwarder -f`).
+   * @default - stream to stdout
+   */
+  readonly shipTo?: LogDestination;
+  /**
+   * In streaming mode, prefix each line with `<file>: `.
+   * @default false
+   */
+  readonly prefixFileName?: boolean;
+}
+
+/** Port of Fluent Bit's health endpoint. */
+export const FLUENT_BIT_HEALTH_PORT = 2020;
+
+/**
+ * A sidecar that makes the server's file logs visible: streamed to its stdout (default) or
+ * shipped by Fluent Bit to Loki, Elasticsearch or any HTTP endpoint. The seed's "logging
+ * sidecar".
+ *
+ * @example
+ * new LogSidecar(pod, 'log-forwarder', { logDir: '/var/log/app' });
+ */
+export class LogSidecar extends SidecarBase {
+  /** The sidecar container (escape hatch). */
+  public readonly container: kplus.Container;
+  /** The shared log volume. */
+  public readonly volume: kplus.Volume;
+  /** The Fluent Bit configuration, in shipping mode. */
+  public readonly config?: kplus.ConfigMap;
+
+  constructor(scope: Construct, id: string, props: LogSidecarProps = {}) {
+    super(scope, id, props);
+    const name = props.name ?? 'log-forwarder';
+    const logDir = (props.logDir ?? '/var/log/app').replace(/\/+$/, '');
+    const volumeName = props.volumeName ?? 'app-logs';
+    const pattern = props.filePattern ?? '*.log';
+    this.volume = kplus.Volume.fromEmptyDir(this, 'logs', volumeName);
+    const sizeLimit = props.sizeLimit ?? '1Gi';
+    this.adapter.patchPodSpec(spec => setVolumeSizeLimit(spec, volumeName, sizeLimit));
+
+    if (props.shipTo) {
+      const output = props.shipTo._render();
+      const stateDir = '/var/lib/fluent-bit';
+      this.config = new kplus.ConfigMap(this, 'config', {
+        data: { 'fluent-bit.conf': fluentBitConfig({ logDir, pattern, stateDir, healthPort: FLUENT_BIT_HEALTH_PORT, output: output.settings }) },
+      });
+      const env: { [key: string]: kplus.EnvValue } = {
+        POD_NAME: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_NAME),
+        POD_NAMESPACE: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_NAMESPACE),
+        LOG_SINK_JOB: kplus.EnvValue.fromValue(name),
+      };
+      for (const s of output.secretEnv) {
+        env[s.env] = kplus.EnvValue.fromSecretValue({ secret: kplus.Secret.fromSecretName(this, `secret-${s.env}`, s.secretName), key: s.key });
+      }
+      this.container = this.attach({
+        name,
+        image: LOG_SIDECAR_IMAGES.fluentBit,
+        command: ['/fluent-bit/bin/fluent-bit', '-c', '/fluent-bit/etc/cdk8s/fluent-bit.conf'],
+        ports: [{ number: FLUENT_BIT_HEALTH_PORT, name: 'fluent-health' }],
+        env,
+        probes: HealthCheck.http('/api/v1/health')._render({ startupBudget: Duration.seconds(60), defaultPort: FLUENT_BIT_HEALTH_PORT }),
+        resources: SHIPPER_RESOURCES,
+      });
+      this.container.mount('/fluent-bit/etc/cdk8s', kplus.Volume.fromConfigMap(this, 'config-volume', this.config, { name: `${name}-config` }), { readOnly: true });
+      this.container.mount(stateDir, kplus.Volume.fromEmptyDir(this, 'state', `${name}-state`));
+    } else {
+      this.container = this.attach({
+        name,
+        image: LOG_SIDECAR_IMAGES.stream,
+        command: ['/bin/sh', '-c', LOG_STREAM_SCRIPT],
+        env: {
+          LOG_DIR: kplus.EnvValue.fromValue(logDir),
+          LOG_PATTERN: kplus.EnvValue.fromValue(pattern),
+          ...(props.prefixFileName ? { LOG_PREFIX: kplus.EnvValue.fromValue('1') } : {}),
+        },
+        resources: STREAMER_RESOURCES,
+      });
+    }
+    this.container.mount(logDir, this.volume, { readOnly: true });
+
+    const writers = props.writers ?? this.serverContainers().map(c => c.name);
+    for (const writerName of writers) {
+      const writer = this.workload.containers.find(c => c.name === writerName);
+      if (!writer) {
+        this.errors.push(`writers: container ${JSON.stringify(writerName)} is not a regular container of the workload (have: ${this.workload.containers.map(c => c.name).join(', ')}). Fix: name the container that writes ${logDir}`);
+        continue;
+      }
+      writer.mount(logDir, this.volume);
+    }
+  }
+}
+
+/** Resources of the streaming sidecar: tail is cheap. */
+const STREAMER_RESOURCES: ContainerResources = { cpu: { request: '10m' }, memory: { request: '16Mi', limit: '64Mi' } };
+/** Resources of Fluent Bit: buffers are bounded by the config (16M in memory). */
+const SHIPPER_RESOURCES: ContainerResources = { cpu: { request: '50m' }, memory: { request: '64Mi', limit: '128Mi' } };

@@ -1,0 +1,180 @@
+import { Duration } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { HealthCheck } from '../probes';
+import { ContainerResources } from '../resources';
+import { nginxConfig, PROXY_START_SCRIPT } from '../scripts/nginx-config';
+import { SidecarBase, SidecarOptions } from './sidecar';
+
+/** Pinned default image of ProxySidecar: nginx built to run as a non-root user. */
+export const PROXY_SIDECAR_IMAGE = 'nginxinc/nginx-unprivileged:1.27.2-alpine';
+
+/** TLS termination settings. */
+export class ProxyTls {
+  /** A `kubernetes.io/tls` Secret (keys `tls.crt` and `tls.key`), e.g. issued by cert-manager. */
+  public static fromSecret(secretName: string): ProxyTls {
+    return new ProxyTls(secretName);
+  }
+
+  private constructor(
+    /** Name of the TLS Secret. */
+    public readonly secretName: string,
+  ) {}
+}
+
+/** How the proxy authenticates requests. */
+export class ProxyAuth {
+  /**
+   * `Authorization: Bearer <token>`, checked against the tokens in a Secret key (one per line;
+   * several tokens allow rotation without downtime).
+   */
+  public static bearerTokens(secretName: string, key: string = 'tokens'): ProxyAuth {
+    return new ProxyAuth('bearer', secretName, key);
+  }
+
+  /** HTTP basic auth against an htpasswd file in a Secret key (`htpasswd -B` or `openssl passwd -apr1`). */
+  public static basicAuth(secretName: string, key: string = 'auth'): ProxyAuth {
+    return new ProxyAuth('basic', secretName, key);
+  }
+
+  /** No authentication (TLS only, or a trusted network). */
+  public static none(): ProxyAuth {
+    return new ProxyAuth('none');
+  }
+
+  private constructor(
+    /** bearer, basic or none. */
+    public readonly kind: string,
+    /** Secret holding the credentials. */
+    public readonly secretName?: string,
+    /** Key of the Secret. */
+    public readonly key?: string,
+  ) {}
+}
+
+/** Props of `ProxySidecar`. */
+export interface ProxySidecarProps extends SidecarOptions {
+  /**
+   * Port the proxy listens on: the pod's public port.
+   * @default 8443 with TLS, 8080 without
+   */
+  readonly port?: number;
+  /**
+   * Port of the model server on localhost.
+   * @default - the AiInferencePod's server port, else 8000
+   */
+  readonly upstreamPort?: number;
+  /**
+   * TLS termination.
+   * @default - plain HTTP
+   */
+  readonly tls?: ProxyTls;
+  /**
+   * Request authentication.
+   * @default ProxyAuth.none()
+   */
+  readonly auth?: ProxyAuth;
+  /**
+   * Paths that pass without auth, so probes and load balancers reach them.
+   * @default ['/health']
+   */
+  readonly openPaths?: string[];
+  /**
+   * Largest request body (prompts, images, batches).
+   * @default '64m'
+   */
+  readonly requestBodyLimit?: string;
+  /**
+   * How long a response may take between two bytes (long generations).
+   * @default Duration.minutes(10)
+   */
+  readonly timeout?: Duration;
+}
+
+/** Default proxy resources. */
+const PROXY_RESOURCES: ContainerResources = { cpu: { request: '100m' }, memory: { request: '64Mi', limit: '256Mi' } };
+/** nginx-unprivileged's user. */
+const NGINX_UID = 101;
+
+/**
+ * An nginx sidecar that becomes the pod's public port: TLS termination, bearer or basic
+ * auth, and proxying to the model server on localhost tuned for streamed LLM responses. The
+ * seed's "proxy sidecar".
+ *
+ * @example
+ * new ProxySidecar(pod, 'auth-proxy', {
+ *   tls: ProxyTls.fromSecret('llm-tls'),
+ *   auth: ProxyAuth.bearerTokens('llm-api-tokens'),
+ * });
+ */
+export class ProxySidecar extends SidecarBase {
+  /** The sidecar container (escape hatch). */
+  public readonly container: kplus.Container;
+  /** The nginx configuration. */
+  public readonly config: kplus.ConfigMap;
+  /** The public port. */
+  public readonly port: number;
+  /** The server port it forwards to. */
+  public readonly upstreamPort: number;
+
+  constructor(scope: Construct, id: string, props: ProxySidecarProps = {}) {
+    super(scope, id, { ...props, security: { runAsUser: NGINX_UID, runAsGroup: NGINX_UID, ...props.security } });
+    const name = props.name ?? 'auth-proxy';
+    this.port = props.port ?? (props.tls ? 8443 : 8080);
+    this.upstreamPort = props.upstreamPort ?? this.adapter.facts.serverPort ?? 8000;
+    const auth = props.auth ?? ProxyAuth.none();
+    const paths = { config: '/etc/nginx/cdk8s', tls: '/etc/nginx/tls', auth: '/etc/nginx/auth', run: '/tmp/nginx' };
+    const openPaths = props.openPaths ?? ['/health'];
+    this.config = new kplus.ConfigMap(this, 'config', {
+      data: {
+        'nginx.conf': nginxConfig({
+          listenPort: this.port,
+          upstreamPort: this.upstreamPort,
+          tlsDir: props.tls ? paths.tls : undefined,
+          auth: auth.kind === 'none' ? undefined : auth.kind as 'bearer' | 'basic',
+          authDir: paths.auth,
+          runDir: paths.run,
+          openPaths,
+          bodyLimit: props.requestBodyLimit ?? '64m',
+          timeoutSeconds: (props.timeout ?? Duration.minutes(10)).toSeconds(),
+        }),
+      },
+    });
+    for (const p of openPaths) {
+      if (!p.startsWith('/') || /[\s;{}]/.test(p)) {
+        this.errors.push(`openPaths: ${JSON.stringify(p)} is not a URL path. Fix: use a path such as "/health"`);
+      }
+    }
+    if (!/^\d+[kKmMgG]?$/.test(props.requestBodyLimit ?? '64m')) {
+      this.errors.push(`requestBodyLimit: ${JSON.stringify(props.requestBodyLimit)} is not an nginx size. Fix: write it like "64m" or "512k"`);
+    }
+    this.container = this.attach({
+      name,
+      image: PROXY_SIDECAR_IMAGE,
+      command: ['/bin/sh', '-c', PROXY_START_SCRIPT],
+      ports: [{ number: this.port, name: props.tls ? 'https' : 'http-proxy' }],
+      env: {
+        PROXY_CONFIG: kplus.EnvValue.fromValue(`${paths.config}/nginx.conf`),
+        PROXY_RUN_DIR: kplus.EnvValue.fromValue(paths.run),
+        PROXY_AUTH: kplus.EnvValue.fromValue(auth.kind),
+        ...(auth.kind === 'bearer' ? { PROXY_TOKENS_FILE: kplus.EnvValue.fromValue(`${paths.auth}/${auth.key}`) } : {}),
+      },
+      probes: HealthCheck.tcp()._render({ startupBudget: Duration.seconds(30), defaultPort: this.port }),
+      resources: PROXY_RESOURCES,
+    });
+    this.container.mount(paths.config, kplus.Volume.fromConfigMap(this, 'config-volume', this.config, { name: `${name}-config` }), { readOnly: true });
+    this.container.mount('/tmp', kplus.Volume.fromEmptyDir(this, 'run', `${name}-tmp`));
+    if (props.tls) {
+      const secret = kplus.Secret.fromSecretName(this, 'tls-secret', props.tls.secretName);
+      this.container.mount(paths.tls, kplus.Volume.fromSecret(this, 'tls', secret, { name: `${name}-tls` }), { readOnly: true });
+    }
+    if (auth.secretName) {
+      const secret = kplus.Secret.fromSecretName(this, 'auth-secret', auth.secretName);
+      // only the one key, renamed for basic auth to the fixed file name nginx.conf expects
+      const items = auth.kind === 'basic' ? { [auth.key as string]: { path: 'auth' } } : undefined;
+      this.container.mount(paths.auth, kplus.Volume.fromSecret(this, 'auth', secret, { name: `${name}-auth`, items }), { readOnly: true });
+    }
+    this.adapter.facts.proxies.push({ container: name, upstreamPort: this.upstreamPort, declaredBy: this.node.path });
+    this.adapter.facts.publicPort = this.port;
+  }
+}
