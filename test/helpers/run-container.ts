@@ -1,4 +1,7 @@
 import { spawn, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 
 /** Fails with a clear message when a tool the integration tests run is missing (`.ci/run` installs it). */
 export function requireTool(tool: string, installHint: string): void {
@@ -24,8 +27,14 @@ export interface RunOptions {
   readonly secrets?: { [secretKey: string]: string };
   /** Kill the whole process group after this many ms. */
   readonly killAfterMs?: number;
-  /** Called with each stdout chunk (to act at a point of the run). */
-  readonly onStdout?: (chunk: string, kill: () => void) => void;
+}
+
+/** A running container command. */
+export interface Running {
+  /** Resolves when the process group has exited. */
+  readonly done: Promise<RunResult>;
+  /** SIGKILLs the whole process group (as the kubelet's final kill does). */
+  readonly kill: () => void;
 }
 
 /**
@@ -34,6 +43,11 @@ export interface RunOptions {
  * overrides in `env` (the test maps mount paths to temp dirs). Nothing else is substituted.
  */
 export function runContainer(container: any, options: RunOptions = {}): Promise<RunResult> {
+  return startContainer(container, options).done;
+}
+
+/** Starts a container's command like `runContainer` and returns a handle to stop it. */
+export function startContainer(container: any, options: RunOptions = {}): Running {
   const env: { [name: string]: string } = { PATH: process.env.PATH ?? '/usr/bin:/bin', AWS_EC2_METADATA_DISABLED: 'true' };
   for (const e of container.env ?? []) {
     if (e.value !== undefined) {
@@ -47,26 +61,29 @@ export function runContainer(container: any, options: RunOptions = {}): Promise<
   }
   Object.assign(env, options.env);
   const [command, ...args] = [...(container.command ?? []), ...(container.args ?? [])];
-  return new Promise((resolve) => {
-    const child = spawn(command, args, { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    const kill = () => {
-      try {
-        process.kill(-(child.pid as number), 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    };
+  // stdout/stderr go to files, as a container runtime's log files: a program that opens
+  // /dev/stdout (nginx's access_log) cannot open the socket pair node would use.
+  const logs = fs.mkdtempSync(path.join(os.tmpdir(), 'container-logs-'));
+  const out = fs.openSync(path.join(logs, 'stdout'), 'w');
+  const err = fs.openSync(path.join(logs, 'stderr'), 'w');
+  const child = spawn(command, args, { env, detached: true, stdio: ['ignore', out, err] });
+  fs.closeSync(out);
+  fs.closeSync(err);
+  const kill = () => {
+    try {
+      process.kill(-(child.pid as number), 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  };
+  const done = new Promise<RunResult>((resolve) => {
     const timer = options.killAfterMs ? setTimeout(kill, options.killAfterMs) : undefined;
-    child.stdout.on('data', (d) => {
-      stdout += d;
-      options.onStdout?.(String(d), kill);
-    });
-    child.stderr.on('data', (d) => { stderr += d; });
-    child.on('close', (code, signal) => {
+    child.on('exit', (code, signal) => {
       if (timer) clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
+      // the group may still hold children (a killed shell's tail, nginx workers)
+      kill();
+      resolve({ code, signal, stdout: fs.readFileSync(path.join(logs, 'stdout'), 'utf8'), stderr: fs.readFileSync(path.join(logs, 'stderr'), 'utf8') });
     });
   });
+  return { done, kill };
 }
