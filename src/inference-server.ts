@@ -2,6 +2,7 @@ import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { PodSpecAdapter } from './_kplus-adapter';
+import { reportLater } from './_workload';
 import { DEFAULT_GPU_RESOURCE, DEFAULT_SHM_SIZE, GpuProps } from './gpu';
 import { HealthCheck } from './probes';
 import { ContainerResources, renderResources } from './resources';
@@ -155,7 +156,7 @@ export function addInferenceServer(owner: Construct, workload: kplus.AbstractPod
   const container = workload.addContainer({
     name,
     image: server.image,
-    ports: [{ number: port, name: server.portName ?? 'http' }, ...(server.extraPorts ?? [])],
+    ports: [{ number: port, name: server.portName ?? 'http' }],
     command: server.command,
     args: server.args,
     workingDir: server.workingDir,
@@ -164,6 +165,16 @@ export function addInferenceServer(owner: Construct, workload: kplus.AbstractPod
     // An empty spec keeps cdk8s-plus's 1000m/512Mi defaults out; the adapter writes ours.
     resources: {},
   });
+  const errors: string[] = [];
+  (server.extraPorts ?? []).forEach((extra, i) => {
+    try {
+      container.addPort(extra);
+    } catch (e) {
+      // cdk8s-plus refuses duplicate port names/numbers eagerly; report it with the rest
+      errors.push(`server.extraPorts[${i}]: ${(e as Error).message}. Fix: give every port its own name and number`);
+    }
+  });
+  reportLater(owner, errors);
   const scratch = kplus.Volume.fromEmptyDir(owner, 'tmp', `${name}-tmp`);
   container.mount('/tmp', scratch);
 

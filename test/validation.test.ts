@@ -1,0 +1,207 @@
+import { Chart, Duration, Testing } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import {
+  AiInferencePod, AiInferencePodProps, HealthCheck, LogSidecar, ModelCredentials, ModelPrepInit, ModelSource, ProxySidecar, Sidecar,
+  WARNINGS_AS_ERRORS_CONTEXT,
+} from '../src';
+import { PodSpecAdapter } from '../src/_kplus-adapter';
+import { newChart, synth, synthError } from './helpers/synth';
+
+const IMAGE = 'vllm/vllm-openai:v0.6.3';
+
+/** An AiInferencePod with the given props over a valid base. */
+function pod(props: Partial<AiInferencePodProps> = {}, server: Partial<AiInferencePodProps['server']> = {}) {
+  return (chart: Chart) => new AiInferencePod(chart, 'llm', { ...props, server: { image: IMAGE, ...server } });
+}
+
+/** An AiInferencePod changed through the cdk8s-plus escape hatches. */
+function hatch(change: (p: AiInferencePod) => void) {
+  return (chart: Chart) => change(new AiInferencePod(chart, 'llm', { server: { image: IMAGE } }));
+}
+
+/** An AiInferencePod whose final pod spec is edited (what a user's JSON patch would do). */
+function edit(change: (spec: any) => void) {
+  return hatch(p => PodSpecAdapter.of(p.pod).patchPodSpec(change));
+}
+
+const server = (spec: any) => spec.containers[0];
+
+// Each row: a distinct bad input, and the specific message synth must print for it.
+const CASES: Array<[string, (chart: Chart) => void, string]> = [
+  // --- metadata (API server: names and labels)
+  ['pod name with uppercase and underscore', pod({ metadata: { name: 'Bad_Name' } }), '[test/llm] metadata.name: "Bad_Name" is not a valid Kubernetes name'],
+  ['pod name ending in a dot', pod({ metadata: { name: 'llm.' } }), 'metadata.name: "llm." is not a valid Kubernetes name'],
+  ['pod name longer than 253', pod({ metadata: { name: 'a'.repeat(254) } }), 'is not a valid Kubernetes name (lowercase letters, digits'],
+  ['namespace with uppercase', pod({ metadata: { namespace: 'AI_ns' } }), 'metadata.namespace: "AI_ns" is not a valid namespace (DNS-1123 label, at most 63 characters). Fix: use a namespace such as "ai-ns"'],
+  ['label key with a space', pod({ metadata: { labels: { 'bad key!': 'x' } } }), 'metadata.labels["bad key!"]: "bad key!" is not a valid label key'],
+  ['label key with two slashes', pod({ metadata: { labels: { 'a/b/c': 'x' } } }), 'metadata.labels["a/b/c"]: "a/b/c" is not a valid label key'],
+  ['label key with an empty name', pod({ metadata: { labels: { 'example.com/': 'x' } } }), 'metadata.labels["example.com/"]: "example.com/" is not a valid label key'],
+  ['label key name over 63', pod({ metadata: { labels: { ['k'.repeat(64)]: 'x' } } }), 'is not a valid label key'],
+  ['label value with leading dash', pod({ metadata: { labels: { tier: '-bad-' } } }), 'metadata.labels["tier"]: value "-bad-" is not a valid label value'],
+  ['label value over 63', pod({ metadata: { labels: { tier: 'v'.repeat(64) } } }), 'metadata.labels["tier"]: value "' + 'v'.repeat(64) + '" is not a valid label value'],
+  ['annotation key with a space', pod({ metadata: { annotations: { 'not valid': 'x' } } }), 'metadata.annotations["not valid"]: "not valid" is not a valid annotation key'],
+  ['node selector key with a space', pod({ gpu: { count: 1, nodeSelector: { 'gpu type': 'a100' } } }, { resources: { memory: { limit: '8Gi' } } }), 'spec.nodeSelector["gpu type"]: "gpu type" is not a valid label key'],
+  // --- containers
+  ['server container name with uppercase', pod({}, { name: 'Server' }), 'container "Server": spec.containers[0].name: "Server" is not a valid container name'],
+  ['container name over 63', pod({}, { name: 's'.repeat(64) }), 'is not a valid container name (lowercase DNS-1123 label, at most 63 characters)'],
+  ['init container named like the server', (chart) => new ModelPrepInit(pod()(chart) as any, 'm', { name: 'server', source: ModelSource.http('https://e.com/m') }),
+    'spec.containers[0].name: "server" is already the name of spec.initContainers[0]'],
+  ['two sidecars with one name', (chart) => { const p = pod()(chart) as any; new Sidecar(p, 'a', { name: 'helper', image: 'x/h:1' }); new Sidecar(p, 'b', { name: 'helper', image: 'x/h:1' }); },
+    'spec.initContainers[1].name: "helper" is already the name of spec.initContainers[0]'],
+  ['empty image', pod({}, { image: '' }), 'container "server": spec.containers[0].image: the image is empty. Fix: set an image reference'],
+  ['whitespace image', pod({}, { image: '  ' }), 'spec.containers[0].image: the image is empty'],
+  ['env name starting with a digit', pod({}, { env: { '1BAD': 'x' } }), 'spec.containers[0].env[0].name: "1BAD" is not a valid environment variable name'],
+  ['env name with =', pod({}, { env: { 'A=B': 'x' } }), 'spec.containers[0].env[0].name: "A=B" is not a valid environment variable name'],
+  ['env name ..X', pod({}, { env: { '..X': 'x' } }), 'spec.containers[0].env[0].name: "..X" is not a valid environment variable name'],
+  ['env set twice', edit(s => { server(s).env = [{ name: 'A', value: '1' }, { name: 'A', value: '2' }]; }), 'spec.containers[0].env[1].name: "A" is set twice; the later value silently wins'],
+  ['secret env with a bad key', pod({}, { secretEnv: { TOKEN: { secretName: 'hf', key: 'bad key' } } }), 'spec.containers[0].env[0].valueFrom: key "bad key" of "TOKEN" is not a valid Secret/ConfigMap key'],
+  ['env with value and valueFrom', edit(s => { server(s).env = [{ name: 'A', value: 'x', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }]; }), 'spec.containers[0].env[0]: "A" has both value and valueFrom. Fix: keep one of them'],
+  ['env valueFrom with two sources', edit(s => { server(s).env = [{ name: 'A', valueFrom: { fieldRef: { fieldPath: 'metadata.name' }, secretKeyRef: { name: 's', key: 'k' } } }]; }), 'spec.containers[0].env[0].valueFrom: "A" must name exactly one source, found 2'],
+  // --- restart policies
+  ['pod restart policy outside the enum', edit(s => { s.restartPolicy = 'Sometimes'; }), 'spec.restartPolicy: "Sometimes" is not a restart policy'],
+  ['init container restartPolicy OnFailure', edit(s => { s.initContainers = [{ name: 'init', image: 'x/i:1', restartPolicy: 'OnFailure' }]; }), 'spec.initContainers[0].restartPolicy: "OnFailure" is not allowed on an init container; only Always (a native sidecar) is'],
+  ['regular container with restartPolicy', edit(s => { server(s).restartPolicy = 'Always'; }), 'spec.containers[0].restartPolicy: a regular container cannot set restartPolicy'],
+  ['Deployment with restartPolicy Never', (chart) => { const d = new kplus.Deployment(chart, 'd', { containers: [{ name: 'app', image: 'x/a:1' }] }); new Sidecar(d, 's', { name: 's', image: 'x/s:1' }); PodSpecAdapter.of(d).patchPodSpec(s => { s.restartPolicy = 'Never'; }); },
+    'spec.template.spec.restartPolicy: a Deployment only accepts Always, got "Never"'],
+  ['Job with restartPolicy Always', (chart) => { const j = new kplus.Job(chart, 'j', { containers: [{ name: 'app', image: 'x/a:1' }] }); new Sidecar(j, 's', { name: 's', image: 'x/s:1' }); PodSpecAdapter.of(j).patchPodSpec(s => { s.restartPolicy = 'Always'; }); },
+    'spec.template.spec.restartPolicy: a Job cannot use Always. Fix: use Never or OnFailure'],
+  // --- ports
+  ['server port 0', pod({}, { port: 0 }), 'spec.containers[0].ports[0].containerPort: 0 is not a port number (1-65535)'],
+  ['server port 70000', pod({}, { port: 70000 }), 'spec.containers[0].ports[0].containerPort: 70000 is not a port number (1-65535)'],
+  ['hostPort 70000', pod({}, { extraPorts: [{ number: 9000, hostPort: 70000 }] }), 'spec.containers[0].ports[1].hostPort: 70000 is not a port number'],
+  ['port name over 15 characters', pod({}, { portName: 'this-name-is-too-long' }), 'spec.containers[0].ports[0].name: "this-name-is-too-long" is not a valid port name'],
+  ['port name in uppercase', pod({}, { portName: 'HTTP' }), 'spec.containers[0].ports[0].name: "HTTP" is not a valid port name'],
+  ['port name without a letter', pod({}, { portName: '8080' }), 'spec.containers[0].ports[0].name: "8080" is not a valid port name'],
+  ['port name with a double dash', pod({}, { portName: 'a--b' }), 'spec.containers[0].ports[0].name: "a--b" is not a valid port name'],
+  ['port name used twice', pod({}, { extraPorts: [{ number: 9000, name: 'http' }] }), '[test/llm] server.extraPorts[0]: Port with name http already exists. Fix: give every port its own name and number'],
+  ['port name used twice (escape hatch)', edit(s => { server(s).ports.push({ containerPort: 9000, name: 'http' }); }), 'spec.containers[0].ports[1].name: port name "http" is used twice in this container'],
+  ['sidecar on the server port', (chart) => new Sidecar(pod()(chart) as any, 'm', { name: 'metrics', image: 'x/m:1', ports: [{ number: 8000 }] }), 'port 8000/TCP is also bound by container "metrics"'],
+  ['proxy to an unserved port', (chart) => new ProxySidecar(pod()(chart) as any, 'p', { upstreamPort: 9999 }), 'forwards to localhost:9999, but no other container of the pod listens there'],
+  // --- volumes and mounts
+  ['volume name with uppercase', (chart) => new ModelPrepInit(pod()(chart) as any, 'm', { volumeName: 'Model_Cache', source: ModelSource.http('https://e.com/m') }), 'spec.volumes[1].name: "Model_Cache" is not a valid volume name (DNS-1123 label)'],
+  ['volume without a source', edit(s => { s.volumes.push({ name: 'empty' }); }), 'spec.volumes[1]: volume "empty" must have exactly one source, found none'],
+  ['volume with two sources', edit(s => { s.volumes.push({ name: 'two', emptyDir: {}, secret: { secretName: 's' } }); }), 'spec.volumes[1]: volume "two" must have exactly one source, found emptyDir, secret'],
+  ['volume defined twice', edit(s => { s.volumes.push({ name: 'server-tmp', emptyDir: {} }); }), 'spec.volumes[1].name: volume "server-tmp" is defined twice'],
+  ['mount of a missing volume', (chart) => new Sidecar(pod()(chart) as any, 's', { name: 'reader', image: 'x/r:1', volumeMounts: [{ volume: 'ghost', path: '/ghost' }] }), 'spec.initContainers[0].volumeMounts[0].name: mounts volume "ghost", which the pod does not define'],
+  ['relative mount path', (chart) => new Sidecar(pod()(chart) as any, 's', { name: 'reader', image: 'x/r:1', volumeMounts: [{ volume: 'server-tmp', path: 'tmp' }] }), 'spec.initContainers[0].volumeMounts[0].mountPath: "tmp" is not an absolute path'],
+  ['path mounted twice', (chart) => new Sidecar(pod()(chart) as any, 's', { name: 'reader', image: 'x/r:1', volumeMounts: [{ volume: 'server-tmp', path: '/a' }, { volume: 'server-tmp', path: '/a/' }] }), 'spec.initContainers[0].volumeMounts[1].mountPath: "/a/" is mounted twice in this container'],
+  ['subPath escaping the volume', edit(s => { server(s).volumeMounts.push({ name: 'server-tmp', mountPath: '/x', subPath: '../escape' }); }), 'spec.containers[0].volumeMounts[1].subPath: "../escape" must be a relative path without \'..\''],
+  ['model volume read-write in the server', (chart) => { const p = pod()(chart) as AiInferencePod; const m = new ModelPrepInit(p, 'm', { source: ModelSource.http('https://e.com/m') }); p.server.mount('/rw', m.volume); },
+    'model volume "model-storage" is mounted read-write; only "model-downloader" may write it'],
+  ['log sidecar writer that does not exist', (chart) => new LogSidecar(pod()(chart) as any, 'l', { writers: ['ghost'] }), '[test/llm/l] writers: container "ghost" is not a regular container'],
+  ['model consumer that does not exist', (chart) => new ModelPrepInit(pod()(chart) as any, 'm', { consumers: ['ghost'], source: ModelSource.http('https://e.com/m') }), '[test/llm/m] consumers: container "ghost" is not a regular container'],
+  // --- probes
+  ['probe with two handlers', edit(s => { server(s).readinessProbe.tcpSocket = { port: 8000 }; }), 'spec.containers[0].readinessProbe: must have exactly one handler, found httpGet and tcpSocket'],
+  ['probe without a handler', edit(s => { server(s).livenessProbe = { periodSeconds: 10 }; }), 'spec.containers[0].livenessProbe: must have exactly one handler, found none'],
+  ['liveness successThreshold 2', edit(s => { server(s).livenessProbe.successThreshold = 2; }), 'spec.containers[0].livenessProbe.successThreshold: must be 1 for a livenessProbe, got 2'],
+  ['readiness with terminationGracePeriodSeconds', edit(s => { server(s).readinessProbe.terminationGracePeriodSeconds = 5; }), 'spec.containers[0].readinessProbe.terminationGracePeriodSeconds: is not allowed on a readiness probe'],
+  ['negative periodSeconds', edit(s => { server(s).startupProbe.periodSeconds = -1; }), 'spec.containers[0].startupProbe.periodSeconds: -1 must be a whole number of at least 0'],
+  ['probe port 0', pod({}, { health: HealthCheck.http('/health', { port: 0 }) }), 'spec.containers[0].startupProbe.httpGet.port: 0 is not a port number (1-65535) or port name'],
+  ['probe on a port nobody serves', pod({}, { health: HealthCheck.http('/health', { port: 9001 }) }), 'spec.containers[0].startupProbe: probes port 9001, which no container of the pod declares (declared: 8000)'],
+  ['probe on an undeclared port name', edit(s => { server(s).readinessProbe.httpGet.port = 'metrics'; }), 'spec.containers[0].readinessProbe: probes the named port "metrics", which container "server" does not declare'],
+  ['exec probe with an empty command', pod({}, { health: HealthCheck.command([]) }), 'spec.containers[0].startupProbe.exec.command: is empty'],
+  ['probe on a plain init container', edit(s => { s.initContainers = [{ name: 'init', image: 'x/i:1', readinessProbe: { exec: { command: ['true'] } } }]; }), 'spec.initContainers[0].readinessProbe: is not allowed on an init container that runs to completion'],
+  ['startup budget shorter than the model load', (chart) => new ModelPrepInit(pod({ modelLoadTimeout: Duration.minutes(5) })(chart) as any, 'm', { expectedLoadTime: Duration.minutes(12), source: ModelSource.http('https://e.com/m') }),
+    'spec.containers[0].startupProbe: the startup budget is 300s, but test/llm/m (expectedLoadTime) needs 720s to load the model. Fix: raise modelLoadTimeout to at least 12 minutes'],
+  ['bad model size for the load estimate', (chart) => new ModelPrepInit(pod()(chart) as any, 'm', { modelSize: '16 GB', source: ModelSource.http('https://e.com/m') }), '[test/llm/m] modelSize/loadThroughput: "16 GB" at "200Mi"/s is not a size and a positive rate'],
+  // --- resources and GPUs
+  ['memory written as 1GB', pod({}, { resources: { memory: { request: '1GB' } } }), 'spec.containers[0].resources.requests["memory"]: "1GB" is not a quantity. Fix: write memory like "512Mi" or "2Gi" (binary units, no "B")'],
+  ['cpu written as two', pod({}, { resources: { cpu: { limit: 'two' } } }), 'spec.containers[0].resources.limits["cpu"]: "two" is not a quantity'],
+  ['negative cpu', pod({}, { resources: { cpu: { request: '-1' } } }), 'spec.containers[0].resources.requests["cpu"]: "-1" is negative'],
+  ['cpu request above the limit', pod({}, { resources: { cpu: { request: '2', limit: '1' } } }), 'spec.containers[0].resources.requests["cpu"]: request "2" exceeds the limit "1"'],
+  ['memory request above the limit', pod({}, { resources: { memory: { request: '4Gi', limit: '2048Mi' } } }), 'spec.containers[0].resources.requests["memory"]: request "4Gi" exceeds the limit "2048Mi"'],
+  ['resource name without a domain', edit(s => { server(s).resources.limits.gpu = '1'; }), 'spec.containers[0].resources.limits["gpu"]: "gpu" is not a resource name'],
+  ['fractional GPU', pod({ gpu: { count: 0.5 } }), 'spec.containers[0].resources.limits["nvidia.com/gpu"]: "0.5" must be a whole, non-negative number'],
+  ['negative GPU count', pod({ gpu: { count: -1 } }), 'spec.containers[0].resources.limits["nvidia.com/gpu"]: "-1" must be a whole, non-negative number'],
+  ['GPU request without a limit', edit(s => { delete server(s).resources.limits; server(s).resources.requests['nvidia.com/gpu'] = '1'; }), 'spec.containers[0].resources.limits["nvidia.com/gpu"]: nvidia.com/gpu is requested without a limit. Fix: set the limit equal to the request ("1")'],
+  ['GPU request different from the limit', edit(s => { server(s).resources.requests['nvidia.com/gpu'] = '1'; server(s).resources.limits['nvidia.com/gpu'] = '2'; }), 'spec.containers[0].resources.requests["nvidia.com/gpu"]: request "1" differs from limit "2"; nvidia.com/gpu cannot be overcommitted'],
+  ['GPU pod on CPU-only nodes', pod({ gpu: { count: 1, nodeSelector: { 'nvidia.com/gpu.present': 'false' } } }, { resources: { memory: { limit: '8Gi' } } }), 'spec.nodeSelector["nvidia.com/gpu.present"]: selects nodes without GPUs ("false") but container "server" requests nvidia.com/gpu'],
+  ['/dev/shm as large as the memory limit', pod({ gpu: { count: 1, shmSize: '4Gi' } }), 'spec.containers[0].resources.limits["memory"]: memory limit "4Gi" is not above the size of memory volume "dshm" ("4Gi")'],
+  // --- security
+  ['privileged with no escalation', edit(s => { server(s).securityContext.privileged = true; }), 'spec.containers[0].securityContext.allowPrivilegeEscalation: is false while the container is privileged or adds SYS_ADMIN'],
+  ['SYS_ADMIN with no escalation', pod({}, { security: { addCapabilities: ['SYS_ADMIN'] } }), 'spec.containers[0].securityContext.allowPrivilegeEscalation: is false while the container is privileged or adds SYS_ADMIN'],
+  ['negative runAsUser', pod({ security: { runAsUser: -1 } }), 'spec.securityContext.runAsUser: -1 is not a valid id (0-2147483647)'],
+  ['runAsUser 0 with runAsNonRoot', pod({}, { security: { runAsUser: 0 } }), 'spec.containers[0].securityContext.runAsUser: is 0 (root) while runAsNonRoot is true: the kubelet refuses to start the container'],
+  ['group id too large', pod({ security: { fsGroup: 2 ** 31 } }), 'spec.securityContext.fsGroup: 2147483648 is not a valid id'],
+  // --- add-on props
+  ['zero download attempts', (chart) => new ModelPrepInit(pod()(chart) as any, 'm', { attempts: 0, source: ModelSource.http('https://e.com/m') }), '[test/llm/m] attempts: 0 must be a whole number of at least 1'],
+  ['bearer token on an S3 source', (chart) => new ModelPrepInit(pod()(chart) as any, 'm', { source: ModelSource.s3('s3://b/m', { credentials: ModelCredentials.token('t') }) }), '[test/llm/m] credentials: a bearer token does not apply to this source'],
+  ['proxy open path with a semicolon', (chart) => new ProxySidecar(pod()(chart) as any, 'p', { openPaths: ['/health; deny all'] }), '[test/llm/p] openPaths: "/health; deny all" is not a URL path'],
+  ['proxy body limit with a space', (chart) => new ProxySidecar(pod()(chart) as any, 'p', { requestBodyLimit: '64 MB' }), '[test/llm/p] requestBodyLimit: "64 MB" is not an nginx size'],
+  ['cdk8s-plus error while rendering (duplicate volume name)', (chart) => { const p = pod()(chart) as AiInferencePod; p.pod.addVolume(kplus.Volume.fromEmptyDir(chart, 'dup', 'server-tmp')); },
+    '[test/llm] spec: Failed serializing construct at path \'test/llm/Resource/Resource\' with name \'test-llm-c89a2eff\': Error: Invalid mount configuration. At least two different volumes have the same name: server-tmp'],
+];
+
+describe('every bad input fails synth with its own message, naming construct path, field and fix', () => {
+  test('at least 60 distinct bad inputs', () => {
+    expect(new Set(CASES.map(c => c[0])).size).toBe(CASES.length);
+    expect(CASES.length).toBeGreaterThanOrEqual(60);
+  });
+
+  test.each(CASES)('fails: %s', (_name, build, message) => {
+    const chart = newChart();
+    build(chart);
+    const error = synthError(chart);
+    expect(error).toContain(message);
+    expect(error).toMatch(/^Validation failed with the following errors:\n {2}\[test[/\]]/);
+  });
+});
+
+test('errors are collected, not only the first', () => {
+  const chart = newChart();
+  pod({ metadata: { name: 'Bad' }, gpu: { count: 0.5 } }, { port: 0, resources: { memory: { request: '1GB' } } })(chart);
+  const lines = synthError(chart).split('\n').slice(1);
+  expect(lines.length).toBeGreaterThanOrEqual(4);
+  expect(lines.every(l => /^ {2}\[test\/llm\] .*Fix: /.test(l))).toBe(true);
+});
+
+test('an invalid app writes no YAML', () => {
+  const app = Testing.app();
+  const chart = new Chart(app, 'bad');
+  pod({ gpu: { count: -1 } })(chart);
+  const fs = require('fs');
+  expect(() => app.synth()).toThrow('Validation failed');
+  expect(fs.readdirSync(app.outdir)).toEqual([]);
+});
+
+describe('warnings', () => {
+  test('an unpinned or :latest image is a warning: printed, synth goes on', () => {
+    const chart = newChart();
+    pod({}, { image: 'myrepo/server:latest' })(chart);
+    const writes: string[] = [];
+    const spy = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: any) => { writes.push(String(chunk)); return true; });
+    try {
+      expect(() => synth(chart)).not.toThrow();
+    } finally {
+      spy.mockRestore();
+    }
+    expect(writes.join('')).toContain('[warning] [test/llm/Resource] container "server": spec.containers[0].image: "myrepo/server:latest" is not pinned (:latest): every node may run a different build. Fix: pin a version tag or a digest');
+  });
+
+  test('a GPU pod without its toleration is a warning', () => {
+    const chart = newChart();
+    pod({ gpu: { count: 1, tolerate: false } }, { resources: { memory: { limit: '8Gi' } } })(chart);
+    const writes: string[] = [];
+    const spy = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: any) => { writes.push(String(chunk)); return true; });
+    try {
+      synth(chart);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(writes.join('')).toContain('spec.tolerations: container "server" requests nvidia.com/gpu but the pod does not tolerate the "nvidia.com/gpu" taint');
+  });
+
+  test('the warningsAsErrors context turns warnings into errors', () => {
+    const app = Testing.app();
+    app.node.setContext(WARNINGS_AS_ERRORS_CONTEXT, true);
+    const chart = new Chart(app, 'test');
+    pod({}, { image: 'myrepo/server' })(chart);
+    expect(synthError(chart)).toContain('[test/llm] container "server": spec.containers[0].image: "myrepo/server" is not pinned (no tag)');
+  });
+
+  test('a digest-pinned image is fine', () => {
+    const chart = newChart();
+    pod({}, { image: `myrepo/server@sha256:${'a'.repeat(64)}` })(chart);
+    expect(() => synth(chart)).not.toThrow();
+  });
+});
