@@ -13,3 +13,5 @@ export * from './sidecars/sidecar';
 export * from './sidecars/log-destination';
 export * from './sidecars/log-sidecar';
 export * from './sidecars/proxy-sidecar';
+export * from './ai-inference-deployment';
+export * from './pod-names';

@@ -2,7 +2,7 @@ import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { PodSpecAdapter } from './_kplus-adapter';
-import { reportLater } from './_workload';
+import { reportLater, workloadOf } from './_workload';
 import { DEFAULT_GPU_RESOURCE, DEFAULT_SHM_SIZE, GpuProps } from './gpu';
 import { HealthCheck } from './probes';
 import { ContainerResources, renderResources } from './resources';
@@ -109,12 +109,6 @@ export interface InferenceWorkloadProps {
    */
   readonly security?: PodSecurityOptions;
   /**
-   * Service account, e.g. one bound to a cloud role (IRSA, workload identity) that can read
-   * the model bucket.
-   * @default - none, and no API token mounted
-   */
-  readonly serviceAccount?: kplus.IServiceAccount;
-  /**
    * Time given to in-flight requests (long generations) after SIGTERM.
    * @default Duration.seconds(60)
    */
@@ -131,7 +125,6 @@ export const DEFAULT_SERVER_RESOURCES: ContainerResources = {
 export function inferencePodProps(props: InferenceWorkloadProps) {
   const security = podSecurityDefaults(props.security);
   return {
-    serviceAccount: props.serviceAccount,
     terminationGracePeriod: props.terminationGracePeriod ?? Duration.seconds(60),
     securityContext: {
       ensureNonRoot: true,
@@ -209,6 +202,15 @@ export function addInferenceServer(owner: Construct, workload: kplus.AbstractPod
     }
   });
   applyPodSecurity(adapter, props.security);
+  const identity = podSecurityDefaults(props.security);
+  // On a workload the user created, fill in the non-root identity it lacks (AiInferencePod
+  // and AiInferenceDeployment already render it through cdk8s-plus).
+  adapter.patchPodSpec(spec => {
+    spec.securityContext = { ...spec.securityContext };
+    spec.securityContext.runAsUser = spec.securityContext.runAsUser ?? identity.runAsUser;
+    spec.securityContext.runAsGroup = spec.securityContext.runAsGroup ?? identity.runAsGroup;
+    spec.securityContext.fsGroup = spec.securityContext.fsGroup ?? identity.fsGroup;
+  });
   adapter.facts.serverContainer = name;
   adapter.facts.serverPort = port;
   adapter.facts.startupBudgetDeclaredBy = owner.node.path;
@@ -257,4 +259,25 @@ function envValues(scope: Construct, server: InferenceServerProps): { [name: str
     env[key] = kplus.EnvValue.fromSecretValue({ secret: kplus.Secret.fromSecretName(scope, `secret-env-${key}`, ref.secretName), key: ref.key });
   }
   return env;
+}
+
+/**
+ * The model server applied to a workload you created yourself (a cdk8s-plus Deployment,
+ * StatefulSet or Job): the same container, probes, GPU and security as AiInferencePod.
+ *
+ * @example
+ * const job = new kplus.Job(chart, 'batch', { restartPolicy: kplus.RestartPolicy.NEVER });
+ * new InferenceServer(job, 'server', { server: { image: 'vllm/vllm-openai:v0.6.3' }, gpu: { count: 1 } });
+ */
+export class InferenceServer extends Construct {
+  /** The workload the server runs in. */
+  public readonly workload: kplus.AbstractPod;
+  /** The model-server container (escape hatch). */
+  public readonly container: kplus.Container;
+
+  constructor(scope: Construct, id: string, props: InferenceWorkloadProps) {
+    super(scope, id);
+    this.workload = workloadOf(scope);
+    this.container = addInferenceServer(this, this.workload, props);
+  }
 }

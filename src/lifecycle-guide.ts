@@ -1,0 +1,41 @@
+/** How kubectl names the pod(s): `pod/x` for a pod, a label selector for a workload's pods. */
+export interface GuideTarget {
+  /** For `kubectl logs`, e.g. `pod/x` or `-l app=y`. */
+  readonly logs: string;
+  /** For `kubectl describe`, e.g. `pod/x` or `pods -l app=y`. */
+  readonly describe: string;
+}
+
+/**
+ * A troubleshooting guide for a rendered pod: which phase and which container to look at when
+ * it is stuck, with the actual container names filled in.
+ */
+export function lifecycleGuide(podSpec: any, target: GuideTarget): string {
+  const { logs, describe } = target;
+  const init: any[] = podSpec.initContainers ?? [];
+  const regular: any[] = podSpec.containers ?? [];
+  const lines = [`Start order (${describe}):`];
+  let step = 1;
+  for (const c of init) {
+    const role = c.restartPolicy === 'Always' ? 'sidecar (native, keeps running)' : 'init (runs to completion)';
+    lines.push(`  ${step++}. ${c.name} — ${role}: kubectl logs ${logs} -c ${c.name}`);
+  }
+  for (const c of regular) {
+    const probe = c.startupProbe;
+    const budget = probe ? ` — ready after its startup probe (budget ${(probe.initialDelaySeconds ?? 0) + (probe.periodSeconds ?? 10) * (probe.failureThreshold ?? 3)}s)` : '';
+    lines.push(`  ${step++}. ${c.name}${budget}: kubectl logs ${logs} -c ${c.name}`);
+  }
+  const firstInit = init.find(c => c.restartPolicy !== 'Always');
+  lines.push(
+    'When it is stuck:',
+    `  Pending                      → kubectl describe ${describe}: Events name the cause (Insufficient nvidia.com/gpu, untolerated taint, unbound PersistentVolumeClaim, image pull)`,
+  );
+  if (firstInit) {
+    lines.push(`  Init:Error / Init:CrashLoopBackOff → kubectl logs ${logs} -c ${firstInit.name}: its last line says why (404, access denied, missing credentials, checksum mismatch, disk full)`);
+  }
+  lines.push(
+    `  Running but not Ready        → the model is still loading, or readiness fails: kubectl describe ${describe} (probe events), kubectl logs ${logs} -c ${regular[0]?.name}`,
+    `  CrashLoopBackOff             → kubectl logs ${logs} -c <container> --previous`,
+  );
+  return lines.join('\n');
+}
