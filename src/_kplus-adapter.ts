@@ -69,6 +69,35 @@ export class PodSpecAdapter {
     this.containerPatches.set(name, patches);
   }
 
+  /**
+   * Sets the fields cdk8s-plus-27 renders wrongly or not at all on one of the library's
+   * containers: exact resources, the restricted security context, probes (also on native
+   * sidecars), restartPolicy, terminationMessagePolicy; and drops cdk8s-plus's forced
+   * `imagePullPolicy: Always` unless the user chose one.
+   */
+  public finishContainer(name: string, settings: ContainerSettings): void {
+    const fields = sortedCopy({
+      resources: settings.resources,
+      securityContext: settings.securityContext,
+      restartPolicy: settings.restartPolicy,
+      terminationMessagePolicy: settings.terminationMessagePolicy,
+      ...settings.probes,
+    });
+    const remove: string[] = PROBE_KEYS.filter(key => !settings.probes?.[key]);
+    if (!settings.keepImagePullPolicy) {
+      remove.push('imagePullPolicy');
+    }
+    this.patchContainer(name, c => {
+      for (const key of remove) {
+        delete c[key];
+      }
+      for (const key of Object.keys(fields)) {
+        // a copy per render: a caller editing one synthesized manifest must not change the next
+        c[key] = JSON.parse(JSON.stringify(fields[key]));
+      }
+    });
+  }
+
   /** Edits the final pod spec. */
   public patchPodSpec(patch: (spec: any) => void): void {
     this.podPatches.push(patch);
@@ -100,14 +129,17 @@ export class PodSpecAdapter {
       return json;
     }
     for (const container of [...(spec.initContainers ?? []), ...(spec.containers ?? [])]) {
-      for (const patch of this.containerPatches.get(container.name) ?? []) {
-        patch(container);
+      const patches = this.containerPatches.get(container.name);
+      if (patches) {
+        patches.forEach(patch => patch(container));
+        sortKeys(container);
       }
     }
-    for (const patch of this.podPatches) {
-      patch(spec);
+    this.podPatches.forEach(patch => patch(spec));
+    sortKeys(spec);
+    if (spec.securityContext) {
+      sortKeys(spec.securityContext);
     }
-    tidy(spec);
     return json;
   }
 
@@ -171,28 +203,52 @@ function formatFinding(f: Finding): string {
   return `${where}${f.field}: ${f.message}. Fix: ${f.fix}`;
 }
 
+const PROBE_KEYS = ['startupProbe', 'readinessProbe', 'livenessProbe'] as const;
+
+/** What `finishContainer` sets on a container. */
+export interface ContainerSettings {
+  readonly resources?: any;
+  readonly securityContext?: any;
+  readonly probes?: { startupProbe?: any; readinessProbe?: any; livenessProbe?: any };
+  readonly restartPolicy?: string;
+  readonly terminationMessagePolicy?: string;
+  /** Keep the imagePullPolicy the user set. */
+  readonly keepImagePullPolicy?: boolean;
+}
+
 /**
- * Sorts keys and drops `undefined` values in place, as cdk8s does for the rest of the
- * manifest, so patched fields read like the others and output stays deterministic.
+ * Sorts an object's own keys and drops `undefined` values, in place, as cdk8s does for the
+ * rest of the manifest: patched fields read like the others and output stays deterministic.
+ * Shallow on purpose: nested values the library sets are sorted once, by `sortedCopy`.
  */
-function tidy(value: any): void {
-  if (Array.isArray(value)) {
-    value.forEach(tidy);
-    return;
-  }
-  if (value === null || typeof value !== 'object') {
-    return;
-  }
-  const entries = Object.keys(value).sort().map(key => [key, value[key]] as const);
-  for (const [key] of entries) {
+function sortKeys(value: any): void {
+  const keys = Object.keys(value);
+  const entries = keys.sort().map(key => [key, value[key]] as const);
+  for (const key of keys) {
     delete value[key];
   }
   for (const [key, child] of entries) {
     if (child !== undefined) {
-      tidy(child);
       value[key] = child;
     }
   }
+}
+
+/** A deep copy with sorted keys and without `undefined` values. */
+export function sortedCopy(value: any): any {
+  if (Array.isArray(value)) {
+    return value.map(sortedCopy);
+  }
+  if (value === null || typeof value !== 'object') {
+    return value;
+  }
+  const copy: any = {};
+  for (const key of Object.keys(value).sort()) {
+    if (value[key] !== undefined) {
+      copy[key] = sortedCopy(value[key]);
+    }
+  }
+  return copy;
 }
 
 /** Where the pod spec sits inside a workload's JSON, as a dotted path. */

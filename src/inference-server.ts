@@ -179,7 +179,7 @@ export function addInferenceServer(owner: Construct, workload: kplus.AbstractPod
     adapter.patchPodSpec(spec => {
       setVolumeSizeLimit(spec, 'dshm', gpu.shmSize ?? DEFAULT_SHM_SIZE);
       if (gpu.tolerate ?? true) {
-        spec.tolerations = [...(spec.tolerations ?? []), { key: gpuResource, operator: 'Exists', effect: 'NoSchedule' }];
+        spec.tolerations = [...(spec.tolerations ?? []), { effect: 'NoSchedule', key: gpuResource, operator: 'Exists' }];
       }
       if (gpu.nodeSelector) {
         spec.nodeSelector = { ...spec.nodeSelector, ...gpu.nodeSelector };
@@ -193,14 +193,7 @@ export function addInferenceServer(owner: Construct, workload: kplus.AbstractPod
   });
   const resources = renderResources(server.resources ?? DEFAULT_SERVER_RESOURCES, gpu ? { [gpuResource]: String(gpu.count) } : {});
   const securityContext = containerSecurityContext(server.security);
-  adapter.patchContainer(name, c => {
-    applyProbes(c, probes);
-    c.resources = resources;
-    c.securityContext = securityContext;
-    if (!server.imagePullPolicy) {
-      delete c.imagePullPolicy;
-    }
-  });
+  adapter.finishContainer(name, { probes, resources, securityContext, keepImagePullPolicy: !!server.imagePullPolicy });
   applyPodSecurity(adapter, props.security);
   const identity = podSecurityDefaults(props.security);
   // On a workload the user created, fill in the non-root identity it lacks (AiInferencePod
@@ -229,17 +222,6 @@ export function applyPodSecurity(adapter: PodSpecAdapter, options?: PodSecurityO
     spec.securityContext.seccompProfile = spec.securityContext.seccompProfile ?? { type };
     spec.securityContext.runAsNonRoot = spec.securityContext.runAsNonRoot ?? true;
   });
-}
-
-/** Replaces whatever probes cdk8s-plus rendered (it adds a default TCP startup probe) with ours. */
-export function applyProbes(container: any, probes: { startupProbe?: any; readinessProbe?: any; livenessProbe?: any }): void {
-  for (const key of ['startupProbe', 'readinessProbe', 'livenessProbe'] as const) {
-    if (probes[key]) {
-      container[key] = probes[key];
-    } else {
-      delete container[key];
-    }
-  }
 }
 
 /** Sets an emptyDir's sizeLimit to the quantity the user typed. */

@@ -209,12 +209,8 @@ export class ModelPrepInit extends Construct {
 
     const resources = renderResources(props.resources ?? DEFAULT_MODEL_PREP_RESOURCES);
     const securityContext = containerSecurityContext({ runAsUser: 1000, runAsGroup: 1000, ...props.security });
-    adapter.patchContainer(name, c => {
-      c.resources = resources;
-      c.securityContext = securityContext;
-      c.terminationMessagePolicy = 'FallbackToLogsOnError';
-      delete c.imagePullPolicy;
-    });
+    // the one-line failure reason shows in `kubectl describe pod`
+    adapter.finishContainer(name, { resources, securityContext, terminationMessagePolicy: 'FallbackToLogsOnError' });
     if (cache.sizeLimit) {
       const sizeLimit = cache.sizeLimit;
       adapter.patchPodSpec(spec => setVolumeSizeLimit(spec, volumeName, sizeLimit));

@@ -3,7 +3,7 @@ import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { PodSpecAdapter } from '../_kplus-adapter';
 import { reportLater, workloadOf } from '../_workload';
-import { applyPodSecurity, applyProbes } from '../inference-server';
+import { applyPodSecurity } from '../inference-server';
 import { HealthCheck } from '../probes';
 import { ContainerResources, renderResources } from '../resources';
 import { containerSecurityContext, ContainerSecurityOptions } from '../security';
@@ -178,20 +178,12 @@ export abstract class SidecarBase extends Construct {
     const resources = renderResources(options.resources ?? spec.resources);
     const securityContext = containerSecurityContext({ runAsUser: 1000, runAsGroup: 1000, ...options.security });
     const probes = spec.probes ?? {};
-    const mounts = (spec.namedMounts ?? []).map(m => ({ name: m.volume, mountPath: m.path, readOnly: m.readOnly ?? true }));
-    this.adapter.patchContainer(spec.name, c => {
-      if (native) {
-        c.restartPolicy = 'Always';
-      }
-      applyProbes(c, probes);
-      c.resources = resources;
-      c.securityContext = securityContext;
-      if (mounts.length) {
-        c.volumeMounts = [...(c.volumeMounts ?? []), ...mounts];
-      }
-      // Kubernetes' own default: no forced re-pull of a pinned image.
-      delete c.imagePullPolicy;
-    });
+    const mounts = (spec.namedMounts ?? []).map(m => ({ mountPath: m.path, name: m.volume, readOnly: m.readOnly ?? true }));
+    this.adapter.finishContainer(spec.name, { restartPolicy: native ? 'Always' : undefined, probes, resources, securityContext });
+    if (mounts.length) {
+      // mounts by volume name: a name the pod lacks is reported by the volumeMounts rule
+      this.adapter.patchContainer(spec.name, c => { c.volumeMounts = [...(c.volumeMounts ?? []), ...mounts]; });
+    }
     applyPodSecurity(this.adapter);
     this.adapter.registerOwner(this, [spec.name]);
     reportLater(this, this.errors);
