@@ -36,31 +36,29 @@ export class PodSpecAdapter {
   private readonly podPatches: Array<(spec: any) => void> = [];
   private readonly owners = new Map<string, IConstruct>();
   private primaryOwner?: IConstruct;
-  private readonly done = new Set<string>();
   private readonly renderUnpatched: () => any;
-  private memo?: { json: any; findings: Finding[] };
+  /**
+   * The last validation's rendering. The owners' validations share it (one render per pass:
+   * a second report to the same owner starts a new pass), and the `toJson` that cdk8s calls
+   * right after validation takes its JSON instead of rendering the pod again.
+   */
+  private evaluation?: Evaluation;
 
   private constructor(public readonly workload: kplus.AbstractPod) {
     this.facts = { modelVolumes: [], expectedLoadSeconds: [], proxies: [] };
     this.apiObject = ApiObject.of(workload);
     const render = this.apiObject.toJson.bind(this.apiObject);
     this.apiObject.toJson = () => {
-      // Validation has just rendered this object during the same synchronous synth: reuse it.
-      const memo = this.memo;
-      this.memo = undefined;
-      return memo ? memo.json : this.patch(render());
+      // cdk8s validates, then serializes, with no user code in between: reuse that rendering.
+      const json = this.evaluation?.json;
+      this.evaluation = undefined;
+      return json ?? this.patch(render());
     };
     this.renderUnpatched = render;
   }
 
-  /** True the first time it is called with `key` for this workload: for pod-wide setup done once. */
-  public once(key: string): boolean {
-    if (this.done.has(key)) {
-      return false;
-    }
-    this.done.add(key);
-    return true;
-  }
+  /** Whether the pod-wide security defaults were applied (once per workload). */
+  public podSecurityApplied = false;
 
   /** Edits one container (regular, init or sidecar) of the final pod spec, found by name. */
   public patchContainer(name: string, patch: (container: any) => void): void {
@@ -76,13 +74,22 @@ export class PodSpecAdapter {
    * `imagePullPolicy: Always` unless the user chose one.
    */
   public finishContainer(name: string, settings: ContainerSettings): void {
-    const fields = sortedCopy({
-      resources: settings.resources,
-      securityContext: settings.securityContext,
+    // keys in alphabetical order, as cdk8s writes them; values sorted once and shared
+    const all: { [key: string]: any } = {
+      livenessProbe: sortedShared(settings.probes?.livenessProbe),
+      readinessProbe: sortedShared(settings.probes?.readinessProbe),
+      resources: sortedShared(settings.resources),
       restartPolicy: settings.restartPolicy,
+      securityContext: sortedShared(settings.securityContext),
+      startupProbe: sortedShared(settings.probes?.startupProbe),
       terminationMessagePolicy: settings.terminationMessagePolicy,
-      ...settings.probes,
-    });
+    };
+    const fields: { [key: string]: any } = {};
+    for (const key in all) {
+      if (all[key] !== undefined) {
+        fields[key] = all[key];
+      }
+    }
     const remove: string[] = PROBE_KEYS.filter(key => !settings.probes?.[key]);
     if (!settings.keepImagePullPolicy) {
       remove.push('imagePullPolicy');
@@ -93,7 +100,7 @@ export class PodSpecAdapter {
       }
       for (const key of Object.keys(fields)) {
         // a copy per render: a caller editing one synthesized manifest must not change the next
-        c[key] = JSON.parse(JSON.stringify(fields[key]));
+        c[key] = cloneJson(fields[key]);
       }
     });
   }
@@ -104,18 +111,16 @@ export class PodSpecAdapter {
   }
 
   /**
-   * Makes `owner` answer for the findings on the named containers (or, for the first owner,
-   * for pod-level findings too), so that errors name the construct the user wrote.
+   * Makes `owner` answer for the findings on the named containers (the first owner also for
+   * pod-level findings), so that errors name the construct the user wrote. `errors` are the
+   * owner's own prop errors, filled during its construction; one validation reports both.
    */
-  public registerOwner(owner: Construct, containerNames: string[]): void {
+  public registerOwner(owner: Construct, containerNames: string[], errors: string[] = []): void {
     for (const name of containerNames) {
       this.owners.set(name, owner);
     }
     this.primaryOwner = this.primaryOwner ?? owner;
-    if (!REGISTERED.has(owner)) {
-      REGISTERED.add(owner);
-      owner.node.addValidation({ validate: () => this.report(owner) });
-    }
+    owner.node.addValidation({ validate: () => [...errors, ...this.report(owner)] });
   }
 
   /** The final JSON of the workload, as `cdk8s synth` writes it. */
@@ -144,38 +149,87 @@ export class PodSpecAdapter {
   }
 
   private report(owner: IConstruct): string[] {
-    const { findings } = this.evaluate();
-    return findings
+    if (!this.evaluation) {
+      this.evaluation = this.evaluate();
+    } else if (this.evaluation.reportedTo.has(owner)) {
+      // a new pass: reuse the last one's rendering when it is still current
+      this.evaluation = this.isCurrent(this.evaluation) ? { ...this.evaluation, reportedTo: new Set() } : this.evaluate();
+    }
+    this.evaluation.reportedTo.add(owner);
+    return this.evaluation.findings
       .filter(f => (f.container && this.owners.get(f.container)) === owner
         || (!(f.container && this.owners.has(f.container)) && owner === this.primaryOwner))
       .filter(f => f.severity === 'error' || warningsAreErrors(owner))
       .map(formatFinding);
   }
 
-  private evaluate(): { json: any; findings: Finding[] } {
-    if (this.memo) {
-      return this.memo;
-    }
+  /**
+   * `app.synth()` validates the app, then each chart's `toJson()` validates it again. A pass
+   * may reuse the previous one when nothing can have changed in between: same synchronous
+   * run (no `await` or callback in between) and the same shape of the pod (counts of
+   * containers, env vars, mounts, ports, volumes, labels, patches — how cdk8s-plus objects
+   * change after creation).
+   */
+  private isCurrent(evaluation: Evaluation): boolean {
+    return evaluation.run === currentRun() && evaluation.shape === this.shape();
+  }
+
+  private shape(): string {
+    const w = this.workload;
+    const containers = [...w.initContainers, ...w.containers]
+      .map(c => `${c.name}:${c.env.variables ? Object.keys(c.env.variables).length : 0}/${c.env.sources.length}/${c.mounts.length}/${c.ports.length}`);
+    return `${containers.join(',')}|${w.volumes.length}|${JSON.stringify(ApiObject.of(w).metadata.toJson())}`
+      + `|${this.podPatches.length}|${this.containerPatches.size}|${w.hostAliases.length}`;
+  }
+
+  private evaluate(): Evaluation {
     let json: any;
     try {
       json = this.render();
     } catch (e) {
       // cdk8s-plus throws while rendering some bad inputs (e.g. duplicate volume names);
       // report it as a finding rather than a stack trace from deep inside.
-      return { json: undefined, findings: [{ severity: 'error', field: 'spec', message: (e as Error).message, fix: 'correct the input named in the message' }] };
+      const findings: Finding[] = [{ severity: 'error', field: 'spec', message: (e as Error).message, fix: 'correct the input named in the message' }];
+      return { json: undefined, findings, reportedTo: new Set(), run: currentRun(), shape: this.shape() };
     }
     const pod: RenderedPod = { kind: json.kind, metadata: json.metadata ?? {}, spec: podSpecOf(json) ?? {}, specPath: podSpecPath(json.kind), facts: this.facts };
     const findings = runRules(pod);
     printWarnings(this.workload, findings);
-    this.memo = { json, findings };
-    // The memo only lives for the synchronous synth that asked for it.
-    queueMicrotask(() => { this.memo = undefined; });
-    return this.memo;
+    return { json, findings, reportedTo: new Set(), run: currentRun(), shape: this.shape() };
   }
 }
 
+/** One validation pass over a workload's rendered JSON. */
+interface Evaluation {
+  readonly json: any;
+  readonly findings: Finding[];
+  /** Owners that have pulled their findings from this pass. */
+  readonly reportedTo: Set<IConstruct>;
+  /** The synchronous run it was made in. */
+  readonly run: number;
+  /** The pod's shape then. */
+  readonly shape: string;
+}
+
+let run = 0;
+let runEndScheduled = false;
+
+/**
+ * A number that changes whenever the event loop has run anything else: a microtask bumps it
+ * after the current synchronous run (and holds no reference to any construct).
+ */
+function currentRun(): number {
+  if (!runEndScheduled) {
+    runEndScheduled = true;
+    queueMicrotask(() => {
+      run++;
+      runEndScheduled = false;
+    });
+  }
+  return run;
+}
+
 const ADAPTERS = new WeakMap<kplus.AbstractPod, PodSpecAdapter>();
-const REGISTERED = new WeakSet<IConstruct>();
 const WARNED = new WeakSet<IConstruct>();
 
 /**
@@ -233,6 +287,38 @@ function sortKeys(value: any): void {
     }
   }
 }
+
+/** A deep copy of plain JSON data (several times faster than a JSON round trip). */
+function cloneJson(value: any): any {
+  if (Array.isArray(value)) {
+    return value.map(cloneJson);
+  }
+  if (value === null || typeof value !== 'object') {
+    return value;
+  }
+  const copy: any = {};
+  for (const key in value) {
+    copy[key] = cloneJson(value[key]);
+  }
+  return copy;
+}
+
+/**
+ * `sortedCopy` of a value that many containers share (the same defaults object for thousands
+ * of pods): sorted once. The values are never mutated; renders clone them.
+ */
+function sortedShared(value: any): any {
+  if (value === null || typeof value !== 'object') {
+    return value;
+  }
+  let sorted = SORTED.get(value);
+  if (!sorted) {
+    sorted = sortedCopy(value);
+    SORTED.set(value, sorted);
+  }
+  return sorted;
+}
+const SORTED = new WeakMap<object, any>();
 
 /** A deep copy with sorted keys and without `undefined` values. */
 export function sortedCopy(value: any): any {

@@ -15,8 +15,3 @@ export function workloadOf(scope: IConstruct): kplus.AbstractPod {
   }
   throw new Error(`[${scope.node.path}] scope: is not a workload. Fix: create the add-on with an AiInferencePod or a cdk8s-plus Pod, Deployment, StatefulSet or Job as its scope`);
 }
-
-/** Adds a validation that reports the errors collected in `errors` (filled during construction) at synth. */
-export function reportLater(scope: IConstruct, errors: string[]): void {
-  scope.node.addValidation({ validate: () => errors });
-}

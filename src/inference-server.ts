@@ -2,7 +2,7 @@ import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { PodSpecAdapter } from './_kplus-adapter';
-import { reportLater, workloadOf } from './_workload';
+import { workloadOf } from './_workload';
 import { DEFAULT_GPU_RESOURCE, DEFAULT_SHM_SIZE, GpuProps } from './gpu';
 import { HealthCheck } from './probes';
 import { ContainerResources, renderResources } from './resources';
@@ -167,7 +167,6 @@ export function addInferenceServer(owner: Construct, workload: kplus.AbstractPod
       errors.push(`server.extraPorts[${i}]: ${(e as Error).message}. Fix: give every port its own name and number`);
     }
   });
-  reportLater(owner, errors);
   const scratch = kplus.Volume.fromEmptyDir(owner, 'tmp', `${name}-tmp`);
   container.mount('/tmp', scratch);
 
@@ -207,15 +206,16 @@ export function addInferenceServer(owner: Construct, workload: kplus.AbstractPod
   adapter.facts.serverContainer = name;
   adapter.facts.serverPort = port;
   adapter.facts.startupBudgetDeclaredBy = owner.node.path;
-  adapter.registerOwner(owner, [name]);
+  adapter.registerOwner(owner, [name], errors);
   return container;
 }
 
 /** Sets the pod's seccomp profile (once per pod) unless the user already set one. */
 export function applyPodSecurity(adapter: PodSpecAdapter, options?: PodSecurityOptions): void {
-  if (!adapter.once('pod-security')) {
+  if (adapter.podSecurityApplied) {
     return;
   }
+  adapter.podSecurityApplied = true;
   const type = podSecurityDefaults(options).seccompProfile;
   adapter.patchPodSpec(spec => {
     spec.securityContext = { ...spec.securityContext };

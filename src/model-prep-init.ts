@@ -2,7 +2,7 @@ import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { PodSpecAdapter } from './_kplus-adapter';
-import { reportLater, workloadOf } from './_workload';
+import { workloadOf } from './_workload';
 import { applyPodSecurity, setVolumeSizeLimit } from './inference-server';
 import { ModelCache } from './model-cache';
 import { ModelSource } from './model-source';
@@ -221,8 +221,7 @@ export class ModelPrepInit extends Construct {
     if (loadSeconds !== undefined) {
       adapter.facts.expectedLoadSeconds.push({ seconds: loadSeconds.seconds, declaredBy: `${this.node.path} (${loadSeconds.how})` });
     }
-    adapter.registerOwner(this, [name]);
-    reportLater(this, errors);
+    adapter.registerOwner(this, [name], errors);
   }
 }
 

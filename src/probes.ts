@@ -76,22 +76,26 @@ export class HealthCheck {
 
   /** vLLM's OpenAI-compatible server: `/health` answers 200 once the engine has loaded the model. */
   public static vllm(): HealthCheck {
-    return HealthCheck.http('/health');
+    PRESETS.vllm = PRESETS.vllm ?? HealthCheck.http('/health');
+    return PRESETS.vllm;
   }
 
   /** Hugging Face TGI: `/health` (the port opens only after the shards are ready). */
   public static textGenerationInference(): HealthCheck {
-    return HealthCheck.http('/health');
+    PRESETS.textGenerationInference = PRESETS.textGenerationInference ?? HealthCheck.http('/health');
+    return PRESETS.textGenerationInference;
   }
 
   /** NVIDIA NIM: `/v1/health/ready` for startup and readiness, `/v1/health/live` for liveness. */
   public static nim(): HealthCheck {
-    return HealthCheck.http('/v1/health/ready', { livenessPath: '/v1/health/live' });
+    PRESETS.nim = PRESETS.nim ?? HealthCheck.http('/v1/health/ready', { livenessPath: '/v1/health/live' });
+    return PRESETS.nim;
   }
 
   /** Triton: `/v2/health/ready` for startup and readiness, `/v2/health/live` for liveness. */
   public static triton(): HealthCheck {
-    return HealthCheck.http('/v2/health/ready', { livenessPath: '/v2/health/live' });
+    PRESETS.triton = PRESETS.triton ?? HealthCheck.http('/v2/health/ready', { livenessPath: '/v2/health/live' });
+    return PRESETS.triton;
   }
 
   /** No probes at all (batch workers that exit when done). */
@@ -109,6 +113,22 @@ export class HealthCheck {
    * @internal
    */
   public _render(timing: ProbeTiming): RenderedProbes {
+    if (!this.ready || !this.live) {
+      return {};
+    }
+    // Shared by every container with the same check and timing (thousands of pods, one object).
+    const key = `${timing.startupBudget.toMilliseconds()}|${timing.defaultPort}`;
+    let probes = this.rendered.get(key);
+    if (!probes) {
+      probes = this.renderProbes(timing);
+      this.rendered.set(key, probes);
+    }
+    return probes;
+  }
+
+  private readonly rendered = new Map<string, RenderedProbes>();
+
+  private renderProbes(timing: ProbeTiming): RenderedProbes {
     if (!this.ready || !this.live) {
       return {};
     }
@@ -135,3 +155,6 @@ export class HealthCheck {
     };
   }
 }
+
+/** The preset checks are immutable: one instance each, so their rendered probes are shared too. */
+const PRESETS: { [name: string]: HealthCheck } = {};

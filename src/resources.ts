@@ -40,6 +40,19 @@ export interface ContainerResources {
  * extended resources (GPUs) set as request = limit.
  */
 export function renderResources(resources: ContainerResources, extended: { [name: string]: string } = {}): any {
+  // one object per distinct setting, shared by every container that has it (never mutated)
+  const key = JSON.stringify([resources, extended]);
+  let rendered = RENDERED.get(key);
+  if (!rendered) {
+    rendered = render(resources, extended);
+    RENDERED.set(key, rendered);
+  }
+  return rendered;
+}
+
+const RENDERED = new Map<string, any>();
+
+function render(resources: ContainerResources, extended: { [name: string]: string }): any {
   const requests: { [name: string]: string } = {};
   const limits: { [name: string]: string } = {};
   const add = (name: string, amount?: ResourceAmount) => {

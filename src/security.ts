@@ -87,6 +87,19 @@ export function podSecurityDefaults(options: PodSecurityOptions = {}) {
  * is set once for the whole pod (`podSecurityDefaults`).
  */
 export function containerSecurityContext(options: ContainerSecurityOptions = {}): any {
+  // one object per distinct setting, shared by every container that has it (never mutated)
+  const key = `${options.runAsUser}|${options.runAsGroup}|${options.allowPrivilegeEscalation}|${options.readOnlyRootFilesystem}|${options.addCapabilities}`;
+  let context = CONTEXTS.get(key);
+  if (!context) {
+    context = restrictedContext(options);
+    CONTEXTS.set(key, context);
+  }
+  return context;
+}
+
+const CONTEXTS = new Map<string, any>();
+
+function restrictedContext(options: ContainerSecurityOptions): any {
   return {
     runAsNonRoot: true,
     runAsUser: options.runAsUser,

@@ -174,8 +174,16 @@ log "done: $dest sha256=$sum in $(( $(date +%s) - started ))s after $attempt att
  * writes the model to the path in `$1`, a file or a directory), then the main flow.
  */
 export function modelPrepScript(fetchFunction: string): string {
-  return shell(`${PRELUDE}\n${fetchFunction.trim()}\n${MAIN}`);
+  let script = SCRIPTS.get(fetchFunction);
+  if (!script) {
+    script = shell(`${PRELUDE}\n${fetchFunction.trim()}\n${MAIN}`);
+    SCRIPTS.set(fetchFunction, script);
+  }
+  return script;
 }
+
+/** One script text per downloader, shared by every pod (thousands of pods, one string). */
+const SCRIPTS = new Map<string, string>();
 
 /** `fetch` for the AWS CLI (S3 and S3-compatible stores). */
 export const S3_FETCH = String.raw`

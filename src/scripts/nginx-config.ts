@@ -29,6 +29,19 @@ export interface NginxConfigInput {
  * inference-sized body limit. Everything writable lives in `runDir` (read-only root fs).
  */
 export function nginxConfig(input: NginxConfigInput): string {
+  const key = JSON.stringify(input);
+  let config = CONFIGS.get(key);
+  if (!config) {
+    config = renderNginxConfig(input);
+    CONFIGS.set(key, config);
+  }
+  return config;
+}
+
+/** Rendered configs by input: pods with the same proxy settings share one string. */
+const CONFIGS = new Map<string, string>();
+
+function renderNginxConfig(input: NginxConfigInput): string {
   const tls = input.tlsDir
     ? `    listen ${input.listenPort} ssl;
     ssl_certificate ${input.tlsDir}/tls.crt;

@@ -108,7 +108,7 @@ export class LogSidecar extends SidecarBase {
         command: ['/fluent-bit/bin/fluent-bit', '-c', '/fluent-bit/etc/cdk8s/fluent-bit.conf'],
         ports: [{ number: FLUENT_BIT_HEALTH_PORT, name: 'fluent-health' }],
         env,
-        probes: HealthCheck.http('/api/v1/health')._render({ startupBudget: Duration.seconds(60), defaultPort: FLUENT_BIT_HEALTH_PORT }),
+        probes: FLUENT_BIT_HEALTH._render({ startupBudget: Duration.seconds(60), defaultPort: FLUENT_BIT_HEALTH_PORT }),
         resources: SHIPPER_RESOURCES,
       });
       this.container.mount('/fluent-bit/etc/cdk8s', kplus.Volume.fromConfigMap(this, 'config-volume', this.config, { name: `${name}-config` }), { readOnly: true });
@@ -140,6 +140,8 @@ export class LogSidecar extends SidecarBase {
   }
 }
 
+/** Fluent Bit's health endpoint (one instance: its probes are shared). */
+const FLUENT_BIT_HEALTH = HealthCheck.http('/api/v1/health');
 /** Resources of the streaming sidecar: tail is cheap. */
 const STREAMER_RESOURCES: ContainerResources = { cpu: { request: '10m' }, memory: { request: '16Mi', limit: '64Mi' } };
 /** Resources of Fluent Bit: buffers are bounded by the config (16M in memory). */

@@ -93,6 +93,8 @@ export interface ProxySidecarProps extends SidecarOptions {
 
 /** Default proxy resources. */
 const PROXY_RESOURCES: ContainerResources = { cpu: { request: '100m' }, memory: { request: '64Mi', limit: '256Mi' } };
+/** The proxy is up when its port accepts connections (one instance: its probes are shared). */
+const PROXY_HEALTH = HealthCheck.tcp();
 /** nginx-unprivileged's user. */
 const NGINX_UID = 101;
 
@@ -159,7 +161,7 @@ export class ProxySidecar extends SidecarBase {
         PROXY_AUTH: kplus.EnvValue.fromValue(auth.kind),
         ...(auth.kind === 'bearer' ? { PROXY_TOKENS_FILE: kplus.EnvValue.fromValue(`${paths.auth}/${auth.key}`) } : {}),
       },
-      probes: HealthCheck.tcp()._render({ startupBudget: Duration.seconds(30), defaultPort: this.port }),
+      probes: PROXY_HEALTH._render({ startupBudget: Duration.seconds(30), defaultPort: this.port }),
       resources: PROXY_RESOURCES,
     });
     this.container.mount(paths.config, kplus.Volume.fromConfigMap(this, 'config-volume', this.config, { name: `${name}-config` }), { readOnly: true });

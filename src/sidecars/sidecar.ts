@@ -2,7 +2,7 @@ import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { PodSpecAdapter } from '../_kplus-adapter';
-import { reportLater, workloadOf } from '../_workload';
+import { workloadOf } from '../_workload';
 import { applyPodSecurity } from '../inference-server';
 import { HealthCheck } from '../probes';
 import { ContainerResources, renderResources } from '../resources';
@@ -185,8 +185,7 @@ export abstract class SidecarBase extends Construct {
       this.adapter.patchContainer(spec.name, c => { c.volumeMounts = [...(c.volumeMounts ?? []), ...mounts]; });
     }
     applyPodSecurity(this.adapter);
-    this.adapter.registerOwner(this, [spec.name]);
-    reportLater(this, this.errors);
+    this.adapter.registerOwner(this, [spec.name], this.errors);
     return container;
   }
 

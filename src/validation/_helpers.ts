@@ -13,6 +13,18 @@ export const ENV_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
 
 /** Every container of the pod (init containers first), with its manifest path. */
 export function containersOf(pod: RenderedPod): ContainerEntry[] {
+  let entries = CONTAINERS.get(pod);
+  if (!entries) {
+    entries = listContainers(pod);
+    CONTAINERS.set(pod, entries);
+  }
+  return entries;
+}
+
+/** Every rule lists the containers: list them once per rendered pod. */
+const CONTAINERS = new WeakMap<RenderedPod, ContainerEntry[]>();
+
+function listContainers(pod: RenderedPod): ContainerEntry[] {
   const init = (pod.spec.initContainers ?? []).map((container: any, i: number) => ({
     container,
     path: `${pod.specPath}.initContainers[${i}]`,
@@ -60,6 +72,9 @@ export function isDnsSubdomain(text: unknown): boolean {
 
 /** Whether `key` is a valid qualified name (`prefix/name` or `name`), as label and annotation keys must be. */
 export function isQualifiedName(key: string): boolean {
+  if (!key.includes('/')) {
+    return key.length <= 63 && QUALIFIED_NAME_PART.test(key);
+  }
   const parts = key.split('/');
   if (parts.length > 2) {
     return false;

@@ -60,27 +60,33 @@ export function envVars(pod: RenderedPod): Finding[] {
   const findings: Finding[] = [];
   for (const c of containersOf(pod)) {
     const seen = new Set<string>();
-    (c.container.env ?? []).forEach((env: any, i: number) => {
-      const field = `${c.path}.env[${i}]`;
-      if (typeof env.name !== 'string' || !ENV_NAME.test(env.name) || env.name === '.' || env.name === '..' || env.name.startsWith('..')) {
-        findings.push(error(`${field}.name`, `${show(env.name)} is not a valid environment variable name`, 'use letters, digits, \'_\', \'-\' or \'.\', not starting with a digit', c.container.name));
-      } else if (seen.has(env.name)) {
-        findings.push(error(`${field}.name`, `${show(env.name)} is set twice; the later value silently wins`, 'set each variable once', c.container.name));
+    const env: any[] = c.container.env ?? [];
+    // a plain loop, paths built only for a finding: this rule runs on every env var of every pod
+    for (let i = 0; i < env.length; i++) {
+      const e = env[i];
+      if (typeof e.name !== 'string' || !ENV_NAME.test(e.name) || e.name === '.' || e.name === '..' || e.name.startsWith('..')) {
+        findings.push(error(`${envPath(c.path, i)}.name`, `${show(e.name)} is not a valid environment variable name`, 'use letters, digits, \'_\', \'-\' or \'.\', not starting with a digit', c.container.name));
+      } else if (seen.has(e.name)) {
+        findings.push(error(`${envPath(c.path, i)}.name`, `${show(e.name)} is set twice; the later value silently wins`, 'set each variable once', c.container.name));
       }
-      seen.add(env.name);
-      if (env.value !== undefined && env.valueFrom !== undefined) {
-        findings.push(error(field, `${show(env.name)} has both value and valueFrom`, 'keep one of them', c.container.name));
+      seen.add(e.name);
+      if (e.value !== undefined && e.valueFrom !== undefined) {
+        findings.push(error(envPath(c.path, i), `${show(e.name)} has both value and valueFrom`, 'keep one of them', c.container.name));
       }
-      if (env.valueFrom !== undefined && Object.keys(env.valueFrom).length !== 1) {
-        findings.push(error(`${field}.valueFrom`, `${show(env.name)} must name exactly one source, found ${Object.keys(env.valueFrom).length}`, 'use one of secretKeyRef, configMapKeyRef, fieldRef or resourceFieldRef', c.container.name));
+      if (e.valueFrom !== undefined && Object.keys(e.valueFrom).length !== 1) {
+        findings.push(error(`${envPath(c.path, i)}.valueFrom`, `${show(e.name)} must name exactly one source, found ${Object.keys(e.valueFrom).length}`, 'use one of secretKeyRef, configMapKeyRef, fieldRef or resourceFieldRef', c.container.name));
       }
-      const ref = env.valueFrom?.secretKeyRef ?? env.valueFrom?.configMapKeyRef;
+      const ref = e.valueFrom?.secretKeyRef ?? e.valueFrom?.configMapKeyRef;
       if (ref && (typeof ref.key !== 'string' || !/^[-._a-zA-Z0-9]+$/.test(ref.key))) {
-        findings.push(error(`${field}.valueFrom`, `key ${show(ref?.key)} of ${show(env.name)} is not a valid Secret/ConfigMap key`, 'use the key as it appears in the Secret or ConfigMap', c.container.name));
+        findings.push(error(`${envPath(c.path, i)}.valueFrom`, `key ${show(ref?.key)} of ${show(e.name)} is not a valid Secret/ConfigMap key`, 'use the key as it appears in the Secret or ConfigMap', c.container.name));
       }
-    });
+    }
   }
   return findings;
+}
+
+function envPath(containerPath: string, i: number): string {
+  return `${containerPath}.env[${i}]`;
 }
 
 /** Pod restart policy is one of Always, OnFailure, Never. */

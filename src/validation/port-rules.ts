@@ -9,18 +9,18 @@ export function portFields(pod: RenderedPod): Finding[] {
   for (const c of containersOf(pod)) {
     const names = new Set<string>();
     (c.container.ports ?? []).forEach((p: any, i: number) => {
-      const field = `${c.path}.ports[${i}]`;
+      const field = () => `${c.path}.ports[${i}]`;
       if (!isPortNumber(p.containerPort)) {
-        findings.push(error(`${field}.containerPort`, `${show(p.containerPort)} is not a port number (1-65535)`, 'use a port between 1 and 65535; unprivileged servers use 1024 or above', c.container.name));
+        findings.push(error(`${field()}.containerPort`, `${show(p.containerPort)} is not a port number (1-65535)`, 'use a port between 1 and 65535; unprivileged servers use 1024 or above', c.container.name));
       }
       if (p.hostPort !== undefined && p.hostPort !== 0 && !isPortNumber(p.hostPort)) {
-        findings.push(error(`${field}.hostPort`, `${show(p.hostPort)} is not a port number (1-65535)`, 'remove hostPort; expose the pod through a Service', c.container.name));
+        findings.push(error(`${field()}.hostPort`, `${show(p.hostPort)} is not a port number (1-65535)`, 'remove hostPort; expose the pod through a Service', c.container.name));
       }
       if (p.name !== undefined) {
         if (!isPortName(p.name)) {
-          findings.push(error(`${field}.name`, `${show(p.name)} is not a valid port name (at most 15 lowercase letters, digits and single '-', with at least one letter)`, 'use a name such as "http" or "metrics"', c.container.name));
+          findings.push(error(`${field()}.name`, `${show(p.name)} is not a valid port name (at most 15 lowercase letters, digits and single '-', with at least one letter)`, 'use a name such as "http" or "metrics"', c.container.name));
         } else if (names.has(p.name)) {
-          findings.push(error(`${field}.name`, `port name ${show(p.name)} is used twice in this container`, 'give each port a distinct name', c.container.name));
+          findings.push(error(`${field()}.name`, `port name ${show(p.name)} is used twice in this container`, 'give each port a distinct name', c.container.name));
         }
         names.add(p.name);
       }

@@ -6,16 +6,16 @@ export function volumeDefinitions(pod: RenderedPod): Finding[] {
   const findings: Finding[] = [];
   const seen = new Set<string>();
   (pod.spec.volumes ?? []).forEach((v: any, i: number) => {
-    const field = `${pod.specPath}.volumes[${i}]`;
+    const field = () => `${pod.specPath}.volumes[${i}]`;
     if (!isDnsLabel(v.name)) {
-      findings.push(error(`${field}.name`, `${show(v.name)} is not a valid volume name (DNS-1123 label)`, 'use lowercase letters, digits and \'-\''));
+      findings.push(error(`${field()}.name`, `${show(v.name)} is not a valid volume name (DNS-1123 label)`, 'use lowercase letters, digits and \'-\''));
     } else if (seen.has(v.name)) {
-      findings.push(error(`${field}.name`, `volume ${show(v.name)} is defined twice`, 'give each volume a distinct name'));
+      findings.push(error(`${field()}.name`, `volume ${show(v.name)} is defined twice`, 'give each volume a distinct name'));
     }
     seen.add(v.name);
     const sources = Object.keys(v).filter(k => k !== 'name');
     if (sources.length !== 1) {
-      findings.push(error(field, `volume ${show(v.name)} must have exactly one source, found ${sources.length ? sources.join(', ') : 'none'}`, 'keep one of emptyDir, persistentVolumeClaim, configMap, secret, ...'));
+      findings.push(error(field(), `volume ${show(v.name)} must have exactly one source, found ${sources.length ? sources.join(', ') : 'none'}`, 'keep one of emptyDir, persistentVolumeClaim, configMap, secret, ...'));
     }
   });
   return findings;
@@ -28,19 +28,19 @@ export function volumeMounts(pod: RenderedPod): Finding[] {
   for (const c of containersOf(pod)) {
     const paths = new Set<string>();
     (c.container.volumeMounts ?? []).forEach((m: any, i: number) => {
-      const field = `${c.path}.volumeMounts[${i}]`;
+      const field = () => `${c.path}.volumeMounts[${i}]`;
       if (!volumes.has(m.name)) {
-        findings.push(error(`${field}.name`, `mounts volume ${show(m.name)}, which the pod does not define (volumes: ${[...volumes].join(', ') || 'none'})`, 'add the volume to the pod or mount one of the existing volumes', c.container.name));
+        findings.push(error(`${field()}.name`, `mounts volume ${show(m.name)}, which the pod does not define (volumes: ${[...volumes].join(', ') || 'none'})`, 'add the volume to the pod or mount one of the existing volumes', c.container.name));
       }
       if (typeof m.mountPath !== 'string' || !m.mountPath.startsWith('/')) {
-        findings.push(error(`${field}.mountPath`, `${show(m.mountPath)} is not an absolute path`, 'use an absolute path such as "/models"', c.container.name));
+        findings.push(error(`${field()}.mountPath`, `${show(m.mountPath)} is not an absolute path`, 'use an absolute path such as "/models"', c.container.name));
       } else if (paths.has(m.mountPath.replace(/\/+$/, ''))) {
-        findings.push(error(`${field}.mountPath`, `${show(m.mountPath)} is mounted twice in this container`, 'mount each path once', c.container.name));
+        findings.push(error(`${field()}.mountPath`, `${show(m.mountPath)} is mounted twice in this container`, 'mount each path once', c.container.name));
       }
       paths.add(String(m.mountPath).replace(/\/+$/, ''));
       const sub = m.subPath ?? m.subPathExpr;
       if (sub !== undefined && (sub.startsWith('/') || sub.split('/').includes('..'))) {
-        findings.push(error(`${field}.subPath`, `${show(sub)} must be a relative path without '..'`, 'use a path inside the volume such as "models/llama"', c.container.name));
+        findings.push(error(`${field()}.subPath`, `${show(sub)} must be a relative path without '..'`, 'use a path inside the volume such as "models/llama"', c.container.name));
       }
     });
   }

@@ -1,0 +1,182 @@
+/**
+ * `npm run bench`: synth speed and memory of the library against hand-written cdk8s-plus-27
+ * (same manifests, asserted first) and plain objects + `yaml`, for 1 to 10,000 pods, plus the
+ * cold start of `npm run synth` against a default cdk8s app (ts-node with type-checking).
+ * Every measurement of a size runs in a fresh child process, so peak RSS is its own.
+ */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App, Chart } from 'cdk8s';
+import * as YAML from 'yaml';
+import { sortedCopy } from '../src/_kplus-adapter';
+import { handwrittenPod } from './handwritten';
+import { plainPodFactory } from './plain';
+import { libraryPod } from './scenario';
+
+/** A bench variant: how to synthesize N pods into a directory. */
+type Variant = 'library' | 'handwritten' | 'plain';
+
+/** One measurement. */
+export interface Measurement {
+  readonly variant: Variant;
+  readonly pods: number;
+  /** Median wall time of one synth of all pods, ms. */
+  readonly ms: number;
+  /** Peak resident memory of the measuring process, MB (0 when measured in-process). */
+  readonly peakRssMb: number;
+}
+
+/** Synthesizes `pods` pods with a variant into `outdir`, as `cdk8s synth` does. */
+export function synthesize(variant: Variant, pods: number, outdir: string): void {
+  if (variant === 'plain') {
+    const make = plainPodFactory(templateManifests());
+    const docs: string[] = [];
+    for (let i = 0; i < pods; i++) {
+      for (const m of make(i)) docs.push(YAML.stringify(m));
+    }
+    fs.writeFileSync(path.join(outdir, 'bench.k8s.yaml'), docs.join('---\n'));
+    return;
+  }
+  const app = new App({ outdir });
+  const chart = new Chart(app, 'bench');
+  const add = variant === 'library' ? libraryPod : handwrittenPod;
+  for (let i = 0; i < pods; i++) add(chart, i);
+  app.synth();
+}
+
+/** The manifests of pods 0..n-1 of a variant, in memory (validation included for the library). */
+export function manifests(variant: 'library' | 'handwritten', n: number): any[] {
+  const chart = new Chart(new App(), 'bench');
+  const add = variant === 'library' ? libraryPod : handwrittenPod;
+  for (let i = 0; i < n; i++) add(chart, i);
+  return App._synthChart(chart);
+}
+
+let template: any[] | undefined;
+function templateManifests(): any[] {
+  template = template ?? manifests('library', 1);
+  return template;
+}
+
+/** Fails unless the library and the hand-written cdk8s-plus produce equal manifests. */
+export function assertEqualOutputs(n = 3): void {
+  // equal as Kubernetes sees them: key order aside
+  const a = JSON.stringify(sortedCopy(manifests('library', n)));
+  const b = JSON.stringify(sortedCopy(manifests('handwritten', n)));
+  if (a !== b) {
+    throw new Error(`the library and hand-written cdk8s-plus differ: ${firstDifference(JSON.parse(a), JSON.parse(b), '')}`);
+  }
+}
+
+function firstDifference(x: any, y: any, at: string): string | undefined {
+  if (typeof x !== 'object' || typeof y !== 'object' || x === null || y === null) {
+    return x === y ? undefined : `${at}: ${JSON.stringify(x)} != ${JSON.stringify(y)}`;
+  }
+  const keys = [...new Set([...Object.keys(x), ...Object.keys(y)])];
+  for (const k of keys) {
+    const d = firstDifference(x[k], y[k], `${at}/${k}`);
+    if (d) return d;
+  }
+  return undefined;
+}
+
+/** Measures in this process: median of `iterations` synths after one warm-up. */
+export function measureInProcess(variant: Variant, pods: number, iterations: number): Measurement {
+  const times: number[] = [];
+  for (let k = 0; k <= iterations; k++) {
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-'));
+    const start = process.hrtime.bigint();
+    synthesize(variant, pods, outdir);
+    const ms = Number(process.hrtime.bigint() - start) / 1e6;
+    fs.rmSync(outdir, { recursive: true, force: true });
+    if (k > 0 || iterations === 0) times.push(ms);
+  }
+  return { variant, pods, ms: median(times), peakRssMb: 0 };
+}
+
+function measureInChild(variant: Variant, pods: number, iterations: number): Measurement {
+  const child = spawnSync(process.execPath, [__filename, '--child', variant, String(pods), String(iterations)], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  if (child.status !== 0) throw new Error(`bench child failed: ${child.stderr}`);
+  return JSON.parse(child.stdout.trim().split('\n').pop() as string);
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((x, y) => x - y);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** The results as a Markdown table. */
+export function table(results: Measurement[]): string {
+  const rows = ['| pods | variant | ms/pod | pods/s | peak RSS MB | library / hand-written |', '|---:|---|---:|---:|---:|---:|'];
+  for (const r of results) {
+    const hand = results.find(x => x.pods === r.pods && x.variant === 'handwritten');
+    const ratio = r.variant === 'library' && hand ? `**${(r.ms / hand.ms).toFixed(3)}** time, ${hand.peakRssMb ? (r.peakRssMb / hand.peakRssMb).toFixed(3) : '-'} RSS` : '';
+    rows.push(`| ${r.pods} | ${r.variant} | ${(r.ms / r.pods).toFixed(3)} | ${Math.round(r.pods / (r.ms / 1000))} | ${r.peakRssMb ? r.peakRssMb.toFixed(0) : '-'} | ${ratio} |`);
+  }
+  return rows.join('\n');
+}
+
+/** Wall time of a command, median of `runs`. */
+function wallTime(command: string, args: string[], runs: number, cwd: string): number {
+  const times: number[] = [];
+  for (let k = 0; k < runs; k++) {
+    const start = process.hrtime.bigint();
+    const r = spawnSync(command, args, { cwd, encoding: 'utf8', env: { ...process.env, CDK8S_OUTDIR: fs.mkdtempSync(path.join(os.tmpdir(), 'cold-')) } });
+    if (r.status !== 0) throw new Error(`${command} ${args.join(' ')} failed: ${r.stderr}`);
+    times.push(Number(process.hrtime.bigint() - start) / 1e6);
+  }
+  return median(times);
+}
+
+function coldStart(root: string, runs: number): string {
+  const ours = wallTime('npm', ['run', '--silent', 'synth'], runs, root);
+  const node = wallTime(process.execPath, ['lib/main.js'], runs, root);
+  const tsNode = wallTime(process.execPath, [require.resolve('ts-node/dist/bin.js'), '--project', 'bench/cold-start-app/tsconfig.json', 'bench/cold-start-app/main.ts'], runs, root);
+  return [
+    '| cold start (median of ' + runs + ') | ms | / default cdk8s app |',
+    '|---|---:|---:|',
+    `| \`npm run synth\` (this repo, built tree) | ${ours.toFixed(0)} | ${(ours / tsNode).toFixed(2)} |`,
+    `| \`node lib/main.js\` (what cdk8s.yaml runs) | ${node.toFixed(0)} | ${(node / tsNode).toFixed(2)} |`,
+    `| default cdk8s app: \`ts-node main.ts\` with type-checking | ${tsNode.toFixed(0)} | 1.00 |`,
+  ].join('\n');
+}
+
+function main(): void {
+  const [flag, variant, pods, iterations] = process.argv.slice(2);
+  if (flag === '--child') {
+    const m = measureInProcess(variant as Variant, Number(pods), Number(iterations));
+    console.log(JSON.stringify({ ...m, peakRssMb: process.resourceUsage().maxRSS / 1024 }));
+    return;
+  }
+  const root = path.resolve(__dirname, '..', '..', '..');
+  assertEqualOutputs();
+  console.log('library and hand-written cdk8s-plus-27 produce equal manifests');
+  const plan: Array<[number, number]> = [[1, 200], [100, 10], [1000, 3], [10000, 1]];
+  const results: Measurement[] = [];
+  for (const [n, iterations] of plan) {
+    for (const v of ['library', 'handwritten', 'plain'] as Variant[]) {
+      const m = measureInChild(v, n, iterations);
+      results.push(m);
+      console.log(`${v} x${n}: ${(m.ms / n).toFixed(3)} ms/pod, peak ${m.peakRssMb.toFixed(0)} MB`);
+    }
+  }
+  const report = [
+    `# Benchmark results`,
+    '',
+    `${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}. Full example pod: server + GPU, ModelPrepInit, LogSidecar, ProxySidecar (TLS + bearer).`,
+    '',
+    table(results),
+    '',
+    coldStart(root, 7),
+    '',
+  ].join('\n');
+  fs.writeFileSync(path.join(root, 'bench', 'results.md'), report);
+  console.log(`\n${report}`);
+}
+
+if (require.main === module) {
+  main();
+}
