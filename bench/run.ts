@@ -13,7 +13,7 @@ import * as YAML from 'yaml';
 import { sortedCopy } from '../src/_kplus-adapter';
 import { handwrittenPod } from './handwritten';
 import { plainPodFactory } from './plain';
-import { libraryPod } from './scenario';
+import { libraryPod, workerManifest } from './scenario';
 
 /** A bench variant: how to synthesize N pods into a directory. */
 type Variant = 'library' | 'handwritten' | 'plain';
@@ -144,6 +144,17 @@ function coldStart(root: string, runs: number): string {
   ].join('\n');
 }
 
+/** Median ms to render one worker pod in memory (`toManifest()`), as a worker manager does per job. */
+export function workerRenderMs(runs: number): number {
+  const times: number[] = [];
+  for (let k = 0; k <= runs; k++) {
+    const start = process.hrtime.bigint();
+    workerManifest(`job-${k}`);
+    if (k > 0) times.push(Number(process.hrtime.bigint() - start) / 1e6);
+  }
+  return median(times);
+}
+
 function main(): void {
   const [flag, variant, pods, iterations] = process.argv.slice(2);
   if (flag === '--child') {
@@ -171,6 +182,8 @@ function main(): void {
     table(results),
     '',
     coldStart(root, 7),
+    '',
+    `Run-time rendering of one worker pod (new App, AiInferencePod + ModelPrepInit + LogSidecar, \`toManifest()\`, median of 500): ${workerRenderMs(500).toFixed(2)} ms.`,
     '',
   ].join('\n');
   fs.writeFileSync(path.join(root, 'bench', 'results.md'), report);

@@ -1,5 +1,6 @@
-import { Chart } from 'cdk8s';
-import { AiInferencePod, HealthCheck, LogSidecar, ModelPrepInit, ModelSource, ProxyAuth, ProxySidecar, ProxyTls } from '../src';
+import { App, Chart } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { AiInferencePod, HealthCheck, LogSidecar, ModelPrepInit, ModelSource, PodNames, ProxyAuth, ProxySidecar, ProxyTls } from '../src';
 
 /** The full example pod i, with the library: server + GPU, model download, log sidecar, TLS/auth proxy. */
 export function libraryPod(chart: Chart, i: number): void {
@@ -16,4 +17,17 @@ export function libraryPod(chart: Chart, i: number): void {
   new ModelPrepInit(pod, 'model-downloader', { source: ModelSource.s3(`s3://models/model-${i}/`) });
   new LogSidecar(pod, 'log-forwarder');
   new ProxySidecar(pod, 'auth-proxy', { tls: ProxyTls.fromSecret('tls'), auth: ProxyAuth.bearerTokens('tokens') });
+}
+
+/** One worker pod rendered in memory, as the worker-manager example does per job. */
+export function workerManifest(jobId: string): any {
+  const chart = new Chart(new App(), 'worker');
+  const pod = new AiInferencePod(chart, 'worker', {
+    metadata: { name: PodNames.forJob('worker', jobId) },
+    restartPolicy: kplus.RestartPolicy.NEVER,
+    server: { image: 'myrepo/ai-processor:1.4.2', env: { JOB_ID: jobId }, health: HealthCheck.none() },
+  });
+  new ModelPrepInit(pod, 'model-downloader', { source: ModelSource.s3('s3://my-models/captioner/') });
+  new LogSidecar(pod, 'log-forwarder');
+  return pod.toManifest();
 }

@@ -186,3 +186,54 @@ describe('shared-namespace rules', () => {
     expect(message).toContain('[test/llm/auth-proxy] requestBodyLimit: "64 MB" is not an nginx size');
   });
 });
+
+describe('Fluent Bit configuration (Fluent Bit does not run on this machine: checked structurally)', () => {
+  function shipped(destination: LogDestination) {
+    const { chart, pod } = inferencePod();
+    new LogSidecar(pod, 'log-forwarder', { shipTo: destination, logDir: '/var/log/app' });
+    const manifests = synth(chart);
+    return { conf: manifestOf(manifests, 'ConfigMap').data['fluent-bit.conf'] as string, sidecar: container(manifestOf(manifests, 'Pod'), 'log-forwarder') };
+  }
+
+  /** Parses the classic format: [SECTION] lines, then 4-space-indented `Key Value` pairs. */
+  function parse(conf: string): Array<{ section: string; entries: Array<[string, string]> }> {
+    const sections: Array<{ section: string; entries: Array<[string, string]> }> = [];
+    for (const line of conf.split('\n')) {
+      if (!line.trim()) continue;
+      const header = /^\[([A-Z]+)\]$/.exec(line);
+      if (header) {
+        sections.push({ section: header[1], entries: [] });
+        continue;
+      }
+      const pair = /^ {4}(\S+) +(\S.*)$/.exec(line);
+      if (!pair || !sections.length) throw new Error(`not a Fluent Bit line: ${JSON.stringify(line)}`);
+      sections[sections.length - 1].entries.push([pair[1], pair[2]]);
+    }
+    return sections;
+  }
+
+  test.each([
+    ['http', LogDestination.http({ host: 'logs.example.com', uri: '/ingest', credentials: LogCredentials.bearerToken('sink') })],
+    ['loki', LogDestination.loki({ host: 'loki', tls: false, credentials: LogCredentials.basicAuth('loki') })],
+    ['es', LogDestination.elasticsearch({ host: 'es.example.com', port: 9243, index: 'llm' })],
+  ])('%s: well-formed, every ${VAR} provided by the container, every path on a mount', (plugin, destination) => {
+    const { conf, sidecar } = shipped(destination);
+    const sections = parse(conf);
+    expect(sections.map(s => s.section)).toEqual(['SERVICE', 'INPUT', 'FILTER', 'OUTPUT']);
+    const output = Object.fromEntries(sections[3].entries);
+    expect(output.Name).toBe(plugin);
+    expect(output.Match).toBe(Object.fromEntries(sections[1].entries).Tag.replace('*', '*'));
+    const vars = [...conf.matchAll(/\$\{(\w+)\}/g)].map(m => m[1]);
+    const env = sidecar.env.map((e: any) => e.name);
+    for (const v of vars) expect(env).toContain(v);
+    const mounts = sidecar.volumeMounts.map((m: any) => m.mountPath);
+    for (const [key, value] of [...sections[0].entries, ...sections[1].entries]) {
+      if (['Path', 'DB', 'storage.path'].includes(key)) {
+        expect({ key, onMount: mounts.some((m: string) => value.startsWith(`${m}/`)) }).toEqual({ key, onMount: true });
+      }
+    }
+    // the health port in the config is the one the probes use
+    expect(Object.fromEntries(sections[0].entries).HTTP_Port).toBe(String(sidecar.readinessProbe.httpGet.port));
+    expect(sidecar.command).toEqual(['/fluent-bit/bin/fluent-bit', '-c', '/fluent-bit/etc/cdk8s/fluent-bit.conf']);
+  });
+});

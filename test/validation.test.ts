@@ -205,3 +205,15 @@ describe('warnings', () => {
     expect(() => synth(chart)).not.toThrow();
   });
 });
+
+test('a second synth in the same run sees changes made after the first (no stale reuse)', () => {
+  const chart = newChart();
+  const p = new AiInferencePod(chart, 'llm', { server: { image: IMAGE } });
+  const first = synth(chart).find(m => m.kind === 'Pod');
+  expect(first.spec.containers[0].env).toBeUndefined();
+  p.server.env.addVariable('EXTRA', kplus.EnvValue.fromValue('1'));
+  const second = synth(chart).find(m => m.kind === 'Pod');
+  expect(second.spec.containers[0].env).toEqual([{ name: 'EXTRA', value: '1' }]);
+  p.server.env.addVariable('1BAD', kplus.EnvValue.fromValue('x'));
+  expect(synthError(chart)).toContain('"1BAD" is not a valid environment variable name');
+});

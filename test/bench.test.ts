@@ -1,0 +1,26 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { assertEqualOutputs, measureInProcess, table } from '../bench/run';
+
+// Keeps `npm run bench` runnable: the same code paths at N = 10, without timing assertions
+// (performance is reported as ratios by the benchmark, never asserted in unit tests).
+test('the benchmark runs: equal manifests from the library and hand-written cdk8s-plus, all three variants synthesize', () => {
+  expect(() => assertEqualOutputs(2)).not.toThrow();
+  const results = (['library', 'handwritten', 'plain'] as const).map(v => measureInProcess(v, 10, 1));
+  const report = table(results);
+  expect(report.split('\n')).toHaveLength(2 + 3);
+  expect(report).toMatch(/\| 10 \| library \| [\d.]+ \| \d+ \| - \| \*\*[\d.]+\*\* time/);
+  for (const r of results) {
+    expect(r.ms).toBeGreaterThan(0);
+  }
+});
+
+test('the synthesized benchmark YAML is what the example describes', () => {
+  const { synthesize } = require('../bench/run');
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-test-'));
+  synthesize('library', 2, outdir);
+  const yaml = fs.readFileSync(path.join(outdir, 'bench.k8s.yaml'), 'utf8');
+  expect(yaml.match(/^kind: Pod$/gm)).toHaveLength(2);
+  expect(yaml.match(/^kind: ConfigMap$/gm)).toHaveLength(2);
+});

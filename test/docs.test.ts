@@ -1,0 +1,17 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { RULES } from '../src/validation/rules';
+
+const README = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
+
+test('the README\'s "What gets checked" table lists every rule, and only those', () => {
+  const table = README.slice(README.indexOf('## What gets checked'), README.indexOf('## When a pod is stuck'));
+  const listed = [...table.matchAll(/^\| `(\w+)` \|/gm)].map(m => m[1]);
+  expect(listed.sort()).toEqual(RULES.map(r => r.name).sort());
+});
+
+test('the README gives the two commands', () => {
+  expect(README).toContain('npm install && npm run synth');
+  expect(README).toContain('npm test');
+  expect(README).toContain('npm run bench');
+});
