@@ -3,6 +3,7 @@ import * as kplus from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
 import { Finding, PodFacts, RenderedPod } from './validation/model';
 import { runRules } from './validation/rules';
+import { cached } from './_memo';
 
 /**
  * Everything cdk8s-plus-27 cannot express lives here, and only here.
@@ -311,12 +312,7 @@ function sortedShared(value: any): any {
   if (value === null || typeof value !== 'object') {
     return value;
   }
-  let sorted = SORTED.get(value);
-  if (!sorted) {
-    sorted = sortedCopy(value);
-    SORTED.set(value, sorted);
-  }
-  return sorted;
+  return cached(SORTED, value, () => sortedCopy(value));
 }
 const SORTED = new WeakMap<object, any>();
 

@@ -1,4 +1,5 @@
 import { Duration } from 'cdk8s';
+import { cached } from './_memo';
 
 /** Options of an HTTP health check. */
 export interface HttpHealthCheckOptions {
@@ -117,13 +118,7 @@ export class HealthCheck {
       return {};
     }
     // Shared by every container with the same check and timing (thousands of pods, one object).
-    const key = `${timing.startupBudget.toMilliseconds()}|${timing.defaultPort}`;
-    let probes = this.rendered.get(key);
-    if (!probes) {
-      probes = this.renderProbes(timing);
-      this.rendered.set(key, probes);
-    }
-    return probes;
+    return cached(this.rendered, `${timing.startupBudget.toMilliseconds()}|${timing.defaultPort}`, () => this.renderProbes(timing));
   }
 
   private readonly rendered = new Map<string, RenderedProbes>();

@@ -1,3 +1,5 @@
+import { cached } from './_memo';
+
 /**
  * CPU, memory and ephemeral-storage amounts as users type them.
  */
@@ -41,13 +43,7 @@ export interface ContainerResources {
  */
 export function renderResources(resources: ContainerResources, extended: { [name: string]: string } = {}): any {
   // one object per distinct setting, shared by every container that has it (never mutated)
-  const key = JSON.stringify([resources, extended]);
-  let rendered = RENDERED.get(key);
-  if (!rendered) {
-    rendered = render(resources, extended);
-    RENDERED.set(key, rendered);
-  }
-  return rendered;
+  return cached(RENDERED, JSON.stringify([resources, extended]), () => render(resources, extended));
 }
 
 const RENDERED = new Map<string, any>();

@@ -1,3 +1,5 @@
+import { cached } from './_memo';
+
 /**
  * Pod Security Standard "restricted" defaults.
  *
@@ -89,12 +91,7 @@ export function podSecurityDefaults(options: PodSecurityOptions = {}) {
 export function containerSecurityContext(options: ContainerSecurityOptions = {}): any {
   // one object per distinct setting, shared by every container that has it (never mutated)
   const key = `${options.runAsUser}|${options.runAsGroup}|${options.allowPrivilegeEscalation}|${options.readOnlyRootFilesystem}|${options.addCapabilities}`;
-  let context = CONTEXTS.get(key);
-  if (!context) {
-    context = restrictedContext(options);
-    CONTEXTS.set(key, context);
-  }
-  return context;
+  return cached(CONTEXTS, key, () => restrictedContext(options));
 }
 
 const CONTEXTS = new Map<string, any>();

@@ -1,4 +1,5 @@
 import { shell } from './_shell';
+import { cached } from '../_memo';
 
 /**
  * The POSIX `sh` script that the model-prep init container runs.
@@ -174,12 +175,7 @@ log "done: $dest sha256=$sum in $(( $(date +%s) - started ))s after $attempt att
  * writes the model to the path in `$1`, a file or a directory), then the main flow.
  */
 export function modelPrepScript(fetchFunction: string): string {
-  let script = SCRIPTS.get(fetchFunction);
-  if (!script) {
-    script = shell(`${PRELUDE}\n${fetchFunction.trim()}\n${MAIN}`);
-    SCRIPTS.set(fetchFunction, script);
-  }
-  return script;
+  return cached(SCRIPTS, fetchFunction, () => shell(`${PRELUDE}\n${fetchFunction.trim()}\n${MAIN}`));
 }
 
 /** One script text per downloader, shared by every pod (thousands of pods, one string). */

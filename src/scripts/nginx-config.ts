@@ -1,4 +1,5 @@
 import { shell } from './_shell';
+import { cached } from '../_memo';
 
 /** Inputs of the generated nginx configuration. */
 export interface NginxConfigInput {
@@ -29,13 +30,7 @@ export interface NginxConfigInput {
  * inference-sized body limit. Everything writable lives in `runDir` (read-only root fs).
  */
 export function nginxConfig(input: NginxConfigInput): string {
-  const key = JSON.stringify(input);
-  let config = CONFIGS.get(key);
-  if (!config) {
-    config = renderNginxConfig(input);
-    CONFIGS.set(key, config);
-  }
-  return config;
+  return cached(CONFIGS, JSON.stringify(input), () => renderNginxConfig(input));
 }
 
 /** Rendered configs by input: pods with the same proxy settings share one string. */
