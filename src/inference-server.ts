@@ -121,7 +121,9 @@ export const DEFAULT_SERVER_RESOURCES: ContainerResources = {
   memory: { request: '4Gi', limit: '4Gi' },
 };
 
-/** kplus props of the pod that the inference props decide. */
+/** kplus props of the pod that the inference props decide.
+ * @internal
+ */
 export function inferencePodProps(props: InferenceWorkloadProps) {
   const security = podSecurityDefaults(props.security);
   return {
@@ -140,6 +142,7 @@ export function inferencePodProps(props: InferenceWorkloadProps) {
 /**
  * Adds the model server, its probes, GPU and writable scratch space to a workload, and
  * returns the server container. Shared by every inference workload construct.
+ * @internal
  */
 export function addInferenceServer(owner: Construct, workload: kplus.AbstractPod, props: InferenceWorkloadProps): kplus.Container {
   const server = props.server;
@@ -210,7 +213,9 @@ export function addInferenceServer(owner: Construct, workload: kplus.AbstractPod
   return container;
 }
 
-/** Sets the pod's seccomp profile (once per pod) unless the user already set one. */
+/** Sets the pod's seccomp profile (once per pod) unless the user already set one.
+ * @internal
+ */
 export function applyPodSecurity(adapter: PodSpecAdapter, options?: PodSecurityOptions): void {
   if (adapter.podSecurityApplied) {
     return;
@@ -224,7 +229,9 @@ export function applyPodSecurity(adapter: PodSpecAdapter, options?: PodSecurityO
   });
 }
 
-/** Sets an emptyDir's sizeLimit to the quantity the user typed. */
+/** Sets an emptyDir's sizeLimit to the quantity the user typed.
+ * @internal
+ */
 export function setVolumeSizeLimit(spec: any, volume: string, size: string): void {
   const v = (spec.volumes ?? []).find((x: any) => x.name === volume);
   if (v?.emptyDir) {
