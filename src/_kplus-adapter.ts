@@ -48,14 +48,13 @@ export class PodSpecAdapter {
   private constructor(public readonly workload: kplus.AbstractPod) {
     this.facts = { modelVolumes: [], expectedLoadSeconds: [], proxies: [] };
     this.apiObject = ApiObject.of(workload);
-    const render = this.apiObject.toJson.bind(this.apiObject);
+    this.renderUnpatched = this.apiObject.toJson.bind(this.apiObject);
     this.apiObject.toJson = () => {
-      // cdk8s validates, then serializes, with no user code in between: reuse that rendering.
-      const json = this.evaluation?.json;
+      // cdk8s validates, then serializes: reuse that rendering when nothing changed since.
+      const evaluation = this.evaluation;
       this.evaluation = undefined;
-      return json ?? this.patch(render());
+      return (evaluation && this.isCurrent(evaluation) ? evaluation.json : undefined) ?? this.render();
     };
-    this.renderUnpatched = render;
   }
 
   /** Whether the pod-wide security defaults were applied (once per workload). */

@@ -39,8 +39,6 @@ export interface BoundCache {
   readonly volume: kplus.Volume;
   /** The sizeLimit to write, as typed. */
   readonly sizeLimit?: string;
-  /** A claim the construct created. */
-  readonly claim?: ApiObject;
 }
 
 /**
@@ -84,7 +82,7 @@ export class ModelCache {
         },
       });
       const ref = kplus.PersistentVolumeClaim.fromClaimName(scope, `${id}-claim-ref`, claim.name);
-      return { volume: kplus.Volume.fromPersistentVolumeClaim(scope, id, ref, { name: volumeName }), claim };
+      return { volume: kplus.Volume.fromPersistentVolumeClaim(scope, id, ref, { name: volumeName }) };
     });
   }
 
