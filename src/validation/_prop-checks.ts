@@ -1,0 +1,120 @@
+import { Duration } from 'cdk8s';
+import { parseQuantity } from '../quantity';
+import { isDnsLabel, isDnsSubdomain, show } from './_helpers';
+
+/**
+ * Checks of construct props, shared by every construct. Each returns the error text
+ * (`field: <what is wrong, with the value>. Fix: <how>`) or `undefined`; constructs collect
+ * them and report them through their validation, so cdk8s prefixes the construct path and no
+ * YAML is written. None of them throws.
+ */
+
+/** Secret and ConfigMap keys: `[-._a-zA-Z0-9]+`, at most 253 characters. */
+const DATA_KEY = /^[-._a-zA-Z0-9]+$/;
+
+/** A whole number of seconds, at least `min`, from a Duration in any unit; or the error. */
+export function durationSeconds(field: string, value: Duration | undefined, min: number, errors: string[]): number | undefined {
+  if (value === undefined) {
+    return undefined;
+  }
+  const millis = wholeMillis(value);
+  if (millis === undefined || millis % 1000 !== 0 || millis / 1000 < min) {
+    errors.push(`${field}: ${describeDuration(value)} is not a whole number of seconds of at least ${min}. `
+      + `Fix: use e.g. Duration.seconds(${Math.max(min, 1)}); Kubernetes counts these in whole seconds`);
+    return undefined;
+  }
+  return millis / 1000;
+}
+
+function wholeMillis(value: Duration): number | undefined {
+  try {
+    const millis = value.toMilliseconds();
+    return Number.isFinite(millis) && Number.isInteger(millis) ? millis : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function describeDuration(value: Duration): string {
+  const millis = (() => {
+    try {
+      return value.toMilliseconds();
+    } catch {
+      return NaN;
+    }
+  })();
+  return Number.isFinite(millis) ? `${millis} ms` : show(String(millis));
+}
+
+/** A whole number within [min, max]; or the error. */
+export function wholeNumber(field: string, value: number | undefined, min: number, max: number, errors: string[], example: number = min): void {
+  if (value === undefined) {
+    return;
+  }
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    errors.push(`${field}: ${show(value)} must be a whole number from ${min} to ${max}. Fix: use e.g. ${example}`);
+  }
+}
+
+/** A TCP/UDP port number. */
+export function portNumber(field: string, value: number | undefined, errors: string[]): void {
+  wholeNumber(field, value, 1, 65535, errors, 8080);
+}
+
+/** A Kubernetes quantity (`'1Gi'`, `'500m'`), non-negative (positive when `positive`). */
+export function quantity(field: string, value: string | undefined, errors: string[], positive = false): void {
+  if (value === undefined) {
+    return;
+  }
+  const parsed = typeof value === 'string' ? parseQuantity(value) : undefined;
+  if (parsed === undefined || parsed < 0 || (positive && parsed === 0)) {
+    errors.push(`${field}: ${show(value)} is not a ${positive ? 'positive ' : ''}Kubernetes quantity. `
+      + 'Fix: write it like \'1Gi\', \'512Mi\' or \'500m\' (binary suffixes Ki, Mi, Gi; not \'GB\')');
+  }
+}
+
+/** The name of a Secret, ConfigMap, PVC or other object: a DNS-1123 subdomain. */
+export function objectName(field: string, value: string | undefined, errors: string[], what = 'object'): void {
+  if (value === undefined) {
+    return;
+  }
+  if (!isDnsSubdomain(value)) {
+    errors.push(`${field}: ${show(value)} is not a valid ${what} name. `
+      + 'Fix: use lower-case letters, digits, \'-\' and \'.\', starting and ending with a letter or digit (max 253)');
+  }
+}
+
+/** A name that must be a DNS-1123 label (containers, volumes, Services). */
+export function labelName(field: string, value: string | undefined, errors: string[], what = 'name'): void {
+  if (value === undefined) {
+    return;
+  }
+  if (!isDnsLabel(value)) {
+    errors.push(`${field}: ${show(value)} is not a valid ${what}. `
+      + 'Fix: use lower-case letters, digits and \'-\', starting and ending with a letter or digit (max 63)');
+  }
+}
+
+/** A key of a Secret or ConfigMap. */
+export function dataKey(field: string, value: string | undefined, errors: string[]): void {
+  if (value === undefined) {
+    return;
+  }
+  if (typeof value !== 'string' || value.length > 253 || !DATA_KEY.test(value) || value === '.' || value === '..') {
+    errors.push(`${field}: ${show(value)} is not a valid Secret or ConfigMap key. Fix: use letters, digits, '-', '_' and '.' (max 253)`);
+  }
+}
+
+/** An absolute, normalized path without `..`, `.` or empty segments; `/` itself only when `allowRoot`. */
+export function absolutePath(field: string, value: string | undefined, errors: string[], allowRoot = false): void {
+  if (value === undefined) {
+    return;
+  }
+  const segments = typeof value === 'string' ? value.split('/').slice(1) : [];
+  const bad = typeof value !== 'string' || !value.startsWith('/') || /[\0\n\r]/.test(value)
+    || (value === '/' ? !allowRoot : segments.some(s => s === '' || s === '.' || s === '..'));
+  if (bad) {
+    errors.push(`${field}: ${show(value)} must be an absolute path without '.', '..', empty segments or newlines${allowRoot ? '' : ', and not \'/\''}. `
+      + 'Fix: use e.g. \'/models\'');
+  }
+}
