@@ -1,6 +1,5 @@
 import { App, Chart } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-27';
-import { AiInferencePod, HealthCheck, LogSidecar, ModelPrepInit, ModelSource, PodNames, ProxyAuth, ProxySidecar, ProxyTls } from '../src';
+import { AiInferencePod, HealthCheck, LogSidecar, ModelPrepInit, ModelSource, PodNames, PodRestartPolicy, ProxyAuth, ProxySidecar, ProxyTls } from '../src';
 
 /** The full example pod i, with the library: server + GPU, model download, log sidecar, TLS/auth proxy. */
 export function libraryPod(chart: Chart, i: number): void {
@@ -24,7 +23,7 @@ export function workerManifest(jobId: string): any {
   const chart = new Chart(new App(), 'worker');
   const pod = new AiInferencePod(chart, 'worker', {
     metadata: { name: PodNames.forJob('worker', jobId) },
-    restartPolicy: kplus.RestartPolicy.NEVER,
+    restartPolicy: PodRestartPolicy.NEVER,
     server: { image: 'myrepo/ai-processor:1.4.2', env: { JOB_ID: jobId }, health: HealthCheck.none() },
   });
   new ModelPrepInit(pod, 'model-downloader', { source: ModelSource.s3('s3://my-models/captioner/') });

@@ -10,3 +10,37 @@ export function cached<K, V>(cache: { get(key: K): V | undefined; set(key: K, va
   }
   return value;
 }
+
+/**
+ * A string-keyed cache that keeps at most `capacity` entries, dropping the least recently used:
+ * a worker manager rendering pods with ever-new values (ports, sizes, budgets) must not grow.
+ */
+export class BoundedCache<V> {
+  private readonly entries = new Map<string, V>();
+
+  constructor(private readonly capacity = 256) {}
+
+  /** The value under `key`, now the most recently used. */
+  public get(key: string): V | undefined {
+    const value = this.entries.get(key);
+    if (value !== undefined) {
+      this.entries.delete(key);
+      this.entries.set(key, value);
+    }
+    return value;
+  }
+
+  /** Stores `value`, evicting the oldest entry when full. */
+  public set(key: string, value: V): void {
+    this.entries.delete(key);
+    this.entries.set(key, value);
+    if (this.entries.size > this.capacity) {
+      this.entries.delete(this.entries.keys().next().value as string);
+    }
+  }
+
+  /** Number of entries held. */
+  public get size(): number {
+    return this.entries.size;
+  }
+}

@@ -1,9 +1,21 @@
-import { ApiObject, ApiObjectMetadata, Duration, Lazy, Names } from 'cdk8s';
+import { ApiObject, ApiObjectMetadata, Duration, Names } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { PodSpecAdapter, podSpecOf } from './_kplus-adapter';
-import { addInferenceServer, inferencePodProps, InferenceWorkloadProps } from './inference-server';
+import { addRenderStep, podSpecOf } from './_kplus-adapter';
+import { WorkloadHost } from './_workload-host';
+import { attachServer, InferenceWorkloadProps } from './inference-server';
 import { lifecycleGuide } from './lifecycle-guide';
+import { durationSeconds, wholeNumber } from './validation/_prop-checks';
+
+/** Type of the Service in front of the pods. */
+export enum InferenceServiceType {
+  /** Reachable inside the cluster only (the default). */
+  CLUSTER_IP = 'ClusterIP',
+  /** Also on a port of every node. */
+  NODE_PORT = 'NodePort',
+  /** Through the cloud's load balancer. */
+  LOAD_BALANCER = 'LoadBalancer',
+}
 
 /** Props of `AiInferenceDeployment`. */
 export interface AiInferenceDeploymentProps extends InferenceWorkloadProps {
@@ -19,11 +31,6 @@ export interface AiInferenceDeploymentProps extends InferenceWorkloadProps {
    */
   readonly replicas?: number;
   /**
-   * Service account of the pods.
-   * @default - none, and no API token mounted
-   */
-  readonly serviceAccount?: kplus.IServiceAccount;
-  /**
    * Create a Service in front of the pods, on the public port: the ProxySidecar's when there is
    * one, otherwise the server's.
    * @default true
@@ -31,16 +38,16 @@ export interface AiInferenceDeploymentProps extends InferenceWorkloadProps {
   readonly service?: boolean;
   /**
    * Type of that Service.
-   * @default kplus.ServiceType.CLUSTER_IP
+   * @default InferenceServiceType.CLUSTER_IP
    */
-  readonly serviceType?: kplus.ServiceType;
+  readonly serviceType?: InferenceServiceType;
 }
 
 /**
  * A Deployment of model servers: the same server, probes, GPU and security as AiInferencePod,
  * rolled out without losing capacity (`maxUnavailable: 0`, one surge pod: GPUs are scarce),
  * a progress deadline that covers the model load, and a Service on the public port.
- * ModelPrepInit and the sidecars take it as their scope.
+ * ModelPrepInit and the sidecars take it as their scope, in any order.
  *
  * @example
  * const llm = new AiInferenceDeployment(chart, 'llm', {
@@ -51,7 +58,7 @@ export interface AiInferenceDeploymentProps extends InferenceWorkloadProps {
  * new ProxySidecar(llm, 'auth-proxy', { auth: ProxyAuth.bearerTokens('llm-tokens') });
  */
 export class AiInferenceDeployment extends Construct {
-  /** The underlying cdk8s-plus Deployment (escape hatch). */
+  /** The underlying cdk8s-plus-27 Deployment (escape hatch). */
   public readonly deployment: kplus.Deployment;
   /** The model-server container (escape hatch). */
   public readonly server: kplus.Container;
@@ -60,41 +67,29 @@ export class AiInferenceDeployment extends Construct {
 
   constructor(scope: Construct, id: string, props: AiInferenceDeploymentProps) {
     super(scope, id);
-    const loadTimeout = props.modelLoadTimeout ?? Duration.minutes(15);
+    const errors: string[] = [];
+    wholeNumber('replicas', props.replicas, 0, 1_000_000, errors, 1);
+    const loadSeconds = durationSeconds('modelLoadTimeout', props.modelLoadTimeout, 10, []) ?? Duration.minutes(15).toSeconds();
     this.deployment = new kplus.Deployment(this, 'Resource', {
-      ...inferencePodProps(props),
       metadata: { ...props.metadata, name: props.metadata?.name ?? Names.toDnsLabel(this) },
       // the pods carry the Deployment's labels too, for `kubectl logs -l app=...` and selectors
       podMetadata: { labels: props.metadata?.labels },
-      serviceAccount: props.serviceAccount,
-      replicas: props.replicas ?? 1,
+      replicas: Number.isInteger(props.replicas) ? props.replicas : 1,
       // The rollout is stuck only when a new pod could not even load its model in time.
-      progressDeadline: Duration.seconds(loadTimeout.toSeconds() + 600),
+      progressDeadline: Duration.seconds(loadSeconds + 600),
       strategy: kplus.DeploymentStrategy.rollingUpdate({
         maxSurge: kplus.PercentOrAbsolute.absolute(1),
         maxUnavailable: kplus.PercentOrAbsolute.absolute(0),
       }),
     });
-    this.server = addInferenceServer(this, this.deployment, props);
+    // the replicas as given: a bad value is reported, and the kind rules see what would be applied
+    this.server = attachServer(this, this.deployment, props);
+    WorkloadHost.of(this.deployment).addWorkloadStep(json => {
+      json.spec.replicas = props.replicas ?? 1;
+    });
+    this.node.addValidation({ validate: () => errors });
     if (props.service ?? true) {
-      const adapter = PodSpecAdapter.of(this.deployment);
-      const deployment = this.deployment;
-      this.service = new ApiObject(this, 'Service', {
-        apiVersion: 'v1',
-        kind: 'Service',
-        metadata: { name: this.deployment.name, namespace: props.metadata?.namespace },
-        // Lazy: a ProxySidecar added after this construct decides the public port.
-        spec: Lazy.any({
-          produce: () => {
-            const port = adapter.facts.publicPort ?? adapter.facts.serverPort;
-            return {
-              type: props.serviceType ?? kplus.ServiceType.CLUSTER_IP,
-              selector: deployment.matchLabels,
-              ports: [{ name: adapter.facts.publicPort ? 'proxy' : 'http', port, targetPort: port, protocol: 'TCP' }],
-            };
-          },
-        }),
-      });
+      this.service = this.createService(props);
     }
   }
 
@@ -106,6 +101,27 @@ export class AiInferenceDeployment extends Construct {
   /** Which container to look at, in which phase, when a pod of this Deployment is stuck. */
   public describe(): string {
     const selector = Object.entries(this.deployment.matchLabels).map(([k, v]) => `${k}=${v}`).join(',');
-    return lifecycleGuide(podSpecOf(PodSpecAdapter.of(this.deployment).render()), { logs: `-l ${selector}`, describe: `pods -l ${selector}` });
+    return lifecycleGuide(podSpecOf(WorkloadHost.of(this.deployment).render()), { logs: `-l ${selector}`, describe: `pods -l ${selector}` });
+  }
+
+  private createService(props: AiInferenceDeploymentProps): ApiObject {
+    const host = WorkloadHost.of(this.deployment);
+    const deployment = this.deployment;
+    const service = new ApiObject(this, 'Service', {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: this.deployment.name, namespace: props.metadata?.namespace },
+    });
+    // the public port is known once every add-on has registered: at render
+    addRenderStep(service, json => {
+      const wiring = host.wiring();
+      const port = wiring.publicPort;
+      json.spec = {
+        ports: [{ name: wiring.proxy ? 'proxy' : 'http', port, protocol: 'TCP', targetPort: port }],
+        selector: { ...deployment.matchLabels },
+        type: props.serviceType ?? InferenceServiceType.CLUSTER_IP,
+      };
+    });
+    return service;
   }
 }

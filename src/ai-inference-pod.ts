@@ -1,8 +1,10 @@
-import { ApiObject, ApiObjectMetadata, App, Chart, Names } from 'cdk8s';
+import { ApiObject, ApiObjectMetadata, Chart, Names } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { PodSpecAdapter, podSpecOf } from './_kplus-adapter';
-import { addInferenceServer, inferencePodProps, InferenceWorkloadProps } from './inference-server';
+import { podSpecOf } from './_kplus-adapter';
+import { WorkloadHost } from './_workload-host';
+import { attachServer, InferenceWorkloadProps } from './inference-server';
+import { PodRestartPolicy } from './kubernetes-types';
 import { lifecycleGuide } from './lifecycle-guide';
 
 /** Props of `AiInferencePod`. */
@@ -13,16 +15,10 @@ export interface AiInferencePodProps extends InferenceWorkloadProps {
    */
   readonly metadata?: ApiObjectMetadata;
   /**
-   * Service account, e.g. one bound to a cloud role (IRSA, workload identity) that can read
-   * the model bucket.
-   * @default - none, and no API token mounted
-   */
-  readonly serviceAccount?: kplus.IServiceAccount;
-  /**
    * Pod restart policy. Use `NEVER` for one-off workers so the pod ends in `Succeeded`.
-   * @default kplus.RestartPolicy.ALWAYS
+   * @default PodRestartPolicy.ALWAYS
    */
-  readonly restartPolicy?: kplus.RestartPolicy;
+  readonly restartPolicy?: PodRestartPolicy;
 }
 
 /**
@@ -30,8 +26,8 @@ export interface AiInferencePodProps extends InferenceWorkloadProps {
  *
  * It renders the server with probes that only pass once the model is loaded, explicit
  * resources, optional GPUs with their toleration and `/dev/shm`, and Pod Security Standard
- * "restricted" defaults. Add `ModelPrepInit`, `LogSidecar` or `ProxySidecar` with the pod as
- * their scope.
+ * "restricted" defaults. Add `ModelPrepInit`, `InitContainer`, `LogSidecar`, `ProxySidecar` or
+ * `Sidecar` with the pod as their scope, in any order.
  *
  * @example
  * const pod = new AiInferencePod(chart, 'llm', {
@@ -40,7 +36,7 @@ export interface AiInferencePodProps extends InferenceWorkloadProps {
  * });
  */
 export class AiInferencePod extends Construct {
-  /** The underlying cdk8s-plus Pod (escape hatch). */
+  /** The underlying cdk8s-plus-27 Pod (escape hatch). */
   public readonly pod: kplus.Pod;
   /** The model-server container (escape hatch). */
   public readonly server: kplus.Container;
@@ -48,12 +44,10 @@ export class AiInferencePod extends Construct {
   constructor(scope: Construct, id: string, props: AiInferencePodProps) {
     super(scope, id);
     this.pod = new kplus.Pod(this, 'Resource', {
-      ...inferencePodProps(props),
-      serviceAccount: props.serviceAccount,
       metadata: { ...props.metadata, name: props.metadata?.name ?? Names.toDnsLabel(this) },
-      restartPolicy: props.restartPolicy ?? kplus.RestartPolicy.ALWAYS,
+      restartPolicy: (props.restartPolicy ?? PodRestartPolicy.ALWAYS) as unknown as kplus.RestartPolicy,
     });
-    this.server = addInferenceServer(this, this.pod, props);
+    this.server = attachServer(this, this.pod, props);
   }
 
   /** The workload that add-ons (init containers, sidecars) attach to. */
@@ -68,8 +62,7 @@ export class AiInferencePod extends Construct {
    * @throws with every validation error when the pod is invalid
    */
   public toManifest(): any {
-    const chart = Chart.of(this);
-    const manifests = App._synthChart(chart);
+    const manifests: any[] = Chart.of(this).toJson();
     const name = ApiObject.of(this.pod).name;
     return manifests.find(m => m.kind === 'Pod' && m.metadata?.name === name);
   }
@@ -77,6 +70,6 @@ export class AiInferencePod extends Construct {
   /** Which container to look at, in which phase, when this pod is stuck. */
   public describe(): string {
     const target = `pod/${ApiObject.of(this.pod).name}`;
-    return lifecycleGuide(podSpecOf(PodSpecAdapter.of(this.pod).render()), { logs: target, describe: target });
+    return lifecycleGuide(podSpecOf(WorkloadHost.of(this.pod).render()), { logs: target, describe: target });
   }
 }

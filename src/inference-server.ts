@@ -1,12 +1,14 @@
 import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { PodSpecAdapter } from './_kplus-adapter';
-import { workloadOf } from './_workload';
+import { setVolumeSizeLimit, WorkloadHost, Wiring, workloadOf } from './_workload-host';
 import { DEFAULT_GPU_RESOURCE, DEFAULT_SHM_SIZE, GpuProps } from './gpu';
+import { ContainerPortSpec, ImagePullPolicy, renderPorts, SecretKeyRef, TerminationMessagePolicy } from './kubernetes-types';
+import { addPodVolumes, PodVolumeMount, renderPodVolumeMounts } from './pod-volume';
 import { HealthCheck } from './probes';
 import { ContainerResources, renderResources } from './resources';
-import { containerSecurityContext, ContainerSecurityOptions, podSecurityDefaults, PodSecurityOptions } from './security';
+import { containerSecurityContext, ContainerSecurityOptions, PodSecurityLevel, podSecurityContext, PodSecurityOptions } from './security';
+import { absolutePath, durationSeconds, labelName, objectName, portNumber, quantity, wholeNumber } from './validation/_prop-checks';
 
 /** The model-server container. */
 export interface InferenceServerProps {
@@ -31,7 +33,7 @@ export interface InferenceServerProps {
    * Further ports (gRPC, metrics).
    * @default - none
    */
-  readonly extraPorts?: kplus.ContainerPort[];
+  readonly extraPorts?: ContainerPortSpec[];
   /**
    * Entrypoint override.
    * @default - the image's entrypoint
@@ -59,7 +61,7 @@ export interface InferenceServerProps {
   readonly resources?: ContainerResources;
   /**
    * How to tell the server is alive and its model loaded; yields the startup, readiness and
-   * liveness probes.
+   * liveness probes (`HealthCheck.custom` sets each one).
    * @default HealthCheck.http('/health')
    */
   readonly health?: HealthCheck;
@@ -67,7 +69,7 @@ export interface InferenceServerProps {
    * Image pull policy.
    * @default - Kubernetes' default: IfNotPresent for a pinned tag, Always for `:latest` or no tag
    */
-  readonly imagePullPolicy?: kplus.ImagePullPolicy;
+  readonly imagePullPolicy?: ImagePullPolicy;
   /**
    * Security settings of the server container.
    * @default - PSS restricted: non-root, read-only root filesystem, no privilege escalation, drop ALL
@@ -78,14 +80,51 @@ export interface InferenceServerProps {
    * @default - the image's working directory
    */
   readonly workingDir?: string;
+  /**
+   * Your own volumes in the server: a PVC of engine caches, a ConfigMap of templates, a Secret.
+   * @default - none
+   */
+  readonly volumeMounts?: PodVolumeMount[];
+  /**
+   * Size limit of the writable `/tmp` (an emptyDir: the root filesystem is read-only).
+   * @default - no limit
+   */
+  readonly tmpSize?: string;
+  /**
+   * Command run before the server gets SIGTERM (e.g. drain: `['sleep', '10']` while endpoints
+   * update). It counts against the termination grace period.
+   * @default - none
+   */
+  readonly preStopCommand?: string[];
+  /**
+   * Where `kubectl describe` takes the reason of a crash from.
+   * @default TerminationMessagePolicy.FALLBACK_TO_LOGS_ON_ERROR
+   */
+  readonly terminationMessagePolicy?: TerminationMessagePolicy;
 }
 
-/** A key of a Kubernetes Secret. */
-export interface SecretKeyRef {
-  /** Secret name. */
-  readonly secretName: string;
-  /** Key in the Secret. */
-  readonly key: string;
+/** A toleration of a node taint. */
+export interface PodToleration {
+  /**
+   * Taint key.
+   * @default - every key (with operator Exists)
+   */
+  readonly key?: string;
+  /**
+   * `Exists` or `Equal`.
+   * @default 'Exists' without a value, 'Equal' with one
+   */
+  readonly operator?: string;
+  /**
+   * Taint value.
+   * @default - none
+   */
+  readonly value?: string;
+  /**
+   * `NoSchedule`, `PreferNoSchedule` or `NoExecute`.
+   * @default - every effect
+   */
+  readonly effect?: string;
 }
 
 /** Props shared by every inference workload (pod, deployment, job). */
@@ -105,7 +144,7 @@ export interface InferenceWorkloadProps {
   readonly modelLoadTimeout?: Duration;
   /**
    * Pod-level security.
-   * @default - runAsUser/runAsGroup/fsGroup 1000, seccomp RuntimeDefault, runAsNonRoot
+   * @default - runAsUser/runAsGroup/fsGroup 1000, seccomp RuntimeDefault, runAsNonRoot, level restricted
    */
   readonly security?: PodSecurityOptions;
   /**
@@ -113,130 +152,229 @@ export interface InferenceWorkloadProps {
    * @default Duration.seconds(60)
    */
   readonly terminationGracePeriod?: Duration;
+  /**
+   * Service account of the pod (e.g. one bound to a cloud role that can read the model bucket).
+   * @default - the namespace's default account
+   */
+  readonly serviceAccountName?: string;
+  /**
+   * Mount the service account's API token. On by default when `serviceAccountName` is given
+   * (kube-rbac-proxy and anything that calls the API need it), off otherwise.
+   * @default - true with a serviceAccountName, false without
+   */
+  readonly automountServiceAccountToken?: boolean;
+  /**
+   * RuntimeClass of the pod (e.g. `nvidia` where the GPU runtime is not the default).
+   * @default - the cluster's default runtime
+   */
+  readonly runtimeClassName?: string;
+  /**
+   * PriorityClass of the pod (GPU pods often preempt batch work).
+   * @default - the cluster's default priority
+   */
+  readonly priorityClassName?: string;
+  /**
+   * Node, pod affinity and anti-affinity, as Kubernetes JSON (`{ nodeAffinity: {...} }`).
+   * @default - none
+   */
+  readonly affinity?: { [key: string]: any };
+  /**
+   * Topology spread constraints, as Kubernetes JSON.
+   * @default - none
+   */
+  readonly topologySpreadConstraints?: Array<{ [key: string]: any }>;
+  /**
+   * Further tolerations (the GPU's own is added by `gpu`).
+   * @default - none
+   */
+  readonly tolerations?: PodToleration[];
+  /**
+   * Node labels the pod must match (merged with `gpu.nodeSelector`).
+   * @default - none
+   */
+  readonly nodeSelector?: { [label: string]: string };
+  /**
+   * Secrets with registry credentials for private images.
+   * @default - none
+   */
+  readonly imagePullSecrets?: string[];
 }
 
 /** Default server resources. */
-export const DEFAULT_SERVER_RESOURCES: ContainerResources = {
-  cpu: { request: '1' },
-  memory: { request: '4Gi', limit: '4Gi' },
-};
+const DEFAULT_SERVER_RESOURCES: ContainerResources = Object.freeze({
+  cpu: Object.freeze({ request: '1' }),
+  memory: Object.freeze({ request: '4Gi', limit: '4Gi' }),
+});
 
-/** kplus props of the pod that the inference props decide.
- * @internal
- */
-export function inferencePodProps(props: InferenceWorkloadProps) {
-  const security = podSecurityDefaults(props.security);
-  return {
-    terminationGracePeriod: props.terminationGracePeriod ?? Duration.seconds(60),
-    securityContext: {
-      ensureNonRoot: true,
-      user: security.runAsUser,
-      group: security.runAsGroup,
-      fsGroup: security.fsGroup,
-      // "Always" chowns every file of a multi-GB model cache at each start.
-      fsGroupChangePolicy: kplus.FsGroupChangePolicy.ON_ROOT_MISMATCH,
-    },
-  };
-}
+/** Default startup budget. */
+const DEFAULT_LOAD_TIMEOUT = Duration.minutes(15);
+
+/** Default port and its name. */
+const DEFAULT_PORT = 8000;
 
 /**
- * Adds the model server, its probes, GPU and writable scratch space to a workload, and
- * returns the server container. Shared by every inference workload construct.
+ * Adds the model server to a workload — container, probes, GPU, scratch space — and registers
+ * it with the workload's host, which applies the pod-level settings at render. Shared by every
+ * inference workload construct; not part of the public API.
  * @internal
  */
-export function addInferenceServer(owner: Construct, workload: kplus.AbstractPod, props: InferenceWorkloadProps): kplus.Container {
+export function attachServer(owner: Construct, workload: kplus.AbstractPod, props: InferenceWorkloadProps): kplus.Container {
+  const errors: string[] = [];
   const server = props.server;
   const name = server.name ?? 'server';
-  const port = server.port ?? 8000;
-  const adapter = PodSpecAdapter.of(workload);
+  const port = server.port ?? DEFAULT_PORT;
+  checkServerProps(props, errors);
+  const graceSeconds = durationSeconds('terminationGracePeriod', props.terminationGracePeriod, 0, errors) ?? 60;
+  const host = WorkloadHost.of(workload);
   const container = workload.addContainer({
     name,
     image: server.image,
-    ports: [{ number: port, name: server.portName ?? 'http' }],
     command: server.command,
     args: server.args,
     workingDir: server.workingDir,
     envVariables: envValues(owner, server),
-    imagePullPolicy: server.imagePullPolicy,
-    // An empty spec keeps cdk8s-plus's 1000m/512Mi defaults out; the adapter writes ours.
+    imagePullPolicy: server.imagePullPolicy as unknown as kplus.ImagePullPolicy,
+    // An empty spec keeps cdk8s-plus's 1000m/512Mi defaults out; the host writes ours.
     resources: {},
   });
-  const errors: string[] = [];
-  (server.extraPorts ?? []).forEach((extra, i) => {
-    try {
-      container.addPort(extra);
-    } catch (e) {
-      // cdk8s-plus refuses duplicate port names/numbers eagerly; report it with the rest
-      errors.push(`server.extraPorts[${i}]: ${(e as Error).message}. Fix: give every port its own name and number`);
-    }
-  });
-  const scratch = kplus.Volume.fromEmptyDir(owner, 'tmp', `${name}-tmp`);
-  container.mount('/tmp', scratch);
-
+  container.mount('/tmp', kplus.Volume.fromEmptyDir(owner, 'tmp', `${name}-tmp`));
   const gpu = props.gpu;
-  const gpuResource = gpu?.resourceName ?? DEFAULT_GPU_RESOURCE;
   if (gpu) {
-    const shm = kplus.Volume.fromEmptyDir(owner, 'dshm', 'dshm', { medium: kplus.EmptyDirMedium.MEMORY });
-    container.mount('/dev/shm', shm);
-    adapter.patchPodSpec(spec => {
-      setVolumeSizeLimit(spec, 'dshm', gpu.shmSize ?? DEFAULT_SHM_SIZE);
-      if (gpu.tolerate ?? true) {
-        spec.tolerations = [...(spec.tolerations ?? []), { effect: 'NoSchedule', key: gpuResource, operator: 'Exists' }];
-      }
-      if (gpu.nodeSelector) {
-        spec.nodeSelector = { ...spec.nodeSelector, ...gpu.nodeSelector };
-      }
-    });
+    container.mount('/dev/shm', kplus.Volume.fromEmptyDir(owner, 'dshm', 'dshm', { medium: kplus.EmptyDirMedium.MEMORY }));
   }
 
-  const probes = (server.health ?? HealthCheck.http('/health'))._render({
-    startupBudget: props.modelLoadTimeout ?? Duration.minutes(15),
-    defaultPort: port,
-  });
+  const health = server.health ?? HealthCheck.http('/health');
+  const probes = health._render({ startupBudget: props.modelLoadTimeout ?? DEFAULT_LOAD_TIMEOUT, defaultPort: port }, errors, 'server.health');
+  const gpuResource = gpu?.resourceName ?? DEFAULT_GPU_RESOURCE;
   const resources = renderResources(server.resources ?? DEFAULT_SERVER_RESOURCES, gpu ? { [gpuResource]: String(gpu.count) } : {});
-  const securityContext = containerSecurityContext(server.security);
-  adapter.finishContainer(name, { probes, resources, securityContext, keepImagePullPolicy: !!server.imagePullPolicy });
-  applyPodSecurity(adapter, props.security);
-  const identity = podSecurityDefaults(props.security);
-  // On a workload the user created, fill in the non-root identity it lacks (AiInferencePod
-  // and AiInferenceDeployment already render it through cdk8s-plus).
-  adapter.patchPodSpec(spec => {
-    spec.securityContext = { ...spec.securityContext };
-    spec.securityContext.runAsUser = spec.securityContext.runAsUser ?? identity.runAsUser;
-    spec.securityContext.runAsGroup = spec.securityContext.runAsGroup ?? identity.runAsGroup;
-    spec.securityContext.fsGroup = spec.securityContext.fsGroup ?? identity.fsGroup;
+  host.finishContainer(name, {
+    probes,
+    resources,
+    securityContext: containerSecurityContext(server.security),
+    keepImagePullPolicy: !!server.imagePullPolicy,
+    terminationMessagePolicy: server.terminationMessagePolicy ?? 'FallbackToLogsOnError',
+    lifecycle: server.preStopCommand ? { preStop: { exec: { command: [...server.preStopCommand] } } } : undefined,
   });
-  adapter.facts.serverContainer = name;
-  adapter.facts.serverPort = port;
-  adapter.facts.startupBudgetDeclaredBy = owner.node.path;
-  adapter.registerOwner(owner, [name], errors);
+  const ports = renderPorts([{ number: port, name: server.portName ?? 'http' }, ...(server.extraPorts ?? [])]);
+  const userMounts = renderPodVolumeMounts(server.volumeMounts ?? [], errors);
+  const podSecurity = podSecurityContext(props.security);
+  host.registerServer({
+    owner,
+    name,
+    port,
+    errors,
+    healthPaths: health._httpPaths,
+    securityLevel: props.security?.level ?? PodSecurityLevel.RESTRICTED,
+    wire: (spec, wiring) => {
+      const c = spec.containers.find((x: any) => x.name === name);
+      // ports as given: cdk8s-plus refuses duplicates eagerly, the portFields rule reports them with the rest
+      c.ports = [...ports.map(p => ({ ...p })), ...(c.ports ?? [])];
+      if (userMounts.volumeMounts.length) {
+        c.volumeMounts = [...(c.volumeMounts ?? []), ...userMounts.volumeMounts.map(m => ({ ...m }))];
+        addPodVolumes(spec, userMounts.volumes);
+      }
+      routeProbesThroughProxy(c, port, wiring);
+      wirePod(spec, props, podSecurity, graceSeconds);
+      setVolumeSizeLimit(spec, `${name}-tmp`, server.tmpSize);
+    },
+  });
   return container;
 }
 
-/** Sets the pod's seccomp profile (once per pod) unless the user already set one.
- * @internal
- */
-export function applyPodSecurity(adapter: PodSpecAdapter, options?: PodSecurityOptions): void {
-  if (adapter.podSecurityApplied) {
-    return;
+/** The pod-level settings of an inference workload, on the final spec. */
+function wirePod(spec: any, props: InferenceWorkloadProps, podSecurity: any, graceSeconds: number): void {
+  spec.securityContext = { ...spec.securityContext, ...withoutUndefined(podSecurity) };
+  if (props.security?.runAsNonRoot === false) {
+    delete spec.securityContext.runAsNonRoot;
   }
-  adapter.podSecurityApplied = true;
-  const type = podSecurityDefaults(options).seccompProfile;
-  adapter.patchPodSpec(spec => {
-    spec.securityContext = { ...spec.securityContext };
-    spec.securityContext.seccompProfile = spec.securityContext.seccompProfile ?? { type };
-    spec.securityContext.runAsNonRoot = spec.securityContext.runAsNonRoot ?? true;
-  });
+  spec.terminationGracePeriodSeconds = graceSeconds;
+  if (props.serviceAccountName) {
+    spec.serviceAccountName = props.serviceAccountName;
+  }
+  spec.automountServiceAccountToken = props.automountServiceAccountToken ?? !!props.serviceAccountName;
+  spec.runtimeClassName = props.runtimeClassName;
+  spec.priorityClassName = props.priorityClassName;
+  spec.affinity = props.affinity ? JSON.parse(JSON.stringify(props.affinity)) : spec.affinity;
+  spec.topologySpreadConstraints = props.topologySpreadConstraints ? JSON.parse(JSON.stringify(props.topologySpreadConstraints)) : spec.topologySpreadConstraints;
+  if (props.imagePullSecrets?.length) {
+    spec.imagePullSecrets = props.imagePullSecrets.map(name => ({ name }));
+  }
+  const gpu = props.gpu;
+  const tolerations = [...(props.tolerations ?? []).map(t => withoutUndefined({ ...t, operator: t.operator ?? (t.value === undefined ? 'Exists' : 'Equal') }))];
+  if (gpu && (gpu.tolerate ?? true)) {
+    tolerations.push({ effect: 'NoSchedule', key: gpu.resourceName ?? DEFAULT_GPU_RESOURCE, operator: 'Exists' });
+  }
+  if (tolerations.length) {
+    spec.tolerations = [...(spec.tolerations ?? []), ...tolerations];
+  }
+  if (props.nodeSelector || gpu?.nodeSelector) {
+    spec.nodeSelector = { ...spec.nodeSelector, ...props.nodeSelector, ...gpu?.nodeSelector };
+  }
+  if (gpu) {
+    setVolumeSizeLimit(spec, 'dshm', gpu.shmSize ?? DEFAULT_SHM_SIZE);
+  }
 }
 
-/** Sets an emptyDir's sizeLimit to the quantity the user typed.
- * @internal
+/**
+ * With a proxy in front, the server's HTTP probes go through the proxy's port and open path:
+ * the server may then bind 127.0.0.1, and nothing but the proxy is reachable from the network.
  */
-export function setVolumeSizeLimit(spec: any, volume: string, size: string): void {
-  const v = (spec.volumes ?? []).find((x: any) => x.name === volume);
-  if (v?.emptyDir) {
-    v.emptyDir.sizeLimit = size;
+function routeProbesThroughProxy(container: any, serverPort: number, wiring: Wiring): void {
+  const proxy = wiring.proxy;
+  if (!proxy?.routeServerProbes) {
+    return;
   }
+  for (const key of ['startupProbe', 'readinessProbe', 'livenessProbe']) {
+    const get = container[key]?.httpGet;
+    if (get && (get.port === serverPort || get.port === 'http')) {
+      container[key] = { ...container[key], httpGet: { ...get, port: proxy.port, scheme: proxy.https ? 'HTTPS' : undefined } };
+      if (!proxy.https) {
+        delete container[key].httpGet.scheme;
+      }
+    }
+  }
+}
+
+function checkServerProps(props: InferenceWorkloadProps, errors: string[]): void {
+  const server = props.server;
+  labelName('server.name', server.name, errors, 'container name');
+  portNumber('server.port', server.port, errors);
+  durationSeconds('modelLoadTimeout', props.modelLoadTimeout, 10, errors);
+  quantity('server.tmpSize', server.tmpSize, errors, true);
+  objectName('serviceAccountName', props.serviceAccountName, errors, 'ServiceAccount');
+  objectName('runtimeClassName', props.runtimeClassName, errors, 'RuntimeClass');
+  objectName('priorityClassName', props.priorityClassName, errors, 'PriorityClass');
+  (props.imagePullSecrets ?? []).forEach((s, i) => objectName(`imagePullSecrets[${i}]`, s, errors, 'Secret'));
+  if (typeof server.image !== 'string' || !server.image.trim()) {
+    errors.push(`server.image: ${JSON.stringify(server.image)} is empty. Fix: give an image such as 'vllm/vllm-openai:v0.6.3'`);
+  }
+  if (server.preStopCommand && server.preStopCommand.length === 0) {
+    errors.push('server.preStopCommand: [] is empty. Fix: give a command such as [\'sleep\', \'10\'] or leave it out');
+  }
+  (server.volumeMounts ?? []).forEach((m, i) => absolutePath(`server.volumeMounts[${i}].path`, m.path, errors));
+  for (const [key, ref] of Object.entries(server.secretEnv ?? {})) {
+    objectName(`server.secretEnv.${key}.secretName`, ref.secretName, errors, 'Secret');
+  }
+  const gpu = props.gpu;
+  if (gpu) {
+    wholeNumber('gpu.count', gpu.count, 1, 1024, errors, 1);
+    quantity('gpu.shmSize', gpu.shmSize, errors, true);
+    if (gpu.resourceName !== undefined && !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?\/[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/.test(gpu.resourceName)) {
+      errors.push(`gpu.resourceName: ${JSON.stringify(gpu.resourceName)} is not an extended resource name. `
+        + 'Fix: use a vendor-qualified name such as \'nvidia.com/gpu\' or \'amd.com/gpu\'');
+    }
+  }
+}
+
+/** A copy of `value` without undefined fields. */
+function withoutUndefined(value: any): any {
+  const copy: any = {};
+  for (const [k, v] of Object.entries(value)) {
+    if (v !== undefined) {
+      copy[k] = v;
+    }
+  }
+  return copy;
 }
 
 function envValues(scope: Construct, server: InferenceServerProps): { [name: string]: kplus.EnvValue } {
@@ -267,6 +405,6 @@ export class InferenceServer extends Construct {
   constructor(scope: Construct, id: string, props: InferenceWorkloadProps) {
     super(scope, id);
     this.workload = workloadOf(scope);
-    this.container = addInferenceServer(this, this.workload, props);
+    this.container = attachServer(this, this.workload, props);
   }
 }

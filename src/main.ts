@@ -1,7 +1,6 @@
 import { App, Chart, Duration } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-27';
 import {
-  AiInferenceDeployment, AiInferencePod, HealthCheck, LogSidecar, ModelCache, ModelPrepInit, ModelSource, ProxyAuth, ProxySidecar, ProxyTls,
+  AiInferenceDeployment, AiInferencePod, CacheAccessMode, HealthCheck, LogSidecar, ModelCache, ModelPrepInit, ModelSource, ProxyAuth, ProxySidecar, ProxyTls,
 } from './index';
 
 /**
@@ -44,7 +43,7 @@ export function buildExampleApp(outdir = 'dist'): App {
   });
   new ModelPrepInit(llm, 'model-downloader', {
     source: ModelSource.s3('s3://my-models/Llama-3.1-8B-Instruct/'),
-    cache: ModelCache.newPersistentVolumeClaim({ size: '100Gi', accessMode: kplus.PersistentVolumeAccessMode.READ_WRITE_MANY, storageClassName: 'efs-sc' }),
+    cache: ModelCache.newPersistentVolumeClaim({ size: '100Gi', accessMode: CacheAccessMode.READ_WRITE_MANY, storageClassName: 'efs-sc' }),
     modelSize: '16Gi',
     loadThroughput: '100Mi',
   });

@@ -12,6 +12,16 @@ export interface EmptyDirCacheOptions {
   readonly sizeLimit?: string;
 }
 
+/** How pods may mount a PersistentVolumeClaim. */
+export enum CacheAccessMode {
+  /** One node mounts it read-write (block storage: EBS, PD). */
+  READ_WRITE_ONCE = 'ReadWriteOnce',
+  /** Many nodes mount it read-write (EFS, Filestore, CephFS): replicas share one download. */
+  READ_WRITE_MANY = 'ReadWriteMany',
+  /** One pod mounts it read-write. */
+  READ_WRITE_ONCE_POD = 'ReadWriteOncePod',
+}
+
 /** Options of a PersistentVolumeClaim the construct creates. */
 export interface NewClaimCacheOptions {
   /** Storage requested, e.g. `'100Gi'`. */
@@ -24,9 +34,9 @@ export interface NewClaimCacheOptions {
   /**
    * Access mode. Use `READ_WRITE_MANY` when several pods (replicas) share the cache; the
    * model is then fetched once and the other pods wait for it.
-   * @default kplus.PersistentVolumeAccessMode.READ_WRITE_ONCE
+   * @default CacheAccessMode.READ_WRITE_ONCE
    */
-  readonly accessMode?: kplus.PersistentVolumeAccessMode;
+  readonly accessMode?: CacheAccessMode;
   /**
    * Claim name.
    * @default - derived from the construct path
@@ -76,7 +86,7 @@ export class ModelCache {
         kind: 'PersistentVolumeClaim',
         metadata: { name: options.claimName ?? Names.toDnsLabel(scope, { extra: ['model-cache'] }) },
         spec: {
-          accessModes: [options.accessMode ?? kplus.PersistentVolumeAccessMode.READ_WRITE_ONCE],
+          accessModes: [options.accessMode ?? CacheAccessMode.READ_WRITE_ONCE],
           storageClassName: options.storageClassName,
           resources: { requests: { storage: options.size } },
         },

@@ -1,9 +1,7 @@
 import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { PodSpecAdapter } from './_kplus-adapter';
-import { workloadOf } from './_workload';
-import { applyPodSecurity, setVolumeSizeLimit } from './inference-server';
+import { appendTo, Rank, setVolumeSizeLimit, WorkloadHost, workloadOf } from './_workload-host';
 import { ModelCache } from './model-cache';
 import { ModelSource } from './model-source';
 import { parseQuantity } from './quantity';
@@ -134,7 +132,7 @@ export class ModelPrepInit extends Construct {
   constructor(scope: Construct, id: string, props: ModelPrepInitProps) {
     super(scope, id);
     const workload = workloadOf(scope);
-    const adapter = PodSpecAdapter.of(workload);
+    const host = WorkloadHost.of(workload);
     const errors: string[] = [];
     const source = props.source._bind();
     const name = props.name ?? 'model-downloader';
@@ -196,32 +194,43 @@ export class ModelPrepInit extends Construct {
     this.container.mount(mountPath, this.volume);
     this.container.mount(`/home/${name}`, home);
 
-    const consumers = props.consumers ?? (adapter.facts.serverContainer ? [adapter.facts.serverContainer] : workload.containers.map(c => c.name));
-    for (const consumerName of consumers) {
-      const consumer = workload.containers.find(c => c.name === consumerName);
-      if (!consumer) {
-        errors.push(`consumers: container ${JSON.stringify(consumerName)} is not a regular container of the workload (have: ${workload.containers.map(c => c.name).join(', ')}). Fix: name the server container`);
-        continue;
-      }
-      consumer.mount(mountPath, this.volume, { readOnly: true });
-      consumer.env.addVariable(props.modelPathEnv ?? 'MODEL_PATH', kplus.EnvValue.fromValue(this.modelPath));
-    }
-
     const resources = renderResources(props.resources ?? DEFAULT_MODEL_PREP_RESOURCES);
     const securityContext = containerSecurityContext({ runAsUser: 1000, runAsGroup: 1000, ...props.security });
     // the one-line failure reason shows in `kubectl describe pod`
-    adapter.finishContainer(name, { resources, securityContext, terminationMessagePolicy: 'FallbackToLogsOnError' });
-    if (cache.sizeLimit) {
-      const sizeLimit = cache.sizeLimit;
-      adapter.patchPodSpec(spec => setVolumeSizeLimit(spec, volumeName, sizeLimit));
-    }
-    applyPodSecurity(adapter);
-    adapter.facts.modelVolumes.push({ volume: volumeName, writer: name });
+    host.finishContainer(name, { resources, securityContext, terminationMessagePolicy: 'FallbackToLogsOnError' });
     const loadSeconds = expectedLoadSeconds(props, errors);
-    if (loadSeconds !== undefined) {
-      adapter.facts.expectedLoadSeconds.push({ seconds: loadSeconds.seconds, declaredBy: `${this.node.path} (${loadSeconds.how})` });
-    }
-    adapter.registerOwner(this, [name], errors);
+    const modelPathEnv = props.modelPathEnv ?? 'MODEL_PATH';
+    const modelPath = this.modelPath;
+    host.registerAddOn({
+      owner: this,
+      rank: Rank.MODEL_PREP,
+      containers: [name],
+      errors,
+      wire: (spec, wiring) => {
+        setVolumeSizeLimit(spec, volumeName, cache.sizeLimit);
+        for (const consumerName of wiring.consumers(props.consumers)) {
+          const consumer = (spec.containers ?? []).find((c: any) => c.name === consumerName);
+          if (!consumer) {
+            wiring.problem(this, 'consumers', `container ${JSON.stringify(consumerName)} is not a regular container of the workload `
+              + `(have: ${wiring.regularContainers.join(', ')})`, 'name the server container');
+            continue;
+          }
+          appendTo(consumer, 'volumeMounts', [{ mountPath, name: volumeName, readOnly: true }]);
+          if ((consumer.env ?? []).some((e: any) => e.name === modelPathEnv)) {
+            wiring.problem(this, 'modelPathEnv', `container ${JSON.stringify(consumerName)} already sets ${modelPathEnv}, which ModelPrepInit sets`,
+              'remove it from the server\'s env or give ModelPrepInit another modelPathEnv');
+            continue;
+          }
+          appendTo(consumer, 'env', [{ name: modelPathEnv, value: modelPath }]);
+        }
+      },
+      declare: facts => {
+        facts.modelVolumes.push({ volume: volumeName, writers: [name] });
+        if (loadSeconds !== undefined) {
+          facts.expectedLoadSeconds.push({ seconds: loadSeconds.seconds, declaredBy: `${this.node.path} (${loadSeconds.how})` });
+        }
+      },
+    });
   }
 }
 

@@ -1,5 +1,6 @@
 import { Duration } from 'cdk8s';
-import { cached } from './_memo';
+import { BoundedCache } from './_memo';
+import { durationSeconds, wholeNumber } from './validation/_prop-checks';
 
 /** Options of an HTTP health check. */
 export interface HttpHealthCheckOptions {
@@ -40,6 +41,139 @@ export interface RenderedProbes {
 /** Seconds between startup probes: short enough to route traffic soon after the model loads. */
 const STARTUP_PERIOD_SECONDS = 10;
 
+/** Timing of one probe; anything left out keeps the library's default for that probe. */
+export interface ProbeOptions {
+  /**
+   * How often to probe.
+   * @default - startup 10 s, readiness 5 s, liveness 10 s
+   */
+  readonly period?: Duration;
+  /**
+   * How long one probe may take.
+   * @default Duration.seconds(5)
+   */
+  readonly timeout?: Duration;
+  /**
+   * Consecutive failures before the probe counts as failed.
+   * @default - startup: the load budget divided by the period; readiness and liveness: 3
+   */
+  readonly failureThreshold?: number;
+  /**
+   * Consecutive successes before a failed readiness probe counts as passing again (1 for
+   * startup and liveness probes: Kubernetes allows nothing else).
+   * @default 1
+   */
+  readonly successThreshold?: number;
+  /**
+   * Wait before the first probe.
+   * @default - none
+   */
+  readonly initialDelay?: Duration;
+}
+
+/** Options of an HTTP probe. */
+export interface HttpProbeOptions extends ProbeOptions {
+  /**
+   * Port to probe.
+   * @default - the container's port
+   */
+  readonly port?: number;
+  /**
+   * Use HTTPS (the kubelet does not verify the certificate).
+   * @default false
+   */
+  readonly https?: boolean;
+}
+
+/** Options of a TCP or gRPC probe. */
+export interface PortProbeOptions extends ProbeOptions {
+  /**
+   * Port to probe.
+   * @default - the container's port
+   */
+  readonly port?: number;
+}
+
+/** One probe: a handler and its timing. Used with `HealthCheck.custom(...)`. */
+export class Probe {
+  /** HTTP GET on `path`; 2xx and 3xx pass. */
+  public static httpGet(path: string, options: HttpProbeOptions = {}): Probe {
+    return new Probe(port => ({
+      httpGet: options.https ? { path, port: options.port ?? port, scheme: 'HTTPS' } : { path, port: options.port ?? port },
+    }), options, path);
+  }
+
+  /** A TCP connect. */
+  public static tcp(options: PortProbeOptions = {}): Probe {
+    return new Probe(port => ({ tcpSocket: { port: options.port ?? port } }), options);
+  }
+
+  /** The gRPC health checking protocol. */
+  public static grpc(options: PortProbeOptions = {}): Probe {
+    return new Probe(port => ({ grpc: { port: options.port ?? port } }), options);
+  }
+
+  /** A command run in the container; exit code 0 passes. */
+  public static exec(command: string[], options: ProbeOptions = {}): Probe {
+    const copy = [...command];
+    return new Probe(() => ({ exec: { command: [...copy] } }), options);
+  }
+
+  private constructor(
+    private readonly handler: (port: number) => any,
+    private readonly options: ProbeOptions,
+    /** The HTTP path, for routing through a proxy. */
+    private readonly httpPath?: string,
+  ) {}
+
+  /** The probe as Kubernetes JSON, with the role's defaults for what the options leave out. @internal */
+  public _render(port: number, defaults: RoleDefaults, field: string, errors: string[]): any {
+    const o = this.options;
+    const period = durationSeconds(`${field}.period`, o.period, 1, errors) ?? defaults.period;
+    wholeNumber(`${field}.failureThreshold`, o.failureThreshold, 1, 1_000_000, errors, 3);
+    wholeNumber(`${field}.successThreshold`, o.successThreshold, 1, defaults.successIsOne ? 1 : 1_000_000, errors, 1);
+    return {
+      ...this.handler(port),
+      initialDelaySeconds: durationSeconds(`${field}.initialDelay`, o.initialDelay, 0, errors),
+      periodSeconds: period,
+      timeoutSeconds: durationSeconds(`${field}.timeout`, o.timeout, 1, errors) ?? 5,
+      failureThreshold: o.failureThreshold ?? defaults.failureThreshold(period),
+      successThreshold: o.successThreshold,
+    };
+  }
+
+  /** The HTTP path this probe calls, if it is an HTTP probe. @internal */
+  public get _httpPath(): string | undefined {
+    return this.httpPath;
+  }
+}
+
+/** Defaults of one probe role. */
+interface RoleDefaults {
+  readonly period: number;
+  readonly failureThreshold: (period: number) => number;
+  readonly successIsOne: boolean;
+}
+
+/** The probes of each role, for `HealthCheck.custom`. */
+export interface CustomHealthCheckProps {
+  /**
+   * Startup probe: holds readiness and liveness back until it passes (model loaded).
+   * @default - none
+   */
+  readonly startup?: Probe;
+  /**
+   * Readiness probe: traffic only while it passes.
+   * @default - none
+   */
+  readonly readiness?: Probe;
+  /**
+   * Liveness probe: the kubelet restarts the container when it fails.
+   * @default - none
+   */
+  readonly liveness?: Probe;
+}
+
 /**
  * How to tell that the model server is alive and that the model is loaded.
  *
@@ -50,6 +184,9 @@ const STARTUP_PERIOD_SECONDS = 10;
  * - **liveness**: the liveness endpoint every 10 s, 3 failures. Kubernetes runs it only after
  *   the startup probe has succeeded, so it can never kill a pod that is still loading.
  *
+ * `HealthCheck.custom(...)` sets each probe's handler and timing separately (a TCP startup with
+ * an HTTP liveness, readiness only, ...).
+ *
  * @see https://kubernetes.io/docs/concepts/configuration/liveness-readiness-startup-probes/
  */
 export class HealthCheck {
@@ -57,99 +194,96 @@ export class HealthCheck {
    * HTTP GET on `path`, which must answer 2xx/3xx only once the model is loaded.
    */
   public static http(path: string, options: HttpHealthCheckOptions = {}): HealthCheck {
-    const handler = (probePath: string) => (port: number) => ({
-      httpGet: options.https ? { path: probePath, port: options.port ?? port, scheme: 'HTTPS' } : { path: probePath, port: options.port ?? port },
-    });
-    return new HealthCheck(handler(path), handler(options.livenessPath ?? path));
+    const probe = (p: string) => Probe.httpGet(p, { port: options.port, https: options.https });
+    return new HealthCheck({ startup: probe(path), readiness: probe(path), liveness: probe(options.livenessPath ?? path) });
   }
 
   /** TCP connect to the server port (or `port`): ready as soon as the port accepts connections. */
   public static tcp(port?: number): HealthCheck {
-    const handler = (p: number) => ({ tcpSocket: { port: port ?? p } });
-    return new HealthCheck(handler, handler);
+    const probe = Probe.tcp({ port });
+    return new HealthCheck({ startup: probe, readiness: probe, liveness: probe });
   }
 
   /** A command run in the server container; exit code 0 means healthy and loaded. */
   public static command(command: string[]): HealthCheck {
-    const handler = () => ({ exec: { command: [...command] } });
-    return new HealthCheck(handler, handler);
+    const probe = Probe.exec(command);
+    return new HealthCheck({ startup: probe, readiness: probe, liveness: probe });
+  }
+
+  /** Each probe set separately; a role left out gets no probe. */
+  public static custom(props: CustomHealthCheckProps): HealthCheck {
+    return new HealthCheck(props);
   }
 
   /** vLLM's OpenAI-compatible server: `/health` answers 200 once the engine has loaded the model. */
   public static vllm(): HealthCheck {
-    PRESETS.vllm = PRESETS.vllm ?? HealthCheck.http('/health');
-    return PRESETS.vllm;
+    return HealthCheck.http('/health');
   }
 
-  /** Hugging Face TGI: `/health` (the port opens only after the shards are ready). */
+  /**
+   * Hugging Face TGI: `/health` (the port opens only after the shards are ready).
+   * @deprecated TGI is in maintenance mode upstream since 2025-12; prefer vLLM or SGLang.
+   */
   public static textGenerationInference(): HealthCheck {
-    PRESETS.textGenerationInference = PRESETS.textGenerationInference ?? HealthCheck.http('/health');
-    return PRESETS.textGenerationInference;
+    return HealthCheck.http('/health');
   }
 
   /** NVIDIA NIM: `/v1/health/ready` for startup and readiness, `/v1/health/live` for liveness. */
   public static nim(): HealthCheck {
-    PRESETS.nim = PRESETS.nim ?? HealthCheck.http('/v1/health/ready', { livenessPath: '/v1/health/live' });
-    return PRESETS.nim;
+    return HealthCheck.http('/v1/health/ready', { livenessPath: '/v1/health/live' });
   }
 
   /** Triton: `/v2/health/ready` for startup and readiness, `/v2/health/live` for liveness. */
   public static triton(): HealthCheck {
-    PRESETS.triton = PRESETS.triton ?? HealthCheck.http('/v2/health/ready', { livenessPath: '/v2/health/live' });
-    return PRESETS.triton;
+    return HealthCheck.http('/v2/health/ready', { livenessPath: '/v2/health/live' });
   }
 
   /** No probes at all (batch workers that exit when done). */
   public static none(): HealthCheck {
-    return new HealthCheck(undefined, undefined);
+    return new HealthCheck({});
   }
 
-  private constructor(
-    private readonly ready: ((port: number) => any) | undefined,
-    private readonly live: ((port: number) => any) | undefined,
-  ) {}
+  private constructor(private readonly probes: CustomHealthCheckProps) {}
+
+  /** The HTTP paths the probes call (for a proxy's open paths). @internal */
+  public get _httpPaths(): string[] {
+    return [this.probes.startup, this.probes.readiness, this.probes.liveness]
+      .map(p => p?._httpPath).filter((p): p is string => p !== undefined);
+  }
 
   /**
-   * The startup, readiness and liveness probes.
+   * The startup, readiness and liveness probes. Errors in the probes' options go to `errors`
+   * under `field`.
    * @internal
    */
-  public _render(timing: ProbeTiming): RenderedProbes {
-    if (!this.ready || !this.live) {
-      return {};
-    }
+  public _render(timing: ProbeTiming, errors: string[] = [], field = 'health'): RenderedProbes {
+    const local: string[] = [];
+    const budget = durationSeconds(`${field} budget`, timing.startupBudget, 1, local) ?? STARTUP_PERIOD_SECONDS;
+    const key = `${budget}|${timing.defaultPort}`;
     // Shared by every container with the same check and timing (thousands of pods, one object).
-    return cached(this.rendered, `${timing.startupBudget.toMilliseconds()}|${timing.defaultPort}`, () => this.renderProbes(timing));
+    let rendered = this.rendered.get(key);
+    if (!rendered) {
+      rendered = this.renderProbes(budget, timing.defaultPort, local, field);
+      if (!local.length) {
+        this.rendered.set(key, rendered);
+      }
+    }
+    errors.push(...local);
+    return rendered;
   }
 
-  private readonly rendered = new Map<string, RenderedProbes>();
+  private readonly rendered = new BoundedCache<RenderedProbes>(32);
 
-  private renderProbes(timing: ProbeTiming): RenderedProbes {
-    if (!this.ready || !this.live) {
-      return {};
-    }
-    const budget = Math.max(timing.startupBudget.toSeconds(), STARTUP_PERIOD_SECONDS);
+  private renderProbes(budget: number, port: number, errors: string[], field: string): RenderedProbes {
+    const p = this.probes;
     return {
-      startupProbe: {
-        ...this.ready(timing.defaultPort),
-        periodSeconds: STARTUP_PERIOD_SECONDS,
-        timeoutSeconds: 5,
-        failureThreshold: Math.ceil(budget / STARTUP_PERIOD_SECONDS),
-      },
-      readinessProbe: {
-        ...this.ready(timing.defaultPort),
-        periodSeconds: 5,
-        timeoutSeconds: 5,
-        failureThreshold: 3,
-      },
-      livenessProbe: {
-        ...this.live(timing.defaultPort),
-        periodSeconds: 10,
-        timeoutSeconds: 5,
-        failureThreshold: 3,
-      },
+      startupProbe: p.startup?._render(port, {
+        period: STARTUP_PERIOD_SECONDS,
+        failureThreshold: period => Math.max(1, Math.ceil(budget / period)),
+        successIsOne: true,
+      }, `${field}.startup`, errors),
+      readinessProbe: p.readiness?._render(port, { period: 5, failureThreshold: () => 3, successIsOne: false }, `${field}.readiness`, errors),
+      livenessProbe: p.liveness?._render(port, { period: 10, failureThreshold: () => 3, successIsOne: true }, `${field}.liveness`, errors),
     };
   }
 }
-
-/** The preset checks are immutable: one instance each, so their rendered probes are shared too. */
-const PRESETS: { [name: string]: HealthCheck } = {};

@@ -1,4 +1,4 @@
-import { cached } from './_memo';
+import { BoundedCache, cached } from './_memo';
 
 /**
  * CPU, memory and ephemeral-storage amounts as users type them.
@@ -46,7 +46,7 @@ export function renderResources(resources: ContainerResources, extended: { [name
   return cached(RENDERED, JSON.stringify([resources, extended]), () => render(resources, extended));
 }
 
-const RENDERED = new Map<string, any>();
+const RENDERED = new BoundedCache<any>();
 
 function render(resources: ContainerResources, extended: { [name: string]: string }): any {
   const requests: { [name: string]: string } = {};

@@ -1,4 +1,4 @@
-import { cached } from './_memo';
+import { BoundedCache, cached } from './_memo';
 
 /**
  * Pod Security Standard "restricted" defaults.
@@ -18,8 +18,35 @@ export enum SeccompProfileType {
   UNCONFINED = 'Unconfined',
 }
 
+/**
+ * The Pod Security Standard a pod is declared to meet. Synth checks the rendered pod against
+ * it: a relaxation beyond the declared level is an error that names the setting.
+ *
+ * @see https://kubernetes.io/docs/concepts/security/pod-security-standards/
+ */
+export enum PodSecurityLevel {
+  /** Hardened: non-root, no escalation, drop ALL, seccomp RuntimeDefault (the default). */
+  RESTRICTED = 'restricted',
+  /** Prevents known privilege escalations; allows root users and added capabilities of the default set. */
+  BASELINE = 'baseline',
+  /** Unrestricted: privileged containers, host namespaces. */
+  PRIVILEGED = 'privileged',
+}
+
 /** Security settings of one container. Every field defaults to the PSS restricted value. */
 export interface ContainerSecurityOptions {
+  /**
+   * Refuse to start the container as root. `false` (with `runAsUser: 0` for images that need
+   * root) fails PSS restricted: declare the pod's `security.level` as BASELINE.
+   * @default true
+   */
+  readonly runAsNonRoot?: boolean;
+  /**
+   * Run the container privileged (device access, e.g. some GPU tooling). Only allowed when the
+   * pod's `security.level` is PRIVILEGED.
+   * @default false
+   */
+  readonly privileged?: boolean;
   /**
    * User id to run as. Set it for images whose default user is root.
    * @default - the pod's user (1000)
@@ -53,6 +80,16 @@ export interface ContainerSecurityOptions {
 /** Security settings of the pod. */
 export interface PodSecurityOptions {
   /**
+   * The Pod Security Standard the pod must meet; synth fails on a setting beyond it.
+   * @default PodSecurityLevel.RESTRICTED
+   */
+  readonly level?: PodSecurityLevel;
+  /**
+   * Refuse to start any container as root. `false` allows images that need root.
+   * @default true
+   */
+  readonly runAsNonRoot?: boolean;
+  /**
    * User id of every container that does not set its own.
    * @default 1000
    */
@@ -72,15 +109,32 @@ export interface PodSecurityOptions {
    * @default SeccompProfileType.RUNTIME_DEFAULT
    */
   readonly seccompProfile?: SeccompProfileType;
+  /**
+   * When the kubelet changes volume ownership to `fsGroup`: `OnRootMismatch` skips a big model
+   * cache that already has the right owner; `Always` chowns every file at each start.
+   * @default FsGroupChangePolicy.ON_ROOT_MISMATCH
+   */
+  readonly fsGroupChangePolicy?: FsGroupChangePolicy;
 }
 
-/** The pod-level defaults, resolved. */
-export function podSecurityDefaults(options: PodSecurityOptions = {}) {
+/** When the kubelet changes the ownership of a volume to the pod's fsGroup. */
+export enum FsGroupChangePolicy {
+  /** Only when the volume's root does not have the expected owner and permissions. */
+  ON_ROOT_MISMATCH = 'OnRootMismatch',
+  /** At every mount (slow on large model caches). */
+  ALWAYS = 'Always',
+}
+
+/** The pod's securityContext JSON for the given options. @internal */
+export function podSecurityContext(options: PodSecurityOptions = {}): any {
+  const runAsNonRoot = options.runAsNonRoot ?? true;
   return {
-    runAsUser: options.runAsUser ?? 1000,
-    runAsGroup: options.runAsGroup ?? 1000,
     fsGroup: options.fsGroup ?? 1000,
-    seccompProfile: options.seccompProfile ?? SeccompProfileType.RUNTIME_DEFAULT,
+    fsGroupChangePolicy: options.fsGroupChangePolicy ?? FsGroupChangePolicy.ON_ROOT_MISMATCH,
+    runAsGroup: options.runAsGroup ?? 1000,
+    runAsNonRoot: runAsNonRoot ? true : undefined,
+    runAsUser: options.runAsUser ?? (runAsNonRoot ? 1000 : undefined),
+    seccompProfile: { type: options.seccompProfile ?? SeccompProfileType.RUNTIME_DEFAULT },
   };
 }
 
@@ -90,19 +144,21 @@ export function podSecurityDefaults(options: PodSecurityOptions = {}) {
  */
 export function containerSecurityContext(options: ContainerSecurityOptions = {}): any {
   // one object per distinct setting, shared by every container that has it (never mutated)
-  const key = `${options.runAsUser}|${options.runAsGroup}|${options.allowPrivilegeEscalation}|${options.readOnlyRootFilesystem}|${options.addCapabilities}`;
+  const key = [options.runAsNonRoot, options.privileged, options.runAsUser, options.runAsGroup, options.allowPrivilegeEscalation,
+    options.readOnlyRootFilesystem, options.addCapabilities].join('|');
   return cached(CONTEXTS, key, () => restrictedContext(options));
 }
 
-const CONTEXTS = new Map<string, any>();
+const CONTEXTS = new BoundedCache<any>();
 
 function restrictedContext(options: ContainerSecurityOptions): any {
   return {
-    runAsNonRoot: true,
+    runAsNonRoot: options.runAsNonRoot ?? true,
     runAsUser: options.runAsUser,
     runAsGroup: options.runAsGroup,
-    privileged: false,
-    allowPrivilegeEscalation: options.allowPrivilegeEscalation ?? false,
+    privileged: options.privileged ?? false,
+    // the kernel allows escalation in a privileged container anyway; saying false would be a contradiction
+    allowPrivilegeEscalation: options.allowPrivilegeEscalation ?? !!options.privileged,
     readOnlyRootFilesystem: options.readOnlyRootFilesystem ?? true,
     capabilities: options.addCapabilities?.length ? { add: [...options.addCapabilities], drop: ['ALL'] } : { drop: ['ALL'] },
   };

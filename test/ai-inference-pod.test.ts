@@ -2,7 +2,7 @@ import { Duration, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import * as fs from 'fs';
 import * as path from 'path';
-import { AiInferencePod, HealthCheck } from '../src';
+import { AiInferencePod, HealthCheck, PodRestartPolicy } from '../src';
 import { pssRestrictedViolations } from './helpers/pss';
 import { container, manifestOf, newChart, podSpec, synth, synthError } from './helpers/synth';
 
@@ -99,7 +99,7 @@ describe('AiInferencePod defaults', () => {
   });
 
   test('restart policy Never for workers', () => {
-    const { chart } = minimal({ restartPolicy: kplus.RestartPolicy.NEVER });
+    const { chart } = minimal({ restartPolicy: PodRestartPolicy.NEVER });
     expect(podSpec(manifestOf(synth(chart), 'Pod')).restartPolicy).toBe('Never');
   });
 });

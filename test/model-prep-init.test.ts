@@ -4,7 +4,7 @@ import * as path from 'path';
 import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import * as YAML from 'yaml';
-import { AiInferencePod, DOWNLOADER_IMAGES, ModelCache, ModelCredentials, ModelPrepInit, ModelSource } from '../src';
+import { AiInferencePod, CacheAccessMode, DOWNLOADER_IMAGES, ModelCache, ModelCredentials, ModelPrepInit, ModelSource } from '../src';
 import { pssRestrictedViolations } from './helpers/pss';
 import { missingFields } from './helpers/subset';
 import { container, manifestOf, newChart, podSpec, synth, synthError } from './helpers/synth';
@@ -99,7 +99,7 @@ test('sources pick pinned images and targets', () => {
 });
 
 test('a PVC cache the construct creates, with size, class and access mode as typed', () => {
-  const { chart } = podWith({ cache: ModelCache.newPersistentVolumeClaim({ size: '200Gi', storageClassName: 'fast-rwx', accessMode: kplus.PersistentVolumeAccessMode.READ_WRITE_MANY, claimName: 'llama-cache' }) });
+  const { chart } = podWith({ cache: ModelCache.newPersistentVolumeClaim({ size: '200Gi', storageClassName: 'fast-rwx', accessMode: CacheAccessMode.READ_WRITE_MANY, claimName: 'llama-cache' }) });
   const manifests = synth(chart);
   expect(manifestOf(manifests, 'PersistentVolumeClaim')).toEqual({
     apiVersion: 'v1',

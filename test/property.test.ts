@@ -1,7 +1,6 @@
 import { Duration } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-27';
 import * as fc from 'fast-check';
-import { AiInferencePod, HealthCheck, LogSidecar, ModelCache, ModelPrepInit, ModelSource, ProxyAuth, ProxySidecar, ProxyTls } from '../src';
+import { AiInferencePod, HealthCheck, LogSidecar, ModelCache, ModelPrepInit, ModelSource, PodRestartPolicy, ProxyAuth, ProxySidecar, ProxyTls } from '../src';
 import { pssRestrictedViolations } from './helpers/pss';
 import { newChart, podSpec, synth } from './helpers/synth';
 
@@ -39,7 +38,7 @@ test('random valid props always synthesize to schema-valid, PSS-restricted manif
     const chart = newChart();
     const pod = new AiInferencePod(chart, 'llm', {
       metadata: { name: p.name, labels: p.labels },
-      restartPolicy: p.worker ? kplus.RestartPolicy.NEVER : kplus.RestartPolicy.ALWAYS,
+      restartPolicy: p.worker ? PodRestartPolicy.NEVER : PodRestartPolicy.ALWAYS,
       modelLoadTimeout: Duration.minutes(p.loadMinutes),
       gpu: p.gpus > 0 ? { count: p.gpus } : undefined,
       server: {

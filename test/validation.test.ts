@@ -4,7 +4,8 @@ import {
   AiInferencePod, AiInferencePodProps, HealthCheck, LogSidecar, ModelCredentials, ModelPrepInit, ModelSource, ProxySidecar, Sidecar,
   WARNINGS_AS_ERRORS_CONTEXT,
 } from '../src';
-import { PodSpecAdapter } from '../src/_kplus-adapter';
+import { podSpecOf } from '../src/_kplus-adapter';
+import { WorkloadHost } from '../src/_workload-host';
 import { newChart, synth, synthError } from './helpers/synth';
 
 const IMAGE = 'vllm/vllm-openai:v0.6.3';
@@ -21,7 +22,12 @@ function hatch(change: (p: AiInferencePod) => void) {
 
 /** An AiInferencePod whose final pod spec is edited (what a user's JSON patch would do). */
 function edit(change: (spec: any) => void) {
-  return hatch(p => PodSpecAdapter.of(p.pod).patchPodSpec(change));
+  return hatch(p => editSpec(p.pod, change));
+}
+
+/** Edits a workload's final pod spec, after the library's rendering. */
+function editSpec(workload: kplus.AbstractPod, change: (spec: any) => void) {
+  WorkloadHost.of(workload).addWorkloadStep(json => change(podSpecOf(json)));
 }
 
 const server = (spec: any) => spec.containers[0];
@@ -61,14 +67,14 @@ const CASES: Array<[string, (chart: Chart) => void, string]> = [
   ['pod restart policy outside the enum', edit(s => { s.restartPolicy = 'Sometimes'; }), 'spec.restartPolicy: "Sometimes" is not a restart policy'],
   ['init container restartPolicy OnFailure', edit(s => { s.initContainers = [{ name: 'init', image: 'x/i:1', restartPolicy: 'OnFailure' }]; }), 'spec.initContainers[0].restartPolicy: "OnFailure" is not allowed on an init container; only Always (a native sidecar) is'],
   ['regular container with restartPolicy', edit(s => { server(s).restartPolicy = 'Always'; }), 'spec.containers[0].restartPolicy: a regular container cannot set restartPolicy'],
-  ['Deployment with restartPolicy Never', (chart) => { const d = new kplus.Deployment(chart, 'd', { containers: [{ name: 'app', image: 'x/a:1' }] }); new Sidecar(d, 's', { name: 's', image: 'x/s:1' }); PodSpecAdapter.of(d).patchPodSpec(s => { s.restartPolicy = 'Never'; }); },
+  ['Deployment with restartPolicy Never', (chart) => { const d = new kplus.Deployment(chart, 'd', { containers: [{ name: 'app', image: 'x/a:1' }] }); new Sidecar(d, 's', { name: 's', image: 'x/s:1' }); editSpec(d, s => { s.restartPolicy = 'Never'; }); },
     'spec.template.spec.restartPolicy: a Deployment only accepts Always, got "Never"'],
-  ['Job with restartPolicy Always', (chart) => { const j = new kplus.Job(chart, 'j', { containers: [{ name: 'app', image: 'x/a:1' }] }); new Sidecar(j, 's', { name: 's', image: 'x/s:1' }); PodSpecAdapter.of(j).patchPodSpec(s => { s.restartPolicy = 'Always'; }); },
+  ['Job with restartPolicy Always', (chart) => { const j = new kplus.Job(chart, 'j', { containers: [{ name: 'app', image: 'x/a:1' }] }); new Sidecar(j, 's', { name: 's', image: 'x/s:1' }); editSpec(j, s => { s.restartPolicy = 'Always'; }); },
     'spec.template.spec.restartPolicy: a Job cannot use Always. Fix: use Never or OnFailure'],
   // --- ports
   ['server port 0', pod({}, { port: 0 }), 'spec.containers[0].ports[0].containerPort: 0 is not a port number (1-65535)'],
   ['server port 70000', pod({}, { port: 70000 }), 'spec.containers[0].ports[0].containerPort: 70000 is not a port number (1-65535)'],
-  ['hostPort 70000', pod({}, { extraPorts: [{ number: 9000, hostPort: 70000 }] }), 'spec.containers[0].ports[1].hostPort: 70000 is not a port number'],
+  ['hostPort 70000', edit(s => { server(s).ports.push({ containerPort: 9000, hostPort: 70000 }); }), 'spec.containers[0].ports[1].hostPort: 70000 is not a port number'],
   ['port name over 15 characters', pod({}, { portName: 'this-name-is-too-long' }), 'spec.containers[0].ports[0].name: "this-name-is-too-long" is not a valid port name'],
   ['port name in uppercase', pod({}, { portName: 'HTTP' }), 'spec.containers[0].ports[0].name: "HTTP" is not a valid port name'],
   ['port name without a letter', pod({}, { portName: '8080' }), 'spec.containers[0].ports[0].name: "8080" is not a valid port name'],

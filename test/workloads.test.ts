@@ -2,7 +2,7 @@ import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import {
   AiInferenceDeployment, AiInferencePod, HealthCheck, InferenceServer, LogSidecar, ModelCache, ModelPrepInit, ModelSource, PodNames,
-  ProxyAuth, ProxySidecar, ProxyTls,
+  PodRestartPolicy, ProxyAuth, ProxySidecar, ProxyTls,
 } from '../src';
 import { pssRestrictedViolations } from './helpers/pss';
 import { container, manifestOf, newChart, podSpec, synth, synthError } from './helpers/synth';
@@ -81,7 +81,7 @@ describe('InferenceServer on workloads you create', () => {
 describe('run-time rendering for worker pods', () => {
   test('toManifest() returns the validated pod as a plain object, without files', () => {
     const chart = newChart();
-    const pod = new AiInferencePod(chart, 'w', { metadata: { name: PodNames.forJob('worker', 'Video_42') }, restartPolicy: kplus.RestartPolicy.NEVER, server: { ...SERVER, health: HealthCheck.none() } });
+    const pod = new AiInferencePod(chart, 'w', { metadata: { name: PodNames.forJob('worker', 'Video_42') }, restartPolicy: PodRestartPolicy.NEVER, server: { ...SERVER, health: HealthCheck.none() } });
     new ModelPrepInit(pod, 'model', { source: ModelSource.http('https://e.com/m.bin') });
     new LogSidecar(pod, 'logs');
     const manifest = pod.toManifest();

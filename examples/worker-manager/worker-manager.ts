@@ -10,8 +10,7 @@
  */
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { App, Chart } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-27';
-import { AiInferencePod, HealthCheck, LogSidecar, ModelPrepInit, ModelSource, PodNames } from '../../src';
+import { AiInferencePod, HealthCheck, LogSidecar, ModelPrepInit, ModelSource, PodNames, PodRestartPolicy } from '../../src';
 
 /** The worker pod of one job, as a plain manifest object (validated; no files written). */
 export function workerPodManifest(jobId: string, videoUri: string, namespace = 'default'): any {
@@ -19,7 +18,7 @@ export function workerPodManifest(jobId: string, videoUri: string, namespace = '
   const pod = new AiInferencePod(chart, 'worker', {
     metadata: { name: PodNames.forJob('worker', jobId), labels: { app: 'ai-processor', job: PodNames.forJob('job', jobId) } },
     // Done is done: the pod ends in Succeeded when the worker exits 0 (native sidecars stop with it).
-    restartPolicy: kplus.RestartPolicy.NEVER,
+    restartPolicy: PodRestartPolicy.NEVER,
     server: {
       name: 'worker',
       image: 'myrepo/ai-processor:1.4.2',

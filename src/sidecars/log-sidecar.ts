@@ -1,21 +1,20 @@
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { setVolumeSizeLimit } from '../inference-server';
+import { appendTo, Rank, setVolumeSizeLimit } from '../_workload-host';
 import { HealthCheck } from '../probes';
 import { ContainerResources } from '../resources';
 import { fluentBitConfig } from '../scripts/fluent-bit-config';
 import { LOG_STREAM_SCRIPT } from '../scripts/log-stream-script';
 import { LogDestination } from './log-destination';
-import { SidecarBase, SidecarOptions } from './sidecar';
-import { Duration } from 'cdk8s';
+import { SIDECAR_STARTUP_BUDGET, SidecarBase, SidecarOptions, SidecarSpec } from './_sidecar-base';
 
 /** Pinned default images of LogSidecar. */
-export const LOG_SIDECAR_IMAGES = {
+export const LOG_SIDECAR_IMAGES = Object.freeze({
   /** Streaming mode: GNU coreutils `tail -F` (follows rotation by name). */
   stream: 'debian:12.8-slim',
   /** Shipping mode. */
   fluentBit: 'cr.fluentbit.io/fluent/fluent-bit:3.1.9',
-};
+});
 
 /** Props of `LogSidecar`. */
 export interface LogSidecarProps extends SidecarOptions {
@@ -86,7 +85,18 @@ export class LogSidecar extends SidecarBase {
     const pattern = props.filePattern ?? '*.log';
     this.volume = kplus.Volume.fromEmptyDir(this, 'logs', volumeName);
     const sizeLimit = props.sizeLimit ?? '1Gi';
-    this.adapter.patchPodSpec(spec => setVolumeSizeLimit(spec, volumeName, sizeLimit));
+    const wire: SidecarSpec['wire'] = (spec, wiring) => {
+      setVolumeSizeLimit(spec, volumeName, sizeLimit);
+      for (const writerName of wiring.consumers(props.writers)) {
+        const writer = (spec.containers ?? []).find((c: any) => c.name === writerName);
+        if (!writer) {
+          wiring.problem(this, 'writers', `container ${JSON.stringify(writerName)} is not a regular container of the workload `
+            + `(have: ${wiring.regularContainers.join(', ')})`, `name the container that writes ${logDir}`);
+          continue;
+        }
+        appendTo(writer, 'volumeMounts', [{ mountPath: logDir, name: volumeName }]);
+      }
+    };
 
     if (props.shipTo) {
       const output = props.shipTo._render();
@@ -108,8 +118,10 @@ export class LogSidecar extends SidecarBase {
         command: ['/fluent-bit/bin/fluent-bit', '-c', '/fluent-bit/etc/cdk8s/fluent-bit.conf'],
         ports: [{ number: FLUENT_BIT_HEALTH_PORT, name: 'fluent-health' }],
         env,
-        probes: FLUENT_BIT_HEALTH._render({ startupBudget: Duration.seconds(60), defaultPort: FLUENT_BIT_HEALTH_PORT }),
+        probes: FLUENT_BIT_HEALTH._render({ startupBudget: SIDECAR_STARTUP_BUDGET, defaultPort: FLUENT_BIT_HEALTH_PORT }),
         resources: SHIPPER_RESOURCES,
+        rank: Rank.LOG_SIDECAR,
+        wire,
       });
       this.container.mount('/fluent-bit/etc/cdk8s', kplus.Volume.fromConfigMap(this, 'config-volume', this.config, { name: `${name}-config` }), { readOnly: true });
       this.container.mount(stateDir, kplus.Volume.fromEmptyDir(this, 'state', `${name}-state`));
@@ -124,19 +136,11 @@ export class LogSidecar extends SidecarBase {
           ...(props.prefixFileName ? { LOG_PREFIX: kplus.EnvValue.fromValue('1') } : {}),
         },
         resources: STREAMER_RESOURCES,
+        rank: Rank.LOG_SIDECAR,
+        wire,
       });
     }
     this.container.mount(logDir, this.volume, { readOnly: true });
-
-    const writers = props.writers ?? this.serverContainers().map(c => c.name);
-    for (const writerName of writers) {
-      const writer = this.workload.containers.find(c => c.name === writerName);
-      if (!writer) {
-        this.errors.push(`writers: container ${JSON.stringify(writerName)} is not a regular container of the workload (have: ${this.workload.containers.map(c => c.name).join(', ')}). Fix: name the container that writes ${logDir}`);
-        continue;
-      }
-      writer.mount(logDir, this.volume);
-    }
   }
 }
 

@@ -1,10 +1,13 @@
-import { Duration } from 'cdk8s';
+import { ApiObject, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { addRenderStep, podMetadataOf } from '../_kplus-adapter';
+import { Rank } from '../_workload-host';
 import { HealthCheck } from '../probes';
 import { ContainerResources } from '../resources';
 import { nginxConfig, PROXY_START_SCRIPT } from '../scripts/nginx-config';
-import { SidecarBase, SidecarOptions } from './sidecar';
+import { durationSeconds, portNumber } from '../validation/_prop-checks';
+import { SidecarBase, SidecarOptions } from './_sidecar-base';
 
 /** Pinned default image of ProxySidecar: nginx built to run as a non-root user. */
 export const PROXY_SIDECAR_IMAGE = 'nginxinc/nginx-unprivileged:1.27.2-alpine';
@@ -89,6 +92,19 @@ export interface ProxySidecarProps extends SidecarOptions {
    * @default Duration.minutes(10)
    */
   readonly timeout?: Duration;
+  /**
+   * Close the bypass: a NetworkPolicy that admits traffic to the pod only on the proxy's port,
+   * so nothing else in the cluster reaches the server port directly (the kubelet's probes are
+   * always allowed). Needs a CNI that enforces NetworkPolicy (Calico, Cilium, ...).
+   * @default true
+   */
+  readonly networkPolicy?: boolean;
+  /**
+   * Send the server's HTTP probes through the proxy (its port and scheme, without auth on
+   * the probe paths), so the server may bind 127.0.0.1 only.
+   * @default true
+   */
+  readonly routeServerProbes?: boolean;
 }
 
 /** Default proxy resources. */
@@ -116,32 +132,23 @@ export class ProxySidecar extends SidecarBase {
   public readonly config: kplus.ConfigMap;
   /** The public port. */
   public readonly port: number;
-  /** The server port it forwards to. */
-  public readonly upstreamPort: number;
+  /** The NetworkPolicy that closes the bypass, unless `networkPolicy: false`. */
+  public readonly networkPolicy?: ApiObject;
+
+  private readonly props: ProxySidecarProps;
 
   constructor(scope: Construct, id: string, props: ProxySidecarProps = {}) {
     super(scope, id, { ...props, security: { runAsUser: NGINX_UID, runAsGroup: NGINX_UID, ...props.security } });
+    this.props = props;
     const name = props.name ?? 'auth-proxy';
     this.port = props.port ?? (props.tls ? 8443 : 8080);
-    this.upstreamPort = props.upstreamPort ?? this.adapter.facts.serverPort ?? 8000;
     const auth = props.auth ?? ProxyAuth.none();
     const paths = { config: '/etc/nginx/cdk8s', tls: '/etc/nginx/tls', auth: '/etc/nginx/auth', run: '/tmp/nginx' };
     const openPaths = props.openPaths ?? ['/health'];
-    this.config = new kplus.ConfigMap(this, 'config', {
-      data: {
-        'nginx.conf': nginxConfig({
-          listenPort: this.port,
-          upstreamPort: this.upstreamPort,
-          tlsDir: props.tls ? paths.tls : undefined,
-          auth: auth.kind === 'none' ? undefined : auth.kind as 'bearer' | 'basic',
-          authDir: paths.auth,
-          runDir: paths.run,
-          openPaths,
-          bodyLimit: props.requestBodyLimit ?? '64m',
-          timeoutSeconds: (props.timeout ?? Duration.minutes(10)).toSeconds(),
-        }),
-      },
-    });
+    const routeServerProbes = props.routeServerProbes ?? true;
+    portNumber('port', props.port, this.errors);
+    portNumber('upstreamPort', props.upstreamPort, this.errors);
+    const timeoutSeconds = durationSeconds('timeout', props.timeout, 1, this.errors) ?? 600;
     for (const p of openPaths) {
       if (!p.startsWith('/') || /[\s;{}]/.test(p)) {
         this.errors.push(`openPaths: ${JSON.stringify(p)} is not a URL path. Fix: use a path such as "/health"`);
@@ -150,6 +157,25 @@ export class ProxySidecar extends SidecarBase {
     if (!/^\d+[kKmMgG]?$/.test(props.requestBodyLimit ?? '64m')) {
       this.errors.push(`requestBodyLimit: ${JSON.stringify(props.requestBodyLimit)} is not an nginx size. Fix: write it like "64m" or "512k"`);
     }
+    this.config = new kplus.ConfigMap(this, 'config');
+    // the upstream port and the server's probe paths are known once every add-on registered
+    addRenderStep(ApiObject.of(this.config), json => {
+      const wiring = this.host.wiring();
+      const probePaths = routeServerProbes ? wiring.server?.healthPaths ?? [] : [];
+      json.data = {
+        'nginx.conf': nginxConfig({
+          listenPort: this.port,
+          upstreamPort: wiring.upstreamPort(props.upstreamPort),
+          tlsDir: props.tls ? paths.tls : undefined,
+          auth: auth.kind === 'none' ? undefined : auth.kind as 'bearer' | 'basic',
+          authDir: paths.auth,
+          runDir: paths.run,
+          openPaths: [...new Set([...openPaths, ...probePaths])],
+          bodyLimit: props.requestBodyLimit ?? '64m',
+          timeoutSeconds,
+        }),
+      };
+    });
     this.container = this.attach({
       name,
       image: PROXY_SIDECAR_IMAGE,
@@ -163,6 +189,11 @@ export class ProxySidecar extends SidecarBase {
       },
       probes: PROXY_HEALTH._render({ startupBudget: Duration.seconds(30), defaultPort: this.port }),
       resources: PROXY_RESOURCES,
+      rank: Rank.PROXY_SIDECAR,
+      fronts: { container: name, port: this.port, https: !!props.tls, routeServerProbes },
+      declare: (facts, wiring) => {
+        facts.proxies.push({ container: name, upstreamPort: wiring.upstreamPort(props.upstreamPort), declaredBy: this.node.path });
+      },
     });
     this.container.mount(paths.config, kplus.Volume.fromConfigMap(this, 'config-volume', this.config, { name: `${name}-config` }), { readOnly: true });
     this.container.mount('/tmp', kplus.Volume.fromEmptyDir(this, 'run', `${name}-tmp`));
@@ -176,7 +207,31 @@ export class ProxySidecar extends SidecarBase {
       const items = auth.kind === 'basic' ? { [auth.key as string]: { path: 'auth' } } : undefined;
       this.container.mount(paths.auth, kplus.Volume.fromSecret(this, 'auth', secret, { name: `${name}-auth`, items }), { readOnly: true });
     }
-    this.adapter.facts.proxies.push({ container: name, upstreamPort: this.upstreamPort, declaredBy: this.node.path });
-    this.adapter.facts.publicPort = this.port;
+    if (props.networkPolicy ?? true) {
+      this.networkPolicy = this.closeBypass(name);
+    }
+  }
+
+  /** The server port the proxy forwards to, resolved when the app synthesizes. */
+  public get upstreamPort(): number {
+    return this.host.wiring().upstreamPort(this.props.upstreamPort);
+  }
+
+  /** A NetworkPolicy selecting the pod(s) by their rendered labels, admitting only the proxy port. */
+  private closeBypass(name: string): ApiObject {
+    const policy = new ApiObject(this, 'network-policy', {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: { name: `${ApiObject.of(this.workload).name}-${name}`.slice(0, 253).replace(/-+$/, '') },
+    });
+    addRenderStep(policy, json => {
+      const labels = podMetadataOf(this.host.render())?.labels ?? {};
+      json.spec = {
+        ingress: [{ ports: [{ port: this.port, protocol: 'TCP' }] }],
+        podSelector: { matchLabels: { ...labels } },
+        policyTypes: ['Ingress'],
+      };
+    });
+    return policy;
   }
 }

@@ -20,12 +20,15 @@ export interface Finding {
   readonly message: string;
   /** How to fix it, in terms of the library's props where possible. */
   readonly fix: string;
+  /** The construct that reports it, when not decided by the container (render-time wiring problems). */
+  readonly owner?: unknown;
 }
 
 /** A volume holding model weights: written by one container, read-only everywhere else. */
 export interface ModelVolumeFact {
   readonly volume: string;
-  readonly writer: string;
+  /** The containers that may write it: its downloader, and init steps that mount it read-write. */
+  readonly writers: string[];
 }
 
 /** A proxy sidecar forwarding to a port on localhost. */
@@ -57,6 +60,8 @@ export interface PodFacts {
   readonly modelVolumes: ModelVolumeFact[];
   /** Declared model load times that the startup probe must cover. */
   readonly expectedLoadSeconds: LoadTimeFact[];
+  /** The Pod Security Standard level the pod is declared to meet (`restricted` by default). */
+  securityLevel?: string;
 }
 
 /** A pod as validation sees it: the final manifest plus facts. */
@@ -67,6 +72,8 @@ export interface RenderedPod {
   /** Where `spec` sits in the manifest: `spec` for a Pod, `spec.template.spec` for a Deployment... */
   readonly specPath: string;
   readonly facts: PodFacts;
+  /** The whole manifest (workload fields around the pod spec). */
+  readonly json?: any;
 }
 
 /** A container of the pod with the path of its entry in the manifest. */

@@ -55,12 +55,12 @@ export function modelVolumeReadOnly(pod: RenderedPod): Finding[] {
   const findings: Finding[] = [];
   for (const fact of pod.facts.modelVolumes) {
     for (const c of containersOf(pod)) {
-      if (c.container.name === fact.writer) {
+      if (fact.writers.includes(c.container.name)) {
         continue;
       }
       (c.container.volumeMounts ?? []).forEach((m: any, i: number) => {
         if (m.name === fact.volume && m.readOnly !== true) {
-          findings.push(error(`${c.path}.volumeMounts[${i}].readOnly`, `model volume ${show(fact.volume)} is mounted read-write; only "${fact.writer}" may write it`, 'mount it with readOnly: true', c.container.name));
+          findings.push(error(`${c.path}.volumeMounts[${i}].readOnly`, `model volume ${show(fact.volume)} is mounted read-write; only ${fact.writers.map(w => `"${w}"`).join(', ')} may write it`, 'mount it with readOnly: true', c.container.name));
         }
       });
     }

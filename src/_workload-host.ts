@@ -1,0 +1,308 @@
+import { ApiObject } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { Construct, IConstruct } from 'constructs';
+import { containerFinisher, ContainerFields, podSpecOf, renderWithPatchesLast, sortKeys } from './_kplus-adapter';
+import { Finding, PodFacts } from './validation/model';
+import { ValidationReporter } from './validation/_reporter';
+
+/**
+ * The composition of one workload: the model server and the add-ons that registered with it.
+ *
+ * Constructors only *declare*: each construct creates its own container and volumes and
+ * registers what it provides and needs (writes the model volume, reads the log volume, fronts
+ * port P). Every decision that involves two constructs — who mounts what, which port is public,
+ * where probes go, the pod's security, the order of containers — is made here, once, when the
+ * workload renders. Construction order therefore never changes the output.
+ *
+ * @internal
+ */
+export class WorkloadHost {
+  /** The host of a workload, created on first use. */
+  public static of(workload: kplus.AbstractPod): WorkloadHost {
+    let host = HOSTS.get(workload);
+    if (!host) {
+      host = new WorkloadHost(workload);
+      HOSTS.set(workload, host);
+    }
+    return host;
+  }
+
+  /** The model server, once registered. */
+  public server?: ServerRegistration;
+  private readonly addOns: AddOnRegistration[] = [];
+  private readonly workloadSteps: Array<(json: any) => void> = [];
+  private readonly containerSteps = new Map<string, Array<(container: any) => void>>();
+  private readonly apiObject: ApiObject;
+  private readonly reporter: ValidationReporter;
+
+  private constructor(public readonly workload: kplus.AbstractPod) {
+    this.apiObject = ApiObject.of(workload);
+    const kplusRender = this.apiObject.toJson.bind(this.apiObject);
+    this.reporter = new ValidationReporter(workload, () => this.render(), () => [...this.takeProblems()], () => this.facts(), () => this.shape());
+    this.apiObject.toJson = () => this.reporter.takeRendering() ?? this.render();
+    this.renderFresh = () => renderWithPatchesLast(this.apiObject, kplusRender, [json => this.finish(json)]);
+  }
+
+  private readonly renderFresh: () => any;
+
+  /** Registers the model server (one per workload). */
+  public registerServer(server: ServerRegistration): void {
+    if (this.server) {
+      server.errors.push(`server: the workload already has a model server (${this.server.owner.node.path}). `
+        + 'Fix: one InferenceServer per workload; add other containers with Sidecar');
+    } else {
+      this.server = server;
+    }
+    this.reporter.addOwner(server.owner, [server.name], server.errors, true);
+  }
+
+  /** Registers an add-on; its wiring runs at render. */
+  public registerAddOn(addOn: AddOnRegistration): void {
+    this.addOns.push(addOn);
+    this.reporter.addOwner(addOn.owner, addOn.containers, addOn.errors, false);
+  }
+
+  /** Sets the library's fields on one of its containers in the final JSON. */
+  public finishContainer(name: string, fields: ContainerFields): void {
+    this.patchContainer(name, containerFinisher(fields));
+  }
+
+  /** Edits the workload's final JSON outside the pod spec (replicas, strategy). */
+  public addWorkloadStep(step: (json: any) => void): void {
+    this.workloadSteps.push(step);
+  }
+
+  /** Edits one container (regular, init or sidecar) of the final pod spec, found by name. */
+  public patchContainer(name: string, step: (container: any) => void): void {
+    const steps = this.containerSteps.get(name) ?? [];
+    steps.push(step);
+    this.containerSteps.set(name, steps);
+  }
+
+  /** The final JSON of the workload, as `cdk8s synth` writes it (user JSON patches included). */
+  public render(): any {
+    return this.renderFresh();
+  }
+
+  /** Wiring problems found by the last render. */
+  public takeProblems(): Finding[] {
+    const problems = this.problems;
+    this.problems = [];
+    return problems;
+  }
+
+  private problems: Finding[] = [];
+
+  /** What the add-ons resolved to for this workload: the input of every render-time decision. */
+  public wiring(spec?: any): Wiring {
+    const server = this.server ? { name: this.server.name, port: this.server.port, healthPaths: this.server.healthPaths } : undefined;
+    const regular: string[] = (spec?.containers ?? this.workload.containers).map((c: any) => c.name);
+    const proxies = this.sortedAddOns().filter(a => a.fronts !== undefined);
+    const proxy = proxies[0]?.fronts;
+    return {
+      problem: (owner, field, message, fix) => {
+        if (spec) {
+          this.problems.push({ severity: 'error', field, message, fix, owner });
+        }
+      },
+      server,
+      regularContainers: regular,
+      publicPort: proxy?.port ?? server?.port,
+      proxy,
+      consumers: explicit => explicit ?? (server ? [server.name] : regular),
+      upstreamPort: explicit => explicit ?? server?.port ?? DEFAULT_SERVER_PORT,
+    };
+  }
+
+  /** Facts for validation: what the YAML alone does not tell. */
+  public facts(): PodFacts {
+    const wiring = this.wiring();
+    const facts: PodFacts = {
+      serverContainer: this.server?.name,
+      serverPort: this.server?.port,
+      startupBudgetDeclaredBy: this.server?.owner.node.path,
+      publicPort: wiring.proxy?.port,
+      proxies: [],
+      modelVolumes: [],
+      expectedLoadSeconds: [],
+      securityLevel: this.server?.securityLevel,
+    };
+    for (const addOn of this.sortedAddOns()) {
+      addOn.declare?.(facts, wiring);
+    }
+    return facts;
+  }
+
+  private finish(json: any): any {
+    this.problems = [];
+    this.workloadSteps.forEach(step => step(json));
+    const spec = podSpecOf(json);
+    if (!spec) {
+      return json;
+    }
+    for (const container of [...(spec.initContainers ?? []), ...(spec.containers ?? [])]) {
+      this.containerSteps.get(container.name)?.forEach(step => step(container));
+    }
+    const wiring = this.wiring(spec);
+    this.server?.wire(spec, wiring);
+    for (const addOn of this.sortedAddOns()) {
+      addOn.wire?.(spec, wiring);
+    }
+    this.orderCanonically(spec);
+    for (const container of [...(spec.initContainers ?? []), ...(spec.containers ?? [])]) {
+      sortKeys(container);
+    }
+    sortKeys(spec);
+    if (spec.securityContext) {
+      sortKeys(spec.securityContext);
+    }
+    return json;
+  }
+
+  /** Add-ons in their canonical order: by role, then in the order they were added. */
+  private sortedAddOns(): AddOnRegistration[] {
+    return stableSort(this.addOns, a => a.rank);
+  }
+
+  /**
+   * Init containers, containers and volumes in an order that depends on roles, not on the
+   * order constructs were created: model downloads, then other init steps, then native
+   * sidecars (logs, others, proxy); the server first among regular containers; volumes by name.
+   */
+  private orderCanonically(spec: any): void {
+    const rank = new Map<string, number>();
+    if (this.server) {
+      rank.set(this.server.name, 0);
+    }
+    for (const addOn of this.addOns) {
+      for (const name of addOn.containers) {
+        rank.set(name, addOn.rank);
+      }
+    }
+    const byRank = (containers: any[] | undefined, unknown: number) => containers && stableSort(containers, c => rank.get(c.name) ?? unknown);
+    spec.initContainers = byRank(spec.initContainers, Rank.INIT_STEP);
+    spec.containers = byRank(spec.containers, Rank.USER_CONTAINER);
+    if (spec.volumes) {
+      spec.volumes = [...spec.volumes].sort((a: any, b: any) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    }
+  }
+
+  /** Shape of the workload's cdk8s-plus objects, to tell whether a rendering is still current. */
+  private shape(): string {
+    const w = this.workload;
+    const containers = [...w.initContainers, ...w.containers]
+      .map(c => `${c.name}:${c.env.variables ? Object.keys(c.env.variables).length : 0}/${c.env.sources.length}/${c.mounts.length}/${c.ports.length}`);
+    return `${containers.join(',')}|${w.volumes.length}|${JSON.stringify(this.apiObject.metadata.toJson())}`
+      + `|${(this.apiObject as any).patches.length}|${this.containerSteps.size}|${this.addOns.length}|${w.hostAliases.length}`;
+  }
+}
+
+/** Default port of a model server when nothing names one. */
+export const DEFAULT_SERVER_PORT = 8000;
+
+/** Canonical order of the roles in the pod spec. */
+export enum Rank {
+  SERVER = 0,
+  USER_CONTAINER = 5,
+  MODEL_PREP = 10,
+  INIT_STEP = 20,
+  LOG_SIDECAR = 30,
+  SIDECAR = 40,
+  PROXY_SIDECAR = 50,
+}
+
+/** The model server of a workload. */
+export interface ServerRegistration {
+  readonly owner: Construct;
+  readonly name: string;
+  readonly port: number;
+  readonly errors: string[];
+  /** HTTP paths of the server's probes (a proxy forwards them without auth). */
+  readonly healthPaths: ReadonlyArray<string>;
+  /** The PSS level the pod is declared to meet. */
+  readonly securityLevel: string;
+  /** Render-time edits of the pod spec that belong to the server (security, GPU, knobs, probes). */
+  readonly wire: (spec: any, wiring: Wiring) => void;
+}
+
+/** An add-on of a workload: what it owns and what it does to the pod at render. */
+export interface AddOnRegistration {
+  readonly owner: IConstruct;
+  /** Canonical position of its containers. */
+  readonly rank: Rank;
+  /** Names of the containers it owns (findings on them are its findings). */
+  readonly containers: ReadonlyArray<string>;
+  /** Its prop errors, reported at synth with the rest. */
+  readonly errors: string[];
+  /** The public port it fronts, for a proxy. */
+  readonly fronts?: ProxyWiring;
+  /** Render-time edits of the pod spec (mounts and env in other containers). */
+  readonly wire?: (spec: any, wiring: Wiring) => void;
+  /** Facts it contributes to validation. */
+  readonly declare?: (facts: PodFacts, wiring: Wiring) => void;
+}
+
+/** A proxy in front of the server. */
+export interface ProxyWiring {
+  readonly container: string;
+  readonly port: number;
+  readonly https: boolean;
+  /** Whether the server's HTTP probes go through the proxy (which then opens their paths). */
+  readonly routeServerProbes: boolean;
+}
+
+/** The render-time answers add-ons need about each other. */
+export interface Wiring {
+  /** Reports a wiring problem of `owner` (e.g. a consumer that does not exist) as a synth error. */
+  problem(owner: IConstruct, field: string, message: string, fix: string): void;
+  readonly server?: { readonly name: string; readonly port: number; readonly healthPaths: ReadonlyArray<string> };
+  readonly regularContainers: ReadonlyArray<string>;
+  /** The port clients use: the proxy's when there is one, else the server's. */
+  readonly publicPort?: number;
+  readonly proxy?: ProxyWiring;
+  /** The containers that read a shared volume: the explicit list, else the server, else all. */
+  consumers(explicit?: ReadonlyArray<string>): ReadonlyArray<string>;
+  /** The port a proxy forwards to: the explicit one, else the server's, else 8000. */
+  upstreamPort(explicit?: number): number;
+}
+
+/** Adds `entries` to a container's list field (env, volumeMounts), keeping what is there. */
+export function appendTo(container: any, field: string, entries: any[]): void {
+  if (entries.length) {
+    container[field] = [...(container[field] ?? []), ...entries];
+  }
+}
+
+/** The container of the spec with this name. */
+export function containerNamed(spec: any, name: string): any {
+  return [...(spec.containers ?? []), ...(spec.initContainers ?? [])].find((c: any) => c.name === name);
+}
+
+/** Sets an emptyDir's sizeLimit to the quantity the user typed. */
+export function setVolumeSizeLimit(spec: any, volume: string, size: string | undefined): void {
+  const v = (spec.volumes ?? []).find((x: any) => x.name === volume);
+  if (v?.emptyDir && size !== undefined) {
+    v.emptyDir.sizeLimit = size;
+  }
+}
+
+/** The workload an add-on attaches to: the scope itself, or an inference construct's workload. */
+export function workloadOf(scope: IConstruct): kplus.AbstractPod {
+  if (scope instanceof kplus.AbstractPod) {
+    return scope;
+  }
+  const workload = (scope as { workload?: unknown }).workload;
+  if (workload instanceof kplus.AbstractPod) {
+    return workload;
+  }
+  throw new Error(`[${scope.node.path}] scope: is not a workload. Fix: create the add-on with an AiInferencePod, `
+    + 'AiInferenceDeployment or a cdk8s-plus-27 Pod, Deployment, StatefulSet or Job as its scope');
+}
+
+function stableSort<T>(items: ReadonlyArray<T>, key: (item: T) => number): T[] {
+  return items.map((item, i) => ({ item, i, k: key(item) }))
+    .sort((a, b) => a.k - b.k || a.i - b.i)
+    .map(x => x.item);
+}
+
+const HOSTS = new WeakMap<kplus.AbstractPod, WorkloadHost>();

@@ -1,0 +1,158 @@
+import * as kplus from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { Rank, WorkloadHost, workloadOf } from './_workload-host';
+import { ImagePullPolicy, SecretKeyRef } from './kubernetes-types';
+import { addPodVolumes, PodVolumeMount, renderPodVolumeMounts } from './pod-volume';
+import { ContainerResources, renderResources } from './resources';
+import { containerSecurityContext, ContainerSecurityOptions } from './security';
+import { absolutePath, labelName, objectName } from './validation/_prop-checks';
+
+/** A mount of a pod volume that another construct created, by name (e.g. `model-storage`). */
+export interface NamedVolumeMount {
+  /** Name of the pod's volume. */
+  readonly volume: string;
+  /** Absolute path in the container. */
+  readonly path: string;
+  /**
+   * Mount read-only.
+   * @default true
+   */
+  readonly readOnly?: boolean;
+}
+
+/** Props of `InitContainer`. */
+export interface InitContainerProps {
+  /** Container name. */
+  readonly name: string;
+  /** Image (pinned). */
+  readonly image: string;
+  /**
+   * Entrypoint override.
+   * @default - the image's
+   */
+  readonly command?: string[];
+  /**
+   * Arguments.
+   * @default - the image's
+   */
+  readonly args?: string[];
+  /**
+   * Environment variables.
+   * @default - none
+   */
+  readonly env?: { [name: string]: string };
+  /**
+   * Environment variables from Secret keys.
+   * @default - none
+   */
+  readonly secretEnv?: { [name: string]: SecretKeyRef };
+  /**
+   * Resources.
+   * @default - requests cpu '100m', memory '128Mi'; limit memory '256Mi'
+   */
+  readonly resources?: ContainerResources;
+  /**
+   * Security settings.
+   * @default - PSS restricted; user and group 1000
+   */
+  readonly security?: ContainerSecurityOptions;
+  /**
+   * Your own volumes (ConfigMaps, Secrets, PVCs, scratch space).
+   * @default - none
+   */
+  readonly podVolumeMounts?: PodVolumeMount[];
+  /**
+   * Volumes of the pod that other constructs created, by name (the model volume to convert
+   * or unpack weights in: mount it `readOnly: false` — the init step then counts as a writer).
+   * @default - none
+   */
+  readonly volumeMounts?: NamedVolumeMount[];
+  /**
+   * Image pull policy.
+   * @default - Kubernetes' default
+   */
+  readonly imagePullPolicy?: ImagePullPolicy;
+  /**
+   * Working directory.
+   * @default - the image's
+   */
+  readonly workingDir?: string;
+}
+
+/** Default resources of an init step. */
+const DEFAULT_INIT_RESOURCES: ContainerResources = Object.freeze({
+  cpu: Object.freeze({ request: '100m' }),
+  memory: Object.freeze({ request: '128Mi', limit: '256Mi' }),
+});
+
+/**
+ * An init step that is not a model download (a schema migration, a config render, a
+ * permission fix on a volume), with the library's defaults: restricted security, explicit
+ * resources, the image's pull policy, and its failure reason in `kubectl describe`
+ * (`FallbackToLogsOnError`). Init steps run after model downloads, in the order they were
+ * added, and before native sidecars start.
+ *
+ * @example
+ * new InitContainer(pod, 'render-config', {
+ *   name: 'render-config',
+ *   image: 'busybox:1.36.1',
+ *   command: ['sh', '-c', 'cp /templates/* /config/'],
+ * });
+ */
+export class InitContainer extends Construct {
+  /** The init container (escape hatch). */
+  public readonly container: kplus.Container;
+
+  constructor(scope: Construct, id: string, props: InitContainerProps) {
+    super(scope, id);
+    const workload = workloadOf(scope);
+    const host = WorkloadHost.of(workload);
+    const errors: string[] = [];
+    labelName('name', props.name, errors, 'container name');
+    const env: { [name: string]: kplus.EnvValue } = {};
+    for (const [key, value] of Object.entries(props.env ?? {})) {
+      env[key] = kplus.EnvValue.fromValue(value);
+    }
+    for (const [key, ref] of Object.entries(props.secretEnv ?? {})) {
+      objectName(`secretEnv.${key}.secretName`, ref.secretName, errors, 'Secret');
+      env[key] = kplus.EnvValue.fromSecretValue({ secret: kplus.Secret.fromSecretName(this, `secret-${key}`, ref.secretName), key: ref.key });
+    }
+    this.container = workload.addInitContainer({
+      name: props.name,
+      image: props.image,
+      command: props.command,
+      args: props.args,
+      workingDir: props.workingDir,
+      envVariables: env,
+      imagePullPolicy: props.imagePullPolicy as unknown as kplus.ImagePullPolicy,
+      resources: {},
+    });
+    host.finishContainer(props.name, {
+      resources: renderResources(props.resources ?? DEFAULT_INIT_RESOURCES),
+      securityContext: containerSecurityContext({ runAsUser: 1000, runAsGroup: 1000, ...props.security }),
+      terminationMessagePolicy: 'FallbackToLogsOnError',
+      keepImagePullPolicy: !!props.imagePullPolicy,
+    });
+    const own = renderPodVolumeMounts(props.podVolumeMounts ?? [], errors);
+    const named = (props.volumeMounts ?? []).map(m => ({ mountPath: m.path, name: m.volume, readOnly: m.readOnly ?? true }));
+    [...(props.podVolumeMounts ?? []), ...(props.volumeMounts ?? [])].forEach((m, i) => absolutePath(`volumeMounts[${i}].path`, m.path, errors));
+    host.registerAddOn({
+      owner: this,
+      rank: Rank.INIT_STEP,
+      containers: [props.name],
+      errors,
+      wire: spec => {
+        const c = (spec.initContainers ?? []).find((x: any) => x.name === props.name);
+        if (c) {
+          c.volumeMounts = [...(c.volumeMounts ?? []), ...own.volumeMounts, ...named].map(m => ({ ...m }));
+          addPodVolumes(spec, own.volumes);
+        }
+      },
+      declare: facts => {
+        for (const m of named.filter(x => !x.readOnly)) {
+          facts.modelVolumes.filter(v => v.volume === m.name).forEach(v => v.writers.push(props.name));
+        }
+      },
+    });
+  }
+}

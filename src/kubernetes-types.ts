@@ -1,0 +1,71 @@
+/**
+ * Small Kubernetes types of the library's own, so that the public API does not depend on one
+ * cdk8s-plus major: an app on cdk8s-plus-33 passes these as easily as one on cdk8s-plus-27.
+ */
+
+/** When the kubelet pulls a container image. */
+export enum ImagePullPolicy {
+  /** Every start (and the default for `:latest`). */
+  ALWAYS = 'Always',
+  /** Only when the node lacks the image (the default for pinned tags). */
+  IF_NOT_PRESENT = 'IfNotPresent',
+  /** Never; the image must be on the node. */
+  NEVER = 'Never',
+}
+
+/** What the kubelet does when the containers of a pod exit. */
+export enum PodRestartPolicy {
+  /** Restart them (servers). */
+  ALWAYS = 'Always',
+  /** Restart them when they fail (batch jobs that retry). */
+  ON_FAILURE = 'OnFailure',
+  /** Never: the pod ends Succeeded or Failed (one-off workers). */
+  NEVER = 'Never',
+}
+
+/** Network protocol of a port. */
+export enum PortProtocol {
+  /** TCP (the default). */
+  TCP = 'TCP',
+  /** UDP. */
+  UDP = 'UDP',
+  /** SCTP. */
+  SCTP = 'SCTP',
+}
+
+/** Where the kubelet takes a failed container's termination message from. */
+export enum TerminationMessagePolicy {
+  /** Only the file at terminationMessagePath. */
+  FILE = 'File',
+  /** The file, else the last lines of the log: `kubectl describe` shows why it failed. */
+  FALLBACK_TO_LOGS_ON_ERROR = 'FallbackToLogsOnError',
+}
+
+/** A port a container listens on. */
+export interface ContainerPortSpec {
+  /** Port number. */
+  readonly number: number;
+  /**
+   * Port name (an IANA service name: at most 15 characters, lower case, a letter).
+   * @default - unnamed
+   */
+  readonly name?: string;
+  /**
+   * Protocol.
+   * @default PortProtocol.TCP
+   */
+  readonly protocol?: PortProtocol;
+}
+
+/** A key of a Kubernetes Secret. */
+export interface SecretKeyRef {
+  /** Secret name. */
+  readonly secretName: string;
+  /** Key in the Secret. */
+  readonly key: string;
+}
+
+/** Renders ports as container JSON. @internal */
+export function renderPorts(ports: ReadonlyArray<ContainerPortSpec>): any[] {
+  return ports.map(p => ({ containerPort: p.number, name: p.name, protocol: p.protocol }));
+}

@@ -1,0 +1,169 @@
+import { Duration } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { AddOnRegistration, appendTo, containerNamed, Rank, WorkloadHost, workloadOf } from '../_workload-host';
+import { ContainerPortSpec, renderPorts } from '../kubernetes-types';
+import { addPodVolumes, PodVolumeMount, renderPodVolumeMounts } from '../pod-volume';
+import { RenderedProbes } from '../probes';
+import { ContainerResources, renderResources } from '../resources';
+import { containerSecurityContext, ContainerSecurityOptions } from '../security';
+import { labelName } from '../validation/_prop-checks';
+
+/**
+ * How a sidecar runs.
+ *
+ * @see https://kubernetes.io/docs/concepts/workloads/pods/sidecar-containers/
+ */
+export enum SidecarMode {
+  /**
+   * A native sidecar: an init container with `restartPolicy: Always` (Kubernetes 1.29+, beta
+   * and on by default). It starts before the server, stays up, stops after it, and does not
+   * keep a finished `restartPolicy: Never` worker pod alive.
+   */
+  NATIVE = 'native',
+  /**
+   * An ordinary container, for clusters older than 1.29. It starts alongside the server and a
+   * run-to-completion pod only completes when it exits too.
+   */
+  CLASSIC = 'classic',
+}
+
+/** Options every sidecar accepts. */
+export interface SidecarOptions {
+  /**
+   * Container name.
+   * @default - the sidecar's own default
+   */
+  readonly name?: string;
+  /**
+   * Native (init container with restartPolicy Always) or classic (ordinary container).
+   * @default SidecarMode.NATIVE
+   */
+  readonly mode?: SidecarMode;
+  /**
+   * Resources. Sidecars get small explicit resources, never cdk8s-plus's 1 CPU / 512Mi defaults.
+   * @default - the sidecar's own default
+   */
+  readonly resources?: ContainerResources;
+  /**
+   * Security settings.
+   * @default - PSS restricted, as the server; user and group 1000
+   */
+  readonly security?: ContainerSecurityOptions;
+  /**
+   * Image override (a mirror in your registry).
+   * @default - the sidecar's pinned default image
+   */
+  readonly image?: string;
+}
+
+/** A mount of a pod volume, referenced by name. */
+export interface SidecarVolumeMount {
+  /** Name of a volume of the pod (e.g. `model-storage`). */
+  readonly volume: string;
+  /** Mount path in the sidecar. */
+  readonly path: string;
+  /**
+   * Mount read-only.
+   * @default true
+   */
+  readonly readOnly?: boolean;
+}
+
+/** What a concrete sidecar passes to the shared mechanism. @internal */
+export interface SidecarSpec {
+  readonly name: string;
+  readonly image: string;
+  readonly command?: string[];
+  readonly args?: string[];
+  readonly ports?: ContainerPortSpec[];
+  readonly env?: { [name: string]: kplus.EnvValue };
+  readonly namedMounts?: SidecarVolumeMount[];
+  readonly podVolumeMounts?: PodVolumeMount[];
+  readonly probes?: RenderedProbes;
+  readonly resources: ContainerResources;
+  readonly workingDir?: string;
+  /** Canonical position among the pod's sidecars. */
+  readonly rank: Rank;
+  readonly wire?: AddOnRegistration['wire'];
+  readonly declare?: AddOnRegistration['declare'];
+  readonly fronts?: AddOnRegistration['fronts'];
+}
+
+/** Default startup budget of a sidecar's probes. @internal */
+export const SIDECAR_STARTUP_BUDGET = Duration.seconds(60);
+
+/**
+ * The one mechanism every sidecar of the library (log, proxy, your own) is built on: adds the
+ * container as a native sidecar or a classic container, with small explicit resources, the
+ * restricted security context and probes, and registers it with the workload's host, which
+ * wires it to the other containers at render. Not part of the public API: subclass `Sidecar`
+ * or compose it.
+ * @internal
+ */
+export abstract class SidecarBase extends Construct {
+  /** The cdk8s-plus workload the sidecar belongs to. */
+  public readonly workload: kplus.AbstractPod;
+  /** How the sidecar runs. */
+  public readonly mode: SidecarMode;
+  /** Errors found at construction, reported at synth with the rest. */
+  protected readonly errors: string[] = [];
+  /** The host that composes the workload. @internal */
+  protected readonly host: WorkloadHost;
+  private readonly options: SidecarOptions;
+
+  protected constructor(scope: Construct, id: string, options: SidecarOptions) {
+    super(scope, id);
+    this.workload = workloadOf(scope);
+    this.host = WorkloadHost.of(this.workload);
+    this.mode = options.mode ?? SidecarMode.NATIVE;
+    this.options = options;
+    labelName('name', options.name, this.errors, 'container name');
+  }
+
+  /** Adds the container described by `spec` to the workload. @internal */
+  protected attach(spec: SidecarSpec): kplus.Container {
+    const options = this.options;
+    const containerProps = {
+      name: spec.name,
+      image: options.image ?? spec.image,
+      command: spec.command,
+      args: spec.args,
+      envVariables: spec.env,
+      workingDir: spec.workingDir,
+      // Keeps cdk8s-plus's default resources and TCP startup probe out; the host writes ours.
+      resources: {},
+    };
+    const native = this.mode === SidecarMode.NATIVE;
+    // cdk8s-plus-27 has no container restartPolicy and refuses probes on init containers: a
+    // native sidecar is added as a plain init container and finished at render.
+    const container = native ? this.workload.addInitContainer(containerProps) : this.workload.addContainer(containerProps);
+    const resources = renderResources(options.resources ?? spec.resources);
+    const securityContext = containerSecurityContext({ runAsUser: 1000, runAsGroup: 1000, ...options.security });
+    this.host.finishContainer(spec.name, { restartPolicy: native ? 'Always' : undefined, probes: spec.probes ?? {}, resources, securityContext });
+    const ports = renderPorts(spec.ports ?? []);
+    const named = (spec.namedMounts ?? []).map(m => ({ mountPath: m.path, name: m.volume, readOnly: m.readOnly ?? true }));
+    const own = renderPodVolumeMounts(spec.podVolumeMounts ?? [], this.errors);
+    const name = spec.name;
+    this.host.registerAddOn({
+      owner: this,
+      rank: spec.rank,
+      containers: [name],
+      errors: this.errors,
+      fronts: spec.fronts,
+      declare: spec.declare,
+      wire: (podSpec, wiring) => {
+        const c = containerNamed(podSpec, name);
+        if (c) {
+          // ports as given (cdk8s-plus refuses duplicates eagerly; the portFields rule reports them)
+          c.ports = [...ports.map(p => ({ ...p })), ...(c.ports ?? [])];
+          // mounts by volume name: a name the pod lacks is reported by the volumeMounts rule
+          appendTo(c, 'volumeMounts', [...named, ...own.volumeMounts].map(m => ({ ...m })));
+          addPodVolumes(podSpec, own.volumes);
+        }
+        spec.wire?.(podSpec, wiring);
+      },
+    });
+    return container;
+  }
+}

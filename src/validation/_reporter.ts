@@ -1,0 +1,148 @@
+import { IConstruct } from 'constructs';
+import { podSpecOf, podSpecPath } from '../_kplus-adapter';
+import { Finding, PodFacts, RenderedPod } from './model';
+import { runRules } from './rules';
+
+/**
+ * Context key that turns warnings (e.g. an `:latest` image) into synth errors.
+ */
+export const WARNINGS_AS_ERRORS_CONTEXT = 'cdk8s-ai-inference:warningsAsErrors';
+
+/**
+ * Runs the rules on a workload's final JSON at synth and routes each finding to the construct
+ * that owns the container it is about (pod-level findings to the server, or the first add-on),
+ * so errors name the construct the user wrote. Prints warnings once per workload.
+ *
+ * @internal
+ */
+export class ValidationReporter {
+  private readonly owners = new Map<string, IConstruct>();
+  private primaryOwner?: IConstruct;
+  private primaryIsServer = false;
+  /**
+   * The last validation's rendering. The owners' validations share it (one render per pass:
+   * a second report to the same owner starts a new pass), and the `toJson` that cdk8s calls
+   * right after validation takes its JSON instead of rendering the workload again.
+   */
+  private evaluation?: Evaluation;
+
+  constructor(
+    private readonly workload: IConstruct,
+    private readonly render: () => any,
+    private readonly renderProblems: () => Finding[],
+    private readonly facts: () => PodFacts,
+    private readonly shape: () => string,
+  ) {}
+
+  /** Makes `owner` answer for findings on `containers`, plus its own prop `errors`. */
+  public addOwner(owner: IConstruct, containers: ReadonlyArray<string>, errors: string[], isServer: boolean): void {
+    for (const name of containers) {
+      this.owners.set(name, owner);
+    }
+    if (!this.primaryOwner || (isServer && !this.primaryIsServer)) {
+      this.primaryOwner = owner;
+      this.primaryIsServer = isServer;
+    }
+    owner.node.addValidation({ validate: () => [...errors, ...this.report(owner)] });
+  }
+
+  /** The rendering of a validation pass that is still current, once. */
+  public takeRendering(): any {
+    const evaluation = this.evaluation;
+    this.evaluation = undefined;
+    return evaluation && this.isCurrent(evaluation) ? evaluation.json : undefined;
+  }
+
+  private report(owner: IConstruct): string[] {
+    if (!this.evaluation) {
+      this.evaluation = this.evaluate();
+    } else if (this.evaluation.reportedTo.has(owner)) {
+      this.evaluation = this.isCurrent(this.evaluation) ? { ...this.evaluation, reportedTo: new Set() } : this.evaluate();
+    }
+    this.evaluation.reportedTo.add(owner);
+    return this.evaluation.findings
+      .filter(f => (f.owner ? f.owner === owner : (f.container && this.owners.get(f.container)) === owner
+        || (!(f.container && this.owners.has(f.container)) && owner === this.primaryOwner)))
+      .filter(f => f.severity === 'error' || warningsAreErrors(owner))
+      .map(formatFinding);
+  }
+
+  /**
+   * `app.synth()` validates the app, then each chart's `toJson()` validates it again. A pass
+   * may reuse the previous one when nothing can have changed in between: same synchronous
+   * run (no `await` or callback in between) and the same shape of the workload.
+   */
+  private isCurrent(evaluation: Evaluation): boolean {
+    return evaluation.run === currentRun() && evaluation.shape === this.shape();
+  }
+
+  private evaluate(): Evaluation {
+    let json: any;
+    const base = { reportedTo: new Set<IConstruct>(), run: currentRun(), shape: this.shape() };
+    try {
+      json = this.render();
+    } catch (e) {
+      // cdk8s-plus throws while rendering some bad inputs (e.g. duplicate volume names), and a
+      // user JSON patch may not apply: report it as a finding, not a stack trace.
+      const message = (e as Error).message.replace(/\s+/g, ' ');
+      return { ...base, json: undefined, findings: [{ severity: 'error', field: 'spec', message, fix: 'correct the input named in the message' }] };
+    }
+    const pod: RenderedPod = { kind: json.kind, metadata: json.metadata ?? {}, spec: podSpecOf(json) ?? {}, specPath: podSpecPath(json.kind), facts: this.facts(), json };
+    const findings = [...this.renderProblems(), ...runRules(pod)];
+    this.printWarnings(findings);
+    return { ...base, json, findings };
+  }
+
+  private printWarnings(findings: Finding[]): void {
+    if (WARNED.has(this.workload) || warningsAreErrors(this.workload)) {
+      return;
+    }
+    WARNED.add(this.workload);
+    for (const f of findings.filter(x => x.severity === 'warning')) {
+      process.stderr.write(`[warning] [${this.workload.node.path}] ${formatFinding(f)}\n`);
+    }
+  }
+}
+
+/** One validation pass over a workload's rendered JSON. */
+interface Evaluation {
+  readonly json: any;
+  readonly findings: Finding[];
+  /** Owners that have pulled their findings from this pass. */
+  readonly reportedTo: Set<IConstruct>;
+  /** The synchronous run it was made in. */
+  readonly run: number;
+  /** The workload's shape then. */
+  readonly shape: string;
+}
+
+let run = 0;
+let runEndScheduled = false;
+
+/**
+ * A number that changes whenever the event loop has run anything else: a microtask bumps it
+ * after the current synchronous run (and holds no reference to any construct).
+ */
+function currentRun(): number {
+  if (!runEndScheduled) {
+    runEndScheduled = true;
+    queueMicrotask(() => {
+      run++;
+      runEndScheduled = false;
+    });
+  }
+  return run;
+}
+
+const WARNED = new WeakSet<IConstruct>();
+
+function warningsAreErrors(scope: IConstruct): boolean {
+  const value = scope.node.tryGetContext(WARNINGS_AS_ERRORS_CONTEXT);
+  return value === true || value === 'true';
+}
+
+/** A finding as one line: container, field, message, fix. */
+export function formatFinding(f: Finding): string {
+  const where = f.container ? `container "${f.container}": ` : '';
+  return `${where}${f.field}: ${f.message}. Fix: ${f.fix}`;
+}
