@@ -18,7 +18,8 @@ const NGINX_CONF = nginxConfig({
   openPaths: ['/health'], bodyLimit: '64m', timeoutSeconds: 600,
 });
 const probe = (handler: any, period: number, failure: number) => ({ ...handler, failureThreshold: failure, periodSeconds: period, timeoutSeconds: 5 });
-const http = { httpGet: { path: '/health', port: 8000 } };
+// the server's probes go through the proxy (the server may bind 127.0.0.1)
+const http = { httpGet: { path: '/health', port: 8443, scheme: 'HTTPS' } };
 const tcp = { tcpSocket: { port: 8443 } };
 const env = (vars: { [k: string]: string }) => Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, kplus.EnvValue.fromValue(v)]));
 
@@ -82,12 +83,14 @@ export function handwrittenPod(chart: Chart, i: number): void {
     for (const v of spec.volumes) {
       if (v.emptyDir?.sizeLimit) v.emptyDir.sizeLimit = '1Gi';
     }
+    spec.volumes.sort((a: any, b: any) => a.name.localeCompare(b.name));
     const [s] = spec.containers;
     delete s.imagePullPolicy;
     Object.assign(s, {
       resources: { limits: { 'memory': '16Gi', 'nvidia.com/gpu': '1' }, 'requests': { 'cpu': '4', 'memory': '16Gi', 'nvidia.com/gpu': '1' } },
       securityContext: DROP_ALL,
       startupProbe: probe(http, 10, 90), readinessProbe: probe(http, 5, 3), livenessProbe: probe(http, 10, 3),
+      terminationMessagePolicy: 'FallbackToLogsOnError',
     });
     const [d, l, p] = spec.initContainers;
     delete d.imagePullPolicy;
@@ -102,4 +105,15 @@ export function handwrittenPod(chart: Chart, i: number): void {
     });
     return json;
   };
+  // only the proxy's port is reachable from the network
+  new ApiObject(proxyScope, 'network-policy', {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata: { name: `llm-${i}-auth-proxy` },
+    spec: {
+      ingress: [{ ports: [{ port: 8443, protocol: 'TCP' }] }],
+      podSelector: { matchLabels: { 'app': 'llm', 'cdk8s.io/metadata.addr': api.metadata.getLabel('cdk8s.io/metadata.addr') } },
+      policyTypes: ['Ingress'],
+    },
+  });
 }

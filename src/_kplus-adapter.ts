@@ -36,7 +36,16 @@ export function renderWithPatchesLast(obj: ApiObject, kplusRender: () => any, st
   for (const step of steps) {
     json = step(json) ?? json;
   }
-  return user.length ? JsonPatch.apply(json, ...user) : json;
+  return user.length ? JsonPatch.apply(json, ...user) : topLevelOrder(json);
+}
+
+/** apiVersion, kind, metadata first, then the rest sorted: the order cdk8s writes. */
+function topLevelOrder(json: any): any {
+  const ordered: any = { apiVersion: json.apiVersion, kind: json.kind, metadata: json.metadata };
+  for (const key of Object.keys(json).sort()) {
+    ordered[key] = json[key];
+  }
+  return ordered;
 }
 
 /**

@@ -2,6 +2,7 @@ import { ApiObject } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
 import { containerFinisher, ContainerFields, podSpecOf, renderWithPatchesLast, sortKeys } from './_kplus-adapter';
+import { applyBaselinePodSecurity } from './security';
 import { Finding, PodFacts } from './validation/model';
 import { ValidationReporter } from './validation/_reporter';
 
@@ -135,20 +136,25 @@ export class WorkloadHost {
 
   private finish(json: any): any {
     this.problems = [];
-    this.workloadSteps.forEach(step => step(json));
     const spec = podSpecOf(json);
     if (!spec) {
+      this.workloadSteps.forEach(step => step(json));
       return json;
     }
     for (const container of [...(spec.initContainers ?? []), ...(spec.containers ?? [])]) {
       this.containerSteps.get(container.name)?.forEach(step => step(container));
     }
     const wiring = this.wiring(spec);
-    this.server?.wire(spec, wiring);
+    if (this.server) {
+      this.server.wire(spec, wiring);
+    } else {
+      applyBaselinePodSecurity(spec);
+    }
     for (const addOn of this.sortedAddOns()) {
       addOn.wire?.(spec, wiring);
     }
     this.orderCanonically(spec);
+    this.workloadSteps.forEach(step => step(json));
     for (const container of [...(spec.initContainers ?? []), ...(spec.containers ?? [])]) {
       sortKeys(container);
     }

@@ -67,5 +67,14 @@ export interface SecretKeyRef {
 
 /** Renders ports as container JSON. @internal */
 export function renderPorts(ports: ReadonlyArray<ContainerPortSpec>): any[] {
-  return ports.map(p => ({ containerPort: p.number, name: p.name, protocol: p.protocol }));
+  return ports.map(p => {
+    const port: any = { containerPort: p.number };
+    if (p.name !== undefined) {
+      port.name = p.name;
+    }
+    if (p.protocol !== undefined) {
+      port.protocol = p.protocol;
+    }
+    return port;
+  });
 }

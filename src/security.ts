@@ -163,3 +163,14 @@ function restrictedContext(options: ContainerSecurityOptions): any {
     capabilities: options.addCapabilities?.length ? { add: [...options.addCapabilities], drop: ['ALL'] } : { drop: ['ALL'] },
   };
 }
+
+/**
+ * The pod-level settings every workload with a library container needs, when no model server
+ * decides them (add-ons on a workload of yours): seccomp RuntimeDefault and runAsNonRoot, unless
+ * already set. @internal
+ */
+export function applyBaselinePodSecurity(spec: any): void {
+  spec.securityContext = { ...spec.securityContext };
+  spec.securityContext.seccompProfile = spec.securityContext.seccompProfile ?? { type: SeccompProfileType.RUNTIME_DEFAULT };
+  spec.securityContext.runAsNonRoot = spec.securityContext.runAsNonRoot ?? true;
+}

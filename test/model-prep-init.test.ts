@@ -145,7 +145,7 @@ test('fails on bad props with the construct path and field', () => {
 test('fails when the server mounts the model volume read-write through an escape hatch', () => {
   const { chart, pod, init } = podWith();
   pod.server.mount('/weights', init.volume);
-  expect(synthError(chart)).toContain('container "server": spec.containers[0].volumeMounts[2].readOnly: model volume "model-storage" is mounted read-write; only "model-downloader" may write it');
+  expect(synthError(chart)).toContain('container "server": spec.containers[0].volumeMounts[1].readOnly: model volume "model-storage" is mounted read-write; only "model-downloader" may write it');
 });
 
 test('fails with a clear message when the scope is not a workload', () => {

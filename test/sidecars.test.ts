@@ -45,13 +45,13 @@ describe('the sidecar mechanism', () => {
     expect(container(manifestOf(synth(chart), 'Pod'), 'adapter').restartPolicy).toBeUndefined();
   });
 
-  test('native sidecars let a restartPolicy Never worker pod complete; the init order is kept', () => {
+  test('native sidecars let a restartPolicy Never worker pod complete; model downloads run before the sidecars start', () => {
     const { chart, pod } = inferencePod({ restartPolicy: kplus.RestartPolicy.NEVER });
     new LogSidecar(pod, 'logs');
     new ModelPrepInit(pod, 'model', { source: ModelSource.http('https://e.com/m.bin') });
     const spec = podSpec(manifestOf(synth(chart), 'Pod'));
     expect(spec.restartPolicy).toBe('Never');
-    expect(spec.initContainers.map((c: any) => [c.name, c.restartPolicy])).toEqual([['log-forwarder', 'Always'], ['model-downloader', undefined]]);
+    expect(spec.initContainers.map((c: any) => [c.name, c.restartPolicy])).toEqual([['model-downloader', undefined], ['log-forwarder', 'Always']]);
   });
 
   test.each([
@@ -71,12 +71,13 @@ describe('the sidecar mechanism', () => {
     const manifests = synth(chart);
     const manifest = manifestOf(manifests, kind);
     expect(podSpec(manifest).initContainers.map((c: any) => [c.name, c.restartPolicy])).toEqual([
-      ['log-forwarder', 'Always'], ['auth-proxy', 'Always'], ['redis', 'Always'],
+      ['log-forwarder', 'Always'], ['redis', 'Always'], ['auth-proxy', 'Always'],
     ]);
     expect(container(manifest, 'app').volumeMounts).toContainEqual({ name: 'app-logs', mountPath: '/logs' });
     expect(container(manifest, 'auth-proxy').ports).toEqual([{ containerPort: 8080, name: 'http-proxy' }]);
     expect(podSpec(manifest).securityContext.seccompProfile).toEqual({ type: 'RuntimeDefault' });
     expect(manifests.filter(m => m.kind === 'ConfigMap')).toHaveLength(1);
+    expect(manifests.filter(m => m.kind === 'NetworkPolicy')).toHaveLength(1);
   });
 });
 

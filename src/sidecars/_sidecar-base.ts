@@ -156,7 +156,7 @@ export abstract class SidecarBase extends Construct {
         const c = containerNamed(podSpec, name);
         if (c) {
           // ports as given (cdk8s-plus refuses duplicates eagerly; the portFields rule reports them)
-          c.ports = [...ports.map(p => ({ ...p })), ...(c.ports ?? [])];
+          appendTo(c, 'ports', ports.map(p => ({ ...p })));
           // mounts by volume name: a name the pod lacks is reported by the volumeMounts rule
           appendTo(c, 'volumeMounts', [...named, ...own.volumeMounts].map(m => ({ ...m })));
           addPodVolumes(podSpec, own.volumes);
