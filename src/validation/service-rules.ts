@@ -29,7 +29,8 @@ export function servicePorts(json: any): Finding[] {
       ...servicePortNameFindings(port?.name, `${at}.name`, ports.length > 1, names),
       ...(isPortNumber(port?.port) ? [] : [error(`${at}.port`, `${show(port?.port)} is not a port number (1-65535)`, 'use the port clients connect to, e.g. 8000')]),
       ...enumFindings(port?.protocol, `${at}.protocol`, PROTOCOLS, 'protocol'),
-      ...(port?.targetPort === undefined ? [] : portNumberOrNameFindings(port.targetPort, `${at}.targetPort`)),
+      // Kubernetes defaults a missing, 0 or "" targetPort to the port.
+      ...([undefined, 0, ''].includes(port?.targetPort) ? [] : portNumberOrNameFindings(port.targetPort, `${at}.targetPort`)),
       ...nodePortFindings(port?.nodePort, `${at}.nodePort`, spec.type ?? 'ClusterIP'),
       ...(pairs.has(pair) ? [error(at, `port ${pair} is listed twice`, 'list each port and protocol once')] : []),
     ];
