@@ -1,3 +1,5 @@
+import * as fs from 'fs';
+import * as path from 'path';
 import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import {
@@ -316,8 +318,9 @@ const CASES: Array<[string, string, (m: any) => void, string, string]> = [
 ];
 
 describe('bad objects', () => {
-  test('the table holds at least 60 distinct bad objects', () => {
+  test('the table holds at least 60 distinct bad objects, as many as the README says', () => {
     expect(CASES.length).toBeGreaterThanOrEqual(60);
+    expect(fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8').replace(/\s+/g, ' ')).toContain(`holds ${CASES.length} distinct bad objects`);
     expect(new Set(CASES.map(c => c[0])).size).toBe(CASES.length);
     const objects = CASES.map(([, kind, change]) => JSON.stringify(variant(kind, change)));
     expect(new Set(objects).size).toBe(CASES.length);
