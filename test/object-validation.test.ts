@@ -365,7 +365,9 @@ describe('the registry and its helpers', () => {
     const shapes = [null, {}, { kind: 'Service' }, { kind: 'Deployment', spec: null }, { kind: 'ConfigMap', metadata: { name: 'x' }, data: null },
       { kind: 'NetworkPolicy', metadata: { name: 'x' }, spec: { ingress: [null], egress: [{ to: [null], ports: [null] }] } },
       { apiVersion: 'resource.k8s.io/v1', kind: 'ResourceClaimTemplate', metadata: { name: 'x' }, spec: { spec: { devices: { requests: [null, { name: 'a', firstAvailable: [null] }] } } } },
-      { kind: 'StatefulSet', metadata: { name: 'x' }, spec: { volumeClaimTemplates: [null], selector: { matchExpressions: [null] } } }];
+      { kind: 'StatefulSet', metadata: { name: 'x' }, spec: { volumeClaimTemplates: [null], selector: { matchExpressions: [null] } } },
+      { kind: 'Deployment', metadata: { name: 'x' }, spec: { selector: { matchExpressions: {} }, replicas: null, strategy: { type: null } } },
+      { kind: 'Service', metadata: { name: 'x' }, spec: { ports: 'http' } }, { kind: 'PersistentVolumeClaim', metadata: { name: 'x' }, spec: { accessModes: 'RWO' } }];
     for (const json of shapes) {
       expect(() => objectFindings(json)).not.toThrow();
     }

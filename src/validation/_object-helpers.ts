@@ -17,17 +17,25 @@ export const INT32_MAX = 2147483647;
 /** Protocols a port may name (Service, NetworkPolicy). */
 export const PROTOCOLS = ['TCP', 'UDP', 'SCTP'];
 
-/** A whole number from `min` to 2147483647 at `field`, when set. */
+/**
+ * The array at a JSON field, or none: a non-array there is the schema's finding (test/helpers),
+ * and the rules must not throw on it.
+ */
+export function asList(value: unknown): any[] {
+  return Array.isArray(value) ? value : [];
+}
+
+/** A whole number from `min` to 2147483647 at `field`, when set (JSON null means unset). */
 export function wholeNumberFindings(value: unknown, field: string, min: number, fix: string): Finding[] {
-  if (value === undefined || (Number.isInteger(value) && (value as number) >= min && (value as number) <= INT32_MAX)) {
+  if (value === undefined || value === null || (Number.isInteger(value) && (value as number) >= min && (value as number) <= INT32_MAX)) {
     return [];
   }
   return [error(field, `${show(value)} must be a whole number from ${min} to ${INT32_MAX}`, fix)];
 }
 
-/** One of `allowed` at `field`, when set. */
+/** One of `allowed` at `field`, when set (JSON null means unset). */
 export function enumFindings(value: unknown, field: string, allowed: readonly string[], what: string): Finding[] {
-  if (value === undefined || allowed.includes(value as string)) {
+  if (value === undefined || value === null || allowed.includes(value as string)) {
     return [];
   }
   return [error(field, `${show(value)} is not a valid ${what} (one of ${allowed.join(', ')})`, `use one of ${allowed.map(a => show(a)).join(', ')}`)];
@@ -52,13 +60,13 @@ export function labelSelectorFindings(selector: any, field: string): Finding[] {
     return [];
   }
   const findings = labelFindings(selector.matchLabels, `${field}.matchLabels`);
-  (selector.matchExpressions ?? []).forEach((expr: any, i: number) => {
+  asList(selector.matchExpressions).forEach((expr: any, i: number) => {
     const at = `${field}.matchExpressions[${i}]`;
     if (typeof expr?.key !== 'string' || !isQualifiedName(expr.key)) {
       findings.push(error(`${at}.key`, `${show(expr?.key)} is not a valid label key (optional DNS prefix, '/', then a name of at most 63 alphanumerics, '-', '_' or '.')`, 'use the label key the pods carry'));
     }
     findings.push(...enumFindings(expr?.operator, `${at}.operator`, SELECTOR_OPERATORS, 'selector operator'));
-    const values: unknown[] = expr?.values ?? [];
+    const values: unknown[] = asList(expr?.values);
     const needsValues = expr?.operator === 'In' || expr?.operator === 'NotIn';
     if (needsValues && values.length === 0) {
       findings.push(error(`${at}.values`, `operator ${expr.operator} needs at least one value`, 'list the label values to match'));
@@ -72,19 +80,19 @@ export function labelSelectorFindings(selector: any, field: string): Finding[] {
 
 /** Whether a label selector has no requirement at all (it would select every pod). */
 export function isEmptySelector(selector: any): boolean {
-  return Object.keys(selector?.matchLabels ?? {}).length + (selector?.matchExpressions ?? []).length === 0;
+  return Object.keys(selector?.matchLabels ?? {}).length + asList(selector?.matchExpressions).length === 0;
 }
 
 /** Whether `labels` satisfy every requirement of a label selector. */
 export function selectorMatches(selector: any, labels: { [key: string]: string } | undefined): boolean {
   const have = labels ?? {};
   const byLabels = Object.entries(selector?.matchLabels ?? {}).every(([key, value]) => have[key] === value);
-  return byLabels && (selector?.matchExpressions ?? []).every((expr: any) => expressionMatches(expr, have));
+  return byLabels && asList(selector?.matchExpressions).every((expr: any) => expressionMatches(expr, have));
 }
 
 function expressionMatches(expr: any, labels: { [key: string]: string }): boolean {
   const present = Object.prototype.hasOwnProperty.call(labels, expr.key);
-  const values: string[] = expr.values ?? [];
+  const values: string[] = asList(expr.values);
   switch (expr.operator) {
     case 'In': return present && values.includes(labels[expr.key]);
     case 'NotIn': return !present || !values.includes(labels[expr.key]);

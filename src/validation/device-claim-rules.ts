@@ -1,5 +1,5 @@
 import { error, isDnsLabel, isDnsSubdomain, show } from './_helpers';
-import { enumFindings } from './_object-helpers';
+import { asList, enumFindings } from './_object-helpers';
 import { Finding } from './model';
 
 /**
@@ -28,14 +28,14 @@ export function deviceRequests(json: any): Finding[] {
   }
   const devices = json?.spec?.spec?.devices ?? {};
   const at = 'spec.spec.devices.requests';
-  const requests: any[] = devices.requests ?? [];
+  const requests: any[] = asList(devices.requests);
   const findings = requests.length > MAX_REQUESTS ? [error(at, `${requests.length} requests are more than the ${MAX_REQUESTS} a claim accepts`, 'merge requests for the same device class')] : [];
   const names = new Map<string, Set<string>>();
   requests.forEach((request, i) => {
     findings.push(...requestFindings(request, `${at}[${i}]`, names));
   });
-  (devices.constraints ?? []).forEach((constraint: any, i: number) => {
-    (constraint?.requests ?? []).forEach((ref: unknown, j: number) => {
+  asList(devices.constraints).forEach((constraint: any, i: number) => {
+    asList(constraint?.requests).forEach((ref: unknown, j: number) => {
       if (!refersToRequest(ref, names)) {
         findings.push(error(`spec.spec.devices.constraints[${i}].requests[${j}]`, `${show(ref)} is not the name of a request (or request/subrequest) of this claim`, `use one of ${show([...names.keys()])}`));
       }
@@ -45,7 +45,7 @@ export function deviceRequests(json: any): Finding[] {
 }
 
 function requestFindings(request: any, at: string, names: Map<string, Set<string>>): Finding[] {
-  const subrequests: any[] = request?.firstAvailable ?? [];
+  const subrequests: any[] = asList(request?.firstAvailable);
   const findings = nameFindings(request?.name, `${at}.name`, names);
   names.set(request?.name, new Set(subrequests.map(s => s?.name)));
   if (request?.exactly === undefined && subrequests.length === 0) {
@@ -81,7 +81,7 @@ function exactFindings(request: any, at: string): Finding[] {
   const className = request?.deviceClassName;
   const findings = isDnsSubdomain(className) ? [] : [error(`${at}.deviceClassName`, `${show(className)} is not a valid DeviceClass name (DNS-1123 subdomain)`, 'use the DeviceClass of your driver, e.g. "gpu.nvidia.com"')];
   findings.push(...countFindings(request?.allocationMode, request?.count, at));
-  const selectors: any[] = request?.selectors ?? [];
+  const selectors: any[] = asList(request?.selectors);
   if (selectors.length > MAX_SELECTORS) {
     findings.push(error(`${at}.selectors`, `${selectors.length} selectors are more than the ${MAX_SELECTORS} a request accepts`, 'combine them with && into fewer expressions'));
   }

@@ -1,6 +1,6 @@
 import { isIP } from 'net';
 import { error, show } from './_helpers';
-import { enumFindings, labelSelectorFindings, portNumberOrNameFindings, PROTOCOLS } from './_object-helpers';
+import { asList, enumFindings, labelSelectorFindings, portNumberOrNameFindings, PROTOCOLS } from './_object-helpers';
 import { Finding } from './model';
 import { isPortNumber } from './port-rules';
 
@@ -14,7 +14,7 @@ export function networkPolicySelector(json: any): Finding[] {
   const findings = spec.podSelector === undefined || spec.podSelector === null
     ? [error('spec.podSelector', 'a NetworkPolicy needs a podSelector', 'select the pods it protects, e.g. { matchLabels: { app: "llm" } } ({} selects every pod of the namespace)')]
     : labelSelectorFindings(spec.podSelector, 'spec.podSelector');
-  const types: unknown[] = spec.policyTypes ?? [];
+  const types: unknown[] = asList(spec.policyTypes);
   types.forEach((type, i) => {
     findings.push(...enumFindings(type, `spec.policyTypes[${i}]`, POLICY_TYPES, 'policy type'));
     if (types.indexOf(type) !== i) {
@@ -32,12 +32,12 @@ export function networkPolicySelector(json: any): Finding[] {
 export function networkPolicyRules(json: any): Finding[] {
   const spec = json?.spec ?? {};
   const rules = [
-    ...(spec.ingress ?? []).map((rule: any, i: number) => ({ rule, at: `spec.ingress[${i}]`, peers: 'from' })),
-    ...(spec.egress ?? []).map((rule: any, i: number) => ({ rule, at: `spec.egress[${i}]`, peers: 'to' })),
+    ...asList(spec.ingress).map((rule: any, i: number) => ({ rule, at: `spec.ingress[${i}]`, peers: 'from' })),
+    ...asList(spec.egress).map((rule: any, i: number) => ({ rule, at: `spec.egress[${i}]`, peers: 'to' })),
   ];
   return rules.flatMap(({ rule, at, peers }) => [
-    ...(rule?.ports ?? []).flatMap((port: any, j: number) => policyPortFindings(port, `${at}.ports[${j}]`)),
-    ...(rule?.[peers] ?? []).flatMap((peer: any, j: number) => peerFindings(peer, `${at}.${peers}[${j}]`)),
+    ...asList(rule?.ports).flatMap((port: any, j: number) => policyPortFindings(port, `${at}.ports[${j}]`)),
+    ...asList(rule?.[peers]).flatMap((peer: any, j: number) => peerFindings(peer, `${at}.${peers}[${j}]`)),
   ]);
 }
 
@@ -79,7 +79,7 @@ function ipBlockFindings(block: any, at: string): Finding[] {
   if (!cidr) {
     return [error(`${at}.cidr`, `${show(block?.cidr)} is not a CIDR`, 'use e.g. "10.0.0.0/8"')];
   }
-  return (block.except ?? []).flatMap((text: unknown, i: number) => {
+  return asList(block.except).flatMap((text: unknown, i: number) => {
     const except = parseCidr(text);
     const inside = except && except.family === cidr.family && except.bits > cidr.bits
       && except.value >> BigInt(cidr.width - cidr.bits) === cidr.value >> BigInt(cidr.width - cidr.bits);

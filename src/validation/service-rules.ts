@@ -1,6 +1,6 @@
 import { isIP } from 'net';
 import { error, isDnsLabel, isDnsSubdomain, show } from './_helpers';
-import { enumFindings, portNumberOrNameFindings, PROTOCOLS } from './_object-helpers';
+import { asList, enumFindings, portNumberOrNameFindings, PROTOCOLS } from './_object-helpers';
 import { labelFindings } from './metadata-rules';
 import { Finding } from './model';
 import { isPortNumber } from './port-rules';
@@ -16,7 +16,7 @@ const SERVICE_TYPES = ['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName'];
  */
 export function servicePorts(json: any): Finding[] {
   const spec = json?.spec ?? {};
-  const ports: any[] = spec.ports ?? [];
+  const ports: any[] = asList(spec.ports);
   if (ports.length === 0) {
     return spec.clusterIP === 'None' || spec.type === 'ExternalName' ? [] : [error('spec.ports', 'a Service needs at least one port', 'list the port clients connect to, e.g. { port: 8000, targetPort: 8000 }')];
   }
@@ -30,7 +30,7 @@ export function servicePorts(json: any): Finding[] {
       ...(isPortNumber(port?.port) ? [] : [error(`${at}.port`, `${show(port?.port)} is not a port number (1-65535)`, 'use the port clients connect to, e.g. 8000')]),
       ...enumFindings(port?.protocol, `${at}.protocol`, PROTOCOLS, 'protocol'),
       // Kubernetes defaults a missing, 0 or "" targetPort to the port.
-      ...([undefined, 0, ''].includes(port?.targetPort) ? [] : portNumberOrNameFindings(port.targetPort, `${at}.targetPort`)),
+      ...([undefined, null, 0, ''].includes(port?.targetPort) ? [] : portNumberOrNameFindings(port.targetPort, `${at}.targetPort`)),
       ...nodePortFindings(port?.nodePort, `${at}.nodePort`, spec.type ?? 'ClusterIP'),
       ...(pairs.has(pair) ? [error(at, `port ${pair} is listed twice`, 'list each port and protocol once')] : []),
     ];

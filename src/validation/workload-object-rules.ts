@@ -1,5 +1,5 @@
 import { error, isDnsLabel, show } from './_helpers';
-import { enumFindings, isEmptySelector, labelSelectorFindings, selectorMatches, wholeNumberFindings } from './_object-helpers';
+import { asList, enumFindings, isEmptySelector, labelSelectorFindings, selectorMatches, wholeNumberFindings } from './_object-helpers';
 import { annotationFindings, labelFindings } from './metadata-rules';
 import { Finding } from './model';
 import { claimFindings } from './storage-rules';
@@ -145,7 +145,7 @@ export function statefulSetFields(json: any): Finding[] {
 /** Every volumeClaimTemplate of a StatefulSet is a valid claim: name and spec as for a PVC. */
 export function volumeClaimTemplates(json: any): Finding[] {
   const names = new Set<string>();
-  return (json?.spec?.volumeClaimTemplates ?? []).flatMap((template: any, i: number) => {
+  return asList(json?.spec?.volumeClaimTemplates).flatMap((template: any, i: number) => {
     const at = `spec.volumeClaimTemplates[${i}]`;
     const name = template?.metadata?.name;
     const findings = isDnsLabel(name) ? [] : [error(`${at}.metadata.name`, `${show(name)} is not a valid claim template name (DNS-1123 label); pods mount it as a volume of that name`, 'use a name such as "model-cache"')];
