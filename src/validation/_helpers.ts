@@ -8,6 +8,8 @@ export const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-
 export const QUALIFIED_NAME_PART = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
 /** Label value: empty, or alphanumeric at both ends (max 63). */
 export const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+/** Secret and ConfigMap keys (also usable as file names in a volume). */
+export const DATA_KEY = /^[-._a-zA-Z0-9]+$/;
 /** The portable (strict) environment variable name. */
 export const ENV_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
 
@@ -82,4 +84,12 @@ export function isQualifiedName(key: string): boolean {
   const name = parts[parts.length - 1];
   const prefixOk = parts.length === 1 || isDnsSubdomain(parts[0]);
   return prefixOk && name.length <= 63 && QUALIFIED_NAME_PART.test(name);
+}
+
+/**
+ * Whether `key` is a valid Secret or ConfigMap key: `[-._a-zA-Z0-9]+`, at most 253 characters,
+ * and not `.`, `..` or starting with `..` (keys become file names in a mounted volume).
+ */
+export function isDataKey(key: unknown): boolean {
+  return typeof key === 'string' && key.length <= 253 && DATA_KEY.test(key) && !key.startsWith('..') && key !== '.';
 }

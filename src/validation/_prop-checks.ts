@@ -1,6 +1,6 @@
 import { Duration } from 'cdk8s';
 import { parseQuantity } from '../quantity';
-import { isDnsLabel, isDnsSubdomain, show } from './_helpers';
+import { isDataKey, isDnsLabel, isDnsSubdomain, show } from './_helpers';
 
 /**
  * Checks of construct props, shared by every construct. Each returns the error text
@@ -8,9 +8,6 @@ import { isDnsLabel, isDnsSubdomain, show } from './_helpers';
  * them and report them through their validation, so cdk8s prefixes the construct path and no
  * YAML is written. None of them throws.
  */
-
-/** Secret and ConfigMap keys: `[-._a-zA-Z0-9]+`, at most 253 characters. */
-const DATA_KEY = /^[-._a-zA-Z0-9]+$/;
 
 /** A whole number of seconds, at least `min`, from a Duration in any unit; or the error. */
 export function durationSeconds(field: string, value: Duration | undefined, min: number, errors: string[]): number | undefined {
@@ -100,7 +97,7 @@ export function dataKey(field: string, value: string | undefined, errors: string
   if (value === undefined) {
     return;
   }
-  if (typeof value !== 'string' || value.length > 253 || !DATA_KEY.test(value) || value === '.' || value === '..') {
+  if (!isDataKey(value)) {
     errors.push(`${field}: ${show(value)} is not a valid Secret or ConfigMap key. Fix: use letters, digits, '-', '_' and '.' (max 253)`);
   }
 }

@@ -1,23 +1,23 @@
 import { error, isDnsLabel, isDnsSubdomain, isQualifiedName, LABEL_VALUE, show } from './_helpers';
 import { Finding, RenderedPod } from './model';
 
+/**
+ * Object metadata, as the API server checks it for every kind (ValidateObjectMeta). The
+ * functions taking plain values are shared by the pod rules below and by the kind-aware
+ * object rules (`object-rules.ts`), so a bad label reads the same whatever object carries it.
+ */
+
+/** The API server's limit on the total size of an object's annotations (keys plus values). */
+export const ANNOTATIONS_MAX_BYTES = 256 * 1024;
+
 /** metadata.name must be a DNS-1123 subdomain. */
 export function objectName(pod: RenderedPod): Finding[] {
-  const name = pod.metadata.name;
-  if (name === undefined || isDnsSubdomain(name)) {
-    return [];
-  }
-  return [error('metadata.name', `${show(name)} is not a valid Kubernetes name (lowercase letters, digits, '-' and '.', starting and ending alphanumeric, at most 253 characters)`,
-    `use a name such as ${show(suggestName(String(name)))}`)];
+  return subdomainNameFindings(pod.metadata.name);
 }
 
 /** metadata.namespace must be a DNS-1123 label. */
 export function namespaceName(pod: RenderedPod): Finding[] {
-  const ns = pod.metadata.namespace;
-  if (ns === undefined || isDnsLabel(ns)) {
-    return [];
-  }
-  return [error('metadata.namespace', `${show(ns)} is not a valid namespace (DNS-1123 label, at most 63 characters)`, `use a namespace such as ${show(suggestName(String(ns)).slice(0, 63))}`)];
+  return namespaceFindings(pod.metadata.namespace);
 }
 
 /** Label keys must be qualified names; label values at most 63 characters, alphanumeric at both ends. */
@@ -28,24 +28,104 @@ export function labels(pod: RenderedPod): Finding[] {
   ];
 }
 
-/** Annotation keys must be qualified names. */
+/** Annotation keys must be qualified names, and all annotations together at most 256 KiB. */
 export function annotationKeys(pod: RenderedPod): Finding[] {
-  return Object.keys(pod.metadata.annotations ?? {})
-    .filter(key => !isQualifiedName(key))
-    .map(key => error(`metadata.annotations[${show(key)}]`, `${show(key)} is not a valid annotation key (optional DNS prefix, '/', then a name of at most 63 alphanumerics, '-', '_' or '.')`, 'rename the annotation key'));
+  return annotationFindings(pod.metadata.annotations, 'metadata.annotations');
 }
 
-function labelFindings(map: { [key: string]: unknown } | undefined, field: string): Finding[] {
+/**
+ * Object rule, every kind: `metadata.name` as the API server checks it for that kind, the
+ * namespace, labels and annotations.
+ */
+export function objectMetadata(json: any): Finding[] {
+  const metadata = json?.metadata ?? {};
+  const name = metadata.name === undefined && metadata.generateName === undefined
+    ? [error('metadata.name', 'the object has no name', 'set metadata.name')]
+    : (NAME_RULES[json?.kind] ?? subdomainNameFindings)(metadata.name);
+  return [
+    ...name,
+    ...namespaceFindings(metadata.namespace),
+    ...labelFindings(metadata.labels, 'metadata.labels'),
+    ...annotationFindings(metadata.annotations, 'metadata.annotations'),
+  ];
+}
+
+/** DNS-1035 label: Service names, which become DNS names and environment variable prefixes. */
+const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+
+/** Kinds whose names are stricter than a DNS-1123 subdomain. */
+const NAME_RULES: { [kind: string]: (name: unknown) => Finding[] } = {
+  Service: name => (name === undefined || (typeof name === 'string' && name.length <= 63 && DNS1035_LABEL.test(name)) ? []
+    : [error('metadata.name', `${show(name)} is not a valid Service name (DNS-1035 label: at most 63 lowercase letters, digits and '-', starting with a letter, ending alphanumeric)`,
+      `use a name such as ${show(suggestDns1035(String(name)))}`)]),
+  // Pods of a StatefulSet are named <name>-<ordinal> and use it as their hostname.
+  StatefulSet: name => (name === undefined || isDnsLabel(name) ? []
+    : [error('metadata.name', `${show(name)} is not a valid StatefulSet name (DNS-1123 label: at most 63 lowercase letters, digits and '-', alphanumeric at both ends)`,
+      `use a name such as ${show(suggestName(String(name)).replace(/\./g, '-').slice(0, 63).replace(/-+$/, ''))}`)]),
+  // The Job controller labels its pods `job-name: <name>`, and a label value has at most 63 characters.
+  Job: name => (typeof name === 'string' && name.length > 63 && isDnsSubdomain(name)
+    ? [error('metadata.name', `${show(name)} has ${name.length} characters; a Job name can have at most 63, because its pods carry it as the job-name label`,
+      `use a shorter name such as ${show(name.slice(0, 63).replace(/[-.]+$/, ''))}`)]
+    : subdomainNameFindings(name)),
+};
+
+function suggestDns1035(text: string): string {
+  return suggestName(text).replace(/\./g, '-').replace(/^[^a-z]+/, '').slice(0, 63).replace(/-+$/, '') || 'my-service';
+}
+
+/** A name that must be a DNS-1123 subdomain (most kinds); `undefined` is left to the caller. */
+export function subdomainNameFindings(name: unknown, field = 'metadata.name'): Finding[] {
+  if (name === undefined || isDnsSubdomain(name)) {
+    return [];
+  }
+  return [error(field, `${show(name)} is not a valid Kubernetes name (lowercase letters, digits, '-' and '.', starting and ending alphanumeric, at most 253 characters)`,
+    `use a name such as ${show(suggestName(String(name)))}`)];
+}
+
+/** A namespace: a DNS-1123 label; `undefined` (the default namespace) is fine. */
+export function namespaceFindings(ns: unknown): Finding[] {
+  if (ns === undefined || isDnsLabel(ns)) {
+    return [];
+  }
+  return [error('metadata.namespace', `${show(ns)} is not a valid namespace (DNS-1123 label, at most 63 characters)`, `use a namespace such as ${show(suggestName(String(ns)).slice(0, 63))}`)];
+}
+
+/** Keys and values of a label map (labels, selectors, nodeSelector) at `field`. */
+export function labelFindings(map: { [key: string]: unknown } | undefined, field: string): Finding[] {
   const findings: Finding[] = [];
   for (const [key, value] of Object.entries(map ?? {})) {
     if (!isQualifiedName(key)) {
       findings.push(error(`${field}[${show(key)}]`, `${show(key)} is not a valid label key (optional DNS prefix, '/', then a name of at most 63 alphanumerics, '-', '_' or '.')`, 'rename the key, e.g. "app.example.com/tier"'));
     }
-    if (typeof value !== 'string' || value.length > 63 || !LABEL_VALUE.test(value)) {
-      findings.push(error(`${field}[${show(key)}]`, `value ${show(value)} is not a valid label value (at most 63 characters, alphanumeric at both ends, '-', '_' or '.' inside)`, 'shorten or clean the value'));
-    }
+    findings.push(...labelValueFindings(value, `${field}[${show(key)}]`));
   }
   return findings;
+}
+
+/** A label value at `field` (also the values of selector expressions). */
+export function labelValueFindings(value: unknown, field: string): Finding[] {
+  if (isLabelValue(value)) {
+    return [];
+  }
+  return [error(field, `value ${show(value)} is not a valid label value (at most 63 characters, alphanumeric at both ends, '-', '_' or '.' inside)`, 'shorten or clean the value')];
+}
+
+/** Annotation keys at `field`, and the annotations' total size. */
+export function annotationFindings(annotations: { [key: string]: unknown } | undefined, field: string): Finding[] {
+  const entries = Object.entries(annotations ?? {});
+  const findings = entries
+    .filter(([key]) => !isQualifiedName(key))
+    .map(([key]) => error(`${field}[${show(key)}]`, `${show(key)} is not a valid annotation key (optional DNS prefix, '/', then a name of at most 63 alphanumerics, '-', '_' or '.')`, 'rename the annotation key'));
+  const bytes = entries.reduce((sum, [key, value]) => sum + Buffer.byteLength(key) + Buffer.byteLength(String(value)), 0);
+  if (bytes > ANNOTATIONS_MAX_BYTES) {
+    findings.push(error(field, `the annotations total ${bytes} bytes, more than the API server's limit of ${ANNOTATIONS_MAX_BYTES} (256 KiB)`, 'move large data into a ConfigMap and reference it'));
+  }
+  return findings;
+}
+
+/** Whether `value` is a label value: a string of at most 63 characters, empty or alphanumeric at both ends. */
+export function isLabelValue(value: unknown): boolean {
+  return typeof value === 'string' && value.length <= 63 && LABEL_VALUE.test(value);
 }
 
 /** A DNS-1123 version of arbitrary text, offered as a fix in messages. */

@@ -1,4 +1,6 @@
 import { App, Chart, Testing } from 'cdk8s';
+import { Finding } from '../../src/validation/model';
+import { objectFindings } from '../../src/validation/object-rules';
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 // The official Kubernetes OpenAPI schemas, one model class per kind.
@@ -13,6 +15,7 @@ const MODELS: { [apiVersionKind: string]: any } = {
   'apps/v1/StatefulSet': require('kubernetes-models/apps/v1/StatefulSet').StatefulSet,
   'batch/v1/Job': require('kubernetes-models/batch/v1/Job').Job,
   'networking.k8s.io/v1/NetworkPolicy': require('kubernetes-models/networking.k8s.io/v1/NetworkPolicy').NetworkPolicy,
+  'resource.k8s.io/v1/ResourceClaimTemplate': require('kubernetes-models/resource.k8s.io/v1/ResourceClaimTemplate').ResourceClaimTemplate,
 };
 
 /**
@@ -20,15 +23,47 @@ const MODELS: { [apiVersionKind: string]: any } = {
  * schema's message when it does not conform.
  */
 export function validateManifest(manifest: any): void {
-  const model = MODELS[`${manifest.apiVersion}/${manifest.kind}`];
+  const findings = schemaFindings(manifest);
+  if (findings.length > 0) {
+    throw new Error(`${manifest.kind} ${manifest.metadata?.name} does not match the Kubernetes schema: ${findings.map(f => `${f.field} ${f.message}`).join(', ')}`);
+  }
+}
+
+/**
+ * The official schema's complaints about one manifest, as findings (field path, message).
+ *
+ * Test-only: kubernetes-models is ESM-only and a devDependency, so the library's CommonJS
+ * synth cannot load it; jest transpiles it (see jest.config.js).
+ */
+export function schemaFindings(manifest: any): Finding[] {
+  const model = MODELS[`${manifest?.apiVersion}/${manifest?.kind}`];
   if (!model) {
-    throw new Error(`no schema registered in test/helpers/synth.ts for ${manifest.apiVersion} ${manifest.kind}`);
+    return [{ severity: 'error', field: 'kind', message: `no schema registered in test/helpers/synth.ts for ${manifest?.apiVersion} ${manifest?.kind}`, fix: 'add the kind to MODELS' }];
   }
   try {
     new model(manifest).validate();
+    return [];
   } catch (e) {
-    throw new Error(`${manifest.kind} ${manifest.metadata?.name} does not match the Kubernetes schema: ${(e as Error).message}`);
+    const details: Array<{ instancePath: string; message: string }> = (e as any).errors ?? [{ instancePath: '', message: (e as Error).message }];
+    return details.map(d => ({ severity: 'error', field: fieldPath(d.instancePath), message: d.message, fix: 'match the Kubernetes OpenAPI schema' }));
   }
+}
+
+/** `/spec/ports/0/port` → `spec.ports[0].port`, the notation of the library's findings. */
+function fieldPath(pointer: string): string {
+  return pointer.split('/').slice(1).reduce((path, part) => (/^\d+$/.test(part) ? `${path}[${part}]` : path ? `${path}.${part}` : part), '');
+}
+
+/**
+ * Asserts that every manifest passes what the API server would check before accepting it:
+ * the official schema and the library's kind-aware object rules (errors only). Names each
+ * problem with the manifest's kind and name.
+ */
+export function expectApiValid(manifests: any[]): void {
+  const problems = manifests.flatMap(m => [...schemaFindings(m), ...objectFindings(m)]
+    .filter(f => f.severity === 'error')
+    .map(f => `${m?.kind} ${m?.metadata?.name}: ${f.field}: ${f.message}`));
+  expect(problems).toEqual([]);
 }
 
 /** A fresh chart in a fresh app (temp outdir). */
