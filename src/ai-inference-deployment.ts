@@ -6,6 +6,7 @@ import { WorkloadHost } from './_workload-host';
 import { attachServer, InferenceWorkloadProps } from './inference-server';
 import { lifecycleGuide } from './lifecycle-guide';
 import { durationSeconds, wholeNumber } from './validation/_prop-checks';
+import { validateObjectOnSynth } from './validation/_reporter';
 
 /** Type of the Service in front of the pods. */
 export enum InferenceServiceType {
@@ -122,6 +123,7 @@ export class AiInferenceDeployment extends Construct {
         type: props.serviceType ?? InferenceServiceType.CLUSTER_IP,
       };
     });
+    validateObjectOnSynth(this, service);
     return service;
   }
 }

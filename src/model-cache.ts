@@ -1,6 +1,7 @@
 import { ApiObject, Names } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { validateObjectOnSynth } from './validation/_reporter';
 
 /** Options of a node-local (emptyDir) model cache. */
 export interface EmptyDirCacheOptions {
@@ -91,6 +92,7 @@ export class ModelCache {
           resources: { requests: { storage: options.size } },
         },
       });
+      validateObjectOnSynth(scope, claim);
       const ref = kplus.PersistentVolumeClaim.fromClaimName(scope, `${id}-claim-ref`, claim.name);
       return { volume: kplus.Volume.fromPersistentVolumeClaim(scope, id, ref, { name: volumeName }) };
     });

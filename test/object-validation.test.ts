@@ -3,7 +3,7 @@ import * as path from 'path';
 import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import {
-  AiInferenceDeployment, AiInferencePod, HealthCheck, InferenceServer, LogCredentials, LogDestination, LogSidecar, ModelCache, ModelPrepInit,
+  CacheAccessMode, AiInferenceDeployment, AiInferencePod, HealthCheck, InferenceServer, LogCredentials, LogDestination, LogSidecar, ModelCache, ModelPrepInit,
   ModelSource, ProxyAuth, ProxySidecar, ProxyTls,
 } from '../src';
 import { selectorMatches } from '../src/validation/_object-helpers';
@@ -24,7 +24,7 @@ function renderLibraryObjects(): any[] {
   });
   new ModelPrepInit(llm, 'model', {
     source: ModelSource.s3('s3://my-models/llama/'),
-    cache: ModelCache.newPersistentVolumeClaim({ size: '100Gi', storageClassName: 'efs-sc', accessMode: kplus.PersistentVolumeAccessMode.READ_WRITE_MANY }),
+    cache: ModelCache.newPersistentVolumeClaim({ size: '100Gi', storageClassName: 'efs-sc', accessMode: CacheAccessMode.READ_WRITE_MANY }),
   });
   new LogSidecar(llm, 'logs', { shipTo: LogDestination.loki({ host: 'loki.monitoring.svc', port: 3100, tls: false, credentials: LogCredentials.basicAuth('loki-auth') }) });
   new ProxySidecar(llm, 'proxy', { tls: ProxyTls.fromSecret('llama-tls'), auth: ProxyAuth.bearerTokens('llama-api-tokens') });
@@ -78,7 +78,8 @@ const CLAIM_TEMPLATE = {
 };
 
 const LIBRARY = renderLibraryObjects();
-const GOOD = [...LIBRARY, NETWORK_POLICY, CLAIM_TEMPLATE];
+// the hand-written kinds first: variants start from the richest object of each kind
+const GOOD = [NETWORK_POLICY, CLAIM_TEMPLATE, ...LIBRARY];
 
 /** A deep copy of the good object of `kind` (the first one), changed by `change`. */
 function variant(kind: string, change: (m: any) => void): any {
@@ -99,7 +100,7 @@ const deploymentSelector = (m: any, selector: any) => {
 describe('good objects', () => {
   test('every object the library renders, and the kinds it is about to write, have zero findings and pass the schema', () => {
     expect(GOOD.map(m => m.kind).sort()).toEqual(
-      ['ConfigMap', 'ConfigMap', 'Deployment', 'Job', 'NetworkPolicy', 'PersistentVolumeClaim', 'Pod', 'ResourceClaimTemplate', 'Service', 'Service', 'StatefulSet']);
+      ['ConfigMap', 'ConfigMap', 'Deployment', 'Job', 'NetworkPolicy', 'NetworkPolicy', 'PersistentVolumeClaim', 'Pod', 'ResourceClaimTemplate', 'Service', 'Service', 'StatefulSet']);
     for (const m of GOOD) {
       expect({ kind: m.kind, findings: objectFindings(m) }).toEqual({ kind: m.kind, findings: [] });
     }

@@ -1,6 +1,8 @@
+import { ApiObject } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { appendTo, Rank, setVolumeSizeLimit } from '../_workload-host';
+import { validateObjectOnSynth } from '../validation/_reporter';
 import { HealthCheck } from '../probes';
 import { ContainerResources } from '../resources';
 import { fluentBitConfig } from '../scripts/fluent-bit-config';
@@ -104,6 +106,7 @@ export class LogSidecar extends SidecarBase {
       this.config = new kplus.ConfigMap(this, 'config', {
         data: { 'fluent-bit.conf': fluentBitConfig({ logDir, pattern, stateDir, healthPort: FLUENT_BIT_HEALTH_PORT, output: output.settings }) },
       });
+      validateObjectOnSynth(this, ApiObject.of(this.config));
       const env: { [key: string]: kplus.EnvValue } = {
         POD_NAME: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_NAME),
         POD_NAMESPACE: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_NAMESPACE),

@@ -7,6 +7,7 @@ import { HealthCheck } from '../probes';
 import { ContainerResources } from '../resources';
 import { nginxConfig, PROXY_START_SCRIPT } from '../scripts/nginx-config';
 import { durationSeconds, portNumber } from '../validation/_prop-checks';
+import { validateObjectOnSynth } from '../validation/_reporter';
 import { SidecarBase, SidecarOptions } from './_sidecar-base';
 
 /** Pinned default image of ProxySidecar: nginx built to run as a non-root user. */
@@ -158,6 +159,7 @@ export class ProxySidecar extends SidecarBase {
       this.errors.push(`requestBodyLimit: ${JSON.stringify(props.requestBodyLimit)} is not an nginx size. Fix: write it like "64m" or "512k"`);
     }
     this.config = new kplus.ConfigMap(this, 'config');
+    validateObjectOnSynth(this, ApiObject.of(this.config));
     // the upstream port and the server's probe paths are known once every add-on registered
     addRenderStep(ApiObject.of(this.config), json => {
       const wiring = this.host.wiring();
@@ -232,6 +234,7 @@ export class ProxySidecar extends SidecarBase {
         policyTypes: ['Ingress'],
       };
     });
+    validateObjectOnSynth(this, policy);
     return policy;
   }
 }

@@ -1,6 +1,7 @@
 import { IConstruct } from 'constructs';
 import { podSpecOf, podSpecPath } from '../_kplus-adapter';
 import { Finding, PodFacts, RenderedPod } from './model';
+import { objectFindings } from './object-rules';
 import { runRules } from './rules';
 
 /**
@@ -88,7 +89,7 @@ export class ValidationReporter {
       return { ...base, json: undefined, findings: [{ severity: 'error', field: 'spec', message, fix: 'correct the input named in the message' }] };
     }
     const pod: RenderedPod = { kind: json.kind, metadata: json.metadata ?? {}, spec: podSpecOf(json) ?? {}, specPath: podSpecPath(json.kind), facts: this.facts(), json };
-    const findings = [...this.renderProblems(), ...runRules(pod)];
+    const findings = unique([...this.renderProblems(), ...runRules(pod), ...objectFindings(json)]);
     this.printWarnings(findings);
     return { ...base, json, findings };
   }
@@ -139,6 +140,33 @@ const WARNED = new WeakSet<IConstruct>();
 function warningsAreErrors(scope: IConstruct): boolean {
   const value = scope.node.tryGetContext(WARNINGS_AS_ERRORS_CONTEXT);
   return value === true || value === 'true';
+}
+
+/** The findings without repeats (pod and object rules share the metadata checks). */
+function unique(findings: Finding[]): Finding[] {
+  const seen = new Set<string>();
+  return findings.filter(f => {
+    const key = `${f.container}|${f.field}|${f.message}`;
+    return seen.has(key) ? false : (seen.add(key), true);
+  });
+}
+
+/**
+ * Validates an object the library writes besides the workload (Service, PVC, ConfigMap,
+ * NetworkPolicy) with the kind rules, at synth, as an error of `owner`.
+ */
+export function validateObjectOnSynth(owner: IConstruct, obj: { toJson(): any }): void {
+  owner.node.addValidation({
+    validate: () => {
+      let json: any;
+      try {
+        json = obj.toJson();
+      } catch (e) {
+        return [`spec: ${(e as Error).message.replace(/\s+/g, ' ')}. Fix: correct the input named in the message`];
+      }
+      return objectFindings(json).filter(f => f.severity === 'error' || warningsAreErrors(owner)).map(formatFinding);
+    },
+  });
 }
 
 /** A finding as one line: container, field, message, fix. */
