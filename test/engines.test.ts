@@ -170,6 +170,10 @@ describe('hostile input: each mistake is one error naming the field, the value a
     expect(engine.render(context as any).errors).toEqual([expect.stringMatching(message)]);
   });
 
+  test('no context at all: an error, not an exception', () => {
+    expect(InferenceEngine.vllm().render(undefined as any).errors).toEqual([expect.stringMatching(/^gpuCount: not given\. Fix:/)]);
+  });
+
   test('flags that merely share a prefix with a rendered one pass through', () => {
     const rendered = InferenceEngine.vllm({ extraArgs: ['--max-model-len-policy', 'x', '--portal'] }).render({ gpuCount: 1 });
     expect(rendered.errors).toEqual([]);

@@ -237,6 +237,8 @@ describe('hostile input: every mistake is an error naming the field, the value a
     ['memory without a unit', { accelerator: Accelerator.custom({ name: 'x', memory: '80' }) }, /^accelerator\.memory: "80" is 80 bytes, less than any GPU\. Fix: write a binary suffix, e\.g\. '80Gi'/],
     ['a resource without a domain', { accelerator: Accelerator.custom({ name: 'x', memory: '80Gi', resourceName: 'gpu' }) }, /^accelerator\.resourceName: "gpu" is not an extended resource name\. Fix: .*'nvidia\.com\/gpu'/],
     ['a product label with spaces', { accelerator: Accelerator.custom({ name: 'x', memory: '80Gi', productLabel: 'NVIDIA H100' }) }, /^accelerator\.productLabel: "NVIDIA H100" is not a label value\. Fix: copy it from `kubectl get nodes/],
+    ['a label key without a label', { accelerator: Accelerator.custom({ name: 'x', memory: '80Gi', productLabelKey: 'gpu.example.com/model' }) }, /^accelerator\.productLabelKey: "gpu\.example\.com\/model" is given without productLabel, so nothing selects the product\. Fix: add productLabel/],
+    ['a label key that is not one', { accelerator: Accelerator.custom({ name: 'x', memory: '80Gi', productLabel: 'H100', productLabelKey: 'a/b/c' }) }, /^accelerator\.productLabelKey: "a\/b\/c" is not a label key\. Fix:/],
     ['zero GPUs', { gpuCount: 0 }, /^gpuCount: 0 must be a whole number from 1 to 64\. Fix: use e\.g\. 1/],
     ['half a GPU', { gpuCount: 0.5 }, /^gpuCount: 0\.5 must be a whole number/],
     ['no GPU count', { gpuCount: undefined }, /^gpuCount: not given\. Fix:/],
@@ -252,6 +254,15 @@ describe('hostile input: every mistake is an error naming the field, the value a
     const result = plan(override);
     expect(result.fits).toBe(false);
     expect(result.errors).toEqual([expect.stringMatching(message)]);
+  });
+
+  test('no props at all, or an accelerator without a name: errors, not exceptions', () => {
+    expect(GpuFit.plan(undefined as any).errors).toEqual([
+      expect.stringMatching(/^model: undefined is not a ModelProfile/),
+      expect.stringMatching(/^accelerator: undefined is not an Accelerator/),
+      'gpuCount: not given. Fix: give the number of GPUs per replica, e.g. 1',
+    ]);
+    expect(plan({ accelerator: Accelerator.custom({ name: ' ', memory: '80Gi' }) }).errors).toEqual([expect.stringMatching(/^accelerator\.name: " " is empty\. Fix:/)]);
   });
 
   test('random garbage never throws and always comes back as errors', () => {

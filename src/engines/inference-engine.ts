@@ -274,7 +274,8 @@ export class InferenceEngine {
    * The container's image, command, args, port, health and env for `context`, with every
    * problem in `errors` (nothing throws).
    */
-  public render(context: EngineRenderContext): RenderedEngine {
+  public render(renderContext: EngineRenderContext): RenderedEngine {
+    const context = renderContext ?? {};
     const errors: string[] = [];
     const port = this.portFor(context, errors);
     const common = {

@@ -108,9 +108,7 @@ export class Accelerator {
     this.memory = props.memory;
     this.resourceName = props.resourceName ?? 'nvidia.com/gpu';
     this.productLabel = props.productLabel;
-    if (props.productLabel !== undefined) {
-      this.productLabelKey = props.productLabelKey ?? defaultProductLabelKey(this.resourceName);
-    }
+    this.productLabelKey = props.productLabelKey ?? (props.productLabel === undefined ? undefined : defaultProductLabelKey(this.resourceName));
   }
 
   /** Device memory in bytes, or `NaN` when `memory` is not a quantity (the planner reports that). */
@@ -152,7 +150,10 @@ export function acceleratorErrors(accelerator: Accelerator, field: string): stri
   if (!isQualifiedName(String(accelerator.resourceName)) || !String(accelerator.resourceName).includes('/')) {
     errors.push(`${field}.resourceName: ${show(accelerator.resourceName)} is not an extended resource name. Fix: use the device plugin's name, e.g. 'nvidia.com/gpu'`);
   }
-  if (accelerator.productLabelKey !== undefined && !isQualifiedName(String(accelerator.productLabelKey))) {
+  if (accelerator.productLabelKey !== undefined && accelerator.productLabel === undefined) {
+    errors.push(`${field}.productLabelKey: ${show(accelerator.productLabelKey)} is given without productLabel, so nothing selects the product. `
+      + 'Fix: add productLabel (the value nodes carry under that key) or drop productLabelKey');
+  } else if (accelerator.productLabelKey !== undefined && !isQualifiedName(String(accelerator.productLabelKey))) {
     errors.push(`${field}.productLabelKey: ${show(accelerator.productLabelKey)} is not a label key. Fix: use e.g. 'nvidia.com/gpu.product'`);
   }
   if (accelerator.productLabel !== undefined && !(typeof accelerator.productLabel === 'string' && accelerator.productLabel.length <= 63 && LABEL_VALUE.test(accelerator.productLabel))) {

@@ -136,7 +136,7 @@ interface Inputs {
 export class GpuFit {
   /** Plans a model on `gpuCount` GPUs; never throws: bad input comes back in `errors`. */
   public static plan(props: GpuFitProps): GpuFitPlan {
-    const errors = inputErrors(props);
+    const errors = inputErrors(props ?? {});
     if (errors.length > 0) {
       return unplanned(errors);
     }
