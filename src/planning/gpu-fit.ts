@@ -192,6 +192,16 @@ function cacheSizeFor(model: ModelProfile): string {
 }
 
 function inputErrors(props: GpuFitProps): string[] {
+  const errors = [...descriptionErrors(props), ...numberErrors(props)];
+  if (errors.length === 0 && props.maxModelLength !== undefined && props.maxModelLength > props.model.maxContext) {
+    errors.push(`maxModelLength: ${show(props.maxModelLength)} exceeds ${props.model.name}'s maximum context of ${props.model.maxContext} tokens; `
+      + `engines refuse it. Fix: use at most ${props.model.maxContext}`);
+  }
+  return errors;
+}
+
+/** The model and the accelerator: the right classes, with sensible contents. */
+function descriptionErrors(props: GpuFitProps): string[] {
   const errors: string[] = [];
   if (!(props.model instanceof ModelProfile)) {
     errors.push(`model: ${show(props.model)} is not a ModelProfile. Fix: use ModelProfile.of({...}) or a preset such as ModelProfile.LLAMA_3_1_8B`);
@@ -203,6 +213,11 @@ function inputErrors(props: GpuFitProps): string[] {
   } else {
     errors.push(...acceleratorErrors(props.accelerator, 'accelerator'));
   }
+  return errors;
+}
+
+function numberErrors(props: GpuFitProps): string[] {
+  const errors: string[] = [];
   wholeNumber('gpuCount', props.gpuCount, 1, 64, errors, 1);
   if (props.gpuCount === undefined) {
     errors.push('gpuCount: not given. Fix: give the number of GPUs per replica, e.g. 1');
@@ -212,10 +227,6 @@ function inputErrors(props: GpuFitProps): string[] {
   wholeNumber('maxGpuCount', props.maxGpuCount, 1, 64, errors, 8);
   utilizationErrors(props.memoryUtilization, errors);
   quantity('runtimeOverhead', props.runtimeOverhead, errors);
-  if (errors.length === 0 && props.maxModelLength !== undefined && props.maxModelLength > props.model.maxContext) {
-    errors.push(`maxModelLength: ${show(props.maxModelLength)} exceeds ${props.model.name}'s maximum context of ${props.model.maxContext} tokens; `
-      + `engines refuse it. Fix: use at most ${props.model.maxContext}`);
-  }
   return errors;
 }
 
