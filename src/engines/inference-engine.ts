@@ -1,0 +1,390 @@
+import { HealthCheck } from '../probes';
+import { DEFAULT_GPU_MEMORY_UTILIZATION, utilizationErrors } from '../planning/gpu-fit';
+import { absolutePath, portNumber, wholeNumber } from '../validation/_prop-checks';
+import { show } from '../validation/_helpers';
+
+/**
+ * Pinned default images of the engines that render a command (no `:latest`); override with
+ * `EngineOptions.image`.
+ */
+export const ENGINE_IMAGES = {
+  /** vLLM's OpenAI-compatible server. */
+  vllm: 'vllm/vllm-openai:v0.21.0',
+  /** SGLang. */
+  sglang: 'lmsysorg/sglang:v0.5.12',
+  /** Hugging Face Text Generation Inference, last release before maintenance mode. */
+  tgi: 'ghcr.io/huggingface/text-generation-inference:3.3.7',
+};
+
+/** Options of an engine whose command line the library writes. */
+export interface EngineOptions {
+  /**
+   * The server image.
+   * @default - the engine's pinned image in `ENGINE_IMAGES`
+   */
+  readonly image?: string;
+  /**
+   * The model name clients send (`"model": ...`) and `/v1/models` lists.
+   * @default - the engine's default: the model path
+   */
+  readonly servedModelName?: string;
+  /**
+   * Longest sequence (prompt + output) in tokens (vLLM `--max-model-len`, SGLang
+   * `--context-length`, TGI `--max-total-tokens`). The KV cache must hold at least one such
+   * sequence or the engine refuses to start.
+   * @default - the model's maximum context
+   */
+  readonly maxModelLength?: number;
+  /**
+   * Share of each GPU's memory the engine may use (vLLM `--gpu-memory-utilization`, SGLang
+   * `--mem-fraction-static`, TGI `--cuda-memory-fraction`). Always written: vLLM changed its
+   * own default from 0.9 to 0.92, and the GPU-fit plan must use the same number.
+   * @default 0.9
+   */
+  readonly gpuMemoryUtilization?: number;
+  /**
+   * Tensor-parallel size. It must equal the number of GPUs the server requests; leave it
+   * unset and it follows the GPU count.
+   * @default - the GPU count
+   */
+  readonly tensorParallelSize?: number;
+  /**
+   * Port the server listens on.
+   * @default - the engine's default: 8000 for vLLM, 30000 for SGLang, 8080 for TGI
+   */
+  readonly port?: number;
+  /**
+   * More arguments, appended after the rendered ones. Flags the options render (port, model,
+   * tensor parallelism, ...) are refused here: set the option instead.
+   * @default - none
+   */
+  readonly extraArgs?: string[];
+}
+
+/** Options of an engine the library only probes: the image and command stay the user's. */
+export interface HealthOnlyEngineOptions {
+  /**
+   * Port the server listens on.
+   * @default 8000
+   */
+  readonly port?: number;
+}
+
+/** What the workload tells the engine when rendering it. */
+export interface EngineRenderContext {
+  /** GPUs the server container requests. */
+  readonly gpuCount: number;
+  /**
+   * Environment variable holding the model's path (set by `ModelPrepInit`), passed with
+   * Kubernetes' `$(VAR)` expansion in args.
+   * @default 'MODEL_PATH'
+   */
+  readonly modelPathEnv?: string;
+  /**
+   * A literal model path; when set, `modelPathEnv` is not used.
+   * @default - the `modelPathEnv` variable
+   */
+  readonly modelPath?: string;
+  /**
+   * The server port the workload declares, if any; it must match the engine's port.
+   * @default - the engine's port
+   */
+  readonly port?: number;
+}
+
+/** An engine rendered for one container. */
+export interface RenderedEngine {
+  /** Image to run, when the engine has one. */
+  readonly image?: string;
+  /** The container command, when the engine writes one. */
+  readonly command?: string[];
+  /** The container args. */
+  readonly args: string[];
+  /** Port the server listens on. */
+  readonly port: number;
+  /** Path that answers 200 only once the model is loaded (startup and readiness probes). */
+  readonly healthPath: string;
+  /** Path the liveness probe calls. */
+  readonly livenessPath: string;
+  /** The health check for the server, built from the two paths. */
+  readonly health: HealthCheck;
+  /** Environment variables the engine needs. */
+  readonly env: { [name: string]: string };
+  /** Problems that must fail synth, in the `field: ... . Fix: ...` convention. */
+  readonly errors: string[];
+}
+
+/** How an engine spells the flags the options render. */
+interface Flags {
+  /** The model flag, or undefined when the model is the first positional argument. */
+  readonly model?: string;
+  readonly tensorParallel: string;
+  readonly maxModelLength: string;
+  readonly memoryUtilization: string;
+  readonly servedModelName: string;
+  readonly port: string;
+  /** Arguments every pod needs, e.g. SGLang's `--host 0.0.0.0` (it binds 127.0.0.1 otherwise). */
+  readonly always: string[];
+  /** Spellings of rendered flags (aliases included) that extraArgs may not repeat. */
+  readonly reserved: string[];
+}
+
+/** One engine: where it listens, how it answers health checks and, optionally, its command line. */
+interface EngineSpec {
+  readonly name: string;
+  readonly defaultPort: number;
+  readonly health: HealthCheck;
+  readonly healthPath: string;
+  readonly livenessPath: string;
+  readonly command?: string[];
+  readonly image?: string;
+  readonly flags?: Flags;
+  /** The model comes from a local path: no Hub lookups at start (they hang in air-gapped clusters). */
+  readonly env: { [name: string]: string };
+}
+
+const OFFLINE = { HF_HUB_OFFLINE: '1' };
+const SGLANG_HEALTH = HealthCheck.http('/health');
+const ENV_VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * The model server: renders its command line from typed options and knows its health
+ * endpoints. Use it for the server container's image, command, args, port and health.
+ *
+ * ```ts
+ * const engine = InferenceEngine.vllm({ maxModelLength: 32768, servedModelName: 'llama-3.1-8b' });
+ * const rendered = engine.render({ gpuCount: 2 });
+ * // rendered.command: ['vllm', 'serve']
+ * // rendered.args: ['$(MODEL_PATH)', '--served-model-name', 'llama-3.1-8b', '--tensor-parallel-size', '2', ...]
+ * ```
+ */
+export class InferenceEngine {
+  /**
+   * vLLM (`vllm serve`, port 8000). `/health` answers only after the engine has loaded the
+   * weights and allocated the KV cache: uvicorn starts serving after the engine is built.
+   */
+  public static vllm(options: EngineOptions = {}): InferenceEngine {
+    return new InferenceEngine({
+      name: 'vllm',
+      defaultPort: 8000,
+      health: HealthCheck.vllm(),
+      healthPath: '/health',
+      livenessPath: '/health',
+      command: ['vllm', 'serve'],
+      image: ENGINE_IMAGES.vllm,
+      env: { ...OFFLINE, VLLM_NO_USAGE_STATS: '1' },
+      flags: {
+        tensorParallel: '--tensor-parallel-size',
+        maxModelLength: '--max-model-len',
+        memoryUtilization: '--gpu-memory-utilization',
+        servedModelName: '--served-model-name',
+        port: '--port',
+        always: [],
+        reserved: ['--model', '--tensor-parallel-size', '-tp', '--max-model-len', '--gpu-memory-utilization', '--served-model-name', '--port'],
+      },
+    }, options);
+  }
+
+  /**
+   * SGLang (`python3 -m sglang.launch_server`, port 30000, `--host 0.0.0.0` because it binds
+   * 127.0.0.1 by default). `/health` answers 503 until the server has left its Starting state.
+   */
+  public static sglang(options: EngineOptions = {}): InferenceEngine {
+    return new InferenceEngine({
+      name: 'sglang',
+      defaultPort: 30000,
+      health: SGLANG_HEALTH,
+      healthPath: '/health',
+      livenessPath: '/health',
+      command: ['python3', '-m', 'sglang.launch_server'],
+      image: ENGINE_IMAGES.sglang,
+      env: { ...OFFLINE },
+      flags: {
+        model: '--model-path',
+        tensorParallel: '--tp-size',
+        maxModelLength: '--context-length',
+        memoryUtilization: '--mem-fraction-static',
+        servedModelName: '--served-model-name',
+        port: '--port',
+        always: ['--host', '0.0.0.0'],
+        reserved: ['--model-path', '--model', '--tp-size', '--tp', '--tensor-parallel-size', '--context-length',
+          '--mem-fraction-static', '--served-model-name', '--port', '--host'],
+      },
+    }, options);
+  }
+
+  /**
+   * Hugging Face Text Generation Inference (`text-generation-launcher`, port 8080 because the
+   * image's own default, 80, needs root).
+   * @deprecated TGI is in maintenance mode upstream since 2025-12 (minor fixes only); use `vllm()` or `sglang()`.
+   */
+  public static tgi(options: EngineOptions = {}): InferenceEngine {
+    return new InferenceEngine({
+      name: 'tgi',
+      defaultPort: 8080,
+      health: HealthCheck.textGenerationInference(),
+      healthPath: '/health',
+      livenessPath: '/health',
+      command: ['text-generation-launcher'],
+      image: ENGINE_IMAGES.tgi,
+      env: { ...OFFLINE },
+      flags: {
+        model: '--model-id',
+        tensorParallel: '--num-shard',
+        maxModelLength: '--max-total-tokens',
+        memoryUtilization: '--cuda-memory-fraction',
+        servedModelName: '--served-model-name',
+        port: '--port',
+        always: [],
+        reserved: ['--model-id', '--num-shard', '--max-total-tokens', '--cuda-memory-fraction', '--served-model-name', '--port'],
+      },
+    }, options);
+  }
+
+  /**
+   * NVIDIA Triton, health only: `/v2/health/ready` for startup and readiness,
+   * `/v2/health/live` for liveness. Image and command stay yours.
+   */
+  public static triton(options: HealthOnlyEngineOptions = {}): InferenceEngine {
+    return new InferenceEngine({
+      name: 'triton', defaultPort: 8000, health: HealthCheck.triton(),
+      healthPath: '/v2/health/ready', livenessPath: '/v2/health/live', env: {},
+    }, options);
+  }
+
+  /**
+   * NVIDIA NIM, health only: `/v1/health/ready` for startup and readiness, `/v1/health/live`
+   * for liveness. NIM images are per model, so the image stays yours.
+   */
+  public static nim(options: HealthOnlyEngineOptions = {}): InferenceEngine {
+    return new InferenceEngine({
+      name: 'nim', defaultPort: 8000, health: HealthCheck.nim(),
+      healthPath: '/v1/health/ready', livenessPath: '/v1/health/live', env: {},
+    }, options);
+  }
+
+  /** The engine's name: `vllm`, `sglang`, `tgi`, `triton` or `nim`. */
+  public readonly name: string;
+
+  private constructor(private readonly spec: EngineSpec, private readonly options: EngineOptions) {
+    this.name = spec.name;
+  }
+
+  /**
+   * The container's image, command, args, port, health and env for `context`, with every
+   * problem in `errors` (nothing throws).
+   */
+  public render(renderContext: EngineRenderContext): RenderedEngine {
+    const context = renderContext ?? {};
+    const errors: string[] = [];
+    const port = this.portFor(context, errors);
+    const common = {
+      port,
+      healthPath: this.spec.healthPath,
+      livenessPath: this.spec.livenessPath,
+      health: this.spec.health,
+      env: { ...this.spec.env },
+      errors,
+    };
+    const flags = this.spec.flags;
+    if (!flags) {
+      return { ...common, args: [] };
+    }
+    return {
+      ...common,
+      image: this.options.image ?? this.spec.image,
+      command: [...(this.spec.command ?? [])],
+      args: this.argsFor(flags, context, port, errors),
+    };
+  }
+
+  private portFor(context: EngineRenderContext, errors: string[]): number {
+    portNumber('port', this.options.port, errors);
+    portNumber('server.port', context.port, errors);
+    if (this.options.port !== undefined && context.port !== undefined && this.options.port !== context.port) {
+      errors.push(`port: ${show(this.options.port)} differs from the server's port ${show(context.port)}; probes and Services would miss the engine. `
+        + 'Fix: set the port in one place');
+    }
+    return this.options.port ?? context.port ?? this.spec.defaultPort;
+  }
+
+  private argsFor(flags: Flags, context: EngineRenderContext, port: number, errors: string[]): string[] {
+    const options = this.options;
+    const gpuCount = this.checkGpus(context, errors);
+    wholeNumber('maxModelLength', options.maxModelLength, 1, Number.MAX_SAFE_INTEGER, errors, 8192);
+    utilizationErrors(options.gpuMemoryUtilization, errors, 'gpuMemoryUtilization');
+    if (options.servedModelName !== undefined && !(typeof options.servedModelName === 'string' && options.servedModelName.trim() !== '')) {
+      errors.push(`servedModelName: ${show(options.servedModelName)} is empty. Fix: name the model clients ask for, e.g. 'llama-3.1-8b'`);
+    }
+    if (options.image !== undefined && !(typeof options.image === 'string' && options.image.trim() !== '')) {
+      errors.push(`image: ${show(options.image)} is empty. Fix: omit it for the pinned ${show(this.spec.image)} or name an image`);
+    }
+    const extra = this.checkExtraArgs(flags, errors);
+    return [
+      ...(flags.model ? [flags.model] : []), this.modelPathArg(context, errors),
+      ...(options.servedModelName !== undefined ? [flags.servedModelName, String(options.servedModelName)] : []),
+      flags.tensorParallel, String(gpuCount),
+      ...(options.maxModelLength !== undefined ? [flags.maxModelLength, String(options.maxModelLength)] : []),
+      flags.memoryUtilization, String(options.gpuMemoryUtilization ?? DEFAULT_GPU_MEMORY_UTILIZATION),
+      flags.port, String(port),
+      ...flags.always,
+      ...extra,
+    ];
+  }
+
+  /** Tensor parallelism is the GPU count: any other size leaves GPUs idle or waits for ones the pod lacks. */
+  private checkGpus(context: EngineRenderContext, errors: string[]): number {
+    const requested = this.options.tensorParallelSize;
+    wholeNumber('gpuCount', context.gpuCount, 1, 64, errors, 1);
+    if (context.gpuCount === undefined) {
+      errors.push(`gpuCount: not given. Fix: request GPUs for the ${this.name} server (gpu: { count: 1 })`);
+    }
+    wholeNumber('tensorParallelSize', requested, 1, 64, errors, context.gpuCount ?? 1);
+    if (requested !== undefined && context.gpuCount !== undefined && requested !== context.gpuCount) {
+      errors.push(`tensorParallelSize: ${show(requested)} differs from the ${show(context.gpuCount)} GPUs the server requests; `
+        + `${this.name} would ${requested > context.gpuCount ? 'fail to find the GPUs it shards across' : 'leave GPUs idle'}. `
+        + `Fix: remove tensorParallelSize (it follows the GPU count) or request ${requested} GPUs`);
+    }
+    return context.gpuCount ?? requested ?? 1;
+  }
+
+  private modelPathArg(context: EngineRenderContext, errors: string[]): string {
+    if (context.modelPath !== undefined) {
+      absolutePath('modelPath', context.modelPath, errors);
+      return context.modelPath;
+    }
+    const env = context.modelPathEnv ?? 'MODEL_PATH';
+    if (typeof env !== 'string' || !ENV_VAR_NAME.test(env)) {
+      errors.push(`modelPathEnv: ${show(env)} cannot be expanded as $(${env}) in args. Fix: use letters, digits and '_', not starting with a digit, e.g. 'MODEL_PATH'`);
+    }
+    return `$(${env})`;
+  }
+
+  private checkExtraArgs(flags: Flags, errors: string[]): string[] {
+    const extra = this.options.extraArgs ?? [];
+    if (!Array.isArray(extra) || extra.some(a => typeof a !== 'string')) {
+      errors.push(`extraArgs: ${show(extra)} is not a list of strings. Fix: write each argument as a string, e.g. ['--enable-prefix-caching']`);
+      return [];
+    }
+    for (const arg of extra) {
+      const flag = flags.reserved.find(r => arg === r || arg.startsWith(`${r}=`));
+      if (flag) {
+        errors.push(`extraArgs: ${show(arg)} repeats a flag the engine options render. Fix: ${fixFor(flag)}`);
+      }
+    }
+    return [...extra];
+  }
+}
+
+/** Which option replaces a reserved flag. */
+function fixFor(flag: string): string {
+  const byOption: Array<[RegExp, string]> = [
+    [/port/, 'set port'],
+    [/host/, 'remove it: the engine already listens on all interfaces'],
+    [/model-len|context-length|total-tokens/, 'set maxModelLength'],
+    [/memory|mem-fraction/, 'set gpuMemoryUtilization'],
+    [/served-model-name/, 'set servedModelName'],
+    [/model/, 'remove it: the model path comes from the model volume ($MODEL_PATH)'],
+  ];
+  return byOption.find(([pattern]) => pattern.test(flag))?.[1] ?? 'remove it: tensor parallelism follows the GPU count';
+}
