@@ -1,6 +1,6 @@
 import { Duration } from 'cdk8s';
 import * as fc from 'fast-check';
-import { AiInferencePod, HealthCheck, LogSidecar, ModelCache, ModelPrepInit, ModelSource, PodRestartPolicy, ProxyAuth, ProxySidecar, ProxyTls } from '../src';
+import { AiInferencePod, HealthCheck, LogSidecar, ModelCache, ModelPrepInit, ModelSource, PodRestartPolicy, PodSecurityLevel, ProxyAuth, ProxySidecar, ProxyTls } from '../src';
 import { pssRestrictedViolations } from './helpers/pss';
 import { newChart, podSpec, synth } from './helpers/synth';
 
@@ -73,9 +73,12 @@ test('random valid props always synthesize to schema-valid, PSS-restricted manif
   }), { numRuns: 60 });
 });
 
-test('the PSS checker itself catches violations', () => {
+test('the PSS checker itself catches violations (the pod declares the relaxation, so synth accepts it)', () => {
   const chart = newChart();
-  const pod = new AiInferencePod(chart, 'llm', { server: { image: 'x/y:1', security: { allowPrivilegeEscalation: true } } });
+  const pod = new AiInferencePod(chart, 'llm', {
+    server: { image: 'x/y:1', security: { allowPrivilegeEscalation: true } },
+    security: { level: PodSecurityLevel.BASELINE },
+  });
   const manifest = synth(chart).find(m => m.kind === 'Pod');
   expect(pssRestrictedViolations(manifest)).toEqual(['container server does not set allowPrivilegeEscalation: false']);
   pod.pod.addContainer({ name: 'root', image: 'x/root:1', securityContext: { ensureNonRoot: false, user: 0 }, resources: {} });
@@ -85,4 +88,11 @@ test('the PSS checker itself catches violations', () => {
     'container root may run as root (runAsNonRoot)',
     'container root runAsUser is 0',
   ]));
+});
+
+test('a relaxation beyond the declared level fails synth, naming the setting and both ways out', () => {
+  const chart = newChart();
+  new AiInferencePod(chart, 'llm', { server: { image: 'x/y:1', security: { allowPrivilegeEscalation: true } } });
+  expect(() => synth(chart)).toThrow('spec: container server does not set allowPrivilegeEscalation: false, which Pod Security Standard "restricted" forbids. '
+    + 'Fix: harden it back (the library\'s defaults pass "restricted"), or declare the relaxation: security: { level: PodSecurityLevel.BASELINE }');
 });

@@ -43,6 +43,7 @@ export const RULES: ReadonlyArray<Rule> = [
   resources.memoryVolumesFitLimit,
   security.privilegeContradictions,
   security.userIds,
+  security.podSecurityLevel,
 ];
 
 /** Runs every rule on a rendered pod. */

@@ -1,4 +1,5 @@
 import { containersOf, error, show } from './_helpers';
+import { pssViolations } from './pss';
 import { Finding, RenderedPod } from './model';
 
 /** allowPrivilegeEscalation: false contradicts privileged: true and CAP_SYS_ADMIN (the API server rejects both). */
@@ -29,4 +30,19 @@ export function userIds(pod: RenderedPod): Finding[] {
     }
   }
   return findings;
+}
+
+/**
+ * The pod meets the Pod Security Standard it declares (`security.level`, restricted unless
+ * relaxed): a relaxation beyond it — a root user, an added capability, an escape-hatch
+ * container without the hardening — is an error that names the setting and both ways out.
+ */
+export function podSecurityLevel(pod: RenderedPod): Finding[] {
+  const level = pod.facts.securityLevel;
+  if (!level) {
+    return [];
+  }
+  const next = level === 'restricted' ? 'BASELINE' : 'PRIVILEGED';
+  return pssViolations(pod.spec, level).map(v => error(`${pod.specPath}`, `${v}, which Pod Security Standard "${level}" forbids`,
+    `harden it back (the library's defaults pass "${level}"), or declare the relaxation: security: { level: PodSecurityLevel.${next} }`));
 }
