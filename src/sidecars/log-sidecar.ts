@@ -5,6 +5,7 @@ import { HealthCheck } from '../probes';
 import { ContainerResources } from '../resources';
 import { fluentBitConfig } from '../scripts/fluent-bit-config';
 import { LOG_STREAM_SCRIPT } from '../scripts/log-stream-script';
+import { logSidecarPropErrors } from './_sidecar-prop-checks';
 import { LogDestination } from './log-destination';
 import { SidecarBase, SidecarOptions } from './sidecar';
 import { Duration } from 'cdk8s';
@@ -80,6 +81,7 @@ export class LogSidecar extends SidecarBase {
 
   constructor(scope: Construct, id: string, props: LogSidecarProps = {}) {
     super(scope, id, props);
+    this.errors.push(...logSidecarPropErrors(props));
     const name = props.name ?? 'log-forwarder';
     const logDir = (props.logDir ?? '/var/log/app').replace(/\/+$/, '');
     const volumeName = props.volumeName ?? 'app-logs';

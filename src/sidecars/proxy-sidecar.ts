@@ -3,7 +3,8 @@ import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { HealthCheck } from '../probes';
 import { ContainerResources } from '../resources';
-import { nginxConfig, PROXY_START_SCRIPT } from '../scripts/nginx-config';
+import { nginxConfig, NginxConfigInput, PROXY_START_SCRIPT, proxyProbeTarget, ProxyProbeTarget } from '../scripts/nginx-config';
+import { proxySidecarPropErrors, proxyTimeoutSeconds } from './_sidecar-prop-checks';
 import { SidecarBase, SidecarOptions } from './sidecar';
 
 /** Pinned default image of ProxySidecar: nginx built to run as a non-root user. */
@@ -75,7 +76,10 @@ export interface ProxySidecarProps extends SidecarOptions {
    */
   readonly auth?: ProxyAuth;
   /**
-   * Paths that pass without auth, so probes and load balancers reach them.
+   * Paths that pass without auth, so probes and load balancers reach them. Each is matched
+   * exactly and case-sensitively against the URI the client sent, without a query string:
+   * `/health` is open, `//health`, `/%68ealth`, `/x/../health` and `/health?x=1` need
+   * credentials like any other path.
    * @default ['/health']
    */
   readonly openPaths?: string[];
@@ -118,6 +122,7 @@ export class ProxySidecar extends SidecarBase {
   public readonly port: number;
   /** The server port it forwards to. */
   public readonly upstreamPort: number;
+  private readonly nginx: NginxConfigInput;
 
   constructor(scope: Construct, id: string, props: ProxySidecarProps = {}) {
     super(scope, id, { ...props, security: { runAsUser: NGINX_UID, runAsGroup: NGINX_UID, ...props.security } });
@@ -126,30 +131,19 @@ export class ProxySidecar extends SidecarBase {
     this.upstreamPort = props.upstreamPort ?? this.adapter.facts.serverPort ?? 8000;
     const auth = props.auth ?? ProxyAuth.none();
     const paths = { config: '/etc/nginx/cdk8s', tls: '/etc/nginx/tls', auth: '/etc/nginx/auth', run: '/tmp/nginx' };
-    const openPaths = props.openPaths ?? ['/health'];
-    this.config = new kplus.ConfigMap(this, 'config', {
-      data: {
-        'nginx.conf': nginxConfig({
-          listenPort: this.port,
-          upstreamPort: this.upstreamPort,
-          tlsDir: props.tls ? paths.tls : undefined,
-          auth: auth.kind === 'none' ? undefined : auth.kind as 'bearer' | 'basic',
-          authDir: paths.auth,
-          runDir: paths.run,
-          openPaths,
-          bodyLimit: props.requestBodyLimit ?? '64m',
-          timeoutSeconds: (props.timeout ?? Duration.minutes(10)).toSeconds(),
-        }),
-      },
-    });
-    for (const p of openPaths) {
-      if (!p.startsWith('/') || /[\s;{}]/.test(p)) {
-        this.errors.push(`openPaths: ${JSON.stringify(p)} is not a URL path. Fix: use a path such as "/health"`);
-      }
-    }
-    if (!/^\d+[kKmMgG]?$/.test(props.requestBodyLimit ?? '64m')) {
-      this.errors.push(`requestBodyLimit: ${JSON.stringify(props.requestBodyLimit)} is not an nginx size. Fix: write it like "64m" or "512k"`);
-    }
+    this.errors.push(...proxySidecarPropErrors(props));
+    this.nginx = {
+      listenPort: this.port,
+      upstreamPort: this.upstreamPort,
+      tlsDir: props.tls ? paths.tls : undefined,
+      auth: auth.kind === 'none' ? undefined : auth.kind as 'bearer' | 'basic',
+      authDir: paths.auth,
+      runDir: paths.run,
+      openPaths: props.openPaths ?? ['/health'],
+      bodyLimit: props.requestBodyLimit ?? '64m',
+      timeoutSeconds: proxyTimeoutSeconds(props.timeout),
+    };
+    this.config = new kplus.ConfigMap(this, 'config', { data: { 'nginx.conf': nginxConfig(this.nginx) } });
     this.container = this.attach({
       name,
       image: PROXY_SIDECAR_IMAGE,
@@ -159,7 +153,7 @@ export class ProxySidecar extends SidecarBase {
         PROXY_CONFIG: kplus.EnvValue.fromValue(`${paths.config}/nginx.conf`),
         PROXY_RUN_DIR: kplus.EnvValue.fromValue(paths.run),
         PROXY_AUTH: kplus.EnvValue.fromValue(auth.kind),
-        ...(auth.kind === 'bearer' ? { PROXY_TOKENS_FILE: kplus.EnvValue.fromValue(`${paths.auth}/${auth.key}`) } : {}),
+        ...(auth.secretName ? { PROXY_AUTH_FILE: kplus.EnvValue.fromValue(`${paths.auth}/${auth.kind === 'basic' ? 'auth' : auth.key}`) } : {}),
       },
       probes: PROXY_HEALTH._render({ startupBudget: Duration.seconds(30), defaultPort: this.port }),
       resources: PROXY_RESOURCES,
@@ -178,5 +172,14 @@ export class ProxySidecar extends SidecarBase {
     }
     this.adapter.facts.proxies.push({ container: name, upstreamPort: this.upstreamPort, declaredBy: this.node.path });
     this.adapter.facts.publicPort = this.port;
+  }
+
+  /**
+   * Where an HTTP probe of the server's `healthPath` goes through this proxy (port, scheme,
+   * path), or `undefined` when the proxy would ask the probe for credentials.
+   * @internal
+   */
+  public _probeTarget(healthPath: string): ProxyProbeTarget | undefined {
+    return proxyProbeTarget(this.nginx, healthPath);
   }
 }
