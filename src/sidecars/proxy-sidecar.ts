@@ -139,7 +139,8 @@ export class ProxySidecar extends SidecarBase {
       auth: auth.kind === 'none' ? undefined : auth.kind as 'bearer' | 'basic',
       authDir: paths.auth,
       runDir: paths.run,
-      openPaths: props.openPaths ?? ['/health'],
+      // a non-list (from untyped callers) is reported by the prop checks; render the default meanwhile
+      openPaths: Array.isArray(props.openPaths) ? props.openPaths : ['/health'],
       bodyLimit: props.requestBodyLimit ?? '64m',
       timeoutSeconds: proxyTimeoutSeconds(props.timeout),
     };
