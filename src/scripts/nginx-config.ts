@@ -176,7 +176,7 @@ const TOKEN_CHARS = '[-A-Za-z0-9._~+/=]';
 
 /**
  * awk program that turns the token file into nginx maps, on stdin/stdout, with the file's
- * name in env PROXY_AUTH_FILE (for messages; tokens themselves are never printed).
+ * name in env PROXY_AUTH_FILE (for messages: tokens themselves are never printed).
  *
  * Plain `map` strings ignore case and a config parameter is at most 4096 bytes, so each token
  * is cut into chunks of 2048 characters and each chunk becomes a case-sensitive regex key
@@ -237,17 +237,18 @@ END { if (!users) { print "proxy: " ENVIRON["PROXY_AUTH_FILE"] " holds no user: 
  * (so tokens never appear in the ConfigMap); with basic auth, checks the htpasswd file has a
  * user. An unusable file stops the container with one line on stderr instead of a proxy that
  * is Ready and refuses every request. Then runs nginx in the foreground. Env: PROXY_CONFIG,
- * PROXY_RUN_DIR, PROXY_AUTH (bearer|basic|none), PROXY_AUTH_FILE.
+ * PROXY_RUN_DIR, PROXY_AUTH (bearer|basic|none), PROXY_TOKENS_FILE, PROXY_HTPASSWD_FILE.
  */
 export const PROXY_START_SCRIPT = shell(String.raw`set -eu
 mkdir -p "$PROXY_RUN_DIR"
+readable() { [ -r "$1" ] || { echo "proxy: cannot read $1" >&2; exit 1; }; }
 case "\${PROXY_AUTH:-none}" in
-  bearer|basic)
-    [ -r "$PROXY_AUTH_FILE" ] || { echo "proxy: cannot read $PROXY_AUTH_FILE" >&2; exit 1; } ;;
-esac
-case "\${PROXY_AUTH:-none}" in
-  bearer) LC_ALL=C awk '${TOKEN_MAP_AWK}' < "$PROXY_AUTH_FILE" > "$PROXY_RUN_DIR/tokens.map.conf" ;;
-  basic) LC_ALL=C awk '${HTPASSWD_CHECK_AWK}' < "$PROXY_AUTH_FILE" ;;
+  bearer)
+    readable "$PROXY_TOKENS_FILE"
+    PROXY_AUTH_FILE=$PROXY_TOKENS_FILE LC_ALL=C awk '${TOKEN_MAP_AWK}' < "$PROXY_TOKENS_FILE" > "$PROXY_RUN_DIR/tokens.map.conf" ;;
+  basic)
+    readable "$PROXY_HTPASSWD_FILE"
+    PROXY_AUTH_FILE=$PROXY_HTPASSWD_FILE LC_ALL=C awk '${HTPASSWD_CHECK_AWK}' < "$PROXY_HTPASSWD_FILE" ;;
 esac
 exec nginx -c "$PROXY_CONFIG" -e stderr -g 'daemon off;'
 `);
