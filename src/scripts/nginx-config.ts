@@ -166,7 +166,7 @@ ${auth.guard}            proxy_pass http://model_server;
 }
 
 /** Longest token the proxy accepts: 4 KiB, well inside nginx's 8k request header buffers. */
-export const MAX_BEARER_TOKEN_LENGTH = 4096;
+const MAX_BEARER_TOKEN_LENGTH = 4096;
 
 /**
  * Token characters: RFC 6750's b64token. None of them is special inside a `\Q...\E` regex

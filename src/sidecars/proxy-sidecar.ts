@@ -84,12 +84,14 @@ export interface ProxySidecarProps extends SidecarOptions {
    */
   readonly openPaths?: string[];
   /**
-   * Largest request body (prompts, images, batches).
+   * Largest request body (prompts, images, batches): an nginx size, digits with an optional
+   * k, m or g suffix, above 0.
    * @default '64m'
    */
   readonly requestBodyLimit?: string;
   /**
-   * How long a response may take between two bytes (long generations).
+   * How long a response may take between two bytes (long generations): whole seconds, from
+   * 1 s to 24 h, in any unit.
    * @default Duration.minutes(10)
    */
   readonly timeout?: Duration;
