@@ -1,3 +1,5 @@
+import { logDestinationErrors } from './_sidecar-prop-checks';
+
 /** Credentials for a log endpoint, from a Secret. */
 export class LogCredentials {
   /** HTTP basic auth: user and password keys of a Secret. */
@@ -105,6 +107,14 @@ export class LogDestination {
     private readonly settings: { [key: string]: string },
     private readonly plainPort: number,
   ) {}
+
+  /**
+   * Errors of the options, reported by LogSidecar as fields of `shipTo`.
+   * @internal
+   */
+  public _errors(): string[] {
+    return logDestinationErrors(this.endpoint);
+  }
 
   /**
    * The `[OUTPUT]` settings and the Secret keys they read from env.

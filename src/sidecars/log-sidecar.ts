@@ -7,6 +7,7 @@ import { HealthCheck } from '../probes';
 import { ContainerResources } from '../resources';
 import { fluentBitConfig } from '../scripts/fluent-bit-config';
 import { LOG_STREAM_SCRIPT } from '../scripts/log-stream-script';
+import { logSidecarPropErrors } from './_sidecar-prop-checks';
 import { LogDestination } from './log-destination';
 import { SIDECAR_STARTUP_BUDGET, SidecarBase, SidecarOptions, SidecarSpec } from './_sidecar-base';
 
@@ -81,6 +82,7 @@ export class LogSidecar extends SidecarBase {
 
   constructor(scope: Construct, id: string, props: LogSidecarProps = {}) {
     super(scope, id, props);
+    this.errors.push(...logSidecarPropErrors(props));
     const name = props.name ?? 'log-forwarder';
     const logDir = (props.logDir ?? '/var/log/app').replace(/\/+$/, '');
     const volumeName = props.volumeName ?? 'app-logs';

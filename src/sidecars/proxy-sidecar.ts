@@ -6,9 +6,9 @@ import { Rank } from '../_workload-host';
 import { HealthCheck } from '../probes';
 import { ContainerResources } from '../resources';
 import { nginxConfig, PROXY_START_SCRIPT } from '../scripts/nginx-config';
-import { durationSeconds, portNumber } from '../validation/_prop-checks';
 import { validateObjectOnSynth } from '../validation/_reporter';
 import { SidecarBase, SidecarOptions } from './_sidecar-base';
+import { proxySidecarPropErrors, proxyTimeoutSeconds } from './_sidecar-prop-checks';
 
 /** Pinned default image of ProxySidecar: nginx built to run as a non-root user. */
 export const PROXY_SIDECAR_IMAGE = 'nginxinc/nginx-unprivileged:1.27.2-alpine';
@@ -79,17 +79,22 @@ export interface ProxySidecarProps extends SidecarOptions {
    */
   readonly auth?: ProxyAuth;
   /**
-   * Paths that pass without auth, so probes and load balancers reach them.
+   * Paths that pass without auth, so probes and load balancers reach them. Each is matched
+   * exactly and case-sensitively against the URI the client sent, without a query string:
+   * `/health` is open, `//health`, `/%68ealth`, `/x/../health` and `/health?x=1` need
+   * credentials like any other path.
    * @default ['/health']
    */
   readonly openPaths?: string[];
   /**
-   * Largest request body (prompts, images, batches).
+   * Largest request body (prompts, images, batches): an nginx size, digits with an optional
+   * k, m or g suffix, above 0.
    * @default '64m'
    */
   readonly requestBodyLimit?: string;
   /**
-   * How long a response may take between two bytes (long generations).
+   * How long a response may take between two bytes (long generations): whole seconds, from
+   * 1 s to 24 h, in any unit.
    * @default Duration.minutes(10)
    */
   readonly timeout?: Duration;
@@ -145,19 +150,11 @@ export class ProxySidecar extends SidecarBase {
     this.port = props.port ?? (props.tls ? 8443 : 8080);
     const auth = props.auth ?? ProxyAuth.none();
     const paths = { config: '/etc/nginx/cdk8s', tls: '/etc/nginx/tls', auth: '/etc/nginx/auth', run: '/tmp/nginx' };
-    const openPaths = props.openPaths ?? ['/health'];
+    // a non-list (from untyped callers) is reported by the prop checks; render the default meanwhile
+    const openPaths = Array.isArray(props.openPaths) ? props.openPaths : ['/health'];
     const routeServerProbes = props.routeServerProbes ?? true;
-    portNumber('port', props.port, this.errors);
-    portNumber('upstreamPort', props.upstreamPort, this.errors);
-    const timeoutSeconds = durationSeconds('timeout', props.timeout, 1, this.errors) ?? 600;
-    for (const p of openPaths) {
-      if (!p.startsWith('/') || /[\s;{}]/.test(p)) {
-        this.errors.push(`openPaths: ${JSON.stringify(p)} is not a URL path. Fix: use a path such as "/health"`);
-      }
-    }
-    if (!/^\d+[kKmMgG]?$/.test(props.requestBodyLimit ?? '64m')) {
-      this.errors.push(`requestBodyLimit: ${JSON.stringify(props.requestBodyLimit)} is not an nginx size. Fix: write it like "64m" or "512k"`);
-    }
+    this.errors.push(...proxySidecarPropErrors(props));
+    const timeoutSeconds = proxyTimeoutSeconds(props.timeout);
     this.config = new kplus.ConfigMap(this, 'config');
     validateObjectOnSynth(this, ApiObject.of(this.config));
     // the upstream port and the server's probe paths are known once every add-on registered
@@ -188,6 +185,7 @@ export class ProxySidecar extends SidecarBase {
         PROXY_RUN_DIR: kplus.EnvValue.fromValue(paths.run),
         PROXY_AUTH: kplus.EnvValue.fromValue(auth.kind),
         ...(auth.kind === 'bearer' ? { PROXY_TOKENS_FILE: kplus.EnvValue.fromValue(`${paths.auth}/${auth.key}`) } : {}),
+        ...(auth.kind === 'basic' ? { PROXY_HTPASSWD_FILE: kplus.EnvValue.fromValue(`${paths.auth}/auth`) } : {}),
       },
       probes: PROXY_HEALTH._render({ startupBudget: Duration.seconds(30), defaultPort: this.port }),
       resources: PROXY_RESOURCES,
