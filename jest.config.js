@@ -18,5 +18,7 @@ module.exports = {
     '^@kubernetes-models/validate/runtime/(.*)$': '<rootDir>/node_modules/@kubernetes-models/validate/dist/runtime/$1.js',
     '^@kubernetes-models/apimachinery/(.*)$': '<rootDir>/node_modules/@kubernetes-models/apimachinery/$1.js',
   },
+  // the AWS CLI v2 first on PATH, whatever the machine's PATH finds first (scripts/ensure-test-tools.js)
+  globalSetup: '<rootDir>/scripts/jest-global-setup.js',
   testTimeout: 60000,
 };

@@ -1,5 +1,6 @@
 import { App, Chart, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
+import { synthAndReport } from './_synth-report';
 import {
   AiInferenceDeployment, AiInferencePod, HealthCheck, LogSidecar, ModelCache, ModelPrepInit, ModelSource, ProxyAuth, ProxySidecar, ProxyTls,
 } from './index';
@@ -54,11 +55,5 @@ export function buildExampleApp(outdir = 'dist'): App {
 }
 
 if (require.main === module) {
-  try {
-    buildExampleApp(process.env.CDK8S_OUTDIR ?? 'dist').synth();
-  } catch (e) {
-    // A synth-time validation failure is a message for the user, not a stack trace.
-    process.stderr.write(`${(e as Error).message}\n`);
-    process.exit(1);
-  }
+  process.exitCode = synthAndReport(() => buildExampleApp(process.env.CDK8S_OUTDIR ?? 'dist'));
 }
