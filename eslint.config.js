@@ -8,7 +8,7 @@ const stylistic = require('@stylistic/eslint-plugin');
 const importPlugin = require('eslint-plugin-import');
 const tseslint = require('typescript-eslint');
 
-/** The package.json dependency sections each kind of file may import from. */
+/** Files that may import devDependencies: they never ship in the package. */
 const DEV_FILES = ['test/**', 'bench/**', 'examples/**', 'scripts/**', '*.config.js'];
 
 module.exports = tseslint.config(

@@ -51,7 +51,9 @@ test('the README quick start compiles with strict tsc against the installed pack
   const deps: { [name: string]: string } = { 'cdk8s-ai-inference': `file:${path.join(work, packed.filename)}` };
   for (const peer of PEERS) deps[peer] = `file:${path.join(ROOT, 'node_modules', peer)}`;
   fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'quick-start', private: true, dependencies: deps }));
-  execFileSync(NPM, ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts'], { cwd: app, stdio: 'pipe' });
+  // --install-links: the peers are copied and placed like registry packages, their ranges checked
+  // (as links, npm 11's arborist fails on peer placement)
+  execFileSync(NPM, ['install', '--offline', '--install-links', '--no-audit', '--no-fund', '--ignore-scripts'], { cwd: app, stdio: 'pipe' });
 
   const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
   const quickStart = readme.slice(readme.indexOf('## Quick start'));

@@ -2,7 +2,7 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { format } from 'pretty-format';
-import serializer = require('./script-serializer');
+import serializer from './script-serializer';
 
 // What the snapshot serializer prints: Jest's own printer with the plugin, as in a snapshot file.
 const print = (value: unknown) => format(value, { plugins: [serializer], escapeString: false, printBasicPrototype: false });
