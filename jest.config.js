@@ -18,5 +18,9 @@ module.exports = {
     '^@kubernetes-models/validate/runtime/(.*)$': '<rootDir>/node_modules/@kubernetes-models/validate/dist/runtime/$1.js',
     '^@kubernetes-models/apimachinery/(.*)$': '<rootDir>/node_modules/@kubernetes-models/apimachinery/$1.js',
   },
+  // the AWS CLI v2 first on PATH, whatever the machine's PATH finds first (scripts/ensure-test-tools.js)
+  // generated scripts and configs print as name + digest: snapshots read like the YAML a reviewer checks
+  snapshotSerializers: ['<rootDir>/test/tooling/script-serializer.ts'],
+  globalSetup: '<rootDir>/scripts/jest-global-setup.js',
   testTimeout: 60000,
 };

@@ -2,6 +2,7 @@ import { App, Chart, Duration } from 'cdk8s';
 import {
   AiInferenceDeployment, AiInferencePod, CacheAccessMode, HealthCheck, LogSidecar, ModelCache, ModelPrepInit, ModelSource, ProxyAuth, ProxySidecar, ProxyTls,
 } from './index';
+import { synthAndReport } from './_synth-report';
 
 /**
  * The example app that `npm run synth` writes to dist/:
@@ -53,11 +54,5 @@ export function buildExampleApp(outdir = 'dist'): App {
 }
 
 if (require.main === module) {
-  try {
-    buildExampleApp(process.env.CDK8S_OUTDIR ?? 'dist').synth();
-  } catch (e) {
-    // A synth-time validation failure is a message for the user, not a stack trace.
-    process.stderr.write(`${(e as Error).message}\n`);
-    process.exit(1);
-  }
+  process.exitCode = synthAndReport(() => buildExampleApp(process.env.CDK8S_OUTDIR ?? 'dist'));
 }
