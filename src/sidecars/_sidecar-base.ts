@@ -97,9 +97,9 @@ export const SIDECAR_STARTUP_BUDGET = Duration.seconds(60);
  * The one mechanism every sidecar of the library (log, proxy, your own) is built on: adds the
  * container as a native sidecar or a classic container, with small explicit resources, the
  * restricted security context and probes, and registers it with the workload's host, which
- * wires it to the other containers at render. Not part of the public API: subclass `Sidecar`
- * or compose it.
- * @internal
+ * wires it to the other containers at render. Not exported from the package index: subclass
+ * `Sidecar` or compose it. (Kept in the declarations: the public sidecars extend it, and theirs
+ * need it.)
  */
 export abstract class SidecarBase extends Construct {
   /** The cdk8s-plus workload the sidecar belongs to. */

@@ -26,7 +26,7 @@ export function userIds(pod: RenderedPod): Finding[] {
       }
     }
     if (ctx?.runAsUser === 0 && (ctx?.runAsNonRoot ?? podNonRoot) === true) {
-      findings.push(error(`${field}.runAsUser`, 'is 0 (root) while runAsNonRoot is true: the kubelet refuses to start the container', 'run as a non-root user id such as 1000', container));
+      findings.push(error(`${field}.runAsUser`, 'is 0 (root) while runAsNonRoot is true: the kubelet refuses to start the container', 'run as a non-root user id such as 1000, or relax it explicitly: security runAsNonRoot: false with level PodSecurityLevel.BASELINE', container));
     }
   }
   return findings;

@@ -1,0 +1,296 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { ApiObject, App, Chart, Duration, JsonPatch, Testing } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import {
+  AiInferenceDeployment, AiInferencePod, FsGroupChangePolicy, HealthCheck, InferenceServer, InitContainer, LogSidecar, ModelCache,
+  ModelPrepInit, ModelSource, PodSecurityLevel, PodVolume, Probe, ProxyAuth, ProxySidecar, ProxyTls, Sidecar, TerminationMessagePolicy,
+} from '../src';
+import { pssRestrictedViolations } from './helpers/pss';
+import { container, manifestOf, newChart, podSpec, synth, synthError } from './helpers/synth';
+
+// Hostile checks of the composition promises (issue 13, points 1-5): order does not matter,
+// escape hatches land as asked, relaxations are explicit, and every knob reaches the YAML.
+
+const SERVER = { image: 'vllm/vllm-openai:v0.6.3', health: HealthCheck.vllm() };
+
+/** Every ordering of `items`. */
+function permutations<T>(items: T[]): T[][] {
+  if (items.length <= 1) return [items];
+  return items.flatMap((item, i) => permutations([...items.slice(0, i), ...items.slice(i + 1)]).map(rest => [item, ...rest]));
+}
+
+type AddOn = (scope: Construct) => void;
+
+describe('order-free composition', () => {
+  test('24 orders of InferenceServer, ModelPrepInit, LogSidecar, ProxySidecar on a Deployment: byte-identical files from App.synth', () => {
+    const addOns: AddOn[] = [
+      w => new InferenceServer(w, 'server', { server: SERVER, gpu: { count: 1 } }),
+      w => new ModelPrepInit(w, 'model', { source: ModelSource.s3('s3://models/llama/'), cache: ModelCache.persistentVolumeClaim('llama-cache') }),
+      w => new LogSidecar(w, 'logs'),
+      w => new ProxySidecar(w, 'proxy', { tls: ProxyTls.fromSecret('tls'), auth: ProxyAuth.bearerTokens('tokens') }),
+    ];
+    const orders = permutations([0, 1, 2, 3]);
+    expect(orders).toHaveLength(24);
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'composition-'));
+    try {
+      const outputs = orders.map((order, i) => {
+        const outdir = path.join(root, String(i));
+        const app = new App({ outdir });
+        const deployment = new kplus.Deployment(new Chart(app, 'llm'), 'llm', { metadata: { name: 'llm' } });
+        order.forEach(k => addOns[k](deployment));
+        app.synth();
+        return fs.readdirSync(outdir).map(f => `${f}\n${fs.readFileSync(path.join(outdir, f), 'utf8')}`).join('\n');
+      });
+      // the wiring really happened: model mount, MODEL_PATH and the proxy's upstream on the server port
+      expect(outputs[0]).toContain('MODEL_PATH');
+      expect(outputs[0]).toContain('server 127.0.0.1:8000;');
+      expect(new Set(outputs).size).toBe(1);
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  test('120 orders of ModelPrepInit, InitContainer, LogSidecar, Sidecar, ProxySidecar on an AiInferencePod: identical JSON, canonical order', () => {
+    const addOns: AddOn[] = [
+      p => new ModelPrepInit(p, 'model', { source: ModelSource.http('https://models.example.com/m.bin') }),
+      p => new InitContainer(p, 'render', { name: 'render-config', image: 'busybox:1.36.1', command: ['true'] }),
+      p => new LogSidecar(p, 'logs'),
+      p => new Sidecar(p, 'redis', { name: 'redis', image: 'redis:7.4.1', ports: [{ number: 6379 }], health: HealthCheck.tcp() }),
+      p => new ProxySidecar(p, 'proxy', { auth: ProxyAuth.bearerTokens('tokens') }),
+    ];
+    const orders = permutations([0, 1, 2, 3, 4]);
+    expect(orders).toHaveLength(120);
+    const outputs = orders.map(order => {
+      const chart = new Chart(Testing.app(), 'pod');
+      const pod = new AiInferencePod(chart, 'pod', { metadata: { name: 'pod' }, server: SERVER });
+      order.forEach(k => addOns[k](pod));
+      return JSON.stringify(chart.toJson());
+    });
+    expect(new Set(outputs).size).toBe(1);
+    const spec = JSON.parse(outputs[0]).find((m: any) => m.kind === 'Pod').spec;
+    expect(spec.initContainers.map((c: any) => c.name)).toEqual(['model-downloader', 'render-config', 'log-forwarder', 'redis', 'auth-proxy']);
+  });
+});
+
+describe('escape hatches: JSON patches apply after the library and are validated', () => {
+  function patchedPod(...patches: JsonPatch[]) {
+    const chart = newChart();
+    const pod = new AiInferencePod(chart, 'pod', { metadata: { name: 'pod' }, server: SERVER });
+    new InitContainer(pod, 'init', { name: 'migrate', image: 'busybox:1.36.1', command: ['true'] });
+    new LogSidecar(pod, 'logs');
+    ApiObject.of(pod.pod).addJsonPatch(...patches);
+    return chart;
+  }
+
+  test('probes, resources, securityContext, imagePullPolicy, pod user, a native sidecar restartPolicy and resizePolicy land exactly as asked', () => {
+    const resizePolicy = [{ resourceName: 'cpu', restartPolicy: 'NotRequired' }];
+    const manifest = manifestOf(synth(patchedPod(
+      JsonPatch.replace('/spec/containers/0/readinessProbe/periodSeconds', 17),
+      JsonPatch.replace('/spec/containers/0/resources/limits/memory', '9Gi'),
+      JsonPatch.replace('/spec/containers/0/resources/requests/memory', '9Gi'),
+      JsonPatch.add('/spec/containers/0/securityContext/runAsUser', 4321),
+      JsonPatch.add('/spec/containers/0/imagePullPolicy', 'Always'),
+      JsonPatch.replace('/spec/securityContext/runAsUser', 2000),
+      JsonPatch.add('/spec/initContainers/0/restartPolicy', 'Always'),
+      JsonPatch.add('/spec/containers/0/resizePolicy', resizePolicy),
+    )), 'Pod');
+    const server = container(manifest, 'server');
+    expect(server.readinessProbe.periodSeconds).toBe(17);
+    expect(server.resources.limits.memory).toBe('9Gi');
+    expect(server.resources.requests.memory).toBe('9Gi');
+    expect(server.securityContext.runAsUser).toBe(4321);
+    expect(server.imagePullPolicy).toBe('Always');
+    expect(server.resizePolicy).toEqual(resizePolicy);
+    expect(manifest.spec.securityContext.runAsUser).toBe(2000);
+    expect(container(manifest, 'migrate').restartPolicy).toBe('Always');
+  });
+
+  test('a patch that makes the pod invalid is a structured error naming the construct, the field, the value and a fix', () => {
+    const message = synthError(patchedPod(JsonPatch.replace('/spec/containers/0/ports/0/containerPort', 70000)));
+    expect(message).toMatch(/test\/pod/);
+    expect(message).toMatch(/containerPort: 70000 is not a port number/);
+    expect(message).toMatch(/Fix: /);
+  });
+});
+
+describe('explicit relaxations', () => {
+  test('pod- and container-level relaxation to root renders a root-capable pod', () => {
+    const chart = newChart();
+    new AiInferencePod(chart, 'root', {
+      server: { ...SERVER, security: { runAsNonRoot: false, runAsUser: 0 } },
+      security: { level: PodSecurityLevel.BASELINE, runAsNonRoot: false, runAsUser: 0 },
+    });
+    const manifest = manifestOf(synth(chart), 'Pod');
+    expect(manifest.spec.securityContext.runAsUser).toBe(0);
+    expect(manifest.spec.securityContext.runAsNonRoot).toBeUndefined();
+    expect(container(manifest, 'server').securityContext).toMatchObject({ runAsNonRoot: false, runAsUser: 0 });
+    expect(pssRestrictedViolations(manifest)).toEqual(expect.arrayContaining(['pod runAsUser is 0', 'container server may run as root (runAsNonRoot)']));
+  });
+
+  test('a restricted pod with runAsUser 0 is an error naming the relaxation', () => {
+    const chart = newChart();
+    new AiInferencePod(chart, 'root', { server: SERVER, security: { runAsUser: 0 } });
+    const message = synthError(chart);
+    expect(message).toMatch(/securityContext\.runAsUser: is 0 \(root\) while runAsNonRoot is true/);
+    expect(message).toMatch(/Fix: .*runAsNonRoot: false/);
+  });
+});
+
+describe('per-probe control', () => {
+  function probesOf(health: HealthCheck) {
+    const chart = newChart();
+    new AiInferencePod(chart, 'pod', { server: { ...SERVER, health }, modelLoadTimeout: Duration.minutes(20) });
+    return container(manifestOf(synth(chart), 'Pod'), 'server');
+  }
+
+  test('TCP startup with HTTP liveness and readiness, each with its own timing', () => {
+    const server = probesOf(HealthCheck.custom({
+      startup: Probe.tcp({ period: Duration.seconds(20) }),
+      readiness: Probe.httpGet('/ready', { timeout: Duration.seconds(2), failureThreshold: 2, successThreshold: 2 }),
+      liveness: Probe.httpGet('/live', { initialDelay: Duration.seconds(30), failureThreshold: 6 }),
+    }));
+    // startup budget = modelLoadTimeout / period: 1200 s / 20 s
+    expect(server.startupProbe).toEqual({ tcpSocket: { port: 8000 }, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 60 });
+    expect(server.readinessProbe).toEqual({ httpGet: { path: '/ready', port: 8000 }, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 2, successThreshold: 2 });
+    expect(server.livenessProbe).toEqual({ httpGet: { path: '/live', port: 8000 }, initialDelaySeconds: 30, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 6 });
+  });
+
+  test('readiness only', () => {
+    const server = probesOf(HealthCheck.custom({ readiness: Probe.httpGet('/ready') }));
+    expect(server.readinessProbe.httpGet.path).toBe('/ready');
+    expect(server.startupProbe).toBeUndefined();
+    expect(server.livenessProbe).toBeUndefined();
+  });
+});
+
+describe('InitContainer', () => {
+  test('restricted defaults: the pull policy left to Kubernetes, drop ALL, FallbackToLogsOnError; after model downloads, in the order added', () => {
+    const chart = newChart();
+    const pod = new AiInferencePod(chart, 'pod', { server: SERVER });
+    new InitContainer(pod, 'b', { name: 'second', image: 'busybox:1.36.1', command: ['true'] });
+    new InitContainer(pod, 'a', { name: 'first', image: 'busybox:1.36.1', command: ['true'] });
+    new ModelPrepInit(pod, 'model', { source: ModelSource.http('https://models.example.com/m.bin') });
+    const manifest = manifestOf(synth(chart), 'Pod');
+    expect(manifest.spec.initContainers.map((c: any) => c.name)).toEqual(['model-downloader', 'second', 'first']);
+    const init = container(manifest, 'second');
+    expect(init.imagePullPolicy).toBeUndefined();
+    expect(init.securityContext.capabilities.drop).toEqual(['ALL']);
+    expect(init.terminationMessagePolicy).toBe('FallbackToLogsOnError');
+    expect(pssRestrictedViolations(manifest)).toEqual([]);
+  });
+});
+
+describe('knobs reach the YAML', () => {
+  test('PodVolume mounts (PVC, ConfigMap, Secret, emptyDir), preStop, terminationMessagePolicy, runtime/priority class, affinity, spread, tmpSize, pull secrets', () => {
+    const chart = newChart();
+    const affinity = { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'gpu', operator: 'In', values: ['a100'] }] }] } } };
+    const spread = [{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: { app: 'llm' } } }];
+    new AiInferencePod(chart, 'pod', {
+      metadata: { labels: { app: 'llm' } },
+      server: {
+        ...SERVER,
+        volumeMounts: [
+          { volume: PodVolume.persistentVolumeClaim('cache', 'cache-claim'), path: '/cache', readOnly: false },
+          { volume: PodVolume.configMap('templates', 'chat-templates', { keys: ['llama.jinja'] }), path: '/templates' },
+          { volume: PodVolume.secret('keys', 'api-keys', { defaultMode: 0o440 }), path: '/keys' },
+          { volume: PodVolume.emptyDir('scratch', { sizeLimit: '5Gi' }), path: '/scratch' },
+        ],
+        preStopCommand: ['sleep', '10'],
+        terminationMessagePolicy: TerminationMessagePolicy.FILE,
+        tmpSize: '2Gi',
+      },
+      runtimeClassName: 'nvidia',
+      priorityClassName: 'inference-high',
+      affinity,
+      topologySpreadConstraints: spread,
+      imagePullSecrets: ['registry-creds'],
+    });
+    const manifest = manifestOf(synth(chart), 'Pod');
+    const spec = podSpec(manifest);
+    const server = container(manifest, 'server');
+    expect(server.volumeMounts).toEqual(expect.arrayContaining([
+      { name: 'cache', mountPath: '/cache', readOnly: false },
+      { name: 'templates', mountPath: '/templates', readOnly: true },
+      { name: 'keys', mountPath: '/keys', readOnly: true },
+      { name: 'scratch', mountPath: '/scratch', readOnly: false },
+    ]));
+    expect(spec.volumes).toEqual(expect.arrayContaining([
+      { name: 'cache', persistentVolumeClaim: { claimName: 'cache-claim' } },
+      { name: 'templates', configMap: { name: 'chat-templates', items: [{ key: 'llama.jinja', path: 'llama.jinja' }] } },
+      { name: 'keys', secret: { secretName: 'api-keys', defaultMode: 0o440 } },
+      { name: 'scratch', emptyDir: { sizeLimit: '5Gi' } },
+      { name: 'server-tmp', emptyDir: { sizeLimit: '2Gi' } },
+    ]));
+    expect(server.lifecycle).toEqual({ preStop: { exec: { command: ['sleep', '10'] } } });
+    expect(server.terminationMessagePolicy).toBe('File');
+    expect(spec.runtimeClassName).toBe('nvidia');
+    expect(spec.priorityClassName).toBe('inference-high');
+    expect(spec.affinity).toEqual(affinity);
+    expect(spec.topologySpreadConstraints).toEqual(spread);
+    expect(spec.imagePullSecrets).toEqual([{ name: 'registry-creds' }]);
+    expect(pssRestrictedViolations(manifest)).toEqual([]);
+  });
+
+  test.each([
+    [{}, false, undefined],
+    [{ serviceAccountName: 'kube-rbac' }, true, 'kube-rbac'],
+    [{ serviceAccountName: 'kube-rbac', automountServiceAccountToken: false }, false, 'kube-rbac'],
+  ])('service account %j: token mounted = %s', (props, mounted, account) => {
+    const chart = newChart();
+    new AiInferencePod(chart, 'pod', { server: SERVER, ...props });
+    const spec = podSpec(manifestOf(synth(chart), 'Pod'));
+    expect(spec.automountServiceAccountToken).toBe(mounted);
+    expect(spec.serviceAccountName).toBe(account);
+  });
+
+  test('InferenceServer on your Deployment honours terminationGracePeriod and fsGroupChangePolicy OnRootMismatch', () => {
+    const chart = newChart();
+    const deployment = new kplus.Deployment(chart, 'd');
+    new InferenceServer(deployment, 'server', { server: SERVER, terminationGracePeriod: Duration.seconds(300) });
+    const spec = podSpec(manifestOf(synth(chart), 'Deployment'));
+    expect(spec.terminationGracePeriodSeconds).toBe(300);
+    expect(spec.securityContext.fsGroupChangePolicy).toBe(FsGroupChangePolicy.ON_ROOT_MISMATCH);
+  });
+});
+
+describe('ProxySidecar in front of the server', () => {
+  function proxied(props: any = {}) {
+    const chart = newChart();
+    const llm = new AiInferenceDeployment(chart, 'llm', { metadata: { name: 'llm', labels: { app: 'llm' } }, server: SERVER });
+    new ProxySidecar(llm, 'proxy', { tls: ProxyTls.fromSecret('tls'), ...props });
+    return synth(chart);
+  }
+
+  test('NetworkPolicy: only the proxy port, selecting the pod by its labels; server probes go through the proxy over HTTPS', () => {
+    const manifests = proxied();
+    const policy = manifestOf(manifests, 'NetworkPolicy');
+    const deployment = manifestOf(manifests, 'Deployment');
+    expect(policy.spec.ingress).toEqual([{ ports: [{ port: 8443, protocol: 'TCP' }] }]);
+    expect(policy.spec.podSelector.matchLabels).toEqual(deployment.spec.template.metadata.labels);
+    expect(policy.spec.policyTypes).toEqual(['Ingress']);
+    const server = container(deployment, 'server');
+    for (const probe of [server.startupProbe, server.readinessProbe, server.livenessProbe]) {
+      expect(probe.httpGet).toEqual({ path: '/health', port: 8443, scheme: 'HTTPS' });
+    }
+  });
+
+  test('networkPolicy: false writes none; routeServerProbes: false keeps the probes on the server port', () => {
+    const manifests = proxied({ networkPolicy: false, routeServerProbes: false });
+    expect(manifests.filter(m => m.kind === 'NetworkPolicy')).toEqual([]);
+    const server = container(manifestOf(manifests, 'Deployment'), 'server');
+    expect(server.readinessProbe.httpGet).toEqual({ path: '/health', port: 8000 });
+  });
+});
+
+test('two InferenceServers on one workload is an error naming the fix', () => {
+  const chart = newChart();
+  const deployment = new kplus.Deployment(chart, 'd');
+  new InferenceServer(deployment, 'a', { server: SERVER });
+  new InferenceServer(deployment, 'b', { server: { ...SERVER, name: 'second' } });
+  const message = synthError(chart);
+  expect(message).toMatch(/test\/d\/b.*server: the workload already has a model server \(test\/d\/a\)/s);
+  expect(message).toMatch(/Fix: one InferenceServer per workload/);
+});
