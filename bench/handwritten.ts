@@ -1,8 +1,8 @@
 import { ApiObject, Chart, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { modelPrepScript, S3_FETCH } from '../src/scripts/model-prep-script';
 import { LOG_STREAM_SCRIPT } from '../src/scripts/log-stream-script';
+import { modelPrepScript, S3_FETCH } from '../src/scripts/model-prep-script';
 import { nginxConfig, PROXY_START_SCRIPT } from '../src/scripts/nginx-config';
 
 // The same pod written by hand with cdk8s-plus-27, the way a careful engineer would without
@@ -87,7 +87,7 @@ export function handwrittenPod(chart: Chart, i: number): void {
     const [s] = spec.containers;
     delete s.imagePullPolicy;
     Object.assign(s, {
-      resources: { limits: { 'memory': '16Gi', 'nvidia.com/gpu': '1' }, 'requests': { 'cpu': '4', 'memory': '16Gi', 'nvidia.com/gpu': '1' } },
+      resources: { limits: { 'memory': '16Gi', 'nvidia.com/gpu': '1' }, requests: { 'cpu': '4', 'memory': '16Gi', 'nvidia.com/gpu': '1' } },
       securityContext: DROP_ALL,
       startupProbe: probe(http, 10, 90), readinessProbe: probe(http, 5, 3), livenessProbe: probe(http, 10, 3),
       terminationMessagePolicy: 'FallbackToLogsOnError',

@@ -10,10 +10,10 @@ import * as os from 'os';
 import * as path from 'path';
 import { App, Chart } from 'cdk8s';
 import * as YAML from 'yaml';
-import { sortedCopy } from '../src/_kplus-adapter';
 import { handwrittenPod } from './handwritten';
 import { plainPodFactory } from './plain';
 import { libraryPod, workerManifest } from './scenario';
+import { sortedCopy } from '../src/_kplus-adapter';
 
 /** A bench variant: how to synthesize N pods into a directory. */
 type Variant = 'library' | 'handwritten' | 'plain';

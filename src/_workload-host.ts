@@ -3,8 +3,8 @@ import * as kplus from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
 import { containerFinisher, ContainerFields, podSpecOf, renderWithPatchesLast, sortKeys } from './_kplus-adapter';
 import { applyBaselinePodSecurity } from './security';
-import { Finding, PodFacts } from './validation/model';
 import { ValidationReporter } from './validation/_reporter';
+import { Finding, PodFacts } from './validation/model';
 
 /**
  * The composition of one workload: the model server and the add-ons that registered with it.

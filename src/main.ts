@@ -1,8 +1,8 @@
 import { App, Chart, Duration } from 'cdk8s';
+import { synthAndReport } from './_synth-report';
 import {
   AiInferenceDeployment, AiInferencePod, CacheAccessMode, HealthCheck, LogSidecar, ModelCache, ModelPrepInit, ModelSource, ProxyAuth, ProxySidecar, ProxyTls,
 } from './index';
-import { synthAndReport } from './_synth-report';
 
 /**
  * The example app that `npm run synth` writes to dist/:

@@ -1,7 +1,7 @@
-import { Duration, Testing } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-27';
 import * as fs from 'fs';
 import * as path from 'path';
+import { Duration, Testing } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
 import { AiInferencePod, HealthCheck, PodRestartPolicy } from '../src';
 import { pssRestrictedViolations } from './helpers/pss';
 import { container, manifestOf, newChart, podSpec, synth, synthError } from './helpers/synth';

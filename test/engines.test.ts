@@ -1,8 +1,8 @@
 import { Duration } from 'cdk8s';
 import * as fc from 'fast-check';
-import { ENGINE_IMAGES, EngineOptions, InferenceEngine, RenderedEngine } from '../src/engines/inference-engine';
 import { pssRestrictedViolations } from './helpers/pss';
 import { validateManifest } from './helpers/synth';
+import { ENGINE_IMAGES, EngineOptions, InferenceEngine, RenderedEngine } from '../src/engines/inference-engine';
 
 // TGI is deprecated upstream; the preset stays for existing deployments, so it is still tested.
 const tgi = (options: EngineOptions = {}) => InferenceEngine.tgi(options);

@@ -6,12 +6,12 @@ import {
   CacheAccessMode, AiInferenceDeployment, AiInferencePod, HealthCheck, InferenceServer, LogCredentials, LogDestination, LogSidecar, ModelCache, ModelPrepInit,
   ModelSource, ProxyAuth, ProxySidecar, ProxyTls,
 } from '../src';
+import { expectApiValid, newChart, schemaFindings, synth } from './helpers/synth';
 import { selectorMatches } from '../src/validation/_object-helpers';
 import { CEL_EXPRESSION_MAX_LENGTH, deviceRequests } from '../src/validation/device-claim-rules';
 import { Finding } from '../src/validation/model';
 import { OBJECT_RULES, objectFindings } from '../src/validation/object-rules';
 import { CONFIG_MAP_MAX_BYTES } from '../src/validation/storage-rules';
-import { expectApiValid, newChart, schemaFindings, synth } from './helpers/synth';
 
 const SERVER = { image: 'vllm/vllm-openai:v0.6.3', health: HealthCheck.vllm(), resources: { memory: { request: '16Gi', limit: '16Gi' } } };
 

@@ -4,8 +4,8 @@ import { Chart, Duration } from 'cdk8s';
 import {
   AiInferencePod, LogCredentials, LogDestination, LogSidecar, LogSidecarProps, ProxyAuth, ProxySidecar, ProxySidecarProps, ProxyTls,
 } from '../src';
-import { logDestinationErrors, logSidecarPropErrors, proxySidecarPropErrors, proxyTimeoutSeconds } from '../src/sidecars/_sidecar-prop-checks';
 import { newChart, synth, synthError } from './helpers/synth';
+import { logDestinationErrors, logSidecarPropErrors, proxySidecarPropErrors, proxyTimeoutSeconds } from '../src/sidecars/_sidecar-prop-checks';
 
 // Every check of ProxySidecar's and LogSidecar's props, each with a bad value and the message
 // synth prints for it: construct path, field, value, what is wrong, and a fix. Nothing throws

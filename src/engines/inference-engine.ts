@@ -1,7 +1,7 @@
-import { HealthCheck } from '../probes';
 import { DEFAULT_GPU_MEMORY_UTILIZATION, utilizationErrors } from '../planning/gpu-fit';
-import { absolutePath, portNumber, wholeNumber } from '../validation/_prop-checks';
+import { HealthCheck } from '../probes';
 import { show } from '../validation/_helpers';
+import { absolutePath, portNumber, wholeNumber } from '../validation/_prop-checks';
 
 /**
  * Pinned default images of the engines that render a command (no `:latest`); override with

@@ -1,6 +1,6 @@
 import { parseQuantity } from '../quantity';
-import { quantity } from '../validation/_prop-checks';
 import { isQualifiedName, LABEL_VALUE, show } from '../validation/_helpers';
+import { quantity } from '../validation/_prop-checks';
 
 /** Options of an accelerator that the catalogue does not list. */
 export interface CustomAcceleratorProps {

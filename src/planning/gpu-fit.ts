@@ -1,8 +1,8 @@
 import { parseQuantity } from '../quantity';
-import { quantity, wholeNumber } from '../validation/_prop-checks';
-import { show } from '../validation/_helpers';
 import { Accelerator, acceleratorErrors } from './accelerator';
 import { ModelProfile, modelProfileErrors } from './model-profile';
+import { show } from '../validation/_helpers';
+import { quantity, wholeNumber } from '../validation/_prop-checks';
 
 /**
  * The share of GPU memory an engine is told it may use, pinned on the engine's command line

@@ -1,6 +1,6 @@
 import { parseQuantity } from '../quantity';
-import { quantity, wholeNumber } from '../validation/_prop-checks';
 import { show } from '../validation/_helpers';
+import { quantity, wholeNumber } from '../validation/_prop-checks';
 
 /**
  * How model weights are stored in GPU memory: bytes per parameter.

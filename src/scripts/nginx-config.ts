@@ -46,7 +46,6 @@ export function nginxConfig(input: NginxConfigInput): string {
 /** Rendered configs by input: pods with the same proxy settings share one string. */
 const CONFIGS = new BoundedCache<string>();
 
-
 /**
  * A `map` from the raw request URI: `openValue` for the open paths, `otherValue` otherwise.
  * Regex keys because plain `map` strings ignore case; `\Q...\E` because paths are literal.

@@ -1,9 +1,9 @@
 import { Duration } from 'cdk8s';
-import { show } from '../validation/_helpers';
-import { absolutePath, dataKey, durationSeconds, objectName, portNumber, quantity } from '../validation/_prop-checks';
 import type { ElasticsearchLogOptions, HttpLogOptions, LogEndpointOptions, LokiLogOptions } from './log-destination';
 import type { LogSidecarProps } from './log-sidecar';
 import type { ProxySidecarProps } from './proxy-sidecar';
+import { show } from '../validation/_helpers';
+import { absolutePath, dataKey, durationSeconds, objectName, portNumber, quantity } from '../validation/_prop-checks';
 
 /*
  * Checks of ProxySidecar and LogSidecar props. Each function takes the props and returns the

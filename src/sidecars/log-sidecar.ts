@@ -2,14 +2,14 @@ import { ApiObject } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { appendTo, Rank, setVolumeSizeLimit } from '../_workload-host';
-import { validateObjectOnSynth } from '../validation/_reporter';
 import { HealthCheck } from '../probes';
 import { ContainerResources } from '../resources';
-import { fluentBitConfig } from '../scripts/fluent-bit-config';
-import { LOG_STREAM_SCRIPT } from '../scripts/log-stream-script';
+import { SIDECAR_STARTUP_BUDGET, SidecarBase, SidecarOptions, SidecarSpec } from './_sidecar-base';
 import { logSidecarPropErrors } from './_sidecar-prop-checks';
 import { LogDestination } from './log-destination';
-import { SIDECAR_STARTUP_BUDGET, SidecarBase, SidecarOptions, SidecarSpec } from './_sidecar-base';
+import { fluentBitConfig } from '../scripts/fluent-bit-config';
+import { LOG_STREAM_SCRIPT } from '../scripts/log-stream-script';
+import { validateObjectOnSynth } from '../validation/_reporter';
 
 /** Pinned default images of LogSidecar. */
 export const LOG_SIDECAR_IMAGES = Object.freeze({

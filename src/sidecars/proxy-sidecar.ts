@@ -5,10 +5,10 @@ import { addRenderStep, podMetadataOf } from '../_kplus-adapter';
 import { Rank } from '../_workload-host';
 import { HealthCheck } from '../probes';
 import { ContainerResources } from '../resources';
-import { nginxConfig, PROXY_START_SCRIPT } from '../scripts/nginx-config';
-import { validateObjectOnSynth } from '../validation/_reporter';
 import { SidecarBase, SidecarOptions } from './_sidecar-base';
 import { proxySidecarPropErrors, proxyTimeoutSeconds } from './_sidecar-prop-checks';
+import { nginxConfig, PROXY_START_SCRIPT } from '../scripts/nginx-config';
+import { validateObjectOnSynth } from '../validation/_reporter';
 
 /** Pinned default image of ProxySidecar: nginx built to run as a non-root user. */
 export const PROXY_SIDECAR_IMAGE = 'nginxinc/nginx-unprivileged:1.27.2-alpine';

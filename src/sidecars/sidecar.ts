@@ -1,3 +1,4 @@
+import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { Rank } from '../_workload-host';
@@ -6,7 +7,6 @@ import { PodVolumeMount } from '../pod-volume';
 import { HealthCheck } from '../probes';
 import { ContainerResources } from '../resources';
 import { SIDECAR_STARTUP_BUDGET, SidecarBase, SidecarOptions, SidecarVolumeMount } from './_sidecar-base';
-import { Duration } from 'cdk8s';
 
 /** Props of a generic `Sidecar` running the user's own image. */
 export interface SidecarProps extends SidecarOptions {

@@ -1,6 +1,6 @@
 import { containersOf, error, show } from './_helpers';
-import { pssViolations } from './pss';
 import { Finding, RenderedPod } from './model';
+import { pssViolations } from './pss';
 
 /** allowPrivilegeEscalation: false contradicts privileged: true and CAP_SYS_ADMIN (the API server rejects both). */
 export function privilegeContradictions(pod: RenderedPod): Finding[] {

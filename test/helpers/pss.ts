@@ -1,5 +1,5 @@
-import { pssViolations } from '../../src/validation/pss';
 import { podSpec } from './synth';
+import { pssViolations } from '../../src/validation/pss';
 
 /**
  * The Pod Security Standard "restricted" profile (which includes "baseline"): one line per

@@ -2,10 +2,10 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as http from 'http';
 import * as path from 'path';
-import { ProxyAuth, ProxySidecarProps, ProxyTls } from '../../src';
 import {
   makeCertificate, materialize, nginxTest, ProxySecrets, rawRequest, requireProxyTools, runStart, serve, SHELLS, startUpstream, Upstream,
 } from './_proxy-harness';
+import { ProxyAuth, ProxySidecarProps, ProxyTls } from '../../src';
 
 // What ProxySidecar lets through, with the real nginx on 127.0.0.1: bearer tokens compared
 // exactly (case-sensitive, any length up to 4096), open paths only in their canonical form,

@@ -1,8 +1,8 @@
 import { execFileSync } from 'child_process';
 import * as http from 'http';
 import * as path from 'path';
-import { ProxyAuth, ProxySidecarProps, ProxyTls } from '../../src';
 import { curl, makeCertificate, materialize, nginxTest, ProxySecrets, requireProxyTools, runStart, serve, SHELLS, startUpstream, Upstream } from './_proxy-harness';
+import { ProxyAuth, ProxySidecarProps, ProxyTls } from '../../src';
 
 // The generated nginx configuration and start script, run with the real nginx (Debian
 // package) on 127.0.0.1, in front of a real HTTP upstream; TLS certificates made by openssl.
