@@ -5,6 +5,7 @@ import * as ports from './port-rules';
 import * as probes from './probe-rules';
 import * as resources from './resource-rules';
 import * as security from './security-rules';
+import * as target from './target-rules';
 import * as volumes from './volume-rules';
 
 /**
@@ -43,6 +44,7 @@ export const RULES: ReadonlyArray<Rule> = [
   resources.memoryVolumesFitLimit,
   security.privilegeContradictions,
   security.userIds,
+  target.targetFeatures,
 ];
 
 /** Runs every rule on a rendered pod. */
