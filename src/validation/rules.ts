@@ -1,4 +1,5 @@
 import * as containers from './container-rules';
+import * as env from './env-rules';
 import * as metadata from './metadata-rules';
 import { Finding, RenderedPod, Rule } from './model';
 import * as ports from './port-rules';
@@ -23,6 +24,7 @@ export const RULES: ReadonlyArray<Rule> = [
   containers.imagePresent,
   containers.imagePinned,
   containers.envVars,
+  env.argsReferenceDefinedEnv,
   containers.podRestartPolicy,
   containers.workloadRestartPolicy,
   containers.containerRestartPolicy,
