@@ -108,7 +108,9 @@ export class WorkloadHost {
     const server = this.server
       ? { name: this.server.name, port: this.server.port, healthPaths: this.server.healthPaths, modelCacheSize: this.server.modelCacheSize }
       : undefined;
-    const regular: string[] = (spec?.containers ?? this.workload.containers).map((c: any) => c.name);
+    // the workload's own containers: a classic sidecar is a regular container but not a consumer
+    const addOnContainers = new Set(this.addOns.flatMap(a => a.containers));
+    const regular: string[] = (spec?.containers ?? this.workload.containers).map((c: any) => c.name).filter((n: string) => !addOnContainers.has(n));
     const proxies = this.sortedAddOns().filter(a => a.fronts !== undefined);
     const proxy = proxies[0]?.fronts;
     return {

@@ -191,7 +191,9 @@ export function resolveTarget(scope: IConstruct, prop: KubernetesTarget | undefi
     if (!(prop instanceof KubernetesTarget)) {
       return defaulted(`target: ${show(prop)} is not a KubernetesTarget. Fix: use KubernetesTarget.of('1.31') or KubernetesTarget.V1_31`);
     }
-    return { target: prop, source: `the target prop of ${scope.node.path}`, errors: prop._errors('target') };
+    const errors = prop._errors('target');
+    // a bad target still renders (with the default) so that every other error shows too
+    return errors.length ? { ...defaulted(errors[0]), errors } : { target: prop, source: `the target prop of ${scope.node.path}`, errors };
   }
   const context = scope.node.tryGetContext(KUBERNETES_VERSION_CONTEXT);
   if (context === undefined) {
@@ -202,7 +204,8 @@ export function resolveTarget(scope: IConstruct, prop: KubernetesTarget | undefi
       + `Fix: quote it, e.g. '1.30' (a number loses the trailing zero: 1.30 reads as 1.3)`);
   }
   const target = KubernetesTarget.of(context);
-  return { target, source: `context ${KUBERNETES_VERSION_CONTEXT}`, errors: target._errors(`context ${KUBERNETES_VERSION_CONTEXT}`) };
+  const errors = target._errors(`context ${KUBERNETES_VERSION_CONTEXT}`);
+  return errors.length ? { ...defaulted(errors[0]), errors } : { target, source: `context ${KUBERNETES_VERSION_CONTEXT}`, errors };
 }
 
 function defaulted(error: string): ResolvedTarget {
