@@ -89,7 +89,11 @@ export class GpuClaim {
     const template = new ApiObject(owner, 'gpu-claim', {
       apiVersion: DEVICE_CLAIM_API_VERSION,
       kind: 'ResourceClaimTemplate',
-      metadata: { name: this.props.templateName, namespace: workload.metadata.namespace },
+      // keys only when set: an explicit undefined name would stop cdk8s from generating one
+      metadata: {
+        ...(this.props.templateName !== undefined ? { name: this.props.templateName } : {}),
+        ...(workload.metadata.namespace !== undefined ? { namespace: workload.metadata.namespace } : {}),
+      },
       spec: { spec: { devices: { requests: [{ name: CLAIM_NAME, exactly: this.request(count) }] } } },
     });
     validateObjectOnSynth(owner, template);
