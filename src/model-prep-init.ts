@@ -212,7 +212,8 @@ export class ModelPrepInit extends Construct {
         const mount = imageVolume
           ? { mountPath: modelPath, name: volumeName, readOnly: true, ...(source.ociImage?.subPath ? { subPath: source.ociImage.subPath } : {}) }
           : { mountPath, name: volumeName, readOnly: true };
-        setVolumeSizeLimit(spec, volumeName, cache.sizeLimit);
+        // the GPU-fit plan's size for the weights when the cache has none (emptyDir only)
+        setVolumeSizeLimit(spec, volumeName, cache.sizeLimit ?? wiring.server?.modelCacheSize);
         for (const consumerName of wiring.consumers(props.consumers)) {
           const consumer = (spec.containers ?? []).find((c: any) => c.name === consumerName);
           if (!consumer) {
