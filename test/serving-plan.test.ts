@@ -151,12 +151,12 @@ describe('accelerators and the GPU-fit plan', () => {
     expect(synthError(twice)).toContain('model.maxModelLength: 4096 differs from the engine\'s maxModelLength 8192');
     const utilization = newChart();
     const small = new AiInferencePod(utilization, 'llm', {
-      server: { engine: InferenceEngine.vllm({ maxModelLength: 8192, gpuMemoryUtilization: 0.5 }) }, gpu: { count: 1, accelerator: Accelerator.NVIDIA_H100 },
+      server: { engine: InferenceEngine.vllm({ gpuMemoryUtilization: 0.4 }) }, gpu: { count: 1, accelerator: Accelerator.NVIDIA_H100 },
       model: { profile: ModelProfile.LLAMA_3_1_8B },
     });
     new ModelPrepInit(small, 'model', { source: SOURCE });
-    // fits in 0.9 × 79.6 GiB, not in the engine's 0.5 × 79.6 GiB
-    expect(synthError(utilization)).toContain('more than the 39.8 GiB the engine may use (0.5 × 79.6 GiB)');
+    // 34.5 GiB at the full 131072 tokens fits 0.9 × 79.6 GiB, not the engine's 0.4 × 79.6 GiB
+    expect(synthError(utilization)).toMatch(/= 34\.5 GiB, more than the 31\.9 GiB the engine may use \(0\.4 × 79\.6 GiB\)/);
     const bad = newChart();
     new AiInferencePod(bad, 'llm', {
       server: { image: 'x/y:1' }, gpu: { count: 1, accelerator: Accelerator.custom({ name: 'X', memory: '48' }) },
