@@ -248,7 +248,7 @@ export class ModelPrepInit extends Construct {
  */
 function wireOciImage(owner: ModelPrepInit, spec: any, wiring: Wiring, oci: { source: OciModelImage; name: string; volumeName: string; cacheGiven: boolean }): boolean {
   const { reference, pullPolicy } = oci.source;
-  if (!reference.includes('@sha256:')) {
+  if (!String(reference).includes('@sha256:')) {
     wiring.warning(owner, 'source', `${JSON.stringify(reference)} names the model by tag only; a pushed tag changes the weights under running pods `
       + 'and a cached copy is not refreshed', `pin the digest: '${reference}@sha256:<digest>' (crane digest / docker buildx imagetools inspect)`);
   }
