@@ -2,6 +2,7 @@ import { ApiObject } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
 import { containerFinisher, ContainerFields, podSpecOf, renderWithPatchesLast, sortKeys } from './_kplus-adapter';
+import { KubernetesTarget, resolveTarget, ResolvedTarget } from './kubernetes-target';
 import { applyBaselinePodSecurity } from './security';
 import { ValidationReporter } from './validation/_reporter';
 import { Finding, PodFacts } from './validation/model';
@@ -80,6 +81,14 @@ export class WorkloadHost {
     this.containerSteps.set(name, steps);
   }
 
+  /**
+   * The Kubernetes version the workload renders for: the server's `target` prop, else the
+   * context key, else the default. Read at render, so construction order does not matter.
+   */
+  public target(): ResolvedTarget {
+    return this.server?.target ?? resolveTarget(this.workload, undefined);
+  }
+
   /** The final JSON of the workload, as `cdk8s synth` writes it (user JSON patches included). */
   public render(): any {
     return this.renderFresh();
@@ -96,8 +105,12 @@ export class WorkloadHost {
 
   /** What the add-ons resolved to for this workload: the input of every render-time decision. */
   public wiring(spec?: any): Wiring {
-    const server = this.server ? { name: this.server.name, port: this.server.port, healthPaths: this.server.healthPaths } : undefined;
-    const regular: string[] = (spec?.containers ?? this.workload.containers).map((c: any) => c.name);
+    const server = this.server
+      ? { name: this.server.name, port: this.server.port, healthPaths: this.server.healthPaths, modelCacheSize: this.server.modelCacheSize }
+      : undefined;
+    // the workload's own containers: a classic sidecar is a regular container but not a consumer
+    const addOnContainers = new Set(this.addOns.flatMap(a => a.containers));
+    const regular: string[] = (spec?.containers ?? this.workload.containers).map((c: any) => c.name).filter((n: string) => !addOnContainers.has(n));
     const proxies = this.sortedAddOns().filter(a => a.fronts !== undefined);
     const proxy = proxies[0]?.fronts;
     return {
@@ -106,6 +119,12 @@ export class WorkloadHost {
           this.problems.push({ severity: 'error', field, message, fix, owner });
         }
       },
+      warning: (owner, field, message, fix) => {
+        if (spec) {
+          this.problems.push({ severity: 'warning', field, message, fix, owner });
+        }
+      },
+      target: this.target().target,
       server,
       regularContainers: regular,
       publicPort: proxy?.port ?? server?.port,
@@ -127,6 +146,7 @@ export class WorkloadHost {
       modelVolumes: [],
       expectedLoadSeconds: [],
       securityLevel: this.server?.securityLevel,
+      target: targetFact(this.target()),
     };
     for (const addOn of this.sortedAddOns()) {
       addOn.declare?.(facts, wiring);
@@ -144,7 +164,16 @@ export class WorkloadHost {
     for (const container of [...(spec.initContainers ?? []), ...(spec.containers ?? [])]) {
       this.containerSteps.get(container.name)?.forEach(step => step(container));
     }
+    const target = this.target();
+    for (const addOn of this.sortedAddOns()) {
+      addOn.place?.(spec, target.target);
+    }
     const wiring = this.wiring(spec);
+    const firstOwner = this.server ? undefined : this.sortedAddOns()[0]?.owner;
+    if (firstOwner) {
+      // with a server, its own prop errors carry these
+      target.errors.forEach(e => wiring.problem(firstOwner, ...splitError(e)));
+    }
     if (this.server) {
       this.server.wire(spec, wiring);
     } else {
@@ -227,6 +256,10 @@ export interface ServerRegistration {
   readonly healthPaths: ReadonlyArray<string>;
   /** The PSS level the pod is declared to meet. */
   readonly securityLevel: string;
+  /** The Kubernetes version the workload renders for. */
+  readonly target?: ResolvedTarget;
+  /** Size limit for an emptyDir model cache, derived from the model's size (GPU-fit plan). */
+  readonly modelCacheSize?: string;
   /** Render-time edits of the pod spec that belong to the server (security, GPU, knobs, probes). */
   readonly wire: (spec: any, wiring: Wiring) => void;
 }
@@ -242,6 +275,11 @@ export interface AddOnRegistration {
   readonly errors: string[];
   /** The public port it fronts, for a proxy. */
   readonly fronts?: ProxyWiring;
+  /**
+   * Moves its containers where the target wants them (e.g. a sidecar between init and regular
+   * containers), before anything is wired.
+   */
+  readonly place?: (spec: any, target: KubernetesTarget) => void;
   /** Render-time edits of the pod spec (mounts and env in other containers). */
   readonly wire?: (spec: any, wiring: Wiring) => void;
   /** Facts it contributes to validation. */
@@ -261,7 +299,17 @@ export interface ProxyWiring {
 export interface Wiring {
   /** Reports a wiring problem of `owner` (e.g. a consumer that does not exist) as a synth error. */
   problem(owner: IConstruct, field: string, message: string, fix: string): void;
-  readonly server?: { readonly name: string; readonly port: number; readonly healthPaths: ReadonlyArray<string> };
+  /** Reports a render-time warning of `owner` (printed; an error with warningsAsErrors). */
+  warning(owner: IConstruct, field: string, message: string, fix: string): void;
+  /** The Kubernetes version the workload renders for. */
+  readonly target: KubernetesTarget;
+  readonly server?: {
+    readonly name: string;
+    readonly port: number;
+    readonly healthPaths: ReadonlyArray<string>;
+    /** Size limit for an emptyDir model cache derived from the model's size, when planned. */
+    readonly modelCacheSize?: string;
+  };
   readonly regularContainers: ReadonlyArray<string>;
   /** The port clients use: the proxy's when there is one, else the server's. */
   readonly publicPort?: number;
@@ -270,6 +318,22 @@ export interface Wiring {
   consumers(explicit?: ReadonlyArray<string>): ReadonlyArray<string>;
   /** The port a proxy forwards to: the explicit one, else the server's, else 8000. */
   upstreamPort(explicit?: number): number;
+}
+
+/** The target as a validation fact. */
+function targetFact(resolved: ResolvedTarget): PodFacts['target'] {
+  const t = resolved.target;
+  return { version: t.toString(), minor: t.minor, imageVolumes: t.imageVolumes, source: resolved.source };
+}
+
+/** `field: message. Fix: fix` split into its three parts. */
+export function splitError(text: string): [string, string, string] {
+  const colon = text.indexOf(': ');
+  const fix = text.lastIndexOf('. Fix: ');
+  if (colon < 0 || fix < colon) {
+    return ['spec', text, 'correct the input named in the message'];
+  }
+  return [text.slice(0, colon), text.slice(colon + 2, fix), text.slice(fix + 7)];
 }
 
 /** Adds `entries` to a container's list field (env, volumeMounts), keeping what is there. */

@@ -1,3 +1,6 @@
+import { GpuClaim } from './gpu-claim';
+import { Accelerator } from './planning/accelerator';
+
 /**
  * GPU scheduling: the vendor's extended resource, the toleration for tainted GPU nodes and a
  * memory-backed `/dev/shm`.
@@ -5,12 +8,24 @@
  * @see https://kubernetes.io/docs/tasks/manage-gpus/scheduling-gpus/
  */
 export interface GpuProps {
-  /** Number of whole GPUs for the server container (request = limit). */
+  /** Number of whole GPUs for the server container (request = limit); an engine's tensor-parallel size. */
   readonly count: number;
   /**
+   * The GPU model: its extended resource, the node label that selects it, and its memory for
+   * the GPU-fit plan (`model`).
+   * @default - any GPU of the resource
+   */
+  readonly accelerator?: Accelerator;
+  /**
+   * Request the GPUs as a dynamic-resource-allocation claim (Kubernetes 1.34+) instead of the
+   * device plugin's extended resource.
+   * @default - the extended resource (`nvidia.com/gpu`)
+   */
+  readonly claim?: GpuClaim;
+  /**
    * The device plugin's resource name, e.g. `amd.com/gpu` or a MIG profile such as
-   * `nvidia.com/mig-1g.10gb`.
-   * @default 'nvidia.com/gpu'
+   * `nvidia.com/mig-1g.10gb`. With a claim it only names the tolerated taint.
+   * @default - the accelerator's, else 'nvidia.com/gpu'
    */
   readonly resourceName?: string;
   /**
@@ -23,12 +38,13 @@ export interface GpuProps {
    * Size of the memory-backed `/dev/shm`. PyTorch data loaders and NCCL use shared memory;
    * the container runtime's 64Mi default crashes multi-GPU servers. It counts against the
    * container's memory limit.
-   * @default '1Gi'
+   * @default - with a `model` plan, 1Gi per GPU (NCCL and tensor-parallel workers); else '1Gi'
    */
   readonly shmSize?: string;
   /**
-   * Node labels the pod must match, e.g. `{ 'nvidia.com/gpu.product': 'NVIDIA-A100-SXM4-80GB' }`.
-   * @default - none
+   * Node labels the pod must match, e.g. `{ 'nvidia.com/gpu.product': 'NVIDIA-A100-SXM4-80GB' }`;
+   * merged over the accelerator's product label.
+   * @default - the accelerator's product label, if any
    */
   readonly nodeSelector?: { [label: string]: string };
 }

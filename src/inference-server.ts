@@ -1,8 +1,12 @@
-import { Duration } from 'cdk8s';
+import { ApiObject, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { setVolumeSizeLimit, WorkloadHost, Wiring, workloadOf } from './_workload-host';
-import { DEFAULT_GPU_RESOURCE, DEFAULT_SHM_SIZE, GpuProps } from './gpu';
+import { ModelFitOptions, planServing } from './_serving-plan';
+import { setVolumeSizeLimit, splitError, WorkloadHost, Wiring, workloadOf } from './_workload-host';
+import { InferenceEngine } from './engines/inference-engine';
+import { DEFAULT_SHM_SIZE, GpuProps } from './gpu';
+import { BoundGpuClaim, GpuClaim } from './gpu-claim';
+import { KubernetesTarget, resolveTarget } from './kubernetes-target';
 import { ContainerPortSpec, ImagePullPolicy, renderPorts, SecretKeyRef, TerminationMessagePolicy } from './kubernetes-types';
 import { addPodVolumes, PodVolumeMount, renderPodVolumeMounts } from './pod-volume';
 import { HealthCheck } from './probes';
@@ -17,8 +21,18 @@ export interface InferenceServerProps {
    * @default 'server'
    */
   readonly name?: string;
-  /** Image reference; pin a tag or digest (`registry/server:1.2.3`). */
-  readonly image: string;
+  /**
+   * Image reference; pin a tag or digest (`registry/server:1.2.3`).
+   * @default - the engine's pinned image; required without an engine
+   */
+  readonly image?: string;
+  /**
+   * The model server's engine: renders command, args, port and health from typed options
+   * (`InferenceEngine.vllm({ maxModelLength: 32768 })`), with tensor parallelism = `gpu.count`
+   * and the model from `$(MODEL_PATH)`. `command`/`args` may not be given with it.
+   * @default - none: image, command, args and health as given
+   */
+  readonly engine?: InferenceEngine;
   /**
    * Port the server listens on.
    * @default 8000
@@ -132,6 +146,19 @@ export interface InferenceWorkloadProps {
   /** The model-server container. */
   readonly server: InferenceServerProps;
   /**
+   * The Kubernetes version the workload is synthesized for: native or classic sidecars, image
+   * volumes, device claims. Wins over the `cdk8s-ai-inference:kubernetesVersion` context.
+   * @default - the context key, else KubernetesTarget.DEFAULT (1.33)
+   */
+  readonly target?: KubernetesTarget;
+  /**
+   * The model served, for the GPU-fit plan at synth: fails when it does not fit
+   * `gpu.count × gpu.accelerator` (with the smallest count that fits), warns above 90 %, and
+   * sizes `/dev/shm` and an emptyDir model cache unless they are set.
+   * @default - not planned
+   */
+  readonly model?: ModelFitOptions;
+  /**
    * GPUs for the server.
    * @default - no GPU
    */
@@ -222,17 +249,20 @@ export function attachServer(owner: Construct, workload: kplus.AbstractPod, prop
   const errors: string[] = [];
   const server = props.server;
   const name = server.name ?? 'server';
-  const port = server.port ?? DEFAULT_PORT;
-  checkServerProps(props, errors);
+  const plan = planServing(props, errors);
+  const port = plan.port ?? DEFAULT_PORT;
+  const target = resolveTarget(owner, props.target);
+  errors.push(...target.errors);
+  checkServerProps(props, plan.image, errors);
   const graceSeconds = durationSeconds('terminationGracePeriod', props.terminationGracePeriod, 0, errors) ?? 60;
   const host = WorkloadHost.of(workload);
   const container = workload.addContainer({
     name,
-    image: server.image,
-    command: server.command,
-    args: server.args,
+    image: plan.image ?? '',
+    command: plan.command,
+    args: plan.args,
     workingDir: server.workingDir,
-    envVariables: envValues(owner, server),
+    envVariables: envValues(owner, server, plan.env),
     imagePullPolicy: server.imagePullPolicy as unknown as kplus.ImagePullPolicy,
     // An empty spec keeps cdk8s-plus's 1000m/512Mi defaults out; the host writes ours.
     resources: {},
@@ -243,10 +273,18 @@ export function attachServer(owner: Construct, workload: kplus.AbstractPod, prop
     container.mount('/dev/shm', kplus.Volume.fromEmptyDir(owner, 'dshm', 'dshm', { medium: kplus.EmptyDirMedium.MEMORY }));
   }
 
-  const health = server.health ?? HealthCheck.http('/health');
+  const health = server.health ?? plan.health ?? HealthCheck.http('/health');
   const probes = health._render({ startupBudget: props.modelLoadTimeout ?? DEFAULT_LOAD_TIMEOUT, defaultPort: port }, errors, 'server.health');
-  const gpuResource = gpu?.resourceName ?? DEFAULT_GPU_RESOURCE;
-  const resources = renderResources(server.resources ?? DEFAULT_SERVER_RESOURCES, gpu ? { [gpuResource]: String(gpu.count) } : {});
+  const claim = gpu?.claim === undefined ? undefined : bindClaim(owner, workload, gpu, errors);
+  const gpuResource = plan.gpuResource;
+  const gpuSettings: GpuSettings | undefined = gpu && {
+    resource: gpuResource,
+    tolerate: gpu.tolerate ?? true,
+    nodeSelector: { ...plan.nodeSelector, ...gpu.nodeSelector },
+    shmSize: gpu.shmSize ?? plan.shmSize ?? DEFAULT_SHM_SIZE,
+  };
+  // a claimed GPU is the claim's, not the device plugin's extended resource
+  const resources = renderResources(server.resources ?? DEFAULT_SERVER_RESOURCES, gpu && !gpu.claim ? { [gpuResource]: String(gpu.count) } : {});
   host.finishContainer(name, {
     probes,
     resources,
@@ -265,7 +303,10 @@ export function attachServer(owner: Construct, workload: kplus.AbstractPod, prop
     errors,
     healthPaths: health._httpPaths,
     securityLevel: props.security?.level ?? PodSecurityLevel.RESTRICTED,
+    target,
+    modelCacheSize: plan.modelCacheSize,
     wire: (spec, wiring) => {
+      plan.warnings.forEach(w => wiring.warning(owner, ...splitError(w)));
       const c = spec.containers.find((x: any) => x.name === name);
       // ports as given: cdk8s-plus refuses duplicates eagerly, the portFields rule reports them with the rest
       c.ports = [...ports.map(p => ({ ...p })), ...(c.ports ?? [])];
@@ -274,15 +315,38 @@ export function attachServer(owner: Construct, workload: kplus.AbstractPod, prop
         addPodVolumes(spec, userMounts.volumes);
       }
       routeProbesThroughProxy(c, port, wiring);
-      wirePod(spec, props, podSecurity, graceSeconds);
+      if (claim) {
+        spec.resourceClaims = [...(spec.resourceClaims ?? []), { ...claim.podClaim }];
+        c.resources = { ...c.resources, claims: [{ ...claim.containerClaim }] };
+      }
+      wirePod(spec, props, podSecurity, graceSeconds, gpuSettings);
       setVolumeSizeLimit(spec, `${name}-tmp`, server.tmpSize);
     },
   });
   return container;
 }
 
+/** The GPU settings after the accelerator and the plan are applied. */
+interface GpuSettings {
+  readonly resource: string;
+  readonly tolerate: boolean;
+  readonly nodeSelector: { [label: string]: string };
+  readonly shmSize: string;
+}
+
+/** The ResourceClaimTemplate of a claimed GPU; undefined (errors pushed) when the claim is bad. */
+function bindClaim(owner: Construct, workload: kplus.AbstractPod, gpu: GpuProps, errors: string[]): BoundGpuClaim | undefined {
+  if (!(gpu.claim instanceof GpuClaim)) {
+    errors.push(`gpu.claim: ${JSON.stringify(gpu.claim)} is not a GpuClaim. Fix: use GpuClaim.dra({ deviceClassName: 'gpu.nvidia.com' })`);
+    return undefined;
+  }
+  const claimErrors = gpu.claim._errors('gpu.claim');
+  errors.push(...claimErrors);
+  return claimErrors.length || !Number.isInteger(gpu.count) || gpu.count < 1 ? undefined : gpu.claim._addTemplate(owner, ApiObject.of(workload), gpu.count);
+}
+
 /** The pod-level settings of an inference workload, on the final spec. */
-function wirePod(spec: any, props: InferenceWorkloadProps, podSecurity: any, graceSeconds: number): void {
+function wirePod(spec: any, props: InferenceWorkloadProps, podSecurity: any, graceSeconds: number, gpu: GpuSettings | undefined): void {
   spec.securityContext = { ...spec.securityContext, ...withoutUndefined(podSecurity) };
   if (props.security?.runAsNonRoot === false) {
     delete spec.securityContext.runAsNonRoot;
@@ -299,19 +363,18 @@ function wirePod(spec: any, props: InferenceWorkloadProps, podSecurity: any, gra
   if (props.imagePullSecrets?.length) {
     spec.imagePullSecrets = props.imagePullSecrets.map(name => ({ name }));
   }
-  const gpu = props.gpu;
   const tolerations = [...(props.tolerations ?? []).map(t => withoutUndefined({ ...t, operator: t.operator ?? (t.value === undefined ? 'Exists' : 'Equal') }))];
-  if (gpu && (gpu.tolerate ?? true)) {
-    tolerations.push({ effect: 'NoSchedule', key: gpu.resourceName ?? DEFAULT_GPU_RESOURCE, operator: 'Exists' });
+  if (gpu?.tolerate) {
+    tolerations.push({ effect: 'NoSchedule', key: gpu.resource, operator: 'Exists' });
   }
   if (tolerations.length) {
     spec.tolerations = [...(spec.tolerations ?? []), ...tolerations];
   }
-  if (props.nodeSelector || gpu?.nodeSelector) {
+  if (props.nodeSelector || (gpu && Object.keys(gpu.nodeSelector).length)) {
     spec.nodeSelector = { ...spec.nodeSelector, ...props.nodeSelector, ...gpu?.nodeSelector };
   }
   if (gpu) {
-    setVolumeSizeLimit(spec, 'dshm', gpu.shmSize ?? DEFAULT_SHM_SIZE);
+    setVolumeSizeLimit(spec, 'dshm', gpu.shmSize);
   }
 }
 
@@ -335,7 +398,7 @@ function routeProbesThroughProxy(container: any, serverPort: number, wiring: Wir
   }
 }
 
-function checkServerProps(props: InferenceWorkloadProps, errors: string[]): void {
+function checkServerProps(props: InferenceWorkloadProps, image: string | undefined, errors: string[]): void {
   const server = props.server;
   labelName('server.name', server.name, errors, 'container name');
   portNumber('server.port', server.port, errors);
@@ -345,8 +408,8 @@ function checkServerProps(props: InferenceWorkloadProps, errors: string[]): void
   objectName('runtimeClassName', props.runtimeClassName, errors, 'RuntimeClass');
   objectName('priorityClassName', props.priorityClassName, errors, 'PriorityClass');
   (props.imagePullSecrets ?? []).forEach((s, i) => objectName(`imagePullSecrets[${i}]`, s, errors, 'Secret'));
-  if (typeof server.image !== 'string' || !server.image.trim()) {
-    errors.push(`server.image: ${JSON.stringify(server.image)} is empty. Fix: give an image such as 'vllm/vllm-openai:v0.6.3'`);
+  if (typeof image !== 'string' || !image.trim()) {
+    errors.push(`server.image: ${JSON.stringify(image)} is empty. Fix: give an image such as 'vllm/vllm-openai:v0.6.3', or an engine (server.engine) that brings its own`);
   }
   if (server.preStopCommand && server.preStopCommand.length === 0) {
     errors.push('server.preStopCommand: [] is empty. Fix: give a command such as [\'sleep\', \'10\'] or leave it out');
@@ -377,9 +440,9 @@ function withoutUndefined(value: any): any {
   return copy;
 }
 
-function envValues(scope: Construct, server: InferenceServerProps): { [name: string]: kplus.EnvValue } {
+function envValues(scope: Construct, server: InferenceServerProps, engineEnv: { [name: string]: string }): { [name: string]: kplus.EnvValue } {
   const env: { [name: string]: kplus.EnvValue } = {};
-  for (const [key, value] of Object.entries(server.env ?? {})) {
+  for (const [key, value] of Object.entries({ ...engineEnv, ...server.env })) {
     env[key] = kplus.EnvValue.fromValue(value);
   }
   for (const [key, ref] of Object.entries(server.secretEnv ?? {})) {

@@ -1,13 +1,16 @@
 import { App, Chart, Duration } from 'cdk8s';
 import { synthAndReport } from './_synth-report';
 import {
-  AiInferenceDeployment, AiInferencePod, CacheAccessMode, HealthCheck, LogSidecar, ModelCache, ModelPrepInit, ModelSource, ProxyAuth, ProxySidecar, ProxyTls,
+  Accelerator, AiInferenceDeployment, AiInferencePod, CacheAccessMode, GpuClaim, HealthCheck, InferenceEngine, KubernetesTarget, LogSidecar, ModelCache,
+  ModelPrepInit, ModelProfile, ModelSource, ProxyAuth, ProxySidecar, ProxyTls,
 } from './index';
 
 /**
  * The example app that `npm run synth` writes to dist/:
  * - `ai-inference`: the seed tutorial's "Professional" pod, field for field;
- * - `llm-deployment`: a production LLM Deployment with every construct of the library.
+ * - `llm-deployment`: a production LLM Deployment with every construct of the library;
+ * - `llm-cluster-aware`: the same model for a 1.35 cluster: an engine preset, GPUs claimed
+ *   through DRA and checked by the GPU-fit plan, weights mounted from an OCI image.
  */
 export function buildExampleApp(outdir = 'dist'): App {
   const app = new App({ outdir });
@@ -50,6 +53,26 @@ export function buildExampleApp(outdir = 'dist'): App {
   });
   new LogSidecar(llm, 'log-forwarder', { logDir: '/var/log/app' });
   new ProxySidecar(llm, 'auth-proxy', { tls: ProxyTls.fromSecret('llama-tls'), auth: ProxyAuth.bearerTokens('llama-api-tokens') });
+
+  const clusterAware = new Chart(app, 'llm-cluster-aware', { namespace: 'inference' });
+  const modern = new AiInferenceDeployment(clusterAware, 'llm', {
+    metadata: { name: 'llama-3-8b-h100', labels: { app: 'llama-3-8b-h100' } },
+    target: KubernetesTarget.V1_35,
+    replicas: 2,
+    server: {
+      engine: InferenceEngine.vllm({ maxModelLength: 32768, servedModelName: 'llama-3.1-8b' }),
+      env: { HOME: '/tmp' },
+      resources: { cpu: { request: '8' }, memory: { request: '64Gi', limit: '64Gi' } },
+    },
+    // 2 × H100 through the NVIDIA DRA driver; synth fails if Llama-3.1-8B with 16 full-length sequences does not fit
+    gpu: { count: 2, accelerator: Accelerator.NVIDIA_H100, claim: GpuClaim.dra({ productName: 'H100' }) },
+    model: { profile: ModelProfile.LLAMA_3_1_8B, concurrentSequences: 16 },
+    modelLoadTimeout: Duration.minutes(20),
+  });
+  new ModelPrepInit(modern, 'model', {
+    source: ModelSource.ociImage('registry.example.com/models/llama-3.1-8b-instruct@sha256:9f2c4e8b1d7a3f6e5c0b2a9d8e7f6c5b4a3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f'),
+  });
+  new ProxySidecar(modern, 'auth-proxy', { tls: ProxyTls.fromSecret('llama-tls'), auth: ProxyAuth.bearerTokens('llama-api-tokens') });
   return app;
 }
 

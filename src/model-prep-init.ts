@@ -1,9 +1,9 @@
 import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { appendTo, Rank, setVolumeSizeLimit, WorkloadHost, workloadOf } from './_workload-host';
+import { appendTo, Rank, setVolumeSizeLimit, WorkloadHost, Wiring, workloadOf } from './_workload-host';
 import { ModelCache } from './model-cache';
-import { ModelSource } from './model-source';
+import { ModelSource, OciModelImage } from './model-source';
 import { parseQuantity } from './quantity';
 import { ContainerResources, renderResources } from './resources';
 import { modelPrepScript } from './scripts/model-prep-script';
@@ -133,8 +133,8 @@ export class ModelPrepInit extends Construct {
     super(scope, id);
     const workload = workloadOf(scope);
     const host = WorkloadHost.of(workload);
-    const errors: string[] = [];
     const source = props.source._bind();
+    const errors: string[] = [...(source.errors ?? [])];
     const name = props.name ?? 'model-downloader';
     const mountPath = (props.mountPath ?? '/models').replace(/\/+$/, '') || '/';
     const volumeName = props.volumeName ?? 'model-storage';
@@ -157,7 +157,7 @@ export class ModelPrepInit extends Construct {
 
     const env: { [key: string]: kplus.EnvValue } = {};
     const plain: { [key: string]: string | undefined } = {
-      MODEL_DIR: mountPath,
+      MODEL_DIR: source.prepMountPath ?? mountPath,
       MODEL_TARGET: source.target,
       MODEL_SOURCE: source.identity,
       MODEL_KIND: source.kind,
@@ -191,7 +191,7 @@ export class ModelPrepInit extends Construct {
       envVariables: env,
       resources: {},
     });
-    this.container.mount(mountPath, this.volume);
+    this.container.mount(source.prepMountPath ?? mountPath, this.volume);
     this.container.mount(`/home/${name}`, home);
 
     const resources = renderResources(props.resources ?? DEFAULT_MODEL_PREP_RESOURCES);
@@ -207,7 +207,13 @@ export class ModelPrepInit extends Construct {
       containers: [name],
       errors,
       wire: (spec, wiring) => {
-        setVolumeSizeLimit(spec, volumeName, cache.sizeLimit);
+        const imageVolume = source.ociImage && wireOciImage(this, spec, wiring, { source: source.ociImage, name, volumeName, cacheGiven: props.cache !== undefined });
+        // an image volume holds the weights at its subPath: mounted at the model path itself
+        const mount = imageVolume
+          ? { mountPath: modelPath, name: volumeName, readOnly: true, ...(source.ociImage?.subPath ? { subPath: source.ociImage.subPath } : {}) }
+          : { mountPath, name: volumeName, readOnly: true };
+        // the GPU-fit plan's size for the weights when the cache has none (emptyDir only)
+        setVolumeSizeLimit(spec, volumeName, cache.sizeLimit ?? wiring.server?.modelCacheSize);
         for (const consumerName of wiring.consumers(props.consumers)) {
           const consumer = (spec.containers ?? []).find((c: any) => c.name === consumerName);
           if (!consumer) {
@@ -215,7 +221,7 @@ export class ModelPrepInit extends Construct {
               + `(have: ${wiring.regularContainers.join(', ')})`, 'name the server container');
             continue;
           }
-          appendTo(consumer, 'volumeMounts', [{ mountPath, name: volumeName, readOnly: true }]);
+          appendTo(consumer, 'volumeMounts', [{ ...mount }]);
           if ((consumer.env ?? []).some((e: any) => e.name === modelPathEnv)) {
             wiring.problem(this, 'modelPathEnv', `container ${JSON.stringify(consumerName)} already sets ${modelPathEnv}, which ModelPrepInit sets`,
               'remove it from the server\'s env or give ModelPrepInit another modelPathEnv');
@@ -232,6 +238,38 @@ export class ModelPrepInit extends Construct {
       },
     });
   }
+}
+
+/**
+ * An OCI model: warns about a tag-only reference; where the target serves image volumes,
+ * replaces the init container and the cache by an image volume that consumers mount
+ * read-only at the model path (returns true: nothing else to wire). Otherwise the copying
+ * init container stays, with the image's pull policy.
+ */
+function wireOciImage(owner: ModelPrepInit, spec: any, wiring: Wiring, oci: { source: OciModelImage; name: string; volumeName: string; cacheGiven: boolean }): boolean {
+  const { reference, pullPolicy } = oci.source;
+  if (!String(reference).includes('@sha256:')) {
+    wiring.warning(owner, 'source', `${JSON.stringify(reference)} names the model by tag only; a pushed tag changes the weights under running pods `
+      + 'and a cached copy is not refreshed', `pin the digest: '${reference}@sha256:<digest>' (crane digest / docker buildx imagetools inspect)`);
+  }
+  if (!wiring.target.imageVolumes) {
+    const copier = (spec.initContainers ?? []).find((c: any) => c.name === oci.name);
+    if (copier && pullPolicy) {
+      copier.imagePullPolicy = pullPolicy;
+    }
+    return false;
+  }
+  if (oci.cacheGiven) {
+    wiring.problem(owner, 'cache', `the model image is mounted as an image volume on Kubernetes ${wiring.target} and never copied, so the cache is unused`,
+      'remove cache, or target KubernetesTarget.of(\'…\', { imageVolumes: false }) to copy the model into the cache');
+  }
+  spec.initContainers = (spec.initContainers ?? []).filter((c: any) => c.name !== oci.name);
+  if (spec.initContainers.length === 0) {
+    delete spec.initContainers;
+  }
+  spec.volumes = (spec.volumes ?? []).filter((v: any) => v.name !== oci.volumeName && v.name !== `${oci.name}-home`);
+  spec.volumes.push({ image: pullPolicy ? { pullPolicy, reference } : { reference }, name: oci.volumeName });
+  return true;
 }
 
 function expectedLoadSeconds(props: ModelPrepInitProps, errors: string[]): { seconds: number; how: string } | undefined {

@@ -1,4 +1,6 @@
-import { GCS_FETCH, HTTP_FETCH, S3_FETCH } from './scripts/model-prep-script';
+import { ImagePullPolicy } from './kubernetes-types';
+import { GCS_FETCH, HTTP_FETCH, OCI_COPY_FETCH, S3_FETCH } from './scripts/model-prep-script';
+import { show } from './validation/_helpers';
 
 /** Pinned default downloader images (no `:latest`); override with `ModelPrepInitProps.image`. */
 export const DOWNLOADER_IMAGES = {
@@ -65,6 +67,37 @@ export interface HttpSourceOptions extends ModelSourceOptions {
   readonly files?: string[];
 }
 
+/** Options of a model packaged as an OCI image. */
+export interface OciImageSourceOptions {
+  /**
+   * Directory inside the image that holds the weights (KServe's "modelcar" images keep them
+   * in `/models`).
+   * @default '/models'
+   */
+  readonly path?: string;
+  /**
+   * When the kubelet pulls the image (of the image volume, and of the copying init container).
+   * @default - Kubernetes' default: IfNotPresent for a tag or digest, Always for `:latest`
+   */
+  readonly pullPolicy?: ImagePullPolicy;
+  /**
+   * Name of the model directory under the mount path (`$MODEL_PATH` = `<mountPath>/<name>`).
+   * @default - the image's repository name, e.g. `llama-3.1-8b` for `registry/models/llama-3.1-8b@sha256:…`
+   */
+  readonly name?: string;
+}
+
+/** An OCI image that holds a model: mounted as an image volume or copied by an init container. @internal */
+export interface OciModelImage {
+  readonly reference: string;
+  readonly pullPolicy?: string;
+  /** The weights' directory inside the image, relative (the image volume's `subPath`); empty for the root. */
+  readonly subPath: string;
+}
+
+/** Where the copying init container mounts the cache: away from the image's own model directory. @internal */
+export const OCI_COPY_MOUNT_PATH = '/mnt/model-cache';
+
 /** What a source contributes to the init container. @internal */
 export interface BoundSource {
   readonly image: string;
@@ -79,6 +112,12 @@ export interface BoundSource {
   readonly tokenEnv?: string;
   readonly sha256?: string;
   readonly credentials?: ModelCredentials;
+  /** A model in an OCI image: an image volume where the target serves them. */
+  readonly ociImage?: OciModelImage;
+  /** Where the init container mounts the model volume, when not at the consumers' mount path. */
+  readonly prepMountPath?: string;
+  /** Problems with the source's own arguments. */
+  readonly errors?: string[];
 }
 
 /**
@@ -164,8 +203,36 @@ export class ModelSource {
     });
   }
 
+  /**
+   * A model packaged as an OCI image (`registry/models/llama-3.1-8b@sha256:…`; pin the digest:
+   * a tag can move, and synth warns about a tag-only reference).
+   *
+   * Where the Kubernetes target serves image volumes (1.35+, or `imageVolumes: true` on
+   * 1.33–1.34) the image is mounted read-only at the model path: nothing is copied and no init
+   * container runs. Elsewhere the image itself runs as the init container (the "modelcar"
+   * approach) and copies `path` into the cache with the same partial directory, rename and
+   * completion marker as a download; the image needs a POSIX `sh` and `cp` (a `busybox` base is
+   * enough) and files readable by user 1000. `$MODEL_PATH` is the same either way.
+   */
+  public static ociImage(reference: string, options: OciImageSourceOptions = {}): ModelSource {
+    const path = options.path ?? '/models';
+    const errors = ociImageErrors(reference, options, path);
+    const target = options.name ?? repositoryName(reference);
+    return new ModelSource('ociImage', reference, {
+      image: reference,
+      fetchFunction: OCI_COPY_FETCH,
+      env: { MODEL_IMAGE_DIR: String(path).replace(/\/+$/, '') || '/' },
+      target,
+      kind: 'directory',
+      identity: `oci://${reference}`,
+      ociImage: { reference, pullPolicy: options.pullPolicy, subPath: String(path).replace(/^\/+|\/+$/g, '') },
+      prepMountPath: OCI_COPY_MOUNT_PATH,
+      errors,
+    });
+  }
+
   private constructor(
-    /** The kind of store: s3, gcs, huggingFace or http. */
+    /** The kind of store: s3, gcs, huggingFace, http or ociImage. */
     public readonly kind: string,
     /** The URI, URL or repository as given. */
     public readonly location: string,
@@ -252,4 +319,31 @@ function fileOrDirectory(uri: string): { kind: 'file' | 'directory'; target: str
 function lastSegment(uri: string): string {
   const segments = uri.replace(/^[a-z0-9+.-]+:\/\//i, '').split('/').filter(s => s);
   return segments.length > 1 ? segments[segments.length - 1] : 'model';
+}
+
+/** An image reference: no whitespace, a lowercase repository, an optional tag and digest. */
+const IMAGE_REFERENCE = /^[a-z0-9]+([._\-/:][a-z0-9]+)*(:[\w][\w.-]{0,127})?(@sha256:[0-9a-f]{64})?$/;
+
+function ociImageErrors(reference: string, options: OciImageSourceOptions, path: string): string[] {
+  const errors: string[] = [];
+  if (typeof reference !== 'string' || !IMAGE_REFERENCE.test(reference)) {
+    errors.push(`source: ${show(reference)} is not an image reference. Fix: write it like 'registry.example.com/models/llama-3.1-8b@sha256:<64 hex>'`);
+  }
+  const copyDir = OCI_COPY_MOUNT_PATH;
+  if (typeof path !== 'string' || !path.startsWith('/') || path.split('/').includes('..') || path.replace(/\/+$/, '') === '') {
+    errors.push(`source.path: ${show(path)} is not an absolute directory below '/'. Fix: give the weights' directory in the image, e.g. '/models'`);
+  } else if (path === copyDir || path.startsWith(`${copyDir}/`) || copyDir.startsWith(`${path.replace(/\/+$/, '')}/`)) {
+    errors.push(`source.path: ${show(path)} overlaps ${copyDir}, where the copying init container mounts the cache. Fix: keep the weights elsewhere in the image, e.g. '/models'`);
+  }
+  if (options.name !== undefined && !(typeof options.name === 'string' && /^[A-Za-z0-9][-._A-Za-z0-9]*$/.test(options.name))) {
+    errors.push(`source.name: ${show(options.name)} is not a directory name. Fix: use letters, digits, '-', '_' and '.', e.g. 'llama-3.1-8b'`);
+  }
+  return errors;
+}
+
+/** `registry:5000/models/llama:1@sha256:…` → `llama`. */
+function repositoryName(reference: string): string {
+  const withoutDigest = String(reference).split('@')[0];
+  const last = withoutDigest.split('/').pop() ?? '';
+  return last.split(':')[0] || 'model';
 }

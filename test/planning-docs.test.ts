@@ -1,12 +1,15 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ENGINE_IMAGES, InferenceEngine } from '../src/engines/inference-engine';
+import { KubernetesTarget, TARGET_FEATURES } from '../src/kubernetes-target';
 import { Accelerator } from '../src/planning/accelerator';
 import { GpuFit, GpuFitProps } from '../src/planning/gpu-fit';
 import { ModelProfile, WeightDtype } from '../src/planning/model-profile';
 
-// The README draft for the planner and the engines; its tables are promises, checked here.
-const DOC = fs.readFileSync(path.join(__dirname, '..', 'docs', 'planning-and-engines.md'), 'utf8');
+// The README's "Cluster-aware synth" section: its tables and examples are promises, checked here.
+const README = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
+const SECTION_START = README.indexOf('## Cluster-aware synth');
+const DOC = README.slice(SECTION_START, README.indexOf('\n## ', SECTION_START + 1));
 const GIB = 2 ** 30;
 
 /** The rows of the markdown table that follows `heading` (header and separator excluded). */
@@ -106,8 +109,14 @@ test('the engine example renders what the doc says', () => {
   const rendered = InferenceEngine.vllm({
     servedModelName: 'llama-3.1-8b', maxModelLength: 32768, gpuMemoryUtilization: 0.9, extraArgs: ['--enable-prefix-caching'],
   }).render({ gpuCount: 2 });
+  expect(DOC).toContain(`InferenceEngine.vllm({ servedModelName: 'llama-3.1-8b', maxModelLength: 32768, gpuMemoryUtilization: 0.9, extraArgs: ['--enable-prefix-caching'] })`);
   expect(rendered.errors).toEqual([]);
   expect(DOC).toContain(`// rendered.command: ${JSON.stringify(rendered.command).replace(/"/g, '\'').replace(/,/g, ', ')}`);
-  const args = commentAfter('const rendered = engine.render({ gpuCount: 2 });', '// rendered.health').replace(/^rendered\.command: \[[^\]]*\] rendered\.args:\s*/, '');
+  const args = commentAfter('.render({ gpuCount: 2 });', '// rendered.health').replace(/^rendered\.command: \[[^\]]*\] rendered\.args:\s*/, '');
   expect(args).toBe(JSON.stringify(rendered.args).replace(/"/g, '\'').replace(/,/g, ', '));
+});
+
+test('the feature table lists what the target decides, with the minimum versions the code uses', () => {
+  expect(tableAfter('## Cluster-aware synth')).toEqual(Object.values(TARGET_FEATURES).map(f => `| ${f.name} | 1.${f.minimumMinor} | ${f.below} |`));
+  expect(DOC).toContain(`the default is **${KubernetesTarget.DEFAULT}**`);
 });

@@ -266,6 +266,11 @@ export class InferenceEngine {
   /** The engine's name: `vllm`, `sglang`, `tgi`, `triton` or `nim`. */
   public readonly name: string;
 
+  /** The options the GPU-fit plan shares with the command line, so both use one number. @internal */
+  public get _planInputs(): { readonly maxModelLength?: number; readonly memoryUtilization?: number } {
+    return { maxModelLength: this.options.maxModelLength, memoryUtilization: this.options.gpuMemoryUtilization };
+  }
+
   private constructor(private readonly spec: EngineSpec, private readonly options: EngineOptions) {
     this.name = spec.name;
   }

@@ -243,3 +243,14 @@ fetch() {
   done
   for f in $MODEL_FILES; do rm -f "$1/$f.done"; done
 }`;
+
+/**
+ * `fetch` for a model packaged as an OCI image (the "modelcar" layout: weights in a directory
+ * of the image, `/models` by default), run by the model image itself as the init container:
+ * a local copy into the cache, with the same partial directory, marker and rename as a download.
+ */
+export const OCI_COPY_FETCH = String.raw`
+fetch() {
+  [ -d "$MODEL_IMAGE_DIR" ] || { echo "$MODEL_IMAGE_DIR does not exist in the image $MODEL_SOURCE (404)" >&2; return 1; }
+  mkdir -p "$1" && cp -R "$MODEL_IMAGE_DIR/." "$1/"
+}`;

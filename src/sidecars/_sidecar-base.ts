@@ -2,6 +2,7 @@ import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { AddOnRegistration, appendTo, containerNamed, Rank, WorkloadHost, workloadOf } from '../_workload-host';
+import { KubernetesTarget } from '../kubernetes-target';
 import { ContainerPortSpec, renderPorts } from '../kubernetes-types';
 import { addPodVolumes, PodVolumeMount, renderPodVolumeMounts } from '../pod-volume';
 import { RenderedProbes } from '../probes';
@@ -37,7 +38,7 @@ export interface SidecarOptions {
   readonly name?: string;
   /**
    * Native (init container with restartPolicy Always) or classic (ordinary container).
-   * @default SidecarMode.NATIVE
+   * @default - native when the workload's Kubernetes target is 1.29 or later, classic below
    */
   readonly mode?: SidecarMode;
   /**
@@ -104,8 +105,8 @@ export const SIDECAR_STARTUP_BUDGET = Duration.seconds(60);
 export abstract class SidecarBase extends Construct {
   /** The cdk8s-plus workload the sidecar belongs to. */
   public readonly workload: kplus.AbstractPod;
-  /** How the sidecar runs. */
-  public readonly mode: SidecarMode;
+  /** The mode given in the props; without one, the workload's target decides at render. */
+  private readonly explicitMode?: SidecarMode;
   /** Errors found at construction, reported at synth with the rest. */
   protected readonly errors: string[] = [];
   /** The host that composes the workload. @internal */
@@ -116,9 +117,17 @@ export abstract class SidecarBase extends Construct {
     super(scope, id);
     this.workload = workloadOf(scope);
     this.host = WorkloadHost.of(this.workload);
-    this.mode = options.mode ?? SidecarMode.NATIVE;
+    this.explicitMode = options.mode;
     this.options = options;
     labelName('name', options.name, this.errors, 'container name');
+  }
+
+  /**
+   * How the sidecar runs: the `mode` prop, else native when the workload's Kubernetes target
+   * (its server's `target`, the context key, or the default) has native sidecars.
+   */
+  public get mode(): SidecarMode {
+    return this.explicitMode ?? modeFor(this.host.target().target);
   }
 
   /** Adds the container described by `spec` to the workload. @internal */
@@ -134,13 +143,13 @@ export abstract class SidecarBase extends Construct {
       // Keeps cdk8s-plus's default resources and TCP startup probe out; the host writes ours.
       resources: {},
     };
-    const native = this.mode === SidecarMode.NATIVE;
     // cdk8s-plus-27 has no container restartPolicy and refuses probes on init containers: a
-    // native sidecar is added as a plain init container and finished at render.
-    const container = native ? this.workload.addInitContainer(containerProps) : this.workload.addContainer(containerProps);
+    // native sidecar is added as a plain init container and finished at render. Without an
+    // explicit mode it is created as one too, and `place` moves it once the target is known.
+    const container = this.explicitMode === SidecarMode.CLASSIC ? this.workload.addContainer(containerProps) : this.workload.addInitContainer(containerProps);
     const resources = renderResources(options.resources ?? spec.resources);
     const securityContext = containerSecurityContext({ runAsUser: 1000, runAsGroup: 1000, ...options.security });
-    this.host.finishContainer(spec.name, { restartPolicy: native ? 'Always' : undefined, probes: spec.probes ?? {}, resources, securityContext });
+    this.host.finishContainer(spec.name, { probes: spec.probes ?? {}, resources, securityContext });
     const ports = renderPorts(spec.ports ?? []);
     const named = (spec.namedMounts ?? []).map(m => ({ mountPath: m.path, name: m.volume, readOnly: m.readOnly ?? true }));
     const own = renderPodVolumeMounts(spec.podVolumeMounts ?? [], this.errors);
@@ -152,6 +161,7 @@ export abstract class SidecarBase extends Construct {
       errors: this.errors,
       fronts: spec.fronts,
       declare: spec.declare,
+      place: (podSpec, target) => placeSidecar(podSpec, name, this.explicitMode ?? modeFor(target)),
       wire: (podSpec, wiring) => {
         const c = containerNamed(podSpec, name);
         if (c) {
@@ -165,5 +175,31 @@ export abstract class SidecarBase extends Construct {
       },
     });
     return container;
+  }
+}
+
+function modeFor(target: KubernetesTarget): SidecarMode {
+  return target.nativeSidecars ? SidecarMode.NATIVE : SidecarMode.CLASSIC;
+}
+
+/**
+ * Puts the sidecar where its mode wants it in the final pod spec: an init container with
+ * `restartPolicy: Always` (native) or a regular container (classic).
+ */
+function placeSidecar(spec: any, name: string, mode: SidecarMode): void {
+  const init: any[] = spec.initContainers ?? [];
+  const index = init.findIndex(c => c.name === name);
+  if (mode === SidecarMode.NATIVE) {
+    if (index >= 0) {
+      init[index].restartPolicy = 'Always';
+    }
+    return;
+  }
+  if (index >= 0) {
+    const [container] = init.splice(index, 1);
+    spec.containers = [...(spec.containers ?? []), container];
+    if (init.length === 0) {
+      delete spec.initContainers;
+    }
   }
 }

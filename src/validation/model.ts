@@ -62,6 +62,19 @@ export interface PodFacts {
   readonly expectedLoadSeconds: LoadTimeFact[];
   /** The Pod Security Standard level the pod is declared to meet (`restricted` by default). */
   securityLevel?: string;
+  /** The Kubernetes version the pod renders for, and where that came from. */
+  target?: TargetFact;
+}
+
+/** The Kubernetes version a pod renders for. */
+export interface TargetFact {
+  /** e.g. `1.31` */
+  readonly version: string;
+  readonly minor: number;
+  /** Whether image volumes are served (on by default from 1.35, or turned on). */
+  readonly imageVolumes: boolean;
+  /** Where the version came from: the prop, the context key or the default. */
+  readonly source: string;
 }
 
 /** A pod as validation sees it: the final manifest plus facts. */

@@ -1,10 +1,12 @@
 import * as containers from './container-rules';
+import * as env from './env-rules';
 import * as metadata from './metadata-rules';
 import { Finding, RenderedPod, Rule } from './model';
 import * as ports from './port-rules';
 import * as probes from './probe-rules';
 import * as resources from './resource-rules';
 import * as security from './security-rules';
+import * as target from './target-rules';
 import * as volumes from './volume-rules';
 
 /**
@@ -22,6 +24,7 @@ export const RULES: ReadonlyArray<Rule> = [
   containers.imagePresent,
   containers.imagePinned,
   containers.envVars,
+  env.argsReferenceDefinedEnv,
   containers.podRestartPolicy,
   containers.workloadRestartPolicy,
   containers.containerRestartPolicy,
@@ -44,6 +47,7 @@ export const RULES: ReadonlyArray<Rule> = [
   security.privilegeContradictions,
   security.userIds,
   security.podSecurityLevel,
+  target.targetFeatures,
 ];
 
 /** Runs every rule on a rendered pod. */

@@ -33,11 +33,17 @@ test('npm run synth lists each file it wrote with its objects, and the totals', 
     expect.stringMatching(/^ {2}PersistentVolumeClaim inference\/llm-deployment-llm-model-downloader-model-cache-[0-9a-f]{8}$/),
     expect.stringMatching(/^ {2}ConfigMap inference\/llm-deployment-llm-auth-proxy-config-[0-9a-f]{8}$/),
     '  NetworkPolicy inference/llama-3-8b-auth-proxy',
-    `2 files, 6 objects written to ${outdir}`,
+    `${outdir}/llm-cluster-aware.k8s.yaml`,
+    '  Deployment inference/llama-3-8b-h100',
+    expect.stringMatching(/^ {2}ResourceClaimTemplate inference\/llm-cluster-aware-llm-gpu-claim-[0-9a-f]{8}$/),
+    '  Service inference/llama-3-8b-h100',
+    expect.stringMatching(/^ {2}ConfigMap inference\/llm-cluster-aware-llm-auth-proxy-config-[0-9a-f]{8}$/),
+    '  NetworkPolicy inference/llama-3-8b-h100-auth-proxy',
+    `3 files, 11 objects written to ${outdir}`,
     '',
   ]);
   // every object line is an object of that file, in order
-  for (const file of ['ai-inference.k8s.yaml', 'llm-deployment.k8s.yaml']) {
+  for (const file of ['ai-inference.k8s.yaml', 'llm-deployment.k8s.yaml', 'llm-cluster-aware.k8s.yaml']) {
     const docs = YAML.parseAllDocuments(fs.readFileSync(path.join(outdir, file), 'utf8')).map(d => d.toJSON());
     const listed = report.split(`${outdir}/${file}\n`)[1].split('\n').filter(l => l.startsWith('  '));
     const expected = docs.map(d => `  ${d.kind} ${d.metadata.namespace ? `${d.metadata.namespace}/` : ''}${d.metadata.name}`);
@@ -50,7 +56,7 @@ test('files under the working directory are shown relative to it', () => {
   const cwd = tempDir();
   const run = spawnSync(process.execPath, [path.join(ROOT, 'lib', 'main.js')], { cwd, encoding: 'utf8', env: { ...process.env, CDK8S_OUTDIR: 'manifests' } });
   expect(run.status).toBe(0);
-  expect(run.stdout.split('\n')).toEqual(expect.arrayContaining(['manifests/ai-inference.k8s.yaml', '2 files, 6 objects written to manifests']));
+  expect(run.stdout.split('\n')).toEqual(expect.arrayContaining(['manifests/ai-inference.k8s.yaml', '3 files, 11 objects written to manifests']));
   expect(run.stderr).not.toContain('left from an earlier synth');
 });
 
