@@ -1,9 +1,9 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { CEL_EXPRESSION_MAX_LENGTH, DEVICE_CLAIM_API_VERSION } from './validation/device-claim-rules';
 import { show } from './validation/_helpers';
 import { objectName, quantity } from './validation/_prop-checks';
 import { validateObjectOnSynth } from './validation/_reporter';
+import { CEL_EXPRESSION_MAX_LENGTH, DEVICE_CLAIM_API_VERSION } from './validation/device-claim-rules';
 
 /** A GPU request through dynamic resource allocation (`resource.k8s.io/v1`, Kubernetes 1.34+). */
 export interface DraGpuClaimProps {

@@ -1,6 +1,6 @@
 import { AiInferenceDeployment, AiInferencePod, GpuClaim, KubernetesTarget } from '../src';
-import { deviceRequests } from '../src/validation/device-claim-rules';
 import { container, expectApiValid, manifestOf, newChart, podSpec, synth, synthError } from './helpers/synth';
+import { deviceRequests } from '../src/validation/device-claim-rules';
 
 const SERVER = { image: 'vllm/vllm-openai:v0.6.3' };
 

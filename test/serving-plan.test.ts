@@ -3,8 +3,8 @@ import {
   Accelerator, AiInferenceDeployment, AiInferencePod, InferenceEngine, KvCacheDtype, ModelCache, ModelPrepInit, ModelProfile, ModelSource,
   WARNINGS_AS_ERRORS_CONTEXT,
 } from '../src';
-import { GpuFit } from '../src/planning/gpu-fit';
 import { container, expectApiValid, manifestOf, newChart, podSpec, synth, synthError } from './helpers/synth';
+import { GpuFit } from '../src/planning/gpu-fit';
 
 const SOURCE = ModelSource.s3('s3://models/llama-3.1-8b/');
 
