@@ -593,7 +593,7 @@ get_file() {
     rc=$?
     resp=$(response "$3.resp")
     case "$rc:\${resp%%"$tab"*}" in
-      0:206|0:416) ;;
+      0:206|0:416|22:416) ;;
       *:200|33:*|36:*) log "$1 changed since the partial download; starting it over"; validator="" ;;
       0:*) return 1 ;;
       *) return "$rc" ;;
