@@ -129,7 +129,7 @@ hashed() {
   pick_hasher
   "$@" < /dev/null 2>> "$errf" &
   tool_pid=$!
-  follow "$file" "$rec.flag" | hash_stdin > "$rec.sum" &
+  follow "$file" "$rec.flag" 2>/dev/null | hash_stdin 2>/dev/null > "$rec.sum" &
   hash_pid=$!
   kids="$tool_pid $hash_pid"
   wait "$tool_pid"; rc=$?
@@ -174,21 +174,35 @@ start_heartbeat() {
     done ) > /dev/null 2>&1 &
   beat_pid=$!
 }
-# Moves the lock aside under a unique name and checks that it is the one meant; a live lock
-# moved by mistake goes back (unless another waiter has taken the lock since: then its
-# holder is fenced out and never lands).
+# Breaking a stale lock is itself serialized (".breaking", another atomic symlink): the one
+# breaker re-checks, under it, that the lock still names the stale owner, and only then moves
+# it aside. Only breakers remove locks, so between that check and the move nothing can replace
+# it: a live lock is never broken, whatever the number of waiters.
 break_lock() {
-  grave="$dir/.$target.broken.$me"
-  mv -f "$lock" "$grave" 2>/dev/null || return 0
-  got=$(readlink "$grave" 2>/dev/null) || { [ -d "$grave" ] && got=legacy; }
-  if [ "$got" != "$1" ] || { ! same_pod "$got" && [ "$got" != legacy ] && alive "$got"; }; then
-    ln -sT "$got" "$lock" 2>/dev/null
-    rm -f "$grave"
+  breaker="$dir/.$target.breaking"
+  if ! ln -sT "$me" "$breaker" 2>/dev/null; then
+    b=$(readlink "$breaker" 2>/dev/null) || return 0
+    { same_pod "$b" || ! alive "$b"; } && set_aside "$breaker" "$b"
     return 0
   fi
-  rm -rf "$grave" "$dir/.$target.beat.$got"
-  log "breaking the lock of $2: $got"
-  broken="$got"
+  current=$(readlink "$lock" 2>/dev/null) || { [ -d "$lock" ] && current=legacy; }
+  if [ "$current" = "$1" ] && { same_pod "$1" || [ "$1" = legacy ] || ! alive "$1"; }; then
+    set_aside "$lock" "$1" && { log "breaking the lock of $2: $1"; broken="$1"; }
+  fi
+  rm -f "$breaker"
+}
+# Moves a lock-like symlink (or a legacy lock directory) aside if it still names $2.
+set_aside() {
+  grave="$dir/.$target.broken.$me"
+  mv -f "$1" "$grave" 2>/dev/null || return 1
+  got=$(readlink "$grave" 2>/dev/null) || { [ -d "$grave" ] && got=legacy; }
+  if [ "$got" != "$2" ]; then
+    ln -sT "$got" "$1" 2>/dev/null
+    rm -f "$grave"
+    return 1
+  fi
+  rm -rf "$grave"
+  [ "$2" = legacy ] || rm -f "$dir/.$target.beat.$2"
 }
 acquire_lock() {
   new_token
@@ -226,7 +240,7 @@ release() {
     if mv -f "$lock" "$grave" 2>/dev/null; then
       got=$(readlink "$grave" 2>/dev/null)
       [ "$got" = "$me" ] || ln -sT "$got" "$lock" 2>/dev/null
-      rm -f "$grave"
+      rm -rf "$grave"
     fi
   fi
   holding=""
@@ -245,6 +259,7 @@ on_term() {
 # A holder that exits without landing leaves its staging as the partial for the next holder.
 on_exit() {
   [ -z "$kids" ] || kill $kids 2>/dev/null
+  [ -z "$me" ] || rm -f "\${HOME:-/tmp}/.model-prep.$me.err"
   if [ -n "$stage" ] && [ -d "$stage" ] && owns_lock && [ ! -e "$partial" ]; then
     mv "$stage" "$partial" 2>/dev/null && log "kept the partial download for a resume"
   fi
@@ -258,7 +273,7 @@ unwritable() {
     "$(stat -c %u:%g "$dir" 2>/dev/null || echo '?')" "$(stat -c %a "$dir" 2>/dev/null || echo '?')" "\${1:+ ($1)}"
 }
 check_writable() {
-  mkdir -p "$dir" 2>/dev/null
+  mkdir -p "$dir" "\${HOME:-/tmp}" 2>/dev/null
   probe="$dir/.$target.probe.$$"
   why=$( { : > "$probe"; } 2>&1 ) || fail "$(unwritable "\${why##*: }"). Fix: set the pod's fsGroup (or runAsUser) to the volume's owner, or mount it read-write"
   rm -f "$probe"
@@ -284,7 +299,8 @@ prepare_stage() {
   mkdir -p "$stage/meta" || fail "$(unwritable)"
   model="$stage/model"
   meta="$stage/meta"
-  errf="$stage/stderr"
+  # the tools' messages go to HOME (not the model volume, which may be full)
+  errf="\${HOME:-/tmp}/.model-prep.$me.err"
   : > "$errf"
 }
 
@@ -369,6 +385,7 @@ while :; do
     fetch && assemble && break
     rc=$?
     reason=$(classify "$errf")
+    [ "$rc" -ne 23 ] || reason='disk full' 
     detail=$(grep -v '^[[:space:]]*$' "$errf" | tail -n 1)
     cat "$errf"
     if [ "$reason" != transient ]; then

@@ -45,6 +45,8 @@ export function toolPath(shell: Shell): string {
     for (const applet of [...APPLETS, 'busybox']) {
       fs.symlinkSync(busybox, path.join(box, applet));
     }
+    // readable by the non-root users some tests run as
+    fs.chmodSync(root, 0o755);
     bins = { dash: `${tools}:/usr/bin:/bin`, busybox: box };
   }
   return bins[shell];
@@ -115,7 +117,7 @@ export interface ServedVersion {
 /** Entries the script may leave beside the model (lock, heartbeats, staging, handed-over partial). */
 function isAuxiliary(name: string, target: string): boolean {
   return [`.${target}.lock`, `.${target}.partial`].includes(name)
-    || [`.${target}.beat.`, `.${target}.stage.`, `.${target}.broken.`, `.${target}.probe.`].some(p => name.startsWith(p));
+    || name === `.${target}.breaking` || [`.${target}.beat.`, `.${target}.stage.`, `.${target}.broken.`, `.${target}.probe.`].some(p => name.startsWith(p));
 }
 
 /** Regular files below a directory, by relative path. */
