@@ -108,15 +108,15 @@ digest_of() {
 # Streams a file that another process is still appending to, from its first byte, until the
 # flag file exists; a resumed download thus hashes its prefix first, then the new bytes.
 follow() {
-  off=0 pause=0.01
+  off=0
   while [ ! -e "$2" ]; do
     size=$(stat -c %s -- "$1" 2>/dev/null) || size=0
     n=$((size / 1048576 - off))
     if [ "$n" -gt 0 ]; then
       dd if="$1" bs=1048576 skip="$off" count="$n" 2>/dev/null || return 1
-      off=$((off + n)) pause=0.01
+      off=$((off + n))
     else
-      sleep "$pause"; pause=0.05
+      sleep 0.01
     fi
   done
   dd if="$1" bs=1048576 skip="$off" 2>/dev/null
@@ -140,7 +140,10 @@ hashed() {
 }
 size_of() { stat -c %s -- "$1" 2>/dev/null || echo 0; }
 # A file is done: its record holds size, source identity and sha256.
-record() { printf '%s\t%s\t%s\n' "$3" "$4" "$(cat "$2.sum")" > "$2.rec.tmp" && mv -f "$2.rec.tmp" "$2.rec"; }
+record() {
+  IFS= read -r file_sum < "$2.sum" && [ -n "$file_sum" ] || return 1
+  printf '%s\t%s\t%s\n' "$3" "$4" "$file_sum" > "$2.rec.tmp" && mv -f "$2.rec.tmp" "$2.rec"
+}
 
 # --- names from a listing or from \`files\`: relative, no '.' or '..' segments ---------------
 check_name() {
@@ -612,7 +615,7 @@ get_file() {
       0:*) return 1 ;;
       *) return "$rc" ;;
     esac
-    total=$(printf '%s' "$resp" | cut -f2)
+    total="\${resp#*"$tab"}"; total="\${total%%"$tab"*}"
     [ -z "$validator" ] || [ "$(size_of "$2")" = "$total" ] || { log "$1: size mismatch after resume; starting it over"; validator=""; }
   fi
   if [ -z "$validator" ]; then
@@ -621,10 +624,11 @@ get_file() {
     hashed "$2" "$3" http_get -D "$3.hdr" -o "$2" -- "$1" || return $?
     resp=$(response "$3.hdr")
     validator="\${resp#*"$tab"*"$tab"}"
-    total=$(printf '%s' "$resp" | cut -f2)
-    [ -z "$total" ] || [ "$(size_of "$2")" = "$total" ] || { echo "$1: got $(size_of "$2") of $total bytes" >> "$errf"; return 18; }
+    total="\${resp#*"$tab"}"; total="\${total%%"$tab"*}"
+    got=$(size_of "$2")
+    [ -z "$total" ] || [ "$got" = "$total" ] || { echo "$1: got $got of $total bytes" >> "$errf"; return 18; }
   fi
-  record "$2" "$3" "$(size_of "$2")" "\${validator:--}"
+  record "$2" "$3" "\${total:-$(size_of "$2")}" "\${validator:--}"
 }
 # File names of a Hub revision ("siblings[].rfilename"), JSON escapes decoded to UTF-8.
 hub_files() {
