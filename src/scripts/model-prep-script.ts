@@ -388,7 +388,7 @@ while :; do
     fetch && assemble && break
     rc=$?
     reason=$(classify "$errf")
-    [ "$rc" -ne 23 ] || reason='disk full' 
+    [ "$rc" -ne 23 ] || reason="disk full"
     detail=$(grep -v '^[[:space:]]*$' "$errf" | tail -n 1)
     cat "$errf"
     if [ "$reason" != transient ]; then
