@@ -41,10 +41,11 @@ export function handwrittenPod(chart: Chart, i: number): void {
     name: 'model-downloader', image: 'amazon/aws-cli:2.15.30', command: ['/bin/sh', '-c', MODEL_SCRIPT], resources: {},
     envVariables: env({
       MODEL_DIR: '/models', MODEL_TARGET: `model-${i}`, MODEL_SOURCE: `s3://models/model-${i}/`, MODEL_KIND: 'directory', MODEL_ATTEMPTS: '5',
-      MODEL_RETRY_DELAY_SECONDS: '2', MODEL_LOCK_STALE_SECONDS: '120', S3_MAX_CONCURRENT_REQUESTS: '16', S3_MULTIPART_CHUNKSIZE: '64MB',
+      MODEL_RETRY_DELAY_SECONDS: '2', MODEL_LOCK_STALE_SECONDS: '120', MODEL_LOCK_HEARTBEAT_SECONDS: '5', S3_MAX_CONCURRENT_REQUESTS: '16', S3_MULTIPART_CHUNKSIZE: '64MB',
       AWS_RETRY_MODE: 'standard', AWS_MAX_ATTEMPTS: '3', HOME: '/home/model-downloader',
     }),
   });
+  downloader.env.addVariable('MODEL_POD_UID', kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_UID));
   downloader.mount('/models', models);
   downloader.mount('/home/model-downloader', kplus.Volume.fromEmptyDir(model, 'home', 'model-downloader-home'));
   server.mount('/models', models, { readOnly: true });

@@ -10,6 +10,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { App, Chart } from 'cdk8s';
 import * as YAML from 'yaml';
+import { downloadBench } from './download';
 import { handwrittenPod } from './handwritten';
 import { plainPodFactory } from './plain';
 import { libraryPod, workerManifest } from './scenario';
@@ -155,7 +156,7 @@ export function workerRenderMs(runs: number): number {
   return median(times);
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const [flag, variant, pods, iterations] = process.argv.slice(2);
   if (flag === '--child') {
     const m = measureInProcess(variant as Variant, Number(pods), Number(iterations));
@@ -163,6 +164,10 @@ function main(): void {
     return;
   }
   const root = path.resolve(__dirname, '..', '..', '..');
+  if (flag === '--download') {
+    console.log(await downloadBench());
+    return;
+  }
   assertEqualOutputs();
   console.log('library and hand-written cdk8s-plus-27 produce equal manifests');
   const plan: Array<[number, number]> = [[1, 200], [100, 10], [1000, 3], [10000, 1]];
@@ -185,11 +190,18 @@ function main(): void {
     '',
     `Run-time rendering of one worker pod (new App, AiInferencePod + ModelPrepInit + LogSidecar, \`toManifest()\`, median of 500): ${workerRenderMs(500).toFixed(2)} ms.`,
     '',
+    '## Model download (`npm run bench -- --download` runs only this)',
+    '',
+    await downloadBench(),
+    '',
   ].join('\n');
   fs.writeFileSync(path.join(root, 'bench', 'results.md'), report);
   console.log(`\n${report}`);
 }
 
 if (require.main === module) {
-  main();
+  main().catch((e) => {
+    console.error(e);
+    process.exitCode = 1;
+  });
 }

@@ -8,6 +8,16 @@ import { parseQuantity } from './quantity';
 import { ContainerResources, renderResources } from './resources';
 import { modelPrepScript } from './scripts/model-prep-script';
 import { containerSecurityContext, ContainerSecurityOptions } from './security';
+import { show } from './validation/_helpers';
+import { absolutePath, durationSeconds, labelName, quantity, wholeNumber } from './validation/_prop-checks';
+
+/** How often a lock holder writes its heartbeat, in seconds. */
+export const LOCK_HEARTBEAT_SECONDS = 5;
+/**
+ * The shortest `lockStaleAfter`: six missed heartbeats. A shorter one would let a waiter break
+ * the lock of a holder that is only slow (CPU-throttled, on a congested NFS server).
+ */
+export const MIN_LOCK_STALE_SECONDS = 6 * LOCK_HEARTBEAT_SECONDS;
 
 /** Props of `ModelPrepInit`. */
 export interface ModelPrepInitProps {
@@ -59,18 +69,26 @@ export interface ModelPrepInitProps {
    */
   readonly retryDelay?: Duration;
   /**
-   * A lock whose holder has not written a heartbeat for this long is considered abandoned
-   * (its pod died) and is broken.
+   * A lock whose holder has not written a heartbeat (every 5 s) for this long is considered
+   * abandoned (its pod died) and is broken. At least 30 s (six heartbeats).
    * @default Duration.minutes(2)
    */
   readonly lockStaleAfter?: Duration;
+  /**
+   * On a cache hit, hash the whole model again and compare it with the digest recorded when it
+   * was downloaded (a mismatch downloads it again). Without it a cache hit checks that every
+   * file exists with its recorded size, which costs milliseconds; the full check reads every
+   * byte (minutes for a 100 GB model).
+   * @default false
+   */
+  readonly verifyOnCacheHit?: boolean;
   /**
    * Parallel S3 requests of the AWS CLI.
    * @default 16
    */
   readonly s3MaxConcurrentRequests?: number;
   /**
-   * S3 multipart part size (AWS CLI syntax: `64MB`).
+   * S3 multipart part size (AWS CLI syntax: `64MB`, `128MiB`; at least 5MB).
    * @default '64MB'
    */
   readonly s3MultipartChunkSize?: string;
@@ -134,7 +152,7 @@ export class ModelPrepInit extends Construct {
     const workload = workloadOf(scope);
     const host = WorkloadHost.of(workload);
     const source = props.source._bind();
-    const errors: string[] = [...(source.errors ?? [])];
+    const errors: string[] = [];
     const name = props.name ?? 'model-downloader';
     const mountPath = (props.mountPath ?? '/models').replace(/\/+$/, '') || '/';
     const volumeName = props.volumeName ?? 'model-storage';
@@ -144,16 +162,9 @@ export class ModelPrepInit extends Construct {
     this.volume = cache.volume;
     const home = kplus.Volume.fromEmptyDir(this, 'home', `${name}-home`);
 
-    let secrets: Array<{ env: string; secretName: string; key: string }> = [];
-    try {
-      secrets = source.credentials?._bind(source) ?? [];
-    } catch (e) {
-      errors.push(`credentials: ${(e as Error).message}`);
-    }
-    const attempts = props.attempts ?? 5;
-    if (!Number.isInteger(attempts) || attempts < 1) {
-      errors.push(`attempts: ${JSON.stringify(attempts)} must be a whole number of at least 1. Fix: use e.g. 5`);
-    }
+    errors.push(...source.errors);
+    const secrets = source.credentials?._bind(source, errors) ?? [];
+    const tuning = checkTuning(props, source.target, errors);
 
     const env: { [key: string]: kplus.EnvValue } = {};
     const plain: { [key: string]: string | undefined } = {
@@ -162,9 +173,11 @@ export class ModelPrepInit extends Construct {
       MODEL_SOURCE: source.identity,
       MODEL_KIND: source.kind,
       MODEL_SHA256: source.sha256,
-      MODEL_ATTEMPTS: String(attempts),
-      MODEL_RETRY_DELAY_SECONDS: String((props.retryDelay ?? Duration.seconds(2)).toSeconds()),
-      MODEL_LOCK_STALE_SECONDS: String((props.lockStaleAfter ?? Duration.minutes(2)).toSeconds()),
+      MODEL_VERIFY_ON_CACHE_HIT: props.verifyOnCacheHit ? 'true' : undefined,
+      MODEL_ATTEMPTS: String(props.attempts ?? 5),
+      MODEL_RETRY_DELAY_SECONDS: String(tuning.retryDelay),
+      MODEL_LOCK_STALE_SECONDS: String(tuning.lockStale),
+      MODEL_LOCK_HEARTBEAT_SECONDS: String(LOCK_HEARTBEAT_SECONDS),
       ...source.env,
       ...(props.source.kind === 's3' ? {
         S3_MAX_CONCURRENT_REQUESTS: String(props.s3MaxConcurrentRequests ?? 16),
@@ -180,6 +193,8 @@ export class ModelPrepInit extends Construct {
         env[key] = kplus.EnvValue.fromValue(value);
       }
     }
+    // the pod's UID tells this pod's own earlier run (its lock is broken at once) from others'
+    env.MODEL_POD_UID = kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_UID);
     for (const s of secrets) {
       env[s.env] = kplus.EnvValue.fromSecretValue({ secret: kplus.Secret.fromSecretName(this, `secret-${s.env}`, s.secretName), key: s.key });
     }
@@ -272,11 +287,52 @@ function wireOciImage(owner: ModelPrepInit, spec: any, wiring: Wiring, oci: { so
   return true;
 }
 
+/** Checks the retry, lock and S3 tuning props and the paths; returns the seconds to render. */
+function checkTuning(props: ModelPrepInitProps, target: string, errors: string[]): { retryDelay: number; lockStale: number } {
+  wholeNumber('attempts', props.attempts, 1, 100, errors, 5);
+  wholeNumber('s3MaxConcurrentRequests', props.s3MaxConcurrentRequests, 1, 1000, errors, 16);
+  const chunk = props.s3MultipartChunkSize;
+  if (chunk !== undefined && !(typeof chunk === 'string' && awsCliBytes(chunk) >= 5 * 1024 * 1024)) {
+    errors.push(`s3MultipartChunkSize: ${show(chunk)} is not an AWS CLI size of at least 5MB. Fix: write it like '64MB' or '128MiB'`);
+  }
+  const retryDelay = durationSeconds('retryDelay', props.retryDelay, 1, errors) ?? 2;
+  const lockStale = durationSeconds('lockStaleAfter', props.lockStaleAfter, MIN_LOCK_STALE_SECONDS, errors) ?? 120;
+  absolutePath('mountPath', props.mountPath, errors);
+  labelName('name', props.name, errors, 'container name');
+  labelName('volumeName', props.volumeName, errors, 'volume name');
+  if (props.modelPathEnv !== undefined && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(props.modelPathEnv)) {
+    errors.push(`modelPathEnv: ${show(props.modelPathEnv)} is not an environment variable name. Fix: use letters, digits and '_', e.g. 'MODEL_PATH'`);
+  }
+  if (typeof target !== 'string' || target === '.' || target === '..' || /[/\0\r\n]/.test(target)) {
+    errors.push(`source: the model's name ${show(target)} (the last path segment of the source) cannot be a file name. Fix: point the source at a named file or prefix`);
+  }
+  return { retryDelay, lockStale };
+}
+
+/** Bytes of an AWS CLI size (`64MB`, `8MiB`, `8388608`), NaN when it is not one. */
+function awsCliBytes(text: string): number {
+  const match = /^(\d+)\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)?$/.exec(text);
+  if (!match) {
+    return NaN;
+  }
+  // the CLI counts KB, MB... in powers of 1024, like KiB, MiB
+  const power = ['', 'K', 'M', 'G', 'T'].indexOf((match[2] ?? '').charAt(0));
+  return Number(match[1]) * 1024 ** power;
+}
+
 function expectedLoadSeconds(props: ModelPrepInitProps, errors: string[]): { seconds: number; how: string } | undefined {
   if (props.expectedLoadTime) {
-    return { seconds: props.expectedLoadTime.toSeconds(), how: 'expectedLoadTime' };
+    const seconds = durationSeconds('expectedLoadTime', props.expectedLoadTime, 0, errors);
+    return seconds === undefined ? undefined : { seconds, how: 'expectedLoadTime' };
   }
-  if (!props.modelSize) {
+  if (props.modelSize === undefined) {
+    return undefined;
+  }
+  const sizeErrors: string[] = [];
+  quantity('modelSize', props.modelSize, sizeErrors, true);
+  quantity('loadThroughput', props.loadThroughput, sizeErrors, true);
+  if (sizeErrors.length) {
+    errors.push(...sizeErrors);
     return undefined;
   }
   const size = parseQuantity(props.modelSize);

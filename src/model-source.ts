@@ -1,6 +1,7 @@
 import { ImagePullPolicy } from './kubernetes-types';
 import { GCS_FETCH, HTTP_FETCH, OCI_COPY_FETCH, S3_FETCH } from './scripts/model-prep-script';
 import { show } from './validation/_helpers';
+import { dataKey, objectName } from './validation/_prop-checks';
 
 /** Pinned default downloader images (no `:latest`); override with `ModelPrepInitProps.image`. */
 export const DOWNLOADER_IMAGES = {
@@ -15,9 +16,9 @@ export const DOWNLOADER_IMAGES = {
 /** Options shared by every model source. */
 export interface ModelSourceOptions {
   /**
-   * Expected sha256 (hex) of the file, or of a directory as the sha256 of its
-   * `sha256  relative/path` lines in byte order (what `sha256sum` prints, sorted by path).
-   * A mismatch fails the download and leaves nothing behind.
+   * Expected sha256 of the file (64 hex digits, any case, optionally prefixed `sha256:`), or of
+   * a directory by the recipe in the README (`npx cdk8s-ai-inference model-digest DIR` prints
+   * it). A mismatch fails the download and leaves nothing behind.
    * @default - not verified; the computed digest is still recorded in the completion marker
    */
   readonly sha256?: string;
@@ -116,8 +117,8 @@ export interface BoundSource {
   readonly ociImage?: OciModelImage;
   /** Where the init container mounts the model volume, when not at the consumers' mount path. */
   readonly prepMountPath?: string;
-  /** Problems with the source's own arguments. */
-  readonly errors?: string[];
+  /** Bad props, as `field: ... Fix: ...`, reported by the construct that binds the source. */
+  readonly errors: string[];
 }
 
 /**
@@ -132,28 +133,32 @@ export class ModelSource {
     const env: { [name: string]: string } = {};
     if (options.endpoint) env.S3_ENDPOINT_URL = options.endpoint;
     if (options.region) env.AWS_DEFAULT_REGION = options.region;
-    return new ModelSource('s3', uri, {
+    return new ModelSource('s3', uri, () => ({
       image: DOWNLOADER_IMAGES.awsCli,
       fetchFunction: S3_FETCH,
       env,
       ...fileOrDirectory(uri),
       identity: uri,
-      sha256: options.sha256,
       credentials: options.credentials,
-    });
+      ...checked(options, [
+        ...bucketUri('s3', uri),
+        ...(options.endpoint === undefined ? [] : urlErrors('endpoint', options.endpoint)),
+        ...(options.region === undefined || /^[a-z0-9-]{1,64}$/.test(options.region) ? [] : [`region: ${show(options.region)} is not an AWS region. Fix: use e.g. 'us-east-1'`]),
+      ]),
+    }));
   }
 
   /** A Google Cloud Storage object or prefix (`gs://bucket/model/`), fetched with `gcloud storage cp`. */
   public static gcs(uri: string, options: ModelSourceOptions = {}): ModelSource {
-    return new ModelSource('gcs', uri, {
+    return new ModelSource('gcs', uri, () => ({
       image: DOWNLOADER_IMAGES.gcloud,
       fetchFunction: GCS_FETCH,
       env: {},
       ...fileOrDirectory(uri),
       identity: uri,
-      sha256: options.sha256,
       credentials: options.credentials,
-    });
+      ...checked(options, bucketUri('gs', uri)),
+    }));
   }
 
   /**
@@ -161,45 +166,55 @@ export class ModelSource {
    * Hub's `resolve` endpoint (resumable). A token comes from `ModelCredentials.token(...)`.
    */
   public static huggingFace(repo: string, options: HuggingFaceSourceOptions): ModelSource {
-    const endpoint = (options.endpoint ?? 'https://huggingface.co').replace(/\/+$/, '');
-    const env: { [name: string]: string } = {
-      MODEL_URL: `${endpoint}/${repo}/resolve/${options.revision}`,
-    };
-    if (options.files?.length) {
-      env.MODEL_FILES = options.files.join(' ');
-    } else {
-      env.MODEL_LIST_URL = `${endpoint}/api/models/${repo}/revision/${options.revision}`;
-    }
-    const files = options.files?.length ? `:${options.files.join(',')}` : '';
-    return new ModelSource('huggingFace', repo, {
-      image: DOWNLOADER_IMAGES.curl,
-      fetchFunction: HTTP_FETCH,
-      env,
-      target: repo.split('/').pop() as string,
-      kind: 'directory',
-      identity: `hf://${repo}@${options.revision}${files}`,
-      tokenEnv: 'MODEL_HTTP_TOKEN',
-      sha256: options.sha256,
-      credentials: options.credentials,
+    return new ModelSource('huggingFace', repo, () => {
+      const endpoint = String(options.endpoint ?? 'https://huggingface.co').replace(/\/+$/, '');
+      const revision = encodeURIComponent(String(options.revision));
+      const env: { [name: string]: string } = { MODEL_URL: `${endpoint}/${repo}/resolve/${revision}` };
+      if (options.files?.length) {
+        env.MODEL_FILES = options.files.join('\n');
+      } else {
+        env.MODEL_LIST_URL = `${endpoint}/api/models/${repo}/revision/${revision}`;
+      }
+      const files = options.files?.length ? `:${options.files.join(',')}` : '';
+      return {
+        image: DOWNLOADER_IMAGES.curl,
+        fetchFunction: HTTP_FETCH,
+        env,
+        target: String(repo).split('/').pop() as string,
+        kind: 'directory',
+        identity: `hf://${repo}@${options.revision}${files}`,
+        tokenEnv: 'MODEL_HTTP_TOKEN',
+        credentials: options.credentials,
+        ...checked(options, [
+          ...(typeof repo === 'string' && /^[A-Za-z0-9][\w.-]*\/[A-Za-z0-9][\w.-]*$/.test(repo) && !repo.includes('..') ? []
+            : [`repo: ${show(repo)} is not a Hub repository id. Fix: write it as 'owner/name', e.g. 'meta-llama/Llama-3.1-8B'`]),
+          ...(typeof options.revision === 'string' && options.revision.trim() !== '' && !/[\s\0]/.test(options.revision) ? []
+            : [`revision: ${show(options.revision)} is not a git revision. Fix: pin a commit sha (immutable), or name a branch or tag`]),
+          ...(options.endpoint === undefined ? [] : urlErrors('endpoint', options.endpoint)),
+          ...fileErrors(options.files),
+        ]),
+      };
     });
   }
 
   /** A file over HTTP(S), or `files` under a base URL; fetched with curl, resumable. */
   public static http(url: string, options: HttpSourceOptions = {}): ModelSource {
-    const env: { [name: string]: string } = { MODEL_URL: url };
-    if (options.files?.length) {
-      env.MODEL_FILES = options.files.join(' ');
-    }
-    const path = url.replace(/[?#].*$/, '');
-    return new ModelSource('http', url, {
-      image: DOWNLOADER_IMAGES.curl,
-      fetchFunction: HTTP_FETCH,
-      env,
-      ...(options.files?.length ? { kind: 'directory' as const, target: lastSegment(path) } : fileOrDirectory(path)),
-      identity: options.files?.length ? `${url}:${options.files.join(',')}` : url,
-      tokenEnv: 'MODEL_HTTP_TOKEN',
-      sha256: options.sha256,
-      credentials: options.credentials,
+    return new ModelSource('http', url, () => {
+      const env: { [name: string]: string } = { MODEL_URL: url };
+      if (options.files?.length) {
+        env.MODEL_FILES = options.files.join('\n');
+      }
+      const path = String(url).replace(/[?#].*$/, '');
+      return {
+        image: DOWNLOADER_IMAGES.curl,
+        fetchFunction: HTTP_FETCH,
+        env,
+        ...(options.files?.length ? { kind: 'directory' as const, target: lastSegment(path) } : fileOrDirectory(path)),
+        identity: options.files?.length ? `${url}:${options.files.join(',')}` : url,
+        tokenEnv: 'MODEL_HTTP_TOKEN',
+        credentials: options.credentials,
+        ...checked(options, [...urlErrors('url', url), ...fileErrors(options.files)]),
+      };
     });
   }
 
@@ -216,9 +231,8 @@ export class ModelSource {
    */
   public static ociImage(reference: string, options: OciImageSourceOptions = {}): ModelSource {
     const path = options.path ?? '/models';
-    const errors = ociImageErrors(reference, options, path);
     const target = options.name ?? repositoryName(reference);
-    return new ModelSource('ociImage', reference, {
+    return new ModelSource('ociImage', reference, () => ({
       image: reference,
       fetchFunction: OCI_COPY_FETCH,
       env: { MODEL_IMAGE_DIR: String(path).replace(/\/+$/, '') || '/' },
@@ -227,8 +241,8 @@ export class ModelSource {
       identity: `oci://${reference}`,
       ociImage: { reference, pullPolicy: options.pullPolicy, subPath: String(path).replace(/^\/+|\/+$/g, '') },
       prepMountPath: OCI_COPY_MOUNT_PATH,
-      errors,
-    });
+      errors: ociImageErrors(reference, options, path),
+    }));
   }
 
   private constructor(
@@ -236,13 +250,97 @@ export class ModelSource {
     public readonly kind: string,
     /** The URI, URL or repository as given. */
     public readonly location: string,
-    private readonly bound: BoundSource,
+    private readonly bind: () => BoundSource,
   ) {}
 
-  /** @internal */
+  /**
+   * What the source renders, with its prop errors (checked here, where a construct binds the
+   * source, so that they carry its path; a static factory never throws).
+   * @internal
+   */
   public _bind(): BoundSource {
-    return this.bound;
+    return this.bind();
   }
+}
+
+/** A sha256 as users paste it: any case, optionally `sha256:`; normalized to lower-case hex. */
+export function normalizeSha256(value: unknown): string | undefined {
+  const text = typeof value === 'string' ? value.trim().replace(/^sha256:/i, '').toLowerCase() : '';
+  return /^[0-9a-f]{64}$/.test(text) ? text : undefined;
+}
+
+/** The sha256 and the errors of a source's common options plus its own. */
+function checked(options: ModelSourceOptions, errors: string[]): { sha256?: string; errors: string[] } {
+  if (options.sha256 === undefined) {
+    return { errors };
+  }
+  const sha256 = normalizeSha256(options.sha256);
+  return {
+    sha256,
+    errors: sha256 ? errors : [...errors, `sha256: ${show(options.sha256)} is not a sha256. Fix: give the 64 hex digits (optionally prefixed 'sha256:'), e.g. from \`sha256sum\` or \`npx cdk8s-ai-inference model-digest DIR\``],
+  };
+}
+
+/** `s3://bucket/key` (or `gs://`): the scheme, a bucket name and a key or prefix. */
+function bucketUri(scheme: 's3' | 'gs', uri: string): string[] {
+  const match = typeof uri === 'string' ? new RegExp(`^${scheme}://([^/]+)/(.+)$`).exec(uri) : null;
+  const bucketOk = match !== null && /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(match[1]);
+  if (!match || !bucketOk) {
+    return [`uri: ${show(uri)} is not a ${scheme}://bucket/key URI. Fix: write e.g. '${scheme}://my-models/llama-3-8b/' (a prefix, ending in '/') or '${scheme}://my-models/model.gguf'`];
+  }
+  return match[2].split('/').slice(0, -1).concat(match[2].endsWith('/') ? [] : [match[2].split('/').pop() as string])
+    .some(s => s === '' || s === '.' || s === '..') || /[\r\n\0]/.test(uri)
+    ? [`uri: ${show(uri)} has an empty, '.' or '..' path segment or a newline. Fix: name the object or prefix exactly`]
+    : [];
+}
+
+/** An http(s) URL without credentials in it. */
+function urlErrors(field: string, value: string): string[] {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return [`${field}: ${show(value)} is not a URL. Fix: write it as 'https://host/path'`];
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    return [`${field}: ${show(value)} is not an http(s) URL. Fix: write it as 'https://host/path'`];
+  }
+  if (url.username || url.password) {
+    return [`${field}: ${show(redact(url))} has credentials in it (user:password@), which would land in plain env, logs and the marker. Fix: remove them and use ModelCredentials.token(secret) or secretEnv(...)`];
+  }
+  const secretKeys = [...url.searchParams.keys()].filter(k => SECRET_QUERY.test(k));
+  if (secretKeys.length) {
+    return [`${field}: ${show(redact(url))} carries a signature or credential in its query (${secretKeys.join(', ')}), which would land in plain env, logs and the marker. Fix: fetch with ModelCredentials (ModelSource.s3 for S3, token(...) for bearer tokens)`];
+  }
+  return [];
+}
+
+/** Query keys of presigned URLs and API keys (AWS SigV4/V2, GCS, Azure SAS, generic). */
+const SECRET_QUERY = /^(x-amz-(signature|credential|security-token)|x-goog-(signature|credential)|signature|sig|awsaccesskeyid|access_?token|api_?key|token|key)$/i;
+
+function redact(url: URL): string {
+  const copy = new URL(url.href);
+  if (copy.username) copy.username = '***';
+  if (copy.password) copy.password = '***';
+  for (const k of [...copy.searchParams.keys()]) {
+    if (SECRET_QUERY.test(k)) copy.searchParams.set(k, '***');
+  }
+  return copy.href;
+}
+
+/** `files`: relative paths without empty, '.' or '..' segments or newlines, each once. */
+function fileErrors(files: string[] | undefined): string[] {
+  const errors: string[] = [];
+  const seen = new Set<string>();
+  for (const f of files ?? []) {
+    if (typeof f !== 'string' || f === '' || f.startsWith('/') || /[\r\n\0]/.test(f) || f.split('/').some(s => s === '' || s === '.' || s === '..')) {
+      errors.push(`files: ${show(f)} is not a relative file path. Fix: list paths under the source like 'config.json' or 'weights/model-00001.safetensors' (no '..', no leading '/', no newline)`);
+    } else if (seen.has(f)) {
+      errors.push(`files: ${show(f)} is listed twice. Fix: list each file once`);
+    }
+    seen.add(f);
+  }
+  return errors;
 }
 
 /** Keys of an AWS access key pair in a Secret. */
@@ -279,18 +377,24 @@ export class ModelCredentials {
 
   /** An AWS access key pair from a Secret (S3, MinIO, Ceph). */
   public static awsAccessKey(secretName: string, options: AwsAccessKeyOptions = {}): ModelCredentials {
-    return new ModelCredentials(() => [
-      { env: 'AWS_ACCESS_KEY_ID', secretName, key: options.accessKeyIdKey ?? 'AWS_ACCESS_KEY_ID' },
-      { env: 'AWS_SECRET_ACCESS_KEY', secretName, key: options.secretAccessKeyKey ?? 'AWS_SECRET_ACCESS_KEY' },
-      ...(options.sessionTokenKey ? [{ env: 'AWS_SESSION_TOKEN', secretName, key: options.sessionTokenKey }] : []),
-    ]);
+    return new ModelCredentials((source, errors) => {
+      if (source.fetchFunction !== S3_FETCH) {
+        errors.push('credentials: an AWS access key does not apply to this source (it is not S3). Fix: use ModelCredentials.token(...) for HTTP and the Hub, or secretEnv(...)');
+      }
+      return [
+        { env: 'AWS_ACCESS_KEY_ID', secretName, key: options.accessKeyIdKey ?? 'AWS_ACCESS_KEY_ID' },
+        { env: 'AWS_SECRET_ACCESS_KEY', secretName, key: options.secretAccessKeyKey ?? 'AWS_SECRET_ACCESS_KEY' },
+        ...(options.sessionTokenKey ? [{ env: 'AWS_SESSION_TOKEN', secretName, key: options.sessionTokenKey }] : []),
+      ];
+    });
   }
 
   /** A bearer token from a Secret (Hugging Face token, HTTP `Authorization: Bearer`). */
   public static token(secretName: string, key: string = 'token'): ModelCredentials {
-    return new ModelCredentials((source) => {
+    return new ModelCredentials((source, errors) => {
       if (!source.tokenEnv) {
-        throw new Error(`a bearer token does not apply to this source; use ModelCredentials.secretEnv(...) or awsAccessKey(...)`);
+        errors.push('credentials: a bearer token does not apply to this source. Fix: use ModelCredentials.awsAccessKey(...) for S3, or secretEnv(...)');
+        return [];
       }
       return [{ env: source.tokenEnv, secretName, key }];
     });
@@ -301,23 +405,37 @@ export class ModelCredentials {
    * `{ CLOUDSDK_AUTH_ACCESS_TOKEN: 'token' }` for gcloud.
    */
   public static secretEnv(secretName: string, envToKey: { [env: string]: string }): ModelCredentials {
-    return new ModelCredentials(() => Object.entries(envToKey).map(([env, key]) => ({ env, secretName, key })));
+    return new ModelCredentials((_source, errors) => Object.entries(envToKey ?? {}).map(([env, key]) => {
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(env)) {
+        errors.push(`credentials: environment variable ${show(env)} is not a shell variable name. Fix: use letters, digits and '_', not starting with a digit`);
+      }
+      return { env, secretName, key };
+    }));
   }
 
-  private constructor(private readonly render: (source: BoundSource) => SecretEnv[]) {}
+  private constructor(private readonly render: (source: BoundSource, errors: string[]) => SecretEnv[]) {}
 
-  /** @internal */
-  public _bind(source: BoundSource): SecretEnv[] {
-    return this.render(source);
+  /**
+   * The Secret keys to expose; bad names and credentials that do not fit the source go to
+   * `errors`.
+   * @internal
+   */
+  public _bind(source: BoundSource, errors: string[]): SecretEnv[] {
+    const secrets = this.render(source, errors);
+    for (const s of secrets) {
+      objectName('credentials.secretName', s.secretName, errors, 'Secret');
+      dataKey(`credentials.key (${s.env})`, s.key, errors);
+    }
+    return secrets;
   }
 }
 
 function fileOrDirectory(uri: string): { kind: 'file' | 'directory'; target: string } {
-  return { kind: uri.endsWith('/') ? 'directory' : 'file', target: lastSegment(uri) };
+  return { kind: String(uri).endsWith('/') ? 'directory' : 'file', target: lastSegment(uri) };
 }
 
 function lastSegment(uri: string): string {
-  const segments = uri.replace(/^[a-z0-9+.-]+:\/\//i, '').split('/').filter(s => s);
+  const segments = String(uri).replace(/^[a-z0-9+.-]+:\/\//i, '').split('/').filter(s => s);
   return segments.length > 1 ? segments[segments.length - 1] : 'model';
 }
 

@@ -90,7 +90,7 @@ test('sources pick pinned images and targets', () => {
     return [init.image, init.env.find((e: any) => e.name === 'MODEL_TARGET').value, init.env.find((e: any) => e.name === 'MODEL_SOURCE').value];
   };
   expect(target(ModelSource.gcs('gs://bucket/models/gemma/'))).toEqual([DOWNLOADER_IMAGES.gcloud, 'gemma', 'gs://bucket/models/gemma/']);
-  expect(target(ModelSource.http('https://cdn.example.com/m/model.gguf?sig=1'))).toEqual([DOWNLOADER_IMAGES.curl, 'model.gguf', 'https://cdn.example.com/m/model.gguf?sig=1']);
+  expect(target(ModelSource.http('https://cdn.example.com/m/model.gguf?v=1'))).toEqual([DOWNLOADER_IMAGES.curl, 'model.gguf', 'https://cdn.example.com/m/model.gguf?v=1']);
   expect(target(ModelSource.huggingFace('meta-llama/Llama-3.1-8B', { revision: 'abc123', files: ['config.json'] })))
     .toEqual([DOWNLOADER_IMAGES.curl, 'Llama-3.1-8B', 'hf://meta-llama/Llama-3.1-8B@abc123:config.json']);
   for (const image of Object.values(DOWNLOADER_IMAGES)) {
@@ -135,11 +135,11 @@ test('fails when the startup budget cannot cover the declared model load time, w
 });
 
 test('fails on bad props with the construct path and field', () => {
-  const { chart } = podWith({ attempts: 0, consumers: ['nope'], source: ModelSource.s3('s3://b/m', { credentials: ModelCredentials.token('t') }) });
+  const { chart } = podWith({ attempts: 0, consumers: ['nope'], source: ModelSource.s3('s3://bkt/m', { credentials: ModelCredentials.token('t') }) });
   const message = synthError(chart);
-  expect(message).toContain('[test/llm/model-downloader] attempts: 0 must be a whole number of at least 1');
+  expect(message).toContain('[test/llm/model-downloader] attempts: 0 must be a whole number from 1 to 100');
   expect(message).toContain('[test/llm/model-downloader] consumers: container "nope" is not a regular container of the workload (have: server)');
-  expect(message).toContain('[test/llm/model-downloader] credentials: a bearer token does not apply to this source');
+  expect(message).toContain('[test/llm/model-downloader] credentials: a bearer token does not apply to this source. Fix:');
 });
 
 test('fails when the server mounts the model volume read-write through an escape hatch', () => {
@@ -153,7 +153,7 @@ test('fails with a clear message when the scope is not a workload', () => {
 });
 
 test('every generated downloader script is valid POSIX sh (dash -n)', () => {
-  const sources = [ModelSource.s3('s3://b/m'), ModelSource.gcs('gs://b/m/'), ModelSource.http('https://e.com/m'), ModelSource.huggingFace('o/r', { revision: 'main' })];
+  const sources = [ModelSource.s3('s3://bkt/m'), ModelSource.gcs('gs://bkt/m/'), ModelSource.http('https://e.com/m'), ModelSource.huggingFace('o/r', { revision: 'main' })];
   for (const source of sources) {
     const { chart } = podWith({ source });
     const script = container(manifestOf(synth(chart), 'Pod'), 'model-downloader').command[2];
@@ -166,6 +166,6 @@ test('every generated downloader script is valid POSIX sh (dash -n)', () => {
 test('the gcloud downloader uses gcloud storage cp with a writable config dir', () => {
   const { chart } = podWith({ source: ModelSource.gcs('gs://bucket/gemma/') });
   const script = container(manifestOf(synth(chart), 'Pod'), 'model-downloader').command[2];
-  expect(script).toContain('gcloud storage cp --recursive "${MODEL_SOURCE%/}/*" "$1/"');
+  expect(script).toContain('gcloud storage cp --recursive "${MODEL_SOURCE%/}/*" "$model/"');
   expect(script).toContain('export CLOUDSDK_CONFIG="$HOME/.gcloud"');
 });

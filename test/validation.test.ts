@@ -109,7 +109,7 @@ const CASES: Array<[string, (chart: Chart) => void, string]> = [
   ['probe on a plain init container', edit(s => { s.initContainers = [{ name: 'init', image: 'x/i:1', readinessProbe: { exec: { command: ['true'] } } }]; }), 'spec.initContainers[0].readinessProbe: is not allowed on an init container that runs to completion'],
   ['startup budget shorter than the model load', (chart) => new ModelPrepInit(pod({ modelLoadTimeout: Duration.minutes(5) })(chart) as any, 'm', { expectedLoadTime: Duration.minutes(12), source: ModelSource.http('https://e.com/m') }),
     'spec.containers[0].startupProbe: the startup budget is 300s, but test/llm/m (expectedLoadTime) needs 720s to load the model. Fix: raise modelLoadTimeout to at least 12 minutes'],
-  ['bad model size for the load estimate', (chart) => new ModelPrepInit(pod()(chart) as any, 'm', { modelSize: '16 GB', source: ModelSource.http('https://e.com/m') }), '[test/llm/m] modelSize/loadThroughput: "16 GB" at "200Mi"/s is not a size and a positive rate'],
+  ['bad model size for the load estimate', (chart) => new ModelPrepInit(pod()(chart) as any, 'm', { modelSize: '16 GB', source: ModelSource.http('https://e.com/m') }), '[test/llm/m] modelSize: "16 GB" is not a positive Kubernetes quantity. Fix:'],
   // --- resources and GPUs
   ['memory written as 1GB', pod({}, { resources: { memory: { request: '1GB' } } }), 'spec.containers[0].resources.requests["memory"]: "1GB" is not a quantity. Fix: write memory like "512Mi" or "2Gi" (binary units, no "B")'],
   ['cpu written as two', pod({}, { resources: { cpu: { limit: 'two' } } }), 'spec.containers[0].resources.limits["cpu"]: "two" is not a quantity'],
@@ -130,7 +130,7 @@ const CASES: Array<[string, (chart: Chart) => void, string]> = [
   ['runAsUser 0 with runAsNonRoot', pod({}, { security: { runAsUser: 0 } }), 'spec.containers[0].securityContext.runAsUser: is 0 (root) while runAsNonRoot is true: the kubelet refuses to start the container'],
   ['group id too large', pod({ security: { fsGroup: 2 ** 31 } }), 'spec.securityContext.fsGroup: 2147483648 is not a valid id'],
   // --- add-on props
-  ['zero download attempts', (chart) => new ModelPrepInit(pod()(chart) as any, 'm', { attempts: 0, source: ModelSource.http('https://e.com/m') }), '[test/llm/m] attempts: 0 must be a whole number of at least 1'],
+  ['zero download attempts', (chart) => new ModelPrepInit(pod()(chart) as any, 'm', { attempts: 0, source: ModelSource.http('https://e.com/m') }), '[test/llm/m] attempts: 0 must be a whole number from 1 to 100. Fix: use e.g. 5'],
   ['bearer token on an S3 source', (chart) => new ModelPrepInit(pod()(chart) as any, 'm', { source: ModelSource.s3('s3://b/m', { credentials: ModelCredentials.token('t') }) }), '[test/llm/m] credentials: a bearer token does not apply to this source'],
   ['proxy open path with a semicolon', (chart) => new ProxySidecar(pod()(chart) as any, 'p', { openPaths: ['/health; deny all'] }), '[test/llm/p] openPaths: "/health; deny all" is not a URL path'],
   ['proxy body limit with a space', (chart) => new ProxySidecar(pod()(chart) as any, 'p', { requestBodyLimit: '64 MB' }), '[test/llm/p] requestBodyLimit: "64 MB" is not an nginx size'],

@@ -2,177 +2,423 @@ import { shell } from './_shell';
 import { cached } from '../_memo';
 
 /**
- * The POSIX `sh` script that the model-prep init container runs.
+ * The POSIX `sh` script that the model-prep init container runs (tested with dash, BusyBox
+ * ash and, through the images, bash).
  *
  * It is the same text for every pod; everything that varies comes from environment variables
  * (`MODEL_*` and the downloader's own), so a reviewer reads one script and the YAML diff of a
  * model change is one env line. Only the `fetch` function differs between downloaders.
  *
- * What it guarantees:
- * - a completion marker (`.<target>.ready`) recording source and sha256; a later start with a
- *   matching marker skips the download (the PVC cache hit);
- * - downloads go to `.<target>.partial` on the same volume and are renamed into place, so an
- *   interrupted transfer never leaves a half-written model at the final path;
- * - an optional sha256 is verified before the rename;
- * - pods sharing one ReadWriteMany cache serialize on a lock directory (`mkdir` is atomic, on
- *   NFS/EFS too) with a heartbeat, so the model is fetched once and a crashed holder's lock
- *   expires;
- * - transient failures are retried with exponential backoff; permanent ones (404, denied,
- *   missing credentials, checksum mismatch, disk full) fail at once with one line on stderr.
+ * The invariant it keeps: at the final path (`$MODEL_DIR/$MODEL_TARGET`) there is nothing, or
+ * the complete model the source served, and then the marker `.<target>.ready` describes
+ * exactly that model (source, sha256, and size + ETag/version of every file). How:
+ * - each lock holder assembles the model in its own staging directory on the same volume
+ *   (`.<target>.stage.<token>`) and lands it with one `rename`; the marker is renamed into
+ *   place first, while the final path is empty, so a marker never describes other bytes;
+ * - the lock is a symlink whose target is the holder's token (`ln -s` is an atomic
+ *   test-and-set, on NFS too). A waiter breaks a stale lock by renaming it to a unique name
+ *   and re-checking what it moved, and puts it back when it moved a live one; the holder checks
+ *   that the lock is still its own right before landing (fencing);
+ * - every holder writes a heartbeat; a lock (or a staging directory) whose owner's heartbeat is
+ *   older than `MODEL_LOCK_STALE_SECONDS` belongs to a dead process. Staging left by a dead
+ *   holder, or handed over on SIGTERM as `.<target>.partial`, is resumed only while the source
+ *   is unchanged (HTTP `If-Range` with the saved ETag / Last-Modified; S3 ETag from
+ *   `head-object`, checked again on every GET);
+ * - bytes are hashed while they arrive (a resumed file hashes its prefix first);
+ * - permanent failures stop at once with one line on stderr; SIGTERM stops the transfer,
+ *   hands the staging over for a resume and releases the lock.
  */
 
 const PRELUDE = String.raw`set -u
 export LC_ALL=C
+umask 022
 log() { printf 'model-prep: %s\n' "$*"; }
 fail() { printf 'model-prep: FAILED: %s\n' "$*" >&2; exit 1; }
+tab=$(printf '\t')
 
-dir="$MODEL_DIR"
-dest="$dir/$MODEL_TARGET"
-marker="$dir/.$MODEL_TARGET.ready"
-lock="$dir/.$MODEL_TARGET.lock"
-work="$dir/.$MODEL_TARGET.partial"
-attempts="\${MODEL_ATTEMPTS:-5}"
+dir="\${MODEL_DIR%/}"
+target="$MODEL_TARGET"
+dest="$dir/$target"
+marker="$dir/.$target.ready"
+lock="$dir/.$target.lock"
+partial="$dir/.$target.partial"
 stale_after="\${MODEL_LOCK_STALE_SECONDS:-120}"
+beat_every="\${MODEL_LOCK_HEARTBEAT_SECONDS:-5}"
+me=""
+stage=""
 holding=""
 beat_pid=""
-mkdir -p "$dir" "\${HOME:-/tmp}" || fail "cannot write the model volume at $dir"
+kids=""
+hasher=""
 
+# --- cache hit: the marker names this source, and every file has the recorded size ---------
 cache_hit() {
-  [ -e "$dest" ] && [ -f "$marker" ] || return 1
-  grep -qxF "source=$MODEL_SOURCE" "$marker" || return 1
-  [ -z "\${MODEL_SHA256:-}" ] || grep -qxF "sha256=$MODEL_SHA256" "$marker"
+  [ -f "$marker" ] && [ -e "$dest" ] || return 1
+  hit_source="" hit_sum="" hit_count="" hit_files=0 hit_sizes=""
+  set --
+  while IFS= read -r line; do
+    case "$line" in
+      source=*) hit_source="\${line#source=}" ;;
+      sha256=*) hit_sum="\${line#sha256=}" ;;
+      files=*) hit_count="\${line#files=}" ;;
+      file=*)
+        rest="\${line#file=}"
+        hit_sizes="$hit_sizes\${rest%%"$tab"*}
+"
+        rest="\${rest#*"$tab"}"
+        rel="\${rest#*"$tab"}"
+        set -- "$@" "$dest\${rel:+/$rel}"
+        hit_files=$((hit_files + 1)) ;;
+    esac
+  done < "$marker"
+  [ "$hit_source" = "$MODEL_SOURCE" ] && [ "$hit_count" = "$hit_files" ] && [ "$hit_files" -gt 0 ] || return 1
+  [ -z "\${MODEL_SHA256:-}" ] || [ "$hit_sum" = "$MODEL_SHA256" ] || return 1
+  if [ "\${MODEL_KIND:-file}" = directory ]; then
+    [ -d "$dest" ] && [ "$(find "$dest" ! -type d | wc -l)" -eq "$hit_files" ] || return 1
+  else
+    [ -f "$dest" ] || return 1
+  fi
+  [ "$(stat -c %s -- "$@" 2>/dev/null)" = "\${hit_sizes%?}" ] || return 1
+  if [ "\${MODEL_VERIFY_ON_CACHE_HIT:-false}" = true ]; then
+    [ "$(digest_of "$dest")" = "$hit_sum" ] || { log "cache check: $dest does not match its recorded sha256 $hit_sum; downloading again"; return 1; }
+  fi
 }
 
-release() {
-  [ -n "$beat_pid" ] && kill "$beat_pid" 2>/dev/null
-  [ -n "$holding" ] && rm -rf "$lock"
-  holding=""
+# --- hashing: the fastest sha256 available (openssl uses the CPU's SHA extensions) ----------
+pick_hasher() {
+  [ -n "$hasher" ] || { command -v openssl > /dev/null 2>&1 && hasher=openssl; } || hasher=sha256sum
 }
-trap release EXIT
-trap 'exit 143' TERM INT HUP
+hash_stdin() {
+  if [ "$hasher" = openssl ]; then h=$(openssl dgst -sha256 -r) || return 1; else h=$(sha256sum) || return 1; fi
+  printf '%s\n' "\${h%% *}"
+}
+# The directory digest (README, \`npx cdk8s-ai-inference model-digest\`): sha256 of the lines
+# "<sha256 of file>  <path relative to the directory>\n" of every regular file, sorted by
+# path bytes. A file's digest is its sha256.
+digest_of() {
+  pick_hasher
+  if [ -d "$1" ]; then
+    (cd "$1" && find . -type f | sed 's|^\./||' | sort | while IFS= read -r f; do
+      printf '%s  %s\n' "$(hash_stdin < "$f")" "$f"
+    done) | hash_stdin
+  else
+    hash_stdin < "$1"
+  fi
+}
+# Streams a file that another process is still appending to, from its first byte, until the
+# flag file exists; a resumed download thus hashes its prefix first, then the new bytes.
+follow() {
+  off=0
+  while [ ! -e "$2" ]; do
+    size=$(stat -c %s -- "$1" 2>/dev/null) || size=0
+    n=$((size / 1048576 - off))
+    if [ "$n" -gt 0 ]; then
+      dd if="$1" bs=1048576 skip="$off" count="$n" 2>/dev/null || return 1
+      off=$((off + n))
+    else
+      sleep 0.01
+    fi
+  done
+  dd if="$1" bs=1048576 skip="$off" 2>/dev/null
+}
+# Runs "$@" (which writes $1's file) in the background while hashing that file into $2.sum.
+# Background + wait, so that SIGTERM interrupts at once.
+hashed() {
+  file="$1" rec="$2"; shift 2
+  rm -f "$rec.flag" "$rec.sum"
+  pick_hasher
+  "$@" < /dev/null 2>> "$errf" &
+  tool_pid=$!
+  follow "$file" "$rec.flag" 2>/dev/null | hash_stdin 2>/dev/null > "$rec.sum" &
+  hash_pid=$!
+  kids="$tool_pid $hash_pid"
+  wait "$tool_pid"; rc=$?
+  : > "$rec.flag"
+  wait "$hash_pid" || [ "$rc" -ne 0 ] || rc=1
+  kids=""
+  return "$rc"
+}
+size_of() { stat -c %s -- "$1" 2>/dev/null || echo 0; }
+# A file is done: its record holds size, source identity and sha256.
+record() {
+  IFS= read -r file_sum < "$2.sum" && [ -n "$file_sum" ] || return 1
+  printf '%s\t%s\t%s\n' "$3" "$4" "$file_sum" > "$2.rec.tmp" && mv -f "$2.rec.tmp" "$2.rec"
+}
 
+# --- names from a listing or from \`files\`: relative, no '.' or '..' segments ---------------
+check_name() {
+  case "/$1/" in
+    //|*//*|*/./*|*/../*) printf "invalid name: '%s' (empty, absolute, or with '.' or '..' segments)\n" "$1" >> "$errf"; return 1 ;;
+  esac
+}
+
+# --- the lock --------------------------------------------------------------------------------
+new_token() {
+  me="\${MODEL_POD_UID:-\${HOSTNAME:-pod}}.$$.$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
+}
+beat_age() {
+  b=""
+  beat_file="$dir/.$target.beat.$1"
+  [ "$1" != legacy ] || beat_file="$lock/heartbeat"
+  [ -f "$beat_file" ] && read -r b < "$beat_file" 2>/dev/null
+  case "$b" in ''|*[!0-9]*) echo none; return ;; esac
+  echo $(( $(date +%s) - b ))
+}
+alive() { a=$(beat_age "$1"); [ "$a" != none ] && [ "$a" -le "$stale_after" ]; }
+same_pod() { [ -n "\${MODEL_POD_UID:-}" ] && [ "\${1%%.*}" = "$MODEL_POD_UID" ]; }
+start_heartbeat() {
+  beat="$dir/.$target.beat.$me"
+  date +%s > "$beat" || return 1
+  parent=$$
+  ( trap - TERM INT HUP EXIT
+    while kill -0 "$parent" 2>/dev/null; do
+      sleep "$beat_every"
+      date +%s > "$beat.tmp" && mv -f "$beat.tmp" "$beat" || exit 0
+    done ) > /dev/null 2>&1 &
+  beat_pid=$!
+}
+# Breaking a stale lock is itself serialized (".breaking", another atomic symlink): the one
+# breaker re-checks, under it, that the lock still names the stale owner, and only then moves
+# it aside. Only breakers remove locks, so between that check and the move nothing can replace
+# it: a live lock is never broken, whatever the number of waiters.
+break_lock() {
+  breaker="$dir/.$target.breaking"
+  if ! ln -sT "$me" "$breaker" 2>/dev/null; then
+    b=$(readlink "$breaker" 2>/dev/null) || return 0
+    { same_pod "$b" || ! alive "$b"; } && set_aside "$breaker" "$b"
+    return 0
+  fi
+  current=$(readlink "$lock" 2>/dev/null) || { [ -d "$lock" ] && current=legacy; }
+  if [ "$current" = "$1" ] && { same_pod "$1" || [ "$1" = legacy ] || ! alive "$1"; }; then
+    set_aside "$lock" "$1" && { log "breaking the lock of $2: $1"; broken="$1"; }
+  fi
+  rm -f "$breaker"
+}
+# Moves a lock-like symlink (or a legacy lock directory) aside if it still names $2.
+set_aside() {
+  grave="$dir/.$target.broken.$me"
+  mv -f "$1" "$grave" 2>/dev/null || return 1
+  got=$(readlink "$grave" 2>/dev/null) || { [ -d "$grave" ] && got=legacy; }
+  if [ "$got" != "$2" ]; then
+    ln -sT "$got" "$1" 2>/dev/null
+    rm -f "$grave"
+    return 1
+  fi
+  rm -rf "$grave"
+  [ "$2" = legacy ] || rm -f "$dir/.$target.beat.$2"
+}
 acquire_lock() {
-  missing_since=""
-  announced=""
-  while ! mkdir "$lock" 2>/dev/null; do
+  new_token
+  start_heartbeat || fail "$(unwritable)"
+  announced="" seen="" seen_since="" broken=""
+  while ! ln -sT "$me" "$lock" 2>/dev/null; do
     if cache_hit; then
       log "cache hit: another pod finished $dest while this one waited"
       exit 0
     fi
-    owner=$(cat "$lock/owner" 2>/dev/null)
-    if [ -n "\${HOSTNAME:-}" ] && [ "\${owner%% *}" = "$HOSTNAME" ]; then
-      # Our own pod's earlier run (this init container restarted): its process is gone.
-      log "breaking the lock of this pod's previous run ($owner)"
-      rm -rf "$lock"
-      continue
-    fi
+    # a lock directory is left by an older version of this script
+    owner=$(readlink "$lock" 2>/dev/null) || { [ -d "$lock" ] && owner=legacy; } || continue
     now=$(date +%s)
-    beat=$(cat "$lock/heartbeat" 2>/dev/null)
-    case "$beat" in
-      ''|*[!0-9]*) beat="\${missing_since:-$now}"; missing_since="$beat" ;;
-    esac
-    if [ $((now - beat)) -gt "$stale_after" ]; then
-      log "breaking a stale lock (no heartbeat for $((now - beat))s): $(cat "$lock/owner" 2>/dev/null)"
-      mv "$lock" "$lock.stale.$$" 2>/dev/null && rm -rf "$lock.stale.$$"
-      missing_since=""
-      continue
-    fi
-    if [ -z "$announced" ]; then
-      log "waiting: $(cat "$lock/owner" 2>/dev/null || echo 'another pod') is downloading $MODEL_TARGET"
+    [ "$owner" = "$seen" ] || { seen="$owner"; seen_since=$now; }
+    age=$(beat_age "$owner")
+    [ "$age" != none ] || age=$((now - seen_since))
+    if same_pod "$owner"; then
+      break_lock "$owner" "this pod's previous run"
+    elif [ "$age" -gt "$stale_after" ]; then
+      break_lock "$owner" "a dead holder (no heartbeat for \${age}s)"
+    else
+      [ -n "$announced" ] || log "waiting: $owner is downloading $target"
       announced=1
+      sleep 1
     fi
-    sleep 2
   done
   holding=1
-  printf '%s pid %s\n' "\${HOSTNAME:-unknown}" "$$" > "$lock/owner"
-  date +%s > "$lock/heartbeat"
-  parent=$$
-  ( while kill -0 "$parent" 2>/dev/null; do date +%s > "$lock/heartbeat" 2>/dev/null || exit 0; sleep 5; done ) >/dev/null 2>&1 &
-  beat_pid=$!
+}
+owns_lock() { [ -n "$holding" ] && [ "$(readlink "$lock" 2>/dev/null)" = "$me" ]; }
+release() {
+  [ -z "$beat_pid" ] || kill "$beat_pid" 2>/dev/null
+  beat_pid=""
+  if [ -n "$holding" ]; then
+    grave="$dir/.$target.broken.$me"
+    if mv -f "$lock" "$grave" 2>/dev/null; then
+      got=$(readlink "$grave" 2>/dev/null)
+      [ "$got" = "$me" ] || ln -sT "$got" "$lock" 2>/dev/null
+      rm -rf "$grave"
+    fi
+  fi
+  holding=""
+  [ -z "$me" ] || rm -f "$dir/.$target.beat.$me" "$dir/.$target.beat.$me.tmp"
+}
+# SIGTERM: every process of the pod's group (transfer, hasher, heartbeat) stops now, not when
+# the transfer would have ended; the exit hands the staging over.
+on_term() {
+  trap '' TERM INT HUP
+  kill -TERM 0 2>/dev/null
+  wait
+  kids=""
+  log "stopped by signal"
+  exit 143
+}
+# A holder that exits without landing leaves its staging as the partial for the next holder.
+on_exit() {
+  [ -z "$kids" ] || kill $kids 2>/dev/null
+  [ -z "$me" ] || rm -f "\${HOME:-/tmp}/.model-prep.$me.err"
+  if [ -n "$stage" ] && [ -d "$stage" ] && owns_lock && [ ! -e "$partial" ]; then
+    mv "$stage" "$partial" 2>/dev/null && log "kept the partial download for a resume"
+  fi
+  release
+}
+trap on_exit EXIT
+trap on_term TERM INT HUP
+
+unwritable() {
+  printf 'cannot write the model cache %s: uid %s gid %s; the directory is owned by %s with mode %s%s' "$dir" "$(id -u)" "$(id -g)" \
+    "$(stat -c %u:%g "$dir" 2>/dev/null || echo '?')" "$(stat -c %a "$dir" 2>/dev/null || echo '?')" "\${1:+ ($1)}"
+}
+check_writable() {
+  mkdir -p "$dir" "\${HOME:-/tmp}" 2>/dev/null
+  probe="$dir/.$target.probe.$$"
+  why=$( { : > "$probe"; } 2>&1 ) || fail "$(unwritable "\${why##*: }"). Fix: set the pod's fsGroup (or runAsUser) to the volume's owner, or mount it read-write"
+  rm -f "$probe"
+}
+
+# --- staging -----------------------------------------------------------------------------------
+# The holder's own directory: the partial left by a SIGTERM, else the staging of the dead
+# holder whose lock it broke, else a fresh one. Other dead holders' staging is removed.
+prepare_stage() {
+  stage="$dir/.$target.stage.$me"
+  if [ -d "$partial" ]; then
+    mv "$partial" "$stage" || fail "$(unwritable)"
+  elif [ -n "$broken" ] && [ -d "$dir/.$target.stage.$broken" ]; then
+    mv "$dir/.$target.stage.$broken" "$stage" || fail "$(unwritable)"
+  fi
+  for s in "$dir/.$target.stage."* "$dir/.$target.beat."*; do
+    [ -e "$s" ] || continue
+    case "$s" in "$stage"|"$dir/.$target.beat.$me"*) continue ;; esac
+    owner="\${s#"$dir/.$target."}"; owner="\${owner#*.}"; owner="\${owner%.tmp}"
+    alive "$owner" || rm -rf "$s"
+  done
+  rm -rf "$stage/old" "$stage/marker"
+  mkdir -p "$stage/meta" || fail "$(unwritable)"
+  model="$stage/model"
+  meta="$stage/meta"
+  # the tools' messages go to HOME (not the model volume, which may be full)
+  errf="\${HOME:-/tmp}/.model-prep.$me.err"
+  : > "$errf"
 }
 
 classify() {
-  if grep -qiE 'no space left|ENOSPC|quota exceeded' "$1"; then echo 'disk full'
+  if grep -qiE 'no space left|ENOSPC|Errno 28|quota exceeded|\(23\)|exit code 23' "$1"; then echo 'disk full'
   elif grep -qiE 'Unable to locate credentials|NoCredentials|could not find default credentials|You do not currently have an active account' "$1"; then echo 'missing credentials'
   elif grep -qiE 'AccessDenied|Access Denied|InvalidAccessKeyId|SignatureDoesNotMatch|Forbidden|Unauthorized|error: 40[13]|\(40[13]\)|HTTP 40[13]' "$1"; then echo 'access denied (401/403)'
   elif grep -qiE 'NoSuchKey|NoSuchBucket|Not Found|error: 404|\(404\)|HTTP 404|does not exist|matched no objects|RepositoryNotFound|EntryNotFound' "$1"; then echo 'not found (404)'
+  elif grep -qiE '\(47\)|Maximum \(?[0-9]*\)? ?redirects' "$1"; then echo 'redirect loop'
+  elif grep -q '^invalid name: ' "$1"; then echo 'invalid name'
+  elif grep -qiE '\(3\) |URL using bad/illegal format' "$1"; then echo 'invalid URL'
   else echo 'transient'
-  fi
-}
-
-# sha256 of a file, or of a directory as the sha256 of its "sha256  relative/path" lines in C order.
-list_files() {
-  for f in "$1"/* "$1"/.[!.]*; do
-    [ -e "$f" ] || continue
-    if [ -d "$f" ]; then list_files "$f"; else printf '%s\n' "$f"; fi
-  done
-}
-digest() {
-  if [ -d "$1" ]; then
-    list_files "$1" | while IFS= read -r f; do
-      printf '%s  %s\n' "$(sha256sum "$f" | cut -d' ' -f1)" "\${f#"$1"/}"
-    done | sha256sum | cut -d' ' -f1
-  else
-    sha256sum "$1" | cut -d' ' -f1
   fi
 }
 `;
 
 const MAIN = String.raw`
+# --- assembling and landing ----------------------------------------------------------------------
+# The records of every file in path-byte order; the digest; the marker text.
+assemble() {
+  if [ "\${MODEL_KIND:-file}" = directory ]; then
+    [ -d "$model" ] || { echo "the download of $MODEL_SOURCE produced nothing" >> "$errf"; return 1; }
+    sort -u -o "$meta/files" "$meta/files"
+    have=$(find "$model" ! -type d | wc -l)
+    want=$(wc -l < "$meta/files")
+    [ "$have" -eq "$want" ] || { echo "the download has $have files, the source lists $want" >> "$errf"; return 1; }
+    : > "$meta/lines"; : > "$stage/files"
+    while IFS= read -r rel; do
+      line_of "$model/$rel" "$meta/$rel" "$rel" || return 1
+    done < "$meta/files"
+    sum=$(pick_hasher; hash_stdin < "$meta/lines")
+  else
+    printf '\n' > "$meta/files"
+    : > "$meta/lines"; : > "$stage/files"
+    line_of "$model" "$meta/" "" || return 1
+    sum="\${lines_sum}"
+  fi
+  count=$(wc -l < "$stage/files")
+  { printf 'format=2\nsource=%s\nsha256=%s\nfiles=%s\n' "$MODEL_SOURCE" "$sum" "$count"
+    cat "$stage/files"
+    printf 'completed=%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)"; } > "$stage/marker"
+}
+# One file: its record must exist and its size on disk must be the recorded one (a guard
+# against any writer but this one).
+line_of() {
+  [ -f "$2.rec" ] || { echo "no record of $3 (download incomplete)" >> "$errf"; return 1; }
+  IFS="$tab" read -r r_size r_id r_sum < "$2.rec"
+  [ "$(size_of "$1")" = "$r_size" ] || { echo "$3 has $(size_of "$1") bytes, the source served $r_size" >> "$errf"; return 1; }
+  printf '%s  %s\n' "$r_sum" "$3" >> "$meta/lines"
+  printf 'file=%s\t%s\t%s\n' "$r_size" "$r_id" "$3" >> "$stage/files"
+  lines_sum="$r_sum"
+}
+land() {
+  owns_lock || return 1
+  if [ -e "$dest" ] || [ -L "$dest" ]; then mv -f "$dest" "$stage/old" || fail "$(unwritable "cannot move the previous $dest aside")"; fi
+  mv -f "$stage/marker" "$marker" || fail "$(unwritable "cannot write the marker")"
+  mv -T "$model" "$dest" || fail "$(unwritable "cannot move the model into place")"
+  sync "$dir" 2>/dev/null
+  rm -rf "$stage"
+  stage=""
+}
+
 if cache_hit; then
-  log "cache hit: $dest ($(grep '^sha256=' "$marker")) from $MODEL_SOURCE; nothing to download"
+  log "cache hit: $dest (sha256 $hit_sum) from $MODEL_SOURCE; nothing to download"
   exit 0
 fi
-acquire_lock
-if cache_hit; then
-  log "cache hit: $dest was completed by another pod"
-  exit 0
-fi
-# A partial download of the same source is resumed (curl continues files); anything else
-# left over from an interrupted run is removed. Only the lock holder touches it.
-if [ "$(cat "$work/source" 2>/dev/null)" != "$MODEL_SOURCE" ]; then
-  rm -rf "$work"
-fi
-mkdir -p "$work" && printf '%s\n' "$MODEL_SOURCE" > "$work/source" || fail "cannot write the model volume at $dir"
-log "downloading $MODEL_SOURCE to $dest"
+check_writable
 started=$(date +%s)
 attempt=1
 delay="\${MODEL_RETRY_DELAY_SECONDS:-2}"
+attempts="\${MODEL_ATTEMPTS:-5}"
 while :; do
-  fetch "$work/payload" 2>"$work/stderr"
-  rc=$?
-  [ "$rc" -eq 0 ] && break
-  cat "$work/stderr" >&2
-  reason=$(classify "$work/stderr")
-  detail=$(grep -v '^[[:space:]]*$' "$work/stderr" | tail -n 1)
-  # A permanent failure leaves nothing behind; a transient one keeps the partial download
-  # for the kubelet's restart of this container to resume.
-  [ "$reason" = transient ] || { rm -rf "$work"; fail "$reason: $MODEL_SOURCE: $detail"; }
-  [ "$attempt" -lt "$attempts" ] || fail "gave up after $attempt attempts: $MODEL_SOURCE: \${detail:-exit code $rc}"
-  log "attempt $attempt/$attempts failed (exit code $rc: $detail); retrying in \${delay}s"
-  sleep "$delay"
-  attempt=$((attempt + 1))
-  delay=$((delay * 2))
-  [ "$delay" -le 60 ] || delay=60
+  acquire_lock
+  if cache_hit; then
+    log "cache hit: $dest was completed by another pod"
+    exit 0
+  fi
+  prepare_stage
+  log "downloading $MODEL_SOURCE to $dest"
+  while :; do
+    : > "$errf"
+    fetch && assemble && break
+    rc=$?
+    reason=$(classify "$errf")
+    [ "$rc" -ne 23 ] || reason="disk full"
+    detail=$(grep -v '^[[:space:]]*$' "$errf" | tail -n 1)
+    cat "$errf"
+    if [ "$reason" != transient ]; then
+      rm -rf "$stage"; stage=""
+      [ "$reason" != 'disk full' ] || detail="$detail; $(df -P "$dir" 2>/dev/null | awk 'NR==2 { print $4 " KiB free on " $6 }')"
+      fail "$reason: $MODEL_SOURCE: $detail"
+    fi
+    [ "$attempt" -lt "$attempts" ] || fail "gave up after $attempt attempts: $MODEL_SOURCE: \${detail:-exit code $rc}"
+    log "attempt $attempt/$attempts failed (exit code $rc: $detail); retrying in \${delay}s"
+    sleep "$delay" & kids=$!; wait $kids; kids=""
+    attempt=$((attempt + 1))
+    delay=$((delay * 2))
+    [ "$delay" -le 60 ] || delay=60
+  done
+  if [ -n "\${MODEL_SHA256:-}" ] && [ "$sum" != "$MODEL_SHA256" ]; then
+    rm -rf "$stage"; stage=""
+    fail "checksum mismatch: $MODEL_SOURCE has sha256 $sum, expected $MODEL_SHA256"
+  fi
+  land && break
+  log "lost the lock to another pod before landing; starting over"
+  rm -rf "$stage"; stage=""
+  release
 done
-[ -e "$work/payload" ] || fail "the download of $MODEL_SOURCE produced nothing"
-sum=$(digest "$work/payload") || fail "cannot read the downloaded model (disk full?)"
-if [ -n "\${MODEL_SHA256:-}" ] && [ "$sum" != "$MODEL_SHA256" ]; then
-  rm -rf "$work"
-  fail "checksum mismatch: $MODEL_SOURCE has sha256 $sum, expected $MODEL_SHA256"
-fi
-rm -f "$marker"
-if [ -e "$dest" ]; then mv "$dest" "$work/previous" || fail "cannot replace $dest"; fi
-mv "$work/payload" "$dest" || fail "cannot move the model into place at $dest (disk full?)"
-printf 'source=%s\nsha256=%s\ncompleted=%s\n' "$MODEL_SOURCE" "$sum" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" > "$marker.tmp" \
-  && mv "$marker.tmp" "$marker" || fail "cannot write the completion marker (disk full?)"
-rm -rf "$work"
 log "done: $dest sha256=$sum in $(( $(date +%s) - started ))s after $attempt attempt(s)"
 `;
 
 /**
  * The complete script for one downloader: prelude, the downloader's `fetch` function (which
- * writes the model to the path in `$1`, a file or a directory), then the main flow.
+ * fills `$model`, a file or a directory, and writes one record per file under `$meta`), then
+ * the main flow.
  */
 export function modelPrepScript(fetchFunction: string): string {
   return cached(SCRIPTS, fetchFunction, () => shell(`${PRELUDE}\n${fetchFunction.trim()}\n${MAIN}`));
@@ -181,67 +427,268 @@ export function modelPrepScript(fetchFunction: string): string {
 /** One script text per downloader, shared by every pod (thousands of pods, one string). */
 const SCRIPTS = new Map<string, string>();
 
-/** `fetch` for the AWS CLI (S3 and S3-compatible stores). */
+/**
+ * `fetch` for the AWS CLI (S3 and S3-compatible stores). A single object is one ETag-pinned
+ * GET (`s3api get-object`; a resume asks for the remaining range of the same ETag / version).
+ * A prefix is listed, synced with the CLI's parallel transfer, listed again: a file changed in
+ * between is fetched again; files the CLI left behind (its temporary names) are removed.
+ */
 export const S3_FETCH = String.raw`
-fetch() {
+s3() {
+  aws \${S3_ENDPOINT_URL:+--endpoint-url "$S3_ENDPOINT_URL"} "$@" < /dev/null
+}
+s3_setup() {
   mkdir -p "$HOME/.aws"
   printf '[default]\ns3 =\n  max_concurrent_requests = %s\n  multipart_chunksize = %s\n  multipart_threshold = %s\n' \
     "\${S3_MAX_CONCURRENT_REQUESTS:-16}" "\${S3_MULTIPART_CHUNKSIZE:-64MB}" "\${S3_MULTIPART_CHUNKSIZE:-64MB}" > "$HOME/.aws/config"
   export AWS_CONFIG_FILE="$HOME/.aws/config"
-  if [ "\${MODEL_KIND:-file}" = directory ]; then
-    aws \${S3_ENDPOINT_URL:+--endpoint-url "$S3_ENDPOINT_URL"} s3 cp --recursive --only-show-errors --no-progress "\${MODEL_SOURCE%/}/" "$1" || return $?
-    [ -n "$(ls -A "$1" 2>/dev/null)" ] || { echo "$MODEL_SOURCE matched no objects (404)" >&2; return 1; }
+  path="\${MODEL_SOURCE#s3://}"
+  bucket="\${path%%/*}"
+  key="\${path#*/}"
+}
+# One object. Its identity (ETag, size, version) is saved before the first byte, so a partial
+# is resumed only while head-object still reports the same.
+s3_object() {
+  id=$(s3 s3api head-object --bucket "$bucket" --key "$key" --query '[ETag,ContentLength,VersionId]' --output text 2>> "$errf") || return 1
+  etag=$(printf '%s' "$id" | cut -f1)
+  total=$(printf '%s' "$id" | cut -f2)
+  version=$(printf '%s' "$id" | cut -f3)
+  [ "$version" != None ] || version=""
+  if [ ! -s "$model" ] || [ "$(cat "$meta/.id" 2>/dev/null)" != "$id" ] || [ "$(size_of "$model")" -gt "$total" ]; then
+    rm -f "$meta/.id" "$meta/.rec"
+    { : > "$model"; } 2>> "$errf" || return 23
+    printf '%s\n' "$id" > "$meta/.id"
+  fi
+  have=$(size_of "$model")
+  if [ "$have" -lt "$total" ]; then
+    [ "$have" -eq 0 ] || log "resuming $MODEL_SOURCE at byte $have (ETag $etag unchanged)"
+    hashed "$model" "$meta/" s3_get || return 1
+    got=$(cat "$meta/.got" 2>/dev/null)
+    if [ "$got" != "$etag" ]; then
+      rm -f "$meta/.id"; : > "$model"
+      echo "$MODEL_SOURCE changed during the download (ETag $etag, then $got)" >> "$errf"
+      return 1
+    fi
   else
-    aws \${S3_ENDPOINT_URL:+--endpoint-url "$S3_ENDPOINT_URL"} s3 cp --only-show-errors --no-progress "$MODEL_SOURCE" "$1"
+    pick_hasher; hash_stdin < "$model" > "$meta/.sum"
+  fi
+  [ "$(size_of "$model")" = "$total" ] || { echo "$MODEL_SOURCE: got $(size_of "$model") of $total bytes" >> "$errf"; : > "$model"; return 1; }
+  record "$model" "$meta/" "$total" "$etag\${version:+@$version}"
+}
+# GET from byte $1 of the pinned ETag (or version): a fresh download writes the file, a resume
+# appends through a fifo. The response's own ETag goes to .got: each GET is one version, so a
+# different ETag means the object changed (also where the store ignores If-Match).
+s3_get() {
+  set -- s3api get-object --bucket "$bucket" --key "$key" --if-match "$etag" \${version:+--version-id "$version"} --query ETag --output text "$@"
+  if [ "$have" -eq 0 ]; then
+    s3 "$@" "$model" > "$meta/.got"
+    return
+  fi
+  rm -f "$meta/.fifo"; mkfifo "$meta/.fifo" || return 1
+  cat "$meta/.fifo" >> "$model" &
+  cat_pid=$!
+  s3 "$@" --range "bytes=$have-" "$meta/.fifo" > "$meta/.got"
+  get_rc=$?
+  [ "$get_rc" -eq 0 ] || kill "$cat_pid" 2>/dev/null
+  wait "$cat_pid"
+  rm -f "$meta/.fifo"
+  return "$get_rc"
+}
+# A prefix: list, sync, list again.
+s3_listing() {
+  s3 s3api list-objects-v2 --bucket "$bucket" --prefix "$key" --query 'Contents[].[Size,ETag,Key]' --output text 2>> "$errf" \
+    | awk -F '\t' -v p="$key" 'NF >= 3 && substr($3, length($3)) != "/" { k = $0; sub(/^[^\t]*\t[^\t]*\t/, "", k); print $1 "\t" $2 "\t" substr(k, length(p) + 1) }' > "$1.tmp" \
+    && mv -f "$1.tmp" "$1"
+}
+s3_prefix() {
+  s3_listing "$meta/listing.new" || return 1
+  [ -s "$meta/listing.new" ] || { echo "$MODEL_SOURCE matched no objects (404)" >> "$errf"; return 1; }
+  : > "$meta/files"
+  while IFS="$tab" read -r size etag rel; do
+    check_name "$rel" || return 1
+    printf '%s\n' "$rel" >> "$meta/files"
+  done < "$meta/listing.new"
+  mkdir -p "$model" || return 1
+  # keep what a previous attempt fetched of an unchanged object; drop the rest, junk included
+  touch "$meta/listing"
+  : > "$meta/keep"
+  while IFS= read -r line; do
+    rel="\${line#*"$tab"*"$tab"}"
+    if grep -qxF -- "$line" "$meta/listing" && [ "$(size_of "$model/$rel")" = "\${line%%"$tab"*}" ]; then
+      printf '%s\n' "$rel" >> "$meta/keep"
+    fi
+  done < "$meta/listing.new"
+  find "$model" ! -type d | while IFS= read -r f; do
+    grep -qxF -- "\${f#"$model/"}" "$meta/keep" || rm -f -- "$f"
+  done
+  mv -f "$meta/listing.new" "$meta/listing"
+  s3 s3 sync --only-show-errors --no-progress "s3://$bucket/$key" "$model" 2>> "$errf" &
+  kids=$!; wait "$kids" || { kids=""; return 1; }
+  kids=""
+  s3_listing "$meta/listing.after" || return 1
+  if ! cmp -s "$meta/listing" "$meta/listing.after"; then
+    echo "$MODEL_SOURCE changed during the download; fetching the changed files again" >> "$errf"
+    mv -f "$meta/listing.after" "$meta/listing.new"
+    return 1
+  fi
+  pick_hasher
+  while IFS="$tab" read -r size etag rel; do
+    f="$model/$rel"
+    [ -f "$f" ] || { echo "$MODEL_SOURCE: $rel is missing after the sync" >> "$errf"; return 1; }
+    case "$rel" in */*) mkdir -p "$meta/\${rel%/*}" ;; esac
+    hash_stdin < "$f" > "$meta/$rel.sum" || return 1
+    record "$f" "$meta/$rel" "$size" "$etag"
+  done < "$meta/listing"
+  # the CLI's temporary files of an interrupted run: anything not listed
+  find "$model" ! -type d | while IFS= read -r f; do
+    grep -qxF -- "\${f#"$model/"}" "$meta/files" || rm -f -- "$f"
+  done
+}
+fetch() {
+  s3_setup
+  if [ "\${MODEL_KIND:-file}" = directory ]; then s3_prefix; else s3_object; fi
+}`;
+
+/** `fetch` for Google Cloud Storage with the gcloud CLI (not resumed; hashed after the copy). */
+/**
+ * After a tool copied the whole model into \`$model\` (gcloud, a local copy from an image): lists
+ * its files, checks their names, and records size and sha256 of each, as the streaming fetches
+ * do while the bytes arrive.
+ */
+const RECORD_COPIED = String.raw`
+record_copied() {
+  pick_hasher
+  if [ -d "$model" ]; then
+    (cd "$model" && find . -type f | sed 's|^\./||') > "$meta/files"
+    while IFS= read -r rel; do
+      check_name "$rel" || return 1
+      case "$rel" in */*) mkdir -p "$meta/\${rel%/*}" ;; esac
+      hash_stdin < "$model/$rel" > "$meta/$rel.sum" && record "$model/$rel" "$meta/$rel" "$(size_of "$model/$rel")" -
+    done < "$meta/files"
+  else
+    hash_stdin < "$model" > "$meta/.sum" && record "$model" "$meta/" "$(size_of "$model")" -
   fi
 }`;
 
-/** `fetch` for Google Cloud Storage with the gcloud CLI. */
 export const GCS_FETCH = String.raw`
 fetch() {
   export CLOUDSDK_CONFIG="$HOME/.gcloud"
+  rm -rf "$model"
   if [ "\${MODEL_KIND:-file}" = directory ]; then
-    mkdir -p "$1" && gcloud storage cp --recursive "\${MODEL_SOURCE%/}/*" "$1/"
+    mkdir -p "$model" && gcloud storage cp --recursive "\${MODEL_SOURCE%/}/*" "$model/" 2>> "$errf" || return 1
   else
-    gcloud storage cp "$MODEL_SOURCE" "$1"
+    gcloud storage cp "$MODEL_SOURCE" "$model" 2>> "$errf" || return 1
   fi
-}`;
+  record_copied
+}
+${RECORD_COPIED}`;
 
 /**
  * `fetch` for files over HTTP(S) with curl: one URL, or a list of files under a base URL
- * (Hugging Face's `resolve` endpoint is one). Partial files resume on retry.
+ * (Hugging Face's `resolve` endpoint is one). A partial file is resumed with `If-Range` and
+ * the validator (strong ETag, else Last-Modified) of the response that started it: a changed
+ * file is sent whole, and started over.
  */
 export const HTTP_FETCH = String.raw`
 http_get() {
-  curl --fail --silent --show-error --location --connect-timeout 20 --speed-limit 1024 --speed-time 60 \
+  curl -g --fail --silent --show-error --location --max-redirs 10 --connect-timeout 20 --speed-limit 1024 --speed-time 60 \
     \${MODEL_HTTP_TOKEN:+-H "Authorization: Bearer $MODEL_HTTP_TOKEN"} "$@"
 }
+# status <tab> total size <tab> validator of the last response in a header dump
+response() {
+  awk '/^HTTP\// { s = $2; e = ""; m = ""; l = ""; r = ""; next }
+    { sub(/\r$/, ""); i = index($0, ":"); if (!i) next
+      k = tolower(substr($0, 1, i - 1)); v = substr($0, i + 1); sub(/^[ \t]+/, "", v); sub(/[ \t]+$/, "", v)
+      if (k == "etag") e = v; else if (k == "last-modified") m = v; else if (k == "content-length") l = v; else if (k == "content-range") r = v }
+    END { t = l; if (r != "") { t = r; sub(/.*\//, "", t) } if (e ~ /^W\//) e = ""; print s "\t" t "\t" (e != "" ? e : m) }' "$1" 2>/dev/null
+}
+# Percent-encodes a path for a URL (names may hold spaces, '*', unicode...).
+urlencode() {
+  case "$1" in *[!A-Za-z0-9._~/-]*) ;; *) printf '%s' "$1"; return ;; esac
+  printf '%s' "$1" | od -An -v -tx1 | awk '
+    function val(h) { return (index("0123456789abcdef", substr(h, 1, 1)) - 1) * 16 + index("0123456789abcdef", substr(h, 2, 1)) - 1 }
+    { for (i = 1; i <= NF; i++) { n = val($i); if ((n >= 48 && n <= 57) || (n >= 65 && n <= 90) || (n >= 97 && n <= 122) || $i == "2d" || $i == "2e" || $i == "5f" || $i == "7e" || $i == "2f") printf "%c", n; else printf "%%%s", toupper($i) } }'
+}
+# One file: $1 URL, $2 output, $3 record prefix.
 get_file() {
-  http_get --continue-at - --output "$2" "$1"
-  rc=$?
-  # 33: the server cannot resume; 416: nothing left to resume. Start the file over next time.
-  case "$rc" in 33|36) rm -f "$2" ;; esac
-  if [ "$rc" -eq 22 ] && grep -q 416 "$work/stderr" 2>/dev/null; then return 0; fi
-  return "$rc"
+  validator=""
+  if [ -s "$2" ] && [ -f "$3.hdr" ]; then
+    resp=$(response "$3.hdr")
+    case "$resp" in 200"$tab"*) validator="\${resp#*"$tab"*"$tab"}" ;; esac
+  fi
+  if [ -n "$validator" ]; then
+    hashed "$2" "$3" http_get -C - -H "If-Range: $validator" -D "$3.resp" -o "$2" -- "$1"
+    rc=$?
+    resp=$(response "$3.resp")
+    case "$rc:\${resp%%"$tab"*}" in
+      0:206|0:416|22:416) ;;
+      *:200|33:*|36:*) log "$1 changed since the partial download; starting it over"; validator="" ;;
+      0:*) return 1 ;;
+      *) return "$rc" ;;
+    esac
+    total="\${resp#*"$tab"}"; total="\${total%%"$tab"*}"
+    [ -z "$validator" ] || [ "$(size_of "$2")" = "$total" ] || { log "$1: size mismatch after resume; starting it over"; validator=""; }
+  fi
+  if [ -z "$validator" ]; then
+    rm -f "$3.hdr" "$3.rec"
+    { : > "$2"; } 2>> "$errf" || return 23
+    hashed "$2" "$3" http_get -D "$3.hdr" -o "$2" -- "$1" || return $?
+    resp=$(response "$3.hdr")
+    validator="\${resp#*"$tab"*"$tab"}"
+    total="\${resp#*"$tab"}"; total="\${total%%"$tab"*}"
+    got=$(size_of "$2")
+    [ -z "$total" ] || [ "$got" = "$total" ] || { echo "$1: got $got of $total bytes" >> "$errf"; return 18; }
+  fi
+  record "$2" "$3" "\${total:-$(size_of "$2")}" "\${validator:--}"
+}
+# File names of a Hub revision ("siblings[].rfilename"), JSON escapes decoded to UTF-8.
+hub_files() {
+  awk 'BEGIN { RS = "\001"; hex = "0123456789abcdef" }
+    function utf8(c) {
+      if (c < 128) return sprintf("%c", c)
+      if (c < 2048) return sprintf("%c%c", 192 + int(c / 64), 128 + c % 64)
+      if (c < 65536) return sprintf("%c%c%c", 224 + int(c / 4096), 128 + int(c / 64) % 64, 128 + c % 64)
+      return sprintf("%c%c%c%c", 240 + int(c / 262144), 128 + int(c / 4096) % 64, 128 + int(c / 64) % 64, 128 + c % 64)
+    }
+    function h4(s,   i, n) { n = 0; for (i = 1; i <= 4; i++) n = n * 16 + index(hex, tolower(substr(s, i, 1))) - 1; return n }
+    { s = $0; n = length(s); p = 1
+      while ((i = index(substr(s, p), "\"rfilename\"")) > 0) {
+        p += i + 10
+        while (p <= n && substr(s, p, 1) ~ /[ \t\r\n:]/) p++
+        if (substr(s, p, 1) != "\"") continue
+        p++; out = ""
+        while (p <= n) {
+          c = substr(s, p, 1)
+          if (c == "\"") { p++; break }
+          if (c != "\\") { out = out c; p++; continue }
+          e = substr(s, p + 1, 1); p += 2
+          if (e == "u") { u = h4(substr(s, p, 4)); p += 4
+            if (u >= 55296 && u < 56320 && substr(s, p, 2) == "\\u") { u = 65536 + (u - 55296) * 1024 + h4(substr(s, p + 2, 4)) - 56320; p += 6 }
+            out = out utf8(u) }
+          else if (e == "n") out = out "\n"; else if (e == "t") out = out "\t"; else if (e == "r") out = out "\r"
+          else if (e == "b") out = out "\b"; else if (e == "f") out = out "\f"; else out = out e
+        }
+        print out
+      } }' "$1"
 }
 fetch() {
-  if [ -z "\${MODEL_FILES:-}" ] && [ -n "\${MODEL_LIST_URL:-}" ]; then
-    http_get --output "$work/listing.json" "$MODEL_LIST_URL" || return $?
-    MODEL_FILES=$(grep -o '"rfilename": *"[^"]*"' "$work/listing.json" | sed 's/^"rfilename": *"//; s/"$//')
-    [ -n "$MODEL_FILES" ] || { echo "$MODEL_LIST_URL lists no files (404)" >&2; return 1; }
+  if [ -z "\${MODEL_FILES:-}" ] && [ -z "\${MODEL_LIST_URL:-}" ]; then
+    get_file "$MODEL_URL" "$model" "$meta/"
+    return
   fi
-  if [ -z "\${MODEL_FILES:-}" ]; then
-    get_file "$MODEL_URL" "$1"
-    return $?
+  if [ -n "\${MODEL_FILES:-}" ]; then
+    printf '%s\n' "$MODEL_FILES" > "$meta/files"
+  else
+    http_get -o "$meta/listing.json" -- "$MODEL_LIST_URL" 2>> "$errf" < /dev/null || return
+    hub_files "$meta/listing.json" > "$meta/files"
+    [ -s "$meta/files" ] || { echo "$MODEL_LIST_URL lists no files (404)" >> "$errf"; return 1; }
   fi
-  mkdir -p "$1" || return $?
-  for f in $MODEL_FILES; do
-    case "$f" in /*|*..*) echo "refusing file name $f" >&2; return 1 ;; esac
-    [ -f "$1/$f.done" ] && continue
-    mkdir -p "$(dirname "$1/$f")" && get_file "\${MODEL_URL%/}/$f" "$1/$f" || return $?
-    : > "$1/$f.done"
-  done
-  for f in $MODEL_FILES; do rm -f "$1/$f.done"; done
+  while IFS= read -r f; do check_name "$f" || return 1; done < "$meta/files"
+  mkdir -p "$model" || return 23
+  while IFS= read -r f; do
+    case "$f" in */*) mkdir -p "$model/\${f%/*}" "$meta/\${f%/*}" || return 23 ;; esac
+    get_file "\${MODEL_URL%/}/$(urlencode "$f")" "$model/$f" "$meta/$f" < /dev/null || return
+  done < "$meta/files"
 }`;
 
 /**
@@ -251,6 +698,9 @@ fetch() {
  */
 export const OCI_COPY_FETCH = String.raw`
 fetch() {
-  [ -d "$MODEL_IMAGE_DIR" ] || { echo "$MODEL_IMAGE_DIR does not exist in the image $MODEL_SOURCE (404)" >&2; return 1; }
-  mkdir -p "$1" && cp -R "$MODEL_IMAGE_DIR/." "$1/"
-}`;
+  [ -d "$MODEL_IMAGE_DIR" ] || { echo "$MODEL_IMAGE_DIR does not exist in the image $MODEL_SOURCE (404)" >> "$errf"; return 1; }
+  rm -rf "$model"
+  mkdir -p "$model" && cp -R "$MODEL_IMAGE_DIR/." "$model/" 2>> "$errf" || return 23
+  record_copied
+}
+${RECORD_COPIED}`;

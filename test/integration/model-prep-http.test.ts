@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Duration } from 'cdk8s';
+import { etagOf, serveVersion } from './_serve';
 import { AiInferencePod, ModelCredentials, ModelPrepInit, ModelPrepInitProps, ModelSource } from '../../src';
 import { HttpFixture, serveBytes } from '../helpers/http-fixture';
 import { requireTool, runContainer } from '../helpers/run-container';
@@ -78,33 +79,35 @@ test('an interrupted transfer leaves nothing at the final path and no marker; a 
   let stall = true;
   fixture.routes.set('/models/slow.bin', (req, res) => {
     if (!stall) {
-      serveBytes(req, res, MODEL);
+      serveVersion(req, res, MODEL);
       return;
     }
     // half the model, then the connection hangs (the pod is killed meanwhile)
-    res.writeHead(200, { 'Content-Length': MODEL.length });
+    res.writeHead(200, { 'Content-Length': MODEL.length, 'ETag': etagOf(MODEL) });
     res.write(MODEL.subarray(0, MODEL.length / 2));
   });
   const c = downloader({ source: ModelSource.http(`${base}/models/slow.bin`, { sha256: SHA }) });
-  const killed = await run(c, dir, { killAfterMs: 1500, env: { HOSTNAME: 'llm-pod' } });
+  const killed = await run(c, dir, { killAfterMs: 1500, env: { MODEL_POD_UID: 'llm-pod-uid' } });
   expect(killed.signal).toBe('SIGKILL');
   expect(fs.existsSync(path.join(dir, 'slow.bin'))).toBe(false);
   expect(fs.existsSync(path.join(dir, '.slow.bin.ready'))).toBe(false);
-  const partial = path.join(dir, '.slow.bin.partial', 'payload');
-  const kept = fs.statSync(partial).size;
+  const stage = fs.readdirSync(dir).filter(f => f.startsWith('.slow.bin.stage.llm-pod-uid.'));
+  expect(stage).toHaveLength(1);
+  const kept = fs.statSync(path.join(dir, stage[0], 'model')).size;
   expect(kept).toBeGreaterThan(0);
   expect(kept).toBeLessThanOrEqual(MODEL.length / 2);
 
   stall = false;
   // the restarted init container of the same pod breaks its predecessor's lock at once
-  const rerun = await run(c, dir, { env: { HOSTNAME: 'llm-pod' } });
+  const rerun = await run(c, dir, { env: { MODEL_POD_UID: 'llm-pod-uid' } });
   expect(rerun.stderr).toBe('');
-  expect(rerun.stdout).toContain('breaking the lock of this pod\'s previous run (llm-pod pid');
+  expect(rerun.stdout).toContain('breaking the lock of this pod\'s previous run: llm-pod-uid.');
   expect(rerun.code).toBe(0);
   expect(fs.readFileSync(path.join(dir, 'slow.bin')).equals(MODEL)).toBe(true);
   // the rerun asked only for the missing half
   const resumed = fixture.requests.filter(r => r.url === '/models/slow.bin').pop();
   expect(resumed?.headers.range).toBe(`bytes=${kept}-`);
+  expect(resumed?.headers['if-range']).toBe(etagOf(MODEL));
 });
 
 test('checksum mismatch fails with one line and leaves nothing behind', async () => {
@@ -159,21 +162,30 @@ test('two pods sharing one cache download once and both succeed', async () => {
   const [a, b] = await Promise.all([run(c, dir, { env: { HOSTNAME: 'pod-a' } }), run(c, dir, { env: { HOSTNAME: 'pod-b' } })]);
   expect([a.code, b.code]).toEqual([0, 0]);
   expect(fixture.gets('/models/shared.bin')).toBe(1);
-  expect(a.stdout + b.stdout).toMatch(/waiting: pod-[ab] pid \d+ is downloading shared.bin/);
+  expect(a.stdout + b.stdout).toMatch(/waiting: pod-[ab]\.\d+\.[0-9a-f]{12} is downloading shared.bin/);
   expect(a.stdout + b.stdout).toContain('was completed by another pod');
   expect(fs.readFileSync(path.join(dir, 'shared.bin')).equals(MODEL)).toBe(true);
 });
 
-test('a lock abandoned by a dead pod is broken after its heartbeat goes stale', async () => {
+test('a lock abandoned by a dead pod is broken after its heartbeat goes stale; its staging is resumed', async () => {
+  const dir = volume();
+  fs.symlinkSync('dead-pod.1.abc', path.join(dir, '.model.bin.lock'));
+  fs.writeFileSync(path.join(dir, '.model.bin.beat.dead-pod.1.abc'), '1000\n');
+  fs.mkdirSync(path.join(dir, '.model.bin.stage.dead-pod.1.abc', 'meta'), { recursive: true });
+  const result = await run(downloader({ source: ModelSource.http(`${base}/models/model.bin`) }), dir);
+  expect(result.code).toBe(0);
+  expect(result.stdout).toMatch(/breaking the lock of a dead holder \(no heartbeat for \d+s\): dead-pod\.1\.abc/);
+  expect(fs.readdirSync(dir).sort()).toEqual(['.model.bin.ready', 'model.bin']);
+});
+
+test('a lock directory left by an older version of the script is broken when its heartbeat is stale', async () => {
   const dir = volume();
   fs.mkdirSync(path.join(dir, '.model.bin.lock'));
   fs.writeFileSync(path.join(dir, '.model.bin.lock', 'heartbeat'), '1000\n');
-  fs.writeFileSync(path.join(dir, '.model.bin.lock', 'owner'), 'dead-pod pid 1\n');
   const result = await run(downloader({ source: ModelSource.http(`${base}/models/model.bin`) }), dir);
   expect(result.code).toBe(0);
-  expect(result.stdout).toContain('breaking a stale lock');
-  expect(result.stdout).toContain('dead-pod pid 1');
-  expect(fs.existsSync(path.join(dir, '.model.bin.lock'))).toBe(false);
+  expect(result.stdout).toMatch(/breaking the lock of a dead holder \(no heartbeat for \d+s\): legacy/);
+  expect(fs.readdirSync(dir).sort()).toEqual(['.model.bin.ready', 'model.bin']);
 });
 
 test('a directory of files under a base URL', async () => {

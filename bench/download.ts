@@ -1,0 +1,149 @@
+/**
+ * Download speed of the model-prep script against the raw tool on loopback (`npm run bench`):
+ * a 512 MiB file and a 20-file directory (20 × 25.6 MiB), over HTTP (real nginx, real curl)
+ * and S3 (s3rver, the AWS CLI v2), with and without a sha256; then the script time of a
+ * warm-cache start for a 1-file and a 100-file model. Each figure is the median of
+ * alternating runs, reported as a ratio to the raw tool measured in the same run.
+ */
+import { spawn } from 'child_process';
+import { createHash } from 'crypto';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App, Chart } from 'cdk8s';
+import { AiInferencePod, ModelCredentials, ModelPrepInit, ModelSource } from '../src';
+
+const MIB = 1 << 20;
+const KEYS = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_DEFAULT_REGION: 'us-east-1', AWS_EC2_METADATA_DISABLED: 'true' };
+
+/** The synthesized downloader's command and plain env for a source. */
+function downloader(source: ModelSource): { command: string[]; env: { [k: string]: string } } {
+  const chart = new Chart(new App(), 'bench');
+  const pod = new AiInferencePod(chart, 'llm', { server: { image: 'vllm/vllm-openai:v0.6.3' } });
+  new ModelPrepInit(pod, 'model-downloader', { source });
+  const manifest = App._synthChart(chart).find((m: any) => m.kind === 'Pod');
+  const c = manifest.spec.initContainers.find((i: any) => i.name === 'model-downloader');
+  return { command: c.command, env: Object.fromEntries(c.env.filter((e: any) => e.value !== undefined).map((e: any) => [e.name, e.value])) };
+}
+
+/** Wall ms of a command (asynchronous: s3rver serves from this process). */
+function timed(command: string[], env: { [k: string]: string }): Promise<number> {
+  const start = process.hrtime.bigint();
+  return new Promise((resolve, reject) => {
+    const child = spawn(command[0], command.slice(1), { env: { PATH: `${PATH_DIR}:${process.env.PATH}`, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d) => { err += d; });
+    child.on('exit', (code) => (code === 0 ? resolve(Number(process.hrtime.bigint() - start) / 1e6) : reject(new Error(`${command[0]} failed (${code}): ${err}`))));
+  });
+}
+
+let PATH_DIR = '';
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** Medians of alternating runs of each variant; `fresh()` gives a clean output location per run. */
+async function compare(variants: { [name: string]: (out: string) => Promise<number> }, runs: number): Promise<{ [name: string]: number }> {
+  const times: { [name: string]: number[] } = {};
+  for (let r = 0; r < runs; r++) {
+    for (const [name, run] of Object.entries(variants)) {
+      const out = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-dl-'));
+      (times[name] = times[name] ?? []).push(await run(out));
+      fs.rmSync(out, { recursive: true, force: true });
+    }
+  }
+  return Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)]));
+}
+
+async function nginx(root: string): Promise<{ base: string; stop: () => void }> {
+  const conf = path.join(root, 'nginx.conf');
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  fs.writeFileSync(conf, `daemon off; worker_processes 1; error_log ${root}/error.log; pid ${root}/nginx.pid;
+events {}
+http { access_log off; sendfile on; client_body_temp_path ${root}; proxy_temp_path ${root}; fastcgi_temp_path ${root}; uwsgi_temp_path ${root}; scgi_temp_path ${root};
+  server { listen 127.0.0.1:${port}; root ${root}/www; } }
+`);
+  const child = spawn('/usr/sbin/nginx', ['-c', conf, '-p', root], { stdio: 'ignore' });
+  await new Promise((r) => setTimeout(r, 500));
+  return { base: `http://127.0.0.1:${port}`, stop: () => child.kill() };
+}
+
+/** Runs the download benchmark; returns the Markdown report. */
+export async function downloadBench(runs = 3): Promise<string> {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-download-'));
+  PATH_DIR = path.join(root, 'bin');
+  fs.mkdirSync(PATH_DIR);
+  fs.symlinkSync('/usr/bin/aws', path.join(PATH_DIR, 'aws'));
+  const www = path.join(root, 'www');
+  fs.mkdirSync(path.join(www, 'dir'), { recursive: true });
+  const big = Buffer.alloc(512 * MIB);
+  for (let i = 0; i < big.length; i += 4096) big.writeUInt32LE((i * 2654435761) >>> 0, i);
+  fs.writeFileSync(path.join(www, 'big.bin'), big);
+  const names = [...Array(20).keys()].map(i => `model-${String(i + 1).padStart(5, '0')}-of-00020.safetensors`);
+  for (const [i, name] of names.entries()) fs.writeFileSync(path.join(www, 'dir', name), big.subarray(i * 25 * MIB, i * 25 * MIB + Math.floor(25.6 * MIB)));
+  const bigSha = createHash('sha256').update(big).digest('hex');
+  const dirSha = createHash('sha256').update(names.map(n => `${createHash('sha256').update(fs.readFileSync(path.join(www, 'dir', n))).digest('hex')}  ${n}\n`).join('')).digest('hex');
+
+  const http = await nginx(root);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const S3rver = require('s3rver');
+  const s3 = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: path.join(root, 's3'), configureBuckets: [{ name: 'bench' }] });
+  const endpoint = `http://127.0.0.1:${(await s3.run()).port}`;
+  const awsRaw = (...args: string[]) => ['aws', '--endpoint-url', endpoint, ...args];
+  await timed(awsRaw('s3', 'cp', '--recursive', '--only-show-errors', www, 's3://bench/'), KEYS);
+
+  const script = (source: ModelSource) => {
+    const c = downloader(source);
+    return (out: string) => timed(c.command, { ...c.env, ...KEYS, MODEL_DIR: out, HOME: `${out}/home`, MODEL_POD_UID: 'bench' });
+  };
+  const s3opts = { endpoint, region: 'us-east-1', credentials: ModelCredentials.awsAccessKey('aws') };
+  const rows: string[] = ['| transfer (loopback, median of ' + runs + ') | raw tool ms | script ms | with sha256 ms | script / raw | with sha256 / raw |', '|---|---:|---:|---:|---:|---:|'];
+  const row = (what: string, m: { [k: string]: number }) => rows.push(`| ${what} | ${m.raw.toFixed(0)} | ${m.script.toFixed(0)} | ${m.sha.toFixed(0)} | **${(m.script / m.raw).toFixed(2)}** | **${(m.sha / m.raw).toFixed(2)}** |`);
+  try {
+    row('HTTP, 512 MiB file (`curl -o`)', await compare({
+      raw: (out) => timed(['curl', '-s', '-o', `${out}/big.bin`, `${http.base}/big.bin`], {}),
+      script: script(ModelSource.http(`${http.base}/big.bin`)),
+      sha: script(ModelSource.http(`${http.base}/big.bin`, { sha256: bigSha })),
+    }, runs));
+    row('HTTP, 20 files × 25.6 MiB (one `curl` for all)', await compare({
+      raw: (out) => timed(['curl', '-s', ...names.flatMap(n => ['-o', `${out}/${n}`, `${http.base}/dir/${n}`])], {}),
+      script: script(ModelSource.http(`${http.base}/dir`, { files: names })),
+      sha: script(ModelSource.http(`${http.base}/dir`, { files: names, sha256: dirSha })),
+    }, runs));
+    row('S3, 512 MiB object (`aws s3 cp`)', await compare({
+      raw: (out) => timed(awsRaw('s3', 'cp', '--only-show-errors', 's3://bench/big.bin', `${out}/big.bin`), KEYS),
+      script: script(ModelSource.s3('s3://bench/big.bin', s3opts)),
+      sha: script(ModelSource.s3('s3://bench/big.bin', { ...s3opts, sha256: bigSha })),
+    }, runs));
+    row('S3, 20 objects × 25.6 MiB (`aws s3 cp --recursive`)', await compare({
+      raw: (out) => timed(awsRaw('s3', 'cp', '--recursive', '--only-show-errors', 's3://bench/dir/', `${out}/dir`), KEYS),
+      script: script(ModelSource.s3('s3://bench/dir/', s3opts)),
+      sha: script(ModelSource.s3('s3://bench/dir/', { ...s3opts, sha256: dirSha })),
+    }, runs));
+    return [...rows, '', await warmStarts(http.base, www)].join('\n');
+  } finally {
+    http.stop();
+    await s3.close();
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+}
+
+/** Script time of a cache hit (marker + size check), for 1 and 100 files, median of 21. */
+async function warmStarts(base: string, www: string): Promise<string> {
+  const lines = ['| warm-cache start (median of 21) | script ms | `sh -c true` ms |', '|---|---:|---:|'];
+  const many = [...Array(100).keys()].map(i => `shard-${i}.bin`);
+  for (const i of many) fs.writeFileSync(path.join(www, 'dir', i), `shard ${i}`);
+  for (const [what, source] of [['1 file', ModelSource.http(`${base}/big.bin`)], ['100 files', ModelSource.http(`${base}/dir`, { files: many })]] as const) {
+    const c = downloader(source);
+    const vol = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-warm-'));
+    const env = { ...c.env, MODEL_DIR: vol, HOME: `${vol}/home`, MODEL_POD_UID: 'bench' };
+    await timed(c.command, env);
+    const hit: number[] = [];
+    const noop: number[] = [];
+    for (let k = 0; k < 21; k++) {
+      hit.push(await timed(c.command, env));
+      noop.push(await timed(['/bin/sh', '-c', 'true'], {}));
+    }
+    lines.push(`| ${what} | **${median(hit).toFixed(1)}** | ${median(noop).toFixed(1)} |`);
+    fs.rmSync(vol, { recursive: true, force: true });
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,75 @@
+#!/usr/bin/env node
+/**
+ * `npx cdk8s-ai-inference model-digest PATH`: prints the sha256 that `ModelSource` options
+ * expect in `sha256`, computed exactly as the download script does:
+ *
+ * - a file: the sha256 of its bytes (what `sha256sum FILE` prints);
+ * - a directory: the sha256 of the text made of one line `<sha256 of file>  <path>\n` per
+ *   regular file below it (hidden files included, symlinks followed, empty directories
+ *   ignored), `<path>` relative to the directory with `/` separators, lines sorted by the
+ *   bytes of `<path>`.
+ */
+import { createHash } from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+
+/** The model digest of a file or directory (see the module comment for the recipe). */
+export async function modelDigest(target: string): Promise<string> {
+  if (!fs.statSync(target).isDirectory()) {
+    return fileDigest(target);
+  }
+  const files = listFiles(Buffer.from(target), Buffer.alloc(0)).sort(Buffer.compare);
+  const listing = createHash('sha256');
+  for (const rel of files) {
+    const sum = await fileDigest(Buffer.concat([Buffer.from(target), Buffer.from('/'), rel]));
+    listing.update(`${sum}  `).update(rel).update('\n');
+  }
+  return listing.digest('hex');
+}
+
+/** Relative paths (as raw bytes: names need not be UTF-8) of the regular files below `root`. */
+function listFiles(root: Buffer, rel: Buffer): Buffer[] {
+  const here = rel.length ? Buffer.concat([root, Buffer.from('/'), rel]) : root;
+  const found: Buffer[] = [];
+  for (const name of fs.readdirSync(here, { encoding: 'buffer' })) {
+    const child = rel.length ? Buffer.concat([rel, Buffer.from('/'), name]) : name;
+    const stat = fs.statSync(Buffer.concat([root, Buffer.from('/'), child]));
+    if (stat.isDirectory()) {
+      found.push(...listFiles(root, child));
+    } else if (stat.isFile()) {
+      found.push(child);
+    }
+  }
+  return found;
+}
+
+function fileDigest(file: fs.PathLike): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const hash = createHash('sha256');
+    fs.createReadStream(file, { highWaterMark: 1 << 20 })
+      .on('data', chunk => hash.update(chunk))
+      .on('error', reject)
+      .on('end', () => resolve(hash.digest('hex')));
+  });
+}
+
+const USAGE = 'usage: cdk8s-ai-inference model-digest PATH   (prints the sha256 to give ModelSource.*({ sha256 }))';
+
+/** Runs the command line; returns the exit code. */
+export async function main(args: string[], out: (line: string) => void = console.log, err: (line: string) => void = console.error): Promise<number> {
+  if (args[0] !== 'model-digest' || args.length !== 2) {
+    err(USAGE);
+    return 2;
+  }
+  try {
+    out(await modelDigest(path.resolve(args[1])));
+    return 0;
+  } catch (e) {
+    err(`model-digest: ${(e as Error).message}`);
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  void main(process.argv.slice(2)).then(code => { process.exitCode = code; });
+}

@@ -1,0 +1,257 @@
+import { execFile } from 'child_process';
+import * as fs from 'fs';
+import * as http from 'http';
+import { AddressInfo } from 'net';
+import * as os from 'os';
+import * as path from 'path';
+import { promisify } from 'util';
+import { downloaderFor, filesBelow, sha, Shell, startPod, volume } from './_pods';
+import { etagOf, serveVersion } from './_serve';
+import { ModelCredentials, ModelSource } from '../../src';
+import { main as cli, modelDigest } from '../../src/cli/model-digest';
+
+// Targeted faults with the real script, curl, AWS CLI + s3rver, under dash and BusyBox ash.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const S3rver = require('s3rver');
+
+const routes = new Map<string, (req: http.IncomingMessage, res: http.ServerResponse) => void>();
+const gets = new Map<string, number>();
+let active = 0;
+let maxActive = 0;
+let base = '';
+let server: http.Server;
+let s3: any;
+let s3Endpoint = '';
+const AWS = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' };
+const SHELLS: Shell[] = ['dash', 'busybox'];
+const ODD = ['.gitattributes', 'a b/c d.json', 'ünïcödé/☃.bin', '-rf', 'star*.bin', 'a/b', 'a-b', 'deep/er/x.safetensors'];
+
+beforeAll(async () => {
+  server = http.createServer((req, res) => {
+    const url = decodeURIComponent((req.url ?? '').split('?')[0]);
+    gets.set(url, (gets.get(url) ?? 0) + 1);
+    active++;
+    maxActive = Math.max(maxActive, active);
+    res.on('close', () => active--);
+    const route = routes.get(url);
+    if (route) route(req, res); else res.writeHead(404).end('Not Found');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  s3 = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: fs.mkdtempSync(path.join(os.tmpdir(), 's3rver-faults-')), configureBuckets: [{ name: 'faults' }] });
+  s3Endpoint = `http://127.0.0.1:${(await s3.run()).port}`;
+});
+
+afterAll(async () => {
+  server?.closeAllConnections();
+  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  await s3?.close();
+});
+
+/** The real CLI, asynchronously: s3rver runs in this process. */
+async function aws(...args: string[]): Promise<void> {
+  await promisify(execFile)('/usr/bin/aws', ['--endpoint-url', s3Endpoint, ...args], { env: { ...process.env, ...AWS, AWS_DEFAULT_REGION: 'us-east-1', AWS_EC2_METADATA_DISABLED: 'true' } });
+}
+
+function tree(root: string, files: { [rel: string]: string | Buffer }): string {
+  for (const [rel, body] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
+    fs.writeFileSync(path.join(root, rel), body);
+  }
+  return root;
+}
+
+const oddFiles = Object.fromEntries(ODD.map((n, i) => [n, Buffer.alloc(1000 + i * 977, n)]));
+
+describe.each(SHELLS)('under %s', (shell) => {
+  test('odd names (spaces, unicode, leading dash, *, hidden, nested) land exactly; the digest equals the CLI\'s and a full re-check', async () => {
+    for (const [name, body] of Object.entries(oddFiles)) routes.set(`/odd-${shell}/${name}`, (req, res) => serveVersion(req, res, body));
+    const expected = await modelDigest(tree(fs.mkdtempSync(path.join(os.tmpdir(), 'odd-')), oddFiles));
+    const dir = volume();
+    const c = downloaderFor({ source: ModelSource.http(`${base}/odd-${shell}`, { files: ODD, sha256: expected.toUpperCase() }), verifyOnCacheHit: true }, shell);
+    const first = await startPod(c, dir, shell, 'p1').done;
+    expect(first.stderr).toBe('');
+    expect(first.code).toBe(0);
+    const landed = [...filesBelow(path.join(dir, `odd-${shell}`))].map(([k, v]) => `${k} ${sha(v)}`).sort();
+    expect(landed).toEqual(Object.entries(oddFiles).map(([k, v]) => `${k} ${sha(v)}`).sort());
+    expect(fs.readFileSync(path.join(dir, `.odd-${shell}.ready`), 'utf8')).toContain(`sha256=${expected}\n`);
+    // the CLI, as users run it
+    const out: string[] = [];
+    expect(await cli(['model-digest', path.join(dir, `odd-${shell}`)], (l) => out.push(l))).toBe(0);
+    expect(out).toEqual([expected]);
+    // verifyOnCacheHit re-hashes with the script's own recipe: equal, so a hit
+    const again = await startPod(c, dir, shell, 'p2').done;
+    expect(again.stdout).toContain('cache hit');
+  });
+
+  test('a resumed file whose source changed (same size) is started over, never spliced', async () => {
+    const v1 = Buffer.alloc(3 << 20, 'one');
+    const v2 = Buffer.alloc(3 << 20, 'two');
+    let current = v1;
+    let stall = true;
+    routes.set(`/changing-${shell}.bin`, (req, res) => {
+      if (!stall) return serveVersion(req, res, current);
+      res.writeHead(200, { 'Content-Length': v1.length, 'ETag': etagOf(v1) });
+      res.write(v1.subarray(0, 1 << 20));
+    });
+    const dir = volume();
+    const c = downloaderFor({ source: ModelSource.http(`${base}/changing-${shell}.bin`) }, shell);
+    const killed = startPod(c, dir, shell, 'pod-a');
+    setTimeout(killed.kill, 800);
+    expect((await killed.done).signal).toBe('SIGKILL');
+    stall = false;
+    current = v2;
+    const rerun = await startPod(c, dir, shell, 'pod-a').done;
+    expect(rerun.code).toBe(0);
+    expect(rerun.stdout).toContain('changed since the partial download; starting it over');
+    expect(fs.readFileSync(path.join(dir, `changing-${shell}.bin`)).equals(v2)).toBe(true);
+    expect(fs.readFileSync(path.join(dir, `.changing-${shell}.bin.ready`), 'utf8')).toContain(`sha256=${sha(v2)}\n`);
+  });
+
+  test('SIGTERM stops the transfer within a second and hands over a resumable partial', async () => {
+    const body = Buffer.alloc(4 << 20, 'slow');
+    let slow = true;
+    routes.set(`/term-${shell}.bin`, (req, res) => {
+      if (!slow) return serveVersion(req, res, body);
+      res.writeHead(200, { 'Content-Length': body.length, 'ETag': etagOf(body) });
+      res.write(body.subarray(0, 1 << 20));
+    });
+    const dir = volume();
+    const c = downloaderFor({ source: ModelSource.http(`${base}/term-${shell}.bin`) }, shell);
+    const pod = startPod(c, dir, shell, 'pod-t');
+    await new Promise((r) => setTimeout(r, 700));
+    const sent = Date.now();
+    pod.term();
+    const result = await pod.done;
+    expect(Date.now() - sent).toBeLessThan(1000);
+    expect(result.code).toBe(143);
+    expect(fs.readdirSync(dir).sort()).toEqual([`.term-${shell}.bin.partial`]);
+    const kept = fs.statSync(path.join(dir, `.term-${shell}.bin.partial`, 'model')).size;
+    expect(kept).toBeGreaterThan(0);
+    expect(kept).toBeLessThanOrEqual(1 << 20);
+    slow = false;
+    const resumed = await startPod(c, dir, shell, 'pod-u').done;
+    expect(resumed.code).toBe(0);
+    expect(fs.readFileSync(path.join(dir, `term-${shell}.bin`)).equals(body)).toBe(true);
+  });
+
+  test('a cache hit checks sizes; with verifyOnCacheHit it checks every byte; a mismatch downloads again', async () => {
+    const body = Buffer.alloc(100_000, 'cached');
+    routes.set(`/hit-${shell}.bin`, (req, res) => serveVersion(req, res, body));
+    const dir = volume();
+    const plain = downloaderFor({ source: ModelSource.http(`${base}/hit-${shell}.bin`) }, shell);
+    expect((await startPod(plain, dir, shell, 'p').done).code).toBe(0);
+    const file = path.join(dir, `hit-${shell}.bin`);
+    fs.truncateSync(file, 50_000);
+    const truncated = await startPod(plain, dir, shell, 'p').done;
+    expect(truncated.stdout).toContain('downloading');
+    expect(fs.readFileSync(file).equals(body)).toBe(true);
+    // same size, other bytes: only the full check sees it
+    fs.writeFileSync(file, Buffer.alloc(100_000, 'flipped'));
+    expect((await startPod(plain, dir, shell, 'p').done).stdout).toContain('cache hit');
+    const verified = downloaderFor({ source: ModelSource.http(`${base}/hit-${shell}.bin`), verifyOnCacheHit: true }, shell);
+    const checked = await startPod(verified, dir, shell, 'p').done;
+    expect(checked.stdout).toContain('does not match its recorded sha256');
+    expect(fs.readFileSync(file).equals(body)).toBe(true);
+  });
+
+  test('permanent errors fail at once with one line: redirect loop, invalid listed name, disk full (curl)', async () => {
+    routes.set(`/loop-${shell}`, (_req, res) => res.writeHead(302, { Location: `/loop-${shell}` }).end());
+    const loop = await startPod(downloaderFor({ source: ModelSource.http(`${base}/loop-${shell}`) }, shell), volume(), shell, 'p').done;
+    expect(loop.code).toBe(1);
+    expect(loop.stderr).toMatch(/^model-prep: FAILED: redirect loop: .*curl: \(47\) Maximum \(10\) redirects followed\n$/);
+    routes.set(`/api/models/org/evil-${shell}/revision/main`, (_req, res) => res.end(JSON.stringify({ siblings: [{ rfilename: 'ok.json' }, { rfilename: '../../etc/x' }] })));
+    const evil = await startPod(downloaderFor({ source: ModelSource.huggingFace(`org/evil-${shell}`, { revision: 'main', endpoint: base }) }, shell), volume(), shell, 'p').done;
+    expect(evil.stderr).toBe(`model-prep: FAILED: invalid name: hf://org/evil-${shell}@main: invalid name: '../../etc/x' (empty, absolute, or with '.' or '..' segments)\n`);
+    expect(gets.get(`/api/models/org/evil-${shell}/revision/main`)).toBe(1);
+    const big = Buffer.alloc(2 << 20, 'big');
+    routes.set(`/full-${shell}.bin`, (req, res) => serveVersion(req, res, big));
+    const full = await inSmallFilesystem(downloaderFor({ source: ModelSource.http(`${base}/full-${shell}.bin`) }, shell), shell);
+    expect(full.code).toBe(1);
+    expect(full.stderr).toMatch(/^model-prep: FAILED: disk full: .*full-.*\.bin: curl: \(23\) .*; \d+ KiB free on \/.*\n$/);
+  });
+
+  test('an unwritable cache fails at once, naming the uid and the directory\'s owner and mode', async () => {
+    const dir = volume();
+    fs.chmodSync(dir, 0o555);
+    routes.set(`/ro-${shell}.bin`, (req, res) => serveVersion(req, res, Buffer.from('x')));
+    const c = downloaderFor({ source: ModelSource.http(`${base}/ro-${shell}.bin`) }, shell);
+    const asUser = { ...c, command: process.getuid?.() === 0 ? ['/usr/bin/setpriv', '--reuid=1000', '--regid=1000', '--clear-groups', ...c.command] : c.command };
+    const result = await startPod(asUser, dir, shell, 'p', { HOME: '/tmp' }).done;
+    const uid = process.getuid?.() === 0 ? 1000 : process.getuid?.();
+    const owner = `${fs.statSync(dir).uid}:${fs.statSync(dir).gid}`;
+    expect(result.stderr).toBe(`model-prep: FAILED: cannot write the model cache ${dir}: uid ${uid} gid ${uid === 1000 ? 1000 : process.getgid?.()}; the directory is owned by ${owner} with mode 555 (Permission denied). Fix: set the pod's fsGroup (or runAsUser) to the volume's owner, or mount it read-write\n`);
+    expect(result.code).toBe(1);
+  });
+});
+
+/** Runs the downloader on a fresh 1 MiB tmpfs (its own mount namespace, as an unprivileged user can). */
+function inSmallFilesystem(c: any, shell: Shell) {
+  const dir = volume();
+  return startPod({ ...c, command: ['/usr/bin/unshare', '-rm', '--', '/bin/sh', '-c', '/bin/mount -t tmpfs -o size=1m tmpfs "$MODEL_DIR" && exec "$@"', 'sh', ...c.command] }, dir, shell, 'p').done;
+}
+
+describe('exactly one lock holder', () => {
+  test('six pods breaking one stale lock at once: one download, never two at a time (10 rounds)', async () => {
+    const body = Buffer.alloc(1 << 20, 'lock');
+    routes.set('/locked.bin', (req, res) => setTimeout(() => serveVersion(req, res, body), 300));
+    for (let round = 0; round < 10; round++) {
+      const dir = volume();
+      fs.symlinkSync('dead.1.x', path.join(dir, '.locked.bin.lock'));
+      fs.writeFileSync(path.join(dir, '.locked.bin.beat.dead.1.x'), '1000\n');
+      gets.set('/locked.bin', 0);
+      maxActive = 0;
+      const c = downloaderFor({ source: ModelSource.http(`${base}/locked.bin`) }, round % 2 ? 'busybox' : 'dash');
+      const results = await Promise.all([...Array(6).keys()].map(i => startPod(c, dir, round % 2 ? 'busybox' : 'dash', `pod${i}`).done));
+      expect(results.map(r => r.code)).toEqual([0, 0, 0, 0, 0, 0]);
+      expect({ round, gets: gets.get('/locked.bin'), maxActive }).toEqual({ round, gets: 1, maxActive: 1 });
+      expect(fs.readFileSync(path.join(dir, 'locked.bin')).equals(body)).toBe(true);
+    }
+  }, 60_000);
+});
+
+describe('S3 (AWS CLI v2 against s3rver)', () => {
+  beforeAll(async () => {
+    const src = tree(fs.mkdtempSync(path.join(os.tmpdir(), 's3-odd-')), oddFiles);
+    await aws('s3', 'cp', '--recursive', '--only-show-errors', src, 's3://faults/odd/');
+    const one = path.join(src, '..', `one-${path.basename(src)}.bin`);
+    fs.writeFileSync(one, Buffer.alloc(3 << 20, 'v1'));
+    await aws('s3', 'cp', '--only-show-errors', one, 's3://faults/one.bin');
+  }, 30_000);
+
+  test('a prefix with odd names, under BusyBox: exact tree, digest equal to the CLI\'s, ETags in the marker', async () => {
+    const expected = await modelDigest(tree(fs.mkdtempSync(path.join(os.tmpdir(), 'odd-')), oddFiles));
+    const dir = volume();
+    const c = downloaderFor({ source: ModelSource.s3('s3://faults/odd/', { endpoint: s3Endpoint, region: 'us-east-1', sha256: `sha256:${expected}`, credentials: ModelCredentials.awsAccessKey('aws') }) }, 'busybox');
+    const result = await startPod(c, dir, 'busybox', 'p', AWS).done;
+    expect(result.stderr).toBe('');
+    expect([...filesBelow(path.join(dir, 'odd')).keys()].sort()).toEqual([...ODD].sort());
+    const marker = fs.readFileSync(path.join(dir, '.odd.ready'), 'utf8');
+    expect(marker).toContain(`sha256=${expected}\n`);
+    expect(marker).toContain(`file=${oddFiles['-rf'].length}\t${etagOf(oddFiles['-rf'] as Buffer)}\t-rf\n`);
+  }, 30_000);
+
+  test('an object resumes only while head-object reports the same ETag; the CLI\'s leftovers never reach the final path', async () => {
+    const dir = volume();
+    const c = downloaderFor({ source: ModelSource.s3('s3://faults/one.bin', { endpoint: s3Endpoint, region: 'us-east-1', credentials: ModelCredentials.awsAccessKey('aws') }) }, 'dash');
+    // a partial left by a dead holder whose object has since changed
+    const stage = path.join(dir, '.one.bin.stage.dead.1.x');
+    fs.mkdirSync(path.join(stage, 'meta'), { recursive: true });
+    fs.writeFileSync(path.join(stage, 'model'), Buffer.alloc(1 << 20, 'v0'));
+    fs.writeFileSync(path.join(stage, 'meta', '.id'), `"0123"\t${3 << 20}\tNone\n`);
+    fs.symlinkSync('dead.1.x', path.join(dir, '.one.bin.lock'));
+    fs.writeFileSync(path.join(dir, '.one.bin.beat.dead.1.x'), '1000\n');
+    const result = await startPod(c, dir, 'dash', 'p', AWS).done;
+    expect(result.code).toBe(0);
+    expect(result.stdout).not.toContain('resuming');
+    expect(fs.readFileSync(path.join(dir, 'one.bin')).equals(Buffer.alloc(3 << 20, 'v1'))).toBe(true);
+    expect(fs.readdirSync(dir).sort()).toEqual(['.one.bin.ready', 'one.bin']);
+  }, 30_000);
+
+  test('disk full while the AWS CLI writes: one line, disk full', async () => {
+    const c = downloaderFor({ source: ModelSource.s3('s3://faults/one.bin', { endpoint: s3Endpoint, region: 'us-east-1', credentials: ModelCredentials.awsAccessKey('aws') }) }, 'dash');
+    const full = await inSmallFilesystem({ ...c, env: [...c.env, { name: 'AWS_ACCESS_KEY_ID', value: 'S3RVER' }, { name: 'AWS_SECRET_ACCESS_KEY', value: 'S3RVER' }] }, 'dash');
+    expect(full.code).toBe(1);
+    expect(full.stderr).toMatch(/^model-prep: FAILED: disk full: s3:\/\/faults\/one\.bin: .*(No space left|Errno 28).*; \d+ KiB free on \/.*\n$/);
+  }, 30_000);
+});
