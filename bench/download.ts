@@ -13,7 +13,7 @@ import * as path from 'path';
 import { App, Chart } from 'cdk8s';
 import { AiInferencePod, ModelCredentials, ModelPrepInit, ModelSource } from '../src';
 
-const MIB = 1 << 20;
+const MIB = 2 ** 20;
 const KEYS = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_DEFAULT_REGION: 'us-east-1', AWS_EC2_METADATA_DISABLED: 'true' };
 
 /** The synthesized downloader's command and plain env for a source. */
@@ -75,7 +75,7 @@ export async function downloadBench(runs = 3): Promise<string> {
   const www = path.join(root, 'www');
   fs.mkdirSync(path.join(www, 'dir'), { recursive: true });
   const big = Buffer.alloc(512 * MIB);
-  for (let i = 0; i < big.length; i += 4096) big.writeUInt32LE((i * 2654435761) >>> 0, i);
+  for (let i = 0; i < big.length; i += 4096) big.writeUInt32LE((i * 2654435761) % 2 ** 32, i);
   fs.writeFileSync(path.join(www, 'big.bin'), big);
   const names = [...Array(20).keys()].map(i => `model-${String(i + 1).padStart(5, '0')}-of-00020.safetensors`);
   for (const [i, name] of names.entries()) fs.writeFileSync(path.join(www, 'dir', name), big.subarray(i * 25 * MIB, i * 25 * MIB + Math.floor(25.6 * MIB)));

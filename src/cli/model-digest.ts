@@ -46,7 +46,7 @@ function listFiles(root: Buffer, rel: Buffer): Buffer[] {
 function fileDigest(file: fs.PathLike): Promise<string> {
   return new Promise((resolve, reject) => {
     const hash = createHash('sha256');
-    fs.createReadStream(file, { highWaterMark: 1 << 20 })
+    fs.createReadStream(file, { highWaterMark: 2 ** 20 })
       .on('data', chunk => hash.update(chunk))
       .on('error', reject)
       .on('end', () => resolve(hash.digest('hex')));

@@ -1,4 +1,4 @@
-import { spawn } from 'child_process';
+import { execSync, spawn } from 'child_process';
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -41,7 +41,7 @@ export function toolPath(shell: Shell): string {
       fs.symlinkSync('/usr/bin/aws', path.join(dir, 'aws'));
       fs.symlinkSync('/usr/bin/curl', path.join(dir, 'curl'));
     }
-    const busybox = require('child_process').execSync('command -v busybox', { encoding: 'utf8' }).trim();
+    const busybox = execSync('command -v busybox', { encoding: 'utf8' }).trim();
     for (const applet of [...APPLETS, 'busybox']) {
       fs.symlinkSync(busybox, path.join(box, applet));
     }
@@ -200,6 +200,7 @@ export function sha(body: Buffer | string): string {
 }
 
 /** A seeded PRNG (mulberry32): the same seed replays the same run. */
+/* eslint-disable no-bitwise -- mulberry32 is defined by its 32-bit integer operations */
 export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
@@ -210,3 +211,4 @@ export function prng(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+/* eslint-enable no-bitwise */

@@ -168,7 +168,11 @@ async function chaosRun(run: number): Promise<string[]> {
     const at = 20 + rand() * (store === 's3' ? 3000 : 600);
     const running = startPod(c, dir, shell, uid, env);
     // SIGTERM, then SIGKILL after a 1 s grace period, as the kubelet does
-    const timer = fault < 0.35 ? setTimeout(running.kill, at) : fault < 0.45 ? setTimeout(() => { running.term(); setTimeout(running.kill, 1000); }, at) : undefined;
+    const termThenKill = () => {
+      running.term();
+      setTimeout(running.kill, 1000);
+    };
+    const timer = fault < 0.35 ? setTimeout(running.kill, at) : fault < 0.45 ? setTimeout(termThenKill, at) : undefined;
     const result = await running.done;
     if (timer) clearTimeout(timer);
     if (result.code === 0) {

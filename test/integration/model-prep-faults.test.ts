@@ -85,14 +85,14 @@ describe.each(SHELLS)('under %s', (shell) => {
   });
 
   test('a resumed file whose source changed (same size) is started over, never spliced', async () => {
-    const v1 = Buffer.alloc(3 << 20, 'one');
-    const v2 = Buffer.alloc(3 << 20, 'two');
+    const v1 = Buffer.alloc(3 * 2 ** 20, 'one');
+    const v2 = Buffer.alloc(3 * 2 ** 20, 'two');
     let current = v1;
     let stall = true;
     routes.set(`/changing-${shell}.bin`, (req, res) => {
       if (!stall) return serveVersion(req, res, current);
       res.writeHead(200, { 'Content-Length': v1.length, 'ETag': etagOf(v1) });
-      res.write(v1.subarray(0, 1 << 20));
+      res.write(v1.subarray(0, 2 ** 20));
     });
     const dir = volume();
     const c = downloaderFor({ source: ModelSource.http(`${base}/changing-${shell}.bin`) }, shell);
@@ -109,12 +109,12 @@ describe.each(SHELLS)('under %s', (shell) => {
   });
 
   test('SIGTERM stops the transfer within a second and hands over a resumable partial', async () => {
-    const body = Buffer.alloc(4 << 20, 'slow');
+    const body = Buffer.alloc(4 * 2 ** 20, 'slow');
     let slow = true;
     routes.set(`/term-${shell}.bin`, (req, res) => {
       if (!slow) return serveVersion(req, res, body);
       res.writeHead(200, { 'Content-Length': body.length, 'ETag': etagOf(body) });
-      res.write(body.subarray(0, 1 << 20));
+      res.write(body.subarray(0, 2 ** 20));
     });
     const dir = volume();
     const c = downloaderFor({ source: ModelSource.http(`${base}/term-${shell}.bin`) }, shell);
@@ -128,7 +128,7 @@ describe.each(SHELLS)('under %s', (shell) => {
     expect(fs.readdirSync(dir).sort()).toEqual([`.term-${shell}.bin.partial`]);
     const kept = fs.statSync(path.join(dir, `.term-${shell}.bin.partial`, 'model')).size;
     expect(kept).toBeGreaterThan(0);
-    expect(kept).toBeLessThanOrEqual(1 << 20);
+    expect(kept).toBeLessThanOrEqual(2 ** 20);
     slow = false;
     const resumed = await startPod(c, dir, shell, 'pod-u').done;
     expect(resumed.code).toBe(0);
@@ -164,7 +164,7 @@ describe.each(SHELLS)('under %s', (shell) => {
     const evil = await startPod(downloaderFor({ source: ModelSource.huggingFace(`org/evil-${shell}`, { revision: 'main', endpoint: base }) }, shell), volume(), shell, 'p').done;
     expect(evil.stderr).toBe(`model-prep: FAILED: invalid name: hf://org/evil-${shell}@main: invalid name: '../../etc/x' (empty, absolute, or with '.' or '..' segments)\n`);
     expect(gets.get(`/api/models/org/evil-${shell}/revision/main`)).toBe(1);
-    const big = Buffer.alloc(2 << 20, 'big');
+    const big = Buffer.alloc(2 * 2 ** 20, 'big');
     routes.set(`/full-${shell}.bin`, (req, res) => serveVersion(req, res, big));
     const full = await inSmallFilesystem(downloaderFor({ source: ModelSource.http(`${base}/full-${shell}.bin`) }, shell), shell);
     expect(full.code).toBe(1);
@@ -193,7 +193,7 @@ function inSmallFilesystem(c: any, shell: Shell) {
 
 describe('exactly one lock holder', () => {
   test('six pods breaking one stale lock at once: one download, never two at a time (10 rounds)', async () => {
-    const body = Buffer.alloc(1 << 20, 'lock');
+    const body = Buffer.alloc(2 ** 20, 'lock');
     routes.set('/locked.bin', (req, res) => setTimeout(() => serveVersion(req, res, body), 300));
     for (let round = 0; round < 10; round++) {
       const dir = volume();
@@ -215,7 +215,7 @@ describe('S3 (AWS CLI v2 against s3rver)', () => {
     const src = tree(fs.mkdtempSync(path.join(os.tmpdir(), 's3-odd-')), oddFiles);
     await aws('s3', 'cp', '--recursive', '--only-show-errors', src, 's3://faults/odd/');
     const one = path.join(src, '..', `one-${path.basename(src)}.bin`);
-    fs.writeFileSync(one, Buffer.alloc(3 << 20, 'v1'));
+    fs.writeFileSync(one, Buffer.alloc(3 * 2 ** 20, 'v1'));
     await aws('s3', 'cp', '--only-show-errors', one, 's3://faults/one.bin');
   }, 30_000);
 
@@ -237,14 +237,14 @@ describe('S3 (AWS CLI v2 against s3rver)', () => {
     // a partial left by a dead holder whose object has since changed
     const stage = path.join(dir, '.one.bin.stage.dead.1.x');
     fs.mkdirSync(path.join(stage, 'meta'), { recursive: true });
-    fs.writeFileSync(path.join(stage, 'model'), Buffer.alloc(1 << 20, 'v0'));
-    fs.writeFileSync(path.join(stage, 'meta', '.id'), `"0123"\t${3 << 20}\tNone\n`);
+    fs.writeFileSync(path.join(stage, 'model'), Buffer.alloc(2 ** 20, 'v0'));
+    fs.writeFileSync(path.join(stage, 'meta', '.id'), `"0123"\t${3 * 2 ** 20}\tNone\n`);
     fs.symlinkSync('dead.1.x', path.join(dir, '.one.bin.lock'));
     fs.writeFileSync(path.join(dir, '.one.bin.beat.dead.1.x'), '1000\n');
     const result = await startPod(c, dir, 'dash', 'p', AWS).done;
     expect(result.code).toBe(0);
     expect(result.stdout).not.toContain('resuming');
-    expect(fs.readFileSync(path.join(dir, 'one.bin')).equals(Buffer.alloc(3 << 20, 'v1'))).toBe(true);
+    expect(fs.readFileSync(path.join(dir, 'one.bin')).equals(Buffer.alloc(3 * 2 ** 20, 'v1'))).toBe(true);
     expect(fs.readdirSync(dir).sort()).toEqual(['.one.bin.ready', 'one.bin']);
   }, 30_000);
 
