@@ -37,7 +37,7 @@ export * from './model-cache';
 export { ModelPrepInit } from './model-prep-init';
 export type { ModelPrepInitProps } from './model-prep-init';
 export { Sidecar, SidecarMode } from './sidecars/sidecar';
-export type { SidecarOptions, SidecarProps, SidecarVolumeMount } from './sidecars/sidecar';
+export type { FrontDoorOptions, SidecarOptions, SidecarProps, SidecarVolumeMount } from './sidecars/sidecar';
 export * from './sidecars/log-destination';
 export { FLUENT_BIT_HEALTH_PORT, LOG_SIDECAR_IMAGES, LogSidecar } from './sidecars/log-sidecar';
 export type { LogSidecarProps } from './sidecars/log-sidecar';

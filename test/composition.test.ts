@@ -285,6 +285,36 @@ describe('ProxySidecar in front of the server', () => {
   });
 });
 
+describe('a Sidecar of yours as the front door (kube-rbac-proxy)', () => {
+  function fronted(frontDoor: any) {
+    const chart = newChart();
+    const llm = new AiInferenceDeployment(chart, 'llm', { metadata: { name: 'llm', labels: { app: 'llm' } }, server: SERVER });
+    new Sidecar(llm, 'rbac', { name: 'kube-rbac-proxy', image: 'quay.io/brancz/kube-rbac-proxy:v0.18.1', ports: [{ number: 8443, name: 'https' }], frontDoor });
+    return chart;
+  }
+
+  test('the Service targets its port, a NetworkPolicy admits only that port, probes stay on the server unless routed', () => {
+    const manifests = synth(fronted({ port: 8443, https: true }));
+    expect(manifestOf(manifests, 'Service').spec.ports).toEqual([{ name: 'proxy', port: 8443, protocol: 'TCP', targetPort: 8443 }]);
+    expect(manifestOf(manifests, 'NetworkPolicy').spec.ingress).toEqual([{ ports: [{ port: 8443, protocol: 'TCP' }] }]);
+    const deployment = manifestOf(manifests, 'Deployment');
+    expect(container(deployment, 'server').readinessProbe.httpGet).toEqual({ path: '/health', port: 8000 });
+    // it starts last among the sidecars, right before the server, like ProxySidecar
+    expect(podSpec(deployment).initContainers.map((c: any) => c.name)).toEqual(['kube-rbac-proxy']);
+  });
+
+  test('routeServerProbes sends the probes through it; networkPolicy: false writes none', () => {
+    const manifests = synth(fronted({ port: 8443, https: true, routeServerProbes: true, networkPolicy: false }));
+    expect(manifests.filter(m => m.kind === 'NetworkPolicy')).toEqual([]);
+    expect(container(manifestOf(manifests, 'Deployment'), 'server').livenessProbe.httpGet).toEqual({ path: '/health', port: 8443, scheme: 'HTTPS' });
+  });
+
+  test('a front-door port the sidecar does not declare is refused', () => {
+    expect(synthError(fronted({ port: 9443 }))).toContain(
+      '[test/llm/rbac] frontDoor.port: 9443 is not one of the sidecar\'s ports (8443). Fix: list it in ports');
+  });
+});
+
 test('two InferenceServers on one workload is an error naming the fix', () => {
   const chart = newChart();
   const deployment = new kplus.Deployment(chart, 'd');

@@ -1,4 +1,4 @@
-import { Duration } from 'cdk8s';
+import { ApiObject, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { AddOnRegistration, appendTo, containerNamed, Rank, WorkloadHost, workloadOf } from '../_workload-host';
@@ -8,7 +8,9 @@ import { addPodVolumes, PodVolumeMount, renderPodVolumeMounts } from '../pod-vol
 import { RenderedProbes } from '../probes';
 import { ContainerResources, renderResources } from '../resources';
 import { containerSecurityContext, ContainerSecurityOptions } from '../security';
+import { addRenderStep, podMetadataOf } from '../_kplus-adapter';
 import { labelName } from '../validation/_prop-checks';
+import { validateObjectOnSynth } from '../validation/_reporter';
 
 /**
  * How a sidecar runs.
@@ -175,6 +177,29 @@ export abstract class SidecarBase extends Construct {
       },
     });
     return container;
+  }
+
+  /**
+   * A NetworkPolicy that admits traffic to the pod(s) only on `port`: nothing else in the
+   * cluster reaches the server around this sidecar (the kubelet's probes are always allowed).
+   * It selects the pods by their rendered labels. @internal
+   */
+  protected closeBypass(name: string, port: number): ApiObject {
+    const policy = new ApiObject(this, 'network-policy', {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: { name: `${ApiObject.of(this.workload).name}-${name}`.slice(0, 253).replace(/[-.]+$/, '') },
+    });
+    addRenderStep(policy, json => {
+      const labels = podMetadataOf(this.host.render())?.labels ?? {};
+      json.spec = {
+        ingress: [{ ports: [{ port, protocol: 'TCP' }] }],
+        podSelector: { matchLabels: { ...labels } },
+        policyTypes: ['Ingress'],
+      };
+    });
+    validateObjectOnSynth(this, policy);
+    return policy;
   }
 }
 

@@ -1,7 +1,7 @@
 import { ApiObject, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { addRenderStep, podMetadataOf } from '../_kplus-adapter';
+import { addRenderStep } from '../_kplus-adapter';
 import { Rank } from '../_workload-host';
 import { HealthCheck } from '../probes';
 import { ContainerResources } from '../resources';
@@ -208,31 +208,12 @@ export class ProxySidecar extends SidecarBase {
       this.container.mount(paths.auth, kplus.Volume.fromSecret(this, 'auth', secret, { name: `${name}-auth`, items }), { readOnly: true });
     }
     if (props.networkPolicy ?? true) {
-      this.networkPolicy = this.closeBypass(name);
+      this.networkPolicy = this.closeBypass(name, this.port);
     }
   }
 
   /** The server port the proxy forwards to, resolved when the app synthesizes. */
   public get upstreamPort(): number {
     return this.host.wiring().upstreamPort(this.props.upstreamPort);
-  }
-
-  /** A NetworkPolicy selecting the pod(s) by their rendered labels, admitting only the proxy port. */
-  private closeBypass(name: string): ApiObject {
-    const policy = new ApiObject(this, 'network-policy', {
-      apiVersion: 'networking.k8s.io/v1',
-      kind: 'NetworkPolicy',
-      metadata: { name: `${ApiObject.of(this.workload).name}-${name}`.slice(0, 253).replace(/-+$/, '') },
-    });
-    addRenderStep(policy, json => {
-      const labels = podMetadataOf(this.host.render())?.labels ?? {};
-      json.spec = {
-        ingress: [{ ports: [{ port: this.port, protocol: 'TCP' }] }],
-        podSelector: { matchLabels: { ...labels } },
-        policyTypes: ['Ingress'],
-      };
-    });
-    validateObjectOnSynth(this, policy);
-    return policy;
   }
 }

@@ -1,4 +1,4 @@
-import { Duration } from 'cdk8s';
+import { ApiObject, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { Rank } from '../_workload-host';
@@ -58,6 +58,38 @@ export interface SidecarProps extends SidecarOptions {
    * @default Duration.seconds(60)
    */
   readonly startupTimeout?: Duration;
+  /**
+   * Make this sidecar the pod's front door (an auth proxy of your own): the public port of the
+   * workload's Service, the only port its NetworkPolicy admits.
+   * @default - not a front door
+   */
+  readonly frontDoor?: FrontDoorOptions;
+}
+
+/**
+ * A sidecar that is the pod's way in (kube-rbac-proxy, oauth2-proxy, an Envoy): the Service
+ * targets its port, a NetworkPolicy admits only that port, and the server's probes may go
+ * through it.
+ */
+export interface FrontDoorOptions {
+  /** The port clients reach it on: one of the sidecar's `ports`. */
+  readonly port: number;
+  /**
+   * It serves HTTPS on that port.
+   * @default false
+   */
+  readonly https?: boolean;
+  /**
+   * Send the server's HTTP probes through this port. Only when the sidecar passes the probe
+   * paths without authentication (kube-rbac-proxy's `--ignore-paths`, for instance).
+   * @default false
+   */
+  readonly routeServerProbes?: boolean;
+  /**
+   * Write a NetworkPolicy that admits traffic to the pod only on this port.
+   * @default true
+   */
+  readonly networkPolicy?: boolean;
 }
 
 /** Default sidecar resources: small, explicit. */
@@ -77,6 +109,8 @@ const DEFAULT_SIDECAR_RESOURCES: ContainerResources = Object.freeze({
 export class Sidecar extends SidecarBase {
   /** The sidecar container (escape hatch). */
   public readonly container: kplus.Container;
+  /** The NetworkPolicy of a front door, unless `frontDoor.networkPolicy` is false. */
+  public readonly networkPolicy?: ApiObject;
 
   constructor(scope: Construct, id: string, props: SidecarProps) {
     super(scope, id, props);
@@ -95,8 +129,24 @@ export class Sidecar extends SidecarBase {
       podVolumeMounts: props.podVolumeMounts,
       probes: props.health?._render({ startupBudget: props.startupTimeout ?? SIDECAR_STARTUP_BUDGET, defaultPort: props.ports?.[0]?.number ?? 0 }, this.errors),
       resources: DEFAULT_SIDECAR_RESOURCES,
-      rank: Rank.SIDECAR,
+      rank: props.frontDoor ? Rank.PROXY_SIDECAR : Rank.SIDECAR,
+      fronts: props.frontDoor && {
+        container: props.name,
+        port: props.frontDoor.port,
+        https: !!props.frontDoor.https,
+        routeServerProbes: !!props.frontDoor.routeServerProbes,
+      },
     });
+    const door = props.frontDoor;
+    if (door) {
+      if (!(props.ports ?? []).some(p => p.number === door.port)) {
+        this.errors.push(`frontDoor.port: ${JSON.stringify(door.port)} is not one of the sidecar's ports `
+          + `(${(props.ports ?? []).map(p => p.number).join(', ') || 'none'}). Fix: list it in ports`);
+      }
+      if (door.networkPolicy ?? true) {
+        this.networkPolicy = this.closeBypass(props.name, door.port);
+      }
+    }
   }
 }
 
