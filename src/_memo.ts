@@ -44,3 +44,14 @@ export class BoundedCache<V> {
     return this.entries.size;
   }
 }
+
+/** `value`, with it and everything inside it frozen: a default or catalogue shared by every pod. */
+export function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value as object)) {
+      deepFreeze(child);
+    }
+  }
+  return value;
+}

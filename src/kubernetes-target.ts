@@ -1,5 +1,6 @@
 import { IConstruct } from 'constructs';
 import { show } from './validation/_helpers';
+import { deepFreeze } from './_memo';
 
 /**
  * Context key naming the Kubernetes version the app deploys to, e.g. `'1.31'`
@@ -45,7 +46,7 @@ export interface TargetFeature {
  * Versions: shared/reference/round2-facts.md §3 (KEP-753, KEP-4639, KEP-4381, KEP-2837).
  * @internal
  */
-export const TARGET_FEATURES = {
+export const TARGET_FEATURES = deepFreeze({
   nativeSidecars: {
     name: 'native sidecars (initContainers[].restartPolicy: Always)',
     minimumMinor: 29,
@@ -70,7 +71,7 @@ export const TARGET_FEATURES = {
     below: 'synth error: set resources per container (`server.resources`)',
     fallsBack: false,
   },
-} as const;
+} as const);
 
 /** First minor version where a 1.33–1.34 cluster may turn the ImageVolume gate on and PSA restricted admits it. */
 const IMAGE_VOLUME_GATE_MINOR = 33;

@@ -10,6 +10,7 @@ import { modelPrepScript } from './scripts/model-prep-script';
 import { containerSecurityContext, ContainerSecurityOptions } from './security';
 import { show } from './validation/_helpers';
 import { absolutePath, durationSeconds, labelName, quantity, wholeNumber } from './validation/_prop-checks';
+import { deepFreeze } from './_memo';
 
 /** How often a lock holder writes its heartbeat, in seconds. */
 export const LOCK_HEARTBEAT_SECONDS = 5;
@@ -121,10 +122,10 @@ export interface ModelPrepInitProps {
 }
 
 /** Default downloader resources. */
-export const DEFAULT_MODEL_PREP_RESOURCES: ContainerResources = {
+export const DEFAULT_MODEL_PREP_RESOURCES: ContainerResources = deepFreeze({
   cpu: { request: '1' },
   memory: { request: '1Gi', limit: '2Gi' },
-};
+});
 
 /**
  * An init container that brings model weights into a volume before the server starts:

@@ -2,16 +2,17 @@ import { ImagePullPolicy } from './kubernetes-types';
 import { GCS_FETCH, HTTP_FETCH, OCI_COPY_FETCH, S3_FETCH } from './scripts/model-prep-script';
 import { show } from './validation/_helpers';
 import { dataKey, objectName } from './validation/_prop-checks';
+import { deepFreeze } from './_memo';
 
 /** Pinned default downloader images (no `:latest`); override with `ModelPrepInitProps.image`. */
-export const DOWNLOADER_IMAGES = {
+export const DOWNLOADER_IMAGES = deepFreeze({
   /** AWS CLI v2: S3 and S3-compatible stores. Runs as root by default, so it gets an explicit non-root user. */
   awsCli: 'amazon/aws-cli:2.15.30',
   /** gcloud CLI (slim): Google Cloud Storage. */
   gcloud: 'gcr.io/google.com/cloudsdktool/google-cloud-cli:494.0.0-slim',
   /** curl: HTTP(S) and Hugging Face. */
   curl: 'curlimages/curl:8.10.1',
-};
+});
 
 /** Options shared by every model source. */
 export interface ModelSourceOptions {

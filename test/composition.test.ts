@@ -8,6 +8,7 @@ import {
   AiInferenceDeployment, AiInferencePod, FsGroupChangePolicy, HealthCheck, InferenceServer, InitContainer, LogSidecar, ModelCache,
   ModelPrepInit, ModelSource, PodSecurityLevel, PodVolume, Probe, ProxyAuth, ProxySidecar, ProxyTls, Sidecar, TerminationMessagePolicy,
 } from '../src';
+import * as publicApi from '../src';
 import { pssRestrictedViolations } from './helpers/pss';
 import { container, manifestOf, newChart, podSpec, synth, synthError } from './helpers/synth';
 
@@ -323,4 +324,12 @@ test('two InferenceServers on one workload is an error naming the fix', () => {
   const message = synthError(chart);
   expect(message).toMatch(/test\/d\/b.*server: the workload already has a model server \(test\/d\/a\)/s);
   expect(message).toMatch(/Fix: one InferenceServer per workload/);
+});
+
+test('exported defaults and catalogues are frozen: no pod can change what the next one gets', () => {
+  const lib = publicApi as any;
+  for (const name of ['DOWNLOADER_IMAGES', 'ENGINE_IMAGES', 'LOG_SIDECAR_IMAGES']) {
+    expect([name, Object.isFrozen(lib[name])]).toEqual([name, true]);
+    expect(() => { 'use strict'; lib[name].x = 'y'; }).toThrow(TypeError);
+  }
 });

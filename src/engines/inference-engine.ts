@@ -2,19 +2,20 @@ import { DEFAULT_GPU_MEMORY_UTILIZATION, utilizationErrors } from '../planning/g
 import { HealthCheck } from '../probes';
 import { show } from '../validation/_helpers';
 import { absolutePath, portNumber, wholeNumber } from '../validation/_prop-checks';
+import { deepFreeze } from '../_memo';
 
 /**
  * Pinned default images of the engines that render a command (no `:latest`); override with
  * `EngineOptions.image`.
  */
-export const ENGINE_IMAGES = {
+export const ENGINE_IMAGES = deepFreeze({
   /** vLLM's OpenAI-compatible server. */
   vllm: 'vllm/vllm-openai:v0.21.0',
   /** SGLang. */
   sglang: 'lmsysorg/sglang:v0.5.12',
   /** Hugging Face Text Generation Inference, last release before maintenance mode. */
   tgi: 'ghcr.io/huggingface/text-generation-inference:3.3.7',
-};
+});
 
 /** Options of an engine whose command line the library writes. */
 export interface EngineOptions {
