@@ -1,6 +1,6 @@
 import { IConstruct } from 'constructs';
-import { show } from './validation/_helpers';
 import { deepFreeze } from './_memo';
+import { show } from './validation/_helpers';
 
 /**
  * Context key naming the Kubernetes version the app deploys to, e.g. `'1.31'`

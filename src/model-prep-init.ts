@@ -1,6 +1,7 @@
 import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { deepFreeze } from './_memo';
 import { appendTo, Rank, setVolumeSizeLimit, WorkloadHost, Wiring, workloadOf } from './_workload-host';
 import { ModelCache } from './model-cache';
 import { ModelSource, OciModelImage } from './model-source';
@@ -10,7 +11,6 @@ import { modelPrepScript } from './scripts/model-prep-script';
 import { containerSecurityContext, ContainerSecurityOptions } from './security';
 import { show } from './validation/_helpers';
 import { absolutePath, durationSeconds, labelName, quantity, wholeNumber } from './validation/_prop-checks';
-import { deepFreeze } from './_memo';
 
 /** How often a lock holder writes its heartbeat, in seconds. */
 export const LOCK_HEARTBEAT_SECONDS = 5;

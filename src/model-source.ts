@@ -1,8 +1,8 @@
+import { deepFreeze } from './_memo';
 import { ImagePullPolicy } from './kubernetes-types';
 import { GCS_FETCH, HTTP_FETCH, OCI_COPY_FETCH, S3_FETCH } from './scripts/model-prep-script';
 import { show } from './validation/_helpers';
 import { dataKey, objectName } from './validation/_prop-checks';
-import { deepFreeze } from './_memo';
 
 /** Pinned default downloader images (no `:latest`); override with `ModelPrepInitProps.image`. */
 export const DOWNLOADER_IMAGES = deepFreeze({

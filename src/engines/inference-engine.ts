@@ -1,8 +1,8 @@
+import { deepFreeze } from '../_memo';
 import { DEFAULT_GPU_MEMORY_UTILIZATION, utilizationErrors } from '../planning/gpu-fit';
 import { HealthCheck } from '../probes';
 import { show } from '../validation/_helpers';
 import { absolutePath, portNumber, wholeNumber } from '../validation/_prop-checks';
-import { deepFreeze } from '../_memo';
 
 /**
  * Pinned default images of the engines that render a command (no `:latest`); override with

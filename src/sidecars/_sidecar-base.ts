@@ -1,6 +1,7 @@
 import { ApiObject, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { addRenderStep, podMetadataOf } from '../_kplus-adapter';
 import { AddOnRegistration, appendTo, containerNamed, Rank, WorkloadHost, workloadOf } from '../_workload-host';
 import { KubernetesTarget } from '../kubernetes-target';
 import { ContainerPortSpec, renderPorts } from '../kubernetes-types';
@@ -8,7 +9,6 @@ import { addPodVolumes, PodVolumeMount, renderPodVolumeMounts } from '../pod-vol
 import { RenderedProbes } from '../probes';
 import { ContainerResources, renderResources } from '../resources';
 import { containerSecurityContext, ContainerSecurityOptions } from '../security';
-import { addRenderStep, podMetadataOf } from '../_kplus-adapter';
 import { labelName } from '../validation/_prop-checks';
 import { validateObjectOnSynth } from '../validation/_reporter';
 
