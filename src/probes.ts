@@ -1,6 +1,6 @@
 import { Duration } from 'cdk8s';
 import { BoundedCache } from './_memo';
-import { durationSeconds, wholeNumber } from './validation/_prop-checks';
+import { durationSeconds, urlPath, wholeNumber } from './validation/_prop-checks';
 
 /** Options of an HTTP health check. */
 export interface HttpHealthCheckOptions {
@@ -129,6 +129,8 @@ export class Probe {
   /** The probe as Kubernetes JSON, with the role's defaults for what the options leave out. @internal */
   public _render(port: number, defaults: RoleDefaults, field: string, errors: string[]): any {
     const o = this.options;
+    // the path reaches the kubelet as is and, through a proxy, an nginx map: canonical only
+    urlPath(`${field}.path`, this.httpPath, errors);
     const period = durationSeconds(`${field}.period`, o.period, 1, errors) ?? defaults.period;
     wholeNumber(`${field}.failureThreshold`, o.failureThreshold, 1, 1_000_000, errors, 3);
     wholeNumber(`${field}.successThreshold`, o.successThreshold, 1, defaults.successIsOne ? 1 : 1_000_000, errors, 1);

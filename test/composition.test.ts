@@ -286,6 +286,22 @@ describe('ProxySidecar in front of the server', () => {
   });
 });
 
+test.each([
+  ['/\\E.*\\Q', 'it has whitespace, control characters or characters outside letters, digits and -._~!*+,=:@'],
+  ['/a/../health', 'it has a "." or ".." segment'],
+  ['/he%61lth', 'it has a %-encoding, a query or a fragment'],
+  ['health', 'it does not start with "/"'],
+  ['/h\nx', 'it has whitespace, control characters or characters outside letters, digits and -._~!*+,=:@'],
+])('a health path %j is refused, and never becomes an open path of the proxy', (path, problem) => {
+  const chart = newChart();
+  const pod = new AiInferencePod(chart, 'llm', { server: { ...SERVER, health: HealthCheck.http(path) } });
+  const proxy = new ProxySidecar(pod, 'proxy', { auth: ProxyAuth.bearerTokens('tokens') });
+  expect(synthError(chart)).toContain(`server.health.startup.path: ${JSON.stringify(path)} is not a URL path in canonical form: ${problem}`);
+  const config = ApiObject.of(proxy.config).toJson().data['nginx.conf'];
+  expect(config).not.toContain(`\\Q${path}\\E`);
+  expect(config).toContain('\\Q/health\\E');
+});
+
 describe('a Sidecar of yours as the front door (kube-rbac-proxy)', () => {
   function fronted(frontDoor: any) {
     const chart = newChart();

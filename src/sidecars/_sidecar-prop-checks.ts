@@ -3,7 +3,7 @@ import type { ElasticsearchLogOptions, HttpLogOptions, LogEndpointOptions, LokiL
 import type { LogSidecarProps } from './log-sidecar';
 import type { ProxySidecarProps } from './proxy-sidecar';
 import { show } from '../validation/_helpers';
-import { absolutePath, dataKey, durationSeconds, objectName, portNumber, quantity } from '../validation/_prop-checks';
+import { absolutePath, dataKey, durationSeconds, objectName, portNumber, quantity, urlPathProblem } from '../validation/_prop-checks';
 
 /*
  * Checks of ProxySidecar and LogSidecar props. Each function takes the props and returns the
@@ -17,10 +17,6 @@ import { absolutePath, dataKey, durationSeconds, objectName, portNumber, quantit
 const DEFAULT_PROXY_TIMEOUT_SECONDS = 600;
 /** Longest proxy timeout: nothing legitimate waits a day between two bytes. */
 const MAX_PROXY_TIMEOUT_SECONDS = 86400;
-/** Longest open path: it becomes one nginx config parameter (at most 4096 bytes). */
-const MAX_OPEN_PATH_LENGTH = 1024;
-/** Characters of one path segment: RFC 3986 pchar without `%` (no encoding: open paths match the raw URI) and without `$ ; ' ( ) &`. */
-const PATH_SEGMENT = /^[A-Za-z0-9._~!*+,=:@-]+$/;
 /** nginx size: digits and an optional k/m/g suffix. */
 const NGINX_SIZE = /^(\d+)([kKmMgG]?)$/;
 /** A DNS name or IPv4 address (labels of letters, digits and inner dashes). */
@@ -100,7 +96,7 @@ function openPathErrors(paths: string[] | undefined): string[] {
   const errors: string[] = [];
   const seen = new Set<string>();
   for (const path of paths) {
-    const problem = openPathProblem(path);
+    const problem = urlPathProblem(path);
     if (problem) {
       errors.push(`openPaths: ${show(path)} is not a URL path in canonical form: ${problem}. `
         + 'Fix: write the path exactly as clients send it, e.g. "/health" (open paths match the raw request URI, case-sensitively, without a query string)');
@@ -110,30 +106,6 @@ function openPathErrors(paths: string[] | undefined): string[] {
     seen.add(path);
   }
   return errors;
-}
-
-function openPathProblem(path: unknown): string | undefined {
-  if (typeof path !== 'string' || !path.startsWith('/')) {
-    return 'it does not start with "/"';
-  }
-  if (path.length > MAX_OPEN_PATH_LENGTH) {
-    return `it is longer than ${MAX_OPEN_PATH_LENGTH} characters`;
-  }
-  if (/[%?#]/.test(path)) {
-    return 'it has a %-encoding, a query or a fragment';
-  }
-  const segments = path.slice(1).split('/');
-  const inner = path === '/' ? [] : segments.slice(0, path.endsWith('/') ? -1 : undefined);
-  if (inner.some(s => s === '')) {
-    return 'it has an empty segment ("//")';
-  }
-  if (inner.some(s => s === '.' || s === '..')) {
-    return 'it has a "." or ".." segment';
-  }
-  if (!inner.every(s => PATH_SEGMENT.test(s))) {
-    return 'it has whitespace, control characters or characters outside letters, digits and -._~!*+,=:@';
-  }
-  return undefined;
 }
 
 /** Errors of LogSidecar's props, including its destination's. */

@@ -8,6 +8,7 @@ import { ContainerResources } from '../resources';
 import { SidecarBase, SidecarOptions } from './_sidecar-base';
 import { proxySidecarPropErrors, proxyTimeoutSeconds } from './_sidecar-prop-checks';
 import { nginxConfig, PROXY_START_SCRIPT } from '../scripts/nginx-config';
+import { urlPathProblem } from '../validation/_prop-checks';
 import { validateObjectOnSynth } from '../validation/_reporter';
 
 /** Pinned default image of ProxySidecar: nginx built to run as a non-root user. */
@@ -160,7 +161,8 @@ export class ProxySidecar extends SidecarBase {
     // the upstream port and the server's probe paths are known once every add-on registered
     addRenderStep(ApiObject.of(this.config), json => {
       const wiring = this.host.wiring();
-      const probePaths = routeServerProbes ? wiring.server?.healthPaths ?? [] : [];
+      // a non-canonical probe path is the server's error; it must never become an open path
+      const probePaths = routeServerProbes ? (wiring.server?.healthPaths ?? []).filter(p => !urlPathProblem(p)) : [];
       json.data = {
         'nginx.conf': nginxConfig({
           listenPort: this.port,

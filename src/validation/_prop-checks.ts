@@ -115,3 +115,47 @@ export function absolutePath(field: string, value: string | undefined, errors: s
       + 'Fix: use e.g. \'/models\'');
   }
 }
+
+/** Longest URL path accepted (nginx's config parameters are limited to 4 KB). */
+const MAX_URL_PATH_LENGTH = 1024;
+/** A path segment in canonical form: RFC 3986 unreserved and a few sub-delims, no %-encoding. */
+const PATH_SEGMENT = /^[A-Za-z0-9._~!*+,=:@-]+$/;
+
+/**
+ * Why `path` is not a URL path in canonical form (the form a proxy matches exactly and an HTTP
+ * probe sends), or undefined when it is one.
+ */
+export function urlPathProblem(path: unknown): string | undefined {
+  if (typeof path !== 'string' || !path.startsWith('/')) {
+    return 'it does not start with "/"';
+  }
+  if (path.length > MAX_URL_PATH_LENGTH) {
+    return `it is longer than ${MAX_URL_PATH_LENGTH} characters`;
+  }
+  if (/[%?#]/.test(path)) {
+    return 'it has a %-encoding, a query or a fragment';
+  }
+  const segments = path.slice(1).split('/');
+  const inner = path === '/' ? [] : segments.slice(0, path.endsWith('/') ? -1 : undefined);
+  if (inner.some(s => s === '')) {
+    return 'it has an empty segment ("//")';
+  }
+  if (inner.some(s => s === '.' || s === '..')) {
+    return 'it has a "." or ".." segment';
+  }
+  if (!inner.every(s => PATH_SEGMENT.test(s))) {
+    return 'it has whitespace, control characters or characters outside letters, digits and -._~!*+,=:@';
+  }
+  return undefined;
+}
+
+/** An HTTP path in canonical form: `/health`, not `health`, `/a/../health`, `/%68ealth` or `/a b`. */
+export function urlPath(field: string, value: string | undefined, errors: string[]): void {
+  if (value === undefined) {
+    return;
+  }
+  const problem = urlPathProblem(value);
+  if (problem) {
+    errors.push(`${field}: ${show(value)} is not a URL path in canonical form: ${problem}. Fix: write it as the server serves it, e.g. '/health'`);
+  }
+}
