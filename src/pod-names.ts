@@ -5,9 +5,9 @@ import { createHash } from 'crypto';
  */
 export class PodNames {
   /**
-   * `<prefix>-<jobId>` when that is already a valid DNS-1123 label (at most 63 characters);
-   * otherwise the id lowercased, with other characters turned into `-`, shortened, and made
-   * unique again with a hash of the original (`Video_1` and `video-1` must not collide).
+   * `<prefix>-<jobId>-<hash>`: the id lowercased, other characters turned into `-`, shortened,
+   * and made unique by 8 hex digits of the sha256 of the original id (`Video_1` and `video-1`
+   * differ; so do `ABC` and an id chosen to look like the name `ABC` gets).
    *
    * @throws when the job id has no letter or digit at all
    */
@@ -19,9 +19,6 @@ export class PodNames {
       throw new Error(`prefix: ${JSON.stringify(prefix)} must be a lowercase DNS-1123 label of at most 40 characters. Fix: use e.g. "worker"`);
     }
     const raw = `${prefix}-${jobId}`;
-    if (raw.length <= 63 && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(raw)) {
-      return raw;
-    }
     const clean = raw.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
     const hash = createHash('sha256').update(raw).digest('hex').slice(0, 8);
     return `${clean.slice(0, 54).replace(/-+$/, '')}-${hash}`;

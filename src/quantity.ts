@@ -39,7 +39,7 @@ export function parseQuantity(text: string): number | undefined {
     return undefined;
   }
   const [, digits, suffix = ''] = match;
-  const factor = /^[eE]/.test(suffix) ? 10 ** Number(suffix.slice(1)) : SUFFIXES[suffix];
+  const factor = /^[eE][+-]?\d+$/.test(suffix) ? 10 ** Number(suffix.slice(1)) : SUFFIXES[suffix];
   return Number(digits) * factor;
 }
 

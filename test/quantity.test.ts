@@ -16,3 +16,9 @@ test('compares by value', () => {
   expect(quantitiesEqual('1G', '1Gi')).toBe(false);
   expect(quantitiesEqual('x', 'x')).toBe(false);
 });
+
+test('the exa suffix E is 10^18, not an exponent without digits', () => {
+  expect(parseQuantity('1E')).toBe(1e18);
+  expect(parseQuantity('1e3')).toBe(1000);
+  expect(parseQuantity('1Ei')! > parseQuantity('1E')!).toBe(true);
+});

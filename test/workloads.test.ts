@@ -99,10 +99,17 @@ describe('run-time rendering for worker pods', () => {
   });
 
   test.each([
-    ['job-1', 'worker-job-1'],
-    ['42', 'worker-42'],
-  ])('PodNames.forJob keeps valid ids as they are: %s', (id, name) => {
-    expect(PodNames.forJob('worker', id)).toBe(name);
+    ['job-1', /^worker-job-1-[0-9a-f]{8}$/],
+    ['42', /^worker-42-[0-9a-f]{8}$/],
+  ])('PodNames.forJob keeps a valid id readable: %s', (id, name) => {
+    expect(PodNames.forJob('worker', id)).toMatch(name);
+  });
+
+  test('PodNames.forJob: no id can take the name another id gets', () => {
+    const victim = PodNames.forJob('worker', 'ABC');
+    const mimic = victim.slice('worker-'.length);
+    expect(PodNames.forJob('worker', mimic)).not.toBe(victim);
+    expect(PodNames.forJob('worker', 'abc')).not.toBe(victim);
   });
 
   test('PodNames.forJob makes other ids valid and keeps them apart', () => {
@@ -110,7 +117,7 @@ describe('run-time rendering for worker pods', () => {
     const b = PodNames.forJob('worker', 'video-1');
     const long = PodNames.forJob('worker', 'x'.repeat(200));
     expect(a).toMatch(/^worker-video-1-[0-9a-f]{8}$/);
-    expect(b).toBe('worker-video-1');
+    expect(b).toMatch(/^worker-video-1-[0-9a-f]{8}$/);
     expect(a).not.toBe(b);
     expect(long.length).toBeLessThanOrEqual(63);
     expect(long).toMatch(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
