@@ -59,12 +59,31 @@ export class AiInferencePod extends Construct {
    * The pod manifest as a plain object, validated as `cdk8s synth` would, without writing
    * files: for worker managers that create one pod per job with `@kubernetes/client-node`.
    *
-   * @throws with every validation error when the pod is invalid
+   * @throws with every validation error when the pod is invalid, and when the pod needs other
+   * objects (a ConfigMap of a proxy or log shipper, a new PVC, a NetworkPolicy): apply
+   * `toManifests()` then, or the pod would wait for objects nobody creates
    */
   public toManifest(): any {
-    const manifests: any[] = Chart.of(this).toJson();
-    const name = ApiObject.of(this.pod).name;
-    return manifests.find(m => m.kind === 'Pod' && m.metadata?.name === name);
+    const manifests = this.toManifests();
+    if (manifests.length > 1) {
+      const others = manifests.slice(0, -1).map(m => `${m.kind} ${m.metadata?.name}`).join(', ');
+      throw new Error(`[${this.node.path}] toManifest: the pod needs ${manifests.length - 1} more object(s) to start (${others}). `
+        + 'Fix: create every object of pod.toManifests(), in its order');
+    }
+    return manifests[0];
+  }
+
+  /**
+   * The pod and every object it needs (ConfigMaps, PersistentVolumeClaims, NetworkPolicies,
+   * ResourceClaimTemplates its add-ons create), validated, in the order to create them: the
+   * pod last.
+   *
+   * @throws with every validation error when the pod is invalid
+   */
+  public toManifests(): any[] {
+    const own = new Set(this.node.findAll().filter(ApiObject.isApiObject).map(o => `${o.kind}/${o.name}`));
+    const manifests = Chart.of(this).toJson().filter((m: any) => own.has(`${m.kind}/${m.metadata?.name}`));
+    return [...manifests.filter((m: any) => m.kind !== 'Pod'), ...manifests.filter((m: any) => m.kind === 'Pod')];
   }
 
   /** Which container to look at, in which phase, when this pod is stuck. */

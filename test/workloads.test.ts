@@ -92,6 +92,20 @@ describe('run-time rendering for worker pods', () => {
     expect(JSON.parse(JSON.stringify(manifest))).toEqual(manifest);
   });
 
+  test('a pod that needs other objects: toManifest() refuses to drop them, toManifests() returns them, pod last', () => {
+    const chart = newChart();
+    const pod = new AiInferencePod(chart, 'w', { metadata: { name: 'worker-1' }, restartPolicy: PodRestartPolicy.NEVER, server: { ...SERVER, health: HealthCheck.none() } });
+    new ProxySidecar(pod, 'proxy', { auth: ProxyAuth.bearerTokens('tokens') });
+    new ModelPrepInit(pod, 'model', { source: ModelSource.http('https://e.com/m.bin'), cache: ModelCache.newPersistentVolumeClaim({ size: '10Gi' }) });
+    new AiInferencePod(chart, 'other', { server: SERVER });   // another pod of the chart is not part of it
+    expect(() => pod.toManifest()).toThrow(/^\[test\/w\] toManifest: the pod needs 3 more object\(s\) to start \(.*ConfigMap .*NetworkPolicy worker-1-auth-proxy.*\)\. Fix: create every object of pod.toManifests\(\), in its order$/);
+    const manifests = pod.toManifests();
+    expect(manifests.map(m => m.kind).sort()).toEqual(['ConfigMap', 'NetworkPolicy', 'PersistentVolumeClaim', 'Pod']);
+    expect(manifests[manifests.length - 1].metadata.name).toBe('worker-1');
+    const claim = manifests.find(m => m.kind === 'PersistentVolumeClaim').metadata.name;
+    expect(manifests[3].spec.volumes).toContainEqual(expect.objectContaining({ persistentVolumeClaim: expect.objectContaining({ claimName: claim }) }));
+  });
+
   test('toManifest() throws every validation error', () => {
     const chart = newChart();
     const pod = new AiInferencePod(chart, 'w', { server: { ...SERVER, port: 0 }, gpu: { count: -1 } });
