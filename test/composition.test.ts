@@ -349,3 +349,20 @@ test('exported defaults and catalogues are frozen: no pod can change what the ne
     expect(() => { 'use strict'; lib[name].x = 'y'; }).toThrow(TypeError);
   }
 });
+
+test('without a startup probe, a too-short budget names the missing startup probe, not modelLoadTimeout', () => {
+  const chart = newChart();
+  const pod = new AiInferencePod(chart, 'llm', {
+    server: { ...SERVER, health: HealthCheck.custom({ liveness: Probe.httpGet('/health') }) },
+    modelLoadTimeout: Duration.minutes(20),
+  });
+  new ModelPrepInit(pod, 'model', { source: ModelSource.http('https://e.com/m.bin'), expectedLoadTime: Duration.minutes(10) });
+  expect(synthError(chart)).toContain('the startup budget is 30s, but test/llm/model (expectedLoadTime) needs 600s to load the model. '
+    + 'Fix: add a startup probe that covers 600s (HealthCheck.http, or HealthCheck.custom({ startup })): without one, the liveness probe restarts the loading server after 30s');
+});
+
+test('a startup budget beyond int32 is refused, not written', () => {
+  const chart = newChart();
+  new AiInferencePod(chart, 'llm', { server: SERVER, modelLoadTimeout: Duration.days(1e7) });
+  expect(synthError(chart)).toContain('startupProbe.failureThreshold: 86400000000 must be a whole number from 0 to 2147483647');
+});

@@ -129,7 +129,7 @@ test('works on a plain cdk8s-plus Deployment: every regular container reads the 
 
 test('fails when the startup budget cannot cover the declared model load time, with the numbers', () => {
   const { chart } = podWith({ modelSize: '64Gi', loadThroughput: '50Mi' }, { modelLoadTimeout: Duration.minutes(10) });
-  expect(synthError(chart)).toContain('[test/llm] container "server": spec.containers[0].startupProbe: the startup budget is 600s, but test/llm/model-downloader (64Gi at 50Mi/s) needs 1311s to load the model. Fix: raise modelLoadTimeout to at least 22 minutes');
+  expect(synthError(chart)).toContain('[test/llm] container "server": spec.containers[0].startupProbe: the startup budget is 600s, but test/llm/model-downloader (64Gi at 50Mi/s) needs 1311s to load the model. Fix: give the startup probe at least 1311s (initialDelay + periodSeconds × failureThreshold is 600s now): with its derived failureThreshold, set modelLoadTimeout to at least 22 minutes');
   const ok = podWith({ expectedLoadTime: Duration.minutes(5) }, { modelLoadTimeout: Duration.minutes(10) });
   expect(() => synth(ok.chart)).not.toThrow();
 });

@@ -4,6 +4,8 @@ import { isPortName, isPortNumber } from './port-rules';
 
 const PROBES = ['startupProbe', 'readinessProbe', 'livenessProbe'] as const;
 const HANDLERS = ['exec', 'httpGet', 'tcpSocket', 'grpc'];
+/** Kubernetes stores probe numbers as int32. */
+const INT32_MAX = 2147483647;
 const PROBE_INTS = ['initialDelaySeconds', 'periodSeconds', 'timeoutSeconds', 'successThreshold', 'failureThreshold'];
 
 /** Each probe has exactly one handler, sane numbers and a valid port. */
@@ -15,8 +17,9 @@ export function probeShape(pod: RenderedPod): Finding[] {
       findings.push(error(field, `must have exactly one handler, found ${handlers.length ? handlers.join(' and ') : 'none'}`, 'keep one of httpGet, tcpSocket, grpc or exec', c.container.name));
     }
     for (const key of PROBE_INTS) {
-      if (probe[key] !== undefined && !(Number.isInteger(probe[key]) && probe[key] >= 0)) {
-        findings.push(error(`${field}.${key}`, `${show(probe[key])} must be a whole number of at least 0`, 'use a non-negative integer', c.container.name));
+      if (probe[key] !== undefined && !(Number.isInteger(probe[key]) && probe[key] >= 0 && probe[key] <= INT32_MAX)) {
+        findings.push(error(`${field}.${key}`, `${show(probe[key])} must be a whole number from 0 to ${INT32_MAX}`,
+          'use a non-negative integer (a startup budget this long comes from modelLoadTimeout: shorten it)', c.container.name));
       }
     }
     if (kind !== 'readinessProbe' && probe.successThreshold !== undefined && probe.successThreshold !== 1) {
@@ -82,10 +85,17 @@ export function startupBudgetCoversModelLoad(pod: RenderedPod): Finding[] {
   }
   const { budget, probeField } = startupBudget(server);
   const findings: Finding[] = [];
+  const startup = server.container.startupProbe;
   for (const need of pod.facts.expectedLoadSeconds) {
     if (budget !== undefined && budget < need.seconds) {
+      const fix = startup
+        ? `give the startup probe at least ${need.seconds}s (initialDelay + periodSeconds × failureThreshold is ${budget}s now): `
+          + `with its derived failureThreshold, set modelLoadTimeout to at least ${Math.ceil(need.seconds / 60)} minutes; `
+          + 'with HealthCheck.custom, raise the startup probe\'s failureThreshold or period'
+        : `add a startup probe that covers ${need.seconds}s (HealthCheck.http, or HealthCheck.custom({ startup })): `
+          + `without one, the liveness probe restarts the loading server after ${budget}s`;
       findings.push(error(probeField, `the startup budget is ${budget}s, but ${need.declaredBy} needs ${need.seconds}s to load the model`,
-        `raise modelLoadTimeout to at least ${Math.ceil(need.seconds / 60)} minutes`, server.container.name));
+        fix, server.container.name));
     }
   }
   return findings;
