@@ -366,3 +366,18 @@ test('a startup budget beyond int32 is refused, not written', () => {
   new AiInferencePod(chart, 'llm', { server: SERVER, modelLoadTimeout: Duration.days(1e7) });
   expect(synthError(chart)).toContain('startupProbe.failureThreshold: 86400000000 must be a whole number from 0 to 2147483647');
 });
+
+test.each([
+  ['pod SELinux type spc_t', JsonPatch.add('/spec/securityContext/seLinuxOptions', { type: 'spc_t' }), 'pod SELinux type spc_t'],
+  ['container SELinux user and role', JsonPatch.add('/spec/containers/0/securityContext/seLinuxOptions', { user: 'system_u', role: 'system_r' }),
+    'container server sets SELinux user system_u'],
+  ['Windows HostProcess', JsonPatch.add('/spec/containers/0/securityContext/windowsOptions', { hostProcess: true }), 'container server is a Windows HostProcess container'],
+  ['AppArmor unconfined annotation', JsonPatch.add('/metadata/annotations', { 'container.apparmor.security.beta.kubernetes.io/server': 'unconfined' }),
+    'annotation container.apparmor.security.beta.kubernetes.io/server is "unconfined"'],
+  ['AppArmor unconfined field', JsonPatch.add('/spec/securityContext/appArmorProfile', { type: 'Unconfined' }), 'pod AppArmor Unconfined'],
+])('an escape hatch that breaks Pod Security baseline is refused: %s', (_name, patch, violation) => {
+  const chart = newChart();
+  const pod = new AiInferencePod(chart, 'llm', { server: SERVER });
+  ApiObject.of(pod.pod).addJsonPatch(patch);
+  expect(synthError(chart)).toContain(`spec: ${violation}, which Pod Security Standard "restricted" forbids`);
+});

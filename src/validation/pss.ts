@@ -3,11 +3,11 @@
  * (kubernetes/kubernetes staging/src/k8s.io/pod-security-admission/policy). Returns one line per
  * violation of `level` (restricted includes baseline); empty means the pod spec passes.
  */
-export function pssViolations(spec: any, level: string): string[] {
+export function pssViolations(spec: any, level: string, podMetadata: any = {}): string[] {
   if (level === 'privileged') {
     return [];
   }
-  const out = baselineViolations(spec);
+  const out = [...baselineViolations(spec), ...appArmorAnnotationViolations(podMetadata)];
   return level === 'restricted' ? [...out, ...restrictedViolations(spec)] : out;
 }
 
@@ -34,6 +34,9 @@ function baselineViolations(spec: any): string[] {
     if (v.hostPath) out.push(`volume ${v.name} is a hostPath`);
   }
   if (pod.seccompProfile?.type === 'Unconfined') out.push('pod seccomp is Unconfined');
+  out.push(...seLinuxViolations(pod.seLinuxOptions, 'pod'));
+  if (pod.windowsOptions?.hostProcess === true) out.push('pod is a Windows HostProcess pod');
+  if (pod.appArmorProfile?.type && !['RuntimeDefault', 'Localhost'].includes(pod.appArmorProfile.type)) out.push(`pod AppArmor ${pod.appArmorProfile.type}`);
   for (const sysctl of pod.sysctls ?? []) {
     if (!SAFE_SYSCTLS.includes(sysctl.name)) out.push(`sysctl ${sysctl.name} is not a safe sysctl`);
   }
@@ -46,10 +49,9 @@ function baselineViolations(spec: any): string[] {
     }
     if (sc.seccompProfile?.type === 'Unconfined') out.push(`${where} seccomp is Unconfined`);
     if (sc.procMount && sc.procMount !== 'Default') out.push(`${where} procMount ${sc.procMount}`);
-    if (sc.appArmorProfile?.type === 'Unconfined') out.push(`${where} AppArmor Unconfined`);
-    if (sc.seLinuxOptions?.type && !['container_t', 'container_init_t', 'container_kvm_t', 'container_engine_t'].includes(sc.seLinuxOptions.type)) {
-      out.push(`${where} SELinux type ${sc.seLinuxOptions.type}`);
-    }
+    out.push(...seLinuxViolations(sc.seLinuxOptions, where));
+    if (sc.windowsOptions?.hostProcess === true) out.push(`${where} is a Windows HostProcess container`);
+    if (sc.appArmorProfile?.type && !['RuntimeDefault', 'Localhost'].includes(sc.appArmorProfile.type)) out.push(`${where} AppArmor ${sc.appArmorProfile.type}`);
     for (const p of c.ports ?? []) {
       if (p.hostPort) out.push(`${where} uses hostPort ${p.hostPort}`);
     }
@@ -80,6 +82,29 @@ function restrictedViolations(spec: any): string[] {
     if (sc.runAsUser === 0) out.push(`${where} runAsUser is 0`);
     const seccomp = sc.seccompProfile?.type ?? pod.seccompProfile?.type;
     if (!['RuntimeDefault', 'Localhost'].includes(seccomp)) out.push(`${where} has no RuntimeDefault/Localhost seccomp profile`);
+  }
+  return out;
+}
+
+/** SELinux: only the container types, and no user or role (baseline). */
+function seLinuxViolations(options: any, where: string): string[] {
+  const out: string[] = [];
+  if (options?.type && !['container_t', 'container_init_t', 'container_kvm_t', 'container_engine_t'].includes(options.type)) {
+    out.push(`${where} SELinux type ${options.type}`);
+  }
+  if (options?.user) out.push(`${where} sets SELinux user ${options.user}`);
+  if (options?.role) out.push(`${where} sets SELinux role ${options.role}`);
+  return out;
+}
+
+/** The AppArmor annotations of a pod: only the runtime default or a localhost profile (baseline). */
+function appArmorAnnotationViolations(metadata: any): string[] {
+  const out: string[] = [];
+  for (const [key, value] of Object.entries(metadata?.annotations ?? {})) {
+    if (key.startsWith('container.apparmor.security.beta.kubernetes.io/')
+      && !(value === 'runtime/default' || (typeof value === 'string' && value.startsWith('localhost/')))) {
+      out.push(`annotation ${key} is ${JSON.stringify(value)}`);
+    }
   }
   return out;
 }

@@ -1,5 +1,6 @@
 import { containersOf, error, show } from './_helpers';
 import { Finding, RenderedPod } from './model';
+import { podMetadataOf } from '../_kplus-adapter';
 import { pssViolations } from './pss';
 
 /** allowPrivilegeEscalation: false contradicts privileged: true and CAP_SYS_ADMIN (the API server rejects both). */
@@ -43,6 +44,6 @@ export function podSecurityLevel(pod: RenderedPod): Finding[] {
     return [];
   }
   const next = level === 'restricted' ? 'BASELINE' : 'PRIVILEGED';
-  return pssViolations(pod.spec, level).map(v => error(`${pod.specPath}`, `${v}, which Pod Security Standard "${level}" forbids`,
+  return pssViolations(pod.spec, level, podMetadataOf(pod.json ?? { kind: pod.kind, metadata: pod.metadata })).map(v => error(`${pod.specPath}`, `${v}, which Pod Security Standard "${level}" forbids`,
     `harden it back (the library's defaults pass "${level}"), or declare the relaxation: security: { level: PodSecurityLevel.${next} }`));
 }

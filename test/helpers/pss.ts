@@ -1,4 +1,5 @@
 import { podSpec } from './synth';
+import { podMetadataOf } from '../../src/_kplus-adapter';
 import { pssViolations } from '../../src/validation/pss';
 
 /**
@@ -7,5 +8,5 @@ import { pssViolations } from '../../src/validation/pss';
  * rule runs at synth.
  */
 export function pssRestrictedViolations(manifest: any): string[] {
-  return pssViolations(podSpec(manifest), 'restricted');
+  return pssViolations(podSpec(manifest), 'restricted', podMetadataOf(manifest));
 }
