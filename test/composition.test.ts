@@ -292,13 +292,13 @@ test.each([
   ['/he%61lth', 'it has a %-encoding, a query or a fragment'],
   ['health', 'it does not start with "/"'],
   ['/h\nx', 'it has whitespace, control characters or characters outside letters, digits and -._~!*+,=:@'],
-])('a health path %j is refused, and never becomes an open path of the proxy', (path, problem) => {
+])('a health path %j is refused, and never becomes an open path of the proxy', (badPath, problem) => {
   const chart = newChart();
-  const pod = new AiInferencePod(chart, 'llm', { server: { ...SERVER, health: HealthCheck.http(path) } });
+  const pod = new AiInferencePod(chart, 'llm', { server: { ...SERVER, health: HealthCheck.http(badPath) } });
   const proxy = new ProxySidecar(pod, 'proxy', { auth: ProxyAuth.bearerTokens('tokens') });
-  expect(synthError(chart)).toContain(`server.health.startup.path: ${JSON.stringify(path)} is not a URL path in canonical form: ${problem}`);
+  expect(synthError(chart)).toContain(`server.health.startup.path: ${JSON.stringify(badPath)} is not a URL path in canonical form: ${problem}`);
   const config = ApiObject.of(proxy.config).toJson().data['nginx.conf'];
-  expect(config).not.toContain(`\\Q${path}\\E`);
+  expect(config).not.toContain(`\\Q${badPath}\\E`);
   expect(config).toContain('\\Q/health\\E');
 });
 
