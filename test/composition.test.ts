@@ -381,3 +381,28 @@ test.each([
   ApiObject.of(pod.pod).addJsonPatch(patch);
   expect(synthError(chart)).toContain(`spec: ${violation}, which Pod Security Standard "restricted" forbids`);
 });
+
+test.each([
+  ['imagePullPolicy', (p: AiInferencePod) => ApiObject.of(p.pod).addJsonPatch(JsonPatch.add('/spec/containers/0/imagePullPolicy', 'Sometimes')),
+    'spec.containers[0].imagePullPolicy: "Sometimes" is not one of Always, IfNotPresent, Never'],
+  ['toleration', (p: AiInferencePod) => ApiObject.of(p.pod).addJsonPatch(JsonPatch.add('/spec/tolerations', [{ key: 'a b', effect: 'Whatever', operator: 'Maybe' }])),
+    'spec.tolerations[0].operator: "Maybe" is not Exists or Equal'],
+  ['topology spread', (p: AiInferencePod) => ApiObject.of(p.pod).addJsonPatch(JsonPatch.add('/spec/topologySpreadConstraints', [{ maxSkew: -1, topologyKey: '', whenUnsatisfiable: 'X' }])),
+    'spec.topologySpreadConstraints[0].maxSkew: -1 is not a whole number of at least 1'],
+  ['env value type', (p: AiInferencePod) => ApiObject.of(p.pod).addJsonPatch(JsonPatch.add('/spec/containers/0/env', [{ name: 'A', value: 1 }])),
+    'spec.containers[0].env[0].value: 1 is not a string'],
+  ['host alias', (p: AiInferencePod) => p.pod.addHostAlias({ ip: 'not-an-ip', hostnames: ['x'] }), 'spec.hostAliases[0].ip: "not-an-ip" is not an IP address'],
+  ['dnsPolicy', (p: AiInferencePod) => ApiObject.of(p.pod).addJsonPatch(JsonPatch.replace('/spec/dnsPolicy', 'Whatever')),
+    'spec.dnsPolicy: "Whatever" is not one of ClusterFirst'],
+  ['probe scheme', (p: AiInferencePod) => ApiObject.of(p.pod).addJsonPatch(JsonPatch.add('/spec/containers/0/readinessProbe/httpGet/scheme', 'FTP')),
+    'spec.containers[0].readinessProbe.httpGet.scheme: "FTP" is not HTTP or HTTPS'],
+  ['image with whitespace', (p: AiInferencePod) => ApiObject.of(p.pod).addJsonPatch(JsonPatch.replace('/spec/containers/0/image', 'a b:1')),
+    'spec.containers[0].image: "a b:1" contains whitespace'],
+  ['automount as a string', (p: AiInferencePod) => ApiObject.of(p.pod).addJsonPatch(JsonPatch.replace('/spec/automountServiceAccountToken', 'yes')),
+    'spec.automountServiceAccountToken: "yes" is not a boolean'],
+])('a field value the API server rejects fails synth: %s', (_name, change, message) => {
+  const chart = newChart();
+  const pod = new AiInferencePod(chart, 'llm', { server: SERVER });
+  change(pod);
+  expect(synthError(chart)).toContain(message);
+});

@@ -1,5 +1,6 @@
 import * as containers from './container-rules';
 import * as env from './env-rules';
+import { fieldValues } from './field-value-rules';
 import * as metadata from './metadata-rules';
 import { Finding, RenderedPod, Rule } from './model';
 import * as ports from './port-rules';
@@ -47,6 +48,7 @@ export const RULES: ReadonlyArray<Rule> = [
   security.privilegeContradictions,
   security.userIds,
   security.podSecurityLevel,
+  fieldValues,
   target.targetFeatures,
 ];
 
