@@ -69,6 +69,26 @@ export class WorkloadHost {
     this.patchContainer(name, containerFinisher(fields));
   }
 
+  /**
+   * Claims a container or volume name for `owner`; a name already taken — by another
+   * construct of the library or by the workload itself — is an error naming both and the prop
+   * that renames it (two ModelPrepInits need their own `name` and `volumeName`).
+   */
+  public claimName(kind: 'container' | 'volume', name: string, owner: IConstruct, prop: string, errors: string[]): void {
+    const key = `${kind}/${name}`;
+    const taken = this.claimed.get(key)
+      ?? (kind === 'container'
+        ? [...this.workload.initContainers, ...this.workload.containers].some(c => c.name === name) && 'a container of the workload'
+        : this.workload.volumes.some(v => v.name === name) && 'a volume of the workload');
+    if (taken) {
+      errors.push(`${prop}: ${kind} name ${JSON.stringify(name)} is already used by ${taken}. Fix: give this ${kind} its own ${prop}`);
+    } else {
+      this.claimed.set(key, owner.node.path);
+    }
+  }
+
+  private readonly claimed = new Map<string, string>();
+
   /** Edits the workload's final JSON outside the pod spec (replicas, strategy). */
   public addWorkloadStep(step: (json: any) => void): void {
     this.workloadSteps.push(step);

@@ -256,6 +256,7 @@ export function attachServer(owner: Construct, workload: kplus.AbstractPod, prop
   checkServerProps(props, plan.image, errors);
   const graceSeconds = durationSeconds('terminationGracePeriod', props.terminationGracePeriod, 0, errors) ?? 60;
   const host = WorkloadHost.of(workload);
+  host.claimName('container', name, owner, 'server.name', errors);
   const container = workload.addContainer({
     name,
     image: plan.image ?? '',

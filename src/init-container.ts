@@ -109,6 +109,7 @@ export class InitContainer extends Construct {
     const host = WorkloadHost.of(workload);
     const errors: string[] = [];
     labelName('name', props.name, errors, 'container name');
+    host.claimName('container', props.name, this, 'name', errors);
     const env: { [name: string]: kplus.EnvValue } = {};
     for (const [key, value] of Object.entries(props.env ?? {})) {
       env[key] = kplus.EnvValue.fromValue(value);

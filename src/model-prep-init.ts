@@ -159,6 +159,8 @@ export class ModelPrepInit extends Construct {
     const volumeName = props.volumeName ?? 'model-storage';
     this.modelPath = `${mountPath === '/' ? '' : mountPath}/${source.target}`;
 
+    host.claimName('container', name, this, 'name', errors);
+    host.claimName('volume', volumeName, this, 'volumeName', errors);
     const cache = (props.cache ?? ModelCache.emptyDir())._bind(this, 'volume', volumeName);
     this.volume = cache.volume;
     const home = kplus.Volume.fromEmptyDir(this, 'home', `${name}-home`);

@@ -406,3 +406,29 @@ test.each([
   change(pod);
   expect(synthError(chart)).toContain(message);
 });
+
+test('two models in one pod: a second ModelPrepInit with the default names is told which props to set; with its own names it works', () => {
+  const chart = newChart();
+  const pod = new AiInferencePod(chart, 'llm', { server: SERVER });
+  new ModelPrepInit(pod, 'base', { source: ModelSource.http('https://e.com/base.bin') });
+  new ModelPrepInit(pod, 'adapter', { source: ModelSource.http('https://e.com/lora.bin') });
+  const message = synthError(chart);
+  expect(message).toContain('[test/llm/adapter] name: container name "model-downloader" is already used by test/llm/base. Fix: give this container its own name');
+  expect(message).toContain('[test/llm/adapter] volumeName: volume name "model-storage" is already used by test/llm/base. Fix: give this volume its own volumeName');
+
+  const ok = newChart();
+  const pod2 = new AiInferencePod(ok, 'llm', { server: SERVER });
+  new ModelPrepInit(pod2, 'base', { source: ModelSource.http('https://e.com/base.bin') });
+  new ModelPrepInit(pod2, 'adapter', {
+    source: ModelSource.http('https://e.com/lora.bin'), name: 'adapter-downloader', volumeName: 'adapter-storage', mountPath: '/adapters', modelPathEnv: 'ADAPTER_PATH',
+  });
+  const server = container(manifestOf(synth(ok), 'Pod'), 'server');
+  expect(server.env.map((e: any) => e.name)).toEqual(expect.arrayContaining(['MODEL_PATH', 'ADAPTER_PATH']));
+});
+
+test('a sidecar named like the server is refused with the prop to change', () => {
+  const chart = newChart();
+  const pod = new AiInferencePod(chart, 'llm', { server: SERVER });
+  new Sidecar(pod, 'x', { name: 'server', image: 'x/y:1' });
+  expect(synthError(chart)).toContain('[test/llm/x] name: container name "server" is already used by test/llm. Fix: give this container its own name');
+});

@@ -135,6 +135,7 @@ export abstract class SidecarBase extends Construct {
   /** Adds the container described by `spec` to the workload. @internal */
   protected attach(spec: SidecarSpec): kplus.Container {
     const options = this.options;
+    this.host.claimName('container', spec.name, this, 'name', this.errors);
     const containerProps = {
       name: spec.name,
       image: options.image ?? spec.image,

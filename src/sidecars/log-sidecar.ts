@@ -87,6 +87,7 @@ export class LogSidecar extends SidecarBase {
     const logDir = (props.logDir ?? '/var/log/app').replace(/\/+$/, '');
     const volumeName = props.volumeName ?? 'app-logs';
     const pattern = props.filePattern ?? '*.log';
+    this.host.claimName('volume', volumeName, this, 'volumeName', this.errors);
     this.volume = kplus.Volume.fromEmptyDir(this, 'logs', volumeName);
     const sizeLimit = props.sizeLimit ?? '1Gi';
     const wire: SidecarSpec['wire'] = (spec, wiring) => {
