@@ -1,6 +1,7 @@
 import { ApiObject, Names } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { objectName, quantity } from './validation/_prop-checks';
 import { validateObjectOnSynth } from './validation/_reporter';
 
 /** Options of a node-local (emptyDir) model cache. */
@@ -62,17 +63,19 @@ export interface BoundCache {
 export class ModelCache {
   /** A node-local emptyDir. */
   public static emptyDir(options: EmptyDirCacheOptions = {}): ModelCache {
-    return new ModelCache((scope, id, volumeName) => ({
-      volume: kplus.Volume.fromEmptyDir(scope, id, volumeName),
-      sizeLimit: options.sizeLimit,
-    }));
+    return new ModelCache((scope, id, volumeName, errors) => {
+      quantity('cache.sizeLimit', options.sizeLimit, errors, true);
+      return { volume: kplus.Volume.fromEmptyDir(scope, id, volumeName), sizeLimit: options.sizeLimit };
+    });
   }
 
   /** An existing PersistentVolumeClaim. */
   public static persistentVolumeClaim(claimName: string): ModelCache {
-    return new ModelCache((scope, id, volumeName) => ({
-      volume: kplus.Volume.fromPersistentVolumeClaim(scope, id, kplus.PersistentVolumeClaim.fromClaimName(scope, `${id}-claim`, claimName), { name: volumeName }),
-    }));
+    return new ModelCache((scope, id, volumeName, errors) => {
+      objectName('cache.claimName', claimName, errors, 'PersistentVolumeClaim');
+      const claim = kplus.PersistentVolumeClaim.fromClaimName(scope, `${id}-claim`, claimName);
+      return { volume: kplus.Volume.fromPersistentVolumeClaim(scope, id, claim, { name: volumeName }) };
+    });
   }
 
   /**
@@ -98,10 +101,10 @@ export class ModelCache {
     });
   }
 
-  private constructor(private readonly create: (scope: Construct, id: string, volumeName: string) => BoundCache) {}
+  private constructor(private readonly create: (scope: Construct, id: string, volumeName: string, errors: string[]) => BoundCache) {}
 
   /** @internal */
-  public _bind(scope: Construct, id: string, volumeName: string): BoundCache {
-    return this.create(scope, id, volumeName);
+  public _bind(scope: Construct, id: string, volumeName: string, errors: string[]): BoundCache {
+    return this.create(scope, id, volumeName, errors);
   }
 }

@@ -161,7 +161,7 @@ export class ModelPrepInit extends Construct {
 
     host.claimName('container', name, this, 'name', errors);
     host.claimName('volume', volumeName, this, 'volumeName', errors);
-    const cache = (props.cache ?? ModelCache.emptyDir())._bind(this, 'volume', volumeName);
+    const cache = (props.cache ?? ModelCache.emptyDir())._bind(this, 'volume', volumeName, errors);
     this.volume = cache.volume;
     const home = kplus.Volume.fromEmptyDir(this, 'home', `${name}-home`);
 

@@ -341,6 +341,12 @@ function fileErrors(files: string[] | undefined): string[] {
     }
     seen.add(f);
   }
+  // a name cannot be a file and a directory at once: the download would fail at run time
+  for (const f of seen) {
+    if (typeof f === 'string' && seen.has(f.slice(0, f.lastIndexOf('/'))) && f.includes('/')) {
+      errors.push(`files: ${show(f.slice(0, f.lastIndexOf('/')))} is listed as a file and is the directory of ${show(f)}. Fix: list one or the other`);
+    }
+  }
   return errors;
 }
 
