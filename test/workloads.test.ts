@@ -103,7 +103,8 @@ describe('run-time rendering for worker pods', () => {
     expect(manifests.map(m => m.kind).sort()).toEqual(['ConfigMap', 'NetworkPolicy', 'PersistentVolumeClaim', 'Pod']);
     expect(manifests[manifests.length - 1].metadata.name).toBe('worker-1');
     const claim = manifests.find(m => m.kind === 'PersistentVolumeClaim').metadata.name;
-    expect(manifests[3].spec.volumes).toContainEqual(expect.objectContaining({ persistentVolumeClaim: expect.objectContaining({ claimName: claim }) }));
+    const claimVolume = expect.objectContaining({ persistentVolumeClaim: expect.objectContaining({ claimName: claim }) });
+    expect(manifests[3].spec.volumes).toContainEqual(claimVolume);
   });
 
   test('toManifest() throws every validation error', () => {
