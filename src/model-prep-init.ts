@@ -295,8 +295,10 @@ function checkTuning(props: ModelPrepInitProps, target: string, errors: string[]
   wholeNumber('attempts', props.attempts, 1, 100, errors, 5);
   wholeNumber('s3MaxConcurrentRequests', props.s3MaxConcurrentRequests, 1, 1000, errors, 16);
   const chunk = props.s3MultipartChunkSize;
-  if (chunk !== undefined && !(typeof chunk === 'string' && awsCliBytes(chunk) >= 5 * 1024 * 1024)) {
-    errors.push(`s3MultipartChunkSize: ${show(chunk)} is not an AWS CLI size of at least 5MB. Fix: write it like '64MB' or '128MiB'`);
+  const bytes = typeof chunk === 'string' ? awsCliBytes(chunk) : NaN;
+  // S3's multipart limits: parts of 5 MiB to 5 GiB
+  if (chunk !== undefined && !(bytes >= 5 * 2 ** 20 && bytes <= 5 * 2 ** 30)) {
+    errors.push(`s3MultipartChunkSize: ${show(chunk)} is not an AWS CLI size from 5MB to 5GB (S3's part limits). Fix: write it like '64MB' or '128MiB'`);
   }
   const retryDelay = durationSeconds('retryDelay', props.retryDelay, 1, errors) ?? 2;
   const lockStale = durationSeconds('lockStaleAfter', props.lockStaleAfter, MIN_LOCK_STALE_SECONDS, errors) ?? 120;

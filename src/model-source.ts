@@ -316,6 +316,9 @@ function urlErrors(field: string, value: string): string[] {
   return [];
 }
 
+/** Variables the downloader's script and tools set or rely on: a credential must not replace them. */
+const RESERVED_ENV = /^(PATH|HOME|SHELL|IFS|TMPDIR|MODEL_\w*|S3_\w*|LC_\w*|LANG)$/;
+
 /** Query keys of presigned URLs and API keys (AWS SigV4/V2, GCS, Azure SAS, generic). */
 const SECRET_QUERY = /^(x-amz-(signature|credential|security-token)|x-goog-(signature|credential)|signature|sig|awsaccesskeyid|access_?token|api_?key|token|key)$/i;
 
@@ -415,6 +418,9 @@ export class ModelCredentials {
     return new ModelCredentials((_source, errors) => Object.entries(envToKey ?? {}).map(([env, key]) => {
       if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(env)) {
         errors.push(`credentials: environment variable ${show(env)} is not a shell variable name. Fix: use letters, digits and '_', not starting with a digit`);
+      } else if (RESERVED_ENV.test(env)) {
+        errors.push(`credentials: environment variable ${show(env)} is one the downloader sets or needs (PATH, HOME, MODEL_*, S3_*, LC_*). `
+          + 'Fix: give the secret another variable name');
       }
       return { env, secretName, key };
     }));

@@ -432,3 +432,10 @@ test('a sidecar named like the server is refused with the prop to change', () =>
   new Sidecar(pod, 'x', { name: 'server', image: 'x/y:1' });
   expect(synthError(chart)).toContain('[test/llm/x] name: container name "server" is already used by test/llm. Fix: give this container its own name');
 });
+
+test('a warningsAsErrors context value that is not a boolean is reported, not ignored', () => {
+  const chart = newChart();
+  chart.node.setContext('cdk8s-ai-inference:warningsAsErrors', 'yes');
+  new AiInferencePod(chart, 'llm', { server: SERVER });
+  expect(synthError(chart)).toContain('[test/llm] context cdk8s-ai-inference:warningsAsErrors: "yes" is not true or false. Fix: set it to true or false');
+});

@@ -89,7 +89,7 @@ export class ValidationReporter {
       return { ...base, json: undefined, findings: [{ severity: 'error', field: 'spec', message, fix: 'correct the input named in the message' }] };
     }
     const pod: RenderedPod = { kind: json.kind, metadata: json.metadata ?? {}, spec: podSpecOf(json) ?? {}, specPath: podSpecPath(json.kind), facts: this.facts(), json };
-    const findings = unique([...this.renderProblems(), ...runRules(pod), ...objectFindings(json)]);
+    const findings = unique([...contextFindings(this.workload), ...this.renderProblems(), ...runRules(pod), ...objectFindings(json)]);
     this.printWarnings(findings);
     return { ...base, json, findings };
   }
@@ -136,6 +136,15 @@ function currentRun(): number {
 }
 
 const WARNED = new WeakSet<IConstruct>();
+
+/** A context value that is not a boolean is a mistake to report, not a silent `false`. */
+function contextFindings(scope: IConstruct): Finding[] {
+  const value = scope.node.tryGetContext(WARNINGS_AS_ERRORS_CONTEXT);
+  if (value === undefined || value === true || value === false || value === 'true' || value === 'false') {
+    return [];
+  }
+  return [{ severity: 'error', field: `context ${WARNINGS_AS_ERRORS_CONTEXT}`, message: `${JSON.stringify(value)} is not true or false`, fix: 'set it to true or false' }];
+}
 
 function warningsAreErrors(scope: IConstruct): boolean {
   const value = scope.node.tryGetContext(WARNINGS_AS_ERRORS_CONTEXT);
