@@ -1,4 +1,5 @@
 import { objectName, dataKey, labelName, quantity } from './validation/_prop-checks';
+import { show } from './validation/_helpers';
 
 /** Options of an emptyDir volume. */
 export interface EmptyDirVolumeOptions {
@@ -46,21 +47,21 @@ export class PodVolume {
   /** Scratch space that lives as long as the pod. */
   public static emptyDir(name: string, options: EmptyDirVolumeOptions = {}): PodVolume {
     return new PodVolume(name, () => ({ emptyDir: { medium: options.memory ? 'Memory' : undefined, sizeLimit: options.sizeLimit } }), errors => {
-      quantity(`volume "${name}".sizeLimit`, options.sizeLimit, errors, true);
+      quantity(`volume ${show(name)}.sizeLimit`, options.sizeLimit, errors, true);
     });
   }
 
   /** An existing PersistentVolumeClaim. */
   public static persistentVolumeClaim(name: string, claimName: string, options: { readonly readOnly?: boolean } = {}): PodVolume {
     return new PodVolume(name, () => ({ persistentVolumeClaim: { claimName, readOnly: options.readOnly } }), errors => {
-      objectName(`volume "${name}".claimName`, claimName, errors, 'PersistentVolumeClaim');
+      objectName(`volume ${show(name)}.claimName`, claimName, errors, 'PersistentVolumeClaim');
     });
   }
 
   /** The keys of a ConfigMap as files. */
   public static configMap(name: string, configMapName: string, options: KeyedVolumeOptions = {}): PodVolume {
     return new PodVolume(name, () => ({ configMap: { name: configMapName, ...keyed(options) } }), errors => {
-      objectName(`volume "${name}".configMapName`, configMapName, errors, 'ConfigMap');
+      objectName(`volume ${show(name)}.configMapName`, configMapName, errors, 'ConfigMap');
       checkKeyed(name, options, errors);
     });
   }
@@ -68,7 +69,7 @@ export class PodVolume {
   /** The keys of a Secret as files. */
   public static secret(name: string, secretName: string, options: KeyedVolumeOptions = {}): PodVolume {
     return new PodVolume(name, () => ({ secret: { secretName, ...keyed(options) } }), errors => {
-      objectName(`volume "${name}".secretName`, secretName, errors, 'Secret');
+      objectName(`volume ${show(name)}.secretName`, secretName, errors, 'Secret');
       checkKeyed(name, options, errors);
     });
   }
@@ -137,9 +138,9 @@ function keyed(options: KeyedVolumeOptions): any {
 }
 
 function checkKeyed(name: string, options: KeyedVolumeOptions, errors: string[]): void {
-  (options.keys ?? []).forEach((key, i) => dataKey(`volume "${name}".keys[${i}]`, key, errors));
+  (options.keys ?? []).forEach((key, i) => dataKey(`volume ${show(name)}.keys[${i}]`, key, errors));
   const mode = options.defaultMode;
   if (mode !== undefined && !(Number.isInteger(mode) && mode >= 0 && mode <= 0o777)) {
-    errors.push(`volume "${name}".defaultMode: ${JSON.stringify(mode)} is not a file mode. Fix: use an octal mode from 0 to 0o777, e.g. 0o440`);
+    errors.push(`volume ${show(name)}.defaultMode: ${JSON.stringify(mode)} is not a file mode. Fix: use an octal mode from 0 to 0o777, e.g. 0o440`);
   }
 }

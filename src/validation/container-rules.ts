@@ -35,6 +35,15 @@ export function imagePresent(pod: RenderedPod): Finding[] {
     .map(c => error(`${c.path}.image`, 'the image is empty', 'set an image reference such as "registry.example.com/server:1.2.3"', c.container.name));
 }
 
+const PULL_POLICIES = ['Always', 'IfNotPresent', 'Never'];
+
+/** imagePullPolicy is one of the API server's three values (JavaScript callers may pass any string). */
+export function imagePullPolicyValue(pod: RenderedPod): Finding[] {
+  return containersOf(pod)
+    .filter(c => c.container.imagePullPolicy !== undefined && !PULL_POLICIES.includes(c.container.imagePullPolicy))
+    .map(c => error(`${c.path}.imagePullPolicy`, `${show(c.container.imagePullPolicy)} is not a pull policy`, `use ImagePullPolicy (${PULL_POLICIES.join(', ')})`, c.container.name));
+}
+
 /**
  * Images are pinned: no tag means `:latest`, which is re-pulled on every start and changes
  * under a running fleet. A warning (not an error) because some registries pin by policy.

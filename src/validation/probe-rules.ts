@@ -5,6 +5,7 @@ import { isPortName, isPortNumber } from './port-rules';
 const PROBES = ['startupProbe', 'readinessProbe', 'livenessProbe'] as const;
 const HANDLERS = ['exec', 'httpGet', 'tcpSocket', 'grpc'];
 const PROBE_INTS = ['initialDelaySeconds', 'periodSeconds', 'timeoutSeconds', 'successThreshold', 'failureThreshold'];
+const INT32_MAX = 2 ** 31 - 1;
 
 /** Each probe has exactly one handler, sane numbers and a valid port. */
 export function probeShape(pod: RenderedPod): Finding[] {
@@ -15,8 +16,9 @@ export function probeShape(pod: RenderedPod): Finding[] {
       findings.push(error(field, `must have exactly one handler, found ${handlers.length ? handlers.join(' and ') : 'none'}`, 'keep one of httpGet, tcpSocket, grpc or exec', c.container.name));
     }
     for (const key of PROBE_INTS) {
-      if (probe[key] !== undefined && !(Number.isInteger(probe[key]) && probe[key] >= 0)) {
-        findings.push(error(`${field}.${key}`, `${show(probe[key])} must be a whole number of at least 0`, 'use a non-negative integer', c.container.name));
+      // the API server stores these as int32: a huge duration or period is refused there
+      if (probe[key] !== undefined && !(Number.isInteger(probe[key]) && probe[key] >= 0 && probe[key] <= INT32_MAX)) {
+        findings.push(error(`${field}.${key}`, `${show(probe[key])} must be a whole number from 0 to ${INT32_MAX}`, 'use a non-negative integer (durations: at most about 68 years)', c.container.name));
       }
     }
     if (kind !== 'readinessProbe' && probe.successThreshold !== undefined && probe.successThreshold !== 1) {
