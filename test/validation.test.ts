@@ -1,7 +1,7 @@
 import { Chart, Duration, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import {
-  AiInferencePod, AiInferencePodProps, HealthCheck, LogSidecar, ModelCredentials, ModelPrepInit, ModelSource, ProxySidecar, Sidecar,
+  AiInferencePod, AiInferencePodProps, HealthCheck, LogSidecar, ModelCredentials, ModelPrepInit, ModelSource, PodVolume, Probe, ProxySidecar, Sidecar,
   WARNINGS_AS_ERRORS_CONTEXT,
 } from '../src';
 import { podSpecOf } from '../src/_kplus-adapter';
@@ -76,6 +76,16 @@ const CASES: Array<[string, (chart: Chart) => void, string]> = [
   ['server port 70000', pod({}, { port: 70000 }), 'spec.containers[0].ports[0].containerPort: 70000 is not a port number (1-65535)'],
   ['hostPort 70000', edit(s => { server(s).ports.push({ containerPort: 9000, hostPort: 70000 }); }), 'spec.containers[0].ports[1].hostPort: 70000 is not a port number'],
   ['port name over 15 characters', pod({}, { portName: 'this-name-is-too-long' }), 'spec.containers[0].ports[0].name: "this-name-is-too-long" is not a valid port name'],
+  ['port protocol outside the enum (JavaScript caller)', pod({}, { extraPorts: [{ number: 9464, protocol: 'SCTP?' as any }] }), 'spec.containers[0].ports[1].protocol: "SCTP?" is not a protocol. Fix: use PortProtocol (TCP, UDP or SCTP)'],
+  ['imagePullPolicy outside the enum (JavaScript caller)', pod({}, { imagePullPolicy: 'Sometimes' as any }), 'spec.containers[0].imagePullPolicy: "Sometimes" is not a pull policy. Fix: use ImagePullPolicy (Always, IfNotPresent, Never)'],
+  ['toleration operator Maybe', pod({ tolerations: [{ key: 'dedicated', operator: 'Maybe' }] }), 'spec.tolerations[0].operator: "Maybe" is not a toleration operator. Fix: use Exists or Equal'],
+  ['toleration effect Never', pod({ tolerations: [{ key: 'dedicated', value: 'llm', effect: 'Never' }] }), 'spec.tolerations[0].effect: "Never" is not a taint effect'],
+  ['toleration key with a space', pod({ tolerations: [{ key: 'a b' }] }), 'spec.tolerations[0].key: "a b" is not a valid taint key'],
+  ['toleration Exists with a value', pod({ tolerations: [{ key: 'dedicated', operator: 'Exists', value: 'llm' }] }), 'spec.tolerations[0].value: "llm" is set with operator Exists. Fix: remove the value, or use operator Equal'],
+  ['probe timeout beyond int32 seconds', pod({}, { health: HealthCheck.custom({ readiness: Probe.httpGet('/health', { timeout: Duration.days(1e9) }) }) }), 'spec.containers[0].readinessProbe.timeoutSeconds: 86400000000000 must be a whole number from 0 to 2147483647'],
+  ['container name with a line break stays on one error line', pod({}, { name: 'a\nb' }), '[test/llm] container "a\\nb": spec.containers[0].name: "a\\nb" is not a valid container name'],
+  ['PodVolume name with a line break stays on one error line', pod({}, { volumeMounts: [{ volume: PodVolume.emptyDir('a\nb', { sizeLimit: 'x' }), path: '/mnt/a' }] }), 'volume "a\\nb".sizeLimit: "x" is not a positive Kubernetes quantity'],
+  ['emptyDir size with a space inside', pod({}, { volumeMounts: [{ volume: PodVolume.emptyDir('scratch', { sizeLimit: '1 Gi' }), path: '/mnt/a' }] }), 'volume "scratch".sizeLimit: "1 Gi" is not a positive Kubernetes quantity'],
   ['port name in uppercase', pod({}, { portName: 'HTTP' }), 'spec.containers[0].ports[0].name: "HTTP" is not a valid port name'],
   ['port name without a letter', pod({}, { portName: '8080' }), 'spec.containers[0].ports[0].name: "8080" is not a valid port name'],
   ['port name with a double dash', pod({}, { portName: 'a--b' }), 'spec.containers[0].ports[0].name: "a--b" is not a valid port name'],
@@ -101,7 +111,7 @@ const CASES: Array<[string, (chart: Chart) => void, string]> = [
   ['probe without a handler', edit(s => { server(s).livenessProbe = { periodSeconds: 10 }; }), 'spec.containers[0].livenessProbe: must have exactly one handler, found none'],
   ['liveness successThreshold 2', edit(s => { server(s).livenessProbe.successThreshold = 2; }), 'spec.containers[0].livenessProbe.successThreshold: must be 1 for a livenessProbe, got 2'],
   ['readiness with terminationGracePeriodSeconds', edit(s => { server(s).readinessProbe.terminationGracePeriodSeconds = 5; }), 'spec.containers[0].readinessProbe.terminationGracePeriodSeconds: is not allowed on a readiness probe'],
-  ['negative periodSeconds', edit(s => { server(s).startupProbe.periodSeconds = -1; }), 'spec.containers[0].startupProbe.periodSeconds: -1 must be a whole number of at least 0'],
+  ['negative periodSeconds', edit(s => { server(s).startupProbe.periodSeconds = -1; }), 'spec.containers[0].startupProbe.periodSeconds: -1 must be a whole number from 0 to 2147483647'],
   ['probe port 0', pod({}, { health: HealthCheck.http('/health', { port: 0 }) }), 'spec.containers[0].startupProbe.httpGet.port: 0 is not a port number (1-65535) or port name'],
   ['probe on a port nobody serves', pod({}, { health: HealthCheck.http('/health', { port: 9001 }) }), 'spec.containers[0].startupProbe: probes port 9001, which no container of the pod declares (declared: 8000)'],
   ['probe on an undeclared port name', edit(s => { server(s).readinessProbe.httpGet.port = 'metrics'; }), 'spec.containers[0].readinessProbe: probes the named port "metrics", which container "server" does not declare'],

@@ -41,13 +41,13 @@ export function caseData(rate: number): fc.Arbitrary<any> {
   const security = p.opt(fc.record({
     runAsUser: optNum(fc.integer({ min: 1000, max: 65534 })),
     runAsGroup: optNum(fc.integer({ min: 1000, max: 65534 })),
-    readOnlyRootFilesystem: p.opt(fc.boolean(), fc.constant('yes')),
+    readOnlyRootFilesystem: p.opt(fc.boolean()),
   }, { requiredKeys: [] }), fc.constant({ runAsUser: 0 }), fc.constant({ privileged: true }), fc.constant({ addCapabilities: ['NET_ADMIN'] }),
   fc.constant({ allowPrivilegeEscalation: true }), fc.constant({ runAsNonRoot: false }), fc.constant({ addCapabilities: ['a b'] }));
   const env = p.opt(dict(envName, fc.string({ maxLength: 20 })), dict(badString, fc.constant('x')));
   const secretRef = fc.record({ secretName: str(dnsLabel), key: str(dataKey) });
   const secretEnv = p.opt(dict(envName, secretRef));
-  const command = p.opt(fc.array(fc.string({ maxLength: 12 }), { minLength: 1, maxLength: 3 }), fc.constant([]), fc.constant('serve'), fc.constant([42]));
+  const command = p.opt(fc.array(fc.string({ maxLength: 12 }), { minLength: 1, maxLength: 3 }), fc.constant([]));
   // volume names differ per owner: two owners defining one name is a conflict, not a bad value
   const podVolume = (owner: string) => fc.record({
     kind: fc.constantFrom('emptyDir', 'pvc', 'configMap', 'secret'),
@@ -91,7 +91,7 @@ export function caseData(rate: number): fc.Arbitrary<any> {
     nodeSelector: p.opt(dict(fc.constantFrom('zone', 'nvidia.com/gpu.product'), dnsLabel), dict(badString, fc.constant('x'))),
     accelerator: p.risky(fc.constantFrom('L4', 'H100', 'MI300X', 'custom')),
     claim: p.risky(fc.record({ productName: fc.option(fc.constantFrom('H100', 'x"y', ''), { nil: undefined }), minMemory: fc.option(fc.constantFrom('80Gi', 'lots'), { nil: undefined }), templateName: fc.option(fc.oneof(dnsLabel, badString), { nil: undefined }) })),
-  }, { requiredKeys: ['count'] }), fc.constant({}), fc.constant({ count: '1' }));
+  }, { requiredKeys: ['count'] }));
   const server = fc.record({
     name: optStr(dnsLabel.map(n => `srv-${n}`)),
     image: p.pick(image, badString),
@@ -133,7 +133,7 @@ export function caseData(rate: number): fc.Arbitrary<any> {
     metadata,
     restartPolicy: p.opt(fc.constantFrom(PodRestartPolicy.ALWAYS, PodRestartPolicy.NEVER), fc.constant('Sometimes')),
     replicas: optNum(fc.integer({ min: 0, max: 5 })),
-    service: p.opt(fc.boolean(), fc.constant('no')),
+    service: p.opt(fc.boolean()),
     serviceType: p.opt(fc.constantFrom(...Object.values(InferenceServiceType)), fc.constant('Ingress')),
   }, { requiredKeys: [] });
 
