@@ -57,7 +57,8 @@ describe(`generated inputs: ${TOTAL} cases per run, every construct and prop (se
       return true;
     }), { seed: SEED + rate, numRuns: runs, endOnFailure: true });
     // the seed and the path replay the case: PROPERTY_SEED=<seed - rate> (see the run's title)
-    expect({ failures, seed: result.seed, path: result.counterexamplePath, counterexample: result.counterexample }).toEqual({ failures: [], seed: SEED + rate, path: null, counterexample: null });
+    expect({ failures, seed: result.seed, path: result.counterexamplePath, counterexample: result.counterexample })
+      .toEqual({ failures: [], seed: SEED + rate, path: null, counterexample: null });
     expect(counted).toBe(runs);
     seen.cases += counted;
     // both branches are exercised: adversarial runs have refused and accepted cases

@@ -18,10 +18,10 @@ export class Bad {
  * objects (fast-check's records have a null prototype) and arrays only: Durations and other class instances are values, not containers.
  */
 export function unbox(data: unknown): { value: any; bad: boolean } {
-  let bad = false;
+  let boxed = false;
   const walk = (node: unknown): unknown => {
     if (node instanceof Bad) {
-      bad = true;
+      boxed = true;
       return node.value;
     }
     if (Array.isArray(node)) {
@@ -33,7 +33,7 @@ export function unbox(data: unknown): { value: any; bad: boolean } {
     }
     return node;
   };
-  return { value: walk(data), bad };
+  return { value: walk(data), bad: boxed };
 }
 
 const LONG = 'a'.repeat(300);
@@ -46,7 +46,9 @@ export const BAD_STRINGS: readonly string[] = [
 ];
 
 /** Numbers that are not counts, ports or sizes. */
-export const BAD_NUMBERS: readonly number[] = [NaN, -1, 0, 1.5, 0.1, -0.5, 1e20, Infinity, -Infinity, 65536, 2 ** 31, 2 ** 53 + 2, Number.MAX_VALUE, -(2 ** 31)];
+export const BAD_NUMBERS: readonly number[] = [
+  NaN, -1, 0, 1.5, 0.1, -0.5, 1e20, Infinity, -Infinity, 65536, 2 ** 31, 2 ** 53 + 2, Number.MAX_VALUE, -(2 ** 31),
+];
 
 /** Values of the wrong type, as JavaScript callers (and JSON configs) pass them. */
 export const WRONG_TYPES: readonly unknown[] = [null, {}, [], true, false, '8080', 42, ['a'], { a: 1 }];
@@ -107,7 +109,8 @@ export const image = fc.constantFrom('vllm/vllm-openai:v0.6.3', 'registry.exampl
 export const absPath = fc.array(fc.stringMatching(/^[a-z][a-z0-9_]{0,6}$/), { minLength: 1, maxLength: 3 }).map(s => `/${s.join('/')}`);
 export const cpu = fc.constantFrom('100m', '250m', '1', '2', '0.5');
 export const memory = fc.constantFrom('256Mi', '1Gi', '2Gi', '16Gi', '1.5Gi');
-export const seconds = (min: number, max: number) => fc.integer({ min, max }).map(s => fc.constantFrom(Duration.seconds(s), Duration.millis(s * 1000), s % 60 === 0 ? Duration.minutes(s / 60) : Duration.seconds(s)));
+export const seconds = (min: number, max: number) => fc.integer({ min, max })
+  .map(s => fc.constantFrom(Duration.seconds(s), Duration.millis(s * 1000), s % 60 === 0 ? Duration.minutes(s / 60) : Duration.seconds(s)));
 /** A valid Duration of `min`..`max` whole seconds, in any unit. */
 export const duration = (min: number, max: number) => seconds(min, max).chain(a => a);
 /** A map with 0..max entries. */

@@ -2,14 +2,14 @@ import { Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import * as fc from 'fast-check';
 import {
+  absPath, Bad, badDuration, badNumber, badQuantity, badString, cpu, dataKey, dict, dnsLabel, duration, envName, image, memory, Picker,
+} from './adversarial';
+import {
   AiInferenceDeployment, AiInferencePod, Accelerator, CacheAccessMode, GpuClaim, HealthCheck, ImagePullPolicy, InferenceEngine, InferenceServer,
   InferenceServiceType, InitContainer, KubernetesTarget, LogCredentials, LogDestination, LogSidecar, ModelCache, ModelCredentials, ModelPrepInit,
   ModelProfile, ModelSource, PodRestartPolicy, PodSecurityLevel, PodVolume, Probe, ProxyAuth, ProxySidecar, ProxyTls, Sidecar, SidecarMode,
   WeightDtype,
 } from '../../src';
-import {
-  absPath, Bad, badDuration, badNumber, badQuantity, badString, cpu, dataKey, dict, dnsLabel, duration, envName, image, memory, Picker,
-} from './adversarial';
 
 /*
  * One generated case: a workload (AiInferencePod, AiInferenceDeployment, or InferenceServer on
@@ -57,23 +57,36 @@ export function caseData(rate: number): fc.Arbitrary<any> {
     keys: p.opt(fc.array(dataKey, { maxLength: 2 }), fc.constant(['../x'])),
     defaultMode: optNum(fc.constantFrom(0o400, 0o440, 0o644)),
   });
-  const podVolumeMounts = (owner: string) => p.opt(fc.array(fc.record({ volume: podVolume(owner), path: str(absPath.map(a => `/mnt${a}`)), readOnly: p.opt(fc.boolean()), subPath: p.opt(fc.constantFrom('a', 'b/c'), fc.constantFrom('../x', '/abs')) }), { maxLength: 1 }))
-    .map(mounts => Array.isArray(mounts) ? mounts.map((m: any, i: number) => ({ ...m, path: typeof m.path === 'string' && m.path.startsWith('/mnt') ? `${m.path}${i}` : m.path })) : mounts);
+  const podVolumeMounts = (owner: string) => p.opt(fc.array(fc.record({
+    volume: podVolume(owner), path: str(absPath.map(a => `/mnt${a}`)),
+    readOnly: p.opt(fc.boolean()), subPath: p.opt(fc.constantFrom('a', 'b/c'), fc.constantFrom('../x', '/abs')),
+  }), { maxLength: 1 }))
+    .map(mounts => Array.isArray(mounts) ? mounts.map((m: any, i: number) => ({
+      ...m,
+      path: typeof m.path === 'string' && m.path.startsWith('/mnt') ? `${m.path}${i}` : m.path,
+    })) : mounts);
   const probe = fc.record({
     kind: fc.constantFrom('http', 'tcp', 'grpc', 'exec'),
     path: str(fc.constantFrom('/health', '/ready', '/v2/health/ready')),
     command: p.pick(fc.constant(['cat', '/tmp/ready']), fc.constant([])),
     options: p.opt(fc.record({
       period: optDuration(1, 60), timeout: optDuration(1, 30), failureThreshold: optNum(fc.integer({ min: 1, max: 30 })),
-      successThreshold: optNum(fc.constant(1)), initialDelay: optDuration(0, 30), port: p.risky(fc.constantFrom(8000, 9000, 1.5)), https: p.opt(fc.boolean()),
+      successThreshold: optNum(fc.constant(1)), initialDelay: optDuration(0, 30), port: p.risky(fc.constantFrom(8000, 9000, 1.5)),
+      https: p.opt(fc.boolean()),
     }, { requiredKeys: [] })),
   });
   const health = p.opt(fc.oneof(
-    fc.record({ kind: fc.constant('http'), path: str(fc.constantFrom('/health', '/v1/models')), options: p.opt(fc.record({ livenessPath: optStr(fc.constant('/live')), port: p.risky(fc.constantFrom(8000, 9000, 1.5)), https: p.opt(fc.boolean()) }, { requiredKeys: [] })) }),
+    fc.record({
+      kind: fc.constant('http'), path: str(fc.constantFrom('/health', '/v1/models')),
+      options: p.opt(fc.record({ livenessPath: optStr(fc.constant('/live')), port: p.risky(fc.constantFrom(8000, 9000, 1.5)), https: p.opt(fc.boolean()) }, { requiredKeys: [] })),
+    }),
     fc.record({ kind: fc.constantFrom('vllm', 'tgi', 'nim', 'triton', 'none') }),
     fc.record({ kind: fc.constant('tcp'), port: p.risky(fc.constantFrom(8000, 9000, 1.5)) }),
     fc.record({ kind: fc.constant('command'), command: p.pick(fc.constant(['cat', '/tmp/ready']), fc.constant([]), fc.constant([''])) }),
-    fc.record({ kind: fc.constant('custom'), startup: fc.option(probe, { nil: undefined }), readiness: fc.option(probe, { nil: undefined }), liveness: fc.option(probe, { nil: undefined }) }),
+    fc.record({
+      kind: fc.constant('custom'), startup: fc.option(probe, { nil: undefined }), readiness: fc.option(probe,
+        { nil: undefined }), liveness: fc.option(probe, { nil: undefined }),
+    }),
   ));
   // an engine writes the command line, needs GPUs and $(MODEL_PATH): valid only with the right partners
   const engine = p.risky(fc.record({
@@ -90,7 +103,10 @@ export function caseData(rate: number): fc.Arbitrary<any> {
     shmSize: optQuantity(fc.constant('1Gi')),
     nodeSelector: p.opt(dict(fc.constantFrom('zone', 'nvidia.com/gpu.product'), dnsLabel), dict(badString, fc.constant('x'))),
     accelerator: p.risky(fc.constantFrom('L4', 'H100', 'MI300X', 'custom')),
-    claim: p.risky(fc.record({ productName: fc.option(fc.constantFrom('H100', 'x"y', ''), { nil: undefined }), minMemory: fc.option(fc.constantFrom('80Gi', 'lots'), { nil: undefined }), templateName: fc.option(fc.oneof(dnsLabel, badString), { nil: undefined }) })),
+    claim: p.risky(fc.record({
+      productName: fc.option(fc.constantFrom('H100', 'x"y', ''), { nil: undefined }),
+      minMemory: fc.option(fc.constantFrom('80Gi', 'lots'), { nil: undefined }), templateName: fc.option(fc.oneof(dnsLabel, badString), { nil: undefined }),
+    })),
   }, { requiredKeys: ['count'] }));
   const server = fc.record({
     name: optStr(dnsLabel.map(n => `srv-${n}`)),
@@ -98,7 +114,8 @@ export function caseData(rate: number): fc.Arbitrary<any> {
     engine,
     port: optNum(fc.constantFrom(...SERVER_PORTS)),
     portName: optStr(fc.constantFrom('http', 'api')),
-    extraPorts: p.opt(fc.constant([{ number: 9464, name: 'metrics' }]), fc.constant([{ number: 9464, protocol: 'SCTP?' }]), fc.constant([{ number: 8000 }])),
+    extraPorts: p.opt(fc.constant([{ number: 9464, name: 'metrics' }]), fc.constant([{ number: 9464, protocol: 'SCTP?' }]),
+      fc.constant([{ number: 8000 }])),
     command, args: command, env, secretEnv, resources, health, security,
     imagePullPolicy: p.opt(fc.constantFrom(...Object.values(ImagePullPolicy)), fc.constant('Sometimes')),
     workingDir: optStr(absPath),
@@ -108,25 +125,37 @@ export function caseData(rate: number): fc.Arbitrary<any> {
   }, { requiredKeys: ['image'] });
   const workload = fc.record({
     server,
-    target: p.opt(fc.constantFrom({ version: '1.29' }, { version: '1.31', imageVolumes: false }, { version: '1.33' }, { version: '1.33', imageVolumes: true }, { version: '1.35' }),
-      fc.constant({ version: '2.0' }), fc.constant({ version: '1.26' }), fc.constant({ version: '1.27', imageVolumes: true }), fc.constant({ version: '1.27' }), fc.constant({ version: 'v1.30' })),
-    model: p.risky(fc.record({ profile: fc.constantFrom('llama8b', 'custom'), concurrentSequences: fc.option(fc.oneof(fc.constant(8), badNumber), { nil: undefined }), runtimeOverhead: fc.option(fc.oneof(fc.constant('2Gi'), badQuantity), { nil: undefined }) })),
+    target: p.opt(fc.constantFrom({ version: '1.29' }, { version: '1.31', imageVolumes: false }, { version: '1.33' }, {
+      version: '1.33',
+      imageVolumes: true,
+    }, { version: '1.35' }),
+    fc.constant({ version: '2.0' }), fc.constant({ version: '1.26' }), fc.constant({ version: '1.27', imageVolumes: true }),
+    fc.constant({ version: '1.27' }), fc.constant({ version: 'v1.30' })),
+    model: p.risky(fc.record({
+      profile: fc.constantFrom('llama8b', 'custom'), concurrentSequences: fc.option(fc.oneof(fc.constant(8),
+        badNumber), { nil: undefined }), runtimeOverhead: fc.option(fc.oneof(fc.constant('2Gi'), badQuantity), { nil: undefined }),
+    })),
     gpu,
     modelLoadTimeout: optDuration(10, 7200),
-    security: p.opt(fc.record({ level: p.opt(fc.constantFrom(...Object.values(PodSecurityLevel)), fc.constant('lax')), fsGroup: optNum(fc.constant(2000)), runAsUser: optNum(fc.constant(1000)) }, { requiredKeys: [] })),
+    security: p.opt(fc.record({
+      level: p.opt(fc.constantFrom(...Object.values(PodSecurityLevel)), fc.constant('lax')),
+      fsGroup: optNum(fc.constant(2000)), runAsUser: optNum(fc.constant(1000)),
+    }, { requiredKeys: [] })),
     terminationGracePeriod: optDuration(0, 600),
     serviceAccountName: optStr(dnsLabel),
     automountServiceAccountToken: p.opt(fc.boolean()),
     runtimeClassName: optStr(fc.constant('nvidia')),
     priorityClassName: optStr(fc.constant('high-priority')),
-    tolerations: p.opt(fc.constant([{ key: 'dedicated', operator: 'Equal', value: 'llm', effect: 'NoSchedule' }]), fc.constant([{ operator: 'Maybe' }]), fc.constant([{ key: 'a b', effect: 'Never' }])),
+    tolerations: p.opt(fc.constant([{ key: 'dedicated', operator: 'Equal', value: 'llm', effect: 'NoSchedule' }]),
+      fc.constant([{ operator: 'Maybe' }]), fc.constant([{ key: 'a b', effect: 'Never' }])),
     nodeSelector: p.opt(dict(fc.constantFrom('zone', 'pool'), dnsLabel), dict(badString, fc.constant('x'))),
     imagePullSecrets: p.opt(fc.array(dnsLabel, { maxLength: 2 }), fc.constant(['Bad_Secret']), fc.constant([''])),
   }, { requiredKeys: ['server'] });
   const metadata = p.opt(fc.record({
     name: optStr(dnsLabel),
     namespace: optStr(dnsLabel),
-    labels: p.opt(dict(fc.constantFrom('app', 'tier', 'example.com/team'), dnsLabel), dict(badString, fc.constant('x')), dict(fc.constant('app'), badString)),
+    labels: p.opt(dict(fc.constantFrom('app', 'tier', 'example.com/team'), dnsLabel), dict(badString, fc.constant('x')),
+      dict(fc.constant('app'), badString)),
     annotations: p.opt(dict(fc.constantFrom('note', 'example.com/owner'), fc.string({ maxLength: 30 })), dict(badString, fc.constant('x'))),
   }, { requiredKeys: [] }));
   const hostExtra = fc.record({
@@ -138,26 +167,55 @@ export function caseData(rate: number): fc.Arbitrary<any> {
   }, { requiredKeys: [] });
 
   const sha = p.opt(fc.constant('a'.repeat(64)), fc.constant('abc'), fc.constant(`md5:${'a'.repeat(64)}`));
-  const files = p.opt(fc.array(fc.constantFrom('config.json', 'model.safetensors', 'sub/tokenizer.json'), { minLength: 1, maxLength: 2 }).map(f => [...new Set(f)]));
+  const files = p.opt(fc.array(fc.constantFrom('config.json', 'model.safetensors', 'sub/tokenizer.json'), {
+    minLength: 1,
+    maxLength: 2,
+  }).map(f => [...new Set(f)]));
   const credentials = p.opt(fc.oneof(
     fc.record({ kind: fc.constant('podIdentity') }),
-    fc.record({ kind: fc.constant('awsAccessKey'), secretName: str(dnsLabel), options: p.opt(fc.record({ accessKeyIdKey: optStr(dataKey), sessionTokenKey: optStr(dataKey) }, { requiredKeys: [] })) }),
+    fc.record({
+      kind: fc.constant('awsAccessKey'), secretName: str(dnsLabel), options: p.opt(fc.record({
+        accessKeyIdKey: optStr(dataKey),
+        sessionTokenKey: optStr(dataKey),
+      }, { requiredKeys: [] })),
+    }),
     fc.record({ kind: fc.constant('token'), secretName: str(dnsLabel), key: optStr(dataKey) }),
-    fc.record({ kind: fc.constant('secretEnv'), secretName: str(dnsLabel), envToKey: p.pick(dict(envName, dataKey, 2), dict(badString, fc.constant('k'))) }),
+    fc.record({
+      kind: fc.constant('secretEnv'), secretName: str(dnsLabel), envToKey: p.pick(dict(envName, dataKey, 2), dict(badString,
+        fc.constant('k'))),
+    }),
   ));
   // credentials must fit the source: boxed as risky, the library refuses the mismatches
   const riskyCredentials = p.risky(credentials);
   const source = fc.oneof(
-    fc.record({ kind: fc.constant('s3'), uri: str(fc.constantFrom('s3://models/llama/', 's3://my-models/model.bin', 's3://models/a.b/c-d_e.gguf')), options: p.opt(fc.record({ sha256: sha, endpoint: optStr(fc.constantFrom('http://minio:9000', 'https://s3.example.com')), region: optStr(fc.constantFrom('us-east-1', 'eu-west-3')) }, { requiredKeys: [] })), credentials: riskyCredentials }),
-    fc.record({ kind: fc.constant('gcs'), uri: str(fc.constantFrom('gs://models/gemma/', 'gs://models/m.bin')), options: p.opt(fc.record({ sha256: sha }, { requiredKeys: [] })), credentials: riskyCredentials }),
-    fc.record({ kind: fc.constant('huggingFace'), repo: str(fc.constantFrom('org/model', 'meta-llama/Llama-3.1-8B-Instruct')), options: fc.record({ revision: str(fc.constantFrom('main', 'a'.repeat(40), 'v1.0')), files, endpoint: optStr(fc.constant('https://hub.example.com')) }, { requiredKeys: ['revision'] }), credentials: riskyCredentials }),
-    fc.record({ kind: fc.constant('http'), url: str(fc.constantFrom('https://cdn.example.com/model.gguf', 'http://10.0.0.1:8080/m.bin', 'https://e.com/repo/')), options: p.opt(fc.record({ files, sha256: sha }, { requiredKeys: [] })), credentials: riskyCredentials }),
-    fc.record({ kind: fc.constant('ociImage'), reference: str(fc.constantFrom('registry.example.com/models/llama:8b', `ghcr.io/org/m@sha256:${'b'.repeat(64)}`)), options: p.opt(fc.record({ path: optStr(fc.constantFrom('/weights/', '/models')), pullPolicy: p.opt(fc.constantFrom(...Object.values(ImagePullPolicy))), name: optStr(dnsLabel) }, { requiredKeys: [] })) }),
+    fc.record({
+      kind: fc.constant('s3'), uri: str(fc.constantFrom('s3://models/llama/', 's3://my-models/model.bin',
+        's3://models/a.b/c-d_e.gguf')), options: p.opt(fc.record({ sha256: sha, endpoint: optStr(fc.constantFrom('http://minio:9000', 'https://s3.example.com')), region: optStr(fc.constantFrom('us-east-1', 'eu-west-3')) }, { requiredKeys: [] })), credentials: riskyCredentials,
+    }),
+    fc.record({
+      kind: fc.constant('gcs'), uri: str(fc.constantFrom('gs://models/gemma/', 'gs://models/m.bin')),
+      options: p.opt(fc.record({ sha256: sha }, { requiredKeys: [] })), credentials: riskyCredentials,
+    }),
+    fc.record({
+      kind: fc.constant('huggingFace'), repo: str(fc.constantFrom('org/model', 'meta-llama/Llama-3.1-8B-Instruct')),
+      options: fc.record({ revision: str(fc.constantFrom('main', 'a'.repeat(40), 'v1.0')), files, endpoint: optStr(fc.constant('https://hub.example.com')) }, { requiredKeys: ['revision'] }), credentials: riskyCredentials,
+    }),
+    fc.record({
+      kind: fc.constant('http'), url: str(fc.constantFrom('https://cdn.example.com/model.gguf', 'http://10.0.0.1:8080/m.bin',
+        'https://e.com/repo/')), options: p.opt(fc.record({ files, sha256: sha }, { requiredKeys: [] })), credentials: riskyCredentials,
+    }),
+    fc.record({
+      kind: fc.constant('ociImage'), reference: str(fc.constantFrom('registry.example.com/models/llama:8b',
+      `ghcr.io/org/m@sha256:${'b'.repeat(64)}`)), options: p.opt(fc.record({ path: optStr(fc.constantFrom('/weights/', '/models')), pullPolicy: p.opt(fc.constantFrom(...Object.values(ImagePullPolicy))), name: optStr(dnsLabel) }, { requiredKeys: [] })),
+    }),
   );
   const cache = p.opt(fc.oneof(
     fc.record({ kind: fc.constant('emptyDir'), sizeLimit: optQuantity(fc.constant('50Gi')) }),
     fc.record({ kind: fc.constant('pvc'), claimName: str(dnsLabel) }),
-    fc.record({ kind: fc.constant('newPvc'), size: p.pick(fc.constant('100Gi'), badQuantity), storageClassName: optStr(dnsLabel), accessMode: p.opt(fc.constantFrom(...Object.values(CacheAccessMode)), fc.constant('ReadSometimes')), claimName: optStr(dnsLabel) }),
+    fc.record({
+      kind: fc.constant('newPvc'), size: p.pick(fc.constant('100Gi'), badQuantity), storageClassName: optStr(dnsLabel),
+      accessMode: p.opt(fc.constantFrom(...Object.values(CacheAccessMode)), fc.constant('ReadSometimes')), claimName: optStr(dnsLabel),
+    }),
   ));
   const model = fc.record({
     source, cache,
@@ -178,13 +236,19 @@ export function caseData(rate: number): fc.Arbitrary<any> {
     // a load-time estimate must fit modelLoadTimeout: risky
     modelSize: p.risky(fc.constantFrom('16Gi', '140Gi', '1GB')),
     loadThroughput: p.risky(fc.constantFrom('500Mi', '2Gi', '-1')),
-  }, { requiredKeys: ['source'] }).map(m => (m.source.kind === 'ociImage' && m.cache !== undefined ? { ...m, cache: new Bad(m.cache) } : m)); // an image volume uses no cache
+  }, { requiredKeys: ['source'] }).map(m => (m.source.kind === 'ociImage' && m.cache !== undefined ? {
+    ...m,
+    cache: new Bad(m.cache),
+  } : m)); // an image volume uses no cache
   const init = fc.record({
     name: str(dnsLabel.map(n => `init-${n}`)),
     image: p.pick(image, badString),
     command, args: command, env, secretEnv, resources, security,
     podVolumeMounts: podVolumeMounts('i'),
-    volumeMounts: p.risky(fc.constantFrom([{ volume: 'server-tmp', path: '/scratch' }], [{ volume: 'nope', path: '/x' }], [{ volume: 'x', path: 'relative' }])),
+    volumeMounts: p.risky(fc.constantFrom([{ volume: 'server-tmp', path: '/scratch' }], [{ volume: 'nope', path: '/x' }], [{
+      volume: 'x',
+      path: 'relative',
+    }])),
     imagePullPolicy: p.opt(fc.constantFrom(...Object.values(ImagePullPolicy)), fc.constant('Sometimes')),
     workingDir: optStr(absPath),
   }, { requiredKeys: ['name', 'image'] });
@@ -222,9 +286,14 @@ export function caseData(rate: number): fc.Arbitrary<any> {
     writers: p.risky(fc.constantFrom(['server'], ['nope'], [])),
     prefixFileName: p.opt(fc.boolean()),
     shipTo: p.opt(fc.oneof(
-      fc.record({ kind: fc.constant('http'), ...endpoint, uri: optStr(fc.constantFrom('/ingest', '/ingest?source=llm&x=1')) }, { requiredKeys: ['kind', 'host'] }),
-      fc.record({ kind: fc.constant('loki'), ...endpoint, labels: p.opt(dict(fc.constantFrom('app', 'model_name'), dnsLabel), dict(badString, fc.constant('x'))), tenantId: optStr(fc.constantFrom('team-a', 'team-a.(ml)\'')) }, { requiredKeys: ['kind', 'host'] }),
-      fc.record({ kind: fc.constant('elasticsearch'), ...endpoint, index: optStr(fc.constantFrom('llm-logs', 'llm.logs-2026')) }, { requiredKeys: ['kind', 'host'] }),
+      fc.record({ kind: fc.constant('http'), ...endpoint, uri: optStr(fc.constantFrom('/ingest', '/ingest?source=llm&x=1')) },
+        { requiredKeys: ['kind', 'host'] }),
+      fc.record({
+        kind: fc.constant('loki'), ...endpoint, labels: p.opt(dict(fc.constantFrom('app', 'model_name'), dnsLabel),
+          dict(badString, fc.constant('x'))), tenantId: optStr(fc.constantFrom('team-a', 'team-a.(ml)\'')),
+      }, { requiredKeys: ['kind', 'host'] }),
+      fc.record({ kind: fc.constant('elasticsearch'), ...endpoint, index: optStr(fc.constantFrom('llm-logs', 'llm.logs-2026')) },
+        { requiredKeys: ['kind', 'host'] }),
     )),
   }, { requiredKeys: [] });
   const proxy = fc.record({
@@ -238,7 +307,8 @@ export function caseData(rate: number): fc.Arbitrary<any> {
       fc.record({ kind: fc.constant('bearer'), secretName: str(dnsLabel), key: optStr(dataKey) }),
       fc.record({ kind: fc.constant('basic'), secretName: str(dnsLabel), key: optStr(dataKey) }),
     )),
-    openPaths: p.opt(fc.constantFrom([], ['/health'], ['/health', '/v2/health/ready', '/metrics/']), fc.constant(['/a/../b']), fc.constant(['/health', '/health']), fc.constant(['//x'])),
+    openPaths: p.opt(fc.constantFrom([], ['/health'], ['/health', '/v2/health/ready', '/metrics/']), fc.constant(['/a/../b']),
+      fc.constant(['/health', '/health']), fc.constant(['//x'])),
     requestBodyLimit: optStr(fc.constantFrom('64m', '1g', '4096')),
     timeout: optDuration(1, 86400),
     networkPolicy: p.opt(fc.boolean()),
@@ -268,11 +338,17 @@ function buildHost(chart: Chart, host: (typeof HOSTS)[number], props: any, extra
     case 'pod':
       return new AiInferencePod(chart, 'llm', { ...props, metadata: extra.metadata, restartPolicy: extra.restartPolicy });
     case 'deployment':
-      return new AiInferenceDeployment(chart, 'llm', { ...props, metadata: extra.metadata, replicas: extra.replicas, service: extra.service, serviceType: extra.serviceType });
+      return new AiInferenceDeployment(chart, 'llm', {
+        ...props, metadata: extra.metadata, replicas: extra.replicas,
+        service: extra.service, serviceType: extra.serviceType,
+      });
     case 'kplus-deployment':
       return withServer(new kplus.Deployment(chart, 'llm', { metadata: extra.metadata }), props);
     case 'kplus-statefulset':
-      return withServer(new kplus.StatefulSet(chart, 'llm', { metadata: extra.metadata, service: new kplus.Service(chart, 'headless', { clusterIP: 'None', ports: [{ port: 80 }] }) }), props);
+      return withServer(new kplus.StatefulSet(chart, 'llm', {
+        metadata: extra.metadata, service: new kplus.Service(chart, 'headless',
+          { clusterIP: 'None', ports: [{ port: 80 }] }),
+      }), props);
     case 'kplus-job':
       return withServer(new kplus.Job(chart, 'llm', { metadata: extra.metadata, restartPolicy: kplus.RestartPolicy.NEVER }), props);
   }
@@ -290,7 +366,8 @@ function workloadPropsOf(w: any): any {
   return {
     ...w,
     server: serverOf(w.server),
-    target: w.target && typeof w.target === 'object' ? KubernetesTarget.of(w.target.version, w.target.imageVolumes === undefined ? {} : { imageVolumes: w.target.imageVolumes }) : w.target,
+    target: w.target && typeof w.target === 'object' ? KubernetesTarget.of(w.target.version,
+      w.target.imageVolumes === undefined ? {} : { imageVolumes: w.target.imageVolumes }) : w.target,
     model: w.model && typeof w.model === 'object' ? fitOf(w.model) : w.model,
     gpu: gpuOf(w.gpu),
   };
@@ -307,7 +384,10 @@ function engineOf(e: any): any {
   if (e === null || typeof e !== 'object') {
     return e;
   }
-  const factory = { vllm: InferenceEngine.vllm, sglang: InferenceEngine.sglang, tgi: InferenceEngine.tgi, triton: InferenceEngine.triton, nim: InferenceEngine.nim }[e.kind as string]!;
+  const factory = {
+    vllm: InferenceEngine.vllm, sglang: InferenceEngine.sglang, tgi: InferenceEngine.tgi, triton: InferenceEngine.triton,
+    nim: InferenceEngine.nim,
+  }[e.kind as string]!;
   return factory(e.options);
 }
 
@@ -414,7 +494,10 @@ function cacheOf(c: any): any {
   switch (c.kind) {
     case 'emptyDir': return ModelCache.emptyDir({ sizeLimit: c.sizeLimit });
     case 'pvc': return ModelCache.persistentVolumeClaim(c.claimName);
-    default: return ModelCache.newPersistentVolumeClaim({ size: c.size, storageClassName: c.storageClassName, accessMode: c.accessMode, claimName: c.claimName });
+    default: return ModelCache.newPersistentVolumeClaim({
+      size: c.size, storageClassName: c.storageClassName, accessMode: c.accessMode,
+      claimName: c.claimName,
+    });
   }
 }
 
@@ -448,7 +531,10 @@ function authOf(a: any): any {
 const ADD_ON_BUILDERS: { [kind in (typeof ADD_ONS)[number]]: (scope: any, id: string, props: any) => void } = {
   model: (scope, id, props) => new ModelPrepInit(scope, id, { ...props, source: sourceOf(props.source), cache: cacheOf(props.cache) }),
   init: (scope, id, props) => new InitContainer(scope, id, { ...props, podVolumeMounts: mountsOf(props.podVolumeMounts) }),
-  sidecar: (scope, id, props) => new Sidecar(scope, id, { ...props, health: healthOf(props.health), podVolumeMounts: mountsOf(props.podVolumeMounts), image: props.image ?? 'busybox:1.36.1' }),
+  sidecar: (scope, id, props) => new Sidecar(scope, id, {
+    ...props, health: healthOf(props.health),
+    podVolumeMounts: mountsOf(props.podVolumeMounts), image: props.image ?? 'busybox:1.36.1',
+  }),
   logs: (scope, id, props) => new LogSidecar(scope, id, { ...props, shipTo: destinationOf(props.shipTo) }),
   proxy: (scope, id, props) => new ProxySidecar(scope, id, {
     ...props,
