@@ -1,7 +1,7 @@
 import { Chart, Duration, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import {
-  AiInferencePod, AiInferencePodProps, HealthCheck, LogSidecar, ModelCredentials, ModelPrepInit, ModelSource, PodVolume, Probe, ProxySidecar, Sidecar,
+  AiInferencePod, AiInferencePodProps, HealthCheck, LogSidecar, ModelCache, ModelCredentials, ModelPrepInit, ModelSource, PodVolume, Probe, ProxySidecar, Sidecar,
   WARNINGS_AS_ERRORS_CONTEXT,
 } from '../src';
 import { podSpecOf } from '../src/_kplus-adapter';
@@ -86,6 +86,8 @@ const CASES: Array<[string, (chart: Chart) => void, string]> = [
   ['container name with a line break stays on one error line', pod({}, { name: 'a\nb' }), '[test/llm] container "a\\nb": spec.containers[0].name: "a\\nb" is not a valid container name'],
   ['PodVolume name with a line break stays on one error line', pod({}, { volumeMounts: [{ volume: PodVolume.emptyDir('a\nb', { sizeLimit: 'x' }), path: '/mnt/a' }] }), 'volume "a\\nb".sizeLimit: "x" is not a positive Kubernetes quantity'],
   ['emptyDir size with a space inside', pod({}, { volumeMounts: [{ volume: PodVolume.emptyDir('scratch', { sizeLimit: '1 Gi' }), path: '/mnt/a' }] }), 'volume "scratch".sizeLimit: "1 Gi" is not a positive Kubernetes quantity'],
+  ['model cache emptyDir size with a space inside', (chart) => new ModelPrepInit(pod()(chart) as any, 'm', { source: ModelSource.s3('s3://models/m.bin'), cache: ModelCache.emptyDir({ sizeLimit: '1 Gi' }) }),
+    'spec.volumes[1].emptyDir.sizeLimit: "1 Gi" is not a Kubernetes quantity. Fix: write it like \'1Gi\''],
   ['port name in uppercase', pod({}, { portName: 'HTTP' }), 'spec.containers[0].ports[0].name: "HTTP" is not a valid port name'],
   ['port name without a letter', pod({}, { portName: '8080' }), 'spec.containers[0].ports[0].name: "8080" is not a valid port name'],
   ['port name with a double dash', pod({}, { portName: 'a--b' }), 'spec.containers[0].ports[0].name: "a--b" is not a valid port name'],

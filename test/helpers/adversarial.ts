@@ -22,7 +22,7 @@ export function unbox(data: unknown): { value: any; bad: boolean } {
   const walk = (node: unknown): unknown => {
     if (node instanceof Bad) {
       boxed = true;
-      return node.value;
+      return walk(node.value);
     }
     if (Array.isArray(node)) {
       return node.map(walk);
