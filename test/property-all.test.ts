@@ -21,9 +21,12 @@ import { schemaFindings } from './helpers/synth';
  */
 
 const SEED = process.env.PROPERTY_SEED === undefined ? 20261126 : Number(process.env.PROPERTY_SEED);
-/** Cases per run, by rate of adversarial values (percent per prop; 0 = only valid values). */
-const RUNS: ReadonlyArray<[rate: number, runs: number]> = [[0, 2000], [4, 4000], [15, 4000]];
-const TOTAL = RUNS.reduce((sum, [, runs]) => sum + runs, 0);
+/**
+ * Cases per run, by rate of adversarial values (percent per prop; 0 = only valid values) and
+ * whether they include values of other types than the prop's (null, {}, numbers for strings...).
+ */
+const RUNS: ReadonlyArray<[rate: number, wrongTypes: boolean, runs: number]> = [[0, false, 2000], [4, false, 3000], [15, false, 3000], [12, true, 2000]];
+const TOTAL = RUNS.reduce((sum, [, , runs]) => sum + runs, 0);
 
 const OUTDIR = fs.mkdtempSync(path.join(os.tmpdir(), 'property-all-'));
 
@@ -40,11 +43,11 @@ describe(`generated inputs: ${TOTAL} cases per run, every construct and prop (se
     fs.rmSync(OUTDIR, { recursive: true, force: true });
   });
 
-  test.each(RUNS)('adversarial rate %i%%: %i cases, each refused with the structured error or written valid', (rate, runs) => {
+  test.each(RUNS)('adversarial rate %i%%, wrong types %s: %i cases, each refused with the structured error or written valid', (rate, wrongTypes, runs) => {
     let counted = 0;
     let refused = 0;
     const failures: string[] = [];
-    const result = fc.check(fc.property(caseData(rate), raw => {
+    const result = fc.check(fc.property(caseData(rate, wrongTypes), raw => {
       counted++;
       const outcome = runCase(raw, OUTDIR);
       if (outcome.refused) {
@@ -73,6 +76,8 @@ describe(`generated inputs: ${TOTAL} cases per run, every construct and prop (se
     expect(TOTAL).toBeGreaterThanOrEqual(10_000);
     const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8').replace(/\s+/g, ' ');
     expect(readme).toContain(`\`test/property-all.test.ts\` generates ${TOTAL} cases per run`);
+    const wrongTyped = RUNS.filter(([, wrongTypes]) => wrongTypes).reduce((sum, [, , runs]) => sum + runs, 0);
+    expect(readme).toContain(`in ${wrongTyped} of them values of the wrong type`);
   });
 
   test('the checks can fail: an object the API server rejects and a refusal without structure are caught', () => {

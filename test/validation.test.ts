@@ -1,7 +1,7 @@
 import { Chart, Duration, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import {
-  AiInferencePod, AiInferencePodProps, HealthCheck, LogSidecar, ModelCache, ModelCredentials, ModelPrepInit, ModelSource, PodVolume, Probe, ProxySidecar, Sidecar,
+  AiInferencePod, AiInferencePodProps, HealthCheck, LogSidecar, InitContainer, ModelCache, ModelCredentials, ModelPrepInit, ModelSource, PodVolume, Probe, ProxySidecar, Sidecar,
   WARNINGS_AS_ERRORS_CONTEXT,
 } from '../src';
 import { podSpecOf } from '../src/_kplus-adapter';
@@ -88,6 +88,31 @@ const CASES: Array<[string, (chart: Chart) => void, string]> = [
   ['emptyDir size with a space inside', pod({}, { volumeMounts: [{ volume: PodVolume.emptyDir('scratch', { sizeLimit: '1 Gi' }), path: '/mnt/a' }] }), 'volume "scratch".sizeLimit: "1 Gi" is not a positive Kubernetes quantity'],
   ['model cache emptyDir size with a space inside', (chart) => new ModelPrepInit(pod()(chart) as any, 'm', { source: ModelSource.s3('s3://models/m.bin'), cache: ModelCache.emptyDir({ sizeLimit: '1 Gi' }) }),
     'spec.volumes[1].emptyDir.sizeLimit: "1 Gi" is not a Kubernetes quantity. Fix: write it like \'1Gi\''],
+  // --- values of the wrong type (JavaScript callers): reported, never a TypeError
+  ['server.health not a HealthCheck', pod({}, { health: '/health' as any }), 'server.health: "/health" is not a HealthCheck. Fix: use a HealthCheck factory such as HealthCheck.http(\'/health\')'],
+  ['server.extraPorts not a list', pod({}, { extraPorts: { number: 9000 } as any }), 'server.extraPorts: {"number":9000} is not a list. Fix: give an array'],
+  ['imagePullSecrets not a list', pod({ imagePullSecrets: 'regcred' as any }), 'imagePullSecrets: "regcred" is not a list'],
+  ['server.preStopCommand not a list', pod({}, { preStopCommand: 'sleep 5' as any }), 'server.preStopCommand: "sleep 5" is not a list'],
+  ['server.volumeMounts not a list', pod({}, { volumeMounts: {} as any }), 'server.volumeMounts: {} is not a list'],
+  ['a mount without a PodVolume', pod({}, { volumeMounts: [{ volume: 'scratch', path: '/mnt/a' } as any] }), 'volumeMounts: "scratch" is not a PodVolume. Fix: mount e.g. PodVolume.emptyDir(\'scratch\')'],
+  ['PodVolume keys not a list', pod({}, { volumeMounts: [{ volume: PodVolume.configMap('cfg', 'cfg', { keys: 'a.json' as any }), path: '/mnt/a' }] }), 'volume "cfg".keys: "a.json" is not a list'],
+  ['automountServiceAccountToken a string', pod({ automountServiceAccountToken: 'yes' as any }), 'spec.automountServiceAccountToken: "yes" is not a boolean. Fix: give a boolean or leave it out'],
+  ['readOnlyRootFilesystem a string', pod({}, { security: { readOnlyRootFilesystem: 'no' as any } }), 'spec.containers[0].securityContext.readOnlyRootFilesystem: "no" is not a boolean'],
+  ['workingDir a number', pod({}, { workingDir: 42 as any }), 'spec.containers[0].workingDir: 42 is not a string'],
+  ['mount readOnly a string', pod({}, { volumeMounts: [{ volume: PodVolume.emptyDir('scratch'), path: '/mnt/a', readOnly: 'true' as any }] }), 'spec.containers[0].volumeMounts[1].readOnly: "true" is not a boolean'],
+  ['server security null means the defaults', pod({ metadata: { name: 'Bad_Name' } }, { security: null as any }), 'metadata.name: "Bad_Name" is not a valid Kubernetes name'],
+  ['probe exec command not a list', pod({}, { health: HealthCheck.custom({ readiness: Probe.exec('cat /tmp/ready' as any) }) }), 'spec.containers[0].readinessProbe.exec.command: is empty'],
+  ['probe httpGet path a number', pod({}, { health: HealthCheck.custom({ readiness: Probe.httpGet(8 as any) }) }), 'spec.containers[0].readinessProbe.httpGet.path: 8 is not a path'],
+  ['probe options null mean the defaults', pod({}, { health: HealthCheck.custom({ readiness: Probe.tcp(null as any), liveness: Probe.httpGet('/h', { port: 0 }) }) }), 'livenessProbe.httpGet.port: 0 is not a port number'],
+  ['ModelPrepInit without a source', (chart) => new ModelPrepInit(pod()(chart) as any, 'm', {} as any), '[test/llm/m] source: undefined is not a ModelSource. Fix: use ModelSource.s3(), gcs(), huggingFace(), http() or ociImage()'],
+  ['ModelPrepInit cache a string', (chart) => new ModelPrepInit(pod()(chart) as any, 'm', { source: ModelSource.s3('s3://models/m.bin'), cache: 'pvc' as any }), '[test/llm/m] cache: "pvc" is not a ModelCache'],
+  ['ModelPrepInit mountPath a number', (chart) => new ModelPrepInit(pod()(chart) as any, 'm', { source: ModelSource.s3('s3://models/m.bin'), mountPath: 7 as any }), '[test/llm/m] mountPath: 7 must be an absolute path'],
+  ['model source options null', (chart) => new ModelPrepInit(pod()(chart) as any, 'm', { source: ModelSource.http('not a url', null as any) }), 'url: "not a url" is not a URL'],
+  ['model files not a list', (chart) => new ModelPrepInit(pod()(chart) as any, 'm', { source: ModelSource.http('https://e.com/r/', { files: 'config.json' as any }) }), '[test/llm/m] files: "config.json" is not a list'],
+  ['LogSidecar shipTo a string', (chart) => new LogSidecar(pod()(chart) as any, 'l', { shipTo: 'loki:3100' as any }), '[test/llm/l] shipTo: "loki:3100" is not a LogDestination. Fix: use LogDestination.loki(), http() or elasticsearch()'],
+  ['LogSidecar logDir a number', (chart) => new LogSidecar(pod()(chart) as any, 'l', { logDir: 5 as any }), '[test/llm/l] logDir: 5'],
+  ['Sidecar ports not a list', (chart) => new Sidecar(pod()(chart) as any, 's', { name: 's', image: 'x/s:1', ports: 9000 as any }), '[test/llm/s] ports: 9000 is not a list'],
+  ['InitContainer podVolumeMounts not a list', (chart) => new InitContainer(pod()(chart) as any, 'i', { name: 'i', image: 'x/i:1', podVolumeMounts: 'data' as any }), '[test/llm/i] podVolumeMounts: "data" is not a list'],
   ['port name in uppercase', pod({}, { portName: 'HTTP' }), 'spec.containers[0].ports[0].name: "HTTP" is not a valid port name'],
   ['port name without a letter', pod({}, { portName: '8080' }), 'spec.containers[0].ports[0].name: "8080" is not a valid port name'],
   ['port name with a double dash', pod({}, { portName: 'a--b' }), 'spec.containers[0].ports[0].name: "a--b" is not a valid port name'],

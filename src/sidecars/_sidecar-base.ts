@@ -8,7 +8,7 @@ import { addPodVolumes, PodVolumeMount, renderPodVolumeMounts } from '../pod-vol
 import { RenderedProbes } from '../probes';
 import { ContainerResources, renderResources } from '../resources';
 import { containerSecurityContext, ContainerSecurityOptions } from '../security';
-import { labelName } from '../validation/_prop-checks';
+import { labelName, listOf } from '../validation/_prop-checks';
 
 /**
  * How a sidecar runs.
@@ -150,7 +150,7 @@ export abstract class SidecarBase extends Construct {
     const resources = renderResources(options.resources ?? spec.resources);
     const securityContext = containerSecurityContext({ runAsUser: 1000, runAsGroup: 1000, ...options.security });
     this.host.finishContainer(spec.name, { probes: spec.probes ?? {}, resources, securityContext });
-    const ports = renderPorts(spec.ports ?? []);
+    const ports = renderPorts(listOf('ports', spec.ports, this.errors));
     const named = (spec.namedMounts ?? []).map(m => ({ mountPath: m.path, name: m.volume, readOnly: m.readOnly ?? true }));
     const own = renderPodVolumeMounts(spec.podVolumeMounts ?? [], this.errors);
     const name = spec.name;

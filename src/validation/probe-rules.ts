@@ -31,6 +31,9 @@ export function probeShape(pod: RenderedPod): Finding[] {
     if (port !== undefined && !isPortNumber(port) && !(typeof port === 'string' && isPortName(port) && !probe.grpc)) {
       findings.push(error(`${field}.${probe.httpGet ? 'httpGet' : probe.tcpSocket ? 'tcpSocket' : 'grpc'}.port`, `${show(port)} is not a port number (1-65535) or port name`, 'use the port the container listens on', c.container.name));
     }
+    if (probe.httpGet && probe.httpGet.path !== undefined && typeof probe.httpGet.path !== 'string') {
+      findings.push(error(`${field}.httpGet.path`, `${show(probe.httpGet.path)} is not a path`, 'give the path as a string, e.g. "/health"', c.container.name));
+    }
     if (probe.exec && !(Array.isArray(probe.exec.command) && probe.exec.command.length > 0)) {
       findings.push(error(`${field}.exec.command`, 'is empty', 'give the command to run, e.g. ["cat", "/tmp/ready"]', c.container.name));
     }

@@ -23,6 +23,7 @@ export const RULES: ReadonlyArray<Rule> = [
   containers.containerNamesUnique,
   containers.imagePresent,
   containers.imagePullPolicyValue,
+  containers.fieldTypes,
   containers.imagePinned,
   containers.envVars,
   env.argsReferenceDefinedEnv,

@@ -51,7 +51,7 @@ export function volumeMounts(pod: RenderedPod): Finding[] {
       }
       paths.add(String(m.mountPath).replace(/\/+$/, ''));
       const sub = m.subPath ?? m.subPathExpr;
-      if (sub !== undefined && (sub.startsWith('/') || sub.split('/').includes('..'))) {
+      if (sub !== undefined && (typeof sub !== 'string' || sub.startsWith('/') || sub.split('/').includes('..'))) {
         findings.push(error(`${field()}.subPath`, `${show(sub)} must be a relative path without '..'`, 'use a path inside the volume such as "models/llama"', c.container.name));
       }
     });

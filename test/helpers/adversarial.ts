@@ -62,13 +62,11 @@ export const BAD_DURATIONS: readonly Duration[] = [
 /** Quantities the API server refuses, or that mean nothing. */
 export const BAD_QUANTITIES: readonly string[] = ['1GB', 'lots', '-1Gi', '1.5.5', 'NaN', '1e999', ' 1Gi', '1Gi\n', '0x10', '1 Gi', '∞', 'Infinity'];
 
-/**
- * A boxed adversarial value of the prop's declared type. Values of other types (null, {},
- * numbers for strings: `WRONG_TYPES`) still crash several constructors with a TypeError; see
- * `WRONG_TYPE_ESCAPES` in test/property-all.test.ts.
- */
-export function bad(...typed: Array<fc.Arbitrary<unknown>>): fc.Arbitrary<Bad> {
-  return fc.oneof(...typed).map(v => new Bad(v));
+/** A boxed adversarial value: of the prop's declared type, or (`wrongTypes`) of any type at all. */
+export function bad(wrongTypes: boolean, ...typed: Array<fc.Arbitrary<unknown>>): fc.Arbitrary<Bad> {
+  const any = fc.constantFrom(...WRONG_TYPES, undefined, ...BAD_NUMBERS, ...BAD_STRINGS);
+  const values = wrongTypes ? [...typed, any] : typed;
+  return fc.oneof(...values).map(v => new Bad(v));
 }
 
 export const badString = fc.constantFrom(...BAD_STRINGS);
@@ -81,14 +79,18 @@ export const badQuantity = fc.oneof(fc.constantFrom(...BAD_QUANTITIES), badStrin
  * rate) a boxed bad one; `opt` also leaves the prop out. `rate` 0 yields only valid cases.
  */
 export class Picker {
-  constructor(private readonly rate: number) {}
+  /**
+   * @param rate percent of props drawn adversarial
+   * @param wrongTypes whether adversarial values include other types than the prop's (null, {}, numbers for strings...)
+   */
+  constructor(private readonly rate: number, private readonly wrongTypes = false) {}
 
   /** A valid value, or an adversarial one. */
   public pick<T>(valid: fc.Arbitrary<T>, ...badValues: Array<fc.Arbitrary<unknown>>): fc.Arbitrary<T | Bad> {
-    if (this.rate === 0 || badValues.length === 0) {
+    if (this.rate === 0 || (badValues.length === 0 && !this.wrongTypes)) {
       return valid;
     }
-    return fc.oneof({ weight: 100 - this.rate, arbitrary: valid }, { weight: this.rate, arbitrary: bad(...badValues) });
+    return fc.oneof({ weight: 100 - this.rate, arbitrary: valid }, { weight: this.rate, arbitrary: bad(this.wrongTypes, ...badValues) });
   }
 
   /** Like `pick`, but the prop may also be left out. */

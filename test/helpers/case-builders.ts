@@ -25,9 +25,9 @@ export const ADD_ONS = ['model', 'init', 'sidecar', 'logs', 'proxy'] as const;
 
 const SERVER_PORTS = [8000, 9000, 5000];
 
-/** The generator of cases, for one rate of adversarial values (0: only valid ones). */
-export function caseData(rate: number): fc.Arbitrary<any> {
-  const p = new Picker(rate);
+/** The generator of cases, for one rate of adversarial values (0: only valid ones), of the props' types or any. */
+export function caseData(rate: number, wrongTypes = false): fc.Arbitrary<any> {
+  const p = new Picker(rate, wrongTypes);
   const str = (valid: fc.Arbitrary<string>) => p.pick(valid, badString);
   const optStr = (valid: fc.Arbitrary<string>) => p.opt(valid, badString);
   const optNum = (valid: fc.Arbitrary<number>) => p.opt(valid, badNumber);
@@ -218,7 +218,7 @@ export function caseData(rate: number): fc.Arbitrary<any> {
     }),
   ));
   const model = fc.record({
-    source, cache,
+    source: p.pick(source, fc.constant(undefined)), cache,
     name: optStr(fc.constant('model-prep')),
     image: optStr(image),
     mountPath: optStr(fc.constantFrom('/models', '/mnt/weights')),
@@ -236,7 +236,7 @@ export function caseData(rate: number): fc.Arbitrary<any> {
     // a load-time estimate must fit modelLoadTimeout: risky
     modelSize: p.risky(fc.constantFrom('16Gi', '140Gi', '1GB')),
     loadThroughput: p.risky(fc.constantFrom('500Mi', '2Gi', '-1')),
-  }, { requiredKeys: ['source'] }).map(m => (m.source.kind === 'ociImage' && m.cache !== undefined ? {
+  }, { requiredKeys: ['source'] }).map(m => (m.source?.kind === 'ociImage' && m.cache !== undefined ? {
     ...m,
     cache: new Bad(m.cache),
   } : m)); // an image volume uses no cache
