@@ -1,5 +1,5 @@
-import { objectName, dataKey, labelName, listOf, quantity } from './validation/_prop-checks';
 import { show } from './validation/_helpers';
+import { objectName, dataKey, labelName, listOf, quantity } from './validation/_prop-checks';
 
 /** Options of an emptyDir volume. */
 export interface EmptyDirVolumeOptions {

@@ -236,7 +236,7 @@ export function caseData(rate: number, wrongTypes = false): fc.Arbitrary<any> {
     // a load-time estimate must fit modelLoadTimeout: risky
     modelSize: p.risky(fc.constantFrom('16Gi', '140Gi', '1GB')),
     loadThroughput: p.risky(fc.constantFrom('500Mi', '2Gi', '-1')),
-  }, { requiredKeys: ['source'] }).map(m => (m.source?.kind === 'ociImage' && m.cache !== undefined ? {
+  }, { requiredKeys: ['source'] }).map(m => ((m.source as any)?.kind === 'ociImage' && m.cache !== undefined ? {
     ...m,
     cache: new Bad(m.cache),
   } : m)); // an image volume uses no cache
