@@ -10,9 +10,9 @@ import { KubernetesTarget, resolveTarget } from './kubernetes-target';
 import { ContainerPortSpec, ImagePullPolicy, renderPorts, SecretKeyRef, TerminationMessagePolicy } from './kubernetes-types';
 import { addPodVolumes, PodVolumeMount, renderPodVolumeMounts } from './pod-volume';
 import { HealthCheck } from './probes';
-import { show } from './validation/_helpers';
 import { ContainerResources, renderResources } from './resources';
 import { containerSecurityContext, ContainerSecurityOptions, PodSecurityLevel, podSecurityContext, PodSecurityOptions } from './security';
+import { show } from './validation/_helpers';
 import { absolutePath, durationSeconds, labelName, listOf, objectName, portNumber, quantity, wholeNumber } from './validation/_prop-checks';
 
 /** The model-server container. */

@@ -1,4 +1,4 @@
-import { Duration } from 'cdk8s';
+import { ApiObject, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { appendTo, Rank, setVolumeSizeLimit, WorkloadHost, Wiring, workloadOf } from './_workload-host';
@@ -168,7 +168,7 @@ export class ModelPrepInit extends Construct {
     }
     this.modelPath = `${mountPath === '/' ? '' : mountPath}/${source.target}`;
 
-    const cache = (props.cache instanceof ModelCache ? props.cache : ModelCache.emptyDir())._bind(this, 'volume', volumeName);
+    const cache = (props.cache instanceof ModelCache ? props.cache : ModelCache.emptyDir())._bind(this, 'volume', volumeName, ApiObject.of(workload).metadata.namespace);
     this.volume = cache.volume;
     const home = kplus.Volume.fromEmptyDir(this, 'home', `${name}-home`);
 

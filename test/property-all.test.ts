@@ -1,7 +1,9 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { App, Chart } from 'cdk8s';
 import * as fc from 'fast-check';
+import { AiInferencePod, LogDestination, LogSidecar, ModelCache, ModelPrepInit, ModelSource, ProxySidecar } from '../src';
 import { caseData } from './helpers/case-builders';
 import { runCase, STRUCTURED_LINE } from './helpers/case-oracle';
 import { schemaFindings } from './helpers/synth';
@@ -80,6 +82,16 @@ describe(`generated inputs: ${TOTAL} cases per run, every construct and prop (se
     expect(readme).toContain(`\`test/property-all.test.ts\` generates ${TOTAL} cases per run`);
     const wrongTyped = RUNS.filter(([, wrongTypes]) => wrongTypes).reduce((sum, [, , runs]) => sum + runs, 0);
     expect(readme).toContain(`in ${wrongTyped} of them values of the wrong type`);
+  });
+
+  test('objects written next to a namespaced workload share its namespace (ConfigMaps, NetworkPolicy, claim)', () => {
+    const chart = new Chart(new App({ outdir: OUTDIR }), 'test');
+    const pod = new AiInferencePod(chart, 'llm', { metadata: { namespace: 'ai' }, server: { image: 'x/y:1' } });
+    new ModelPrepInit(pod, 'model', { source: ModelSource.s3('s3://models/m.bin'), cache: ModelCache.newPersistentVolumeClaim({ size: '100Gi' }) });
+    new ProxySidecar(pod, 'proxy');
+    new LogSidecar(pod, 'logs', { shipTo: LogDestination.loki({ host: 'loki' }) });
+    const written = App._synthChart(chart).map(m => `${m.kind} ${m.metadata.namespace}`);
+    expect(written.sort()).toEqual(['ConfigMap ai', 'ConfigMap ai', 'NetworkPolicy ai', 'PersistentVolumeClaim ai', 'Pod ai']);
   });
 
   test('the checks can fail: an object the API server rejects and a refusal without structure are caught', () => {

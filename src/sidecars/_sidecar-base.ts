@@ -1,4 +1,4 @@
-import { Duration } from 'cdk8s';
+import { ApiObject, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { AddOnRegistration, appendTo, containerNamed, Rank, WorkloadHost, workloadOf } from '../_workload-host';
@@ -120,6 +120,15 @@ export abstract class SidecarBase extends Construct {
     this.explicitMode = options.mode;
     this.options = options;
     labelName('name', options.name, this.errors, 'container name');
+  }
+
+  /**
+   * The workload's namespace, for the objects the sidecar writes next to it: a ConfigMap in
+   * another namespace cannot be mounted, a NetworkPolicy there protects nothing. @internal
+   */
+  protected companionNamespace(): { namespace?: string } {
+    const namespace = ApiObject.of(this.workload).metadata.namespace;
+    return namespace === undefined ? {} : { namespace };
   }
 
   /**

@@ -107,6 +107,7 @@ export class LogSidecar extends SidecarBase {
       const output = props.shipTo._render();
       const stateDir = '/var/lib/fluent-bit';
       this.config = new kplus.ConfigMap(this, 'config', {
+        metadata: this.companionNamespace(),
         data: { 'fluent-bit.conf': fluentBitConfig({ logDir, pattern, stateDir, healthPort: FLUENT_BIT_HEALTH_PORT, output: output.settings }) },
       });
       validateObjectOnSynth(this, ApiObject.of(this.config));

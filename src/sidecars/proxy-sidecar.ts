@@ -155,7 +155,7 @@ export class ProxySidecar extends SidecarBase {
     const routeServerProbes = props.routeServerProbes ?? true;
     this.errors.push(...proxySidecarPropErrors(props));
     const timeoutSeconds = proxyTimeoutSeconds(props.timeout);
-    this.config = new kplus.ConfigMap(this, 'config');
+    this.config = new kplus.ConfigMap(this, 'config', { metadata: this.companionNamespace() });
     validateObjectOnSynth(this, ApiObject.of(this.config));
     // the upstream port and the server's probe paths are known once every add-on registered
     addRenderStep(ApiObject.of(this.config), json => {
@@ -222,7 +222,7 @@ export class ProxySidecar extends SidecarBase {
     const policy = new ApiObject(this, 'network-policy', {
       apiVersion: 'networking.k8s.io/v1',
       kind: 'NetworkPolicy',
-      metadata: { name: `${ApiObject.of(this.workload).name}-${name}`.slice(0, 253).replace(/-+$/, '') },
+      metadata: { name: `${ApiObject.of(this.workload).name}-${name}`.slice(0, 253).replace(/-+$/, ''), ...this.companionNamespace() },
     });
     addRenderStep(policy, json => {
       const labels = podMetadataOf(this.host.render())?.labels ?? {};

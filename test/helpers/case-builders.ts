@@ -347,7 +347,7 @@ function buildHost(chart: Chart, host: (typeof HOSTS)[number], props: any, extra
     case 'kplus-statefulset':
       return withServer(new kplus.StatefulSet(chart, 'llm', {
         metadata: extra.metadata, service: new kplus.Service(chart, 'headless',
-          { clusterIP: 'None', ports: [{ port: 80 }] }),
+          { metadata: { namespace: extra.metadata?.namespace }, clusterIP: 'None', ports: [{ port: 80 }] }),
       }), props);
     case 'kplus-job':
       return withServer(new kplus.Job(chart, 'llm', { metadata: extra.metadata, restartPolicy: kplus.RestartPolicy.NEVER }), props);

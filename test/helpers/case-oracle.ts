@@ -72,6 +72,11 @@ function acceptanceProblems(manifests: any[], data: any): string[] {
   } catch (e) {
     problems.push(`written YAML the API server would reject: ${(e as Error).message}`);
   }
+  // a ConfigMap, claim or NetworkPolicy in another namespace than its pod cannot be used
+  const namespaces = new Set(manifests.map(m => m.metadata?.namespace ?? ''));
+  if (namespaces.size > 1) {
+    problems.push(`objects written into different namespaces: ${manifests.map(m => `${m.kind} ${m.metadata?.namespace ?? '(none)'}`).join(', ')}`);
+  }
   if (!relaxesSecurity(data)) {
     for (const m of manifests.filter(x => WORKLOAD_KINDS.has(x.kind))) {
       problems.push(...pssRestrictedViolations(m).map(v => `${m.kind} ${m.metadata?.name} breaks PSS restricted: ${v}`));
