@@ -78,8 +78,7 @@ export function quantity(field: string, value: string | undefined, errors: strin
   if (value === undefined) {
     return;
   }
-  // whitespace inside ('1 Gi') parses here but renders as a non-quantity: refused like the API server does
-  const parsed = typeof value === 'string' && !/\s/.test(value) ? parseQuantity(value) : undefined;
+  const parsed = typeof value === 'string' ? parseQuantity(value) : undefined;
   if (parsed === undefined || parsed < 0 || (positive && parsed === 0)) {
     errors.push(`${field}: ${show(value)} is not a ${positive ? 'positive ' : ''}Kubernetes quantity. `
       + 'Fix: write it like \'1Gi\', \'512Mi\' or \'500m\' (binary suffixes Ki, Mi, Gi; not \'GB\')');
