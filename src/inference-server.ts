@@ -12,7 +12,8 @@ import { addPodVolumes, PodVolumeMount, renderPodVolumeMounts } from './pod-volu
 import { HealthCheck } from './probes';
 import { ContainerResources, renderResources } from './resources';
 import { containerSecurityContext, ContainerSecurityOptions, PodSecurityLevel, podSecurityContext, PodSecurityOptions } from './security';
-import { absolutePath, durationSeconds, labelName, objectName, portNumber, quantity, wholeNumber } from './validation/_prop-checks';
+import { show } from './validation/_helpers';
+import { absolutePath, durationSeconds, labelName, listOf, objectName, portNumber, quantity, wholeNumber } from './validation/_prop-checks';
 
 /** The model-server container. */
 export interface InferenceServerProps {
@@ -275,7 +276,9 @@ export function attachServer(owner: Construct, workload: kplus.AbstractPod, prop
   }
 
   const health = server.health ?? plan.health ?? HealthCheck.http('/health');
-  const probes = health._render({ startupBudget: props.modelLoadTimeout ?? DEFAULT_LOAD_TIMEOUT, defaultPort: port }, errors, 'server.health');
+  const probes = health instanceof HealthCheck
+    ? health._render({ startupBudget: props.modelLoadTimeout ?? DEFAULT_LOAD_TIMEOUT, defaultPort: port }, errors, 'server.health')
+    : (errors.push(`server.health: ${show(health)} is not a HealthCheck. Fix: use a HealthCheck factory such as HealthCheck.http('/health')`), {});
   const claim = gpu?.claim === undefined ? undefined : bindClaim(owner, workload, gpu, errors);
   const gpuResource = plan.gpuResource;
   const gpuSettings: GpuSettings | undefined = gpu && {
@@ -292,9 +295,9 @@ export function attachServer(owner: Construct, workload: kplus.AbstractPod, prop
     securityContext: containerSecurityContext(server.security),
     keepImagePullPolicy: !!server.imagePullPolicy,
     terminationMessagePolicy: server.terminationMessagePolicy ?? 'FallbackToLogsOnError',
-    lifecycle: server.preStopCommand ? { preStop: { exec: { command: [...server.preStopCommand] } } } : undefined,
+    lifecycle: Array.isArray(server.preStopCommand) ? { preStop: { exec: { command: [...server.preStopCommand] } } } : undefined,
   });
-  const ports = renderPorts([{ number: port, name: server.portName ?? 'http' }, ...(server.extraPorts ?? [])]);
+  const ports = renderPorts([{ number: port, name: server.portName ?? 'http' }, ...listOf('server.extraPorts', server.extraPorts, errors)]);
   const userMounts = renderPodVolumeMounts(server.volumeMounts ?? [], errors);
   const podSecurity = podSecurityContext(props.security);
   host.registerServer({
@@ -408,14 +411,14 @@ function checkServerProps(props: InferenceWorkloadProps, image: string | undefin
   objectName('serviceAccountName', props.serviceAccountName, errors, 'ServiceAccount');
   objectName('runtimeClassName', props.runtimeClassName, errors, 'RuntimeClass');
   objectName('priorityClassName', props.priorityClassName, errors, 'PriorityClass');
-  (props.imagePullSecrets ?? []).forEach((s, i) => objectName(`imagePullSecrets[${i}]`, s, errors, 'Secret'));
+  listOf('imagePullSecrets', props.imagePullSecrets, errors).forEach((s, i) => objectName(`imagePullSecrets[${i}]`, s, errors, 'Secret'));
   if (typeof image !== 'string' || !image.trim()) {
     errors.push(`server.image: ${JSON.stringify(image)} is empty. Fix: give an image such as 'vllm/vllm-openai:v0.6.3', or an engine (server.engine) that brings its own`);
   }
-  if (server.preStopCommand && server.preStopCommand.length === 0) {
+  if (listOf('server.preStopCommand', server.preStopCommand, errors).length === 0 && Array.isArray(server.preStopCommand)) {
     errors.push('server.preStopCommand: [] is empty. Fix: give a command such as [\'sleep\', \'10\'] or leave it out');
   }
-  (server.volumeMounts ?? []).forEach((m, i) => absolutePath(`server.volumeMounts[${i}].path`, m.path, errors));
+  listOf('server.volumeMounts', server.volumeMounts, errors).forEach((m, i) => absolutePath(`server.volumeMounts[${i}].path`, m?.path, errors));
   for (const [key, ref] of Object.entries(server.secretEnv ?? {})) {
     objectName(`server.secretEnv.${key}.secretName`, ref.secretName, errors, 'Secret');
   }

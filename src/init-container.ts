@@ -5,7 +5,7 @@ import { ImagePullPolicy, SecretKeyRef } from './kubernetes-types';
 import { addPodVolumes, PodVolumeMount, renderPodVolumeMounts } from './pod-volume';
 import { ContainerResources, renderResources } from './resources';
 import { containerSecurityContext, ContainerSecurityOptions } from './security';
-import { absolutePath, labelName, objectName } from './validation/_prop-checks';
+import { absolutePath, labelName, listOf, objectName } from './validation/_prop-checks';
 
 /** A mount of a pod volume that another construct created, by name (e.g. `model-storage`). */
 export interface NamedVolumeMount {
@@ -134,9 +134,11 @@ export class InitContainer extends Construct {
       terminationMessagePolicy: 'FallbackToLogsOnError',
       keepImagePullPolicy: !!props.imagePullPolicy,
     });
-    const own = renderPodVolumeMounts(props.podVolumeMounts ?? [], errors);
-    const named = (props.volumeMounts ?? []).map(m => ({ mountPath: m.path, name: m.volume, readOnly: m.readOnly ?? true }));
-    [...(props.podVolumeMounts ?? []), ...(props.volumeMounts ?? [])].forEach((m, i) => absolutePath(`volumeMounts[${i}].path`, m.path, errors));
+    const podMounts = listOf('podVolumeMounts', props.podVolumeMounts, errors);
+    const namedMounts = listOf('volumeMounts', props.volumeMounts, errors);
+    const own = renderPodVolumeMounts(podMounts, errors);
+    const named = namedMounts.map(m => ({ mountPath: m.path, name: m.volume, readOnly: m.readOnly ?? true }));
+    [...podMounts, ...namedMounts].forEach((m, i) => absolutePath(`volumeMounts[${i}].path`, m?.path, errors));
     host.registerAddOn({
       owner: this,
       rank: Rank.INIT_STEP,

@@ -67,7 +67,8 @@ export interface SecretKeyRef {
 
 /** Renders ports as container JSON. @internal */
 export function renderPorts(ports: ReadonlyArray<ContainerPortSpec>): any[] {
-  return ports.map(p => {
+  // a non-list is reported by the owner's prop checks (listOf)
+  return (Array.isArray(ports) ? ports : []).map(p => {
     const port: any = { containerPort: p.number };
     if (p.name !== undefined) {
       port.name = p.name;

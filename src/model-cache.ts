@@ -83,12 +83,13 @@ export class ModelCache {
    * the next pod starts from the cache.
    */
   public static newPersistentVolumeClaim(options: NewClaimCacheOptions): ModelCache {
-    return new ModelCache((scope, id, volumeName) => {
+    return new ModelCache((scope, id, volumeName, _errors, namespace) => {
       // A plain ApiObject keeps the size exactly as typed ('100Gi', not a re-rendered Size).
       const claim = new ApiObject(scope, `${id}-claim`, {
         apiVersion: 'v1',
         kind: 'PersistentVolumeClaim',
-        metadata: { name: options.claimName ?? Names.toDnsLabel(scope, { extra: ['model-cache'] }) },
+        // next to the pod: a claim in another namespace cannot be mounted
+        metadata: { name: options.claimName ?? Names.toDnsLabel(scope, { extra: ['model-cache'] }), ...(namespace === undefined ? {} : { namespace }) },
         spec: {
           accessModes: [options.accessMode ?? CacheAccessMode.READ_WRITE_ONCE],
           storageClassName: options.storageClassName,
@@ -101,10 +102,12 @@ export class ModelCache {
     });
   }
 
-  private constructor(private readonly create: (scope: Construct, id: string, volumeName: string, errors: string[]) => BoundCache) {}
+  private constructor(
+    private readonly create: (scope: Construct, id: string, volumeName: string, errors: string[], namespace?: string) => BoundCache,
+  ) {}
 
-  /** @internal */
-  public _bind(scope: Construct, id: string, volumeName: string, errors: string[]): BoundCache {
-    return this.create(scope, id, volumeName, errors);
+  /** The volume, and a new claim in the pod's `namespace` when there is one; prop errors go to `errors`. @internal */
+  public _bind(scope: Construct, id: string, volumeName: string, errors: string[], namespace?: string): BoundCache {
+    return this.create(scope, id, volumeName, errors, namespace);
   }
 }

@@ -1,4 +1,4 @@
-import { Duration } from 'cdk8s';
+import { ApiObject, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { deepFreeze } from './_memo';
@@ -19,6 +19,9 @@ export const LOCK_HEARTBEAT_SECONDS = 5;
  * the lock of a holder that is only slow (CPU-throttled, on a congested NFS server).
  */
 export const MIN_LOCK_STALE_SECONDS = 6 * LOCK_HEARTBEAT_SECONDS;
+
+/** Rendered in place of a `source` of the wrong type, which is reported: keeps the rest of the construct checkable. */
+const PLACEHOLDER_SOURCE = ModelSource.http('https://example.com/model.bin');
 
 /** Props of `ModelPrepInit`. */
 export interface ModelPrepInitProps {
@@ -152,16 +155,24 @@ export class ModelPrepInit extends Construct {
     super(scope, id);
     const workload = workloadOf(scope);
     const host = WorkloadHost.of(workload);
-    const source = props.source._bind();
     const errors: string[] = [];
+    // props of the wrong type (JavaScript callers) are reported below and rendered as the defaults
+    const source = (props.source instanceof ModelSource ? props.source : PLACEHOLDER_SOURCE)._bind();
+    if (!(props.source instanceof ModelSource)) {
+      errors.push(`source: ${show(props.source)} is not a ModelSource. Fix: use ModelSource.s3(), gcs(), huggingFace(), http() or ociImage()`);
+    }
     const name = props.name ?? 'model-downloader';
-    const mountPath = (props.mountPath ?? '/models').replace(/\/+$/, '') || '/';
-    const volumeName = props.volumeName ?? 'model-storage';
+    const mountPath = (typeof props.mountPath === 'string' ? props.mountPath : '/models').replace(/\/+$/, '') || '/';
+    const volumeName = typeof props.volumeName === 'string' ? props.volumeName : 'model-storage';
+    if (props.cache !== undefined && !(props.cache instanceof ModelCache)) {
+      errors.push(`cache: ${show(props.cache)} is not a ModelCache. Fix: use ModelCache.emptyDir(), persistentVolumeClaim() or newPersistentVolumeClaim()`);
+    }
     this.modelPath = `${mountPath === '/' ? '' : mountPath}/${source.target}`;
 
     host.claimName('container', name, this, 'name', errors);
     host.claimName('volume', volumeName, this, 'volumeName', errors);
-    const cache = (props.cache ?? ModelCache.emptyDir())._bind(this, 'volume', volumeName, errors);
+    const cache = (props.cache instanceof ModelCache ? props.cache : ModelCache.emptyDir())
+      ._bind(this, 'volume', volumeName, errors, ApiObject.of(workload).metadata.namespace);
     this.volume = cache.volume;
     const home = kplus.Volume.fromEmptyDir(this, 'home', `${name}-home`);
 
@@ -182,7 +193,7 @@ export class ModelPrepInit extends Construct {
       MODEL_LOCK_STALE_SECONDS: String(tuning.lockStale),
       MODEL_LOCK_HEARTBEAT_SECONDS: String(LOCK_HEARTBEAT_SECONDS),
       ...source.env,
-      ...(props.source.kind === 's3' ? {
+      ...(props.source?.kind === 's3' ? {
         S3_MAX_CONCURRENT_REQUESTS: String(props.s3MaxConcurrentRequests ?? 16),
         S3_MULTIPART_CHUNKSIZE: props.s3MultipartChunkSize ?? '64MB',
         // A few quick retries inside the CLI; the script's backoff loop handles longer outages.

@@ -131,6 +131,7 @@ export class ModelSource {
    * AWS CLI tuned for throughput (16 concurrent requests, 64MB parts; see `ModelPrepInitProps`).
    */
   public static s3(uri: string, options: S3SourceOptions = {}): ModelSource {
+    options = options ?? {}; // null from JavaScript callers means no options
     const env: { [name: string]: string } = {};
     if (options.endpoint) env.S3_ENDPOINT_URL = options.endpoint;
     if (options.region) env.AWS_DEFAULT_REGION = options.region;
@@ -151,6 +152,7 @@ export class ModelSource {
 
   /** A Google Cloud Storage object or prefix (`gs://bucket/model/`), fetched with `gcloud storage cp`. */
   public static gcs(uri: string, options: ModelSourceOptions = {}): ModelSource {
+    options = options ?? {}; // null from JavaScript callers means no options
     return new ModelSource('gcs', uri, () => ({
       image: DOWNLOADER_IMAGES.gcloud,
       fetchFunction: GCS_FETCH,
@@ -167,16 +169,17 @@ export class ModelSource {
    * Hub's `resolve` endpoint (resumable). A token comes from `ModelCredentials.token(...)`.
    */
   public static huggingFace(repo: string, options: HuggingFaceSourceOptions): ModelSource {
+    options = options ?? {}; // null from JavaScript callers means no options
     return new ModelSource('huggingFace', repo, () => {
       const endpoint = String(options.endpoint ?? 'https://huggingface.co').replace(/\/+$/, '');
       const revision = encodeURIComponent(String(options.revision));
       const env: { [name: string]: string } = { MODEL_URL: `${endpoint}/${repo}/resolve/${revision}` };
-      if (options.files?.length) {
+      if ((Array.isArray(options.files) && options.files.length)) {
         env.MODEL_FILES = options.files.join('\n');
       } else {
         env.MODEL_LIST_URL = `${endpoint}/api/models/${repo}/revision/${revision}`;
       }
-      const files = options.files?.length ? `:${options.files.join(',')}` : '';
+      const files = (Array.isArray(options.files) && options.files.length) ? `:${options.files.join(',')}` : '';
       return {
         image: DOWNLOADER_IMAGES.curl,
         fetchFunction: HTTP_FETCH,
@@ -200,9 +203,10 @@ export class ModelSource {
 
   /** A file over HTTP(S), or `files` under a base URL; fetched with curl, resumable. */
   public static http(url: string, options: HttpSourceOptions = {}): ModelSource {
+    options = options ?? {}; // null from JavaScript callers means no options
     return new ModelSource('http', url, () => {
       const env: { [name: string]: string } = { MODEL_URL: url };
-      if (options.files?.length) {
+      if ((Array.isArray(options.files) && options.files.length)) {
         env.MODEL_FILES = options.files.join('\n');
       }
       const path = String(url).replace(/[?#].*$/, '');
@@ -210,8 +214,8 @@ export class ModelSource {
         image: DOWNLOADER_IMAGES.curl,
         fetchFunction: HTTP_FETCH,
         env,
-        ...(options.files?.length ? { kind: 'directory' as const, target: lastSegment(path) } : fileOrDirectory(path)),
-        identity: options.files?.length ? `${url}:${options.files.join(',')}` : url,
+        ...((Array.isArray(options.files) && options.files.length) ? { kind: 'directory' as const, target: lastSegment(path) } : fileOrDirectory(path)),
+        identity: (Array.isArray(options.files) && options.files.length) ? `${url}:${options.files.join(',')}` : url,
         tokenEnv: 'MODEL_HTTP_TOKEN',
         credentials: options.credentials,
         ...checked(options, [...urlErrors('url', url), ...fileErrors(options.files)]),
@@ -231,6 +235,7 @@ export class ModelSource {
    * enough) and files readable by user 1000. `$MODEL_PATH` is the same either way.
    */
   public static ociImage(reference: string, options: OciImageSourceOptions = {}): ModelSource {
+    options = options ?? {}; // null from JavaScript callers means no options
     const path = options.path ?? '/models';
     const target = options.name ?? repositoryName(reference);
     return new ModelSource('ociImage', reference, () => ({
@@ -336,6 +341,9 @@ function redact(url: URL): string {
 function fileErrors(files: string[] | undefined): string[] {
   const errors: string[] = [];
   const seen = new Set<string>();
+  if (files !== undefined && !Array.isArray(files)) {
+    return [`files: ${show(files)} is not a list. Fix: give an array of relative paths, e.g. ['config.json']`];
+  }
   for (const f of files ?? []) {
     if (typeof f !== 'string' || f === '' || f.startsWith('/') || /[\r\n\0]/.test(f) || f.split('/').some(s => s === '' || s === '.' || s === '..')) {
       errors.push(`files: ${show(f)} is not a relative file path. Fix: list paths under the source like 'config.json' or 'weights/model-00001.safetensors' (no '..', no leading '/', no newline)`);
@@ -387,6 +395,7 @@ export class ModelCredentials {
 
   /** An AWS access key pair from a Secret (S3, MinIO, Ceph). */
   public static awsAccessKey(secretName: string, options: AwsAccessKeyOptions = {}): ModelCredentials {
+    options = options ?? {}; // null from JavaScript callers means no options
     return new ModelCredentials((source, errors) => {
       if (source.fetchFunction !== S3_FETCH) {
         errors.push('credentials: an AWS access key does not apply to this source (it is not S3). Fix: use ModelCredentials.token(...) for HTTP and the Hub, or secretEnv(...)');

@@ -1,4 +1,5 @@
-import { objectName, dataKey, labelName, quantity } from './validation/_prop-checks';
+import { show } from './validation/_helpers';
+import { objectName, dataKey, labelName, listOf, quantity } from './validation/_prop-checks';
 
 /** Options of an emptyDir volume. */
 export interface EmptyDirVolumeOptions {
@@ -46,21 +47,21 @@ export class PodVolume {
   /** Scratch space that lives as long as the pod. */
   public static emptyDir(name: string, options: EmptyDirVolumeOptions = {}): PodVolume {
     return new PodVolume(name, () => ({ emptyDir: { medium: options.memory ? 'Memory' : undefined, sizeLimit: options.sizeLimit } }), errors => {
-      quantity(`volume "${name}".sizeLimit`, options.sizeLimit, errors, true);
+      quantity(`volume ${show(name)}.sizeLimit`, options.sizeLimit, errors, true);
     });
   }
 
   /** An existing PersistentVolumeClaim. */
   public static persistentVolumeClaim(name: string, claimName: string, options: { readonly readOnly?: boolean } = {}): PodVolume {
     return new PodVolume(name, () => ({ persistentVolumeClaim: { claimName, readOnly: options.readOnly } }), errors => {
-      objectName(`volume "${name}".claimName`, claimName, errors, 'PersistentVolumeClaim');
+      objectName(`volume ${show(name)}.claimName`, claimName, errors, 'PersistentVolumeClaim');
     });
   }
 
   /** The keys of a ConfigMap as files. */
   public static configMap(name: string, configMapName: string, options: KeyedVolumeOptions = {}): PodVolume {
     return new PodVolume(name, () => ({ configMap: { name: configMapName, ...keyed(options) } }), errors => {
-      objectName(`volume "${name}".configMapName`, configMapName, errors, 'ConfigMap');
+      objectName(`volume ${show(name)}.configMapName`, configMapName, errors, 'ConfigMap');
       checkKeyed(name, options, errors);
     });
   }
@@ -68,7 +69,7 @@ export class PodVolume {
   /** The keys of a Secret as files. */
   public static secret(name: string, secretName: string, options: KeyedVolumeOptions = {}): PodVolume {
     return new PodVolume(name, () => ({ secret: { secretName, ...keyed(options) } }), errors => {
-      objectName(`volume "${name}".secretName`, secretName, errors, 'Secret');
+      objectName(`volume ${show(name)}.secretName`, secretName, errors, 'Secret');
       checkKeyed(name, options, errors);
     });
   }
@@ -109,7 +110,13 @@ export interface PodVolumeMount {
 /** Renders mounts: the volumes for the pod and the mounts for the container. @internal */
 export function renderPodVolumeMounts(mounts: ReadonlyArray<PodVolumeMount>, errors: string[]): { volumes: any[]; volumeMounts: any[] } {
   const volumes = new Map<string, any>();
-  const volumeMounts = mounts.map(m => {
+  // a non-list or a mount without a PodVolume is reported by the owner's prop checks or here
+  const volumeMounts = (Array.isArray(mounts) ? mounts : []).filter(m => {
+    if (!(m?.volume instanceof PodVolume)) {
+      errors.push(`volumeMounts: ${show(m?.volume)} is not a PodVolume. Fix: mount e.g. PodVolume.emptyDir('scratch')`);
+    }
+    return m?.volume instanceof PodVolume;
+  }).map(m => {
     const volume = m.volume._render(errors);
     volumes.set(volume.name, volume);
     return { mountPath: m.path, name: volume.name, readOnly: m.readOnly ?? !volume.emptyDir, subPath: m.subPath };
@@ -131,15 +138,15 @@ export function addPodVolumes(spec: any, volumes: ReadonlyArray<any>): void {
 function keyed(options: KeyedVolumeOptions): any {
   return {
     defaultMode: options.defaultMode,
-    items: options.keys?.map(key => ({ key, path: key })),
+    items: Array.isArray(options.keys) ? options.keys.map(key => ({ key, path: key })) : undefined,
     optional: options.optional,
   };
 }
 
 function checkKeyed(name: string, options: KeyedVolumeOptions, errors: string[]): void {
-  (options.keys ?? []).forEach((key, i) => dataKey(`volume "${name}".keys[${i}]`, key, errors));
+  listOf(`volume ${show(name)}.keys`, options.keys, errors).forEach((key, i) => dataKey(`volume ${show(name)}.keys[${i}]`, key, errors));
   const mode = options.defaultMode;
   if (mode !== undefined && !(Number.isInteger(mode) && mode >= 0 && mode <= 0o777)) {
-    errors.push(`volume "${name}".defaultMode: ${JSON.stringify(mode)} is not a file mode. Fix: use an octal mode from 0 to 0o777, e.g. 0o440`);
+    errors.push(`volume ${show(name)}.defaultMode: ${JSON.stringify(mode)} is not a file mode. Fix: use an octal mode from 0 to 0o777, e.g. 0o440`);
   }
 }

@@ -98,6 +98,7 @@ export interface PortProbeOptions extends ProbeOptions {
 export class Probe {
   /** HTTP GET on `path`; 2xx and 3xx pass. */
   public static httpGet(path: string, options: HttpProbeOptions = {}): Probe {
+    options = options ?? {}; // null from JavaScript callers means no options
     return new Probe(port => ({
       httpGet: options.https ? { path, port: options.port ?? port, scheme: 'HTTPS' } : { path, port: options.port ?? port },
     }), options, path);
@@ -105,18 +106,22 @@ export class Probe {
 
   /** A TCP connect. */
   public static tcp(options: PortProbeOptions = {}): Probe {
+    options = options ?? {}; // null from JavaScript callers means no options
     return new Probe(port => ({ tcpSocket: { port: options.port ?? port } }), options);
   }
 
   /** The gRPC health checking protocol. */
   public static grpc(options: PortProbeOptions = {}): Probe {
+    options = options ?? {}; // null from JavaScript callers means no options
     return new Probe(port => ({ grpc: { port: options.port ?? port } }), options);
   }
 
   /** A command run in the container; exit code 0 passes. */
   public static exec(command: string[], options: ProbeOptions = {}): Probe {
-    const copy = [...command];
-    return new Probe(() => ({ exec: { command: [...copy] } }), options);
+    options = options ?? {}; // null from JavaScript callers means no options
+    // a non-list (JavaScript callers) renders as is; the probeShape rule reports it at synth
+    const copy = Array.isArray(command) ? [...command] : command;
+    return new Probe(() => ({ exec: { command: Array.isArray(copy) ? [...copy] : copy } }), options);
   }
 
   private constructor(
@@ -196,6 +201,7 @@ export class HealthCheck {
    * HTTP GET on `path`, which must answer 2xx/3xx only once the model is loaded.
    */
   public static http(path: string, options: HttpHealthCheckOptions = {}): HealthCheck {
+    options = options ?? {}; // null from JavaScript callers means no options
     const probe = (p: string) => Probe.httpGet(p, { port: options.port, https: options.https });
     return new HealthCheck({ startup: probe(path), readiness: probe(path), liveness: probe(options.livenessPath ?? path) });
   }

@@ -126,7 +126,9 @@ export enum FsGroupChangePolicy {
 }
 
 /** The pod's securityContext JSON for the given options. @internal */
-export function podSecurityContext(options: PodSecurityOptions = {}): any {
+export function podSecurityContext(given: PodSecurityOptions | null = {}): any {
+  // null (JavaScript callers) means the defaults, like undefined
+  const options = given ?? {};
   const runAsNonRoot = options.runAsNonRoot ?? true;
   return {
     fsGroup: options.fsGroup ?? 1000,
@@ -142,7 +144,9 @@ export function podSecurityContext(options: PodSecurityOptions = {}): any {
  * The container `securityContext` for the given options, restricted unless relaxed. Seccomp
  * is set once for the whole pod (`podSecurityDefaults`).
  */
-export function containerSecurityContext(options: ContainerSecurityOptions = {}): any {
+export function containerSecurityContext(given: ContainerSecurityOptions | null = {}): any {
+  // null (JavaScript callers) means the defaults, like undefined
+  const options = given ?? {};
   // one object per distinct setting, shared by every container that has it (never mutated)
   const key = [options.runAsNonRoot, options.privileged, options.runAsUser, options.runAsGroup, options.allowPrivilegeEscalation,
     options.readOnlyRootFilesystem, options.addCapabilities].join('|');

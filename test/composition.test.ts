@@ -384,9 +384,9 @@ test.each([
 
 test.each([
   ['imagePullPolicy', (p: AiInferencePod) => ApiObject.of(p.pod).addJsonPatch(JsonPatch.add('/spec/containers/0/imagePullPolicy', 'Sometimes')),
-    'spec.containers[0].imagePullPolicy: "Sometimes" is not one of Always, IfNotPresent, Never'],
+    'spec.containers[0].imagePullPolicy: "Sometimes" is not a pull policy'],
   ['toleration', (p: AiInferencePod) => ApiObject.of(p.pod).addJsonPatch(JsonPatch.add('/spec/tolerations', [{ key: 'a b', effect: 'Whatever', operator: 'Maybe' }])),
-    'spec.tolerations[0].operator: "Maybe" is not Exists or Equal'],
+    'spec.tolerations[0].operator: "Maybe" is not a toleration operator'],
   ['topology spread', (p: AiInferencePod) => ApiObject.of(p.pod).addJsonPatch(JsonPatch.add('/spec/topologySpreadConstraints', [{ maxSkew: -1, topologyKey: '', whenUnsatisfiable: 'X' }])),
     'spec.topologySpreadConstraints[0].maxSkew: -1 is not a whole number of at least 1'],
   ['env value type', (p: AiInferencePod) => ApiObject.of(p.pod).addJsonPatch(JsonPatch.add('/spec/containers/0/env', [{ name: 'A', value: 1 }])),

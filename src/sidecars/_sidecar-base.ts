@@ -9,7 +9,7 @@ import { addPodVolumes, PodVolumeMount, renderPodVolumeMounts } from '../pod-vol
 import { RenderedProbes } from '../probes';
 import { ContainerResources, renderResources } from '../resources';
 import { containerSecurityContext, ContainerSecurityOptions } from '../security';
-import { labelName } from '../validation/_prop-checks';
+import { labelName, listOf } from '../validation/_prop-checks';
 import { validateObjectOnSynth } from '../validation/_reporter';
 
 /**
@@ -125,6 +125,15 @@ export abstract class SidecarBase extends Construct {
   }
 
   /**
+   * The workload's namespace, for the objects the sidecar writes next to it: a ConfigMap in
+   * another namespace cannot be mounted, a NetworkPolicy there protects nothing. @internal
+   */
+  protected companionNamespace(): { namespace?: string } {
+    const namespace = ApiObject.of(this.workload).metadata.namespace;
+    return namespace === undefined ? {} : { namespace };
+  }
+
+  /**
    * How the sidecar runs: the `mode` prop, else native when the workload's Kubernetes target
    * (its server's `target`, the context key, or the default) has native sidecars.
    */
@@ -153,7 +162,7 @@ export abstract class SidecarBase extends Construct {
     const resources = renderResources(options.resources ?? spec.resources);
     const securityContext = containerSecurityContext({ runAsUser: 1000, runAsGroup: 1000, ...options.security });
     this.host.finishContainer(spec.name, { probes: spec.probes ?? {}, resources, securityContext });
-    const ports = renderPorts(spec.ports ?? []);
+    const ports = renderPorts(listOf('ports', spec.ports, this.errors));
     const named = (spec.namedMounts ?? []).map(m => ({ mountPath: m.path, name: m.volume, readOnly: m.readOnly ?? true }));
     const own = renderPodVolumeMounts(spec.podVolumeMounts ?? [], this.errors);
     const name = spec.name;
@@ -189,7 +198,7 @@ export abstract class SidecarBase extends Construct {
     const policy = new ApiObject(this, 'network-policy', {
       apiVersion: 'networking.k8s.io/v1',
       kind: 'NetworkPolicy',
-      metadata: { name: `${ApiObject.of(this.workload).name}-${name}`.slice(0, 253).replace(/[-.]+$/, '') },
+      metadata: { name: `${ApiObject.of(this.workload).name}-${name}`.slice(0, 253).replace(/[-.]+$/, ''), ...this.companionNamespace() },
     });
     addRenderStep(policy, json => {
       const labels = podMetadataOf(this.host.render())?.labels ?? {};

@@ -113,7 +113,11 @@ export function logSidecarPropErrors(props: LogSidecarProps): string[] {
   const errors = logDirErrors(props.logDir);
   errors.push(...filePatternErrors(props.filePattern));
   quantity('sizeLimit', props.sizeLimit, errors, true);
-  errors.push(...(props.shipTo?._errors() ?? []));
+  if (props.shipTo !== undefined && typeof props.shipTo?._errors !== 'function') {
+    errors.push(`shipTo: ${show(props.shipTo)} is not a LogDestination. Fix: use LogDestination.loki(), http() or elasticsearch()`);
+  } else {
+    errors.push(...(props.shipTo?._errors() ?? []));
+  }
   return errors;
 }
 

@@ -84,8 +84,9 @@ export class LogSidecar extends SidecarBase {
     super(scope, id, props);
     this.errors.push(...logSidecarPropErrors(props));
     const name = props.name ?? 'log-forwarder';
-    const logDir = (props.logDir ?? '/var/log/app').replace(/\/+$/, '');
-    const volumeName = props.volumeName ?? 'app-logs';
+    // props of the wrong type (JavaScript callers) are reported by the prop checks and rendered as the defaults
+    const logDir = (typeof props.logDir === 'string' ? props.logDir : '/var/log/app').replace(/\/+$/, '');
+    const volumeName = typeof props.volumeName === 'string' ? props.volumeName : 'app-logs';
     const pattern = props.filePattern ?? '*.log';
     this.host.claimName('volume', volumeName, this, 'volumeName', this.errors);
     this.volume = kplus.Volume.fromEmptyDir(this, 'logs', volumeName);
@@ -103,10 +104,11 @@ export class LogSidecar extends SidecarBase {
       }
     };
 
-    if (props.shipTo) {
+    if (props.shipTo instanceof LogDestination) {
       const output = props.shipTo._render();
       const stateDir = '/var/lib/fluent-bit';
       this.config = new kplus.ConfigMap(this, 'config', {
+        metadata: this.companionNamespace(),
         data: { 'fluent-bit.conf': fluentBitConfig({ logDir, pattern, stateDir, healthPort: FLUENT_BIT_HEALTH_PORT, output: output.settings }) },
       });
       validateObjectOnSynth(this, ApiObject.of(this.config));

@@ -156,7 +156,7 @@ export class ProxySidecar extends SidecarBase {
     const routeServerProbes = props.routeServerProbes ?? true;
     this.errors.push(...proxySidecarPropErrors(props));
     const timeoutSeconds = proxyTimeoutSeconds(props.timeout);
-    this.config = new kplus.ConfigMap(this, 'config');
+    this.config = new kplus.ConfigMap(this, 'config', { metadata: this.companionNamespace() });
     validateObjectOnSynth(this, ApiObject.of(this.config));
     // the upstream port and the server's probe paths are known once every add-on registered
     addRenderStep(ApiObject.of(this.config), json => {

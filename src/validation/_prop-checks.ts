@@ -53,6 +53,21 @@ export function wholeNumber(field: string, value: number | undefined, min: numbe
   }
 }
 
+/**
+ * A list prop as given, or `[]` with the error when it is not an array (JavaScript callers
+ * pass a string, an object, null...), so that nothing iterates over a non-list.
+ */
+export function listOf<T>(field: string, value: ReadonlyArray<T> | undefined, errors: string[]): ReadonlyArray<T> {
+  if (value === undefined) {
+    return [];
+  }
+  if (!Array.isArray(value)) {
+    errors.push(`${field}: ${show(value)} is not a list. Fix: give an array, e.g. ['...'], or leave it out`);
+    return [];
+  }
+  return value;
+}
+
 /** A TCP/UDP port number. */
 export function portNumber(field: string, value: number | undefined, errors: string[]): void {
   wholeNumber(field, value, 1, 65535, errors, 8080);

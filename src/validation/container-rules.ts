@@ -35,6 +35,38 @@ export function imagePresent(pod: RenderedPod): Finding[] {
     .map(c => error(`${c.path}.image`, 'the image is empty', 'set an image reference such as "registry.example.com/server:1.2.3"', c.container.name));
 }
 
+const PULL_POLICIES = ['Always', 'IfNotPresent', 'Never'];
+
+/** imagePullPolicy is one of the API server's three values (JavaScript callers may pass any string). */
+export function imagePullPolicyValue(pod: RenderedPod): Finding[] {
+  return containersOf(pod)
+    .filter(c => c.container.imagePullPolicy !== undefined && !PULL_POLICIES.includes(c.container.imagePullPolicy))
+    .map(c => error(`${c.path}.imagePullPolicy`, `${show(c.container.imagePullPolicy)} is not a pull policy`, `use ImagePullPolicy (${PULL_POLICIES.join(', ')})`, c.container.name));
+}
+
+const CONTAINER_BOOLEANS = ['runAsNonRoot', 'privileged', 'allowPrivilegeEscalation', 'readOnlyRootFilesystem'];
+
+/**
+ * Fields the API server types strictly and JavaScript callers may fill with anything: the
+ * securityContext switches and mount readOnly are booleans, workingDir a string.
+ */
+export function fieldTypes(pod: RenderedPod): Finding[] {
+  const findings: Finding[] = [];
+  const expect = (field: string, value: unknown, type: string, container?: string) => {
+    if (value !== undefined && typeof value !== type) {
+      findings.push(error(field, `${show(value)} is not a ${type}`, `give a ${type} or leave it out`, container));
+    }
+  };
+  expect(`${pod.specPath}.automountServiceAccountToken`, pod.spec.automountServiceAccountToken, 'boolean');
+  for (const c of containersOf(pod)) {
+    expect(`${c.path}.workingDir`, c.container.workingDir, 'string', c.container.name);
+    CONTAINER_BOOLEANS.forEach(k => expect(`${c.path}.securityContext.${k}`, c.container.securityContext?.[k], 'boolean', c.container.name));
+    (Array.isArray(c.container.volumeMounts) ? c.container.volumeMounts : [])
+      .forEach((m: any, i: number) => expect(`${c.path}.volumeMounts[${i}].readOnly`, m?.readOnly, 'boolean', c.container.name));
+  }
+  return findings;
+}
+
 /**
  * Images are pinned: no tag means `:latest`, which is re-pulled on every start and changes
  * under a running fleet. A warning (not an error) because some registries pin by policy.
@@ -42,8 +74,8 @@ export function imagePresent(pod: RenderedPod): Finding[] {
 export function imagePinned(pod: RenderedPod): Finding[] {
   const findings: Finding[] = [];
   for (const c of containersOf(pod)) {
-    const image: string = c.container.image ?? '';
-    if (!image || image.includes('@')) {
+    const image: unknown = c.container.image;
+    if (typeof image !== 'string' || !image || image.includes('@')) {
       continue;
     }
     const lastSegment = image.slice(image.lastIndexOf('/') + 1);

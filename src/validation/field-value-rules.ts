@@ -4,19 +4,19 @@ import { Finding, RenderedPod } from './model';
 
 /** The values the API server accepts for the enum fields of a container. */
 const CONTAINER_ENUMS: ReadonlyArray<[string, ReadonlyArray<string>]> = [
-  ['imagePullPolicy', ['Always', 'IfNotPresent', 'Never']],
   ['terminationMessagePolicy', ['File', 'FallbackToLogsOnError']],
 ];
 const POD_ENUMS: ReadonlyArray<[string, ReadonlyArray<string>]> = [
   ['dnsPolicy', ['ClusterFirst', 'ClusterFirstWithHostNet', 'Default', 'None']],
   ['preemptionPolicy', ['PreemptLowerPriority', 'Never']],
 ];
-const BOOLEANS = ['automountServiceAccountToken', 'hostNetwork', 'hostPID', 'hostIPC', 'shareProcessNamespace', 'enableServiceLinks', 'setHostnameAsFQDN'];
+const BOOLEANS = ['hostNetwork', 'hostPID', 'hostIPC', 'shareProcessNamespace', 'enableServiceLinks', 'setHostnameAsFQDN'];
 
 /**
  * Enum, boolean and string fields hold values the API server accepts: pull and termination
  * message policies, probe schemes, resize policies, env values as strings, image references
- * without whitespace; DNS policy, tolerations, topology spread constraints, host aliases.
+ * without whitespace; DNS policy, topology spread constraints, host aliases (pull policies:
+ * `imagePullPolicyValue`; tolerations: `tolerationShape`; other types: `fieldTypes`).
  * Whatever set them — props, an escape hatch, a JSON patch — a typo fails synth, not apply.
  */
 export function fieldValues(pod: RenderedPod): Finding[] {
@@ -51,9 +51,6 @@ function containerFieldValues(pod: RenderedPod): Finding[] {
         at(`env[${i}].value`, `${show(e.value)} is not a string`, `quote it: '${String(e.value)}'`);
       }
     });
-    if (c.securityContext?.runAsNonRoot !== undefined && typeof c.securityContext.runAsNonRoot !== 'boolean') {
-      at('securityContext.runAsNonRoot', `${show(c.securityContext.runAsNonRoot)} is not a boolean`, 'use true or false');
-    }
   }
   return findings;
 }
@@ -75,7 +72,6 @@ function podFieldValues(pod: RenderedPod): Finding[] {
   if (spec.securityContext?.runAsNonRoot !== undefined && typeof spec.securityContext.runAsNonRoot !== 'boolean') {
     at('securityContext.runAsNonRoot', `${show(spec.securityContext.runAsNonRoot)} is not a boolean`, 'use true or false');
   }
-  (spec.tolerations ?? []).forEach((t: any, i: number) => findings.push(...tolerationFindings(t, `${pod.specPath}.tolerations[${i}]`)));
   (spec.topologySpreadConstraints ?? []).forEach((t: any, i: number) => {
     const field = `topologySpreadConstraints[${i}]`;
     if (!(Number.isInteger(t?.maxSkew) && t.maxSkew >= 1)) {
@@ -93,26 +89,5 @@ function podFieldValues(pod: RenderedPod): Finding[] {
       at(`hostAliases[${i}].ip`, `${show(h?.ip)} is not an IP address`, 'use an IPv4 or IPv6 address');
     }
   });
-  return findings;
-}
-
-function tolerationFindings(t: any, field: string): Finding[] {
-  const findings: Finding[] = [];
-  const operator = t?.operator ?? 'Equal';
-  if (!['Exists', 'Equal'].includes(operator)) {
-    findings.push(error(`${field}.operator`, `${show(t.operator)} is not Exists or Equal`, 'use Exists (any value) or Equal'));
-  }
-  if (t?.effect !== undefined && !['', 'NoSchedule', 'PreferNoSchedule', 'NoExecute'].includes(t.effect)) {
-    findings.push(error(`${field}.effect`, `${show(t.effect)} is not NoSchedule, PreferNoSchedule or NoExecute`, 'use one of them, or leave it out for every effect'));
-  }
-  if (t?.key !== undefined && t.key !== '' && !(typeof t.key === 'string' && isQualifiedName(t.key))) {
-    findings.push(error(`${field}.key`, `${show(t.key)} is not a taint key (a qualified name)`, 'use the key of the taint, e.g. \'nvidia.com/gpu\''));
-  }
-  if (operator === 'Exists' && t?.value) {
-    findings.push(error(`${field}.value`, `must be empty with operator Exists, got ${show(t.value)}`, 'drop the value, or use operator Equal'));
-  }
-  if ((t?.key === undefined || t.key === '') && operator !== 'Exists') {
-    findings.push(error(`${field}.operator`, 'must be Exists when the key is empty (it then tolerates every taint)', 'set the key, or use operator Exists'));
-  }
   return findings;
 }

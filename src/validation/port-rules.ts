@@ -3,7 +3,7 @@ import { Finding, RenderedPod } from './model';
 
 const PORT_NAME = /^(?=.*[a-z])[a-z0-9]([a-z0-9]|-(?!-))*$/;
 
-/** containerPort and hostPort are 1..65535; port names are IANA service names, unique per container. */
+/** containerPort and hostPort are 1..65535, the protocol one of three; port names are IANA service names, unique per container. */
 export function portFields(pod: RenderedPod): Finding[] {
   const findings: Finding[] = [];
   for (const c of containersOf(pod)) {
@@ -12,6 +12,9 @@ export function portFields(pod: RenderedPod): Finding[] {
       const field = () => `${c.path}.ports[${i}]`;
       if (!isPortNumber(p.containerPort)) {
         findings.push(error(`${field()}.containerPort`, `${show(p.containerPort)} is not a port number (1-65535)`, 'use a port between 1 and 65535; unprivileged servers use 1024 or above', c.container.name));
+      }
+      if (p.protocol !== undefined && !['TCP', 'UDP', 'SCTP'].includes(p.protocol)) {
+        findings.push(error(`${field()}.protocol`, `${show(p.protocol)} is not a protocol`, 'use PortProtocol (TCP, UDP or SCTP)', c.container.name));
       }
       if (p.hostPort !== undefined && p.hostPort !== 0 && !isPortNumber(p.hostPort)) {
         findings.push(error(`${field()}.hostPort`, `${show(p.hostPort)} is not a port number (1-65535)`, 'remove hostPort; expose the pod through a Service', c.container.name));

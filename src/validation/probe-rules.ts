@@ -17,9 +17,9 @@ export function probeShape(pod: RenderedPod): Finding[] {
       findings.push(error(field, `must have exactly one handler, found ${handlers.length ? handlers.join(' and ') : 'none'}`, 'keep one of httpGet, tcpSocket, grpc or exec', c.container.name));
     }
     for (const key of PROBE_INTS) {
+      // the API server stores these as int32: a huge duration or period is refused there
       if (probe[key] !== undefined && !(Number.isInteger(probe[key]) && probe[key] >= 0 && probe[key] <= INT32_MAX)) {
-        findings.push(error(`${field}.${key}`, `${show(probe[key])} must be a whole number from 0 to ${INT32_MAX}`,
-          'use a non-negative integer (a startup budget this long comes from modelLoadTimeout: shorten it)', c.container.name));
+        findings.push(error(`${field}.${key}`, `${show(probe[key])} must be a whole number from 0 to ${INT32_MAX}`, 'use a non-negative integer (durations: at most about 68 years)', c.container.name));
       }
     }
     if (kind !== 'readinessProbe' && probe.successThreshold !== undefined && probe.successThreshold !== 1) {
@@ -31,6 +31,9 @@ export function probeShape(pod: RenderedPod): Finding[] {
     const port = probe.httpGet?.port ?? probe.tcpSocket?.port ?? probe.grpc?.port;
     if (port !== undefined && !isPortNumber(port) && !(typeof port === 'string' && isPortName(port) && !probe.grpc)) {
       findings.push(error(`${field}.${probe.httpGet ? 'httpGet' : probe.tcpSocket ? 'tcpSocket' : 'grpc'}.port`, `${show(port)} is not a port number (1-65535) or port name`, 'use the port the container listens on', c.container.name));
+    }
+    if (probe.httpGet && probe.httpGet.path !== undefined && typeof probe.httpGet.path !== 'string') {
+      findings.push(error(`${field}.httpGet.path`, `${show(probe.httpGet.path)} is not a path`, 'give the path as a string, e.g. "/health"', c.container.name));
     }
     if (probe.exec && !(Array.isArray(probe.exec.command) && probe.exec.command.length > 0)) {
       findings.push(error(`${field}.exec.command`, 'is empty', 'give the command to run, e.g. ["cat", "/tmp/ready"]', c.container.name));

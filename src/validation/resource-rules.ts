@@ -1,5 +1,5 @@
 import { parseQuantity } from '../quantity';
-import { containersOf, error, isDnsSubdomain, show, warning } from './_helpers';
+import { containersOf, error, isDnsSubdomain, isQualifiedName, show, warning } from './_helpers';
 import { Finding, RenderedPod } from './model';
 
 const STANDARD = new Set(['cpu', 'memory', 'ephemeral-storage', 'storage']);
@@ -70,6 +70,31 @@ export function extendedResources(pod: RenderedPod): Finding[] {
     }
   }
   return findings;
+}
+
+const TOLERATION_OPERATORS = ['Exists', 'Equal'];
+const TAINT_EFFECTS = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'];
+
+/** Tolerations as the API server validates them: operator, effect, key, and no value with Exists. */
+export function tolerationShape(pod: RenderedPod): Finding[] {
+  const tolerations: any[] = Array.isArray(pod.spec.tolerations) ? pod.spec.tolerations : [];
+  return tolerations.flatMap((t, i) => {
+    const field = `${pod.specPath}.tolerations[${i}]`;
+    const findings: Finding[] = [];
+    if (t?.operator !== undefined && !TOLERATION_OPERATORS.includes(t.operator)) {
+      findings.push(error(`${field}.operator`, `${show(t.operator)} is not a toleration operator`, `use ${TOLERATION_OPERATORS.join(' or ')}`));
+    }
+    if (t?.effect !== undefined && !TAINT_EFFECTS.includes(t.effect)) {
+      findings.push(error(`${field}.effect`, `${show(t.effect)} is not a taint effect`, `use ${TAINT_EFFECTS.join(', ')} or leave it out (all effects)`));
+    }
+    if (t?.key !== undefined && !(typeof t.key === 'string' && isQualifiedName(t.key))) {
+      findings.push(error(`${field}.key`, `${show(t.key)} is not a valid taint key`, 'use a label-style key such as "nvidia.com/gpu"'));
+    }
+    if (t?.operator === 'Exists' && t.value !== undefined && t.value !== '') {
+      findings.push(error(`${field}.value`, `${show(t.value)} is set with operator Exists`, 'remove the value, or use operator Equal'));
+    }
+    return findings;
+  });
 }
 
 /** GPU nodes are tainted on most clusters: a GPU pod without a matching toleration stays Pending. */

@@ -1,7 +1,8 @@
+import { parseQuantity } from '../quantity';
 import { containersOf, error, isDnsLabel, show } from './_helpers';
 import { Finding, RenderedPod } from './model';
 
-/** Volume names are DNS-1123 labels, unique, and each volume has exactly one source. */
+/** Volume names are DNS-1123 labels, unique; each volume has exactly one source; emptyDir sizes are quantities. */
 export function volumeDefinitions(pod: RenderedPod): Finding[] {
   const findings: Finding[] = [];
   const seen = new Set<string>();
@@ -17,8 +18,19 @@ export function volumeDefinitions(pod: RenderedPod): Finding[] {
     if (sources.length !== 1) {
       findings.push(error(field(), `volume ${show(v.name)} must have exactly one source, found ${sources.length ? sources.join(', ') : 'none'}`, 'keep one of emptyDir, persistentVolumeClaim, configMap, secret, ...'));
     }
+    const size = v.emptyDir?.sizeLimit;
+    if (size !== undefined && !isSize(size)) {
+      // every emptyDir the library writes (model cache, logs, /dev/shm, PodVolume) passes here
+      findings.push(error(`${field()}.emptyDir.sizeLimit`, `${show(size)} is not a Kubernetes quantity`, 'write it like \'1Gi\' or \'512Mi\' (binary suffixes Ki, Mi, Gi; no spaces, not \'GB\')'));
+    }
   });
   return findings;
+}
+
+/** A finite, non-negative quantity (or a plain byte count). */
+function isSize(value: unknown): boolean {
+  const bytes = typeof value === 'string' ? parseQuantity(value) : value;
+  return typeof bytes === 'number' && Number.isFinite(bytes) && bytes >= 0;
 }
 
 /** Every mount references a volume of the pod; mount paths are absolute and unique per container. */
@@ -39,7 +51,7 @@ export function volumeMounts(pod: RenderedPod): Finding[] {
       }
       paths.add(String(m.mountPath).replace(/\/+$/, ''));
       const sub = m.subPath ?? m.subPathExpr;
-      if (sub !== undefined && (sub.startsWith('/') || sub.split('/').includes('..'))) {
+      if (sub !== undefined && (typeof sub !== 'string' || sub.startsWith('/') || sub.split('/').includes('..'))) {
         findings.push(error(`${field()}.subPath`, `${show(sub)} must be a relative path without '..'`, 'use a path inside the volume such as "models/llama"', c.container.name));
       }
     });
