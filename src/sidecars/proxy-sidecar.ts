@@ -1,7 +1,7 @@
 import { ApiObject, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { addRenderStep, podMetadataOf } from '../_kplus-adapter';
+import { addRenderStep } from '../_kplus-adapter';
 import { Rank } from '../_workload-host';
 import { HealthCheck } from '../probes';
 import { ContainerResources } from '../resources';
@@ -225,7 +225,7 @@ export class ProxySidecar extends SidecarBase {
       metadata: { name: `${ApiObject.of(this.workload).name}-${name}`.slice(0, 253).replace(/-+$/, '') },
     });
     addRenderStep(policy, json => {
-      const labels = podMetadataOf(this.host.render())?.labels ?? {};
+      const labels = this.host.podLabels();
       json.spec = {
         ingress: [{ ports: [{ port: this.port, protocol: 'TCP' }] }],
         podSelector: { matchLabels: { ...labels } },

@@ -1,3 +1,4 @@
+import { ApiObject, ApiObjectMetadataDefinition } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { podSpecOf, podSpecPath } from '../_kplus-adapter';
 import { Finding, PodFacts, RenderedPod } from './model';
@@ -123,8 +124,10 @@ let runEndScheduled = false;
 /**
  * A number that changes whenever the event loop has run anything else: a microtask bumps it
  * after the current synchronous run (and holds no reference to any construct).
+ *
+ * @internal
  */
-function currentRun(): number {
+export function currentRun(): number {
   if (!runEndScheduled) {
     runEndScheduled = true;
     queueMicrotask(() => {
@@ -153,20 +156,69 @@ function unique(findings: Finding[]): Finding[] {
 
 /**
  * Validates an object the library writes besides the workload (Service, PVC, ConfigMap,
- * NetworkPolicy) with the kind rules, at synth, as an error of `owner`.
+ * NetworkPolicy) with the kind rules, at synth, as an error of `owner`. Like the workload's
+ * reporter, the `toJson()` that cdk8s calls right after validation takes the validated JSON
+ * instead of rendering the object again.
  */
-export function validateObjectOnSynth(owner: IConstruct, obj: { toJson(): any }): void {
+export function validateObjectOnSynth(owner: IConstruct, obj: ApiObject): void {
   owner.node.addValidation({
     validate: () => {
       let json: any;
       try {
-        json = obj.toJson();
+        json = renderForValidation(obj);
       } catch (e) {
         return [`spec: ${(e as Error).message.replace(/\s+/g, ' ')}. Fix: correct the input named in the message`];
       }
       return objectFindings(json).filter(f => f.severity === 'error' || warningsAreErrors(owner)).map(formatFinding);
     },
   });
+}
+
+/**
+ * Renders `obj` and keeps the JSON for its next `toJson()` in the same synchronous run. The
+ * wrapper goes on at the first validation, when every render step of the object is in place.
+ */
+function renderForValidation(obj: ApiObject): any {
+  let state = VALIDATED.get(obj);
+  if (!state) {
+    const render = obj.toJson.bind(obj);
+    const own: ValidatedRendering = { render };
+    state = own;
+    VALIDATED.set(obj, own);
+    obj.toJson = () => {
+      const kept = own.kept;
+      own.kept = undefined;
+      return kept && kept.run === currentRun() && kept.fingerprint === objectFingerprint(obj) ? kept.json : render();
+    };
+  }
+  state.kept = undefined;
+  const json = state.render();
+  state.kept = { json, run: currentRun(), fingerprint: objectFingerprint(obj) };
+  return json;
+}
+
+/** The un-wrapped render of a validated object and the JSON its last validation made. */
+interface ValidatedRendering {
+  readonly render: () => any;
+  kept?: { readonly json: any; readonly run: number; readonly fingerprint: string };
+}
+
+const VALIDATED = new WeakMap<ApiObject, ValidatedRendering>();
+
+/** What may change on any ApiObject between a validation and its serialization: metadata and patches. */
+function objectFingerprint(obj: ApiObject): string {
+  return `${(obj as any).patches.length}|${metadataFingerprint(obj.metadata)}`;
+}
+
+/**
+ * What a metadata definition holds, as text. Its `toJson()` resolves and sanitizes every value,
+ * which made each currency check cost as much as a tenth of a render.
+ *
+ * @internal
+ */
+export function metadataFingerprint(metadata: ApiObjectMetadataDefinition): string {
+  const m = metadata as any;
+  return JSON.stringify([m.name, m.namespace, m.labels, m.annotations, m.finalizers, m.ownerReferences, m._additionalAttributes]);
 }
 
 /** A finding as one line: container, field, message, fix. */
