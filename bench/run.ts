@@ -156,11 +156,89 @@ export function workerRenderMs(runs: number): number {
   return median(times);
 }
 
+/** Memory of a long-running worker manager: samples taken while it renders job after job. */
+export interface RenderLoop {
+  readonly jobs: number;
+  /** Whether each sample followed a full GC (node ran with --expose-gc). */
+  readonly afterGc: boolean;
+  /** Resident set size, MB, after every `jobs / samples.length` jobs. */
+  readonly rssMb: number[];
+  /** V8 heap in use, MB, at the same moments. */
+  readonly heapMb: number[];
+  /** Wall time of the whole loop, ms. */
+  readonly ms: number;
+}
+
+/** Largest growth of the last sample over the first that still counts as flat. */
+export const FLAT_MARGIN = 0.05;
+
+/**
+ * Renders `jobs` worker pods one after the other, as the worker-manager example does (new App,
+ * AiInferencePod + ModelPrepInit + LogSidecar, `toManifest()` per job), and samples memory
+ * `samples` times: unbounded caches or leaked constructs show as a last sample above the first.
+ */
+export function renderLoop(jobs: number, samples: number): RenderLoop {
+  const every = Math.max(1, Math.floor(jobs / samples));
+  const gc = (globalThis as { gc?: () => void }).gc;
+  const rssMb: number[] = [];
+  const heapMb: number[] = [];
+  const start = process.hrtime.bigint();
+  for (let k = 1; k <= jobs; k++) {
+    workerManifest(`job-${k}`);
+    if (k % every === 0) {
+      gc?.();
+      const usage = process.memoryUsage();
+      rssMb.push(usage.rss / MB);
+      heapMb.push(usage.heapUsed / MB);
+    }
+  }
+  return { jobs, afterGc: gc !== undefined, rssMb, heapMb, ms: Number(process.hrtime.bigint() - start) / 1e6 };
+}
+
+const MB = 1024 * 1024;
+
+/** Whether a series stays flat: its last sample within FLAT_MARGIN of its first. */
+export function isFlat(series: number[]): boolean {
+  return series[series.length - 1] <= series[0] * (1 + FLAT_MARGIN);
+}
+
+/** The render loop as a Markdown table: first vs last sample of RSS and heap. */
+export function renderLoopTable(loop: RenderLoop): string {
+  const row = (what: string, series: number[]) => {
+    const first = series[0];
+    const last = series[series.length - 1];
+    return `| ${what} | ${first.toFixed(1)} | ${last.toFixed(1)} | ${Math.max(...series).toFixed(1)} | ${(last / first).toFixed(3)} | ${isFlat(series) ? 'yes' : '**no**'} |`;
+  };
+  return [
+    `| ${loop.jobs.toLocaleString('en-US')} worker jobs, ${loop.rssMb.length} samples${loop.afterGc ? ' (each after a full GC)' : ''} | first MB | last MB | max MB | last / first | flat (≤ ${1 + FLAT_MARGIN}×) |`,
+    '|---|---:|---:|---:|---:|---|',
+    row('RSS', loop.rssMb),
+    row('V8 heap used', loop.heapMb),
+  ].join('\n');
+}
+
+function renderLoopInChild(jobs: number, samples: number): RenderLoop {
+  const child = spawnSync(process.execPath, ['--expose-gc', __filename, '--loop', String(jobs), String(samples)], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  if (child.status !== 0) throw new Error(`render loop child failed: ${child.stderr}`);
+  return JSON.parse(child.stdout.trim().split('\n').pop() as string);
+}
+
+/** Jobs of the render loop: `BENCH_LOOP_JOBS` or 100,000. */
+function loopJobs(): number {
+  const jobs = Number(process.env.BENCH_LOOP_JOBS ?? 100_000);
+  if (!Number.isInteger(jobs) || jobs < 10) throw new Error(`BENCH_LOOP_JOBS: ${JSON.stringify(process.env.BENCH_LOOP_JOBS)} is not a whole number of at least 10. Fix: unset it (100,000) or give e.g. 10000`);
+  return jobs;
+}
+
 async function main(): Promise<void> {
   const [flag, variant, pods, iterations] = process.argv.slice(2);
   if (flag === '--child') {
     const m = measureInProcess(variant as Variant, Number(pods), Number(iterations));
     console.log(JSON.stringify({ ...m, peakRssMb: process.resourceUsage().maxRSS / 1024 }));
+    return;
+  }
+  if (flag === '--loop') {
+    console.log(JSON.stringify(renderLoop(Number(variant), Number(pods))));
     return;
   }
   const root = path.resolve(__dirname, '..', '..', '..');
@@ -179,6 +257,8 @@ async function main(): Promise<void> {
       console.log(`${v} x${n}: ${(m.ms / n).toFixed(3)} ms/pod, peak ${m.peakRssMb.toFixed(0)} MB`);
     }
   }
+  const loop = renderLoopInChild(loopJobs(), 10);
+  console.log(renderLoopTable(loop));
   const report = [
     `# Benchmark results`,
     '',
@@ -189,6 +269,10 @@ async function main(): Promise<void> {
     coldStart(root, 7),
     '',
     `Run-time rendering of one worker pod (new App, AiInferencePod + ModelPrepInit + LogSidecar, \`toManifest()\`, median of 500): ${workerRenderMs(500).toFixed(2)} ms.`,
+    '',
+    `Render loop of a long-running worker manager (one process, \`node --expose-gc\`, ${(loop.ms / loop.jobs).toFixed(2)} ms per job):`,
+    '',
+    renderLoopTable(loop),
     '',
     '## Model download (`npm run bench -- --download` runs only this)',
     '',

@@ -24,3 +24,20 @@ test('the synthesized benchmark YAML is what the example describes', () => {
   expect(yaml.match(/^kind: Pod$/gm)).toHaveLength(2);
   expect(yaml.match(/^kind: ConfigMap$/gm)).toHaveLength(2);
 });
+
+test('the render loop of the benchmark samples memory while rendering worker pods, and reports first against last', () => {
+  const { renderLoop, renderLoopTable, isFlat } = require('../bench/run');
+  const loop = renderLoop(200, 4);
+  expect(loop.jobs).toBe(200);
+  expect(loop.rssMb).toHaveLength(4);
+  expect(loop.heapMb).toHaveLength(4);
+  for (const mb of [...loop.rssMb, ...loop.heapMb]) {
+    expect(mb).toBeGreaterThan(1);
+  }
+  const report: string = renderLoopTable(loop);
+  expect(report).toMatch(/^\| 200 worker jobs, 4 samples \|/);
+  expect(report).toMatch(/\n\| RSS \| [\d.]+ \| [\d.]+ \| [\d.]+ \| [\d.]+ \| (yes|\*\*no\*\*) \|/);
+  // the verdict: the last sample within 5 % of the first
+  expect(isFlat([100, 90, 105])).toBe(true);
+  expect(isFlat([100, 90, 105.1])).toBe(false);
+});

@@ -157,53 +157,73 @@ function unique(findings: Finding[]): Finding[] {
 /**
  * Validates an object the library writes besides the workload (Service, PVC, ConfigMap,
  * NetworkPolicy) with the kind rules, at synth, as an error of `owner`. Like the workload's
- * reporter, the `toJson()` that cdk8s calls right after validation takes the validated JSON
- * instead of rendering the object again.
+ * reporter, one rendering serves the validation passes of one synth and the `toJson()` that
+ * cdk8s calls right after them, while it is current.
  */
 export function validateObjectOnSynth(owner: IConstruct, obj: ApiObject): void {
   owner.node.addValidation({
-    validate: () => {
-      let json: any;
-      try {
-        json = renderForValidation(obj);
-      } catch (e) {
-        return [`spec: ${(e as Error).message.replace(/\s+/g, ' ')}. Fix: correct the input named in the message`];
-      }
-      return objectFindings(json).filter(f => f.severity === 'error' || warningsAreErrors(owner)).map(formatFinding);
-    },
+    validate: () => validatedRendering(obj).findings.filter(f => f.severity === 'error' || warningsAreErrors(owner)).map(formatFinding),
   });
 }
 
 /**
- * Renders `obj` and keeps the JSON for its next `toJson()` in the same synchronous run. The
- * wrapper goes on at the first validation, when every render step of the object is in place.
+ * The current validated rendering of `obj`, made now if there is none. The `toJson` wrapper
+ * goes on at the first validation, when every render step of the object is in place, and hands
+ * each rendering out at most once (a caller may edit what it gets).
  */
-function renderForValidation(obj: ApiObject): any {
+function validatedRendering(obj: ApiObject): ValidatedRendering {
   let state = VALIDATED.get(obj);
   if (!state) {
-    const render = obj.toJson.bind(obj);
-    const own: ValidatedRendering = { render };
+    const own: ObjectValidation = { render: obj.toJson.bind(obj) };
     state = own;
     VALIDATED.set(obj, own);
     obj.toJson = () => {
       const kept = own.kept;
-      own.kept = undefined;
-      return kept && kept.run === currentRun() && kept.fingerprint === objectFingerprint(obj) ? kept.json : render();
+      if (kept && kept.json !== undefined && !kept.taken && isCurrentFor(obj, kept)) {
+        kept.taken = true;
+        return kept.json;
+      }
+      return own.render();
     };
   }
-  state.kept = undefined;
-  const json = state.render();
-  state.kept = { json, run: currentRun(), fingerprint: objectFingerprint(obj) };
-  return json;
+  if (!state.kept || !isCurrentFor(obj, state.kept)) {
+    state.kept = { ...evaluateObject(state.render), run: currentRun(), fingerprint: objectFingerprint(obj), taken: false };
+  }
+  return state.kept;
 }
 
-/** The un-wrapped render of a validated object and the JSON its last validation made. */
-interface ValidatedRendering {
+function evaluateObject(render: () => any): { json: any; findings: Finding[] } {
+  let json: any;
+  try {
+    json = render();
+  } catch (e) {
+    const message = (e as Error).message.replace(/\s+/g, ' ');
+    return { json: undefined, findings: [{ severity: 'error', field: 'spec', message, fix: 'correct the input named in the message' }] };
+  }
+  return { json, findings: objectFindings(json) };
+}
+
+function isCurrentFor(obj: ApiObject, kept: ValidatedRendering): boolean {
+  return kept.run === currentRun() && kept.fingerprint === objectFingerprint(obj);
+}
+
+/** The un-wrapped render of a validated object and its latest validated rendering. */
+interface ObjectValidation {
   readonly render: () => any;
-  kept?: { readonly json: any; readonly run: number; readonly fingerprint: string };
+  kept?: ValidatedRendering;
 }
 
-const VALIDATED = new WeakMap<ApiObject, ValidatedRendering>();
+/** One rendering of an object and its findings, with when and from what it was made. */
+interface ValidatedRendering {
+  readonly json: any;
+  readonly findings: Finding[];
+  readonly run: number;
+  readonly fingerprint: string;
+  /** Whether `toJson()` handed the JSON out already. */
+  taken: boolean;
+}
+
+const VALIDATED = new WeakMap<ApiObject, ObjectValidation>();
 
 /** What may change on any ApiObject between a validation and its serialization: metadata and patches. */
 function objectFingerprint(obj: ApiObject): string {
