@@ -218,7 +218,7 @@ export function renderLoopTable(loop: RenderLoop): string {
 }
 
 function renderLoopInChild(jobs: number, samples: number): RenderLoop {
-  const child = spawnSync(process.execPath, ['--expose-gc', __filename, '--loop', String(jobs), String(samples)], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  const child = spawnSync(process.execPath, ['--expose-gc', __filename, '--loop', String(jobs), String(samples)], { encoding: 'utf8', maxBuffer: 16 * MB });
   if (child.status !== 0) throw new Error(`render loop child failed: ${child.stderr}`);
   return JSON.parse(child.stdout.trim().split('\n').pop() as string);
 }

@@ -36,6 +36,7 @@ export class WorkloadHost {
   private readonly containerSteps = new Map<string, Array<(container: any) => void>>();
   private readonly apiObject: ApiObject;
   private readonly reporter: ValidationReporter;
+  private lastLabels?: RenderedLabels;
 
   private constructor(public readonly workload: kplus.AbstractPod) {
     this.apiObject = ApiObject.of(workload);
@@ -109,8 +110,6 @@ export class WorkloadHost {
     this.render();
     return (this.lastLabels as RenderedLabels).labels;
   }
-
-  private lastLabels?: RenderedLabels;
 
   /** Wiring problems found by the last render. */
   public takeProblems(): Finding[] {

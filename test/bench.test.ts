@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { assertEqualOutputs, measureInProcess, table } from '../bench/run';
+import { assertEqualOutputs, isFlat, measureInProcess, renderLoop, renderLoopTable, table } from '../bench/run';
 
 // Keeps `npm run bench` runnable: the same code paths at N = 10, without timing assertions
 // (performance is reported as ratios by the benchmark, never asserted in unit tests).
@@ -26,16 +26,15 @@ test('the synthesized benchmark YAML is what the example describes', () => {
 });
 
 test('the render loop of the benchmark samples memory while rendering worker pods, and reports first against last', () => {
-  const { renderLoop, renderLoopTable, isFlat } = require('../bench/run');
-  const loop = renderLoop(200, 4);
-  expect(loop.jobs).toBe(200);
+  const loop = renderLoop(1000, 4);
+  expect(loop.jobs).toBe(1000);
   expect(loop.rssMb).toHaveLength(4);
   expect(loop.heapMb).toHaveLength(4);
   for (const mb of [...loop.rssMb, ...loop.heapMb]) {
     expect(mb).toBeGreaterThan(1);
   }
   const report: string = renderLoopTable(loop);
-  expect(report).toMatch(/^\| 200 worker jobs, 4 samples \|/);
+  expect(report).toMatch(/^\| 1,000 worker jobs, 4 samples \|/);
   expect(report).toMatch(/\n\| RSS \| [\d.]+ \| [\d.]+ \| [\d.]+ \| [\d.]+ \| (yes|\*\*no\*\*) \|/);
   // the verdict: the last sample within 5 % of the first
   expect(isFlat([100, 90, 105])).toBe(true);
