@@ -10,9 +10,10 @@ test('the benchmark runs: equal manifests from the library and hand-written cdk8
   const results = (['library', 'handwritten', 'plain'] as const).map(v => measureInProcess(v, 10, 1));
   const report = table(results);
   expect(report.split('\n')).toHaveLength(2 + 3);
-  expect(report).toMatch(/\| 10 \| library \| [\d.]+ \| \d+ \| - \| \*\*[\d.]+\*\* time/);
+  expect(report).toMatch(/\| 10 \| library \| [\d.]+ \| [\d.]+ \| \d+ \| - \| \*\*[\d.]+\*\* CPU, [\d.]+ wall, - RSS \|/);
   for (const r of results) {
     expect(r.ms).toBeGreaterThan(0);
+    expect(r.cpuMs).toBeGreaterThan(0);
   }
 });
 

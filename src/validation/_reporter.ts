@@ -179,15 +179,16 @@ function validatedRendering(obj: ApiObject): ValidatedRendering {
     VALIDATED.set(obj, own);
     obj.toJson = () => {
       const kept = own.kept;
-      if (kept && kept.json !== undefined && !kept.taken && isCurrentFor(obj, kept)) {
-        kept.taken = true;
+      if (kept && kept.json !== undefined && isCurrentFor(obj, kept)) {
+        // handed out once, and not held afterwards: the findings stay for later passes
+        own.kept = { ...kept, json: undefined };
         return kept.json;
       }
       return own.render();
     };
   }
   if (!state.kept || !isCurrentFor(obj, state.kept)) {
-    state.kept = { ...evaluateObject(state.render), run: currentRun(), fingerprint: objectFingerprint(obj), taken: false };
+    state.kept = { ...evaluateObject(state.render), run: currentRun(), fingerprint: objectFingerprint(obj) };
   }
   return state.kept;
 }
@@ -215,12 +216,11 @@ interface ObjectValidation {
 
 /** One rendering of an object and its findings, with when and from what it was made. */
 interface ValidatedRendering {
+  /** The JSON, until `toJson()` hands it out. */
   readonly json: any;
   readonly findings: Finding[];
   readonly run: number;
   readonly fingerprint: string;
-  /** Whether `toJson()` handed the JSON out already. */
-  taken: boolean;
 }
 
 const VALIDATED = new WeakMap<ApiObject, ObjectValidation>();
