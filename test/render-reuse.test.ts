@@ -1,4 +1,5 @@
 import { ApiObject, JsonPatch } from 'cdk8s';
+import * as k8s from 'cdk8s-plus-27/lib/imports/k8s';
 import { AiInferencePod, HealthCheck, ProxySidecar, ProxyTls } from '../src';
 import { manifestOf, newChart, synth, synthError } from './helpers/synth';
 
@@ -52,4 +53,25 @@ test('editing a synthesized manifest does not change the next synth', () => {
   const second = synth(chart);
   expect(manifestOf(second, 'NetworkPolicy').spec.podSelector.matchLabels.app).toBe('llm');
   expect(manifestOf(second, 'ConfigMap').data['nginx.conf']).not.toBe('edited');
+});
+
+test('one synth renders the pod, its ConfigMap and its NetworkPolicy once each (validation\'s rendering is the one written)', () => {
+  const counts: { [kind: string]: number } = {};
+  const restore: Array<() => void> = [];
+  for (const proto of [k8s.KubePod.prototype, k8s.KubeConfigMap.prototype, ApiObject.prototype] as any[]) {
+    const original = proto.toJson;
+    proto.toJson = function (this: ApiObject) {
+      counts[this.kind] = (counts[this.kind] ?? 0) + 1;
+      return original.call(this);
+    };
+    restore.push(() => { proto.toJson = original; });
+  }
+  try {
+    const { chart } = proxiedPod();
+    synth(chart);
+  } finally {
+    restore.forEach(r => r());
+  }
+  // KubePod and KubeConfigMap render through ApiObject.prototype.toJson too: one each
+  expect(counts).toEqual({ Pod: 2, ConfigMap: 2, NetworkPolicy: 1 });
 });
