@@ -2,7 +2,9 @@
  * `npm run bench`: synth speed and memory of the library against hand-written cdk8s-plus-27
  * (same manifests, asserted first) and plain objects + `yaml`, for 1 to 10,000 pods, plus the
  * cold start of `npm run synth` against a default cdk8s app (ts-node with type-checking).
- * Every measurement of a size runs in a fresh child process, so peak RSS is its own.
+ * Every measurement of a size runs in a fresh child process, so peak RSS is its own; variants
+ * alternate over several rounds and CPU time is reported next to wall time, so a loaded machine
+ * skews the ratios less.
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -25,6 +27,11 @@ export interface Measurement {
   readonly pods: number;
   /** Median wall time of one synth of all pods, ms. */
   readonly ms: number;
+  /**
+   * Median CPU time (user + system, all threads) of one synth of all pods, ms: on a shared
+   * machine, other processes stretch wall time but barely this.
+   */
+  readonly cpuMs: number;
   /** Peak resident memory of the measuring process, MB (0 when measured in-process). */
   readonly peakRssMb: number;
 }
@@ -83,18 +90,24 @@ function firstDifference(x: any, y: any, at: string): string | undefined {
   return undefined;
 }
 
-/** Measures in this process: median of `iterations` synths after one warm-up. */
+/** Measures in this process: median of `iterations` synths after one warm-up (0: one cold synth, for the largest size). */
 export function measureInProcess(variant: Variant, pods: number, iterations: number): Measurement {
   const times: number[] = [];
+  const cpuTimes: number[] = [];
   for (let k = 0; k <= iterations; k++) {
     const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-'));
+    const cpu = process.cpuUsage();
     const start = process.hrtime.bigint();
     synthesize(variant, pods, outdir);
     const ms = Number(process.hrtime.bigint() - start) / 1e6;
+    const used = process.cpuUsage(cpu);
     fs.rmSync(outdir, { recursive: true, force: true });
-    if (k > 0 || iterations === 0) times.push(ms);
+    if (k > 0 || iterations === 0) {
+      times.push(ms);
+      cpuTimes.push((used.user + used.system) / 1000);
+    }
   }
-  return { variant, pods, ms: median(times), peakRssMb: 0 };
+  return { variant, pods, ms: median(times), cpuMs: median(cpuTimes), peakRssMb: 0 };
 }
 
 function measureInChild(variant: Variant, pods: number, iterations: number): Measurement {
@@ -102,6 +115,25 @@ function measureInChild(variant: Variant, pods: number, iterations: number): Mea
   if (child.status !== 0) throw new Error(`bench child failed: ${child.stderr}`);
   return JSON.parse(child.stdout.trim().split('\n').pop() as string);
 }
+
+/**
+ * Measures each variant `rounds` times, alternating variants (fresh child each time), and keeps
+ * the median of each figure: load from other processes then hits all variants alike.
+ */
+function measureInterleaved(pods: number, iterations: number, rounds: number): Measurement[] {
+  const runs = new Map<Variant, Measurement[]>(VARIANTS.map(v => [v, []]));
+  for (let r = 0; r < rounds; r++) {
+    for (const v of VARIANTS) {
+      (runs.get(v) as Measurement[]).push(measureInChild(v, pods, iterations));
+    }
+  }
+  return VARIANTS.map(variant => {
+    const all = runs.get(variant) as Measurement[];
+    return { variant, pods, ms: median(all.map(m => m.ms)), cpuMs: median(all.map(m => m.cpuMs)), peakRssMb: median(all.map(m => m.peakRssMb)) };
+  });
+}
+
+const VARIANTS: Variant[] = ['library', 'handwritten', 'plain'];
 
 function median(values: number[]): number {
   const sorted = [...values].sort((x, y) => x - y);
@@ -111,11 +143,17 @@ function median(values: number[]): number {
 
 /** The results as a Markdown table. */
 export function table(results: Measurement[]): string {
-  const rows = ['| pods | variant | ms/pod | pods/s | peak RSS MB | library / hand-written |', '|---:|---|---:|---:|---:|---:|'];
+  const rows = [
+    '| pods | variant | CPU ms/pod | wall ms/pod | pods/s (wall) | peak RSS MB | library / hand-written |',
+    '|---:|---|---:|---:|---:|---:|---:|',
+  ];
   for (const r of results) {
     const hand = results.find(x => x.pods === r.pods && x.variant === 'handwritten');
-    const ratio = r.variant === 'library' && hand ? `**${(r.ms / hand.ms).toFixed(3)}** time, ${hand.peakRssMb ? (r.peakRssMb / hand.peakRssMb).toFixed(3) : '-'} RSS` : '';
-    rows.push(`| ${r.pods} | ${r.variant} | ${(r.ms / r.pods).toFixed(3)} | ${Math.round(r.pods / (r.ms / 1000))} | ${r.peakRssMb ? r.peakRssMb.toFixed(0) : '-'} | ${ratio} |`);
+    const ratio = r.variant === 'library' && hand
+      ? `**${(r.cpuMs / hand.cpuMs).toFixed(3)}** CPU, ${(r.ms / hand.ms).toFixed(3)} wall, ${hand.peakRssMb ? (r.peakRssMb / hand.peakRssMb).toFixed(3) : '-'} RSS`
+      : '';
+    rows.push(`| ${r.pods} | ${r.variant} | ${(r.cpuMs / r.pods).toFixed(3)} | ${(r.ms / r.pods).toFixed(3)} | ${Math.round(r.pods / (r.ms / 1000))} | `
+      + `${r.peakRssMb ? r.peakRssMb.toFixed(0) : '-'} | ${ratio} |`);
   }
   return rows.join('\n');
 }
@@ -156,11 +194,89 @@ export function workerRenderMs(runs: number): number {
   return median(times);
 }
 
+/** Memory of a long-running worker manager: samples taken while it renders job after job. */
+export interface RenderLoop {
+  readonly jobs: number;
+  /** Whether each sample followed a full GC (node ran with --expose-gc). */
+  readonly afterGc: boolean;
+  /** Resident set size, MB, after every `jobs / samples.length` jobs. */
+  readonly rssMb: number[];
+  /** V8 heap in use, MB, at the same moments. */
+  readonly heapMb: number[];
+  /** Wall time of the whole loop, ms. */
+  readonly ms: number;
+}
+
+/** Largest growth of the last sample over the first that still counts as flat. */
+export const FLAT_MARGIN = 0.05;
+
+/**
+ * Renders `jobs` worker pods one after the other, as the worker-manager example does (new App,
+ * AiInferencePod + ModelPrepInit + LogSidecar, `toManifest()` per job), and samples memory
+ * `samples` times: unbounded caches or leaked constructs show as a last sample above the first.
+ */
+export function renderLoop(jobs: number, samples: number): RenderLoop {
+  const every = Math.max(1, Math.floor(jobs / samples));
+  const gc = (globalThis as { gc?: () => void }).gc;
+  const rssMb: number[] = [];
+  const heapMb: number[] = [];
+  const start = process.hrtime.bigint();
+  for (let k = 1; k <= jobs; k++) {
+    workerManifest(`job-${k}`);
+    if (k % every === 0) {
+      gc?.();
+      const usage = process.memoryUsage();
+      rssMb.push(usage.rss / MB);
+      heapMb.push(usage.heapUsed / MB);
+    }
+  }
+  return { jobs, afterGc: gc !== undefined, rssMb, heapMb, ms: Number(process.hrtime.bigint() - start) / 1e6 };
+}
+
+const MB = 1024 * 1024;
+
+/** Whether a series stays flat: its last sample within FLAT_MARGIN of its first. */
+export function isFlat(series: number[]): boolean {
+  return series[series.length - 1] <= series[0] * (1 + FLAT_MARGIN);
+}
+
+/** The render loop as a Markdown table: first vs last sample of RSS and heap. */
+export function renderLoopTable(loop: RenderLoop): string {
+  const row = (what: string, series: number[]) => {
+    const first = series[0];
+    const last = series[series.length - 1];
+    return `| ${what} | ${first.toFixed(1)} | ${last.toFixed(1)} | ${Math.max(...series).toFixed(1)} | ${(last / first).toFixed(3)} | ${isFlat(series) ? 'yes' : '**no**'} |`;
+  };
+  return [
+    `| ${loop.jobs.toLocaleString('en-US')} worker jobs, ${loop.rssMb.length} samples${loop.afterGc ? ' (each after a full GC)' : ''} | first MB | last MB | max MB | last / first | flat (≤ ${1 + FLAT_MARGIN}×) |`,
+    '|---|---:|---:|---:|---:|---|',
+    row('RSS', loop.rssMb),
+    row('V8 heap used', loop.heapMb),
+  ].join('\n');
+}
+
+function renderLoopInChild(jobs: number, samples: number): RenderLoop {
+  const child = spawnSync(process.execPath, ['--expose-gc', __filename, '--loop', String(jobs), String(samples)], { encoding: 'utf8', maxBuffer: 16 * MB });
+  if (child.status !== 0) throw new Error(`render loop child failed: ${child.stderr}`);
+  return JSON.parse(child.stdout.trim().split('\n').pop() as string);
+}
+
+/** Jobs of the render loop: `BENCH_LOOP_JOBS` or 100,000. */
+function loopJobs(): number {
+  const jobs = Number(process.env.BENCH_LOOP_JOBS ?? 100_000);
+  if (!Number.isInteger(jobs) || jobs < 10) throw new Error(`BENCH_LOOP_JOBS: ${JSON.stringify(process.env.BENCH_LOOP_JOBS)} is not a whole number of at least 10. Fix: unset it (100,000) or give e.g. 10000`);
+  return jobs;
+}
+
 async function main(): Promise<void> {
   const [flag, variant, pods, iterations] = process.argv.slice(2);
   if (flag === '--child') {
     const m = measureInProcess(variant as Variant, Number(pods), Number(iterations));
     console.log(JSON.stringify({ ...m, peakRssMb: process.resourceUsage().maxRSS / 1024 }));
+    return;
+  }
+  if (flag === '--loop') {
+    console.log(JSON.stringify(renderLoop(Number(variant), Number(pods))));
     return;
   }
   const root = path.resolve(__dirname, '..', '..', '..');
@@ -170,15 +286,19 @@ async function main(): Promise<void> {
   }
   assertEqualOutputs();
   console.log('library and hand-written cdk8s-plus-27 produce equal manifests');
-  const plan: Array<[number, number]> = [[1, 200], [100, 10], [1000, 3], [10000, 1]];
+  const loadBefore = os.loadavg()[0];
+  // [pods, synths per child after a warm-up (0: one cold synth), rounds]; the 10,000-pod children take minutes each
+  const plan: Array<[number, number, number]> = [[1, 200, 5], [100, 10, 5], [1000, 1, 3], [10000, 0, 1]];
   const results: Measurement[] = [];
-  for (const [n, iterations] of plan) {
-    for (const v of ['library', 'handwritten', 'plain'] as Variant[]) {
-      const m = measureInChild(v, n, iterations);
+  for (const [n, perChild, rounds] of plan) {
+    for (const m of measureInterleaved(n, perChild, rounds)) {
       results.push(m);
-      console.log(`${v} x${n}: ${(m.ms / n).toFixed(3)} ms/pod, peak ${m.peakRssMb.toFixed(0)} MB`);
+      console.log(`${m.variant} x${n}: ${(m.cpuMs / n).toFixed(3)} CPU ms/pod, ${(m.ms / n).toFixed(3)} wall ms/pod, peak ${m.peakRssMb.toFixed(0)} MB`);
     }
   }
+  const loadAfter = os.loadavg()[0];
+  const loop = renderLoopInChild(loopJobs(), 10);
+  console.log(renderLoopTable(loop));
   const report = [
     `# Benchmark results`,
     '',
@@ -186,9 +306,15 @@ async function main(): Promise<void> {
     '',
     table(results),
     '',
+    `Load average (1 min) of the machine before / after the table: ${loadBefore.toFixed(1)} / ${loadAfter.toFixed(1)} on ${os.cpus().length} cores.`,
+    '',
     coldStart(root, 7),
     '',
     `Run-time rendering of one worker pod (new App, AiInferencePod + ModelPrepInit + LogSidecar, \`toManifest()\`, median of 500): ${workerRenderMs(500).toFixed(2)} ms.`,
+    '',
+    `Render loop of a long-running worker manager (one process, \`node --expose-gc\`, ${(loop.ms / loop.jobs).toFixed(2)} ms per job):`,
+    '',
+    renderLoopTable(loop),
     '',
     '## Model download (`npm run bench -- --download` runs only this)',
     '',

@@ -1,10 +1,10 @@
 import { ApiObject } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
-import { containerFinisher, ContainerFields, podSpecOf, renderWithPatchesLast, sortKeys } from './_kplus-adapter';
+import { containerFinisher, ContainerFields, podMetadataOf, podSpecOf, renderWithPatchesLast, sortKeys } from './_kplus-adapter';
 import { KubernetesTarget, resolveTarget, ResolvedTarget } from './kubernetes-target';
 import { applyBaselinePodSecurity } from './security';
-import { ValidationReporter } from './validation/_reporter';
+import { currentRun, metadataFingerprint, ValidationReporter } from './validation/_reporter';
 import { Finding, PodFacts } from './validation/model';
 
 /**
@@ -36,6 +36,7 @@ export class WorkloadHost {
   private readonly containerSteps = new Map<string, Array<(container: any) => void>>();
   private readonly apiObject: ApiObject;
   private readonly reporter: ValidationReporter;
+  private lastLabels?: RenderedLabels;
 
   private constructor(public readonly workload: kplus.AbstractPod) {
     this.apiObject = ApiObject.of(workload);
@@ -111,7 +112,23 @@ export class WorkloadHost {
 
   /** The final JSON of the workload, as `cdk8s synth` writes it (user JSON patches included). */
   public render(): any {
-    return this.renderFresh();
+    const json = this.renderFresh();
+    this.lastLabels = { labels: { ...podMetadataOf(json)?.labels }, run: currentRun(), shape: this.shape() };
+    return json;
+  }
+
+  /**
+   * The pod's labels as rendered (user JSON patches included). Objects that select the pod
+   * (the proxy's NetworkPolicy) read them at synth, right after validation rendered the
+   * workload: that rendering is reused while current (same synchronous run, same shape).
+   */
+  public podLabels(): { readonly [key: string]: string } {
+    const last = this.lastLabels;
+    if (last && last.run === currentRun() && last.shape === this.shape()) {
+      return last.labels;
+    }
+    this.render();
+    return (this.lastLabels as RenderedLabels).labels;
   }
 
   /** Wiring problems found by the last render. */
@@ -247,9 +264,17 @@ export class WorkloadHost {
     const w = this.workload;
     const containers = [...w.initContainers, ...w.containers]
       .map(c => `${c.name}:${c.env.variables ? Object.keys(c.env.variables).length : 0}/${c.env.sources.length}/${c.mounts.length}/${c.ports.length}`);
-    return `${containers.join(',')}|${w.volumes.length}|${JSON.stringify(this.apiObject.metadata.toJson())}`
+    const podMetadata = (w as Partial<kplus.Workload>).podMetadata;
+    return `${containers.join(',')}|${w.volumes.length}|${metadataFingerprint(this.apiObject.metadata)}|${podMetadata ? metadataFingerprint(podMetadata) : ''}`
       + `|${(this.apiObject as any).patches.length}|${this.containerSteps.size}|${this.addOns.length}|${w.hostAliases.length}`;
   }
+}
+
+/** The pod labels of one rendering, and when it was made. */
+interface RenderedLabels {
+  readonly labels: { readonly [key: string]: string };
+  readonly run: number;
+  readonly shape: string;
 }
 
 /** Default port of a model server when nothing names one. */

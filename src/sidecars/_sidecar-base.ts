@@ -1,7 +1,7 @@
 import { ApiObject, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { addRenderStep, podMetadataOf } from '../_kplus-adapter';
+import { addRenderStep } from '../_kplus-adapter';
 import { AddOnRegistration, appendTo, containerNamed, Rank, WorkloadHost, workloadOf } from '../_workload-host';
 import { KubernetesTarget } from '../kubernetes-target';
 import { ContainerPortSpec, renderPorts } from '../kubernetes-types';
@@ -201,7 +201,7 @@ export abstract class SidecarBase extends Construct {
       metadata: { name: `${ApiObject.of(this.workload).name}-${name}`.slice(0, 253).replace(/[-.]+$/, ''), ...this.companionNamespace() },
     });
     addRenderStep(policy, json => {
-      const labels = podMetadataOf(this.host.render())?.labels ?? {};
+      const labels = this.host.podLabels();
       json.spec = {
         ingress: [{ ports: [{ port, protocol: 'TCP' }] }],
         podSelector: { matchLabels: { ...labels } },

@@ -1,3 +1,4 @@
+import { ApiObject, ApiObjectMetadataDefinition } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { podSpecOf, podSpecPath } from '../_kplus-adapter';
 import { Finding, PodFacts, RenderedPod } from './model';
@@ -123,8 +124,10 @@ let runEndScheduled = false;
 /**
  * A number that changes whenever the event loop has run anything else: a microtask bumps it
  * after the current synchronous run (and holds no reference to any construct).
+ *
+ * @internal
  */
-function currentRun(): number {
+export function currentRun(): number {
   if (!runEndScheduled) {
     runEndScheduled = true;
     queueMicrotask(() => {
@@ -162,20 +165,89 @@ function unique(findings: Finding[]): Finding[] {
 
 /**
  * Validates an object the library writes besides the workload (Service, PVC, ConfigMap,
- * NetworkPolicy) with the kind rules, at synth, as an error of `owner`.
+ * NetworkPolicy) with the kind rules, at synth, as an error of `owner`. Like the workload's
+ * reporter, one rendering serves the validation passes of one synth and the `toJson()` that
+ * cdk8s calls right after them, while it is current.
  */
-export function validateObjectOnSynth(owner: IConstruct, obj: { toJson(): any }): void {
+export function validateObjectOnSynth(owner: IConstruct, obj: ApiObject): void {
   owner.node.addValidation({
-    validate: () => {
-      let json: any;
-      try {
-        json = obj.toJson();
-      } catch (e) {
-        return [`spec: ${(e as Error).message.replace(/\s+/g, ' ')}. Fix: correct the input named in the message`];
-      }
-      return objectFindings(json).filter(f => f.severity === 'error' || warningsAreErrors(owner)).map(formatFinding);
-    },
+    validate: () => validatedRendering(obj).findings.filter(f => f.severity === 'error' || warningsAreErrors(owner)).map(formatFinding),
   });
+}
+
+/**
+ * The current validated rendering of `obj`, made now if there is none. The `toJson` wrapper
+ * goes on at the first validation, when every render step of the object is in place, and hands
+ * each rendering out at most once (a caller may edit what it gets).
+ */
+function validatedRendering(obj: ApiObject): ValidatedRendering {
+  let state = VALIDATED.get(obj);
+  if (!state) {
+    const own: ObjectValidation = { render: obj.toJson.bind(obj) };
+    state = own;
+    VALIDATED.set(obj, own);
+    obj.toJson = () => {
+      const kept = own.kept;
+      if (kept && kept.json !== undefined && isCurrentFor(obj, kept)) {
+        // handed out once, and not held afterwards: the findings stay for later passes
+        own.kept = { ...kept, json: undefined };
+        return kept.json;
+      }
+      return own.render();
+    };
+  }
+  if (!state.kept || !isCurrentFor(obj, state.kept)) {
+    state.kept = { ...evaluateObject(state.render), run: currentRun(), fingerprint: objectFingerprint(obj) };
+  }
+  return state.kept;
+}
+
+function evaluateObject(render: () => any): { json: any; findings: Finding[] } {
+  let json: any;
+  try {
+    json = render();
+  } catch (e) {
+    const message = (e as Error).message.replace(/\s+/g, ' ');
+    return { json: undefined, findings: [{ severity: 'error', field: 'spec', message, fix: 'correct the input named in the message' }] };
+  }
+  return { json, findings: objectFindings(json) };
+}
+
+function isCurrentFor(obj: ApiObject, kept: ValidatedRendering): boolean {
+  return kept.run === currentRun() && kept.fingerprint === objectFingerprint(obj);
+}
+
+/** The un-wrapped render of a validated object and its latest validated rendering. */
+interface ObjectValidation {
+  readonly render: () => any;
+  kept?: ValidatedRendering;
+}
+
+/** One rendering of an object and its findings, with when and from what it was made. */
+interface ValidatedRendering {
+  /** The JSON, until `toJson()` hands it out. */
+  readonly json: any;
+  readonly findings: Finding[];
+  readonly run: number;
+  readonly fingerprint: string;
+}
+
+const VALIDATED = new WeakMap<ApiObject, ObjectValidation>();
+
+/** What may change on any ApiObject between a validation and its serialization: metadata and patches. */
+function objectFingerprint(obj: ApiObject): string {
+  return `${(obj as any).patches.length}|${metadataFingerprint(obj.metadata)}`;
+}
+
+/**
+ * What a metadata definition holds, as text. Its `toJson()` resolves and sanitizes every value,
+ * which made each currency check cost as much as a tenth of a render.
+ *
+ * @internal
+ */
+export function metadataFingerprint(metadata: ApiObjectMetadataDefinition): string {
+  const m = metadata as any;
+  return JSON.stringify([m.name, m.namespace, m.labels, m.annotations, m.finalizers, m.ownerReferences, m._additionalAttributes]);
 }
 
 /**

@@ -1,0 +1,77 @@
+import { ApiObject, JsonPatch } from 'cdk8s';
+import * as k8s from 'cdk8s-plus-27/lib/imports/k8s';
+import { AiInferencePod, HealthCheck, ProxySidecar, ProxyTls } from '../src';
+import { manifestOf, newChart, synth, synthError } from './helpers/synth';
+
+// Validation renders each object once and serialization takes that rendering (bench: one render
+// per object per synth). These pin that a reused rendering is never a stale one: changes made
+// between two synths of the same synchronous run show up in the second.
+
+function proxiedPod() {
+  const chart = newChart();
+  const pod = new AiInferencePod(chart, 'llm', {
+    metadata: { name: 'llm', labels: { app: 'llm' } },
+    server: { image: 'vllm/vllm-openai:v0.6.3', health: HealthCheck.vllm() },
+  });
+  const proxy = new ProxySidecar(pod, 'proxy', { tls: ProxyTls.fromSecret('tls') });
+  return { chart, pod, proxy };
+}
+
+test('a label added after a synth is in the next synth\'s NetworkPolicy selector, in the same synchronous run', () => {
+  const { chart, pod, proxy } = proxiedPod();
+  expect(manifestOf(synth(chart), 'NetworkPolicy').spec.podSelector.matchLabels).not.toHaveProperty('tier');
+  pod.pod.metadata.addLabel('tier', 'gold');
+  const manifests = synth(chart);
+  expect(manifestOf(manifests, 'NetworkPolicy').spec.podSelector.matchLabels).toEqual(manifestOf(manifests, 'Pod').metadata.labels);
+  expect(manifestOf(manifests, 'NetworkPolicy').spec.podSelector.matchLabels.tier).toBe('gold');
+  expect(proxy.networkPolicy).toBeDefined();
+});
+
+test('a user JSON patch on the pod labels reaches the NetworkPolicy selector', () => {
+  const { chart, pod } = proxiedPod();
+  synth(chart);
+  ApiObject.of(pod.pod).addJsonPatch(JsonPatch.add('/metadata/labels/track', 'canary'));
+  expect(manifestOf(synth(chart), 'NetworkPolicy').spec.podSelector.matchLabels.track).toBe('canary');
+});
+
+test('a JSON patch added to the proxy ConfigMap after a synth applies and is validated in the next one', () => {
+  const { chart, proxy } = proxiedPod();
+  synth(chart);
+  ApiObject.of(proxy.config).addJsonPatch(JsonPatch.add('/data/extra.conf', '# extra'));
+  expect(manifestOf(synth(chart), 'ConfigMap').data['extra.conf']).toBe('# extra');
+  ApiObject.of(proxy.config).addJsonPatch(JsonPatch.add('/data/bad key', 'x'));
+  expect(synthError(chart)).toMatch(/bad key/);
+});
+
+test('editing a synthesized manifest does not change the next synth', () => {
+  const { chart } = proxiedPod();
+  const first = synth(chart);
+  const policy = manifestOf(first, 'NetworkPolicy');
+  const config = manifestOf(first, 'ConfigMap');
+  policy.spec.podSelector.matchLabels.app = 'edited';
+  config.data['nginx.conf'] = 'edited';
+  const second = synth(chart);
+  expect(manifestOf(second, 'NetworkPolicy').spec.podSelector.matchLabels.app).toBe('llm');
+  expect(manifestOf(second, 'ConfigMap').data['nginx.conf']).not.toBe('edited');
+});
+
+test('one synth renders the pod, its ConfigMap and its NetworkPolicy once each (validation\'s rendering is the one written)', () => {
+  const counts: { [kind: string]: number } = {};
+  const restore: Array<() => void> = [];
+  for (const proto of [k8s.KubePod.prototype, k8s.KubeConfigMap.prototype, ApiObject.prototype] as any[]) {
+    const original = proto.toJson;
+    proto.toJson = function (this: ApiObject) {
+      counts[this.kind] = (counts[this.kind] ?? 0) + 1;
+      return original.call(this);
+    };
+    restore.push(() => { proto.toJson = original; });
+  }
+  try {
+    const { chart } = proxiedPod();
+    synth(chart);
+  } finally {
+    restore.forEach(r => r());
+  }
+  // KubePod and KubeConfigMap render through ApiObject.prototype.toJson too: one each
+  expect(counts).toEqual({ Pod: 2, ConfigMap: 2, NetworkPolicy: 1 });
+});
