@@ -640,17 +640,24 @@ ${RECORD_COPIED}`;
  * file is sent whole, and started over.
  */
 export const HTTP_FETCH = String.raw`
+http_opts="-g --fail --silent --show-error --location --max-redirs 10 --connect-timeout 20 --speed-limit 1024 --speed-time 60"
 http_get() {
-  curl -g --fail --silent --show-error --location --max-redirs 10 --connect-timeout 20 --speed-limit 1024 --speed-time 60 \
-    \${MODEL_HTTP_TOKEN:+-H "Authorization: Bearer $MODEL_HTTP_TOKEN"} "$@"
+  curl $http_opts \${MODEL_HTTP_TOKEN:+-H "Authorization: Bearer $MODEL_HTTP_TOKEN"} "$@"
 }
 # status <tab> total size <tab> validator of the last response in a header dump
 response() {
-  awk '/^HTTP\// { s = $2; e = ""; m = ""; l = ""; r = ""; next }
-    { sub(/\r$/, ""); i = index($0, ":"); if (!i) next
-      k = tolower(substr($0, 1, i - 1)); v = substr($0, i + 1); sub(/^[ \t]+/, "", v); sub(/[ \t]+$/, "", v)
-      if (k == "etag") e = v; else if (k == "last-modified") m = v; else if (k == "content-length") l = v; else if (k == "content-range") r = v }
-    END { t = l; if (r != "") { t = r; sub(/.*\//, "", t) } if (e ~ /^W\//) e = ""; print s "\t" t "\t" (e != "" ? e : m) }' "$1" 2>/dev/null
+  awk 'BEGIN { for (i = 1; i < ARGC; i++) {
+        s = ""; e = ""; m = ""; l = ""; r = ""
+        while ((getline line < ARGV[i]) > 0) {
+          sub(/\r$/, "", line)
+          if (line ~ /^HTTP\//) { split(line, w, " "); s = w[2]; e = ""; m = ""; l = ""; r = ""; continue }
+          c = index(line, ":"); if (!c) continue
+          k = tolower(substr(line, 1, c - 1)); v = substr(line, c + 1); sub(/^[ \t]+/, "", v); sub(/[ \t]+$/, "", v)
+          if (k == "etag") e = v; else if (k == "last-modified") m = v; else if (k == "content-length") l = v; else if (k == "content-range") r = v
+        }
+        close(ARGV[i])
+        t = l; if (r != "") { t = r; sub(/.*\//, "", t) } if (e ~ /^W\//) e = ""; print s "\t" t "\t" (e != "" ? e : m)
+      } exit }' "$@" 2>/dev/null
 }
 # Percent-encodes a path for a URL (names may hold spaces, '*', unicode...).
 urlencode() {
@@ -737,12 +744,69 @@ fetch() {
   fi
   while IFS= read -r f; do check_name "$f" || return 1; done < "$meta/files"
   mkdir -p "$model" || return 23
-  xfer=unhashed finish=hash_later
   while IFS= read -r f; do
     case "$f" in */*) mkdir -p "$model/\${f%/*}" "$meta/\${f%/*}" || return 23 ;; esac
+  done < "$meta/files"
+  batch_get || return
+  xfer=unhashed finish=hash_later
+  while IFS= read -r f; do
+    [ -f "$meta/$f.rec" ] && continue
     get_file "\${MODEL_URL%/}/$(urlencode "$f")" "$model/$f" "$meta/$f" < /dev/null || { get_rc=$?; hash_done; return "$get_rc"; }
   done < "$meta/files"
   hash_done
+}
+# The files without a partial, in one curl (one process, one connection; the raw tool's speed):
+# curl writes them one after the other and creates each output file at its first byte, so a
+# file is complete once the next one exists; it is hashed then, while the next downloads. Each
+# is checked and recorded from its own header dump; the rest go through get_file.
+batch_get() {
+  set --
+  : > "$meta/.batch"
+  rm -f "$meta/.batch.done"
+  while IFS= read -r f; do
+    [ -s "$model/$f" ] && [ -f "$meta/$f.hdr" ] && continue
+    rm -f "$model/$f" "$meta/$f.hdr" "$meta/$f.rec" "$meta/$f.sum"
+    printf '%s\n' "$f" >> "$meta/.batch"
+    set -- "$@" \${1:+--next} $http_opts \${MODEL_HTTP_TOKEN:+-H "Authorization: Bearer $MODEL_HTTP_TOKEN"} \
+      -D "$meta/$f.hdr" -o "$model/$f" "\${MODEL_URL%/}/$(urlencode "$f")"
+  done < "$meta/files"
+  [ "$#" -gt 0 ] || return 0
+  curl "$@" < /dev/null 2>> "$errf" &
+  tool_pid=$!
+  batch_hash &
+  kids="$tool_pid $!"
+  wait "$tool_pid"
+  : > "$meta/.batch.done"
+  wait $kids
+  kids=""
+  # one awk for every header dump, one stat for every file that came back whole
+  set --
+  while IFS= read -r f; do set -- "$@" "$meta/$f.hdr"; done < "$meta/.batch"
+  response "$@" > "$meta/.batch.resp"
+  set --
+  while IFS= read -r f && IFS="$tab" read -r status total validator <&3; do
+    [ "$status" = 200 ] && [ -f "$model/$f" ] && set -- "$@" "$model/$f"
+  done < "$meta/.batch" 3< "$meta/.batch.resp"
+  [ "$#" -gt 0 ] || return 0
+  stat -c %s -- "$@" > "$meta/.batch.sizes" 2>/dev/null || return 0
+  while IFS= read -r f && IFS="$tab" read -r status total validator <&3; do
+    [ "$status" = 200 ] && [ -f "$model/$f" ] || continue
+    IFS= read -r got <&4
+    [ "$got" = "$total" ] && record "$model/$f" "$meta/$f" "$total" "\${validator:--}"
+  done < "$meta/.batch" 3< "$meta/.batch.resp" 4< "$meta/.batch.sizes"
+}
+batch_hash() {
+  pick_hasher
+  prev=""
+  while IFS= read -r f; do
+    [ -z "$prev" ] || batch_hash_one "$model/$f"
+    prev="$f"
+  done < "$meta/.batch"
+  [ -z "$prev" ] || batch_hash_one ""
+}
+batch_hash_one() {
+  while [ ! -e "$1" ] && [ ! -e "$meta/.batch.done" ]; do sleep 0.05; done
+  [ ! -f "$model/$prev" ] || hash_stdin < "$model/$prev" > "$meta/$prev.sum" 2>/dev/null || rm -f "$meta/$prev.sum"
 }`;
 
 /**
