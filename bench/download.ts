@@ -67,7 +67,7 @@ http { access_log off; sendfile on; client_body_temp_path ${root}; proxy_temp_pa
 }
 
 /** Runs the download benchmark; returns the Markdown report. */
-export async function downloadBench(runs = 3): Promise<string> {
+export async function downloadBench(runs = 5): Promise<string> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-download-'));
   PATH_DIR = path.join(root, 'bin');
   fs.mkdirSync(PATH_DIR);

@@ -1,3 +1,4 @@
+import { execSync } from 'child_process';
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -193,11 +194,19 @@ test('a directory of files under a base URL', async () => {
   fixture.routes.set('/repo/config.json', '{"a":1}');
   fixture.routes.set('/repo/weights/part-1.safetensors', MODEL);
   const c = downloader({ source: ModelSource.http(`${base}/repo`, { files: ['config.json', 'weights/part-1.safetensors'] }) });
-  const result = await run(c, dir);
+  // the real curl behind a wrapper that counts its starts: all files of a fresh directory in one curl
+  const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'count-curl-'));
+  fs.writeFileSync(path.join(bin, 'curl'), `#!/bin/sh\necho started >> ${bin}/starts\nexec ${execSync('command -v curl', { encoding: 'utf8' }).trim()} "$@"\n`, { mode: 0o755 });
+  const result = await run(c, dir, { env: { PATH: `${bin}:${process.env.PATH}` } });
   expect(result.stderr).toBe('');
+  expect(fs.readFileSync(path.join(bin, 'starts'), 'utf8')).toBe('started\n');
+  expect(fixture.gets('/repo/config.json') + fixture.gets('/repo/weights/part-1.safetensors')).toBe(2);
   expect(fs.readFileSync(path.join(dir, 'repo', 'config.json'), 'utf8')).toBe('{"a":1}');
   expect(fs.readFileSync(path.join(dir, 'repo', 'weights', 'part-1.safetensors')).equals(MODEL)).toBe(true);
   expect(fs.readdirSync(path.join(dir, 'repo')).sort()).toEqual(['config.json', 'weights']);
+  const digest = createHash('sha256').update(['config.json', 'weights/part-1.safetensors']
+    .map(n => `${createHash('sha256').update(fs.readFileSync(path.join(dir, 'repo', n))).digest('hex')}  ${n}\n`).join('')).digest('hex');
+  expect(fs.readFileSync(path.join(dir, '.repo.ready'), 'utf8')).toContain(`sha256=${digest}\n`);
 });
 
 describe('Hugging Face Hub (a local Hub on 127.0.0.1)', () => {
