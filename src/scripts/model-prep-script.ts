@@ -475,10 +475,10 @@ s3_setup() {
   bucket="\${path%%/*}"
   key="\${path#*/}"
 }
-# One object. A partial is resumed only while head-object still reports the identity (ETag,
-# size, version) saved with it. A fresh download is one GET: the CLI prints the ETag, size and
-# version of the bytes it wrote; head-object runs alongside only to save the identity for a
-# resume should this GET be killed (a GET that got other bytes than that identity starts over).
+# One object. head-object names the identity (ETag, size, version) first and every GET is
+# pinned to it (If-Match, and the version), so the bytes of a partial always belong to the
+# identity saved with it — also when the object changes and changes back while a GET is
+# killed. A partial is resumed only while head-object still reports that identity.
 s3_object() {
   if [ -s "$model" ] && [ -s "$meta/.id" ]; then
     s3_resume || return 1
@@ -494,16 +494,16 @@ s3_head() {
 s3_fresh() {
   rm -f "$meta/.id" "$meta/.rec"
   { : > "$model"; } 2>> "$errf" || return 23
-  { s3_head > "$meta/.id.new" 2>/dev/null && mv -f "$meta/.id.new" "$meta/.id"; } &
-  head_pid=$!
-  hashed "$model" "$meta/" s3 s3api get-object --bucket "$bucket" --key "$key" --query '[ETag,ContentLength,VersionId]' --output text "$model" > "$meta/.got"
-  get_rc=$?
-  wait "$head_pid"
-  [ "$get_rc" -eq 0 ] || return "$get_rc"
-  IFS="$tab" read -r etag total version < "$meta/.got"
+  id=$(s3_head 2>> "$errf") || return 1
+  IFS="$tab" read -r etag total version <<EOF
+$id
+EOF
   [ "$version" != None ] || version=""
-  IFS="$tab" read -r id_etag rest 2>/dev/null < "$meta/.id" || id_etag="$etag"
-  [ "$id_etag" = "$etag" ] || { rm -f "$meta/.id"; : > "$model"; echo "$MODEL_SOURCE changed during the download (ETag $id_etag, then $etag)" >> "$errf"; return 1; }
+  printf '%s\n' "$id" > "$meta/.id"
+  hashed "$model" "$meta/" s3 s3api get-object --bucket "$bucket" --key "$key" --if-match "$etag" \${version:+--version-id "$version"} \
+    --query ETag --output text "$model" > "$meta/.got" || return
+  got=$(cat "$meta/.got")
+  [ "$got" = "$etag" ] || { rm -f "$meta/.id"; : > "$model"; echo "$MODEL_SOURCE changed during the download (ETag $etag, then $got)" >> "$errf"; return 1; }
 }
 # The rest of a partial, from the same ETag (or version) only; the response's own ETag is
 # checked too, as some stores ignore If-Match.
