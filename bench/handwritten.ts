@@ -17,7 +17,9 @@ const NGINX_CONF = nginxConfig({
   listenPort: 8443, upstreamPort: 8000, tlsDir: '/etc/nginx/tls', auth: 'bearer', authDir: '/etc/nginx/auth', runDir: '/tmp/nginx',
   openPaths: ['/health'], bodyLimit: '64m', timeoutSeconds: 600,
 });
-const probe = (handler: any, period: number, failure: number) => ({ ...handler, failureThreshold: failure, periodSeconds: period, timeoutSeconds: 5 });
+const probe = (handler: any, period: number, failure: number) => ({
+  ...handler, failureThreshold: failure, periodSeconds: period, timeoutSeconds: 5,
+});
 // the server's probes go through the proxy (the server may bind 127.0.0.1)
 const http = { httpGet: { path: '/health', port: 8443, scheme: 'HTTPS' } };
 const tcp = { tcpSocket: { port: 8443 } };

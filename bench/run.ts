@@ -111,7 +111,9 @@ export function measureInProcess(variant: Variant, pods: number, iterations: num
 }
 
 function measureInChild(variant: Variant, pods: number, iterations: number): Measurement {
-  const child = spawnSync(process.execPath, [__filename, '--child', variant, String(pods), String(iterations)], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  const child = spawnSync(process.execPath, [__filename, '--child', variant, String(pods), String(iterations)], {
+    encoding: 'utf8', maxBuffer: 16 * 1024 * 1024,
+  });
   if (child.status !== 0) throw new Error(`bench child failed: ${child.stderr}`);
   return JSON.parse(child.stdout.trim().split('\n').pop() as string);
 }

@@ -51,7 +51,13 @@ export interface ServingPlan {
 
 /** Minimal shape of the props the plan reads (InferenceWorkloadProps). @internal */
 export interface ServingInputs {
-  readonly server: { readonly image?: string; readonly command?: string[]; readonly args?: string[]; readonly port?: number; readonly engine?: InferenceEngine };
+  readonly server: {
+    readonly image?: string;
+    readonly command?: string[];
+    readonly args?: string[];
+    readonly port?: number;
+    readonly engine?: InferenceEngine;
+  };
   readonly gpu?: GpuProps;
   readonly model?: ModelFitOptions;
 }
@@ -115,7 +121,9 @@ function enginePart(props: ServingInputs, errors: string[]): Pick<ServingPlan, '
   };
 }
 
-function fitPart(props: ServingInputs, accelerator: Accelerator | undefined, errors: string[], warnings: string[]): { shmSize: string; cacheSize: string } | undefined {
+function fitPart(
+  props: ServingInputs, accelerator: Accelerator | undefined, errors: string[], warnings: string[],
+): { shmSize: string; cacheSize: string } | undefined {
   const model = props.model;
   if (model === undefined) {
     return undefined;

@@ -37,6 +37,9 @@ export class WorkloadHost {
   private readonly apiObject: ApiObject;
   private readonly reporter: ValidationReporter;
   private lastLabels?: RenderedLabels;
+  private readonly renderFresh: () => any;
+  private readonly claimed = new Map<string, string>();
+  private problems: Finding[] = [];
 
   private constructor(public readonly workload: kplus.AbstractPod) {
     this.apiObject = ApiObject.of(workload);
@@ -45,8 +48,6 @@ export class WorkloadHost {
     this.apiObject.toJson = () => this.reporter.takeRendering() ?? this.render();
     this.renderFresh = () => renderWithPatchesLast(this.apiObject, kplusRender, [json => this.finish(json)]);
   }
-
-  private readonly renderFresh: () => any;
 
   /** Registers the model server (one per workload). */
   public registerServer(server: ServerRegistration): void {
@@ -87,8 +88,6 @@ export class WorkloadHost {
       this.claimed.set(key, owner.node.path);
     }
   }
-
-  private readonly claimed = new Map<string, string>();
 
   /** Edits the workload's final JSON outside the pod spec (replicas, strategy). */
   public addWorkloadStep(step: (json: any) => void): void {
@@ -137,8 +136,6 @@ export class WorkloadHost {
     this.problems = [];
     return problems;
   }
-
-  private problems: Finding[] = [];
 
   /** What the add-ons resolved to for this workload: the input of every render-time decision. */
   public wiring(spec?: any): Wiring {
@@ -342,10 +339,6 @@ export interface ProxyWiring {
 
 /** The render-time answers add-ons need about each other. */
 export interface Wiring {
-  /** Reports a wiring problem of `owner` (e.g. a consumer that does not exist) as a synth error. */
-  problem(owner: IConstruct, field: string, message: string, fix: string): void;
-  /** Reports a render-time warning of `owner` (printed; an error with warningsAsErrors). */
-  warning(owner: IConstruct, field: string, message: string, fix: string): void;
   /** The Kubernetes version the workload renders for. */
   readonly target: KubernetesTarget;
   readonly server?: {
@@ -359,6 +352,10 @@ export interface Wiring {
   /** The port clients use: the proxy's when there is one, else the server's. */
   readonly publicPort?: number;
   readonly proxy?: ProxyWiring;
+  /** Reports a wiring problem of `owner` (e.g. a consumer that does not exist) as a synth error. */
+  problem(owner: IConstruct, field: string, message: string, fix: string): void;
+  /** Reports a render-time warning of `owner` (printed; an error with warningsAsErrors). */
+  warning(owner: IConstruct, field: string, message: string, fix: string): void;
   /** The containers that read a shared volume: the explicit list, else the server, else all. */
   consumers(explicit?: ReadonlyArray<string>): ReadonlyArray<string>;
   /** The port a proxy forwards to: the explicit one, else the server's, else 8000. */

@@ -346,7 +346,9 @@ function bindClaim(owner: Construct, workload: kplus.AbstractPod, gpu: GpuProps,
   }
   const claimErrors = gpu.claim._errors('gpu.claim');
   errors.push(...claimErrors);
-  return claimErrors.length || !Number.isInteger(gpu.count) || gpu.count < 1 ? undefined : gpu.claim._addTemplate(owner, ApiObject.of(workload), gpu.count);
+  return claimErrors.length || !Number.isInteger(gpu.count) || gpu.count < 1
+    ? undefined
+    : gpu.claim._addTemplate(owner, ApiObject.of(workload), gpu.count);
 }
 
 /** The pod-level settings of an inference workload, on the final spec. */
@@ -363,7 +365,9 @@ function wirePod(spec: any, props: InferenceWorkloadProps, podSecurity: any, gra
   spec.runtimeClassName = props.runtimeClassName;
   spec.priorityClassName = props.priorityClassName;
   spec.affinity = props.affinity ? JSON.parse(JSON.stringify(props.affinity)) : spec.affinity;
-  spec.topologySpreadConstraints = props.topologySpreadConstraints ? JSON.parse(JSON.stringify(props.topologySpreadConstraints)) : spec.topologySpreadConstraints;
+  spec.topologySpreadConstraints = props.topologySpreadConstraints
+    ? JSON.parse(JSON.stringify(props.topologySpreadConstraints))
+    : spec.topologySpreadConstraints;
   if (props.imagePullSecrets?.length) {
     spec.imagePullSecrets = props.imagePullSecrets.map(name => ({ name }));
   }

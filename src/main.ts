@@ -1,8 +1,8 @@
 import { App, Chart, Duration } from 'cdk8s';
 import { synthAndReport } from './_synth-report';
 import {
-  Accelerator, AiInferenceDeployment, AiInferencePod, CacheAccessMode, GpuClaim, HealthCheck, InferenceEngine, KubernetesTarget, LogSidecar, ModelCache,
-  ModelPrepInit, ModelProfile, ModelSource, ProxyAuth, ProxySidecar, ProxyTls,
+  Accelerator, AiInferenceDeployment, AiInferencePod, CacheAccessMode, GpuClaim, HealthCheck, InferenceEngine, KubernetesTarget, LogSidecar,
+  ModelCache, ModelPrepInit, ModelProfile, ModelSource, ProxyAuth, ProxySidecar, ProxyTls,
 } from './index';
 
 /**

@@ -236,7 +236,8 @@ export class ModelPrepInit extends Construct {
       containers: [name],
       errors,
       wire: (spec, wiring) => {
-        const imageVolume = source.ociImage && wireOciImage(this, spec, wiring, { source: source.ociImage, name, volumeName, cacheGiven: props.cache !== undefined });
+        const imageVolume = source.ociImage
+          && wireOciImage(this, spec, wiring, { source: source.ociImage, name, volumeName, cacheGiven: props.cache !== undefined });
         // an image volume holds the weights at its subPath: mounted at the model path itself
         const mount = imageVolume
           ? { mountPath: modelPath, name: volumeName, readOnly: true, ...(source.ociImage?.subPath ? { subPath: source.ociImage.subPath } : {}) }
@@ -275,7 +276,9 @@ export class ModelPrepInit extends Construct {
  * read-only at the model path (returns true: nothing else to wire). Otherwise the copying
  * init container stays, with the image's pull policy.
  */
-function wireOciImage(owner: ModelPrepInit, spec: any, wiring: Wiring, oci: { source: OciModelImage; name: string; volumeName: string; cacheGiven: boolean }): boolean {
+function wireOciImage(
+  owner: ModelPrepInit, spec: any, wiring: Wiring, oci: { source: OciModelImage; name: string; volumeName: string; cacheGiven: boolean },
+): boolean {
   const { reference, pullPolicy } = oci.source;
   if (!String(reference).includes('@sha256:')) {
     wiring.warning(owner, 'source', `${JSON.stringify(reference)} names the model by tag only; a pushed tag changes the weights under running pods `

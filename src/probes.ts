@@ -251,6 +251,8 @@ export class HealthCheck {
     return new HealthCheck({});
   }
 
+  private readonly rendered = new BoundedCache<RenderedProbes>(32);
+
   private constructor(private readonly probes: CustomHealthCheckProps) {}
 
   /** The HTTP paths the probes call (for a proxy's open paths). @internal */
@@ -279,8 +281,6 @@ export class HealthCheck {
     errors.push(...local);
     return rendered;
   }
-
-  private readonly rendered = new BoundedCache<RenderedProbes>(32);
 
   private renderProbes(budget: number, port: number, errors: string[], field: string): RenderedProbes {
     const p = this.probes;

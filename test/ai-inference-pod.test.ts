@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { Duration, Testing } from 'cdk8s';
+import { Chart, Duration, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { AiInferencePod, HealthCheck, PodRestartPolicy } from '../src';
 import { pssRestrictedViolations } from './helpers/pss';
@@ -132,7 +132,7 @@ describe('AiInferencePod bad input fails synth with the construct path, the fiel
 
   test('an invalid app writes no YAML', () => {
     const app = Testing.app();
-    const chart = new (require('cdk8s').Chart)(app, 'bad');
+    const chart = new Chart(app, 'bad');
     new AiInferencePod(chart, 'llm', { metadata: { name: 'Bad_Name' }, server: { image: 'x/y:1' } });
     expect(() => app.synth()).toThrow(/metadata.name/);
     expect(fs.readdirSync(app.outdir).filter(f => f.endsWith('.yaml'))).toEqual([]);

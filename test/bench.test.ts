@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { assertEqualOutputs, isFlat, measureInProcess, renderLoop, renderLoopTable, table } from '../bench/run';
+import { assertEqualOutputs, isFlat, measureInProcess, renderLoop, renderLoopTable, synthesize, table } from '../bench/run';
 
 // Keeps `npm run bench` runnable: the same code paths at N = 10, without timing assertions
 // (performance is reported as ratios by the benchmark, never asserted in unit tests).
@@ -18,7 +18,6 @@ test('the benchmark runs: equal manifests from the library and hand-written cdk8
 });
 
 test('the synthesized benchmark YAML is what the example describes', () => {
-  const { synthesize } = require('../bench/run');
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-test-'));
   synthesize('library', 2, outdir);
   const yaml = fs.readFileSync(path.join(outdir, 'bench.k8s.yaml'), 'utf8');

@@ -17,7 +17,7 @@ import { expectApiValid } from './helpers/synth';
 
 const ROOT = path.join(__dirname, '..');
 const PLUS = 'cdk8s-plus-34';
-const versionOf = (name: string) => require(path.join(ROOT, 'node_modules', name, 'package.json')).version as string;
+const versionOf = (name: string): string => JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', name, 'package.json'), 'utf8')).version;
 const DEPENDENCIES = { [PLUS]: '^2.0.54', 'cdk8s': versionOf('cdk8s'), 'cdk8s-plus-27': versionOf('cdk8s-plus-27'), 'constructs': versionOf('constructs') };
 const APP = path.join(os.tmpdir(), 'cdk8s-ai-inference-cross-major', Object.entries(DEPENDENCIES).map(([k, v]) => `${k}@${v}`).join('_').replace(/[^\w.@-]/g, '_'));
 const TSC = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');

@@ -181,8 +181,13 @@ describe('hostile input: each mistake is one error naming the field, the value a
   });
 
   test('random options never throw; every error follows the convention', () => {
-    const junk = fc.oneof(fc.constant(undefined), fc.constant(null), fc.integer({ min: -5, max: 70000 }), fc.double(), fc.string(), fc.array(fc.string(), { maxLength: 3 }));
-    fc.assert(fc.property(junk, junk, junk, junk, junk, junk, (gpuCount, tensorParallelSize, maxModelLength, gpuMemoryUtilization, port, extraArgs) => {
+    const junk = fc.oneof(
+      fc.constant(undefined), fc.constant(null), fc.integer({ min: -5, max: 70000 }), fc.double(), fc.string(),
+      fc.array(fc.string(), { maxLength: 3 }),
+    );
+    fc.assert(fc.property(junk, junk, junk, junk, junk, junk, (
+      gpuCount, tensorParallelSize, maxModelLength, gpuMemoryUtilization, port, extraArgs,
+    ) => {
       for (const engine of [InferenceEngine.vllm, InferenceEngine.sglang, tgi]) {
         const rendered = engine({ tensorParallelSize, maxModelLength, gpuMemoryUtilization, port, extraArgs } as any).render({ gpuCount } as any);
         expect(rendered.errors.every(e => /^[\w.]+: .*Fix: /.test(e))).toBe(true);

@@ -3,8 +3,8 @@ import * as path from 'path';
 import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import {
-  CacheAccessMode, AiInferenceDeployment, AiInferencePod, HealthCheck, InferenceServer, LogCredentials, LogDestination, LogSidecar, ModelCache, ModelPrepInit,
-  ModelSource, ProxyAuth, ProxySidecar, ProxyTls,
+  CacheAccessMode, AiInferenceDeployment, AiInferencePod, HealthCheck, InferenceServer, LogCredentials, LogDestination, LogSidecar, ModelCache,
+  ModelPrepInit, ModelSource, ProxyAuth, ProxySidecar, ProxyTls,
 } from '../src';
 import { expectApiValid, newChart, schemaFindings, synth } from './helpers/synth';
 import { selectorMatches } from '../src/validation/_object-helpers';

@@ -46,11 +46,23 @@ describe('Accelerator catalogue', () => {
   });
 });
 
+/** The config.json dimensions that set a Llama-style decoder's parameter count. */
+interface DecoderConfig {
+  vocab: number;
+  hidden: number;
+  intermediate: number;
+  layers: number;
+  heads: number;
+  kvHeads: number;
+  headDim: number;
+  qkvBias: boolean;
+}
+
 /**
  * Parameters of a Llama-style decoder from its config.json: embeddings and an untied LM head,
  * per layer q/k/v/o projections (with biases for Qwen2), a gated MLP and two norms, a final norm.
  */
-function parametersFromConfig(c: { vocab: number; hidden: number; intermediate: number; layers: number; heads: number; kvHeads: number; headDim: number; qkvBias: boolean }): number {
+function parametersFromConfig(c: DecoderConfig): number {
   const q = c.hidden * c.heads * c.headDim + (c.qkvBias ? c.heads * c.headDim : 0);
   const kv = 2 * (c.hidden * c.kvHeads * c.headDim + (c.qkvBias ? c.kvHeads * c.headDim : 0));
   const layer = q + kv + c.heads * c.headDim * c.hidden + 3 * c.hidden * c.intermediate + 2 * c.hidden;
@@ -61,12 +73,17 @@ describe('ModelProfile presets match their config.json', () => {
   // Dimensions from each model's config.json on the Hugging Face Hub (meta-llama/Llama-3.1-8B,
   // meta-llama/Llama-3.1-70B, mistralai/Mistral-7B-Instruct-v0.3, Qwen/Qwen2.5-7B-Instruct,
   // Qwen/Qwen2.5-72B-Instruct); Llama's also in oumi-ai/oumi:configs/recipes/llama3_1/README.md.
-  const CONFIGS: Array<[ModelProfile, Parameters<typeof parametersFromConfig>[0]]> = [
-    [ModelProfile.LLAMA_3_1_8B, { vocab: 128256, hidden: 4096, intermediate: 14336, layers: 32, heads: 32, kvHeads: 8, headDim: 128, qkvBias: false }],
-    [ModelProfile.LLAMA_3_1_70B, { vocab: 128256, hidden: 8192, intermediate: 28672, layers: 80, heads: 64, kvHeads: 8, headDim: 128, qkvBias: false }],
-    [ModelProfile.MISTRAL_7B_V0_3, { vocab: 32768, hidden: 4096, intermediate: 14336, layers: 32, heads: 32, kvHeads: 8, headDim: 128, qkvBias: false }],
-    [ModelProfile.QWEN_2_5_7B, { vocab: 152064, hidden: 3584, intermediate: 18944, layers: 28, heads: 28, kvHeads: 4, headDim: 128, qkvBias: true }],
-    [ModelProfile.QWEN_2_5_72B, { vocab: 152064, hidden: 8192, intermediate: 29568, layers: 80, heads: 64, kvHeads: 8, headDim: 128, qkvBias: true }],
+  const CONFIGS: Array<[ModelProfile, DecoderConfig]> = [
+    [ModelProfile.LLAMA_3_1_8B,
+      { vocab: 128256, hidden: 4096, intermediate: 14336, layers: 32, heads: 32, kvHeads: 8, headDim: 128, qkvBias: false }],
+    [ModelProfile.LLAMA_3_1_70B,
+      { vocab: 128256, hidden: 8192, intermediate: 28672, layers: 80, heads: 64, kvHeads: 8, headDim: 128, qkvBias: false }],
+    [ModelProfile.MISTRAL_7B_V0_3,
+      { vocab: 32768, hidden: 4096, intermediate: 14336, layers: 32, heads: 32, kvHeads: 8, headDim: 128, qkvBias: false }],
+    [ModelProfile.QWEN_2_5_7B,
+      { vocab: 152064, hidden: 3584, intermediate: 18944, layers: 28, heads: 28, kvHeads: 4, headDim: 128, qkvBias: true }],
+    [ModelProfile.QWEN_2_5_72B,
+      { vocab: 152064, hidden: 8192, intermediate: 29568, layers: 80, heads: 64, kvHeads: 8, headDim: 128, qkvBias: true }],
   ];
 
   test.each(CONFIGS.map(([m, c]) => [m.name, m, c] as const))('%s', (_name, model, config) => {
@@ -85,7 +102,8 @@ describe('the memory formula against published figures', () => {
   test('weights: params × bytes per parameter (8B bf16 ≈ 16.1 GB, 70B bf16 ≈ 141 GB; round2-facts §4)', () => {
     expect(ModelProfile.LLAMA_3_1_8B.weightBytes / 1e9).toBeCloseTo(16.06, 2);
     expect(ModelProfile.LLAMA_3_1_70B.weightBytes / 1e9).toBeCloseTo(141.1, 1);
-    const bytes = [WeightDtype.FP32, WeightDtype.BF16, WeightDtype.FP16, WeightDtype.FP8, WeightDtype.INT8, WeightDtype.INT4].map(d => d.bytesPerParameter);
+    const dtypes = [WeightDtype.FP32, WeightDtype.BF16, WeightDtype.FP16, WeightDtype.FP8, WeightDtype.INT8, WeightDtype.INT4];
+    const bytes = dtypes.map(d => d.bytesPerParameter);
     expect(bytes).toEqual([4, 2, 2, 1, 1, 0.5]);
     expect(ModelProfile.LLAMA_3_1_8B.withDtype(WeightDtype.INT4).weightBytes / 1e9).toBeCloseTo(4.02, 2);
   });
@@ -122,7 +140,9 @@ describe('the memory formula against published figures', () => {
   });
 
   test('Llama-3.1-70B in bf16 fits 2 × H100 only with a short context (round2-facts §4: "a few GB per GPU for KV")', () => {
-    const on2 = (maxModelLength: number) => GpuFit.plan({ model: ModelProfile.LLAMA_3_1_70B, accelerator: Accelerator.NVIDIA_H100, gpuCount: 2, maxModelLength });
+    const on2 = (maxModelLength: number) => GpuFit.plan({
+      model: ModelProfile.LLAMA_3_1_70B, accelerator: Accelerator.NVIDIA_H100, gpuCount: 2, maxModelLength,
+    });
     expect(on2(8192).fits).toBe(true);
     expect(on2(32768).fits).toBe(false);
     expect(on2(131072).fits).toBe(false);
@@ -134,7 +154,9 @@ describe('the memory formula against published figures', () => {
   });
 
   test('Llama-3.1-8B in bf16: one L4 holds an 8K context but not the full 128K', () => {
-    const on = (maxModelLength: number) => GpuFit.plan({ model: ModelProfile.LLAMA_3_1_8B, accelerator: Accelerator.NVIDIA_L4, gpuCount: 1, maxModelLength });
+    const on = (maxModelLength: number) => GpuFit.plan({
+      model: ModelProfile.LLAMA_3_1_8B, accelerator: Accelerator.NVIDIA_L4, gpuCount: 1, maxModelLength,
+    });
     expect(on(8192).fits).toBe(true);
     expect(on(131072).fits).toBe(false);
     expect(on(131072).smallestGpuCount).toBe(2);
@@ -142,7 +164,9 @@ describe('the memory formula against published figures', () => {
 });
 
 describe('GpuFit.plan', () => {
-  const h100 = (props: Partial<GpuFitProps>) => GpuFit.plan({ model: ModelProfile.LLAMA_3_1_70B, accelerator: Accelerator.NVIDIA_H100, gpuCount: 4, ...props });
+  const h100 = (props: Partial<GpuFitProps>) => GpuFit.plan({
+    model: ModelProfile.LLAMA_3_1_70B, accelerator: Accelerator.NVIDIA_H100, gpuCount: 4, ...props,
+  });
 
   test('the numbers add up: weights and KV split across ranks, overhead on each', () => {
     const plan = h100({ maxModelLength: 32768, concurrentSequences: 4 });
@@ -155,7 +179,9 @@ describe('GpuFit.plan', () => {
   });
 
   test('more GPUs than KV heads: each GPU holds one replicated KV head (vLLM get_num_kv_heads)', () => {
-    const model = ModelProfile.of({ parameters: 1e9, dtype: WeightDtype.BF16, layers: 16, attentionHeads: 16, kvHeads: 2, headDim: 64, maxContext: 4096 });
+    const model = ModelProfile.of({
+      parameters: 1e9, dtype: WeightDtype.BF16, layers: 16, attentionHeads: 16, kvHeads: 2, headDim: 64, maxContext: 4096,
+    });
     const plan = GpuFit.plan({ model, accelerator: Accelerator.NVIDIA_L4, gpuCount: 4 });
     expect(plan.errors).toEqual([]);
     expect(plan.kvCacheBytesPerGpu).toBe(model.kvCacheBytesPerToken / 2 * 4096);
@@ -221,7 +247,10 @@ describe('GpuFit.plan', () => {
 
 /** The props of a preset, to derive a variant with `ModelProfile.of`. */
 function propsOf(m: ModelProfile) {
-  return { name: m.name, parameters: m.parameters, dtype: m.dtype, layers: m.layers, kvHeads: m.kvHeads, headDim: m.headDim, attentionHeads: m.attentionHeads, maxContext: m.maxContext };
+  return {
+    name: m.name, parameters: m.parameters, dtype: m.dtype, layers: m.layers, kvHeads: m.kvHeads, headDim: m.headDim,
+    attentionHeads: m.attentionHeads, maxContext: m.maxContext,
+  };
 }
 
 describe('hostile input: every mistake is an error naming the field, the value and a fix; nothing throws', () => {

@@ -43,12 +43,14 @@ function typeErrors(files: string[]): string[] {
 }
 
 /** Runs a recipe the way `cdk8s synth` runs an app, with its output in a fresh directory; returns what it wrote. */
-function runRecipe(file: string): any[] {
+async function runRecipe(file: string): Promise<any[]> {
   const outdir = path.join(WORK, `${path.basename(file, '.ts')}-dist`);
   const previous = process.env.CDK8S_OUTDIR;
   process.env.CDK8S_OUTDIR = outdir;
   try {
-    jest.isolateModules(() => require(file));
+    await jest.isolateModulesAsync(async () => {
+      await import(file);
+    });
   } finally {
     if (previous === undefined) delete process.env.CDK8S_OUTDIR;
     else process.env.CDK8S_OUTDIR = previous;
@@ -76,8 +78,8 @@ test('every recipe compiles with strict tsc against the library', () => {
   expect(typeErrors(FILES)).toEqual([]);
 });
 
-test.each(RECIPES.map((r, i) => [r.title, FILES[i], r.code[0]] as const))('recipe "%s" synthesizes; schema, object rules and PSS pass', (_title, file, code) => {
-  const manifests = runRecipe(file);
+test.each(RECIPES.map((r, i) => [r.title, FILES[i], r.code[0]] as const))('recipe "%s" synthesizes; schema, object rules and PSS pass', async (_title, file, code) => {
+  const manifests = await runRecipe(file);
   const workloads = manifests.filter(m => ['Pod', 'Deployment', 'StatefulSet', 'Job'].includes(m.kind));
   expect(workloads).toHaveLength(1);
   expectApiValid(manifests);

@@ -89,7 +89,9 @@ describe('accelerators and the GPU-fit plan', () => {
       gpu: { count: 2, accelerator: Accelerator.NVIDIA_H100 },
       model: { profile: ModelProfile.LLAMA_3_1_70B },
     });
-    const expected = GpuFit.plan({ model: ModelProfile.LLAMA_3_1_70B, accelerator: Accelerator.NVIDIA_H100, gpuCount: 2, maxModelLength: 131072 }).errors[0];
+    const expected = GpuFit.plan({
+      model: ModelProfile.LLAMA_3_1_70B, accelerator: Accelerator.NVIDIA_H100, gpuCount: 2, maxModelLength: 131072,
+    }).errors[0];
     expect(expected).toMatch(/^gpuCount: Llama-3.1-70B \(bf16\) does not fit 2 × NVIDIA H100 80GB: each GPU needs 65\.7 GiB weights/);
     expect(synthError(chart)).toContain(`[test/llm] gpu.count${expected.slice('gpuCount'.length)}`);
     expect(expected).toContain('Fix: use 4 GPUs (the smallest count that fits)');
@@ -105,7 +107,10 @@ describe('accelerators and the GPU-fit plan', () => {
     new ModelPrepInit(llm, 'model', { source: SOURCE });
     const manifests = synth(chart);
     const spec = podSpec(manifestOf(manifests, 'Deployment'));
-    const plan = GpuFit.plan({ model: ModelProfile.LLAMA_3_1_8B, accelerator: Accelerator.NVIDIA_L40S, gpuCount: 2, maxModelLength: 32768, concurrentSequences: 4, memoryUtilization: 0.85 });
+    const plan = GpuFit.plan({
+      model: ModelProfile.LLAMA_3_1_8B, accelerator: Accelerator.NVIDIA_L40S, gpuCount: 2, maxModelLength: 32768, concurrentSequences: 4,
+      memoryUtilization: 0.85,
+    });
     expect(plan.fits).toBe(true);
     expect(spec.volumes.find((v: any) => v.name === 'dshm').emptyDir).toEqual({ medium: 'Memory', sizeLimit: '2Gi' });
     expect(spec.volumes.find((v: any) => v.name === 'model-storage').emptyDir).toEqual({ sizeLimit: plan.cacheSize });
@@ -160,7 +165,11 @@ describe('accelerators and the GPU-fit plan', () => {
     const bad = newChart();
     new AiInferencePod(bad, 'llm', {
       server: { image: 'x/y:1' }, gpu: { count: 1, accelerator: Accelerator.custom({ name: 'X', memory: '48' }) },
-      model: { profile: ModelProfile.of({ parameters: 8, dtype: undefined as any, layers: 32, kvHeads: 8, headDim: 128, maxContext: 8192 }).withKvCacheDtype(KvCacheDtype.FP8), concurrentSequences: 0 },
+      model: {
+        profile: ModelProfile.of({ parameters: 8, dtype: undefined as any, layers: 32, kvHeads: 8, headDim: 128, maxContext: 8192 })
+          .withKvCacheDtype(KvCacheDtype.FP8),
+        concurrentSequences: 0,
+      },
     });
     const message = synthError(bad);
     expect(message).toContain('gpu.accelerator.memory: "48" is 48 bytes, less than any GPU');

@@ -20,7 +20,7 @@ const logs = (props: LogSidecarProps) => (chart: Chart) => new LogSidecar(pod(ch
 const ship = (destination: () => LogDestination) => (chart: Chart) => new LogSidecar(pod(chart), 'l', { shipTo: destination() });
 
 const PATH_FIX = 'Fix: write the path exactly as clients send it, e.g. "/health" (open paths match the raw request URI, case-sensitively, without a query string)';
-const canonical = (path: string, problem: string) => `[test/llm/p] openPaths: ${JSON.stringify(path)} is not a URL path in canonical form: ${problem}. ${PATH_FIX}`;
+const canonical = (openPath: string, problem: string) => `[test/llm/p] openPaths: ${JSON.stringify(openPath)} is not a URL path in canonical form: ${problem}. ${PATH_FIX}`;
 const CHARS = 'it has whitespace, control characters or characters outside letters, digits and -._~!*+,=:@';
 const SIZE_FIX = 'is not an nginx size above 0 (digits and an optional k, m or g suffix). Fix: write it like "64m" or "512k"';
 const HOST_FIX = 'is not a host name or IP address. Fix: use e.g. \'loki.monitoring.svc\'';

@@ -1,8 +1,9 @@
+import * as fs from 'fs';
 import { Chart, Duration, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import {
-  AiInferencePod, AiInferencePodProps, HealthCheck, LogSidecar, InitContainer, ModelCache, ModelCredentials, ModelPrepInit, ModelSource, PodVolume, Probe, ProxySidecar, Sidecar,
-  WARNINGS_AS_ERRORS_CONTEXT,
+  AiInferencePod, AiInferencePodProps, HealthCheck, LogSidecar, InitContainer, ModelCache, ModelCredentials, ModelPrepInit, ModelSource, PodVolume,
+  Probe, ProxySidecar, Sidecar, WARNINGS_AS_ERRORS_CONTEXT,
 } from '../src';
 import { podSpecOf } from '../src/_kplus-adapter';
 import { WorkloadHost } from '../src/_workload-host';
@@ -202,7 +203,6 @@ test('an invalid app writes no YAML', () => {
   const app = Testing.app();
   const chart = new Chart(app, 'bad');
   pod({ gpu: { count: -1 } })(chart);
-  const fs = require('fs');
   expect(() => app.synth()).toThrow('Validation failed');
   expect(fs.readdirSync(app.outdir)).toEqual([]);
 });

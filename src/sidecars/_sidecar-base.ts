@@ -158,7 +158,9 @@ export abstract class SidecarBase extends Construct {
     // cdk8s-plus-27 has no container restartPolicy and refuses probes on init containers: a
     // native sidecar is added as a plain init container and finished at render. Without an
     // explicit mode it is created as one too, and `place` moves it once the target is known.
-    const container = this.explicitMode === SidecarMode.CLASSIC ? this.workload.addContainer(containerProps) : this.workload.addInitContainer(containerProps);
+    const container = this.explicitMode === SidecarMode.CLASSIC
+      ? this.workload.addContainer(containerProps)
+      : this.workload.addInitContainer(containerProps);
     const resources = renderResources(options.resources ?? spec.resources);
     const securityContext = containerSecurityContext({ runAsUser: 1000, runAsGroup: 1000, ...options.security });
     this.host.finishContainer(spec.name, { probes: spec.probes ?? {}, resources, securityContext });

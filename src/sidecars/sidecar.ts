@@ -127,7 +127,10 @@ export class Sidecar extends SidecarBase {
       env,
       namedMounts: props.volumeMounts,
       podVolumeMounts: props.podVolumeMounts,
-      probes: props.health?._render({ startupBudget: props.startupTimeout ?? SIDECAR_STARTUP_BUDGET, defaultPort: props.ports?.[0]?.number ?? 0 }, this.errors),
+      probes: props.health?._render(
+        { startupBudget: props.startupTimeout ?? SIDECAR_STARTUP_BUDGET, defaultPort: props.ports?.[0]?.number ?? 0 },
+        this.errors,
+      ),
       resources: DEFAULT_SIDECAR_RESOURCES,
       rank: props.frontDoor ? Rank.PROXY_SIDECAR : Rank.SIDECAR,
       fronts: props.frontDoor && {

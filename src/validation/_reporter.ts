@@ -89,7 +89,9 @@ export class ValidationReporter {
       const message = (e as Error).message.replace(/\s+/g, ' ');
       return { ...base, json: undefined, findings: [{ severity: 'error', field: 'spec', message, fix: 'correct the input named in the message' }] };
     }
-    const pod: RenderedPod = { kind: json.kind, metadata: json.metadata ?? {}, spec: podSpecOf(json) ?? {}, specPath: podSpecPath(json.kind), facts: this.facts(), json };
+    const pod: RenderedPod = {
+      kind: json.kind, metadata: json.metadata ?? {}, spec: podSpecOf(json) ?? {}, specPath: podSpecPath(json.kind), facts: this.facts(), json,
+    };
     const findings = unique([...contextFindings(this.workload), ...this.renderProblems(), ...runRules(pod), ...objectFindings(json)]);
     this.printWarnings(findings);
     return { ...base, json, findings };

@@ -82,6 +82,7 @@ function ipBlockFindings(block: any, at: string): Finding[] {
   return asList(block.except).flatMap((text: unknown, i: number) => {
     const except = parseCidr(text);
     const inside = except && except.family === cidr.family && except.bits > cidr.bits
+      // eslint-disable-next-line no-bitwise -- a CIDR prefix match: both addresses with the host bits shifted out
       && except.value >> BigInt(cidr.width - cidr.bits) === cidr.value >> BigInt(cidr.width - cidr.bits);
     return inside ? [] : [error(`${at}.except[${i}]`, `${show(text)} is not a CIDR strictly inside ${show(block.cidr)}`, 'list only ranges within cidr')];
   });
@@ -128,5 +129,5 @@ function pairs(bytes: number[]): number[] {
 }
 
 function groupsToNumber(groups: number[], bits: bigint): bigint {
-  return groups.reduce((acc, g) => (acc << bits) + BigInt(g), 0n);
+  return groups.reduce((acc, g) => acc * 2n ** bits + BigInt(g), 0n);
 }

@@ -185,7 +185,9 @@ export async function serve(upstream: Upstream, props: ProxySidecarProps, secret
 
 /** Real curl, run asynchronously: the upstream lives in this process and must keep serving. */
 export async function curl(args: string[]): Promise<{ status: number; body: string }> {
-  const { stdout } = await execFileAsync('curl', ['-s', '--max-time', '20', '-o', '-', '-w', '\n%{http_code}', ...args], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  const { stdout } = await execFileAsync('curl', ['-s', '--max-time', '20', '-o', '-', '-w', '\n%{http_code}', ...args], {
+    encoding: 'utf8', maxBuffer: 16 * 1024 * 1024,
+  });
   const i = stdout.lastIndexOf('\n');
   return { status: Number(stdout.slice(i + 1)), body: stdout.slice(0, i) };
 }
@@ -194,7 +196,9 @@ export async function curl(args: string[]): Promise<{ status: number; body: stri
  * One request with Node's client, which sends the request target exactly as given (no dot
  * segment removal, no slash merging, no decoding): what a hostile client can send.
  */
-export function rawRequest(port: number, target: string, headers: { [name: string]: string } = {}, options: { tls?: boolean; agent?: http.Agent } = {}): Promise<{ status: number; body: string }> {
+export function rawRequest(
+  port: number, target: string, headers: { [name: string]: string } = {}, options: { tls?: boolean; agent?: http.Agent } = {},
+): Promise<{ status: number; body: string }> {
   const client = options.tls ? https : http;
   return new Promise((resolve, reject) => {
     const req = client.request({ host: '127.0.0.1', port, path: target, headers, agent: options.agent, rejectUnauthorized: false }, (res) => {
