@@ -7,7 +7,7 @@ import { InferenceEngine } from './engines/inference-engine';
 import { DEFAULT_SHM_SIZE, GpuProps } from './gpu';
 import { BoundGpuClaim, GpuClaim } from './gpu-claim';
 import { KubernetesTarget, resolveTarget } from './kubernetes-target';
-import { ContainerPortSpec, ImagePullPolicy, renderPorts, SecretKeyRef, TerminationMessagePolicy } from './kubernetes-types';
+import { ContainerPortSpec, ImagePullPolicy, kplusEnv, renderPorts, SecretKeyRef, TerminationMessagePolicy } from './kubernetes-types';
 import { addPodVolumes, PodVolumeMount, renderPodVolumeMounts } from './pod-volume';
 import { HealthCheck } from './probes';
 import { ContainerResources, renderResources } from './resources';
@@ -264,7 +264,7 @@ export function attachServer(owner: Construct, workload: kplus.AbstractPod, prop
     command: plan.command,
     args: plan.args,
     workingDir: server.workingDir,
-    envVariables: envValues(owner, server, plan.env),
+    envVariables: kplusEnv(owner, { ...plan.env, ...server.env }, server.secretEnv, errors, 'server.secretEnv', 'secret-env'),
     imagePullPolicy: server.imagePullPolicy as unknown as kplus.ImagePullPolicy,
     // An empty spec keeps cdk8s-plus's 1000m/512Mi defaults out; the host writes ours.
     resources: {},
@@ -423,9 +423,6 @@ function checkServerProps(props: InferenceWorkloadProps, image: string | undefin
     errors.push('server.preStopCommand: [] is empty. Fix: give a command such as [\'sleep\', \'10\'] or leave it out');
   }
   listOf('server.volumeMounts', server.volumeMounts, errors).forEach((m, i) => absolutePath(`server.volumeMounts[${i}].path`, m?.path, errors));
-  for (const [key, ref] of Object.entries(server.secretEnv ?? {})) {
-    objectName(`server.secretEnv.${key}.secretName`, ref.secretName, errors, 'Secret');
-  }
   const gpu = props.gpu;
   if (gpu) {
     wholeNumber('gpu.count', gpu.count, 1, 1024, errors, 1);
@@ -446,17 +443,6 @@ function withoutUndefined(value: any): any {
     }
   }
   return copy;
-}
-
-function envValues(scope: Construct, server: InferenceServerProps, engineEnv: { [name: string]: string }): { [name: string]: kplus.EnvValue } {
-  const env: { [name: string]: kplus.EnvValue } = {};
-  for (const [key, value] of Object.entries({ ...engineEnv, ...server.env })) {
-    env[key] = kplus.EnvValue.fromValue(value);
-  }
-  for (const [key, ref] of Object.entries(server.secretEnv ?? {})) {
-    env[key] = kplus.EnvValue.fromSecretValue({ secret: kplus.Secret.fromSecretName(scope, `secret-env-${key}`, ref.secretName), key: ref.key });
-  }
-  return env;
 }
 
 /**

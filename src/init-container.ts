@@ -1,11 +1,11 @@
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { Rank, WorkloadHost, workloadOf } from './_workload-host';
-import { ImagePullPolicy, SecretKeyRef } from './kubernetes-types';
+import { ImagePullPolicy, kplusEnv, SecretKeyRef } from './kubernetes-types';
 import { addPodVolumes, PodVolumeMount, renderPodVolumeMounts } from './pod-volume';
 import { ContainerResources, renderResources } from './resources';
 import { containerSecurityContext, ContainerSecurityOptions } from './security';
-import { absolutePath, labelName, listOf, objectName } from './validation/_prop-checks';
+import { absolutePath, labelName, listOf } from './validation/_prop-checks';
 
 /** A mount of a pod volume that another construct created, by name (e.g. `model-storage`). */
 export interface NamedVolumeMount {
@@ -110,14 +110,7 @@ export class InitContainer extends Construct {
     const errors: string[] = [];
     labelName('name', props.name, errors, 'container name');
     host.claimName('container', props.name, this, 'name', errors);
-    const env: { [name: string]: kplus.EnvValue } = {};
-    for (const [key, value] of Object.entries(props.env ?? {})) {
-      env[key] = kplus.EnvValue.fromValue(value);
-    }
-    for (const [key, ref] of Object.entries(props.secretEnv ?? {})) {
-      objectName(`secretEnv.${key}.secretName`, ref.secretName, errors, 'Secret');
-      env[key] = kplus.EnvValue.fromSecretValue({ secret: kplus.Secret.fromSecretName(this, `secret-${key}`, ref.secretName), key: ref.key });
-    }
+    const env = kplusEnv(this, props.env, props.secretEnv, errors);
     this.container = workload.addInitContainer({
       name: props.name,
       image: props.image,

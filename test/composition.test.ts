@@ -439,3 +439,13 @@ test('a warningsAsErrors context value that is not a boolean is reported, not ig
   new AiInferencePod(chart, 'llm', { server: SERVER });
   expect(synthError(chart)).toContain('[test/llm] context cdk8s-ai-inference:warningsAsErrors: "yes" is not true or false. Fix: set it to true or false');
 });
+
+test('a secretEnv entry that is not a Secret key reference is a structured error, not a TypeError', () => {
+  const chart = newChart();
+  const pod = new AiInferencePod(chart, 'llm', { server: { ...SERVER, secretEnv: { TOKEN: null as any, KEY: { secretName: 'Bad Name', key: 'k' } } } });
+  new InitContainer(pod, 'init', { name: 'init', image: 'busybox:1.36.1', secretEnv: { TOKEN: 'x' as any } });
+  const message = synthError(chart);
+  expect(message).toContain('[test/llm] server.secretEnv.TOKEN: null is not a Secret key reference. Fix: give { secretName: \'my-secret\', key: \'token\' }');
+  expect(message).toContain('[test/llm] server.secretEnv.KEY.secretName: "Bad Name" is not a valid Secret name');
+  expect(message).toContain('[test/llm/init] secretEnv.TOKEN: "x" is not a Secret key reference');
+});

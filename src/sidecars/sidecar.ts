@@ -2,7 +2,7 @@ import { ApiObject, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { Rank } from '../_workload-host';
-import { ContainerPortSpec } from '../kubernetes-types';
+import { ContainerPortSpec, kplusEnv } from '../kubernetes-types';
 import { PodVolumeMount } from '../pod-volume';
 import { HealthCheck } from '../probes';
 import { ContainerResources } from '../resources';
@@ -114,10 +114,7 @@ export class Sidecar extends SidecarBase {
 
   constructor(scope: Construct, id: string, props: SidecarProps) {
     super(scope, id, props);
-    const env: { [name: string]: kplus.EnvValue } = {};
-    for (const [key, value] of Object.entries(props.env ?? {})) {
-      env[key] = kplus.EnvValue.fromValue(value);
-    }
+    const env = kplusEnv(this, props.env);
     this.container = this.attach({
       name: props.name,
       image: props.image,
