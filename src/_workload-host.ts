@@ -275,7 +275,7 @@ interface RenderedLabels {
 }
 
 /** Default port of a model server when nothing names one. */
-export const DEFAULT_SERVER_PORT = 8000;
+const DEFAULT_SERVER_PORT = 8000;
 
 /** Canonical order of the roles in the pod spec. */
 export enum Rank {

@@ -13,12 +13,12 @@ import { show } from './validation/_helpers';
 import { absolutePath, durationSeconds, labelName, quantity, wholeNumber } from './validation/_prop-checks';
 
 /** How often a lock holder writes its heartbeat, in seconds. */
-export const LOCK_HEARTBEAT_SECONDS = 5;
+const LOCK_HEARTBEAT_SECONDS = 5;
 /**
  * The shortest `lockStaleAfter`: six missed heartbeats. A shorter one would let a waiter break
  * the lock of a holder that is only slow (CPU-throttled, on a congested NFS server).
  */
-export const MIN_LOCK_STALE_SECONDS = 6 * LOCK_HEARTBEAT_SECONDS;
+const MIN_LOCK_STALE_SECONDS = 6 * LOCK_HEARTBEAT_SECONDS;
 
 /** Rendered in place of a `source` of the wrong type, which is reported: keeps the rest of the construct checkable. */
 const PLACEHOLDER_SOURCE = ModelSource.http('https://example.com/model.bin');
@@ -125,7 +125,7 @@ export interface ModelPrepInitProps {
 }
 
 /** Default downloader resources. */
-export const DEFAULT_MODEL_PREP_RESOURCES: ContainerResources = deepFreeze({
+const DEFAULT_MODEL_PREP_RESOURCES: ContainerResources = deepFreeze({
   cpu: { request: '1' },
   memory: { request: '1Gi', limit: '2Gi' },
 });

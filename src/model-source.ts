@@ -98,7 +98,7 @@ export interface OciModelImage {
 }
 
 /** Where the copying init container mounts the cache: away from the image's own model directory. @internal */
-export const OCI_COPY_MOUNT_PATH = '/mnt/model-cache';
+const OCI_COPY_MOUNT_PATH = '/mnt/model-cache';
 
 /** What a source contributes to the init container. @internal */
 export interface BoundSource {
@@ -270,7 +270,7 @@ export class ModelSource {
 }
 
 /** A sha256 as users paste it: any case, optionally `sha256:`; normalized to lower-case hex. */
-export function normalizeSha256(value: unknown): string | undefined {
+function normalizeSha256(value: unknown): string | undefined {
   const text = typeof value === 'string' ? value.trim().replace(/^sha256:/i, '').toLowerCase() : '';
   return /^[0-9a-f]{64}$/.test(text) ? text : undefined;
 }

@@ -449,3 +449,8 @@ test('a secretEnv entry that is not a Secret key reference is a structured error
   expect(message).toContain('[test/llm] server.secretEnv.KEY.secretName: "Bad Name" is not a valid Secret name');
   expect(message).toContain('[test/llm/init] secretEnv.TOKEN: "x" is not a Secret key reference');
 });
+
+test('the package exports constructs, classes, enums and constants only: no internal helper functions', () => {
+  const helpers = Object.entries(publicApi).filter(([name, value]) => typeof value === 'function' && !/^[A-Z]/.test(name)).map(([name]) => name);
+  expect(helpers).toEqual([]);
+});

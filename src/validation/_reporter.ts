@@ -256,7 +256,7 @@ export function metadataFingerprint(metadata: ApiObjectMetadataDefinition): stri
  * A finding as one line: container, field, message, fix. Names and values from the input may
  * hold line breaks; they are escaped so that each error stays one `[path] field: ... Fix:` line.
  */
-export function formatFinding(f: Finding): string {
+function formatFinding(f: Finding): string {
   const where = f.container ? `container "${f.container}": ` : '';
   return `${where}${f.field}: ${f.message}. Fix: ${f.fix}`.replace(/[\r\n\u2028\u2029]/g, c => JSON.stringify(c).slice(1, -1));
 }
