@@ -118,20 +118,28 @@ export function containerFinisher(settings: ContainerFields): (container: any) =
 }
 
 /**
- * Sorts an object's own keys and drops `undefined` values, in place, as cdk8s does for the
- * rest of the manifest: patched fields read like the others and output stays deterministic.
+ * A shallow copy with sorted keys and without `undefined` values, as cdk8s writes the rest of
+ * the manifest: patched fields read like the others and output stays deterministic. (A copy,
+ * not an in-place re-insertion: deleting every key would leave a slow dictionary-mode object.)
  */
-export function sortKeys(value: any): void {
-  const keys = Object.keys(value);
-  const entries = keys.sort().map(key => [key, value[key]] as const);
-  for (const key of keys) {
-    delete value[key];
-  }
-  for (const [key, child] of entries) {
-    if (child !== undefined) {
-      value[key] = child;
+export function withSortedKeys(value: any): any {
+  const sorted: any = {};
+  for (const key of Object.keys(value).sort()) {
+    if (value[key] !== undefined) {
+      sorted[key] = value[key];
     }
   }
+  return sorted;
+}
+
+/** Puts `spec` where the pod spec sits inside a workload's JSON. */
+export function setPodSpec(json: any, spec: any): void {
+  const path = podSpecPath(json.kind).split('.');
+  let node = json;
+  for (const key of path.slice(0, -1)) {
+    node = node[key];
+  }
+  node[path[path.length - 1]] = spec;
 }
 
 /** A deep copy of plain JSON data (several times faster than a JSON round trip). */

@@ -12,22 +12,18 @@ export function cached<K, V>(cache: { get(key: K): V | undefined; set(key: K, va
 }
 
 /**
- * A string-keyed cache that keeps at most `capacity` entries, dropping the least recently used:
- * a worker manager rendering pods with ever-new values (ports, sizes, budgets) must not grow.
+ * A string-keyed cache that keeps at most `capacity` entries, dropping the oldest: a worker
+ * manager rendering pods with ever-new values (ports, sizes, budgets) must not grow. A hit
+ * costs one map lookup (no recency bookkeeping: it is on the path of every pod).
  */
 export class BoundedCache<V> {
   private readonly entries = new Map<string, V>();
 
   constructor(private readonly capacity = 256) {}
 
-  /** The value under `key`, now the most recently used. */
+  /** The value under `key`. */
   public get(key: string): V | undefined {
-    const value = this.entries.get(key);
-    if (value !== undefined) {
-      this.entries.delete(key);
-      this.entries.set(key, value);
-    }
-    return value;
+    return this.entries.get(key);
   }
 
   /** Stores `value`, evicting the oldest entry when full. */

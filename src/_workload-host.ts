@@ -1,7 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
-import { containerFinisher, ContainerFields, podMetadataOf, podSpecOf, renderWithPatchesLast, sortKeys } from './_kplus-adapter';
+import { containerFinisher, ContainerFields, podMetadataOf, podSpecOf, renderWithPatchesLast, setPodSpec, withSortedKeys } from './_kplus-adapter';
 import { KubernetesTarget, resolveTarget, ResolvedTarget } from './kubernetes-target';
 import { applyBaselinePodSecurity } from './security';
 import { currentRun, metadataFingerprint, ValidationReporter } from './validation/_reporter';
@@ -32,6 +32,8 @@ export class WorkloadHost {
   /** The model server, once registered. */
   public server?: ServerRegistration;
   private readonly addOns: AddOnRegistration[] = [];
+  /** `addOns` in canonical order, until the next registration. */
+  private sortedCache?: AddOnRegistration[];
   private readonly workloadSteps: Array<(json: any) => void> = [];
   private readonly containerSteps = new Map<string, Array<(container: any) => void>>();
   private readonly apiObject: ApiObject;
@@ -63,6 +65,7 @@ export class WorkloadHost {
   /** Registers an add-on; its wiring runs at render. */
   public registerAddOn(addOn: AddOnRegistration): void {
     this.addOns.push(addOn);
+    this.sortedCache = undefined;
     this.reporter.addOwner(addOn.owner, addOn.containers, addOn.errors, false);
   }
 
@@ -80,8 +83,8 @@ export class WorkloadHost {
     const key = `${kind}/${name}`;
     const taken = this.claimed.get(key)
       ?? (kind === 'container'
-        ? [...this.workload.initContainers, ...this.workload.containers].some(c => c.name === name) && 'a container of the workload'
-        : this.workload.volumes.some(v => v.name === name) && 'a volume of the workload');
+        ? (hasNamed(this.workload.initContainers, name) || hasNamed(this.workload.containers, name)) && 'a container of the workload'
+        : hasNamed(this.workload.volumes, name) && 'a volume of the workload');
     if (taken) {
       errors.push(`${prop}: ${kind} name ${JSON.stringify(name)} is already used by ${taken}. Fix: give this ${kind} its own ${prop}`);
     } else {
@@ -218,19 +221,24 @@ export class WorkloadHost {
     }
     this.orderCanonically(spec);
     this.workloadSteps.forEach(step => step(json));
-    for (const container of [...(spec.initContainers ?? []), ...(spec.containers ?? [])]) {
-      sortKeys(container);
+    for (const list of ['initContainers', 'containers']) {
+      if (spec[list]) {
+        spec[list] = spec[list].map(withSortedKeys);
+      }
     }
-    sortKeys(spec);
     if (spec.securityContext) {
-      sortKeys(spec.securityContext);
+      spec.securityContext = withSortedKeys(spec.securityContext);
     }
+    setPodSpec(json, withSortedKeys(spec));
     return json;
   }
 
   /** Add-ons in their canonical order: by role, then in the order they were added. */
   private sortedAddOns(): AddOnRegistration[] {
-    return stableSort(this.addOns, a => a.rank);
+    if (!this.sortedCache) {
+      this.sortedCache = stableSort(this.addOns, a => a.rank);
+    }
+    return this.sortedCache;
   }
 
   /**
@@ -409,6 +417,10 @@ export function workloadOf(scope: IConstruct): kplus.AbstractPod {
   }
   throw new Error(`[${scope.node.path}] scope: is not a workload. Fix: create the add-on with an AiInferencePod, `
     + 'AiInferenceDeployment or a cdk8s-plus-27 Pod, Deployment, StatefulSet or Job as its scope');
+}
+
+function hasNamed(items: ReadonlyArray<{ readonly name: string }>, name: string): boolean {
+  return items.some(item => item.name === name);
 }
 
 function stableSort<T>(items: ReadonlyArray<T>, key: (item: T) => number): T[] {

@@ -1,5 +1,5 @@
 import { Duration } from 'cdk8s';
-import { BoundedCache } from './_memo';
+import { BoundedCache, cached } from './_memo';
 import { durationSeconds, urlPath, wholeNumber } from './validation/_prop-checks';
 
 /** Options of an HTTP health check. */
@@ -202,14 +202,18 @@ export class HealthCheck {
    */
   public static http(path: string, options: HttpHealthCheckOptions = {}): HealthCheck {
     options = options ?? {}; // null from JavaScript callers means no options
-    const probe = (p: string) => Probe.httpGet(p, { port: options.port, https: options.https });
-    return new HealthCheck({ startup: probe(path), readiness: probe(path), liveness: probe(options.livenessPath ?? path) });
+    return sharedCheck(['http', path, options.livenessPath, options.port, options.https], () => {
+      const probe = (p: string) => Probe.httpGet(p, { port: options.port, https: options.https });
+      return new HealthCheck({ startup: probe(path), readiness: probe(path), liveness: probe(options.livenessPath ?? path) });
+    });
   }
 
   /** TCP connect to the server port (or `port`): ready as soon as the port accepts connections. */
   public static tcp(port?: number): HealthCheck {
-    const probe = Probe.tcp({ port });
-    return new HealthCheck({ startup: probe, readiness: probe, liveness: probe });
+    return sharedCheck(['tcp', port], () => {
+      const probe = Probe.tcp({ port });
+      return new HealthCheck({ startup: probe, readiness: probe, liveness: probe });
+    });
   }
 
   /** A command run in the server container; exit code 0 means healthy and loaded. */
@@ -248,7 +252,7 @@ export class HealthCheck {
 
   /** No probes at all (batch workers that exit when done). */
   public static none(): HealthCheck {
-    return new HealthCheck({});
+    return NO_HEALTH_CHECK;
   }
 
   private readonly rendered = new BoundedCache<RenderedProbes>(32);
@@ -295,3 +299,16 @@ export class HealthCheck {
     };
   }
 }
+
+/**
+ * Health checks are immutable: the same factory arguments give the same instance, so its
+ * rendered probes (and their sorted copies) are computed once for a whole fleet of pods.
+ */
+const SHARED_CHECKS = new BoundedCache<HealthCheck>(64);
+
+/** The shared check for these factory arguments; a fresh one when an argument is not a plain value. */
+function sharedCheck(args: unknown[], create: () => HealthCheck): HealthCheck {
+  const plain = args.every(a => a === undefined || typeof a === 'string' || typeof a === 'number' || typeof a === 'boolean');
+  return plain ? cached(SHARED_CHECKS, JSON.stringify(args), create) : create();
+}
+const NO_HEALTH_CHECK = HealthCheck.custom({});
