@@ -86,6 +86,12 @@ const PROBE_KEYS = ['startupProbe', 'readinessProbe', 'livenessProbe'] as const;
  * terminationMessagePolicy, lifecycle; and drops the forced `imagePullPolicy: Always`.
  */
 export function containerFinisher(settings: ContainerFields): (container: any) => void {
+  // only the two small results are captured: thousands of pods hold one finisher per container
+  return finisher(finishedFields(settings), removedFields(settings));
+}
+
+/** The fields a finisher sets, sorted and shared. */
+function finishedFields(settings: ContainerFields): { [key: string]: any } {
   const fields: { [key: string]: any } = {};
   const all: { [key: string]: any } = {
     lifecycle: settings.lifecycle,
@@ -102,10 +108,19 @@ export function containerFinisher(settings: ContainerFields): (container: any) =
       fields[key] = sortedShared(all[key]);
     }
   }
+  return fields;
+}
+
+/** The fields a finisher removes: probes it does not set, and the forced pull policy. */
+function removedFields(settings: ContainerFields): string[] {
   const remove: string[] = PROBE_KEYS.filter(key => !settings.probes?.[key]);
   if (!settings.keepImagePullPolicy) {
     remove.push('imagePullPolicy');
   }
+  return remove;
+}
+
+function finisher(fields: { [key: string]: any }, remove: ReadonlyArray<string>): (container: any) => void {
   return c => {
     for (const key of remove) {
       delete c[key];
