@@ -1,4 +1,5 @@
-import { ApiObject, JsonPatch } from 'cdk8s';
+import { ApiObject, App, IResolver, ImplicitTokenResolver, JsonPatch, Lazy, LazyResolver, NumberStringUnionResolver } from 'cdk8s';
+import * as k8s from 'cdk8s-plus-27/lib/imports/k8s';
 import { cached } from './_memo';
 
 /**
@@ -29,7 +30,7 @@ export function renderWithPatchesLast(obj: ApiObject, kplusRender: () => any, st
   const user = patches.splice(0, patches.length);
   let json: any;
   try {
-    json = kplusRender();
+    json = directRender(obj) ?? kplusRender();
   } finally {
     patches.push(...user);
   }
@@ -37,6 +38,138 @@ export function renderWithPatchesLast(obj: ApiObject, kplusRender: () => any, st
     json = step(json) ?? json;
   }
   return user.length ? JsonPatch.apply(json, ...user) : topLevelOrder(json);
+}
+
+/**
+ * The generated L1 classes whose \`toJson()\` is cdk8s's resolve-and-sanitize followed by a
+ * re-serialization through the 1.27 schema. For what cdk8s-plus-27 builds, that second pass
+ * changes nothing but the shape of union values (quantities, int-or-strings), yet it costs more
+ * than the library's whole composition; \`directRender\` produces the same JSON in one walk.
+ */
+const DIRECT_KINDS: ReadonlyArray<new (...args: any[]) => ApiObject> = [
+  k8s.KubePod, k8s.KubeDeployment, k8s.KubeStatefulSet, k8s.KubeJob, k8s.KubeCronJob, k8s.KubeDaemonSet, k8s.KubeConfigMap,
+];
+
+/** cdk8s's own resolvers, in the order \`App\` installs them after the user's. */
+const BUILT_IN_RESOLVERS: ReadonlyArray<new () => IResolver> = [LazyResolver, ImplicitTokenResolver, NumberStringUnionResolver];
+
+/** Thrown inside a direct render that meets something only cdk8s's own path knows how to treat. */
+const NOT_DIRECT = new Error('not directly renderable');
+
+/**
+ * The JSON \`obj.toJson()\` would give without its JSON patches, rendered in one walk — or
+ * undefined where that is not certain (an app with its own resolvers, \`CDK8S_DISABLE_SORT\`,
+ * a value cdk8s would refuse, a subclass): then cdk8s-plus renders, and reports errors, as always.
+ */
+export function directRender(obj: ApiObject): any {
+  const proto = Object.getPrototypeOf(obj);
+  if (!DIRECT_KINDS.some(kind => kind.prototype === proto) || process.env.CDK8S_DISABLE_SORT || !builtInResolversOnly(obj)) {
+    return undefined;
+  }
+  const props = (obj as any).props;
+  const json: any = { apiVersion: obj.apiVersion, kind: obj.kind, metadata: k8s.toJson_ObjectMeta(obj.metadata.toJson()) };
+  try {
+    for (const key of Object.keys(props).sort()) {
+      if (key !== 'apiVersion' && key !== 'kind' && key !== 'metadata') {
+        const value = plainJson(props[key], L1_MAP_PROPS.has(key));
+        if (value !== undefined) {
+          json[key] = value;
+        }
+      }
+    }
+  } catch {
+    // cdk8s-plus reports it, in its own words, on its own path
+    return undefined;
+  }
+  // template metadata passes the schema too (it drops attributes ObjectMeta does not have)
+  const spec = json.spec;
+  for (const template of [spec?.template, spec?.jobTemplate, spec?.jobTemplate?.spec?.template]) {
+    if (template?.metadata) {
+      template.metadata = k8s.toJson_ObjectMeta(template.metadata);
+    }
+  }
+  return json;
+}
+
+function builtInResolversOnly(obj: ApiObject): boolean {
+  const resolvers = App.of(obj).resolvers;
+  return resolvers.length === BUILT_IN_RESOLVERS.length && resolvers.every((r, i) => r.constructor === BUILT_IN_RESOLVERS[i]);
+}
+
+/**
+ * Properties whose JSON name differs from their name in the generated L1 props (the L1's
+ * `toJson_*` functions rename them). A test checks this table against cdk8s-plus-27's code.
+ *
+ * @internal
+ */
+export const L1_RENAMED_PROPS: ReadonlyMap<string, string> = new Map(Object.entries({
+  clusterIp: 'clusterIP', datasetUuid: 'datasetUUID', diskUri: 'diskURI', externalId: 'externalID', hostIp: 'hostIP',
+  hostIpc: 'hostIPC', hostPid: 'hostPID', insecureSkipTlsVerify: 'insecureSkipTLSVerify', loadBalancerIp: 'loadBalancerIP',
+  nodeId: 'nodeID', nonResourceUrLs: 'nonResourceURLs', pdId: 'pdID', podCidr: 'podCIDR', podCidRs: 'podCIDRs',
+  providerId: 'providerID', ref: '$ref', schema: '$schema', setHostnameAsFqdn: 'setHostnameAsFQDN',
+  storagePolicyId: 'storagePolicyID', targetCpuUtilizationPercentage: 'targetCPUUtilizationPercentage', targetWwNs: 'targetWWNs',
+  volumeId: 'volumeID', xKubernetesEmbeddedResource: 'x-kubernetes-embedded-resource',
+  xKubernetesIntOrString: 'x-kubernetes-int-or-string', xKubernetesListMapKeys: 'x-kubernetes-list-map-keys',
+  xKubernetesListType: 'x-kubernetes-list-type', xKubernetesMapType: 'x-kubernetes-map-type',
+  xKubernetesPreserveUnknownFields: 'x-kubernetes-preserve-unknown-fields', xKubernetesValidations: 'x-kubernetes-validations',
+}));
+
+/**
+ * Properties the L1 renders as maps: their keys are data (label names, resource names, file
+ * names) and are never renamed. A test checks this list against cdk8s-plus-27's code.
+ *
+ * @internal
+ */
+export const L1_MAP_PROPS: ReadonlySet<string> = new Set([
+  'annotations', 'binaryData', 'capacity', 'data', 'default', 'defaultRequest', 'definitions', 'dependencies',
+  'deprecatedTopology', 'extra', 'hard', 'labels', 'limits', 'matchLabels', 'max', 'maxLimitRequestRatio', 'min',
+  'nodeSelector', 'options', 'overhead', 'parameters', 'patternProperties', 'podFixed', 'properties', 'requests',
+  'selector', 'stringData', 'volumeAttributes',
+]);
+
+/**
+ * cdk8s's resolve + sanitize (no null or undefined members) and the L1's re-serialization
+ * (JSON names, keys in schema order — which is sorted —, `.value` of union values), for the
+ * plain data, Lazies and union instances cdk8s-plus builds. `isMap`: the keys are data.
+ */
+function plainJson(value: any, isMap = false): any {
+  if (value === null || value === undefined) {
+    return undefined;
+  }
+  if (typeof value !== 'object') {
+    if (typeof value === 'function') {
+      throw NOT_DIRECT;
+    }
+    return value;
+  }
+  if (value instanceof Lazy) {
+    return plainJson(value.produce(), isMap);
+  }
+  if (typeof value.resolve === 'function') {
+    return plainJson(value.resolve(), isMap);
+  }
+  if (Array.isArray(value)) {
+    return value.map(item => plainJson(item));
+  }
+  if (value.constructor !== Object) {
+    if (typeof value.value === 'number' || typeof value.value === 'string') {
+      return value.value;
+    }
+    throw NOT_DIRECT;
+  }
+  const entries: Array<[string, any]> = [];
+  for (const key of Object.keys(value)) {
+    const child = plainJson(value[key], !isMap && L1_MAP_PROPS.has(key));
+    if (child !== undefined) {
+      entries.push([isMap ? key : L1_RENAMED_PROPS.get(key) ?? key, child]);
+    }
+  }
+  entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  const out: any = {};
+  for (const [key, child] of entries) {
+    out[key] = child;
+  }
+  return out;
 }
 
 /** apiVersion, kind, metadata first, then the rest sorted: the order cdk8s writes. */

@@ -4,7 +4,7 @@ import { App, Chart } from 'cdk8s';
 import { unbox } from './adversarial';
 import { buildCase, relaxesSecurity } from './case-builders';
 import { pssRestrictedViolations } from './pss';
-import { expectApiValid } from './synth';
+import { directRenderMismatches, expectApiValid } from './synth';
 
 /*
  * The contract of a generated case (test/property-all.test.ts): refused with the structured
@@ -37,7 +37,7 @@ export function runCase(raw: unknown, outdir: string): Outcome {
   } catch (e) {
     return { refused: true, problems: refusalProblems(app, e, bad, outdir) };
   }
-  return { refused: false, problems: acceptanceProblems(manifests, value) };
+  return { refused: false, problems: [...acceptanceProblems(manifests, value), ...directRenderMismatches(chart)] };
 }
 
 function refusalProblems(app: App, e: unknown, bad: boolean, outdir: string): string[] {

@@ -1,4 +1,5 @@
-import { App, Chart, Testing } from 'cdk8s';
+import { ApiObject, App, Chart, Testing } from 'cdk8s';
+import { directRender } from '../../src/_kplus-adapter';
 import { Finding } from '../../src/validation/model';
 import { objectFindings } from '../../src/validation/object-rules';
 
@@ -78,7 +79,43 @@ export function newChart(id = 'test'): Chart {
 export function synth(chart: Chart): any[] {
   const manifests = App._synthChart(chart);
   manifests.forEach(validateManifest);
+  expect(directRenderMismatches(chart)).toEqual([]);
   return manifests;
+}
+
+/**
+ * Every object of the chart that the adapter renders directly (without cdk8s-plus-27's
+ * re-serialization), where that rendering is not byte-for-byte (key order included) what
+ * cdk8s-plus-27's own `toJson()` gives. Run on every chart the tests synthesize.
+ */
+export function directRenderMismatches(chart: Chart): string[] {
+  const mismatches: string[] = [];
+  for (const obj of chart.node.findAll()) {
+    if (!(obj instanceof ApiObject)) {
+      continue;
+    }
+    const direct = directRender(obj);
+    if (direct === undefined) {
+      continue;
+    }
+    const patches = (obj as any).patches;
+    const user = patches.splice(0, patches.length);
+    let reference: any;
+    try {
+      reference = Object.getPrototypeOf(obj).toJson.call(obj);
+    } finally {
+      patches.push(...user);
+    }
+    const [a, b] = [JSON.stringify(direct), JSON.stringify(reference)];
+    if (a !== b) {
+      let i = 0;
+      while (a[i] === b[i]) {
+        i++;
+      }
+      mismatches.push(`${obj.node.path}: direct ...${a.slice(Math.max(0, i - 80), i + 80)}... cdk8s-plus ...${b.slice(Math.max(0, i - 80), i + 80)}...`);
+    }
+  }
+  return mismatches;
 }
 
 /** Synthesizes a whole app as `cdk8s synth` does, returning the validation error message or undefined. */
