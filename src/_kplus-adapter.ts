@@ -1,4 +1,5 @@
 import { ApiObject, App, IResolver, ImplicitTokenResolver, JsonPatch, Lazy, LazyResolver, NumberStringUnionResolver } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
 import * as k8s from 'cdk8s-plus-27/lib/imports/k8s';
 import { cached } from './_memo';
 
@@ -170,6 +171,28 @@ function plainJson(value: any, isMap = false): any {
     out[key] = child;
   }
   return out;
+}
+
+/**
+ * What a user can still change on a cdk8s-plus-27 workload after construction, as counts:
+ * containers with their env, env sources, mounts and ports; volumes; host aliases. It reads
+ * cdk8s-plus's own lists where they exist (its getters copy them, and this runs several times
+ * per workload and synth), its public getters otherwise.
+ */
+export function workloadSignature(workload: kplus.AbstractPod): string {
+  const w = workload as any;
+  const containers: kplus.Container[] = [...(w._initContainers ?? workload.initContainers), ...(w._containers ?? workload.containers)];
+  let signature = '';
+  for (const c of containers) {
+    const env = c.env as any;
+    const variables = env._variables ?? c.env.variables;
+    const sources = env._sources ?? c.env.sources;
+    const ports = (c as any)._ports ?? c.ports;
+    signature += `${c.name}:${variables ? Object.keys(variables).length : 0}/${sources.length}/${c.mounts.length}/${ports.length},`;
+  }
+  const volumes = w._volumes?.size ?? workload.volumes.length;
+  const aliases = (w._hostAliases ?? workload.hostAliases).length;
+  return `${signature}|${volumes}|${aliases}`;
 }
 
 /** apiVersion, kind, metadata first, then the rest sorted: the order cdk8s writes. */

@@ -1,7 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
-import { containerFinisher, ContainerFields, podMetadataOf, podSpecOf, renderWithPatchesLast, setPodSpec, withSortedKeys } from './_kplus-adapter';
+import { containerFinisher, ContainerFields, podMetadataOf, podSpecOf, renderWithPatchesLast, setPodSpec, withSortedKeys, workloadSignature } from './_kplus-adapter';
 import { KubernetesTarget, resolveTarget, ResolvedTarget } from './kubernetes-target';
 import { applyBaselinePodSecurity } from './security';
 import { currentRun, metadataFingerprint, ValidationReporter } from './validation/_reporter';
@@ -267,11 +267,9 @@ export class WorkloadHost {
   /** Shape of the workload's cdk8s-plus objects, to tell whether a rendering is still current. */
   private shape(): string {
     const w = this.workload;
-    const containers = [...w.initContainers, ...w.containers]
-      .map(c => `${c.name}:${c.env.variables ? Object.keys(c.env.variables).length : 0}/${c.env.sources.length}/${c.mounts.length}/${c.ports.length}`);
     const podMetadata = (w as Partial<kplus.Workload>).podMetadata;
-    return `${containers.join(',')}|${w.volumes.length}|${metadataFingerprint(this.apiObject.metadata)}|${podMetadata ? metadataFingerprint(podMetadata) : ''}`
-      + `|${(this.apiObject as any).patches.length}|${this.containerSteps.size}|${this.addOns.length}|${w.hostAliases.length}`;
+    return `${workloadSignature(w)}|${metadataFingerprint(this.apiObject.metadata)}|${podMetadata ? metadataFingerprint(podMetadata) : ''}`
+      + `|${(this.apiObject as any).patches.length}|${this.containerSteps.size}|${this.addOns.length}`;
   }
 }
 

@@ -1,4 +1,6 @@
 import { ApiObject, ApiObjectMetadataDefinition, App, JsonPatch } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { workloadSignature } from '../src/_kplus-adapter';
 import { AiInferencePod, HealthCheck, ProxySidecar, ProxyTls } from '../src';
 import { manifestOf, newChart, synth, synthError } from './helpers/synth';
 
@@ -72,4 +74,30 @@ test('one synth renders the pod, its ConfigMap and its NetworkPolicy once each (
     proto.toJson = original;
   }
   expect(counts).toEqual({ Pod: 1, ConfigMap: 1, NetworkPolicy: 1 });
+});
+
+test('the workload signature changes with every change cdk8s-plus still accepts after construction', () => {
+  const chart = newChart();
+  const pod = new kplus.Pod(chart, 'p');
+  const c = pod.addContainer({ image: 'x/y:1' });
+  const seen = new Set<string>([workloadSignature(pod)]);
+  const changes: Array<() => void> = [
+    () => c.env.addVariable('A', kplus.EnvValue.fromValue('1')),
+    () => c.env.copyFrom(kplus.Env.fromConfigMap(kplus.ConfigMap.fromConfigMapName(chart, 'cm', 'cm'))),
+    () => c.mount('/data', kplus.Volume.fromEmptyDir(chart, 'v', 'v')),
+    () => c.addPort({ number: 9000 }),
+    () => pod.addVolume(kplus.Volume.fromEmptyDir(chart, 'w', 'w')),
+    () => pod.addHostAlias({ ip: '127.0.0.1', hostnames: ['local'] }),
+    () => pod.addInitContainer({ image: 'x/z:1' }),
+    () => pod.addContainer({ image: 'x/w:1', name: 'second' }),
+  ];
+  for (const change of changes) {
+    change();
+    const signature = workloadSignature(pod);
+    expect(seen.has(signature)).toBe(false);
+    seen.add(signature);
+  }
+  // cdk8s-plus-27's own lists are read where they exist: the same counts as its public getters
+  expect((pod as any)._containers).toHaveLength(pod.containers.length);
+  expect((c.env as any)._variables).toEqual(c.env.variables);
 });
