@@ -1,7 +1,7 @@
 import { ApiObject, ApiObjectMetadataDefinition, App, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
-import { workloadSignature } from '../src/_kplus-adapter';
 import { AiInferencePod, HealthCheck, ProxySidecar, ProxyTls } from '../src';
+import { workloadSignature } from '../src/_kplus-adapter';
 import { manifestOf, newChart, synth, synthError } from './helpers/synth';
 
 // Validation renders each object once and serialization takes that rendering (bench: one render
