@@ -1,4 +1,5 @@
-import { ContainerEntry, Finding, RenderedPod } from './model';
+import { parseQuantity } from '../quantity';
+import { ContainerEntry, Finding } from './model';
 
 /** DNS-1123 label: pod-unique names of containers, volumes, ports' owners (max 63). */
 export const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -13,38 +14,75 @@ export const DATA_KEY = /^[-._a-zA-Z0-9]+$/;
 /** The portable (strict) environment variable name. */
 export const ENV_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
 
-/** Every container of the pod (init containers first), with its manifest path. */
-export function containersOf(pod: RenderedPod): ContainerEntry[] {
-  let entries = CONTAINERS.get(pod);
-  if (!entries) {
-    entries = listContainers(pod);
-    CONTAINERS.set(pod, entries);
+/**
+ * Every container of a pod spec (init containers first) with its manifest path, and those of
+ * them that run for the life of the pod; the reporter lists them once per rendering.
+ */
+export function listContainers(spec: any, specPath: string): { containers: ContainerEntry[]; longRunning: ContainerEntry[] } {
+  const containers: ContainerEntry[] = [];
+  const longRunning: ContainerEntry[] = [];
+  const add = (list: unknown, at: string, init: boolean) => {
+    if (!Array.isArray(list)) {
+      return;
+    }
+    for (let i = 0; i < list.length; i++) {
+      const container = list[i];
+      const entry: ContainerEntry = { container, path: `${specPath}.${at}[${i}]`, init, sidecar: init && container.restartPolicy === 'Always' };
+      containers.push(entry);
+      if (!init || entry.sidecar) {
+        longRunning.push(entry);
+      }
+    }
+  };
+  add(spec.initContainers, 'initContainers', true);
+  add(spec.containers, 'containers', false);
+  return { containers, longRunning };
+}
+
+/** Parsed quantities by their text. A pod repeats a handful of them ("1Gi", "16Gi", "1") in several rules. */
+const QUANTITIES = new Map<string, number | undefined>();
+/** Past this many distinct texts the cache starts over: it stays small whatever a process renders. */
+const QUANTITIES_MAX = 512;
+
+/** `parseQuantity(String(value))`, remembered for the few distinct texts a synth meets. */
+export function quantityOf(value: unknown): number | undefined {
+  const text = typeof value === 'string' ? value : String(value);
+  let parsed = QUANTITIES.get(text);
+  if (parsed === undefined && !QUANTITIES.has(text)) {
+    parsed = parseQuantity(text);
+    if (QUANTITIES.size >= QUANTITIES_MAX) {
+      QUANTITIES.clear();
+    }
+    QUANTITIES.set(text, parsed);
   }
-  return entries;
+  return parsed;
 }
 
-/** Every rule lists the containers: list them once per rendered pod. */
-const CONTAINERS = new WeakMap<RenderedPod, ContainerEntry[]>();
+/** Up to this many entries, a scan back finds a repeat for less than a Set per list costs. */
+const SCAN_LIMIT = 64;
 
-function listContainers(pod: RenderedPod): ContainerEntry[] {
-  const init = (pod.spec.initContainers ?? []).map((container: any, i: number) => ({
-    container,
-    path: `${pod.specPath}.initContainers[${i}]`,
-    init: true,
-    sidecar: container.restartPolicy === 'Always',
-  }));
-  const regular = (pod.spec.containers ?? []).map((container: any, i: number) => ({
-    container,
-    path: `${pod.specPath}.containers[${i}]`,
-    init: false,
-    sidecar: false,
-  }));
-  return [...init, ...regular];
+/** What `isRepeat` remembers of a list: a Set for a long list, nothing for a short one. */
+export function repeatTracker(length: number): Set<unknown> | undefined {
+  return length > SCAN_LIMIT ? new Set() : undefined;
 }
 
-/** Containers that run for the life of the pod and so share its network namespace. */
-export function longRunning(pod: RenderedPod): ContainerEntry[] {
-  return containersOf(pod).filter(c => !c.init || c.sidecar);
+/**
+ * Whether `list[i][key]` equals the `key` of an earlier entry. With a tracker, call it for the
+ * entries in order (it records each); without one it scans back.
+ */
+export function isRepeat(list: any[], i: number, key: string, seen: Set<unknown> | undefined): boolean {
+  const value = list[i]?.[key];
+  if (seen) {
+    const repeated = seen.has(value);
+    seen.add(value);
+    return repeated;
+  }
+  for (let j = 0; j < i; j++) {
+    if (list[j]?.[key] === value) {
+      return true;
+    }
+  }
+  return false;
 }
 
 /** An error finding. */

@@ -1,6 +1,7 @@
 import { ApiObject, ApiObjectMetadataDefinition } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { podSpecOf, podSpecPath } from '../_kplus-adapter';
+import { listContainers } from './_helpers';
 import { Finding, PodFacts, RenderedPod } from './model';
 import { objectFindings } from './object-rules';
 import { runRules } from './rules';
@@ -89,8 +90,10 @@ export class ValidationReporter {
       const message = (e as Error).message.replace(/\s+/g, ' ');
       return { ...base, json: undefined, findings: [{ severity: 'error', field: 'spec', message, fix: 'correct the input named in the message' }] };
     }
+    const spec = podSpecOf(json) ?? {};
+    const specPath = podSpecPath(json.kind);
     const pod: RenderedPod = {
-      kind: json.kind, metadata: json.metadata ?? {}, spec: podSpecOf(json) ?? {}, specPath: podSpecPath(json.kind), facts: this.facts(), json,
+      kind: json.kind, metadata: json.metadata ?? {}, spec, specPath, facts: this.facts(), json, ...listContainers(spec, specPath),
     };
     const findings = unique([...contextFindings(this.workload), ...this.renderProblems(), ...runRules(pod), ...objectFindings(json)]);
     this.printWarnings(findings);

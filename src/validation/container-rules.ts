@@ -1,4 +1,4 @@
-import { containersOf, ENV_NAME, error, isDnsLabel, show, warning } from './_helpers';
+import { DATA_KEY, ENV_NAME, error, isDnsLabel, isRepeat, repeatTracker, show, warning } from './_helpers';
 import { Finding, RenderedPod } from './model';
 
 /** A pod needs at least one regular container. */
@@ -8,16 +8,20 @@ export function hasContainers(pod: RenderedPod): Finding[] {
 
 /** Container names are DNS-1123 labels. */
 export function containerNameFormat(pod: RenderedPod): Finding[] {
-  return containersOf(pod)
-    .filter(c => !isDnsLabel(c.container.name))
-    .map(c => error(`${c.path}.name`, `${show(c.container.name)} is not a valid container name (lowercase DNS-1123 label, at most 63 characters)`, 'use lowercase letters, digits and \'-\'', c.container.name));
+  const findings: Finding[] = [];
+  for (const c of pod.containers) {
+    if (!isDnsLabel(c.container.name)) {
+      findings.push(error(`${c.path}.name`, `${show(c.container.name)} is not a valid container name (lowercase DNS-1123 label, at most 63 characters)`, 'use lowercase letters, digits and \'-\'', c.container.name));
+    }
+  }
+  return findings;
 }
 
 /** Container names are unique across init containers, sidecars and regular containers. */
 export function containerNamesUnique(pod: RenderedPod): Finding[] {
   const seen = new Map<string, string>();
   const findings: Finding[] = [];
-  for (const c of containersOf(pod)) {
+  for (const c of pod.containers) {
     const first = seen.get(c.container.name);
     if (first) {
       findings.push(error(`${c.path}.name`, `${show(c.container.name)} is already the name of ${first}`, 'give each container, init container and sidecar a distinct name', c.container.name));
@@ -30,18 +34,26 @@ export function containerNamesUnique(pod: RenderedPod): Finding[] {
 
 /** Every container has an image. */
 export function imagePresent(pod: RenderedPod): Finding[] {
-  return containersOf(pod)
-    .filter(c => typeof c.container.image !== 'string' || c.container.image.trim() === '')
-    .map(c => error(`${c.path}.image`, 'the image is empty', 'set an image reference such as "registry.example.com/server:1.2.3"', c.container.name));
+  const findings: Finding[] = [];
+  for (const c of pod.containers) {
+    if (typeof c.container.image !== 'string' || c.container.image.trim() === '') {
+      findings.push(error(`${c.path}.image`, 'the image is empty', 'set an image reference such as "registry.example.com/server:1.2.3"', c.container.name));
+    }
+  }
+  return findings;
 }
 
 const PULL_POLICIES = ['Always', 'IfNotPresent', 'Never'];
 
 /** imagePullPolicy is one of the API server's three values (JavaScript callers may pass any string). */
 export function imagePullPolicyValue(pod: RenderedPod): Finding[] {
-  return containersOf(pod)
-    .filter(c => c.container.imagePullPolicy !== undefined && !PULL_POLICIES.includes(c.container.imagePullPolicy))
-    .map(c => error(`${c.path}.imagePullPolicy`, `${show(c.container.imagePullPolicy)} is not a pull policy`, `use ImagePullPolicy (${PULL_POLICIES.join(', ')})`, c.container.name));
+  const findings: Finding[] = [];
+  for (const c of pod.containers) {
+    if (c.container.imagePullPolicy !== undefined && !PULL_POLICIES.includes(c.container.imagePullPolicy)) {
+      findings.push(error(`${c.path}.imagePullPolicy`, `${show(c.container.imagePullPolicy)} is not a pull policy`, `use ImagePullPolicy (${PULL_POLICIES.join(', ')})`, c.container.name));
+    }
+  }
+  return findings;
 }
 
 const CONTAINER_BOOLEANS = ['runAsNonRoot', 'privileged', 'allowPrivilegeEscalation', 'readOnlyRootFilesystem'];
@@ -52,19 +64,37 @@ const CONTAINER_BOOLEANS = ['runAsNonRoot', 'privileged', 'allowPrivilegeEscalat
  */
 export function fieldTypes(pod: RenderedPod): Finding[] {
   const findings: Finding[] = [];
-  const expect = (field: string, value: unknown, type: string, container?: string) => {
-    if (value !== undefined && typeof value !== type) {
-      findings.push(error(field, `${show(value)} is not a ${type}`, `give a ${type} or leave it out`, container));
+  // each field's path is built only when its value is wrong: this runs on every mount of every pod
+  if (isWrongType(pod.spec.automountServiceAccountToken, 'boolean')) {
+    findings.push(typeError(`${pod.specPath}.automountServiceAccountToken`, pod.spec.automountServiceAccountToken, 'boolean'));
+  }
+  for (const c of pod.containers) {
+    const name = c.container.name;
+    if (isWrongType(c.container.workingDir, 'string')) {
+      findings.push(typeError(`${c.path}.workingDir`, c.container.workingDir, 'string', name));
     }
-  };
-  expect(`${pod.specPath}.automountServiceAccountToken`, pod.spec.automountServiceAccountToken, 'boolean');
-  for (const c of containersOf(pod)) {
-    expect(`${c.path}.workingDir`, c.container.workingDir, 'string', c.container.name);
-    CONTAINER_BOOLEANS.forEach(k => expect(`${c.path}.securityContext.${k}`, c.container.securityContext?.[k], 'boolean', c.container.name));
-    (Array.isArray(c.container.volumeMounts) ? c.container.volumeMounts : [])
-      .forEach((m: any, i: number) => expect(`${c.path}.volumeMounts[${i}].readOnly`, m?.readOnly, 'boolean', c.container.name));
+    const context = c.container.securityContext;
+    for (const k of CONTAINER_BOOLEANS) {
+      if (isWrongType(context?.[k], 'boolean')) {
+        findings.push(typeError(`${c.path}.securityContext.${k}`, context[k], 'boolean', name));
+      }
+    }
+    const mounts = c.container.volumeMounts;
+    for (let i = 0; Array.isArray(mounts) && i < mounts.length; i++) {
+      if (isWrongType(mounts[i]?.readOnly, 'boolean')) {
+        findings.push(typeError(`${c.path}.volumeMounts[${i}].readOnly`, mounts[i].readOnly, 'boolean', name));
+      }
+    }
   }
   return findings;
+}
+
+function isWrongType(value: unknown, type: string): boolean {
+  return value !== undefined && typeof value !== type;
+}
+
+function typeError(field: string, value: unknown, type: string, container?: string): Finding {
+  return error(field, `${show(value)} is not a ${type}`, `give a ${type} or leave it out`, container);
 }
 
 /**
@@ -73,15 +103,16 @@ export function fieldTypes(pod: RenderedPod): Finding[] {
  */
 export function imagePinned(pod: RenderedPod): Finding[] {
   const findings: Finding[] = [];
-  for (const c of containersOf(pod)) {
+  for (const c of pod.containers) {
     const image: unknown = c.container.image;
     if (typeof image !== 'string' || !image || image.includes('@')) {
       continue;
     }
-    const lastSegment = image.slice(image.lastIndexOf('/') + 1);
-    const tag = lastSegment.includes(':') ? lastSegment.slice(lastSegment.indexOf(':') + 1) : undefined;
-    if (tag === undefined || tag === 'latest') {
-      findings.push(warning(`${c.path}.image`, `${show(image)} is not pinned (${tag ? ':latest' : 'no tag'}): every node may run a different build`, 'pin a version tag or a digest (image@sha256:...)', c.container.name));
+    // the tag follows the first ':' of the last path segment (a registry port sits before a '/')
+    const colon = image.indexOf(':', image.lastIndexOf('/') + 1);
+    const latest = colon >= 0 && image.length - colon === 7 && image.endsWith('latest');
+    if (colon < 0 || latest) {
+      findings.push(warning(`${c.path}.image`, `${show(image)} is not pinned (${latest ? ':latest' : 'no tag'}): every node may run a different build`, 'pin a version tag or a digest (image@sha256:...)', c.container.name));
     }
   }
   return findings;
@@ -90,18 +121,17 @@ export function imagePinned(pod: RenderedPod): Finding[] {
 /** Environment variable names are valid and unique per container; value and valueFrom exclude each other. */
 export function envVars(pod: RenderedPod): Finding[] {
   const findings: Finding[] = [];
-  for (const c of containersOf(pod)) {
-    const seen = new Set<string>();
+  for (const c of pod.containers) {
     const env: any[] = c.container.env ?? [];
+    const seen = repeatTracker(env.length);
     // a plain loop, paths built only for a finding: this rule runs on every env var of every pod
     for (let i = 0; i < env.length; i++) {
       const e = env[i];
       if (typeof e.name !== 'string' || !ENV_NAME.test(e.name) || e.name === '.' || e.name === '..' || e.name.startsWith('..')) {
         findings.push(error(`${envPath(c.path, i)}.name`, `${show(e.name)} is not a valid environment variable name`, 'use letters, digits, \'_\', \'-\' or \'.\', not starting with a digit', c.container.name));
-      } else if (seen.has(e.name)) {
+      } else if (isRepeat(env, i, 'name', seen)) {
         findings.push(error(`${envPath(c.path, i)}.name`, `${show(e.name)} is set twice; the later value silently wins`, 'set each variable once', c.container.name));
       }
-      seen.add(e.name);
       if (e.value !== undefined && e.valueFrom !== undefined) {
         findings.push(error(envPath(c.path, i), `${show(e.name)} has both value and valueFrom`, 'keep one of them', c.container.name));
       }
@@ -109,7 +139,7 @@ export function envVars(pod: RenderedPod): Finding[] {
         findings.push(error(`${envPath(c.path, i)}.valueFrom`, `${show(e.name)} must name exactly one source, found ${Object.keys(e.valueFrom).length}`, 'use one of secretKeyRef, configMapKeyRef, fieldRef or resourceFieldRef', c.container.name));
       }
       const ref = e.valueFrom?.secretKeyRef ?? e.valueFrom?.configMapKeyRef;
-      if (ref && (typeof ref.key !== 'string' || !/^[-._a-zA-Z0-9]+$/.test(ref.key))) {
+      if (ref && (typeof ref.key !== 'string' || !DATA_KEY.test(ref.key))) {
         findings.push(error(`${envPath(c.path, i)}.valueFrom`, `key ${show(ref?.key)} of ${show(e.name)} is not a valid Secret/ConfigMap key`, 'use the key as it appears in the Secret or ConfigMap', c.container.name));
       }
     }
@@ -121,10 +151,14 @@ function envPath(containerPath: string, i: number): string {
   return `${containerPath}.env[${i}]`;
 }
 
+const POD_RESTART_POLICIES = ['Always', 'OnFailure', 'Never'];
+const LONG_RUNNING_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet'];
+const RUN_TO_COMPLETION_KINDS = ['Job', 'CronJob'];
+
 /** Pod restart policy is one of Always, OnFailure, Never. */
 export function podRestartPolicy(pod: RenderedPod): Finding[] {
   const policy = pod.spec.restartPolicy;
-  if (policy === undefined || ['Always', 'OnFailure', 'Never'].includes(policy)) {
+  if (policy === undefined || POD_RESTART_POLICIES.includes(policy)) {
     return [];
   }
   return [error(`${pod.specPath}.restartPolicy`, `${show(policy)} is not a restart policy`, 'use Always (servers), OnFailure or Never (one-off workers)')];
@@ -133,10 +167,10 @@ export function podRestartPolicy(pod: RenderedPod): Finding[] {
 /** Workloads other than bare pods and jobs restart their pods forever. */
 export function workloadRestartPolicy(pod: RenderedPod): Finding[] {
   const policy = pod.spec.restartPolicy;
-  if (['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet'].includes(pod.kind) && policy !== undefined && policy !== 'Always') {
+  if (LONG_RUNNING_KINDS.includes(pod.kind) && policy !== undefined && policy !== 'Always') {
     return [error(`${pod.specPath}.restartPolicy`, `a ${pod.kind} only accepts Always, got ${show(policy)}`, 'remove restartPolicy, or use a Job for run-to-completion work')];
   }
-  if (['Job', 'CronJob'].includes(pod.kind) && policy === 'Always') {
+  if (RUN_TO_COMPLETION_KINDS.includes(pod.kind) && policy === 'Always') {
     return [error(`${pod.specPath}.restartPolicy`, `a ${pod.kind} cannot use Always`, 'use Never or OnFailure')];
   }
   return [];
@@ -144,9 +178,13 @@ export function workloadRestartPolicy(pod: RenderedPod): Finding[] {
 
 /** Container-level restartPolicy is only valid as `Always` on an init container (a native sidecar). */
 export function containerRestartPolicy(pod: RenderedPod): Finding[] {
-  return containersOf(pod)
-    .filter(c => c.container.restartPolicy !== undefined && (!c.init || c.container.restartPolicy !== 'Always'))
-    .map(c => error(`${c.path}.restartPolicy`, c.init
-      ? `${show(c.container.restartPolicy)} is not allowed on an init container; only Always (a native sidecar) is`
-      : 'a regular container cannot set restartPolicy', 'use a sidecar construct for long-running helpers, or remove the field', c.container.name));
+  const findings: Finding[] = [];
+  for (const c of pod.containers) {
+    if (c.container.restartPolicy !== undefined && (!c.init || c.container.restartPolicy !== 'Always')) {
+      findings.push(error(`${c.path}.restartPolicy`, c.init
+        ? `${show(c.container.restartPolicy)} is not allowed on an init container; only Always (a native sidecar) is`
+        : 'a regular container cannot set restartPolicy', 'use a sidecar construct for long-running helpers, or remove the field', c.container.name));
+    }
+  }
+  return findings;
 }

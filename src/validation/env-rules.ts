@@ -1,5 +1,5 @@
-import { containersOf, error, show } from './_helpers';
-import { Finding, RenderedPod } from './model';
+import { error, show } from './_helpers';
+import { ContainerEntry, Finding, RenderedPod } from './model';
 
 /**
  * `$(NAME)` not preceded by `$` (`$$(NAME)` is Kubernetes' escape for the literal text), with an
@@ -16,22 +16,32 @@ const REFERENCE = /(^|[^$])\$\(([A-Z_][A-Z0-9_]*)\)/g;
  */
 export function argsReferenceDefinedEnv(pod: RenderedPod): Finding[] {
   const findings: Finding[] = [];
-  for (const c of containersOf(pod)) {
+  for (const c of pod.containers) {
     if (c.container.envFrom?.length) {
       continue;
     }
-    const defined = new Set((c.container.env ?? []).map((e: any) => e.name));
-    for (const key of ['command', 'args']) {
-      (c.container[key] ?? []).forEach((arg: unknown, i: number) => {
-        // a multi-line argument is a script for a shell, whose own $(...) Kubernetes leaves alone
-        for (const match of typeof arg === 'string' && !arg.includes('\n') ? arg.matchAll(REFERENCE) : []) {
-          if (!defined.has(match[2])) {
-            findings.push(error(`${c.path}.${key}[${i}]`, `${show(arg)} refers to $(${match[2]}), which the container's env does not set; Kubernetes passes it unexpanded`,
-              `set ${match[2]} in the container's env${match[2] === 'MODEL_PATH' ? ', or add a ModelPrepInit (it sets MODEL_PATH in the server)' : ''}`, c.container.name));
-          }
+    for (const key of ARGUMENT_LISTS) {
+      const args: unknown[] = c.container[key] ?? [];
+      for (let i = 0; i < args.length; i++) {
+        const arg = args[i];
+        // a multi-line argument is a script for a shell, whose own $(...) Kubernetes leaves alone;
+        // most arguments hold no `$(` at all and are not matched
+        if (typeof arg === 'string' && arg.includes('$(') && !arg.includes('\n')) {
+          undefinedReferences(c, key, i, arg, findings);
         }
-      });
+      }
     }
   }
   return findings;
+}
+
+const ARGUMENT_LISTS = ['command', 'args'];
+
+function undefinedReferences(c: ContainerEntry, key: string, i: number, arg: string, findings: Finding[]): void {
+  for (const match of arg.matchAll(REFERENCE)) {
+    if (!(c.container.env ?? []).some((e: any) => e.name === match[2])) {
+      findings.push(error(`${c.path}.${key}[${i}]`, `${show(arg)} refers to $(${match[2]}), which the container's env does not set; Kubernetes passes it unexpanded`,
+        `set ${match[2]} in the container's env${match[2] === 'MODEL_PATH' ? ', or add a ModelPrepInit (it sets MODEL_PATH in the server)' : ''}`, c.container.name));
+    }
+  }
 }

@@ -1,6 +1,6 @@
 import { isIP } from 'net';
-import { containersOf, error, isQualifiedName, show } from './_helpers';
-import { Finding, RenderedPod } from './model';
+import { error, isQualifiedName, show } from './_helpers';
+import { ContainerEntry, Finding, RenderedPod } from './model';
 
 /** The values the API server accepts for the enum fields of a container. */
 const CONTAINER_ENUMS: ReadonlyArray<[string, ReadonlyArray<string>]> = [
@@ -20,44 +20,55 @@ const BOOLEANS = ['hostNetwork', 'hostPID', 'hostIPC', 'shareProcessNamespace', 
  * Whatever set them — props, an escape hatch, a JSON patch — a typo fails synth, not apply.
  */
 export function fieldValues(pod: RenderedPod): Finding[] {
-  return [...containerFieldValues(pod), ...podFieldValues(pod)];
-}
-
-function containerFieldValues(pod: RenderedPod): Finding[] {
   const findings: Finding[] = [];
-  for (const { container: c, path } of containersOf(pod)) {
-    const at = (field: string, message: string, fix: string) => findings.push(error(`${path}.${field}`, message, fix, c.name));
-    for (const [key, allowed] of CONTAINER_ENUMS) {
-      if (c[key] !== undefined && !allowed.includes(c[key])) {
-        at(key, `${show(c[key])} is not one of ${allowed.join(', ')}`, `use one of ${allowed.join(', ')}`);
-      }
-    }
-    if (typeof c.image === 'string' && /[\s\0]/.test(c.image)) {
-      at('image', `${show(c.image)} contains whitespace or control characters (the kubelet reports InvalidImageName)`, 'write the reference as registry/repository:tag');
-    }
-    for (const probe of ['startupProbe', 'readinessProbe', 'livenessProbe']) {
-      const scheme = c[probe]?.httpGet?.scheme;
-      if (scheme !== undefined && !['HTTP', 'HTTPS'].includes(scheme)) {
-        at(`${probe}.httpGet.scheme`, `${show(scheme)} is not HTTP or HTTPS`, 'use HTTP or HTTPS');
-      }
-    }
-    (c.resizePolicy ?? []).forEach((r: any, i: number) => {
-      if (!['cpu', 'memory'].includes(r?.resourceName) || !['NotRequired', 'RestartContainer'].includes(r?.restartPolicy)) {
-        at(`resizePolicy[${i}]`, `${show(r)} needs resourceName cpu or memory and restartPolicy NotRequired or RestartContainer`, 'use those values');
-      }
-    });
-    (c.env ?? []).forEach((e: any, i: number) => {
-      if (e?.value !== undefined && typeof e.value !== 'string') {
-        at(`env[${i}].value`, `${show(e.value)} is not a string`, `quote it: '${String(e.value)}'`);
-      }
-    });
+  for (const c of pod.containers) {
+    containerFieldValues(c, findings);
   }
+  podFieldValues(pod, findings);
   return findings;
 }
 
-function podFieldValues(pod: RenderedPod): Finding[] {
+const WHITESPACE_OR_CONTROL = /[\s\0]/;
+const PROBES = ['startupProbe', 'readinessProbe', 'livenessProbe'];
+const SCHEMES = ['HTTP', 'HTTPS'];
+const RESIZE_RESOURCES = ['cpu', 'memory'];
+const RESIZE_RESTART_POLICIES = ['NotRequired', 'RestartContainer'];
+
+function containerFieldValues(entry: ContainerEntry, findings: Finding[]): void {
+  const c = entry.container;
+  const at = (field: string, message: string, fix: string) => findings.push(error(`${entry.path}.${field}`, message, fix, c.name));
+  for (const [key, allowed] of CONTAINER_ENUMS) {
+    if (c[key] !== undefined && !allowed.includes(c[key])) {
+      at(key, `${show(c[key])} is not one of ${allowed.join(', ')}`, `use one of ${allowed.join(', ')}`);
+    }
+  }
+  if (typeof c.image === 'string' && WHITESPACE_OR_CONTROL.test(c.image)) {
+    at('image', `${show(c.image)} contains whitespace or control characters (the kubelet reports InvalidImageName)`, 'write the reference as registry/repository:tag');
+  }
+  for (const probe of PROBES) {
+    const scheme = c[probe]?.httpGet?.scheme;
+    if (scheme !== undefined && !SCHEMES.includes(scheme)) {
+      at(`${probe}.httpGet.scheme`, `${show(scheme)} is not HTTP or HTTPS`, 'use HTTP or HTTPS');
+    }
+  }
+  const resizePolicy: any[] = c.resizePolicy ?? [];
+  for (let i = 0; i < resizePolicy.length; i++) {
+    const r = resizePolicy[i];
+    if (!RESIZE_RESOURCES.includes(r?.resourceName) || !RESIZE_RESTART_POLICIES.includes(r?.restartPolicy)) {
+      at(`resizePolicy[${i}]`, `${show(r)} needs resourceName cpu or memory and restartPolicy NotRequired or RestartContainer`, 'use those values');
+    }
+  }
+  const env: any[] = c.env ?? [];
+  for (let i = 0; i < env.length; i++) {
+    const e = env[i];
+    if (e?.value !== undefined && typeof e.value !== 'string') {
+      at(`env[${i}].value`, `${show(e.value)} is not a string`, `quote it: '${String(e.value)}'`);
+    }
+  }
+}
+
+function podFieldValues(pod: RenderedPod, findings: Finding[]): void {
   const spec = pod.spec;
-  const findings: Finding[] = [];
   const at = (field: string, message: string, fix: string) => findings.push(error(`${pod.specPath}.${field}`, message, fix));
   for (const [key, allowed] of POD_ENUMS) {
     if (spec[key] !== undefined && !allowed.includes(spec[key])) {
@@ -89,5 +100,4 @@ function podFieldValues(pod: RenderedPod): Finding[] {
       at(`hostAliases[${i}].ip`, `${show(h?.ip)} is not an IP address`, 'use an IPv4 or IPv6 address');
     }
   });
-  return findings;
 }

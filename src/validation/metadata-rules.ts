@@ -22,10 +22,11 @@ export function namespaceName(pod: RenderedPod): Finding[] {
 
 /** Label keys must be qualified names; label values at most 63 characters, alphanumeric at both ends. */
 export function labels(pod: RenderedPod): Finding[] {
-  return [
-    ...labelFindings(pod.metadata.labels, 'metadata.labels'),
-    ...labelFindings(pod.spec.nodeSelector, `${pod.specPath}.nodeSelector`),
-  ];
+  const findings = labelFindings(pod.metadata.labels, 'metadata.labels');
+  if (pod.spec.nodeSelector !== undefined) {
+    findings.push(...labelFindings(pod.spec.nodeSelector, `${pod.specPath}.nodeSelector`));
+  }
+  return findings;
 }
 
 /** Annotation keys must be qualified names, and all annotations together at most 256 KiB. */
@@ -39,15 +40,20 @@ export function annotationKeys(pod: RenderedPod): Finding[] {
  */
 export function objectMetadata(json: any): Finding[] {
   const metadata = json?.metadata ?? {};
-  const name = metadata.name === undefined && metadata.generateName === undefined
+  const findings = metadata.name === undefined && metadata.generateName === undefined
     ? [error('metadata.name', 'the object has no name', 'set metadata.name')]
     : (NAME_RULES[json?.kind] ?? subdomainNameFindings)(metadata.name);
-  return [
-    ...name,
-    ...namespaceFindings(metadata.namespace),
-    ...labelFindings(metadata.labels, 'metadata.labels'),
-    ...annotationFindings(metadata.annotations, 'metadata.annotations'),
-  ];
+  // the parts are empty on a valid object: appended only when not
+  appendAll(findings, namespaceFindings(metadata.namespace));
+  appendAll(findings, labelFindings(metadata.labels, 'metadata.labels'));
+  appendAll(findings, annotationFindings(metadata.annotations, 'metadata.annotations'));
+  return findings;
+}
+
+function appendAll(findings: Finding[], more: Finding[]): void {
+  for (const f of more) {
+    findings.push(f);
+  }
 }
 
 /** DNS-1035 label: Service names, which become DNS names and environment variable prefixes. */
@@ -93,11 +99,15 @@ export function namespaceFindings(ns: unknown): Finding[] {
 /** Keys and values of a label map (labels, selectors, nodeSelector) at `field`. */
 export function labelFindings(map: { [key: string]: unknown } | undefined, field: string): Finding[] {
   const findings: Finding[] = [];
-  for (const [key, value] of Object.entries(map ?? {})) {
+  const labelMap: { [key: string]: unknown } = map ?? {};
+  for (const key of Object.keys(labelMap)) {
     if (!isQualifiedName(key)) {
       findings.push(error(`${field}[${show(key)}]`, `${show(key)} is not a valid label key (optional DNS prefix, '/', then a name of at most 63 alphanumerics, '-', '_' or '.')`, 'rename the key, e.g. "app.example.com/tier"'));
     }
-    findings.push(...labelValueFindings(value, `${field}[${show(key)}]`));
+    // the field path is built only for a bad value: labels are on every object
+    if (!isLabelValue(labelMap[key])) {
+      findings.push(...labelValueFindings(labelMap[key], `${field}[${show(key)}]`));
+    }
   }
   return findings;
 }
@@ -112,15 +122,39 @@ export function labelValueFindings(value: unknown, field: string): Finding[] {
 
 /** Annotation keys at `field`, and the annotations' total size. */
 export function annotationFindings(annotations: { [key: string]: unknown } | undefined, field: string): Finding[] {
-  const entries = Object.entries(annotations ?? {});
-  const findings = entries
-    .filter(([key]) => !isQualifiedName(key))
-    .map(([key]) => error(`${field}[${show(key)}]`, `${show(key)} is not a valid annotation key (optional DNS prefix, '/', then a name of at most 63 alphanumerics, '-', '_' or '.')`, 'rename the annotation key'));
-  const bytes = entries.reduce((sum, [key, value]) => sum + Buffer.byteLength(key) + Buffer.byteLength(String(value)), 0);
-  if (bytes > ANNOTATIONS_MAX_BYTES) {
+  const map: { [key: string]: unknown } = annotations ?? {};
+  const findings: Finding[] = [];
+  for (const key of Object.keys(map)) {
+    if (!isQualifiedName(key)) {
+      findings.push(error(`${field}[${show(key)}]`, `${show(key)} is not a valid annotation key (optional DNS prefix, '/', then a name of at most 63 alphanumerics, '-', '_' or '.')`, 'rename the annotation key'));
+    }
+  }
+  const bytes = oversizeAnnotationBytes(map);
+  if (bytes !== undefined) {
     findings.push(error(field, `the annotations total ${bytes} bytes, more than the API server's limit of ${ANNOTATIONS_MAX_BYTES} (256 KiB)`, 'move large data into a ConfigMap and reference it'));
   }
   return findings;
+}
+
+/**
+ * The UTF-8 size of the annotations' keys and values when it is over the API server's limit.
+ * A UTF-16 code unit takes at most 3 bytes in UTF-8: annotations that stay within the limit
+ * even at 3 bytes a unit (nearly all) are not encoded.
+ */
+function oversizeAnnotationBytes(map: { [key: string]: unknown }): number | undefined {
+  let units = 0;
+  for (const key of Object.keys(map)) {
+    const value = map[key];
+    units += key.length + (typeof value === 'string' ? value : String(value)).length;
+  }
+  if (units * 3 <= ANNOTATIONS_MAX_BYTES) {
+    return undefined;
+  }
+  let bytes = 0;
+  for (const key of Object.keys(map)) {
+    bytes += Buffer.byteLength(key) + Buffer.byteLength(String(map[key]));
+  }
+  return bytes > ANNOTATIONS_MAX_BYTES ? bytes : undefined;
 }
 
 /** Whether `value` is a label value: a string of at most 63 characters, empty or alphanumeric at both ends. */

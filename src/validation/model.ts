@@ -87,6 +87,13 @@ export interface RenderedPod {
   readonly facts: PodFacts;
   /** The whole manifest (workload fields around the pod spec). */
   readonly json?: any;
+  /**
+   * Every container (init containers first) with its manifest path, listed once per rendering:
+   * most rules walk them, and in a synth of many pods each extra walk and list is garbage.
+   */
+  readonly containers: ReadonlyArray<ContainerEntry>;
+  /** The containers that run for the life of the pod (regular containers and native sidecars). */
+  readonly longRunning: ReadonlyArray<ContainerEntry>;
 }
 
 /** A container of the pod with the path of its entry in the manifest. */

@@ -31,14 +31,28 @@ export function networkPolicySelector(json: any): Finding[] {
  */
 export function networkPolicyRules(json: any): Finding[] {
   const spec = json?.spec ?? {};
-  const rules = [
-    ...asList(spec.ingress).map((rule: any, i: number) => ({ rule, at: `spec.ingress[${i}]`, peers: 'from' })),
-    ...asList(spec.egress).map((rule: any, i: number) => ({ rule, at: `spec.egress[${i}]`, peers: 'to' })),
-  ];
-  return rules.flatMap(({ rule, at, peers }) => [
-    ...asList(rule?.ports).flatMap((port: any, j: number) => policyPortFindings(port, `${at}.ports[${j}]`)),
-    ...asList(rule?.[peers]).flatMap((peer: any, j: number) => peerFindings(peer, `${at}.${peers}[${j}]`)),
-  ]);
+  const findings: Finding[] = [];
+  const ingress = asList(spec.ingress);
+  for (let i = 0; i < ingress.length; i++) {
+    policyRuleFindings(ingress[i], 'ingress', i, 'from', findings);
+  }
+  const egress = asList(spec.egress);
+  for (let i = 0; i < egress.length; i++) {
+    policyRuleFindings(egress[i], 'egress', i, 'to', findings);
+  }
+  return findings;
+}
+
+/** One ingress or egress rule: its ports, then its peers (`from` or `to`). */
+function policyRuleFindings(rule: any, direction: string, i: number, peers: string, findings: Finding[]): void {
+  const ports = asList(rule?.ports);
+  for (let j = 0; j < ports.length; j++) {
+    findings.push(...policyPortFindings(ports[j], `spec.${direction}[${i}].ports[${j}]`));
+  }
+  const list = asList(rule?.[peers]);
+  for (let j = 0; j < list.length; j++) {
+    findings.push(...peerFindings(list[j], `spec.${direction}[${i}].${peers}[${j}]`));
+  }
 }
 
 function policyPortFindings(port: any, at: string): Finding[] {

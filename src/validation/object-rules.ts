@@ -30,8 +30,17 @@ export const OBJECT_RULES: { readonly [kind: string]: ReadonlyArray<ObjectRule> 
   ResourceClaimTemplate: [objectMetadata, deviceRequests],
 };
 
+/** The rules of a kind the registry does not list. */
+const OTHER_KINDS: ReadonlyArray<ObjectRule> = [objectMetadata];
+
 /** Every object rule of the object's kind, in the registry's order. */
 export function objectFindings(json: any): Finding[] {
-  const rules = OBJECT_RULES[json?.kind] ?? [objectMetadata];
-  return rules.flatMap(rule => rule(json));
+  const rules = OBJECT_RULES[json?.kind] ?? OTHER_KINDS;
+  const findings: Finding[] = [];
+  for (const rule of rules) {
+    for (const f of rule(json)) {
+      findings.push(f);
+    }
+  }
+  return findings;
 }

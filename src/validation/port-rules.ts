@@ -1,35 +1,41 @@
-import { containersOf, error, longRunning, show } from './_helpers';
-import { Finding, RenderedPod } from './model';
+import { error, isRepeat, repeatTracker, show } from './_helpers';
+import { ContainerEntry, Finding, RenderedPod } from './model';
 
 const PORT_NAME = /^(?=.*[a-z])[a-z0-9]([a-z0-9]|-(?!-))*$/;
+
+const PROTOCOLS = ['TCP', 'UDP', 'SCTP'];
 
 /** containerPort and hostPort are 1..65535, the protocol one of three; port names are IANA service names, unique per container. */
 export function portFields(pod: RenderedPod): Finding[] {
   const findings: Finding[] = [];
-  for (const c of containersOf(pod)) {
-    const names = new Set<string>();
-    (c.container.ports ?? []).forEach((p: any, i: number) => {
-      const field = () => `${c.path}.ports[${i}]`;
+  for (const c of pod.containers) {
+    const ports: any[] = c.container.ports ?? [];
+    const names = repeatTracker(ports.length);
+    for (let i = 0; i < ports.length; i++) {
+      const p = ports[i];
       if (!isPortNumber(p.containerPort)) {
-        findings.push(error(`${field()}.containerPort`, `${show(p.containerPort)} is not a port number (1-65535)`, 'use a port between 1 and 65535; unprivileged servers use 1024 or above', c.container.name));
+        findings.push(error(`${portPath(c, i)}.containerPort`, `${show(p.containerPort)} is not a port number (1-65535)`, 'use a port between 1 and 65535; unprivileged servers use 1024 or above', c.container.name));
       }
-      if (p.protocol !== undefined && !['TCP', 'UDP', 'SCTP'].includes(p.protocol)) {
-        findings.push(error(`${field()}.protocol`, `${show(p.protocol)} is not a protocol`, 'use PortProtocol (TCP, UDP or SCTP)', c.container.name));
+      if (p.protocol !== undefined && !PROTOCOLS.includes(p.protocol)) {
+        findings.push(error(`${portPath(c, i)}.protocol`, `${show(p.protocol)} is not a protocol`, 'use PortProtocol (TCP, UDP or SCTP)', c.container.name));
       }
       if (p.hostPort !== undefined && p.hostPort !== 0 && !isPortNumber(p.hostPort)) {
-        findings.push(error(`${field()}.hostPort`, `${show(p.hostPort)} is not a port number (1-65535)`, 'remove hostPort; expose the pod through a Service', c.container.name));
+        findings.push(error(`${portPath(c, i)}.hostPort`, `${show(p.hostPort)} is not a port number (1-65535)`, 'remove hostPort; expose the pod through a Service', c.container.name));
       }
       if (p.name !== undefined) {
         if (!isPortName(p.name)) {
-          findings.push(error(`${field()}.name`, `${show(p.name)} is not a valid port name (at most 15 lowercase letters, digits and single '-', with at least one letter)`, 'use a name such as "http" or "metrics"', c.container.name));
-        } else if (names.has(p.name)) {
-          findings.push(error(`${field()}.name`, `port name ${show(p.name)} is used twice in this container`, 'give each port a distinct name', c.container.name));
+          findings.push(error(`${portPath(c, i)}.name`, `${show(p.name)} is not a valid port name (at most 15 lowercase letters, digits and single '-', with at least one letter)`, 'use a name such as "http" or "metrics"', c.container.name));
+        } else if (isRepeat(ports, i, 'name', names)) {
+          findings.push(error(`${portPath(c, i)}.name`, `port name ${show(p.name)} is used twice in this container`, 'give each port a distinct name', c.container.name));
         }
-        names.add(p.name);
       }
-    });
+    }
   }
   return findings;
+}
+
+function portPath(c: ContainerEntry, i: number): string {
+  return `${c.path}.ports[${i}]`;
 }
 
 /**
@@ -39,8 +45,10 @@ export function portFields(pod: RenderedPod): Finding[] {
 export function portCollisions(pod: RenderedPod): Finding[] {
   const owners = new Map<string, string>();
   const findings: Finding[] = [];
-  for (const c of longRunning(pod)) {
-    (c.container.ports ?? []).forEach((p: any, i: number) => {
+  for (const c of pod.longRunning) {
+    const ports: any[] = c.container.ports ?? [];
+    for (let i = 0; i < ports.length; i++) {
+      const p = ports[i];
       const key = `${p.containerPort}/${p.protocol ?? 'TCP'}`;
       const owner = owners.get(key);
       if (owner && owner !== c.container.name) {
@@ -48,7 +56,7 @@ export function portCollisions(pod: RenderedPod): Finding[] {
       } else {
         owners.set(key, c.container.name);
       }
-    });
+    }
   }
   return findings;
 }
@@ -57,15 +65,28 @@ export function portCollisions(pod: RenderedPod): Finding[] {
 export function proxyUpstreamServed(pod: RenderedPod): Finding[] {
   const findings: Finding[] = [];
   for (const proxy of pod.facts.proxies) {
-    const served = longRunning(pod).filter(c => c.container.name !== proxy.container)
-      .flatMap(c => (c.container.ports ?? []).map((p: any) => ({ port: p.containerPort, container: c.container.name })));
-    if (!served.some(s => s.port === proxy.upstreamPort)) {
-      const entry = longRunning(pod).find(c => c.container.name === proxy.container);
-      findings.push(error(`${entry?.path ?? pod.specPath}.env`, `${proxy.declaredBy} forwards to localhost:${proxy.upstreamPort}, but no other container of the pod listens there (served: ${served.map(s => `${s.port} (${s.container})`).join(', ') || 'none'})`,
+    if (!isServedByOther(pod, proxy.container, proxy.upstreamPort)) {
+      const served = pod.longRunning.filter(c => c.container.name !== proxy.container)
+        .flatMap(c => (c.container.ports ?? []).map((p: any) => `${p.containerPort} (${c.container.name})`));
+      const entry = pod.longRunning.find(c => c.container.name === proxy.container);
+      findings.push(error(`${entry?.path ?? pod.specPath}.env`, `${proxy.declaredBy} forwards to localhost:${proxy.upstreamPort}, but no other container of the pod listens there (served: ${served.join(', ') || 'none'})`,
         'set upstreamPort to the server port, or declare the port on the container that serves it', proxy.container));
     }
   }
   return findings;
+}
+
+/** Whether a long-running container other than `self` declares `port`. */
+function isServedByOther(pod: RenderedPod, self: string, port: number): boolean {
+  for (const c of pod.longRunning) {
+    const ports: any[] = c.container.ports ?? [];
+    for (let i = 0; c.container.name !== self && i < ports.length; i++) {
+      if (ports[i].containerPort === port) {
+        return true;
+      }
+    }
+  }
+  return false;
 }
 
 /** Whether `value` is an integer port 1..65535. */

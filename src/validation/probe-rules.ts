@@ -1,4 +1,4 @@
-import { containersOf, error, longRunning, show } from './_helpers';
+import { error, show } from './_helpers';
 import { ContainerEntry, Finding, RenderedPod } from './model';
 import { isPortName, isPortNumber } from './port-rules';
 
@@ -11,35 +11,64 @@ const PROBE_INTS = ['initialDelaySeconds', 'periodSeconds', 'timeoutSeconds', 's
 /** Each probe has exactly one handler, sane numbers and a valid port. */
 export function probeShape(pod: RenderedPod): Finding[] {
   const findings: Finding[] = [];
-  for (const { c, kind, probe, field } of probesOf(pod)) {
-    const handlers = HANDLERS.filter(h => probe[h] !== undefined);
-    if (handlers.length !== 1) {
-      findings.push(error(field, `must have exactly one handler, found ${handlers.length ? handlers.join(' and ') : 'none'}`, 'keep one of httpGet, tcpSocket, grpc or exec', c.container.name));
-    }
-    for (const key of PROBE_INTS) {
-      // the API server stores these as int32: a huge duration or period is refused there
-      if (probe[key] !== undefined && !(Number.isInteger(probe[key]) && probe[key] >= 0 && probe[key] <= INT32_MAX)) {
-        findings.push(error(`${field}.${key}`, `${show(probe[key])} must be a whole number from 0 to ${INT32_MAX}`, 'use a non-negative integer (durations: at most about 68 years)', c.container.name));
+  for (const c of pod.containers) {
+    for (const kind of PROBES) {
+      if (c.container[kind]) {
+        probeShapeFindings(c, kind, findings);
       }
-    }
-    if (kind !== 'readinessProbe' && probe.successThreshold !== undefined && probe.successThreshold !== 1) {
-      findings.push(error(`${field}.successThreshold`, `must be 1 for a ${kind}, got ${show(probe.successThreshold)}`, 'remove successThreshold or set it to 1', c.container.name));
-    }
-    if (kind === 'readinessProbe' && probe.terminationGracePeriodSeconds !== undefined) {
-      findings.push(error(`${field}.terminationGracePeriodSeconds`, 'is not allowed on a readiness probe', 'remove it', c.container.name));
-    }
-    const port = probe.httpGet?.port ?? probe.tcpSocket?.port ?? probe.grpc?.port;
-    if (port !== undefined && !isPortNumber(port) && !(typeof port === 'string' && isPortName(port) && !probe.grpc)) {
-      findings.push(error(`${field}.${probe.httpGet ? 'httpGet' : probe.tcpSocket ? 'tcpSocket' : 'grpc'}.port`, `${show(port)} is not a port number (1-65535) or port name`, 'use the port the container listens on', c.container.name));
-    }
-    if (probe.httpGet && probe.httpGet.path !== undefined && typeof probe.httpGet.path !== 'string') {
-      findings.push(error(`${field}.httpGet.path`, `${show(probe.httpGet.path)} is not a path`, 'give the path as a string, e.g. "/health"', c.container.name));
-    }
-    if (probe.exec && !(Array.isArray(probe.exec.command) && probe.exec.command.length > 0)) {
-      findings.push(error(`${field}.exec.command`, 'is empty', 'give the command to run, e.g. ["cat", "/tmp/ready"]', c.container.name));
     }
   }
   return findings;
+}
+
+function probeShapeFindings(c: ContainerEntry, kind: string, findings: Finding[]): void {
+  const probe = c.container[kind];
+  if (handlerCount(probe) !== 1) {
+    const handlers = HANDLERS.filter(h => probe[h] !== undefined);
+    findings.push(error(probePath(c, kind), `must have exactly one handler, found ${handlers.length ? handlers.join(' and ') : 'none'}`, 'keep one of httpGet, tcpSocket, grpc or exec', c.container.name));
+  }
+  for (const key of PROBE_INTS) {
+    // the API server stores these as int32: a huge duration or period is refused there
+    if (probe[key] !== undefined && !(Number.isInteger(probe[key]) && probe[key] >= 0 && probe[key] <= INT32_MAX)) {
+      findings.push(error(`${probePath(c, kind)}.${key}`, `${show(probe[key])} must be a whole number from 0 to ${INT32_MAX}`, 'use a non-negative integer (durations: at most about 68 years)', c.container.name));
+    }
+  }
+  if (kind !== 'readinessProbe' && probe.successThreshold !== undefined && probe.successThreshold !== 1) {
+    findings.push(error(`${probePath(c, kind)}.successThreshold`, `must be 1 for a ${kind}, got ${show(probe.successThreshold)}`, 'remove successThreshold or set it to 1', c.container.name));
+  }
+  if (kind === 'readinessProbe' && probe.terminationGracePeriodSeconds !== undefined) {
+    findings.push(error(`${probePath(c, kind)}.terminationGracePeriodSeconds`, 'is not allowed on a readiness probe', 'remove it', c.container.name));
+  }
+  handlerFieldFindings(c, kind, findings);
+}
+
+/** The handler's port, HTTP path and exec command. */
+function handlerFieldFindings(c: ContainerEntry, kind: string, findings: Finding[]): void {
+  const probe = c.container[kind];
+  const port = probe.httpGet?.port ?? probe.tcpSocket?.port ?? probe.grpc?.port;
+  if (port !== undefined && !isPortNumber(port) && !(typeof port === 'string' && isPortName(port) && !probe.grpc)) {
+    findings.push(error(`${probePath(c, kind)}.${probe.httpGet ? 'httpGet' : probe.tcpSocket ? 'tcpSocket' : 'grpc'}.port`, `${show(port)} is not a port number (1-65535) or port name`, 'use the port the container listens on', c.container.name));
+  }
+  if (probe.httpGet && probe.httpGet.path !== undefined && typeof probe.httpGet.path !== 'string') {
+    findings.push(error(`${probePath(c, kind)}.httpGet.path`, `${show(probe.httpGet.path)} is not a path`, 'give the path as a string, e.g. "/health"', c.container.name));
+  }
+  if (probe.exec && !(Array.isArray(probe.exec.command) && probe.exec.command.length > 0)) {
+    findings.push(error(`${probePath(c, kind)}.exec.command`, 'is empty', 'give the command to run, e.g. ["cat", "/tmp/ready"]', c.container.name));
+  }
+}
+
+function probePath(c: ContainerEntry, kind: string): string {
+  return `${c.path}.${kind}`;
+}
+
+function handlerCount(probe: any): number {
+  let count = 0;
+  for (const h of HANDLERS) {
+    if (probe[h] !== undefined) {
+      count++;
+    }
+  }
+  return count;
 }
 
 /**
@@ -48,33 +77,53 @@ export function probeShape(pod: RenderedPod): Finding[] {
  * so any long-running container's port counts; named ports must exist on the probed container.
  */
 export function probeTargetsServedPort(pod: RenderedPod): Finding[] {
-  const served = new Set<number>();
-  for (const c of longRunning(pod)) {
-    for (const p of c.container.ports ?? []) {
-      served.add(p.containerPort);
-    }
-  }
   const findings: Finding[] = [];
-  for (const { c, probe, field } of probesOf(pod)) {
-    const port = probe.httpGet?.port ?? probe.tcpSocket?.port ?? probe.grpc?.port;
-    if (typeof port === 'number' && isPortNumber(port) && !served.has(port)) {
-      findings.push(error(field, `probes port ${port}, which no container of the pod declares (declared: ${[...served].join(', ') || 'none'})`, `point the probe at the server port or declare port ${port} on the container that serves it`, c.container.name));
-    }
-    if (typeof port === 'string' && !(c.container.ports ?? []).some((p: any) => p.name === port)) {
-      findings.push(error(field, `probes the named port ${show(port)}, which container "${c.container.name}" does not declare`, 'use a port number or a port name of this container', c.container.name));
+  for (const c of pod.containers) {
+    for (const kind of PROBES) {
+      const probe = c.container[kind];
+      const port = probe ? probe.httpGet?.port ?? probe.tcpSocket?.port ?? probe.grpc?.port : undefined;
+      if (typeof port === 'number' && isPortNumber(port) && !isServed(pod, port)) {
+        const served = [...new Set(pod.longRunning.flatMap(x => (x.container.ports ?? []).map((p: any) => p.containerPort)))];
+        findings.push(error(probePath(c, kind), `probes port ${port}, which no container of the pod declares (declared: ${served.join(', ') || 'none'})`, `point the probe at the server port or declare port ${port} on the container that serves it`, c.container.name));
+      }
+      if (typeof port === 'string' && !(c.container.ports ?? []).some((p: any) => p.name === port)) {
+        findings.push(error(probePath(c, kind), `probes the named port ${show(port)}, which container "${c.container.name}" does not declare`, 'use a port number or a port name of this container', c.container.name));
+      }
     }
   }
   return findings;
 }
 
+/** Whether a long-running container of the pod declares `port`. */
+function isServed(pod: RenderedPod, port: number): boolean {
+  for (const c of pod.longRunning) {
+    for (const p of c.container.ports ?? []) {
+      if (p.containerPort === port) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
 /** Plain init containers run to completion: probes and lifecycle hooks are only valid on sidecars. */
 export function initContainerProbes(pod: RenderedPod): Finding[] {
-  return containersOf(pod)
-    .filter(c => c.init && !c.sidecar)
-    .flatMap(c => [...PROBES, 'lifecycle']
-      .filter(key => c.container[key] !== undefined)
-      .map(key => error(`${c.path}.${key}`, 'is not allowed on an init container that runs to completion', 'remove it, or make the container a native sidecar', c.container.name)));
+  const findings: Finding[] = [];
+  for (const c of pod.containers) {
+    if (!c.init || c.sidecar) {
+      continue;
+    }
+    for (const key of RUN_TO_COMPLETION_FORBIDDEN) {
+      if (c.container[key] !== undefined) {
+        findings.push(error(`${c.path}.${key}`, 'is not allowed on an init container that runs to completion', 'remove it, or make the container a native sidecar', c.container.name));
+      }
+    }
+  }
+  return findings;
 }
+
+/** What only a long-running container may have. */
+const RUN_TO_COMPLETION_FORBIDDEN = [...PROBES, 'lifecycle'];
 
 /**
  * The server's startup probe must give the model time to load. The kubelet gives up after
@@ -82,7 +131,7 @@ export function initContainerProbes(pod: RenderedPod): Finding[] {
  * model that needs longer never becomes ready (a restart loop).
  */
 export function startupBudgetCoversModelLoad(pod: RenderedPod): Finding[] {
-  const server = containersOf(pod).find(c => c.container.name === pod.facts.serverContainer);
+  const server = pod.facts.expectedLoadSeconds.length > 0 ? pod.containers.find(c => c.container.name === pod.facts.serverContainer) : undefined;
   if (!server) {
     return [];
   }
@@ -113,16 +162,4 @@ function startupBudget(server: ContainerEntry): { budget?: number; probeField: s
   }
   const budget = (probe.initialDelaySeconds ?? 0) + (probe.periodSeconds ?? 10) * (probe.failureThreshold ?? 3);
   return { budget, probeField: `${server.path}.${kind}` };
-}
-
-function probesOf(pod: RenderedPod): Array<{ c: ContainerEntry; kind: string; probe: any; field: string }> {
-  const found = [];
-  for (const c of containersOf(pod)) {
-    for (const kind of PROBES) {
-      if (c.container[kind]) {
-        found.push({ c, kind, probe: c.container[kind], field: `${c.path}.${kind}` });
-      }
-    }
-  }
-  return found;
 }

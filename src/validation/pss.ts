@@ -4,11 +4,16 @@
  * violation of `level` (restricted includes baseline); empty means the pod spec passes.
  */
 export function pssViolations(spec: any, level: string, podMetadata: any = {}): string[] {
+  const out: string[] = [];
   if (level === 'privileged') {
-    return [];
+    return out;
   }
-  const out = [...baselineViolations(spec), ...appArmorAnnotationViolations(podMetadata)];
-  return level === 'restricted' ? [...out, ...restrictedViolations(spec)] : out;
+  baselineViolations(spec, out);
+  appArmorAnnotationViolations(podMetadata, out);
+  if (level === 'restricted') {
+    restrictedViolations(spec, out);
+  }
+  return out;
 }
 
 /** Volume types the restricted profile allows (`image` since 1.33). */
@@ -20,91 +25,117 @@ const SAFE_SYSCTLS = ['kernel.shm_rmid_forced', 'net.ipv4.ip_local_port_range', 
   'net.ipv4.ping_group_range', 'net.ipv4.ip_local_reserved_ports', 'net.ipv4.tcp_keepalive_time', 'net.ipv4.tcp_fin_timeout',
   'net.ipv4.tcp_keepalive_intvl', 'net.ipv4.tcp_keepalive_probes'];
 
-function containersOf(spec: any): any[] {
-  return [...(spec.initContainers ?? []), ...(spec.containers ?? []), ...(spec.ephemeralContainers ?? [])];
-}
+/** The pod's container lists, init containers first; every check walks them in this order. */
+const CONTAINER_LISTS = ['initContainers', 'containers', 'ephemeralContainers'];
+const HOST_NAMESPACES = ['hostNetwork', 'hostPID', 'hostIPC'];
+const APP_ARMOR_ALLOWED = ['RuntimeDefault', 'Localhost'];
+const SECCOMP_ALLOWED = ['RuntimeDefault', 'Localhost'];
+const SELINUX_TYPES = ['container_t', 'container_init_t', 'container_kvm_t', 'container_engine_t'];
+const PROBES = ['startupProbe', 'readinessProbe', 'livenessProbe'];
+const HOOKS = ['preStop', 'postStart'];
 
-function baselineViolations(spec: any): string[] {
-  const out: string[] = [];
+function baselineViolations(spec: any, out: string[]): void {
   const pod = spec.securityContext ?? {};
-  for (const key of ['hostNetwork', 'hostPID', 'hostIPC']) {
+  for (const key of HOST_NAMESPACES) {
     if (spec[key] === true) out.push(`${key} is true`);
   }
   for (const v of spec.volumes ?? []) {
     if (v.hostPath) out.push(`volume ${v.name} is a hostPath`);
   }
   if (pod.seccompProfile?.type === 'Unconfined') out.push('pod seccomp is Unconfined');
-  out.push(...seLinuxViolations(pod.seLinuxOptions, 'pod'));
+  seLinuxViolations(pod.seLinuxOptions, 'pod', out);
   if (pod.windowsOptions?.hostProcess === true) out.push('pod is a Windows HostProcess pod');
-  if (pod.appArmorProfile?.type && !['RuntimeDefault', 'Localhost'].includes(pod.appArmorProfile.type)) out.push(`pod AppArmor ${pod.appArmorProfile.type}`);
+  if (pod.appArmorProfile?.type && !APP_ARMOR_ALLOWED.includes(pod.appArmorProfile.type)) out.push(`pod AppArmor ${pod.appArmorProfile.type}`);
   for (const sysctl of pod.sysctls ?? []) {
     if (!SAFE_SYSCTLS.includes(sysctl.name)) out.push(`sysctl ${sysctl.name} is not a safe sysctl`);
   }
-  for (const c of containersOf(spec)) {
-    const sc = c.securityContext ?? {};
-    const where = `container ${c.name}`;
-    if (sc.privileged === true) out.push(`${where} is privileged`);
-    for (const cap of sc.capabilities?.add ?? []) {
-      if (!BASELINE_CAPABILITIES.includes(cap)) out.push(`${where} adds capability ${cap}`);
-    }
-    if (sc.seccompProfile?.type === 'Unconfined') out.push(`${where} seccomp is Unconfined`);
-    if (sc.procMount && sc.procMount !== 'Default') out.push(`${where} procMount ${sc.procMount}`);
-    out.push(...seLinuxViolations(sc.seLinuxOptions, where));
-    if (sc.windowsOptions?.hostProcess === true) out.push(`${where} is a Windows HostProcess container`);
-    if (sc.appArmorProfile?.type && !['RuntimeDefault', 'Localhost'].includes(sc.appArmorProfile.type)) out.push(`${where} AppArmor ${sc.appArmorProfile.type}`);
-    for (const p of c.ports ?? []) {
-      if (p.hostPort) out.push(`${where} uses hostPort ${p.hostPort}`);
-    }
-    for (const probe of [c.startupProbe, c.readinessProbe, c.livenessProbe, c.lifecycle?.preStop, c.lifecycle?.postStart]) {
-      if (probe?.httpGet?.host || probe?.tcpSocket?.host) out.push(`${where} probe or hook sets host`);
+  for (const list of CONTAINER_LISTS) {
+    for (const c of spec[list] ?? []) {
+      containerBaselineViolations(c, out);
     }
   }
-  return out;
 }
 
-function restrictedViolations(spec: any): string[] {
-  const out: string[] = [];
+function containerBaselineViolations(c: any, out: string[]): void {
+  const sc = c.securityContext ?? {};
+  if (sc.privileged === true) out.push(`container ${c.name} is privileged`);
+  for (const cap of sc.capabilities?.add ?? []) {
+    if (!BASELINE_CAPABILITIES.includes(cap)) out.push(`container ${c.name} adds capability ${cap}`);
+  }
+  if (sc.seccompProfile?.type === 'Unconfined') out.push(`container ${c.name} seccomp is Unconfined`);
+  if (sc.procMount && sc.procMount !== 'Default') out.push(`container ${c.name} procMount ${sc.procMount}`);
+  if (sc.seLinuxOptions) seLinuxViolations(sc.seLinuxOptions, `container ${c.name}`, out);
+  if (sc.windowsOptions?.hostProcess === true) out.push(`container ${c.name} is a Windows HostProcess container`);
+  if (sc.appArmorProfile?.type && !APP_ARMOR_ALLOWED.includes(sc.appArmorProfile.type)) out.push(`container ${c.name} AppArmor ${sc.appArmorProfile.type}`);
+  for (const p of c.ports ?? []) {
+    if (p.hostPort) out.push(`container ${c.name} uses hostPort ${p.hostPort}`);
+  }
+  for (const probe of PROBES) {
+    if (setsHost(c[probe])) out.push(`container ${c.name} probe or hook sets host`);
+  }
+  for (const hook of HOOKS) {
+    if (setsHost(c.lifecycle?.[hook])) out.push(`container ${c.name} probe or hook sets host`);
+  }
+}
+
+function setsHost(handler: any): boolean {
+  return Boolean(handler?.httpGet?.host || handler?.tcpSocket?.host);
+}
+
+function restrictedViolations(spec: any, out: string[]): void {
   const pod = spec.securityContext ?? {};
   for (const v of spec.volumes ?? []) {
-    const type = Object.keys(v).find(k => k !== 'name');
+    const type = volumeType(v);
     if (!type || !RESTRICTED_VOLUMES.includes(type)) out.push(`volume ${v.name} has type ${type}`);
   }
   if (pod.runAsUser === 0) out.push('pod runAsUser is 0');
-  for (const c of containersOf(spec)) {
-    const sc = c.securityContext ?? {};
-    const where = `container ${c.name}`;
-    if (sc.allowPrivilegeEscalation !== false) out.push(`${where} does not set allowPrivilegeEscalation: false`);
-    if (!(sc.capabilities?.drop ?? []).includes('ALL')) out.push(`${where} does not drop ALL capabilities`);
-    for (const cap of sc.capabilities?.add ?? []) {
-      if (cap !== 'NET_BIND_SERVICE') out.push(`${where} adds capability ${cap} (restricted allows only NET_BIND_SERVICE)`);
+  for (const list of CONTAINER_LISTS) {
+    for (const c of spec[list] ?? []) {
+      containerRestrictedViolations(c, pod, out);
     }
-    if (sc.runAsNonRoot === false || (sc.runAsNonRoot !== true && pod.runAsNonRoot !== true)) out.push(`${where} may run as root (runAsNonRoot)`);
-    if (sc.runAsUser === 0) out.push(`${where} runAsUser is 0`);
-    const seccomp = sc.seccompProfile?.type ?? pod.seccompProfile?.type;
-    if (!['RuntimeDefault', 'Localhost'].includes(seccomp)) out.push(`${where} has no RuntimeDefault/Localhost seccomp profile`);
   }
-  return out;
+}
+
+/** The first key of a volume besides its name: its source. */
+function volumeType(volume: any): string | undefined {
+  for (const key in volume) {
+    if (key !== 'name' && Object.prototype.hasOwnProperty.call(volume, key)) {
+      return key;
+    }
+  }
+  return undefined;
+}
+
+function containerRestrictedViolations(c: any, pod: any, out: string[]): void {
+  const sc = c.securityContext ?? {};
+  if (sc.allowPrivilegeEscalation !== false) out.push(`container ${c.name} does not set allowPrivilegeEscalation: false`);
+  if (!(sc.capabilities?.drop ?? []).includes('ALL')) out.push(`container ${c.name} does not drop ALL capabilities`);
+  for (const cap of sc.capabilities?.add ?? []) {
+    if (cap !== 'NET_BIND_SERVICE') out.push(`container ${c.name} adds capability ${cap} (restricted allows only NET_BIND_SERVICE)`);
+  }
+  if (sc.runAsNonRoot === false || (sc.runAsNonRoot !== true && pod.runAsNonRoot !== true)) out.push(`container ${c.name} may run as root (runAsNonRoot)`);
+  if (sc.runAsUser === 0) out.push(`container ${c.name} runAsUser is 0`);
+  const seccomp = sc.seccompProfile?.type ?? pod.seccompProfile?.type;
+  if (!SECCOMP_ALLOWED.includes(seccomp)) out.push(`container ${c.name} has no RuntimeDefault/Localhost seccomp profile`);
 }
 
 /** SELinux: only the container types, and no user or role (baseline). */
-function seLinuxViolations(options: any, where: string): string[] {
-  const out: string[] = [];
-  if (options?.type && !['container_t', 'container_init_t', 'container_kvm_t', 'container_engine_t'].includes(options.type)) {
+function seLinuxViolations(options: any, where: string, out: string[]): void {
+  if (options?.type && !SELINUX_TYPES.includes(options.type)) {
     out.push(`${where} SELinux type ${options.type}`);
   }
   if (options?.user) out.push(`${where} sets SELinux user ${options.user}`);
   if (options?.role) out.push(`${where} sets SELinux role ${options.role}`);
-  return out;
 }
 
 /** The AppArmor annotations of a pod: only the runtime default or a localhost profile (baseline). */
-function appArmorAnnotationViolations(metadata: any): string[] {
-  const out: string[] = [];
-  for (const [key, value] of Object.entries(metadata?.annotations ?? {})) {
+function appArmorAnnotationViolations(metadata: any, out: string[]): void {
+  const annotations = metadata?.annotations ?? {};
+  for (const key of Object.keys(annotations)) {
+    const value = annotations[key];
     if (key.startsWith('container.apparmor.security.beta.kubernetes.io/')
       && !(value === 'runtime/default' || (typeof value === 'string' && value.startsWith('localhost/')))) {
       out.push(`annotation ${key} is ${JSON.stringify(value)}`);
     }
   }
-  return out;
 }

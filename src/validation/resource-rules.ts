@@ -1,6 +1,5 @@
-import { parseQuantity } from '../quantity';
-import { containersOf, error, isDnsSubdomain, isQualifiedName, show, warning } from './_helpers';
-import { Finding, RenderedPod } from './model';
+import { error, isDnsSubdomain, isQualifiedName, quantityOf, show, warning } from './_helpers';
+import { ContainerEntry, Finding, RenderedPod } from './model';
 
 const STANDARD = new Set(['cpu', 'memory', 'ephemeral-storage', 'storage']);
 
@@ -9,37 +8,53 @@ export function isExtendedResource(name: string): boolean {
   return name.includes('/') && !name.startsWith('kubernetes.io/') && !name.startsWith('requests.');
 }
 
+const RESOURCE_LISTS = ['requests', 'limits'];
+
 /** Resource names are standard or domain-qualified; quantities parse. */
 export function resourceSyntax(pod: RenderedPod): Finding[] {
   const findings: Finding[] = [];
-  for (const c of containersOf(pod)) {
-    for (const kind of ['requests', 'limits']) {
-      for (const [name, value] of Object.entries<any>(c.container.resources?.[kind] ?? {})) {
-        const field = `${c.path}.resources.${kind}[${show(name)}]`;
-        if (!STANDARD.has(name) && !name.startsWith('hugepages-') && !(name.includes('/') && isDnsSubdomain(name.split('/')[0]))) {
-          findings.push(error(field, `${show(name)} is not a resource name`, 'use cpu, memory, ephemeral-storage or a vendor resource such as "nvidia.com/gpu"', c.container.name));
-        } else if (parseQuantity(String(value)) === undefined) {
-          findings.push(error(field, `${show(value)} is not a quantity`, name === 'memory' ? 'write memory like "512Mi" or "2Gi" (binary units, no "B")' : 'write it like "500m", "1" or "2Gi"', c.container.name));
-        } else if ((parseQuantity(String(value)) as number) < 0) {
-          findings.push(error(field, `${show(value)} is negative`, 'use a positive amount', c.container.name));
-        }
+  for (const c of pod.containers) {
+    for (const kind of RESOURCE_LISTS) {
+      const list = c.container.resources?.[kind] ?? {};
+      for (const name of Object.keys(list)) {
+        resourceFindings(c, kind, name, list[name], findings);
       }
     }
   }
   return findings;
 }
 
+function resourceFindings(c: ContainerEntry, kind: string, name: string, value: unknown, findings: Finding[]): void {
+  const amount = quantityOf(value);
+  if (!isResourceName(name)) {
+    findings.push(error(resourcePath(c, kind, name), `${show(name)} is not a resource name`, 'use cpu, memory, ephemeral-storage or a vendor resource such as "nvidia.com/gpu"', c.container.name));
+  } else if (amount === undefined) {
+    findings.push(error(resourcePath(c, kind, name), `${show(value)} is not a quantity`, name === 'memory' ? 'write memory like "512Mi" or "2Gi" (binary units, no "B")' : 'write it like "500m", "1" or "2Gi"', c.container.name));
+  } else if (amount < 0) {
+    findings.push(error(resourcePath(c, kind, name), `${show(value)} is negative`, 'use a positive amount', c.container.name));
+  }
+}
+
+function resourcePath(c: ContainerEntry, kind: string, name: string): string {
+  return `${c.path}.resources.${kind}[${show(name)}]`;
+}
+
+function isResourceName(name: string): boolean {
+  const slash = name.indexOf('/');
+  return STANDARD.has(name) || name.startsWith('hugepages-') || (slash >= 0 && isDnsSubdomain(name.slice(0, slash)));
+}
+
 /** A request cannot exceed its limit. */
 export function requestsWithinLimits(pod: RenderedPod): Finding[] {
   const findings: Finding[] = [];
-  for (const c of containersOf(pod)) {
+  for (const c of pod.containers) {
     const requests = c.container.resources?.requests ?? {};
     const limits = c.container.resources?.limits ?? {};
-    for (const [name, request] of Object.entries<any>(requests)) {
-      const req = parseQuantity(String(request));
-      const lim = limits[name] === undefined ? undefined : parseQuantity(String(limits[name]));
+    for (const name of Object.keys(requests)) {
+      const req = quantityOf(requests[name]);
+      const lim = limits[name] === undefined ? undefined : quantityOf(limits[name]);
       if (req !== undefined && lim !== undefined && req > lim) {
-        findings.push(error(`${c.path}.resources.requests[${show(name)}]`, `request ${show(request)} exceeds the limit ${show(limits[name])}`, 'lower the request or raise the limit', c.container.name));
+        findings.push(error(resourcePath(c, 'requests', name), `request ${show(requests[name])} exceeds the limit ${show(limits[name])}`, 'lower the request or raise the limit', c.container.name));
       }
     }
   }
@@ -49,27 +64,38 @@ export function requestsWithinLimits(pod: RenderedPod): Finding[] {
 /** Extended resources such as GPUs are whole numbers, with the request equal to the limit. */
 export function extendedResources(pod: RenderedPod): Finding[] {
   const findings: Finding[] = [];
-  for (const c of containersOf(pod)) {
+  for (const c of pod.containers) {
     const requests = c.container.resources?.requests ?? {};
     const limits = c.container.resources?.limits ?? {};
-    for (const name of new Set([...Object.keys(requests), ...Object.keys(limits)])) {
-      if (!isExtendedResource(name)) {
-        continue;
-      }
-      const field = `${c.path}.resources.limits[${show(name)}]`;
-      const value = limits[name] ?? requests[name];
-      const amount = parseQuantity(String(value));
-      if (amount !== undefined && (!Number.isInteger(amount) || amount < 0)) {
-        findings.push(error(field, `${show(value)} must be a whole, non-negative number: ${name} cannot be shared fractionally`, 'request whole devices (use MIG or time-slicing resource names for fractions)', c.container.name));
-      }
-      if (limits[name] === undefined) {
-        findings.push(error(field, `${name} is requested without a limit`, `set the limit equal to the request (${show(requests[name])})`, c.container.name));
-      } else if (requests[name] !== undefined && parseQuantity(String(requests[name])) !== amount) {
-        findings.push(error(`${c.path}.resources.requests[${show(name)}]`, `request ${show(requests[name])} differs from limit ${show(limits[name])}; ${name} cannot be overcommitted`, 'set the request equal to the limit, or leave the request out', c.container.name));
+    // every name once: the requested ones, then those only limited
+    for (const name of Object.keys(requests)) {
+      extendedResourceFindings(c, name, findings);
+    }
+    for (const name of Object.keys(limits)) {
+      if (!Object.prototype.hasOwnProperty.call(requests, name)) {
+        extendedResourceFindings(c, name, findings);
       }
     }
   }
   return findings;
+}
+
+function extendedResourceFindings(c: ContainerEntry, name: string, findings: Finding[]): void {
+  if (!isExtendedResource(name)) {
+    return;
+  }
+  const requests = c.container.resources?.requests ?? {};
+  const limits = c.container.resources?.limits ?? {};
+  const value = limits[name] ?? requests[name];
+  const amount = quantityOf(value);
+  if (amount !== undefined && (!Number.isInteger(amount) || amount < 0)) {
+    findings.push(error(resourcePath(c, 'limits', name), `${show(value)} must be a whole, non-negative number: ${name} cannot be shared fractionally`, 'request whole devices (use MIG or time-slicing resource names for fractions)', c.container.name));
+  }
+  if (limits[name] === undefined) {
+    findings.push(error(resourcePath(c, 'limits', name), `${name} is requested without a limit`, `set the limit equal to the request (${show(requests[name])})`, c.container.name));
+  } else if (requests[name] !== undefined && quantityOf(requests[name]) !== amount) {
+    findings.push(error(resourcePath(c, 'requests', name), `request ${show(requests[name])} differs from limit ${show(limits[name])}; ${name} cannot be overcommitted`, 'set the request equal to the limit, or leave the request out', c.container.name));
+  }
 }
 
 const TOLERATION_OPERATORS = ['Exists', 'Equal'];
@@ -78,58 +104,84 @@ const TAINT_EFFECTS = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'];
 /** Tolerations as the API server validates them: operator, effect, key, and no value with Exists. */
 export function tolerationShape(pod: RenderedPod): Finding[] {
   const tolerations: any[] = Array.isArray(pod.spec.tolerations) ? pod.spec.tolerations : [];
-  return tolerations.flatMap((t, i) => {
-    const field = `${pod.specPath}.tolerations[${i}]`;
-    const findings: Finding[] = [];
+  const findings: Finding[] = [];
+  for (let i = 0; i < tolerations.length; i++) {
+    const t = tolerations[i];
     if (t?.operator !== undefined && !TOLERATION_OPERATORS.includes(t.operator)) {
-      findings.push(error(`${field}.operator`, `${show(t.operator)} is not a toleration operator`, `use ${TOLERATION_OPERATORS.join(' or ')}`));
+      findings.push(error(`${tolerationPath(pod, i)}.operator`, `${show(t.operator)} is not a toleration operator`, `use ${TOLERATION_OPERATORS.join(' or ')}`));
     }
     if (t?.effect !== undefined && !TAINT_EFFECTS.includes(t.effect)) {
-      findings.push(error(`${field}.effect`, `${show(t.effect)} is not a taint effect`, `use ${TAINT_EFFECTS.join(', ')} or leave it out (all effects)`));
+      findings.push(error(`${tolerationPath(pod, i)}.effect`, `${show(t.effect)} is not a taint effect`, `use ${TAINT_EFFECTS.join(', ')} or leave it out (all effects)`));
     }
     if (t?.key !== undefined && !(typeof t.key === 'string' && isQualifiedName(t.key))) {
-      findings.push(error(`${field}.key`, `${show(t.key)} is not a valid taint key`, 'use a label-style key such as "nvidia.com/gpu"'));
+      findings.push(error(`${tolerationPath(pod, i)}.key`, `${show(t.key)} is not a valid taint key`, 'use a label-style key such as "nvidia.com/gpu"'));
     }
     if (t?.operator === 'Exists' && t.value !== undefined && t.value !== '') {
-      findings.push(error(`${field}.value`, `${show(t.value)} is set with operator Exists`, 'remove the value, or use operator Equal'));
+      findings.push(error(`${tolerationPath(pod, i)}.value`, `${show(t.value)} is set with operator Exists`, 'remove the value, or use operator Equal'));
     }
-    return findings;
-  });
+  }
+  return findings;
+}
+
+function tolerationPath(pod: RenderedPod, i: number): string {
+  return `${pod.specPath}.tolerations[${i}]`;
 }
 
 /** GPU nodes are tainted on most clusters: a GPU pod without a matching toleration stays Pending. */
 export function gpuToleration(pod: RenderedPod): Finding[] {
   const findings: Finding[] = [];
   const tolerations: any[] = pod.spec.tolerations ?? [];
-  for (const { name, c } of gpuResources(pod)) {
-    const tolerated = tolerations.some(t => (t.key === name || (t.key === undefined && t.operator === 'Exists')));
-    if (!tolerated) {
-      findings.push(warning(`${pod.specPath}.tolerations`, `container "${c.container.name}" requests ${name} but the pod does not tolerate the "${name}" taint that GPU nodes usually carry`, 'keep gpu.tolerate at its default (true) or add a toleration for the taint your GPU nodes carry', c.container.name));
+  for (const c of pod.containers) {
+    for (const name of Object.keys(c.container.resources?.limits ?? {})) {
+      if (isGpu(name) && !isTolerated(tolerations, name)) {
+        findings.push(warning(`${pod.specPath}.tolerations`, `container "${c.container.name}" requests ${name} but the pod does not tolerate the "${name}" taint that GPU nodes usually carry`, 'keep gpu.tolerate at its default (true) or add a toleration for the taint your GPU nodes carry', c.container.name));
+      }
     }
   }
   return findings;
 }
 
+function isTolerated(tolerations: any[], taint: string): boolean {
+  for (const t of tolerations) {
+    if (t.key === taint || (t.key === undefined && t.operator === 'Exists')) {
+      return true;
+    }
+  }
+  return false;
+}
+
+const GPU_LABEL = /gpu|accelerator/i;
+const CPU_ONLY_VALUE = /^(false|none|cpu|cpu-only|no)$/i;
+
 /** A GPU pod whose node selection only matches CPU nodes can never be scheduled. */
 export function gpuNodeSelection(pod: RenderedPod): Finding[] {
   const selector: { [k: string]: string } = pod.spec.nodeSelector ?? {};
-  const cpuOnly = Object.entries(selector).find(([key, value]) => /gpu|accelerator/i.test(key) && /^(false|none|cpu|cpu-only|no)$/i.test(String(value)));
-  return cpuOnly
-    ? gpuResources(pod).map(({ name, c }) => error(`${pod.specPath}.nodeSelector[${show(cpuOnly[0])}]`, `selects nodes without GPUs (${show(cpuOnly[1])}) but container "${c.container.name}" requests ${name}`, 'select GPU nodes, e.g. nvidia.com/gpu.present: "true", or drop the GPU request', c.container.name))
-    : [];
+  const cpuOnly = Object.keys(selector).find(key => GPU_LABEL.test(key) && CPU_ONLY_VALUE.test(String(selector[key])));
+  if (cpuOnly === undefined) {
+    return [];
+  }
+  const findings: Finding[] = [];
+  for (const c of pod.containers) {
+    for (const name of Object.keys(c.container.resources?.limits ?? {})) {
+      if (isGpu(name)) {
+        findings.push(error(`${pod.specPath}.nodeSelector[${show(cpuOnly)}]`, `selects nodes without GPUs (${show(selector[cpuOnly])}) but container "${c.container.name}" requests ${name}`, 'select GPU nodes, e.g. nvidia.com/gpu.present: "true", or drop the GPU request', c.container.name));
+      }
+    }
+  }
+  return findings;
 }
 
 /** Memory-backed volumes (e.g. /dev/shm) count against the memory limit of the pod's containers. */
 export function memoryVolumesFitLimit(pod: RenderedPod): Finding[] {
   const findings: Finding[] = [];
   for (const v of pod.spec.volumes ?? []) {
-    const size = v.emptyDir?.medium === 'Memory' && v.emptyDir.sizeLimit ? parseQuantity(String(v.emptyDir.sizeLimit)) : undefined;
+    const size = v.emptyDir?.medium === 'Memory' && v.emptyDir.sizeLimit ? quantityOf(v.emptyDir.sizeLimit) : undefined;
     if (size === undefined) {
       continue;
     }
-    for (const c of containersOf(pod).filter(x => (x.container.volumeMounts ?? []).some((m: any) => m.name === v.name))) {
+    for (const c of pod.containers) {
       const limit = c.container.resources?.limits?.memory;
-      if (limit !== undefined && (parseQuantity(String(limit)) ?? Infinity) <= size) {
+      if (limit !== undefined && mounts(c, v.name) && (quantityOf(limit) ?? Infinity) <= size) {
         findings.push(error(`${c.path}.resources.limits["memory"]`, `memory limit ${show(limit)} is not above the size of memory volume ${show(v.name)} (${show(v.emptyDir.sizeLimit)}), which counts against it; the container is OOM-killed once the volume fills`, 'raise the memory limit or lower the volume size (gpu.shmSize)', c.container.name));
       }
     }
@@ -137,14 +189,18 @@ export function memoryVolumesFitLimit(pod: RenderedPod): Finding[] {
   return findings;
 }
 
-function gpuResources(pod: RenderedPod): Array<{ name: string; c: ReturnType<typeof containersOf>[number] }> {
-  const found = [];
-  for (const c of containersOf(pod)) {
-    for (const name of Object.keys(c.container.resources?.limits ?? {})) {
-      if (/gpu/i.test(name) && isExtendedResource(name)) {
-        found.push({ name, c });
-      }
+function mounts(c: ContainerEntry, volume: string): boolean {
+  for (const m of c.container.volumeMounts ?? []) {
+    if (m.name === volume) {
+      return true;
     }
   }
-  return found;
+  return false;
+}
+
+const GPU_NAME = /gpu/i;
+
+/** A GPU resource: an extended resource with "gpu" in its name. */
+function isGpu(name: string): boolean {
+  return GPU_NAME.test(name) && isExtendedResource(name);
 }

@@ -58,8 +58,12 @@ export const RULES: ReadonlyArray<Rule> = [
 /** Runs every rule on a rendered pod. */
 export function runRules(pod: RenderedPod): Finding[] {
   const findings: Finding[] = [];
-  for (const rule of RULES) {
-    findings.push(...rule(pod));
+  // plain loops: a spread push per rule costs more than most rules on a valid pod
+  for (let r = 0; r < RULES.length; r++) {
+    const found = RULES[r](pod);
+    for (let i = 0; i < found.length; i++) {
+      findings.push(found[i]);
+    }
   }
   return findings;
 }

@@ -1,5 +1,5 @@
 import { TARGET_FEATURES, TargetFeature } from '../kubernetes-target';
-import { containersOf, error } from './_helpers';
+import { error } from './_helpers';
 import { Finding, RenderedPod, TargetFact } from './model';
 
 /**
@@ -17,7 +17,7 @@ export function targetFeatures(pod: RenderedPod): Finding[] {
   const missing = (feature: TargetFeature, field: string, fix: string, container?: string) =>
     findings.push(error(field, `uses ${feature.name}, which needs Kubernetes 1.${feature.minimumMinor} or later; the target is ${target.version} (${target.source})`,
       `${fix}, or target a newer version (the target prop or the cdk8s-ai-inference:kubernetesVersion context)`, container));
-  for (const c of containersOf(pod)) {
+  for (const c of pod.containers) {
     if (c.sidecar && target.minor < TARGET_FEATURES.nativeSidecars.minimumMinor) {
       missing(TARGET_FEATURES.nativeSidecars, `${c.path}.restartPolicy`, 'leave the sidecar\'s mode unset (it becomes a classic container) or use SidecarMode.CLASSIC', c.container.name);
     }
@@ -25,11 +25,12 @@ export function targetFeatures(pod: RenderedPod): Finding[] {
       missing(TARGET_FEATURES.deviceClaims, `${c.path}.resources.claims`, 'request GPUs as the device plugin\'s resource (gpu: { count } without claim)', c.container.name);
     }
   }
-  (pod.spec.volumes ?? []).forEach((v: any, i: number) => {
-    if (v?.image !== undefined && !target.imageVolumes) {
+  const volumes: any[] = pod.spec.volumes ?? [];
+  for (let i = 0; i < volumes.length && !target.imageVolumes; i++) {
+    if (volumes[i]?.image !== undefined) {
       findings.push(imageVolumeFinding(pod, target, i));
     }
-  });
+  }
   if ((pod.spec.resourceClaims ?? []).length > 0 && target.minor < TARGET_FEATURES.deviceClaims.minimumMinor) {
     missing(TARGET_FEATURES.deviceClaims, `${pod.specPath}.resourceClaims`, 'request GPUs as the device plugin\'s resource (gpu: { count } without claim)');
   }
