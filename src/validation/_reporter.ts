@@ -5,6 +5,7 @@ import { listContainers } from './_helpers';
 import { Finding, PodFacts, RenderedPod } from './model';
 import { objectFindings } from './object-rules';
 import { runRules } from './rules';
+import { schemaTypes } from './schema-types';
 
 /**
  * Context key that turns warnings (e.g. an `:latest` image) into synth errors.
@@ -90,12 +91,14 @@ export class ValidationReporter {
       const message = (e as Error).message.replace(/\s+/g, ' ');
       return { ...base, json: undefined, findings: [{ severity: 'error', field: 'spec', message, fix: 'correct the input named in the message' }] };
     }
-    const spec = podSpecOf(json) ?? {};
-    const specPath = podSpecPath(json.kind);
-    const pod: RenderedPod = {
-      kind: json.kind, metadata: json.metadata ?? {}, spec, specPath, facts: this.facts(), json, ...listContainers(spec, specPath),
-    };
-    const findings = unique([...contextFindings(this.workload), ...this.renderProblems(), ...runRules(pod), ...objectFindings(json)]);
+    const findings = unique([...contextFindings(this.workload), ...this.renderProblems(), ...checked(json, () => {
+      const spec = podSpecOf(json) ?? {};
+      const specPath = podSpecPath(json.kind);
+      const pod: RenderedPod = {
+        kind: json.kind, metadata: json.metadata ?? {}, spec, specPath, facts: this.facts(), json, ...listContainers(spec, specPath),
+      };
+      return [...runRules(pod), ...objectFindings(json)];
+    })]);
     this.printWarnings(findings);
     return { ...base, json, findings };
   }
@@ -215,7 +218,28 @@ function evaluateObject(render: () => any): { json: any; findings: Finding[] } {
     const message = (e as Error).message.replace(/\s+/g, ' ');
     return { json: undefined, findings: [{ severity: 'error', field: 'spec', message, fix: 'correct the input named in the message' }] };
   }
-  return { json, findings: objectFindings(json) };
+  return { json, findings: checked(json, () => objectFindings(json)) };
+}
+
+/**
+ * The findings of `rules` on an object's final JSON, once its fields have the types the API
+ * requires (a JSON patch can put anything anywhere): wrong types are the findings then, and
+ * the rules, which rely on the types, do not run.
+ */
+function checked(json: any, rules: () => Finding[]): Finding[] {
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) {
+    return [{ severity: 'error', field: 'object', message: `${JSON.stringify(json)?.slice(0, 80)} is not a Kubernetes object`, fix: 'check the JSON patches of the object' }];
+  }
+  const types = schemaTypes(json);
+  if (types.length) {
+    return types;
+  }
+  try {
+    return rules();
+  } catch (e) {
+    // a shape no rule foresaw: still one structured line, never a stack trace
+    return [{ severity: 'error', field: 'spec', message: `cannot be checked: ${(e as Error).message.replace(/\s+/g, ' ')}`, fix: 'check the JSON patches and values of the object' }];
+  }
 }
 
 function isCurrentFor(obj: ApiObject, kept: ValidatedRendering): boolean {
