@@ -158,17 +158,21 @@ function plainJson(value: any, isMap = false): any {
     }
     throw NOT_DIRECT;
   }
-  const entries: Array<[string, any]> = [];
-  for (const key of Object.keys(value)) {
+  const keys = Object.keys(value);
+  const renamed = !isMap && keys.some(key => L1_RENAMED_PROPS.has(key));
+  // JSON names sort the object (the schema's order); without renames the keys are those names
+  const names = renamed ? keys.map(key => L1_RENAMED_PROPS.get(key) ?? key) : keys;
+  const order = renamed ? names.map((_, i) => i).sort((a, b) => (names[a] < names[b] ? -1 : names[a] > names[b] ? 1 : 0)) : undefined;
+  if (!order) {
+    keys.sort();
+  }
+  const out: any = {};
+  for (let i = 0; i < keys.length; i++) {
+    const key = order ? keys[order[i]] : keys[i];
     const child = plainJson(value[key], !isMap && L1_MAP_PROPS.has(key));
     if (child !== undefined) {
-      entries.push([isMap ? key : L1_RENAMED_PROPS.get(key) ?? key, child]);
+      out[order ? names[order[i]] : key] = child;
     }
-  }
-  entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-  const out: any = {};
-  for (const [key, child] of entries) {
-    out[key] = child;
   }
   return out;
 }

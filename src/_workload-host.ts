@@ -268,7 +268,9 @@ export class WorkloadHost {
   private shape(): string {
     const w = this.workload;
     const podMetadata = (w as Partial<kplus.Workload>).podMetadata;
-    return `${workloadSignature(w)}|${metadataFingerprint(this.apiObject.metadata)}|${podMetadata ? metadataFingerprint(podMetadata) : ''}`
+    // a Pod's pod metadata is its own metadata: one fingerprint
+    const template = podMetadata && podMetadata !== this.apiObject.metadata ? metadataFingerprint(podMetadata) : '';
+    return `${workloadSignature(w)}|${metadataFingerprint(this.apiObject.metadata)}|${template}`
       + `|${(this.apiObject as any).patches.length}|${this.containerSteps.size}|${this.addOns.length}`;
   }
 }

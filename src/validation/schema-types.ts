@@ -98,12 +98,54 @@ export function schemaTypes(json: any): Finding[] {
   if (props && (version === 'v1' || version.endsWith('/v1'))) {
     for (const key of Object.keys(json)) {
       const field = props.get(key);
-      if (field) {
+      // a boolean walk first: it builds no field paths, and a valid object never needs them
+      if (field && !wellTyped(json[key], field, types)) {
         check(json[key], field, key, types, findings);
       }
     }
   }
   return findings;
+}
+
+/** Whether `value` has `type` all the way down (what `check` reports, without the reports). */
+function wellTyped(value: any, type: FieldType, types: TypeTable): boolean {
+  if (value === null || value === undefined) {
+    return true;
+  }
+  switch (type.kind) {
+    case 'any':
+      return true;
+    case 'string':
+    case 'boolean':
+      return typeof value === type.kind;
+    case 'number':
+      return typeof value === 'number' && Number.isFinite(value);
+    case 'scalar':
+      return typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value));
+    case 'array':
+      if (!Array.isArray(value)) {
+        return false;
+      }
+      for (let i = 0; i < value.length; i++) {
+        if (!wellTyped(value[i], type.element as FieldType, types)) {
+          return false;
+        }
+      }
+      return true;
+    default:
+      return typeof value === 'object' && !Array.isArray(value) && membersWellTyped(value, type, types);
+  }
+}
+
+function membersWellTyped(value: any, type: FieldType, types: TypeTable): boolean {
+  const fields = type.kind === 'map' ? undefined : types.get(type.type as string);
+  for (const key in value) {
+    const field = type.kind === 'map' ? type.element : fields?.get(key);
+    if (field && !wellTyped(value[key], field, types)) {
+      return false;
+    }
+  }
+  return true;
 }
 
 function check(value: any, type: FieldType, at: string, types: TypeTable, findings: Finding[]): void {
