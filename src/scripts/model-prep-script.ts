@@ -628,7 +628,7 @@ s3_prefix() {
 s3_hash_landed() {
   pick_hasher
   todo="$meta/.todo.a" next="$meta/.todo.b"
-  cp "$meta/files" "$todo" || return 1
+  cat "$meta/files" > "$todo" || return 1
   while [ -s "$todo" ]; do
     last=""; [ ! -e "$meta/.synced" ] || last=1
     while IFS= read -r rel; do
