@@ -804,7 +804,8 @@ fetch() {
 }
 # The files without a partial, in one curl (one process, one connection; the raw tool's speed):
 # curl writes them one after the other and creates each output file at its first byte, so a
-# file is complete once the next one exists; it is hashed then, while the next downloads. Each
+# file is complete once the next one exists; it is hashed then, while the next downloads (the
+# last one while it arrives). Each
 # is checked and recorded from its own header dump; the rest go through get_file.
 batch_get() {
   set --
@@ -858,7 +859,10 @@ batch_hash() {
     [ -z "$prev" ] || batch_hash_one "$model/$f"
     prev="$f"
   done < "$meta/.batch"
-  [ -z "$prev" ] || batch_hash_one ""
+  [ -n "$prev" ] || return 0
+  # the last one is hashed while it arrives (no next file tells that it is complete)
+  while [ ! -e "$model/$prev" ] && [ ! -e "$meta/.batch.done" ]; do sleep 0.05; done
+  follow "$model/$prev" "$meta/.batch.done" 2>/dev/null | hash_stdin > "$meta/$prev.sum" 2>/dev/null || rm -f "$meta/$prev.sum"
 }
 batch_hash_one() {
   while [ ! -e "$1" ] && [ ! -e "$meta/.batch.done" ]; do sleep 0.05; done
