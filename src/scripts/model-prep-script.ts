@@ -351,7 +351,8 @@ classify() {
 
 const MAIN = String.raw`
 # --- assembling and landing ----------------------------------------------------------------------
-# The records of every file in path-byte order; the digest; the marker text.
+# The records of every file in path-byte order; the digest; the marker text. One stat and one
+# awk for all files: a fork per file costs more than the rest of the assembly.
 assemble() {
   if [ "\${MODEL_KIND:-file}" = directory ]; then
     [ -d "$model" ] || { echo "the download of $MODEL_SOURCE produced nothing" >> "$errf"; return 1; }
@@ -359,31 +360,37 @@ assemble() {
     have=$(find "$model" ! -type d | wc -l)
     want=$(wc -l < "$meta/files")
     [ "$have" -eq "$want" ] || { echo "the download has $have files, the source lists $want" >> "$errf"; return 1; }
-    : > "$meta/lines"; : > "$stage/files"
-    while IFS= read -r rel; do
-      line_of "$model/$rel" "$meta/$rel" "$rel" || return 1
-    done < "$meta/files"
-    sum=$(pick_hasher; hash_stdin < "$meta/lines")
+    set --
+    while IFS= read -r rel; do set -- "$@" "$model/$rel"; done < "$meta/files"
   else
     printf '\n' > "$meta/files"
-    : > "$meta/lines"; : > "$stage/files"
-    line_of "$model" "$meta/" "" || return 1
-    sum="\${lines_sum}"
+    set -- "$model"
+  fi
+  stat -c %s -- "$@" > "$meta/sizes" 2>> "$errf" || return 1
+  records_to_lines || return 1
+  if [ "\${MODEL_KIND:-file}" = directory ]; then
+    sum=$(pick_hasher; hash_stdin < "$meta/lines")
+  else
+    IFS= read -r sum < "$meta/lines"; sum="\${sum%%  *}"
   fi
   count=$(wc -l < "$stage/files")
   { printf 'format=2\nsource=%s\nsha256=%s\nfiles=%s\n' "$MODEL_SOURCE" "$sum" "$count"
     cat "$stage/files"
     printf 'completed=%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)"; } > "$stage/marker"
 }
-# One file: its record must exist and its size on disk must be the recorded one (a guard
-# against any writer but this one).
-line_of() {
-  [ -f "$2.rec" ] || { echo "no record of $3 (download incomplete)" >> "$errf"; return 1; }
-  IFS="$tab" read -r r_size r_id r_sum < "$2.rec"
-  [ "$(size_of "$1")" = "$r_size" ] || { echo "$3 has $(size_of "$1") bytes, the source served $r_size" >> "$errf"; return 1; }
-  printf '%s  %s\n' "$r_sum" "$3" >> "$meta/lines"
-  printf 'file=%s\t%s\t%s\n' "$r_size" "$r_id" "$3" >> "$stage/files"
-  lines_sum="$r_sum"
+# Every file needs a whole record ("size<tab>identity<tab>sha256") whose size is the one on
+# disk (a guard against any writer but this one); it gives a digest line and a marker line.
+records_to_lines() {
+  awk -F '\t' -v meta="$meta/" -v lines="$meta/lines" -v marker="$stage/files" -v errf="$errf" '
+    function bad(msg) { print msg >> errf; failed = 1; exit 1 }
+    NR == FNR { size[FNR] = $0; next }
+    { rel = $0; rec = meta rel ".rec"; line = ""
+      if ((getline line < rec) <= 0) bad("no record of " rel " (download incomplete)")
+      close(rec)
+      if (split(line, r, "\t") != 3 || r[1] !~ /^[0-9]+$/ || length(r[3]) != 64 || r[3] ~ /[^0-9a-f]/) bad("no whole record of " rel " (download incomplete)")
+      if (size[FNR] != r[1]) bad(rel " has " size[FNR] " bytes, the source served " r[1])
+      print r[3] "  " rel > lines
+      print "file=" r[1] "\t" r[2] "\t" rel > marker }' "$meta/sizes" "$meta/files"
 }
 land() {
   owns_lock || return 1
@@ -546,17 +553,28 @@ s3_append() {
   rm -f "$meta/.fifo"
   return "$get_rc"
 }
-# A prefix: list, sync, list again.
+# A prefix: list, sync, list again. $1 the output, $2 the bucket argument (a fifo's file:// URI
+# for the second listing).
 s3_listing() {
-  s3 s3api list-objects-v2 --bucket "$bucket" --prefix "$key" --query 'Contents[].[Size,ETag,Key]' --output text 2>> "$errf" \
+  s3 s3api list-objects-v2 --bucket "$2" --prefix "$key" --query 'Contents[].[Size,ETag,Key]' --output text 2>> "$errf" \
     | awk -F '\t' -v p="$key" 'NF >= 3 && substr($3, length($3)) != "/" { k = $0; sub(/^[^\t]*\t[^\t]*\t/, "", k); print $1 "\t" $2 "\t" substr(k, length(p) + 1) }' > "$1.tmp" \
     && mv -f "$1.tmp" "$1"
 }
+# The listing before the sync names every object's identity; the listing after it (each
+# object unchanged, or the download is not trusted) must be served after the last GET. Its CLI
+# starts with the sync, so that its start-up (most of a listing's time) overlaps the transfer:
+# it reads its bucket from a fifo (the CLI loads a file:// value once, when it parses its
+# arguments), which is written when the sync has ended. Each file is hashed once the CLI has
+# renamed it into place (it writes to a temporary name and renames after the last byte), while
+# the others still arrive.
 s3_prefix() {
-  s3_listing "$meta/listing.new" || return 1
+  s3_listing "$meta/listing.new" "$bucket" || return 1
   [ -s "$meta/listing.new" ] || { echo "$MODEL_SOURCE matched no objects (404)" >> "$errf"; return 1; }
   cut -f3- "$meta/listing.new" > "$meta/files"
-  while IFS= read -r rel; do check_name "$rel" || return 1; done < "$meta/files"
+  while IFS= read -r rel; do
+    check_name "$rel" || return 1
+    case "$rel" in */*) mkdir -p "$meta/\${rel%/*}" || return 1 ;; esac
+  done < "$meta/files"
   mkdir -p "$model" || return 1
   # keep what a previous attempt fetched of an unchanged object (same listing line, same size);
   # drop the rest, junk included
@@ -568,31 +586,58 @@ s3_prefix() {
     { rel = substr($0, length(p) + 1); print (rel in size ? size[rel] : -1) "\t" $0 }' "$meta/listing" "$meta/listing.new" "$meta/found" \
     | while IFS="$tab" read -r want f; do [ "$want" = "$(size_of "$f")" ] || rm -f -- "$f"; done
   mv -f "$meta/listing.new" "$meta/listing"
+  gate="\${errf%.err}.bucket"
+  rm -f "$gate" "$meta/.synced"
+  mkfifo "$gate" || return 1
+  s3_listing "$meta/listing.after" "file://$gate" &
+  list_pid=$!
   s3 s3 sync --only-show-errors --no-progress "s3://$bucket/$key" "$model" 2>> "$errf" &
-  kids=$!; wait "$kids" || { kids=""; return 1; }
-  # listing again (a CLI start) while the files are hashed
-  s3_listing "$meta/listing.after" &
-  kids=$!
-  pick_hasher
-  while IFS="$tab" read -r size etag rel; do
-    f="$model/$rel"
-    [ -f "$f" ] || { echo "$MODEL_SOURCE: $rel is missing after the sync" >> "$errf"; wait "$kids"; kids=""; return 1; }
-    case "$rel" in */*) mkdir -p "$meta/\${rel%/*}" ;; esac
-    hash_stdin < "$f" > "$meta/$rel.sum" || { wait "$kids"; kids=""; return 1; }
-  done < "$meta/listing"
-  wait "$kids" || { kids=""; return 1; }
+  sync_pid=$!
+  s3_hash_landed &
+  hash_pid=$!
+  kids="$sync_pid $list_pid $hash_pid"
+  wait "$sync_pid"; sync_rc=$?
+  : > "$meta/.synced"
+  # one write, then a plain file in its place: the listing runs whatever happened (so that it
+  # ends), and a CLI that opened the name again would not wait forever
+  { printf '%s' "$bucket" > "$gate"; printf '%s' "$bucket" > "$gate.tmp" && mv -f "$gate.tmp" "$gate"; } &
+  feed_pid=$!
+  wait "$list_pid"; list_rc=$?
+  kill "$feed_pid" 2>/dev/null
+  wait "$hash_pid"
   kids=""
+  rm -f "$gate" "$gate.tmp"
+  [ "$sync_rc" -eq 0 ] && [ "$list_rc" -eq 0 ] || return 1
+  while IFS= read -r rel; do
+    [ -f "$model/$rel" ] || { echo "$MODEL_SOURCE: $rel is missing after the sync" >> "$errf"; return 1; }
+  done < "$meta/files"
   if ! cmp -s "$meta/listing" "$meta/listing.after"; then
     echo "$MODEL_SOURCE changed during the download; fetching the changed files again" >> "$errf"
     mv -f "$meta/listing.after" "$meta/listing.new"
     return 1
   fi
-  while IFS="$tab" read -r size etag rel; do
-    record "$model/$rel" "$meta/$rel" "$size" "$etag" || return 1
-  done < "$meta/listing"
+  # every record in one awk: a prefix's records are all written again by every attempt
+  awk -F '\t' -v meta="$meta/" '{ rel = $0; sub(/^[^\t]*\t[^\t]*\t/, "", rel); sum = ""; getline sum < (meta rel ".sum"); close(meta rel ".sum")
+      if (length(sum) != 64) exit 1
+      printf "%s\t%s\t%s\n", $1, $2, sum > (meta rel ".rec"); close(meta rel ".rec") }' "$meta/listing" || return 1
   # the CLI's temporary files of an interrupted run: anything not listed
   find "$model" ! -type d | awk -v p="$model/" 'NR == FNR { listed[$0]; next } !(substr($0, length(p) + 1) in listed)' "$meta/files" - \
     | while IFS= read -r f; do rm -f -- "$f"; done
+}
+# Hashes the listed files as they land, polling every 50 ms; after the sync, one last pass.
+s3_hash_landed() {
+  pick_hasher
+  todo="$meta/.todo.a" next="$meta/.todo.b"
+  cat "$meta/files" > "$todo" || return 1
+  while [ -s "$todo" ]; do
+    last=""; [ ! -e "$meta/.synced" ] || last=1
+    while IFS= read -r rel; do
+      if [ -f "$model/$rel" ]; then hash_stdin < "$model/$rel" > "$meta/$rel.sum" 2>/dev/null; else printf '%s\n' "$rel"; fi
+    done < "$todo" > "$next"
+    t="$todo"; todo="$next"; next="$t"
+    [ -z "$last" ] || break
+    [ ! -s "$todo" ] || sleep 0.05
+  done
 }
 fetch() {
   s3_setup
@@ -659,12 +704,13 @@ response() {
         t = l; if (r != "") { t = r; sub(/.*\//, "", t) } if (e ~ /^W\//) e = ""; print s "\t" t "\t" (e != "" ? e : m)
       } exit }' "$@" 2>/dev/null
 }
-# Percent-encodes a path for a URL (names may hold spaces, '*', unicode...).
+# Percent-encodes a path for a URL into $enc (names may hold spaces, '*', unicode...); a plain
+# name costs no fork.
 urlencode() {
-  case "$1" in *[!A-Za-z0-9._~/-]*) ;; *) printf '%s' "$1"; return ;; esac
-  printf '%s' "$1" | od -An -v -tx1 | awk '
+  case "$1" in *[!A-Za-z0-9._~/-]*) ;; *) enc="$1"; return ;; esac
+  enc=$(printf '%s' "$1" | od -An -v -tx1 | awk '
     function val(h) { return (index("0123456789abcdef", substr(h, 1, 1)) - 1) * 16 + index("0123456789abcdef", substr(h, 2, 1)) - 1 }
-    { for (i = 1; i <= NF; i++) { n = val($i); if ((n >= 48 && n <= 57) || (n >= 65 && n <= 90) || (n >= 97 && n <= 122) || $i == "2d" || $i == "2e" || $i == "5f" || $i == "7e" || $i == "2f") printf "%c", n; else printf "%%%s", toupper($i) } }'
+    { for (i = 1; i <= NF; i++) { n = val($i); if ((n >= 48 && n <= 57) || (n >= 65 && n <= 90) || (n >= 97 && n <= 122) || $i == "2d" || $i == "2e" || $i == "5f" || $i == "7e" || $i == "2f") printf "%c", n; else printf "%%%s", toupper($i) } }')
 }
 # One file: $1 URL, $2 output, $3 record prefix. A single file is hashed while it arrives; the
 # files of a directory are hashed one behind (xfer=unhashed, finish=hash_later).
@@ -750,14 +796,16 @@ fetch() {
   batch_get || return
   xfer=unhashed finish=hash_later
   while IFS= read -r f; do
-    [ -f "$meta/$f.rec" ] && continue
-    get_file "\${MODEL_URL%/}/$(urlencode "$f")" "$model/$f" "$meta/$f" < /dev/null || { get_rc=$?; hash_done; return "$get_rc"; }
+    [ -s "$meta/$f.rec" ] && continue
+    urlencode "$f"
+    get_file "\${MODEL_URL%/}/$enc" "$model/$f" "$meta/$f" < /dev/null || { get_rc=$?; hash_done; return "$get_rc"; }
   done < "$meta/files"
   hash_done
 }
 # The files without a partial, in one curl (one process, one connection; the raw tool's speed):
 # curl writes them one after the other and creates each output file at its first byte, so a
-# file is complete once the next one exists; it is hashed then, while the next downloads. Each
+# file is complete once the next one exists; it is hashed then, while the next downloads (the
+# last one while it arrives). Each
 # is checked and recorded from its own header dump; the rest go through get_file.
 batch_get() {
   set --
@@ -765,10 +813,14 @@ batch_get() {
   rm -f "$meta/.batch.done"
   while IFS= read -r f; do
     [ -s "$model/$f" ] && [ -f "$meta/$f.hdr" ] && continue
-    rm -f "$model/$f" "$meta/$f.hdr" "$meta/$f.rec" "$meta/$f.sum"
+    # a fresh staging has none of these: no fork then
+    if [ -e "$model/$f" ] || [ -e "$meta/$f.hdr" ] || [ -e "$meta/$f.rec" ] || [ -e "$meta/$f.sum" ]; then
+      rm -f "$model/$f" "$meta/$f.hdr" "$meta/$f.rec" "$meta/$f.sum"
+    fi
     printf '%s\n' "$f" >> "$meta/.batch"
+    urlencode "$f"
     set -- "$@" \${1:+--next} $http_opts \${MODEL_HTTP_TOKEN:+-H "Authorization: Bearer $MODEL_HTTP_TOKEN"} \
-      -D "$meta/$f.hdr" -o "$model/$f" "\${MODEL_URL%/}/$(urlencode "$f")"
+      -D "$meta/$f.hdr" -o "$model/$f" "\${MODEL_URL%/}/$enc"
   done < "$meta/files"
   [ "$#" -gt 0 ] || return 0
   curl "$@" < /dev/null 2>> "$errf" &
@@ -784,16 +836,21 @@ batch_get() {
   while IFS= read -r f; do set -- "$@" "$meta/$f.hdr"; done < "$meta/.batch"
   response "$@" > "$meta/.batch.resp"
   set --
-  while IFS= read -r f && IFS="$tab" read -r status total validator <&3; do
-    [ "$status" = 200 ] && [ -f "$model/$f" ] && set -- "$@" "$model/$f"
-  done < "$meta/.batch" 3< "$meta/.batch.resp"
+  while IFS= read -r f && IFS= read -r resp <&3; do
+    case "$resp" in 200"$tab"*) [ -f "$model/$f" ] || continue ;; *) continue ;; esac
+    set -- "$@" "$model/$f"
+    printf '%s\t%s\n' "$resp" "$f"
+  done < "$meta/.batch" 3< "$meta/.batch.resp" > "$meta/.batch.ok"
   [ "$#" -gt 0 ] || return 0
   stat -c %s -- "$@" > "$meta/.batch.sizes" 2>/dev/null || return 0
-  while IFS= read -r f && IFS="$tab" read -r status total validator <&3; do
-    [ "$status" = 200 ] && [ -f "$model/$f" ] || continue
-    IFS= read -r got <&4
-    [ "$got" = "$total" ] && record "$model/$f" "$meta/$f" "$total" "\${validator:--}"
-  done < "$meta/.batch" 3< "$meta/.batch.resp" 4< "$meta/.batch.sizes"
+  # one awk writes every record; a record that a kill cut short is empty, and an empty one
+  # counts as missing
+  awk -F '\t' -v meta="$meta/" '
+    NR == FNR { got[FNR] = $0; next }
+    { f = $0; sub(/^[^\t]*\t[^\t]*\t[^\t]*\t/, "", f)
+      sum = ""; getline sum < (meta f ".sum"); close(meta f ".sum")
+      if (got[FNR] == $2 && length(sum) == 64) { printf "%s\t%s\t%s\n", $2, ($3 != "" ? $3 : "-"), sum > (meta f ".rec"); close(meta f ".rec") } }
+  ' "$meta/.batch.sizes" "$meta/.batch.ok"
 }
 batch_hash() {
   pick_hasher
@@ -802,7 +859,10 @@ batch_hash() {
     [ -z "$prev" ] || batch_hash_one "$model/$f"
     prev="$f"
   done < "$meta/.batch"
-  [ -z "$prev" ] || batch_hash_one ""
+  [ -n "$prev" ] || return 0
+  # the last one is hashed while it arrives (no next file tells that it is complete)
+  while [ ! -e "$model/$prev" ] && [ ! -e "$meta/.batch.done" ]; do sleep 0.05; done
+  follow "$model/$prev" "$meta/.batch.done" 2>/dev/null | hash_stdin > "$meta/$prev.sum" 2>/dev/null || rm -f "$meta/$prev.sum"
 }
 batch_hash_one() {
   while [ ! -e "$1" ] && [ ! -e "$meta/.batch.done" ]; do sleep 0.05; done

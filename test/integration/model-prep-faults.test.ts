@@ -53,6 +53,52 @@ async function aws(...args: string[]): Promise<void> {
   await promisify(execFile)('/usr/bin/aws', ['--endpoint-url', s3Endpoint, ...args], { env: { ...process.env, ...AWS, AWS_DEFAULT_REGION: 'us-east-1', AWS_EC2_METADATA_DISABLED: 'true' } });
 }
 
+/** One PUT of a whole object (its ETag is then the MD5 of the body). */
+async function putObject(key: string, body: Buffer): Promise<void> {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 's3-put-')), 'body');
+  fs.writeFileSync(file, body);
+  await aws('s3api', 'put-object', '--bucket', 'faults', '--key', key, '--body', file);
+  fs.rmSync(path.dirname(file), { recursive: true, force: true });
+}
+
+/**
+ * A loopback proxy to a real server that passes requests through unchanged (the Host header
+ * too, so signatures hold) and sends response bodies one chunk every 5 ms: a GET lasts long
+ * enough to be killed midway.
+ */
+async function slowProxy(target: string): Promise<{ url: string; close: () => Promise<void> }> {
+  const to = new URL(target);
+  const proxy = http.createServer((req, res) => {
+    const up = http.request({ host: to.hostname, port: to.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.on('data', (chunk: Buffer) => {
+        answer.pause();
+        res.write(chunk, () => setTimeout(() => answer.resume(), 5));
+      });
+      answer.on('end', () => res.end());
+    });
+    up.on('error', () => res.destroy());
+    res.on('close', () => up.destroy());
+    req.pipe(up);
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
+    close: () => new Promise<void>((resolve) => { proxy.closeAllConnections(); proxy.close(() => resolve()); }),
+  };
+}
+
+/** The path of the staged model under `dir` (a name starting with `prefix`) once it has at least `bytes`. */
+async function grows(dir: string, prefix: string, bytes: number): Promise<string> {
+  for (let i = 0; i < 2000; i++) {
+    const stage = fs.readdirSync(dir).find(n => n.startsWith(prefix));
+    const model = stage && path.join(dir, stage, 'model');
+    if (model && fs.existsSync(model) && fs.statSync(model).size >= bytes) return model;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`no staged model of ${bytes} bytes under ${dir} after 20 s`);
+}
+
 function tree(root: string, files: { [rel: string]: string | Buffer }): string {
   for (const [rel, body] of Object.entries(files)) {
     fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
@@ -247,6 +293,38 @@ describe('S3 (AWS CLI v2 against s3rver)', () => {
     expect(fs.readFileSync(path.join(dir, 'one.bin')).equals(Buffer.alloc(3 * 2 ** 20, 'v1'))).toBe(true);
     expect(fs.readdirSync(dir).sort()).toEqual(['.one.bin.ready', 'one.bin']);
   }, 30_000);
+
+  // Kill mid-GET, the object changes and (ABA) changes back to the same bytes and ETag, then
+  // the pod restarts: whatever it lands must be the bytes its marker names.
+  test.each([['changes and changes back (same bytes, same ETag)', 'busybox', true], ['changes to other bytes of the same size', 'dash', false]] as const)(
+    'an object that %s while the pod is killed mid-GET: the restarted pod lands exactly what its marker names (%s)', async (_what, shell, back) => {
+      const a = Buffer.alloc(8 * 2 ** 20, 'version A ');
+      const b = Buffer.alloc(a.length, 'version B ');
+      await putObject('aba.bin', a);
+      const slow = await slowProxy(s3Endpoint);
+      try {
+        const dir = volume();
+        const c = downloaderFor({ source: ModelSource.s3('s3://faults/aba.bin', { endpoint: slow.url, region: 'us-east-1', credentials: ModelCredentials.awsAccessKey('aws') }) }, shell);
+        const first = startPod(c, dir, shell, 'p', AWS);
+        const partial = await grows(dir, '.aba.bin.stage.', 2 ** 20);
+        first.kill();
+        await first.done;
+        expect(fs.statSync(partial).size).toBeLessThan(a.length);
+        await putObject('aba.bin', b);
+        if (back) await putObject('aba.bin', a);
+        // the same pod UID: the restarted container breaks its own lock and resumes its staging
+        const second = await startPod(c, dir, shell, 'p', AWS).done;
+        expect(second.code).toBe(0);
+        expect(second.stdout).toContain(back ? 'resuming s3://faults/aba.bin at byte' : 'changed since the partial download; starting it over');
+        const landed = fs.readFileSync(path.join(dir, 'aba.bin'));
+        expect(landed.equals(back ? a : b)).toBe(true);
+        const marker = fs.readFileSync(path.join(dir, '.aba.bin.ready'), 'utf8');
+        expect(marker).toContain(`\nsha256=${sha(landed)}\n`);
+        expect(marker).toContain(`\nfile=${landed.length}\t${etagOf(landed)}\t\n`);
+      } finally {
+        await slow.close();
+      }
+    }, 60_000);
 
   test('disk full while the AWS CLI writes: one line, disk full', async () => {
     const c = downloaderFor({ source: ModelSource.s3('s3://faults/one.bin', { endpoint: s3Endpoint, region: 'us-east-1', credentials: ModelCredentials.awsAccessKey('aws') }) }, 'dash');
