@@ -1,7 +1,4 @@
-import * as fs from 'fs';
-import * as path from 'path';
-import * as zlib from 'zlib';
-import { L1_RENAMED_PROPS } from '../_kplus-adapter';
+import { L1FieldType as FieldType, l1Types } from '../_kplus-adapter';
 import { show } from './_helpers';
 import { Finding } from './model';
 
@@ -12,78 +9,25 @@ import { Finding } from './model';
  * naming the field — and the rules after it may rely on the types.
  *
  * The types come from the Kubernetes 1.27 API as cdk8s-plus-27 ships it in its jsii assembly
- * (read once, on first use). Fields the 1.27 API does not know (newer ones) are not checked
+ * (`l1Types`, the table the direct render walks too). Fields the 1.27 API does not know (newer ones) are not checked
  * here; the target rules decide whether the cluster accepts them.
  */
-
-/** The JSON type of one field. */
-interface FieldType {
-  readonly kind: 'string' | 'number' | 'boolean' | 'any' | 'scalar' | 'object' | 'array' | 'map';
-  /** For `object`: the API type. */
-  readonly type?: string;
-  /** For `array` and `map`: the element type. */
-  readonly element?: FieldType;
-}
 
 /** API type name (`PodSpec`) → JSON field name → type. */
 type TypeTable = ReadonlyMap<string, ReadonlyMap<string, FieldType>>;
 
-const ASSEMBLY_PREFIX = 'cdk8s-plus-27.k8s.';
-/** Classes of the generated API that hold a string or a number (quantities, int-or-strings). */
-const SCALAR_CLASSES = new Set([`${ASSEMBLY_PREFIX}Quantity`, `${ASSEMBLY_PREFIX}IntOrString`]);
-
 let table: TypeTable | undefined;
 
-/** The type table, built from cdk8s-plus-27's jsii assembly on first use. */
+/** The adapter's table of the 1.27 API, keyed by JSON names (built on first use). */
 function typeTable(): TypeTable {
-  table = table ?? buildTable(readAssembly());
+  if (!table) {
+    const byJsonName = new Map<string, Map<string, FieldType>>();
+    for (const [type, fields] of l1Types()) {
+      byJsonName.set(type, new Map([...fields.values()].map(f => [f.name, f.type])));
+    }
+    table = byJsonName;
+  }
   return table;
-}
-
-/** cdk8s-plus-27's `.jsii` assembly (following a compressed-file redirect if it has one). */
-function readAssembly(): any {
-  const dir = path.dirname(require.resolve('cdk8s-plus-27/package.json'));
-  const assembly = JSON.parse(fs.readFileSync(path.join(dir, '.jsii'), 'utf8'));
-  if (assembly.schema !== 'jsii/file-redirect') {
-    return assembly;
-  }
-  const data = fs.readFileSync(path.join(dir, assembly.filename));
-  return JSON.parse((assembly.compression === 'gzip' ? zlib.gunzipSync(data) : data).toString('utf8'));
-}
-
-function buildTable(assembly: any): TypeTable {
-  const types = new Map<string, Map<string, FieldType>>();
-  for (const [fqn, type] of Object.entries<any>(assembly.types)) {
-    if (!fqn.startsWith(ASSEMBLY_PREFIX) || type.kind !== 'interface') {
-      continue;
-    }
-    const fields = new Map<string, FieldType>();
-    for (const property of type.properties ?? []) {
-      fields.set(L1_RENAMED_PROPS.get(property.name) ?? property.name, fieldType(property.type, assembly.types));
-    }
-    types.set(fqn.slice(ASSEMBLY_PREFIX.length), fields);
-  }
-  return types;
-}
-
-function fieldType(ref: any, types: any): FieldType {
-  if (ref.primitive) {
-    return { kind: ref.primitive === 'date' ? 'string' : ref.primitive === 'json' ? 'any' : ref.primitive };
-  }
-  if (ref.collection) {
-    return { kind: ref.collection.kind === 'array' ? 'array' : 'map', element: fieldType(ref.collection.elementtype, types) };
-  }
-  const fqn: string = ref.fqn ?? '';
-  if (SCALAR_CLASSES.has(fqn)) {
-    return { kind: 'scalar' };
-  }
-  if (types[fqn]?.kind === 'enum') {
-    return { kind: 'string' };
-  }
-  if (types[fqn]?.kind === 'interface' && fqn.startsWith(ASSEMBLY_PREFIX)) {
-    return { kind: 'object', type: fqn.slice(ASSEMBLY_PREFIX.length) };
-  }
-  return { kind: 'any' };
 }
 
 /**
