@@ -132,6 +132,8 @@ export interface L1Field {
   readonly prop: string;
   readonly name: string;
   readonly type: L1FieldType;
+  /** Whether the 1.27 API lets the field out. */
+  readonly optional: boolean;
 }
 
 const ASSEMBLY_PREFIX = 'cdk8s-plus-27.k8s.';
@@ -172,7 +174,7 @@ function buildTypes(assembly: any): Map<string, Map<string, L1Field>> {
     const fields = new Map<string, L1Field>();
     for (const property of type.properties ?? []) {
       const name = L1_RENAMED_PROPS.get(property.name) ?? property.name;
-      fields.set(property.name, { prop: property.name, name, type: fieldType(property.type, assembly.types) });
+      fields.set(property.name, { prop: property.name, name, type: fieldType(property.type, assembly.types), optional: property.optional === true });
     }
     table.set(fqn.slice(ASSEMBLY_PREFIX.length), fields);
   }
