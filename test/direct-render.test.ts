@@ -96,6 +96,30 @@ test('the library\'s own pods and deployments, with every add-on, render directl
   expect(directRender(ApiObject.of(pod.pod))).toBeDefined();
 });
 
+test('a workload selector\'s matchLabels keys are data: "ref", "schema", "hostIp" stay as written (not $ref, $schema, hostIP)', () => {
+  const chart = newChart();
+  const dep = new kplus.Deployment(chart, 'dep');
+  dep.addContainer({ image: 'x/y:1' });
+  dep.select(kplus.LabelSelector.of({ labels: { ref: 'main', schema: 'v1', hostIp: 'x' } }));
+  const manifest = synth(chart).find(m => m.kind === 'Deployment');
+  expect(manifest.spec.selector.matchLabels).toMatchObject({ ref: 'main', schema: 'v1', hostIp: 'x' });
+  expect(directRender(ApiObject.of(dep))).toBeDefined();
+});
+
+test('free-form JSON fields keep their keys, and values of the wrong shape render as cdk8s renders them or step aside', () => {
+  const chart = newChart();
+  const dep = new kplus.Deployment(chart, 'dep', { podMetadata: { managedFields: [{ fieldsV1: { 'f:x': { volumeId: 1, ref: 'r' } } }] } as any });
+  dep.addContainer({ image: 'x/y:1' });
+  class Versioned {
+    public readonly value = 'img:1';
+  }
+  const pod = new kplus.Pod(chart, 'pod');
+  pod.addContainer({ image: new Versioned() as any, workingDir: { volumeId: 'a' } as any });
+  expect(directRenderMismatches(chart)).toEqual([]);
+  expect(JSON.stringify(directRender(ApiObject.of(dep)))).toContain('{"f:x":{"ref":"r","volumeId":1}}');
+  expect(directRender(ApiObject.of(pod)).spec.containers[0]).toMatchObject({ image: { value: 'img:1' }, workingDir: { volumeId: 'a' } });
+});
+
 test('steps aside for an app with its own resolvers and for CDK8S_DISABLE_SORT: cdk8s renders as always', () => {
   const custom = new Chart(new App({ outdir: Testing.app().outdir, resolvers: [{ resolve: () => undefined }] }), 'custom');
   const pod = new kplus.Pod(custom, 'p');
