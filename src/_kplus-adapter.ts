@@ -1,5 +1,5 @@
 import * as fs from 'fs';
-import * as path from 'path';
+import { dirname, join } from 'path';
 import * as zlib from 'zlib';
 import { ApiObject, App, IResolver, ImplicitTokenResolver, JsonPatch, Lazy, LazyResolver, NumberStringUnionResolver } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
@@ -156,12 +156,12 @@ export function l1Types(): ReadonlyMap<string, ReadonlyMap<string, L1Field>> {
 
 /** cdk8s-plus-27's `.jsii` assembly (following a compressed-file redirect if it has one). */
 function readAssembly(): any {
-  const dir = path.dirname(require.resolve('cdk8s-plus-27/package.json'));
-  const assembly = JSON.parse(fs.readFileSync(path.join(dir, '.jsii'), 'utf8'));
+  const dir = dirname(require.resolve('cdk8s-plus-27/package.json'));
+  const assembly = JSON.parse(fs.readFileSync(join(dir, '.jsii'), 'utf8'));
   if (assembly.schema !== 'jsii/file-redirect') {
     return assembly;
   }
-  const data = fs.readFileSync(path.join(dir, assembly.filename));
+  const data = fs.readFileSync(join(dir, assembly.filename));
   return JSON.parse((assembly.compression === 'gzip' ? zlib.gunzipSync(data) : data).toString('utf8'));
 }
 
