@@ -1,3 +1,6 @@
+import * as fs from 'fs';
+import { dirname, join } from 'path';
+import * as zlib from 'zlib';
 import { ApiObject, App, IResolver, ImplicitTokenResolver, JsonPatch, Lazy, LazyResolver, NumberStringUnionResolver } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import * as k8s from 'cdk8s-plus-27/lib/imports/k8s';
@@ -60,34 +63,26 @@ const NOT_DIRECT = new Error('not directly renderable');
 /**
  * The JSON \`obj.toJson()\` would give without its JSON patches, rendered in one walk — or
  * undefined where that is not certain (an app with its own resolvers, \`CDK8S_DISABLE_SORT\`,
- * a value cdk8s would refuse, a subclass): then cdk8s-plus renders, and reports errors, as always.
+ * a value cdk8s would refuse or the schema would reshape, a subclass): then cdk8s-plus
+ * renders, and reports errors, as always.
  */
 export function directRender(obj: ApiObject): any {
   const proto = Object.getPrototypeOf(obj);
-  if (!DIRECT_KINDS.some(kind => kind.prototype === proto) || process.env.CDK8S_DISABLE_SORT || !builtInResolversOnly(obj)) {
+  const kind = DIRECT_KINDS.find(k => k.prototype === proto);
+  if (!kind || process.env.CDK8S_DISABLE_SORT || !builtInResolversOnly(obj)) {
     return undefined;
   }
   const props = (obj as any).props;
+  const fields = l1Types().get(`${kind.name}Props`) as ReadonlyMap<string, L1Field>;
   const json: any = { apiVersion: obj.apiVersion, kind: obj.kind, metadata: k8s.toJson_ObjectMeta(obj.metadata.toJson()) };
   try {
-    for (const key of Object.keys(props).sort()) {
-      if (key !== 'apiVersion' && key !== 'kind' && key !== 'metadata') {
-        const value = plainJson(props[key], L1_MAP_PROPS.has(key));
-        if (value !== undefined) {
-          json[key] = value;
-        }
-      }
+    const rest = objectJson({ ...props, apiVersion: undefined, kind: undefined, metadata: undefined }, fields);
+    for (const key of Object.keys(rest)) {
+      json[key] = rest[key];
     }
   } catch {
-    // cdk8s-plus reports it, in its own words, on its own path
+    // cdk8s-plus renders it, or reports it in its own words, on its own path
     return undefined;
-  }
-  // template metadata passes the schema too (it drops attributes ObjectMeta does not have)
-  const spec = json.spec;
-  for (const template of [spec?.template, spec?.jobTemplate, spec?.jobTemplate?.spec?.template]) {
-    if (template?.metadata) {
-      template.metadata = k8s.toJson_ObjectMeta(template.metadata);
-    }
   }
   return json;
 }
@@ -116,62 +111,221 @@ export const L1_RENAMED_PROPS: ReadonlyMap<string, string> = new Map(Object.entr
 }));
 
 /**
- * Properties the L1 renders as maps: their keys are data (label names, resource names, file
- * names) and are never renamed. A test checks this list against cdk8s-plus-27's code.
+ * The JSON type of one field of the 1.27 API as cdk8s-plus-27 declares it.
  *
  * @internal
  */
-export const L1_MAP_PROPS: ReadonlySet<string> = new Set([
-  'annotations', 'binaryData', 'capacity', 'data', 'default', 'defaultRequest', 'definitions', 'dependencies',
-  'deprecatedTopology', 'extra', 'hard', 'labels', 'limits', 'matchLabels', 'max', 'maxLimitRequestRatio', 'min',
-  'nodeSelector', 'options', 'overhead', 'parameters', 'patternProperties', 'podFixed', 'properties', 'requests',
-  'selector', 'stringData', 'volumeAttributes',
-]);
+export interface L1FieldType {
+  readonly kind: 'string' | 'number' | 'boolean' | 'any' | 'scalar' | 'object' | 'array' | 'map';
+  /** For `object`: the API type (`PodSpec`). */
+  readonly type?: string;
+  /** For `array` and `map`: the element type. */
+  readonly element?: L1FieldType;
+}
 
 /**
- * cdk8s's resolve + sanitize (no null or undefined members) and the L1's re-serialization
- * (JSON names, keys in schema order — which is sorted —, `.value` of union values), for the
- * plain data, Lazies and union instances cdk8s-plus builds. `isMap`: the keys are data.
+ * One field of an API type: its name in the L1 props, its JSON name, its type.
+ *
+ * @internal
  */
-function plainJson(value: any, isMap = false): any {
+export interface L1Field {
+  readonly prop: string;
+  readonly name: string;
+  readonly type: L1FieldType;
+  /** Whether the 1.27 API lets the field out. */
+  readonly optional: boolean;
+}
+
+const ASSEMBLY_PREFIX = 'cdk8s-plus-27.k8s.';
+/** Classes of the generated API that hold a string or a number (quantities, int-or-strings). */
+const SCALAR_CLASSES = new Set([`${ASSEMBLY_PREFIX}Quantity`, `${ASSEMBLY_PREFIX}IntOrString`]);
+
+let types: ReadonlyMap<string, ReadonlyMap<string, L1Field>> | undefined;
+
+/**
+ * The Kubernetes 1.27 API types as cdk8s-plus-27 ships them in its jsii assembly (read once, on
+ * first use): API type name (`PodSpec`, `KubePodProps`) → L1 prop name → field. The generated
+ * `toJson_*` functions are written from the same declarations.
+ *
+ * @internal
+ */
+export function l1Types(): ReadonlyMap<string, ReadonlyMap<string, L1Field>> {
+  types = types ?? buildTypes(readAssembly());
+  return types;
+}
+
+/** cdk8s-plus-27's `.jsii` assembly (following a compressed-file redirect if it has one). */
+function readAssembly(): any {
+  const dir = dirname(require.resolve('cdk8s-plus-27/package.json'));
+  const assembly = JSON.parse(fs.readFileSync(join(dir, '.jsii'), 'utf8'));
+  if (assembly.schema !== 'jsii/file-redirect') {
+    return assembly;
+  }
+  const data = fs.readFileSync(join(dir, assembly.filename));
+  return JSON.parse((assembly.compression === 'gzip' ? zlib.gunzipSync(data) : data).toString('utf8'));
+}
+
+function buildTypes(assembly: any): Map<string, Map<string, L1Field>> {
+  const table = new Map<string, Map<string, L1Field>>();
+  for (const [fqn, type] of Object.entries<any>(assembly.types)) {
+    if (!fqn.startsWith(ASSEMBLY_PREFIX) || type.kind !== 'interface') {
+      continue;
+    }
+    const fields = new Map<string, L1Field>();
+    for (const property of type.properties ?? []) {
+      const name = L1_RENAMED_PROPS.get(property.name) ?? property.name;
+      fields.set(property.name, { prop: property.name, name, type: fieldType(property.type, assembly.types), optional: property.optional === true });
+    }
+    table.set(fqn.slice(ASSEMBLY_PREFIX.length), fields);
+  }
+  return table;
+}
+
+function fieldType(ref: any, all: any): L1FieldType {
+  if (ref.primitive) {
+    return { kind: ref.primitive === 'date' ? 'string' : ref.primitive === 'json' ? 'any' : ref.primitive };
+  }
+  if (ref.collection) {
+    return { kind: ref.collection.kind === 'array' ? 'array' : 'map', element: fieldType(ref.collection.elementtype, all) };
+  }
+  const fqn: string = ref.fqn ?? '';
+  if (SCALAR_CLASSES.has(fqn)) {
+    return { kind: 'scalar' };
+  }
+  if (all[fqn]?.kind === 'enum') {
+    return { kind: 'string' };
+  }
+  if (all[fqn]?.kind === 'interface' && fqn.startsWith(ASSEMBLY_PREFIX)) {
+    return { kind: 'object', type: fqn.slice(ASSEMBLY_PREFIX.length) };
+  }
+  return { kind: 'any' };
+}
+
+/*
+ * The direct walk: cdk8s's resolve (Lazy, `resolve()`, union classes to `{ value }`) and
+ * sanitize (no null or undefined members, sorted keys), then the L1's re-serialization along
+ * the declared type: JSON names in sorted order, undeclared members dropped, `.value` of union
+ * values. Wherever the value does not have the declared shape (the L1 would reshape it or
+ * throw), the walk stops with NOT_DIRECT.
+ */
+
+/** The value after cdk8s's Lazy and implicit-token resolvers. */
+function resolved(value: any): any {
+  while (value !== null && value !== undefined) {
+    if (value instanceof Lazy) {
+      value = value.produce();
+    } else if (typeof value.resolve === 'function') {
+      value = value.resolve();
+    } else {
+      break;
+    }
+  }
+  return value;
+}
+
+/** What cdk8s's union resolver turns into `{ value }`: a non-plain object with a string or number `value`. */
+function isUnion(value: any): boolean {
+  return value.constructor !== Object && (typeof value.value === 'number' || typeof value.value === 'string');
+}
+
+/** A dictionary cdk8s recurses into (it refuses other non-union objects). */
+function isPlain(value: any): boolean {
+  return value.constructor === Object && Object.getPrototypeOf(value) === Object.prototype;
+}
+
+/** cdk8s's resolve + sanitize of a value the L1 passes on untouched. */
+function anyJson(value: any): any {
+  value = resolved(value);
   if (value === null || value === undefined) {
     return undefined;
   }
   if (typeof value !== 'object') {
-    if (typeof value === 'function') {
+    if (typeof value === 'function' || typeof value === 'bigint' || typeof value === 'symbol') {
       throw NOT_DIRECT;
     }
     return value;
   }
-  if (value instanceof Lazy) {
-    return plainJson(value.produce(), isMap);
-  }
-  if (typeof value.resolve === 'function') {
-    return plainJson(value.resolve(), isMap);
+  if (isUnion(value)) {
+    return { value: value.value };
   }
   if (Array.isArray(value)) {
-    return value.map(item => plainJson(item));
+    return value.map(anyJson);
   }
-  if (value.constructor !== Object) {
-    if (typeof value.value === 'number' || typeof value.value === 'string') {
-      return value.value;
-    }
+  if (!isPlain(value)) {
     throw NOT_DIRECT;
   }
-  const keys = Object.keys(value);
-  const renamed = !isMap && keys.some(key => L1_RENAMED_PROPS.has(key));
-  // JSON names sort the object (the schema's order); without renames the keys are those names
-  const names = renamed ? keys.map(key => L1_RENAMED_PROPS.get(key) ?? key) : keys;
-  const order = renamed ? names.map((_, i) => i).sort((a, b) => (names[a] < names[b] ? -1 : names[a] > names[b] ? 1 : 0)) : undefined;
-  if (!order) {
-    keys.sort();
+  const out: any = {};
+  for (const key of Object.keys(value).sort()) {
+    const child = anyJson(value[key]);
+    if (child !== undefined) {
+      out[key] = child;
+    }
+  }
+  return out;
+}
+
+/** The JSON of `value` as a field of type `type`. */
+function typedJson(value: any, type: L1FieldType): any {
+  value = resolved(value);
+  if (value === null || value === undefined) {
+    return undefined;
+  }
+  switch (type.kind) {
+    case 'scalar':
+      if (typeof value !== 'object' || !isUnion(value)) {
+        throw NOT_DIRECT;
+      }
+      return value.value;
+    case 'array':
+      if (!Array.isArray(value) || isUnion(value)) {
+        throw NOT_DIRECT;
+      }
+      return value.map(item => typedJson(item, type.element as L1FieldType));
+    case 'map':
+      return mapJson(value, type.element as L1FieldType);
+    case 'object':
+      return objectJson(value, l1Types().get(type.type as string) as ReadonlyMap<string, L1Field>);
+    default:
+      return anyJson(value);
+  }
+}
+
+/** A map: its keys are data (label names, resource names, file names), never renamed. */
+function mapJson(value: any, element: L1FieldType): any {
+  if (typeof value !== 'object' || !isPlain(value)) {
+    throw NOT_DIRECT;
   }
   const out: any = {};
-  for (let i = 0; i < keys.length; i++) {
-    const key = order ? keys[order[i]] : keys[i];
-    const child = plainJson(value[key], !isMap && L1_MAP_PROPS.has(key));
+  for (const key of Object.keys(value).sort()) {
+    const child = typedJson(value[key], element);
     if (child !== undefined) {
-      out[order ? names[order[i]] : key] = child;
+      out[key] = child;
+    }
+  }
+  return out;
+}
+
+/** An object of an API type: declared members under their JSON names, sorted; the rest dropped. */
+function objectJson(value: any, fields: ReadonlyMap<string, L1Field>): any {
+  if (typeof value !== 'object' || !isPlain(value)) {
+    throw NOT_DIRECT;
+  }
+  const declared: L1Field[] = [];
+  for (const key of Object.keys(value)) {
+    const field = fields.get(key);
+    if (field) {
+      declared.push(field);
+    } else {
+      // cdk8s resolves and sanitizes it (and may refuse it) before the L1 drops it
+      anyJson(value[key]);
+    }
+  }
+  declared.sort((a, b) => (a.name < b.name ? -1 : 1));
+  const out: any = {};
+  for (const field of declared) {
+    const child = typedJson(value[field.prop], field.type);
+    if (child !== undefined) {
+      out[field.name] = child;
     }
   }
   return out;

@@ -2,8 +2,16 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { ApiObject, App, Chart, JsonPatch } from 'cdk8s';
-import { AiInferenceDeployment, AiInferencePod, HealthCheck, LogSidecar, ModelPrepInit, ModelSource, ProxySidecar, ProxyTls } from '../src';
-import { schemaTypes } from '../src/validation/schema-types';
+import * as kplus from 'cdk8s-plus-27';
+import * as fc from 'fast-check';
+import { parseAllDocuments } from 'yaml';
+import {
+  AiInferenceDeployment, AiInferencePod, HealthCheck, InferenceServer, LogSidecar, ModelCache, ModelPrepInit, ModelSource, ProxySidecar, ProxyTls,
+} from '../src';
+import { l1Types } from '../src/_kplus-adapter';
+import { STRUCTURED_LINE } from './helpers/case-oracle';
+import { expectApiValid } from './helpers/synth';
+import { REQUIRED_UNTIL_LATER, schemaTypes } from '../src/validation/schema-types';
 
 // A JSON patch can put any JSON anywhere. Whatever type the Kubernetes API would reject is a
 // structured synth error naming the field, and no YAML is written — never a stack trace from a
@@ -91,4 +99,173 @@ test('well-typed objects have no type findings, unknown (newer) fields are left 
   expect(schemaTypes({ apiVersion: 'v1', kind: 'Pod', spec: { containers: [{ name: 'a', restartPolicy: 'Always', newField: [1] }] } })).toEqual([]);
   expect(schemaTypes({ apiVersion: 'resource.k8s.io/v1', kind: 'ResourceClaimTemplate', spec: 5 })).toEqual([]);
   expect(schemaTypes({ apiVersion: 'v1', kind: 'Pod', spec: { containers: 5 } }).map(f => f.field)).toEqual(['spec.containers']);
+});
+
+describe('required fields, nulls, apiVersion and kind', () => {
+  test.each<[string, string, unknown, string]>([
+    ['remove', '/spec/containers/0/readinessProbe/httpGet/port', undefined, 'spec.containers[0].readinessProbe.httpGet.port: is missing; the Kubernetes API requires it'],
+    ['remove', '/spec/containers', undefined, 'spec.containers: is missing; the Kubernetes API requires it'],
+    ['replace', '/spec/containers/0/readinessProbe/httpGet', { path: '/x' }, 'spec.containers[0].readinessProbe.httpGet.port: is missing'],
+    ['replace', '/spec/volumes/0', null, 'spec.volumes[0]: null is not an object'],
+    ['add', '/spec/containers/0/args', ['a', null], 'spec.containers[0].args[1]: null is not a string'],
+    ['add', '/metadata/labels/extra', null, 'metadata.labels["extra"]: null is not a string'],
+    ['add', '/spec/securityContext/fsGroupChangePolicy', null, 'spec.securityContext.fsGroupChangePolicy: null is not a string'],
+    ['remove', '/kind', undefined, 'kind: undefined is not the object\'s kind'],
+    ['replace', '/kind', { a: 1 }, 'kind: {"a":1} is not the object\'s kind'],
+    ['replace', '/apiVersion', 1, 'apiVersion: 1 is not the object\'s apiVersion'],
+  ])('pod %s %s %j', (op, at, value, expected) => {
+    const { app, pod, outdir } = fullPod();
+    ApiObject.of(pod.pod).addJsonPatch(op === 'remove' ? JsonPatch.remove(at) : op === 'add' ? JsonPatch.add(at, value) : JsonPatch.replace(at, value));
+    expect(() => app.synth()).toThrow(`[test/llm] ${expected}`);
+    expect(fs.readdirSync(outdir)).toEqual([]);
+  });
+
+  test('a Deployment without its template, a ConfigMap with a null value, a NetworkPolicy with a null rule', () => {
+    const p = fullPod();
+    ApiObject.of(p.proxy.config).addJsonPatch(JsonPatch.add('/data/extra', null));
+    (p.proxy.networkPolicy as ApiObject).addJsonPatch(JsonPatch.add('/spec/ingress/0', null));
+    let message = '';
+    try {
+      p.app.synth();
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toContain('data["extra"]: null is not a string. Fix:');
+    expect(message).toContain('spec.ingress[0]: null is not an object. Fix:');
+    const app = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'types-')) });
+    const dep = new AiInferenceDeployment(new Chart(app, 'test'), 'llm', { server: { image: 'vllm/vllm-openai:v0.6.3' } });
+    ApiObject.of(dep.deployment).addJsonPatch(JsonPatch.remove('/spec/template'));
+    expect(() => app.synth()).toThrow('spec.template: is missing; the Kubernetes API requires it');
+  });
+
+  test('fields 1.27 requires but later versions let out may be dropped (StatefulSet serviceName, NetworkPolicy podSelector)', () => {
+    expect(schemaTypes({ apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: {}, spec: { selector: {}, template: { spec: { containers: [] } } } })).toEqual([]);
+    expect(schemaTypes({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: {}, spec: {} })).toEqual([]);
+  });
+
+  test('REQUIRED_UNTIL_LATER is exactly what 1.27 requires and the official schema of today does not, for the kinds the library writes', () => {
+    const modules = path.join(__dirname, '..', 'node_modules');
+    const schemaDirs = [path.join(modules, 'kubernetes-models', '_schemas'), path.join(modules, '@kubernetes-models', 'apimachinery', '_schemas')];
+    const relaxed: string[] = [];
+    const seen = new Set<string>();
+    const visit = (type: string): void => {
+      if (seen.has(type) || !l1Types().has(type)) {
+        return;
+      }
+      seen.add(type);
+      for (const field of l1Types().get(type)!.values()) {
+        const element = field.type.element ?? field.type;
+        if (element.kind === 'object') {
+          visit(element.type as string);
+        }
+      }
+    };
+    ['KubePodProps', 'KubeDeploymentProps', 'KubeStatefulSetProps', 'KubeJobProps', 'KubeCronJobProps', 'KubeDaemonSetProps', 'KubeConfigMapProps',
+      'KubeServiceProps', 'KubePersistentVolumeClaimProps', 'KubeNetworkPolicyProps'].forEach(visit);
+    const raw = JSON.parse(fs.readFileSync(require.resolve('cdk8s-plus-27/.jsii'), 'utf8'));
+    for (const type of seen) {
+      const fields = [...l1Types().get(type)!.values()];
+      const schema: string | undefined = raw.types[`cdk8s-plus-27.k8s.${type}`].properties.find((p: any) => p.docs?.custom?.schema)?.docs.custom.schema;
+      if (type.startsWith('Kube') || !schema) {
+        continue;
+      }
+      const name = `${schema.split('#')[0].split('.').map(s => s[0].toUpperCase() + s.slice(1)).join('')}.js`;
+      const file = schemaDirs.map(dir => path.join(dir, name)).find(f => fs.existsSync(f));
+      if (!file) {
+        throw new Error(`no official schema for ${type} (${name})`);
+      }
+      const source = fs.readFileSync(file, 'utf8');
+      relaxed.push(...fields.filter(f => !f.optional && !source.includes(`missingProperty:"${f.name}"`)).map(f => `${type}.${f.name}`));
+    }
+    expect(seen.size).toBeGreaterThan(100);
+    expect(relaxed.length).toBe(REQUIRED_UNTIL_LATER.size);
+    expect(relaxed.sort()).toEqual([...REQUIRED_UNTIL_LATER].sort());
+  });
+});
+
+/** The objects a hostile patch may target: every workload host and its companions. */
+function patchTargets(outdir: string, variant: number): { app: App; objects: ApiObject[] } {
+  const app = new App({ outdir });
+  const chart = new Chart(app, 'test');
+  const server = { image: 'vllm/vllm-openai:v0.6.3' };
+  if (variant === 0) {
+    const pod = new AiInferencePod(chart, 'llm', { server: { ...server, health: HealthCheck.vllm() }, gpu: { count: 1 } });
+    new ModelPrepInit(pod, 'model-downloader', { source: ModelSource.s3('s3://models/llama/'), cache: ModelCache.newPersistentVolumeClaim({ size: '100Gi' }) });
+    new LogSidecar(pod, 'log-forwarder');
+    const proxy = new ProxySidecar(pod, 'auth-proxy', { tls: ProxyTls.fromSecret('tls') });
+    const claims = chart.node.findAll().filter((o): o is ApiObject => o instanceof ApiObject && o.kind === 'PersistentVolumeClaim');
+    return { app, objects: [ApiObject.of(pod.pod), ApiObject.of(proxy.config), proxy.networkPolicy as ApiObject, ...claims] };
+  }
+  if (variant === 1) {
+    const dep = new AiInferenceDeployment(chart, 'llm', { replicas: 2, server });
+    return { app, objects: [ApiObject.of(dep.deployment), dep.service as ApiObject] };
+  }
+  const workload = variant === 2
+    ? new kplus.StatefulSet(chart, 'sts', { service: new kplus.Service(chart, 'svc', { ports: [{ port: 80 }] }) })
+    : new kplus.Job(chart, 'job', { restartPolicy: kplus.RestartPolicy.NEVER });
+  new InferenceServer(workload, 'server', { server });
+  return { app, objects: [ApiObject.of(workload)] };
+}
+
+/** Every JSON pointer inside `json`. */
+function pointers(json: any, at = ''): string[] {
+  if (json === null || typeof json !== 'object') {
+    return [];
+  }
+  return Object.keys(json).flatMap(k => {
+    const p = `${at}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+    return [p, ...pointers(json[k], p)];
+  });
+}
+
+// Wrong types, nulls, NaN, huge and deep values. Strings are left out: a string where an enum
+// is expected (or as a new kind) is a value check, which this type check does not claim.
+const junk = fc.oneof(
+  fc.constantFrom(null, true, false, 0, -1, 1.5, NaN, Infinity, -Infinity, 1e300, [], {}, [null], [1], ['a'], { a: 1 }, { a: null }, [[[]]], { value: 'x' }),
+  fc.jsonValue({ maxDepth: 4 }).filter(v => typeof v !== 'string'),
+  fc.constant(Array.from({ length: 1000 }, () => ({}))),
+  fc.integer({ min: 1, max: 200 }).map(n => {
+    let v: any = 'x';
+    for (let i = 0; i < n; i++) {
+      v = { a: [v] };
+    }
+    return v;
+  }),
+);
+
+test('any JSON patch of wrong-typed JSON anywhere: a structured refusal with nothing written, or YAML the API server accepts', () => {
+  const paths = [0, 1, 2, 3].map(v => patchTargets(fs.mkdtempSync(path.join(os.tmpdir(), 'types-')), v).objects.map(o => ['', ...pointers(o.toJson())]));
+  const problems: string[] = [];
+  let refused = 0;
+  fc.assert(fc.property(fc.nat(3), fc.nat(), fc.nat(), fc.constantFrom('add', 'replace', 'remove'), junk, (variant, o, p, op, value) => {
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'types-'));
+    const { app, objects } = patchTargets(outdir, variant);
+    const at = paths[variant][o % objects.length][p % paths[variant][o % objects.length].length];
+    const target = objects[o % objects.length];
+    target.addJsonPatch(op === 'remove' ? JsonPatch.remove(at) : op === 'add' ? JsonPatch.add(at, value) : JsonPatch.replace(at, value));
+    const name = `${target.kind} ${op} ${at} ${JSON.stringify(value)?.slice(0, 60)}`;
+    try {
+      app.synth();
+    } catch (e) {
+      const [head, ...lines] = (e as Error).message.split('\n');
+      if (head !== 'Validation failed with the following errors:' || !lines.length || !lines.every(l => STRUCTURED_LINE.test(l))) {
+        problems.push(`${name}: ${(e as Error).message.slice(0, 300)}`);
+      }
+      refused++;
+      if (fs.readdirSync(outdir).length) {
+        problems.push(`${name}: a refused synth wrote files`);
+      }
+      return;
+    }
+    const manifests = fs.readdirSync(outdir).flatMap(f => parseAllDocuments(fs.readFileSync(path.join(outdir, f), 'utf8')).map(d => d.toJSON()));
+    try {
+      expectApiValid(manifests);
+    } catch (e) {
+      problems.push(`${name}: written and invalid: ${(e as Error).message.slice(0, 300)}`);
+    }
+  }), { numRuns: 250 });
+  expect(problems).toEqual([]);
+  // both outcomes occur: the patches reach real fields, and harmless ones are accepted
+  expect(refused).toBeGreaterThan(50);
+  expect(refused).toBeLessThan(240);
 });

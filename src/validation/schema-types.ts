@@ -1,7 +1,4 @@
-import * as fs from 'fs';
-import * as path from 'path';
-import * as zlib from 'zlib';
-import { L1_RENAMED_PROPS } from '../_kplus-adapter';
+import { L1FieldType as FieldType, l1Types } from '../_kplus-adapter';
 import { show } from './_helpers';
 import { Finding } from './model';
 
@@ -12,105 +9,80 @@ import { Finding } from './model';
  * naming the field — and the rules after it may rely on the types.
  *
  * The types come from the Kubernetes 1.27 API as cdk8s-plus-27 ships it in its jsii assembly
- * (read once, on first use). Fields the 1.27 API does not know (newer ones) are not checked
+ * (`l1Types`, the table the direct render walks too). Fields the 1.27 API does not know (newer ones) are not checked
  * here; the target rules decide whether the cluster accepts them.
  */
 
-/** The JSON type of one field. */
-interface FieldType {
-  readonly kind: 'string' | 'number' | 'boolean' | 'any' | 'scalar' | 'object' | 'array' | 'map';
-  /** For `object`: the API type. */
-  readonly type?: string;
-  /** For `array` and `map`: the element type. */
-  readonly element?: FieldType;
+/** One API type: its fields by JSON name, and the JSON names of those the API requires. */
+interface ApiType {
+  readonly fields: ReadonlyMap<string, FieldType>;
+  readonly required: ReadonlyArray<string>;
 }
 
-/** API type name (`PodSpec`) → JSON field name → type. */
-type TypeTable = ReadonlyMap<string, ReadonlyMap<string, FieldType>>;
+/** API type name (`PodSpec`) → type. */
+type TypeTable = ReadonlyMap<string, ApiType>;
 
-const ASSEMBLY_PREFIX = 'cdk8s-plus-27.k8s.';
-/** Classes of the generated API that hold a string or a number (quantities, int-or-strings). */
-const SCALAR_CLASSES = new Set([`${ASSEMBLY_PREFIX}Quantity`, `${ASSEMBLY_PREFIX}IntOrString`]);
+/**
+ * Fields 1.27 requires that later versions let out (a `kubernetes-models` comparison in
+ * test/schema-types.test.ts keeps this list complete): a patch may drop them for a newer cluster.
+ *
+ * @internal
+ */
+export const REQUIRED_UNTIL_LATER: ReadonlySet<string> = new Set([
+  'NetworkPolicySpec.podSelector', 'StatefulSetSpec.serviceName',
+  'PodFailurePolicyRule.onPodConditions', 'PodFailurePolicyOnPodConditionsPattern.status',
+]);
 
 let table: TypeTable | undefined;
 
-/** The type table, built from cdk8s-plus-27's jsii assembly on first use. */
+/** The adapter's table of the 1.27 API, keyed by JSON names (built on first use). */
 function typeTable(): TypeTable {
-  table = table ?? buildTable(readAssembly());
+  if (!table) {
+    const byJsonName = new Map<string, ApiType>();
+    for (const [type, fields] of l1Types()) {
+      const all = [...fields.values()];
+      byJsonName.set(type, {
+        fields: new Map(all.map(f => [f.name, f.type])),
+        required: all.filter(f => !f.optional && !REQUIRED_UNTIL_LATER.has(`${type}.${f.name}`)).map(f => f.name),
+      });
+    }
+    table = byJsonName;
+  }
   return table;
 }
 
-/** cdk8s-plus-27's `.jsii` assembly (following a compressed-file redirect if it has one). */
-function readAssembly(): any {
-  const dir = path.dirname(require.resolve('cdk8s-plus-27/package.json'));
-  const assembly = JSON.parse(fs.readFileSync(path.join(dir, '.jsii'), 'utf8'));
-  if (assembly.schema !== 'jsii/file-redirect') {
-    return assembly;
-  }
-  const data = fs.readFileSync(path.join(dir, assembly.filename));
-  return JSON.parse((assembly.compression === 'gzip' ? zlib.gunzipSync(data) : data).toString('utf8'));
-}
-
-function buildTable(assembly: any): TypeTable {
-  const types = new Map<string, Map<string, FieldType>>();
-  for (const [fqn, type] of Object.entries<any>(assembly.types)) {
-    if (!fqn.startsWith(ASSEMBLY_PREFIX) || type.kind !== 'interface') {
-      continue;
-    }
-    const fields = new Map<string, FieldType>();
-    for (const property of type.properties ?? []) {
-      fields.set(L1_RENAMED_PROPS.get(property.name) ?? property.name, fieldType(property.type, assembly.types));
-    }
-    types.set(fqn.slice(ASSEMBLY_PREFIX.length), fields);
-  }
-  return types;
-}
-
-function fieldType(ref: any, types: any): FieldType {
-  if (ref.primitive) {
-    return { kind: ref.primitive === 'date' ? 'string' : ref.primitive === 'json' ? 'any' : ref.primitive };
-  }
-  if (ref.collection) {
-    return { kind: ref.collection.kind === 'array' ? 'array' : 'map', element: fieldType(ref.collection.elementtype, types) };
-  }
-  const fqn: string = ref.fqn ?? '';
-  if (SCALAR_CLASSES.has(fqn)) {
-    return { kind: 'scalar' };
-  }
-  if (types[fqn]?.kind === 'enum') {
-    return { kind: 'string' };
-  }
-  if (types[fqn]?.kind === 'interface' && fqn.startsWith(ASSEMBLY_PREFIX)) {
-    return { kind: 'object', type: fqn.slice(ASSEMBLY_PREFIX.length) };
-  }
-  return { kind: 'any' };
-}
-
 /**
- * The fields of an object whose JSON type the Kubernetes API would reject, as findings. Kinds
- * of a version the 1.27 API does not have (e.g. `resource.k8s.io/v1`) are left to their rules.
+ * The fields of an object whose JSON type the Kubernetes API would reject (null included), and
+ * the fields it requires that are missing, as findings. Kinds of a version the 1.27 API does not have (e.g.
+ * `resource.k8s.io/v1`) are left to their rules.
  */
 export function schemaTypes(json: any): Finding[] {
   const findings: Finding[] = [];
+  for (const key of ['apiVersion', 'kind']) {
+    if (typeof json?.[key] !== 'string' || json[key] === '') {
+      findings.push({
+        severity: 'error', field: key, message: `${show(json?.[key])} is not the object's ${key}`,
+        fix: `leave ${key} as the construct writes it (a JSON patch changed it)`,
+      });
+    }
+  }
   const types = typeTable();
   const version = typeof json?.apiVersion === 'string' ? json.apiVersion : '';
-  const props = types.get(`Kube${json?.kind}Props`);
-  if (props && (version === 'v1' || version.endsWith('/v1'))) {
-    for (const key of Object.keys(json)) {
-      const field = props.get(key);
-      // a boolean walk first: it builds no field paths, and a valid object never needs them
-      if (field && !wellTyped(json[key], field, types)) {
-        check(json[key], field, key, types, findings);
-      }
-    }
+  const root: FieldType = { kind: 'object', type: `Kube${json?.kind}Props` };
+  // a boolean walk first: it builds no field paths, and a valid object never needs them
+  if (!findings.length && types.has(root.type as string) && (version === 'v1' || version.endsWith('/v1')) && !wellTyped(json, root, types)) {
+    check(json, root, '', types, findings);
   }
   return findings;
 }
 
 /** Whether `value` has `type` all the way down (what `check` reports, without the reports). */
 function wellTyped(value: any, type: FieldType, types: TypeTable): boolean {
-  if (value === null || value === undefined) {
+  if (value === undefined) {
     return true;
+  }
+  if (value === null) {
+    return type.kind === 'any';
   }
   switch (type.kind) {
     case 'any':
@@ -138,31 +110,33 @@ function wellTyped(value: any, type: FieldType, types: TypeTable): boolean {
 }
 
 function membersWellTyped(value: any, type: FieldType, types: TypeTable): boolean {
-  const fields = type.kind === 'map' ? undefined : types.get(type.type as string);
+  const apiType = type.kind === 'map' ? undefined : types.get(type.type as string);
   for (const key in value) {
-    const field = type.kind === 'map' ? type.element : fields?.get(key);
+    const field = type.kind === 'map' ? type.element : apiType?.fields.get(key);
     if (field && !wellTyped(value[key], field, types)) {
       return false;
     }
   }
-  return true;
+  return !apiType || apiType.required.every(key => value[key] !== undefined);
 }
 
 function check(value: any, type: FieldType, at: string, types: TypeTable, findings: Finding[]): void {
-  if (value === null || value === undefined || type.kind === 'any') {
+  if (value === undefined || type.kind === 'any') {
+    return;
+  }
+  if (value === null) {
+    // the API server reads null as "left out", the official schema refuses it in lists, maps and
+    // enum fields: a null is a patch that meant `remove`, and leaving the field out says so
+    findings.push(typeFinding(at, value, expectation(type)));
     return;
   }
   switch (type.kind) {
     case 'string':
     case 'number':
     case 'boolean':
-      if (typeof value !== type.kind || (type.kind === 'number' && !Number.isFinite(value))) {
-        findings.push(typeFinding(at, value, `a ${type.kind}`));
-      }
-      return;
     case 'scalar':
-      if (typeof value !== 'string' && !(typeof value === 'number' && Number.isFinite(value))) {
-        findings.push(typeFinding(at, value, 'a string or a number'));
+      if (!wellTyped(value, type, types)) {
+        findings.push(typeFinding(at, value, expectation(type)));
       }
       return;
     case 'array':
@@ -176,10 +150,26 @@ function check(value: any, type: FieldType, at: string, types: TypeTable, findin
       return;
     default:
       if (typeof value !== 'object' || Array.isArray(value)) {
-        findings.push(typeFinding(at, value, type.kind === 'map' ? 'an object (a map)' : 'an object'));
+        findings.push(typeFinding(at, value, expectation(type)));
         return;
       }
       checkMembers(value, type, at, types, findings);
+  }
+}
+
+/** What a value of `type` is, in a finding. */
+function expectation(type: FieldType): string {
+  switch (type.kind) {
+    case 'scalar':
+      return 'a string or a number';
+    case 'array':
+      return 'a list';
+    case 'map':
+      return 'an object (a map)';
+    case 'object':
+      return 'an object';
+    default:
+      return `a ${type.kind}`;
   }
 }
 
@@ -190,11 +180,20 @@ function checkMembers(value: any, type: FieldType, at: string, types: TypeTable,
     }
     return;
   }
-  const fields = types.get(type.type as string);
+  const apiType = types.get(type.type as string);
+  const member = (key: string) => (at ? `${at}.${key}` : key);
   for (const key of Object.keys(value)) {
-    const field = fields?.get(key);
+    const field = apiType?.fields.get(key);
     if (field) {
-      check(value[key], field, `${at}.${key}`, types, findings);
+      check(value[key], field, member(key), types, findings);
+    }
+  }
+  for (const key of apiType?.required ?? []) {
+    if (value[key] === undefined) {
+      findings.push({
+        severity: 'error', field: member(key), message: 'is missing; the Kubernetes API requires it',
+        fix: 'give it a value, or drop the JSON patch that removed it',
+      });
     }
   }
 }
