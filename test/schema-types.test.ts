@@ -269,3 +269,13 @@ test('any JSON patch of wrong-typed JSON anywhere: a structured refusal with not
   expect(refused).toBeGreaterThan(50);
   expect(refused).toBeLessThan(240);
 });
+
+test.each([
+  ['/kind', 'Foo', 'kind: "Foo" is not the object\'s kind (Pod)'],
+  ['/apiVersion', 'v2', 'apiVersion: "v2" is not the object\'s apiVersion (v1)'],
+])('a patch of %s to another string is refused too (the object would become another kind)', (at, value, expected) => {
+  const { app, pod, outdir } = fullPod();
+  ApiObject.of(pod.pod).addJsonPatch(JsonPatch.replace(at, value));
+  expect(() => app.synth()).toThrow(`[test/llm] ${expected}. Fix: leave`);
+  expect(fs.readdirSync(outdir)).toEqual([]);
+});

@@ -1,7 +1,7 @@
 import { ApiObject, ApiObjectMetadataDefinition } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { podSpecOf, podSpecPath } from '../_kplus-adapter';
-import { listContainers } from './_helpers';
+import { listContainers, show } from './_helpers';
 import { Finding, PodFacts, RenderedPod } from './model';
 import { objectFindings } from './object-rules';
 import { runRules } from './rules';
@@ -91,7 +91,7 @@ export class ValidationReporter {
       const message = (e as Error).message.replace(/\s+/g, ' ');
       return { ...base, json: undefined, findings: [{ severity: 'error', field: 'spec', message, fix: 'correct the input named in the message' }] };
     }
-    const findings = unique([...contextFindings(this.workload), ...this.renderProblems(), ...checked(json, () => {
+    const findings = unique([...contextFindings(this.workload), ...this.renderProblems(), ...checked(json, ApiObject.of(this.workload), () => {
       const spec = podSpecOf(json) ?? {};
       const specPath = podSpecPath(json.kind);
       const pod: RenderedPod = {
@@ -205,12 +205,12 @@ function validatedRendering(obj: ApiObject): ValidatedRendering {
     };
   }
   if (!state.kept || !isCurrentFor(obj, state.kept)) {
-    state.kept = { ...evaluateObject(state.render), run: currentRun(), fingerprint: objectFingerprint(obj) };
+    state.kept = { ...evaluateObject(obj, state.render), run: currentRun(), fingerprint: objectFingerprint(obj) };
   }
   return state.kept;
 }
 
-function evaluateObject(render: () => any): { json: any; findings: Finding[] } {
+function evaluateObject(obj: ApiObject, render: () => any): { json: any; findings: Finding[] } {
   let json: any;
   try {
     json = render();
@@ -218,7 +218,7 @@ function evaluateObject(render: () => any): { json: any; findings: Finding[] } {
     const message = (e as Error).message.replace(/\s+/g, ' ');
     return { json: undefined, findings: [{ severity: 'error', field: 'spec', message, fix: 'correct the input named in the message' }] };
   }
-  return { json, findings: checked(json, () => objectFindings(json)) };
+  return { json, findings: checked(json, obj, () => objectFindings(json)) };
 }
 
 /**
@@ -226,9 +226,17 @@ function evaluateObject(render: () => any): { json: any; findings: Finding[] } {
  * requires (a JSON patch can put anything anywhere): wrong types are the findings then, and
  * the rules, which rely on the types, do not run.
  */
-function checked(json: any, rules: () => Finding[]): Finding[] {
+function checked(json: any, obj: ApiObject, rules: () => Finding[]): Finding[] {
   if (json === null || typeof json !== 'object' || Array.isArray(json)) {
     return [{ severity: 'error', field: 'object', message: `${JSON.stringify(json)?.slice(0, 80)} is not a Kubernetes object`, fix: 'check the JSON patches of the object' }];
+  }
+  // a patch may not turn the object into another kind: every other check is the kind's
+  const identity = (['apiVersion', 'kind'] as const).filter(key => json[key] !== obj[key]).map(key => ({
+    severity: 'error' as const, field: key, message: `${show(json[key])} is not the object's ${key} (${obj[key]})`,
+    fix: `leave ${key} as the construct writes it (a JSON patch changed it)`,
+  }));
+  if (identity.length) {
+    return identity;
   }
   const types = schemaTypes(json);
   if (types.length) {
