@@ -279,3 +279,30 @@ test.each([
   expect(() => app.synth()).toThrow(`[test/llm] ${expected}. Fix: leave`);
   expect(fs.readdirSync(outdir)).toEqual([]);
 });
+
+test.each([
+  ['/spec/containers/0/securityContext/seccompProfile', { type: 'Strict' }, 'spec.containers[0].securityContext.seccompProfile.type: "Strict" is not one of RuntimeDefault, Localhost, Unconfined'],
+  ['/spec/containers/0/securityContext/procMount', 'Masked', 'spec.containers[0].securityContext.procMount: "Masked" is not one of Default, Unmasked'],
+  ['/spec/containers/0/volumeMounts/0/mountPropagation', 'Shared', 'spec.containers[0].volumeMounts[0].mountPropagation: "Shared" is not one of None, HostToContainer, Bidirectional'],
+  ['/spec/securityContext/fsGroupChangePolicy', 'Never', 'spec.securityContext.fsGroupChangePolicy: "Never" is not one of OnRootMismatch, Always'],
+  ['/spec/securityContext/seccompProfile/type', 'runtime/default', 'spec.securityContext.seccompProfile.type: "runtime/default" is not one of RuntimeDefault, Localhost, Unconfined'],
+  ['/spec/volumes/0/emptyDir/medium', 'Disk', 'spec.volumes[0].emptyDir.medium: "Disk" is not "", Memory or HugePages[-<size>]'],
+  ['/spec/affinity', { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'gpu', operator: 'Equals', values: ['a'] }] }] } } },
+    'spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].operator: "Equals" is not one of In, NotIn, Exists, DoesNotExist, Gt, Lt'],
+])('an enum field patched to a value the API rejects (%s) is a structured error', (at, value, expected) => {
+  const { app, pod, outdir } = fullPod();
+  ApiObject.of(pod.pod).addJsonPatch(JsonPatch.add(at, value));
+  expect(() => app.synth()).toThrow(`${expected}. Fix: use`);
+  expect(fs.readdirSync(outdir)).toEqual([]);
+});
+
+test('the values the API accepts for those fields pass', () => {
+  const { app, pod, outdir } = fullPod();
+  ApiObject.of(pod.pod).addJsonPatch(
+    JsonPatch.add('/spec/volumes/0/emptyDir/medium', 'HugePages-2Mi'),
+    JsonPatch.add('/spec/containers/0/volumeMounts/0/mountPropagation', 'HostToContainer'),
+    JsonPatch.add('/spec/affinity', { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'gpu-mem', operator: 'Gt', values: ['40'] }] }] } } }),
+  );
+  app.synth();
+  expect(fs.readdirSync(outdir).length).toBeGreaterThan(0);
+});

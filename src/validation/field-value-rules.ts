@@ -15,7 +15,8 @@ const BOOLEANS = ['hostNetwork', 'hostPID', 'hostIPC', 'shareProcessNamespace', 
 /**
  * Enum, boolean and string fields hold values the API server accepts: pull and termination
  * message policies, probe schemes, resize policies, env values as strings, image references
- * without whitespace; DNS policy, topology spread constraints, host aliases (pull policies:
+ * without whitespace; seccomp profile types, procMount, mount propagation; DNS policy, topology
+ * spread constraints, host aliases, fsGroupChangePolicy, emptyDir media, node-affinity operators (pull policies:
  * `imagePullPolicyValue`; tolerations: `tolerationShape`; other types: `fieldTypes`).
  * Whatever set them — props, an escape hatch, a JSON patch — a typo fails synth, not apply.
  */
@@ -29,6 +30,19 @@ export function fieldValues(pod: RenderedPod): Finding[] {
 }
 
 const WHITESPACE_OR_CONTROL = /[\s\0]/;
+const SECCOMP_TYPES = ['RuntimeDefault', 'Localhost', 'Unconfined'];
+const PROC_MOUNTS = ['Default', 'Unmasked'];
+const MOUNT_PROPAGATIONS = ['None', 'HostToContainer', 'Bidirectional'];
+const FS_GROUP_CHANGE_POLICIES = ['OnRootMismatch', 'Always'];
+const EMPTY_DIR_MEDIA = ['', 'Memory', 'HugePages'];
+const NODE_SELECTOR_OPERATORS = ['In', 'NotIn', 'Exists', 'DoesNotExist', 'Gt', 'Lt'];
+
+/** Reports `value` when it is set and not one of `allowed`. */
+function enumValue(value: unknown, allowed: ReadonlyArray<string>, field: string, at: (field: string, message: string, fix: string) => void): void {
+  if (value !== undefined && !allowed.includes(value as string)) {
+    at(field, `${show(value)} is not one of ${allowed.join(', ')}`, `use one of ${allowed.join(', ')}`);
+  }
+}
 const PROBES = ['startupProbe', 'readinessProbe', 'livenessProbe'];
 const SCHEMES = ['HTTP', 'HTTPS'];
 const RESIZE_RESOURCES = ['cpu', 'memory'];
@@ -58,6 +72,12 @@ function containerFieldValues(entry: ContainerEntry, findings: Finding[]): void 
       at(`resizePolicy[${i}]`, `${show(r)} needs resourceName cpu or memory and restartPolicy NotRequired or RestartContainer`, 'use those values');
     }
   }
+  enumValue(c.securityContext?.seccompProfile?.type, SECCOMP_TYPES, 'securityContext.seccompProfile.type', at);
+  enumValue(c.securityContext?.procMount, PROC_MOUNTS, 'securityContext.procMount', at);
+  const mounts: any[] = c.volumeMounts ?? [];
+  for (let i = 0; i < mounts.length; i++) {
+    enumValue(mounts[i]?.mountPropagation, MOUNT_PROPAGATIONS, `volumeMounts[${i}].mountPropagation`, at);
+  }
   const env: any[] = c.env ?? [];
   for (let i = 0; i < env.length; i++) {
     const e = env[i];
@@ -78,6 +98,23 @@ function podFieldValues(pod: RenderedPod, findings: Finding[]): void {
   for (const key of BOOLEANS) {
     if (spec[key] !== undefined && typeof spec[key] !== 'boolean') {
       at(key, `${show(spec[key])} is not a boolean`, 'use true or false');
+    }
+  }
+  enumValue(spec.securityContext?.seccompProfile?.type, SECCOMP_TYPES, 'securityContext.seccompProfile.type', at);
+  enumValue(spec.securityContext?.fsGroupChangePolicy, FS_GROUP_CHANGE_POLICIES, 'securityContext.fsGroupChangePolicy', at);
+  const volumes: any[] = spec.volumes ?? [];
+  for (let i = 0; i < volumes.length; i++) {
+    const medium = volumes[i]?.emptyDir?.medium;
+    if (medium !== undefined && !EMPTY_DIR_MEDIA.includes(medium) && !/^HugePages-[0-9]+[KMGTPE]i$/.test(String(medium))) {
+      at(`volumes[${i}].emptyDir.medium`, `${show(medium)} is not "", Memory or HugePages[-<size>]`, 'use Memory, or leave it out for the node\'s disk');
+    }
+  }
+  const terms: any[] = spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? [];
+  for (let t = 0; t < terms.length; t++) {
+    const expressions: any[] = terms[t]?.matchExpressions ?? [];
+    for (let e = 0; e < expressions.length; e++) {
+      const field = `affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[${t}].matchExpressions[${e}].operator`;
+      enumValue(expressions[e]?.operator, NODE_SELECTOR_OPERATORS, field, at);
     }
   }
   if (spec.securityContext?.runAsNonRoot !== undefined && typeof spec.securityContext.runAsNonRoot !== 'boolean') {
