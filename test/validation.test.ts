@@ -3,7 +3,7 @@ import { Chart, Duration, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import {
   AiInferencePod, AiInferencePodProps, HealthCheck, LogSidecar, InitContainer, ModelCache, ModelCredentials, ModelPrepInit, ModelSource, PodVolume,
-  Probe, ProxySidecar, Sidecar, WARNINGS_AS_ERRORS_CONTEXT,
+  Probe, ProxySidecar, ProxyTls, Sidecar, WARNINGS_AS_ERRORS_CONTEXT,
 } from '../src';
 import { podSpecOf } from '../src/_kplus-adapter';
 import { WorkloadHost } from '../src/_workload-host';
@@ -259,4 +259,30 @@ test('a second synth in the same run sees changes made after the first (no stale
   expect(second.spec.containers[0].env).toEqual([{ name: 'EXTRA', value: '1' }]);
   p.server.env.addVariable('1BAD', kplus.EnvValue.fromValue('x'));
   expect(synthError(chart)).toContain('"1BAD" is not a valid environment variable name');
+});
+
+describe('a server bound to the loopback address is not probed on the pod IP', () => {
+  const loopbackServer = (args: string[]) => ({ image: 'vllm/vllm-openai:v0.6.3', args, health: HealthCheck.vllm() });
+  test.each([
+    [['--model', '/m', '--host', '127.0.0.1']],
+    [['--host=localhost']],
+    [['--hostname', '::1']],
+    [['--http-address=127.0.0.2:8000']],
+  ])('%j fails synth naming the probe, the bind and the fix', (args) => {
+    const chart = newChart();
+    new AiInferencePod(chart, 'llm', { server: loopbackServer(args) });
+    const message = synthError(chart);
+    expect(message).toMatch(/\[test\/llm\] container "server": spec\.containers\[0\]\.(startup|readiness|liveness)Probe: probes port 8000 on the pod IP, but the container listens on the loopback address only/);
+    expect(message).toContain('Fix: bind 0.0.0.0');
+  });
+
+  test('binding every address, or probing through a ProxySidecar, is fine', () => {
+    const open = newChart();
+    new AiInferencePod(open, 'llm', { server: loopbackServer(['--host', '0.0.0.0']) });
+    expect(synth(open).length).toBeGreaterThan(0);
+    const proxied = newChart();
+    const proxiedPod = new AiInferencePod(proxied, 'llm', { server: loopbackServer(['--host', '127.0.0.1']) });
+    new ProxySidecar(proxiedPod, 'auth-proxy', { tls: ProxyTls.fromSecret('tls') });
+    expect(synth(proxied).length).toBeGreaterThan(0);
+  });
 });

@@ -94,6 +94,51 @@ export function probeTargetsServedPort(pod: RenderedPod): Finding[] {
   return findings;
 }
 
+/**
+ * A server that binds the loopback address (`--host 127.0.0.1`, `--hostname localhost`,
+ * `--http-address=::1`, ...) cannot be probed on the pod IP, where the kubelet sends HTTP, TCP
+ * and gRPC probes: the pod never becomes ready. Probes routed through a proxy sidecar (which
+ * reaches the server on localhost) are fine.
+ */
+export function loopbackServerProbed(pod: RenderedPod): Finding[] {
+  const findings: Finding[] = [];
+  for (const c of pod.longRunning) {
+    const bind = loopbackBind(c.container);
+    if (!bind) {
+      continue;
+    }
+    const own: any[] = c.container.ports ?? [];
+    for (const kind of PROBES) {
+      const handler = c.container[kind]?.httpGet ?? c.container[kind]?.tcpSocket ?? c.container[kind]?.grpc;
+      const port = handler?.port;
+      const hitsOwnPort = own.some(p => p?.containerPort === port || (typeof port === 'string' && p?.name === port));
+      if (handler && handler.host === undefined && hitsOwnPort) {
+        findings.push(error(probePath(c, kind), `probes port ${show(port)} on the pod IP, but the container listens on the loopback address only (${bind}): the kubelet never reaches it and the pod never becomes ready`,
+          'bind 0.0.0.0 (e.g. --host 0.0.0.0), or put a ProxySidecar in front: it routes the server\'s probes through its own port', c.container.name));
+      }
+    }
+  }
+  return findings;
+}
+
+/** Flags servers use for their listen address (vLLM, SGLang, uvicorn, TGI, Triton, llama.cpp, ...). */
+const LISTEN_FLAGS = /^--?(host|hostname|bind|address|listen|http-address|listen-address|bind-address)$/;
+const LOOPBACK = /^(127(\.\d{1,3}){3}|localhost|::1|\[::1\])(:\d+)?$/i;
+
+/** The loopback bind in a container's command line, as written, if there is one. */
+function loopbackBind(container: any): string | undefined {
+  const words: unknown[] = [...(Array.isArray(container.command) ? container.command : []), ...(Array.isArray(container.args) ? container.args : [])];
+  for (let i = 0; i < words.length; i++) {
+    const word = String(words[i]);
+    const eq = word.indexOf('=');
+    const [flag, value] = eq > 0 ? [word.slice(0, eq), word.slice(eq + 1)] : [word, words[i + 1] === undefined ? '' : String(words[i + 1])];
+    if (LISTEN_FLAGS.test(flag) && LOOPBACK.test(value)) {
+      return eq > 0 ? word : `${word} ${value}`;
+    }
+  }
+  return undefined;
+}
+
 /** Whether a long-running container of the pod declares `port`. */
 function isServed(pod: RenderedPod, port: number): boolean {
   for (const c of pod.longRunning) {

@@ -39,6 +39,7 @@ export const RULES: ReadonlyArray<Rule> = [
   volumes.modelVolumeReadOnly,
   probes.probeShape,
   probes.probeTargetsServedPort,
+  probes.loopbackServerProbed,
   probes.initContainerProbes,
   probes.startupBudgetCoversModelLoad,
   resources.resourceSyntax,
