@@ -56,47 +56,6 @@ export function imagePullPolicyValue(pod: RenderedPod): Finding[] {
   return findings;
 }
 
-const CONTAINER_BOOLEANS = ['runAsNonRoot', 'privileged', 'allowPrivilegeEscalation', 'readOnlyRootFilesystem'];
-
-/**
- * Fields the API server types strictly and JavaScript callers may fill with anything: the
- * securityContext switches and mount readOnly are booleans, workingDir a string.
- */
-export function fieldTypes(pod: RenderedPod): Finding[] {
-  const findings: Finding[] = [];
-  // each field's path is built only when its value is wrong: this runs on every mount of every pod
-  if (isWrongType(pod.spec.automountServiceAccountToken, 'boolean')) {
-    findings.push(typeError(`${pod.specPath}.automountServiceAccountToken`, pod.spec.automountServiceAccountToken, 'boolean'));
-  }
-  for (const c of pod.containers) {
-    const name = c.container.name;
-    if (isWrongType(c.container.workingDir, 'string')) {
-      findings.push(typeError(`${c.path}.workingDir`, c.container.workingDir, 'string', name));
-    }
-    const context = c.container.securityContext;
-    for (const k of CONTAINER_BOOLEANS) {
-      if (isWrongType(context?.[k], 'boolean')) {
-        findings.push(typeError(`${c.path}.securityContext.${k}`, context[k], 'boolean', name));
-      }
-    }
-    const mounts = c.container.volumeMounts;
-    for (let i = 0; Array.isArray(mounts) && i < mounts.length; i++) {
-      if (isWrongType(mounts[i]?.readOnly, 'boolean')) {
-        findings.push(typeError(`${c.path}.volumeMounts[${i}].readOnly`, mounts[i].readOnly, 'boolean', name));
-      }
-    }
-  }
-  return findings;
-}
-
-function isWrongType(value: unknown, type: string): boolean {
-  return value !== undefined && typeof value !== type;
-}
-
-function typeError(field: string, value: unknown, type: string, container?: string): Finding {
-  return error(field, `${show(value)} is not a ${type}`, `give a ${type} or leave it out`, container);
-}
-
 /**
  * Images are pinned: no tag means `:latest`, which is re-pulled on every start and changes
  * under a running fleet. A warning (not an error) because some registries pin by policy.

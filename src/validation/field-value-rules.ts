@@ -10,14 +10,13 @@ const POD_ENUMS: ReadonlyArray<[string, ReadonlyArray<string>]> = [
   ['dnsPolicy', ['ClusterFirst', 'ClusterFirstWithHostNet', 'Default', 'None']],
   ['preemptionPolicy', ['PreemptLowerPriority', 'Never']],
 ];
-const BOOLEANS = ['hostNetwork', 'hostPID', 'hostIPC', 'shareProcessNamespace', 'enableServiceLinks', 'setHostnameAsFQDN'];
 
 /**
- * Enum, boolean and string fields hold values the API server accepts: pull and termination
- * message policies, probe schemes, resize policies, env values as strings, image references
- * without whitespace; seccomp profile types, procMount, mount propagation; DNS policy, topology
- * spread constraints, host aliases, fsGroupChangePolicy, emptyDir media, node-affinity operators (pull policies:
- * `imagePullPolicyValue`; tolerations: `tolerationShape`; other types: `fieldTypes`).
+ * Enum and string fields hold values the API server accepts: termination message policies, probe
+ * schemes, resize policies, image references without whitespace; seccomp profile types, procMount,
+ * mount propagation; DNS policy, topology spread constraints, host aliases, fsGroupChangePolicy,
+ * emptyDir media, node-affinity operators (pull policies:
+ * `imagePullPolicyValue`; tolerations: `tolerationShape`; JSON types: `schemaTypes`, which runs first).
  * Whatever set them — props, an escape hatch, a JSON patch — a typo fails synth, not apply.
  */
 export function fieldValues(pod: RenderedPod): Finding[] {
@@ -78,13 +77,6 @@ function containerFieldValues(entry: ContainerEntry, findings: Finding[]): void 
   for (let i = 0; i < mounts.length; i++) {
     enumValue(mounts[i]?.mountPropagation, MOUNT_PROPAGATIONS, `volumeMounts[${i}].mountPropagation`, at);
   }
-  const env: any[] = c.env ?? [];
-  for (let i = 0; i < env.length; i++) {
-    const e = env[i];
-    if (e?.value !== undefined && typeof e.value !== 'string') {
-      at(`env[${i}].value`, `${show(e.value)} is not a string`, `quote it: '${String(e.value)}'`);
-    }
-  }
 }
 
 function podFieldValues(pod: RenderedPod, findings: Finding[]): void {
@@ -93,11 +85,6 @@ function podFieldValues(pod: RenderedPod, findings: Finding[]): void {
   for (const [key, allowed] of POD_ENUMS) {
     if (spec[key] !== undefined && !allowed.includes(spec[key])) {
       at(key, `${show(spec[key])} is not one of ${allowed.join(', ')}`, `use one of ${allowed.join(', ')}`);
-    }
-  }
-  for (const key of BOOLEANS) {
-    if (spec[key] !== undefined && typeof spec[key] !== 'boolean') {
-      at(key, `${show(spec[key])} is not a boolean`, 'use true or false');
     }
   }
   enumValue(spec.securityContext?.seccompProfile?.type, SECCOMP_TYPES, 'securityContext.seccompProfile.type', at);
@@ -116,9 +103,6 @@ function podFieldValues(pod: RenderedPod, findings: Finding[]): void {
       const field = `affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[${t}].matchExpressions[${e}].operator`;
       enumValue(expressions[e]?.operator, NODE_SELECTOR_OPERATORS, field, at);
     }
-  }
-  if (spec.securityContext?.runAsNonRoot !== undefined && typeof spec.securityContext.runAsNonRoot !== 'boolean') {
-    at('securityContext.runAsNonRoot', `${show(spec.securityContext.runAsNonRoot)} is not a boolean`, 'use true or false');
   }
   (spec.topologySpreadConstraints ?? []).forEach((t: any, i: number) => {
     const field = `topologySpreadConstraints[${i}]`;

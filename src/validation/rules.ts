@@ -24,7 +24,6 @@ export const RULES: ReadonlyArray<Rule> = [
   containers.containerNamesUnique,
   containers.imagePresent,
   containers.imagePullPolicyValue,
-  containers.fieldTypes,
   containers.imagePinned,
   containers.envVars,
   env.argsReferenceDefinedEnv,
