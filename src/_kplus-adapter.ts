@@ -463,12 +463,7 @@ export function withSortedKeys(value: any): any {
 
 /** Puts `spec` where the pod spec sits inside a workload's JSON. */
 export function setPodSpec(json: any, spec: any): void {
-  const path = podSpecPath(json.kind).split('.');
-  let node = json;
-  for (const key of path.slice(0, -1)) {
-    node = node[key];
-  }
-  node[path[path.length - 1]] = spec;
+  podTemplateOf(json).spec = spec;
 }
 
 /** A deep copy of plain JSON data (several times faster than a JSON round trip). */
@@ -526,19 +521,19 @@ export function podSpecPath(kind: string): string {
 
 /** The pod spec inside a workload's JSON. */
 export function podSpecOf(json: any): any {
-  let node = json;
-  for (const key of podSpecPath(json?.kind).split('.')) {
-    node = node?.[key];
-  }
-  return node;
+  return podTemplateOf(json)?.spec;
 }
 
 /** The pod template's metadata inside a workload's JSON (the Pod's own metadata for a Pod). */
 export function podMetadataOf(json: any): any {
-  const path = podSpecPath(json?.kind).split('.').slice(0, -1);
+  return podTemplateOf(json)?.metadata;
+}
+
+/** What holds the pod's `metadata` and `spec` in a workload's JSON: the Pod itself, or its template. */
+function podTemplateOf(json: any): any {
   let node = json;
-  for (const key of path) {
+  for (const key of podSpecPath(json?.kind).split('.').slice(0, -1)) {
     node = node?.[key];
   }
-  return path.length === 0 ? json?.metadata : node?.metadata;
+  return node;
 }

@@ -88,8 +88,7 @@ export class ValidationReporter {
     } catch (e) {
       // cdk8s-plus throws while rendering some bad inputs (e.g. duplicate volume names), and a
       // user JSON patch may not apply: report it as a finding, not a stack trace.
-      const message = (e as Error).message.replace(/\s+/g, ' ');
-      return { ...base, json: undefined, findings: [{ severity: 'error', field: 'spec', message, fix: 'correct the input named in the message' }] };
+      return { ...base, json: undefined, findings: [thrown(e, '', 'correct the input named in the message')] };
     }
     const findings = unique([...contextFindings(this.workload), ...this.renderProblems(), ...checked(json, ApiObject.of(this.workload), () => {
       const spec = podSpecOf(json) ?? {};
@@ -215,8 +214,7 @@ function evaluateObject(obj: ApiObject, render: () => any): { json: any; finding
   try {
     json = render();
   } catch (e) {
-    const message = (e as Error).message.replace(/\s+/g, ' ');
-    return { json: undefined, findings: [{ severity: 'error', field: 'spec', message, fix: 'correct the input named in the message' }] };
+    return { json: undefined, findings: [thrown(e, '', 'correct the input named in the message')] };
   }
   return { json, findings: checked(json, obj, () => objectFindings(json)) };
 }
@@ -228,7 +226,7 @@ function evaluateObject(obj: ApiObject, render: () => any): { json: any; finding
  */
 function checked(json: any, obj: ApiObject, rules: () => Finding[]): Finding[] {
   if (json === null || typeof json !== 'object' || Array.isArray(json)) {
-    return [{ severity: 'error', field: 'object', message: `${JSON.stringify(json)?.slice(0, 80)} is not a Kubernetes object`, fix: 'check the JSON patches of the object' }];
+    return [{ severity: 'error', field: 'object', message: `${show(json)?.slice(0, 80)} is not a Kubernetes object`, fix: 'check the JSON patches of the object' }];
   }
   // a patch may not turn the object into another kind: every other check is the kind's
   const identity = (['apiVersion', 'kind'] as const).filter(key => json[key] !== obj[key]).map(key => ({
@@ -246,8 +244,16 @@ function checked(json: any, obj: ApiObject, rules: () => Finding[]): Finding[] {
     return rules();
   } catch (e) {
     // a shape no rule foresaw: still one structured line, never a stack trace
-    return [{ severity: 'error', field: 'spec', message: `cannot be checked: ${(e as Error).message.replace(/\s+/g, ' ')}`, fix: 'check the JSON patches and values of the object' }];
+    return [thrown(e, 'cannot be checked: ', 'check the JSON patches and values of the object')];
   }
+}
+
+/**
+ * What cdk8s-plus, a JSON patch or a rule threw, as one finding on `spec` (cdk8s-plus throws
+ * while rendering some bad inputs, e.g. duplicate volume names): a line, not a stack trace.
+ */
+function thrown(e: unknown, prefix: string, fix: string): Finding {
+  return { severity: 'error', field: 'spec', message: `${prefix}${(e as Error).message.replace(/\s+/g, ' ')}`, fix };
 }
 
 function isCurrentFor(obj: ApiObject, kept: ValidatedRendering): boolean {
