@@ -101,3 +101,19 @@ test('the workload signature changes with every change cdk8s-plus still accepts 
   expect((pod as any)._containers).toHaveLength(pod.containers.length);
   expect((c.env as any)._variables).toEqual(c.env.variables);
 });
+
+test('a health check shared by many pods (same factory arguments) hands each synth its own probes', () => {
+  const chart = newChart();
+  expect(HealthCheck.vllm()).toBe(HealthCheck.http('/health'));
+  const a = new AiInferencePod(chart, 'a', { server: { image: 'vllm/vllm-openai:v0.6.3', health: HealthCheck.vllm() } });
+  new AiInferencePod(chart, 'b', { server: { image: 'vllm/vllm-openai:v0.6.3', health: HealthCheck.vllm() } });
+  const first = synth(chart).filter(m => m.kind === 'Pod');
+  first[0].spec.containers[0].readinessProbe.httpGet.path = '/edited';
+  first[0].spec.containers[0].startupProbe.failureThreshold = 1;
+  const second = synth(chart).filter(m => m.kind === 'Pod');
+  for (const pod of second) {
+    expect(pod.spec.containers[0].readinessProbe.httpGet.path).toBe('/health');
+    expect(pod.spec.containers[0].startupProbe.failureThreshold).toBeGreaterThan(1);
+  }
+  expect(a.pod).toBeDefined();
+});
