@@ -134,6 +134,8 @@ export interface L1Field {
   readonly type: L1FieldType;
   /** Whether the 1.27 API lets the field out. */
   readonly optional: boolean;
+  /** Its place among the type's fields in JSON-name order (the order cdk8s writes them). */
+  readonly rank: number;
 }
 
 const ASSEMBLY_PREFIX = 'cdk8s-plus-27.k8s.';
@@ -171,11 +173,14 @@ function buildTypes(assembly: any): Map<string, Map<string, L1Field>> {
     if (!fqn.startsWith(ASSEMBLY_PREFIX) || type.kind !== 'interface') {
       continue;
     }
+    const properties: any[] = type.properties ?? [];
+    const named = properties.map(property => ({ property, name: L1_RENAMED_PROPS.get(property.name) ?? property.name }));
+    named.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     const fields = new Map<string, L1Field>();
-    for (const property of type.properties ?? []) {
-      const name = L1_RENAMED_PROPS.get(property.name) ?? property.name;
-      fields.set(property.name, { prop: property.name, name, type: fieldType(property.type, assembly.types), optional: property.optional === true });
-    }
+    named.forEach(({ property, name }, rank) => {
+      const optional = property.optional === true;
+      fields.set(property.name, { prop: property.name, name, type: fieldType(property.type, assembly.types), optional, rank });
+    });
     table.set(fqn.slice(ASSEMBLY_PREFIX.length), fields);
   }
   return table;
@@ -211,7 +216,8 @@ function fieldType(ref: any, all: any): L1FieldType {
 
 /** The value after cdk8s's Lazy and implicit-token resolvers. */
 function resolved(value: any): any {
-  while (value !== null && value !== undefined) {
+  // primitives first: most values are strings and numbers, and they resolve to themselves
+  while (value !== null && (typeof value === 'object' || typeof value === 'function')) {
     if (value instanceof Lazy) {
       value = value.produce();
     } else if (typeof value.resolve === 'function') {
@@ -314,13 +320,12 @@ function objectJson(value: any, fields: ReadonlyMap<string, L1Field>): any {
   for (const key of Object.keys(value)) {
     const field = fields.get(key);
     if (field) {
-      declared.push(field);
+      insertByRank(declared, field);
     } else {
       // cdk8s resolves and sanitizes it (and may refuse it) before the L1 drops it
       anyJson(value[key]);
     }
   }
-  declared.sort((a, b) => (a.name < b.name ? -1 : 1));
   const out: any = {};
   for (const field of declared) {
     const child = typedJson(value[field.prop], field.type);
@@ -329,6 +334,16 @@ function objectJson(value: any, fields: ReadonlyMap<string, L1Field>): any {
     }
   }
   return out;
+}
+
+/** Inserts `field` into `fields`, kept in rank order (an object has few fields: no sort needed). */
+function insertByRank(fields: L1Field[], field: L1Field): void {
+  let i = fields.length;
+  while (i > 0 && fields[i - 1].rank > field.rank) {
+    fields[i] = fields[i - 1];
+    i--;
+  }
+  fields[i] = field;
 }
 
 /**
