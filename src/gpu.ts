@@ -29,8 +29,10 @@ export interface GpuProps {
    */
   readonly resourceName?: string;
   /**
-   * Tolerate the `NoSchedule` taint named after the resource, which GPU node pools usually
-   * carry (GKE, AKS and the NVIDIA GPU operator set it).
+   * Tolerate the `NoSchedule` taint GPU node pools usually carry (GKE, AKS and the NVIDIA GPU
+   * operator set it): the key is the resource name, except that every NVIDIA resource (MIG
+   * profiles such as `nvidia.com/mig-1g.10gb`, time-sliced `nvidia.com/gpu.shared`) tolerates
+   * `nvidia.com/gpu`, the key NVIDIA nodes are tainted with whatever they advertise.
    * @default true
    */
   readonly tolerate?: boolean;
@@ -53,3 +55,15 @@ export interface GpuProps {
 export const DEFAULT_GPU_RESOURCE = 'nvidia.com/gpu';
 /** Default `/dev/shm` size. */
 export const DEFAULT_SHM_SIZE = '1Gi';
+
+/**
+ * The key of the `NoSchedule` taint on the nodes that advertise `resource`. NVIDIA nodes are
+ * tainted `nvidia.com/gpu` also when they advertise MIG profiles (`nvidia.com/mig-1g.10gb`) or
+ * renamed time-sliced GPUs (`nvidia.com/gpu.shared`): no platform taints a node with the name
+ * of a MIG profile, so tolerating that would leave the pod Pending. Other vendors' taints are
+ * named after their resource (`amd.com/gpu`, `google.com/tpu`, `aws.amazon.com/neuron`).
+ * @internal
+ */
+export function gpuTaintKey(resource: string): string {
+  return resource.startsWith('nvidia.com/') ? DEFAULT_GPU_RESOURCE : resource;
+}

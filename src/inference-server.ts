@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 import { ModelFitOptions, planServing } from './_serving-plan';
 import { setVolumeSizeLimit, splitError, WorkloadHost, Wiring, workloadOf } from './_workload-host';
 import { InferenceEngine } from './engines/inference-engine';
-import { DEFAULT_SHM_SIZE, GpuProps } from './gpu';
+import { DEFAULT_SHM_SIZE, GpuProps, gpuTaintKey } from './gpu';
 import { BoundGpuClaim, GpuClaim } from './gpu-claim';
 import { KubernetesTarget, resolveTarget } from './kubernetes-target';
 import { ContainerPortSpec, ImagePullPolicy, kplusEnv, renderPorts, SecretKeyRef, TerminationMessagePolicy } from './kubernetes-types';
@@ -373,7 +373,7 @@ function wirePod(spec: any, props: InferenceWorkloadProps, podSecurity: any, gra
   }
   const tolerations = [...(props.tolerations ?? []).map(t => withoutUndefined({ ...t, operator: t.operator ?? (t.value === undefined ? 'Exists' : 'Equal') }))];
   if (gpu?.tolerate) {
-    tolerations.push({ effect: 'NoSchedule', key: gpu.resource, operator: 'Exists' });
+    tolerations.push({ effect: 'NoSchedule', key: gpuTaintKey(gpu.resource), operator: 'Exists' });
   }
   if (tolerations.length) {
     spec.tolerations = [...(spec.tolerations ?? []), ...tolerations];

@@ -1,3 +1,4 @@
+import { gpuTaintKey } from '../gpu';
 import { error, isDnsSubdomain, isQualifiedName, quantityOf, show, warning } from './_helpers';
 import { ContainerEntry, Finding, RenderedPod } from './model';
 
@@ -133,8 +134,8 @@ export function gpuToleration(pod: RenderedPod): Finding[] {
   const tolerations: any[] = pod.spec.tolerations ?? [];
   for (const c of pod.containers) {
     for (const name of Object.keys(c.container.resources?.limits ?? {})) {
-      if (isGpu(name) && !isTolerated(tolerations, name)) {
-        findings.push(warning(`${pod.specPath}.tolerations`, `container "${c.container.name}" requests ${name} but the pod does not tolerate the "${name}" taint that GPU nodes usually carry`, 'keep gpu.tolerate at its default (true) or add a toleration for the taint your GPU nodes carry', c.container.name));
+      if (isGpu(name) && !isTolerated(tolerations, gpuTaintKey(name))) {
+        findings.push(warning(`${pod.specPath}.tolerations`, `container "${c.container.name}" requests ${name} but the pod does not tolerate the "${gpuTaintKey(name)}" taint that GPU nodes usually carry`, 'keep gpu.tolerate at its default (true) or add a toleration for the taint your GPU nodes carry', c.container.name));
       }
     }
   }
