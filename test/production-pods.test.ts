@@ -353,8 +353,10 @@ describe('KServe predictor (kserve/kserve pkg/utils/storage.go, storage_initiali
     const location = PodVolume.emptyDir('kserve-provision-location');
     const pod = new AiInferencePod(chart, 'predictor', {
       metadata: { name: 'granite-predictor' },
-      server: { name: 'kserve-container', image: 'kserve/huggingfaceserver:v0.14.0', args: ['--model_dir=/mnt/models'], port: 8080, env: { MODEL_INIT_MODE: 'async' },
-        volumeMounts: [{ volume: location, path: '/mnt' }] },
+      server: {
+        name: 'kserve-container', image: 'kserve/huggingfaceserver:v0.14.0', args: ['--model_dir=/mnt/models'], port: 8080, env: { MODEL_INIT_MODE: 'async' },
+        volumeMounts: [{ volume: location, path: '/mnt' }],
+      },
     });
     new Sidecar(pod, 'modelcar', {
       name: 'modelcar',
@@ -506,8 +508,10 @@ describe('accelerators other than a whole NVIDIA GPU', () => {
 
   test('Intel Gaudi: habana.ai/gaudi, SYS_NICE only with a declared privileged level (tgi-gaudi)', () => {
     const gaudi = gpuPod({ count: 8, resourceName: 'habana.ai/gaudi' }, {
-      server: { image: 'ghcr.io/huggingface/tgi-gaudi:2.3.1', args: ['--model-id', 'meta-llama/Llama-3.1-70B-Instruct', '--sharded', 'true', '--num-shard', '8', '--port', '8000'],
-        env: { HABANA_VISIBLE_DEVICES: 'all', OMPI_MCA_btl_vader_single_copy_mechanism: 'none', PT_HPU_ENABLE_LAZY_COLLECTIVES: 'true' }, security: { addCapabilities: ['SYS_NICE'] } },
+      server: {
+        image: 'ghcr.io/huggingface/tgi-gaudi:2.3.1', args: ['--model-id', 'meta-llama/Llama-3.1-70B-Instruct', '--sharded', 'true', '--num-shard', '8', '--port', '8000'],
+        env: { HABANA_VISIBLE_DEVICES: 'all', OMPI_MCA_btl_vader_single_copy_mechanism: 'none', PT_HPU_ENABLE_LAZY_COLLECTIVES: 'true' }, security: { addCapabilities: ['SYS_NICE'] },
+      },
       pod: { security: { level: PodSecurityLevel.PRIVILEGED } },
     });
     expect(gaudi.server.resources.limits['habana.ai/gaudi']).toBe('8');
