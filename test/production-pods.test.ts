@@ -86,6 +86,25 @@ describe('vLLM production-stack serving engine (vllm-project/production-stack he
     expect(spec.runtimeClassName).toBe('nvidia');
   });
 
+  test('LMCache disaggregated prefill (enablePD): hostIPC by JSON patch needs the privileged level, and the fix says so', () => {
+    const build = (level?: PodSecurityLevel) => {
+      const chart = newChart('vllm-pd');
+      const pod = new AiInferencePod(chart, 'llm', {
+        metadata: { name: 'llm' },
+        server: { image: 'lmcache/vllm-openai:v0.3.1', env: { LMCACHE_ENABLE_NIXL: 'True', UCX_TLS: 'cuda_ipc,cuda_copy,tcp' }, resources: { cpu: { request: '8' }, memory: { request: '64Gi', limit: '64Gi' } } },
+        gpu: { count: 1 },
+        security: level === undefined ? undefined : { level },
+      });
+      ApiObject.of(pod.pod).addJsonPatch(JsonPatch.add('/spec/hostIPC', true));
+      return chart;
+    };
+    const error = synthError(build());
+    expect(error).toContain('spec: hostIPC is true, which Pod Security Standard "restricted" forbids');
+    expect(error).toContain('security: { level: PodSecurityLevel.PRIVILEGED }');
+    expect(error).not.toContain('PodSecurityLevel.BASELINE');
+    expect(podSpec(synthWithWarnings(build(PodSecurityLevel.PRIVILEGED)).manifests[0]).hostIPC).toBe(true);
+  });
+
   test('a PodVolume PVC mount without readOnly is read-only (the documented default), so a download cache must say readOnly: false', () => {
     const chart = newChart('vllm-ro');
     new AiInferencePod(chart, 'llm', {
@@ -119,7 +138,10 @@ describe('SGLang (sgl-project/sglang docker/k8s-sglang-service.yaml)', () => {
       });
       return chart;
     };
-    expect(synthError(build())).toMatch(/IPC_LOCK[\s\S]*Fix:/);
+    // IPC_LOCK is beyond baseline too: the fix names the level that admits it
+    expect(synthError(build())).toContain('container meta-llm adds capability IPC_LOCK, which Pod Security Standard "restricted" forbids. '
+      + 'Fix: harden it back (the library\'s defaults pass "restricted"), or declare the relaxation: security: { level: PodSecurityLevel.PRIVILEGED }');
+    expect(synthError(build(PodSecurityLevel.BASELINE))).toContain('adds capability IPC_LOCK, which Pod Security Standard "baseline" forbids');
     const { manifests } = synthWithWarnings(build(PodSecurityLevel.PRIVILEGED));
     const c = container(manifestOf(manifests, 'Deployment'), 'meta-llm');
     expect(c.securityContext.capabilities).toEqual({ add: ['IPC_LOCK'], drop: ['ALL'] });

@@ -51,7 +51,11 @@ export function podSecurityLevel(pod: RenderedPod): Finding[] {
   if (!level) {
     return [];
   }
-  const next = level === 'restricted' ? 'BASELINE' : 'PRIVILEGED';
-  return pssViolations(pod.spec, level, podMetadataOf(pod.json ?? { kind: pod.kind, metadata: pod.metadata })).map(v => error(`${pod.specPath}`, `${v}, which Pod Security Standard "${level}" forbids`,
-    `harden it back (the library's defaults pass "${level}"), or declare the relaxation: security: { level: PodSecurityLevel.${next} }`));
+  const metadata = podMetadataOf(pod.json ?? { kind: pod.kind, metadata: pod.metadata });
+  const violations = pssViolations(pod.spec, level, metadata);
+  // the level that admits a violation: baseline for what only restricted forbids, privileged for
+  // what baseline forbids too (host namespaces, hostPath, capabilities such as IPC_LOCK or SYS_NICE)
+  const baseline = level === 'restricted' && violations.length ? new Set(pssViolations(pod.spec, 'baseline', metadata)) : undefined;
+  return violations.map(v => error(`${pod.specPath}`, `${v}, which Pod Security Standard "${level}" forbids`,
+    `harden it back (the library's defaults pass "${level}"), or declare the relaxation: security: { level: PodSecurityLevel.${baseline && !baseline.has(v) ? 'BASELINE' : 'PRIVILEGED'} }`));
 }
