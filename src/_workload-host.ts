@@ -206,13 +206,6 @@ export class WorkloadHost {
       addOn.place?.(spec, target.target);
     }
     const wiring = this.wiring(spec);
-    // NetworkPolicies add up: a second front door would open a second way around the first
-    const fronts = this.sortedAddOns().filter(a => a.fronts !== undefined);
-    for (const other of fronts.slice(1)) {
-      wiring.problem(other.owner, 'frontDoor', `port ${other.fronts!.port} would be a second way into the pod: ${fronts[0].owner.node.path} is already its front door `
-        + `(port ${fronts[0].fronts!.port}), and the NetworkPolicies of both would admit both ports`,
-      'keep one front door per workload: remove frontDoor here (the server stays reachable through the first) or drop the other proxy');
-    }
     const firstOwner = this.server ? undefined : this.sortedAddOns()[0]?.owner;
     if (firstOwner) {
       // with a server, its own prop errors carry these
