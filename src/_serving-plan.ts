@@ -128,6 +128,10 @@ function fitPart(
   if (model === undefined) {
     return undefined;
   }
+  if (model === null || typeof model !== 'object') {
+    errors.push(`model: ${show(model)} is not a model to plan for. Fix: give { profile: ModelProfile.LLAMA_3_1_8B } or leave it out`);
+    return undefined;
+  }
   if (!props.gpu || accelerator === undefined) {
     errors.push(`model: planning ${show(model.profile?.name ?? model.profile)} needs the GPUs it runs on. `
       + 'Fix: set gpu: { count, accelerator } (e.g. accelerator: Accelerator.NVIDIA_H100) or remove model');

@@ -68,6 +68,8 @@ export class AiInferenceDeployment extends Construct {
 
   constructor(scope: Construct, id: string, props: AiInferenceDeploymentProps) {
     super(scope, id);
+    // JavaScript callers may pass nothing: the missing server is then reported at synth
+    props = props ?? ({} as AiInferenceDeploymentProps);
     const errors: string[] = [];
     wholeNumber('replicas', props.replicas, 0, 1_000_000, errors, 1);
     const loadSeconds = durationSeconds('modelLoadTimeout', props.modelLoadTimeout, 10, []) ?? Duration.minutes(15).toSeconds();

@@ -43,6 +43,8 @@ export class AiInferencePod extends Construct {
 
   constructor(scope: Construct, id: string, props: AiInferencePodProps) {
     super(scope, id);
+    // JavaScript callers may pass nothing: the missing server is then reported at synth
+    props = props ?? ({} as AiInferencePodProps);
     this.pod = new kplus.Pod(this, 'Resource', {
       metadata: { ...props.metadata, name: props.metadata?.name ?? Names.toDnsLabel(this) },
       restartPolicy: (props.restartPolicy ?? PodRestartPolicy.ALWAYS) as unknown as kplus.RestartPolicy,

@@ -1,7 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { show } from './validation/_helpers';
-import { objectName, quantity } from './validation/_prop-checks';
+import { listOf, objectName, quantity } from './validation/_prop-checks';
 import { validateObjectOnSynth } from './validation/_reporter';
 import { CEL_EXPRESSION_MAX_LENGTH, DEVICE_CLAIM_API_VERSION } from './validation/device-claim-rules';
 
@@ -72,7 +72,7 @@ export class GpuClaim {
     if (p.productName !== undefined && !(typeof p.productName === 'string' && p.productName.trim() !== '')) {
       errors.push(`${field}.productName: ${show(p.productName)} is empty. Fix: give part of the product name, e.g. 'H100'`);
     }
-    (p.selectors ?? []).forEach((s, i) => {
+    listOf(`${field}.selectors`, p.selectors, errors).forEach((s, i) => {
       if (typeof s !== 'string' || s.trim() === '' || s.length > CEL_EXPRESSION_MAX_LENGTH) {
         errors.push(`${field}.selectors[${i}]: ${show(s)} is not a CEL expression of 1 to ${CEL_EXPRESSION_MAX_LENGTH} characters. `
           + 'Fix: write one such as "device.attributes[\'gpu.nvidia.com\'].architecture == \'Hopper\'"');

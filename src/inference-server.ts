@@ -13,7 +13,7 @@ import { HealthCheck } from './probes';
 import { ContainerResources, renderResources } from './resources';
 import { containerSecurityContext, ContainerSecurityOptions, PodSecurityLevel, podSecurityContext, PodSecurityOptions } from './security';
 import { show } from './validation/_helpers';
-import { absolutePath, durationSeconds, labelName, listOf, objectName, portNumber, quantity, wholeNumber } from './validation/_prop-checks';
+import { absolutePath, durationSeconds, jsonValue, labelName, listOf, objectName, portNumber, quantity, stringMap, wholeNumber } from './validation/_prop-checks';
 
 /** The model-server container. */
 export interface InferenceServerProps {
@@ -246,8 +246,9 @@ const DEFAULT_PORT = 8000;
  * inference workload construct; not part of the public API.
  * @internal
  */
-export function attachServer(owner: Construct, workload: kplus.AbstractPod, props: InferenceWorkloadProps): kplus.Container {
+export function attachServer(owner: Construct, workload: kplus.AbstractPod, given: InferenceWorkloadProps): kplus.Container {
   const errors: string[] = [];
+  const props = checkedShape(given, errors);
   const server = props.server;
   const name = server.name ?? 'server';
   const plan = planServing(props, errors);
@@ -292,7 +293,10 @@ export function attachServer(owner: Construct, workload: kplus.AbstractPod, prop
   host.finishContainer(name, {
     probes,
     resources,
-    securityContext: containerSecurityContext(server.security),
+    // a root pod (security: { runAsNonRoot: false, runAsUser: 0 }) relaxes its server too: with
+    // the restricted runAsNonRoot: true it would inherit user 0 and never start
+    securityContext: containerSecurityContext(props.security?.runAsNonRoot === false && server.security?.runAsNonRoot === undefined
+      ? { ...server.security, runAsNonRoot: false } : server.security),
     keepImagePullPolicy: !!server.imagePullPolicy,
     terminationMessagePolicy: server.terminationMessagePolicy ?? 'FallbackToLogsOnError',
     lifecycle: Array.isArray(server.preStopCommand) ? { preStop: { exec: { command: [...server.preStopCommand] } } } : undefined,
@@ -406,6 +410,62 @@ function routeProbesThroughProxy(container: any, serverPort: number, wiring: Wir
   }
 }
 
+/**
+ * A shallow copy of the props in which every prop of the wrong shape (a string for a list or a
+ * map, null for an object) is reported and left out, so that nothing later iterates, spreads or
+ * serializes it: JavaScript callers and JSON configs pass such values, and a string spread into
+ * a map would silently become `{ "0": ... }`.
+ */
+function checkedShape(given: InferenceWorkloadProps, errors: string[]): InferenceWorkloadProps {
+  const props: any = given !== null && typeof given === 'object' ? { ...given } : {};
+  const server: any = props.server !== null && typeof props.server === 'object' && !Array.isArray(props.server) ? { ...props.server } : undefined;
+  if (!server) {
+    errors.push(`server: ${show(props.server)} is not the model server's props. Fix: give server: { image: 'vllm/vllm-openai:v0.6.3' } or an engine`);
+  }
+  props.server = server ?? {};
+  for (const key of ['command', 'args'] as const) {
+    if (listOf(`server.${key}`, props.server[key], errors) !== props.server[key]) {
+      delete props.server[key];
+    }
+  }
+  if (Array.isArray(props.server.extraPorts)) {
+    props.server.extraPorts.forEach((p: unknown, i: number) => {
+      if (p === null || typeof p !== 'object') {
+        errors.push(`server.extraPorts[${i}]: ${show(p)} is not a port. Fix: give { number: 9464, name: 'metrics' }`);
+      }
+    });
+    props.server.extraPorts = props.server.extraPorts.filter((p: unknown) => p !== null && typeof p === 'object');
+  }
+  if (!stringMap('nodeSelector', props.nodeSelector, errors)) {
+    delete props.nodeSelector;
+  }
+  if (props.gpu !== null && typeof props.gpu === 'object' && !stringMap('gpu.nodeSelector', props.gpu.nodeSelector, errors)) {
+    props.gpu = { ...props.gpu, nodeSelector: undefined };
+  }
+  const tolerations = listOf('tolerations', props.tolerations, errors);
+  for (let i = 0; i < tolerations.length; i++) {
+    const t = tolerations[i];
+    if (t === null || typeof t !== 'object' || Array.isArray(t)) {
+      errors.push(`tolerations[${i}]: ${show(t)} is not a toleration. Fix: give { key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }`);
+    }
+  }
+  props.tolerations = props.tolerations === undefined ? undefined
+    : Array.from(tolerations).filter(t => t !== null && typeof t === 'object' && !Array.isArray(t));
+  props.imagePullSecrets = props.imagePullSecrets === undefined ? undefined : Array.from(listOf('imagePullSecrets', props.imagePullSecrets, errors));
+  if (!jsonValue('affinity', props.affinity, errors)) {
+    delete props.affinity;
+  }
+  if (!jsonValue('topologySpreadConstraints', props.topologySpreadConstraints, errors)) {
+    delete props.topologySpreadConstraints;
+  }
+  const level = props.security?.level;
+  if (level !== undefined && !Object.values(PodSecurityLevel).includes(level)) {
+    errors.push(`security.level: ${show(level)} is not a Pod Security Standard level. Fix: use PodSecurityLevel.RESTRICTED, BASELINE or PRIVILEGED`);
+    props.security = { ...props.security, level: undefined };
+  }
+  return props;
+}
+
 function checkServerProps(props: InferenceWorkloadProps, image: string | undefined, errors: string[]): void {
   const server = props.server;
   labelName('server.name', server.name, errors, 'container name');
@@ -415,7 +475,8 @@ function checkServerProps(props: InferenceWorkloadProps, image: string | undefin
   objectName('serviceAccountName', props.serviceAccountName, errors, 'ServiceAccount');
   objectName('runtimeClassName', props.runtimeClassName, errors, 'RuntimeClass');
   objectName('priorityClassName', props.priorityClassName, errors, 'PriorityClass');
-  listOf('imagePullSecrets', props.imagePullSecrets, errors).forEach((s, i) => objectName(`imagePullSecrets[${i}]`, s, errors, 'Secret'));
+  // a list by now (checkedShape); holes are reported here like any other bad name
+  Array.from(props.imagePullSecrets ?? []).forEach((s, i) => objectName(`imagePullSecrets[${i}]`, s, errors, 'Secret'));
   if (typeof image !== 'string' || !image.trim()) {
     errors.push(`server.image: ${JSON.stringify(image)} is empty. Fix: give an image such as 'vllm/vllm-openai:v0.6.3', or an engine (server.engine) that brings its own`);
   }

@@ -105,10 +105,13 @@ export class InitContainer extends Construct {
 
   constructor(scope: Construct, id: string, props: InitContainerProps) {
     super(scope, id);
+    // JavaScript callers may pass nothing: the missing name and image are then reported at synth
+    props = props ?? ({} as InitContainerProps);
     const workload = workloadOf(scope);
     const host = WorkloadHost.of(workload);
     const errors: string[] = [];
-    labelName('name', props.name, errors, 'container name');
+    // required: without a name cdk8s-plus would invent one the library cannot finish
+    labelName('name', props.name ?? '', errors, 'container name');
     host.claimName('container', props.name, this, 'name', errors);
     const env = kplusEnv(this, props.env, props.secretEnv, errors);
     this.container = workload.addInitContainer({

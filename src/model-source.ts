@@ -475,6 +475,9 @@ function ociImageErrors(reference: string, options: OciImageSourceOptions, path:
   } else if (path === copyDir || path.startsWith(`${copyDir}/`) || copyDir.startsWith(`${path.replace(/\/+$/, '')}/`)) {
     errors.push(`source.path: ${show(path)} overlaps ${copyDir}, where the copying init container mounts the cache. Fix: keep the weights elsewhere in the image, e.g. '/models'`);
   }
+  if (options.pullPolicy !== undefined && !Object.values(ImagePullPolicy).includes(options.pullPolicy)) {
+    errors.push(`source.pullPolicy: ${show(options.pullPolicy)} is not an image pull policy. Fix: use ImagePullPolicy.IF_NOT_PRESENT, ALWAYS or NEVER`);
+  }
   if (options.name !== undefined && !(typeof options.name === 'string' && /^[A-Za-z0-9][-._A-Za-z0-9]*$/.test(options.name))) {
     errors.push(`source.name: ${show(options.name)} is not a directory name. Fix: use letters, digits, '-', '_' and '.', e.g. 'llama-3.1-8b'`);
   }

@@ -137,6 +137,9 @@ export function acceleratorErrors(accelerator: Accelerator, field: string): stri
   const errors: string[] = [];
   if (typeof accelerator.name !== 'string' || accelerator.name.trim() === '') {
     errors.push(`${field}.name: ${show(accelerator.name)} is empty. Fix: name the accelerator, e.g. 'NVIDIA RTX 6000 Ada'`);
+  } else if ([...accelerator.name].some(ch => ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f)) {
+    // the name goes into the plan's one-line errors and warnings: a line break would split them
+    errors.push(`${field}.name: ${show(accelerator.name)} has a line break or control character. Fix: name the accelerator on one line, e.g. 'NVIDIA RTX 6000 Ada'`);
   }
   if (accelerator.memory === undefined) {
     errors.push(`${field}.memory: not given. Fix: give the device memory as the driver reports it, e.g. '46068Mi'`);

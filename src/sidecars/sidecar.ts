@@ -7,6 +7,7 @@ import { PodVolumeMount } from '../pod-volume';
 import { HealthCheck } from '../probes';
 import { ContainerResources } from '../resources';
 import { SIDECAR_STARTUP_BUDGET, SidecarBase, SidecarOptions, SidecarVolumeMount } from './_sidecar-base';
+import { labelName } from '../validation/_prop-checks';
 
 /** Props of a generic `Sidecar` running the user's own image. */
 export interface SidecarProps extends SidecarOptions {
@@ -113,7 +114,13 @@ export class Sidecar extends SidecarBase {
   public readonly networkPolicy?: ApiObject;
 
   constructor(scope: Construct, id: string, props: SidecarProps) {
-    super(scope, id, props);
+    // JavaScript callers may pass nothing: the missing name and image are then reported at synth
+    super(scope, id, props ?? ({} as SidecarProps));
+    props = props ?? ({} as SidecarProps);
+    if (props.name === undefined) {
+      // required here (LogSidecar and ProxySidecar have defaults): cdk8s-plus would invent one
+      labelName('name', '', this.errors, 'container name');
+    }
     const env = kplusEnv(this, props.env);
     this.container = this.attach({
       name: props.name,

@@ -174,3 +174,34 @@ export function urlPath(field: string, value: string | undefined, errors: string
     errors.push(`${field}: ${show(value)} is not a URL path in canonical form: ${problem}. Fix: write it as the server serves it, e.g. '/health'`);
   }
 }
+
+/**
+ * A map of strings (labels, node selectors): a plain object whose values are all strings; or
+ * the error. A string or list given instead would otherwise be spread into `{ "0": ... }`.
+ */
+export function stringMap(field: string, value: { [key: string]: string } | undefined, errors: string[]): boolean {
+  if (value === undefined) {
+    return true;
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value) || Object.values(value).some(v => typeof v !== 'string')) {
+    errors.push(`${field}: ${show(value)} is not a map of strings. Fix: give an object such as { 'nvidia.com/gpu.product': 'NVIDIA-L4' }, or leave it out`);
+    return false;
+  }
+  return true;
+}
+
+/** A value given as Kubernetes JSON (affinity, topology spread): it must serialize; or the error. */
+export function jsonValue(field: string, value: unknown, errors: string[]): boolean {
+  if (value === undefined) {
+    return true;
+  }
+  try {
+    JSON.stringify(value);
+    return true;
+  } catch (e) {
+    // V8's message for a cycle spans several lines; the first names the problem
+    errors.push(`${field}: cannot be written as JSON (${String((e as Error).message).split('\n')[0]}). `
+      + 'Fix: give plain Kubernetes JSON (objects, lists, strings, numbers, booleans) without cycles');
+    return false;
+  }
+}

@@ -92,7 +92,8 @@ function wellTyped(value: any, type: FieldType, types: TypeTable): boolean {
         return false;
       }
       for (let i = 0; i < value.length; i++) {
-        if (!wellTyped(value[i], type.element as FieldType, types)) {
+        // a hole or undefined element is written as null: a list entry cannot be left out
+        if (!wellTyped(value[i] ?? null, type.element as FieldType, types)) {
           return false;
         }
       }
@@ -138,7 +139,7 @@ function check(value: any, type: FieldType, at: string, types: TypeTable, findin
         return;
       }
       for (let i = 0; i < value.length; i++) {
-        check(value[i], type.element as FieldType, `${at}[${i}]`, types, findings);
+        check(value[i] ?? null, type.element as FieldType, `${at}[${i}]`, types, findings);
       }
       return;
     default:

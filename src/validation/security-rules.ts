@@ -19,9 +19,16 @@ export function privilegeContradictions(pod: RenderedPod): Finding[] {
 export function userIds(pod: RenderedPod): Finding[] {
   const findings: Finding[] = [];
   const podNonRoot = pod.spec.securityContext?.runAsNonRoot;
+  const podUser = pod.spec.securityContext?.runAsUser;
   userIdFindings(pod.spec.securityContext, pod.specPath, undefined, podNonRoot, findings);
   for (const c of pod.containers) {
-    userIdFindings(c.container.securityContext, c.path, c.container.name, podNonRoot, findings);
+    const ctx = c.container.securityContext;
+    userIdFindings(ctx, c.path, c.container.name, podNonRoot, findings);
+    // the user a container inherits from the pod counts too: runAsNonRoot with an inherited 0 never starts
+    if (ctx?.runAsUser === undefined && podUser === 0 && ctx?.runAsNonRoot === true && podNonRoot !== true) {
+      findings.push(error(`${c.path}.securityContext.runAsNonRoot`, 'is true while the container runs as user 0 (root), inherited from the pod\'s runAsUser: the kubelet refuses to start the container',
+        'relax the container too (its security: { runAsNonRoot: false, runAsUser: 0 }), or run the pod as a non-root user such as 1000', c.container.name));
+    }
   }
   return findings;
 }
