@@ -29,6 +29,8 @@ export { FsGroupChangePolicy, PodSecurityLevel, SeccompProfileType } from './sec
 export type { ContainerSecurityOptions, PodSecurityOptions } from './security';
 export { ImagePullPolicy, PodRestartPolicy, PortProtocol, TerminationMessagePolicy } from './kubernetes-types';
 export type { ContainerPortSpec, SecretKeyRef } from './kubernetes-types';
+export { EnvFromSource, PodField } from './env-sources';
+export type { EnvFromOptions } from './env-sources';
 export { PodVolume } from './pod-volume';
 export type { EmptyDirVolumeOptions, KeyedVolumeOptions, PodVolumeMount } from './pod-volume';
 export { WARNINGS_AS_ERRORS_CONTEXT } from './validation/_reporter';

@@ -4,10 +4,11 @@ import { Construct } from 'constructs';
 import { ModelFitOptions, planServing } from './_serving-plan';
 import { setVolumeSizeLimit, splitError, WorkloadHost, Wiring, workloadOf } from './_workload-host';
 import { InferenceEngine } from './engines/inference-engine';
+import { containerEnv, EnvFromSource, PodField } from './env-sources';
 import { DEFAULT_SHM_SIZE, GpuProps, gpuTaintKey } from './gpu';
 import { BoundGpuClaim, GpuClaim } from './gpu-claim';
 import { KubernetesTarget, resolveTarget } from './kubernetes-target';
-import { ContainerPortSpec, ImagePullPolicy, kplusEnv, renderPorts, SecretKeyRef, TerminationMessagePolicy } from './kubernetes-types';
+import { ContainerPortSpec, ImagePullPolicy, renderPorts, SecretKeyRef, TerminationMessagePolicy } from './kubernetes-types';
 import { addPodVolumes, PodVolumeMount, renderPodVolumeMounts } from './pod-volume';
 import { HealthCheck } from './probes';
 import { ContainerResources, renderResources } from './resources';
@@ -69,6 +70,18 @@ export interface InferenceServerProps {
    * @default - none
    */
   readonly secretEnv?: { [name: string]: SecretKeyRef };
+  /**
+   * Environment variables from fields of the running pod: `PodField.POD_IP` for a server that
+   * advertises its address, `PodField.resource('limits.memory', '1Mi')`, a label.
+   * @default - none
+   */
+  readonly fieldEnv?: { [name: string]: PodField };
+  /**
+   * ConfigMaps and Secrets whose keys all become variables (`EnvFromSource.configMap(name)`),
+   * after those cdk8s-plus's escape hatch adds.
+   * @default - none
+   */
+  readonly envFrom?: EnvFromSource[];
   /**
    * CPU, memory and ephemeral-storage. Rendered exactly as given; cdk8s-plus defaults never apply.
    * @default - requests cpu '1', memory '4Gi'; limit memory '4Gi' (no CPU limit: throttling hurts latency)
@@ -265,7 +278,7 @@ export function attachServer(owner: Construct, workload: kplus.AbstractPod, give
     command: plan.command,
     args: plan.args,
     workingDir: server.workingDir,
-    envVariables: kplusEnv(owner, { ...plan.env, ...server.env }, server.secretEnv, errors, 'server.secretEnv', 'secret-env'),
+    envVariables: containerEnv(owner, host, name, server, errors, 'server.', plan.env),
     imagePullPolicy: server.imagePullPolicy as unknown as kplus.ImagePullPolicy,
     // An empty spec keeps cdk8s-plus's 1000m/512Mi defaults out; the host writes ours.
     resources: {},

@@ -1,7 +1,8 @@
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { Rank, WorkloadHost, workloadOf } from './_workload-host';
-import { ImagePullPolicy, kplusEnv, SecretKeyRef } from './kubernetes-types';
+import { containerEnv, EnvFromSource, PodField } from './env-sources';
+import { ImagePullPolicy, SecretKeyRef } from './kubernetes-types';
 import { addPodVolumes, PodVolumeMount, renderPodVolumeMounts } from './pod-volume';
 import { ContainerResources, renderResources } from './resources';
 import { containerSecurityContext, ContainerSecurityOptions } from './security';
@@ -46,6 +47,16 @@ export interface InitContainerProps {
    * @default - none
    */
   readonly secretEnv?: { [name: string]: SecretKeyRef };
+  /**
+   * Environment variables from fields of the running pod (`PodField.POD_NAME`, a label, a resource).
+   * @default - none
+   */
+  readonly fieldEnv?: { [name: string]: PodField };
+  /**
+   * ConfigMaps and Secrets whose keys all become variables.
+   * @default - none
+   */
+  readonly envFrom?: EnvFromSource[];
   /**
    * Resources.
    * @default - requests cpu '100m', memory '128Mi'; limit memory '256Mi'
@@ -113,7 +124,7 @@ export class InitContainer extends Construct {
     // required: without a name cdk8s-plus would invent one the library cannot finish
     labelName('name', props.name ?? '', errors, 'container name');
     host.claimName('container', props.name, this, 'name', errors);
-    const env = kplusEnv(this, props.env, props.secretEnv, errors);
+    const env = containerEnv(this, host, props.name, props, errors);
     this.container = workload.addInitContainer({
       name: props.name,
       image: props.image,

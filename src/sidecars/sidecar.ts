@@ -2,7 +2,8 @@ import { ApiObject, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { Rank } from '../_workload-host';
-import { ContainerPortSpec, kplusEnv } from '../kubernetes-types';
+import { containerEnv, EnvFromSource, PodField } from '../env-sources';
+import { ContainerPortSpec, SecretKeyRef } from '../kubernetes-types';
 import { PodVolumeMount } from '../pod-volume';
 import { HealthCheck } from '../probes';
 import { ContainerResources } from '../resources';
@@ -35,6 +36,21 @@ export interface SidecarProps extends SidecarOptions {
    * @default - none
    */
   readonly env?: { [name: string]: string };
+  /**
+   * Environment variables read from Secret keys (an exporter's API key): never inline secrets.
+   * @default - none
+   */
+  readonly secretEnv?: { [name: string]: SecretKeyRef };
+  /**
+   * Environment variables from fields of the running pod (`PodField.POD_NAME`, `PodField.NODE_NAME`).
+   * @default - none
+   */
+  readonly fieldEnv?: { [name: string]: PodField };
+  /**
+   * ConfigMaps and Secrets whose keys all become variables.
+   * @default - none
+   */
+  readonly envFrom?: EnvFromSource[];
   /**
    * Mounts of the pod's volumes by name (e.g. the model volume `model-storage`). A name the
    * pod does not define fails synth.
@@ -121,7 +137,7 @@ export class Sidecar extends SidecarBase {
       // required here (LogSidecar and ProxySidecar have defaults): cdk8s-plus would invent one
       labelName('name', '', this.errors, 'container name');
     }
-    const env = kplusEnv(this, props.env);
+    const env = containerEnv(this, this.host, props.name, props, this.errors);
     this.container = this.attach({
       name: props.name,
       image: props.image,

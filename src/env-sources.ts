@@ -1,0 +1,233 @@
+import * as kplus from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import type { WorkloadHost } from './_workload-host';
+import { kplusEnv, SecretKeyRef } from './kubernetes-types';
+import { isQualifiedName, show } from './validation/_helpers';
+import { objectName, quantity } from './validation/_prop-checks';
+
+/**
+ * Environment variables that Kubernetes fills in when the container starts: fields of the
+ * running pod (the downward API) and whole ConfigMaps or Secrets. Servers need them for what is
+ * only known on the node — vLLM and Ray advertise `status.podIP`, LeaderWorkerSet workers read
+ * their labels, a production-stack engine loads its settings from a ConfigMap.
+ */
+
+/** The container resources a variable may read (`resourceFieldRef`). */
+const RESOURCE_FIELDS = /^(limits|requests)\.(cpu|memory|ephemeral-storage|hugepages-[0-9A-Za-z.]+)$/;
+
+/**
+ * A field of the running pod or of the container's own resources, read into an environment
+ * variable at start (the downward API).
+ *
+ * @example
+ * // the pod's address is known only on the node: Kubernetes fills it in at start
+ * server: { fieldEnv: { VLLM_HOST_IP: PodField.POD_IP, POD_NAME: PodField.POD_NAME } }
+ */
+export class PodField {
+  /** The pod's name (`metadata.name`). */
+  public static readonly POD_NAME = new PodField('metadata.name');
+  /** The pod's namespace (`metadata.namespace`). */
+  public static readonly POD_NAMESPACE = new PodField('metadata.namespace');
+  /** The pod's UID (`metadata.uid`). */
+  public static readonly POD_UID = new PodField('metadata.uid');
+  /** The pod's IP address (`status.podIP`): what a distributed server advertises to its peers. */
+  public static readonly POD_IP = new PodField('status.podIP');
+  /** The pod's IP addresses, comma-separated (`status.podIPs`, dual-stack). */
+  public static readonly POD_IPS = new PodField('status.podIPs');
+  /** The node's IP address (`status.hostIP`). */
+  public static readonly HOST_IP = new PodField('status.hostIP');
+  /** The node's name (`spec.nodeName`). */
+  public static readonly NODE_NAME = new PodField('spec.nodeName');
+  /** The pod's service account (`spec.serviceAccountName`). */
+  public static readonly SERVICE_ACCOUNT_NAME = new PodField('spec.serviceAccountName');
+
+  /** The value of one of the pod's labels (e.g. `leaderworkerset.sigs.k8s.io/worker-index`). */
+  public static label(key: string): PodField {
+    return new PodField(`metadata.labels['${key}']`, key);
+  }
+
+  /** The value of one of the pod's annotations. */
+  public static annotation(key: string): PodField {
+    return new PodField(`metadata.annotations['${key}']`, key);
+  }
+
+  /**
+   * One of the container's own requests or limits (`limits.memory`, `requests.cpu`), in units
+   * of `divisor` (e.g. `'1Mi'`): GOMEMLIMIT or OMP_NUM_THREADS that follow the resources.
+   */
+  public static resource(resource: string, divisor?: string): PodField {
+    return new PodField(undefined, undefined, { resource, divisor });
+  }
+
+  private constructor(
+    private readonly fieldPath?: string,
+    private readonly key?: string,
+    private readonly containerResource?: { readonly resource: string; readonly divisor?: string },
+  ) {}
+
+  /** What is wrong with this field for variable `field` (pushed to `errors`). @internal */
+  public _check(field: string, errors: string[]): void {
+    if (this.key !== undefined && !(typeof this.key === 'string' && isQualifiedName(this.key))) {
+      errors.push(`${field}: ${show(this.key)} is not a label or annotation key. Fix: give a key such as 'app' or 'example.com/role'`);
+    }
+    const resource = this.containerResource;
+    if (resource && !(typeof resource.resource === 'string' && RESOURCE_FIELDS.test(resource.resource))) {
+      errors.push(`${field}: ${show(resource.resource)} is not a container resource. Fix: use 'limits.memory', 'requests.cpu', `
+        + "'limits.ephemeral-storage' or 'limits.hugepages-2Mi'");
+    }
+    if (resource?.divisor !== undefined) {
+      quantity(`${field}.divisor`, resource.divisor, errors, true);
+    }
+  }
+
+  /** The cdk8s-plus value (a new one each call: cdk8s-plus keeps what it is given). @internal */
+  public _envValue(): kplus.EnvValue {
+    const resource = this.containerResource;
+    return resource
+      ? kplus.EnvValue.fromResource(resource.resource as kplus.ResourceFieldPaths, { divisor: resource.divisor })
+      // a label or annotation path already names its key
+      : kplus.EnvValue.fromFieldRef(this.fieldPath as kplus.EnvFieldPaths);
+  }
+}
+
+/** Options of a ConfigMap or Secret whose keys all become environment variables. */
+export interface EnvFromOptions {
+  /**
+   * Put in front of every key (`VLLM_` turns key `PORT` into `VLLM_PORT`).
+   * @default - the keys as they are
+   */
+  readonly prefix?: string;
+  /**
+   * Start the container even when the object does not exist.
+   * @default false (the pod waits for the object)
+   */
+  readonly optional?: boolean;
+}
+
+/** A ConfigMap or Secret whose keys all become environment variables of a container (`envFrom`). */
+export class EnvFromSource {
+  /** Every key of a ConfigMap, by name. */
+  public static configMap(name: string, options: EnvFromOptions = {}): EnvFromSource {
+    return new EnvFromSource('configMapRef', name, options);
+  }
+
+  /** Every key of a Secret, by name (its values never pass through synth). */
+  public static secret(name: string, options: EnvFromOptions = {}): EnvFromSource {
+    return new EnvFromSource('secretRef', name, options);
+  }
+
+  private constructor(private readonly ref: 'configMapRef' | 'secretRef', private readonly name: string, private readonly options: EnvFromOptions) {}
+
+  /** What is wrong with this source at `field` (pushed to `errors`). @internal */
+  public _check(field: string, errors: string[]): void {
+    const what = this.ref === 'configMapRef' ? 'ConfigMap' : 'Secret';
+    objectName(`${field}.name`, this.name, errors, what);
+    const { prefix, optional } = this.options ?? {};
+    if (prefix !== undefined && !(typeof prefix === 'string' && /^[A-Za-z_][A-Za-z0-9_]*$/.test(prefix))) {
+      errors.push(`${field}.prefix: ${show(prefix)} is not a variable name prefix (letters, digits, '_'; not a digit first). Fix: e.g. 'VLLM_'`);
+    }
+    if (optional !== undefined && typeof optional !== 'boolean') {
+      errors.push(`${field}.optional: ${show(optional)} is not true or false. Fix: true to start without the ${what}, or leave it out`);
+    }
+  }
+
+  /** The `envFrom` entry, a new object each call. @internal */
+  public _render(): any {
+    const { prefix, optional } = this.options ?? {};
+    const ref = optional === undefined ? { name: this.name } : { name: this.name, optional };
+    return prefix === undefined ? { [this.ref]: ref } : this.ref === 'configMapRef' ? { configMapRef: ref, prefix } : { prefix, secretRef: ref };
+  }
+}
+
+/** The variable props of a container the library adds (server, init container, sidecar). @internal */
+export interface ContainerEnvProps {
+  readonly env?: { [name: string]: string };
+  readonly secretEnv?: { [name: string]: SecretKeyRef };
+  readonly fieldEnv?: { [name: string]: PodField };
+  readonly envFrom?: EnvFromSource[];
+}
+
+/**
+ * The cdk8s-plus env of container `name` from its variable props (plain variables after
+ * `defaults`, then Secret keys, then pod fields), checked into `errors`; `envFrom` is appended
+ * to the container's final JSON by the workload's host. `prefix` is where the props sit
+ * (`server.`). @internal
+ */
+export function containerEnv(scope: Construct, host: WorkloadHost, name: string, props: ContainerEnvProps, errors: string[],
+  prefix = '', defaults: { [name: string]: string } = {}): { [name: string]: kplus.EnvValue } {
+  repeatedEnvNames({ [`${prefix}env`]: props.env, [`${prefix}secretEnv`]: props.secretEnv, [`${prefix}fieldEnv`]: props.fieldEnv }, errors);
+  const env = {
+    ...kplusEnv(scope, { ...defaults, ...props.env }, props.secretEnv, errors, `${prefix}secretEnv`, prefix ? 'secret-env' : 'secret'),
+    ...fieldEnvValues(props.fieldEnv, errors, `${prefix}fieldEnv`),
+  };
+  const step = envFromStep(props.envFrom, errors, `${prefix}envFrom`);
+  if (step) {
+    host.patchContainer(name, step);
+  }
+  return env;
+}
+
+/** cdk8s-plus env values for `fieldEnv`; a value that is not a PodField goes to `errors`. */
+function fieldEnvValues(fieldEnv: { [name: string]: PodField } | undefined, errors: string[], field = 'fieldEnv'): { [name: string]: kplus.EnvValue } {
+  const env: { [name: string]: kplus.EnvValue } = {};
+  if (fieldEnv === undefined) {
+    return env;
+  }
+  if (fieldEnv === null || typeof fieldEnv !== 'object' || Array.isArray(fieldEnv)) {
+    errors.push(`${field}: ${show(fieldEnv)} is not a map of variable names to PodFields. Fix: e.g. { POD_IP: PodField.POD_IP }`);
+    return env;
+  }
+  for (const [name, value] of Object.entries(fieldEnv)) {
+    if (!(value instanceof PodField)) {
+      errors.push(`${field}.${name}: ${show(value)} is not a PodField. Fix: use PodField.POD_IP, PodField.label('app') or PodField.resource('limits.memory')`);
+      continue;
+    }
+    value._check(`${field}.${name}`, errors);
+    env[name] = value._envValue();
+  }
+  return env;
+}
+
+/**
+ * A step that appends `envFrom` sources to a container's final JSON, after what the
+ * cdk8s-plus escape hatch may have added; checks them into `errors` now.
+ */
+function envFromStep(sources: ReadonlyArray<EnvFromSource> | undefined, errors: string[], field = 'envFrom'): ((container: any) => void) | undefined {
+  if (sources === undefined) {
+    return undefined;
+  }
+  if (!Array.isArray(sources)) {
+    errors.push(`${field}: ${show(sources)} is not a list. Fix: e.g. [EnvFromSource.configMap('engine-settings')]`);
+    return undefined;
+  }
+  const valid = sources.filter((s, i) => {
+    if (!(s instanceof EnvFromSource)) {
+      errors.push(`${field}[${i}]: ${show(s)} is not an EnvFromSource. Fix: use EnvFromSource.configMap(name) or EnvFromSource.secret(name)`);
+      return false;
+    }
+    s._check(`${field}[${i}]`, errors);
+    return true;
+  });
+  return valid.length ? c => { c.envFrom = [...(c.envFrom ?? []), ...valid.map(s => s._render())]; } : undefined;
+}
+
+/**
+ * The names given twice across a container's variable props (`env`, `secretEnv`, `fieldEnv`):
+ * one would silently replace the other.
+ */
+function repeatedEnvNames(fields: { [field: string]: object | undefined }, errors: string[]): void {
+  const owner = new Map<string, string>();
+  for (const [field, vars] of Object.entries(fields)) {
+    if (vars === null || typeof vars !== 'object') {
+      continue;
+    }
+    for (const name of Object.keys(vars)) {
+      const first = owner.get(name);
+      if (first) {
+        errors.push(`${field}.${name}: the variable is also set in ${first}. Fix: set it in one of them`);
+      } else {
+        owner.set(name, field);
+      }
+    }
+  }
+}
