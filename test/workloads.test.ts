@@ -1,4 +1,4 @@
-import { Duration } from 'cdk8s';
+import { Cron, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import {
   AiInferenceDeployment, AiInferencePod, HealthCheck, InferenceServer, LogSidecar, ModelCache, ModelPrepInit, ModelSource, PodNames,
@@ -54,6 +54,26 @@ describe('AiInferenceDeployment', () => {
     expect(guide).toContain('2. log-forwarder — sidecar (native, keeps running)');
     expect(guide).toContain('4. server — ready after its startup probe (budget 900s)');
     expect(guide).toMatch(/Init:Error \/ Init:CrashLoopBackOff → kubectl logs -l \S+ -c model-downloader/);
+  });
+});
+
+describe('InferenceServer on a DaemonSet and a CronJob', () => {
+  test.each([
+    ['DaemonSet', (chart: any) => new kplus.DaemonSet(chart, 'w')],
+    ['CronJob', (chart: any) => new kplus.CronJob(chart, 'w', { schedule: Cron.daily() })],
+  ])('%s: official schema, the pod spec where the kind keeps it, PSS restricted', (kind, make) => {
+    const chart = newChart();
+    const workload = make(chart);
+    new InferenceServer(workload, 'server', { server: SERVER, gpu: { count: 1 } });
+    addOns(workload);
+    const manifests = synth(chart); // each manifest against kubernetes-models' DaemonSet / CronJob
+    const manifest = manifestOf(manifests, kind);
+    const spec = kind === 'CronJob' ? manifest.spec.jobTemplate.spec.template.spec : manifest.spec.template.spec;
+    expect(spec).toBe(podSpec(manifest));
+    expect(spec.containers.map((c: any) => c.name)).toEqual(['server']);
+    expect(spec.initContainers.map((c: any) => c.name)).toEqual(['model-downloader', 'log-forwarder', 'auth-proxy']);
+    expect(container(manifest, 'server').resources.limits['nvidia.com/gpu']).toBe('1');
+    expect(pssRestrictedViolations(manifest)).toEqual([]);
   });
 });
 

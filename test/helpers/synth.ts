@@ -1,5 +1,5 @@
 import { ApiObject, App, Chart, Testing } from 'cdk8s';
-import { directRender } from '../../src/_kplus-adapter';
+import { directRender, podSpecOf } from '../../src/_kplus-adapter';
 import { Finding } from '../../src/validation/model';
 import { objectFindings } from '../../src/validation/object-rules';
 
@@ -14,7 +14,9 @@ const MODELS: { [apiVersionKind: string]: any } = {
   'v1/ServiceAccount': require('kubernetes-models/v1/ServiceAccount').ServiceAccount,
   'apps/v1/Deployment': require('kubernetes-models/apps/v1/Deployment').Deployment,
   'apps/v1/StatefulSet': require('kubernetes-models/apps/v1/StatefulSet').StatefulSet,
+  'apps/v1/DaemonSet': require('kubernetes-models/apps/v1/DaemonSet').DaemonSet,
   'batch/v1/Job': require('kubernetes-models/batch/v1/Job').Job,
+  'batch/v1/CronJob': require('kubernetes-models/batch/v1/CronJob').CronJob,
   'networking.k8s.io/v1/NetworkPolicy': require('kubernetes-models/networking.k8s.io/v1/NetworkPolicy').NetworkPolicy,
   'resource.k8s.io/v1/ResourceClaimTemplate': require('kubernetes-models/resource.k8s.io/v1/ResourceClaimTemplate').ResourceClaimTemplate,
 };
@@ -137,9 +139,9 @@ export function manifestOf(manifests: any[], kind: string): any {
   return found;
 }
 
-/** The pod spec of a Pod, Deployment, StatefulSet or Job manifest. */
+/** The pod spec of a workload manifest, wherever its kind keeps it. */
 export function podSpec(manifest: any): any {
-  return manifest.kind === 'Pod' ? manifest.spec : manifest.spec.template.spec;
+  return podSpecOf(manifest);
 }
 
 /** A container (init or regular) of a manifest, by name. */
