@@ -86,7 +86,8 @@ export function planServing(props: ServingInputs, errors: string[]): ServingPlan
   const fit = fitPart(props, known, errors, warnings);
   return {
     ...engine,
-    gpuResource: gpu?.resourceName ?? known?.resourceName ?? DEFAULT_GPU_RESOURCE,
+    // a resourceName that is not a string is reported with the server's props; render with the default meanwhile
+    gpuResource: (typeof gpu?.resourceName === 'string' ? gpu.resourceName : undefined) ?? known?.resourceName ?? DEFAULT_GPU_RESOURCE,
     nodeSelector: known?.nodeSelector() ?? {},
     shmSize: fit?.shmSize,
     modelCacheSize: fit?.cacheSize,

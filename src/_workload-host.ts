@@ -133,6 +133,11 @@ export class WorkloadHost {
     return (this.lastLabels as RenderedLabels).labels;
   }
 
+  /** Whether a construct of the workload reported bad props (they explain a failed render). */
+  public hasPropErrors(): boolean {
+    return this.reporter.hasPropErrors();
+  }
+
   /** Wiring problems found by the last render. */
   public takeProblems(): Finding[] {
     const problems = this.problems;

@@ -436,6 +436,11 @@ function checkedShape(given: InferenceWorkloadProps, errors: string[]): Inferenc
     errors.push(`server: ${show(props.server)} is not the model server's props. Fix: give server: { image: 'vllm/vllm-openai:v0.6.3' } or an engine`);
   }
   props.server = server ?? {};
+  if (props.server.name !== undefined && typeof props.server.name !== 'string') {
+    // the container is found by this name at render: anything but a string would lose it
+    errors.push(`server.name: ${show(props.server.name)} is not a container name. Fix: give a name such as 'server', or leave it out`);
+    delete props.server.name;
+  }
   for (const key of ['command', 'args'] as const) {
     if (listOf(`server.${key}`, props.server[key], errors) !== props.server[key]) {
       delete props.server[key];

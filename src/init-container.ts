@@ -6,7 +6,7 @@ import { ImagePullPolicy, SecretKeyRef } from './kubernetes-types';
 import { addPodVolumes, PodVolumeMount, renderPodVolumeMounts } from './pod-volume';
 import { ContainerResources, renderResources } from './resources';
 import { containerSecurityContext, ContainerSecurityOptions } from './security';
-import { absolutePath, labelName, listOf } from './validation/_prop-checks';
+import { absolutePath, labelName, listOf, optionalList } from './validation/_prop-checks';
 
 /** A mount of a pod volume that another construct created, by name (e.g. `model-storage`). */
 export interface NamedVolumeMount {
@@ -128,8 +128,8 @@ export class InitContainer extends Construct {
     this.container = workload.addInitContainer({
       name: props.name,
       image: props.image,
-      command: props.command,
-      args: props.args,
+      command: optionalList('command', props.command, errors),
+      args: optionalList('args', props.args, errors),
       workingDir: props.workingDir,
       envVariables: env,
       imagePullPolicy: props.imagePullPolicy as unknown as kplus.ImagePullPolicy,

@@ -9,7 +9,7 @@ import { addPodVolumes, PodVolumeMount, renderPodVolumeMounts } from '../pod-vol
 import { RenderedProbes } from '../probes';
 import { ContainerResources, renderResources } from '../resources';
 import { containerSecurityContext, ContainerSecurityOptions } from '../security';
-import { labelName, listOf } from '../validation/_prop-checks';
+import { labelName, listOf, optionalList } from '../validation/_prop-checks';
 import { validateObjectOnSynth } from '../validation/_reporter';
 
 /**
@@ -148,8 +148,8 @@ export abstract class SidecarBase extends Construct {
     const containerProps = {
       name: spec.name,
       image: options.image ?? spec.image,
-      command: spec.command,
-      args: spec.args,
+      command: optionalList('command', spec.command, this.errors),
+      args: optionalList('args', spec.args, this.errors),
       envVariables: spec.env,
       workingDir: spec.workingDir,
       // Keeps cdk8s-plus's default resources and TCP startup probe out; the host writes ours.
@@ -210,7 +210,8 @@ export abstract class SidecarBase extends Construct {
         policyTypes: ['Ingress'],
       };
     });
-    validateObjectOnSynth(this, policy);
+    // its labels come from the workload's rendering, which bad props of any add-on can break
+    validateObjectOnSynth(this, policy, () => this.host.hasPropErrors());
     return policy;
   }
 }

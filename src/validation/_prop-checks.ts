@@ -68,6 +68,11 @@ export function listOf<T>(field: string, value: ReadonlyArray<T> | undefined, er
   return value;
 }
 
+/** A list prop as given, or undefined (with the error) when it is given but not an array. */
+export function optionalList<T>(field: string, value: ReadonlyArray<T> | undefined, errors: string[]): T[] | undefined {
+  return value === undefined || listOf(field, value, errors) !== value ? undefined : [...value];
+}
+
 /** A TCP/UDP port number. */
 export function portNumber(field: string, value: number | undefined, errors: string[]): void {
   wholeNumber(field, value, 1, 65535, errors, 8080);

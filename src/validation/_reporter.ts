@@ -21,6 +21,8 @@ export const WARNINGS_AS_ERRORS_CONTEXT = 'cdk8s-ai-inference:warningsAsErrors';
  */
 export class ValidationReporter {
   private readonly owners = new Map<string, IConstruct>();
+  /** The prop errors of every owner, as they are found at construction. */
+  private readonly propErrors: string[][] = [];
   private primaryOwner?: IConstruct;
   private primaryIsServer = false;
   /**
@@ -47,7 +49,13 @@ export class ValidationReporter {
       this.primaryOwner = owner;
       this.primaryIsServer = isServer;
     }
+    this.propErrors.push(errors);
     owner.node.addValidation({ validate: () => [...errors, ...this.report(owner)] });
+  }
+
+  /** Whether a construct of the workload reported bad props (they explain a failed render). */
+  public hasPropErrors(): boolean {
+    return this.propErrors.some(errors => errors.length > 0);
   }
 
   /** The rendering of a validation pass that is still current, once. */
@@ -86,9 +94,11 @@ export class ValidationReporter {
     try {
       json = this.render();
     } catch (e) {
-      // cdk8s-plus throws while rendering some bad inputs (e.g. duplicate volume names), and a
-      // user JSON patch may not apply: report it as a finding, not a stack trace.
-      return { ...base, json: undefined, findings: [thrown(e, '', 'correct the input named in the message')] };
+      // A render that fails after bad props were reported fails because of them (a name too
+      // long to derive volume names from): those errors say what to fix. Otherwise cdk8s-plus
+      // threw on its own input (duplicate volume names) or a user JSON patch did not apply:
+      // one line, not a stack trace.
+      return { ...base, json: undefined, findings: this.hasPropErrors() ? [] : [thrown(e, '', 'correct the input named in the message')] };
     }
     const findings = unique([...contextFindings(this.workload), ...this.renderProblems(), ...checked(json, ApiObject.of(this.workload), () => {
       const spec = podSpecOf(json) ?? {};
@@ -174,11 +184,12 @@ function unique(findings: Finding[]): Finding[] {
  * Validates an object the library writes besides the workload (Service, PVC, ConfigMap,
  * NetworkPolicy) with the kind rules, at synth, as an error of `owner`. Like the workload's
  * reporter, one rendering serves the validation passes of one synth and the `toJson()` that
- * cdk8s calls right after them, while it is current.
+ * cdk8s calls right after them, while it is current. `explained` tells whether a failed render
+ * is already explained by reported prop errors (an object rendered from its workload's JSON).
  */
-export function validateObjectOnSynth(owner: IConstruct, obj: ApiObject): void {
+export function validateObjectOnSynth(owner: IConstruct, obj: ApiObject, explained: () => boolean = () => false): void {
   owner.node.addValidation({
-    validate: () => validatedRendering(obj).findings.filter(f => f.severity === 'error' || warningsAreErrors(owner)).map(formatFinding),
+    validate: () => validatedRendering(obj, explained).findings.filter(f => f.severity === 'error' || warningsAreErrors(owner)).map(formatFinding),
   });
 }
 
@@ -187,7 +198,7 @@ export function validateObjectOnSynth(owner: IConstruct, obj: ApiObject): void {
  * goes on at the first validation, when every render step of the object is in place, and hands
  * each rendering out at most once (a caller may edit what it gets).
  */
-function validatedRendering(obj: ApiObject): ValidatedRendering {
+function validatedRendering(obj: ApiObject, explained: () => boolean): ValidatedRendering {
   let state = VALIDATED.get(obj);
   if (!state) {
     const own: ObjectValidation = { render: obj.toJson.bind(obj) };
@@ -204,17 +215,17 @@ function validatedRendering(obj: ApiObject): ValidatedRendering {
     };
   }
   if (!state.kept || !isCurrentFor(obj, state.kept)) {
-    state.kept = { ...evaluateObject(obj, state.render), run: currentRun(), fingerprint: objectFingerprint(obj) };
+    state.kept = { ...evaluateObject(obj, state.render, explained), run: currentRun(), fingerprint: objectFingerprint(obj) };
   }
   return state.kept;
 }
 
-function evaluateObject(obj: ApiObject, render: () => any): { json: any; findings: Finding[] } {
+function evaluateObject(obj: ApiObject, render: () => any, explained: () => boolean): { json: any; findings: Finding[] } {
   let json: any;
   try {
     json = render();
   } catch (e) {
-    return { json: undefined, findings: [thrown(e, '', 'correct the input named in the message')] };
+    return { json: undefined, findings: explained() ? [] : [thrown(e, '', 'correct the input named in the message')] };
   }
   return { json, findings: checked(json, obj, () => objectFindings(json)) };
 }

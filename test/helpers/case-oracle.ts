@@ -13,6 +13,8 @@ import { directRenderMismatches, expectApiValid } from './synth';
 
 /** One line of the structured synth error: `[construct path] field: ... Fix: ...`. */
 export const STRUCTURED_LINE = /^ {2}\[test(\/[^\]\n]+)?\] \S[^\n]*: [^\n]*Fix: \S[^\n]*$/;
+/** What a JavaScript runtime error or the reporter's catch-all says, as opposed to a finding about a field. */
+export const RUNTIME_ERROR = /is not a function|Cannot read properties|is not iterable|Cannot convert|correct the input named in the message|cannot be checked: /;
 const WORKLOAD_KINDS = new Set(['Pod', 'Deployment', 'StatefulSet', 'Job']);
 
 /** What happened to one case. */
@@ -48,6 +50,8 @@ function refusalProblems(app: App, e: unknown, bad: boolean, outdir: string): st
     problems.push(`synth threw something other than the validation error: ${e instanceof Error ? e.stack : message}`);
   }
   problems.push(...lines.filter(l => !STRUCTURED_LINE.test(l)).map(l => `unstructured error line: ${l}`));
+  // the reporter's last resort turns anything thrown into a line: that line names no field, value and fix of the input
+  problems.push(...lines.filter(l => RUNTIME_ERROR.test(l)).map(l => `a thrown error dressed as a finding: ${l}`));
   if (!bad) {
     problems.push(`a case without any adversarial value was refused: ${message}`);
   }
