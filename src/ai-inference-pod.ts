@@ -88,6 +88,30 @@ export class AiInferencePod extends Construct {
     return [...manifests.filter((m: any) => m.kind !== 'Pod'), ...manifests.filter((m: any) => m.kind === 'Pod')];
   }
 
+  /**
+   * The pod as a pod template — `{ metadata: { labels, annotations }, spec }`, without name and
+   * namespace — for a controller the library does not wrap: a LeaderWorkerSet's leader and
+   * worker templates, a RayCluster's head and worker groups, a JobSet, a KServe ServingRuntime.
+   *
+   * It validates as `toManifest()` does (the app, as `cdk8s synth` would) and throws the same
+   * structured errors. From then on the pod itself is no longer written by the chart — the
+   * controller creates it from the template — while the objects it needs (ConfigMaps, PVCs,
+   * NetworkPolicies of its add-ons) still are, and its validation still runs at synth. Call it
+   * once every add-on is added: later changes reach a later call, not a template already taken.
+   *
+   * @throws with every validation error when the pod is invalid
+   */
+  public toPodTemplate(): any {
+    // the app is validated as synth validates it; this throws the structured errors
+    Chart.of(this).toJson();
+    const pod = ApiObject.of(this.pod).toJson();
+    // the controller creates the pod: the chart must not write it too (its scope link stays,
+    // so it still renders with the chart's namespace and labels, and its owners still validate)
+    this.node.tryRemoveChild(this.pod.node.id);
+    const { name: _name, namespace: _namespace, ...metadata } = pod.metadata ?? {};
+    return { metadata, spec: pod.spec };
+  }
+
   /** Which container to look at, in which phase, when this pod is stuck. */
   public describe(): string {
     const target = `pod/${ApiObject.of(this.pod).name}`;

@@ -11,7 +11,7 @@ import { KubernetesTarget, resolveTarget } from './kubernetes-target';
 import { ContainerPortSpec, ImagePullPolicy, renderPorts, SecretKeyRef, TerminationMessagePolicy } from './kubernetes-types';
 import { addPodVolumes, PodVolumeMount, renderPodVolumeMounts } from './pod-volume';
 import { HealthCheck } from './probes';
-import { ContainerResources, renderResources } from './resources';
+import { checkResources, ContainerResources, renderResources } from './resources';
 import { containerSecurityContext, ContainerSecurityOptions, PodSecurityLevel, podSecurityContext, PodSecurityOptions } from './security';
 import { show } from './validation/_helpers';
 import { absolutePath, durationSeconds, jsonValue, labelName, listOf, objectName, portNumber, quantity, stringMap, wholeNumber } from './validation/_prop-checks';
@@ -239,6 +239,22 @@ export interface InferenceWorkloadProps {
    * @default - none
    */
   readonly imagePullSecrets?: string[];
+  /**
+   * One process namespace for all the pod's containers, so one can reach another's processes
+   * and, through `/proc/<pid>/root`, its filesystem: KServe's modelcar sidecar serves the
+   * model this way. Pod Security Standard restricted allows it; every container then sees the
+   * others' processes and environment (secrets in env included).
+   * @default false
+   */
+  readonly shareProcessNamespace?: boolean;
+  /**
+   * Use the node's IPC namespace (shared memory with the node and its other host-IPC pods), as
+   * LMCache's disaggregated prefill/decode does for CUDA IPC. Pod Security Standards baseline
+   * and restricted forbid it: declare `security: { level: PodSecurityLevel.PRIVILEGED }`, or
+   * synth fails.
+   * @default false
+   */
+  readonly hostIPC?: boolean;
 }
 
 /** Default server resources. */
@@ -269,6 +285,8 @@ export function attachServer(owner: Construct, workload: kplus.AbstractPod, give
   const target = resolveTarget(owner, props.target);
   errors.push(...target.errors);
   checkServerProps(props, plan.image, errors);
+  checkResources('server.resources', server.resources, errors);
+  checkGpuNotExtended(props, plan.gpuResource, errors);
   const graceSeconds = durationSeconds('terminationGracePeriod', props.terminationGracePeriod, 0, errors) ?? 60;
   const host = WorkloadHost.of(workload);
   host.claimName('container', name, owner, 'server.name', errors);
@@ -380,6 +398,13 @@ function wirePod(spec: any, props: InferenceWorkloadProps, podSecurity: any, gra
   }
   spec.automountServiceAccountToken = props.automountServiceAccountToken ?? !!props.serviceAccountName;
   spec.runtimeClassName = props.runtimeClassName;
+  // written as given: a non-boolean from a JavaScript caller is then reported by field (schemaTypes)
+  if (props.shareProcessNamespace !== undefined) {
+    spec.shareProcessNamespace = props.shareProcessNamespace;
+  }
+  if (props.hostIPC !== undefined) {
+    spec.hostIPC = props.hostIPC;
+  }
   spec.priorityClassName = props.priorityClassName;
   spec.affinity = props.affinity ? JSON.parse(JSON.stringify(props.affinity)) : spec.affinity;
   spec.topologySpreadConstraints = props.topologySpreadConstraints
@@ -510,6 +535,18 @@ function checkServerProps(props: InferenceWorkloadProps, image: string | undefin
       errors.push(`gpu.resourceName: ${JSON.stringify(gpu.resourceName)} is not an extended resource name. `
         + 'Fix: use a vendor-qualified name such as \'nvidia.com/gpu\' or \'amd.com/gpu\'');
     }
+  }
+}
+
+/**
+ * The server's GPU comes from `gpu` alone: the same resource in `server.resources.extended`
+ * too would be rendered once with one of the two counts silently lost.
+ */
+function checkGpuNotExtended(props: InferenceWorkloadProps, gpuResource: string, errors: string[]): void {
+  const extended = props.server.resources?.extended;
+  if (props.gpu && extended !== null && typeof extended === 'object' && Object.prototype.hasOwnProperty.call(extended, gpuResource)) {
+    errors.push(`server.resources.extended[${show(gpuResource)}]: ${show(extended[gpuResource])} asks again for the GPU that gpu `
+      + `already gives the server (${gpuResource}). Fix: remove it from resources.extended and set the number in gpu.count`);
   }
 }
 

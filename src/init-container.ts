@@ -4,7 +4,7 @@ import { Rank, WorkloadHost, workloadOf } from './_workload-host';
 import { containerEnv, EnvFromSource, PodField } from './env-sources';
 import { ImagePullPolicy, SecretKeyRef } from './kubernetes-types';
 import { addPodVolumes, PodVolumeMount, renderPodVolumeMounts } from './pod-volume';
-import { ContainerResources, renderResources } from './resources';
+import { checkResources, ContainerResources, renderResources } from './resources';
 import { containerSecurityContext, ContainerSecurityOptions } from './security';
 import { absolutePath, labelName, listOf, optionalList } from './validation/_prop-checks';
 
@@ -135,6 +135,7 @@ export class InitContainer extends Construct {
       imagePullPolicy: props.imagePullPolicy as unknown as kplus.ImagePullPolicy,
       resources: {},
     });
+    checkResources('resources', props.resources, errors);
     host.finishContainer(props.name, {
       resources: renderResources(props.resources ?? DEFAULT_INIT_RESOURCES),
       securityContext: containerSecurityContext({ runAsUser: 1000, runAsGroup: 1000, ...props.security }),

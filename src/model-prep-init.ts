@@ -6,7 +6,7 @@ import { appendTo, Rank, setVolumeSizeLimit, WorkloadHost, Wiring, workloadOf } 
 import { ModelCache } from './model-cache';
 import { ModelSource, OciModelImage } from './model-source';
 import { parseQuantity } from './quantity';
-import { ContainerResources, renderResources } from './resources';
+import { checkResources, ContainerResources, renderResources } from './resources';
 import { modelPrepScript } from './scripts/model-prep-script';
 import { containerSecurityContext, ContainerSecurityOptions } from './security';
 import { show } from './validation/_helpers';
@@ -223,6 +223,7 @@ export class ModelPrepInit extends Construct {
     this.container.mount(source.prepMountPath ?? mountPath, this.volume);
     this.container.mount(`/home/${name}`, home);
 
+    checkResources('resources', props.resources, errors);
     const resources = renderResources(props.resources ?? DEFAULT_MODEL_PREP_RESOURCES);
     const securityContext = containerSecurityContext({ runAsUser: 1000, runAsGroup: 1000, ...props.security });
     // the one-line failure reason shows in `kubectl describe pod`

@@ -1,7 +1,11 @@
 import { BoundedCache, cached } from './_memo';
+import { parseQuantity } from './quantity';
+import { show } from './validation/_helpers';
+import { quantity, stringMap } from './validation/_prop-checks';
+import { resourceNameProblem } from './validation/resource-rules';
 
 /**
- * CPU, memory and ephemeral-storage amounts as users type them.
+ * CPU, memory, ephemeral-storage and extended resources (network devices, huge pages) as users type them.
  */
 
 /** A request and a limit, as Kubernetes quantities (`'500m'`, `'1Gi'`). */
@@ -35,11 +39,67 @@ export interface ContainerResources {
    * @default - none
    */
   readonly ephemeralStorage?: ResourceAmount;
+  /**
+   * Extended resources next to the GPU, by name: network devices (`'vpc.amazonaws.com/efa': '4'`,
+   * `'rdma/ib': '1'`) and huge pages (`'hugepages-2Mi': '1Gi'`). Each is written as request =
+   * limit, since Kubernetes never overcommits them. Names are vendor-qualified (`domain/name`)
+   * or `hugepages-<page size>`; vendor amounts are whole numbers, huge-page amounts a multiple
+   * of the page size, and a container with huge pages needs a cpu or memory amount too (the API
+   * server's rules). The server's GPU comes from `gpu.count`, not from here.
+   * @default - none
+   */
+  readonly extended?: { [name: string]: string };
+}
+
+/** Standard resources, which have their own field of `ContainerResources`. */
+const OWN_FIELDS: { [name: string]: string } = { 'cpu': 'cpu', 'memory': 'memory', 'ephemeral-storage': 'ephemeralStorage' };
+
+/**
+ * Reports what is wrong with `resources.extended` of a construct's props (`field` names the
+ * prop, e.g. `server.resources`): not a map of strings, a name that is not a resource name or
+ * has its own field, an amount that is not a quantity. Entries reported here are left out of
+ * the rendering, so each mistake is reported once, by the prop that holds it.
+ * @internal
+ */
+export function checkResources(field: string, resources: ContainerResources | undefined, errors: string[]): void {
+  const extended = resources?.extended;
+  if (extended === undefined || !stringMap(`${field}.extended`, extended, errors)) {
+    return;
+  }
+  for (const [name, amount] of Object.entries(extended)) {
+    const at = `${field}.extended[${show(name)}]`;
+    const problem = extendedNameProblem(name);
+    if (problem) {
+      errors.push(`${at}: ${show(name)} ${problem}`);
+    } else {
+      quantity(at, amount, errors);
+    }
+  }
+}
+
+/** Why `name` cannot be a key of `extended` (text with its fix), or undefined. */
+function extendedNameProblem(name: string): string | undefined {
+  if (Object.prototype.hasOwnProperty.call(OWN_FIELDS, name)) {
+    return `has its own field. Fix: give it as resources.${OWN_FIELDS[name]}: { request, limit }`;
+  }
+  const problem = resourceNameProblem(name);
+  return problem && `is not a resource name: ${problem}. `
+    + 'Fix: use a vendor-qualified name such as \'vpc.amazonaws.com/efa\' or \'rdma/ib\', or \'hugepages-2Mi\'';
+}
+
+/** The entries of `extended` that `checkResources` accepts; the others are reported there. */
+function acceptedExtended(extended: unknown): Array<[string, string]> {
+  if (extended === null || typeof extended !== 'object' || Array.isArray(extended)) {
+    return [];
+  }
+  return Object.entries(extended as { [name: string]: unknown })
+    .filter((entry): entry is [string, string] => typeof entry[1] === 'string' && extendedNameProblem(entry[0]) === undefined
+      && (parseQuantity(entry[1]) ?? -1) >= 0);
 }
 
 /**
  * Renders resources to Kubernetes `requests`/`limits`, keeping the user's strings, plus
- * extended resources (GPUs) set as request = limit.
+ * extended resources (`resources.extended`, then the GPU's `extended`) set as request = limit.
  */
 export function renderResources(resources: ContainerResources, extended: { [name: string]: string } = {}): any {
   // one object per distinct setting, shared by every container that has it (never mutated)
@@ -62,7 +122,7 @@ function render(resources: ContainerResources, extended: { [name: string]: strin
   add('cpu', resources.cpu);
   add('memory', resources.memory);
   add('ephemeral-storage', resources.ephemeralStorage);
-  for (const [name, count] of Object.entries(extended)) {
+  for (const [name, count] of [...acceptedExtended(resources.extended), ...Object.entries(extended)]) {
     requests[name] = count;
     limits[name] = count;
   }

@@ -86,16 +86,16 @@ describe('vLLM production-stack serving engine (vllm-project/production-stack he
     expect(spec.runtimeClassName).toBe('nvidia');
   });
 
-  test('LMCache disaggregated prefill (enablePD): hostIPC by JSON patch needs the privileged level, and the fix says so', () => {
+  test('LMCache disaggregated prefill (enablePD): hostIPC needs the privileged level, and the fix says so', () => {
     const build = (level?: PodSecurityLevel) => {
       const chart = newChart('vllm-pd');
-      const pod = new AiInferencePod(chart, 'llm', {
+      new AiInferencePod(chart, 'llm', {
         metadata: { name: 'llm' },
         server: { image: 'lmcache/vllm-openai:v0.3.1', env: { LMCACHE_ENABLE_NIXL: 'True', UCX_TLS: 'cuda_ipc,cuda_copy,tcp' }, resources: { cpu: { request: '8' }, memory: { request: '64Gi', limit: '64Gi' } } },
         gpu: { count: 1 },
+        hostIPC: true,
         security: level === undefined ? undefined : { level },
       });
-      ApiObject.of(pod.pod).addJsonPatch(JsonPatch.add('/spec/hostIPC', true));
       return chart;
     };
     const error = synthError(build());
@@ -370,7 +370,7 @@ describe('KServe predictor (kserve/kserve pkg/utils/storage.go, storage_initiali
     expect(mount(container(mounted, 'kserve-container'), '/mnt/models/modelcar-granite')).toMatchObject({ readOnly: true, subPath: 'models' });
   });
 
-  test("KServe's own modelcar layout: a sidecar linking /proc/<pid>/root/models, shareProcessNamespace by JSON patch", () => {
+  test("KServe's own modelcar layout: a sidecar linking /proc/<pid>/root/models, shareProcessNamespace", () => {
     const chart = newChart('modelcar-sidecar');
     const location = PodVolume.emptyDir('kserve-provision-location');
     const pod = new AiInferencePod(chart, 'predictor', {
@@ -379,6 +379,7 @@ describe('KServe predictor (kserve/kserve pkg/utils/storage.go, storage_initiali
         name: 'kserve-container', image: 'kserve/huggingfaceserver:v0.14.0', args: ['--model_dir=/mnt/models'], port: 8080, env: { MODEL_INIT_MODE: 'async' },
         volumeMounts: [{ volume: location, path: '/mnt' }],
       },
+      shareProcessNamespace: true,
     });
     new Sidecar(pod, 'modelcar', {
       name: 'modelcar',
@@ -388,7 +389,6 @@ describe('KServe predictor (kserve/kserve pkg/utils/storage.go, storage_initiali
       podVolumeMounts: [{ volume: location, path: '/mnt' }],
       resources: { cpu: { request: '10m', limit: '10m' }, memory: { request: '15Mi', limit: '15Mi' } },
     });
-    ApiObject.of(pod.pod).addJsonPatch(JsonPatch.add('/spec/shareProcessNamespace', true));
     const { manifests } = synthWithWarnings(chart);
     const spec = podSpec(manifests[0]);
     expect(spec.shareProcessNamespace).toBe(true);

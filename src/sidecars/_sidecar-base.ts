@@ -7,7 +7,7 @@ import { KubernetesTarget } from '../kubernetes-target';
 import { ContainerPortSpec, renderPorts } from '../kubernetes-types';
 import { addPodVolumes, PodVolumeMount, renderPodVolumeMounts } from '../pod-volume';
 import { RenderedProbes } from '../probes';
-import { ContainerResources, renderResources } from '../resources';
+import { checkResources, ContainerResources, renderResources } from '../resources';
 import { containerSecurityContext, ContainerSecurityOptions } from '../security';
 import { labelName, listOf, optionalList } from '../validation/_prop-checks';
 import { validateObjectOnSynth } from '../validation/_reporter';
@@ -161,6 +161,7 @@ export abstract class SidecarBase extends Construct {
     const container = this.explicitMode === SidecarMode.CLASSIC
       ? this.workload.addContainer(containerProps)
       : this.workload.addInitContainer(containerProps);
+    checkResources('resources', options.resources, this.errors);
     const resources = renderResources(options.resources ?? spec.resources);
     const securityContext = containerSecurityContext({ runAsUser: 1000, runAsGroup: 1000, ...options.security });
     this.host.finishContainer(spec.name, { probes: spec.probes ?? {}, resources, securityContext });

@@ -1,5 +1,5 @@
 import { gpuTaintKey } from '../gpu';
-import { error, isDnsSubdomain, isQualifiedName, quantityOf, show, warning } from './_helpers';
+import { error, isQualifiedName, quantityOf, show, warning } from './_helpers';
 import { ContainerEntry, Finding, RenderedPod } from './model';
 
 const STANDARD = new Set(['cpu', 'memory', 'ephemeral-storage', 'storage']);
@@ -27,8 +27,9 @@ export function resourceSyntax(pod: RenderedPod): Finding[] {
 
 function resourceFindings(c: ContainerEntry, kind: string, name: string, value: unknown, findings: Finding[]): void {
   const amount = quantityOf(value);
-  if (!isResourceName(name)) {
-    findings.push(error(resourcePath(c, kind, name), `${show(name)} is not a resource name`, 'use cpu, memory, ephemeral-storage or a vendor resource such as "nvidia.com/gpu"', c.container.name));
+  const problem = resourceNameProblem(name);
+  if (problem) {
+    findings.push(error(resourcePath(c, kind, name), `${show(name)} is not a resource name: ${problem}`, 'use cpu, memory, ephemeral-storage, hugepages-<size> or a vendor resource such as "nvidia.com/gpu"', c.container.name));
   } else if (amount === undefined) {
     findings.push(error(resourcePath(c, kind, name), `${show(value)} is not a quantity`, name === 'memory' ? 'write memory like "512Mi" or "2Gi" (binary units, no "B")' : 'write it like "500m", "1" or "2Gi"', c.container.name));
   } else if (amount < 0) {
@@ -40,9 +41,32 @@ function resourcePath(c: ContainerEntry, kind: string, name: string): string {
   return `${c.path}.resources.${kind}[${show(name)}]`;
 }
 
-function isResourceName(name: string): boolean {
-  const slash = name.indexOf('/');
-  return STANDARD.has(name) || name.startsWith('hugepages-') || (slash >= 0 && isDnsSubdomain(name.slice(0, slash)));
+/**
+ * Why `name` is not a container resource name the API server accepts, or undefined: a standard
+ * name, `hugepages-<page size>`, or a qualified `domain/name` (extended resources such as
+ * `nvidia.com/gpu`, `vpc.amazonaws.com/efa`, `rdma/ib`), never prefixed `requests.`.
+ */
+export function resourceNameProblem(name: string): string | undefined {
+  if (STANDARD.has(name)) {
+    return undefined;
+  }
+  if (name.startsWith(HUGEPAGES)) {
+    return (quantityOf(name.slice(HUGEPAGES.length)) ?? 0) > 0 ? undefined : 'the page size after "hugepages-" is not a quantity such as 2Mi or 1Gi';
+  }
+  if (!name.includes('/')) {
+    return 'a name without a domain must be cpu, memory, ephemeral-storage or hugepages-<size>';
+  }
+  if (!isQualifiedName(name) || name.startsWith('requests.')) {
+    return 'a vendor resource is "<DNS domain>/<name>", the name at most 63 letters, digits, "-", "_" or "." starting and ending alphanumeric';
+  }
+  return undefined;
+}
+
+const HUGEPAGES = 'hugepages-';
+
+/** Whether a resource is huge pages (`hugepages-2Mi`): not overcommitted, sized in whole pages. */
+function isHugePages(name: string): boolean {
+  return name.startsWith(HUGEPAGES);
 }
 
 /** A request cannot exceed its limit. */
@@ -62,12 +86,17 @@ export function requestsWithinLimits(pod: RenderedPod): Finding[] {
   return findings;
 }
 
-/** Extended resources such as GPUs are whole numbers, with the request equal to the limit. */
+/**
+ * Extended resources such as GPUs are whole numbers, and huge pages whole pages, with the
+ * request equal to the limit (Kubernetes overcommits neither); a container with huge pages
+ * also has a cpu or memory amount, as the API server requires.
+ */
 export function extendedResources(pod: RenderedPod): Finding[] {
   const findings: Finding[] = [];
   for (const c of pod.containers) {
     const requests = c.container.resources?.requests ?? {};
     const limits = c.container.resources?.limits ?? {};
+    hugePagesNeedCpuOrMemory(c, requests, limits, findings);
     // every name once: the requested ones, then those only limited
     for (const name of Object.keys(requests)) {
       extendedResourceFindings(c, name, findings);
@@ -82,20 +111,37 @@ export function extendedResources(pod: RenderedPod): Finding[] {
 }
 
 function extendedResourceFindings(c: ContainerEntry, name: string, findings: Finding[]): void {
-  if (!isExtendedResource(name)) {
+  const hugePages = isHugePages(name);
+  if (!isExtendedResource(name) && !hugePages) {
     return;
   }
   const requests = c.container.resources?.requests ?? {};
   const limits = c.container.resources?.limits ?? {};
   const value = limits[name] ?? requests[name];
   const amount = quantityOf(value);
-  if (amount !== undefined && (!Number.isInteger(amount) || amount < 0)) {
+  const page = hugePages ? quantityOf(name.slice(HUGEPAGES.length)) : undefined;
+  if (hugePages && amount !== undefined && page !== undefined && page > 0 && (amount < 0 || !Number.isInteger(amount / page))) {
+    findings.push(error(resourcePath(c, 'limits', name), `${show(value)} is not a whole number of ${name.slice(HUGEPAGES.length)} pages`, `use a multiple of the page size, e.g. "${name.slice(HUGEPAGES.length)}" or "1Gi"`, c.container.name));
+  } else if (!hugePages && amount !== undefined && (!Number.isInteger(amount) || amount < 0)) {
     findings.push(error(resourcePath(c, 'limits', name), `${show(value)} must be a whole, non-negative number: ${name} cannot be shared fractionally`, 'request whole devices (use MIG or time-slicing resource names for fractions)', c.container.name));
   }
   if (limits[name] === undefined) {
     findings.push(error(resourcePath(c, 'limits', name), `${name} is requested without a limit`, `set the limit equal to the request (${show(requests[name])})`, c.container.name));
   } else if (requests[name] !== undefined && quantityOf(requests[name]) !== amount) {
     findings.push(error(resourcePath(c, 'requests', name), `request ${show(requests[name])} differs from limit ${show(limits[name])}; ${name} cannot be overcommitted`, 'set the request equal to the limit, or leave the request out', c.container.name));
+  }
+}
+
+/** The API server refuses huge pages in a container without a cpu or a memory request or limit. */
+function hugePagesNeedCpuOrMemory(c: ContainerEntry, requests: any, limits: any, findings: Finding[]): void {
+  const pages = [...Object.keys(limits), ...Object.keys(requests)].find(isHugePages);
+  if (pages === undefined) {
+    return;
+  }
+  const has = (name: string) => requests[name] !== undefined || limits[name] !== undefined;
+  if (!has('cpu') && !has('memory')) {
+    findings.push(error(`${c.path}.resources`, `requests ${pages} but neither cpu nor memory, which the API server refuses (huge pages require cpu or memory)`,
+      'give the container a memory request and limit (resources.memory), which also bounds its ordinary memory', c.container.name));
   }
 }
 
