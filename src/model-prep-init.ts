@@ -10,7 +10,7 @@ import { ContainerResources, renderResources } from './resources';
 import { modelPrepScript } from './scripts/model-prep-script';
 import { containerSecurityContext, ContainerSecurityOptions } from './security';
 import { show } from './validation/_helpers';
-import { absolutePath, durationSeconds, labelName, quantity, wholeNumber } from './validation/_prop-checks';
+import { absolutePath, containerPropKeys, durationSeconds, knownProps, labelName, propKeys, quantity, snapshot, wholeNumber } from './validation/_prop-checks';
 
 /** How often a lock holder writes its heartbeat, in seconds. */
 const LOCK_HEARTBEAT_SECONDS = 5;
@@ -124,6 +124,12 @@ export interface ModelPrepInitProps {
   readonly loadThroughput?: string;
 }
 
+const MODEL_PREP_KEYS = propKeys<ModelPrepInitProps>('ModelPrepInitProps', {
+  source: true, cache: true, name: true, image: true, mountPath: true, volumeName: true, modelPathEnv: true, consumers: true, attempts: true,
+  retryDelay: true, lockStaleAfter: true, verifyOnCacheHit: true, s3MaxConcurrentRequests: true, s3MultipartChunkSize: true, resources: true,
+  security: true, expectedLoadTime: true, modelSize: true, loadThroughput: true,
+});
+
 /** Default downloader resources. */
 const DEFAULT_MODEL_PREP_RESOURCES: ContainerResources = deepFreeze({
   cpu: { request: '1' },
@@ -156,6 +162,10 @@ export class ModelPrepInit extends Construct {
     const workload = workloadOf(scope);
     const host = WorkloadHost.of(workload);
     const errors: string[] = [];
+    // a copy: the consumers are read at synth, and must be the ones given here
+    props = snapshot(props ?? ({} as ModelPrepInitProps));
+    knownProps('', props, MODEL_PREP_KEYS, errors);
+    containerPropKeys('', props, errors);
     // props of the wrong type (JavaScript callers) are reported below and rendered as the defaults
     const source = (props.source instanceof ModelSource ? props.source : PLACEHOLDER_SOURCE)._bind();
     if (!(props.source instanceof ModelSource)) {
