@@ -77,6 +77,9 @@ export class AiInferenceDeployment extends Construct {
     props = snapshot(props ?? ({} as AiInferenceDeploymentProps));
     const errors: string[] = [];
     wholeNumber('replicas', props.replicas, 0, 1_000_000, errors, 1);
+    if (props.service === false && props.serviceType !== undefined) {
+      errors.push(`serviceType: ${JSON.stringify(props.serviceType)} is given with service: false, so no Service has it. Fix: remove serviceType, or the service: false`);
+    }
     const loadSeconds = durationSeconds('modelLoadTimeout', props.modelLoadTimeout, 10, []) ?? Duration.minutes(15).toSeconds();
     this.deployment = new kplus.Deployment(this, 'Resource', {
       metadata: { ...props.metadata, name: props.metadata?.name ?? Names.toDnsLabel(this) },

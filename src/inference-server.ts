@@ -5,11 +5,12 @@ import { ModelFitOptions, planServing } from './_serving-plan';
 import { setVolumeSizeLimit, splitError, WorkloadHost, Wiring, workloadOf } from './_workload-host';
 import { InferenceEngine } from './engines/inference-engine';
 import { containerEnv, EnvFromSource, PodField } from './env-sources';
-import { DEFAULT_SHM_SIZE, GpuProps, gpuTaintKey } from './gpu';
+import { DEFAULT_GPU_RESOURCE, DEFAULT_SHM_SIZE, GpuProps, gpuTaintKey } from './gpu';
 import { BoundGpuClaim, GpuClaim } from './gpu-claim';
 import { KubernetesTarget, resolveTarget } from './kubernetes-target';
 import { ContainerPortSpec, ImagePullPolicy, renderPorts, SecretKeyRef, TerminationMessagePolicy } from './kubernetes-types';
 import { addPodVolumes, PodVolumeMount, renderPodVolumeMounts } from './pod-volume';
+import { Accelerator } from './planning/accelerator';
 import { HealthCheck } from './probes';
 import { ContainerResources, renderResources } from './resources';
 import { containerSecurityContext, ContainerSecurityOptions, PodSecurityLevel, podSecurityContext, PodSecurityOptions } from './security';
@@ -533,6 +534,10 @@ function checkServerProps(props: InferenceWorkloadProps, image: string | undefin
   if (gpu) {
     wholeNumber('gpu.count', gpu.count, 1, 1024, errors, 1);
     quantity('gpu.shmSize', gpu.shmSize, errors, true);
+    if (gpu.claim !== undefined && gpu.resourceName !== undefined && claimIgnoresResourceName(gpu)) {
+      errors.push(`gpu.resourceName: ${show(gpu.resourceName)} has no effect with gpu.claim: the claim allocates the GPUs (no extended resource is `
+        + 'requested), and the only thing the name still decides, the tolerated taint, is the same without it. Fix: remove resourceName')
+    }
     if (gpu.resourceName !== undefined && !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?\/[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/.test(gpu.resourceName)) {
       errors.push(`gpu.resourceName: ${JSON.stringify(gpu.resourceName)} is not an extended resource name. `
         + 'Fix: use a vendor-qualified name such as \'nvidia.com/gpu\' or \'amd.com/gpu\'');
@@ -547,6 +552,16 @@ function checkServerKeys(server: any, errors: string[]): void {
   if (Array.isArray(server.volumeMounts)) {
     server.volumeMounts.forEach((m: unknown, i: number) => knownProps(`server.volumeMounts[${i}]`, m, POD_VOLUME_MOUNT_KEYS, errors));
   }
+}
+
+/**
+ * Whether a claimed GPU's `resourceName` changes nothing: with a claim it only names the taint
+ * to tolerate, so it matters only when tolerating and when its taint differs from the one the
+ * accelerator (or the default resource) names.
+ */
+function claimIgnoresResourceName(gpu: GpuProps): boolean {
+  const without = gpu.accelerator instanceof Accelerator ? gpu.accelerator.resourceName : DEFAULT_GPU_RESOURCE;
+  return gpu.tolerate === false || typeof gpu.resourceName !== 'string' || gpuTaintKey(gpu.resourceName) === gpuTaintKey(without);
 }
 
 /** A copy of `value` without undefined fields. */

@@ -90,6 +90,10 @@ export class LogSidecar extends SidecarBase {
     props = snapshot(props ?? {});
     super(scope, id, props, LOG_SIDECAR_KEYS);
     this.errors.push(...logSidecarPropErrors(props));
+    if (props.prefixFileName !== undefined && props.shipTo !== undefined) {
+      this.errors.push(`prefixFileName: ${JSON.stringify(props.prefixFileName)} only applies to streaming to stdout; with shipTo every record carries its file already. `
+        + 'Fix: remove prefixFileName');
+    }
     const name = props.name ?? 'log-forwarder';
     // props of the wrong type (JavaScript callers) are reported by the prop checks and rendered as the defaults
     const logDir = (typeof props.logDir === 'string' ? props.logDir : '/var/log/app').replace(/\/+$/, '');

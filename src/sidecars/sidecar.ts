@@ -172,6 +172,10 @@ export class Sidecar extends SidecarBase {
         routeServerProbes: !!props.frontDoor.routeServerProbes,
       },
     });
+    if (props.startupTimeout !== undefined && !hasStartupProbe(props.health)) {
+      this.errors.push('startupTimeout: the startup probe\'s budget is given, and the sidecar has no startup probe (no health, or a HealthCheck without startup). '
+        + 'Fix: remove startupTimeout, or give health: HealthCheck.tcp() or HealthCheck.custom({ startup: ... })');
+    }
     const door = props.frontDoor;
     if (door) {
       if (!(props.ports ?? []).some(p => p.number === door.port)) {
@@ -183,6 +187,11 @@ export class Sidecar extends SidecarBase {
       }
     }
   }
+}
+
+/** Whether a health check renders a startup probe (the one `startupTimeout` budgets). */
+function hasStartupProbe(health: HealthCheck | undefined): boolean {
+  return health instanceof HealthCheck && health._render({ startupBudget: SIDECAR_STARTUP_BUDGET, defaultPort: 1 }, []).startupProbe !== undefined;
 }
 
 export { SidecarMode } from './_sidecar-base';
