@@ -386,7 +386,7 @@ function warnAboutFrontDoors(addOns: ReadonlyArray<AddOnRegistration>, wiring: W
   for (const other of others) {
     wiring.warning(other.owner, 'frontDoor', `the workload has ${doors.length} front doors, ${doors.map(describe).join(' and ')}: `
       + `the public port (the one a Service targets) and the server's probe routing are ${describe(winner)}'s only, while the NetworkPolicies admit every front door's port`,
-    'keep one front door (chain the proxies: point this one\'s upstream at the other\'s port), or make this one a plain Sidecar without frontDoor');
+    'keep one front door: drop frontDoor from a Sidecar, or chain the proxies (point one\'s upstream at the other\'s port) and give the inner one networkPolicy: false');
   }
 }
 

@@ -9,8 +9,8 @@ import { DEFAULT_GPU_RESOURCE, DEFAULT_SHM_SIZE, GpuProps, gpuTaintKey } from '.
 import { BoundGpuClaim, GpuClaim } from './gpu-claim';
 import { KubernetesTarget, resolveTarget } from './kubernetes-target';
 import { ContainerPortSpec, ImagePullPolicy, renderPorts, SecretKeyRef, TerminationMessagePolicy } from './kubernetes-types';
-import { addPodVolumes, PodVolumeMount, renderPodVolumeMounts } from './pod-volume';
 import { Accelerator } from './planning/accelerator';
+import { addPodVolumes, PodVolumeMount, renderPodVolumeMounts } from './pod-volume';
 import { HealthCheck } from './probes';
 import { ContainerResources, renderResources } from './resources';
 import { containerSecurityContext, ContainerSecurityOptions, PodSecurityLevel, podSecurityContext, PodSecurityOptions } from './security';
@@ -283,7 +283,9 @@ const MODEL_FIT_KEYS = propKeys<ModelFitOptions>('ModelFitOptions', { profile: t
  * inference workload construct; not part of the public API.
  * @internal
  */
-export function attachServer(owner: Construct, workload: kplus.AbstractPod, given: InferenceWorkloadProps, knownKeys: ReadonlyArray<string>): kplus.Container {
+export function attachServer(
+  owner: Construct, workload: kplus.AbstractPod, given: InferenceWorkloadProps, knownKeys: ReadonlyArray<string>,
+): kplus.Container {
   const errors: string[] = [];
   const props = checkedShape(given, knownKeys, errors);
   const server = props.server;
@@ -536,7 +538,7 @@ function checkServerProps(props: InferenceWorkloadProps, image: string | undefin
     quantity('gpu.shmSize', gpu.shmSize, errors, true);
     if (gpu.claim !== undefined && gpu.resourceName !== undefined && claimIgnoresResourceName(gpu)) {
       errors.push(`gpu.resourceName: ${show(gpu.resourceName)} has no effect with gpu.claim: the claim allocates the GPUs (no extended resource is `
-        + 'requested), and the only thing the name still decides, the tolerated taint, is the same without it. Fix: remove resourceName')
+        + 'requested), and the only thing the name still decides, the tolerated taint, is the same without it. Fix: remove resourceName');
     }
     if (gpu.resourceName !== undefined && !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?\/[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/.test(gpu.resourceName)) {
       errors.push(`gpu.resourceName: ${JSON.stringify(gpu.resourceName)} is not an extended resource name. `

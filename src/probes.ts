@@ -216,10 +216,13 @@ export class HealthCheck {
     options = snapshot(options ?? {}); // null from JavaScript callers means no options
     const create = () => {
       const probe = (p: string) => Probe.httpGet(p, { port: options.port, https: options.https });
-      return new HealthCheck({ startup: probe(path), readiness: probe(path), liveness: probe(options.livenessPath ?? path) }, options, HTTP_HEALTH_CHECK_KEYS);
+      const probes = { startup: probe(path), readiness: probe(path), liveness: probe(options.livenessPath ?? path) };
+      return new HealthCheck(probes, options, HTTP_HEALTH_CHECK_KEYS);
     };
     // options with an unknown key get a check of their own, which reports the key
-    return knownProps('', options, HTTP_HEALTH_CHECK_KEYS, []) ? sharedCheck(['http', path, options.livenessPath, options.port, options.https], create) : create();
+    return knownProps('', options, HTTP_HEALTH_CHECK_KEYS, [])
+      ? sharedCheck(['http', path, options.livenessPath, options.port, options.https], create)
+      : create();
   }
 
   /** TCP connect to the server port (or `port`): ready as soon as the port accepts connections. */

@@ -28,15 +28,21 @@ function exportedInterfaces(): Map<string, string[]> {
   const index = checker.getSymbolAtLocation(program.getSourceFile(INDEX) as ts.SourceFile) as ts.Symbol;
   const result = new Map<string, string[]>();
   for (const exported of checker.getExportsOfModule(index)) {
-    const symbol = exported.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exported) : exported;
+    const symbol = hasFlag(exported, ts.SymbolFlags.Alias) ? checker.getAliasedSymbol(exported) : exported;
     // `@internal` interfaces (exported by `export *`) are stripped from the published API
     const internal = (symbol.declarations ?? []).some(d => ts.getJSDocTags(d).some(t => t.tagName.text === 'internal'));
-    if (symbol.flags & ts.SymbolFlags.Interface && !internal) {
+    if (hasFlag(symbol, ts.SymbolFlags.Interface) && !internal) {
       const type = checker.getDeclaredTypeOfSymbol(symbol);
       result.set(exported.getName(), checker.getPropertiesOfType(type).map(p => p.getName()).sort());
     }
   }
   return result;
+}
+
+/** Whether `symbol` has `flag` (a bit of the compiler's flag set). */
+function hasFlag(symbol: ts.Symbol, flag: ts.SymbolFlags): boolean {
+  // eslint-disable-next-line no-bitwise
+  return (symbol.flags & flag) !== 0;
 }
 
 const interfaces = exportedInterfaces();

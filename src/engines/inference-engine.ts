@@ -149,8 +149,10 @@ const ENGINE_KEYS = propKeys<EngineOptions>('EngineOptions', {
 });
 const HEALTH_ONLY_ENGINE_KEYS = propKeys<HealthOnlyEngineOptions>('HealthOnlyEngineOptions', { port: true });
 const RENDER_CONTEXT_KEYS = propKeys<EngineRenderContext>('EngineRenderContext', { gpuCount: true, modelPathEnv: true, modelPath: true, port: true });
-/** Control characters: a flag value with a line break or NUL is never what a user meant, and splits log lines. */
-const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
+/** Whether `text` has a control character: a flag value with a line break or NUL is never what a user meant, and splits log lines. */
+function hasControlCharacter(text: string): boolean {
+  return [...text].some(ch => ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f);
+}
 
 const OFFLINE = { HF_HUB_OFFLINE: '1' };
 const SGLANG_HEALTH = HealthCheck.http('/health');
@@ -335,11 +337,11 @@ export class InferenceEngine {
     utilizationErrors(options.gpuMemoryUtilization, errors, 'gpuMemoryUtilization');
     if (options.servedModelName !== undefined && !(typeof options.servedModelName === 'string' && options.servedModelName.trim() !== '')) {
       errors.push(`servedModelName: ${show(options.servedModelName)} is empty. Fix: name the model clients ask for, e.g. 'llama-3.1-8b'`);
-    } else if (typeof options.servedModelName === 'string' && CONTROL_CHARACTER.test(options.servedModelName)) {
+    } else if (typeof options.servedModelName === 'string' && hasControlCharacter(options.servedModelName)) {
       // clients send the name in JSON and /v1/models lists it: a line break there matches no request
       errors.push(`servedModelName: ${show(options.servedModelName)} has a line break or control character. Fix: name the model on one line, e.g. 'llama-3.1-8b'`);
     }
-    if (options.image !== undefined && !(typeof options.image === 'string' && options.image.trim() !== '' && !CONTROL_CHARACTER.test(options.image))) {
+    if (options.image !== undefined && !(typeof options.image === 'string' && options.image.trim() !== '' && !hasControlCharacter(options.image))) {
       errors.push(`image: ${show(options.image)} is empty or has a control character. Fix: omit it for the pinned ${show(this.spec.image)} or name an image`);
     }
     const extra = this.checkExtraArgs(flags, errors);

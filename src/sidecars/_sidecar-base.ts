@@ -74,7 +74,9 @@ export interface SidecarVolumeMount {
 }
 
 /** The keys of `SidecarOptions` as flags, for the props interfaces that extend it. @internal */
-export const SIDECAR_OPTION_FLAGS: { readonly [K in keyof SidecarOptions]-?: true } = { name: true, mode: true, resources: true, security: true, image: true };
+export const SIDECAR_OPTION_FLAGS: { readonly [K in keyof SidecarOptions]-?: true } = {
+  name: true, mode: true, resources: true, security: true, image: true,
+};
 propKeys<SidecarOptions>('SidecarOptions', SIDECAR_OPTION_FLAGS);
 
 /** What a concrete sidecar passes to the shared mechanism. @internal */
