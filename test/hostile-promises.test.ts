@@ -171,7 +171,9 @@ describe('unknown prop keys are refused with the closest known key, at every lev
     ['ModelProfile.of layer', c => pod(c, {
       gpu: { count: 1, accelerator: Accelerator.NVIDIA_H100 },
       model: {
-        profile: ModelProfile.of({ parameters: 8e9, dtype: WeightDtype.BF16, layers: 32, kvHeads: 8, headDim: 128, maxContext: 8192, layer: 1 } as any),
+        profile: ModelProfile.of({
+          parameters: 8e9, dtype: WeightDtype.BF16, layers: 32, kvHeads: 8, headDim: 128, maxContext: 8192, layer: 1,
+        } as any),
       },
     }), /model\.profile\.layer: .*'layers'/],
   ])('%s', (_name, build, field) => {
