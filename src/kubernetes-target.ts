@@ -173,8 +173,8 @@ export class KubernetesTarget {
       return keyErrors;
     }
     if (!(this.minor >= OLDEST_MINOR && this.minor <= NEWEST_MINOR)) {
-      return [`${field}: ${show(this.version)} is not a Kubernetes version from 1.${OLDEST_MINOR} to 1.${NEWEST_MINOR} written as '1.<minor>' `
-        + `(optionally 'v' in front and '.<patch>' after; no spaces or leading zeros). `
+      const form = Number.isNaN(this.minor) ? ' written as \'1.<minor>\' (a \'v\' before and a \'.<patch>\' after allowed; no spaces or leading zeros)' : '';
+      return [`${field}: ${show(this.version)} is not a Kubernetes version from 1.${OLDEST_MINOR} to 1.${NEWEST_MINOR}${form}. `
         + `Fix: write the cluster's version as a string, e.g. '1.31' (KubernetesTarget.of('1.31') or KubernetesTarget.V1_31)`];
     }
     if (this.imageVolumesGiven === true && this.minor < IMAGE_VOLUME_GATE_MINOR) {

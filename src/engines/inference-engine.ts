@@ -341,8 +341,8 @@ export class InferenceEngine {
       // clients send the name in JSON and /v1/models lists it: a line break there matches no request
       errors.push(`servedModelName: ${show(options.servedModelName)} has a line break or control character. Fix: name the model on one line, e.g. 'llama-3.1-8b'`);
     }
-    if (options.image !== undefined && !(typeof options.image === 'string' && options.image.trim() !== '' && !hasControlCharacter(options.image))) {
-      errors.push(`image: ${show(options.image)} is empty or has a control character. Fix: omit it for the pinned ${show(this.spec.image)} or name an image`);
+    if (options.image !== undefined && !(typeof options.image === 'string' && options.image.trim() !== '')) {
+      errors.push(`image: ${show(options.image)} is empty. Fix: omit it for the pinned ${show(this.spec.image)} or name an image`);
     }
     const extra = this.checkExtraArgs(flags, errors);
     return [
