@@ -211,6 +211,7 @@ export class WorkloadHost {
       addOn.place?.(spec, target.target);
     }
     const wiring = this.wiring(spec);
+    warnAboutFrontDoors(this.sortedAddOns(), wiring);
     const firstOwner = this.server ? undefined : this.sortedAddOns()[0]?.owner;
     if (firstOwner) {
       // with a server, its own prop errors carry these
@@ -373,6 +374,25 @@ export interface Wiring {
   consumers(explicit?: ReadonlyArray<string>): ReadonlyArray<string>;
   /** The port a proxy forwards to: the explicit one, else the server's, else 8000. */
   upstreamPort(explicit?: number): number;
+}
+
+/**
+ * Several front doors (ProxySidecars, Sidecars with `frontDoor`) make a pod that works — each
+ * NetworkPolicy admits its own port, and policies add up — but only the first in canonical
+ * order is the Service's port and routes the server's probes: a warning names them all.
+ */
+function warnAboutFrontDoors(addOns: ReadonlyArray<AddOnRegistration>, wiring: Wiring): void {
+  const doors = addOns.filter(a => a.fronts !== undefined);
+  if (doors.length < 2) {
+    return;
+  }
+  const describe = (a: AddOnRegistration) => `${a.owner.node.path} (container ${JSON.stringify(a.fronts?.container)}, port ${a.fronts?.port})`;
+  const [winner, ...others] = doors;
+  for (const other of others) {
+    wiring.warning(other.owner, 'frontDoor', `the workload has ${doors.length} front doors, ${doors.map(describe).join(' and ')}: `
+      + `the public port (the one a Service targets) and the server's probe routing are ${describe(winner)}'s only, while the NetworkPolicies admit every front door's port`,
+    'keep one front door: drop frontDoor from a Sidecar, or chain the proxies (point one\'s upstream at the other\'s port) and give the inner one networkPolicy: false');
+  }
 }
 
 /** The target as a validation fact. */

@@ -3,9 +3,9 @@ import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { addRenderStep, podSpecOf } from './_kplus-adapter';
 import { WorkloadHost } from './_workload-host';
-import { attachServer, InferenceWorkloadProps } from './inference-server';
+import { attachServer, InferenceWorkloadProps, WORKLOAD_KEY_FLAGS } from './inference-server';
 import { lifecycleGuide } from './lifecycle-guide';
-import { durationSeconds, wholeNumber } from './validation/_prop-checks';
+import { durationSeconds, propKeys, snapshot, wholeNumber } from './validation/_prop-checks';
 import { validateObjectOnSynth } from './validation/_reporter';
 
 /** Type of the Service in front of the pods. */
@@ -44,6 +44,10 @@ export interface AiInferenceDeploymentProps extends InferenceWorkloadProps {
   readonly serviceType?: InferenceServiceType;
 }
 
+const DEPLOYMENT_KEYS = propKeys<AiInferenceDeploymentProps>('AiInferenceDeploymentProps', {
+  ...WORKLOAD_KEY_FLAGS, metadata: true, replicas: true, service: true, serviceType: true,
+});
+
 /**
  * A Deployment of model servers: the same server, probes, GPU and security as AiInferencePod,
  * rolled out without losing capacity (`maxUnavailable: 0`, one surge pod: GPUs are scarce),
@@ -69,9 +73,13 @@ export class AiInferenceDeployment extends Construct {
   constructor(scope: Construct, id: string, props: AiInferenceDeploymentProps) {
     super(scope, id);
     // JavaScript callers may pass nothing: the missing server is then reported at synth
-    props = props ?? ({} as AiInferenceDeploymentProps);
+    // a copy: the replicas and the Service type are read at synth, and must be the ones given here
+    props = snapshot(props ?? ({} as AiInferenceDeploymentProps));
     const errors: string[] = [];
     wholeNumber('replicas', props.replicas, 0, 1_000_000, errors, 1);
+    if (props.service === false && props.serviceType !== undefined) {
+      errors.push(`serviceType: ${JSON.stringify(props.serviceType)} is given with service: false, so no Service has it. Fix: remove serviceType, or the service: false`);
+    }
     const loadSeconds = durationSeconds('modelLoadTimeout', props.modelLoadTimeout, 10, []) ?? Duration.minutes(15).toSeconds();
     this.deployment = new kplus.Deployment(this, 'Resource', {
       metadata: { ...props.metadata, name: props.metadata?.name ?? Names.toDnsLabel(this) },
@@ -86,7 +94,7 @@ export class AiInferenceDeployment extends Construct {
       }),
     });
     // the replicas as given: a bad value is reported, and the kind rules see what would be applied
-    this.server = attachServer(this, this.deployment, props);
+    this.server = attachServer(this, this.deployment, props, DEPLOYMENT_KEYS);
     WorkloadHost.of(this.deployment).addWorkloadStep(json => {
       json.spec.replicas = props.replicas ?? 1;
     });

@@ -3,9 +3,10 @@ import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { podSpecOf } from './_kplus-adapter';
 import { WorkloadHost } from './_workload-host';
-import { attachServer, InferenceWorkloadProps } from './inference-server';
+import { attachServer, InferenceWorkloadProps, WORKLOAD_KEY_FLAGS } from './inference-server';
 import { PodRestartPolicy } from './kubernetes-types';
 import { lifecycleGuide } from './lifecycle-guide';
+import { propKeys } from './validation/_prop-checks';
 
 /** Props of `AiInferencePod`. */
 export interface AiInferencePodProps extends InferenceWorkloadProps {
@@ -20,6 +21,8 @@ export interface AiInferencePodProps extends InferenceWorkloadProps {
    */
   readonly restartPolicy?: PodRestartPolicy;
 }
+
+const POD_KEYS = propKeys<AiInferencePodProps>('AiInferencePodProps', { ...WORKLOAD_KEY_FLAGS, metadata: true, restartPolicy: true });
 
 /**
  * A Pod whose main container is a model server.
@@ -49,7 +52,7 @@ export class AiInferencePod extends Construct {
       metadata: { ...props.metadata, name: props.metadata?.name ?? Names.toDnsLabel(this) },
       restartPolicy: (props.restartPolicy ?? PodRestartPolicy.ALWAYS) as unknown as kplus.RestartPolicy,
     });
-    this.server = attachServer(this, this.pod, props);
+    this.server = attachServer(this, this.pod, props, POD_KEYS);
   }
 
   /** The workload that add-ons (init containers, sidecars) attach to. */

@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import type { WorkloadHost } from './_workload-host';
 import { kplusEnv, SecretKeyRef } from './kubernetes-types';
 import { isQualifiedName, show } from './validation/_helpers';
-import { objectName, quantity } from './validation/_prop-checks';
+import { knownProps, objectName, propKeys, quantity, snapshot } from './validation/_prop-checks';
 
 /**
  * Environment variables that Kubernetes fills in when the container starts: fields of the
@@ -104,6 +104,8 @@ export interface EnvFromOptions {
   readonly optional?: boolean;
 }
 
+const ENV_FROM_OPTIONS_KEYS = propKeys<EnvFromOptions>('EnvFromOptions', { prefix: true, optional: true });
+
 /** A ConfigMap or Secret whose keys all become environment variables of a container (`envFrom`). */
 export class EnvFromSource {
   /** Every key of a ConfigMap, by name. */
@@ -116,12 +118,18 @@ export class EnvFromSource {
     return new EnvFromSource('secretRef', name, options);
   }
 
-  private constructor(private readonly ref: 'configMapRef' | 'secretRef', private readonly name: string, private readonly options: EnvFromOptions) {}
+  private readonly options: EnvFromOptions;
+
+  private constructor(private readonly ref: 'configMapRef' | 'secretRef', private readonly name: string, options: EnvFromOptions) {
+    // a copy: what the caller changes later does not reach the YAML
+    this.options = snapshot(options);
+  }
 
   /** What is wrong with this source at `field` (pushed to `errors`). @internal */
   public _check(field: string, errors: string[]): void {
     const what = this.ref === 'configMapRef' ? 'ConfigMap' : 'Secret';
     objectName(`${field}.name`, this.name, errors, what);
+    knownProps(field, this.options, ENV_FROM_OPTIONS_KEYS, errors);
     const { prefix, optional } = this.options ?? {};
     if (prefix !== undefined && !(typeof prefix === 'string' && /^[A-Za-z_][A-Za-z0-9_]*$/.test(prefix))) {
       errors.push(`${field}.prefix: ${show(prefix)} is not a variable name prefix (letters, digits, '_'; not a digit first). Fix: e.g. 'VLLM_'`);

@@ -1,7 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { show } from './validation/_helpers';
-import { listOf, objectName, quantity } from './validation/_prop-checks';
+import { knownProps, listOf, objectName, propKeys, quantity, snapshot } from './validation/_prop-checks';
 import { validateObjectOnSynth } from './validation/_reporter';
 import { CEL_EXPRESSION_MAX_LENGTH, DEVICE_CLAIM_API_VERSION } from './validation/device-claim-rules';
 
@@ -41,6 +41,10 @@ export interface DraGpuClaimProps {
   readonly templateName?: string;
 }
 
+const DRA_GPU_CLAIM_KEYS = propKeys<DraGpuClaimProps>('DraGpuClaimProps', {
+  deviceClassName: true, driver: true, productName: true, minMemory: true, selectors: true, templateName: true,
+});
+
 /** Name of the claim in the pod and of the request in the template. */
 const CLAIM_NAME = 'gpu';
 
@@ -56,7 +60,8 @@ const CLAIM_NAME = 'gpu';
 export class GpuClaim {
   /** GPUs allocated by a DRA driver, selected by device class, product and memory. */
   public static dra(props: DraGpuClaimProps = {}): GpuClaim {
-    return new GpuClaim(props ?? {});
+    // a copy: the template is written when a workload binds the claim
+    return new GpuClaim(snapshot(props ?? {}));
   }
 
   private constructor(private readonly props: DraGpuClaimProps) {}
@@ -65,6 +70,7 @@ export class GpuClaim {
   public _errors(field: string): string[] {
     const p = this.props;
     const errors: string[] = [];
+    knownProps(field, p, DRA_GPU_CLAIM_KEYS, errors);
     objectName(`${field}.deviceClassName`, p.deviceClassName, errors, 'DeviceClass');
     objectName(`${field}.driver`, p.driver, errors, 'driver');
     objectName(`${field}.templateName`, p.templateName, errors, 'ResourceClaimTemplate');

@@ -5,16 +5,20 @@ import { ModelFitOptions, planServing } from './_serving-plan';
 import { setVolumeSizeLimit, splitError, WorkloadHost, Wiring, workloadOf } from './_workload-host';
 import { InferenceEngine } from './engines/inference-engine';
 import { containerEnv, EnvFromSource, PodField } from './env-sources';
-import { DEFAULT_SHM_SIZE, GpuProps, gpuTaintKey } from './gpu';
+import { DEFAULT_GPU_RESOURCE, DEFAULT_SHM_SIZE, GpuProps, gpuTaintKey } from './gpu';
 import { BoundGpuClaim, GpuClaim } from './gpu-claim';
 import { KubernetesTarget, resolveTarget } from './kubernetes-target';
 import { ContainerPortSpec, ImagePullPolicy, renderPorts, SecretKeyRef, TerminationMessagePolicy } from './kubernetes-types';
+import { Accelerator } from './planning/accelerator';
 import { addPodVolumes, PodVolumeMount, renderPodVolumeMounts } from './pod-volume';
 import { HealthCheck } from './probes';
 import { checkResources, ContainerResources, renderResources } from './resources';
 import { containerSecurityContext, ContainerSecurityOptions, PodSecurityLevel, podSecurityContext, PodSecurityOptions } from './security';
 import { show } from './validation/_helpers';
-import { absolutePath, durationSeconds, jsonValue, labelName, listOf, objectName, portNumber, quantity, stringMap, wholeNumber } from './validation/_prop-checks';
+import {
+  absolutePath, containerPropKeys, durationSeconds, jsonValue, knownProps, labelName, listOf, objectName, POD_SECURITY_KEYS, POD_VOLUME_MOUNT_KEYS,
+  portNumber, propKeys, quantity, snapshot, stringMap, wholeNumber,
+} from './validation/_prop-checks';
 
 /** The model-server container. */
 export interface InferenceServerProps {
@@ -269,15 +273,37 @@ const DEFAULT_LOAD_TIMEOUT = Duration.minutes(15);
 /** Default port and its name. */
 const DEFAULT_PORT = 8000;
 
+/** Known keys of the props objects an inference workload takes. */
+const SERVER_KEYS = propKeys<InferenceServerProps>('InferenceServerProps', {
+  name: true, image: true, engine: true, port: true, portName: true, extraPorts: true, command: true, args: true, env: true, secretEnv: true,
+  fieldEnv: true, envFrom: true, resources: true, health: true, imagePullPolicy: true, security: true, workingDir: true, volumeMounts: true,
+  tmpSize: true, preStopCommand: true, terminationMessagePolicy: true,
+});
+/** The keys of `InferenceWorkloadProps` as flags, for the props interfaces that extend it. @internal */
+export const WORKLOAD_KEY_FLAGS: { readonly [K in keyof InferenceWorkloadProps]-?: true } = {
+  server: true, target: true, model: true, gpu: true, modelLoadTimeout: true, security: true, terminationGracePeriod: true,
+  serviceAccountName: true, automountServiceAccountToken: true, runtimeClassName: true, priorityClassName: true, affinity: true,
+  topologySpreadConstraints: true, tolerations: true, nodeSelector: true, imagePullSecrets: true, shareProcessNamespace: true, hostIPC: true,
+};
+/** Known keys of `InferenceWorkloadProps`, for `InferenceServer`. @internal */
+export const WORKLOAD_KEYS = propKeys<InferenceWorkloadProps>('InferenceWorkloadProps', WORKLOAD_KEY_FLAGS);
+const TOLERATION_KEYS = propKeys<PodToleration>('PodToleration', { key: true, operator: true, value: true, effect: true });
+const GPU_KEYS = propKeys<GpuProps>('GpuProps', {
+  count: true, accelerator: true, claim: true, resourceName: true, tolerate: true, shmSize: true, nodeSelector: true,
+});
+const MODEL_FIT_KEYS = propKeys<ModelFitOptions>('ModelFitOptions', { profile: true, concurrentSequences: true, maxModelLength: true, runtimeOverhead: true });
+
 /**
  * Adds the model server to a workload — container, probes, GPU, scratch space — and registers
  * it with the workload's host, which applies the pod-level settings at render. Shared by every
  * inference workload construct; not part of the public API.
  * @internal
  */
-export function attachServer(owner: Construct, workload: kplus.AbstractPod, given: InferenceWorkloadProps): kplus.Container {
+export function attachServer(
+  owner: Construct, workload: kplus.AbstractPod, given: InferenceWorkloadProps, knownKeys: ReadonlyArray<string>,
+): kplus.Container {
   const errors: string[] = [];
-  const props = checkedShape(given, errors);
+  const props = checkedShape(given, knownKeys, errors);
   const server = props.server;
   const name = server.name ?? 'server';
   const plan = planServing(props, errors);
@@ -454,9 +480,10 @@ function routeProbesThroughProxy(container: any, serverPort: number, wiring: Wir
  * serializes it: JavaScript callers and JSON configs pass such values, and a string spread into
  * a map would silently become `{ "0": ... }`.
  */
-function checkedShape(given: InferenceWorkloadProps, errors: string[]): InferenceWorkloadProps {
-  const props: any = given !== null && typeof given === 'object' ? { ...given } : {};
-  const server: any = props.server !== null && typeof props.server === 'object' && !Array.isArray(props.server) ? { ...props.server } : undefined;
+function checkedShape(given: InferenceWorkloadProps, knownKeys: ReadonlyArray<string>, errors: string[]): InferenceWorkloadProps {
+  // a copy: what the caller changes in its objects after construction never reaches the YAML
+  const props: any = given !== null && typeof given === 'object' ? snapshot({ ...given }) : {};
+  const server: any = props.server !== null && typeof props.server === 'object' && !Array.isArray(props.server) ? props.server : undefined;
   if (!server) {
     errors.push(`server: ${show(props.server)} is not the model server's props. Fix: give server: { image: 'vllm/vllm-openai:v0.6.3' } or an engine`);
   }
@@ -465,6 +492,14 @@ function checkedShape(given: InferenceWorkloadProps, errors: string[]): Inferenc
     // the container is found by this name at render: anything but a string would lose it
     errors.push(`server.name: ${show(props.server.name)} is not a container name. Fix: give a name such as 'server', or leave it out`);
     delete props.server.name;
+  }
+  knownProps('', props, knownKeys, errors);
+  checkServerKeys(props.server, errors);
+  knownProps('gpu', props.gpu, GPU_KEYS, errors);
+  knownProps('model', props.model, MODEL_FIT_KEYS, errors);
+  knownProps('security', props.security, POD_SECURITY_KEYS, errors);
+  if (Array.isArray(props.tolerations)) {
+    props.tolerations.forEach((t: unknown, i: number) => knownProps(`tolerations[${i}]`, t, TOLERATION_KEYS, errors));
   }
   for (const key of ['command', 'args'] as const) {
     if (listOf(`server.${key}`, props.server[key], errors) !== props.server[key]) {
@@ -531,6 +566,10 @@ function checkServerProps(props: InferenceWorkloadProps, image: string | undefin
   if (gpu) {
     wholeNumber('gpu.count', gpu.count, 1, 1024, errors, 1);
     quantity('gpu.shmSize', gpu.shmSize, errors, true);
+    if (gpu.claim !== undefined && gpu.resourceName !== undefined && claimIgnoresResourceName(gpu)) {
+      errors.push(`gpu.resourceName: ${show(gpu.resourceName)} has no effect with gpu.claim: the claim allocates the GPUs (no extended resource is `
+        + 'requested), and the only thing the name still decides, the tolerated taint, is the same without it. Fix: remove resourceName');
+    }
     if (gpu.resourceName !== undefined && !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?\/[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/.test(gpu.resourceName)) {
       errors.push(`gpu.resourceName: ${JSON.stringify(gpu.resourceName)} is not an extended resource name. `
         + 'Fix: use a vendor-qualified name such as \'nvidia.com/gpu\' or \'amd.com/gpu\'');
@@ -548,6 +587,25 @@ function checkGpuNotExtended(props: InferenceWorkloadProps, gpuResource: string,
     errors.push(`server.resources.extended[${show(gpuResource)}]: ${show(extended[gpuResource])} asks again for the GPU that gpu `
       + `already gives the server (${gpuResource}). Fix: remove it from resources.extended and set the number in gpu.count`);
   }
+}
+
+/** Unknown keys in the server's props and the props objects inside them. */
+function checkServerKeys(server: any, errors: string[]): void {
+  knownProps('server', server, SERVER_KEYS, errors);
+  containerPropKeys('server.', server, errors);
+  if (Array.isArray(server.volumeMounts)) {
+    server.volumeMounts.forEach((m: unknown, i: number) => knownProps(`server.volumeMounts[${i}]`, m, POD_VOLUME_MOUNT_KEYS, errors));
+  }
+}
+
+/**
+ * Whether a claimed GPU's `resourceName` changes nothing: with a claim it only names the taint
+ * to tolerate, so it matters only when tolerating and when its taint differs from the one the
+ * accelerator (or the default resource) names.
+ */
+function claimIgnoresResourceName(gpu: GpuProps): boolean {
+  const without = gpu.accelerator instanceof Accelerator ? gpu.accelerator.resourceName : DEFAULT_GPU_RESOURCE;
+  return gpu.tolerate === false || typeof gpu.resourceName !== 'string' || gpuTaintKey(gpu.resourceName) === gpuTaintKey(without);
 }
 
 /** A copy of `value` without undefined fields. */
@@ -578,6 +636,6 @@ export class InferenceServer extends Construct {
   constructor(scope: Construct, id: string, props: InferenceWorkloadProps) {
     super(scope, id);
     this.workload = workloadOf(scope);
-    this.container = attachServer(this, this.workload, props);
+    this.container = attachServer(this, this.workload, props, WORKLOAD_KEYS);
   }
 }

@@ -6,7 +6,7 @@ import { ImagePullPolicy, SecretKeyRef } from './kubernetes-types';
 import { addPodVolumes, PodVolumeMount, renderPodVolumeMounts } from './pod-volume';
 import { checkResources, ContainerResources, renderResources } from './resources';
 import { containerSecurityContext, ContainerSecurityOptions } from './security';
-import { absolutePath, labelName, listOf, optionalList } from './validation/_prop-checks';
+import { absolutePath, containerPropKeys, knownProps, labelName, listOf, optionalList, propKeys, snapshot } from './validation/_prop-checks';
 
 /** A mount of a pod volume that another construct created, by name (e.g. `model-storage`). */
 export interface NamedVolumeMount {
@@ -90,6 +90,12 @@ export interface InitContainerProps {
   readonly workingDir?: string;
 }
 
+const INIT_CONTAINER_KEYS = propKeys<InitContainerProps>('InitContainerProps', {
+  name: true, image: true, command: true, args: true, env: true, secretEnv: true, fieldEnv: true, envFrom: true, resources: true, security: true,
+  podVolumeMounts: true, volumeMounts: true, imagePullPolicy: true, workingDir: true,
+});
+const NAMED_VOLUME_MOUNT_KEYS = propKeys<NamedVolumeMount>('NamedVolumeMount', { volume: true, path: true, readOnly: true });
+
 /** Default resources of an init step. */
 const DEFAULT_INIT_RESOURCES: ContainerResources = Object.freeze({
   cpu: Object.freeze({ request: '100m' }),
@@ -117,10 +123,16 @@ export class InitContainer extends Construct {
   constructor(scope: Construct, id: string, props: InitContainerProps) {
     super(scope, id);
     // JavaScript callers may pass nothing: the missing name and image are then reported at synth
-    props = props ?? ({} as InitContainerProps);
+    // a copy: the name and mounts are read at synth, and must be the ones given here
+    props = snapshot(props ?? ({} as InitContainerProps));
     const workload = workloadOf(scope);
     const host = WorkloadHost.of(workload);
     const errors: string[] = [];
+    knownProps('', props, INIT_CONTAINER_KEYS, errors);
+    containerPropKeys('', props, errors);
+    if (Array.isArray(props.volumeMounts)) {
+      props.volumeMounts.forEach((m, i) => knownProps(`volumeMounts[${i}]`, m, NAMED_VOLUME_MOUNT_KEYS, errors));
+    }
     // required: without a name cdk8s-plus would invent one the library cannot finish
     labelName('name', props.name ?? '', errors, 'container name');
     host.claimName('container', props.name, this, 'name', errors);

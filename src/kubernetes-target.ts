@@ -1,6 +1,7 @@
 import { IConstruct } from 'constructs';
 import { deepFreeze } from './_memo';
 import { show } from './validation/_helpers';
+import { knownProps, propKeys, snapshot } from './validation/_prop-checks';
 
 /**
  * Context key naming the Kubernetes version the app deploys to, e.g. `'1.31'`
@@ -24,6 +25,8 @@ export interface KubernetesTargetOptions {
    */
   readonly imageVolumes?: boolean;
 }
+
+const TARGET_OPTION_KEYS = propKeys<KubernetesTargetOptions>('KubernetesTargetOptions', { imageVolumes: true });
 
 /**
  * A feature whose availability depends on the cluster's version: its first version on by
@@ -118,10 +121,10 @@ export class KubernetesTarget {
 
   /**
    * A target from a version string: `'1.31'`, `'v1.31'` or `'1.31.4'` (the patch is ignored).
-   * A version outside 1.27–1.36 fails synth.
+   * A version outside 1.27–1.36, or not written canonically (`' 1.31'`, `'1.031'`), fails synth.
    */
   public static of(version: string, options: KubernetesTargetOptions = {}): KubernetesTarget {
-    return new KubernetesTarget(version, options ?? {});
+    return new KubernetesTarget(version, snapshot(options ?? {}));
   }
 
   /** The version as given. */
@@ -131,10 +134,13 @@ export class KubernetesTarget {
   /** Whether image volumes are rendered for this target. */
   public readonly imageVolumes: boolean;
   private readonly imageVolumesGiven?: boolean;
+  private readonly options: KubernetesTargetOptions;
 
   private constructor(version: string, options: KubernetesTargetOptions) {
     this.version = version;
-    const match = typeof version === 'string' ? /^v?1\.(\d{1,3})(\.\d+)?$/.exec(version.trim()) : null;
+    this.options = options;
+    // canonical only: no spaces, no leading zeros (' 1.33 ' and '1.033' are typos, not 1.33)
+    const match = typeof version === 'string' ? /^v?1\.(0|[1-9]\d{0,2})(\.(0|[1-9]\d*))?$/.exec(version) : null;
     this.minor = match ? Number(match[1]) : NaN;
     this.imageVolumesGiven = options.imageVolumes;
     this.imageVolumes = options.imageVolumes ?? this.minor >= TARGET_FEATURES.imageVolumes.minimumMinor;
@@ -162,8 +168,13 @@ export class KubernetesTarget {
 
   /** The problems of this target, in the `field: ... . Fix: ...` convention. @internal */
   public _errors(field: string): string[] {
+    const keyErrors: string[] = [];
+    if (!knownProps(field, this.options, TARGET_OPTION_KEYS, keyErrors)) {
+      return keyErrors;
+    }
     if (!(this.minor >= OLDEST_MINOR && this.minor <= NEWEST_MINOR)) {
-      return [`${field}: ${show(this.version)} is not a Kubernetes version from 1.${OLDEST_MINOR} to 1.${NEWEST_MINOR}. `
+      const form = Number.isNaN(this.minor) ? ' written as \'1.<minor>\' (a \'v\' before and a \'.<patch>\' after allowed; no spaces or leading zeros)' : '';
+      return [`${field}: ${show(this.version)} is not a Kubernetes version from 1.${OLDEST_MINOR} to 1.${NEWEST_MINOR}${form}. `
         + `Fix: write the cluster's version as a string, e.g. '1.31' (KubernetesTarget.of('1.31') or KubernetesTarget.V1_31)`];
     }
     if (this.imageVolumesGiven === true && this.minor < IMAGE_VOLUME_GATE_MINOR) {

@@ -1,7 +1,7 @@
 import { ApiObject, Names } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { objectName, quantity } from './validation/_prop-checks';
+import { knownProps, objectName, propKeys, quantity, snapshot } from './validation/_prop-checks';
 import { validateObjectOnSynth } from './validation/_reporter';
 
 /** Options of a node-local (emptyDir) model cache. */
@@ -46,6 +46,9 @@ export interface NewClaimCacheOptions {
   readonly claimName?: string;
 }
 
+const EMPTY_DIR_CACHE_KEYS = propKeys<EmptyDirCacheOptions>('EmptyDirCacheOptions', { sizeLimit: true });
+const NEW_CLAIM_CACHE_KEYS = propKeys<NewClaimCacheOptions>('NewClaimCacheOptions', { size: true, storageClassName: true, accessMode: true, claimName: true });
+
 /** What a cache contributes to the pod. @internal */
 export interface BoundCache {
   readonly volume: kplus.Volume;
@@ -63,7 +66,9 @@ export interface BoundCache {
 export class ModelCache {
   /** A node-local emptyDir. */
   public static emptyDir(options: EmptyDirCacheOptions = {}): ModelCache {
+    options = snapshot(options ?? {}); // null from JavaScript callers means no options
     return new ModelCache((scope, id, volumeName, errors) => {
+      knownProps('cache', options, EMPTY_DIR_CACHE_KEYS, errors);
       quantity('cache.sizeLimit', options.sizeLimit, errors, true);
       return { volume: kplus.Volume.fromEmptyDir(scope, id, volumeName), sizeLimit: options.sizeLimit };
     });
@@ -83,7 +88,9 @@ export class ModelCache {
    * the next pod starts from the cache.
    */
   public static newPersistentVolumeClaim(options: NewClaimCacheOptions): ModelCache {
-    return new ModelCache((scope, id, volumeName, _errors, namespace) => {
+    options = snapshot(options ?? ({} as NewClaimCacheOptions)); // null from JavaScript callers: the missing size is reported by the claim rules
+    return new ModelCache((scope, id, volumeName, errors, namespace) => {
+      knownProps('cache', options, NEW_CLAIM_CACHE_KEYS, errors);
       // A plain ApiObject keeps the size exactly as typed ('100Gi', not a re-rendered Size).
       const claim = new ApiObject(scope, `${id}-claim`, {
         apiVersion: 'v1',

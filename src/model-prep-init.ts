@@ -10,7 +10,7 @@ import { checkResources, ContainerResources, renderResources } from './resources
 import { modelPrepScript } from './scripts/model-prep-script';
 import { containerSecurityContext, ContainerSecurityOptions } from './security';
 import { show } from './validation/_helpers';
-import { absolutePath, durationSeconds, labelName, quantity, wholeNumber } from './validation/_prop-checks';
+import { absolutePath, containerPropKeys, durationSeconds, knownProps, labelName, propKeys, quantity, snapshot, wholeNumber } from './validation/_prop-checks';
 
 /** How often a lock holder writes its heartbeat, in seconds. */
 const LOCK_HEARTBEAT_SECONDS = 5;
@@ -124,6 +124,12 @@ export interface ModelPrepInitProps {
   readonly loadThroughput?: string;
 }
 
+const MODEL_PREP_KEYS = propKeys<ModelPrepInitProps>('ModelPrepInitProps', {
+  source: true, cache: true, name: true, image: true, mountPath: true, volumeName: true, modelPathEnv: true, consumers: true, attempts: true,
+  retryDelay: true, lockStaleAfter: true, verifyOnCacheHit: true, s3MaxConcurrentRequests: true, s3MultipartChunkSize: true, resources: true,
+  security: true, expectedLoadTime: true, modelSize: true, loadThroughput: true,
+});
+
 /** Default downloader resources. */
 const DEFAULT_MODEL_PREP_RESOURCES: ContainerResources = deepFreeze({
   cpu: { request: '1' },
@@ -156,6 +162,10 @@ export class ModelPrepInit extends Construct {
     const workload = workloadOf(scope);
     const host = WorkloadHost.of(workload);
     const errors: string[] = [];
+    // a copy: the consumers are read at synth, and must be the ones given here
+    props = snapshot(props ?? ({} as ModelPrepInitProps));
+    knownProps('', props, MODEL_PREP_KEYS, errors);
+    containerPropKeys('', props, errors);
     // props of the wrong type (JavaScript callers) are reported below and rendered as the defaults
     const source = (props.source instanceof ModelSource ? props.source : PLACEHOLDER_SOURCE)._bind();
     if (!(props.source instanceof ModelSource)) {
@@ -238,7 +248,7 @@ export class ModelPrepInit extends Construct {
       errors,
       wire: (spec, wiring) => {
         const imageVolume = source.ociImage
-          && wireOciImage(this, spec, wiring, { source: source.ociImage, name, volumeName, cacheGiven: props.cache !== undefined });
+          && wireOciImage(this, spec, wiring, { source: source.ociImage, name, volumeName, props });
         // an image volume holds the weights at its subPath: mounted at the model path itself
         const mount = imageVolume
           ? { mountPath: modelPath, name: volumeName, readOnly: true, ...(source.ociImage?.subPath ? { subPath: source.ociImage.subPath } : {}) }
@@ -278,7 +288,7 @@ export class ModelPrepInit extends Construct {
  * init container stays, with the image's pull policy.
  */
 function wireOciImage(
-  owner: ModelPrepInit, spec: any, wiring: Wiring, oci: { source: OciModelImage; name: string; volumeName: string; cacheGiven: boolean },
+  owner: ModelPrepInit, spec: any, wiring: Wiring, oci: { source: OciModelImage; name: string; volumeName: string; props: ModelPrepInitProps },
 ): boolean {
   const { reference, pullPolicy } = oci.source;
   if (!String(reference).includes('@sha256:')) {
@@ -292,9 +302,11 @@ function wireOciImage(
     }
     return false;
   }
-  if (oci.cacheGiven) {
-    wiring.problem(owner, 'cache', `the model image is mounted as an image volume on Kubernetes ${wiring.target} and never copied, so the cache is unused`,
-      'remove cache, or target KubernetesTarget.of(\'…\', { imageVolumes: false }) to copy the model into the cache');
+  // props of the copying init container, which an image volume replaces: given, they would do nothing
+  for (const prop of COPIER_PROPS.filter(p => oci.props[p] !== undefined)) {
+    const what = prop === 'cache' ? 'the cache is unused' : `${prop} (a setting of the copying init container, which does not run) has no effect`;
+    wiring.problem(owner, prop, `the model image is mounted as an image volume on Kubernetes ${wiring.target} and never copied, so ${what}`,
+      `remove ${prop}, or target KubernetesTarget.of('…', { imageVolumes: false }) to copy the model into the cache`);
   }
   spec.initContainers = (spec.initContainers ?? []).filter((c: any) => c.name !== oci.name);
   if (spec.initContainers.length === 0) {
@@ -305,9 +317,17 @@ function wireOciImage(
   return true;
 }
 
+/** Props that only the copying init container of an OCI model uses (none of them applies to an image volume). */
+const COPIER_PROPS = ['cache', 'image', 'attempts', 'retryDelay', 'lockStaleAfter', 'verifyOnCacheHit', 'resources', 'security'] as const;
+
 /** Checks the retry, lock and S3 tuning props and the paths; returns the seconds to render. */
 function checkTuning(props: ModelPrepInitProps, target: string, errors: string[]): { retryDelay: number; lockStale: number } {
   wholeNumber('attempts', props.attempts, 1, 100, errors, 5);
+  for (const prop of ['s3MaxConcurrentRequests', 's3MultipartChunkSize'] as const) {
+    if (props[prop] !== undefined && props.source instanceof ModelSource && props.source.kind !== 's3') {
+      errors.push(`${prop}: ${show(props[prop])} tunes the AWS CLI, which a ${props.source.kind} source does not use. Fix: remove it`);
+    }
+  }
   wholeNumber('s3MaxConcurrentRequests', props.s3MaxConcurrentRequests, 1, 1000, errors, 16);
   const chunk = props.s3MultipartChunkSize;
   const bytes = typeof chunk === 'string' ? awsCliBytes(chunk) : NaN;
@@ -341,6 +361,16 @@ function awsCliBytes(text: string): number {
 }
 
 function expectedLoadSeconds(props: ModelPrepInitProps, errors: string[]): { seconds: number; how: string } | undefined {
+  // each of these would otherwise be ignored without a word
+  if (props.expectedLoadTime !== undefined) {
+    for (const prop of ['modelSize', 'loadThroughput'] as const) {
+      if (props[prop] !== undefined) {
+        errors.push(`${prop}: ${show(props[prop])} is given with expectedLoadTime, which wins. Fix: give expectedLoadTime, or modelSize and loadThroughput`);
+      }
+    }
+  } else if (props.loadThroughput !== undefined && props.modelSize === undefined) {
+    errors.push(`loadThroughput: ${show(props.loadThroughput)} is given without modelSize, so no load time follows from it. Fix: add modelSize (e.g. '16Gi') or remove loadThroughput`);
+  }
   if (props.expectedLoadTime) {
     const seconds = durationSeconds('expectedLoadTime', props.expectedLoadTime, 0, errors);
     return seconds === undefined ? undefined : { seconds, how: 'expectedLoadTime' };

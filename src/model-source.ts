@@ -2,7 +2,7 @@ import { deepFreeze } from './_memo';
 import { ImagePullPolicy } from './kubernetes-types';
 import { GCS_FETCH, HTTP_FETCH, OCI_COPY_FETCH, S3_FETCH } from './scripts/model-prep-script';
 import { show } from './validation/_helpers';
-import { dataKey, objectName } from './validation/_prop-checks';
+import { dataKey, knownProps, objectName, propKeys, snapshot } from './validation/_prop-checks';
 
 /** Pinned default downloader images (no `:latest`); override with `ModelPrepInitProps.image`. */
 export const DOWNLOADER_IMAGES = deepFreeze({
@@ -89,6 +89,20 @@ export interface OciImageSourceOptions {
   readonly name?: string;
 }
 
+const SOURCE_OPTION_FLAGS: { readonly [K in keyof ModelSourceOptions]-?: true } = { sha256: true, credentials: true };
+const GCS_KEYS = propKeys<ModelSourceOptions>('ModelSourceOptions', SOURCE_OPTION_FLAGS);
+const S3_KEYS = propKeys<S3SourceOptions>('S3SourceOptions', { ...SOURCE_OPTION_FLAGS, endpoint: true, region: true });
+const HUGGING_FACE_KEYS = propKeys<HuggingFaceSourceOptions>('HuggingFaceSourceOptions', { ...SOURCE_OPTION_FLAGS, revision: true, files: true, endpoint: true });
+const HTTP_KEYS = propKeys<HttpSourceOptions>('HttpSourceOptions', { ...SOURCE_OPTION_FLAGS, files: true });
+const OCI_IMAGE_KEYS = propKeys<OciImageSourceOptions>('OciImageSourceOptions', { path: true, pullPolicy: true, name: true });
+
+/** Unknown keys of a source's options, as fields of ModelPrepInit's `source`. */
+function sourceKeyErrors(options: unknown, known: ReadonlyArray<string>): string[] {
+  const errors: string[] = [];
+  knownProps('source', options, known, errors);
+  return errors;
+}
+
 /** An OCI image that holds a model: mounted as an image volume or copied by an init container. @internal */
 export interface OciModelImage {
   readonly reference: string;
@@ -131,7 +145,7 @@ export class ModelSource {
    * AWS CLI tuned for throughput (16 concurrent requests, 64MB parts; see `ModelPrepInitProps`).
    */
   public static s3(uri: string, options: S3SourceOptions = {}): ModelSource {
-    options = options ?? {}; // null from JavaScript callers means no options
+    options = snapshot(options ?? {}); // null from JavaScript callers means no options
     const env: { [name: string]: string } = {};
     if (options.endpoint) env.S3_ENDPOINT_URL = options.endpoint;
     if (options.region) env.AWS_DEFAULT_REGION = options.region;
@@ -143,6 +157,7 @@ export class ModelSource {
       identity: uri,
       credentials: options.credentials,
       ...checked(options, [
+        ...sourceKeyErrors(options, S3_KEYS),
         ...bucketUri('s3', uri),
         ...(options.endpoint === undefined ? [] : urlErrors('endpoint', options.endpoint)),
         ...(options.region === undefined || /^[a-z0-9-]{1,64}$/.test(options.region) ? [] : [`region: ${show(options.region)} is not an AWS region. Fix: use e.g. 'us-east-1'`]),
@@ -152,7 +167,7 @@ export class ModelSource {
 
   /** A Google Cloud Storage object or prefix (`gs://bucket/model/`), fetched with `gcloud storage cp`. */
   public static gcs(uri: string, options: ModelSourceOptions = {}): ModelSource {
-    options = options ?? {}; // null from JavaScript callers means no options
+    options = snapshot(options ?? {}); // null from JavaScript callers means no options
     return new ModelSource('gcs', uri, () => ({
       image: DOWNLOADER_IMAGES.gcloud,
       fetchFunction: GCS_FETCH,
@@ -160,7 +175,7 @@ export class ModelSource {
       ...fileOrDirectory(uri),
       identity: uri,
       credentials: options.credentials,
-      ...checked(options, bucketUri('gs', uri)),
+      ...checked(options, [...sourceKeyErrors(options, GCS_KEYS), ...bucketUri('gs', uri)]),
     }));
   }
 
@@ -169,7 +184,7 @@ export class ModelSource {
    * Hub's `resolve` endpoint (resumable). A token comes from `ModelCredentials.token(...)`.
    */
   public static huggingFace(repo: string, options: HuggingFaceSourceOptions): ModelSource {
-    options = options ?? {}; // null from JavaScript callers means no options
+    options = snapshot(options ?? {}) as HuggingFaceSourceOptions; // null from JavaScript callers means no options
     return new ModelSource('huggingFace', repo, () => {
       const endpoint = String(options.endpoint ?? 'https://huggingface.co').replace(/\/+$/, '');
       const revision = encodeURIComponent(String(options.revision));
@@ -190,6 +205,7 @@ export class ModelSource {
         tokenEnv: 'MODEL_HTTP_TOKEN',
         credentials: options.credentials,
         ...checked(options, [
+          ...sourceKeyErrors(options, HUGGING_FACE_KEYS),
           ...(typeof repo === 'string' && /^[A-Za-z0-9][\w.-]*\/[A-Za-z0-9][\w.-]*$/.test(repo) && !repo.includes('..') ? []
             : [`repo: ${show(repo)} is not a Hub repository id. Fix: write it as 'owner/name', e.g. 'meta-llama/Llama-3.1-8B'`]),
           ...(typeof options.revision === 'string' && options.revision.trim() !== '' && !/[\s\0]/.test(options.revision) ? []
@@ -203,7 +219,7 @@ export class ModelSource {
 
   /** A file over HTTP(S), or `files` under a base URL; fetched with curl, resumable. */
   public static http(url: string, options: HttpSourceOptions = {}): ModelSource {
-    options = options ?? {}; // null from JavaScript callers means no options
+    options = snapshot(options ?? {}); // null from JavaScript callers means no options
     return new ModelSource('http', url, () => {
       const env: { [name: string]: string } = { MODEL_URL: url };
       if ((Array.isArray(options.files) && options.files.length)) {
@@ -218,7 +234,7 @@ export class ModelSource {
         identity: (Array.isArray(options.files) && options.files.length) ? `${url}:${options.files.join(',')}` : url,
         tokenEnv: 'MODEL_HTTP_TOKEN',
         credentials: options.credentials,
-        ...checked(options, [...urlErrors('url', url), ...fileErrors(options.files)]),
+        ...checked(options, [...sourceKeyErrors(options, HTTP_KEYS), ...urlErrors('url', url), ...fileErrors(options.files)]),
       };
     });
   }
@@ -235,7 +251,7 @@ export class ModelSource {
    * enough) and files readable by user 1000. `$MODEL_PATH` is the same either way.
    */
   public static ociImage(reference: string, options: OciImageSourceOptions = {}): ModelSource {
-    options = options ?? {}; // null from JavaScript callers means no options
+    options = snapshot(options ?? {}); // null from JavaScript callers means no options
     const path = options.path ?? '/models';
     const target = options.name ?? repositoryName(reference);
     return new ModelSource('ociImage', reference, () => ({
@@ -247,7 +263,7 @@ export class ModelSource {
       identity: `oci://${reference}`,
       ociImage: { reference, pullPolicy: options.pullPolicy, subPath: String(path).replace(/^\/+|\/+$/g, '') },
       prepMountPath: OCI_COPY_MOUNT_PATH,
-      errors: ociImageErrors(reference, options, path),
+      errors: [...sourceKeyErrors(options, OCI_IMAGE_KEYS), ...ociImageErrors(reference, options, path)],
     }));
   }
 
@@ -374,6 +390,8 @@ export interface AwsAccessKeyOptions {
   readonly sessionTokenKey?: string;
 }
 
+const AWS_ACCESS_KEY_KEYS = propKeys<AwsAccessKeyOptions>('AwsAccessKeyOptions', { accessKeyIdKey: true, secretAccessKeyKey: true, sessionTokenKey: true });
+
 /** A Secret key exposed to the downloader as an environment variable. @internal */
 export interface SecretEnv {
   readonly env: string;
@@ -395,8 +413,9 @@ export class ModelCredentials {
 
   /** An AWS access key pair from a Secret (S3, MinIO, Ceph). */
   public static awsAccessKey(secretName: string, options: AwsAccessKeyOptions = {}): ModelCredentials {
-    options = options ?? {}; // null from JavaScript callers means no options
+    options = snapshot(options ?? {}); // null from JavaScript callers means no options
     return new ModelCredentials((source, errors) => {
+      knownProps('credentials', options, AWS_ACCESS_KEY_KEYS, errors);
       if (source.fetchFunction !== S3_FETCH) {
         errors.push('credentials: an AWS access key does not apply to this source (it is not S3). Fix: use ModelCredentials.token(...) for HTTP and the Hub, or secretEnv(...)');
       }

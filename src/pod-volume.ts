@@ -1,5 +1,5 @@
 import { show } from './validation/_helpers';
-import { objectName, dataKey, labelName, listOf, quantity } from './validation/_prop-checks';
+import { objectName, dataKey, knownProps, labelName, listOf, propKeys, quantity, snapshot } from './validation/_prop-checks';
 
 /** Options of an emptyDir volume. */
 export interface EmptyDirVolumeOptions {
@@ -34,6 +34,9 @@ export interface KeyedVolumeOptions {
   readonly optional?: boolean;
 }
 
+const EMPTY_DIR_VOLUME_KEYS = propKeys<EmptyDirVolumeOptions>('EmptyDirVolumeOptions', { sizeLimit: true, memory: true });
+const KEYED_VOLUME_KEYS = propKeys<KeyedVolumeOptions>('KeyedVolumeOptions', { keys: true, defaultMode: true, optional: true });
+
 /**
  * A volume of the pod, by reference: the user's own PersistentVolumeClaims, ConfigMaps,
  * Secrets and scratch space, mounted into the server (`server.volumeMounts`), an
@@ -46,20 +49,25 @@ export interface KeyedVolumeOptions {
 export class PodVolume {
   /** Scratch space that lives as long as the pod. */
   public static emptyDir(name: string, options: EmptyDirVolumeOptions = {}): PodVolume {
+    options = snapshot(options ?? {}); // null from JavaScript callers means no options
     return new PodVolume(name, () => ({ emptyDir: { medium: options.memory ? 'Memory' : undefined, sizeLimit: options.sizeLimit } }), errors => {
+      knownProps(`volume ${show(name)}`, options, EMPTY_DIR_VOLUME_KEYS, errors);
       quantity(`volume ${show(name)}.sizeLimit`, options.sizeLimit, errors, true);
     });
   }
 
   /** An existing PersistentVolumeClaim. */
   public static persistentVolumeClaim(name: string, claimName: string, options: { readonly readOnly?: boolean } = {}): PodVolume {
+    options = snapshot(options ?? {}); // null from JavaScript callers means no options
     return new PodVolume(name, () => ({ persistentVolumeClaim: { claimName, readOnly: options.readOnly } }), errors => {
+      knownProps(`volume ${show(name)}`, options, ['readOnly'], errors);
       objectName(`volume ${show(name)}.claimName`, claimName, errors, 'PersistentVolumeClaim');
     });
   }
 
   /** The keys of a ConfigMap as files. */
   public static configMap(name: string, configMapName: string, options: KeyedVolumeOptions = {}): PodVolume {
+    options = snapshot(options ?? {}); // null from JavaScript callers means no options
     return new PodVolume(name, () => ({ configMap: { name: configMapName, ...keyed(options) } }), errors => {
       objectName(`volume ${show(name)}.configMapName`, configMapName, errors, 'ConfigMap');
       checkKeyed(name, options, errors);
@@ -68,6 +76,7 @@ export class PodVolume {
 
   /** The keys of a Secret as files. */
   public static secret(name: string, secretName: string, options: KeyedVolumeOptions = {}): PodVolume {
+    options = snapshot(options ?? {}); // null from JavaScript callers means no options
     return new PodVolume(name, () => ({ secret: { secretName, ...keyed(options) } }), errors => {
       objectName(`volume ${show(name)}.secretName`, secretName, errors, 'Secret');
       checkKeyed(name, options, errors);
@@ -144,6 +153,7 @@ function keyed(options: KeyedVolumeOptions): any {
 }
 
 function checkKeyed(name: string, options: KeyedVolumeOptions, errors: string[]): void {
+  knownProps(`volume ${show(name)}`, options, KEYED_VOLUME_KEYS, errors);
   listOf(`volume ${show(name)}.keys`, options.keys, errors).forEach((key, i) => dataKey(`volume ${show(name)}.keys[${i}]`, key, errors));
   const mode = options.defaultMode;
   if (mode !== undefined && !(Number.isInteger(mode) && mode >= 0 && mode <= 0o777)) {

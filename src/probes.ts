@@ -1,6 +1,6 @@
 import { Duration } from 'cdk8s';
 import { BoundedCache, cached } from './_memo';
-import { durationSeconds, urlPath, wholeNumber } from './validation/_prop-checks';
+import { durationSeconds, knownProps, propKeys, snapshot, urlPath, wholeNumber } from './validation/_prop-checks';
 
 /** Options of an HTTP health check. */
 export interface HttpHealthCheckOptions {
@@ -94,39 +94,50 @@ export interface PortProbeOptions extends ProbeOptions {
   readonly port?: number;
 }
 
+const PROBE_OPTION_FLAGS: { readonly [K in keyof ProbeOptions]-?: true } = {
+  period: true, timeout: true, failureThreshold: true, successThreshold: true, initialDelay: true,
+};
+const PROBE_KEYS = propKeys<ProbeOptions>('ProbeOptions', PROBE_OPTION_FLAGS);
+const HTTP_PROBE_KEYS = propKeys<HttpProbeOptions>('HttpProbeOptions', { ...PROBE_OPTION_FLAGS, port: true, https: true });
+const PORT_PROBE_KEYS = propKeys<PortProbeOptions>('PortProbeOptions', { ...PROBE_OPTION_FLAGS, port: true });
+const HTTP_HEALTH_CHECK_KEYS = propKeys<HttpHealthCheckOptions>('HttpHealthCheckOptions', { livenessPath: true, port: true, https: true });
+const CUSTOM_HEALTH_CHECK_KEYS = propKeys<CustomHealthCheckProps>('CustomHealthCheckProps', { startup: true, readiness: true, liveness: true });
+
 /** One probe: a handler and its timing. Used with `HealthCheck.custom(...)`. */
 export class Probe {
   /** HTTP GET on `path`; 2xx and 3xx pass. */
   public static httpGet(path: string, options: HttpProbeOptions = {}): Probe {
-    options = options ?? {}; // null from JavaScript callers means no options
+    options = snapshot(options ?? {}); // null from JavaScript callers means no options
     return new Probe(port => ({
       httpGet: options.https ? { path, port: options.port ?? port, scheme: 'HTTPS' } : { path, port: options.port ?? port },
-    }), options, path);
+    }), options, HTTP_PROBE_KEYS, path);
   }
 
   /** A TCP connect. */
   public static tcp(options: PortProbeOptions = {}): Probe {
-    options = options ?? {}; // null from JavaScript callers means no options
-    return new Probe(port => ({ tcpSocket: { port: options.port ?? port } }), options);
+    options = snapshot(options ?? {}); // null from JavaScript callers means no options
+    return new Probe(port => ({ tcpSocket: { port: options.port ?? port } }), options, PORT_PROBE_KEYS);
   }
 
   /** The gRPC health checking protocol. */
   public static grpc(options: PortProbeOptions = {}): Probe {
-    options = options ?? {}; // null from JavaScript callers means no options
-    return new Probe(port => ({ grpc: { port: options.port ?? port } }), options);
+    options = snapshot(options ?? {}); // null from JavaScript callers means no options
+    return new Probe(port => ({ grpc: { port: options.port ?? port } }), options, PORT_PROBE_KEYS);
   }
 
   /** A command run in the container; exit code 0 passes. */
   public static exec(command: string[], options: ProbeOptions = {}): Probe {
-    options = options ?? {}; // null from JavaScript callers means no options
+    options = snapshot(options ?? {}); // null from JavaScript callers means no options
     // a non-list (JavaScript callers) renders as is; the probeShape rule reports it at synth
     const copy = Array.isArray(command) ? [...command] : command;
-    return new Probe(() => ({ exec: { command: Array.isArray(copy) ? [...copy] : copy } }), options);
+    return new Probe(() => ({ exec: { command: Array.isArray(copy) ? [...copy] : copy } }), options, PROBE_KEYS);
   }
 
   private constructor(
     private readonly handler: (port: number) => any,
     private readonly options: ProbeOptions,
+    /** The keys the factory's options interface has. */
+    private readonly knownKeys: ReadonlyArray<string>,
     /** The HTTP path, for routing through a proxy. */
     private readonly httpPath?: string,
   ) {}
@@ -134,6 +145,7 @@ export class Probe {
   /** The probe as Kubernetes JSON, with the role's defaults for what the options leave out. @internal */
   public _render(port: number, defaults: RoleDefaults, field: string, errors: string[]): any {
     const o = this.options;
+    knownProps(field, o, this.knownKeys, errors);
     // the path reaches the kubelet as is and, through a proxy, an nginx map: canonical only
     urlPath(`${field}.path`, this.httpPath, errors);
     const period = durationSeconds(`${field}.period`, o.period, 1, errors) ?? defaults.period;
@@ -201,11 +213,16 @@ export class HealthCheck {
    * HTTP GET on `path`, which must answer 2xx/3xx only once the model is loaded.
    */
   public static http(path: string, options: HttpHealthCheckOptions = {}): HealthCheck {
-    options = options ?? {}; // null from JavaScript callers means no options
-    return sharedCheck(['http', path, options.livenessPath, options.port, options.https], () => {
+    options = snapshot(options ?? {}); // null from JavaScript callers means no options
+    const create = () => {
       const probe = (p: string) => Probe.httpGet(p, { port: options.port, https: options.https });
-      return new HealthCheck({ startup: probe(path), readiness: probe(path), liveness: probe(options.livenessPath ?? path) });
-    });
+      const probes = { startup: probe(path), readiness: probe(path), liveness: probe(options.livenessPath ?? path) };
+      return new HealthCheck(probes, options, HTTP_HEALTH_CHECK_KEYS);
+    };
+    // options with an unknown key get a check of their own, which reports the key
+    return knownProps('', options, HTTP_HEALTH_CHECK_KEYS, [])
+      ? sharedCheck(['http', path, options.livenessPath, options.port, options.https], create)
+      : create();
   }
 
   /** TCP connect to the server port (or `port`): ready as soon as the port accepts connections. */
@@ -224,7 +241,9 @@ export class HealthCheck {
 
   /** Each probe set separately; a role left out gets no probe. */
   public static custom(props: CustomHealthCheckProps): HealthCheck {
-    return new HealthCheck(props);
+    // a copy: the probes are rendered when a container uses the check, maybe after the caller changed its object
+    const copy = snapshot(props ?? {});
+    return new HealthCheck(copy, copy, CUSTOM_HEALTH_CHECK_KEYS);
   }
 
   /** vLLM's OpenAI-compatible server: `/health` answers 200 once the engine has loaded the model. */
@@ -257,7 +276,12 @@ export class HealthCheck {
 
   private readonly rendered = new BoundedCache<RenderedProbes>(32);
 
-  private constructor(private readonly probes: CustomHealthCheckProps) {}
+  private constructor(
+    private readonly probes: CustomHealthCheckProps,
+    /** The factory's options, whose keys `_render` checks against `knownKeys`. */
+    private readonly options: object = {},
+    private readonly knownKeys: ReadonlyArray<string> = [],
+  ) {}
 
   /** The HTTP paths the probes call (for a proxy's open paths). @internal */
   public get _httpPaths(): string[] {
@@ -272,6 +296,7 @@ export class HealthCheck {
    */
   public _render(timing: ProbeTiming, errors: string[] = [], field = 'health'): RenderedProbes {
     const local: string[] = [];
+    knownProps(field, this.options, this.knownKeys, local);
     const budget = durationSeconds(`${field} budget`, timing.startupBudget, 1, local) ?? STARTUP_PERIOD_SECONDS;
     const key = `${budget}|${timing.defaultPort}`;
     // Shared by every container with the same check and timing (thousands of pods, one object).

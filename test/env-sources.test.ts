@@ -119,3 +119,13 @@ describe('bad fieldEnv and envFrom are refused by field, with nothing written', 
     expectRefused(build, field);
   });
 });
+
+test('EnvFromSource options: unknown keys refused, later changes ignored', () => {
+  expectRefused(c => new AiInferencePod(c, 'p', { server: { ...SERVER, envFrom: [EnvFromSource.configMap('a', { prefx: 'X_' } as any)] } }),
+    /server\.envFrom\[0\]\.prefx: unknown prop/);
+  const options: any = { prefix: 'A_' };
+  const chart = new Chart(new App(), 'test');
+  new AiInferencePod(chart, 'p', { server: { ...SERVER, envFrom: [EnvFromSource.configMap('a', options)] } });
+  options.prefix = 'B_';
+  expect(containerOf(podOf(synth(chart)), 'server').envFrom).toEqual([{ configMapRef: { name: 'a' }, prefix: 'A_' }]);
+});

@@ -13,7 +13,8 @@ const SERVER = { image: 'vllm/vllm-openai:v0.6.3' };
 
 function pod(target: KubernetesTarget, source = ModelSource.ociImage(REF), extra: object = {}, chart = newChart()) {
   const llm = new AiInferencePod(chart, 'llm', { server: SERVER, target });
-  new ModelPrepInit(llm, 'model', { source, retryDelay: Duration.seconds(1), ...extra });
+  // retryDelay is the copier's: refused where an image volume replaces it
+  new ModelPrepInit(llm, 'model', { source, ...(target.imageVolumes ? {} : { retryDelay: Duration.seconds(1) }), ...extra });
   return chart;
 }
 

@@ -313,7 +313,8 @@ describe('properties of the plan', () => {
     groups: fc.constantFrom(1, 2, 4, 8),
     headDim: fc.constantFrom(64, 128, 256),
     maxContext: fc.integer({ min: 512, max: 262_144 }),
-  }).map(p => ModelProfile.of({ ...p, attentionHeads: p.kvHeads * p.groups }));
+  // `groups` only derives the attention heads: it is not a ModelProfileProps key
+  }).map(({ groups, ...p }) => ModelProfile.of({ ...p, attentionHeads: p.kvHeads * groups }));
   const acceleratorArb = fc.constantFrom(Accelerator.NVIDIA_T4, Accelerator.NVIDIA_L40S, Accelerator.NVIDIA_H100, Accelerator.NVIDIA_B200);
 
   test('the smallest count fits, and no smaller valid count does', () => {

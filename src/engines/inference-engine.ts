@@ -2,7 +2,7 @@ import { deepFreeze } from '../_memo';
 import { DEFAULT_GPU_MEMORY_UTILIZATION, utilizationErrors } from '../planning/gpu-fit';
 import { HealthCheck } from '../probes';
 import { show } from '../validation/_helpers';
-import { absolutePath, portNumber, wholeNumber } from '../validation/_prop-checks';
+import { absolutePath, knownProps, portNumber, propKeys, snapshot, wholeNumber } from '../validation/_prop-checks';
 
 /**
  * Pinned default images of the engines that render a command (no `:latest`); override with
@@ -144,6 +144,16 @@ interface EngineSpec {
   readonly env: { [name: string]: string };
 }
 
+const ENGINE_KEYS = propKeys<EngineOptions>('EngineOptions', {
+  image: true, servedModelName: true, maxModelLength: true, gpuMemoryUtilization: true, tensorParallelSize: true, port: true, extraArgs: true,
+});
+const HEALTH_ONLY_ENGINE_KEYS = propKeys<HealthOnlyEngineOptions>('HealthOnlyEngineOptions', { port: true });
+const RENDER_CONTEXT_KEYS = propKeys<EngineRenderContext>('EngineRenderContext', { gpuCount: true, modelPathEnv: true, modelPath: true, port: true });
+/** Whether `text` has a control character: a flag value with a line break or NUL is never what a user meant, and splits log lines. */
+function hasControlCharacter(text: string): boolean {
+  return [...text].some(ch => ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f);
+}
+
 const OFFLINE = { HF_HUB_OFFLINE: '1' };
 const SGLANG_HEALTH = HealthCheck.http('/health');
 const ENV_VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -272,8 +282,12 @@ export class InferenceEngine {
     return { maxModelLength: this.options.maxModelLength, memoryUtilization: this.options.gpuMemoryUtilization };
   }
 
-  private constructor(private readonly spec: EngineSpec, private readonly options: EngineOptions) {
+  /** The options as given to the factory, copied. */
+  private readonly options: EngineOptions;
+
+  private constructor(private readonly spec: EngineSpec, options: EngineOptions) {
     this.name = spec.name;
+    this.options = snapshot(options ?? {});
   }
 
   /**
@@ -283,6 +297,8 @@ export class InferenceEngine {
   public render(renderContext: EngineRenderContext): RenderedEngine {
     const context = renderContext ?? {};
     const errors: string[] = [];
+    knownProps('', this.options, this.spec.flags ? ENGINE_KEYS : HEALTH_ONLY_ENGINE_KEYS, errors);
+    knownProps('renderContext', context, RENDER_CONTEXT_KEYS, errors);
     const port = this.portFor(context, errors);
     const common = {
       port,
@@ -321,6 +337,9 @@ export class InferenceEngine {
     utilizationErrors(options.gpuMemoryUtilization, errors, 'gpuMemoryUtilization');
     if (options.servedModelName !== undefined && !(typeof options.servedModelName === 'string' && options.servedModelName.trim() !== '')) {
       errors.push(`servedModelName: ${show(options.servedModelName)} is empty. Fix: name the model clients ask for, e.g. 'llama-3.1-8b'`);
+    } else if (typeof options.servedModelName === 'string' && hasControlCharacter(options.servedModelName)) {
+      // clients send the name in JSON and /v1/models lists it: a line break there matches no request
+      errors.push(`servedModelName: ${show(options.servedModelName)} has a line break or control character. Fix: name the model on one line, e.g. 'llama-3.1-8b'`);
     }
     if (options.image !== undefined && !(typeof options.image === 'string' && options.image.trim() !== '')) {
       errors.push(`image: ${show(options.image)} is empty. Fix: omit it for the pinned ${show(this.spec.image)} or name an image`);

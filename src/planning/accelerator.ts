@@ -1,6 +1,6 @@
 import { parseQuantity } from '../quantity';
 import { isQualifiedName, LABEL_VALUE, show } from '../validation/_helpers';
-import { quantity } from '../validation/_prop-checks';
+import { knownProps, propKeys, quantity, snapshot } from '../validation/_prop-checks';
 
 /** Options of an accelerator that the catalogue does not list. */
 export interface CustomAcceleratorProps {
@@ -30,6 +30,10 @@ export interface CustomAcceleratorProps {
    */
   readonly productLabelKey?: string;
 }
+
+const CUSTOM_ACCELERATOR_KEYS = propKeys<CustomAcceleratorProps>('CustomAcceleratorProps', {
+  name: true, memory: true, resourceName: true, productLabel: true, productLabelKey: true,
+});
 
 /** The label NVIDIA's GPU Feature Discovery puts on nodes (`kubectl get nodes -L nvidia.com/gpu.product`). */
 const NVIDIA_PRODUCT_LABEL = 'nvidia.com/gpu.product';
@@ -85,7 +89,7 @@ export class Accelerator {
 
   /** An accelerator the catalogue does not list. */
   public static custom(props: CustomAcceleratorProps): Accelerator {
-    return new Accelerator(props);
+    return new Accelerator(snapshot(props ?? ({} as CustomAcceleratorProps)));
   }
 
   private static nvidia(name: string, memory: string, productLabel: string): Accelerator {
@@ -102,8 +106,11 @@ export class Accelerator {
   public readonly productLabelKey?: string;
   /** Value of the node label that names the product, when known. */
   public readonly productLabel?: string;
+  /** The props as given, whose keys `acceleratorErrors` checks. @internal */
+  public readonly _given: CustomAcceleratorProps;
 
   private constructor(props: CustomAcceleratorProps) {
+    this._given = props;
     this.name = props.name;
     this.memory = props.memory;
     this.resourceName = props.resourceName ?? 'nvidia.com/gpu';
@@ -135,6 +142,7 @@ function defaultProductLabelKey(resourceName: string): string {
  */
 export function acceleratorErrors(accelerator: Accelerator, field: string): string[] {
   const errors: string[] = [];
+  knownProps(field, accelerator._given, CUSTOM_ACCELERATOR_KEYS, errors);
   if (typeof accelerator.name !== 'string' || accelerator.name.trim() === '') {
     errors.push(`${field}.name: ${show(accelerator.name)} is empty. Fix: name the accelerator, e.g. 'NVIDIA RTX 6000 Ada'`);
   } else if ([...accelerator.name].some(ch => ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f)) {

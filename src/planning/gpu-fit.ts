@@ -2,7 +2,7 @@ import { parseQuantity } from '../quantity';
 import { Accelerator, acceleratorErrors } from './accelerator';
 import { ModelProfile, modelProfileErrors } from './model-profile';
 import { show } from '../validation/_helpers';
-import { quantity, wholeNumber } from '../validation/_prop-checks';
+import { knownProps, propKeys, quantity, wholeNumber } from '../validation/_prop-checks';
 
 /**
  * The share of GPU memory an engine is told it may use, pinned on the engine's command line
@@ -191,8 +191,15 @@ function cacheSizeFor(model: ModelProfile): string {
   return `${Math.ceil((model.diskBytes * 1.1 + GIB) / GIB)}Gi`;
 }
 
+const GPU_FIT_KEYS = propKeys<GpuFitProps>('GpuFitProps', {
+  model: true, accelerator: true, gpuCount: true, maxModelLength: true, concurrentSequences: true, memoryUtilization: true,
+  runtimeOverhead: true, maxGpuCount: true,
+});
+
 function inputErrors(props: GpuFitProps): string[] {
-  const errors = [...descriptionErrors(props), ...numberErrors(props)];
+  const keyErrors: string[] = [];
+  knownProps('', props, GPU_FIT_KEYS, keyErrors);
+  const errors = [...keyErrors, ...descriptionErrors(props), ...numberErrors(props)];
   if (errors.length === 0 && props.maxModelLength !== undefined && props.maxModelLength > props.model.maxContext) {
     errors.push(`maxModelLength: ${show(props.maxModelLength)} exceeds ${props.model.name}'s maximum context of ${props.model.maxContext} tokens; `
       + `engines refuse it. Fix: use at most ${props.model.maxContext}`);

@@ -1,6 +1,6 @@
 import { parseQuantity } from '../quantity';
 import { show } from '../validation/_helpers';
-import { quantity, wholeNumber } from '../validation/_prop-checks';
+import { knownProps, propKeys, quantity, snapshot, wholeNumber } from '../validation/_prop-checks';
 
 /**
  * How model weights are stored in GPU memory: bytes per parameter.
@@ -139,7 +139,7 @@ export class ModelProfile {
 
   /** A model described by its numbers. */
   public static of(props: ModelProfileProps): ModelProfile {
-    return new ModelProfile(props);
+    return new ModelProfile(snapshot(props ?? ({} as ModelProfileProps)));
   }
 
   /** Name used in messages. */
@@ -162,6 +162,11 @@ export class ModelProfile {
   public readonly kvCacheDtype: KvCacheDtype;
   /** Size of the downloaded weights as given, when given. */
   public readonly sizeOnDisk?: string;
+
+  /** The props as given, whose keys `modelProfileErrors` checks. @internal */
+  public get _props(): ModelProfileProps {
+    return this.props;
+  }
 
   private constructor(private readonly props: ModelProfileProps) {
     this.name = props.name ?? 'the model';
@@ -219,12 +224,18 @@ function defaultKvCacheDtype(dtype: WeightDtype | undefined): KvCacheDtype {
 /** Upper bounds that no real model reaches: they catch unit slips (a context in bytes, layers × 1000). */
 const LIMITS = { layers: 1_000, heads: 1_024, headDim: 4_096, maxContext: 100_000_000 };
 
+const MODEL_PROFILE_KEYS = propKeys<ModelProfileProps>('ModelProfileProps', {
+  name: true, parameters: true, dtype: true, layers: true, kvHeads: true, headDim: true, attentionHeads: true, maxContext: true,
+  kvCacheDtype: true, sizeOnDisk: true,
+});
+
 /**
  * The problems of a model description, in the `field: ... . Fix: ...` convention.
  * @internal
  */
 export function modelProfileErrors(model: ModelProfile, field: string): string[] {
   const errors: string[] = [];
+  knownProps(field, model._props, MODEL_PROFILE_KEYS, errors);
   if (typeof model.parameters !== 'number' || !Number.isFinite(model.parameters) || model.parameters < 1e6) {
     errors.push(`${field}.parameters: ${show(model.parameters)} is not a parameter count. `
       + 'Fix: give the number of parameters, e.g. 8_030_261_248 for an 8B model (not 8)');

@@ -9,7 +9,7 @@ import { addPodVolumes, PodVolumeMount, renderPodVolumeMounts } from '../pod-vol
 import { RenderedProbes } from '../probes';
 import { checkResources, ContainerResources, renderResources } from '../resources';
 import { containerSecurityContext, ContainerSecurityOptions } from '../security';
-import { labelName, listOf, optionalList } from '../validation/_prop-checks';
+import { containerPropKeys, knownProps, labelName, listOf, optionalList, propKeys } from '../validation/_prop-checks';
 import { validateObjectOnSynth } from '../validation/_reporter';
 
 /**
@@ -73,6 +73,12 @@ export interface SidecarVolumeMount {
   readonly readOnly?: boolean;
 }
 
+/** The keys of `SidecarOptions` as flags, for the props interfaces that extend it. @internal */
+export const SIDECAR_OPTION_FLAGS: { readonly [K in keyof SidecarOptions]-?: true } = {
+  name: true, mode: true, resources: true, security: true, image: true,
+};
+propKeys<SidecarOptions>('SidecarOptions', SIDECAR_OPTION_FLAGS);
+
 /** What a concrete sidecar passes to the shared mechanism. @internal */
 export interface SidecarSpec {
   readonly name: string;
@@ -115,8 +121,14 @@ export abstract class SidecarBase extends Construct {
   protected readonly host: WorkloadHost;
   private readonly options: SidecarOptions;
 
-  protected constructor(scope: Construct, id: string, options: SidecarOptions) {
+  /**
+   * @param options the subclass's props, copied by it at construction
+   * @param knownKeys the keys of the subclass's props interface; any other key is reported
+   */
+  protected constructor(scope: Construct, id: string, options: SidecarOptions, knownKeys: ReadonlyArray<string>) {
     super(scope, id);
+    knownProps('', options, knownKeys, this.errors);
+    containerPropKeys('', options, this.errors);
     this.workload = workloadOf(scope);
     this.host = WorkloadHost.of(this.workload);
     this.explicitMode = options.mode;

@@ -1,4 +1,5 @@
 import { logDestinationErrors } from './_sidecar-prop-checks';
+import { knownProps, propKeys, snapshot } from '../validation/_prop-checks';
 
 /** Credentials for a log endpoint, from a Secret. */
 export class LogCredentials {
@@ -76,19 +77,27 @@ export interface ElasticsearchLogOptions extends LogEndpointOptions {
   readonly index?: string;
 }
 
+const ENDPOINT_FLAGS: { readonly [K in keyof LogEndpointOptions]-?: true } = { host: true, port: true, tls: true, credentials: true };
+propKeys<LogEndpointOptions>('LogEndpointOptions', ENDPOINT_FLAGS);
+const HTTP_LOG_KEYS = propKeys<HttpLogOptions>('HttpLogOptions', { ...ENDPOINT_FLAGS, uri: true });
+const LOKI_LOG_KEYS = propKeys<LokiLogOptions>('LokiLogOptions', { ...ENDPOINT_FLAGS, labels: true, tenantId: true });
+const ELASTICSEARCH_LOG_KEYS = propKeys<ElasticsearchLogOptions>('ElasticsearchLogOptions', { ...ENDPOINT_FLAGS, index: true });
+
 /**
  * Where LogSidecar ships logs in shipping mode (Fluent Bit).
  */
 export class LogDestination {
   /** JSON records POSTed to an HTTP endpoint. */
   public static http(options: HttpLogOptions): LogDestination {
-    return new LogDestination('http', options, { URI: options.uri ?? '/', Format: 'json', Json_Date_Key: 'timestamp', Json_Date_Format: 'iso8601' }, 80);
+    options = snapshot(options ?? ({} as HttpLogOptions)); // null from JavaScript callers: the missing host is reported
+    return new LogDestination('http', options, HTTP_LOG_KEYS, { URI: options.uri ?? '/', Format: 'json', Json_Date_Key: 'timestamp', Json_Date_Format: 'iso8601' }, 80);
   }
 
   /** Grafana Loki. */
   public static loki(options: LokiLogOptions): LogDestination {
+    options = snapshot(options ?? ({} as LokiLogOptions)); // null from JavaScript callers: the missing host is reported
     const labels = ['job=${LOG_SINK_JOB}', 'pod=${POD_NAME}', 'namespace=${POD_NAMESPACE}', ...Object.entries(options.labels ?? {}).map(([k, v]) => `${k}=${v}`)];
-    return new LogDestination('loki', options, {
+    return new LogDestination('loki', options, LOKI_LOG_KEYS, {
       Labels: labels.join(', '),
       Line_Format: 'json',
       ...(options.tenantId ? { Tenant_ID: options.tenantId } : {}),
@@ -97,13 +106,16 @@ export class LogDestination {
 
   /** Elasticsearch or OpenSearch (bulk API). */
   public static elasticsearch(options: ElasticsearchLogOptions): LogDestination {
-    return new LogDestination('es', options, { Index: options.index ?? 'inference-logs', Suppress_Type_Name: 'On', Replace_Dots: 'On' }, 9200);
+    options = snapshot(options ?? ({} as ElasticsearchLogOptions)); // null from JavaScript callers: the missing host is reported
+    return new LogDestination('es', options, ELASTICSEARCH_LOG_KEYS, { Index: options.index ?? 'inference-logs', Suppress_Type_Name: 'On', Replace_Dots: 'On' }, 9200);
   }
 
   private constructor(
     /** Fluent Bit output plugin name. */
     public readonly plugin: string,
     private readonly endpoint: LogEndpointOptions,
+    /** The keys of the factory's options interface. */
+    private readonly knownKeys: ReadonlyArray<string>,
     private readonly settings: { [key: string]: string },
     private readonly plainPort: number,
   ) {}
@@ -113,7 +125,9 @@ export class LogDestination {
    * @internal
    */
   public _errors(): string[] {
-    return logDestinationErrors(this.endpoint);
+    const errors: string[] = [];
+    knownProps('shipTo', this.endpoint, this.knownKeys, errors);
+    return [...errors, ...logDestinationErrors(this.endpoint)];
   }
 
   /**

@@ -4,11 +4,12 @@ import { Construct } from 'constructs';
 import { appendTo, Rank, setVolumeSizeLimit } from '../_workload-host';
 import { HealthCheck } from '../probes';
 import { ContainerResources } from '../resources';
-import { SIDECAR_STARTUP_BUDGET, SidecarBase, SidecarOptions, SidecarSpec } from './_sidecar-base';
+import { SIDECAR_OPTION_FLAGS, SIDECAR_STARTUP_BUDGET, SidecarBase, SidecarOptions, SidecarSpec } from './_sidecar-base';
 import { logSidecarPropErrors } from './_sidecar-prop-checks';
 import { LogDestination } from './log-destination';
 import { fluentBitConfig } from '../scripts/fluent-bit-config';
 import { LOG_STREAM_SCRIPT } from '../scripts/log-stream-script';
+import { propKeys, snapshot } from '../validation/_prop-checks';
 import { validateObjectOnSynth } from '../validation/_reporter';
 
 /** Pinned default images of LogSidecar. */
@@ -61,6 +62,10 @@ export interface LogSidecarProps extends SidecarOptions {
   readonly prefixFileName?: boolean;
 }
 
+const LOG_SIDECAR_KEYS = propKeys<LogSidecarProps>('LogSidecarProps', {
+  ...SIDECAR_OPTION_FLAGS, logDir: true, filePattern: true, volumeName: true, sizeLimit: true, writers: true, shipTo: true, prefixFileName: true,
+});
+
 /** Port of Fluent Bit's health endpoint. */
 export const FLUENT_BIT_HEALTH_PORT = 2020;
 
@@ -81,8 +86,14 @@ export class LogSidecar extends SidecarBase {
   public readonly config?: kplus.ConfigMap;
 
   constructor(scope: Construct, id: string, props: LogSidecarProps = {}) {
-    super(scope, id, props);
+    // a copy: the writers are read at synth, and must be the ones given here
+    props = snapshot(props ?? {});
+    super(scope, id, props, LOG_SIDECAR_KEYS);
     this.errors.push(...logSidecarPropErrors(props));
+    if (props.prefixFileName !== undefined && props.shipTo !== undefined) {
+      this.errors.push(`prefixFileName: ${JSON.stringify(props.prefixFileName)} only applies to streaming to stdout; with shipTo every record carries its file already. `
+        + 'Fix: remove prefixFileName');
+    }
     const name = props.name ?? 'log-forwarder';
     // props of the wrong type (JavaScript callers) are reported by the prop checks and rendered as the defaults
     const logDir = (typeof props.logDir === 'string' ? props.logDir : '/var/log/app').replace(/\/+$/, '');

@@ -5,10 +5,10 @@ import { addRenderStep } from '../_kplus-adapter';
 import { Rank } from '../_workload-host';
 import { HealthCheck } from '../probes';
 import { ContainerResources } from '../resources';
-import { SidecarBase, SidecarOptions } from './_sidecar-base';
+import { SIDECAR_OPTION_FLAGS, SidecarBase, SidecarOptions } from './_sidecar-base';
 import { proxySidecarPropErrors, proxyTimeoutSeconds } from './_sidecar-prop-checks';
 import { nginxConfig, PROXY_START_SCRIPT } from '../scripts/nginx-config';
-import { urlPathProblem } from '../validation/_prop-checks';
+import { propKeys, snapshot, urlPathProblem } from '../validation/_prop-checks';
 import { validateObjectOnSynth } from '../validation/_reporter';
 
 /** Pinned default image of ProxySidecar: nginx built to run as a non-root user. */
@@ -114,6 +114,11 @@ export interface ProxySidecarProps extends SidecarOptions {
   readonly routeServerProbes?: boolean;
 }
 
+const PROXY_SIDECAR_KEYS = propKeys<ProxySidecarProps>('ProxySidecarProps', {
+  ...SIDECAR_OPTION_FLAGS, port: true, upstreamPort: true, tls: true, auth: true, openPaths: true, requestBodyLimit: true, timeout: true,
+  networkPolicy: true, routeServerProbes: true,
+});
+
 /** Default proxy resources. */
 const PROXY_RESOURCES: ContainerResources = { cpu: { request: '100m' }, memory: { request: '64Mi', limit: '256Mi' } };
 /** The proxy is up when its port accepts connections (one instance: its probes are shared). */
@@ -145,7 +150,9 @@ export class ProxySidecar extends SidecarBase {
   private readonly props: ProxySidecarProps;
 
   constructor(scope: Construct, id: string, props: ProxySidecarProps = {}) {
-    super(scope, id, { ...props, security: { runAsUser: NGINX_UID, runAsGroup: NGINX_UID, ...props.security } });
+    // a copy: the upstream port and the open paths are read at synth, and must be the ones given here
+    props = snapshot(props ?? {});
+    super(scope, id, { ...props, security: { runAsUser: NGINX_UID, runAsGroup: NGINX_UID, ...props.security } }, PROXY_SIDECAR_KEYS);
     this.props = props;
     const name = props.name ?? 'auth-proxy';
     this.port = props.port ?? (props.tls ? 8443 : 8080);

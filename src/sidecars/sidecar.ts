@@ -7,8 +7,8 @@ import { ContainerPortSpec, SecretKeyRef } from '../kubernetes-types';
 import { PodVolumeMount } from '../pod-volume';
 import { HealthCheck } from '../probes';
 import { ContainerResources } from '../resources';
-import { SIDECAR_STARTUP_BUDGET, SidecarBase, SidecarOptions, SidecarVolumeMount } from './_sidecar-base';
-import { labelName } from '../validation/_prop-checks';
+import { SIDECAR_OPTION_FLAGS, SIDECAR_STARTUP_BUDGET, SidecarBase, SidecarOptions, SidecarVolumeMount } from './_sidecar-base';
+import { knownProps, labelName, propKeys, snapshot } from '../validation/_prop-checks';
 
 /** Props of a generic `Sidecar` running the user's own image. */
 export interface SidecarProps extends SidecarOptions {
@@ -109,6 +109,13 @@ export interface FrontDoorOptions {
   readonly networkPolicy?: boolean;
 }
 
+const SIDECAR_KEYS = propKeys<SidecarProps>('SidecarProps', {
+  ...SIDECAR_OPTION_FLAGS, command: true, args: true, ports: true, env: true, secretEnv: true, fieldEnv: true, envFrom: true, volumeMounts: true,
+  podVolumeMounts: true, health: true, startupTimeout: true, frontDoor: true,
+});
+const FRONT_DOOR_KEYS = propKeys<FrontDoorOptions>('FrontDoorOptions', { port: true, https: true, routeServerProbes: true, networkPolicy: true });
+const SIDECAR_VOLUME_MOUNT_KEYS = propKeys<SidecarVolumeMount>('SidecarVolumeMount', { volume: true, path: true, readOnly: true });
+
 /** Default sidecar resources: small, explicit. */
 const DEFAULT_SIDECAR_RESOURCES: ContainerResources = Object.freeze({
   cpu: Object.freeze({ request: '50m' }),
@@ -130,9 +137,14 @@ export class Sidecar extends SidecarBase {
   public readonly networkPolicy?: ApiObject;
 
   constructor(scope: Construct, id: string, props: SidecarProps) {
-    // JavaScript callers may pass nothing: the missing name and image are then reported at synth
-    super(scope, id, props ?? ({} as SidecarProps));
-    props = props ?? ({} as SidecarProps);
+    // JavaScript callers may pass nothing: the missing name and image are then reported at synth.
+    // A copy: nothing the caller changes in its objects after construction reaches the YAML.
+    props = snapshot(props ?? ({} as SidecarProps));
+    super(scope, id, props, SIDECAR_KEYS);
+    knownProps('frontDoor', props.frontDoor, FRONT_DOOR_KEYS, this.errors);
+    if (Array.isArray(props.volumeMounts)) {
+      props.volumeMounts.forEach((m, i) => knownProps(`volumeMounts[${i}]`, m, SIDECAR_VOLUME_MOUNT_KEYS, this.errors));
+    }
     if (props.name === undefined) {
       // required here (LogSidecar and ProxySidecar have defaults): cdk8s-plus would invent one
       labelName('name', '', this.errors, 'container name');
@@ -160,6 +172,10 @@ export class Sidecar extends SidecarBase {
         routeServerProbes: !!props.frontDoor.routeServerProbes,
       },
     });
+    if (props.startupTimeout !== undefined && !hasStartupProbe(props.health)) {
+      this.errors.push('startupTimeout: the startup probe\'s budget is given, and the sidecar has no startup probe (no health, or a HealthCheck without startup). '
+        + 'Fix: remove startupTimeout, or give health: HealthCheck.tcp() or HealthCheck.custom({ startup: ... })');
+    }
     const door = props.frontDoor;
     if (door) {
       if (!(props.ports ?? []).some(p => p.number === door.port)) {
@@ -171,6 +187,11 @@ export class Sidecar extends SidecarBase {
       }
     }
   }
+}
+
+/** Whether a health check renders a startup probe (the one `startupTimeout` budgets). */
+function hasStartupProbe(health: HealthCheck | undefined): boolean {
+  return health instanceof HealthCheck && health._render({ startupBudget: SIDECAR_STARTUP_BUDGET, defaultPort: 1 }, []).startupProbe !== undefined;
 }
 
 export { SidecarMode } from './_sidecar-base';

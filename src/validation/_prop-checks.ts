@@ -1,5 +1,9 @@
 import { Duration } from 'cdk8s';
+import type { ContainerPortSpec, SecretKeyRef } from '../kubernetes-types';
+import type { PodVolumeMount } from '../pod-volume';
 import { parseQuantity } from '../quantity';
+import type { ContainerResources, ResourceAmount } from '../resources';
+import type { ContainerSecurityOptions, PodSecurityOptions } from '../security';
 import { isDataKey, isDnsLabel, isDnsSubdomain, show } from './_helpers';
 
 /**
@@ -208,5 +212,187 @@ export function jsonValue(field: string, value: unknown, errors: string[]): bool
     errors.push(`${field}: cannot be written as JSON (${String((e as Error).message).split('\n')[0]}). `
       + 'Fix: give plain Kubernetes JSON (objects, lists, strings, numbers, booleans) without cycles');
     return false;
+  }
+}
+
+/**
+ * The known keys of every props interface, by interface name: filled by `propKeys` as the
+ * modules load, and compared with the TypeScript declarations by test/prop-keys.test.ts.
+ */
+export const PROP_KEYS = new Map<string, ReadonlyArray<string>>();
+
+/**
+ * The property names of props interface `T`, registered under `interfaceName`. The compiler
+ * holds the literal to exactly the keys of `T` (a missing one is an error, an extra one an
+ * excess property), so the list cannot drift from the interface it checks.
+ */
+export function propKeys<T>(interfaceName: string, keys: { readonly [K in keyof T]-?: true }): ReadonlyArray<string> {
+  const list = Object.freeze(Object.keys(keys).sort());
+  PROP_KEYS.set(interfaceName, list);
+  return list;
+}
+
+/**
+ * Reports every own key of the props object `value` that is not in `known`: a typo (`imagee`),
+ * a prop of another construct (`replicas` on a pod) or a key spread in from a template would
+ * otherwise be ignored without a word. TypeScript catches them only in object literals;
+ * JavaScript callers, spread objects and props built at run time reach here. Values that are
+ * not plain objects are left to the shape checks. Returns whether every key is known.
+ */
+export function knownProps(field: string, value: unknown, known: ReadonlyArray<string>, errors: string[]): boolean {
+  if (!isPlainObject(value)) {
+    return true;
+  }
+  let ok = true;
+  for (const key of Object.keys(value)) {
+    if (!known.includes(key)) {
+      ok = false;
+      const closest = closestKey(key, known);
+      errors.push(`${field ? `${field}.` : ''}${key}: unknown prop (given ${brief((value as any)[key])}). `
+        + `Fix: ${closest ? `did you mean '${closest}'?` : 'remove it'} (known: ${known.join(', ')})`);
+    }
+  }
+  return ok;
+}
+
+/** Whether `value` is a plain object (an object literal, a JSON object, `Object.create(null)`), not a class instance or a list. */
+export function isPlainObject(value: unknown): value is { [key: string]: unknown } {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    return false;
+  }
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/**
+ * A copy of the props as they are now: plain objects and lists are copied all the way down,
+ * everything else (HealthCheck, Duration, ModelSource... instances, which are immutable) is
+ * kept. A construct keeps this copy, so its output depends on its props at construction and
+ * not on what the caller changes in them before the app synthesizes. Cycles are kept as
+ * cycles (the shape checks report them).
+ */
+export function snapshot<T>(value: T, seen = new Map<object, unknown>()): T {
+  if (value === null || typeof value !== 'object') {
+    return value;
+  }
+  const known = seen.get(value as object);
+  if (known !== undefined) {
+    return known as T;
+  }
+  if (Array.isArray(value)) {
+    const copy: unknown[] = [];
+    seen.set(value, copy);
+    // holes stay holes: the shape checks report them by index
+    copy.length = value.length;
+    value.forEach((item, i) => { copy[i] = snapshot(item, seen); });
+    return copy as unknown as T;
+  }
+  if (!isPlainObject(value)) {
+    return value;
+  }
+  const copy: { [key: string]: unknown } = Object.getPrototypeOf(value) === null ? Object.create(null) : {};
+  seen.set(value, copy);
+  for (const key of Object.keys(value)) {
+    copy[key] = snapshot((value as any)[key], seen);
+  }
+  return copy as T;
+}
+
+/** The known key closest to `key` by edit distance (case ignored), when it is close enough to be a typo. */
+function closestKey(key: string, known: ReadonlyArray<string>): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const candidate of known) {
+    const distance = editDistance(key.toLowerCase(), candidate.toLowerCase());
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  // a third of the name (at least 2) may differ: `helth`, `cout`, `imagee`, not `replicas` for `image`
+  return bestDistance <= Math.max(2, Math.floor(key.length / 3)) ? best : undefined;
+}
+
+/** Levenshtein distance with adjacent transpositions (optimal string alignment). */
+function editDistance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) {
+    d[0][j] = j;
+  }
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+      }
+    }
+  }
+  return d[a.length][b.length];
+}
+
+/** A value for a one-line message: its JSON, shortened; a description when it has none. */
+function brief(value: unknown): string {
+  let text: string | undefined;
+  try {
+    text = show(value);
+  } catch {
+    text = undefined; // a cycle or a BigInt
+  }
+  if (text === undefined) {
+    text = typeof value === 'function' ? 'a function' : typeof value === 'object' && value !== null ? `a ${value.constructor?.name ?? 'object'}` : String(value);
+  }
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+/*
+ * Known keys of the props objects every container of the library takes (server, init
+ * containers, sidecars, the model downloader). Their interfaces live in their own modules;
+ * the lists are here, next to the one check that uses them (type-only imports: no cycle).
+ */
+const RESOURCES_KEYS = propKeys<ContainerResources>('ContainerResources', { cpu: true, memory: true, ephemeralStorage: true, extended: true });
+const AMOUNT_KEYS = propKeys<ResourceAmount>('ResourceAmount', { request: true, limit: true });
+const CONTAINER_SECURITY_KEYS = propKeys<ContainerSecurityOptions>('ContainerSecurityOptions', {
+  runAsNonRoot: true, privileged: true, runAsUser: true, runAsGroup: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: true,
+  addCapabilities: true,
+});
+/** Known keys of `PodSecurityOptions`. */
+export const POD_SECURITY_KEYS = propKeys<PodSecurityOptions>('PodSecurityOptions', {
+  level: true, runAsNonRoot: true, runAsUser: true, runAsGroup: true, fsGroup: true, seccompProfile: true, fsGroupChangePolicy: true,
+});
+const SECRET_KEY_REF_KEYS = propKeys<SecretKeyRef>('SecretKeyRef', { secretName: true, key: true });
+/** Known keys of `ContainerPortSpec`. */
+export const PORT_KEYS = propKeys<ContainerPortSpec>('ContainerPortSpec', { number: true, name: true, protocol: true });
+/** Known keys of `PodVolumeMount`. */
+export const POD_VOLUME_MOUNT_KEYS = propKeys<PodVolumeMount>('PodVolumeMount', { volume: true, path: true, readOnly: true, subPath: true });
+
+/**
+ * Unknown keys in the props objects of a container's props (`resources` and its amounts,
+ * `security`, each `secretEnv` reference, `podVolumeMounts`), reported under `prefix`
+ * (`server.` for the model server).
+ */
+export function containerPropKeys(prefix: string, props: any, errors: string[]): void {
+  if (!isPlainObject(props)) {
+    return;
+  }
+  const resources = props.resources;
+  if (knownProps(`${prefix}resources`, resources, RESOURCES_KEYS, errors) && isPlainObject(resources)) {
+    for (const [key, amount] of Object.entries(resources)) {
+      knownProps(`${prefix}resources.${key}`, amount, AMOUNT_KEYS, errors);
+    }
+  }
+  knownProps(`${prefix}security`, props.security, CONTAINER_SECURITY_KEYS, errors);
+  if (isPlainObject(props.secretEnv)) {
+    for (const [name, ref] of Object.entries(props.secretEnv)) {
+      knownProps(`${prefix}secretEnv.${name}`, ref, SECRET_KEY_REF_KEYS, errors);
+    }
+  }
+  for (const list of ['extraPorts', 'ports'] as const) {
+    if (Array.isArray(props[list])) {
+      props[list].forEach((p: unknown, i: number) => knownProps(`${prefix}${list}[${i}]`, p, PORT_KEYS, errors));
+    }
+  }
+  if (Array.isArray(props.podVolumeMounts)) {
+    props.podVolumeMounts.forEach((m: unknown, i: number) => knownProps(`${prefix}podVolumeMounts[${i}]`, m, POD_VOLUME_MOUNT_KEYS, errors));
   }
 }

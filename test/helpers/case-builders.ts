@@ -47,6 +47,8 @@ export function caseData(rate: number, wrongTypes = false): fc.Arbitrary<any> {
   const env = p.opt(dict(envName, fc.string({ maxLength: 20 })), dict(badString, fc.constant('x')));
   const secretRef = fc.record({ secretName: str(dnsLabel), key: str(dataKey) });
   const secretEnv = p.opt(dict(envName, secretRef));
+  // a name in both env and secretEnv is refused (one would replace the other)
+  const envCollision = (c: any) => badWhen(c, ['secretEnv'], Object.keys(c.env ?? {}).some(k => Object.keys(c.secretEnv ?? {}).includes(k)));
   const command = p.opt(fc.array(fc.string({ maxLength: 12 }), { minLength: 1, maxLength: 3 }), fc.constant([]));
   // volume names differ per owner: two owners defining one name is a conflict, not a bad value
   const podVolume = (owner: string) => fc.record({
@@ -122,7 +124,7 @@ export function caseData(rate: number, wrongTypes = false): fc.Arbitrary<any> {
     volumeMounts: podVolumeMounts('s'),
     tmpSize: optQuantity(fc.constant('1Gi')),
     preStopCommand: p.opt(fc.constant(['sleep', '5']), fc.constant([])),
-  }, { requiredKeys: ['image'] });
+  }, { requiredKeys: ['image'] }).map(envCollision);
   const workload = fc.record({
     server,
     target: p.opt(fc.constantFrom({ version: '1.29' }, { version: '1.31', imageVolumes: false }, { version: '1.33' }, {
@@ -164,7 +166,7 @@ export function caseData(rate: number, wrongTypes = false): fc.Arbitrary<any> {
     replicas: optNum(fc.integer({ min: 0, max: 5 })),
     service: p.opt(fc.boolean()),
     serviceType: p.opt(fc.constantFrom(...Object.values(InferenceServiceType)), fc.constant('Ingress')),
-  }, { requiredKeys: [] });
+  }, { requiredKeys: [] }).map(h => badWhen(h, ['serviceType'], h.service === false)); // no Service has the type
 
   const sha = p.opt(fc.constant('a'.repeat(64)), fc.constant('abc'), fc.constant(`md5:${'a'.repeat(64)}`));
   const files = p.opt(fc.array(fc.constantFrom('config.json', 'model.safetensors', 'sub/tokenizer.json'), {
@@ -236,10 +238,14 @@ export function caseData(rate: number, wrongTypes = false): fc.Arbitrary<any> {
     // a load-time estimate must fit modelLoadTimeout: risky
     modelSize: p.risky(fc.constantFrom('16Gi', '140Gi', '1GB')),
     loadThroughput: p.risky(fc.constantFrom('500Mi', '2Gi', '-1')),
-  }, { requiredKeys: ['source'] }).map(m => ((m.source as any)?.kind === 'ociImage' && m.cache !== undefined ? {
-    ...m,
-    cache: new Bad(m.cache),
-  } : m)); // an image volume uses no cache
+  }, { requiredKeys: ['source'] }).map(m => {
+    const kind = (m.source as any)?.kind;
+    // props that have no effect given another are refused: an image volume runs no copier
+    let c = badWhen(m, ['cache', 'image', 'attempts', 'retryDelay', 'lockStaleAfter', 'verifyOnCacheHit', 'resources', 'security'], kind === 'ociImage');
+    c = badWhen(c, ['s3MaxConcurrentRequests', 's3MultipartChunkSize'], kind !== 's3');
+    c = badWhen(c, ['modelSize', 'loadThroughput'], c.expectedLoadTime !== undefined);
+    return badWhen(c, ['loadThroughput'], c.modelSize === undefined);
+  });
   const init = fc.record({
     name: str(dnsLabel.map(n => `init-${n}`)),
     image: p.pick(image, badString),
@@ -251,7 +257,7 @@ export function caseData(rate: number, wrongTypes = false): fc.Arbitrary<any> {
     }])),
     imagePullPolicy: p.opt(fc.constantFrom(...Object.values(ImagePullPolicy)), fc.constant('Sometimes')),
     workingDir: optStr(absPath),
-  }, { requiredKeys: ['name', 'image'] });
+  }, { requiredKeys: ['name', 'image'] }).map(envCollision);
   const sidecarOptions = {
     mode: p.opt(fc.constantFrom(...Object.values(SidecarMode)), fc.constant('sometimes')),
     resources, security,
@@ -266,7 +272,7 @@ export function caseData(rate: number, wrongTypes = false): fc.Arbitrary<any> {
     ports: p.opt(fc.constant([{ number: 9100, name: 'side' }]), fc.constant([{ number: 8000 }]), fc.constant([{ number: -3 }])),
     volumeMounts: p.risky(fc.constantFrom([{ volume: 'server-tmp', path: '/scratch' }], [{ volume: 'nope', path: '/x' }])),
     startupTimeout: optDuration(1, 600),
-  }, { requiredKeys: ['name'] });
+  }, { requiredKeys: ['name'] }).map(c => badWhen(c, ['startupTimeout'], true)); // refused without a startup probe; the health may have none
   const endpoint = {
     host: str(fc.constantFrom('loki.monitoring', '10.0.0.7', 'fd00::1', 'ES.Example.com')),
     port: optNum(fc.constantFrom(3100, 443, 9200)),
@@ -276,7 +282,7 @@ export function caseData(rate: number, wrongTypes = false): fc.Arbitrary<any> {
       fc.record({ kind: fc.constant('bearer'), secretName: str(dnsLabel), key: optStr(dataKey) }),
     )),
   };
-  const logs = fc.record({
+  const logs0 = fc.record({
     ...sidecarOptions,
     name: optStr(fc.constant('log-shipper')),
     logDir: optStr(fc.constantFrom('/var/log/app', '/logs/', '/var/log/app_1@x+y')),
@@ -296,6 +302,7 @@ export function caseData(rate: number, wrongTypes = false): fc.Arbitrary<any> {
         { requiredKeys: ['kind', 'host'] }),
     )),
   }, { requiredKeys: [] });
+  const logs = logs0.map(l => badWhen(l, ['prefixFileName'], l.shipTo !== undefined)); // only for streaming
   const proxy = fc.record({
     ...sidecarOptions,
     name: optStr(fc.constant('auth-proxy')),
@@ -420,11 +427,15 @@ function probeOf(pr: any): any {
   if (pr === null || typeof pr !== 'object') {
     return pr;
   }
+  // one generated options record serves every kind: each factory gets only its own options' keys
+  const o = pr.options;
+  const { https: _https, ...portOptions } = o !== null && typeof o === 'object' ? o : ({} as any);
+  const { port: _port, ...timing } = portOptions;
   switch (pr.kind) {
-    case 'http': return Probe.httpGet(pr.path, pr.options);
-    case 'tcp': return Probe.tcp(pr.options);
-    case 'grpc': return Probe.grpc(pr.options);
-    default: return Probe.exec(pr.command, pr.options);
+    case 'http': return Probe.httpGet(pr.path, o);
+    case 'tcp': return Probe.tcp(o !== null && typeof o === 'object' ? portOptions : o);
+    case 'grpc': return Probe.grpc(o !== null && typeof o === 'object' ? portOptions : o);
+    default: return Probe.exec(pr.command, o !== null && typeof o === 'object' ? timing : o);
   }
 }
 
@@ -509,7 +520,9 @@ function destinationOf(d: any): any {
   const credentials = c && typeof c === 'object'
     ? (c.kind === 'basic' ? LogCredentials.basicAuth(c.secretName, c.userKey, c.passwordKey) : LogCredentials.bearerToken(c.secretName, c.key))
     : c;
-  const options = { ...d, credentials };
+  // `kind` picks the factory; it is not one of the options
+  const { kind: _kind, ...rest } = d;
+  const options = { ...rest, credentials };
   switch (d.kind) {
     case 'http': return LogDestination.http(options);
     case 'loki': return LogDestination.loki(options);
@@ -547,4 +560,18 @@ const ADD_ON_BUILDERS: { [kind in (typeof ADD_ONS)[number]]: (scope: any, id: st
 export function relaxesSecurity(data: any): boolean {
   const level = data?.workload?.security?.level;
   return level !== undefined && level !== PodSecurityLevel.RESTRICTED;
+}
+
+/** `data` with each of `keys` that is set boxed as adversarial when `when` holds: the library refuses it there. */
+function badWhen<T extends object>(data: T, keys: string[], when: boolean): T {
+  if (!when) {
+    return data;
+  }
+  const copy: any = { ...data };
+  for (const key of keys) {
+    if (copy[key] !== undefined && !(copy[key] instanceof Bad)) {
+      copy[key] = new Bad(copy[key]);
+    }
+  }
+  return copy;
 }
