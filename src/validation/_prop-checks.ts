@@ -378,7 +378,10 @@ export function containerPropKeys(prefix: string, props: any, errors: string[]):
   const resources = props.resources;
   if (knownProps(`${prefix}resources`, resources, RESOURCES_KEYS, errors) && isPlainObject(resources)) {
     for (const [key, amount] of Object.entries(resources)) {
-      knownProps(`${prefix}resources.${key}`, amount, AMOUNT_KEYS, errors);
+      // extended is a map of resource names to amounts, checked where it is rendered
+      if (key !== 'extended') {
+        knownProps(`${prefix}resources.${key}`, amount, AMOUNT_KEYS, errors);
+      }
     }
   }
   knownProps(`${prefix}security`, props.security, CONTAINER_SECURITY_KEYS, errors);

@@ -5,7 +5,8 @@ import {
   absPath, Bad, badDuration, badNumber, badQuantity, badString, cpu, dataKey, dict, dnsLabel, duration, envName, image, memory, Picker,
 } from './adversarial';
 import {
-  AiInferenceDeployment, AiInferencePod, Accelerator, CacheAccessMode, GpuClaim, HealthCheck, ImagePullPolicy, InferenceEngine, InferenceServer,
+  AiInferenceDeployment, AiInferencePod, Accelerator, CacheAccessMode, EnvFromSource, GpuClaim, HealthCheck, ImagePullPolicy, InferenceEngine,
+  InferenceServer, PodField,
   InferenceServiceType, InitContainer, KubernetesTarget, LogCredentials, LogDestination, LogSidecar, ModelCache, ModelCredentials, ModelPrepInit,
   ModelProfile, ModelSource, PodRestartPolicy, PodSecurityLevel, PodVolume, Probe, ProxyAuth, ProxySidecar, ProxyTls, Sidecar, SidecarMode,
   WeightDtype,
@@ -37,6 +38,7 @@ export function caseData(rate: number, wrongTypes = false): fc.Arbitrary<any> {
     cpu: p.opt(fc.record({ request: optQuantity(cpu) })),
     memory: p.opt(fc.record({ request: optQuantity(memory), limit: optQuantity(fc.constant('32Gi')) })),
     ephemeralStorage: p.opt(fc.record({ limit: optQuantity(fc.constant('10Gi')) })),
+    extended: p.opt(fc.constantFrom({ 'vpc.amazonaws.com/efa': '1' }, { 'rdma/ib': '2' }), fc.constant({ ib: '1' }), fc.constant({ 'rdma/ib': 'lots' })),
   }, { requiredKeys: [] }));
   const security = p.opt(fc.record({
     runAsUser: optNum(fc.integer({ min: 1000, max: 65534 })),
@@ -47,6 +49,16 @@ export function caseData(rate: number, wrongTypes = false): fc.Arbitrary<any> {
   const env = p.opt(dict(envName, fc.string({ maxLength: 20 })), dict(badString, fc.constant('x')));
   const secretRef = fc.record({ secretName: str(dnsLabel), key: str(dataKey) });
   const secretEnv = p.opt(dict(envName, secretRef));
+  // downward-API variables get their own names (F_...): a name in two variable props is refused
+  const fieldEnv = p.opt(dict(envName.map(n => `F_${n}`), fc.oneof(
+    fc.record({ kind: fc.constantFrom('POD_IP', 'POD_NAME', 'NODE_NAME', 'POD_UID') }),
+    fc.record({ kind: fc.constant('label'), key: fc.constantFrom('app', 'example.com/role') }),
+    fc.record({ kind: fc.constant('resource'), resource: fc.constantFrom('limits.memory', 'requests.cpu'), divisor: fc.constantFrom(undefined, '1Mi') }),
+  )), fc.constantFrom({ F_X: 'status.podIP' }, { F_X: { kind: 'label', key: 'a b' } }, { F_X: { kind: 'resource', resource: 'limits.gpu' } },
+    { F_X: { kind: 'resource', resource: 'limits.memory', divisor: 'lots' } }));
+  const envFrom = p.opt(fc.array(fc.record({
+    kind: fc.constantFrom('configMap', 'secret'), name: dnsLabel, prefix: fc.constantFrom(undefined, 'VLLM_'), optional: fc.constantFrom(undefined, true),
+  }), { maxLength: 2 }), fc.constantFrom([{ configMapRef: { name: 'a' } }], [{ kind: 'secret', name: 'Bad_Name' }], [{ kind: 'configMap', name: 'a', prefix: 'my-' }]));
   // a name in both env and secretEnv is refused (one would replace the other)
   const envCollision = (c: any) => badWhen(c, ['secretEnv'], Object.keys(c.env ?? {}).some(k => Object.keys(c.secretEnv ?? {}).includes(k)));
   const command = p.opt(fc.array(fc.string({ maxLength: 12 }), { minLength: 1, maxLength: 3 }), fc.constant([]));
@@ -118,7 +130,7 @@ export function caseData(rate: number, wrongTypes = false): fc.Arbitrary<any> {
     portName: optStr(fc.constantFrom('http', 'api')),
     extraPorts: p.opt(fc.constant([{ number: 9464, name: 'metrics' }]), fc.constant([{ number: 9464, protocol: 'SCTP?' }]),
       fc.constant([{ number: 8000 }])),
-    command, args: command, env, secretEnv, resources, health, security,
+    command, args: command, env, secretEnv, fieldEnv, envFrom, resources, health, security,
     imagePullPolicy: p.opt(fc.constantFrom(...Object.values(ImagePullPolicy)), fc.constant('Sometimes')),
     workingDir: optStr(absPath),
     volumeMounts: podVolumeMounts('s'),
@@ -249,7 +261,7 @@ export function caseData(rate: number, wrongTypes = false): fc.Arbitrary<any> {
   const init = fc.record({
     name: str(dnsLabel.map(n => `init-${n}`)),
     image: p.pick(image, badString),
-    command, args: command, env, secretEnv, resources, security,
+    command, args: command, env, secretEnv, fieldEnv, envFrom, resources, security,
     podVolumeMounts: podVolumeMounts('i'),
     volumeMounts: p.risky(fc.constantFrom([{ volume: 'server-tmp', path: '/scratch' }], [{ volume: 'nope', path: '/x' }], [{
       volume: 'x',
@@ -266,13 +278,13 @@ export function caseData(rate: number, wrongTypes = false): fc.Arbitrary<any> {
   const sidecar = fc.record({
     name: str(dnsLabel.map(n => `side-${n}`)),
     ...sidecarOptions,
-    command, args: command, env, podVolumeMounts: podVolumeMounts('c'),
+    command, args: command, env, secretEnv, fieldEnv, envFrom, podVolumeMounts: podVolumeMounts('c'),
     // a sidecar's probes need the port it declares: valid only in the right pairs
     health: p.risky(health),
     ports: p.opt(fc.constant([{ number: 9100, name: 'side' }]), fc.constant([{ number: 8000 }]), fc.constant([{ number: -3 }])),
     volumeMounts: p.risky(fc.constantFrom([{ volume: 'server-tmp', path: '/scratch' }], [{ volume: 'nope', path: '/x' }])),
     startupTimeout: optDuration(1, 600),
-  }, { requiredKeys: ['name'] }).map(c => badWhen(c, ['startupTimeout'], true)); // refused without a startup probe; the health may have none
+  }, { requiredKeys: ['name'] }).map(c => envCollision(badWhen(c, ['startupTimeout'], true))); // refused without a startup probe; the health may have none
   const endpoint = {
     host: str(fc.constantFrom('loki.monitoring', '10.0.0.7', 'fd00::1', 'ES.Example.com')),
     port: optNum(fc.constantFrom(3100, 443, 9200)),
@@ -384,7 +396,7 @@ function serverOf(s: any): any {
   if (s === null || typeof s !== 'object') {
     return s;
   }
-  return { ...s, engine: engineOf(s.engine), health: healthOf(s.health), volumeMounts: mountsOf(s.volumeMounts) };
+  return { ...s, engine: engineOf(s.engine), health: healthOf(s.health), volumeMounts: mountsOf(s.volumeMounts), ...envOf(s) };
 }
 
 function engineOf(e: any): any {
@@ -541,11 +553,28 @@ function authOf(a: any): any {
   }
 }
 
+/** `fieldEnv` and `envFrom` data as the library's classes (other values pass through as the bad values they are). */
+function envOf(props: any): any {
+  const out: any = {};
+  if (props.fieldEnv !== undefined) {
+    out.fieldEnv = props.fieldEnv !== null && typeof props.fieldEnv === 'object' ? Object.fromEntries(Object.entries(props.fieldEnv).map(([k, f]: [string, any]) => [k,
+      f === null || typeof f !== 'object' ? f
+        : f.kind === 'label' ? PodField.label(f.key)
+          : f.kind === 'resource' ? PodField.resource(f.resource, f.divisor) : (PodField as any)[f.kind]])) : props.fieldEnv;
+  }
+  if (props.envFrom !== undefined) {
+    out.envFrom = Array.isArray(props.envFrom) ? props.envFrom.map((e: any) => (e?.kind === 'configMap' || e?.kind === 'secret'
+      ? EnvFromSource[e.kind as 'configMap' | 'secret'](e.name, { ...(e.prefix === undefined ? {} : { prefix: e.prefix }), ...(e.optional === undefined ? {} : { optional: e.optional }) })
+      : e)) : props.envFrom;
+  }
+  return out;
+}
+
 const ADD_ON_BUILDERS: { [kind in (typeof ADD_ONS)[number]]: (scope: any, id: string, props: any) => void } = {
   model: (scope, id, props) => new ModelPrepInit(scope, id, { ...props, source: sourceOf(props.source), cache: cacheOf(props.cache) }),
-  init: (scope, id, props) => new InitContainer(scope, id, { ...props, podVolumeMounts: mountsOf(props.podVolumeMounts) }),
+  init: (scope, id, props) => new InitContainer(scope, id, { ...props, podVolumeMounts: mountsOf(props.podVolumeMounts), ...envOf(props) }),
   sidecar: (scope, id, props) => new Sidecar(scope, id, {
-    ...props, health: healthOf(props.health),
+    ...props, health: healthOf(props.health), ...envOf(props),
     podVolumeMounts: mountsOf(props.podVolumeMounts), image: props.image ?? 'busybox:1.36.1',
   }),
   logs: (scope, id, props) => new LogSidecar(scope, id, { ...props, shipTo: destinationOf(props.shipTo) }),
