@@ -1,4 +1,6 @@
-import { Chart, Duration } from 'cdk8s';
+import * as fs from 'fs';
+import { ApiObject, App, Chart, Duration, JsonPatch, Testing } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
 import {
   Accelerator, AiInferenceDeployment, AiInferencePod, EnvFromSource, GpuClaim, GpuFit, HealthCheck, InferenceEngine, InferenceServiceType,
   InitContainer, KubernetesTarget, LogDestination, LogSidecar, ModelCache, ModelCredentials, ModelPrepInit, ModelProfile, ModelSource, PodField,
@@ -381,5 +383,135 @@ describe('smaller promises', () => {
     const winnerPort = Number(/are test\/llm\/\w+ \(container "[\w-]+", port (\d+)\)'s only/.exec(text)?.[1]);
     expect(service.spec.ports[0].targetPort).toBe(winnerPort);
     expectRefused(c => twoDoors(c, true), /frontDoor: the workload has 2 front doors/);
+  });
+});
+
+describe('props copied at construction: keys that are not props, shapes that are not maps', () => {
+  test('a "__proto__" key of JSON props is an unknown prop, not a prototype that supplies other props', () => {
+    // JSON.parse makes "__proto__" an own key; copying it by assignment made it the copy's prototype
+    const lines = expectRefused(c => new AiInferencePod(c, 'p', JSON.parse('{"server":{"image":"vllm/vllm-openai:v0.6.3","__proto__":{"port":9999}}}')),
+      /\[test\/p\] server\.__proto__: unknown prop \(given \{"port":9999\}\)/);
+    expect(lines.join('\n')).not.toMatch(/9999 is|containerPort/);
+    expectRefused(c => new AiInferencePod(c, 'p', JSON.parse('{"server":{"image":"vllm/vllm-openai:v0.6.3"},"__proto__":{"replicas":3}}')),
+      /\[test\/p\] __proto__: unknown prop/);
+    expectRefused(c => new AiInferencePod(c, 'p', JSON.parse('{"server":{"image":"vllm/vllm-openai:v0.6.3","__proto__":"x"}}')),
+      /\[test\/p\] server\.__proto__: unknown prop \(given "x"\)/);
+  });
+
+  test.each<[string, (chart: Chart) => void, RegExp]>([
+    ['server.env as a Map', c => new AiInferencePod(c, 'p', { server: { ...SERVER, env: new Map([['A', 'a']]) as any } }), /\] server\.env: .* is not a map/],
+    ['server.fieldEnv as a Map', c => new AiInferencePod(c, 'p', { server: { ...SERVER, fieldEnv: new Map([['IP', PodField.POD_IP]]) as any } }),
+      /\] server\.fieldEnv: .* is not a map/],
+    ['server.secretEnv as a Map', c => new AiInferencePod(c, 'p', {
+      server: { ...SERVER, secretEnv: new Map([['T', { secretName: 'hf', key: 'token' }]]) as any },
+    }), /\] server\.secretEnv: .* is not a map/],
+    ['Sidecar env as a Map', c => new Sidecar(new AiInferencePod(c, 'p', { server: SERVER }), 's', {
+      name: 's', image: 'redis:7.4.1', env: new Map([['A', 'a']]) as any,
+    }), /\[test\/p\/s\] env: .* is not a map/],
+    ['nodeSelector as a Map', c => new AiInferencePod(c, 'p', { server: SERVER, nodeSelector: new Map([['pool', 'gpu']]) as any }), /\] nodeSelector: .* is not a map/],
+    ['envFrom options that are not an object', c => new AiInferencePod(c, 'p', {
+      server: { ...SERVER, envFrom: [EnvFromSource.configMap('settings', 'VLLM_' as any)] },
+    }), /server\.envFrom\[0\]: "VLLM_" is not the options/],
+    // eslint-disable-next-line no-sparse-arrays
+    ['envFrom with a hole', c => new AiInferencePod(c, 'p', { server: { ...SERVER, envFrom: [, EnvFromSource.secret('s')] as any } }),
+      /server\.envFrom\[0\]: (undefined|null) is not an EnvFromSource/],
+  ])('%s is refused by field, not silently ignored', (_name, build, field) => {
+    expectRefused(build, field);
+  });
+
+  test('props nested deeper than the call stack are refused by field, not a RangeError at construction', () => {
+    let affinity: any = {};
+    const root = affinity;
+    for (let i = 0; i < 20000; i++) {
+      affinity.nodeAffinity = {};
+      affinity = affinity.nodeAffinity;
+    }
+    expectRefused(c => new AiInferencePod(c, 'p', { server: SERVER, affinity: root }), /\] affinity: cannot be written as JSON/);
+  });
+});
+
+describe('fieldEnv resources: the divisors the API server accepts', () => {
+  test.each<[string, string]>([['limits.cpu', '1Mi'], ['requests.cpu', '2'], ['limits.memory', '3Mi'], ['limits.ephemeral-storage', '500m'], ['limits.hugepages-2Mi', '10']])(
+    'PodField.resource(%j, %j) is refused (the API server rejects the pod)', (resource, divisor) => {
+      expectRefused(c => new AiInferencePod(c, 'p', { server: { ...SERVER, fieldEnv: { X: PodField.resource(resource, divisor) } } }),
+        new RegExp(`server\\.fieldEnv\\.X\\.divisor: "${divisor}" is not a divisor of ${resource.replace('.', '\\.')}`));
+    });
+
+  test.each<[string, string]>([['limits.cpu', '1m'], ['requests.cpu', '1'], ['limits.cpu', '1000m'], ['limits.memory', '1Mi'], ['requests.memory', '1k'],
+    ['limits.ephemeral-storage', '1Gi'], ['limits.hugepages-2Mi', '1Mi']])('PodField.resource(%j, %j) is written', (resource, divisor) => {
+    const result = run(c => new AiInferencePod(c, 'p', { server: { ...SERVER, fieldEnv: { X: PodField.resource(resource, divisor) } } }));
+    expect(result.error).toBeUndefined();
+    expect(result.manifests?.[0].spec.containers[0].env).toContainEqual({ name: 'X', valueFrom: { resourceFieldRef: { resource, divisor } } });
+    expectApiValid(result.manifests ?? []);
+  });
+});
+
+describe('toPodTemplate(): the template is the pod the chart validates, whatever the order of calls', () => {
+  const IMAGE = 'vllm/vllm-openai:v0.6.3';
+  test('toManifest() and toManifests() after toPodTemplate() say the pod is a template, not undefined or a pod-less list', () => {
+    const pod = new AiInferencePod(new Chart(Testing.app(), 'c'), 'p', { server: { image: IMAGE } });
+    pod.toPodTemplate();
+    expect(() => pod.toManifest()).toThrow(/^\[c\/p\] toManifest: the pod is a pod template \(toPodTemplate\(\)\).*\. Fix: /);
+    expect(() => pod.toManifests()).toThrow(/^\[c\/p\] toManifests: the pod is a pod template/);
+  });
+
+  test.each<[string, (pod: AiInferencePod) => void]>([
+    ['a sidecar added after the template was taken', pod => new LogSidecar(pod, 'logs', { logDir: '/var/log/app' })],
+    ['a JSON patch of the pod after the template was taken', pod => ApiObject.of(pod.pod).addJsonPatch(JsonPatch.add('/spec/priorityClassName', 'high'))],
+    ['an env var added through the escape hatch after the template was taken', pod => pod.server.env.addVariable('LATE', kplus.EnvValue.fromValue('x'))],
+  ])('%s: synth fails instead of writing a template without it', (_name, change) => {
+    const lines = expectRefused(c => {
+      const pod = new AiInferencePod(c, 'p', { server: { image: IMAGE } });
+      const template = pod.toPodTemplate();
+      new ApiObject(c, 'group', { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'group' }, spec: { template } });
+      change(pod);
+    }, /\[test\/p\] toPodTemplate: the pod changed after its template was taken/);
+    expect(lines.length).toBe(1);
+  });
+
+  test('the same add-on before the template: written, and the template has it', () => {
+    const result = run(c => {
+      const pod = new AiInferencePod(c, 'p', { server: { image: IMAGE } });
+      new LogSidecar(pod, 'logs', { logDir: '/var/log/app' });
+      const template = pod.toPodTemplate();
+      // the caller's copy may be changed: it is the caller's object now
+      template.metadata.labels.extra = 'x';
+      new ApiObject(c, 'group', { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'group' }, spec: { template } });
+      expect(pod.toPodTemplate().metadata.labels.extra).toBeUndefined();
+    });
+    expect(result.error).toBeUndefined();
+    expect(result.manifests?.map(m => m.kind)).toEqual(['Job']);
+    expect(result.manifests?.[0].spec.template.spec.initContainers.map((c: any) => c.name)).toEqual(['log-forwarder']);
+  });
+
+  test('app.synth() after toPodTemplate() writes the objects the pod needs and not the pod', () => {
+    const outdir = fs.mkdtempSync('/tmp/hostile-template-');
+    const app = new App({ outdir });
+    const chart = new Chart(app, 'c');
+    const pod = new AiInferencePod(chart, 'p', { server: { image: IMAGE } });
+    new ProxySidecar(pod, 'proxy', { auth: ProxyAuth.bearerTokens('tokens') });
+    new ApiObject(chart, 'group', { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'group' }, spec: { template: pod.toPodTemplate() } });
+    app.synth();
+    const written = fs.readFileSync(`${outdir}/${fs.readdirSync(outdir)[0]}`, 'utf8');
+    expect(written.match(/^kind: .*$/gm)).toEqual(['kind: ConfigMap', 'kind: NetworkPolicy', 'kind: Job']);
+  });
+});
+
+describe('a render that fails next to prop errors is still reported', () => {
+  test('an unknown prop does not hide a JSON patch that cannot apply: synth says the pod was not checked', () => {
+    const lines = expectRefused(c => {
+      const pod = new AiInferencePod(c, 'p', { server: { ...SERVER, imagee: 'x' } as any });
+      ApiObject.of(pod.pod).addJsonPatch(JsonPatch.replace('/spec/nope/x', 1));
+    }, /server\.imagee: unknown prop/);
+    expect(lines).toContainEqual(expect.stringMatching(/^ {2}\[test\/p\] spec: could not be rendered .*\. Fix: /));
+  });
+
+  test('a sidecar with bad props removed from the tree leaves no raw TypeError', () => {
+    expectRefused(c => {
+      const pod = new AiInferencePod(c, 'p', { server: SERVER });
+      new Sidecar(pod, 's', { name: 's', image: 'redis:7.4.1', foo: 1 } as any);
+      pod.node.tryRemoveChild('s');
+      ApiObject.of(pod.pod).addJsonPatch(JsonPatch.replace('/spec/nope/x', 1));
+    }, /\[test\/p\] spec: /);
   });
 });
