@@ -3,7 +3,8 @@ import { Construct } from 'constructs';
 import type { WorkloadHost } from './_workload-host';
 import { kplusEnv, SecretKeyRef } from './kubernetes-types';
 import { isQualifiedName, show } from './validation/_helpers';
-import { knownProps, objectName, propKeys, quantity, snapshot } from './validation/_prop-checks';
+import { parseQuantity } from './quantity';
+import { given, isPlainObject, knownProps, objectName, propKeys, quantity, snapshot, stringMap } from './validation/_prop-checks';
 
 /**
  * Environment variables that Kubernetes fills in when the container starts: fields of the
@@ -76,7 +77,13 @@ export class PodField {
         + "'limits.ephemeral-storage' or 'limits.hugepages-2Mi'");
     }
     if (resource?.divisor !== undefined) {
+      const before = errors.length;
       quantity(`${field}.divisor`, resource.divisor, errors, true);
+      if (errors.length === before && typeof resource.resource === 'string' && !isDivisorOf(resource.resource, resource.divisor)) {
+        const cpu = /\.cpu$/.test(resource.resource);
+        errors.push(`${field}.divisor: ${show(resource.divisor)} is not a divisor of ${resource.resource} the API server accepts. `
+          + `Fix: use ${cpu ? "'1m' or '1'" : "'1', '1Ki', '1Mi', '1Gi' (or '1k', '1M', '1G')"}, or leave it out`);
+      }
     }
   }
 
@@ -88,6 +95,31 @@ export class PodField {
       // a label or annotation path already names its key
       : kplus.EnvValue.fromFieldRef(this.fieldPath as kplus.EnvFieldPaths);
   }
+}
+
+/**
+ * Whether the API server accepts `divisor` for `resource`: it compares the divisor's canonical
+ * form with "1m" and "1" for cpu, and with "1", "1k" ... "1E", "1Ki" ... "1Ei" for memory,
+ * ephemeral storage and huge pages. The canonical form keeps the family of the suffix: a
+ * binary amount of 1024 or more stays binary ("1024Ki" is "1Mi"), a decimal one decimal
+ * ("1000m" is "1", "1024" stays "1024"), an exponent one an exponent ("1e3" stays "1e3").
+ */
+function isDivisorOf(resource: string, divisor: string): boolean {
+  const value = parseQuantity(divisor);
+  if (value === undefined) {
+    return false;
+  }
+  const is = (amount: number) => Math.abs(value - amount) <= amount * 1e-12;
+  const binary = /[KMGTPE]i$/.test(divisor) && value >= 1024;
+  const exponent = /[eE][+-]?\d+$/.test(divisor);
+  if (/\.cpu$/.test(resource)) {
+    return is(1) || (!binary && !exponent && is(1e-3));
+  }
+  if (is(1)) {
+    return true;
+  }
+  const powers = [1, 2, 3, 4, 5, 6];
+  return binary ? powers.some(p => is(2 ** (10 * p))) : !exponent && powers.some(p => is(10 ** (3 * p)));
 }
 
 /** Options of a ConfigMap or Secret whose keys all become environment variables. */
@@ -129,6 +161,11 @@ export class EnvFromSource {
   public _check(field: string, errors: string[]): void {
     const what = this.ref === 'configMapRef' ? 'ConfigMap' : 'Secret';
     objectName(`${field}.name`, this.name, errors, what);
+    if (this.options !== null && !isPlainObject(this.options)) {
+      // a string (the prefix given in place of the options) would be silently ignored
+      errors.push(`${field}: ${given(this.options)} is not the options of the ${what}. Fix: give { prefix: 'VLLM_', optional: true }, or leave them out`);
+      return;
+    }
     knownProps(field, this.options, ENV_FROM_OPTIONS_KEYS, errors);
     const { prefix, optional } = this.options ?? {};
     if (prefix !== undefined && !(typeof prefix === 'string' && /^[A-Za-z_][A-Za-z0-9_]*$/.test(prefix))) {
@@ -164,8 +201,17 @@ export interface ContainerEnvProps {
 export function containerEnv(scope: Construct, host: WorkloadHost, name: string, props: ContainerEnvProps, errors: string[],
   prefix = '', defaults: { [name: string]: string } = {}): { [name: string]: kplus.EnvValue } {
   repeatedEnvNames({ [`${prefix}env`]: props.env, [`${prefix}secretEnv`]: props.secretEnv, [`${prefix}fieldEnv`]: props.fieldEnv }, errors);
+  // a map of another shape (a Map, a string, a list) is reported and left out: spread, it would
+  // be silently empty or turn into variables named "0", "1", ...
+  const plain = stringMap(`${prefix}env`, props.env, errors) ? props.env : undefined;
+  let secrets = props.secretEnv;
+  if (secrets !== undefined && !isPlainObject(secrets)) {
+    errors.push(`${prefix}secretEnv: ${given(secrets)} is not a map of variable names to Secret keys. `
+      + "Fix: e.g. { HF_TOKEN: { secretName: 'hf-token', key: 'token' } }");
+    secrets = undefined;
+  }
   const env = {
-    ...kplusEnv(scope, { ...defaults, ...props.env }, props.secretEnv, errors, `${prefix}secretEnv`, prefix ? 'secret-env' : 'secret'),
+    ...kplusEnv(scope, { ...defaults, ...plain }, secrets, errors, `${prefix}secretEnv`, prefix ? 'secret-env' : 'secret'),
     ...fieldEnvValues(props.fieldEnv, errors, `${prefix}fieldEnv`),
   };
   const step = envFromStep(props.envFrom, errors, `${prefix}envFrom`);
@@ -181,8 +227,8 @@ function fieldEnvValues(fieldEnv: { [name: string]: PodField } | undefined, erro
   if (fieldEnv === undefined) {
     return env;
   }
-  if (fieldEnv === null || typeof fieldEnv !== 'object' || Array.isArray(fieldEnv)) {
-    errors.push(`${field}: ${show(fieldEnv)} is not a map of variable names to PodFields. Fix: e.g. { POD_IP: PodField.POD_IP }`);
+  if (!isPlainObject(fieldEnv)) {
+    errors.push(`${field}: ${given(fieldEnv)} is not a map of variable names to PodFields. Fix: e.g. { POD_IP: PodField.POD_IP }`);
     return env;
   }
   for (const [name, value] of Object.entries(fieldEnv)) {
@@ -208,9 +254,10 @@ function envFromStep(sources: ReadonlyArray<EnvFromSource> | undefined, errors: 
     errors.push(`${field}: ${show(sources)} is not a list. Fix: e.g. [EnvFromSource.configMap('engine-settings')]`);
     return undefined;
   }
-  const valid = sources.filter((s, i) => {
+  // Array.from: a hole is reported by its index like any other entry (filter would skip it)
+  const valid = Array.from(sources).filter((s, i) => {
     if (!(s instanceof EnvFromSource)) {
-      errors.push(`${field}[${i}]: ${show(s)} is not an EnvFromSource. Fix: use EnvFromSource.configMap(name) or EnvFromSource.secret(name)`);
+      errors.push(`${field}[${i}]: ${show(s) ?? 'undefined'} is not an EnvFromSource. Fix: use EnvFromSource.configMap(name) or EnvFromSource.secret(name)`);
       return false;
     }
     s._check(`${field}[${i}]`, errors);

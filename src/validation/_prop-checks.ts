@@ -192,8 +192,9 @@ export function stringMap(field: string, value: { [key: string]: string } | unde
   if (value === undefined) {
     return true;
   }
-  if (value === null || typeof value !== 'object' || Array.isArray(value) || Object.values(value).some(v => typeof v !== 'string')) {
-    errors.push(`${field}: ${show(value)} is not a map of strings. Fix: give an object such as { 'nvidia.com/gpu.product': 'NVIDIA-L4' }, or leave it out`);
+  // a Map or other class instance has no own keys to spread: it would be silently empty
+  if (!isPlainObject(value) || Object.values(value).some(v => typeof v !== 'string')) {
+    errors.push(`${field}: ${given(value)} is not a map of strings. Fix: give an object such as { 'nvidia.com/gpu.product': 'NVIDIA-L4' }, or leave it out`);
     return false;
   }
   return true;
@@ -270,32 +271,44 @@ export function isPlainObject(value: unknown): value is { [key: string]: unknown
  * kept. A construct keeps this copy, so its output depends on its props at construction and
  * not on what the caller changes in them before the app synthesizes. Cycles are kept as
  * cycles (the shape checks report them).
+ *
+ * Every own key is copied as an own key — also `__proto__`, which `JSON.parse` makes an own
+ * key and an assignment would turn into the copy's prototype (supplying props the unknown-key
+ * check never sees). The walk keeps its own stack: props nested deeper than the call stack
+ * are copied and then refused by the shape checks, not thrown as a RangeError.
  */
-export function snapshot<T>(value: T, seen = new Map<object, unknown>()): T {
-  if (value === null || typeof value !== 'object') {
-    return value;
+export function snapshot<T>(value: T): T {
+  const seen = new Map<object, unknown>();
+  const pending: Array<{ readonly from: any; readonly to: any }> = [];
+  const copyOf = (v: unknown): unknown => {
+    if (v === null || typeof v !== 'object') {
+      return v;
+    }
+    const known = seen.get(v);
+    if (known !== undefined) {
+      return known;
+    }
+    let copy: any;
+    if (Array.isArray(v)) {
+      // holes stay holes: the shape checks report them by index
+      copy = new Array(v.length);
+    } else if (isPlainObject(v)) {
+      copy = Object.getPrototypeOf(v) === null ? Object.create(null) : {};
+    } else {
+      return v;
+    }
+    seen.set(v, copy);
+    pending.push({ from: v, to: copy });
+    return copy;
+  };
+  const result = copyOf(value) as T;
+  while (pending.length) {
+    const { from, to } = pending.pop()!;
+    for (const key of Object.keys(from)) {
+      Object.defineProperty(to, key, { value: copyOf(from[key]), enumerable: true, writable: true, configurable: true });
+    }
   }
-  const known = seen.get(value as object);
-  if (known !== undefined) {
-    return known as T;
-  }
-  if (Array.isArray(value)) {
-    const copy: unknown[] = [];
-    seen.set(value, copy);
-    // holes stay holes: the shape checks report them by index
-    copy.length = value.length;
-    value.forEach((item, i) => { copy[i] = snapshot(item, seen); });
-    return copy as unknown as T;
-  }
-  if (!isPlainObject(value)) {
-    return value;
-  }
-  const copy: { [key: string]: unknown } = Object.getPrototypeOf(value) === null ? Object.create(null) : {};
-  seen.set(value, copy);
-  for (const key of Object.keys(value)) {
-    copy[key] = snapshot((value as any)[key], seen);
-  }
-  return copy as T;
+  return result;
 }
 
 /** The known key closest to `key` by edit distance (case ignored), when it is close enough to be a typo. */
@@ -329,6 +342,17 @@ function editDistance(a: string, b: string): number {
     }
   }
   return d[a.length][b.length];
+}
+
+/**
+ * A value for a message: its JSON, except for class instances, whose JSON says nothing about
+ * them (a Map is `{}`): those are named by their class, "a Map".
+ */
+export function given(value: unknown): string {
+  if (value !== null && typeof value === 'object' && !Array.isArray(value) && !isPlainObject(value)) {
+    return `a ${value.constructor?.name || 'object'}`;
+  }
+  return show(value);
 }
 
 /** A value for a one-line message: its JSON, shortened; a description when it has none. */
