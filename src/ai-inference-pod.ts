@@ -69,6 +69,7 @@ export class AiInferencePod extends Construct {
    * `toManifests()` then, or the pod would wait for objects nobody creates
    */
   public toManifest(): any {
+    this.refuseIfTemplate('toManifest');
     const manifests = this.toManifests();
     if (manifests.length > 1) {
       const others = manifests.slice(0, -1).map(m => `${m.kind} ${m.metadata?.name}`).join(', ');
@@ -86,6 +87,7 @@ export class AiInferencePod extends Construct {
    * @throws with every validation error when the pod is invalid
    */
   public toManifests(): any[] {
+    this.refuseIfTemplate('toManifests');
     const own = new Set(this.node.findAll().filter(ApiObject.isApiObject).map(o => `${o.kind}/${o.name}`));
     const manifests = Chart.of(this).toJson().filter((m: any) => own.has(`${m.kind}/${m.metadata?.name}`));
     return [...manifests.filter((m: any) => m.kind !== 'Pod'), ...manifests.filter((m: any) => m.kind === 'Pod')];
@@ -102,17 +104,53 @@ export class AiInferencePod extends Construct {
    * NetworkPolicies of its add-ons) still are, and its validation still runs at synth. Call it
    * once every add-on is added: later changes reach a later call, not a template already taken.
    *
+   * Synth fails when the pod changes after a template was taken (an add-on, a JSON patch or an
+   * escape-hatch edit made later): the template in the controller's object would silently lack it.
+   *
    * @throws with every validation error when the pod is invalid
    */
   public toPodTemplate(): any {
     // the app is validated as synth validates it; this throws the structured errors
     Chart.of(this).toJson();
-    const pod = ApiObject.of(this.pod).toJson();
+    const template = podTemplateOf(ApiObject.of(this.pod).toJson());
+    if (this.templatesTaken.length === 0) {
+      // the output must not depend on when the template was taken: synth compares
+      this.node.addValidation({ validate: () => this.templateDrift() });
+    }
+    // as text: the caller owns the object handed out and may change it
+    this.templatesTaken.push(JSON.stringify(template));
     // the controller creates the pod: the chart must not write it too (its scope link stays,
     // so it still renders with the chart's namespace and labels, and its owners still validate)
     this.node.tryRemoveChild(this.pod.node.id);
-    const { name: _name, namespace: _namespace, ...metadata } = pod.metadata ?? {};
-    return { metadata, spec: pod.spec };
+    return template;
+  }
+
+  /** The JSON of every template `toPodTemplate()` handed out. */
+  private readonly templatesTaken: string[] = [];
+
+  /** Taken as a template, the pod is not written by the chart: a manifest of it would be a second pod. */
+  private refuseIfTemplate(method: string): void {
+    if (this.templatesTaken.length > 0) {
+      throw new Error(`[${this.node.path}] ${method}: the pod is a pod template (toPodTemplate()): a controller creates it, and the chart no longer writes it. `
+        + 'Fix: create the controller\'s object with the template and the objects the pod needs (the chart writes them), or call toManifests() instead of toPodTemplate()');
+    }
+  }
+
+  /** The fields in which the pod as it renders now differs from a template already taken. */
+  private templateDrift(): string[] {
+    let now: string;
+    try {
+      now = JSON.stringify(podTemplateOf(ApiObject.of(this.pod).toJson()));
+    } catch {
+      return []; // the pod's own validation reports a render that fails
+    }
+    const stale = this.templatesTaken.find(t => t !== now);
+    if (stale === undefined) {
+      return [];
+    }
+    const fields = differingFields(JSON.parse(stale), JSON.parse(now));
+    return [`toPodTemplate: the pod changed after its template was taken (${fields.join(', ')} differ${fields.length === 1 ? 's' : ''}), `
+      + 'so the controller would create pods without the change. Fix: call toPodTemplate() after adding every add-on, JSON patch and escape-hatch change of the pod'];
   }
 
   /** Which container to look at, in which phase, when this pod is stuck. */
@@ -120,4 +158,20 @@ export class AiInferencePod extends Construct {
     const target = `pod/${ApiObject.of(this.pod).name}`;
     return lifecycleGuide(podSpecOf(WorkloadHost.of(this.pod).render()), { logs: target, describe: target });
   }
+}
+
+/** A rendered pod as a pod template: its metadata without name and namespace, and its spec. */
+function podTemplateOf(pod: any): any {
+  const { name: _name, namespace: _namespace, ...metadata } = pod.metadata ?? {};
+  return { metadata, spec: pod.spec };
+}
+
+/** The `metadata.*` and `spec.*` fields that differ between two templates. */
+function differingFields(before: any, after: any): string[] {
+  const fields: string[] = [];
+  for (const part of ['metadata', 'spec']) {
+    const keys = [...new Set([...Object.keys(before[part] ?? {}), ...Object.keys(after[part] ?? {})])].sort();
+    fields.push(...keys.filter(k => JSON.stringify(before[part]?.[k]) !== JSON.stringify(after[part]?.[k])).map(k => `${part}.${k}`));
+  }
+  return fields;
 }

@@ -94,11 +94,13 @@ export class ValidationReporter {
     try {
       json = this.render();
     } catch (e) {
-      // A render that fails after bad props were reported fails because of them (a name too
-      // long to derive volume names from): those errors say what to fix. Otherwise cdk8s-plus
-      // threw on its own input (duplicate volume names) or a user JSON patch did not apply:
-      // one line, not a stack trace.
-      return { ...base, json: undefined, findings: this.hasPropErrors() ? [] : [thrown(e, '', 'correct the input named in the message')] };
+      // A render that fails after bad props were reported usually fails because of them (a name
+      // too long to derive volume names from): the JavaScript message would only confuse. But it
+      // may also fail for a reason of its own (a JSON patch that does not apply, a duplicate
+      // volume): a line says the pod was not checked, so fixing the props is not taken for the
+      // end of the list. Without prop errors cdk8s-plus threw on its own input or a user JSON
+      // patch did not apply: one line, not a stack trace.
+      return { ...base, json: undefined, findings: [this.hasPropErrors() ? NOT_RENDERED : thrown(e, '', 'correct the input named in the message')] };
     }
     const findings = unique([...contextFindings(this.workload), ...this.renderProblems(), ...checked(json, ApiObject.of(this.workload), () => {
       const spec = podSpecOf(json) ?? {};
@@ -122,6 +124,13 @@ export class ValidationReporter {
     }
   }
 }
+
+/** A render that failed next to prop errors: the pod itself was not checked. */
+const NOT_RENDERED: Finding = {
+  severity: 'error', field: 'spec',
+  message: 'could not be rendered with the props given (the prop errors reported for this workload are the likely cause), so the pod itself was not checked',
+  fix: 'correct the prop errors; synth then checks the rendered pod and names anything left',
+};
 
 /** One validation pass over a workload's rendered JSON. */
 interface Evaluation {
