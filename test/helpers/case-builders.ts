@@ -53,9 +53,11 @@ export function caseData(rate: number, wrongTypes = false): fc.Arbitrary<any> {
   const fieldEnv = p.opt(dict(envName.map(n => `F_${n}`), fc.oneof(
     fc.record({ kind: fc.constantFrom('POD_IP', 'POD_NAME', 'NODE_NAME', 'POD_UID') }),
     fc.record({ kind: fc.constant('label'), key: fc.constantFrom('app', 'example.com/role') }),
-    fc.record({ kind: fc.constant('resource'), resource: fc.constantFrom('limits.memory', 'requests.cpu'), divisor: fc.constantFrom(undefined, '1Mi') }),
+    // the API server takes 1m or 1 as a cpu divisor, 1, 1Ki, 1Mi... for memory
+    fc.record({ kind: fc.constant('resource'), resource: fc.constant('limits.memory'), divisor: fc.constantFrom(undefined, '1Mi') }),
+    fc.record({ kind: fc.constant('resource'), resource: fc.constant('requests.cpu'), divisor: fc.constantFrom(undefined, '1m') }),
   )), fc.constantFrom({ F_X: 'status.podIP' }, { F_X: { kind: 'label', key: 'a b' } }, { F_X: { kind: 'resource', resource: 'limits.gpu' } },
-    { F_X: { kind: 'resource', resource: 'limits.memory', divisor: 'lots' } }));
+    { F_X: { kind: 'resource', resource: 'limits.memory', divisor: 'lots' } }, { F_X: { kind: 'resource', resource: 'requests.cpu', divisor: '1Mi' } }));
   const envFrom = p.opt(fc.array(fc.record({
     kind: fc.constantFrom('configMap', 'secret'), name: dnsLabel, prefix: fc.constantFrom(undefined, 'VLLM_'), optional: fc.constantFrom(undefined, true),
   }), { maxLength: 2 }), fc.constantFrom([{ configMapRef: { name: 'a' } }], [{ kind: 'secret', name: 'Bad_Name' }], [{ kind: 'configMap', name: 'a', prefix: 'my-' }]));
