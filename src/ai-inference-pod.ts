@@ -43,6 +43,8 @@ export class AiInferencePod extends Construct {
   public readonly pod: kplus.Pod;
   /** The model-server container (escape hatch). */
   public readonly server: kplus.Container;
+  /** The JSON of every template `toPodTemplate()` handed out. */
+  private readonly templatesTaken: string[] = [];
 
   constructor(scope: Construct, id: string, props: AiInferencePodProps) {
     super(scope, id);
@@ -102,10 +104,10 @@ export class AiInferencePod extends Construct {
    * structured errors. From then on the pod itself is no longer written by the chart — the
    * controller creates it from the template — while the objects it needs (ConfigMaps, PVCs,
    * NetworkPolicies of its add-ons) still are, and its validation still runs at synth. Call it
-   * once every add-on is added: later changes reach a later call, not a template already taken.
-   *
-   * Synth fails when the pod changes after a template was taken (an add-on, a JSON patch or an
-   * escape-hatch edit made later): the template in the controller's object would silently lack it.
+   * once every add-on is added: synth (and a later call) fails when the pod changes after a
+   * template was taken — an add-on, a JSON patch or an escape-hatch edit made later — since the
+   * template in the controller's object would silently lack it. `toManifest()` and
+   * `toManifests()` then refuse the pod: a controller creates it.
    *
    * @throws with every validation error when the pod is invalid
    */
@@ -124,9 +126,6 @@ export class AiInferencePod extends Construct {
     this.node.tryRemoveChild(this.pod.node.id);
     return template;
   }
-
-  /** The JSON of every template `toPodTemplate()` handed out. */
-  private readonly templatesTaken: string[] = [];
 
   /** Taken as a template, the pod is not written by the chart: a manifest of it would be a second pod. */
   private refuseIfTemplate(method: string): void {

@@ -2,8 +2,8 @@ import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import type { WorkloadHost } from './_workload-host';
 import { kplusEnv, SecretKeyRef } from './kubernetes-types';
-import { isQualifiedName, show } from './validation/_helpers';
 import { parseQuantity } from './quantity';
+import { isQualifiedName, show } from './validation/_helpers';
 import { given, isPlainObject, knownProps, objectName, propKeys, quantity, snapshot, stringMap } from './validation/_prop-checks';
 
 /**
