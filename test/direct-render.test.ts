@@ -140,7 +140,9 @@ test('steps aside for an app with its own resolvers and for CDK8S_DISABLE_SORT: 
 
 test('a value cdk8s-plus would refuse is left to cdk8s-plus, which reports it in its own words', () => {
   const chart = newChart();
-  const pod = new AiInferencePod(chart, 'llm', { server: { image: 'vllm/vllm-openai:v0.6.3', env: { ODD: new Map() as any } } });
+  const pod = new AiInferencePod(chart, 'llm', { server: { image: 'vllm/vllm-openai:v0.6.3' } });
+  // the library's props refuse a Map for a variable; cdk8s-plus's escape hatch takes anything
+  pod.server.env.addVariable('ODD', kplus.EnvValue.fromValue(new Map() as any));
   expect(directRender(ApiObject.of(pod.pod))).toBeUndefined();
   expect(() => App._synthChart(chart)).toThrow();
 });
