@@ -517,7 +517,9 @@ EOF
 # its start-up. The GET is thus pinned as before, to the identity that .id holds before its
 # first byte. A versioned object is pinned to its version too, which cannot wait alike (an
 # unversioned object would have nothing to write there): that waiting CLI, which has sent
-# nothing, is stopped (it is the exec'd CLI itself) and a pinned one started.
+# nothing, is stopped (it is the exec'd CLI itself) and a pinned one started. Processes that
+# may wait on a fifo get SIGKILL: a SIGTERM that reaches a subshell before it has reset the
+# inherited trap is lost, and the subshell would wait for ever.
 s3_fresh() {
   rm -f "$meta/.id" "$meta/.rec" "$meta/.pin"
   { : > "$model"; } 2>> "$errf" || return 23
@@ -529,11 +531,11 @@ s3_fresh() {
     printf '%s' "$etag" > "$meta/.pin" &
     feed_pid=$!
     hashed_end; rc=$?
-    kill "$feed_pid" 2>/dev/null
+    kill -9 "$feed_pid" 2>/dev/null
     rm -f "$meta/.pin"
     [ "$rc" -eq 0 ] || return "$rc"
   else
-    kill "$tool_pid" 2>/dev/null
+    kill -9 "$tool_pid" 2>/dev/null
     hashed_end
     rm -f "$meta/.pin"
     [ -n "$version" ] || return 1
@@ -610,7 +612,7 @@ s3_prefix() {
   kids="$sync_pid"
   if ! s3_prefix_prepare; then
     # the waiting sync has sent nothing; its pid is the CLI's own
-    kill "$sync_pid" 2>/dev/null
+    kill -9 "$sync_pid" 2>/dev/null
     wait "$sync_pid"
     kids=""
     rm -f "$gate" "$bucket_gate"
@@ -625,7 +627,7 @@ s3_prefix() {
   kids="$sync_pid $list_pid $hash_pid $open_pid"
   wait "$sync_pid"; sync_rc=$?
   : > "$meta/.synced"
-  kill "$open_pid" 2>/dev/null
+  kill -9 "$open_pid" 2>/dev/null
   wait "$open_pid"
   [ -e "$gate.read" ] || [ "$sync_rc" -ne 0 ] || { echo "the AWS CLI did not wait for its gate before the sync; the download is not trusted" >> "$errf"; sync_rc=1; }
   # one write, then a plain file in its place: the listing runs whatever happened (so that it
@@ -633,7 +635,7 @@ s3_prefix() {
   { printf '%s' "$bucket" > "$bucket_gate"; printf '%s' "$bucket" > "$bucket_gate.tmp" && mv -f "$bucket_gate.tmp" "$bucket_gate"; } &
   feed_pid=$!
   wait "$list_pid"; list_rc=$?
-  kill "$feed_pid" 2>/dev/null
+  kill -9 "$feed_pid" 2>/dev/null
   wait "$hash_pid"
   kids=""
   rm -f "$gate" "$gate.read" "$bucket_gate" "$bucket_gate.tmp"
