@@ -519,7 +519,8 @@ EOF
 # unversioned object would have nothing to write there): that waiting CLI, which has sent
 # nothing, is stopped (it is the exec'd CLI itself) and a pinned one started. Processes that
 # may wait on a fifo get SIGKILL: a SIGTERM that reaches a subshell before it has reset the
-# inherited trap is lost, and the subshell would wait for ever.
+# inherited trap is lost, and the subshell would wait for ever (and their wait is silenced:
+# the shell would report "Killed" on stderr, whose one line is the failure's).
 s3_fresh() {
   rm -f "$meta/.id" "$meta/.rec" "$meta/.pin"
   { : > "$model"; } 2>> "$errf" || return 23
@@ -536,7 +537,7 @@ s3_fresh() {
     [ "$rc" -eq 0 ] || return "$rc"
   else
     kill -9 "$tool_pid" 2>/dev/null
-    hashed_end
+    hashed_end 2>/dev/null
     rm -f "$meta/.pin"
     [ -n "$version" ] || return 1
     printf '%s\n' "$id" > "$meta/.id"
@@ -613,7 +614,7 @@ s3_prefix() {
   if ! s3_prefix_prepare; then
     # the waiting sync has sent nothing; its pid is the CLI's own
     kill -9 "$sync_pid" 2>/dev/null
-    wait "$sync_pid"
+    wait "$sync_pid" 2>/dev/null
     kids=""
     rm -f "$gate" "$bucket_gate"
     return 1
@@ -628,7 +629,7 @@ s3_prefix() {
   wait "$sync_pid"; sync_rc=$?
   : > "$meta/.synced"
   kill -9 "$open_pid" 2>/dev/null
-  wait "$open_pid"
+  wait "$open_pid" 2>/dev/null
   [ -e "$gate.read" ] || [ "$sync_rc" -ne 0 ] || { echo "the AWS CLI did not wait for its gate before the sync; the download is not trusted" >> "$errf"; sync_rc=1; }
   # one write, then a plain file in its place: the listing runs whatever happened (so that it
   # ends), and a CLI that opened the name again would not wait forever
