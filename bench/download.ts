@@ -2,8 +2,8 @@
  * Download speed of the model-prep script against the raw tool on loopback (`npm run bench`):
  * a 512 MiB file and a 20-file directory (20 × 25.6 MiB), over HTTP (real nginx, real curl)
  * and S3 (s3rver, the AWS CLI v2), with and without a sha256; then the script time of a
- * warm-cache start for a 1-file and a 100-file model. Each figure is the median of
- * alternating runs, reported as a ratio to the raw tool measured in the same run.
+ * warm-cache start for a 1-file and a 100-file model. Each ratio to the raw tool is the median
+ * over rounds of the ratio within a round (every variant runs once per round), with its spread.
  */
 import { spawn } from 'child_process';
 import { createHash } from 'crypto';
@@ -40,17 +40,51 @@ function timed(command: string[], env: { [k: string]: string }): Promise<number>
 let PATH_DIR = '';
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-/** Medians of alternating runs of each variant; `fresh()` gives a clean output location per run. */
-async function compare(variants: { [name: string]: (out: string) => Promise<number> }, runs: number): Promise<{ [name: string]: number }> {
-  const times: { [name: string]: number[] } = {};
-  for (let r = 0; r < runs; r++) {
-    for (const [name, run] of Object.entries(variants)) {
+/** One variant's runs: wall ms, and CPU ms of this process (s3rver serves from it) during each. */
+interface Runs { wall: number[]; serverCpu: number[] }
+
+/** The figures of one comparison: per-variant medians and, per variant, its paired ratios to `raw`. */
+interface Comparison { wall: { [name: string]: number }; serverCpu: { [name: string]: number }; ratios: { [name: string]: number[] } }
+
+/**
+ * Runs every variant once per round, in an order that rotates from round to round (a variant
+ * never always follows the same one, e.g. the one whose 512 MiB of dirty pages are still being
+ * written back), each into a fresh output directory. A variant's ratio to the raw tool is taken
+ * within each round and the median over rounds is reported: pairing by round cancels the drift
+ * of a shared machine's speed between rounds, which moves separate medians by ±20 %.
+ */
+async function compare(variants: { [name: string]: (out: string) => Promise<number> }, rounds: number): Promise<Comparison> {
+  const names = Object.keys(variants);
+  const runs: { [name: string]: Runs } = Object.fromEntries(names.map(n => [n, { wall: [], serverCpu: [] }]));
+  for (let r = 0; r < rounds; r++) {
+    for (let k = 0; k < names.length; k++) {
+      const name = names[(r + k) % names.length];
       const out = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-dl-'));
-      (times[name] = times[name] ?? []).push(await run(out));
+      const cpu = process.cpuUsage();
+      runs[name].wall.push(await variants[name](out));
+      const used = process.cpuUsage(cpu);
+      runs[name].serverCpu.push((used.user + used.system) / 1000);
       fs.rmSync(out, { recursive: true, force: true });
     }
   }
-  return Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)]));
+  const raw = runs.raw.wall;
+  return {
+    wall: Object.fromEntries(names.map(n => [n, median(runs[n].wall)])),
+    serverCpu: Object.fromEntries(names.map(n => [n, median(runs[n].serverCpu)])),
+    ratios: Object.fromEntries(names.map(n => [n, runs[n].wall.map((ms, r) => ms / raw[r])])),
+  };
+}
+
+/** A paired ratio as "**median** (min–max)". */
+function spread(ratios: number[]): string {
+  return `**${median(ratios).toFixed(2)}** (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)})`;
+}
+
+/** Rounds of the download bench: `BENCH_DOWNLOAD_ROUNDS`, else 7. */
+function downloadRounds(): number {
+  const rounds = Number(process.env.BENCH_DOWNLOAD_ROUNDS ?? 7);
+  if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`BENCH_DOWNLOAD_ROUNDS: ${JSON.stringify(process.env.BENCH_DOWNLOAD_ROUNDS)} is not a whole number of at least 1. Fix: unset it (7) or give e.g. 11`);
+  return rounds;
 }
 
 async function nginx(root: string): Promise<{ base: string; stop: () => void }> {
@@ -67,7 +101,7 @@ http { access_log off; sendfile on; client_body_temp_path ${root}; proxy_temp_pa
 }
 
 /** Runs the download benchmark; returns the Markdown report. */
-export async function downloadBench(runs = 5): Promise<string> {
+export async function downloadBench(runs = downloadRounds()): Promise<string> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-download-'));
   PATH_DIR = path.join(root, 'bin');
   fs.mkdirSync(PATH_DIR);
@@ -95,8 +129,12 @@ export async function downloadBench(runs = 5): Promise<string> {
     return (out: string) => timed(c.command, { ...c.env, ...KEYS, MODEL_DIR: out, HOME: `${out}/home`, MODEL_POD_UID: 'bench' });
   };
   const s3opts = { endpoint, region: 'us-east-1', credentials: ModelCredentials.awsAccessKey('aws') };
-  const rows: string[] = ['| transfer (loopback, median of ' + runs + ') | raw tool ms | script ms | with sha256 ms | script / raw | with sha256 / raw |', '|---|---:|---:|---:|---:|---:|'];
-  const row = (what: string, m: { [k: string]: number }) => rows.push(`| ${what} | ${m.raw.toFixed(0)} | ${m.script.toFixed(0)} | ${m.sha.toFixed(0)} | **${(m.script / m.raw).toFixed(2)}** | **${(m.sha / m.raw).toFixed(2)}** |`);
+  const rows: string[] = [
+    `| transfer (loopback, ${runs} rounds) | raw tool ms | script ms | with sha256 ms | script / raw | with sha256 / raw | bench process CPU ms (raw / script / sha256) |`,
+    '|---|---:|---:|---:|---:|---:|---:|',
+  ];
+  const row = (what: string, m: Comparison) => rows.push(`| ${what} | ${m.wall.raw.toFixed(0)} | ${m.wall.script.toFixed(0)} | ${m.wall.sha.toFixed(0)} | `
+    + `${spread(m.ratios.script)} | ${spread(m.ratios.sha)} | ${['raw', 'script', 'sha'].map(n => m.serverCpu[n].toFixed(0)).join(' / ')} |`);
   try {
     row('HTTP, 512 MiB file (`curl -o`)', await compare({
       raw: (out) => timed(['curl', '-s', '-o', `${out}/big.bin`, `${http.base}/big.bin`], {}),

@@ -124,8 +124,10 @@ follow() {
   dd if="$1" bs=1048576 skip="$off" 2>/dev/null
 }
 # Runs "$@" (which writes $1's file) in the background while hashing that file into $2.sum.
-# Background + wait, so that SIGTERM interrupts at once.
-hashed() {
+# Background + wait, so that SIGTERM interrupts at once. hashed_start and hashed_end split it,
+# for a caller with work to do while the tool starts.
+hashed() { hashed_start "$@"; hashed_end; }
+hashed_start() {
   file="$1" rec="$2"; shift 2
   rm -f "$rec.flag" "$rec.sum"
   pick_hasher
@@ -134,6 +136,8 @@ hashed() {
   follow "$file" "$rec.flag" 2>/dev/null | hash_stdin 2>/dev/null > "$rec.sum" &
   hash_pid=$!
   kids="$tool_pid $hash_pid"
+}
+hashed_end() {
   wait "$tool_pid"; rc=$?
   : > "$rec.flag"
   wait "$hash_pid" || [ "$rc" -ne 0 ] || rc=1
@@ -498,28 +502,55 @@ s3_object() {
 s3_head() {
   s3 s3api head-object --bucket "$bucket" --key "$key" --query '[ETag,ContentLength,VersionId]' --output text
 }
-s3_fresh() {
-  rm -f "$meta/.id" "$meta/.rec"
-  { : > "$model"; } 2>> "$errf" || return 23
+# The object's identity now: $id, $etag, $total and $version (empty when unversioned).
+s3_identify() {
+  version=""
   id=$(s3_head 2>> "$errf") || return 1
   IFS="$tab" read -r etag total version <<EOF
 $id
 EOF
   [ "$version" != None ] || version=""
-  printf '%s\n' "$id" > "$meta/.id"
-  hashed "$model" "$meta/" s3 s3api get-object --bucket "$bucket" --key "$key" --if-match "$etag" \${version:+--version-id "$version"} \
-    --query ETag --output text "$model" > "$meta/.got" || return
+}
+# A fresh download. Its GET's CLI starts together with head-object (a CLI start-up costs more
+# than a 512 MiB transfer on loopback) and waits, before it sends anything, for its If-Match
+# value from a fifo: the CLI reads a file:// value when it parses its arguments, after most of
+# its start-up. The GET is thus pinned as before, to the identity that .id holds before its
+# first byte. A versioned object is pinned to its version too, which cannot wait alike (an
+# unversioned object would have nothing to write there): that waiting CLI, which has sent
+# nothing, is stopped (it is the exec'd CLI itself) and a pinned one started. Processes that
+# may wait on a fifo get SIGKILL: a SIGTERM that reaches a subshell before it has reset the
+# inherited trap is lost, and the subshell would wait for ever (and their wait is silenced:
+# the shell would report "Killed" on stderr, whose one line is the failure's).
+s3_fresh() {
+  rm -f "$meta/.id" "$meta/.rec" "$meta/.pin"
+  { : > "$model"; } 2>> "$errf" || return 23
+  mkfifo "$meta/.pin" || return 1
+  hashed_start "$model" "$meta/" exec aws \${S3_ENDPOINT_URL:+--endpoint-url "$S3_ENDPOINT_URL"} s3api get-object --bucket "$bucket" --key "$key" \
+    --if-match "file://$meta/.pin" --query ETag --output text "$model" > "$meta/.got"
+  if s3_identify && [ -z "$version" ]; then
+    printf '%s\n' "$id" > "$meta/.id"
+    printf '%s' "$etag" > "$meta/.pin" &
+    feed_pid=$!
+    hashed_end; rc=$?
+    kill -9 "$feed_pid" 2>/dev/null
+    rm -f "$meta/.pin"
+    [ "$rc" -eq 0 ] || return "$rc"
+  else
+    kill -9 "$tool_pid" 2>/dev/null
+    hashed_end 2>/dev/null
+    rm -f "$meta/.pin"
+    [ -n "$version" ] || return 1
+    printf '%s\n' "$id" > "$meta/.id"
+    hashed "$model" "$meta/" s3 s3api get-object --bucket "$bucket" --key "$key" --if-match "$etag" --version-id "$version" \
+      --query ETag --output text "$model" > "$meta/.got" || return
+  fi
   got=$(cat "$meta/.got")
   [ "$got" = "$etag" ] || { rm -f "$meta/.id"; : > "$model"; echo "$MODEL_SOURCE changed during the download (ETag $etag, then $got)" >> "$errf"; return 1; }
 }
 # The rest of a partial, from the same ETag (or version) only; the response's own ETag is
 # checked too, as some stores ignore If-Match.
 s3_resume() {
-  id=$(s3_head 2>> "$errf") || return 1
-  IFS="$tab" read -r etag total version <<EOF
-$id
-EOF
-  [ "$version" != None ] || version=""
+  s3_identify || return 1
   have=$(size_of "$model")
   if [ "$(cat "$meta/.id")" != "$id" ] || [ "$have" -gt "$total" ]; then
     log "$MODEL_SOURCE changed since the partial download; starting it over"
@@ -561,52 +592,54 @@ s3_listing() {
     && mv -f "$1.tmp" "$1"
 }
 # The listing before the sync names every object's identity; the listing after it (each
-# object unchanged, or the download is not trusted) must be served after the last GET. Its CLI
-# starts with the sync, so that its start-up (most of a listing's time) overlaps the transfer:
-# it reads its bucket from a fifo (the CLI loads a file:// value once, when it parses its
-# arguments), which is written when the sync has ended. Each file is hashed once the CLI has
-# renamed it into place (it writes to a temporary name and renames after the last byte), while
-# the others still arrive.
+# object unchanged, or the download is not trusted) must be served after the last GET. The CLIs
+# that must wait start early anyway, each waiting on a fifo that it reads when it parses its
+# arguments, before its first request; their start-ups (most of a CLI call's time) thus overlap
+# the first listing and the transfer:
+# - the sync starts with the first listing and reads its --content-type from the fifo (upload
+#   metadata: a download ignores it), written once that listing is checked and the staging
+#   cleaned; a sync that never read it (a CLI that would not wait) is not trusted;
+# - the second listing starts with the transfer and reads its bucket from the fifo, written
+#   when the sync has ended.
+# Each file is hashed once the CLI has renamed it into place (it writes to a temporary name and
+# renames after the last byte), while the others still arrive.
 s3_prefix() {
-  s3_listing "$meta/listing.new" "$bucket" || return 1
-  [ -s "$meta/listing.new" ] || { echo "$MODEL_SOURCE matched no objects (404)" >> "$errf"; return 1; }
-  cut -f3- "$meta/listing.new" > "$meta/files"
-  while IFS= read -r rel; do
-    check_name "$rel" || return 1
-    case "$rel" in */*) mkdir -p "$meta/\${rel%/*}" || return 1 ;; esac
-  done < "$meta/files"
-  mkdir -p "$model" || return 1
-  # keep what a previous attempt fetched of an unchanged object (same listing line, same size);
-  # drop the rest, junk included
-  touch "$meta/listing"
-  find "$model" ! -type d > "$meta/found"
-  awk -F '\t' -v p="$model/" '
-    FILENAME == ARGV[1] { old[$0]; next }
-    FILENAME == ARGV[2] { if ($0 in old) { rel = $0; sub(/^[^\t]*\t[^\t]*\t/, "", rel); size[rel] = $1 } next }
-    { rel = substr($0, length(p) + 1); print (rel in size ? size[rel] : -1) "\t" $0 }' "$meta/listing" "$meta/listing.new" "$meta/found" \
-    | while IFS="$tab" read -r want f; do [ "$want" = "$(size_of "$f")" ] || rm -f -- "$f"; done
-  mv -f "$meta/listing.new" "$meta/listing"
-  gate="\${errf%.err}.bucket"
-  rm -f "$gate" "$meta/.synced"
-  mkfifo "$gate" || return 1
-  s3_listing "$meta/listing.after" "file://$gate" &
-  list_pid=$!
-  s3 s3 sync --only-show-errors --no-progress "s3://$bucket/$key" "$model" 2>> "$errf" &
+  gate="\${errf%.err}.gate" bucket_gate="\${errf%.err}.bucket"
+  rm -f "$gate" "$gate.read" "$bucket_gate" "$meta/.synced"
+  mkfifo "$gate" "$bucket_gate" && mkdir -p "$model" || return 1
+  aws \${S3_ENDPOINT_URL:+--endpoint-url "$S3_ENDPOINT_URL"} s3 sync --only-show-errors --no-progress --content-type "file://$gate" \
+    "s3://$bucket/$key" "$model" < /dev/null 2>> "$errf" &
   sync_pid=$!
+  kids="$sync_pid"
+  if ! s3_prefix_prepare; then
+    # the waiting sync has sent nothing; its pid is the CLI's own
+    kill -9 "$sync_pid" 2>/dev/null
+    wait "$sync_pid" 2>/dev/null
+    kids=""
+    rm -f "$gate" "$bucket_gate"
+    return 1
+  fi
+  s3_listing "$meta/listing.after" "file://$bucket_gate" &
+  list_pid=$!
+  { printf 'application/octet-stream' > "$gate" && : > "$gate.read"; } &
+  open_pid=$!
   s3_hash_landed &
   hash_pid=$!
-  kids="$sync_pid $list_pid $hash_pid"
+  kids="$sync_pid $list_pid $hash_pid $open_pid"
   wait "$sync_pid"; sync_rc=$?
   : > "$meta/.synced"
+  kill -9 "$open_pid" 2>/dev/null
+  wait "$open_pid" 2>/dev/null
+  [ -e "$gate.read" ] || [ "$sync_rc" -ne 0 ] || { echo "the AWS CLI did not wait for its gate before the sync; the download is not trusted" >> "$errf"; sync_rc=1; }
   # one write, then a plain file in its place: the listing runs whatever happened (so that it
   # ends), and a CLI that opened the name again would not wait forever
-  { printf '%s' "$bucket" > "$gate"; printf '%s' "$bucket" > "$gate.tmp" && mv -f "$gate.tmp" "$gate"; } &
+  { printf '%s' "$bucket" > "$bucket_gate"; printf '%s' "$bucket" > "$bucket_gate.tmp" && mv -f "$bucket_gate.tmp" "$bucket_gate"; } &
   feed_pid=$!
   wait "$list_pid"; list_rc=$?
-  kill "$feed_pid" 2>/dev/null
+  kill -9 "$feed_pid" 2>/dev/null
   wait "$hash_pid"
   kids=""
-  rm -f "$gate" "$gate.tmp"
+  rm -f "$gate" "$gate.read" "$bucket_gate" "$bucket_gate.tmp"
   [ "$sync_rc" -eq 0 ] && [ "$list_rc" -eq 0 ] || return 1
   while IFS= read -r rel; do
     [ -f "$model/$rel" ] || { echo "$MODEL_SOURCE: $rel is missing after the sync" >> "$errf"; return 1; }
@@ -623,6 +656,25 @@ s3_prefix() {
   # the CLI's temporary files of an interrupted run: anything not listed
   find "$model" ! -type d | awk -v p="$model/" 'NR == FNR { listed[$0]; next } !(substr($0, length(p) + 1) in listed)' "$meta/files" - \
     | while IFS= read -r f; do rm -f -- "$f"; done
+}
+# The first listing, its names checked; what a previous attempt fetched of an unchanged object
+# (same listing line, same size) is kept, the rest dropped, junk included.
+s3_prefix_prepare() {
+  s3_listing "$meta/listing.new" "$bucket" || return 1
+  [ -s "$meta/listing.new" ] || { echo "$MODEL_SOURCE matched no objects (404)" >> "$errf"; return 1; }
+  cut -f3- "$meta/listing.new" > "$meta/files"
+  while IFS= read -r rel; do
+    check_name "$rel" || return 1
+    case "$rel" in */*) mkdir -p "$meta/\${rel%/*}" || return 1 ;; esac
+  done < "$meta/files"
+  touch "$meta/listing"
+  find "$model" ! -type d > "$meta/found"
+  awk -F '\t' -v p="$model/" '
+    FILENAME == ARGV[1] { old[$0]; next }
+    FILENAME == ARGV[2] { if ($0 in old) { rel = $0; sub(/^[^\t]*\t[^\t]*\t/, "", rel); size[rel] = $1 } next }
+    { rel = substr($0, length(p) + 1); print (rel in size ? size[rel] : -1) "\t" $0 }' "$meta/listing" "$meta/listing.new" "$meta/found" \
+    | while IFS="$tab" read -r want f; do [ "$want" = "$(size_of "$f")" ] || rm -f -- "$f"; done
+  mv -f "$meta/listing.new" "$meta/listing"
 }
 # Hashes the listed files as they land, polling every 50 ms; after the sync, one last pass.
 s3_hash_landed() {

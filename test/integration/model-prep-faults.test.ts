@@ -5,7 +5,7 @@ import { AddressInfo } from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { promisify } from 'util';
-import { downloaderFor, filesBelow, sha, Shell, startPod, volume } from './_pods';
+import { downloaderFor, filesBelow, sha, Shell, startPod, toolPath, volume } from './_pods';
 import { etagOf, serveVersion } from './_serve';
 import { ModelCredentials, ModelSource } from '../../src';
 import { main as cli, modelDigest } from '../../src/cli/model-digest';
@@ -61,19 +61,26 @@ async function putObject(key: string, body: Buffer): Promise<void> {
   fs.rmSync(path.dirname(file), { recursive: true, force: true });
 }
 
+/** A request as a proxy saw it: when it arrived and when its response was sent whole (ms). */
+interface Seen { method: string; url: string; start: number; end: number }
+
 /**
  * A loopback proxy to a real server that passes requests through unchanged (the Host header
- * too, so signatures hold) and sends response bodies one chunk every 5 ms: a GET lasts long
- * enough to be killed midway.
+ * too, so signatures hold) and logs them. With `chunkDelayMs`, it sends response bodies one
+ * chunk at a time with that pause: a GET lasts long enough to be killed midway.
  */
-async function slowProxy(target: string): Promise<{ url: string; close: () => Promise<void> }> {
+async function proxy(target: string, chunkDelayMs = 0): Promise<{ url: string; seen: Seen[]; close: () => Promise<void> }> {
   const to = new URL(target);
-  const proxy = http.createServer((req, res) => {
+  const seen: Seen[] = [];
+  const front = http.createServer((req, res) => {
+    const entry = { method: req.method ?? '', url: req.url ?? '', start: performance.now(), end: Infinity };
+    seen.push(entry);
+    res.on('finish', () => { entry.end = performance.now(); });
     const up = http.request({ host: to.hostname, port: to.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
       res.writeHead(answer.statusCode ?? 502, answer.headers);
       answer.on('data', (chunk: Buffer) => {
         answer.pause();
-        res.write(chunk, () => setTimeout(() => answer.resume(), 5));
+        res.write(chunk, () => setTimeout(() => answer.resume(), chunkDelayMs));
       });
       answer.on('end', () => res.end());
     });
@@ -81,10 +88,11 @@ async function slowProxy(target: string): Promise<{ url: string; close: () => Pr
     res.on('close', () => up.destroy());
     req.pipe(up);
   });
-  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
   return {
-    url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
-    close: () => new Promise<void>((resolve) => { proxy.closeAllConnections(); proxy.close(() => resolve()); }),
+    url: `http://127.0.0.1:${(front.address() as AddressInfo).port}`,
+    seen,
+    close: () => new Promise<void>((resolve) => { front.closeAllConnections(); front.close(() => resolve()); }),
   };
 }
 
@@ -301,7 +309,7 @@ describe('S3 (AWS CLI v2 against s3rver)', () => {
       const a = Buffer.alloc(8 * 2 ** 20, 'version A ');
       const b = Buffer.alloc(a.length, 'version B ');
       await putObject('aba.bin', a);
-      const slow = await slowProxy(s3Endpoint);
+      const slow = await proxy(s3Endpoint, 5);
       try {
         const dir = volume();
         const c = downloaderFor({ source: ModelSource.s3('s3://faults/aba.bin', { endpoint: slow.url, region: 'us-east-1', credentials: ModelCredentials.awsAccessKey('aws') }) }, shell);
@@ -325,6 +333,43 @@ describe('S3 (AWS CLI v2 against s3rver)', () => {
         await slow.close();
       }
     }, 60_000);
+
+  // The CLIs start early and wait on a fifo, so that their start-ups overlap; what each sends
+  // must still come in the order that the identity checks rely on.
+  test('requests come in order: an object\'s GET after head-object; a prefix\'s sync after the first listing, the second listing after the sync', async () => {
+    const seen = await proxy(s3Endpoint);
+    try {
+      const s3opts = { endpoint: seen.url, region: 'us-east-1', credentials: ModelCredentials.awsAccessKey('aws') };
+      const one = await startPod(downloaderFor({ source: ModelSource.s3('s3://faults/one.bin', s3opts) }, 'dash'), volume(), 'dash', 'p', AWS).done;
+      expect(one.code).toBe(0);
+      expect(seen.seen.map(r => `${r.method} ${r.url}`)).toEqual(['HEAD /faults/one.bin', 'GET /faults/one.bin']);
+      expect(seen.seen[1].start).toBeGreaterThan(seen.seen[0].end);
+      seen.seen.length = 0;
+      const odd = await startPod(downloaderFor({ source: ModelSource.s3('s3://faults/odd/', s3opts) }, 'busybox'), volume(), 'busybox', 'p', AWS).done;
+      expect(odd.code).toBe(0);
+      const lists = seen.seen.filter(r => r.url.includes('list-type=2'));
+      const objectGets = seen.seen.filter(r => r.method === 'GET' && !r.url.includes('list-type=2'));
+      expect({ lists: lists.length, gets: objectGets.length, all: seen.seen.length }).toEqual({ lists: 3, gets: ODD.length, all: 3 + ODD.length });
+      // the first listing is answered before anything else is sent; the last one after every GET
+      expect(Math.min(...seen.seen.slice(1).map(r => r.start))).toBeGreaterThan(lists[0].end);
+      expect(lists[2].start).toBeGreaterThan(Math.max(...objectGets.map(r => r.end)));
+    } finally {
+      await seen.close();
+    }
+  }, 30_000);
+
+  test('a sync that does not wait for its gate (its CLI would not read file:// values) is not trusted: nothing lands', async () => {
+    // the real CLI, behind a wrapper that hands it the gate's name instead of the fifo's value
+    const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'eager-aws-'));
+    fs.writeFileSync(path.join(bin, 'aws'), '#!/bin/sh\nn=$#\nfor a in "$@"; do case "$a" in file://*.gate) a=text/plain ;; esac; set -- "$@" "$a"; done\nshift "$n"\nexec /usr/bin/aws "$@"\n', { mode: 0o755 });
+    const dir = volume();
+    const c = downloaderFor({ source: ModelSource.s3('s3://faults/odd/', { endpoint: s3Endpoint, region: 'us-east-1', credentials: ModelCredentials.awsAccessKey('aws') }), attempts: 1 }, 'dash');
+    const result = await startPod(c, dir, 'dash', 'p', { ...AWS, PATH: `${bin}:${toolPath('dash')}` }).done;
+    expect(result.code).toBe(1);
+    // the eager sync is refused, or fails first because the staging was cleaned under it
+    expect(result.stderr).toMatch(/^model-prep: FAILED: gave up after 1 attempts: s3:\/\/faults\/odd\/: (the AWS CLI did not wait for its gate before the sync; the download is not trusted|download failed: .*)\n$/);
+    expect(fs.readdirSync(dir)).toEqual(['.odd.partial']);
+  }, 30_000);
 
   test('disk full while the AWS CLI writes: one line, disk full', async () => {
     const c = downloaderFor({ source: ModelSource.s3('s3://faults/one.bin', { endpoint: s3Endpoint, region: 'us-east-1', credentials: ModelCredentials.awsAccessKey('aws') }) }, 'dash');
