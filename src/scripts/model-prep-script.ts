@@ -607,7 +607,7 @@ s3_prefix() {
   gate="\${errf%.err}.gate" bucket_gate="\${errf%.err}.bucket"
   rm -f "$gate" "$gate.read" "$bucket_gate" "$meta/.synced"
   mkfifo "$gate" "$bucket_gate" && mkdir -p "$model" || return 1
-  aws \${S3_ENDPOINT_URL:+--endpoint-url "$S3_ENDPOINT_URL"} s3 sync --only-show-errors --no-progress --content-type "file://$gate" \
+  aws \${S3_ENDPOINT_URL:+--endpoint-url "$S3_ENDPOINT_URL"} s3 sync --only-show-errors --no-progress --exact-timestamps --content-type "file://$gate" \
     "s3://$bucket/$key" "$model" < /dev/null 2>> "$errf" &
   sync_pid=$!
   kids="$sync_pid"
@@ -658,7 +658,10 @@ s3_prefix() {
     | while IFS= read -r f; do rm -f -- "$f"; done
 }
 # The first listing, its names checked; what a previous attempt fetched of an unchanged object
-# (same listing line, same size) is kept, the rest dropped, junk included.
+# (same listing line, same size) is kept, the rest dropped, junk included. A kept file may still
+# hold bytes of a version served in between (killed while the object changed and changed back):
+# the sync runs with --exact-timestamps, so a file whose time is not its object's (the CLI sets
+# it to LastModified) is fetched again — without it, a same-size file is kept unless it is newer.
 s3_prefix_prepare() {
   s3_listing "$meta/listing.new" "$bucket" || return 1
   [ -s "$meta/listing.new" ] || { echo "$MODEL_SOURCE matched no objects (404)" >> "$errf"; return 1; }

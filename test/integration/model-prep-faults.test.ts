@@ -302,6 +302,30 @@ describe('S3 (AWS CLI v2 against s3rver)', () => {
     expect(fs.readdirSync(dir).sort()).toEqual(['.one.bin.ready', 'one.bin']);
   }, 30_000);
 
+  // A killed holder's staging holds a file of a version served in between (the object changed
+  // and changed back to A while the sync ran): same listing line, same size, other bytes. The
+  // CLI keeps a same-size file unless it is newer; with --exact-timestamps it fetches it again.
+  test('a prefix: a kept file with another version\'s bytes of the same size is fetched again, never landed under A\'s ETag', async () => {
+    const a = Buffer.alloc(2 ** 20, 'version A ');
+    const b = Buffer.alloc(a.length, 'version B ');
+    await putObject('keep/x.bin', a);
+    const dir = volume();
+    const stage = path.join(dir, '.keep.stage.dead.1.x');
+    fs.mkdirSync(path.join(stage, 'model'), { recursive: true });
+    fs.mkdirSync(path.join(stage, 'meta'), { recursive: true });
+    fs.writeFileSync(path.join(stage, 'model', 'x.bin'), b);
+    // the time the CLI gave it: B's LastModified, older than A's re-upload
+    fs.utimesSync(path.join(stage, 'model', 'x.bin'), new Date('2026-01-01'), new Date('2026-01-01'));
+    fs.writeFileSync(path.join(stage, 'meta', 'listing'), `${a.length}\t${etagOf(a)}\tx.bin\n`);
+    fs.symlinkSync('dead.1.x', path.join(dir, '.keep.lock'));
+    fs.writeFileSync(path.join(dir, '.keep.beat.dead.1.x'), '1000\n');
+    const c = downloaderFor({ source: ModelSource.s3('s3://faults/keep/', { endpoint: s3Endpoint, region: 'us-east-1', credentials: ModelCredentials.awsAccessKey('aws') }) }, 'dash');
+    const result = await startPod(c, dir, 'dash', 'p', AWS).done;
+    expect(result.code).toBe(0);
+    expect(fs.readFileSync(path.join(dir, 'keep', 'x.bin')).equals(a)).toBe(true);
+    expect(fs.readFileSync(path.join(dir, '.keep.ready'), 'utf8')).toContain(`file=${a.length}\t${etagOf(a)}\tx.bin\n`);
+  }, 30_000);
+
   // Kill mid-GET, the object changes and (ABA) changes back to the same bytes and ETag, then
   // the pod restarts: whatever it lands must be the bytes its marker names.
   test.each([['changes and changes back (same bytes, same ETag)', 'busybox', true], ['changes to other bytes of the same size', 'dash', false]] as const)(
