@@ -584,12 +584,36 @@ s3_append() {
   rm -f "$meta/.fifo"
   return "$get_rc"
 }
-# A prefix: list, sync, list again. $1 the output, $2 the bucket argument (a fifo's file:// URI
-# for the second listing).
+# A prefix: list, sync, list again. $1 the output (size, ETag, name per object; each object's
+# LastModified in $1.times, line by line), $2 the bucket argument (a fifo's file:// URI for the
+# second listing).
 s3_listing() {
-  s3 s3api list-objects-v2 --bucket "$2" --prefix "$key" --query 'Contents[].[Size,ETag,Key]' --output text 2>> "$errf" \
-    | awk -F '\t' -v p="$key" 'NF >= 3 && substr($3, length($3)) != "/" { k = $0; sub(/^[^\t]*\t[^\t]*\t/, "", k); print $1 "\t" $2 "\t" substr(k, length(p) + 1) }' > "$1.tmp" \
-    && mv -f "$1.tmp" "$1"
+  : > "$1.times.tmp" || return 1
+  s3 s3api list-objects-v2 --bucket "$2" --prefix "$key" --query 'Contents[].[Size,ETag,LastModified,Key]' --output text 2>> "$errf" \
+    | awk -F '\t' -v p="$key" -v times="$1.times.tmp" 'NF >= 4 && substr($0, length($0)) != "/" {
+        k = $0; sub(/^[^\t]*\t[^\t]*\t[^\t]*\t/, "", k); print $1 "\t" $2 "\t" substr(k, length(p) + 1); print $3 > times }' > "$1.tmp" \
+    && mv -f "$1.times.tmp" "$1.times" && mv -f "$1.tmp" "$1"
+}
+# Whether every listed file has the time of the version the second listing names: the CLI gives
+# a file its object's LastModified (whole seconds), so a file whose bytes came from a version
+# that was replaced and put back while the sync ran (same size, same ETag in both listings) has
+# another time. ISO 8601 to seconds in awk: no date(1) parses it the same way in every image.
+s3_times_match() {
+  set --
+  while IFS= read -r rel; do set -- "$@" "$model/$rel"; done < "$meta/files"
+  stat -c %Y -- "$@" > "$meta/mtimes" 2>> "$errf" || return 1
+  awk '
+    function epoch(ts,   y, m, d, a, yy, mm, days, tz, off) {
+      y = substr(ts, 1, 4) + 0; m = substr(ts, 6, 2) + 0; d = substr(ts, 9, 2) + 0
+      a = int((14 - m) / 12); yy = y + 4800 - a; mm = m + 12 * a - 3
+      days = d + int((153 * mm + 2) / 5) + 365 * yy + int(yy / 4) - int(yy / 100) + int(yy / 400) - 32045 - 2440588
+      tz = substr(ts, 20); sub(/^[.][0-9]*/, "", tz); off = 0
+      if (tz ~ /^[-+][0-9][0-9]:[0-9][0-9]$/) { off = substr(tz, 2, 2) * 3600 + substr(tz, 5, 2) * 60; if (substr(tz, 1, 1) == "+") off = -off }
+      return days * 86400 + substr(ts, 12, 2) * 3600 + substr(ts, 15, 2) * 60 + substr(ts, 18, 2) + off
+    }
+    NR == FNR { want[FNR] = epoch($0); n = FNR; next }
+    { got++; if ($0 + 0 != want[FNR]) bad = 1 }
+    END { exit (bad || got != n) }' "$meta/listing.after.times" "$meta/mtimes"
 }
 # The listing before the sync names every object's identity; the listing after it (each
 # object unchanged, or the download is not trusted) must be served after the last GET. The CLIs
@@ -647,6 +671,10 @@ s3_prefix() {
   if ! cmp -s "$meta/listing" "$meta/listing.after"; then
     echo "$MODEL_SOURCE changed during the download; fetching the changed files again" >> "$errf"
     mv -f "$meta/listing.after" "$meta/listing.new"
+    return 1
+  fi
+  if ! s3_times_match; then
+    echo "$MODEL_SOURCE changed and changed back during the download (a file is not of the version listed); fetching it again" >> "$errf"
     return 1
   fi
   # every record in one awk: a prefix's records are all written again by every attempt

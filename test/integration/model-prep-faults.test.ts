@@ -69,13 +69,16 @@ interface Seen { method: string; url: string; start: number; end: number }
  * too, so signatures hold) and logs them. With `chunkDelayMs`, it sends response bodies one
  * chunk at a time with that pause: a GET lasts long enough to be killed midway.
  */
-async function proxy(target: string, chunkDelayMs = 0): Promise<{ url: string; seen: Seen[]; close: () => Promise<void> }> {
+async function proxy(target: string, chunkDelayMs = 0, before: (request: Seen) => Promise<void> = async () => {}): Promise<{ url: string; seen: Seen[]; close: () => Promise<void> }> {
   const to = new URL(target);
   const seen: Seen[] = [];
-  const front = http.createServer((req, res) => {
+  const front = http.createServer(async (req, res) => {
     const entry = { method: req.method ?? '', url: req.url ?? '', start: performance.now(), end: Infinity };
     seen.push(entry);
     res.on('finish', () => { entry.end = performance.now(); });
+    req.pause();
+    await before(entry);
+    req.resume();
     const up = http.request({ host: to.hostname, port: to.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
       res.writeHead(answer.statusCode ?? 502, answer.headers);
       answer.on('data', (chunk: Buffer) => {
@@ -325,6 +328,33 @@ describe('S3 (AWS CLI v2 against s3rver)', () => {
     expect(fs.readFileSync(path.join(dir, 'keep', 'x.bin')).equals(a)).toBe(true);
     expect(fs.readFileSync(path.join(dir, '.keep.ready'), 'utf8')).toContain(`file=${a.length}\t${etagOf(a)}\tx.bin\n`);
   }, 30_000);
+
+  // The object changes after the first listing and changes back before the second: both
+  // listings name A, the sync served B. Only the files' times (the CLI sets LastModified) tell.
+  test('a prefix whose object changes and changes back while one sync runs: detected by the file\'s time, fetched again, A lands', async () => {
+    const a = Buffer.alloc(2 ** 20, 'version A ');
+    const b = Buffer.alloc(a.length, 'version B ');
+    await putObject('flip/x.bin', a);
+    let lists = 0;
+    const pause = () => new Promise((r) => setTimeout(r, 1100)); // LastModified has whole seconds
+    const hold = await proxy(s3Endpoint, 0, async (request) => {
+      if (!request.url.includes('list-type=2')) return;
+      lists++;
+      if (lists === 2) { await pause(); await putObject('flip/x.bin', b); } // before the sync's own listing
+      if (lists === 3) { await pause(); await putObject('flip/x.bin', a); } // before the second listing
+    });
+    try {
+      const dir = volume();
+      const c = downloaderFor({ source: ModelSource.s3('s3://faults/flip/', { endpoint: hold.url, region: 'us-east-1', credentials: ModelCredentials.awsAccessKey('aws') }) }, 'dash');
+      const result = await startPod(c, dir, 'dash', 'p', AWS).done;
+      expect(result.code).toBe(0);
+      expect(fs.readFileSync(path.join(dir, 'flip', 'x.bin')).equals(a)).toBe(true);
+      expect(result.stderr + result.stdout).toContain('changed and changed back during the download');
+      expect(fs.readFileSync(path.join(dir, '.flip.ready'), 'utf8')).toContain(`file=${a.length}\t${etagOf(a)}\tx.bin\n`);
+    } finally {
+      await hold.close();
+    }
+  }, 60_000);
 
   // Kill mid-GET, the object changes and (ABA) changes back to the same bytes and ETag, then
   // the pod restarts: whatever it lands must be the bytes its marker names.
