@@ -67,9 +67,11 @@ interface Seen { method: string; url: string; start: number; end: number }
 /**
  * A loopback proxy to a real server that passes requests through unchanged (the Host header
  * too, so signatures hold) and logs them. With `chunkDelayMs`, it sends response bodies one
- * chunk at a time with that pause: a GET lasts long enough to be killed midway.
+ * chunk at a time with that pause: a GET lasts long enough to be killed midway. `before` runs
+ * (and is awaited) before a request is forwarded: a test changes the source between two requests.
  */
-async function proxy(target: string, chunkDelayMs = 0, before: (request: Seen) => Promise<void> = async () => {}): Promise<{ url: string; seen: Seen[]; close: () => Promise<void> }> {
+async function proxy(target: string, chunkDelayMs = 0, before: (request: Seen) => Promise<void> = async () => {}):
+Promise<{ url: string; seen: Seen[]; close: () => Promise<void> }> {
   const to = new URL(target);
   const seen: Seen[] = [];
   const front = http.createServer(async (req, res) => {
