@@ -2,8 +2,7 @@ import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import type { WorkloadHost } from './_workload-host';
 import { kplusEnv, SecretKeyRef } from './kubernetes-types';
-import { parseQuantity } from './quantity';
-import { isQualifiedName, show } from './validation/_helpers';
+import { isDivisorOf, isQualifiedName, RESOURCE_FIELDS, show } from './validation/_helpers';
 import { given, isPlainObject, knownProps, objectName, propKeys, quantity, snapshot, stringMap } from './validation/_prop-checks';
 
 /**
@@ -12,9 +11,6 @@ import { given, isPlainObject, knownProps, objectName, propKeys, quantity, snaps
  * only known on the node — vLLM and Ray advertise `status.podIP`, LeaderWorkerSet workers read
  * their labels, a production-stack engine loads its settings from a ConfigMap.
  */
-
-/** The container resources a variable may read (`resourceFieldRef`). */
-const RESOURCE_FIELDS = /^(limits|requests)\.(cpu|memory|ephemeral-storage|hugepages-[0-9A-Za-z.]+)$/;
 
 /**
  * A field of the running pod or of the container's own resources, read into an environment
@@ -95,31 +91,6 @@ export class PodField {
       // a label or annotation path already names its key
       : kplus.EnvValue.fromFieldRef(this.fieldPath as kplus.EnvFieldPaths);
   }
-}
-
-/**
- * Whether the API server accepts `divisor` for `resource`: it compares the divisor's canonical
- * form with "1m" and "1" for cpu, and with "1", "1k" ... "1E", "1Ki" ... "1Ei" for memory,
- * ephemeral storage and huge pages. The canonical form keeps the family of the suffix: a
- * binary amount of 1024 or more stays binary ("1024Ki" is "1Mi"), a decimal one decimal
- * ("1000m" is "1", "1024" stays "1024"), an exponent one an exponent ("1e3" stays "1e3").
- */
-function isDivisorOf(resource: string, divisor: string): boolean {
-  const value = parseQuantity(divisor);
-  if (value === undefined) {
-    return false;
-  }
-  const is = (amount: number) => Math.abs(value - amount) <= amount * 1e-12;
-  const binary = /[KMGTPE]i$/.test(divisor) && value >= 1024;
-  const exponent = /[eE][+-]?\d+$/.test(divisor);
-  if (/\.cpu$/.test(resource)) {
-    return is(1) || (!binary && !exponent && is(1e-3));
-  }
-  if (is(1)) {
-    return true;
-  }
-  const powers = [1, 2, 3, 4, 5, 6];
-  return binary ? powers.some(p => is(2 ** (10 * p))) : !exponent && powers.some(p => is(10 ** (3 * p)));
 }
 
 /** Options of a ConfigMap or Secret whose keys all become environment variables. */

@@ -1,4 +1,4 @@
-import { App, Chart } from 'cdk8s';
+import { ApiObject, App, Chart, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { AiInferencePod, EnvFromSource, InitContainer, PodField, Sidecar } from '../src';
 import { expectRefused } from './helpers/refusal';
@@ -128,4 +128,38 @@ test('EnvFromSource options: unknown keys refused, later changes ignored', () =>
   new AiInferencePod(chart, 'p', { server: { ...SERVER, envFrom: [EnvFromSource.configMap('a', options)] } });
   options.prefix = 'B_';
   expect(containerOf(podOf(synth(chart)), 'server').envFrom).toEqual([{ configMapRef: { name: 'a' }, prefix: 'A_' }]);
+});
+
+describe('variables read from the pod, set through an escape hatch or a JSON patch, are checked like PodField', () => {
+  const patched = (value: any) => (c: Chart) => {
+    const pod = new AiInferencePod(c, 'p', { server: SERVER });
+    ApiObject.of(pod.pod).addJsonPatch(JsonPatch.add('/spec/containers/0/env', [{ name: 'X', valueFrom: value }]));
+  };
+  test.each<[string, (chart: Chart) => void, RegExp]>([
+    ['a fieldRef path no variable can read', patched({ fieldRef: { fieldPath: 'spec.containers' } }), /env\[0\]\.valueFrom\.fieldRef\.fieldPath: "spec\.containers" is not a pod field/],
+    ['a label key that is not one', patched({ fieldRef: { fieldPath: "metadata.labels['a b']" } }), /fieldRef\.fieldPath: "metadata\.labels\['a b'\]" is not a pod field/],
+    ['a resource a variable cannot read', patched({ resourceFieldRef: { resource: 'limits.nvidia.com/gpu' } }), /resourceFieldRef\.resource: "limits\.nvidia\.com\/gpu" is not a container resource/],
+    ['a cpu divisor of 1Mi', patched({ resourceFieldRef: { resource: 'limits.cpu', divisor: '1Mi' } }), /resourceFieldRef\.divisor: "1Mi" is not a divisor the API server accepts for limits\.cpu\. Fix: use '1m' or '1'/],
+    ['a memory divisor of 3Mi', patched({ resourceFieldRef: { resource: 'limits.memory', divisor: '3Mi' } }), /resourceFieldRef\.divisor: "3Mi" is not a divisor/],
+    ['a containerName not in the pod', patched({ resourceFieldRef: { resource: 'limits.memory', containerName: 'nope' } }), /resourceFieldRef\.containerName: "nope" is not a container of the pod/],
+    ['the cdk8s-plus escape hatch', c => {
+      const pod = new AiInferencePod(c, 'p', { server: SERVER });
+      pod.server.env.addVariable('NODE', kplus.EnvValue.fromFieldRef('spec.hostname' as kplus.EnvFieldPaths));
+    }, /fieldRef\.fieldPath: "spec\.hostname" is not a pod field/],
+  ])('%s', (_name, build, field) => {
+    expectRefused(build, field);
+  });
+
+  test('what the API server accepts passes: every readable pod field, 1Mi for memory, 1m for cpu, a container of the pod by name', () => {
+    const chart = new Chart(new App(), 'test');
+    const pod = new AiInferencePod(chart, 'p', { server: SERVER });
+    const fields = ['metadata.name', 'metadata.namespace', 'metadata.uid', "metadata.labels['app']", "metadata.annotations['example.com/x']",
+      'spec.nodeName', 'spec.serviceAccountName', 'status.hostIP', 'status.hostIPs', 'status.podIP', 'status.podIPs'];
+    ApiObject.of(pod.pod).addJsonPatch(JsonPatch.add('/spec/containers/0/env', [
+      ...fields.map((fieldPath, i) => ({ name: `F${i}`, valueFrom: { fieldRef: { fieldPath } } })),
+      { name: 'MEM', valueFrom: { resourceFieldRef: { resource: 'limits.memory', divisor: '1Mi', containerName: 'server' } } },
+      { name: 'CPU', valueFrom: { resourceFieldRef: { resource: 'requests.cpu', divisor: '1m' } } },
+    ]));
+    expectApiValid(synth(chart));
+  });
 });

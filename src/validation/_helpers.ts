@@ -13,6 +13,10 @@ export const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 export const DATA_KEY = /^[-._a-zA-Z0-9]+$/;
 /** The portable (strict) environment variable name. */
 export const ENV_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
+/** The container resources an environment variable may read (`resourceFieldRef.resource`). */
+export const RESOURCE_FIELDS = /^(limits|requests)\.(cpu|memory|ephemeral-storage|hugepages-[0-9A-Za-z.]+)$/;
+/** The pod fields an environment variable may read (`fieldRef.fieldPath`; a label or annotation by key). */
+export const ENV_FIELD_PATHS = /^(metadata\.(name|namespace|uid)|spec\.(nodeName|serviceAccountName)|status\.(hostIPs?|podIPs?)|metadata\.(labels|annotations)\['[^']+'\])$/;
 
 /**
  * Every container of a pod spec (init containers first) with its manifest path, and those of
@@ -130,4 +134,29 @@ export function isQualifiedName(key: string): boolean {
  */
 export function isDataKey(key: unknown): boolean {
   return typeof key === 'string' && key.length <= 253 && DATA_KEY.test(key) && !key.startsWith('..') && key !== '.';
+}
+
+/**
+ * Whether the API server accepts `divisor` for `resource`: it compares the divisor's canonical
+ * form with "1m" and "1" for cpu, and with "1", "1k" ... "1E", "1Ki" ... "1Ei" for memory,
+ * ephemeral storage and huge pages. The canonical form keeps the family of the suffix: a
+ * binary amount of 1024 or more stays binary ("1024Ki" is "1Mi"), a decimal one decimal
+ * ("1000m" is "1", "1024" stays "1024"), an exponent one an exponent ("1e3" stays "1e3").
+ */
+export function isDivisorOf(resource: string, divisor: string): boolean {
+  const value = parseQuantity(divisor);
+  if (value === undefined) {
+    return false;
+  }
+  const is = (amount: number) => Math.abs(value - amount) <= amount * 1e-12;
+  const binary = /[KMGTPE]i$/.test(divisor) && value >= 1024;
+  const exponent = /[eE][+-]?\d+$/.test(divisor);
+  if (/\.cpu$/.test(resource)) {
+    return is(1) || (!binary && !exponent && is(1e-3));
+  }
+  if (is(1)) {
+    return true;
+  }
+  const powers = [1, 2, 3, 4, 5, 6];
+  return binary ? powers.some(p => is(2 ** (10 * p))) : !exponent && powers.some(p => is(10 ** (3 * p)));
 }

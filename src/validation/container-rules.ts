@@ -1,5 +1,5 @@
-import { DATA_KEY, ENV_NAME, error, isDnsLabel, isRepeat, repeatTracker, show, warning } from './_helpers';
-import { Finding, RenderedPod } from './model';
+import { DATA_KEY, ENV_FIELD_PATHS, ENV_NAME, error, isDivisorOf, isDnsLabel, isQualifiedName, isRepeat, repeatTracker, RESOURCE_FIELDS, show, warning } from './_helpers';
+import { ContainerEntry, Finding, RenderedPod } from './model';
 
 /** A pod needs at least one regular container. */
 export function hasContainers(pod: RenderedPod): Finding[] {
@@ -101,7 +101,40 @@ export function envVars(pod: RenderedPod): Finding[] {
       if (ref && (typeof ref.key !== 'string' || !DATA_KEY.test(ref.key))) {
         findings.push(error(`${envPath(c.path, i)}.valueFrom`, `key ${show(ref?.key)} of ${show(e.name)} is not a valid Secret/ConfigMap key`, 'use the key as it appears in the Secret or ConfigMap', c.container.name));
       }
+      if (e.valueFrom?.fieldRef || e.valueFrom?.resourceFieldRef) {
+        findings.push(...downwardApiFindings(pod, c, i, e));
+      }
     }
+  }
+  return findings;
+}
+
+/**
+ * What the API server checks of a variable read from the pod (`fieldRef`) or from a container's
+ * resources (`resourceFieldRef`); reached only by escape hatches and JSON patches, since
+ * `PodField` checks its own.
+ */
+function downwardApiFindings(pod: RenderedPod, c: ContainerEntry, i: number, e: any): Finding[] {
+  const at = `${envPath(c.path, i)}.valueFrom`;
+  const field = e.valueFrom.fieldRef;
+  if (field) {
+    const key = /\['([^']*)'\]$/.exec(String(field.fieldPath))?.[1];
+    return typeof field.fieldPath === 'string' && ENV_FIELD_PATHS.test(field.fieldPath) && (key === undefined || isQualifiedName(key)) ? []
+      : [error(`${at}.fieldRef.fieldPath`, `${show(field.fieldPath)} is not a pod field a variable can read`,
+        "use metadata.name, metadata.namespace, metadata.uid, metadata.labels['key'], metadata.annotations['key'], spec.nodeName, spec.serviceAccountName, status.hostIP or status.podIP", c.container.name)];
+  }
+  const resource = e.valueFrom.resourceFieldRef;
+  const findings: Finding[] = [];
+  if (typeof resource.resource !== 'string' || !RESOURCE_FIELDS.test(resource.resource)) {
+    findings.push(error(`${at}.resourceFieldRef.resource`, `${show(resource.resource)} is not a container resource a variable can read`,
+      'use limits.cpu, limits.memory, limits.ephemeral-storage, limits.hugepages-<size> or the same under requests', c.container.name));
+  } else if (resource.divisor !== undefined && !isDivisorOf(resource.resource, String(resource.divisor))) {
+    findings.push(error(`${at}.resourceFieldRef.divisor`, `${show(resource.divisor)} is not a divisor the API server accepts for ${resource.resource}`,
+      /\.cpu$/.test(resource.resource) ? "use '1m' or '1'" : "use '1', a power of 1000 ('1k', '1M', …) or of 1024 ('1Ki', '1Mi', …)", c.container.name));
+  }
+  if (resource.containerName !== undefined && !pod.containers.some(x => x.container.name === resource.containerName)) {
+    findings.push(error(`${at}.resourceFieldRef.containerName`, `${show(resource.containerName)} is not a container of the pod`,
+      'name one of its containers, or leave it out (the variable\'s own container)', c.container.name));
   }
   return findings;
 }
