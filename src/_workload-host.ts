@@ -4,7 +4,7 @@ import { Construct, IConstruct } from 'constructs';
 import { containerFinisher, ContainerFields, podMetadataOf, podSpecOf, renderWithPatchesLast, setPodSpec, withSortedKeys, workloadSignature } from './_kplus-adapter';
 import { KubernetesTarget, resolveTarget, ResolvedTarget } from './kubernetes-target';
 import { applyBaselinePodSecurity } from './security';
-import { currentRun, metadataFingerprint, ValidationReporter } from './validation/_reporter';
+import { currentRun, metadataFingerprint, ReportedElsewhere, ValidationReporter } from './validation/_reporter';
 import { Finding, PodFacts } from './validation/model';
 
 /**
@@ -122,20 +122,20 @@ export class WorkloadHost {
   /**
    * The pod's labels as rendered (user JSON patches included). Objects that select the pod
    * (the proxy's NetworkPolicy) read them at synth, right after validation rendered the
-   * workload: that rendering is reused while current (same synchronous run, same shape).
+   * workload: that rendering is reused while current (same synchronous run, same shape). A
+   * workload that cannot be rendered throws `ReportedElsewhere`: its own validation says why.
    */
   public podLabels(): { readonly [key: string]: string } {
     const last = this.lastLabels;
     if (last && last.run === currentRun() && last.shape === this.shape()) {
       return last.labels;
     }
-    this.render();
+    try {
+      this.render();
+    } catch (e) {
+      throw new ReportedElsewhere(`the workload cannot be rendered: ${(e as Error).message}`);
+    }
     return (this.lastLabels as RenderedLabels).labels;
-  }
-
-  /** Whether a construct of the workload reported bad props (they explain a failed render). */
-  public hasPropErrors(): boolean {
-    return this.reporter.hasPropErrors();
   }
 
   /** Wiring problems found by the last render. */

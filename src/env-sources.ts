@@ -1,9 +1,9 @@
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import type { WorkloadHost } from './_workload-host';
-import { kplusEnv, SecretKeyRef } from './kubernetes-types';
+import { SecretKeyRef } from './kubernetes-types';
 import { isDivisorOf, isQualifiedName, RESOURCE_FIELDS, show } from './validation/_helpers';
-import { given, isPlainObject, knownProps, objectName, propKeys, quantity, snapshot, stringMap } from './validation/_prop-checks';
+import { dataKey, given, isPlainObject, knownProps, objectName, propKeys, quantity, snapshot, stringMap } from './validation/_prop-checks';
 
 /**
  * Environment variables that Kubernetes fills in when the container starts: fields of the
@@ -175,19 +175,41 @@ export function containerEnv(scope: Construct, host: WorkloadHost, name: string,
   // a map of another shape (a Map, a string, a list) is reported and left out: spread, it would
   // be silently empty or turn into variables named "0", "1", ...
   const plain = stringMap(`${prefix}env`, props.env, errors) ? props.env : undefined;
-  let secrets = props.secretEnv;
-  if (secrets !== undefined && !isPlainObject(secrets)) {
-    errors.push(`${prefix}secretEnv: ${given(secrets)} is not a map of variable names to Secret keys. `
-      + "Fix: e.g. { HF_TOKEN: { secretName: 'hf-token', key: 'token' } }");
-    secrets = undefined;
+  const env: { [name: string]: kplus.EnvValue } = {};
+  for (const [key, value] of Object.entries({ ...defaults, ...plain })) {
+    env[key] = kplus.EnvValue.fromValue(value);
   }
-  const env = {
-    ...kplusEnv(scope, { ...defaults, ...plain }, secrets, errors, `${prefix}secretEnv`, prefix ? 'secret-env' : 'secret'),
-    ...fieldEnvValues(props.fieldEnv, errors, `${prefix}fieldEnv`),
-  };
+  Object.assign(env, secretEnvValues(scope, props.secretEnv, errors, `${prefix}secretEnv`, prefix ? 'secret-env' : 'secret'),
+    fieldEnvValues(props.fieldEnv, errors, `${prefix}fieldEnv`));
   const step = envFromStep(props.envFrom, errors, `${prefix}envFrom`);
   if (step) {
     host.patchContainer(name, step);
+  }
+  return env;
+}
+
+/**
+ * cdk8s-plus env values for `secretEnv` (Secrets referenced by name, never read); a reference
+ * that is not one goes to `errors` under `field`. `idPrefix` names the references in the tree.
+ */
+function secretEnvValues(scope: Construct, secrets: { [name: string]: SecretKeyRef } | undefined, errors: string[], field: string,
+  idPrefix: string): { [name: string]: kplus.EnvValue } {
+  const env: { [name: string]: kplus.EnvValue } = {};
+  if (secrets === undefined) {
+    return env;
+  }
+  if (!isPlainObject(secrets)) {
+    errors.push(`${field}: ${given(secrets)} is not a map of variable names to Secret keys. Fix: e.g. { HF_TOKEN: { secretName: 'hf-token', key: 'token' } }`);
+    return env;
+  }
+  for (const [key, ref] of Object.entries(secrets)) {
+    if (ref === null || typeof ref !== 'object') {
+      errors.push(`${field}.${key}: ${show(ref)} is not a Secret key reference. Fix: give { secretName: 'my-secret', key: 'token' }`);
+      continue;
+    }
+    objectName(`${field}.${key}.secretName`, ref.secretName, errors, 'Secret');
+    dataKey(`${field}.${key}.key`, ref.key, errors);
+    env[key] = kplus.EnvValue.fromSecretValue({ secret: kplus.Secret.fromSecretName(scope, `${idPrefix}-${key}`, ref.secretName), key: ref.key });
   }
   return env;
 }

@@ -12,7 +12,7 @@ import { ContainerPortSpec, ImagePullPolicy, renderPorts, SecretKeyRef, Terminat
 import { Accelerator } from './planning/accelerator';
 import { addPodVolumes, PodVolumeMount, renderPodVolumeMounts } from './pod-volume';
 import { HealthCheck } from './probes';
-import { checkResources, ContainerResources, renderResources } from './resources';
+import { checkedResources, ContainerResources, renderResources } from './resources';
 import { containerSecurityContext, ContainerSecurityOptions, PodSecurityLevel, podSecurityContext, PodSecurityOptions } from './security';
 import { show } from './validation/_helpers';
 import {
@@ -311,7 +311,7 @@ export function attachServer(
   const target = resolveTarget(owner, props.target);
   errors.push(...target.errors);
   checkServerProps(props, plan.image, errors);
-  checkResources('server.resources', server.resources, errors);
+  const serverResources = checkedResources('server.resources', server.resources, errors);
   checkGpuNotExtended(props, plan.gpuResource, errors);
   const graceSeconds = durationSeconds('terminationGracePeriod', props.terminationGracePeriod, 0, errors) ?? 60;
   const host = WorkloadHost.of(workload);
@@ -346,7 +346,7 @@ export function attachServer(
     shmSize: gpu.shmSize ?? plan.shmSize ?? DEFAULT_SHM_SIZE,
   };
   // a claimed GPU is the claim's, not the device plugin's extended resource
-  const resources = renderResources(server.resources ?? DEFAULT_SERVER_RESOURCES, gpu && !gpu.claim ? { [gpuResource]: String(gpu.count) } : {});
+  const resources = renderResources(serverResources ?? DEFAULT_SERVER_RESOURCES, gpu && !gpu.claim ? { [gpuResource]: String(gpu.count) } : {});
   host.finishContainer(name, {
     probes,
     resources,

@@ -4,7 +4,7 @@ import { Rank, WorkloadHost, workloadOf } from './_workload-host';
 import { containerEnv, EnvFromSource, PodField } from './env-sources';
 import { ImagePullPolicy, SecretKeyRef } from './kubernetes-types';
 import { addPodVolumes, PodVolumeMount, renderPodVolumeMounts } from './pod-volume';
-import { checkResources, ContainerResources, renderResources } from './resources';
+import { checkedResources, ContainerResources, renderResources } from './resources';
 import { containerSecurityContext, ContainerSecurityOptions } from './security';
 import { absolutePath, containerPropKeys, knownProps, labelName, listOf, optionalList, propKeys, snapshot } from './validation/_prop-checks';
 
@@ -147,9 +147,9 @@ export class InitContainer extends Construct {
       imagePullPolicy: props.imagePullPolicy as unknown as kplus.ImagePullPolicy,
       resources: {},
     });
-    checkResources('resources', props.resources, errors);
+
     host.finishContainer(props.name, {
-      resources: renderResources(props.resources ?? DEFAULT_INIT_RESOURCES),
+      resources: renderResources(checkedResources('resources', props.resources, errors) ?? DEFAULT_INIT_RESOURCES),
       securityContext: containerSecurityContext({ runAsUser: 1000, runAsGroup: 1000, ...props.security }),
       terminationMessagePolicy: 'FallbackToLogsOnError',
       keepImagePullPolicy: !!props.imagePullPolicy,

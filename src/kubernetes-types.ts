@@ -1,6 +1,3 @@
-import * as kplus from 'cdk8s-plus-27';
-import { Construct } from 'constructs';
-import { dataKey, objectName } from './validation/_prop-checks';
 /**
  * Small Kubernetes types of the library's own, so that the public API does not depend on one
  * cdk8s-plus major: an app on cdk8s-plus-33 passes these as easily as one on cdk8s-plus-27.
@@ -81,27 +78,4 @@ export function renderPorts(ports: ReadonlyArray<ContainerPortSpec>): any[] {
     }
     return port;
   });
-}
-
-/**
- * cdk8s-plus env values from plain variables and Secret keys (Secrets referenced by name, never
- * read). A Secret reference that is not one (wrong names, a missing object) goes to `errors`
- * under `field` instead. `idPrefix` names the references in the construct tree. @internal
- */
-export function kplusEnv(scope: Construct, plain: { [name: string]: string } = {}, secrets: { [name: string]: SecretKeyRef } = {},
-  errors: string[] = [], field = 'secretEnv', idPrefix = 'secret'): { [name: string]: kplus.EnvValue } {
-  const env: { [name: string]: kplus.EnvValue } = {};
-  for (const [key, value] of Object.entries(plain ?? {})) {
-    env[key] = kplus.EnvValue.fromValue(value);
-  }
-  for (const [key, ref] of Object.entries(secrets ?? {})) {
-    if (ref === null || typeof ref !== 'object') {
-      errors.push(`${field}.${key}: ${JSON.stringify(ref)} is not a Secret key reference. Fix: give { secretName: 'my-secret', key: 'token' }`);
-      continue;
-    }
-    objectName(`${field}.${key}.secretName`, ref.secretName, errors, 'Secret');
-    dataKey(`${field}.${key}.key`, ref.key, errors);
-    env[key] = kplus.EnvValue.fromSecretValue({ secret: kplus.Secret.fromSecretName(scope, `${idPrefix}-${key}`, ref.secretName), key: ref.key });
-  }
-  return env;
 }

@@ -6,7 +6,7 @@ import { appendTo, Rank, setVolumeSizeLimit, WorkloadHost, Wiring, workloadOf } 
 import { ModelCache } from './model-cache';
 import { ModelSource, OciModelImage } from './model-source';
 import { parseQuantity } from './quantity';
-import { checkResources, ContainerResources, renderResources } from './resources';
+import { checkedResources, ContainerResources, renderResources } from './resources';
 import { modelPrepScript } from './scripts/model-prep-script';
 import { containerSecurityContext, ContainerSecurityOptions } from './security';
 import { show } from './validation/_helpers';
@@ -233,8 +233,7 @@ export class ModelPrepInit extends Construct {
     this.container.mount(source.prepMountPath ?? mountPath, this.volume);
     this.container.mount(`/home/${name}`, home);
 
-    checkResources('resources', props.resources, errors);
-    const resources = renderResources(props.resources ?? DEFAULT_MODEL_PREP_RESOURCES);
+    const resources = renderResources(checkedResources('resources', props.resources, errors) ?? DEFAULT_MODEL_PREP_RESOURCES);
     const securityContext = containerSecurityContext({ runAsUser: 1000, runAsGroup: 1000, ...props.security });
     // the one-line failure reason shows in `kubectl describe pod`
     host.finishContainer(name, { resources, securityContext, terminationMessagePolicy: 'FallbackToLogsOnError' });

@@ -1,5 +1,4 @@
 import { BoundedCache, cached } from './_memo';
-import { parseQuantity } from './quantity';
 import { show } from './validation/_helpers';
 import { quantity, stringMap } from './validation/_prop-checks';
 import { resourceNameProblem } from './validation/resource-rules';
@@ -55,26 +54,35 @@ export interface ContainerResources {
 const OWN_FIELDS: { [name: string]: string } = { 'cpu': 'cpu', 'memory': 'memory', 'ephemeral-storage': 'ephemeralStorage' };
 
 /**
- * Reports what is wrong with `resources.extended` of a construct's props (`field` names the
- * prop, e.g. `server.resources`): not a map of strings, a name that is not a resource name or
- * has its own field, an amount that is not a quantity. Entries reported here are left out of
- * the rendering, so each mistake is reported once, by the prop that holds it.
+ * The resources of a construct's props (`field` names the prop, e.g. `server.resources`) with
+ * only the `extended` entries that may be rendered; what is wrong with the others goes to
+ * `errors`: not a map of strings, a name that is not a resource name or has its own field, an
+ * amount that is not a quantity. Each mistake is thus reported once, by the prop that holds it,
+ * and never written.
  * @internal
  */
-export function checkResources(field: string, resources: ContainerResources | undefined, errors: string[]): void {
+export function checkedResources(field: string, resources: ContainerResources | undefined, errors: string[]): ContainerResources | undefined {
   const extended = resources?.extended;
-  if (extended === undefined || !stringMap(`${field}.extended`, extended, errors)) {
-    return;
+  if (extended === undefined) {
+    return resources;
   }
-  for (const [name, amount] of Object.entries(extended)) {
-    const at = `${field}.extended[${show(name)}]`;
-    const problem = extendedNameProblem(name);
-    if (problem) {
-      errors.push(`${at}: ${show(name)} ${problem}`);
-    } else {
-      quantity(at, amount, errors);
+  const accepted: { [name: string]: string } = {};
+  if (stringMap(`${field}.extended`, extended, errors)) {
+    for (const [name, amount] of Object.entries(extended)) {
+      const at = `${field}.extended[${show(name)}]`;
+      const problem = extendedNameProblem(name);
+      const before = errors.length;
+      if (problem) {
+        errors.push(`${at}: ${show(name)} ${problem}`);
+      } else {
+        quantity(at, amount, errors);
+      }
+      if (errors.length === before) {
+        accepted[name] = amount;
+      }
     }
   }
+  return { ...resources, extended: accepted };
 }
 
 /** Why `name` cannot be a key of `extended` (text with its fix), or undefined. */
@@ -85,16 +93,6 @@ function extendedNameProblem(name: string): string | undefined {
   const problem = resourceNameProblem(name);
   return problem && `is not a resource name: ${problem}. `
     + 'Fix: use a vendor-qualified name such as \'vpc.amazonaws.com/efa\' or \'rdma/ib\', or \'hugepages-2Mi\'';
-}
-
-/** The entries of `extended` that `checkResources` accepts; the others are reported there. */
-function acceptedExtended(extended: unknown): Array<[string, string]> {
-  if (extended === null || typeof extended !== 'object' || Array.isArray(extended)) {
-    return [];
-  }
-  return Object.entries(extended as { [name: string]: unknown })
-    .filter((entry): entry is [string, string] => typeof entry[1] === 'string' && extendedNameProblem(entry[0]) === undefined
-      && (parseQuantity(entry[1]) ?? -1) >= 0);
 }
 
 /**
@@ -122,7 +120,7 @@ function render(resources: ContainerResources, extended: { [name: string]: strin
   add('cpu', resources.cpu);
   add('memory', resources.memory);
   add('ephemeral-storage', resources.ephemeralStorage);
-  for (const [name, count] of [...acceptedExtended(resources.extended), ...Object.entries(extended)]) {
+  for (const [name, count] of [...Object.entries(resources.extended ?? {}), ...Object.entries(extended)]) {
     requests[name] = count;
     limits[name] = count;
   }

@@ -515,3 +515,15 @@ describe('a render that fails next to prop errors is still reported', () => {
     }, /\[test\/p\] spec: /);
   });
 });
+
+test('a workload that cannot be rendered is reported once, not again by the NetworkPolicy that selects it', () => {
+  const result = run(c => {
+    const pod = new AiInferencePod(c, 'p', { server: SERVER });
+    new ProxySidecar(pod, 'proxy');
+    ApiObject.of(pod.pod).addJsonPatch(JsonPatch.replace('/spec/nope/x', 1));
+  });
+  expect(result.manifests).toBeUndefined();
+  const lines = (result.error ?? '').split('\n').slice(1);
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(/^ {2}\[test\/p\] spec: /);
+});

@@ -7,7 +7,7 @@ import { KubernetesTarget } from '../kubernetes-target';
 import { ContainerPortSpec, renderPorts } from '../kubernetes-types';
 import { addPodVolumes, PodVolumeMount, renderPodVolumeMounts } from '../pod-volume';
 import { RenderedProbes } from '../probes';
-import { checkResources, ContainerResources, renderResources } from '../resources';
+import { checkedResources, ContainerResources, renderResources } from '../resources';
 import { containerSecurityContext, ContainerSecurityOptions } from '../security';
 import { containerPropKeys, knownProps, labelName, listOf, optionalList, propKeys } from '../validation/_prop-checks';
 import { validateObjectOnSynth } from '../validation/_reporter';
@@ -173,8 +173,7 @@ export abstract class SidecarBase extends Construct {
     const container = this.explicitMode === SidecarMode.CLASSIC
       ? this.workload.addContainer(containerProps)
       : this.workload.addInitContainer(containerProps);
-    checkResources('resources', options.resources, this.errors);
-    const resources = renderResources(options.resources ?? spec.resources);
+    const resources = renderResources(checkedResources('resources', options.resources, this.errors) ?? spec.resources);
     const securityContext = containerSecurityContext({ runAsUser: 1000, runAsGroup: 1000, ...options.security });
     this.host.finishContainer(spec.name, { probes: spec.probes ?? {}, resources, securityContext });
     const ports = renderPorts(listOf('ports', spec.ports, this.errors));
@@ -223,8 +222,7 @@ export abstract class SidecarBase extends Construct {
         policyTypes: ['Ingress'],
       };
     });
-    // its labels come from the workload's rendering, which bad props of any add-on can break
-    validateObjectOnSynth(this, policy, () => this.host.hasPropErrors());
+    validateObjectOnSynth(this, policy);
     return policy;
   }
 }

@@ -355,16 +355,16 @@ export function given(value: unknown): string {
   return show(value);
 }
 
-/** A value for a one-line message: its JSON, shortened; a description when it has none. */
+/** A value for a one-line message: `given`, shortened; a description when it has no JSON. */
 function brief(value: unknown): string {
   let text: string | undefined;
   try {
-    text = show(value);
+    text = given(value);
   } catch {
     text = undefined; // a cycle or a BigInt
   }
   if (text === undefined) {
-    text = typeof value === 'function' ? 'a function' : typeof value === 'object' && value !== null ? `a ${value.constructor?.name ?? 'object'}` : String(value);
+    text = typeof value === 'function' ? 'a function' : typeof value === 'object' && value !== null ? 'an object' : String(value);
   }
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }

@@ -125,6 +125,13 @@ export class ValidationReporter {
   }
 }
 
+/**
+ * A render failure that another construct's validation reports (the workload's, when an object
+ * built from its rendering cannot be made): the object adds no line of its own.
+ * @internal
+ */
+export class ReportedElsewhere extends Error {}
+
 /** A render that failed next to prop errors: the pod itself was not checked. */
 const NOT_RENDERED: Finding = {
   severity: 'error', field: 'spec',
@@ -193,12 +200,11 @@ function unique(findings: Finding[]): Finding[] {
  * Validates an object the library writes besides the workload (Service, PVC, ConfigMap,
  * NetworkPolicy) with the kind rules, at synth, as an error of `owner`. Like the workload's
  * reporter, one rendering serves the validation passes of one synth and the `toJson()` that
- * cdk8s calls right after them, while it is current. `explained` tells whether a failed render
- * is already explained by reported prop errors (an object rendered from its workload's JSON).
+ * cdk8s calls right after them, while it is current.
  */
-export function validateObjectOnSynth(owner: IConstruct, obj: ApiObject, explained: () => boolean = () => false): void {
+export function validateObjectOnSynth(owner: IConstruct, obj: ApiObject): void {
   owner.node.addValidation({
-    validate: () => validatedRendering(obj, explained).findings.filter(f => f.severity === 'error' || warningsAreErrors(owner)).map(formatFinding),
+    validate: () => validatedRendering(obj).findings.filter(f => f.severity === 'error' || warningsAreErrors(owner)).map(formatFinding),
   });
 }
 
@@ -207,7 +213,7 @@ export function validateObjectOnSynth(owner: IConstruct, obj: ApiObject, explain
  * goes on at the first validation, when every render step of the object is in place, and hands
  * each rendering out at most once (a caller may edit what it gets).
  */
-function validatedRendering(obj: ApiObject, explained: () => boolean): ValidatedRendering {
+function validatedRendering(obj: ApiObject): ValidatedRendering {
   let state = VALIDATED.get(obj);
   if (!state) {
     const own: ObjectValidation = { render: obj.toJson.bind(obj) };
@@ -224,17 +230,19 @@ function validatedRendering(obj: ApiObject, explained: () => boolean): Validated
     };
   }
   if (!state.kept || !isCurrentFor(obj, state.kept)) {
-    state.kept = { ...evaluateObject(obj, state.render, explained), run: currentRun(), fingerprint: objectFingerprint(obj) };
+    state.kept = { ...evaluateObject(obj, state.render), run: currentRun(), fingerprint: objectFingerprint(obj) };
   }
   return state.kept;
 }
 
-function evaluateObject(obj: ApiObject, render: () => any, explained: () => boolean): { json: any; findings: Finding[] } {
+function evaluateObject(obj: ApiObject, render: () => any): { json: any; findings: Finding[] } {
   let json: any;
   try {
     json = render();
   } catch (e) {
-    return { json: undefined, findings: explained() ? [] : [thrown(e, '', 'correct the input named in the message')] };
+    // an object rendered from its workload's JSON (a NetworkPolicy's selector) fails with it:
+    // the workload's own validation reports that, once
+    return { json: undefined, findings: e instanceof ReportedElsewhere ? [] : [thrown(e, '', 'correct the input named in the message')] };
   }
   return { json, findings: checked(json, obj, () => objectFindings(json)) };
 }
