@@ -10,6 +10,7 @@ import {
   AiInferenceDeployment, AiInferencePod, ContainerResources, InferenceServer, InitContainer, ModelPrepInit, ModelSource, PodSecurityLevel,
   PodRestartPolicy, ProxyAuth, ProxySidecar, Sidecar,
 } from '../src';
+import { WorkloadHost } from '../src/_workload-host';
 import { pssRestrictedViolations } from './helpers/pss';
 import { expectRefused } from './helpers/refusal';
 import { container, expectApiValid, manifestOf, newChart, podSpec, synth } from './helpers/synth';
@@ -40,6 +41,23 @@ describe('resources.extended', () => {
     // the extended resources do not change the GPU's toleration
     expect(podSpec(pod).tolerations).toEqual([{ effect: 'NoSchedule', key: 'nvidia.com/gpu', operator: 'Exists' }]);
     expect(pssRestrictedViolations(pod)).toEqual([]);
+  });
+
+  test('extended alone: exactly what is given, and of a refused entry nothing (never cdk8s-plus\'s 1000m/512Mi defaults)', () => {
+    const chart = newChart();
+    new InitContainer(serverWith(chart, { extended: { 'rdma/ib': '1' } }, false), 'warmup', {
+      name: 'warmup', image: 'busybox:1.36.1', command: ['true'], resources: { extended: { 'rdma/ib': '1' } },
+    });
+    const pod = synthValid(chart)[0];
+    for (const name of ['server', 'warmup']) {
+      expect(container(pod, name).resources).toEqual({ limits: { 'rdma/ib': '1' }, requests: { 'rdma/ib': '1' } });
+    }
+    const refused = newChart();
+    const bad = serverWith(refused, { memory: MEMORY, extended: { 'rdma/ib': '1', 'ib': '1' } }, false);
+    expect(() => synth(refused)).toThrow(/server\.resources\.extended\["ib"\]/);
+    // what would have been written: the accepted entry only
+    const { requests } = container(WorkloadHost.of(bad.pod).render(), 'server').resources;
+    expect(requests).toEqual({ 'memory': '64Gi', 'rdma/ib': '1' });
   });
 
   test('huge pages with a cpu amount and no memory pass, as the API server accepts them', () => {
