@@ -22,5 +22,6 @@ module.exports = {
   // generated scripts and configs print as name + digest: snapshots read like the YAML a reviewer checks
   snapshotSerializers: ['<rootDir>/test/tooling/script-serializer.ts'],
   globalSetup: '<rootDir>/scripts/jest-global-setup.js',
+  setupFiles: ['<rootDir>/test/helpers/fast-check-seed.ts'],
   testTimeout: 60000,
 };

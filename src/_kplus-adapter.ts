@@ -117,7 +117,7 @@ export const L1_RENAMED_PROPS: ReadonlyMap<string, string> = new Map(Object.entr
  */
 export interface L1FieldType {
   readonly kind: 'string' | 'number' | 'boolean' | 'any' | 'scalar' | 'object' | 'array' | 'map';
-  /** For `object`: the API type (`PodSpec`). */
+  /** For `object`: the API type (`PodSpec`); for `scalar`: the union class (`Quantity`, `IntOrString`). */
   readonly type?: string;
   /** For `array` and `map`: the element type. */
   readonly element?: L1FieldType;
@@ -195,7 +195,7 @@ function fieldType(ref: any, all: any): L1FieldType {
   }
   const fqn: string = ref.fqn ?? '';
   if (SCALAR_CLASSES.has(fqn)) {
-    return { kind: 'scalar' };
+    return { kind: 'scalar', type: fqn.slice(ASSEMBLY_PREFIX.length) };
   }
   if (all[fqn]?.kind === 'enum') {
     return { kind: 'string' };

@@ -96,3 +96,7 @@ test('a relaxation beyond the declared level fails synth, naming the setting and
   expect(() => synth(chart)).toThrow('spec: container server does not set allowPrivilegeEscalation: false, which Pod Security Standard "restricted" forbids. '
     + 'Fix: harden it back (the library\'s defaults pass "restricted"), or declare the relaxation: security: { level: PodSecurityLevel.BASELINE }');
 });
+
+test('every property test runs on the fixed seed unless PROPERTY_SEED names another (CI replays the same cases)', () => {
+  expect(fc.readConfigureGlobal().seed).toBe(process.env.PROPERTY_SEED === undefined ? 20261126 : Number(process.env.PROPERTY_SEED));
+});

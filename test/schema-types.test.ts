@@ -11,7 +11,7 @@ import {
 import { l1Types } from '../src/_kplus-adapter';
 import { STRUCTURED_LINE } from './helpers/case-oracle';
 import { expectApiValid } from './helpers/synth';
-import { REQUIRED_UNTIL_LATER, schemaTypes } from '../src/validation/schema-types';
+import { INT64_FIELDS, REQUIRED_UNTIL_LATER, schemaTypes } from '../src/validation/schema-types';
 
 // A JSON patch can put any JSON anywhere. Whatever type the Kubernetes API would reject is a
 // structured synth error naming the field, and no YAML is written — never a stack trace from a
@@ -37,8 +37,12 @@ const POD_PATCHES: Array<[string, unknown, string]> = [
   ['/spec/containers/0/resources', 'big', 'spec.containers[0].resources: "big" is not an object'],
   ['/spec/containers/0/resources/limits/memory', true, 'spec.containers[0].resources.limits["memory"]: true is not a string or a number'],
   ['/spec/containers/0/volumeMounts', 5, 'spec.containers[0].volumeMounts: 5 is not a list'],
-  ['/spec/containers/0/readinessProbe/periodSeconds', '5', 'spec.containers[0].readinessProbe.periodSeconds: "5" is not a number'],
-  ['/spec/containers/0/securityContext/runAsUser', 'root', 'spec.containers[0].securityContext.runAsUser: "root" is not a number'],
+  ['/spec/containers/0/readinessProbe/periodSeconds', '5', 'spec.containers[0].readinessProbe.periodSeconds: "5" is not a whole number from -2147483648 to 2147483647'],
+  ['/spec/containers/0/securityContext/runAsUser', 'root', 'spec.containers[0].securityContext.runAsUser: "root" is not a whole number from -9223372036854775808 to 9223372036854775807'],
+  ['/spec/containers/0/readinessProbe/periodSeconds', 1.5, 'spec.containers[0].readinessProbe.periodSeconds: 1.5 is not a whole number from -2147483648 to 2147483647'],
+  ['/spec/containers/0/ports/0/hostPort', 2 ** 31, 'spec.containers[0].ports[0].hostPort: 2147483648 is not a whole number from -2147483648 to 2147483647'],
+  ['/spec/securityContext/runAsGroup', 1e300, 'spec.securityContext.runAsGroup: 1e+300 is not a whole number from -9223372036854775808 to 9223372036854775807'],
+  ['/spec/containers/0/startupProbe/httpGet/port', 1e300, 'spec.containers[0].startupProbe.httpGet.port: 1e+300 is not a string or a whole number from -2147483648 to 2147483647'],
   ['/spec/containers/0/stdin', 'yes', 'spec.containers[0].stdin: "yes" is not a boolean'],
   ['/spec/initContainers', 7, 'spec.initContainers: 7 is not a list'],
   ['/spec/volumes', 'x', 'spec.volumes: "x" is not a list'],
@@ -48,7 +52,7 @@ const POD_PATCHES: Array<[string, unknown, string]> = [
   ['/spec/nodeSelector', { gpu: 1 }, 'spec.nodeSelector["gpu"]: 1 is not a string'],
   ['/spec/securityContext', [], 'spec.securityContext: [] is not an object'],
   ['/spec/hostNetwork', 'false', 'spec.hostNetwork: "false" is not a boolean'],
-  ['/spec/terminationGracePeriodSeconds', '60s', 'spec.terminationGracePeriodSeconds: "60s" is not a number'],
+  ['/spec/terminationGracePeriodSeconds', '60s', 'spec.terminationGracePeriodSeconds: "60s" is not a whole number from -9223372036854775808 to 9223372036854775807'],
   ['/metadata/labels', [1], 'metadata.labels: [1] is not an object (a map)'],
   ['/metadata/annotations', { note: { a: 1 } }, 'metadata.annotations["note"]: {"a":1} is not a string'],
   ['/spec', 'none', 'spec: "none" is not an object'],
@@ -87,7 +91,7 @@ describe('a JSON patch that gives a field the wrong type is a structured synth e
     const chart = new Chart(app, 'test');
     const dep = new AiInferenceDeployment(chart, 'llm', { replicas: 2, server: { image: 'vllm/vllm-openai:v0.6.3' } });
     ApiObject.of(dep.deployment).addJsonPatch(JsonPatch.replace('/spec/replicas', '2'), JsonPatch.add('/spec/template/spec/containers/0/ports', 'x'));
-    expect(() => app.synth()).toThrow(/spec\.replicas: "2" is not a number[\s\S]*spec\.template\.spec\.containers\[0\]\.ports: "x" is not a list/);
+    expect(() => app.synth()).toThrow(/spec\.replicas: "2" is not a whole number from -2147483648 to 2147483647[\s\S]*spec\.template\.spec\.containers\[0\]\.ports: "x" is not a list/);
   });
 });
 
@@ -99,6 +103,18 @@ test('well-typed objects have no type findings, unknown (newer) fields are left 
   expect(schemaTypes({ apiVersion: 'v1', kind: 'Pod', spec: { containers: [{ name: 'a', restartPolicy: 'Always', newField: [1] }] } })).toEqual([]);
   expect(schemaTypes({ apiVersion: 'resource.k8s.io/v1', kind: 'ResourceClaimTemplate', spec: 5 })).toEqual([]);
   expect(schemaTypes({ apiVersion: 'v1', kind: 'Pod', spec: { containers: 5 } }).map(f => f.field)).toEqual(['spec.containers']);
+});
+
+test('numbers: int32 fields take whole numbers in int32, int64 fields in int64, int-or-strings an int32, quantities any finite number', () => {
+  const pod = (spec: any) => schemaTypes({ apiVersion: 'v1', kind: 'Pod', spec: { containers: [{ name: 'a', ...spec }] } }).map(f => f.field);
+  expect(pod({ securityContext: { runAsUser: 2 ** 31, runAsGroup: -(2 ** 40) }, ports: [{ containerPort: 2 ** 31 - 1 }, { containerPort: -(2 ** 31) }] })).toEqual([]);
+  expect(pod({ securityContext: { runAsUser: 2 ** 63 }, ports: [{ containerPort: 2 ** 31 }, { containerPort: 80.5 }] }))
+    .toEqual(['spec.containers[0].securityContext.runAsUser', 'spec.containers[0].ports[0].containerPort', 'spec.containers[0].ports[1].containerPort']);
+  expect(pod({ resources: { limits: { cpu: 1e300, memory: 0.5 } }, readinessProbe: { tcpSocket: { port: 'http' } }, livenessProbe: { tcpSocket: { port: 2 ** 31 - 1 } } })).toEqual([]);
+  expect(pod({ readinessProbe: { tcpSocket: { port: 1.5 } }, livenessProbe: { tcpSocket: { port: -(2 ** 31) - 1 } } }))
+    .toEqual(['spec.containers[0].readinessProbe.tcpSocket.port', 'spec.containers[0].livenessProbe.tcpSocket.port']);
+  expect(schemaTypes({ apiVersion: 'v1', kind: 'Pod', spec: { containers: [], securityContext: { supplementalGroups: [2 ** 40, 1.5] } } }).map(f => f.field))
+    .toEqual(['spec.securityContext.supplementalGroups[1]']);
 });
 
 describe('required fields, nulls, apiVersion and kind', () => {
@@ -144,44 +160,80 @@ describe('required fields, nulls, apiVersion and kind', () => {
   });
 
   test('REQUIRED_UNTIL_LATER is exactly what 1.27 requires and the official schema of today does not, for the kinds the library writes', () => {
-    const modules = path.join(__dirname, '..', 'node_modules');
-    const schemaDirs = [path.join(modules, 'kubernetes-models', '_schemas'), path.join(modules, '@kubernetes-models', 'apimachinery', '_schemas')];
     const relaxed: string[] = [];
-    const seen = new Set<string>();
-    const visit = (type: string): void => {
-      if (seen.has(type) || !l1Types().has(type)) {
-        return;
-      }
-      seen.add(type);
-      for (const field of l1Types().get(type)!.values()) {
-        const element = field.type.element ?? field.type;
-        if (element.kind === 'object') {
-          visit(element.type as string);
-        }
-      }
-    };
-    ['KubePodProps', 'KubeDeploymentProps', 'KubeStatefulSetProps', 'KubeJobProps', 'KubeCronJobProps', 'KubeDaemonSetProps', 'KubeConfigMapProps',
-      'KubeServiceProps', 'KubePersistentVolumeClaimProps', 'KubeNetworkPolicyProps'].forEach(visit);
-    const raw = JSON.parse(fs.readFileSync(require.resolve('cdk8s-plus-27/.jsii'), 'utf8'));
-    for (const type of seen) {
+    for (const [type, source] of officialSchemas()) {
       const fields = [...l1Types().get(type)!.values()];
-      const schema: string | undefined = raw.types[`cdk8s-plus-27.k8s.${type}`].properties.find((p: any) => p.docs?.custom?.schema)?.docs.custom.schema;
-      if (type.startsWith('Kube') || !schema) {
-        continue;
-      }
-      const name = `${schema.split('#')[0].split('.').map(s => s[0].toUpperCase() + s.slice(1)).join('')}.js`;
-      const file = schemaDirs.map(dir => path.join(dir, name)).find(f => fs.existsSync(f));
-      if (!file) {
-        throw new Error(`no official schema for ${type} (${name})`);
-      }
-      const source = fs.readFileSync(file, 'utf8');
       relaxed.push(...fields.filter(f => !f.optional && !source.includes(`missingProperty:"${f.name}"`)).map(f => `${type}.${f.name}`));
     }
-    expect(seen.size).toBeGreaterThan(100);
     expect(relaxed.length).toBe(REQUIRED_UNTIL_LATER.size);
     expect(relaxed.sort()).toEqual([...REQUIRED_UNTIL_LATER].sort());
   });
+
+  test('INT64_FIELDS is exactly the number fields the official schema lets exceed int32, for the kinds the library writes; none takes a fraction', () => {
+    const int64: string[] = [];
+    let numbers = 0;
+    for (const [type, , file] of officialSchemas()) {
+      const validate = require(file).validate;
+      for (const field of l1Types().get(type)!.values()) {
+        const kind = (field.type.element ?? field.type).kind;
+        if (kind !== 'number') {
+          continue;
+        }
+        numbers++;
+        const errorsFor = (n: number) => {
+          validate({ [field.name]: field.type.kind === 'array' ? [n] : field.type.kind === 'map' ? { a: n } : n });
+          return (validate.errors ?? []).filter((e: any) => e.instancePath.startsWith(`/${field.name}`));
+        };
+        expect([`${type}.${field.name}`, errorsFor(1.5).length]).not.toEqual([`${type}.${field.name}`, 0]);
+        if (errorsFor(2 ** 31).length === 0) {
+          int64.push(`${type}.${field.name}`);
+        }
+      }
+    }
+    expect(numbers).toBeGreaterThan(60);
+    expect(int64.sort()).toEqual([...INT64_FIELDS].sort());
+  });
 });
+
+/**
+ * The API types the written kinds reach, each with the source and path of its official
+ * (kubernetes-models) schema: [type, source, file].
+ */
+function officialSchemas(): Array<[string, string, string]> {
+  const modules = path.join(__dirname, '..', 'node_modules');
+  const schemaDirs = [path.join(modules, 'kubernetes-models', '_schemas'), path.join(modules, '@kubernetes-models', 'apimachinery', '_schemas')];
+  const seen = new Set<string>();
+  const visit = (type: string): void => {
+    if (seen.has(type) || !l1Types().has(type)) {
+      return;
+    }
+    seen.add(type);
+    for (const field of l1Types().get(type)!.values()) {
+      const element = field.type.element ?? field.type;
+      if (element.kind === 'object') {
+        visit(element.type as string);
+      }
+    }
+  };
+  ['KubePodProps', 'KubeDeploymentProps', 'KubeStatefulSetProps', 'KubeJobProps', 'KubeCronJobProps', 'KubeDaemonSetProps', 'KubeConfigMapProps',
+    'KubeServiceProps', 'KubePersistentVolumeClaimProps', 'KubeNetworkPolicyProps'].forEach(visit);
+  expect(seen.size).toBeGreaterThan(100);
+  const raw = JSON.parse(fs.readFileSync(require.resolve('cdk8s-plus-27/.jsii'), 'utf8'));
+  const schemas: Array<[string, string, string]> = [];
+  for (const type of seen) {
+    const schema: string | undefined = raw.types[`cdk8s-plus-27.k8s.${type}`].properties.find((p: any) => p.docs?.custom?.schema)?.docs.custom.schema;
+    if (type.startsWith('Kube') || !schema) {
+      continue;
+    }
+    const name = `${schema.split('#')[0].split('.').map(s => s[0].toUpperCase() + s.slice(1)).join('')}.js`;
+    const file = schemaDirs.map(dir => path.join(dir, name)).find(f => fs.existsSync(f));
+    if (!file) {
+      throw new Error(`no official schema for ${type} (${name})`);
+    }
+    schemas.push([type, fs.readFileSync(file, 'utf8'), file]);
+  }
+  return schemas;
+}
 
 /** The objects a hostile patch may target: every workload host and its companions. */
 function patchTargets(outdir: string, variant: number): { app: App; objects: ApiObject[] } {
@@ -233,35 +285,47 @@ const junk = fc.oneof(
   }),
 );
 
+/**
+ * One JSON patch on one of the patch targets, synthesized: a problem (an unstructured refusal, a
+ * refused synth that wrote files, written YAML the official schema refuses), or whether it was refused.
+ */
+function patchOutcome(variant: number, object: number, op: string, at: string, value: unknown): { refused: boolean; problem?: string } {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'types-'));
+  const { app, objects } = patchTargets(outdir, variant);
+  const target = objects[object];
+  target.addJsonPatch(op === 'remove' ? JsonPatch.remove(at) : op === 'add' ? JsonPatch.add(at, value) : JsonPatch.replace(at, value));
+  const name = `${target.kind} ${op} ${at} ${JSON.stringify(value)?.slice(0, 60)}`;
+  try {
+    app.synth();
+  } catch (e) {
+    const [head, ...lines] = (e as Error).message.split('\n');
+    if (head !== 'Validation failed with the following errors:' || !lines.length || !lines.every(l => STRUCTURED_LINE.test(l))) {
+      return { refused: true, problem: `${name}: ${(e as Error).message.slice(0, 300)}` };
+    }
+    return { refused: true, problem: fs.readdirSync(outdir).length ? `${name}: a refused synth wrote files` : undefined };
+  }
+  const manifests = fs.readdirSync(outdir).flatMap(f => parseAllDocuments(fs.readFileSync(path.join(outdir, f), 'utf8')).map(d => d.toJSON()));
+  try {
+    expectApiValid(manifests);
+  } catch (e) {
+    return { refused: false, problem: `${name}: written and invalid: ${(e as Error).message.slice(0, 300)}` };
+  }
+  return { refused: false };
+}
+
+/** Every JSON pointer of every patch target, per variant and object. */
+const targetPointers = (): string[][][] => [0, 1, 2, 3].map(v => patchTargets(fs.mkdtempSync(path.join(os.tmpdir(), 'types-')), v).objects.map(o => ['', ...pointers(o.toJson())]));
+
 test('any JSON patch of wrong-typed JSON anywhere: a structured refusal with nothing written, or YAML the API server accepts', () => {
-  const paths = [0, 1, 2, 3].map(v => patchTargets(fs.mkdtempSync(path.join(os.tmpdir(), 'types-')), v).objects.map(o => ['', ...pointers(o.toJson())]));
+  const paths = targetPointers();
   const problems: string[] = [];
   let refused = 0;
   fc.assert(fc.property(fc.nat(3), fc.nat(), fc.nat(), fc.constantFrom('add', 'replace', 'remove'), junk, (variant, o, p, op, value) => {
-    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'types-'));
-    const { app, objects } = patchTargets(outdir, variant);
-    const at = paths[variant][o % objects.length][p % paths[variant][o % objects.length].length];
-    const target = objects[o % objects.length];
-    target.addJsonPatch(op === 'remove' ? JsonPatch.remove(at) : op === 'add' ? JsonPatch.add(at, value) : JsonPatch.replace(at, value));
-    const name = `${target.kind} ${op} ${at} ${JSON.stringify(value)?.slice(0, 60)}`;
-    try {
-      app.synth();
-    } catch (e) {
-      const [head, ...lines] = (e as Error).message.split('\n');
-      if (head !== 'Validation failed with the following errors:' || !lines.length || !lines.every(l => STRUCTURED_LINE.test(l))) {
-        problems.push(`${name}: ${(e as Error).message.slice(0, 300)}`);
-      }
-      refused++;
-      if (fs.readdirSync(outdir).length) {
-        problems.push(`${name}: a refused synth wrote files`);
-      }
-      return;
-    }
-    const manifests = fs.readdirSync(outdir).flatMap(f => parseAllDocuments(fs.readFileSync(path.join(outdir, f), 'utf8')).map(d => d.toJSON()));
-    try {
-      expectApiValid(manifests);
-    } catch (e) {
-      problems.push(`${name}: written and invalid: ${(e as Error).message.slice(0, 300)}`);
+    const object = o % paths[variant].length;
+    const outcome = patchOutcome(variant, object, op, paths[variant][object][p % paths[variant][object].length], value);
+    refused += outcome.refused ? 1 : 0;
+    if (outcome.problem) {
+      problems.push(outcome.problem);
     }
   }), { numRuns: 250 });
   expect(problems).toEqual([]);
@@ -269,6 +333,31 @@ test('any JSON patch of wrong-typed JSON anywhere: a structured refusal with not
   expect(refused).toBeGreaterThan(50);
   expect(refused).toBeLessThan(240);
 });
+
+test('every number the library writes, patched to a fraction, an int32 overflow or 1e300: a structured refusal or YAML the API server accepts', () => {
+  const paths = targetPointers();
+  const problems: string[] = [];
+  let numbers = 0;
+  paths.forEach((objects, variant) => objects.forEach((pointerList, object) => {
+    const json = patchTargets(fs.mkdtempSync(path.join(os.tmpdir(), 'types-')), variant).objects[object].toJson();
+    for (const at of pointerList.filter(p => typeof at_(json, p) === 'number')) {
+      numbers++;
+      for (const value of [1.5, 2 ** 31, 1e300]) {
+        const outcome = patchOutcome(variant, object, 'replace', at, value);
+        if (outcome.problem) {
+          problems.push(outcome.problem);
+        }
+      }
+    }
+  }));
+  expect(problems).toEqual([]);
+  expect(numbers).toBeGreaterThan(40);
+});
+
+/** The value at a JSON pointer. */
+function at_(json: any, pointer: string): unknown {
+  return pointer.split('/').slice(1).reduce((v, k) => v?.[k.replace(/~1/g, '/').replace(/~0/g, '~')], json);
+}
 
 test.each([
   ['/kind', 'Foo', 'kind: "Foo" is not the object\'s kind (Pod)'],

@@ -33,6 +33,42 @@ export const REQUIRED_UNTIL_LATER: ReadonlySet<string> = new Set([
   'PodFailurePolicyRule.onPodConditions', 'PodFailurePolicyOnPodConditionsPattern.status',
 ]);
 
+/**
+ * The number fields of the written kinds that hold an int64 (a kubernetes-models comparison in
+ * test/schema-types.test.ts keeps this list complete). Every other number field is an int32, and
+ * none holds a fraction: `replicas: 1.5` or `port: 1e300` is refused by the API server.
+ *
+ * @internal
+ */
+export const INT64_FIELDS: ReadonlySet<string> = new Set([
+  'CronJobSpec.startingDeadlineSeconds', 'JobSpec.activeDeadlineSeconds', 'ObjectMeta.deletionGracePeriodSeconds', 'ObjectMeta.generation',
+  'PodSecurityContext.fsGroup', 'PodSecurityContext.runAsGroup', 'PodSecurityContext.runAsUser', 'PodSecurityContext.supplementalGroups',
+  'PodSpec.activeDeadlineSeconds', 'PodSpec.terminationGracePeriodSeconds', 'Probe.terminationGracePeriodSeconds',
+  'SecurityContext.runAsGroup', 'SecurityContext.runAsUser', 'ServiceAccountTokenProjection.expirationSeconds', 'Toleration.tolerationSeconds',
+]);
+
+/** An int64 number field (the adapter's number type says nothing of width; `type` carries it here). */
+const INT64: FieldType = { kind: 'number', type: 'int64' };
+const INT32_RANGE = 2 ** 31;
+const INT64_RANGE = 2 ** 63;
+// written out: 2 ** 63 - 1 has no exact JavaScript number
+const WHOLE_INT32 = 'a whole number from -2147483648 to 2147483647';
+const WHOLE_INT64 = 'a whole number from -9223372036854775808 to 9223372036854775807';
+
+/** Whether `value` is a whole number of the field's width (int32 unless marked int64). */
+function isWhole(value: unknown, type: FieldType): boolean {
+  const range = type.type === 'int64' ? INT64_RANGE : INT32_RANGE;
+  return Number.isInteger(value) && (value as number) >= -range && (value as number) < range;
+}
+
+/** A field's type as checked here: int64 number fields (and lists of them) marked as such. */
+function checkedType(typeName: string, field: { name: string; type: FieldType }): FieldType {
+  if (!INT64_FIELDS.has(`${typeName}.${field.name}`)) {
+    return field.type;
+  }
+  return field.type.kind === 'array' ? { kind: 'array', element: INT64 } : INT64;
+}
+
 let table: TypeTable | undefined;
 
 /** The adapter's table of the 1.27 API, keyed by JSON names (built on first use). */
@@ -42,7 +78,7 @@ function typeTable(): TypeTable {
     for (const [type, fields] of l1Types()) {
       const all = [...fields.values()];
       byJsonName.set(type, {
-        fields: new Map(all.map(f => [f.name, f.type])),
+        fields: new Map(all.map(f => [f.name, checkedType(type, f)])),
         required: all.filter(f => !f.optional && !REQUIRED_UNTIL_LATER.has(`${type}.${f.name}`)).map(f => f.name),
       });
     }
@@ -84,9 +120,10 @@ function wellTyped(value: any, type: FieldType, types: TypeTable): boolean {
     case 'boolean':
       return typeof value === type.kind;
     case 'number':
-      return typeof value === 'number' && Number.isFinite(value);
+      return isWhole(value, type);
     case 'scalar':
-      return typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value));
+      // an IntOrString holds an int32; a Quantity any finite number
+      return typeof value === 'string' || (type.type === 'IntOrString' ? isWhole(value, type) : typeof value === 'number' && Number.isFinite(value));
     case 'array':
       if (!Array.isArray(value)) {
         return false;
@@ -154,8 +191,10 @@ function check(value: any, type: FieldType, at: string, types: TypeTable, findin
 /** What a value of `type` is, in a finding. */
 function expectation(type: FieldType): string {
   switch (type.kind) {
+    case 'number':
+      return type.type === 'int64' ? WHOLE_INT64 : WHOLE_INT32;
     case 'scalar':
-      return 'a string or a number';
+      return type.type === 'IntOrString' ? `a string or ${WHOLE_INT32}` : 'a string or a number';
     case 'array':
       return 'a list';
     case 'map':
@@ -197,6 +236,6 @@ function typeFinding(at: string, value: unknown, expected: string): Finding {
     severity: 'error',
     field: at,
     message: `${show(value)} is not ${expected}`,
-    fix: `give ${expected} or leave it out (the Kubernetes API rejects any other type)`,
+    fix: `give ${expected} or leave it out (the Kubernetes API rejects anything else)`,
   };
 }
