@@ -11,7 +11,7 @@ import {
 import { l1Types } from '../src/_kplus-adapter';
 import { STRUCTURED_LINE } from './helpers/case-oracle';
 import { expectApiValid } from './helpers/synth';
-import { INT64_FIELDS, REQUIRED_UNTIL_LATER, schemaTypes } from '../src/validation/schema-types';
+import { DATE_TIME_FIELDS, ENUM_FIELDS, INT64_FIELDS, REQUIRED_UNTIL_LATER, schemaFindings, schemaTypes } from '../src/validation/schema-types';
 
 // A JSON patch can put any JSON anywhere. Whatever type the Kubernetes API would reject is a
 // structured synth error naming the field, and no YAML is written — never a stack trace from a
@@ -39,10 +39,6 @@ const POD_PATCHES: Array<[string, unknown, string]> = [
   ['/spec/containers/0/volumeMounts', 5, 'spec.containers[0].volumeMounts: 5 is not a list'],
   ['/spec/containers/0/readinessProbe/periodSeconds', '5', 'spec.containers[0].readinessProbe.periodSeconds: "5" is not a whole number from -2147483648 to 2147483647'],
   ['/spec/containers/0/securityContext/runAsUser', 'root', 'spec.containers[0].securityContext.runAsUser: "root" is not a whole number from -9223372036854775808 to 9223372036854775807'],
-  ['/spec/containers/0/readinessProbe/periodSeconds', 1.5, 'spec.containers[0].readinessProbe.periodSeconds: 1.5 is not a whole number from -2147483648 to 2147483647'],
-  ['/spec/containers/0/ports/0/hostPort', 2 ** 31, 'spec.containers[0].ports[0].hostPort: 2147483648 is not a whole number from -2147483648 to 2147483647'],
-  ['/spec/securityContext/runAsGroup', 1e300, 'spec.securityContext.runAsGroup: 1e+300 is not a whole number from -9223372036854775808 to 9223372036854775807'],
-  ['/spec/containers/0/startupProbe/httpGet/port', 1e300, 'spec.containers[0].startupProbe.httpGet.port: 1e+300 is not a string or a whole number from -2147483648 to 2147483647'],
   ['/spec/containers/0/stdin', 'yes', 'spec.containers[0].stdin: "yes" is not a boolean'],
   ['/spec/initContainers', 7, 'spec.initContainers: 7 is not a list'],
   ['/spec/volumes', 'x', 'spec.volumes: "x" is not a list'],
@@ -93,6 +89,43 @@ describe('a JSON patch that gives a field the wrong type is a structured synth e
     ApiObject.of(dep.deployment).addJsonPatch(JsonPatch.replace('/spec/replicas', '2'), JsonPatch.add('/spec/template/spec/containers/0/ports', 'x'));
     expect(() => app.synth()).toThrow(/spec\.replicas: "2" is not a whole number from -2147483648 to 2147483647[\s\S]*spec\.template\.spec\.containers\[0\]\.ports: "x" is not a list/);
   });
+});
+
+// Values of the right JSON type that the schema refuses: where a rule knows the field, its message
+// (with the field's context) is reported; elsewhere the schema's.
+test.each<[string, unknown, string]>([
+  ['/spec/containers/0/readinessProbe/periodSeconds', 1.5, 'spec.containers[0].readinessProbe.periodSeconds: 1.5 must be a whole number from 0 to 2147483647. Fix: use'],
+  ['/spec/securityContext/runAsGroup', 1e300, 'spec.securityContext.runAsGroup: 1e+300 is not a valid id (0-2147483647)'],
+  ['/spec/containers/0/startupProbe/httpGet/port', 1e300, 'spec.containers[0].startupProbe.httpGet.port: 1e+300 is not a port number (1-65535) or port name'],
+  ['/spec/containers/0/imagePullPolicy', 'Sometimes', 'spec.containers[0].imagePullPolicy: "Sometimes" is not a pull policy. Fix: use ImagePullPolicy'],
+  ['/spec/tolerations/0/tolerationSeconds', 1.5, 'spec.tolerations[0].tolerationSeconds: 1.5 is not a whole number from -9223372036854775808 to 9223372036854775807. Fix: give'],
+  ['/spec/securityContext/supplementalGroups', [1000, 2 ** 63], 'spec.securityContext.supplementalGroups[1]: 9223372036854776000 is not a whole number'],
+  ['/spec/containers/0/ports/0/protocol', 'tcp', 'spec.containers[0].ports[0].protocol: "tcp" is not'],
+  ['/metadata/creationTimestamp', '2026-02-30T00:00:00Z', 'metadata.creationTimestamp: "2026-02-30T00:00:00Z" is not an RFC 3339 date-time. Fix: write it as'],
+  ['/spec/topologySpreadConstraints', [{ maxSkew: 1, topologyKey: 'zone', whenUnsatisfiable: 'DoNotSchedule', nodeTaintsPolicy: 'Sometimes' }],
+    'spec.topologySpreadConstraints[0].nodeTaintsPolicy: "Sometimes" is not one of Honor, Ignore. Fix: use one of Honor, Ignore'],
+  ['/spec/containers/0/volumeMounts/0/mountPropagation', 'Shared', 'spec.containers[0].volumeMounts[0].mountPropagation: "Shared" is not one of None, HostToContainer, Bidirectional'],
+])('a value of the right type the API refuses: %s = %j', (at, value, expected) => {
+  const { app, pod, outdir } = fullPod();
+  ApiObject.of(pod.pod).addJsonPatch(JsonPatch.add(at, value));
+  let message = '';
+  try {
+    app.synth();
+  } catch (e) {
+    message = (e as Error).message;
+  }
+  expect(message).toContain(expected);
+  expect(message.split('\n').slice(1).every(line => STRUCTURED_LINE.test(line))).toBe(true);
+  // one finding per field: a rule's message is not repeated by the schema's
+  const field = expected.split(': ')[0];
+  expect(message.split('\n').filter(line => line.includes(` ${field}: `))).toHaveLength(1);
+  expect(fs.readdirSync(outdir)).toEqual([]);
+});
+
+test('schemaFindings: wrong types and missing fields stop the rules; refused values of the right type go with them', () => {
+  const found = schemaFindings({ apiVersion: 'v1', kind: 'Pod', spec: { containers: [{ name: 'a', imagePullPolicy: 'Sometimes', ports: [{ containerPort: 1.5 }, { containerPort: '80' }] }] } });
+  expect(found.types.map(f => f.field)).toEqual(['spec.containers[0].ports[1].containerPort']);
+  expect(found.values.map(f => f.field)).toEqual(['spec.containers[0].imagePullPolicy', 'spec.containers[0].ports[0].containerPort']);
 });
 
 test('well-typed objects have no type findings, unknown (newer) fields are left to the target rules, other versions are skipped', () => {
@@ -195,6 +228,34 @@ describe('required fields, nulls, apiVersion and kind', () => {
     expect(numbers).toBeGreaterThan(60);
     expect(int64.sort()).toEqual([...INT64_FIELDS].sort());
   });
+
+  test('ENUM_FIELDS and DATE_TIME_FIELDS are exactly the string fields the official schema restricts, with its values, for the kinds the library writes', () => {
+    const enums: { [field: string]: string[] } = {};
+    const dateTimes: string[] = [];
+    for (const [type, , file] of officialSchemas()) {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- the schema module is found by its path
+      const validate = require(file).validate;
+      for (const field of l1Types().get(type)!.values()) {
+        if ((field.type.element ?? field.type).kind !== 'string') {
+          continue;
+        }
+        const bogus = '__not_a_value__';
+        validate({ [field.name]: field.type.kind === 'array' ? [bogus] : field.type.kind === 'map' ? { a: bogus } : bogus });
+        const errors = (validate.errors ?? []).filter((e: any) => e.instancePath.startsWith(`/${field.name}`));
+        const allowed = errors.find((e: any) => e.keyword === 'enum')?.params.allowedValues;
+        if (allowed) {
+          enums[`${type}.${field.name}`] = [...allowed].sort();
+        } else if (errors.some((e: any) => e.keyword === 'format' && e.params.format === 'date-time')) {
+          dateTimes.push(`${type}.${field.name}`);
+        } else {
+          expect([`${type}.${field.name}`, errors]).toEqual([`${type}.${field.name}`, []]);
+        }
+      }
+    }
+    expect(Object.keys(enums).length).toBeGreaterThan(30);
+    expect(enums).toEqual(Object.fromEntries([...ENUM_FIELDS].map(([k, v]) => [k, [...v].sort()])));
+    expect(dateTimes.sort()).toEqual([...DATE_TIME_FIELDS].sort());
+  });
 });
 
 /**
@@ -272,10 +333,11 @@ function pointers(json: any, at = ''): string[] {
   });
 }
 
-// Wrong types, nulls, NaN, huge and deep values. Strings are left out: a string where an enum
-// is expected (or as a new kind) is a value check, which this type check does not claim.
+// Wrong types, nulls, NaN, huge and deep values, and strings: a string outside an enum, a bad
+// timestamp or quantity is refused by the schema values check or a rule.
 const junk = fc.oneof(
   fc.constantFrom(null, true, false, 0, -1, 1.5, NaN, Infinity, -Infinity, 1e300, [], {}, [null], [1], ['a'], { a: 1 }, { a: null }, [[[]]], { value: 'x' }),
+  fc.constantFrom('', 'Sometimes', 'tcp', 'always', '1.5', '-1', '2026-13-01T00:00:00Z', '10Qi', ' ', 'a\nb', 'ALL', '..', '/'),
   fc.jsonValue({ maxDepth: 4 }).filter(v => typeof v !== 'string'),
   fc.constant(Array.from({ length: 1000 }, () => ({}))),
   fc.integer({ min: 1, max: 200 }).map(n => {

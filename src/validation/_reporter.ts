@@ -5,7 +5,7 @@ import { listContainers, show } from './_helpers';
 import { Finding, PodFacts, RenderedPod } from './model';
 import { objectFindings } from './object-rules';
 import { runRules } from './rules';
-import { schemaTypes } from './schema-types';
+import { schemaFindings } from './schema-types';
 
 /**
  * Context key that turns warnings (e.g. an `:latest` image) into synth errors.
@@ -264,16 +264,22 @@ function checked(json: any, obj: ApiObject, rules: () => Finding[]): Finding[] {
   if (identity.length) {
     return identity;
   }
-  const types = schemaTypes(json);
-  if (types.length) {
-    return types;
+  const schema = schemaFindings(json);
+  if (schema.types.length) {
+    return schema.types;
   }
+  let findings: Finding[];
   try {
-    return rules();
+    findings = rules();
   } catch (e) {
     // a shape no rule foresaw: still one structured line, never a stack trace
-    return [thrown(e, 'cannot be checked: ', 'check the JSON patches and values of the object')];
+    findings = [thrown(e, 'cannot be checked: ', 'check the JSON patches and values of the object')];
   }
+  if (schema.values.length) {
+    const named = new Set(findings.map(f => f.field));
+    findings = [...findings, ...schema.values.filter(f => !named.has(f.field))];
+  }
+  return findings;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { L1FieldType as FieldType, l1Types } from '../_kplus-adapter';
+import { L1FieldType, l1Types } from '../_kplus-adapter';
 import { show } from './_helpers';
 import { Finding } from './model';
 
@@ -12,6 +12,15 @@ import { Finding } from './model';
  * (`l1Types`, the table the direct render walks too). Fields the 1.27 API does not know (newer ones) are not checked
  * here; the target rules decide whether the cluster accepts them.
  */
+
+/** A field's type as checked here: the adapter's, plus the values an enum or date-time field admits. */
+interface FieldType extends L1FieldType {
+  readonly element?: FieldType;
+  /** For a string enum: the values the API accepts. */
+  readonly allowed?: ReadonlyArray<string>;
+  /** For a timestamp: RFC 3339. */
+  readonly dateTime?: boolean;
+}
 
 /** One API type: its fields by JSON name, and the JSON names of those the API requires. */
 interface ApiType {
@@ -47,6 +56,80 @@ export const INT64_FIELDS: ReadonlySet<string> = new Set([
   'SecurityContext.runAsGroup', 'SecurityContext.runAsUser', 'ServiceAccountTokenProjection.expirationSeconds', 'Toleration.tolerationSeconds',
 ]);
 
+/**
+ * The string fields of the written kinds whose values the API enumerates, with those values (a
+ * kubernetes-models comparison in test/schema-types.test.ts keeps the table exact). The 1.27
+ * type data has no enums; a JSON patch that writes `imagePullPolicy: Sometimes` is refused here
+ * whatever the field. Rules stay stricter where a value is newer than the cluster (tolerations).
+ *
+ * @internal
+ */
+export const ENUM_FIELDS: ReadonlyMap<string, ReadonlyArray<string>> = new Map<string, ReadonlyArray<string>>([
+  ['Container.imagePullPolicy', ['Always', 'IfNotPresent', 'Never']],
+  ['Container.terminationMessagePolicy', ['File', 'FallbackToLogsOnError']],
+  ['EphemeralContainer.imagePullPolicy', ['Always', 'IfNotPresent', 'Never']],
+  ['EphemeralContainer.terminationMessagePolicy', ['File', 'FallbackToLogsOnError']],
+  ['ContainerPort.protocol', ['TCP', 'UDP', 'SCTP']],
+  ['HttpGetAction.scheme', ['HTTP', 'HTTPS']],
+  ['SecurityContext.procMount', ['Default', 'Unmasked']],
+  ['SeccompProfile.type', ['RuntimeDefault', 'Localhost', 'Unconfined']],
+  ['VolumeMount.mountPropagation', ['None', 'HostToContainer', 'Bidirectional']],
+  ['PodSpec.dnsPolicy', ['ClusterFirst', 'ClusterFirstWithHostNet', 'Default', 'None']],
+  ['PodSpec.preemptionPolicy', ['PreemptLowerPriority', 'Never']],
+  ['PodSpec.restartPolicy', ['Always', 'OnFailure', 'Never']],
+  ['PodSecurityContext.fsGroupChangePolicy', ['OnRootMismatch', 'Always']],
+  ['NodeSelectorRequirement.operator', ['In', 'NotIn', 'Exists', 'DoesNotExist', 'Gt', 'Lt']],
+  ['Toleration.effect', ['NoSchedule', 'PreferNoSchedule', 'NoExecute']],
+  ['Toleration.operator', ['Exists', 'Equal', 'Gt', 'Lt']],
+  ['TopologySpreadConstraint.nodeAffinityPolicy', ['Honor', 'Ignore']],
+  ['TopologySpreadConstraint.nodeTaintsPolicy', ['Honor', 'Ignore']],
+  ['TopologySpreadConstraint.whenUnsatisfiable', ['DoNotSchedule', 'ScheduleAnyway']],
+  ['AzureDiskVolumeSource.cachingMode', ['None', 'ReadOnly', 'ReadWrite']],
+  ['AzureDiskVolumeSource.kind', ['Shared', 'Dedicated', 'Managed']],
+  ['HostPathVolumeSource.type', ['', 'DirectoryOrCreate', 'Directory', 'FileOrCreate', 'File', 'Socket', 'CharDevice', 'BlockDevice']],
+  ['PersistentVolumeClaimSpec.accessModes', ['ReadWriteOnce', 'ReadOnlyMany', 'ReadWriteMany', 'ReadWriteOncePod']],
+  ['PersistentVolumeClaimSpec.volumeMode', ['Filesystem', 'Block']],
+  ['DeploymentStrategy.type', ['RollingUpdate', 'Recreate']],
+  ['StatefulSetSpec.podManagementPolicy', ['OrderedReady', 'Parallel']],
+  ['StatefulSetUpdateStrategy.type', ['RollingUpdate', 'OnDelete']],
+  ['DaemonSetUpdateStrategy.type', ['RollingUpdate', 'OnDelete']],
+  ['JobSpec.completionMode', ['NonIndexed', 'Indexed']],
+  ['PodFailurePolicyRule.action', ['FailJob', 'FailIndex', 'Ignore', 'Count']],
+  ['PodFailurePolicyOnExitCodesRequirement.operator', ['In', 'NotIn']],
+  ['CronJobSpec.concurrencyPolicy', ['Allow', 'Forbid', 'Replace']],
+  ['ServiceSpec.type', ['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName']],
+  ['ServiceSpec.externalTrafficPolicy', ['Cluster', 'Local']],
+  ['ServiceSpec.internalTrafficPolicy', ['Cluster', 'Local']],
+  ['ServiceSpec.ipFamilies', ['IPv4', 'IPv6', '']],
+  ['ServiceSpec.ipFamilyPolicy', ['SingleStack', 'PreferDualStack', 'RequireDualStack']],
+  ['ServiceSpec.sessionAffinity', ['None', 'ClientIP']],
+  ['ServicePort.protocol', ['TCP', 'UDP', 'SCTP']],
+  ['NetworkPolicySpec.policyTypes', ['Ingress', 'Egress']],
+  ['NetworkPolicyPort.protocol', ['TCP', 'UDP', 'SCTP']],
+]);
+
+/** The timestamps of the written kinds (RFC 3339; the same comparison keeps the list exact). @internal */
+export const DATE_TIME_FIELDS: ReadonlySet<string> = new Set(['ObjectMeta.creationTimestamp', 'ObjectMeta.deletionTimestamp', 'ManagedFieldsEntry.time']);
+
+/** RFC 3339 as Go's time.Parse and the official schema both accept it. */
+const DATE_TIME = /^(\d{4})-(\d\d)-(\d\d)T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d+)?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)$/;
+
+function isDateTime(value: string): boolean {
+  const m = DATE_TIME.exec(value);
+  if (!m) {
+    return false;
+  }
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1];
+  return days !== undefined && day >= 1 && day <= days;
+}
+
+/** Whether a string is one the field admits (any string, unless the field is an enum or a timestamp). */
+function admitted(value: string, type: FieldType): boolean {
+  return type.allowed ? type.allowed.includes(value) : !type.dateTime || isDateTime(value);
+}
+
 /** An int64 number field (the adapter's number type says nothing of width; `type` carries it here). */
 const INT64: FieldType = { kind: 'number', type: 'int64' };
 const INT32_RANGE = 2 ** 31;
@@ -61,12 +144,20 @@ function isWhole(value: unknown, type: FieldType): boolean {
   return Number.isInteger(value) && (value as number) >= -range && (value as number) < range;
 }
 
-/** A field's type as checked here: int64 number fields (and lists of them) marked as such. */
-function checkedType(typeName: string, field: { name: string; type: FieldType }): FieldType {
-  if (!INT64_FIELDS.has(`${typeName}.${field.name}`)) {
+/**
+ * A field's type as checked here: int64 number fields, enums and timestamps (and lists of them)
+ * marked as such.
+ */
+function checkedType(typeName: string, field: { name: string; type: L1FieldType }): FieldType {
+  const key = `${typeName}.${field.name}`;
+  const allowed = ENUM_FIELDS.get(key);
+  const scalar: FieldType | undefined = INT64_FIELDS.has(key) ? INT64
+    : allowed ? { kind: 'string', allowed }
+      : DATE_TIME_FIELDS.has(key) ? { kind: 'string', dateTime: true } : undefined;
+  if (!scalar) {
     return field.type;
   }
-  return field.type.kind === 'array' ? { kind: 'array', element: INT64 } : INT64;
+  return field.type.kind === 'array' ? { kind: 'array', element: scalar } : scalar;
 }
 
 let table: TypeTable | undefined;
@@ -87,22 +178,43 @@ function typeTable(): TypeTable {
   return table;
 }
 
+/** What the official schema refuses in an object, in two parts. */
+export interface SchemaFindings {
+  /**
+   * Wrong JSON types, nulls and missing required fields: the rules may not read such an object,
+   * so these are all that is reported.
+   */
+  readonly types: Finding[];
+  /**
+   * Values of the right type the schema refuses (a fraction or an int32 overflow, a string outside
+   * an enum, a malformed timestamp): reported with the rules' findings, after those, where no
+   * rule already named the field (a rule's message knows the field's context and fix).
+   */
+  readonly values: Finding[];
+}
+
 /**
- * The fields of an object whose JSON type the Kubernetes API would reject (null included), and
- * the fields it requires that are missing, as findings. Kinds of a version the 1.27 API does not have (e.g.
- * `resource.k8s.io/v1`) are left to their rules.
+ * What the official schema refuses in an object: the fields whose JSON type the Kubernetes API
+ * would reject (null included), the fields it requires that are missing, and the values it does
+ * not admit. Kinds of a version the 1.27 API does not have (e.g. `resource.k8s.io/v1`) are left to their rules.
  */
-export function schemaTypes(json: any): Finding[] {
+export function schemaFindings(json: any): SchemaFindings {
   // apiVersion and kind are the reporter's: it refuses any change of the object's identity first
-  const findings: Finding[] = [];
+  const found: SchemaFindings = { types: [], values: [] };
   const types = typeTable();
   const version = typeof json?.apiVersion === 'string' ? json.apiVersion : '';
   const root: FieldType = { kind: 'object', type: `Kube${json?.kind}Props` };
   // a boolean walk first: it builds no field paths, and a valid object never needs them
   if (types.has(root.type as string) && (version === 'v1' || version.endsWith('/v1')) && !wellTyped(json, root, types)) {
-    check(json, root, '', types, findings);
+    check(json, root, '', types, found);
   }
-  return findings;
+  return found;
+}
+
+/** All of `schemaFindings`, types first. */
+export function schemaTypes(json: any): Finding[] {
+  const found = schemaFindings(json);
+  return [...found.types, ...found.values];
 }
 
 /** Whether `value` has `type` all the way down (what `check` reports, without the reports). */
@@ -117,8 +229,9 @@ function wellTyped(value: any, type: FieldType, types: TypeTable): boolean {
     case 'any':
       return true;
     case 'string':
+      return typeof value === 'string' && admitted(value, type);
     case 'boolean':
-      return typeof value === type.kind;
+      return typeof value === 'boolean';
     case 'number':
       return isWhole(value, type);
     case 'scalar':
@@ -151,40 +264,52 @@ function membersWellTyped(value: any, type: FieldType, types: TypeTable): boolea
   return !apiType || apiType.required.every(key => value[key] !== undefined);
 }
 
-function check(value: any, type: FieldType, at: string, types: TypeTable, findings: Finding[]): void {
+function check(value: any, type: FieldType, at: string, types: TypeTable, found: SchemaFindings): void {
   if (value === undefined || type.kind === 'any') {
     return;
   }
   if (value === null) {
     // the API server reads null as "left out", the official schema refuses it in lists, maps and
     // enum fields: a null is a patch that meant `remove`, and leaving the field out says so
-    findings.push(typeFinding(at, value, expectation(type)));
+    found.types.push(typeFinding(at, value, expectation(type)));
     return;
   }
   switch (type.kind) {
     case 'string':
+      if (typeof value !== 'string') {
+        found.types.push(typeFinding(at, value, expectation(type)));
+      } else if (!admitted(value, type)) {
+        found.values.push(valueFinding(at, value, type));
+      }
+      return;
     case 'number':
-    case 'boolean':
     case 'scalar':
       if (!wellTyped(value, type, types)) {
-        findings.push(typeFinding(at, value, expectation(type)));
+        // a number of the wrong size is a value; anything else (a string for a number) a type
+        const sized = typeof value === 'number' && Number.isFinite(value);
+        (sized ? found.values : found.types).push(typeFinding(at, value, expectation(type)));
+      }
+      return;
+    case 'boolean':
+      if (typeof value !== 'boolean') {
+        found.types.push(typeFinding(at, value, expectation(type)));
       }
       return;
     case 'array':
       if (!Array.isArray(value)) {
-        findings.push(typeFinding(at, value, 'a list'));
+        found.types.push(typeFinding(at, value, 'a list'));
         return;
       }
       for (let i = 0; i < value.length; i++) {
-        check(value[i] ?? null, type.element as FieldType, `${at}[${i}]`, types, findings);
+        check(value[i] ?? null, type.element as FieldType, `${at}[${i}]`, types, found);
       }
       return;
     default:
       if (typeof value !== 'object' || Array.isArray(value)) {
-        findings.push(typeFinding(at, value, expectation(type)));
+        found.types.push(typeFinding(at, value, expectation(type)));
         return;
       }
-      checkMembers(value, type, at, types, findings);
+      checkMembers(value, type, at, types, found);
   }
 }
 
@@ -206,10 +331,10 @@ function expectation(type: FieldType): string {
   }
 }
 
-function checkMembers(value: any, type: FieldType, at: string, types: TypeTable, findings: Finding[]): void {
+function checkMembers(value: any, type: FieldType, at: string, types: TypeTable, found: SchemaFindings): void {
   if (type.kind === 'map') {
     for (const key of Object.keys(value)) {
-      check(value[key], type.element as FieldType, `${at}[${JSON.stringify(key)}]`, types, findings);
+      check(value[key], type.element as FieldType, `${at}[${JSON.stringify(key)}]`, types, found);
     }
     return;
   }
@@ -218,17 +343,29 @@ function checkMembers(value: any, type: FieldType, at: string, types: TypeTable,
   for (const key of Object.keys(value)) {
     const field = apiType?.fields.get(key);
     if (field) {
-      check(value[key], field, member(key), types, findings);
+      check(value[key], field, member(key), types, found);
     }
   }
   for (const key of apiType?.required ?? []) {
     if (value[key] === undefined) {
-      findings.push({
+      found.types.push({
         severity: 'error', field: member(key), message: 'is missing; the Kubernetes API requires it',
         fix: 'give it a value, or drop the JSON patch that removed it',
       });
     }
   }
+}
+
+/** A string the field does not admit: not one of an enum's values, or not a timestamp. */
+function valueFinding(at: string, value: string, type: FieldType): Finding {
+  if (type.allowed) {
+    const values = type.allowed.map(v => (v === '' ? '""' : v)).join(', ');
+    return { severity: 'error', field: at, message: `${show(value)} is not one of ${values}`, fix: `use one of ${values}` };
+  }
+  return {
+    severity: 'error', field: at, message: `${show(value)} is not an RFC 3339 date-time`,
+    fix: 'write it as e.g. "2026-01-02T03:04:05Z", or leave it out (the API server sets it)',
+  };
 }
 
 function typeFinding(at: string, value: unknown, expected: string): Finding {
