@@ -247,7 +247,9 @@ describe('llm-d prefill/decode pods with the routing sidecar (llm-d guides/pd-di
   test('prefill: the guide\'s 20Gi /dev/shm against a 16Gi memory limit is refused (a real latent OOM in the guide)', () => {
     const chart = newChart('llmd-prefill-guide');
     new AiInferenceDeployment(chart, 'prefill', modelServer('prefill', 8000, 1, []));
-    expect(synthError(chart)).toContain('memory limit "16Gi" is not above the size of memory volume "dshm" ("20Gi")');
+    const error = synthError(chart);
+    expect(error).toContain('memory limit "16Gi" is not above the size of memory volume "dshm" ("20Gi")');
+    expect(error).toContain('lower the volume size (gpu.shmSize)');
   });
 
   test('prefill: vLLM itself on 8000, no sidecar, keep-alive above the sidecar\'s idle timeout', () => {
@@ -564,6 +566,9 @@ describe('Ray Serve head node (KubeRay RayService head pod)', () => {
   });
 
   test('KubeRay sizes /dev/shm at the memory limit; the library refuses that (memoryVolumesFitLimit)', () => {
-    expect(synthError(head('2Gi'))).toContain('memory limit "2Gi" is not above the size of memory volume "shared-mem" ("2Gi")');
+    const error = synthError(head('2Gi'));
+    expect(error).toContain('memory limit "2Gi" is not above the size of memory volume "shared-mem" ("2Gi")');
+    // the fix names the volume's own sizeLimit, not gpu.shmSize (there is no GPU)
+    expect(error).toContain('Fix: raise the memory limit or lower the volume size (the sizeLimit of volume "shared-mem")');
   });
 });
