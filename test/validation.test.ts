@@ -268,6 +268,9 @@ describe('a server bound to the loopback address is not probed on the pod IP', (
     [['--host=localhost']],
     [['--hostname', '::1']],
     [['--http-address=127.0.0.2:8000']],
+    [['--bind_address', '127.0.0.1']],
+    [['--rest_bind_address=127.0.0.1', '--rest_port=8000']],
+    [['--rest_bind_address=127.0.0.1']],
   ])('%j fails synth naming the probe, the bind and the fix', (args) => {
     const chart = newChart();
     new AiInferencePod(chart, 'llm', { server: loopbackServer(args) });
@@ -284,5 +287,16 @@ describe('a server bound to the loopback address is not probed on the pod IP', (
     const proxiedPod = new AiInferencePod(proxied, 'llm', { server: loopbackServer(['--host', '127.0.0.1']) });
     new ProxySidecar(proxiedPod, 'auth-proxy', { tls: ProxyTls.fromSecret('tls') });
     expect(synth(proxied).length).toBeGreaterThan(0);
+  });
+
+  test('a bind of one listener (OVMS --grpc_bind_address, --rest_bind_address) concerns only that listener\'s port', () => {
+    const grpcOnly = newChart();
+    new AiInferencePod(grpcOnly, 'llm', { server: loopbackServer(['--port=9000', '--grpc_bind_address=127.0.0.1', '--rest_port=8000']) });
+    expect(synth(grpcOnly).length).toBeGreaterThan(0);
+    const restOnly = newChart();
+    new AiInferencePod(restOnly, 'llm', {
+      server: { ...loopbackServer(['--port=8001', '--rest_port=8888', '--rest_bind_address=127.0.0.1']), health: HealthCheck.custom({ readiness: Probe.grpc() }), port: 8001 },
+    });
+    expect(synth(restOnly).length).toBeGreaterThan(0);
   });
 });

@@ -103,16 +103,18 @@ export function probeTargetsServedPort(pod: RenderedPod): Finding[] {
 export function loopbackServerProbed(pod: RenderedPod): Finding[] {
   const findings: Finding[] = [];
   for (const c of pod.longRunning) {
-    const bind = loopbackBind(c.container);
-    if (!bind) {
+    const binds = loopbackBinds(c.container);
+    if (!binds.length) {
       continue;
     }
     const own: any[] = c.container.ports ?? [];
     for (const kind of PROBES) {
       const handler = c.container[kind]?.httpGet ?? c.container[kind]?.tcpSocket ?? c.container[kind]?.grpc;
       const port = handler?.port;
-      const hitsOwnPort = own.some(p => p?.containerPort === port || (typeof port === 'string' && p?.name === port));
-      if (handler && handler.host === undefined && hitsOwnPort) {
+      const target = own.find(p => p?.containerPort === port || (typeof port === 'string' && p?.name === port));
+      // a bind of one listener (OVMS's --rest_bind_address) only concerns probes of that listener's port
+      const bind = binds.find(b => b.port === undefined || b.port === target?.containerPort)?.bind;
+      if (handler && handler.host === undefined && target && bind) {
         findings.push(error(probePath(c, kind), `probes port ${show(port)} on the pod IP, but the container listens on the loopback address only (${bind}): the kubelet never reaches it and the pod never becomes ready`,
           'bind 0.0.0.0 (e.g. --host 0.0.0.0), or put a ProxySidecar in front: it routes the server\'s probes through its own port', c.container.name));
       }
@@ -121,22 +123,54 @@ export function loopbackServerProbed(pod: RenderedPod): Finding[] {
   return findings;
 }
 
-/** Flags servers use for their listen address (vLLM, SGLang, uvicorn, TGI, Triton, llama.cpp, ...). */
+/**
+ * Flags servers use for their listen address (vLLM, SGLang, uvicorn, TGI, Triton, llama.cpp, ...),
+ * compared with `_` read as `-` (`--bind_address` is `--bind-address`).
+ */
 const LISTEN_FLAGS = /^--?(host|hostname|bind|address|listen|http-address|listen-address|bind-address)$/;
+/**
+ * Flags that bind one listener only, with the flags that name that listener's port (OpenVINO
+ * Model Server: `--rest_bind_address` with `--rest_port`, `--grpc_bind_address` with `--port`).
+ * Without its port flag, a bind counts for every port of the container.
+ */
+const LISTENER_FLAGS: ReadonlyMap<string, ReadonlyArray<string>> = new Map([
+  ['rest-bind-address', ['rest-port']],
+  ['grpc-bind-address', ['port', 'grpc-port']],
+]);
 const LOOPBACK = /^(127(\.\d{1,3}){3}|localhost|::1|\[::1\])(:\d+)?$/i;
 
-/** The loopback bind in a container's command line, as written, if there is one. */
-function loopbackBind(container: any): string | undefined {
+/** A loopback bind in a command line, as written, and the port it concerns (every port when undefined). */
+interface LoopbackBind {
+  readonly bind: string;
+  readonly port?: number;
+}
+
+/** The loopback binds in a container's command line. */
+function loopbackBinds(container: any): LoopbackBind[] {
   const words: unknown[] = [...(Array.isArray(container.command) ? container.command : []), ...(Array.isArray(container.args) ? container.args : [])];
+  const flags: Array<{ flag: string; value: string; written: string }> = [];
   for (let i = 0; i < words.length; i++) {
     const word = String(words[i]);
     const eq = word.indexOf('=');
-    const [flag, value] = eq > 0 ? [word.slice(0, eq), word.slice(eq + 1)] : [word, words[i + 1] === undefined ? '' : String(words[i + 1])];
-    if (LISTEN_FLAGS.test(flag) && LOOPBACK.test(value)) {
-      return eq > 0 ? word : `${word} ${value}`;
+    const [name, value] = eq > 0 ? [word.slice(0, eq), word.slice(eq + 1)] : [word, words[i + 1] === undefined ? '' : String(words[i + 1])];
+    if (/^--?[A-Za-z]/.test(name)) {
+      flags.push({ flag: name.replace(/^-+/, '').replace(/_/g, '-'), value, written: eq > 0 ? word : `${word} ${value}` });
     }
   }
-  return undefined;
+  const binds: LoopbackBind[] = [];
+  for (const f of flags) {
+    if (!LOOPBACK.test(f.value)) {
+      continue;
+    }
+    if (LISTEN_FLAGS.test(`--${f.flag}`)) {
+      binds.push({ bind: f.written });
+    } else if (LISTENER_FLAGS.has(f.flag)) {
+      const portFlags = LISTENER_FLAGS.get(f.flag)!;
+      const portFlag = flags.find(p => portFlags.includes(p.flag) && /^\d+$/.test(p.value));
+      binds.push({ bind: f.written, port: portFlag ? Number(portFlag.value) : undefined });
+    }
+  }
+  return binds;
 }
 
 /** Whether a long-running container of the pod declares `port`. */

@@ -229,7 +229,7 @@ export function memoryVolumesFitLimit(pod: RenderedPod): Finding[] {
     for (const c of pod.containers) {
       const limit = c.container.resources?.limits?.memory;
       if (limit !== undefined && mounts(c, v.name) && (quantityOf(limit) ?? Infinity) <= size) {
-        findings.push(error(`${c.path}.resources.limits["memory"]`, `memory limit ${show(limit)} is not above the size of memory volume ${show(v.name)} (${show(v.emptyDir.sizeLimit)}), which counts against it; the container is OOM-killed once the volume fills`, 'raise the memory limit or lower the volume size (gpu.shmSize)', c.container.name));
+        findings.push(error(`${c.path}.resources.limits["memory"]`, `memory limit ${show(limit)} is not above the size of memory volume ${show(v.name)} (${show(v.emptyDir.sizeLimit)}), which counts against it; the container is OOM-killed once the volume fills`, `raise the memory limit or lower the volume size (${v.name === 'dshm' ? 'gpu.shmSize' : `the sizeLimit of volume ${show(v.name)}`})`, c.container.name));
       }
     }
   }
