@@ -1,0 +1,28 @@
+import { AiInferencePod, InitContainer, PodVolume, Sidecar } from '../src';
+import { expectRefused, run } from './helpers/refusal';
+
+/*
+ * Round 4 of hostile inputs against the README's promises: each case here broke one once
+ * (a silently dropped volume, a toleration the API server refuses, a CLI that never returns).
+ */
+
+const SERVER = { image: 'vllm/vllm-openai:v0.6.3' };
+
+describe('two different volumes under one name are an error wherever they are mounted, never the last one silently', () => {
+  const [scratch, templates] = [PodVolume.emptyDir('data'), PodVolume.configMap('data', 'llm-templates')];
+  test.each<[string, (pod: AiInferencePod) => void, any]>([
+    ['both on the server', () => undefined, [{ volume: scratch, path: '/scratch' }, { volume: templates, path: '/templates' }]],
+    ['server and sidecar', p => new Sidecar(p, 's', { name: 's', image: 'redis:7.4.1', podVolumeMounts: [{ volume: templates, path: '/templates' }] }), [{ volume: scratch, path: '/scratch' }]],
+    ['both on one init container', p => new InitContainer(p, 'i', {
+      name: 'i', image: 'busybox:1.36.1', command: ['true'], podVolumeMounts: [{ volume: scratch, path: '/scratch' }, { volume: templates, path: '/templates' }],
+    }), []],
+  ])('%s', (_name, addOn, serverMounts) => {
+    expectRefused(c => addOn(new AiInferencePod(c, 'p', { server: { ...SERVER, volumeMounts: serverMounts } })), /spec\.volumes\[\d\]\.name: volume "data" is defined twice/);
+  });
+
+  test('the same PodVolume mounted twice is one volume', () => {
+    const result = run(c => new AiInferencePod(c, 'p', { server: { ...SERVER, volumeMounts: [{ volume: scratch, path: '/a' }, { volume: scratch, path: '/b' }] } }));
+    expect(result.error).toBeUndefined();
+    expect(result.manifests![0].spec.volumes.map((v: any) => v.name)).toEqual(['data', 'server-tmp']);
+  });
+});
