@@ -1,5 +1,7 @@
+import { ApiObject, JsonPatch } from 'cdk8s';
 import { AiInferencePod, InitContainer, PodVolume, Sidecar } from '../src';
 import { expectRefused, run } from './helpers/refusal';
+import { expectApiValid } from './helpers/synth';
 
 /*
  * Round 4 of hostile inputs against the README's promises: each case here broke one once
@@ -24,5 +26,31 @@ describe('two different volumes under one name are an error wherever they are mo
     const result = run(c => new AiInferencePod(c, 'p', { server: { ...SERVER, volumeMounts: [{ volume: scratch, path: '/a' }, { volume: scratch, path: '/b' }] } }));
     expect(result.error).toBeUndefined();
     expect(result.manifests![0].spec.volumes.map((v: any) => v.name)).toEqual(['data', 'server-tmp']);
+  });
+});
+
+describe('tolerations the API server refuses fail at synth (validateTolerations)', () => {
+  test.each<[string, any, RegExp]>([
+    ['an empty key with operator Equal', { operator: 'Equal', value: 'gpu' }, /tolerations\[0\]\.operator: "Equal" with an empty key/],
+    ['an empty key with a value (operator Equal by default)', { value: 'gpu' }, /tolerations\[0\]\.operator: "Equal" with an empty key/],
+    ['a value that is not a label value', { key: 'dedicated', value: 'gpu pool!' }, /tolerations\[0\]\.value: "gpu pool!" is not a label value/],
+  ])('props: %s', (_name, toleration, field) => {
+    expectRefused(c => new AiInferencePod(c, 'p', { server: SERVER, tolerations: [toleration] }), field);
+  });
+
+  test('a JSON patch: tolerationSeconds with an effect other than NoExecute', () => {
+    expectRefused(c => {
+      const pod = new AiInferencePod(c, 'p', { server: SERVER });
+      ApiObject.of(pod.pod).addJsonPatch(JsonPatch.add('/spec/tolerations', [{ key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoSchedule', tolerationSeconds: 30 }]));
+    }, /tolerations\[0\]\.tolerationSeconds: 30 is set with effect "NoSchedule"/);
+  });
+
+  test('what the API server accepts still passes: every taint, NoExecute with seconds, Equal with a label value', () => {
+    const result = run(c => {
+      const pod = new AiInferencePod(c, 'p', { server: SERVER, tolerations: [{ operator: 'Exists' }, { key: 'dedicated', value: 'gpu-pool' }] });
+      ApiObject.of(pod.pod).addJsonPatch(JsonPatch.add('/spec/tolerations/-', { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 30 }));
+    });
+    expect(result.error).toBeUndefined();
+    expectApiValid(result.manifests!);
   });
 });
