@@ -1,7 +1,12 @@
+import * as child from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { ApiObject, JsonPatch } from 'cdk8s';
 import { AiInferencePod, InitContainer, PodVolume, Sidecar } from '../src';
 import { expectRefused, run } from './helpers/refusal';
 import { expectApiValid } from './helpers/synth';
+import { main as cli } from '../src/cli/model-digest';
 
 /*
  * Round 4 of hostile inputs against the README's promises: each case here broke one once
@@ -52,5 +57,53 @@ describe('tolerations the API server refuses fail at synth (validateTolerations)
     });
     expect(result.error).toBeUndefined();
     expectApiValid(result.manifests!);
+  });
+});
+
+describe('model-digest: inputs that have no end fail at once', () => {
+  const dir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'digest-'));
+  const digest = async (target: string) => {
+    const [out, err]: string[][] = [[], []];
+    const code = await cli(['model-digest', target], l => out.push(l), l => err.push(l));
+    return { code, out, err };
+  };
+
+  test('a FIFO (or a device) is not a model: an error, not a read that never returns', async () => {
+    const fifo = path.join(dir(), 'weights.bin');
+    child.execFileSync('mkfifo', [fifo]);
+    expect(await digest(fifo)).toEqual({ code: 1, out: [], err: [`model-digest: ${fifo} is not a regular file or a directory`] });
+    expect((await digest('/dev/zero')).code).toBe(1);
+  });
+
+  test('a FIFO inside a directory is skipped like any file that is not regular', async () => {
+    const d = dir();
+    fs.writeFileSync(path.join(d, 'a.bin'), 'a');
+    child.execFileSync('mkfifo', [path.join(d, 'pipe')]);
+    const withFifo = await digest(d);
+    fs.rmSync(path.join(d, 'pipe'));
+    expect(withFifo).toEqual(await digest(d));
+  });
+
+  test('symlinks to a directory above them: an error naming the loop, not ELOOP on a path 40 links deep', async () => {
+    const d = dir();
+    fs.mkdirSync(path.join(d, 'sub'));
+    fs.writeFileSync(path.join(d, 'sub', 'a.bin'), 'a');
+    fs.symlinkSync('..', path.join(d, 'sub', 'up1'));
+    fs.symlinkSync('..', path.join(d, 'sub', 'up2'));
+    const started = Date.now();
+    const result = await digest(d);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(result.code).toBe(1);
+    expect(result.err).toEqual([`model-digest: ${path.join(d, 'sub', 'up1')} is a symlink loop (a directory inside itself); remove the link or point it elsewhere`]);
+  });
+
+  test('a symlink to a directory elsewhere is still followed (a Hugging Face snapshot is all symlinks)', async () => {
+    const [real, linked] = [dir(), dir()];
+    fs.mkdirSync(path.join(real, 'tok'));
+    fs.writeFileSync(path.join(real, 'tok', 'vocab.json'), '{}');
+    fs.writeFileSync(path.join(real, 'w.bin'), 'w');
+    fs.symlinkSync(path.join(real, 'tok'), path.join(linked, 'tok'));
+    fs.symlinkSync(path.join(real, 'w.bin'), path.join(linked, 'w.bin'));
+    expect(await digest(linked)).toEqual(await digest(real));
   });
 });
