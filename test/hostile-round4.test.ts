@@ -2,8 +2,9 @@ import * as child from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { ApiObject, JsonPatch } from 'cdk8s';
-import { AiInferencePod, InitContainer, PodVolume, Sidecar } from '../src';
+import { ApiObject, Chart, JsonPatch } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { AiInferencePod, InitContainer, LogSidecar, ModelPrepInit, ModelSource, PodVolume, Sidecar } from '../src';
 import { expectRefused, run } from './helpers/refusal';
 import { expectApiValid } from './helpers/synth';
 import { main as cli } from '../src/cli/model-digest';
@@ -105,5 +106,24 @@ describe('model-digest: inputs that have no end fail at once', () => {
     fs.symlinkSync(path.join(real, 'tok'), path.join(linked, 'tok'));
     fs.symlinkSync(path.join(real, 'w.bin'), path.join(linked, 'w.bin'));
     expect(await digest(linked)).toEqual(await digest(real));
+  });
+});
+
+describe('what cdk8s-plus-27 throws at render is a field and a fix, not its serializer\'s message', () => {
+  test.each<[string, (c: Chart) => void, RegExp]>([
+    ['server.mount of a volume named like the server\'s /tmp', c => {
+      const pod = new AiInferencePod(c, 'p', { server: SERVER });
+      pod.server.mount('/scratch', kplus.Volume.fromEmptyDir(c, 'v', 'server-tmp'));
+    }, /\[test\/p\] spec\.volumes: two different volumes are named "server-tmp" .*Fix: give the volume you added another name/],
+    ['pod.addVolume named like the LogSidecar\'s volume, after it (before it, the LogSidecar names its volumeName prop)', c => {
+      const pod = new AiInferencePod(c, 'p', { server: SERVER });
+      new LogSidecar(pod, 'logs');
+      pod.pod.addVolume(kplus.Volume.fromEmptyDir(c, 'v', 'app-logs'));
+    }, /spec\.volumes: two different volumes are named "app-logs"/],
+    ['a ModelPrepInit on a cdk8s-plus Pod without a container', c => {
+      new ModelPrepInit(new kplus.Pod(c, 'p'), 'm', { source: ModelSource.s3('s3://my-models/llama.bin') });
+    }, /\[test\/p\/m\] spec\.containers: the workload has no regular container .*Fix: add the container that does the work/],
+  ])('%s', (_name, build, field) => {
+    expectRefused(build, field);
   });
 });
