@@ -127,3 +127,24 @@ describe('what cdk8s-plus-27 throws at render is a field and a fix, not its seri
     expectRefused(build, field);
   });
 });
+
+describe('topology spread constraints the API server refuses fail at synth', () => {
+  const spread = (extra: any) => ({ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule', ...extra });
+  test.each<[string, any[], RegExp]>([
+    ['nodeAffinityPolicy not Honor or Ignore (the official schema refuses it too)', [spread({ nodeAffinityPolicy: 'Sometimes' })], /topologySpreadConstraints\[0\]\.nodeAffinityPolicy: "Sometimes" is not one of Honor, Ignore/],
+    ['nodeTaintsPolicy not Honor or Ignore', [spread({ nodeTaintsPolicy: 'honor' })], /topologySpreadConstraints\[0\]\.nodeTaintsPolicy: "honor"/],
+    ['minDomains with ScheduleAnyway', [spread({ whenUnsatisfiable: 'ScheduleAnyway', minDomains: 2 })], /topologySpreadConstraints\[0\]\.minDomains: 2 needs/],
+    ['the same key and whenUnsatisfiable twice', [spread({}), spread({ maxSkew: 2 })], /topologySpreadConstraints\[1\]: topologyKey "topology.kubernetes.io\/zone" .* constrained twice/],
+  ])('%s', (_name, topologySpreadConstraints, field) => {
+    expectRefused(c => new AiInferencePod(c, 'p', { server: SERVER, topologySpreadConstraints }), field);
+  });
+
+  test('the values the API server accepts pass', () => {
+    const result = run(c => new AiInferencePod(c, 'p', {
+      server: SERVER,
+      topologySpreadConstraints: [spread({ nodeAffinityPolicy: 'Honor', nodeTaintsPolicy: 'Ignore', minDomains: 2 }), spread({ whenUnsatisfiable: 'ScheduleAnyway' })],
+    }));
+    expect(result.error).toBeUndefined();
+    expectApiValid(result.manifests!);
+  });
+});
