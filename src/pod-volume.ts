@@ -118,7 +118,9 @@ export interface PodVolumeMount {
 
 /** Renders mounts: the volumes for the pod and the mounts for the container. @internal */
 export function renderPodVolumeMounts(mounts: ReadonlyArray<PodVolumeMount>, errors: string[]): { volumes: any[]; volumeMounts: any[] } {
-  const volumes = new Map<string, any>();
+  // each distinct volume once: two different PodVolumes under one name are both kept, and the
+  // volumeDefinitions rule reports the name as defined twice (never the last one silently wins)
+  const volumes: any[] = [];
   // a non-list or a mount without a PodVolume is reported by the owner's prop checks or here
   const volumeMounts = (Array.isArray(mounts) ? mounts : []).filter(m => {
     if (!(m?.volume instanceof PodVolume)) {
@@ -127,10 +129,12 @@ export function renderPodVolumeMounts(mounts: ReadonlyArray<PodVolumeMount>, err
     return m?.volume instanceof PodVolume;
   }).map(m => {
     const volume = m.volume._render(errors);
-    volumes.set(volume.name, volume);
+    if (!volumes.some(v => v.name === volume.name && JSON.stringify(v) === JSON.stringify(volume))) {
+      volumes.push(volume);
+    }
     return { mountPath: m.path, name: volume.name, readOnly: m.readOnly ?? !volume.emptyDir, subPath: m.subPath };
   });
-  return { volumes: [...volumes.values()], volumeMounts };
+  return { volumes, volumeMounts };
 }
 
 /** Adds volumes to a pod spec, once per name (the same PodVolume mounted in two containers). @internal */

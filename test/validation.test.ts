@@ -173,7 +173,7 @@ const CASES: Array<[string, (chart: Chart) => void, string]> = [
   ['proxy open path with a semicolon', (chart) => new ProxySidecar(pod()(chart) as any, 'p', { openPaths: ['/health; deny all'] }), '[test/llm/p] openPaths: "/health; deny all" is not a URL path'],
   ['proxy body limit with a space', (chart) => new ProxySidecar(pod()(chart) as any, 'p', { requestBodyLimit: '64 MB' }), '[test/llm/p] requestBodyLimit: "64 MB" is not an nginx size'],
   ['cdk8s-plus error while rendering (duplicate volume name)', (chart) => { const p = pod()(chart) as AiInferencePod; p.pod.addVolume(kplus.Volume.fromEmptyDir(chart, 'dup', 'server-tmp')); },
-    '[test/llm] spec: Failed serializing construct at path \'test/llm/Resource/Resource\' with name \'test-llm-c89a2eff\': Error: Invalid mount configuration. At least two different volumes have the same name: server-tmp'],
+    '[test/llm] spec.volumes: two different volumes are named "server-tmp" (one of them added with cdk8s-plus: pod.addVolume, container.mount). Fix: give the volume you added another name; "server-tmp" is taken'],
 ];
 
 describe('every bad input fails synth with its own message, naming construct path, field and fix', () => {

@@ -15,10 +15,15 @@ import * as path from 'path';
 
 /** The model digest of a file or directory (see the module comment for the recipe). */
 export async function modelDigest(target: string): Promise<string> {
-  if (!fs.statSync(target).isDirectory()) {
+  const stat = fs.statSync(target);
+  if (stat.isFile()) {
     return fileDigest(target);
   }
-  const files = listFiles(Buffer.from(target), Buffer.alloc(0)).sort(Buffer.compare);
+  if (!stat.isDirectory()) {
+    // a FIFO, socket or device has no end to hash (reading /dev/zero or a FIFO would never return)
+    throw new Error(`${target} is not a regular file or a directory`);
+  }
+  const files = listFiles(Buffer.from(target), Buffer.alloc(0), [dirKey(stat)]).sort(Buffer.compare);
   const listing = createHash('sha256');
   for (const rel of files) {
     const sum = await fileDigest(Buffer.concat([Buffer.from(target), Buffer.from('/'), rel]));
@@ -28,19 +33,28 @@ export async function modelDigest(target: string): Promise<string> {
 }
 
 /** Relative paths (as raw bytes: names need not be UTF-8) of the regular files below `root`. */
-function listFiles(root: Buffer, rel: Buffer): Buffer[] {
+function listFiles(root: Buffer, rel: Buffer, ancestors: string[]): Buffer[] {
   const here = rel.length ? Buffer.concat([root, Buffer.from('/'), rel]) : root;
   const found: Buffer[] = [];
   for (const name of fs.readdirSync(here, { encoding: 'buffer' })) {
     const child = rel.length ? Buffer.concat([rel, Buffer.from('/'), name]) : name;
     const stat = fs.statSync(Buffer.concat([root, Buffer.from('/'), child]));
     if (stat.isDirectory()) {
-      found.push(...listFiles(root, child));
+      // a symlink to a directory above it would be followed forever (two such links: 2^depth walks)
+      if (ancestors.includes(dirKey(stat))) {
+        throw new Error(`${Buffer.concat([root, Buffer.from('/'), child]).toString()} is a symlink loop (a directory inside itself); remove the link or point it elsewhere`);
+      }
+      found.push(...listFiles(root, child, [...ancestors, dirKey(stat)]));
     } else if (stat.isFile()) {
       found.push(child);
     }
   }
   return found;
+}
+
+/** A directory's identity, to recognise it again through a symlink. */
+function dirKey(stat: fs.Stats): string {
+  return `${stat.dev}:${stat.ino}`;
 }
 
 function fileDigest(file: fs.PathLike): Promise<string> {

@@ -287,8 +287,38 @@ function checked(json: any, obj: ApiObject, rules: () => Finding[]): Finding[] {
  * while rendering some bad inputs, e.g. duplicate volume names): a line, not a stack trace.
  */
 function thrown(e: unknown, prefix: string, fix: string): Finding {
-  return { severity: 'error', field: 'spec', message: `${prefix}${(e as Error).message.replace(/\s+/g, ' ')}`, fix };
+  const message = (e as Error).message.replace(/\s+/g, ' ');
+  for (const known of KPLUS_ERRORS) {
+    const match = known.pattern.exec(message);
+    if (match) {
+      return { severity: 'error', ...known.finding(match) };
+    }
+  }
+  return { severity: 'error', field: 'spec', message: `${prefix}${message}`, fix };
 }
+
+/**
+ * What cdk8s-plus-27 throws while rendering input the library lets through to it (volumes and
+ * containers added with its own API after construction), as a field, the value and a fix.
+ */
+const KPLUS_ERRORS: ReadonlyArray<{ pattern: RegExp; finding: (m: RegExpExecArray) => Omit<Finding, 'severity'> }> = [
+  {
+    pattern: /Invalid mount configuration\. At least two different volumes have the same name: (\S+?)\.?$/,
+    finding: m => ({
+      field: 'spec.volumes',
+      message: `two different volumes are named ${JSON.stringify(m[1])} (one of them added with cdk8s-plus: pod.addVolume, container.mount)`,
+      fix: `give the volume you added another name; ${JSON.stringify(m[1])} is taken`,
+    }),
+  },
+  {
+    pattern: /PodSpec must have at least 1 container/,
+    finding: () => ({
+      field: 'spec.containers',
+      message: 'the workload has no regular container (init containers and native sidecars do not count)',
+      fix: 'add the container that does the work: an InferenceServer, or a container of the cdk8s-plus workload',
+    }),
+  },
+];
 
 function isCurrentFor(obj: ApiObject, kept: ValidatedRendering): boolean {
   return kept.run === currentRun() && kept.fingerprint === objectFingerprint(obj);

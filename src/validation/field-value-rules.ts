@@ -35,6 +35,7 @@ const MOUNT_PROPAGATIONS = ['None', 'HostToContainer', 'Bidirectional'];
 const FS_GROUP_CHANGE_POLICIES = ['OnRootMismatch', 'Always'];
 const EMPTY_DIR_MEDIA = ['', 'Memory', 'HugePages'];
 const NODE_SELECTOR_OPERATORS = ['In', 'NotIn', 'Exists', 'DoesNotExist', 'Gt', 'Lt'];
+const SPREAD_POLICIES = ['Honor', 'Ignore'];
 
 /** Reports `value` when it is set and not one of `allowed`. */
 function enumValue(value: unknown, allowed: ReadonlyArray<string>, field: string, at: (field: string, message: string, fix: string) => void): void {
@@ -104,8 +105,19 @@ function podFieldValues(pod: RenderedPod, findings: Finding[]): void {
       enumValue(expressions[e]?.operator, NODE_SELECTOR_OPERATORS, field, at);
     }
   }
+  const spreadSeen = new Set<string>();
   (spec.topologySpreadConstraints ?? []).forEach((t: any, i: number) => {
     const field = `topologySpreadConstraints[${i}]`;
+    enumValue(t?.nodeAffinityPolicy, SPREAD_POLICIES, `${field}.nodeAffinityPolicy`, at);
+    enumValue(t?.nodeTaintsPolicy, SPREAD_POLICIES, `${field}.nodeTaintsPolicy`, at);
+    if (t?.minDomains !== undefined && (!(Number.isInteger(t.minDomains) && t.minDomains >= 1) || t.whenUnsatisfiable !== 'DoNotSchedule')) {
+      at(`${field}.minDomains`, `${show(t.minDomains)} needs to be a whole number of at least 1, with whenUnsatisfiable DoNotSchedule`, 'use e.g. 1 with DoNotSchedule, or leave it out');
+    }
+    const pair = `${t?.topologyKey}\n${t?.whenUnsatisfiable}`;
+    if (spreadSeen.has(pair)) {
+      at(`${field}`, `topologyKey ${show(t?.topologyKey)} with whenUnsatisfiable ${show(t?.whenUnsatisfiable)} is constrained twice, which the API server refuses`, 'merge the two constraints into one');
+    }
+    spreadSeen.add(pair);
     if (!(Number.isInteger(t?.maxSkew) && t.maxSkew >= 1)) {
       at(`${field}.maxSkew`, `${show(t?.maxSkew)} is not a whole number of at least 1`, 'use e.g. 1');
     }

@@ -1,5 +1,5 @@
 import { gpuTaintKey } from '../gpu';
-import { error, isQualifiedName, quantityOf, show, warning } from './_helpers';
+import { error, isQualifiedName, LABEL_VALUE, quantityOf, show, warning } from './_helpers';
 import { ContainerEntry, Finding, RenderedPod } from './model';
 
 const STANDARD = new Set(['cpu', 'memory', 'ephemeral-storage', 'storage']);
@@ -165,6 +165,19 @@ export function tolerationShape(pod: RenderedPod): Finding[] {
     }
     if (t?.operator === 'Exists' && t.value !== undefined && t.value !== '') {
       findings.push(error(`${tolerationPath(pod, i)}.value`, `${show(t.value)} is set with operator Exists`, 'remove the value, or use operator Equal'));
+    }
+    // the API server: an empty key matches every taint, which only operator Exists can say
+    if ((t?.key === undefined || t.key === '') && t?.operator !== 'Exists') {
+      findings.push(error(`${tolerationPath(pod, i)}.operator`, `${show(t?.operator ?? 'Equal')} with an empty key, which the API server refuses (an empty key means every taint)`,
+        'give the taint key, or use operator Exists without a value to tolerate every taint'));
+    }
+    if (t?.tolerationSeconds !== undefined && t.effect !== 'NoExecute') {
+      findings.push(error(`${tolerationPath(pod, i)}.tolerationSeconds`, `${show(t.tolerationSeconds)} is set with effect ${show(t.effect ?? '')}, which the API server refuses (it only applies to NoExecute)`,
+        'use effect NoExecute, or remove tolerationSeconds'));
+    }
+    if (t?.operator !== 'Exists' && typeof t?.value === 'string' && !(t.value.length <= 63 && LABEL_VALUE.test(t.value))) {
+      findings.push(error(`${tolerationPath(pod, i)}.value`, `${show(t.value)} is not a label value, which the API server requires of a toleration's value`,
+        'use at most 63 alphanumerics, \'-\', \'_\' or \'.\', alphanumeric at both ends'));
     }
   }
   return findings;

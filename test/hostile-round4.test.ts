@@ -1,0 +1,150 @@
+import * as child from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { ApiObject, Chart, JsonPatch } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { AiInferencePod, InitContainer, LogSidecar, ModelPrepInit, ModelSource, PodVolume, Sidecar } from '../src';
+import { expectRefused, run } from './helpers/refusal';
+import { expectApiValid } from './helpers/synth';
+import { main as cli } from '../src/cli/model-digest';
+
+/*
+ * Round 4 of hostile inputs against the README's promises: each case here broke one once
+ * (a silently dropped volume, a toleration the API server refuses, a CLI that never returns).
+ */
+
+const SERVER = { image: 'vllm/vllm-openai:v0.6.3' };
+
+describe('two different volumes under one name are an error wherever they are mounted, never the last one silently', () => {
+  const [scratch, templates] = [PodVolume.emptyDir('data'), PodVolume.configMap('data', 'llm-templates')];
+  test.each<[string, (pod: AiInferencePod) => void, any]>([
+    ['both on the server', () => undefined, [{ volume: scratch, path: '/scratch' }, { volume: templates, path: '/templates' }]],
+    ['server and sidecar', p => new Sidecar(p, 's', { name: 's', image: 'redis:7.4.1', podVolumeMounts: [{ volume: templates, path: '/templates' }] }), [{ volume: scratch, path: '/scratch' }]],
+    ['both on one init container', p => new InitContainer(p, 'i', {
+      name: 'i', image: 'busybox:1.36.1', command: ['true'], podVolumeMounts: [{ volume: scratch, path: '/scratch' }, { volume: templates, path: '/templates' }],
+    }), []],
+  ])('%s', (_name, addOn, serverMounts) => {
+    expectRefused(c => addOn(new AiInferencePod(c, 'p', { server: { ...SERVER, volumeMounts: serverMounts } })), /spec\.volumes\[\d\]\.name: volume "data" is defined twice/);
+  });
+
+  test('the same PodVolume mounted twice is one volume', () => {
+    const result = run(c => new AiInferencePod(c, 'p', { server: { ...SERVER, volumeMounts: [{ volume: scratch, path: '/a' }, { volume: scratch, path: '/b' }] } }));
+    expect(result.error).toBeUndefined();
+    expect(result.manifests![0].spec.volumes.map((v: any) => v.name)).toEqual(['data', 'server-tmp']);
+  });
+});
+
+describe('tolerations the API server refuses fail at synth (validateTolerations)', () => {
+  test.each<[string, any, RegExp]>([
+    ['an empty key with operator Equal', { operator: 'Equal', value: 'gpu' }, /tolerations\[0\]\.operator: "Equal" with an empty key/],
+    ['an empty key with a value (operator Equal by default)', { value: 'gpu' }, /tolerations\[0\]\.operator: "Equal" with an empty key/],
+    ['a value that is not a label value', { key: 'dedicated', value: 'gpu pool!' }, /tolerations\[0\]\.value: "gpu pool!" is not a label value/],
+  ])('props: %s', (_name, toleration, field) => {
+    expectRefused(c => new AiInferencePod(c, 'p', { server: SERVER, tolerations: [toleration] }), field);
+  });
+
+  test('a JSON patch: tolerationSeconds with an effect other than NoExecute', () => {
+    expectRefused(c => {
+      const pod = new AiInferencePod(c, 'p', { server: SERVER });
+      ApiObject.of(pod.pod).addJsonPatch(JsonPatch.add('/spec/tolerations', [{ key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoSchedule', tolerationSeconds: 30 }]));
+    }, /tolerations\[0\]\.tolerationSeconds: 30 is set with effect "NoSchedule"/);
+  });
+
+  test('what the API server accepts still passes: every taint, NoExecute with seconds, Equal with a label value', () => {
+    const result = run(c => {
+      const pod = new AiInferencePod(c, 'p', { server: SERVER, tolerations: [{ operator: 'Exists' }, { key: 'dedicated', value: 'gpu-pool' }] });
+      ApiObject.of(pod.pod).addJsonPatch(JsonPatch.add('/spec/tolerations/-', { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 30 }));
+    });
+    expect(result.error).toBeUndefined();
+    expectApiValid(result.manifests!);
+  });
+});
+
+describe('model-digest: inputs that have no end fail at once', () => {
+  const dir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'digest-'));
+  const digest = async (target: string) => {
+    const [out, err]: string[][] = [[], []];
+    const code = await cli(['model-digest', target], l => out.push(l), l => err.push(l));
+    return { code, out, err };
+  };
+
+  test('a FIFO (or a device) is not a model: an error, not a read that never returns', async () => {
+    const fifo = path.join(dir(), 'weights.bin');
+    child.execFileSync('mkfifo', [fifo]);
+    expect(await digest(fifo)).toEqual({ code: 1, out: [], err: [`model-digest: ${fifo} is not a regular file or a directory`] });
+    expect((await digest('/dev/zero')).code).toBe(1);
+  });
+
+  test('a FIFO inside a directory is skipped like any file that is not regular', async () => {
+    const d = dir();
+    fs.writeFileSync(path.join(d, 'a.bin'), 'a');
+    child.execFileSync('mkfifo', [path.join(d, 'pipe')]);
+    const withFifo = await digest(d);
+    fs.rmSync(path.join(d, 'pipe'));
+    expect(withFifo).toEqual(await digest(d));
+  });
+
+  test('symlinks to a directory above them: an error naming the loop, not ELOOP on a path 40 links deep', async () => {
+    const d = dir();
+    fs.mkdirSync(path.join(d, 'sub'));
+    fs.writeFileSync(path.join(d, 'sub', 'a.bin'), 'a');
+    fs.symlinkSync('..', path.join(d, 'sub', 'up1'));
+    fs.symlinkSync('..', path.join(d, 'sub', 'up2'));
+    const started = Date.now();
+    const result = await digest(d);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(result.code).toBe(1);
+    expect(result.err).toEqual([`model-digest: ${path.join(d, 'sub', 'up1')} is a symlink loop (a directory inside itself); remove the link or point it elsewhere`]);
+  });
+
+  test('a symlink to a directory elsewhere is still followed (a Hugging Face snapshot is all symlinks)', async () => {
+    const [real, linked] = [dir(), dir()];
+    fs.mkdirSync(path.join(real, 'tok'));
+    fs.writeFileSync(path.join(real, 'tok', 'vocab.json'), '{}');
+    fs.writeFileSync(path.join(real, 'w.bin'), 'w');
+    fs.symlinkSync(path.join(real, 'tok'), path.join(linked, 'tok'));
+    fs.symlinkSync(path.join(real, 'w.bin'), path.join(linked, 'w.bin'));
+    expect(await digest(linked)).toEqual(await digest(real));
+  });
+});
+
+describe('what cdk8s-plus-27 throws at render is a field and a fix, not its serializer\'s message', () => {
+  test.each<[string, (c: Chart) => void, RegExp]>([
+    ['server.mount of a volume named like the server\'s /tmp', c => {
+      const pod = new AiInferencePod(c, 'p', { server: SERVER });
+      pod.server.mount('/scratch', kplus.Volume.fromEmptyDir(c, 'v', 'server-tmp'));
+    }, /\[test\/p\] spec\.volumes: two different volumes are named "server-tmp" .*Fix: give the volume you added another name/],
+    ['pod.addVolume named like the LogSidecar\'s volume, after it (before it, the LogSidecar names its volumeName prop)', c => {
+      const pod = new AiInferencePod(c, 'p', { server: SERVER });
+      new LogSidecar(pod, 'logs');
+      pod.pod.addVolume(kplus.Volume.fromEmptyDir(c, 'v', 'app-logs'));
+    }, /spec\.volumes: two different volumes are named "app-logs"/],
+    ['a ModelPrepInit on a cdk8s-plus Pod without a container', c => {
+      new ModelPrepInit(new kplus.Pod(c, 'p'), 'm', { source: ModelSource.s3('s3://my-models/llama.bin') });
+    }, /\[test\/p\/m\] spec\.containers: the workload has no regular container .*Fix: add the container that does the work/],
+  ])('%s', (_name, build, field) => {
+    expectRefused(build, field);
+  });
+});
+
+describe('topology spread constraints the API server refuses fail at synth', () => {
+  const spread = (extra: any) => ({ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule', ...extra });
+  test.each<[string, any[], RegExp]>([
+    ['nodeAffinityPolicy not Honor or Ignore (the official schema refuses it too)', [spread({ nodeAffinityPolicy: 'Sometimes' })], /topologySpreadConstraints\[0\]\.nodeAffinityPolicy: "Sometimes" is not one of Honor, Ignore/],
+    ['nodeTaintsPolicy not Honor or Ignore', [spread({ nodeTaintsPolicy: 'honor' })], /topologySpreadConstraints\[0\]\.nodeTaintsPolicy: "honor"/],
+    ['minDomains with ScheduleAnyway', [spread({ whenUnsatisfiable: 'ScheduleAnyway', minDomains: 2 })], /topologySpreadConstraints\[0\]\.minDomains: 2 needs/],
+    ['the same key and whenUnsatisfiable twice', [spread({}), spread({ maxSkew: 2 })], /topologySpreadConstraints\[1\]: topologyKey "topology.kubernetes.io\/zone" .* constrained twice/],
+  ])('%s', (_name, topologySpreadConstraints, field) => {
+    expectRefused(c => new AiInferencePod(c, 'p', { server: SERVER, topologySpreadConstraints }), field);
+  });
+
+  test('the values the API server accepts pass', () => {
+    const result = run(c => new AiInferencePod(c, 'p', {
+      server: SERVER,
+      topologySpreadConstraints: [spread({ nodeAffinityPolicy: 'Honor', nodeTaintsPolicy: 'Ignore', minDomains: 2 }), spread({ whenUnsatisfiable: 'ScheduleAnyway' })],
+    }));
+    expect(result.error).toBeUndefined();
+    expectApiValid(result.manifests!);
+  });
+});
