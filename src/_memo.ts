@@ -12,6 +12,58 @@ export function cached<K, V>(cache: { get(key: K): V | undefined; set(key: K, va
 }
 
 /**
+ * A key that tells apart every value a JavaScript caller may pass where a cache is keyed by
+ * props: `8080` and `"8080"`, `NaN`, `null` and `undefined`, `-0` and `0`, `['a,b']` and
+ * `['a', 'b']` — none of which `JSON.stringify` or `join` separate. A wrong value that was
+ * refused must never hand its rendering to a later, valid one. Undefined for what has no
+ * exact key (a class instance, a function, a symbol, a bigint, a cycle): not cached then.
+ */
+export function exactKey(value: unknown): string | undefined {
+  try {
+    return keyOf(value, 0);
+  } catch {
+    return undefined;
+  }
+}
+
+const NO_KEY = new Error('no exact key');
+
+function keyOf(value: unknown, depth: number): string {
+  if (depth > 32) {
+    throw NO_KEY;
+  }
+  switch (typeof value) {
+    case 'undefined':
+      return 'u';
+    case 'boolean':
+      return value ? 't' : 'f';
+    case 'number':
+      return Object.is(value, -0) ? 'd-0' : `d${value}`;
+    case 'string':
+      return JSON.stringify(value);
+    case 'object':
+      if (value === null) {
+        return 'n';
+      }
+      if (Array.isArray(value)) {
+        return `[${value.map(v => keyOf(v, depth + 1)).join(',')}]`;
+      }
+      if (Object.getPrototypeOf(value) !== Object.prototype) {
+        throw NO_KEY;
+      }
+      return `{${Object.keys(value).map(k => `${JSON.stringify(k)}:${keyOf((value as any)[k], depth + 1)}`).join(',')}}`;
+    default:
+      throw NO_KEY;
+  }
+}
+
+/** `cached`, keyed by `exactKey(keyValue)`; computed afresh when the value has no exact key. */
+export function cachedByValue<V>(cache: BoundedCache<V>, keyValue: unknown, compute: () => V): V {
+  const key = exactKey(keyValue);
+  return key === undefined ? compute() : cached(cache, key, compute);
+}
+
+/**
  * A string-keyed cache that keeps at most `capacity` entries, dropping the oldest: a worker
  * manager rendering pods with ever-new values (ports, sizes, budgets) must not grow. A hit
  * costs one map lookup (no recency bookkeeping: it is on the path of every pod).

@@ -1,5 +1,5 @@
 import { Duration } from 'cdk8s';
-import { BoundedCache, cached } from './_memo';
+import { BoundedCache, cachedByValue, exactKey } from './_memo';
 import { durationSeconds, knownProps, propKeys, snapshot, urlPath, wholeNumber } from './validation/_prop-checks';
 
 /** Options of an HTTP health check. */
@@ -298,12 +298,12 @@ export class HealthCheck {
     const local: string[] = [];
     knownProps(field, this.options, this.knownKeys, local);
     const budget = durationSeconds(`${field} budget`, timing.startupBudget, 1, local) ?? STARTUP_PERIOD_SECONDS;
-    const key = `${budget}|${timing.defaultPort}`;
+    const key = exactKey([budget, timing.defaultPort]);
     // Shared by every container with the same check and timing (thousands of pods, one object).
-    let rendered = this.rendered.get(key);
+    let rendered = key === undefined ? undefined : this.rendered.get(key);
     if (!rendered) {
       rendered = this.renderProbes(budget, timing.defaultPort, local, field);
-      if (!local.length) {
+      if (!local.length && key !== undefined) {
         this.rendered.set(key, rendered);
       }
     }
@@ -334,6 +334,6 @@ const SHARED_CHECKS = new BoundedCache<HealthCheck>(64);
 /** The shared check for these factory arguments; a fresh one when an argument is not a plain value. */
 function sharedCheck(args: unknown[], create: () => HealthCheck): HealthCheck {
   const plain = args.every(a => a === undefined || typeof a === 'string' || typeof a === 'number' || typeof a === 'boolean');
-  return plain ? cached(SHARED_CHECKS, JSON.stringify(args), create) : create();
+  return plain ? cachedByValue(SHARED_CHECKS, args, create) : create();
 }
 const NO_HEALTH_CHECK = HealthCheck.custom({});

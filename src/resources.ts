@@ -1,4 +1,4 @@
-import { BoundedCache, cached } from './_memo';
+import { BoundedCache, cachedByValue } from './_memo';
 import { show } from './validation/_helpers';
 import { quantity, stringMap } from './validation/_prop-checks';
 import { resourceNameProblem } from './validation/resource-rules';
@@ -101,7 +101,7 @@ function extendedNameProblem(name: string): string | undefined {
  */
 export function renderResources(resources: ContainerResources, extended: { [name: string]: string } = {}): any {
   // one object per distinct setting, shared by every container that has it (never mutated)
-  return cached(RENDERED, JSON.stringify([resources, extended]), () => render(resources, extended));
+  return cachedByValue(RENDERED, [resources, extended], () => render(resources, extended));
 }
 
 const RENDERED = new BoundedCache<any>();

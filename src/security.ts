@@ -1,4 +1,4 @@
-import { BoundedCache, cached } from './_memo';
+import { BoundedCache, cachedByValue } from './_memo';
 
 /**
  * Pod Security Standard "restricted" defaults.
@@ -149,8 +149,8 @@ export function containerSecurityContext(given: ContainerSecurityOptions | null 
   const options = given ?? {};
   // one object per distinct setting, shared by every container that has it (never mutated)
   const key = [options.runAsNonRoot, options.privileged, options.runAsUser, options.runAsGroup, options.allowPrivilegeEscalation,
-    options.readOnlyRootFilesystem, options.addCapabilities].join('|');
-  return cached(CONTEXTS, key, () => restrictedContext(options));
+    options.readOnlyRootFilesystem, options.addCapabilities];
+  return cachedByValue(CONTEXTS, key, () => restrictedContext(options));
 }
 
 const CONTEXTS = new BoundedCache<any>();

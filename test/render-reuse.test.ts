@@ -1,3 +1,6 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { ApiObject, ApiObjectMetadataDefinition, App, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { AiInferencePod, HealthCheck, ProxySidecar, ProxyTls } from '../src';
@@ -116,4 +119,57 @@ test('a health check shared by many pods (same factory arguments) hands each syn
     expect(pod.spec.containers[0].startupProbe.failureThreshold).toBeGreaterThan(1);
   }
   expect(a.pod).toBeDefined();
+});
+
+describe('a refused value never hands its rendering to a later valid one (shared caches are keyed exactly)', () => {
+  /** The YAML of the valid pod, after `poison` ran in the same module instance (fresh modules each time). */
+  function validAfter(poison: (lib: typeof import('../src')) => void): string {
+    let yaml = '';
+    jest.isolateModules(() => {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- a fresh copy of the library and its caches
+      const lib: typeof import('../src') = require('../src');
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const cdk8s: typeof import('cdk8s') = require('cdk8s');
+      try {
+        poison(lib);
+      } catch {
+        // refused at construction or at synth: what matters is what it left behind
+      }
+      const chart = new cdk8s.Chart(new cdk8s.App(), 'ok');
+      const pod = new lib.AiInferencePod(chart, 'llm', {
+        server: { image: 'vllm/vllm-openai:v0.6.3', port: 8000, health: lib.HealthCheck.tcp(), security: { runAsUser: 1000 }, resources: { memory: { request: '1Gi', limit: '1Gi' } } },
+      });
+      new lib.ProxySidecar(pod, 'proxy', { port: 8080, auth: lib.ProxyAuth.none() });
+      yaml = cdk8s.Yaml.stringify(...cdk8s.App._synthChart(chart));
+    });
+    return yaml;
+  }
+
+  /** A wrong value given to a fresh library, synthesized (and refused) before the valid pod. */
+  const poisoned = (server: object, proxy: object) => (lib: typeof import('../src')) => {
+    // the library's copy of cdk8s: the one isolateModules loaded with it
+    const fresh = require('cdk8s') as typeof import('cdk8s'); // eslint-disable-line @typescript-eslint/no-require-imports
+    const app = new fresh.App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'poison-')) });
+    const pod = new lib.AiInferencePod(new fresh.Chart(app, 'bad'), 'llm', { server: { image: 'vllm/vllm-openai:v0.6.3', ...server } as any });
+    new lib.ProxySidecar(pod, 'proxy', { auth: lib.ProxyAuth.none(), ...proxy } as any);
+    app.synth();
+  };
+
+  const clean = validAfter(() => undefined);
+
+  test.each<[string, object, object]>([
+    ['a port given as a string (probes cached by port)', { port: '8000', health: undefined }, { port: '8080' }],
+    ['a NaN port for a TCP check (checks shared by factory arguments)', { health: 'tcp-nan' }, {}],
+    ['a user id given as a string (security contexts cached by setting)', { security: { runAsUser: '1000' } }, { security: { runAsUser: '1000' } }],
+    ['a NaN user id', { security: { runAsUser: NaN } }, {}],
+    ['resources with NaN where null would be (resources cached by setting)', { resources: { memory: { request: NaN, limit: null } } }, {}],
+  ])('%s', (_name, server, proxy) => {
+    const yaml = validAfter(lib => poisoned(server['health' as keyof typeof server] === 'tcp-nan' ? { health: lib.HealthCheck.tcp(NaN) } : server, proxy)(lib));
+    expect(yaml).toBe(clean);
+  });
+
+  test('the valid pod is what it says (the comparison is not between two empty outputs)', () => {
+    expect(clean).toContain('runAsUser: 1000');
+    expect(clean).toContain('port: 8080');
+  });
 });

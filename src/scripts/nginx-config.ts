@@ -1,5 +1,5 @@
 import { shell } from './_shell';
-import { BoundedCache, cached } from '../_memo';
+import { BoundedCache, cachedByValue } from '../_memo';
 
 /** Inputs of the generated nginx configuration. */
 export interface NginxConfigInput {
@@ -40,7 +40,7 @@ export interface NginxConfigInput {
  * query string, passes without auth; every other form needs credentials.
  */
 export function nginxConfig(input: NginxConfigInput): string {
-  return cached(CONFIGS, JSON.stringify(input), () => renderNginxConfig(input));
+  return cachedByValue(CONFIGS, input, () => renderNginxConfig(input));
 }
 
 /** Rendered configs by input: pods with the same proxy settings share one string. */
