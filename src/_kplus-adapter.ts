@@ -41,7 +41,44 @@ export function renderWithPatchesLast(obj: ApiObject, kplusRender: () => any, st
   for (const step of steps) {
     json = step(json) ?? json;
   }
-  return user.length ? JsonPatch.apply(json, ...user) : topLevelOrder(json);
+  return user.length ? withUserPatches(json, user) : topLevelOrder(json);
+}
+
+/**
+ * A user JSON patch that cannot apply to the rendered object, as a field (the patch's path),
+ * a message and a fix: synth reports it like any finding.
+ *
+ * @internal
+ */
+export class PatchNotApplied extends Error {
+  constructor(public readonly field: string, public readonly reason: string, public readonly fix: string) {
+    super(`${field}: ${reason}`);
+  }
+}
+
+/**
+ * `json` with the user's JSON patches applied in order. A patch that cannot apply (a missing
+ * parent, an index past the end, a failed `test`) fails the render with its op and path, not
+ * with the patch library's TypeError.
+ */
+function withUserPatches(json: any, patches: ReadonlyArray<JsonPatch>): any {
+  for (const patch of patches) {
+    try {
+      json = JsonPatch.apply(json, patch);
+    } catch (e) {
+      const { op, path } = (patch as any)._toJson();
+      const missing = e instanceof TypeError || /does not exist|unresolvable/i.test((e as Error).message);
+      throw new PatchNotApplied(`JSON patch ${op} ${JSON.stringify(path)}`,
+        missing ? `cannot be applied: ${JSON.stringify(parentOf(path))} does not exist in the rendered ${json?.kind ?? 'object'}`
+          : `cannot be applied: ${(e as Error).message.split('\n')[0]}`,
+        missing ? 'add the parent first, or patch a path the rendered object has' : 'correct the JSON patch against the rendered object');
+    }
+  }
+  return json;
+}
+
+function parentOf(path: unknown): string {
+  return typeof path === 'string' ? path.slice(0, Math.max(0, path.lastIndexOf('/'))) || '/' : String(path);
 }
 
 /**

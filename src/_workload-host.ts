@@ -1,10 +1,11 @@
 import { ApiObject } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
-import { containerFinisher, ContainerFields, podMetadataOf, podSpecOf, renderWithPatchesLast, setPodSpec, withSortedKeys, workloadSignature } from './_kplus-adapter';
+import { addRenderStep, containerFinisher, ContainerFields, podMetadataOf, podSpecOf, renderWithPatchesLast, setPodSpec, withSortedKeys, workloadSignature } from './_kplus-adapter';
 import { KubernetesTarget, resolveTarget, ResolvedTarget } from './kubernetes-target';
 import { applyBaselinePodSecurity } from './security';
-import { currentRun, metadataFingerprint, ReportedElsewhere, ValidationReporter } from './validation/_reporter';
+import { show } from './validation/_helpers';
+import { currentRun, metadataFingerprint, ReportedElsewhere, validateObjectOnSynth, ValidationReporter } from './validation/_reporter';
 import { Finding, PodFacts } from './validation/model';
 
 /**
@@ -38,7 +39,7 @@ export class WorkloadHost {
   private readonly containerSteps = new Map<string, Array<(container: any) => void>>();
   private readonly apiObject: ApiObject;
   private readonly reporter: ValidationReporter;
-  private lastLabels?: RenderedLabels;
+  private lastRendering?: RenderedPod;
   private readonly renderFresh: () => any;
   private readonly claimed = new Map<string, string>();
   private problems: Finding[] = [];
@@ -115,7 +116,13 @@ export class WorkloadHost {
   /** The final JSON of the workload, as `cdk8s synth` writes it (user JSON patches included). */
   public render(): any {
     const json = this.renderFresh();
-    this.lastLabels = { labels: { ...podMetadataOf(json)?.labels }, run: currentRun(), shape: this.shape() };
+    this.lastRendering = {
+      labels: { ...podMetadataOf(json)?.labels },
+      namespace: json?.metadata?.namespace,
+      references: referencedObjects(podSpecOf(json)),
+      run: currentRun(),
+      shape: this.shape(),
+    };
     return json;
   }
 
@@ -126,16 +133,77 @@ export class WorkloadHost {
    * workload that cannot be rendered throws `ReportedElsewhere`: its own validation says why.
    */
   public podLabels(): { readonly [key: string]: string } {
-    const last = this.lastLabels;
+    return this.renderedPod().labels;
+  }
+
+  /** The workload's namespace as rendered (user JSON patches included), like `podLabels`. */
+  public podNamespace(): string | undefined {
+    return this.renderedPod().namespace;
+  }
+
+  /**
+   * Whether the rendered pod refers to the object `name` of `kind` (a ConfigMap it mounts, a
+   * claim, a ResourceClaimTemplate), like `podLabels`.
+   */
+  public podRefersTo(kind: CompanionKind, name: string): boolean {
+    return this.renderedPod().references.has(`${kind}/${name}`);
+  }
+
+  private renderedPod(): RenderedPod {
+    const last = this.lastRendering;
     if (last && last.run === currentRun() && last.shape === this.shape()) {
-      return last.labels;
+      return last;
     }
     try {
       this.render();
     } catch (e) {
       throw new ReportedElsewhere(`the workload cannot be rendered: ${(e as Error).message}`);
     }
-    return (this.lastLabels as RenderedLabels).labels;
+    return this.lastRendering as RenderedPod;
+  }
+
+  /**
+   * Makes `obj`, an object the library writes next to the workload (a ConfigMap or claim it
+   * mounts, a ResourceClaimTemplate, a NetworkPolicy), follow the pod: it renders in the pod's
+   * rendered namespace, and synth refuses it (as an error of `owner`) when a JSON patch moves it
+   * to another namespace or renames it away from the name the pod refers to (`kind`). A
+   * ConfigMap in another namespace cannot be mounted; a NetworkPolicy there protects nothing.
+   */
+  public addCompanion(owner: IConstruct, obj: ApiObject, kind?: CompanionKind): void {
+    addRenderStep(obj, json => {
+      const namespace = this.podNamespace();
+      json.metadata = { ...json.metadata, namespace };
+      if (namespace === undefined) {
+        delete json.metadata.namespace;
+      }
+    });
+    validateObjectOnSynth(owner, obj, json => this.companionFindings(json, kind));
+  }
+
+  private companionFindings(json: any, kind?: CompanionKind): Finding[] {
+    const findings: Finding[] = [];
+    const name = json.metadata?.name;
+    try {
+      const namespace = this.podNamespace();
+      if (json.metadata?.namespace !== namespace) {
+        findings.push({
+          severity: 'error', field: 'metadata.namespace',
+          message: `${show(json.metadata?.namespace)} is not the namespace of the ${this.apiObject.kind} that uses it (${namespace === undefined ? 'the default namespace' : show(namespace)})`,
+          fix: 'leave it out: the objects the library writes next to a pod follow the pod\'s namespace (a JSON patch changed it)',
+        });
+      }
+      if (kind && !this.podRefersTo(kind, name)) {
+        findings.push({
+          severity: 'error', field: 'metadata.name', message: `${show(name)} is not a ${kind} the ${this.apiObject.kind} refers to`,
+          fix: 'name it with the construct\'s prop (claimName, templateName) instead of a JSON patch, or patch the pod\'s reference to match',
+        });
+      }
+    } catch (e) {
+      if (!(e instanceof ReportedElsewhere)) {
+        throw e;
+      }
+    }
+    return findings;
   }
 
   /** Wiring problems found by the last render. */
@@ -281,11 +349,40 @@ export class WorkloadHost {
   }
 }
 
-/** The pod labels of one rendering, and when it was made. */
-interface RenderedLabels {
+/** What objects next to the pod read of one rendering of it, and when it was made. */
+interface RenderedPod {
   readonly labels: { readonly [key: string]: string };
+  readonly namespace?: string;
+  /** `kind/name` of every object the pod spec refers to by name. */
+  readonly references: ReadonlySet<string>;
   readonly run: number;
   readonly shape: string;
+}
+
+/** Kinds of the objects the library writes next to a pod, which the pod refers to by name. */
+export enum CompanionKind {
+  CONFIG_MAP = 'ConfigMap',
+  CLAIM = 'PersistentVolumeClaim',
+  CLAIM_TEMPLATE = 'ResourceClaimTemplate',
+}
+
+/** `kind/name` of the ConfigMaps, claims and claim templates a rendered pod spec refers to. */
+function referencedObjects(spec: any): Set<string> {
+  const references = new Set<string>();
+  for (const volume of Array.isArray(spec?.volumes) ? spec.volumes : []) {
+    if (typeof volume?.configMap?.name === 'string') {
+      references.add(`${CompanionKind.CONFIG_MAP}/${volume.configMap.name}`);
+    }
+    if (typeof volume?.persistentVolumeClaim?.claimName === 'string') {
+      references.add(`${CompanionKind.CLAIM}/${volume.persistentVolumeClaim.claimName}`);
+    }
+  }
+  for (const claim of Array.isArray(spec?.resourceClaims) ? spec.resourceClaims : []) {
+    if (typeof claim?.resourceClaimTemplateName === 'string') {
+      references.add(`${CompanionKind.CLAIM_TEMPLATE}/${claim.resourceClaimTemplateName}`);
+    }
+  }
+  return references;
 }
 
 /** Default port of a model server when nothing names one. */

@@ -6,7 +6,6 @@ import { WorkloadHost } from './_workload-host';
 import { attachServer, InferenceWorkloadProps, WORKLOAD_KEY_FLAGS } from './inference-server';
 import { lifecycleGuide } from './lifecycle-guide';
 import { durationSeconds, propKeys, snapshot, wholeNumber } from './validation/_prop-checks';
-import { validateObjectOnSynth } from './validation/_reporter';
 
 /** Type of the Service in front of the pods. */
 export enum InferenceServiceType {
@@ -133,7 +132,7 @@ export class AiInferenceDeployment extends Construct {
         type: props.serviceType ?? InferenceServiceType.CLUSTER_IP,
       };
     });
-    validateObjectOnSynth(this, service);
+    host.addCompanion(this, service);
     return service;
   }
 }

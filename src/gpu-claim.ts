@@ -2,7 +2,6 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { show } from './validation/_helpers';
 import { knownProps, listOf, objectName, propKeys, quantity, snapshot } from './validation/_prop-checks';
-import { validateObjectOnSynth } from './validation/_reporter';
 import { CEL_EXPRESSION_MAX_LENGTH, DEVICE_CLAIM_API_VERSION } from './validation/device-claim-rules';
 
 /** A GPU request through dynamic resource allocation (`resource.k8s.io/v1`, Kubernetes 1.34+). */
@@ -102,8 +101,7 @@ export class GpuClaim {
       },
       spec: { spec: { devices: { requests: [{ name: CLAIM_NAME, exactly: this.request(count) }] } } },
     });
-    validateObjectOnSynth(owner, template);
-    return { podClaim: { name: CLAIM_NAME, resourceClaimTemplateName: template.name }, containerClaim: { name: CLAIM_NAME } };
+    return { podClaim: { name: CLAIM_NAME, resourceClaimTemplateName: template.name }, containerClaim: { name: CLAIM_NAME }, template };
   }
 
   private request(count: number): any {
@@ -128,6 +126,8 @@ export class GpuClaim {
 export interface BoundGpuClaim {
   readonly podClaim: { name: string; resourceClaimTemplateName: string };
   readonly containerClaim: { name: string };
+  /** The template, written next to the workload. */
+  readonly template: ApiObject;
 }
 
 /** A CEL string literal. */

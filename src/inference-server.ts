@@ -2,7 +2,7 @@ import { ApiObject, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { ModelFitOptions, planServing } from './_serving-plan';
-import { setVolumeSizeLimit, splitError, WorkloadHost, Wiring, workloadOf } from './_workload-host';
+import { CompanionKind, setVolumeSizeLimit, splitError, WorkloadHost, Wiring, workloadOf } from './_workload-host';
 import { InferenceEngine } from './engines/inference-engine';
 import { containerEnv, EnvFromSource, PodField } from './env-sources';
 import { DEFAULT_GPU_RESOURCE, DEFAULT_SHM_SIZE, GpuProps, gpuTaintKey } from './gpu';
@@ -338,6 +338,9 @@ export function attachServer(
     ? health._render({ startupBudget: props.modelLoadTimeout ?? DEFAULT_LOAD_TIMEOUT, defaultPort: port }, errors, 'server.health')
     : (errors.push(`server.health: ${show(health)} is not a HealthCheck. Fix: use a HealthCheck factory such as HealthCheck.http('/health')`), {});
   const claim = gpu?.claim === undefined ? undefined : bindClaim(owner, workload, gpu, errors);
+  if (claim) {
+    host.addCompanion(owner, claim.template, CompanionKind.CLAIM_TEMPLATE);
+  }
   const gpuResource = plan.gpuResource;
   const gpuSettings: GpuSettings | undefined = gpu && {
     resource: gpuResource,

@@ -2,7 +2,6 @@ import { ApiObject, Names } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { knownProps, objectName, propKeys, quantity, snapshot } from './validation/_prop-checks';
-import { validateObjectOnSynth } from './validation/_reporter';
 
 /** Options of a node-local (emptyDir) model cache. */
 export interface EmptyDirCacheOptions {
@@ -52,6 +51,8 @@ const NEW_CLAIM_CACHE_KEYS = propKeys<NewClaimCacheOptions>('NewClaimCacheOption
 /** What a cache contributes to the pod. @internal */
 export interface BoundCache {
   readonly volume: kplus.Volume;
+  /** The claim the cache creates next to the pod, if it creates one. */
+  readonly claim?: ApiObject;
   /** The sizeLimit to write, as typed. */
   readonly sizeLimit?: string;
 }
@@ -103,9 +104,8 @@ export class ModelCache {
           resources: { requests: { storage: options.size } },
         },
       });
-      validateObjectOnSynth(scope, claim);
       const ref = kplus.PersistentVolumeClaim.fromClaimName(scope, `${id}-claim-ref`, claim.name);
-      return { volume: kplus.Volume.fromPersistentVolumeClaim(scope, id, ref, { name: volumeName }) };
+      return { volume: kplus.Volume.fromPersistentVolumeClaim(scope, id, ref, { name: volumeName }), claim };
     });
   }
 

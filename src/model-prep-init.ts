@@ -2,7 +2,7 @@ import { ApiObject, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { deepFreeze } from './_memo';
-import { appendTo, Rank, setVolumeSizeLimit, WorkloadHost, Wiring, workloadOf } from './_workload-host';
+import { appendTo, CompanionKind, Rank, setVolumeSizeLimit, WorkloadHost, Wiring, workloadOf } from './_workload-host';
 import { ModelCache } from './model-cache';
 import { ModelSource, OciModelImage } from './model-source';
 import { parseQuantity } from './quantity';
@@ -184,6 +184,9 @@ export class ModelPrepInit extends Construct {
     const cache = (props.cache instanceof ModelCache ? props.cache : ModelCache.emptyDir())
       ._bind(this, 'volume', volumeName, errors, ApiObject.of(workload).metadata.namespace);
     this.volume = cache.volume;
+    if (cache.claim) {
+      host.addCompanion(this, cache.claim, CompanionKind.CLAIM);
+    }
     const home = kplus.Volume.fromEmptyDir(this, 'home', `${name}-home`);
 
     errors.push(...source.errors);

@@ -525,5 +525,5 @@ test('a workload that cannot be rendered is reported once, not again by the Netw
   expect(result.manifests).toBeUndefined();
   const lines = (result.error ?? '').split('\n').slice(1);
   expect(lines).toHaveLength(1);
-  expect(lines[0]).toMatch(/^ {2}\[test\/p\] spec: /);
+  expect(lines[0]).toMatch(/^ {2}\[test\/p\] JSON patch replace "\/spec\/nope\/x": cannot be applied: /);
 });

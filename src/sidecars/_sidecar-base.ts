@@ -10,7 +10,6 @@ import { RenderedProbes } from '../probes';
 import { checkedResources, ContainerResources, renderResources } from '../resources';
 import { containerSecurityContext, ContainerSecurityOptions } from '../security';
 import { containerPropKeys, knownProps, labelName, listOf, optionalList, propKeys } from '../validation/_prop-checks';
-import { validateObjectOnSynth } from '../validation/_reporter';
 
 /**
  * How a sidecar runs.
@@ -222,7 +221,7 @@ export abstract class SidecarBase extends Construct {
         policyTypes: ['Ingress'],
       };
     });
-    validateObjectOnSynth(this, policy);
+    this.host.addCompanion(this, policy);
     return policy;
   }
 }

@@ -1,7 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { appendTo, Rank, setVolumeSizeLimit } from '../_workload-host';
+import { appendTo, CompanionKind, Rank, setVolumeSizeLimit } from '../_workload-host';
 import { HealthCheck } from '../probes';
 import { ContainerResources } from '../resources';
 import { SIDECAR_OPTION_FLAGS, SIDECAR_STARTUP_BUDGET, SidecarBase, SidecarOptions, SidecarSpec } from './_sidecar-base';
@@ -10,7 +10,6 @@ import { LogDestination } from './log-destination';
 import { fluentBitConfig } from '../scripts/fluent-bit-config';
 import { LOG_STREAM_SCRIPT } from '../scripts/log-stream-script';
 import { propKeys, snapshot } from '../validation/_prop-checks';
-import { validateObjectOnSynth } from '../validation/_reporter';
 
 /** Pinned default images of LogSidecar. */
 export const LOG_SIDECAR_IMAGES = Object.freeze({
@@ -122,7 +121,7 @@ export class LogSidecar extends SidecarBase {
         metadata: this.companionNamespace(),
         data: { 'fluent-bit.conf': fluentBitConfig({ logDir, pattern, stateDir, healthPort: FLUENT_BIT_HEALTH_PORT, output: output.settings }) },
       });
-      validateObjectOnSynth(this, ApiObject.of(this.config));
+      this.host.addCompanion(this, ApiObject.of(this.config), CompanionKind.CONFIG_MAP);
       const env: { [key: string]: kplus.EnvValue } = {
         POD_NAME: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_NAME),
         POD_NAMESPACE: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_NAMESPACE),

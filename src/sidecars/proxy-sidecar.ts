@@ -2,14 +2,13 @@ import { ApiObject, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { addRenderStep } from '../_kplus-adapter';
-import { Rank } from '../_workload-host';
+import { CompanionKind, Rank } from '../_workload-host';
 import { HealthCheck } from '../probes';
 import { ContainerResources } from '../resources';
 import { SIDECAR_OPTION_FLAGS, SidecarBase, SidecarOptions } from './_sidecar-base';
 import { proxySidecarPropErrors, proxyTimeoutSeconds } from './_sidecar-prop-checks';
 import { nginxConfig, PROXY_START_SCRIPT } from '../scripts/nginx-config';
 import { propKeys, snapshot, urlPathProblem } from '../validation/_prop-checks';
-import { validateObjectOnSynth } from '../validation/_reporter';
 
 /** Pinned default image of ProxySidecar: nginx built to run as a non-root user. */
 export const PROXY_SIDECAR_IMAGE = 'nginxinc/nginx-unprivileged:1.27.2-alpine';
@@ -164,7 +163,7 @@ export class ProxySidecar extends SidecarBase {
     this.errors.push(...proxySidecarPropErrors(props));
     const timeoutSeconds = proxyTimeoutSeconds(props.timeout);
     this.config = new kplus.ConfigMap(this, 'config', { metadata: this.companionNamespace() });
-    validateObjectOnSynth(this, ApiObject.of(this.config));
+    this.host.addCompanion(this, ApiObject.of(this.config), CompanionKind.CONFIG_MAP);
     // the upstream port and the server's probe paths are known once every add-on registered
     addRenderStep(ApiObject.of(this.config), json => {
       const wiring = this.host.wiring();

@@ -1,6 +1,6 @@
 import { ApiObject, ApiObjectMetadataDefinition } from 'cdk8s';
 import { IConstruct } from 'constructs';
-import { podSpecOf, podSpecPath } from '../_kplus-adapter';
+import { PatchNotApplied, podSpecOf, podSpecPath } from '../_kplus-adapter';
 import { listContainers, show } from './_helpers';
 import { Finding, PodFacts, RenderedPod } from './model';
 import { objectFindings } from './object-rules';
@@ -200,11 +200,12 @@ function unique(findings: Finding[]): Finding[] {
  * Validates an object the library writes besides the workload (Service, PVC, ConfigMap,
  * NetworkPolicy) with the kind rules, at synth, as an error of `owner`. Like the workload's
  * reporter, one rendering serves the validation passes of one synth and the `toJson()` that
- * cdk8s calls right after them, while it is current.
+ * cdk8s calls right after them, while it is current. `related` adds checks against the objects
+ * it belongs with, once its types are sound.
  */
-export function validateObjectOnSynth(owner: IConstruct, obj: ApiObject): void {
+export function validateObjectOnSynth(owner: IConstruct, obj: ApiObject, related?: (json: any) => Finding[]): void {
   owner.node.addValidation({
-    validate: () => validatedRendering(obj).findings.filter(f => f.severity === 'error' || warningsAreErrors(owner)).map(formatFinding),
+    validate: () => validatedRendering(obj, related).findings.filter(f => f.severity === 'error' || warningsAreErrors(owner)).map(formatFinding),
   });
 }
 
@@ -213,10 +214,10 @@ export function validateObjectOnSynth(owner: IConstruct, obj: ApiObject): void {
  * goes on at the first validation, when every render step of the object is in place, and hands
  * each rendering out at most once (a caller may edit what it gets).
  */
-function validatedRendering(obj: ApiObject): ValidatedRendering {
+function validatedRendering(obj: ApiObject, related?: (json: any) => Finding[]): ValidatedRendering {
   let state = VALIDATED.get(obj);
   if (!state) {
-    const own: ObjectValidation = { render: obj.toJson.bind(obj) };
+    const own: ObjectValidation = { render: obj.toJson.bind(obj), related };
     state = own;
     VALIDATED.set(obj, own);
     obj.toJson = () => {
@@ -230,12 +231,12 @@ function validatedRendering(obj: ApiObject): ValidatedRendering {
     };
   }
   if (!state.kept || !isCurrentFor(obj, state.kept)) {
-    state.kept = { ...evaluateObject(obj, state.render), run: currentRun(), fingerprint: objectFingerprint(obj) };
+    state.kept = { ...evaluateObject(obj, state.render, state.related), run: currentRun(), fingerprint: objectFingerprint(obj) };
   }
   return state.kept;
 }
 
-function evaluateObject(obj: ApiObject, render: () => any): { json: any; findings: Finding[] } {
+function evaluateObject(obj: ApiObject, render: () => any, related?: (json: any) => Finding[]): { json: any; findings: Finding[] } {
   let json: any;
   try {
     json = render();
@@ -244,7 +245,7 @@ function evaluateObject(obj: ApiObject, render: () => any): { json: any; finding
     // the workload's own validation reports that, once
     return { json: undefined, findings: e instanceof ReportedElsewhere ? [] : [thrown(e, '', 'correct the input named in the message')] };
   }
-  return { json, findings: checked(json, obj, () => objectFindings(json)) };
+  return { json, findings: checked(json, obj, () => (related ? [...objectFindings(json), ...related(json)] : objectFindings(json))) };
 }
 
 /**
@@ -287,6 +288,9 @@ function checked(json: any, obj: ApiObject, rules: () => Finding[]): Finding[] {
  * while rendering some bad inputs, e.g. duplicate volume names): a line, not a stack trace.
  */
 function thrown(e: unknown, prefix: string, fix: string): Finding {
+  if (e instanceof PatchNotApplied) {
+    return { severity: 'error', field: e.field, message: e.reason, fix: e.fix };
+  }
   const message = (e as Error).message.replace(/\s+/g, ' ');
   for (const known of KPLUS_ERRORS) {
     const match = known.pattern.exec(message);
@@ -327,6 +331,8 @@ function isCurrentFor(obj: ApiObject, kept: ValidatedRendering): boolean {
 /** The un-wrapped render of a validated object and its latest validated rendering. */
 interface ObjectValidation {
   readonly render: () => any;
+  /** Checks of the object against the objects it belongs with (a companion against its pod). */
+  readonly related?: (json: any) => Finding[];
   kept?: ValidatedRendering;
 }
 
