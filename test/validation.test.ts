@@ -1,4 +1,5 @@
 import * as fs from 'fs';
+import * as path from 'path';
 import { Chart, Duration, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import {
@@ -118,6 +119,8 @@ const CASES: Array<[string, (chart: Chart) => void, string]> = [
   ['port name without a letter', pod({}, { portName: '8080' }), 'spec.containers[0].ports[0].name: "8080" is not a valid port name'],
   ['port name with a double dash', pod({}, { portName: 'a--b' }), 'spec.containers[0].ports[0].name: "a--b" is not a valid port name'],
   ['port name used twice', pod({}, { extraPorts: [{ number: 9000, name: 'http' }] }), 'spec.containers[0].ports[1].name: port name "http" is used twice in this container. Fix: give each port a distinct name'],
+  ['server port repeated in extraPorts', pod({}, { extraPorts: [{ number: 8000, name: 'again' }] }),
+    'spec.containers[0].ports[1].containerPort: port 8000/TCP is declared twice in this container; server-side apply refuses it (ports are keyed by number and protocol). Fix: declare each port once'],
   ['port name used twice (escape hatch)', edit(s => { server(s).ports.push({ containerPort: 9000, name: 'http' }); }), 'spec.containers[0].ports[1].name: port name "http" is used twice in this container'],
   ['sidecar on the server port', (chart) => new Sidecar(pod()(chart) as any, 'm', { name: 'metrics', image: 'x/m:1', ports: [{ number: 8000 }] }), 'port 8000/TCP is also bound by container "metrics"'],
   ['proxy to an unserved port', (chart) => new ProxySidecar(pod()(chart) as any, 'p', { upstreamPort: 9999 }), 'forwards to localhost:9999, but no other container of the pod listens there'],
@@ -177,9 +180,10 @@ const CASES: Array<[string, (chart: Chart) => void, string]> = [
 ];
 
 describe('every bad input fails synth with its own message, naming construct path, field and fix', () => {
-  test('at least 60 distinct bad inputs', () => {
+  test('at least 60 distinct bad inputs, as many as the README says', () => {
     expect(new Set(CASES.map(c => c[0])).size).toBe(CASES.length);
     expect(CASES.length).toBeGreaterThanOrEqual(60);
+    expect(fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8').replace(/\s+/g, ' ')).toContain(`test/validation.test.ts\` holds ${CASES.length} distinct bad inputs`);
   });
 
   test.each(CASES)('fails: %s', (_name, build, message) => {

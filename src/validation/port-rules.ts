@@ -5,12 +5,16 @@ const PORT_NAME = /^(?=.*[a-z])[a-z0-9]([a-z0-9]|-(?!-))*$/;
 
 const PROTOCOLS = ['TCP', 'UDP', 'SCTP'];
 
-/** containerPort and hostPort are 1..65535, the protocol one of three; port names are IANA service names, unique per container. */
+/**
+ * containerPort and hostPort are 1..65535, the protocol one of three, no number and protocol
+ * twice in a container; port names are IANA service names, unique per container.
+ */
 export function portFields(pod: RenderedPod): Finding[] {
   const findings: Finding[] = [];
   for (const c of pod.containers) {
     const ports: any[] = c.container.ports ?? [];
     const names = repeatTracker(ports.length);
+    const numbers = repeatTracker(ports.length);
     for (let i = 0; i < ports.length; i++) {
       const p = ports[i];
       if (!isPortNumber(p.containerPort)) {
@@ -18,6 +22,10 @@ export function portFields(pod: RenderedPod): Finding[] {
       }
       if (p.protocol !== undefined && !PROTOCOLS.includes(p.protocol)) {
         findings.push(error(`${portPath(c, i)}.protocol`, `${show(p.protocol)} is not a protocol`, 'use PortProtocol (TCP, UDP or SCTP)', c.container.name));
+      }
+      if (isPortNumber(p.containerPort) && declaredBefore(ports, i, numbers)) {
+        findings.push(error(`${portPath(c, i)}.containerPort`, `port ${p.containerPort}/${p.protocol ?? 'TCP'} is declared twice in this container; server-side apply refuses it (ports are keyed by number and protocol)`,
+          'declare each port once (the server\'s `port` is declared already: leave it out of extraPorts)', c.container.name));
       }
       if (p.hostPort !== undefined && p.hostPort !== 0 && !isPortNumber(p.hostPort)) {
         findings.push(error(`${portPath(c, i)}.hostPort`, `${show(p.hostPort)} is not a port number (1-65535)`, 'remove hostPort; expose the pod through a Service', c.container.name));
@@ -32,6 +40,23 @@ export function portFields(pod: RenderedPod): Finding[] {
     }
   }
   return findings;
+}
+
+/** Whether an earlier entry of `ports` has the same number and protocol as entry `i` (`seen`: see `repeatTracker`). */
+function declaredBefore(ports: any[], i: number, seen: Set<unknown> | undefined): boolean {
+  const protocol = ports[i].protocol ?? 'TCP';
+  if (seen) {
+    const key = `${ports[i].containerPort}/${protocol}`;
+    const repeated = seen.has(key);
+    seen.add(key);
+    return repeated;
+  }
+  for (let j = 0; j < i; j++) {
+    if (ports[j]?.containerPort === ports[i].containerPort && (ports[j]?.protocol ?? 'TCP') === protocol) {
+      return true;
+    }
+  }
+  return false;
 }
 
 function portPath(c: ContainerEntry, i: number): string {
