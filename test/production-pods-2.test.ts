@@ -9,32 +9,8 @@ import { ApiObject, Duration, JsonPatch } from 'cdk8s';
 import {
   AiInferenceDeployment, AiInferencePod, HealthCheck, InitContainer, PodField, PodSecurityLevel, PodVolume, Probe, Sidecar,
 } from '../src';
-import { container, expectApiValid, manifestOf, newChart, podSpec, synth, synthError } from './helpers/synth';
-
-/** Synthesizes and returns the manifests with what the library printed as warnings. */
-function synthWithWarnings(chart: any): { manifests: any[]; warnings: string } {
-  const writes: string[] = [];
-  const spy = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: any) => { writes.push(String(chunk)); return true; });
-  try {
-    const manifests = synth(chart);
-    expectApiValid(manifests);
-    return { manifests, warnings: writes.join('') };
-  } finally {
-    spy.mockRestore();
-  }
-}
-
-function env(c: any, name: string): any {
-  return (c.env ?? []).find((e: any) => e.name === name);
-}
-
-function mount(c: any, path: string): any {
-  return (c.volumeMounts ?? []).find((m: any) => m.mountPath === path);
-}
-
-function volume(spec: any, name: string): any {
-  return (spec.volumes ?? []).find((v: any) => v.name === name);
-}
+import { env, mount, synthWithWarnings, volume } from './helpers/pod-parts';
+import { container, manifestOf, newChart, podSpec, synthError } from './helpers/synth';
 
 // Source: kserve/kserve config/runtimes/kserve-huggingfaceserver.yaml (ClusterServingRuntime
 // kserve-huggingfaceserver) and the storage initializer KServe injects for storageUri hf://

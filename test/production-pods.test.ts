@@ -10,32 +10,8 @@ import {
   AiInferenceDeployment, AiInferencePod, HealthCheck, InferenceServer, InitContainer, KubernetesTarget, ModelPrepInit, ModelSource,
   PodSecurityLevel, PodVolume, Probe, Sidecar, WARNINGS_AS_ERRORS_CONTEXT,
 } from '../src';
-import { container, expectApiValid, manifestOf, newChart, podSpec, synth, synthError } from './helpers/synth';
-
-/** Synthesizes and returns the manifests with what the library printed as warnings. */
-function synthWithWarnings(chart: Chart): { manifests: any[]; warnings: string } {
-  const writes: string[] = [];
-  const spy = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: any) => { writes.push(String(chunk)); return true; });
-  try {
-    const manifests = synth(chart);
-    expectApiValid(manifests);
-    return { manifests, warnings: writes.join('') };
-  } finally {
-    spy.mockRestore();
-  }
-}
-
-function env(c: any, name: string): any {
-  return (c.env ?? []).find((e: any) => e.name === name);
-}
-
-function mount(c: any, path: string): any {
-  return (c.volumeMounts ?? []).find((m: any) => m.mountPath === path);
-}
-
-function volume(spec: any, name: string): any {
-  return (spec.volumes ?? []).find((v: any) => v.name === name);
-}
+import { env, mount, synthWithWarnings, volume } from './helpers/pod-parts';
+import { container, manifestOf, newChart, podSpec, synth, synthError } from './helpers/synth';
 
 describe('vLLM production-stack serving engine (vllm-project/production-stack helm/templates/deployment-vllm-multi.yaml)', () => {
   test('PVC at /data, /dev/shm for tensor parallel, LMCache env, HF token and API key, POD_IP, engine ports, chart probes', () => {

@@ -1,0 +1,30 @@
+import { Chart } from 'cdk8s';
+import { expectApiValid, synth } from './synth';
+
+/** Synthesizes (and checks against the official schema) the chart; returns the manifests with what the library printed as warnings. */
+export function synthWithWarnings(chart: Chart): { manifests: any[]; warnings: string } {
+  const writes: string[] = [];
+  const spy = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: any) => { writes.push(String(chunk)); return true; });
+  try {
+    const manifests = synth(chart);
+    expectApiValid(manifests);
+    return { manifests, warnings: writes.join('') };
+  } finally {
+    spy.mockRestore();
+  }
+}
+
+/** The env entry `name` of a rendered container. */
+export function env(c: any, name: string): any {
+  return (c.env ?? []).find((e: any) => e.name === name);
+}
+
+/** The volume mount at `path` of a rendered container. */
+export function mount(c: any, path: string): any {
+  return (c.volumeMounts ?? []).find((m: any) => m.mountPath === path);
+}
+
+/** The volume `name` of a rendered pod spec. */
+export function volume(spec: any, name: string): any {
+  return (spec.volumes ?? []).find((v: any) => v.name === name);
+}
