@@ -16,7 +16,7 @@ import { checkedResources, ContainerResources, renderResources } from './resourc
 import { containerSecurityContext, ContainerSecurityOptions, PodSecurityLevel, podSecurityContext, PodSecurityOptions } from './security';
 import { show } from './validation/_helpers';
 import {
-  absolutePath, containerPropKeys, durationSeconds, jsonValue, knownProps, labelName, listOf, objectName, POD_SECURITY_KEYS, POD_VOLUME_MOUNT_KEYS,
+  absolutePath, booleanProp, containerPropKeys, durationSeconds, jsonValue, knownProps, labelName, listOf, objectName, POD_SECURITY_KEYS, POD_VOLUME_MOUNT_KEYS,
   portNumber, propKeys, quantity, snapshot, stringMap, wholeNumber,
 } from './validation/_prop-checks';
 
@@ -259,6 +259,15 @@ export interface InferenceWorkloadProps {
    * @default false
    */
   readonly hostIPC?: boolean;
+  /**
+   * Whether Kubernetes puts a set of variables into every container for each Service of the
+   * namespace (`<NAME>_PORT=tcp://10.0.0.7:8000`, `<NAME>_SERVICE_HOST`, ...). Set `false` when a
+   * Service's name collides with the server's own settings: a Service named `vllm` injects
+   * `VLLM_PORT=tcp://…`, which vLLM reads as its port and crashes on (the
+   * gateway-api-inference-extension vLLM manifests set it false for this reason).
+   * @default - Kubernetes' default: true (the field is not written)
+   */
+  readonly enableServiceLinks?: boolean;
 }
 
 /** Default server resources. */
@@ -284,6 +293,7 @@ export const WORKLOAD_KEY_FLAGS: { readonly [K in keyof InferenceWorkloadProps]-
   server: true, target: true, model: true, gpu: true, modelLoadTimeout: true, security: true, terminationGracePeriod: true,
   serviceAccountName: true, automountServiceAccountToken: true, runtimeClassName: true, priorityClassName: true, affinity: true,
   topologySpreadConstraints: true, tolerations: true, nodeSelector: true, imagePullSecrets: true, shareProcessNamespace: true, hostIPC: true,
+  enableServiceLinks: true,
 };
 /** Known keys of `InferenceWorkloadProps`, for `InferenceServer`. @internal */
 export const WORKLOAD_KEYS = propKeys<InferenceWorkloadProps>('InferenceWorkloadProps', WORKLOAD_KEY_FLAGS);
@@ -431,6 +441,9 @@ function wirePod(spec: any, props: InferenceWorkloadProps, podSecurity: any, gra
   if (props.hostIPC !== undefined) {
     spec.hostIPC = props.hostIPC;
   }
+  if (props.enableServiceLinks !== undefined) {
+    spec.enableServiceLinks = props.enableServiceLinks;
+  }
   spec.priorityClassName = props.priorityClassName;
   spec.affinity = props.affinity ? JSON.parse(JSON.stringify(props.affinity)) : spec.affinity;
   spec.topologySpreadConstraints = props.topologySpreadConstraints
@@ -535,6 +548,10 @@ function checkedShape(given: InferenceWorkloadProps, knownKeys: ReadonlyArray<st
   }
   if (!jsonValue('topologySpreadConstraints', props.topologySpreadConstraints, errors)) {
     delete props.topologySpreadConstraints;
+  }
+  if (!booleanProp('enableServiceLinks', props.enableServiceLinks, errors,
+    'false keeps the namespace\'s Service variables (VLLM_PORT=tcp://...) out of the containers, or leave it out')) {
+    delete props.enableServiceLinks;
   }
   const level = props.security?.level;
   if (level !== undefined && !Object.values(PodSecurityLevel).includes(level)) {

@@ -72,6 +72,15 @@ export function listOf<T>(field: string, value: ReadonlyArray<T> | undefined, er
   return value;
 }
 
+/** A boolean prop: true, false or left out; or the error (with `fix`, what true or false does). Returns whether it is usable. */
+export function booleanProp(field: string, value: boolean | undefined, errors: string[], fix: string): boolean {
+  if (value === undefined || typeof value === 'boolean') {
+    return true;
+  }
+  errors.push(`${field}: ${show(value)} is not true or false. Fix: ${fix}`);
+  return false;
+}
+
 /** A list prop as given, or undefined (with the error) when it is given but not an array. */
 export function optionalList<T>(field: string, value: ReadonlyArray<T> | undefined, errors: string[]): T[] | undefined {
   return value === undefined || listOf(field, value, errors) !== value ? undefined : [...value];

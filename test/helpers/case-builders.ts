@@ -166,6 +166,7 @@ export function caseData(rate: number, wrongTypes = false): fc.Arbitrary<any> {
       fc.constant([{ operator: 'Maybe' }]), fc.constant([{ key: 'a b', effect: 'Never' }])),
     nodeSelector: p.opt(dict(fc.constantFrom('zone', 'pool'), dnsLabel), dict(badString, fc.constant('x'))),
     imagePullSecrets: p.opt(fc.array(dnsLabel, { maxLength: 2 }), fc.constant(['Bad_Secret']), fc.constant([''])),
+    enableServiceLinks: p.opt(fc.boolean(), fc.constant('no')),
   }, { requiredKeys: ['server'] });
   const metadata = p.opt(fc.record({
     name: optStr(dnsLabel),
