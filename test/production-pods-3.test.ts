@@ -8,9 +8,11 @@
  */
 import { Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
-import { AiInferenceDeployment, AiInferencePod, InferenceServer } from '../src';
+import {
+  AiInferenceDeployment, AiInferencePod, ImagePullPolicy, InferenceServer, LogSidecar, PodVolume, Sidecar,
+} from '../src';
 import { expectRefused } from './helpers/refusal';
-import { expectApiValid, manifestOf, newChart, podSpec, synth } from './helpers/synth';
+import { container, expectApiValid, manifestOf, newChart, podSpec, synth } from './helpers/synth';
 
 const IMAGE = 'vllm/vllm-openai:v0.9.1';
 
@@ -41,5 +43,59 @@ describe('enableServiceLinks', () => {
       /^ {2}\[test\/pd\] enableServiceLinks: "no" is not true or false\. Fix: false keeps/);
     // refused once, as a prop: the value is not written, so the schema check does not repeat it
     expect(lines.filter(l => l.includes('enableServiceLinks'))).toHaveLength(1);
+  });
+});
+
+describe('Sidecar: imagePullPolicy, stdin, tty', () => {
+  /** gateway-api-inference-extension's vLLM LoRA deployment: the adapter syncer beside vLLM. */
+  function loraPod(chart: Chart): AiInferenceDeployment {
+    const vllm = new AiInferenceDeployment(chart, 'vllm', {
+      metadata: { name: 'vllm-llama3-8b-instruct' }, server: { image: IMAGE, port: 8000 }, gpu: { count: 1 }, enableServiceLinks: false,
+    });
+    new Sidecar(vllm, 'lora-adapter-syncer', {
+      name: 'lora-adapter-syncer',
+      image: 'us-central1-docker.pkg.dev/k8s-staging-images/gateway-api-inference-extension/lora-syncer:v1.0.0',
+      imagePullPolicy: ImagePullPolicy.ALWAYS,
+      stdin: true,
+      tty: true,
+      env: { DYNAMIC_LORA_ROLLOUT_CONFIG: '/config/configmap.yaml' },
+      podVolumeMounts: [{ volume: PodVolume.configMap('config-volume', 'vllm-llama3-8b-adapters'), path: '/config' }],
+    });
+    return vllm;
+  }
+
+  test('the lora-adapter-syncer as the manifest writes it: pull policy Always, stdin and tty, a native sidecar', () => {
+    const chart = newChart();
+    loraPod(chart);
+    const deployment = manifestOf(synthValid(chart), 'Deployment');
+    const syncer = container(deployment, 'lora-adapter-syncer');
+    expect(syncer).toMatchObject({ imagePullPolicy: 'Always', stdin: true, tty: true, restartPolicy: 'Always' });
+    expect(podSpec(deployment).enableServiceLinks).toBe(false);
+  });
+
+  test('left out, none of the three is written (cdk8s-plus\'s forced Always stays out); LogSidecar takes the pull policy too', () => {
+    const chart = newChart();
+    const pod = new AiInferencePod(chart, 'llm', { metadata: { name: 'llm' }, server: { image: IMAGE } });
+    new Sidecar(pod, 'redis', { name: 'redis', image: 'redis:7.4.1' });
+    new LogSidecar(pod, 'logs', { imagePullPolicy: ImagePullPolicy.IF_NOT_PRESENT });
+    const manifest = synthValid(chart)[0];
+    const redis = container(manifest, 'redis');
+    expect([redis.imagePullPolicy, redis.stdin, redis.tty]).toEqual([undefined, undefined, undefined]);
+    expect(container(manifest, 'log-forwarder').imagePullPolicy).toBe('IfNotPresent');
+  });
+
+  test('a pull policy that is not one of the three, and stdin or tty that are not booleans, are refused by prop', () => {
+    const bad = (props: object) => (chart: Chart) => {
+      const pod = new AiInferencePod(chart, 'llm', { server: { image: IMAGE } });
+      new Sidecar(pod, 'side', { name: 'side', image: 'busybox:1.36.1', ...props });
+    };
+    const lines = expectRefused(bad({ imagePullPolicy: 'Sometimes' }),
+      /^ {2}\[test\/llm\/side\] imagePullPolicy: "Sometimes" is not an image pull policy\. Fix: use ImagePullPolicy\.IF_NOT_PRESENT/);
+    // once, as a prop: the value is not written, so the imagePullPolicyValue rule does not repeat it
+    expect(lines.filter(l => l.includes('Sometimes'))).toHaveLength(1);
+    expectRefused(bad({ stdin: 'yes' }), /^ {2}\[test\/llm\/side\] stdin: "yes" is not true or false\. Fix: /);
+    expectRefused(bad({ tty: 1 }), /^ {2}\[test\/llm\/side\] tty: 1 is not true or false\. Fix: /);
+    expectRefused(chart => new LogSidecar(new AiInferencePod(chart, 'llm', { server: { image: IMAGE } }), 'logs', { imagePullPolicy: 'always' as any }),
+      /\[test\/llm\/logs\] imagePullPolicy: "always" is not an image pull policy/);
   });
 });

@@ -8,7 +8,7 @@ import { PodVolumeMount } from '../pod-volume';
 import { HealthCheck } from '../probes';
 import { ContainerResources } from '../resources';
 import { SIDECAR_OPTION_FLAGS, SIDECAR_STARTUP_BUDGET, SidecarBase, SidecarOptions, SidecarVolumeMount } from './_sidecar-base';
-import { knownProps, labelName, propKeys, snapshot } from '../validation/_prop-checks';
+import { booleanProp, knownProps, labelName, propKeys, snapshot } from '../validation/_prop-checks';
 
 /** Props of a generic `Sidecar` running the user's own image. */
 export interface SidecarProps extends SidecarOptions {
@@ -81,6 +81,17 @@ export interface SidecarProps extends SidecarOptions {
    * @default - not a front door
    */
   readonly frontDoor?: FrontDoorOptions;
+  /**
+   * Keep the container's stdin open (`stdin: true`): for a tool that reads commands from it, or
+   * one that exits at end of input (lora-adapter-syncer sets it with `tty`).
+   * @default false
+   */
+  readonly stdin?: boolean;
+  /**
+   * Give the container a TTY (`tty: true`); usually with `stdin`.
+   * @default false
+   */
+  readonly tty?: boolean;
 }
 
 /**
@@ -111,7 +122,7 @@ export interface FrontDoorOptions {
 
 const SIDECAR_KEYS = propKeys<SidecarProps>('SidecarProps', {
   ...SIDECAR_OPTION_FLAGS, command: true, args: true, ports: true, env: true, secretEnv: true, fieldEnv: true, envFrom: true, volumeMounts: true,
-  podVolumeMounts: true, health: true, startupTimeout: true, frontDoor: true,
+  podVolumeMounts: true, health: true, startupTimeout: true, frontDoor: true, stdin: true, tty: true,
 });
 const FRONT_DOOR_KEYS = propKeys<FrontDoorOptions>('FrontDoorOptions', { port: true, https: true, routeServerProbes: true, networkPolicy: true });
 const SIDECAR_VOLUME_MOUNT_KEYS = propKeys<SidecarVolumeMount>('SidecarVolumeMount', { volume: true, path: true, readOnly: true });
@@ -164,6 +175,8 @@ export class Sidecar extends SidecarBase {
         this.errors,
       ),
       resources: DEFAULT_SIDECAR_RESOURCES,
+      stdin: booleanProp('stdin', props.stdin, this.errors, 'true keeps the container\'s stdin open, or leave it out') ? props.stdin : undefined,
+      tty: booleanProp('tty', props.tty, this.errors, 'true gives the container a TTY, or leave it out') ? props.tty : undefined,
       rank: props.frontDoor ? Rank.PROXY_SIDECAR : Rank.SIDECAR,
       fronts: props.frontDoor && {
         container: props.name,

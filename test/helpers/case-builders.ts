@@ -277,6 +277,7 @@ export function caseData(rate: number, wrongTypes = false): fc.Arbitrary<any> {
     mode: p.opt(fc.constantFrom(...Object.values(SidecarMode)), fc.constant('sometimes')),
     resources, security,
     image: optStr(image),
+    imagePullPolicy: p.opt(fc.constantFrom(...Object.values(ImagePullPolicy)), fc.constant('Sometimes')),
   };
   const sidecar = fc.record({
     name: str(dnsLabel.map(n => `side-${n}`)),
@@ -287,6 +288,8 @@ export function caseData(rate: number, wrongTypes = false): fc.Arbitrary<any> {
     ports: p.opt(fc.constant([{ number: 9100, name: 'side' }]), fc.constant([{ number: 8000 }]), fc.constant([{ number: -3 }])),
     volumeMounts: p.risky(fc.constantFrom([{ volume: 'server-tmp', path: '/scratch' }], [{ volume: 'nope', path: '/x' }])),
     startupTimeout: optDuration(1, 600),
+    stdin: p.opt(fc.boolean(), fc.constant('yes')),
+    tty: p.opt(fc.boolean(), fc.constant(1)),
   }, { requiredKeys: ['name'] }).map(c => envCollision(badWhen(c, ['startupTimeout'], true))); // refused without a startup probe; the health may have none
   const endpoint = {
     host: str(fc.constantFrom('loki.monitoring', '10.0.0.7', 'fd00::1', 'ES.Example.com')),
