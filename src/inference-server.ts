@@ -368,7 +368,8 @@ export function attachServer(
     terminationMessagePolicy: server.terminationMessagePolicy ?? 'FallbackToLogsOnError',
     lifecycle: Array.isArray(server.preStopCommand) ? { preStop: { exec: { command: [...server.preStopCommand] } } } : undefined,
   });
-  const ports = renderPorts([{ number: port, name: server.portName ?? 'http' }, ...listOf('server.extraPorts', server.extraPorts, errors)]);
+  const portName = server.portName ?? 'http';
+  const ports = renderPorts([{ number: port, name: portName }, ...listOf('server.extraPorts', server.extraPorts, errors)]);
   const userMounts = renderPodVolumeMounts(server.volumeMounts ?? [], errors);
   const podSecurity = podSecurityContext(props.security);
   host.registerServer({
@@ -389,7 +390,7 @@ export function attachServer(
         c.volumeMounts = [...(c.volumeMounts ?? []), ...userMounts.volumeMounts.map(m => ({ ...m }))];
         addPodVolumes(spec, userMounts.volumes);
       }
-      routeProbesThroughProxy(c, port, wiring);
+      routeProbesThroughProxy(c, port, portName, wiring);
       if (claim) {
         spec.resourceClaims = [...(spec.resourceClaims ?? []), { ...claim.podClaim }];
         c.resources = { ...c.resources, claims: [{ ...claim.containerClaim }] };
@@ -471,14 +472,15 @@ function wirePod(spec: any, props: InferenceWorkloadProps, podSecurity: any, gra
  * With a proxy in front, the server's HTTP probes go through the proxy's port and open path:
  * the server may then bind 127.0.0.1, and nothing but the proxy is reachable from the network.
  */
-function routeProbesThroughProxy(container: any, serverPort: number, wiring: Wiring): void {
+function routeProbesThroughProxy(container: any, serverPort: number, serverPortName: string, wiring: Wiring): void {
   const proxy = wiring.proxy;
   if (!proxy?.routeServerProbes) {
     return;
   }
   for (const key of ['startupProbe', 'readinessProbe', 'livenessProbe']) {
     const get = container[key]?.httpGet;
-    if (get && (get.port === serverPort || get.port === 'http')) {
+    // by number or by the server port's name (Probe.httpGet(path, { portName }))
+    if (get && (get.port === serverPort || get.port === serverPortName)) {
       container[key] = { ...container[key], httpGet: { ...get, port: proxy.port, scheme: proxy.https ? 'HTTPS' : undefined } };
       if (!proxy.https) {
         delete container[key].httpGet.scheme;

@@ -9,7 +9,7 @@
 import { Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import {
-  AiInferenceDeployment, AiInferencePod, ImagePullPolicy, InferenceServer, LogSidecar, PodVolume, Sidecar,
+  AiInferenceDeployment, AiInferencePod, HealthCheck, ImagePullPolicy, InferenceServer, LogSidecar, PodVolume, Probe, ProxySidecar, Sidecar,
 } from '../src';
 import { expectRefused } from './helpers/refusal';
 import { container, expectApiValid, manifestOf, newChart, podSpec, synth } from './helpers/synth';
@@ -97,5 +97,60 @@ describe('Sidecar: imagePullPolicy, stdin, tty', () => {
     expectRefused(bad({ tty: 1 }), /^ {2}\[test\/llm\/side\] tty: 1 is not true or false\. Fix: /);
     expectRefused(chart => new LogSidecar(new AiInferencePod(chart, 'llm', { server: { image: IMAGE } }), 'logs', { imagePullPolicy: 'always' as any }),
       /\[test\/llm\/logs\] imagePullPolicy: "always" is not an image pull policy/);
+  });
+});
+
+describe('probes on a named port', () => {
+  test('Probe.httpGet and Probe.tcp take portName; HealthCheck.http too; the probes name the port the container declares', () => {
+    const chart = newChart();
+    new AiInferencePod(chart, 'custom', {
+      metadata: { name: 'custom' },
+      server: {
+        image: IMAGE, portName: 'api', extraPorts: [{ number: 9464, name: 'metrics' }],
+        health: HealthCheck.custom({
+          startup: Probe.tcp({ portName: 'api' }),
+          readiness: Probe.httpGet('/ready', { portName: 'api' }),
+          liveness: Probe.httpGet('/metrics', { portName: 'metrics', https: true }),
+        }),
+      },
+    });
+    new AiInferencePod(chart, 'preset', { metadata: { name: 'preset' }, server: { image: IMAGE, health: HealthCheck.http('/health', { portName: 'http' }) } });
+    const [custom, preset] = synthValid(chart);
+    const server = container(custom, 'server');
+    expect(server.startupProbe.tcpSocket).toEqual({ port: 'api' });
+    expect(server.readinessProbe.httpGet).toEqual({ path: '/ready', port: 'api' });
+    expect(server.livenessProbe.httpGet).toEqual({ path: '/metrics', port: 'metrics', scheme: 'HTTPS' });
+    const presetServer = container(preset, 'server');
+    expect([presetServer.startupProbe, presetServer.readinessProbe, presetServer.livenessProbe].map(p => p.httpGet.port)).toEqual(['http', 'http', 'http']);
+  });
+
+  test('a probe on the server port\'s name goes through a ProxySidecar like one on its number; a sidecar probes its own named port', () => {
+    const chart = newChart();
+    const pod = new AiInferencePod(chart, 'llm', {
+      metadata: { name: 'llm' }, server: { image: IMAGE, portName: 'api', health: HealthCheck.http('/health', { portName: 'api' }) },
+    });
+    new ProxySidecar(pod, 'proxy', {});
+    new Sidecar(pod, 'exporter', {
+      name: 'exporter', image: 'prom/node-exporter:v1.8.2', ports: [{ number: 9100, name: 'metrics' }],
+      health: HealthCheck.custom({ readiness: Probe.httpGet('/metrics', { portName: 'metrics' }) }),
+    });
+    const manifest = synthValid(chart).find(m => m.kind === 'Pod');
+    expect(container(manifest, 'server').readinessProbe.httpGet).toEqual({ path: '/health', port: 8080 });
+    expect(container(manifest, 'exporter').readinessProbe.httpGet).toEqual({ path: '/metrics', port: 'metrics' });
+  });
+
+  test('a port name Kubernetes refuses, or a name given with a number, is refused by prop; a name the container lacks at synth', () => {
+    const build = (health: HealthCheck) => (chart: Chart) => new AiInferencePod(chart, 'llm', { server: { image: IMAGE, health } });
+    const lines = expectRefused(build(HealthCheck.custom({ readiness: Probe.httpGet('/ready', { portName: 'Web_UI' }) })),
+      /^ {2}\[test\/llm\] server\.health\.readiness\.portName: "Web_UI" is not a port name \(an IANA service name.*Fix: give the name of a port/);
+    // said once, as a prop: the bad name is not rendered, so the probe rules do not repeat it
+    expect(lines).toHaveLength(1);
+    expectRefused(build(HealthCheck.custom({ startup: Probe.tcp({ port: 8000, portName: 'http' }) })),
+      /^ {2}\[test\/llm\] server\.health\.startup\.portName: "http" is given with port 8000: a probe has one port\. Fix: keep one of port and portName/);
+    expectRefused(build(HealthCheck.http('/health', { portName: 'a-very-long-port-name' })), /server\.health\.startup\.portName: "a-very-long-port-name" is not a port name/);
+    expectRefused(build(HealthCheck.custom({ liveness: Probe.httpGet('/live', { portName: 'grpc' }) })),
+      /^ {2}\[test\/llm\] container "server": spec\.containers\[0\]\.livenessProbe: probes the named port "grpc", which container "server" does not declare\. Fix: /);
+    // gRPC probes take numbers only: the option does not exist there
+    expectRefused(build(HealthCheck.custom({ readiness: Probe.grpc({ portName: 'http' } as any) })), /server\.health\.readiness\.portName: unknown prop/);
   });
 });

@@ -25,6 +25,8 @@ export const HOSTS = ['pod', 'deployment', 'kplus-deployment', 'kplus-statefulse
 export const ADD_ONS = ['model', 'init', 'sidecar', 'logs', 'proxy'] as const;
 
 const SERVER_PORTS = [8000, 9000, 5000];
+/** In generated probe options: the port name of the probed container, filled in when the case is built. */
+const NAMED_PORT = '$named';
 
 /** The generator of cases, for one rate of adversarial values (0: only valid ones), of the props' types or any. */
 export function caseData(rate: number, wrongTypes = false): fc.Arbitrary<any> {
@@ -89,12 +91,17 @@ export function caseData(rate: number, wrongTypes = false): fc.Arbitrary<any> {
       period: optDuration(1, 60), timeout: optDuration(1, 30), failureThreshold: optNum(fc.integer({ min: 1, max: 30 })),
       successThreshold: optNum(fc.constant(1)), initialDelay: optDuration(0, 30), port: p.risky(fc.constantFrom(8000, 9000, 1.5)),
       https: p.opt(fc.boolean()),
-    }, { requiredKeys: [] })),
+      // NAMED_PORT: the probed container's own port name (resolved by healthOf); a number with it is refused
+      portName: p.opt(fc.constant(NAMED_PORT), fc.constantFrom('Bad_1', 'no-such-port')),
+    }, { requiredKeys: [] }).map(o => badWhen(o, ['portName'], o.port !== undefined))),
   });
   const health = p.opt(fc.oneof(
     fc.record({
       kind: fc.constant('http'), path: str(fc.constantFrom('/health', '/v1/models')),
-      options: p.opt(fc.record({ livenessPath: optStr(fc.constant('/live')), port: p.risky(fc.constantFrom(8000, 9000, 1.5)), https: p.opt(fc.boolean()) }, { requiredKeys: [] })),
+      options: p.opt(fc.record({
+        livenessPath: optStr(fc.constant('/live')), port: p.risky(fc.constantFrom(8000, 9000, 1.5)), https: p.opt(fc.boolean()),
+        portName: p.opt(fc.constant(NAMED_PORT), fc.constantFrom('Bad_1', 'no-such-port')),
+      }, { requiredKeys: [] }).map(o => badWhen(o, ['portName'], o.port !== undefined))),
     }),
     fc.record({ kind: fc.constantFrom('vllm', 'tgi', 'nim', 'triton', 'none') }),
     fc.record({ kind: fc.constant('tcp'), port: p.risky(fc.constantFrom(8000, 9000, 1.5)) }),
@@ -402,7 +409,8 @@ function serverOf(s: any): any {
   if (s === null || typeof s !== 'object') {
     return s;
   }
-  return { ...s, engine: engineOf(s.engine), health: healthOf(s.health), volumeMounts: mountsOf(s.volumeMounts), ...envOf(s) };
+  const portName = typeof s.portName === 'string' ? s.portName : 'http';
+  return { ...s, engine: engineOf(s.engine), health: healthOf(s.health, portName), volumeMounts: mountsOf(s.volumeMounts), ...envOf(s) };
 }
 
 function engineOf(e: any): any {
@@ -441,28 +449,34 @@ function gpuOf(g: any): any {
   };
 }
 
-function probeOf(pr: any): any {
+/** Options with the NAMED_PORT placeholder replaced by the probed container's port name. */
+function named(o: any, portName: string): any {
+  return o !== null && typeof o === 'object' && o.portName === NAMED_PORT ? { ...o, portName } : o;
+}
+
+function probeOf(pr: any, portName: string): any {
   if (pr === null || typeof pr !== 'object') {
     return pr;
   }
   // one generated options record serves every kind: each factory gets only its own options' keys
-  const o = pr.options;
-  const { https: _https, ...portOptions } = o !== null && typeof o === 'object' ? o : ({} as any);
+  const o = named(pr.options, portName);
+  const { https: _https, ...tcpOptions } = o !== null && typeof o === 'object' ? o : ({} as any);
+  const { portName: _portName, ...portOptions } = tcpOptions;
   const { port: _port, ...timing } = portOptions;
   switch (pr.kind) {
     case 'http': return Probe.httpGet(pr.path, o);
-    case 'tcp': return Probe.tcp(o !== null && typeof o === 'object' ? portOptions : o);
+    case 'tcp': return Probe.tcp(o !== null && typeof o === 'object' ? tcpOptions : o);
     case 'grpc': return Probe.grpc(o !== null && typeof o === 'object' ? portOptions : o);
     default: return Probe.exec(pr.command, o !== null && typeof o === 'object' ? timing : o);
   }
 }
 
-function healthOf(h: any): any {
+function healthOf(h: any, portName: string): any {
   if (h === null || typeof h !== 'object') {
     return h;
   }
   switch (h.kind) {
-    case 'http': return HealthCheck.http(h.path, h.options);
+    case 'http': return HealthCheck.http(h.path, named(h.options, portName));
     case 'vllm': return HealthCheck.vllm();
     case 'tgi': return HealthCheck.textGenerationInference();
     case 'nim': return HealthCheck.nim();
@@ -470,7 +484,9 @@ function healthOf(h: any): any {
     case 'none': return HealthCheck.none();
     case 'tcp': return HealthCheck.tcp(h.port);
     case 'command': return HealthCheck.command(h.command);
-    default: return HealthCheck.custom({ startup: probeOf(h.startup), readiness: probeOf(h.readiness), liveness: probeOf(h.liveness) });
+    default: return HealthCheck.custom({
+      startup: probeOf(h.startup, portName), readiness: probeOf(h.readiness, portName), liveness: probeOf(h.liveness, portName),
+    });
   }
 }
 
@@ -580,7 +596,7 @@ const ADD_ON_BUILDERS: { [kind in (typeof ADD_ONS)[number]]: (scope: any, id: st
   model: (scope, id, props) => new ModelPrepInit(scope, id, { ...props, source: sourceOf(props.source), cache: cacheOf(props.cache) }),
   init: (scope, id, props) => new InitContainer(scope, id, { ...props, podVolumeMounts: mountsOf(props.podVolumeMounts), ...envOf(props) }),
   sidecar: (scope, id, props) => new Sidecar(scope, id, {
-    ...props, health: healthOf(props.health), ...envOf(props),
+    ...props, health: healthOf(props.health, Array.isArray(props.ports) ? props.ports[0]?.name ?? 'side' : 'side'), ...envOf(props),
     podVolumeMounts: mountsOf(props.podVolumeMounts), image: props.image ?? 'busybox:1.36.1',
   }),
   logs: (scope, id, props) => new LogSidecar(scope, id, { ...props, shipTo: destinationOf(props.shipTo) }),
