@@ -9,7 +9,7 @@
 import { Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import {
-  AiInferenceDeployment, AiInferencePod, HealthCheck, ImagePullPolicy, InferenceServer, LogSidecar, PodVolume, Probe, ProxySidecar, Sidecar,
+  AiInferenceDeployment, AiInferencePod, HealthCheck, ImagePullPolicy, InferenceServer, LogSidecar, PodField, PodVolume, Probe, ProxySidecar, Sidecar,
 } from '../src';
 import { expectRefused } from './helpers/refusal';
 import { container, expectApiValid, manifestOf, newChart, podSpec, synth } from './helpers/synth';
@@ -152,5 +152,57 @@ describe('probes on a named port', () => {
       /^ {2}\[test\/llm\] container "server": spec\.containers\[0\]\.livenessProbe: probes the named port "grpc", which container "server" does not declare\. Fix: /);
     // gRPC probes take numbers only: the option does not exist there
     expectRefused(build(HealthCheck.custom({ readiness: Probe.grpc({ portName: 'http' } as any) })), /server\.health\.readiness\.portName: unknown prop/);
+  });
+});
+
+describe('PodField.containerResource: another container\'s requests and limits', () => {
+  /** Seldon Core's layout: MLServer serves, its agent reads MLServer's memory request. */
+  function seldon(chart: Chart, containerName: string): AiInferencePod {
+    const pod = new AiInferencePod(chart, 'mlserver', {
+      metadata: { name: 'iris' },
+      server: {
+        name: 'mlserver', image: 'seldonio/mlserver:1.6.1', port: 9000, health: HealthCheck.http('/v2/health/ready'),
+        resources: { cpu: { request: '1' }, memory: { request: '2Gi', limit: '2Gi' } },
+      },
+    });
+    new Sidecar(pod, 'agent', {
+      name: 'agent', image: 'seldonio/seldon-agent:2.8.0',
+      fieldEnv: {
+        SELDON_SERVER_CAPACITY: PodField.containerResource(containerName, 'requests.memory'),
+        SELDON_OVERCOMMIT_MI: PodField.containerResource(containerName, 'limits.memory', '1Mi'),
+        OWN_MEMORY: PodField.resource('limits.memory'),
+      },
+    });
+    return pod;
+  }
+
+  test("Seldon's agent reads MLServer's requests.memory: resourceFieldRef.containerName names the server", () => {
+    const chart = newChart();
+    seldon(chart, 'mlserver');
+    const env = container(synthValid(chart)[0], 'agent').env;
+    expect(env).toEqual(expect.arrayContaining([
+      { name: 'SELDON_SERVER_CAPACITY', valueFrom: { resourceFieldRef: { containerName: 'mlserver', resource: 'requests.memory' } } },
+      { name: 'SELDON_OVERCOMMIT_MI', valueFrom: { resourceFieldRef: { containerName: 'mlserver', divisor: '1Mi', resource: 'limits.memory' } } },
+      { name: 'OWN_MEMORY', valueFrom: { resourceFieldRef: { resource: 'limits.memory' } } },
+    ]));
+  });
+
+  test('the server may read a sidecar added after it: the container is looked up at render', () => {
+    const chart = newChart();
+    const pod = new AiInferencePod(chart, 'llm', {
+      metadata: { name: 'llm' }, server: { image: IMAGE, fieldEnv: { CACHE_MEMORY: PodField.containerResource('redis', 'limits.memory', '1Mi') } },
+    });
+    new Sidecar(pod, 'redis', { name: 'redis', image: 'redis:7.4.1' });
+    const env = container(synthValid(chart)[0], 'server').env;
+    expect(env).toContainEqual({ name: 'CACHE_MEMORY', valueFrom: { resourceFieldRef: { containerName: 'redis', divisor: '1Mi', resource: 'limits.memory' } } });
+  });
+
+  test('a name that is not a container name is refused by prop; a container the pod lacks at synth, with the pod\'s containers', () => {
+    const lines = expectRefused(chart => seldon(chart, 'MLServer'),
+      /^ {2}\[test\/mlserver\/agent\] fieldEnv\.SELDON_SERVER_CAPACITY\.containerName: "MLServer" is not a container name\. Fix: /);
+    expect(lines.filter(l => l.includes('MLServer'))).toHaveLength(2); // one per variable, none from the rules (not rendered)
+    expectRefused(chart => seldon(chart, 'ml-server'),
+      /^ {2}\[test\/mlserver\/agent\] container "agent": spec\.initContainers\[0\]\.env\[\d\]\.valueFrom\.resourceFieldRef\.containerName: "ml-server" is not a container of the pod \(its containers: "agent", "mlserver"\)\. Fix: name one of them in PodField\.containerResource/);
+    expectRefused(chart => seldon(chart, undefined as any), /fieldEnv\.SELDON_SERVER_CAPACITY\.containerName: undefined is not a container name/);
   });
 });

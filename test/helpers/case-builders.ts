@@ -25,6 +25,8 @@ export const HOSTS = ['pod', 'deployment', 'kplus-deployment', 'kplus-statefulse
 export const ADD_ONS = ['model', 'init', 'sidecar', 'logs', 'proxy'] as const;
 
 const SERVER_PORTS = [8000, 9000, 5000];
+/** In generated `fieldEnv`: the server container's name, filled in when the case is built. */
+const SERVER_CONTAINER = '$server';
 /** In generated probe options: the port name of the probed container, filled in when the case is built. */
 const NAMED_PORT = '$named';
 
@@ -58,8 +60,13 @@ export function caseData(rate: number, wrongTypes = false): fc.Arbitrary<any> {
     // the API server takes 1m or 1 as a cpu divisor, 1, 1Ki, 1Mi... for memory
     fc.record({ kind: fc.constant('resource'), resource: fc.constant('limits.memory'), divisor: fc.constantFrom(undefined, '1Mi') }),
     fc.record({ kind: fc.constant('resource'), resource: fc.constant('requests.cpu'), divisor: fc.constantFrom(undefined, '1m') }),
+    // another container's resources: the server's (SERVER_CONTAINER, filled in when the case is built)
+    fc.record({ kind: fc.constant('containerResource'), container: fc.constant(SERVER_CONTAINER), resource: fc.constant('requests.memory'),
+      divisor: fc.constantFrom(undefined, '1Mi') }),
   )), fc.constantFrom({ F_X: 'status.podIP' }, { F_X: { kind: 'label', key: 'a b' } }, { F_X: { kind: 'resource', resource: 'limits.gpu' } },
-    { F_X: { kind: 'resource', resource: 'limits.memory', divisor: 'lots' } }, { F_X: { kind: 'resource', resource: 'requests.cpu', divisor: '1Mi' } }));
+    { F_X: { kind: 'resource', resource: 'limits.memory', divisor: 'lots' } }, { F_X: { kind: 'resource', resource: 'requests.cpu', divisor: '1Mi' } },
+    { F_X: { kind: 'containerResource', container: 'Bad_Name', resource: 'limits.memory' } },
+    { F_X: { kind: 'containerResource', container: 'not-in-pod', resource: 'limits.memory' } }));
   const envFrom = p.opt(fc.array(fc.record({
     kind: fc.constantFrom('configMap', 'secret'), name: dnsLabel, prefix: fc.constantFrom(undefined, 'VLLM_'), optional: fc.constantFrom(undefined, true),
   }), { maxLength: 2 }), fc.constantFrom([{ configMapRef: { name: 'a' } }], [{ kind: 'secret', name: 'Bad_Name' }], [{ kind: 'configMap', name: 'a', prefix: 'my-' }]));
@@ -362,7 +369,8 @@ export function caseData(rate: number, wrongTypes = false): fc.Arbitrary<any> {
 export function buildCase(chart: Chart, data: any): void {
   const workloadProps = workloadPropsOf(data.workload);
   const scope = buildHost(chart, data.host, workloadProps, data.hostExtra ?? {});
-  data.addOns.forEach((a: any, i: number) => ADD_ON_BUILDERS[a.kind as (typeof ADD_ONS)[number]](scope, `${a.kind}${i}`, a.props));
+  const serverName = typeof data.workload?.server?.name === 'string' ? data.workload.server.name : 'server';
+  data.addOns.forEach((a: any, i: number) => ADD_ON_BUILDERS[a.kind as (typeof ADD_ONS)[number]](scope, `${a.kind}${i}`, a.props, serverName));
 }
 
 function buildHost(chart: Chart, host: (typeof HOSTS)[number], props: any, extra: any): any {
@@ -397,7 +405,7 @@ function workloadPropsOf(w: any): any {
   }
   return {
     ...w,
-    server: serverOf(w.server),
+    server: serverOf(w.server, typeof w.server?.name === 'string' ? w.server.name : 'server'),
     target: w.target && typeof w.target === 'object' ? KubernetesTarget.of(w.target.version,
       w.target.imageVolumes === undefined ? {} : { imageVolumes: w.target.imageVolumes }) : w.target,
     model: w.model && typeof w.model === 'object' ? fitOf(w.model) : w.model,
@@ -405,12 +413,12 @@ function workloadPropsOf(w: any): any {
   };
 }
 
-function serverOf(s: any): any {
+function serverOf(s: any, serverName: string): any {
   if (s === null || typeof s !== 'object') {
     return s;
   }
   const portName = typeof s.portName === 'string' ? s.portName : 'http';
-  return { ...s, engine: engineOf(s.engine), health: healthOf(s.health, portName), volumeMounts: mountsOf(s.volumeMounts), ...envOf(s) };
+  return { ...s, engine: engineOf(s.engine), health: healthOf(s.health, portName), volumeMounts: mountsOf(s.volumeMounts), ...envOf(s, serverName) };
 }
 
 function engineOf(e: any): any {
@@ -576,13 +584,15 @@ function authOf(a: any): any {
 }
 
 /** `fieldEnv` and `envFrom` data as the library's classes (other values pass through as the bad values they are). */
-function envOf(props: any): any {
+function envOf(props: any, serverName: string): any {
   const out: any = {};
   if (props.fieldEnv !== undefined) {
     out.fieldEnv = props.fieldEnv !== null && typeof props.fieldEnv === 'object' ? Object.fromEntries(Object.entries(props.fieldEnv).map(([k, f]: [string, any]) => [k,
       f === null || typeof f !== 'object' ? f
         : f.kind === 'label' ? PodField.label(f.key)
-          : f.kind === 'resource' ? PodField.resource(f.resource, f.divisor) : (PodField as any)[f.kind]])) : props.fieldEnv;
+          : f.kind === 'resource' ? PodField.resource(f.resource, f.divisor)
+            : f.kind === 'containerResource' ? PodField.containerResource(f.container === SERVER_CONTAINER ? serverName : f.container, f.resource, f.divisor)
+              : (PodField as any)[f.kind]])) : props.fieldEnv;
   }
   if (props.envFrom !== undefined) {
     out.envFrom = Array.isArray(props.envFrom) ? props.envFrom.map((e: any) => (e?.kind === 'configMap' || e?.kind === 'secret'
@@ -592,11 +602,11 @@ function envOf(props: any): any {
   return out;
 }
 
-const ADD_ON_BUILDERS: { [kind in (typeof ADD_ONS)[number]]: (scope: any, id: string, props: any) => void } = {
+const ADD_ON_BUILDERS: { [kind in (typeof ADD_ONS)[number]]: (scope: any, id: string, props: any, serverName: string) => void } = {
   model: (scope, id, props) => new ModelPrepInit(scope, id, { ...props, source: sourceOf(props.source), cache: cacheOf(props.cache) }),
-  init: (scope, id, props) => new InitContainer(scope, id, { ...props, podVolumeMounts: mountsOf(props.podVolumeMounts), ...envOf(props) }),
-  sidecar: (scope, id, props) => new Sidecar(scope, id, {
-    ...props, health: healthOf(props.health, Array.isArray(props.ports) ? props.ports[0]?.name ?? 'side' : 'side'), ...envOf(props),
+  init: (scope, id, props, serverName) => new InitContainer(scope, id, { ...props, podVolumeMounts: mountsOf(props.podVolumeMounts), ...envOf(props, serverName) }),
+  sidecar: (scope, id, props, serverName) => new Sidecar(scope, id, {
+    ...props, health: healthOf(props.health, Array.isArray(props.ports) ? props.ports[0]?.name ?? 'side' : 'side'), ...envOf(props, serverName),
     podVolumeMounts: mountsOf(props.podVolumeMounts), image: props.image ?? 'busybox:1.36.1',
   }),
   logs: (scope, id, props) => new LogSidecar(scope, id, { ...props, shipTo: destinationOf(props.shipTo) }),
