@@ -1,6 +1,7 @@
 import { ApiObject, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { preStopHook } from './_lifecycle';
 import { ModelFitOptions, planServing } from './_serving-plan';
 import { setVolumeSizeLimit, splitError, WorkloadHost, Wiring, workloadOf } from './_workload-host';
 import { InferenceEngine } from './engines/inference-engine';
@@ -128,6 +129,14 @@ export interface InferenceServerProps {
    * @default - none
    */
   readonly preStopCommand?: string[];
+  /**
+   * Wait this long before the server gets SIGTERM, without a command: the kubelet itself sleeps
+   * (`lifecycle.preStop.sleep`, Kubernetes 1.30+), so images without a `sleep` binary
+   * (distroless) can drain too, while endpoints and load balancers stop sending traffic. Whole
+   * seconds, at least one, within the termination grace period. Not with `preStopCommand`.
+   * @default - none
+   */
+  readonly preStopSleep?: Duration;
   /**
    * Where `kubectl describe` takes the reason of a crash from.
    * @default TerminationMessagePolicy.FALLBACK_TO_LOGS_ON_ERROR
@@ -286,7 +295,7 @@ const DEFAULT_PORT = 8000;
 const SERVER_KEYS = propKeys<InferenceServerProps>('InferenceServerProps', {
   name: true, image: true, engine: true, port: true, portName: true, extraPorts: true, command: true, args: true, env: true, secretEnv: true,
   fieldEnv: true, envFrom: true, resources: true, health: true, imagePullPolicy: true, security: true, workingDir: true, volumeMounts: true,
-  tmpSize: true, preStopCommand: true, terminationMessagePolicy: true,
+  tmpSize: true, preStopCommand: true, preStopSleep: true, terminationMessagePolicy: true,
 });
 /** The keys of `InferenceWorkloadProps` as flags, for the props interfaces that extend it. @internal */
 export const WORKLOAD_KEY_FLAGS: { readonly [K in keyof InferenceWorkloadProps]-?: true } = {
@@ -366,7 +375,7 @@ export function attachServer(
       ? { ...server.security, runAsNonRoot: false } : server.security),
     keepImagePullPolicy: !!server.imagePullPolicy,
     terminationMessagePolicy: server.terminationMessagePolicy ?? 'FallbackToLogsOnError',
-    lifecycle: Array.isArray(server.preStopCommand) ? { preStop: { exec: { command: [...server.preStopCommand] } } } : undefined,
+    lifecycle: preStopHook(server.preStopCommand, server.preStopSleep, 'server.', errors),
   });
   const portName = server.portName ?? 'http';
   const ports = renderPorts([{ number: port, name: portName }, ...listOf('server.extraPorts', server.extraPorts, errors)]);
@@ -579,6 +588,9 @@ function checkServerProps(props: InferenceWorkloadProps, image: string | undefin
   }
   if (listOf('server.preStopCommand', server.preStopCommand, errors).length === 0 && Array.isArray(server.preStopCommand)) {
     errors.push('server.preStopCommand: [] is empty. Fix: give a command such as [\'sleep\', \'10\'] or leave it out');
+  }
+  if (server.preStopCommand !== undefined && server.preStopSleep !== undefined) {
+    errors.push('server.preStopSleep: is given with server.preStopCommand: a container has one preStop hook. Fix: keep one of them');
   }
   listOf('server.volumeMounts', server.volumeMounts, errors).forEach((m, i) => absolutePath(`server.volumeMounts[${i}].path`, m?.path, errors));
   const gpu = props.gpu;

@@ -6,10 +6,10 @@
  * (KubeRay). Every valid pod goes through the real App synth, the official schema and the kind
  * rules; bad input is refused by field with nothing written.
  */
-import { Chart } from 'cdk8s';
+import { ApiObject, Chart, Duration, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import {
-  AiInferenceDeployment, AiInferencePod, HealthCheck, ImagePullPolicy, InferenceServer, LogSidecar, PodField, PodVolume, Probe, ProxySidecar, Sidecar,
+  AiInferenceDeployment, AiInferencePod, HealthCheck, ImagePullPolicy, InferenceServer, KubernetesTarget, LogSidecar, PodField, PodVolume, Probe, ProxySidecar, Sidecar,
 } from '../src';
 import { expectRefused } from './helpers/refusal';
 import { container, expectApiValid, manifestOf, newChart, podSpec, synth } from './helpers/synth';
@@ -204,5 +204,77 @@ describe('PodField.containerResource: another container\'s requests and limits',
     expectRefused(chart => seldon(chart, 'ml-server'),
       /^ {2}\[test\/mlserver\/agent\] container "agent": spec\.initContainers\[0\]\.env\[\d\]\.valueFrom\.resourceFieldRef\.containerName: "ml-server" is not a container of the pod \(its containers: "agent", "mlserver"\)\. Fix: name one of them in PodField\.containerResource/);
     expectRefused(chart => seldon(chart, undefined as any), /fieldEnv\.SELDON_SERVER_CAPACITY\.containerName: undefined is not a container name/);
+  });
+});
+
+describe('preStopSleep: the kubelet sleeps before SIGTERM (lifecycle.preStop.sleep)', () => {
+  test('on the server and on a Sidecar: written as whole seconds, valid for the default target (1.33)', () => {
+    const chart = newChart();
+    const pod = new AiInferencePod(chart, 'llm', { metadata: { name: 'llm' }, server: { image: IMAGE, preStopSleep: Duration.seconds(15) } });
+    new Sidecar(pod, 'exporter', { name: 'exporter', image: 'prom/node-exporter:v1.8.2', preStopSleep: Duration.minutes(1) });
+    const manifest = synthValid(chart)[0];
+    expect(container(manifest, 'server').lifecycle).toEqual({ preStop: { sleep: { seconds: 15 } } });
+    expect(container(manifest, 'exporter')).toMatchObject({ lifecycle: { preStop: { sleep: { seconds: 60 } } }, restartPolicy: 'Always' });
+  });
+
+  test('below 1.30, a Sidecar drains with an exec hook instead: preStopCommand', () => {
+    const chart = newChart();
+    const pod = new AiInferencePod(chart, 'llm', { metadata: { name: 'llm' }, target: KubernetesTarget.V1_29, server: { image: IMAGE } });
+    new Sidecar(pod, 'exporter', { name: 'exporter', image: 'busybox:1.36.1', preStopCommand: ['sleep', '10'] });
+    expect(container(synthValid(chart)[0], 'exporter').lifecycle).toEqual({ preStop: { exec: { command: ['sleep', '10'] } } });
+    expectRefused(c => new Sidecar(new AiInferencePod(c, 'llm', { server: { image: IMAGE } }), 'side', { name: 'side', image: 'busybox:1.36.1', preStopCommand: [] }),
+      /^ {2}\[test\/llm\/side\] preStopCommand: \[\] is empty\. Fix: /);
+  });
+
+  test('a sidecar on a workload of yours sleeps within the pod\'s grace period', () => {
+    const chart = newChart();
+    const deployment = new kplus.Deployment(chart, 'proxy', { metadata: { name: 'proxy' } });
+    deployment.addContainer({ name: 'app', image: 'nginx:1.27.2', portNumber: 8080, securityContext: { user: 1000 } });
+    new Sidecar(deployment, 'exporter', { name: 'exporter', image: 'prom/node-exporter:v1.8.2', preStopSleep: Duration.seconds(5) });
+    expect(container(manifestOf(synthValid(chart), 'Deployment'), 'exporter').lifecycle).toEqual({ preStop: { sleep: { seconds: 5 } } });
+  });
+
+  test('below Kubernetes 1.30 the sleep action is refused with the feature, the version and the exec alternative', () => {
+    expectRefused(chart => new AiInferencePod(chart, 'llm', { target: KubernetesTarget.V1_29, server: { image: IMAGE, preStopSleep: Duration.seconds(10) } }),
+      /^ {2}\[test\/llm\] container "server": spec\.containers\[0\]\.lifecycle\.preStop\.sleep: uses the sleep lifecycle action \(lifecycle\.preStop\.sleep\), which needs Kubernetes 1\.30 or later; the target is 1\.29 .*Fix: use preStopCommand: \['sleep', 'N'\] instead/);
+    expectRefused(chart => {
+      const pod = new AiInferencePod(chart, 'llm', { target: KubernetesTarget.V1_28, server: { image: IMAGE } });
+      new Sidecar(pod, 'exporter', { name: 'exporter', image: 'prom/node-exporter:v1.8.2', preStopSleep: Duration.seconds(10) });
+    }, /container "exporter": spec\.containers\[1\]\.lifecycle\.preStop\.sleep: uses the sleep lifecycle action/);
+    const chart = newChart();
+    new AiInferencePod(chart, 'llm', { metadata: { name: 'llm' }, target: KubernetesTarget.V1_30, server: { image: IMAGE, preStopSleep: Duration.seconds(10) } });
+    expect(container(synthValid(chart)[0], 'server').lifecycle.preStop.sleep.seconds).toBe(10);
+  });
+
+  test('bad durations, a sleep with a command, and a sleep beyond the grace period are refused', () => {
+    const server = (props: object, pod: object = {}) => (chart: Chart) => new AiInferencePod(chart, 'llm', { server: { image: IMAGE, ...props }, ...pod });
+    expectRefused(server({ preStopSleep: Duration.millis(1500) }), /^ {2}\[test\/llm\] server\.preStopSleep: 1500 ms is not a whole number of seconds of at least 1\. Fix: /);
+    expectRefused(server({ preStopSleep: Duration.seconds(0) }), /server\.preStopSleep: 0 ms is not a whole number of seconds of at least 1/);
+    expectRefused(server({ preStopSleep: Duration.seconds(5), preStopCommand: ['sleep', '5'] }),
+      /^ {2}\[test\/llm\] server\.preStopSleep: is given with server\.preStopCommand: a container has one preStop hook\. Fix: keep one of them/);
+    expectRefused(server({ preStopSleep: Duration.seconds(90) }),
+      /^ {2}\[test\/llm\] container "server": spec\.containers\[0\]\.lifecycle\.preStop\.sleep\.seconds: sleeps 90 s, longer than the pod's termination grace period \(60 s\): the API server refuses it.*Fix: shorten the sleep \(preStopSleep\) or lengthen the grace period/);
+    // the grace period decides: 90 s fit in 120 s
+    const chart = newChart();
+    server({ preStopSleep: Duration.seconds(90) }, { metadata: { name: 'llm' }, terminationGracePeriod: Duration.seconds(120) })(chart);
+    synthValid(chart);
+    expectRefused(chart => {
+      const pod = new AiInferencePod(chart, 'llm', { server: { image: IMAGE } });
+      new Sidecar(pod, 'side', { name: 'side', image: 'busybox:1.36.1', preStopSleep: Duration.millis(500) });
+    }, /^ {2}\[test\/llm\/side\] preStopSleep: 500 ms is not a whole number of seconds of at least 1/);
+    expectRefused(chart => {
+      const pod = new AiInferencePod(chart, 'llm', { server: { image: IMAGE } });
+      new Sidecar(pod, 'side', { name: 'side', image: 'busybox:1.36.1', preStopSleep: Duration.seconds(5), preStopCommand: ['sleep', '5'] });
+    }, /^ {2}\[test\/llm\/side\] preStopSleep: is given with preStopCommand: a container has one preStop hook/);
+  });
+
+  test('a JSON patch writing a sleep is held to the same rules', () => {
+    const patched = (seconds: unknown) => (chart: Chart) => {
+      const pod = new AiInferencePod(chart, 'llm', { server: { image: IMAGE } });
+      ApiObject.of(pod.pod).addJsonPatch(JsonPatch.add('/spec/containers/0/lifecycle', { preStop: { sleep: { seconds } } }));
+    };
+    expectRefused(patched(0), /spec\.containers\[0\]\.lifecycle\.preStop\.sleep\.seconds: 0 is not a whole number of seconds of at least 1/);
+    expectRefused(patched(2.5), /spec\.containers\[0\]\.lifecycle\.preStop\.sleep\.seconds: 2\.5 is not a whole number of seconds/);
+    expectRefused(patched(61), /spec\.containers\[0\]\.lifecycle\.preStop\.sleep\.seconds: sleeps 61 s, longer than the pod's termination grace period \(60 s\)/);
   });
 });

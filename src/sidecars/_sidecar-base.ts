@@ -97,6 +97,8 @@ export interface SidecarSpec {
   readonly probes?: RenderedProbes;
   readonly resources: ContainerResources;
   readonly workingDir?: string;
+  /** The container's lifecycle hooks (`lifecycle`). */
+  readonly lifecycle?: any;
   /** Attach a stdin to the container (`stdin`). */
   readonly stdin?: boolean;
   /** Allocate a TTY (`tty`). */
@@ -187,7 +189,9 @@ export abstract class SidecarBase extends Construct {
       : this.workload.addInitContainer(containerProps);
     const resources = renderResources(checkedResources('resources', options.resources, this.errors) ?? spec.resources);
     const securityContext = containerSecurityContext({ runAsUser: 1000, runAsGroup: 1000, ...options.security });
-    this.host.finishContainer(spec.name, { probes: spec.probes ?? {}, resources, securityContext, keepImagePullPolicy: imagePullPolicy !== undefined });
+    this.host.finishContainer(spec.name, {
+      probes: spec.probes ?? {}, resources, securityContext, lifecycle: spec.lifecycle, keepImagePullPolicy: imagePullPolicy !== undefined,
+    });
     if (spec.stdin !== undefined || spec.tty !== undefined) {
       // cdk8s-plus-27 has no field for either
       const { stdin, tty } = spec;

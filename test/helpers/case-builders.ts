@@ -1,4 +1,4 @@
-import { Chart } from 'cdk8s';
+import { Chart, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import * as fc from 'fast-check';
 import {
@@ -152,6 +152,7 @@ export function caseData(rate: number, wrongTypes = false): fc.Arbitrary<any> {
     volumeMounts: podVolumeMounts('s'),
     tmpSize: optQuantity(fc.constant('1Gi')),
     preStopCommand: p.opt(fc.constant(['sleep', '5']), fc.constant([])),
+    preStopSleep: optDuration(1, 90),
   }, { requiredKeys: ['image'] }).map(envCollision);
   const workload = fc.record({
     server,
@@ -181,7 +182,7 @@ export function caseData(rate: number, wrongTypes = false): fc.Arbitrary<any> {
     nodeSelector: p.opt(dict(fc.constantFrom('zone', 'pool'), dnsLabel), dict(badString, fc.constant('x'))),
     imagePullSecrets: p.opt(fc.array(dnsLabel, { maxLength: 2 }), fc.constant(['Bad_Secret']), fc.constant([''])),
     enableServiceLinks: p.opt(fc.boolean(), fc.constant('no')),
-  }, { requiredKeys: ['server'] });
+  }, { requiredKeys: ['server'] }).map(sleepChecked);
   const metadata = p.opt(fc.record({
     name: optStr(dnsLabel),
     namespace: optStr(dnsLabel),
@@ -302,9 +303,12 @@ export function caseData(rate: number, wrongTypes = false): fc.Arbitrary<any> {
     ports: p.opt(fc.constant([{ number: 9100, name: 'side' }]), fc.constant([{ number: 8000 }]), fc.constant([{ number: -3 }])),
     volumeMounts: p.risky(fc.constantFrom([{ volume: 'server-tmp', path: '/scratch' }], [{ volume: 'nope', path: '/x' }])),
     startupTimeout: optDuration(1, 600),
+    // a sleep's validity depends on the pod (its target and grace period): risky; with a command, refused
+    preStopSleep: p.risky(duration(1, 30)),
+    preStopCommand: p.opt(fc.constant(['sleep', '3']), fc.constant([])),
     stdin: p.opt(fc.boolean(), fc.constant('yes')),
     tty: p.opt(fc.boolean(), fc.constant(1)),
-  }, { requiredKeys: ['name'] }).map(c => envCollision(badWhen(c, ['startupTimeout'], true))); // refused without a startup probe; the health may have none
+  }, { requiredKeys: ['name'] }).map(c => envCollision(badWhen(badWhen(c, ['startupTimeout'], true), ['preStopCommand'], c.preStopSleep !== undefined))); // refused without a startup probe; the health may have none
   const endpoint = {
     host: str(fc.constantFrom('loki.monitoring', '10.0.0.7', 'fd00::1', 'ES.Example.com')),
     port: optNum(fc.constantFrom(3100, 443, 9200)),
@@ -621,6 +625,23 @@ const ADD_ON_BUILDERS: { [kind in (typeof ADD_ONS)[number]]: (scope: any, id: st
 export function relaxesSecurity(data: any): boolean {
   const level = data?.workload?.security?.level;
   return level !== undefined && level !== PodSecurityLevel.RESTRICTED;
+}
+
+/**
+ * The workload with the server's preStopSleep boxed as adversarial where the library refuses it:
+ * with preStopCommand, beyond the grace period (60 s unless given), below Kubernetes 1.30.
+ */
+function sleepChecked(w: any): any {
+  const server = w.server;
+  const sleep = server?.preStopSleep;
+  if (!(sleep instanceof Duration)) {
+    return w;
+  }
+  const grace = w.terminationGracePeriod === undefined ? 60 : w.terminationGracePeriod instanceof Duration ? w.terminationGracePeriod.toSeconds() : Infinity;
+  const target = w.target;
+  const minor = target === undefined ? 33 : target instanceof Bad ? Infinity : Number(/1\.(\d+)/.exec(target.version)?.[1]);
+  const refused = server.preStopCommand !== undefined || sleep.toSeconds() > grace || minor < 30;
+  return refused ? { ...w, server: badWhen(server, ['preStopSleep'], true) } : w;
 }
 
 /** `data` with each of `keys` that is set boxed as adversarial when `when` holds: the library refuses it there. */
