@@ -17,8 +17,8 @@ import { checkedResources, ContainerResources, renderResources } from './resourc
 import { containerSecurityContext, ContainerSecurityOptions, PodSecurityLevel, podSecurityContext, PodSecurityOptions } from './security';
 import { show } from './validation/_helpers';
 import {
-  absolutePath, booleanProp, containerPropKeys, durationSeconds, jsonValue, knownProps, labelName, listOf, objectName, POD_SECURITY_KEYS, POD_VOLUME_MOUNT_KEYS,
-  portNumber, propKeys, quantity, snapshot, stringMap, wholeNumber,
+  absolutePath, booleanProp, containerPropKeys, durationSeconds, jsonValue, knownProps, labelName, listOf, objectName, POD_SECURITY_KEYS,
+  POD_VOLUME_MOUNT_KEYS, portNumber, propKeys, quantity, snapshot, stringMap, wholeNumber,
 } from './validation/_prop-checks';
 
 /** The model-server container. */

@@ -9,7 +9,8 @@
 import { ApiObject, Chart, Duration, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import {
-  AiInferenceDeployment, AiInferencePod, HealthCheck, ImagePullPolicy, InferenceServer, KubernetesTarget, LogSidecar, PodField, PodVolume, Probe, ProxySidecar, Sidecar,
+  AiInferenceDeployment, AiInferencePod, HealthCheck, ImagePullPolicy, InferenceServer, KubernetesTarget, LogSidecar, PodField, PodVolume, Probe,
+  ProxySidecar, Sidecar,
 } from '../src';
 import { expectRefused } from './helpers/refusal';
 import { container, expectApiValid, manifestOf, newChart, podSpec, synth } from './helpers/synth';
@@ -255,9 +256,9 @@ describe('preStopSleep: the kubelet sleeps before SIGTERM (lifecycle.preStop.sle
     expectRefused(server({ preStopSleep: Duration.seconds(90) }),
       /^ {2}\[test\/llm\] container "server": spec\.containers\[0\]\.lifecycle\.preStop\.sleep\.seconds: sleeps 90 s, longer than the pod's termination grace period \(60 s\): the API server refuses it.*Fix: shorten the sleep \(preStopSleep\) or lengthen the grace period/);
     // the grace period decides: 90 s fit in 120 s
-    const chart = newChart();
-    server({ preStopSleep: Duration.seconds(90) }, { metadata: { name: 'llm' }, terminationGracePeriod: Duration.seconds(120) })(chart);
-    synthValid(chart);
+    const longer = newChart();
+    server({ preStopSleep: Duration.seconds(90) }, { metadata: { name: 'llm' }, terminationGracePeriod: Duration.seconds(120) })(longer);
+    synthValid(longer);
     expectRefused(chart => {
       const pod = new AiInferencePod(chart, 'llm', { server: { image: IMAGE } });
       new Sidecar(pod, 'side', { name: 'side', image: 'busybox:1.36.1', preStopSleep: Duration.millis(500) });

@@ -61,8 +61,10 @@ export function caseData(rate: number, wrongTypes = false): fc.Arbitrary<any> {
     fc.record({ kind: fc.constant('resource'), resource: fc.constant('limits.memory'), divisor: fc.constantFrom(undefined, '1Mi') }),
     fc.record({ kind: fc.constant('resource'), resource: fc.constant('requests.cpu'), divisor: fc.constantFrom(undefined, '1m') }),
     // another container's resources: the server's (SERVER_CONTAINER, filled in when the case is built)
-    fc.record({ kind: fc.constant('containerResource'), container: fc.constant(SERVER_CONTAINER), resource: fc.constant('requests.memory'),
-      divisor: fc.constantFrom(undefined, '1Mi') }),
+    fc.record({
+      kind: fc.constant('containerResource'), container: fc.constant(SERVER_CONTAINER), resource: fc.constant('requests.memory'),
+      divisor: fc.constantFrom(undefined, '1Mi'),
+    }),
   )), fc.constantFrom({ F_X: 'status.podIP' }, { F_X: { kind: 'label', key: 'a b' } }, { F_X: { kind: 'resource', resource: 'limits.gpu' } },
     { F_X: { kind: 'resource', resource: 'limits.memory', divisor: 'lots' } }, { F_X: { kind: 'resource', resource: 'requests.cpu', divisor: '1Mi' } },
     { F_X: { kind: 'containerResource', container: 'Bad_Name', resource: 'limits.memory' } },
@@ -608,7 +610,9 @@ function envOf(props: any, serverName: string): any {
 
 const ADD_ON_BUILDERS: { [kind in (typeof ADD_ONS)[number]]: (scope: any, id: string, props: any, serverName: string) => void } = {
   model: (scope, id, props) => new ModelPrepInit(scope, id, { ...props, source: sourceOf(props.source), cache: cacheOf(props.cache) }),
-  init: (scope, id, props, serverName) => new InitContainer(scope, id, { ...props, podVolumeMounts: mountsOf(props.podVolumeMounts), ...envOf(props, serverName) }),
+  init: (scope, id, props, serverName) => new InitContainer(scope, id, {
+    ...props, podVolumeMounts: mountsOf(props.podVolumeMounts), ...envOf(props, serverName),
+  }),
   sidecar: (scope, id, props, serverName) => new Sidecar(scope, id, {
     ...props, health: healthOf(props.health, Array.isArray(props.ports) ? props.ports[0]?.name ?? 'side' : 'side'), ...envOf(props, serverName),
     podVolumeMounts: mountsOf(props.podVolumeMounts), image: props.image ?? 'busybox:1.36.1',
@@ -637,7 +641,8 @@ function sleepChecked(w: any): any {
   if (!(sleep instanceof Duration)) {
     return w;
   }
-  const grace = w.terminationGracePeriod === undefined ? 60 : w.terminationGracePeriod instanceof Duration ? w.terminationGracePeriod.toSeconds() : Infinity;
+  const given = w.terminationGracePeriod;
+  const grace = given === undefined ? 60 : given instanceof Duration ? given.toSeconds() : Infinity;
   const target = w.target;
   const minor = target === undefined ? 33 : target instanceof Bad ? Infinity : Number(/1\.(\d+)/.exec(target.version)?.[1]);
   const refused = server.preStopCommand !== undefined || sleep.toSeconds() > grace || minor < 30;
