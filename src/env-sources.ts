@@ -2,7 +2,7 @@ import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import type { WorkloadHost } from './_workload-host';
 import { SecretKeyRef } from './kubernetes-types';
-import { isDivisorOf, isQualifiedName, RESOURCE_FIELDS, show } from './validation/_helpers';
+import { isDivisorOf, isDnsLabel, isQualifiedName, RESOURCE_FIELDS, show } from './validation/_helpers';
 import { dataKey, given, isPlainObject, knownProps, objectName, propKeys, quantity, snapshot, stringMap } from './validation/_prop-checks';
 
 /**
@@ -56,10 +56,22 @@ export class PodField {
     return new PodField(undefined, undefined, { resource, divisor });
   }
 
+  /**
+   * One of the requests or limits of another container of the pod, by its name: Seldon's agent
+   * reads MLServer's `requests.memory` this way. Synth fails when the pod has no container of
+   * that name.
+   *
+   * @example
+   * fieldEnv: { MEMORY_REQUEST: PodField.containerResource('mlserver', 'requests.memory') }
+   */
+  public static containerResource(containerName: string, resource: string, divisor?: string): PodField {
+    return new PodField(undefined, undefined, { resource, divisor, containerName });
+  }
+
   private constructor(
     private readonly fieldPath?: string,
     private readonly key?: string,
-    private readonly containerResource?: { readonly resource: string; readonly divisor?: string },
+    private readonly containerResource?: { readonly resource: string; readonly divisor?: string; readonly containerName?: string },
   ) {}
 
   /** What is wrong with this field for variable `field` (pushed to `errors`). @internal */
@@ -71,6 +83,11 @@ export class PodField {
     if (resource && !(typeof resource.resource === 'string' && RESOURCE_FIELDS.test(resource.resource))) {
       errors.push(`${field}: ${show(resource.resource)} is not a container resource. Fix: use 'limits.memory', 'requests.cpu', `
         + "'limits.ephemeral-storage' or 'limits.hugepages-2Mi'");
+    }
+    if (resource && 'containerName' in resource && !isDnsLabel(resource.containerName)) {
+      // whether the pod has the container is known at render: the envVars rule checks it there
+      errors.push(`${field}.containerName: ${show(resource.containerName)} is not a container name. `
+        + "Fix: give the name of a container of the pod (lower-case letters, digits and '-'), e.g. 'server'");
     }
     if (resource?.divisor !== undefined) {
       const before = errors.length;
@@ -87,7 +104,11 @@ export class PodField {
   public _envValue(): kplus.EnvValue {
     const resource = this.containerResource;
     return resource
-      ? kplus.EnvValue.fromResource(resource.resource as kplus.ResourceFieldPaths, { divisor: resource.divisor })
+      ? kplus.EnvValue.fromResource(resource.resource as kplus.ResourceFieldPaths, {
+        divisor: resource.divisor,
+        // cdk8s-plus reads only the name; the container may be another construct's, known at render
+        container: isDnsLabel(resource.containerName) ? { name: resource.containerName } as kplus.Container : undefined,
+      })
       // a label or annotation path already names its key
       : kplus.EnvValue.fromFieldRef(this.fieldPath as kplus.EnvFieldPaths);
   }

@@ -23,7 +23,7 @@ export type { ModelProfileProps } from './planning/model-profile';
 export { ENGINE_IMAGES, InferenceEngine } from './engines/inference-engine';
 export type { EngineOptions, EngineRenderContext, HealthOnlyEngineOptions, RenderedEngine } from './engines/inference-engine';
 export { HealthCheck, Probe } from './probes';
-export type { CustomHealthCheckProps, HttpHealthCheckOptions, HttpProbeOptions, PortProbeOptions, ProbeOptions } from './probes';
+export type { CustomHealthCheckProps, HttpHealthCheckOptions, HttpProbeOptions, PortProbeOptions, ProbeOptions, TcpProbeOptions } from './probes';
 export type { ContainerResources, ResourceAmount } from './resources';
 export { FsGroupChangePolicy, PodSecurityLevel, SeccompProfileType } from './security';
 export type { ContainerSecurityOptions, PodSecurityOptions } from './security';

@@ -1,6 +1,7 @@
 import { ApiObject, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { preStopHook } from './_lifecycle';
 import { ModelFitOptions, planServing } from './_serving-plan';
 import { CompanionKind, setVolumeSizeLimit, splitError, WorkloadHost, Wiring, workloadOf } from './_workload-host';
 import { InferenceEngine } from './engines/inference-engine';
@@ -16,8 +17,8 @@ import { checkedResources, ContainerResources, renderResources } from './resourc
 import { containerSecurityContext, ContainerSecurityOptions, PodSecurityLevel, podSecurityContext, PodSecurityOptions } from './security';
 import { show } from './validation/_helpers';
 import {
-  absolutePath, containerPropKeys, durationSeconds, jsonValue, knownProps, labelName, listOf, objectName, POD_SECURITY_KEYS, POD_VOLUME_MOUNT_KEYS,
-  portNumber, propKeys, quantity, snapshot, stringMap, wholeNumber,
+  absolutePath, booleanProp, containerPropKeys, durationSeconds, jsonValue, knownProps, labelName, listOf, objectName, POD_SECURITY_KEYS,
+  POD_VOLUME_MOUNT_KEYS, portNumber, propKeys, quantity, snapshot, stringMap, wholeNumber,
 } from './validation/_prop-checks';
 
 /** The model-server container. */
@@ -128,6 +129,14 @@ export interface InferenceServerProps {
    * @default - none
    */
   readonly preStopCommand?: string[];
+  /**
+   * Wait this long before the server gets SIGTERM, without a command: the kubelet itself sleeps
+   * (`lifecycle.preStop.sleep`, Kubernetes 1.30+), so images without a `sleep` binary
+   * (distroless) can drain too, while endpoints and load balancers stop sending traffic. Whole
+   * seconds, at least one, within the termination grace period. Not with `preStopCommand`.
+   * @default - none
+   */
+  readonly preStopSleep?: Duration;
   /**
    * Where `kubectl describe` takes the reason of a crash from.
    * @default TerminationMessagePolicy.FALLBACK_TO_LOGS_ON_ERROR
@@ -259,6 +268,15 @@ export interface InferenceWorkloadProps {
    * @default false
    */
   readonly hostIPC?: boolean;
+  /**
+   * Whether Kubernetes puts a set of variables into every container for each Service of the
+   * namespace (`<NAME>_PORT=tcp://10.0.0.7:8000`, `<NAME>_SERVICE_HOST`, ...). Set `false` when a
+   * Service's name collides with the server's own settings: a Service named `vllm` injects
+   * `VLLM_PORT=tcp://…`, which vLLM reads as its port and crashes on (the
+   * gateway-api-inference-extension vLLM manifests set it false for this reason).
+   * @default - Kubernetes' default: true (the field is not written)
+   */
+  readonly enableServiceLinks?: boolean;
 }
 
 /** Default server resources. */
@@ -277,13 +295,14 @@ const DEFAULT_PORT = 8000;
 const SERVER_KEYS = propKeys<InferenceServerProps>('InferenceServerProps', {
   name: true, image: true, engine: true, port: true, portName: true, extraPorts: true, command: true, args: true, env: true, secretEnv: true,
   fieldEnv: true, envFrom: true, resources: true, health: true, imagePullPolicy: true, security: true, workingDir: true, volumeMounts: true,
-  tmpSize: true, preStopCommand: true, terminationMessagePolicy: true,
+  tmpSize: true, preStopCommand: true, preStopSleep: true, terminationMessagePolicy: true,
 });
 /** The keys of `InferenceWorkloadProps` as flags, for the props interfaces that extend it. @internal */
 export const WORKLOAD_KEY_FLAGS: { readonly [K in keyof InferenceWorkloadProps]-?: true } = {
   server: true, target: true, model: true, gpu: true, modelLoadTimeout: true, security: true, terminationGracePeriod: true,
   serviceAccountName: true, automountServiceAccountToken: true, runtimeClassName: true, priorityClassName: true, affinity: true,
   topologySpreadConstraints: true, tolerations: true, nodeSelector: true, imagePullSecrets: true, shareProcessNamespace: true, hostIPC: true,
+  enableServiceLinks: true,
 };
 /** Known keys of `InferenceWorkloadProps`, for `InferenceServer`. @internal */
 export const WORKLOAD_KEYS = propKeys<InferenceWorkloadProps>('InferenceWorkloadProps', WORKLOAD_KEY_FLAGS);
@@ -359,9 +378,10 @@ export function attachServer(
       ? { ...server.security, runAsNonRoot: false } : server.security),
     keepImagePullPolicy: !!server.imagePullPolicy,
     terminationMessagePolicy: server.terminationMessagePolicy ?? 'FallbackToLogsOnError',
-    lifecycle: Array.isArray(server.preStopCommand) ? { preStop: { exec: { command: [...server.preStopCommand] } } } : undefined,
+    lifecycle: preStopHook(server.preStopCommand, server.preStopSleep, 'server.', errors),
   });
-  const ports = renderPorts([{ number: port, name: server.portName ?? 'http' }, ...listOf('server.extraPorts', server.extraPorts, errors)]);
+  const portName = server.portName ?? 'http';
+  const ports = renderPorts([{ number: port, name: portName }, ...listOf('server.extraPorts', server.extraPorts, errors)]);
   const userMounts = renderPodVolumeMounts(server.volumeMounts ?? [], errors);
   const podSecurity = podSecurityContext(props.security);
   host.registerServer({
@@ -382,7 +402,7 @@ export function attachServer(
         c.volumeMounts = [...(c.volumeMounts ?? []), ...userMounts.volumeMounts.map(m => ({ ...m }))];
         addPodVolumes(spec, userMounts.volumes);
       }
-      routeProbesThroughProxy(c, port, wiring);
+      routeProbesThroughProxy(c, port, portName, wiring);
       if (claim) {
         spec.resourceClaims = [...(spec.resourceClaims ?? []), { ...claim.podClaim }];
         c.resources = { ...c.resources, claims: [{ ...claim.containerClaim }] };
@@ -434,6 +454,9 @@ function wirePod(spec: any, props: InferenceWorkloadProps, podSecurity: any, gra
   if (props.hostIPC !== undefined) {
     spec.hostIPC = props.hostIPC;
   }
+  if (props.enableServiceLinks !== undefined) {
+    spec.enableServiceLinks = props.enableServiceLinks;
+  }
   spec.priorityClassName = props.priorityClassName;
   spec.affinity = props.affinity ? JSON.parse(JSON.stringify(props.affinity)) : spec.affinity;
   spec.topologySpreadConstraints = props.topologySpreadConstraints
@@ -461,14 +484,15 @@ function wirePod(spec: any, props: InferenceWorkloadProps, podSecurity: any, gra
  * With a proxy in front, the server's HTTP probes go through the proxy's port and open path:
  * the server may then bind 127.0.0.1, and nothing but the proxy is reachable from the network.
  */
-function routeProbesThroughProxy(container: any, serverPort: number, wiring: Wiring): void {
+function routeProbesThroughProxy(container: any, serverPort: number, serverPortName: string, wiring: Wiring): void {
   const proxy = wiring.proxy;
   if (!proxy?.routeServerProbes) {
     return;
   }
   for (const key of ['startupProbe', 'readinessProbe', 'livenessProbe']) {
     const get = container[key]?.httpGet;
-    if (get && (get.port === serverPort || get.port === 'http')) {
+    // by number or by the server port's name (Probe.httpGet(path, { portName }))
+    if (get && (get.port === serverPort || get.port === serverPortName)) {
       container[key] = { ...container[key], httpGet: { ...get, port: proxy.port, scheme: proxy.https ? 'HTTPS' : undefined } };
       if (!proxy.https) {
         delete container[key].httpGet.scheme;
@@ -539,6 +563,10 @@ function checkedShape(given: InferenceWorkloadProps, knownKeys: ReadonlyArray<st
   if (!jsonValue('topologySpreadConstraints', props.topologySpreadConstraints, errors)) {
     delete props.topologySpreadConstraints;
   }
+  if (!booleanProp('enableServiceLinks', props.enableServiceLinks, errors,
+    'false keeps the namespace\'s Service variables (VLLM_PORT=tcp://...) out of the containers, or leave it out')) {
+    delete props.enableServiceLinks;
+  }
   const level = props.security?.level;
   if (level !== undefined && !Object.values(PodSecurityLevel).includes(level)) {
     errors.push(`security.level: ${show(level)} is not a Pod Security Standard level. Fix: use PodSecurityLevel.RESTRICTED, BASELINE or PRIVILEGED`);
@@ -563,6 +591,9 @@ function checkServerProps(props: InferenceWorkloadProps, image: string | undefin
   }
   if (listOf('server.preStopCommand', server.preStopCommand, errors).length === 0 && Array.isArray(server.preStopCommand)) {
     errors.push('server.preStopCommand: [] is empty. Fix: give a command such as [\'sleep\', \'10\'] or leave it out');
+  }
+  if (server.preStopCommand !== undefined && server.preStopSleep !== undefined) {
+    errors.push('server.preStopSleep: is given with server.preStopCommand: a container has one preStop hook. Fix: keep one of them');
   }
   listOf('server.volumeMounts', server.volumeMounts, errors).forEach((m, i) => absolutePath(`server.volumeMounts[${i}].path`, m?.path, errors));
   const gpu = props.gpu;

@@ -46,7 +46,8 @@ export interface TargetFeature {
 
 /**
  * The features the target decides, as the README's "Cluster-aware synth" table lists them.
- * Versions: shared/reference/round2-facts.md §3 (KEP-753, KEP-4639, KEP-4381, KEP-2837).
+ * Versions: shared/reference/round2-facts.md §3 (KEP-753, KEP-4639, KEP-4381, KEP-2837); the sleep
+ * action: KEP-3960 (alpha 1.29, beta and on by default 1.30, GA 1.34).
  * @internal
  */
 export const TARGET_FEATURES = deepFreeze({
@@ -72,6 +73,12 @@ export const TARGET_FEATURES = deepFreeze({
     name: 'pod-level resources (spec.resources)',
     minimumMinor: 34,
     below: 'synth error: set resources per container (`server.resources`)',
+    fallsBack: false,
+  },
+  sleepAction: {
+    name: 'the sleep lifecycle action (lifecycle.preStop.sleep)',
+    minimumMinor: 30,
+    below: 'synth error: use `preStopCommand: [\'sleep\', \'N\']` (an exec hook: the image needs a `sleep` binary)',
     fallsBack: false,
   },
 } as const);
@@ -159,6 +166,11 @@ export class KubernetesTarget {
   /** Whether `resource.k8s.io/v1` device claims are served. */
   public get deviceClaims(): boolean {
     return this.minor >= TARGET_FEATURES.deviceClaims.minimumMinor;
+  }
+
+  /** Whether the `sleep` lifecycle action (`lifecycle.preStop.sleep`) is served. */
+  public get sleepAction(): boolean {
+    return this.minor >= TARGET_FEATURES.sleepAction.minimumMinor;
   }
 
   /** Whether pod-level `spec.resources` is served. */

@@ -1,6 +1,8 @@
 import { Duration } from 'cdk8s';
 import { BoundedCache, cachedByValue, exactKey } from './_memo';
+import { show } from './validation/_helpers';
 import { durationSeconds, knownProps, propKeys, snapshot, urlPath, wholeNumber } from './validation/_prop-checks';
+import { isPortName } from './validation/port-rules';
 
 /** Options of an HTTP health check. */
 export interface HttpHealthCheckOptions {
@@ -16,6 +18,12 @@ export interface HttpHealthCheckOptions {
    * @default - the server port
    */
   readonly port?: number;
+  /**
+   * Port to probe, by the name the container declares it under (`'http'`, `'metrics'`): the
+   * probe follows the port when its number changes. Not with `port`.
+   * @default - the server port, by number
+   */
+  readonly portName?: string;
   /**
    * Use HTTPS for the probe.
    * @default false
@@ -79,6 +87,12 @@ export interface HttpProbeOptions extends ProbeOptions {
    */
   readonly port?: number;
   /**
+   * Port to probe, by the name the container declares it under (`'http'`); synth fails when
+   * the probed container declares no port of that name. Not with `port`.
+   * @default - the container's port, by number
+   */
+  readonly portName?: string;
+  /**
    * Use HTTPS (the kubelet does not verify the certificate).
    * @default false
    */
@@ -94,13 +108,24 @@ export interface PortProbeOptions extends ProbeOptions {
   readonly port?: number;
 }
 
+/** Options of a TCP probe. */
+export interface TcpProbeOptions extends PortProbeOptions {
+  /**
+   * Port to probe, by the name the container declares it under; synth fails when the probed
+   * container declares no port of that name. Not with `port`. (gRPC probes take numbers only.)
+   * @default - the container's port, by number
+   */
+  readonly portName?: string;
+}
+
 const PROBE_OPTION_FLAGS: { readonly [K in keyof ProbeOptions]-?: true } = {
   period: true, timeout: true, failureThreshold: true, successThreshold: true, initialDelay: true,
 };
 const PROBE_KEYS = propKeys<ProbeOptions>('ProbeOptions', PROBE_OPTION_FLAGS);
-const HTTP_PROBE_KEYS = propKeys<HttpProbeOptions>('HttpProbeOptions', { ...PROBE_OPTION_FLAGS, port: true, https: true });
+const HTTP_PROBE_KEYS = propKeys<HttpProbeOptions>('HttpProbeOptions', { ...PROBE_OPTION_FLAGS, port: true, portName: true, https: true });
 const PORT_PROBE_KEYS = propKeys<PortProbeOptions>('PortProbeOptions', { ...PROBE_OPTION_FLAGS, port: true });
-const HTTP_HEALTH_CHECK_KEYS = propKeys<HttpHealthCheckOptions>('HttpHealthCheckOptions', { livenessPath: true, port: true, https: true });
+const TCP_PROBE_KEYS = propKeys<TcpProbeOptions>('TcpProbeOptions', { ...PROBE_OPTION_FLAGS, port: true, portName: true });
+const HTTP_HEALTH_CHECK_KEYS = propKeys<HttpHealthCheckOptions>('HttpHealthCheckOptions', { livenessPath: true, port: true, portName: true, https: true });
 const CUSTOM_HEALTH_CHECK_KEYS = propKeys<CustomHealthCheckProps>('CustomHealthCheckProps', { startup: true, readiness: true, liveness: true });
 
 /** One probe: a handler and its timing. Used with `HealthCheck.custom(...)`. */
@@ -109,14 +134,14 @@ export class Probe {
   public static httpGet(path: string, options: HttpProbeOptions = {}): Probe {
     options = snapshot(options ?? {}); // null from JavaScript callers means no options
     return new Probe(port => ({
-      httpGet: options.https ? { path, port: options.port ?? port, scheme: 'HTTPS' } : { path, port: options.port ?? port },
+      httpGet: options.https ? { path, port: probedPort(options, port), scheme: 'HTTPS' } : { path, port: probedPort(options, port) },
     }), options, HTTP_PROBE_KEYS, path);
   }
 
   /** A TCP connect. */
-  public static tcp(options: PortProbeOptions = {}): Probe {
+  public static tcp(options: TcpProbeOptions = {}): Probe {
     options = snapshot(options ?? {}); // null from JavaScript callers means no options
-    return new Probe(port => ({ tcpSocket: { port: options.port ?? port } }), options, PORT_PROBE_KEYS);
+    return new Probe(port => ({ tcpSocket: { port: probedPort(options, port) } }), options, TCP_PROBE_KEYS);
   }
 
   /** The gRPC health checking protocol. */
@@ -148,6 +173,7 @@ export class Probe {
     knownProps(field, o, this.knownKeys, errors);
     // the path reaches the kubelet as is and, through a proxy, an nginx map: canonical only
     urlPath(`${field}.path`, this.httpPath, errors);
+    portNameErrors(field, o as TcpProbeOptions, errors);
     const period = durationSeconds(`${field}.period`, o.period, 1, errors) ?? defaults.period;
     wholeNumber(`${field}.failureThreshold`, o.failureThreshold, 1, 1_000_000, errors, 3);
     wholeNumber(`${field}.successThreshold`, o.successThreshold, 1, defaults.successIsOne ? 1 : 1_000_000, errors, 1);
@@ -164,6 +190,29 @@ export class Probe {
   /** The HTTP path this probe calls, if it is an HTTP probe. @internal */
   public get _httpPath(): string | undefined {
     return this.httpPath;
+  }
+}
+
+/**
+ * The port a probe targets: the name when one is given, else the number, else the container's
+ * port. A name refused by `portNameErrors` is not rendered: the prop error says it once.
+ */
+function probedPort(options: TcpProbeOptions, port: number): number | string {
+  const name = options.portName;
+  return name !== undefined && isPortName(name) && options.port === undefined ? name : options.port ?? port;
+}
+
+/** A port name that Kubernetes accepts (an IANA service name), and not given with a number too. */
+function portNameErrors(field: string, options: TcpProbeOptions, errors: string[]): void {
+  const name = options.portName;
+  if (name === undefined) {
+    return;
+  }
+  if (!isPortName(name)) {
+    errors.push(`${field}.portName: ${show(name)} is not a port name (an IANA service name: at most 15 lower-case letters, digits and '-', `
+      + 'with a letter, no \'-\' at either end or twice in a row). Fix: give the name of a port the container declares, e.g. \'http\'');
+  } else if (options.port !== undefined) {
+    errors.push(`${field}.portName: ${show(name)} is given with port ${show(options.port)}: a probe has one port. Fix: keep one of port and portName`);
   }
 }
 
@@ -215,13 +264,13 @@ export class HealthCheck {
   public static http(path: string, options: HttpHealthCheckOptions = {}): HealthCheck {
     options = snapshot(options ?? {}); // null from JavaScript callers means no options
     const create = () => {
-      const probe = (p: string) => Probe.httpGet(p, { port: options.port, https: options.https });
+      const probe = (p: string) => Probe.httpGet(p, { port: options.port, portName: options.portName, https: options.https });
       const probes = { startup: probe(path), readiness: probe(path), liveness: probe(options.livenessPath ?? path) };
       return new HealthCheck(probes, options, HTTP_HEALTH_CHECK_KEYS);
     };
     // options with an unknown key get a check of their own, which reports the key
     return knownProps('', options, HTTP_HEALTH_CHECK_KEYS, [])
-      ? sharedCheck(['http', path, options.livenessPath, options.port, options.https], create)
+      ? sharedCheck(['http', path, options.livenessPath, options.port, options.portName, options.https], create)
       : create();
   }
 

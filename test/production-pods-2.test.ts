@@ -10,7 +10,7 @@ import {
   AiInferenceDeployment, AiInferencePod, HealthCheck, InitContainer, PodField, PodSecurityLevel, PodVolume, Probe, Sidecar,
 } from '../src';
 import { env, mount, synthWithWarnings, volume } from './helpers/pod-parts';
-import { container, manifestOf, newChart, podSpec, synthError } from './helpers/synth';
+import { container, expectApiValid, manifestOf, newChart, podSpec, synth, synthError } from './helpers/synth';
 
 // Source: kserve/kserve config/runtimes/kserve-huggingfaceserver.yaml (ClusterServingRuntime
 // kserve-huggingfaceserver) and the storage initializer KServe injects for storageUri hf://
@@ -224,7 +224,7 @@ describe('llm-d prefill/decode pods with the routing sidecar (llm-d guides/pd-di
     const chart = newChart('llmd-prefill-guide');
     new AiInferenceDeployment(chart, 'prefill', modelServer('prefill', 8000, 1, []));
     const error = synthError(chart);
-    expect(error).toContain('memory limit "16Gi" is not above the size of memory volume "dshm" ("20Gi")');
+    expect(error).toContain('memory limit "16Gi" is below the size of memory volume "dshm" ("20Gi")');
     expect(error).toContain('lower the volume size (gpu.shmSize)');
   });
 
@@ -541,9 +541,13 @@ describe('Ray Serve head node (KubeRay RayService head pod)', () => {
     expect(mount(c, '/dev/shm').name).toBe('shared-mem');
   });
 
-  test('KubeRay sizes /dev/shm at the memory limit; the library refuses that (memoryVolumesFitLimit)', () => {
-    const error = synthError(head('2Gi'));
-    expect(error).toContain('memory limit "2Gi" is not above the size of memory volume "shared-mem" ("2Gi")');
+  test('KubeRay sizes /dev/shm at the memory limit on purpose: allowed; one byte more is refused (memoryVolumesFitLimit)', () => {
+    const manifests = synth(head('2Gi'));
+    expectApiValid(manifests);
+    expect(volume(podSpec(manifests[0]), 'shared-mem').emptyDir).toEqual({ medium: 'Memory', sizeLimit: '2Gi' });
+    const error = synthError(head('2049Mi'));
+    expect(error).toContain('memory limit "2Gi" is below the size of memory volume "shared-mem" ("2049Mi"): what is written there is memory charged to the container');
+    expect(error).toContain('gets the container OOM-killed instead of the write refused');
     // the fix names the volume's own sizeLimit, not gpu.shmSize (there is no GPU)
     expect(error).toContain('Fix: raise the memory limit or lower the volume size (the sizeLimit of volume "shared-mem")');
   });

@@ -4,12 +4,12 @@ import { Construct } from 'constructs';
 import { addRenderStep } from '../_kplus-adapter';
 import { AddOnRegistration, appendTo, containerNamed, Rank, WorkloadHost, workloadOf } from '../_workload-host';
 import { KubernetesTarget } from '../kubernetes-target';
-import { ContainerPortSpec, renderPorts } from '../kubernetes-types';
+import { ContainerPortSpec, ImagePullPolicy, renderPorts } from '../kubernetes-types';
 import { addPodVolumes, PodVolumeMount, renderPodVolumeMounts } from '../pod-volume';
 import { RenderedProbes } from '../probes';
 import { checkedResources, ContainerResources, renderResources } from '../resources';
 import { containerSecurityContext, ContainerSecurityOptions } from '../security';
-import { containerPropKeys, knownProps, labelName, listOf, optionalList, propKeys } from '../validation/_prop-checks';
+import { containerPropKeys, knownProps, labelName, listOf, optionalList, propKeys, pullPolicy } from '../validation/_prop-checks';
 
 /**
  * How a sidecar runs.
@@ -57,6 +57,11 @@ export interface SidecarOptions {
    * @default - the sidecar's pinned default image
    */
   readonly image?: string;
+  /**
+   * Image pull policy.
+   * @default - Kubernetes' default: IfNotPresent for a pinned tag, Always for `:latest` or no tag
+   */
+  readonly imagePullPolicy?: ImagePullPolicy;
 }
 
 /** A mount of a pod volume, referenced by name. */
@@ -74,7 +79,7 @@ export interface SidecarVolumeMount {
 
 /** The keys of `SidecarOptions` as flags, for the props interfaces that extend it. @internal */
 export const SIDECAR_OPTION_FLAGS: { readonly [K in keyof SidecarOptions]-?: true } = {
-  name: true, mode: true, resources: true, security: true, image: true,
+  name: true, mode: true, resources: true, security: true, image: true, imagePullPolicy: true,
 };
 propKeys<SidecarOptions>('SidecarOptions', SIDECAR_OPTION_FLAGS);
 
@@ -91,6 +96,12 @@ export interface SidecarSpec {
   readonly probes?: RenderedProbes;
   readonly resources: ContainerResources;
   readonly workingDir?: string;
+  /** The container's lifecycle hooks (`lifecycle`). */
+  readonly lifecycle?: any;
+  /** Attach a stdin to the container (`stdin`). */
+  readonly stdin?: boolean;
+  /** Allocate a TTY (`tty`). */
+  readonly tty?: boolean;
   /** Canonical position among the pod's sidecars. */
   readonly rank: Rank;
   readonly wire?: AddOnRegistration['wire'];
@@ -156,6 +167,8 @@ export abstract class SidecarBase extends Construct {
   protected attach(spec: SidecarSpec): kplus.Container {
     const options = this.options;
     this.host.claimName('container', spec.name, this, 'name', this.errors);
+    // a bad policy is reported here, by prop, and not written (the rule would report it again)
+    const imagePullPolicy = pullPolicy('imagePullPolicy', options.imagePullPolicy, this.errors);
     const containerProps = {
       name: spec.name,
       image: options.image ?? spec.image,
@@ -163,6 +176,7 @@ export abstract class SidecarBase extends Construct {
       args: optionalList('args', spec.args, this.errors),
       envVariables: spec.env,
       workingDir: spec.workingDir,
+      imagePullPolicy: imagePullPolicy as unknown as kplus.ImagePullPolicy,
       // Keeps cdk8s-plus's default resources and TCP startup probe out; the host writes ours.
       resources: {},
     };
@@ -174,7 +188,14 @@ export abstract class SidecarBase extends Construct {
       : this.workload.addInitContainer(containerProps);
     const resources = renderResources(checkedResources('resources', options.resources, this.errors) ?? spec.resources);
     const securityContext = containerSecurityContext({ runAsUser: 1000, runAsGroup: 1000, ...options.security });
-    this.host.finishContainer(spec.name, { probes: spec.probes ?? {}, resources, securityContext });
+    this.host.finishContainer(spec.name, {
+      probes: spec.probes ?? {}, resources, securityContext, lifecycle: spec.lifecycle, keepImagePullPolicy: imagePullPolicy !== undefined,
+    });
+    if (spec.stdin !== undefined || spec.tty !== undefined) {
+      // cdk8s-plus-27 has no field for either
+      const { stdin, tty } = spec;
+      this.host.patchContainer(spec.name, c => Object.assign(c, stdin === undefined ? {} : { stdin }, tty === undefined ? {} : { tty }));
+    }
     const ports = renderPorts(listOf('ports', spec.ports, this.errors));
     const named = (spec.namedMounts ?? []).map(m => ({ mountPath: m.path, name: m.volume, readOnly: m.readOnly ?? true }));
     const own = renderPodVolumeMounts(spec.podVolumeMounts ?? [], this.errors);

@@ -1,6 +1,7 @@
 import { ApiObject, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { preStopHook } from '../_lifecycle';
 import { Rank } from '../_workload-host';
 import { containerEnv, EnvFromSource, PodField } from '../env-sources';
 import { ContainerPortSpec, SecretKeyRef } from '../kubernetes-types';
@@ -8,7 +9,7 @@ import { PodVolumeMount } from '../pod-volume';
 import { HealthCheck } from '../probes';
 import { ContainerResources } from '../resources';
 import { SIDECAR_OPTION_FLAGS, SIDECAR_STARTUP_BUDGET, SidecarBase, SidecarOptions, SidecarVolumeMount } from './_sidecar-base';
-import { knownProps, labelName, propKeys, snapshot } from '../validation/_prop-checks';
+import { booleanProp, knownProps, labelName, optionalList, propKeys, snapshot } from '../validation/_prop-checks';
 
 /** Props of a generic `Sidecar` running the user's own image. */
 export interface SidecarProps extends SidecarOptions {
@@ -81,6 +82,30 @@ export interface SidecarProps extends SidecarOptions {
    * @default - not a front door
    */
   readonly frontDoor?: FrontDoorOptions;
+  /**
+   * Command run before the sidecar gets SIGTERM (an exec hook). Not with `preStopSleep`.
+   * @default - none
+   */
+  readonly preStopCommand?: string[];
+  /**
+   * Wait this long before the sidecar gets SIGTERM (`lifecycle.preStop.sleep`, Kubernetes
+   * 1.30+; the kubelet sleeps, so the image needs no `sleep` binary): a proxy or exporter keeps
+   * serving while the endpoints update. Whole seconds, at least one, within the pod's
+   * termination grace period. Not with `preStopCommand`.
+   * @default - none
+   */
+  readonly preStopSleep?: Duration;
+  /**
+   * Keep the container's stdin open (`stdin: true`): for a tool that reads commands from it, or
+   * one that exits at end of input (lora-adapter-syncer sets it with `tty`).
+   * @default false
+   */
+  readonly stdin?: boolean;
+  /**
+   * Give the container a TTY (`tty: true`); usually with `stdin`.
+   * @default false
+   */
+  readonly tty?: boolean;
 }
 
 /**
@@ -111,7 +136,8 @@ export interface FrontDoorOptions {
 
 const SIDECAR_KEYS = propKeys<SidecarProps>('SidecarProps', {
   ...SIDECAR_OPTION_FLAGS, command: true, args: true, ports: true, env: true, secretEnv: true, fieldEnv: true, envFrom: true, volumeMounts: true,
-  podVolumeMounts: true, health: true, startupTimeout: true, frontDoor: true,
+  podVolumeMounts: true, health: true, startupTimeout: true, frontDoor: true, stdin: true, tty: true,
+  preStopCommand: true, preStopSleep: true,
 });
 const FRONT_DOOR_KEYS = propKeys<FrontDoorOptions>('FrontDoorOptions', { port: true, https: true, routeServerProbes: true, networkPolicy: true });
 const SIDECAR_VOLUME_MOUNT_KEYS = propKeys<SidecarVolumeMount>('SidecarVolumeMount', { volume: true, path: true, readOnly: true });
@@ -164,6 +190,9 @@ export class Sidecar extends SidecarBase {
         this.errors,
       ),
       resources: DEFAULT_SIDECAR_RESOURCES,
+      lifecycle: preStopHook(optionalList('preStopCommand', props.preStopCommand, this.errors), props.preStopSleep, '', this.errors),
+      stdin: booleanProp('stdin', props.stdin, this.errors, 'true keeps the container\'s stdin open, or leave it out') ? props.stdin : undefined,
+      tty: booleanProp('tty', props.tty, this.errors, 'true gives the container a TTY, or leave it out') ? props.tty : undefined,
       rank: props.frontDoor ? Rank.PROXY_SIDECAR : Rank.SIDECAR,
       fronts: props.frontDoor && {
         container: props.name,
@@ -172,6 +201,12 @@ export class Sidecar extends SidecarBase {
         routeServerProbes: !!props.frontDoor.routeServerProbes,
       },
     });
+    if (Array.isArray(props.preStopCommand) && props.preStopCommand.length === 0) {
+      this.errors.push('preStopCommand: [] is empty. Fix: give a command such as [\'sleep\', \'10\'] or leave it out');
+    }
+    if (props.preStopCommand !== undefined && props.preStopSleep !== undefined) {
+      this.errors.push('preStopSleep: is given with preStopCommand: a container has one preStop hook. Fix: keep one of them');
+    }
     if (props.startupTimeout !== undefined && !hasStartupProbe(props.health)) {
       this.errors.push('startupTimeout: the startup probe\'s budget is given, and the sidecar has no startup probe (no health, or a HealthCheck without startup). '
         + 'Fix: remove startupTimeout, or give health: HealthCheck.tcp() or HealthCheck.custom({ startup: ... })');

@@ -1,5 +1,5 @@
 import { Duration } from 'cdk8s';
-import type { ContainerPortSpec, SecretKeyRef } from '../kubernetes-types';
+import { ContainerPortSpec, ImagePullPolicy, SecretKeyRef } from '../kubernetes-types';
 import type { PodVolumeMount } from '../pod-volume';
 import { parseQuantity } from '../quantity';
 import type { ContainerResources, ResourceAmount } from '../resources';
@@ -70,6 +70,24 @@ export function listOf<T>(field: string, value: ReadonlyArray<T> | undefined, er
     return [];
   }
   return value;
+}
+
+/** A boolean prop: true, false or left out; or the error (with `fix`, what true or false does). Returns whether it is usable. */
+export function booleanProp(field: string, value: boolean | undefined, errors: string[], fix: string): boolean {
+  if (value === undefined || typeof value === 'boolean') {
+    return true;
+  }
+  errors.push(`${field}: ${show(value)} is not true or false. Fix: ${fix}`);
+  return false;
+}
+
+/** An image pull policy, or undefined (with the error) when it is not one of the three. */
+export function pullPolicy(field: string, value: ImagePullPolicy | undefined, errors: string[]): ImagePullPolicy | undefined {
+  if (value === undefined || (Object.values(ImagePullPolicy) as unknown[]).includes(value)) {
+    return value;
+  }
+  errors.push(`${field}: ${show(value)} is not an image pull policy. Fix: use ImagePullPolicy.IF_NOT_PRESENT, ALWAYS or NEVER, or leave it out`);
+  return undefined;
 }
 
 /** A list prop as given, or undefined (with the error) when it is given but not an array. */

@@ -133,8 +133,10 @@ function downwardApiFindings(pod: RenderedPod, c: ContainerEntry, i: number, e: 
       /\.cpu$/.test(resource.resource) ? "use '1m' or '1'" : "use '1', a power of 1000 ('1k', '1M', …) or of 1024 ('1Ki', '1Mi', …)", c.container.name));
   }
   if (resource.containerName !== undefined && !pod.containers.some(x => x.container.name === resource.containerName)) {
-    findings.push(error(`${at}.resourceFieldRef.containerName`, `${show(resource.containerName)} is not a container of the pod`,
-      'name one of its containers, or leave it out (the variable\'s own container)', c.container.name));
+    findings.push(error(`${at}.resourceFieldRef.containerName`,
+      `${show(resource.containerName)} is not a container of the pod (its containers: ${pod.containers.map(x => show(x.container.name)).join(', ')})`,
+      'name one of them in PodField.containerResource(name, resource), or use PodField.resource(resource) for the variable\'s own container',
+      c.container.name));
   }
   return findings;
 }

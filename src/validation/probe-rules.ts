@@ -204,6 +204,39 @@ export function initContainerProbes(pod: RenderedPod): Finding[] {
 /** What only a long-running container may have. */
 const RUN_TO_COMPLETION_FORBIDDEN = [...PROBES, 'lifecycle'];
 
+/** Kubernetes' terminationGracePeriodSeconds when the pod sets none. */
+const DEFAULT_GRACE_SECONDS = 30;
+
+/**
+ * A sleep lifecycle action (`lifecycle.preStop.sleep`) waits a whole number of seconds, at least
+ * one, and no longer than the pod's termination grace period: the API server refuses a longer
+ * sleep (the kubelet kills the container when the grace period ends, sleeping or not).
+ */
+export function lifecycleSleep(pod: RenderedPod): Finding[] {
+  const findings: Finding[] = [];
+  const given = pod.spec.terminationGracePeriodSeconds;
+  const grace = given ?? DEFAULT_GRACE_SECONDS;
+  for (const c of pod.containers) {
+    for (const hook of ['preStop', 'postStart']) {
+      const sleep = c.container.lifecycle?.[hook]?.sleep;
+      if (sleep === undefined) {
+        continue;
+      }
+      const seconds = sleep?.seconds;
+      const field = `${c.path}.lifecycle.${hook}.sleep.seconds`;
+      if (!Number.isInteger(seconds) || seconds < 1) {
+        findings.push(error(field, `${show(seconds)} is not a whole number of seconds of at least 1`,
+          'give the seconds to wait, e.g. preStopSleep: Duration.seconds(10), or remove the hook', c.container.name));
+      } else if (typeof grace === 'number' && seconds > grace) {
+        findings.push(error(field, `sleeps ${seconds} s, longer than the pod's termination grace period (${grace} s${given === undefined ? ', Kubernetes\' default' : ''}): `
+          + 'the API server refuses it, since the kubelet kills the container when the grace period ends', 'shorten the sleep (preStopSleep) or lengthen '
+          + 'the grace period (terminationGracePeriod)', c.container.name));
+      }
+    }
+  }
+  return findings;
+}
+
 /**
  * The server's startup probe must give the model time to load. The kubelet gives up after
  * initialDelaySeconds + periodSeconds x failureThreshold, then restarts the container, and a

@@ -231,7 +231,12 @@ export function gpuNodeSelection(pod: RenderedPod): Finding[] {
   return findings;
 }
 
-/** Memory-backed volumes (e.g. /dev/shm) count against the memory limit of the pod's containers. */
+/**
+ * Memory-backed volumes (e.g. /dev/shm) count against the memory limit of the containers that
+ * write them: a volume larger than the limit can be filled past it, and the kernel OOM-kills the
+ * container (the write is not refused: the volume is not full yet). A volume exactly as large as
+ * the limit is allowed: KubeRay sizes the object store's /dev/shm that way on purpose.
+ */
 export function memoryVolumesFitLimit(pod: RenderedPod): Finding[] {
   const findings: Finding[] = [];
   for (const v of pod.spec.volumes ?? []) {
@@ -241,8 +246,10 @@ export function memoryVolumesFitLimit(pod: RenderedPod): Finding[] {
     }
     for (const c of pod.containers) {
       const limit = c.container.resources?.limits?.memory;
-      if (limit !== undefined && mounts(c, v.name) && (quantityOf(limit) ?? Infinity) <= size) {
-        findings.push(error(`${c.path}.resources.limits["memory"]`, `memory limit ${show(limit)} is not above the size of memory volume ${show(v.name)} (${show(v.emptyDir.sizeLimit)}), which counts against it; the container is OOM-killed once the volume fills`, `raise the memory limit or lower the volume size (${v.name === 'dshm' ? 'gpu.shmSize' : `the sizeLimit of volume ${show(v.name)}`})`, c.container.name));
+      if (limit !== undefined && mounts(c, v.name) && (quantityOf(limit) ?? Infinity) < size) {
+        findings.push(error(`${c.path}.resources.limits["memory"]`, `memory limit ${show(limit)} is below the size of memory volume ${show(v.name)} `
+          + `(${show(v.emptyDir.sizeLimit)}): what is written there is memory charged to the container that writes it, so filling the volume past `
+          + 'the limit gets the container OOM-killed instead of the write refused (a volume as large as the limit is fine)', `raise the memory limit or lower the volume size (${v.name === 'dshm' ? 'gpu.shmSize' : `the sizeLimit of volume ${show(v.name)}`})`, c.container.name));
       }
     }
   }

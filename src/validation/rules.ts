@@ -40,6 +40,7 @@ export const RULES: ReadonlyArray<Rule> = [
   probes.probeTargetsServedPort,
   probes.loopbackServerProbed,
   probes.initContainerProbes,
+  probes.lifecycleSleep,
   probes.startupBudgetCoversModelLoad,
   resources.resourceSyntax,
   resources.requestsWithinLimits,

@@ -5,7 +5,7 @@ import { Finding, RenderedPod, TargetFact } from './model';
 /**
  * The pod uses only what its target Kubernetes version serves: native sidecars from 1.29,
  * image volumes from 1.35 (or 1.33 with the gate on), device claims and pod-level resources
- * from 1.34. An older API server drops unknown fields or rejects the pod; here synth fails
+ * from 1.34, the sleep lifecycle action from 1.30. An older API server drops unknown fields or rejects the pod; here synth fails
  * with the feature, its minimum version and what to use instead.
  */
 export function targetFeatures(pod: RenderedPod): Finding[] {
@@ -20,6 +20,11 @@ export function targetFeatures(pod: RenderedPod): Finding[] {
   for (const c of pod.containers) {
     if (c.sidecar && target.minor < TARGET_FEATURES.nativeSidecars.minimumMinor) {
       missing(TARGET_FEATURES.nativeSidecars, `${c.path}.restartPolicy`, 'leave the sidecar\'s mode unset (it becomes a classic container) or use SidecarMode.CLASSIC', c.container.name);
+    }
+    for (const hook of LIFECYCLE_HOOKS) {
+      if (c.container.lifecycle?.[hook]?.sleep !== undefined && target.minor < TARGET_FEATURES.sleepAction.minimumMinor) {
+        missing(TARGET_FEATURES.sleepAction, `${c.path}.lifecycle.${hook}.sleep`, 'use preStopCommand: [\'sleep\', \'N\'] instead (an exec hook: the image needs a sleep binary)', c.container.name);
+      }
     }
     if ((c.container.resources?.claims ?? []).length > 0 && target.minor < TARGET_FEATURES.deviceClaims.minimumMinor) {
       missing(TARGET_FEATURES.deviceClaims, `${c.path}.resources.claims`, 'request GPUs as the device plugin\'s resource (gpu: { count } without claim)', c.container.name);
@@ -39,6 +44,8 @@ export function targetFeatures(pod: RenderedPod): Finding[] {
   }
   return findings;
 }
+
+const LIFECYCLE_HOOKS = ['preStop', 'postStart'] as const;
 
 function imageVolumeFinding(pod: RenderedPod, target: TargetFact, index: number): Finding {
   const feature = TARGET_FEATURES.imageVolumes;

@@ -1,4 +1,4 @@
-import { Chart } from 'cdk8s';
+import { Chart, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import * as fc from 'fast-check';
 import {
@@ -25,6 +25,10 @@ export const HOSTS = ['pod', 'deployment', 'kplus-deployment', 'kplus-statefulse
 export const ADD_ONS = ['model', 'init', 'sidecar', 'logs', 'proxy'] as const;
 
 const SERVER_PORTS = [8000, 9000, 5000];
+/** In generated `fieldEnv`: the server container's name, filled in when the case is built. */
+const SERVER_CONTAINER = '$server';
+/** In generated probe options: the port name of the probed container, filled in when the case is built. */
+const NAMED_PORT = '$named';
 
 /** The generator of cases, for one rate of adversarial values (0: only valid ones), of the props' types or any. */
 export function caseData(rate: number, wrongTypes = false): fc.Arbitrary<any> {
@@ -56,8 +60,15 @@ export function caseData(rate: number, wrongTypes = false): fc.Arbitrary<any> {
     // the API server takes 1m or 1 as a cpu divisor, 1, 1Ki, 1Mi... for memory
     fc.record({ kind: fc.constant('resource'), resource: fc.constant('limits.memory'), divisor: fc.constantFrom(undefined, '1Mi') }),
     fc.record({ kind: fc.constant('resource'), resource: fc.constant('requests.cpu'), divisor: fc.constantFrom(undefined, '1m') }),
+    // another container's resources: the server's (SERVER_CONTAINER, filled in when the case is built)
+    fc.record({
+      kind: fc.constant('containerResource'), container: fc.constant(SERVER_CONTAINER), resource: fc.constant('requests.memory'),
+      divisor: fc.constantFrom(undefined, '1Mi'),
+    }),
   )), fc.constantFrom({ F_X: 'status.podIP' }, { F_X: { kind: 'label', key: 'a b' } }, { F_X: { kind: 'resource', resource: 'limits.gpu' } },
-    { F_X: { kind: 'resource', resource: 'limits.memory', divisor: 'lots' } }, { F_X: { kind: 'resource', resource: 'requests.cpu', divisor: '1Mi' } }));
+    { F_X: { kind: 'resource', resource: 'limits.memory', divisor: 'lots' } }, { F_X: { kind: 'resource', resource: 'requests.cpu', divisor: '1Mi' } },
+    { F_X: { kind: 'containerResource', container: 'Bad_Name', resource: 'limits.memory' } },
+    { F_X: { kind: 'containerResource', container: 'not-in-pod', resource: 'limits.memory' } }));
   const envFrom = p.opt(fc.array(fc.record({
     kind: fc.constantFrom('configMap', 'secret'), name: dnsLabel, prefix: fc.constantFrom(undefined, 'VLLM_'), optional: fc.constantFrom(undefined, true),
   }), { maxLength: 2 }), fc.constantFrom([{ configMapRef: { name: 'a' } }], [{ kind: 'secret', name: 'Bad_Name' }], [{ kind: 'configMap', name: 'a', prefix: 'my-' }]));
@@ -89,12 +100,17 @@ export function caseData(rate: number, wrongTypes = false): fc.Arbitrary<any> {
       period: optDuration(1, 60), timeout: optDuration(1, 30), failureThreshold: optNum(fc.integer({ min: 1, max: 30 })),
       successThreshold: optNum(fc.constant(1)), initialDelay: optDuration(0, 30), port: p.risky(fc.constantFrom(8000, 9000, 1.5)),
       https: p.opt(fc.boolean()),
-    }, { requiredKeys: [] })),
+      // NAMED_PORT: the probed container's own port name (resolved by healthOf); a number with it is refused
+      portName: p.opt(fc.constant(NAMED_PORT), fc.constantFrom('Bad_1', 'no-such-port')),
+    }, { requiredKeys: [] }).map(o => badWhen(o, ['portName'], o.port !== undefined))),
   });
   const health = p.opt(fc.oneof(
     fc.record({
       kind: fc.constant('http'), path: str(fc.constantFrom('/health', '/v1/models')),
-      options: p.opt(fc.record({ livenessPath: optStr(fc.constant('/live')), port: p.risky(fc.constantFrom(8000, 9000, 1.5)), https: p.opt(fc.boolean()) }, { requiredKeys: [] })),
+      options: p.opt(fc.record({
+        livenessPath: optStr(fc.constant('/live')), port: p.risky(fc.constantFrom(8000, 9000, 1.5)), https: p.opt(fc.boolean()),
+        portName: p.opt(fc.constant(NAMED_PORT), fc.constantFrom('Bad_1', 'no-such-port')),
+      }, { requiredKeys: [] }).map(o => badWhen(o, ['portName'], o.port !== undefined))),
     }),
     fc.record({ kind: fc.constantFrom('vllm', 'tgi', 'nim', 'triton', 'none') }),
     fc.record({ kind: fc.constant('tcp'), port: p.risky(fc.constantFrom(8000, 9000, 1.5)) }),
@@ -138,6 +154,7 @@ export function caseData(rate: number, wrongTypes = false): fc.Arbitrary<any> {
     volumeMounts: podVolumeMounts('s'),
     tmpSize: optQuantity(fc.constant('1Gi')),
     preStopCommand: p.opt(fc.constant(['sleep', '5']), fc.constant([])),
+    preStopSleep: optDuration(1, 90),
   }, { requiredKeys: ['image'] }).map(envCollision);
   const workload = fc.record({
     server,
@@ -166,7 +183,8 @@ export function caseData(rate: number, wrongTypes = false): fc.Arbitrary<any> {
       fc.constant([{ operator: 'Maybe' }]), fc.constant([{ key: 'a b', effect: 'Never' }])),
     nodeSelector: p.opt(dict(fc.constantFrom('zone', 'pool'), dnsLabel), dict(badString, fc.constant('x'))),
     imagePullSecrets: p.opt(fc.array(dnsLabel, { maxLength: 2 }), fc.constant(['Bad_Secret']), fc.constant([''])),
-  }, { requiredKeys: ['server'] });
+    enableServiceLinks: p.opt(fc.boolean(), fc.constant('no')),
+  }, { requiredKeys: ['server'] }).map(sleepChecked);
   const metadata = p.opt(fc.record({
     name: optStr(dnsLabel),
     namespace: optStr(dnsLabel),
@@ -276,6 +294,7 @@ export function caseData(rate: number, wrongTypes = false): fc.Arbitrary<any> {
     mode: p.opt(fc.constantFrom(...Object.values(SidecarMode)), fc.constant('sometimes')),
     resources, security,
     image: optStr(image),
+    imagePullPolicy: p.opt(fc.constantFrom(...Object.values(ImagePullPolicy)), fc.constant('Sometimes')),
   };
   const sidecar = fc.record({
     name: str(dnsLabel.map(n => `side-${n}`)),
@@ -286,7 +305,12 @@ export function caseData(rate: number, wrongTypes = false): fc.Arbitrary<any> {
     ports: p.opt(fc.constant([{ number: 9100, name: 'side' }]), fc.constant([{ number: 8000 }]), fc.constant([{ number: -3 }])),
     volumeMounts: p.risky(fc.constantFrom([{ volume: 'server-tmp', path: '/scratch' }], [{ volume: 'nope', path: '/x' }])),
     startupTimeout: optDuration(1, 600),
-  }, { requiredKeys: ['name'] }).map(c => envCollision(badWhen(c, ['startupTimeout'], true))); // refused without a startup probe; the health may have none
+    // a sleep's validity depends on the pod (its target and grace period): risky; with a command, refused
+    preStopSleep: p.risky(duration(1, 30)),
+    preStopCommand: p.opt(fc.constant(['sleep', '3']), fc.constant([])),
+    stdin: p.opt(fc.boolean(), fc.constant('yes')),
+    tty: p.opt(fc.boolean(), fc.constant(1)),
+  }, { requiredKeys: ['name'] }).map(c => envCollision(badWhen(badWhen(c, ['startupTimeout'], true), ['preStopCommand'], c.preStopSleep !== undefined))); // refused without a startup probe; the health may have none
   const endpoint = {
     host: str(fc.constantFrom('loki.monitoring', '10.0.0.7', 'fd00::1', 'ES.Example.com')),
     port: optNum(fc.constantFrom(3100, 443, 9200)),
@@ -351,7 +375,8 @@ export function caseData(rate: number, wrongTypes = false): fc.Arbitrary<any> {
 export function buildCase(chart: Chart, data: any): void {
   const workloadProps = workloadPropsOf(data.workload);
   const scope = buildHost(chart, data.host, workloadProps, data.hostExtra ?? {});
-  data.addOns.forEach((a: any, i: number) => ADD_ON_BUILDERS[a.kind as (typeof ADD_ONS)[number]](scope, `${a.kind}${i}`, a.props));
+  const serverName = typeof data.workload?.server?.name === 'string' ? data.workload.server.name : 'server';
+  data.addOns.forEach((a: any, i: number) => ADD_ON_BUILDERS[a.kind as (typeof ADD_ONS)[number]](scope, `${a.kind}${i}`, a.props, serverName));
 }
 
 function buildHost(chart: Chart, host: (typeof HOSTS)[number], props: any, extra: any): any {
@@ -386,7 +411,7 @@ function workloadPropsOf(w: any): any {
   }
   return {
     ...w,
-    server: serverOf(w.server),
+    server: serverOf(w.server, typeof w.server?.name === 'string' ? w.server.name : 'server'),
     target: w.target && typeof w.target === 'object' ? KubernetesTarget.of(w.target.version,
       w.target.imageVolumes === undefined ? {} : { imageVolumes: w.target.imageVolumes }) : w.target,
     model: w.model && typeof w.model === 'object' ? fitOf(w.model) : w.model,
@@ -394,11 +419,12 @@ function workloadPropsOf(w: any): any {
   };
 }
 
-function serverOf(s: any): any {
+function serverOf(s: any, serverName: string): any {
   if (s === null || typeof s !== 'object') {
     return s;
   }
-  return { ...s, engine: engineOf(s.engine), health: healthOf(s.health), volumeMounts: mountsOf(s.volumeMounts), ...envOf(s) };
+  const portName = typeof s.portName === 'string' ? s.portName : 'http';
+  return { ...s, engine: engineOf(s.engine), health: healthOf(s.health, portName), volumeMounts: mountsOf(s.volumeMounts), ...envOf(s, serverName) };
 }
 
 function engineOf(e: any): any {
@@ -437,28 +463,34 @@ function gpuOf(g: any): any {
   };
 }
 
-function probeOf(pr: any): any {
+/** Options with the NAMED_PORT placeholder replaced by the probed container's port name. */
+function named(o: any, portName: string): any {
+  return o !== null && typeof o === 'object' && o.portName === NAMED_PORT ? { ...o, portName } : o;
+}
+
+function probeOf(pr: any, portName: string): any {
   if (pr === null || typeof pr !== 'object') {
     return pr;
   }
   // one generated options record serves every kind: each factory gets only its own options' keys
-  const o = pr.options;
-  const { https: _https, ...portOptions } = o !== null && typeof o === 'object' ? o : ({} as any);
+  const o = named(pr.options, portName);
+  const { https: _https, ...tcpOptions } = o !== null && typeof o === 'object' ? o : ({} as any);
+  const { portName: _portName, ...portOptions } = tcpOptions;
   const { port: _port, ...timing } = portOptions;
   switch (pr.kind) {
     case 'http': return Probe.httpGet(pr.path, o);
-    case 'tcp': return Probe.tcp(o !== null && typeof o === 'object' ? portOptions : o);
+    case 'tcp': return Probe.tcp(o !== null && typeof o === 'object' ? tcpOptions : o);
     case 'grpc': return Probe.grpc(o !== null && typeof o === 'object' ? portOptions : o);
     default: return Probe.exec(pr.command, o !== null && typeof o === 'object' ? timing : o);
   }
 }
 
-function healthOf(h: any): any {
+function healthOf(h: any, portName: string): any {
   if (h === null || typeof h !== 'object') {
     return h;
   }
   switch (h.kind) {
-    case 'http': return HealthCheck.http(h.path, h.options);
+    case 'http': return HealthCheck.http(h.path, named(h.options, portName));
     case 'vllm': return HealthCheck.vllm();
     case 'tgi': return HealthCheck.textGenerationInference();
     case 'nim': return HealthCheck.nim();
@@ -466,7 +498,9 @@ function healthOf(h: any): any {
     case 'none': return HealthCheck.none();
     case 'tcp': return HealthCheck.tcp(h.port);
     case 'command': return HealthCheck.command(h.command);
-    default: return HealthCheck.custom({ startup: probeOf(h.startup), readiness: probeOf(h.readiness), liveness: probeOf(h.liveness) });
+    default: return HealthCheck.custom({
+      startup: probeOf(h.startup, portName), readiness: probeOf(h.readiness, portName), liveness: probeOf(h.liveness, portName),
+    });
   }
 }
 
@@ -556,13 +590,15 @@ function authOf(a: any): any {
 }
 
 /** `fieldEnv` and `envFrom` data as the library's classes (other values pass through as the bad values they are). */
-function envOf(props: any): any {
+function envOf(props: any, serverName: string): any {
   const out: any = {};
   if (props.fieldEnv !== undefined) {
     out.fieldEnv = props.fieldEnv !== null && typeof props.fieldEnv === 'object' ? Object.fromEntries(Object.entries(props.fieldEnv).map(([k, f]: [string, any]) => [k,
       f === null || typeof f !== 'object' ? f
         : f.kind === 'label' ? PodField.label(f.key)
-          : f.kind === 'resource' ? PodField.resource(f.resource, f.divisor) : (PodField as any)[f.kind]])) : props.fieldEnv;
+          : f.kind === 'resource' ? PodField.resource(f.resource, f.divisor)
+            : f.kind === 'containerResource' ? PodField.containerResource(f.container === SERVER_CONTAINER ? serverName : f.container, f.resource, f.divisor)
+              : (PodField as any)[f.kind]])) : props.fieldEnv;
   }
   if (props.envFrom !== undefined) {
     out.envFrom = Array.isArray(props.envFrom) ? props.envFrom.map((e: any) => (e?.kind === 'configMap' || e?.kind === 'secret'
@@ -572,11 +608,13 @@ function envOf(props: any): any {
   return out;
 }
 
-const ADD_ON_BUILDERS: { [kind in (typeof ADD_ONS)[number]]: (scope: any, id: string, props: any) => void } = {
+const ADD_ON_BUILDERS: { [kind in (typeof ADD_ONS)[number]]: (scope: any, id: string, props: any, serverName: string) => void } = {
   model: (scope, id, props) => new ModelPrepInit(scope, id, { ...props, source: sourceOf(props.source), cache: cacheOf(props.cache) }),
-  init: (scope, id, props) => new InitContainer(scope, id, { ...props, podVolumeMounts: mountsOf(props.podVolumeMounts), ...envOf(props) }),
-  sidecar: (scope, id, props) => new Sidecar(scope, id, {
-    ...props, health: healthOf(props.health), ...envOf(props),
+  init: (scope, id, props, serverName) => new InitContainer(scope, id, {
+    ...props, podVolumeMounts: mountsOf(props.podVolumeMounts), ...envOf(props, serverName),
+  }),
+  sidecar: (scope, id, props, serverName) => new Sidecar(scope, id, {
+    ...props, health: healthOf(props.health, Array.isArray(props.ports) ? props.ports[0]?.name ?? 'side' : 'side'), ...envOf(props, serverName),
     podVolumeMounts: mountsOf(props.podVolumeMounts), image: props.image ?? 'busybox:1.36.1',
   }),
   logs: (scope, id, props) => new LogSidecar(scope, id, { ...props, shipTo: destinationOf(props.shipTo) }),
@@ -591,6 +629,24 @@ const ADD_ON_BUILDERS: { [kind in (typeof ADD_ONS)[number]]: (scope: any, id: st
 export function relaxesSecurity(data: any): boolean {
   const level = data?.workload?.security?.level;
   return level !== undefined && level !== PodSecurityLevel.RESTRICTED;
+}
+
+/**
+ * The workload with the server's preStopSleep boxed as adversarial where the library refuses it:
+ * with preStopCommand, beyond the grace period (60 s unless given), below Kubernetes 1.30.
+ */
+function sleepChecked(w: any): any {
+  const server = w.server;
+  const sleep = server?.preStopSleep;
+  if (!(sleep instanceof Duration)) {
+    return w;
+  }
+  const given = w.terminationGracePeriod;
+  const grace = given === undefined ? 60 : given instanceof Duration ? given.toSeconds() : Infinity;
+  const target = w.target;
+  const minor = target === undefined ? 33 : target instanceof Bad ? Infinity : Number(/1\.(\d+)/.exec(target.version)?.[1]);
+  const refused = server.preStopCommand !== undefined || sleep.toSeconds() > grace || minor < 30;
+  return refused ? { ...w, server: badWhen(server, ['preStopSleep'], true) } : w;
 }
 
 /** `data` with each of `keys` that is set boxed as adversarial when `when` holds: the library refuses it there. */
