@@ -181,7 +181,7 @@ describe('llm-d prefill/decode pods with the routing sidecar (llm-d guides/pd-di
     };
   }
 
-  function decode(networkPolicy?: boolean): any {
+  function decode(networkPolicy?: boolean, admitPorts?: number[]): any {
     const chart = newChart('llmd-decode');
     const pod = new AiInferenceDeployment(chart, 'decode', modelServer('decode', 8200, 4, ['--port=8200']));
     new Sidecar(pod, 'routing-proxy', {
@@ -189,7 +189,7 @@ describe('llm-d prefill/decode pods with the routing sidecar (llm-d guides/pd-di
       image: 'ghcr.io/llm-d/llm-d-routing-sidecar:v0.3.0',
       args: ['--port=8000', '--vllm-port=8200', '--kv-connector=nixlv2', '--zap-log-level=1', '--secure-serving=false'],
       ports: [{ number: 8000, name: 'sidecar' }],
-      frontDoor: { port: 8000, networkPolicy },
+      frontDoor: { port: 8000, networkPolicy, admitPorts },
     });
     return synthWithWarnings(chart).manifests;
   }
@@ -213,11 +213,11 @@ describe('llm-d prefill/decode pods with the routing sidecar (llm-d guides/pd-di
     expect(manifests.filter((m: any) => m.kind === 'NetworkPolicy')).toEqual([]);
   });
 
-  test('decode with the front door\'s default NetworkPolicy: prefill pods could not reach the NIXL port (finding)', () => {
-    const policy = manifestOf(decode(), 'NetworkPolicy');
-    const admitted = policy.spec.ingress.flatMap((rule: any) => rule.ports.map((p: any) => p.port));
-    // only the front door: the KV cache transfer from the prefill pods (5600 and UCX) is blocked
-    expect(admitted).toEqual([8000]);
+  test('decode with the front door\'s NetworkPolicy: admitPorts opens the NIXL side channel to the prefill pods, nothing else', () => {
+    const admitted = (manifests: any[]) => manifestOf(manifests, 'NetworkPolicy').spec.ingress.flatMap((rule: any) => rule.ports.map((p: any) => p.port));
+    // by default only the front door: the KV cache transfer from the prefill pods would be blocked
+    expect(admitted(decode())).toEqual([8000]);
+    expect(admitted(decode(undefined, [5600]))).toEqual([8000, 5600]);
   });
 
   test('prefill: the guide\'s 20Gi /dev/shm against a 16Gi memory limit is refused (a real latent OOM in the guide)', () => {

@@ -34,6 +34,12 @@ const CASES: Array<[string, (chart: Chart) => void, string]> = [
   ['proxy port NaN', proxy({ port: NaN }), '[test/llm/p] port: null must be a whole number from 1 to 65535'],
   ['upstream port -1', proxy({ upstreamPort: -1 }), '[test/llm/p] upstreamPort: -1 must be a whole number from 1 to 65535. Fix: use e.g. 8080'],
   ['upstream port 65536', proxy({ upstreamPort: 65536 }), '[test/llm/p] upstreamPort: 65536 must be a whole number from 1 to 65535'],
+  ['admitted port 0', proxy({ admitPorts: [5600, 0] }), '[test/llm/p] admitPorts[1]: 0 must be a whole number from 1 to 65535'],
+  ['admitted port repeats the proxy\'s', proxy({ admitPorts: [8080] }), '[test/llm/p] admitPorts[0]: port 8080 is the front door\'s port, admitted already. Fix: list each further port once'],
+  ['admitted port twice', proxy({ admitPorts: [5600, 5600] }), '[test/llm/p] admitPorts[1]: port 5600 is listed twice'],
+  ['admitted ports not a list', proxy({ admitPorts: 5600 as any }), '[test/llm/p] admitPorts: 5600 is not a list'],
+  ['admitted ports without the NetworkPolicy', proxy({ admitPorts: [5600], networkPolicy: false }),
+    '[test/llm/p] admitPorts: admits ports in a NetworkPolicy, and networkPolicy is false. Fix: drop admitPorts, or keep the NetworkPolicy'],
   // --- ProxySidecar: open paths
   ['open path empty', proxy({ openPaths: [''] }), canonical('', 'it does not start with "/"')],
   ['open path without a leading slash', proxy({ openPaths: ['health'] }), canonical('health', 'it does not start with "/"')],
@@ -137,6 +143,7 @@ test('the table has a distinct case per check, as many as the README says', () =
 const VALID: Array<[string, (chart: Chart) => void]> = [
   ['several canonical open paths, one with a trailing slash, root', proxy({ openPaths: ['/health', '/v2/health/ready', '/metrics/', '/', '/api/v1:check@x'] })],
   ['no open path', proxy({ openPaths: [] })],
+  ['further admitted ports (a KV-cache side channel, metrics)', proxy({ admitPorts: [5600, 9090] })],
   ['timeouts from 1 s to 24 h, in any unit', (chart) => {
     const p = pod(chart);
     new ProxySidecar(p, 'a', { port: 8081, timeout: Duration.millis(1000) });

@@ -9,7 +9,11 @@ import { addPodVolumes, PodVolumeMount, renderPodVolumeMounts } from '../pod-vol
 import { RenderedProbes } from '../probes';
 import { checkedResources, ContainerResources, renderResources } from '../resources';
 import { containerSecurityContext, ContainerSecurityOptions } from '../security';
-import { containerPropKeys, knownProps, labelName, listOf, optionalList, propKeys, pullPolicy } from '../validation/_prop-checks';
+import { containerPropKeys, knownProps, labelName, listOf, optionalList, portNumber, propKeys, pullPolicy } from '../validation/_prop-checks';
+
+/** The error of `admitPorts` given with `networkPolicy: false` (under the prop `prefix`). @internal */
+export const NO_POLICY_NO_ADMITTED_PORTS = (prefix: string) =>
+  `${prefix}admitPorts: admits ports in a NetworkPolicy, and ${prefix}networkPolicy is false. Fix: drop admitPorts, or keep the NetworkPolicy`;
 
 /**
  * How a sidecar runs.
@@ -223,12 +227,31 @@ export abstract class SidecarBase extends Construct {
     return container;
   }
 
+  /** The valid, distinct ports of `admitPorts` other than the front door's; errors for the rest. */
+  private admittedPorts(field: string, port: number, admitPorts: number[] | undefined): number[] {
+    const admitted: number[] = [];
+    listOf(field, admitPorts, this.errors).forEach((p, i) => {
+      const before = this.errors.length;
+      portNumber(`${field}[${i}]`, p, this.errors);
+      if (this.errors.length > before) {
+        return;
+      }
+      if (p === port || admitted.includes(p)) {
+        this.errors.push(`${field}[${i}]: port ${p} is ${p === port ? 'the front door\'s port, admitted already' : 'listed twice'}. Fix: list each further port once`);
+      } else {
+        admitted.push(p);
+      }
+    });
+    return admitted;
+  }
+
   /**
    * A NetworkPolicy that admits traffic to the pod(s) only on `port`: nothing else in the
    * cluster reaches the server around this sidecar (the kubelet's probes are always allowed).
    * It selects the pods by their rendered labels. @internal
    */
-  protected closeBypass(name: string, port: number): ApiObject {
+  protected closeBypass(name: string, port: number, admitPorts?: number[], field = 'admitPorts'): ApiObject {
+    const admitted = [port, ...this.admittedPorts(field, port, admitPorts)];
     const policy = new ApiObject(this, 'network-policy', {
       apiVersion: 'networking.k8s.io/v1',
       kind: 'NetworkPolicy',
@@ -237,7 +260,7 @@ export abstract class SidecarBase extends Construct {
     addRenderStep(policy, json => {
       const labels = this.host.podLabels();
       json.spec = {
-        ingress: [{ ports: [{ port, protocol: 'TCP' }] }],
+        ingress: [{ ports: admitted.map(p => ({ port: p, protocol: 'TCP' })) }],
         podSelector: { matchLabels: { ...labels } },
         policyTypes: ['Ingress'],
       };

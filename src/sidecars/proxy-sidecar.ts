@@ -5,7 +5,7 @@ import { addRenderStep } from '../_kplus-adapter';
 import { CompanionKind, Rank } from '../_workload-host';
 import { HealthCheck } from '../probes';
 import { ContainerResources } from '../resources';
-import { SIDECAR_OPTION_FLAGS, SidecarBase, SidecarOptions } from './_sidecar-base';
+import { NO_POLICY_NO_ADMITTED_PORTS, SIDECAR_OPTION_FLAGS, SidecarBase, SidecarOptions } from './_sidecar-base';
 import { proxySidecarPropErrors, proxyTimeoutSeconds } from './_sidecar-prop-checks';
 import { nginxConfig, PROXY_START_SCRIPT } from '../scripts/nginx-config';
 import { propKeys, snapshot, urlPathProblem } from '../validation/_prop-checks';
@@ -106,6 +106,14 @@ export interface ProxySidecarProps extends SidecarOptions {
    */
   readonly networkPolicy?: boolean;
   /**
+   * More ports the NetworkPolicy admits besides the front door's: ports other pods must reach
+   * directly, such as llm-d's NIXL side channel (5600) on decode pods or a metrics port a
+   * Prometheus outside the pod scrapes. Traffic on them does not pass the proxy (no auth):
+   * list only ports meant to be reached that way.
+   * @default - none (only the front door's port)
+   */
+  readonly admitPorts?: number[];
+  /**
    * Send the server's HTTP probes through the proxy (its port and scheme, without auth on
    * the probe paths), so the server may bind 127.0.0.1 only.
    * @default true
@@ -115,7 +123,7 @@ export interface ProxySidecarProps extends SidecarOptions {
 
 const PROXY_SIDECAR_KEYS = propKeys<ProxySidecarProps>('ProxySidecarProps', {
   ...SIDECAR_OPTION_FLAGS, port: true, upstreamPort: true, tls: true, auth: true, openPaths: true, requestBodyLimit: true, timeout: true,
-  networkPolicy: true, routeServerProbes: true,
+  networkPolicy: true, admitPorts: true, routeServerProbes: true,
 });
 
 /** Default proxy resources. */
@@ -216,7 +224,9 @@ export class ProxySidecar extends SidecarBase {
       this.container.mount(paths.auth, kplus.Volume.fromSecret(this, 'auth', secret, { name: `${name}-auth`, items }), { readOnly: true });
     }
     if (props.networkPolicy ?? true) {
-      this.networkPolicy = this.closeBypass(name, this.port);
+      this.networkPolicy = this.closeBypass(name, this.port, props.admitPorts);
+    } else if (props.admitPorts !== undefined) {
+      this.errors.push(NO_POLICY_NO_ADMITTED_PORTS(''));
     }
   }
 

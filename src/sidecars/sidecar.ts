@@ -8,7 +8,7 @@ import { ContainerPortSpec, SecretKeyRef } from '../kubernetes-types';
 import { PodVolumeMount } from '../pod-volume';
 import { HealthCheck } from '../probes';
 import { ContainerResources } from '../resources';
-import { SIDECAR_OPTION_FLAGS, SIDECAR_STARTUP_BUDGET, SidecarBase, SidecarOptions, SidecarVolumeMount } from './_sidecar-base';
+import { NO_POLICY_NO_ADMITTED_PORTS, SIDECAR_OPTION_FLAGS, SIDECAR_STARTUP_BUDGET, SidecarBase, SidecarOptions, SidecarVolumeMount } from './_sidecar-base';
 import { booleanProp, knownProps, labelName, optionalList, propKeys, snapshot } from '../validation/_prop-checks';
 
 /** Props of a generic `Sidecar` running the user's own image. */
@@ -132,6 +132,14 @@ export interface FrontDoorOptions {
    * @default true
    */
   readonly networkPolicy?: boolean;
+  /**
+   * More ports the NetworkPolicy admits besides the front door's: ports other pods must reach
+   * directly, such as llm-d's NIXL side channel (5600) on decode pods or a metrics port a
+   * Prometheus outside the pod scrapes. Traffic on them does not pass the proxy (no auth):
+   * list only ports meant to be reached that way.
+   * @default - none (only the front door's port)
+   */
+  readonly admitPorts?: number[];
 }
 
 const SIDECAR_KEYS = propKeys<SidecarProps>('SidecarProps', {
@@ -139,7 +147,7 @@ const SIDECAR_KEYS = propKeys<SidecarProps>('SidecarProps', {
   podVolumeMounts: true, health: true, startupTimeout: true, frontDoor: true, stdin: true, tty: true,
   preStopCommand: true, preStopSleep: true,
 });
-const FRONT_DOOR_KEYS = propKeys<FrontDoorOptions>('FrontDoorOptions', { port: true, https: true, routeServerProbes: true, networkPolicy: true });
+const FRONT_DOOR_KEYS = propKeys<FrontDoorOptions>('FrontDoorOptions', { port: true, https: true, routeServerProbes: true, networkPolicy: true, admitPorts: true });
 const SIDECAR_VOLUME_MOUNT_KEYS = propKeys<SidecarVolumeMount>('SidecarVolumeMount', { volume: true, path: true, readOnly: true });
 
 /** Default sidecar resources: small, explicit. */
@@ -218,7 +226,9 @@ export class Sidecar extends SidecarBase {
           + `(${(props.ports ?? []).map(p => p.number).join(', ') || 'none'}). Fix: list it in ports`);
       }
       if (door.networkPolicy ?? true) {
-        this.networkPolicy = this.closeBypass(props.name, door.port);
+        this.networkPolicy = this.closeBypass(props.name, door.port, door.admitPorts, 'frontDoor.admitPorts');
+      } else if (door.admitPorts !== undefined) {
+        this.errors.push(NO_POLICY_NO_ADMITTED_PORTS('frontDoor.'));
       }
     }
   }

@@ -357,6 +357,7 @@ export function caseData(rate: number, wrongTypes = false): fc.Arbitrary<any> {
     requestBodyLimit: optStr(fc.constantFrom('64m', '1g', '4096')),
     timeout: optDuration(1, 86400),
     networkPolicy: p.opt(fc.boolean()),
+    admitPorts: p.opt(fc.constantFrom([5600], [5600, 9090]), fc.constant([0]), fc.constant([5600, 5600])),
     routeServerProbes: p.opt(fc.boolean()),
   }, { requiredKeys: [] });
   const addOn = fc.oneof(
@@ -364,7 +365,8 @@ export function caseData(rate: number, wrongTypes = false): fc.Arbitrary<any> {
     fc.record({ kind: fc.constant('init'), props: init }),
     fc.record({ kind: fc.constant('sidecar'), props: sidecar }),
     fc.record({ kind: fc.constant('logs'), props: logs }),
-    fc.record({ kind: fc.constant('proxy'), props: proxy }),
+    // admitted ports need the NetworkPolicy they are admitted in
+    fc.record({ kind: fc.constant('proxy'), props: proxy.map(x => badWhen(x, ['admitPorts'], x.networkPolicy === false)) }),
   );
   // one add-on of each kind at most: two model downloads or proxies conflict by design
   const addOns = fc.uniqueArray(addOn, { maxLength: 4, selector: a => a.kind });
