@@ -272,11 +272,19 @@ const HOOKS = ['postStart', 'preStop'] as const;
 export function httpHeaderNames(pod: RenderedPod): Finding[] {
   let findings: Finding[] | undefined;
   for (const c of pod.containers) {
+    // the paths are built only for headers that are there: most probes send none
     for (const kind of PROBES) {
-      findings = headerFindings(c.container[kind]?.httpGet?.httpHeaders, `${probePath(c, kind)}.httpGet.httpHeaders`, c, findings);
+      const headers = c.container[kind]?.httpGet?.httpHeaders;
+      if (headers !== undefined) {
+        findings = headerFindings(headers, `${probePath(c, kind)}.httpGet.httpHeaders`, c, findings);
+      }
     }
-    for (const hook of HOOKS) {
-      findings = headerFindings(c.container.lifecycle?.[hook]?.httpGet?.httpHeaders, `${c.path}.lifecycle.${hook}.httpGet.httpHeaders`, c, findings);
+    const lifecycle = c.container.lifecycle;
+    for (let h = 0; lifecycle && h < HOOKS.length; h++) {
+      const headers = lifecycle[HOOKS[h]]?.httpGet?.httpHeaders;
+      if (headers !== undefined) {
+        findings = headerFindings(headers, `${c.path}.lifecycle.${HOOKS[h]}.httpGet.httpHeaders`, c, findings);
+      }
     }
   }
   return findings ?? NO_FINDINGS;
@@ -317,28 +325,31 @@ export function lifecycleHandlers(pod: RenderedPod): Finding[] {
       if (handler === undefined || handler === null) {
         continue;
       }
-      const at = `${c.path}.lifecycle.${hook}`;
       let count = 0;
       for (const a of LIFECYCLE_ACTIONS) {
         count += handler[a] !== undefined && handler[a] !== null ? 1 : 0;
       }
       if (count !== 1) {
         const actions = LIFECYCLE_ACTIONS.filter(a => handler[a] !== undefined && handler[a] !== null);
-        (findings ??= []).push(error(at, `must have exactly one action, found ${actions.length ? actions.join(' and ') : 'none'}`,
+        (findings ??= []).push(error(hookPath(c, hook), `must have exactly one action, found ${actions.length ? actions.join(' and ') : 'none'}`,
           'keep one of exec, httpGet, tcpSocket or sleep', c.container.name));
       }
       if (handler.exec && !(Array.isArray(handler.exec.command) && handler.exec.command.length > 0)) {
-        (findings ??= []).push(error(`${at}.exec.command`, `${show(handler.exec.command ?? [])} is empty`, 'give the command to run, e.g. ["sleep", "10"]', c.container.name));
+        (findings ??= []).push(error(`${hookPath(c, hook)}.exec.command`, `${show(handler.exec.command ?? [])} is empty`, 'give the command to run, e.g. ["sleep", "10"]', c.container.name));
       }
       const seconds = handler.sleep?.seconds;
       if (handler.sleep) {
         const grace = Number.isInteger(pod.spec.terminationGracePeriodSeconds) ? pod.spec.terminationGracePeriodSeconds : DEFAULT_GRACE_SECONDS;
         if (!(Number.isInteger(seconds) && seconds >= 0 && seconds <= grace)) {
-          (findings ??= []).push(error(`${at}.sleep.seconds`, `${show(seconds)} must be a whole number from 0 to the pod's terminationGracePeriodSeconds (${grace})`,
+          (findings ??= []).push(error(`${hookPath(c, hook)}.sleep.seconds`, `${show(seconds)} must be a whole number from 0 to the pod's terminationGracePeriodSeconds (${grace})`,
             `sleep at most ${grace} seconds, or raise the pod's terminationGracePeriodSeconds`, c.container.name));
         }
       }
     }
   }
   return findings ?? NO_FINDINGS;
+}
+
+function hookPath(c: ContainerEntry, hook: string): string {
+  return `${c.path}.lifecycle.${hook}`;
 }
