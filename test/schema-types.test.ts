@@ -99,7 +99,7 @@ test.each<[string, unknown, string]>([
   ['/spec/containers/0/startupProbe/httpGet/port', 1e300, 'spec.containers[0].startupProbe.httpGet.port: 1e+300 is not a port number (1-65535) or port name'],
   ['/spec/containers/0/imagePullPolicy', 'Sometimes', 'spec.containers[0].imagePullPolicy: "Sometimes" is not a pull policy. Fix: use ImagePullPolicy'],
   ['/metadata/generation', 1.5, 'metadata.generation: 1.5 is not a whole number from -9223372036854775808 to 9223372036854775807. Fix: give'],
-  ['/spec/securityContext/supplementalGroups', [1000, 2 ** 63], 'spec.securityContext.supplementalGroups[1]: 9223372036854776000 is not a whole number'],
+  ['/spec/securityContext/supplementalGroups', [1000, 2 ** 63], 'spec.securityContext.supplementalGroups[1]: 9223372036854776000 is not a valid group id (0-2147483647)'],
   ['/spec/containers/0/ports/0/protocol', 'tcp', 'spec.containers[0].ports[0].protocol: "tcp" is not'],
   ['/metadata/creationTimestamp', '2026-02-30T00:00:00Z', 'metadata.creationTimestamp: "2026-02-30T00:00:00Z" is not an RFC 3339 date-time. Fix: write it as'],
   ['/spec/topologySpreadConstraints', [{ maxSkew: 1, topologyKey: 'zone', whenUnsatisfiable: 'DoNotSchedule', nodeTaintsPolicy: 'Sometimes' }],

@@ -141,7 +141,7 @@ const CASES: Array<[string, (chart: Chart) => void, string]> = [
   ['probe with two handlers', edit(s => { server(s).readinessProbe.tcpSocket = { port: 8000 }; }), 'spec.containers[0].readinessProbe: must have exactly one handler, found httpGet and tcpSocket'],
   ['probe without a handler', edit(s => { server(s).livenessProbe = { periodSeconds: 10 }; }), 'spec.containers[0].livenessProbe: must have exactly one handler, found none'],
   ['liveness successThreshold 2', edit(s => { server(s).livenessProbe.successThreshold = 2; }), 'spec.containers[0].livenessProbe.successThreshold: must be 1 for a livenessProbe, got 2'],
-  ['readiness with terminationGracePeriodSeconds', edit(s => { server(s).readinessProbe.terminationGracePeriodSeconds = 5; }), 'spec.containers[0].readinessProbe.terminationGracePeriodSeconds: is not allowed on a readiness probe'],
+  ['readiness with terminationGracePeriodSeconds', edit(s => { server(s).readinessProbe.terminationGracePeriodSeconds = 5; }), 'spec.containers[0].readinessProbe.terminationGracePeriodSeconds: 5 is set on a readiness probe, which never restarts the container'],
   ['negative periodSeconds', edit(s => { server(s).startupProbe.periodSeconds = -1; }), 'spec.containers[0].startupProbe.periodSeconds: -1 must be a whole number from 0 to 2147483647'],
   ['probe port 0', pod({}, { health: HealthCheck.http('/health', { port: 0 }) }), 'spec.containers[0].startupProbe.httpGet.port: 0 is not a port number (1-65535) or port name'],
   ['probe on a port nobody serves', pod({}, { health: HealthCheck.http('/health', { port: 9001 }) }), 'spec.containers[0].startupProbe: probes port 9001, which no container of the pod declares (declared: 8000)'],

@@ -160,3 +160,28 @@ export function isDivisorOf(resource: string, divisor: string): boolean {
   const powers = [1, 2, 3, 4, 5, 6];
   return binary ? powers.some(p => is(2 ** (10 * p))) : !exponent && powers.some(p => is(10 ** (3 * p)));
 }
+
+/**
+ * What a rule returns when it finds nothing: one shared, frozen list, so that a rule allocates
+ * nothing on a valid pod (the callers only read what a rule returns).
+ */
+export const NO_FINDINGS: Finding[] = Object.freeze([]) as unknown as Finding[];
+
+/**
+ * Whether `path` is a relative path without a `..` element, as the API server requires of
+ * subPath, item paths and seccomp localhost profiles (validateLocalDescendingPath).
+ */
+export function isLocalDescendingPath(path: string): boolean {
+  return !path.startsWith('/') && path !== '..' && !path.startsWith('../') && !path.endsWith('/..') && !path.includes('/../');
+}
+
+/**
+ * A name the API server checks with a `prefix` flag (generateName, and the names of ConfigMaps
+ * and Secrets an envFrom reads): a trailing '-' is allowed, the rest is a DNS-1123 subdomain.
+ */
+export function isDnsSubdomainPrefix(text: unknown): boolean {
+  if (typeof text !== 'string') {
+    return false;
+  }
+  return isDnsSubdomain(text) || (text.length > 1 && text.endsWith('-') && isDnsSubdomain(`${text.slice(0, -1)}a`));
+}

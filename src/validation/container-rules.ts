@@ -1,4 +1,4 @@
-import { DATA_KEY, ENV_FIELD_PATHS, ENV_NAME, error, isDivisorOf, isDnsLabel, isQualifiedName, isRepeat, repeatTracker, RESOURCE_FIELDS, show, warning } from './_helpers';
+import { DATA_KEY, ENV_FIELD_PATHS, ENV_NAME, error, isDivisorOf, isDnsLabel, isQualifiedName, isRepeat, NO_FINDINGS, repeatTracker, RESOURCE_FIELDS, show, warning } from './_helpers';
 import { ContainerEntry, Finding, RenderedPod } from './model';
 
 /** A pod needs at least one regular container. */
@@ -181,4 +181,22 @@ export function containerRestartPolicy(pod: RenderedPod): Finding[] {
     }
   }
   return findings;
+}
+
+/** A container's resizePolicy names each resource once (the API server refuses a repeat). */
+export function resizePolicyResources(pod: RenderedPod): Finding[] {
+  let findings: Finding[] | undefined;
+  for (const c of pod.containers) {
+    const policy: unknown = c.container.resizePolicy;
+    if (!Array.isArray(policy)) {
+      continue;
+    }
+    for (let i = 1; i < policy.length; i++) {
+      if (isRepeat(policy, i, 'resourceName', undefined)) {
+        (findings ??= []).push(error(`${c.path}.resizePolicy[${i}].resourceName`, `${show(policy[i]?.resourceName)} already has a resize policy in this container`,
+          'give each resource (cpu, memory) one entry', c.container.name));
+      }
+    }
+  }
+  return findings ?? NO_FINDINGS;
 }

@@ -1,4 +1,4 @@
-import { error, show, warning } from './_helpers';
+import { ENV_NAME, error, isDnsSubdomainPrefix, NO_FINDINGS, show, warning } from './_helpers';
 import { ContainerEntry, Finding, RenderedPod } from './model';
 
 /**
@@ -64,4 +64,47 @@ function undefinedReferences(pod: RenderedPod, c: ContainerEntry, key: string, i
     findings.push(error(`${c.path}.${key}[${i}]`, `${show(arg)} refers to $(${name}), which the container's env does not set; Kubernetes passes it unexpanded`,
       `set ${name} in the container's env${name === 'MODEL_PATH' ? ', or add a ModelPrepInit (it sets MODEL_PATH in the server)' : ''}`, c.container.name));
   }
+}
+
+const ENV_FROM_REFS = ['configMapRef', 'secretRef'];
+
+/**
+ * Each envFrom entry reads exactly one of a ConfigMap and a Secret, named by a DNS-1123
+ * subdomain; its prefix, put before every key, is a valid variable name (the same portable
+ * rule as env names: letters, digits, '_', '-', '.', not starting with a digit, no '=').
+ */
+export function envFromSources(pod: RenderedPod): Finding[] {
+  let findings: Finding[] | undefined;
+  for (const c of pod.containers) {
+    const sources: unknown = c.container.envFrom;
+    if (!Array.isArray(sources)) {
+      continue;
+    }
+    for (let i = 0; i < sources.length; i++) {
+      const source = sources[i];
+      const prefix = source?.prefix;
+      if (prefix !== undefined && prefix !== '' && (typeof prefix !== 'string' || !ENV_NAME.test(prefix) || prefix.startsWith('..'))) {
+        (findings ??= []).push(error(envFromPath(c, i, '.prefix'), `${show(prefix)} is not a valid prefix for environment variable names`,
+          "use letters, digits, '_', '-' or '.', not starting with a digit, e.g. \"HF_\"", c.container.name));
+      }
+      const configMap = source?.configMapRef;
+      const secret = source?.secretRef;
+      if ((configMap === undefined) === (secret === undefined)) {
+        (findings ??= []).push(error(envFromPath(c, i, ''), `${configMap === undefined ? 'names neither a configMapRef nor a secretRef' : 'names both a configMapRef and a secretRef'}`,
+          'give each envFrom entry one source: { configMapRef: { name } } or { secretRef: { name } }', c.container.name));
+        continue;
+      }
+      const ref = configMap ?? secret;
+      if (!isDnsSubdomainPrefix(ref?.name)) {
+        const key = configMap === undefined ? ENV_FROM_REFS[1] : ENV_FROM_REFS[0];
+        (findings ??= []).push(error(envFromPath(c, i, `.${key}.name`), `${show(ref?.name ?? '')} is not a valid ${key === 'secretRef' ? 'Secret' : 'ConfigMap'} name (DNS-1123 subdomain: lowercase letters, digits, '-' and '.')`,
+          'name the object as it is in the cluster, e.g. "llm-config"', c.container.name));
+      }
+    }
+  }
+  return findings ?? NO_FINDINGS;
+}
+
+function envFromPath(c: ContainerEntry, i: number, field: string): string {
+  return `${c.path}.envFrom[${i}]${field}`;
 }

@@ -15,7 +15,7 @@ const POD_ENUMS: ReadonlyArray<[string, ReadonlyArray<string>]> = [
  * Enum and string fields hold values the API server accepts: termination message policies, probe
  * schemes, resize policies, image references without whitespace; seccomp profile types, procMount,
  * mount propagation; DNS policy, topology spread constraints, host aliases, fsGroupChangePolicy,
- * emptyDir media, node-affinity operators (pull policies:
+ * emptyDir media (node-affinity operators: `affinityTerms`; pull policies:
  * `imagePullPolicyValue`; tolerations: `tolerationShape`; JSON types: `schemaTypes`, which runs first).
  * Whatever set them — props, an escape hatch, a JSON patch — a typo fails synth, not apply.
  */
@@ -34,7 +34,6 @@ const PROC_MOUNTS = ['Default', 'Unmasked'];
 const MOUNT_PROPAGATIONS = ['None', 'HostToContainer', 'Bidirectional'];
 const FS_GROUP_CHANGE_POLICIES = ['OnRootMismatch', 'Always'];
 const EMPTY_DIR_MEDIA = ['', 'Memory', 'HugePages'];
-const NODE_SELECTOR_OPERATORS = ['In', 'NotIn', 'Exists', 'DoesNotExist', 'Gt', 'Lt'];
 const SPREAD_POLICIES = ['Honor', 'Ignore'];
 
 /** Reports `value` when it is set and not one of `allowed`. */
@@ -95,14 +94,6 @@ function podFieldValues(pod: RenderedPod, findings: Finding[]): void {
     const medium = volumes[i]?.emptyDir?.medium;
     if (medium !== undefined && !EMPTY_DIR_MEDIA.includes(medium) && !/^HugePages-[0-9]+[KMGTPE]i$/.test(String(medium))) {
       at(`volumes[${i}].emptyDir.medium`, `${show(medium)} is not "", Memory or HugePages[-<size>]`, 'use Memory, or leave it out for the node\'s disk');
-    }
-  }
-  const terms: any[] = spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? [];
-  for (let t = 0; t < terms.length; t++) {
-    const expressions: any[] = terms[t]?.matchExpressions ?? [];
-    for (let e = 0; e < expressions.length; e++) {
-      const field = `affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[${t}].matchExpressions[${e}].operator`;
-      enumValue(expressions[e]?.operator, NODE_SELECTOR_OPERATORS, field, at);
     }
   }
   const spreadSeen = new Set<string>();

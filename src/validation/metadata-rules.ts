@@ -1,4 +1,4 @@
-import { error, isDnsLabel, isDnsSubdomain, isQualifiedName, LABEL_VALUE, show } from './_helpers';
+import { error, isDnsLabel, isDnsSubdomain, isDnsSubdomainPrefix, isQualifiedName, LABEL_VALUE, NO_FINDINGS, show } from './_helpers';
 import { Finding, RenderedPod } from './model';
 
 /**
@@ -166,4 +166,70 @@ export function isLabelValue(value: unknown): boolean {
 export function suggestName(text: string): string {
   const cleaned = text.toLowerCase().replace(/[^a-z0-9.-]+/g, '-').replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, '');
   return cleaned.slice(0, 253) || 'my-pod';
+}
+
+/** Kinds whose names are DNS labels, and so their generateName prefixes too (see NAME_RULES). */
+const LABEL_NAMED_KINDS: { [kind: string]: RegExp } = { Service: DNS1035_LABEL, StatefulSet: /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/ };
+
+/**
+ * Object rule, every kind: `metadata.generateName`, when set, is a valid name prefix (a name of
+ * the kind with a trailing '-' allowed); finalizers are qualified names, not both "orphan" and
+ * "foregroundDeletion"; owner references name their owner (apiVersion, kind, name, uid), and
+ * at most one is the controller (ValidateObjectMeta).
+ */
+export function objectMetadataFields(json: any): Finding[] {
+  const metadata = json?.metadata;
+  if (metadata === undefined || metadata === null
+    || (metadata.generateName === undefined && metadata.finalizers === undefined && metadata.ownerReferences === undefined)) {
+    return NO_FINDINGS;
+  }
+  const findings: Finding[] = [];
+  const prefix = metadata.generateName;
+  if (prefix !== undefined && !isNamePrefix(json.kind, prefix)) {
+    findings.push(error('metadata.generateName', `${show(prefix)} is not a valid name prefix for a ${json.kind} (${LABEL_NAMED_KINDS[json.kind] ? 'a DNS label: at most 63' : 'a DNS-1123 subdomain: at most 253'} lowercase letters, digits and '-', a trailing '-' allowed)`,
+      `use a prefix such as ${show(`${suggestName(String(prefix)).slice(0, 57)}-`)}`));
+  }
+  const finalizers: unknown[] = Array.isArray(metadata.finalizers) ? metadata.finalizers : [];
+  for (let i = 0; i < finalizers.length; i++) {
+    if (typeof finalizers[i] !== 'string' || !isQualifiedName(finalizers[i] as string)) {
+      findings.push(error(`metadata.finalizers[${i}]`, `${show(finalizers[i])} is not a valid finalizer (a qualified name: a DNS prefix, '/', then at most 63 alphanumerics, '-', '_' or '.')`,
+        'use a domain-qualified finalizer such as "example.com/model-cache-cleanup"'));
+    }
+  }
+  if (finalizers.includes('orphan') && finalizers.includes('foregroundDeletion')) {
+    findings.push(error('metadata.finalizers', `${show(finalizers)} holds both "orphan" and "foregroundDeletion", which contradict each other`, 'keep one of them'));
+  }
+  const owners: any[] = Array.isArray(metadata.ownerReferences) ? metadata.ownerReferences : [];
+  let controller: string | undefined;
+  for (let i = 0; i < owners.length; i++) {
+    const owner = owners[i];
+    for (const key of OWNER_KEYS) {
+      if (typeof owner?.[key] !== 'string' || owner[key] === '' || (key === 'apiVersion' && owner[key].endsWith('/'))) {
+        findings.push(error(`metadata.ownerReferences[${i}].${key}`, `${show(owner?.[key] ?? '')} is empty: an owner reference needs its owner's apiVersion, kind, name and uid`,
+          'copy them from the owner object (its uid from the cluster), or leave ownerReferences to the controller'));
+      }
+    }
+    if (owner?.controller === true) {
+      if (controller !== undefined) {
+        findings.push(error(`metadata.ownerReferences[${i}].controller`, `true here and on ${controller}: only one owner reference can be the controller`,
+          'set controller: true on one owner reference only'));
+      } else {
+        controller = `${owner.kind}/${owner.name}`;
+      }
+    }
+  }
+  return findings;
+}
+
+const OWNER_KEYS = ['apiVersion', 'kind', 'name', 'uid'];
+
+function isNamePrefix(kind: string, prefix: unknown): boolean {
+  const label = LABEL_NAMED_KINDS[kind];
+  if (!label) {
+    return isDnsSubdomainPrefix(prefix);
+  }
+  if (typeof prefix !== 'string' || prefix.length > 63) {
+    return false;
+  }
+  return label.test(prefix) || (prefix.length > 1 && prefix.endsWith('-') && label.test(`${prefix.slice(0, -1)}a`));
 }

@@ -1,6 +1,6 @@
 import { ObjectRule } from './_object-helpers';
 import { deviceRequests } from './device-claim-rules';
-import { objectMetadata } from './metadata-rules';
+import { objectMetadata, objectMetadataFields } from './metadata-rules';
 import { Finding } from './model';
 import { networkPolicyRules, networkPolicySelector } from './network-policy-rules';
 import { servicePorts, serviceSpec } from './service-rules';
@@ -19,19 +19,21 @@ export type { ObjectRule } from './_object-helpers';
  * metadata checks every object needs. The README's "What gets checked" table lists them.
  */
 export const OBJECT_RULES: { readonly [kind: string]: ReadonlyArray<ObjectRule> } = {
-  Pod: [objectMetadata],
-  Deployment: [objectMetadata, workloadCounts, workloadSelector, workloadTemplate, deploymentStrategy, deploymentProgressDeadline],
-  StatefulSet: [objectMetadata, workloadCounts, workloadSelector, workloadTemplate, statefulSetFields, volumeClaimTemplates],
-  Job: [objectMetadata, workloadSelector, workloadTemplate, jobCounts, jobCompletionMode],
-  Service: [objectMetadata, servicePorts, serviceSpec],
-  PersistentVolumeClaim: [objectMetadata, claimSpec],
-  ConfigMap: [objectMetadata, configMapData],
-  NetworkPolicy: [objectMetadata, networkPolicySelector, networkPolicyRules],
-  ResourceClaimTemplate: [objectMetadata, deviceRequests],
+  Pod: [objectMetadata, objectMetadataFields],
+  Deployment: [
+    objectMetadata, objectMetadataFields, workloadCounts, workloadSelector, workloadTemplate, deploymentStrategy, deploymentProgressDeadline,
+  ],
+  StatefulSet: [objectMetadata, objectMetadataFields, workloadCounts, workloadSelector, workloadTemplate, statefulSetFields, volumeClaimTemplates],
+  Job: [objectMetadata, objectMetadataFields, workloadSelector, workloadTemplate, jobCounts, jobCompletionMode],
+  Service: [objectMetadata, objectMetadataFields, servicePorts, serviceSpec],
+  PersistentVolumeClaim: [objectMetadata, objectMetadataFields, claimSpec],
+  ConfigMap: [objectMetadata, objectMetadataFields, configMapData],
+  NetworkPolicy: [objectMetadata, objectMetadataFields, networkPolicySelector, networkPolicyRules],
+  ResourceClaimTemplate: [objectMetadata, objectMetadataFields, deviceRequests],
 };
 
 /** The rules of a kind the registry does not list. */
-const OTHER_KINDS: ReadonlyArray<ObjectRule> = [objectMetadata];
+const OTHER_KINDS: ReadonlyArray<ObjectRule> = [objectMetadata, objectMetadataFields];
 
 /** Every object rule of the object's kind, in the registry's order. */
 export function objectFindings(json: any): Finding[] {

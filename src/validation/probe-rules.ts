@@ -1,4 +1,4 @@
-import { error, show } from './_helpers';
+import { error, NO_FINDINGS, show } from './_helpers';
 import { ContainerEntry, Finding, RenderedPod } from './model';
 import { isPortName, isPortNumber } from './port-rules';
 
@@ -35,9 +35,6 @@ function probeShapeFindings(c: ContainerEntry, kind: string, findings: Finding[]
   }
   if (kind !== 'readinessProbe' && probe.successThreshold !== undefined && probe.successThreshold !== 1) {
     findings.push(error(`${probePath(c, kind)}.successThreshold`, `must be 1 for a ${kind}, got ${show(probe.successThreshold)}`, 'remove successThreshold or set it to 1', c.container.name));
-  }
-  if (kind === 'readinessProbe' && probe.terminationGracePeriodSeconds !== undefined) {
-    findings.push(error(`${probePath(c, kind)}.terminationGracePeriodSeconds`, 'is not allowed on a readiness probe', 'remove it', c.container.name));
   }
   handlerFieldFindings(c, kind, findings);
 }
@@ -274,4 +271,107 @@ function startupBudget(server: ContainerEntry): { budget?: number; probeField: s
   }
   const budget = (probe.initialDelaySeconds ?? 0) + (probe.periodSeconds ?? 10) * (probe.failureThreshold ?? 3);
   return { budget, probeField: `${server.path}.${kind}` };
+}
+
+/**
+ * A probe's terminationGracePeriodSeconds (the grace a liveness or startup failure gives the
+ * container) is more than 0, and a readiness probe has none: it never kills the container.
+ */
+export function probeTerminationGrace(pod: RenderedPod): Finding[] {
+  let findings: Finding[] | undefined;
+  for (const c of pod.containers) {
+    for (const kind of PROBES) {
+      const grace = c.container[kind]?.terminationGracePeriodSeconds;
+      if (grace === undefined) {
+        continue;
+      }
+      if (kind === 'readinessProbe') {
+        (findings ??= []).push(error(`${probePath(c, kind)}.terminationGracePeriodSeconds`, `${show(grace)} is set on a readiness probe, which never restarts the container`,
+          'remove it (it belongs on the liveness or startup probe)', c.container.name));
+      } else if (!(Number.isInteger(grace) && grace > 0)) {
+        (findings ??= []).push(error(`${probePath(c, kind)}.terminationGracePeriodSeconds`, `${show(grace)} must be a whole number greater than 0`,
+          'give the seconds the container gets to stop after a failed probe, e.g. 30, or leave it out (the pod\'s grace period)', c.container.name));
+      }
+    }
+  }
+  return findings ?? NO_FINDINGS;
+}
+
+/** An HTTP header name (validation.IsHTTPHeaderName). */
+const HTTP_HEADER_NAME = /^[-A-Za-z0-9]+$/;
+const HOOKS = ['postStart', 'preStop'] as const;
+
+/** The httpHeaders of probes and lifecycle hooks that call HTTP are valid HTTP header names. */
+export function httpHeaderNames(pod: RenderedPod): Finding[] {
+  let findings: Finding[] | undefined;
+  for (const c of pod.containers) {
+    // the paths are built only for headers that are there: most probes send none
+    for (const kind of PROBES) {
+      const headers = c.container[kind]?.httpGet?.httpHeaders;
+      if (headers !== undefined) {
+        findings = headerFindings(headers, `${probePath(c, kind)}.httpGet.httpHeaders`, c, findings);
+      }
+    }
+    const lifecycle = c.container.lifecycle;
+    for (let h = 0; lifecycle && h < HOOKS.length; h++) {
+      const headers = lifecycle[HOOKS[h]]?.httpGet?.httpHeaders;
+      if (headers !== undefined) {
+        findings = headerFindings(headers, `${c.path}.lifecycle.${HOOKS[h]}.httpGet.httpHeaders`, c, findings);
+      }
+    }
+  }
+  return findings ?? NO_FINDINGS;
+}
+
+function headerFindings(headers: unknown, at: string, c: ContainerEntry, findings: Finding[] | undefined): Finding[] | undefined {
+  if (!Array.isArray(headers)) {
+    return findings;
+  }
+  for (let i = 0; i < headers.length; i++) {
+    const name = headers[i]?.name;
+    if (typeof name !== 'string' || !HTTP_HEADER_NAME.test(name)) {
+      (findings ??= []).push(error(`${at}[${i}].name`, `${show(name)} is not a valid HTTP header name (letters, digits and '-' only)`,
+        'use a header name such as "Authorization" or "X-Health-Check"', c.container.name));
+    }
+  }
+  return findings;
+}
+
+const LIFECYCLE_ACTIONS = ['exec', 'httpGet', 'tcpSocket', 'sleep'];
+
+/**
+ * A postStart or preStop hook has exactly one action (exec, httpGet, tcpSocket or sleep); an
+ * exec has a command. How long a sleep may last is `lifecycleSleep`'s.
+ */
+export function lifecycleHandlers(pod: RenderedPod): Finding[] {
+  let findings: Finding[] | undefined;
+  for (const c of pod.containers) {
+    const lifecycle = c.container.lifecycle;
+    if (lifecycle === undefined || lifecycle === null) {
+      continue;
+    }
+    for (const hook of HOOKS) {
+      const handler = lifecycle[hook];
+      if (handler === undefined || handler === null) {
+        continue;
+      }
+      let count = 0;
+      for (const a of LIFECYCLE_ACTIONS) {
+        count += handler[a] !== undefined && handler[a] !== null ? 1 : 0;
+      }
+      if (count !== 1) {
+        const actions = LIFECYCLE_ACTIONS.filter(a => handler[a] !== undefined && handler[a] !== null);
+        (findings ??= []).push(error(hookPath(c, hook), `must have exactly one action, found ${actions.length ? actions.join(' and ') : 'none'}`,
+          'keep one of exec, httpGet, tcpSocket or sleep', c.container.name));
+      }
+      if (handler.exec && !(Array.isArray(handler.exec.command) && handler.exec.command.length > 0)) {
+        (findings ??= []).push(error(`${hookPath(c, hook)}.exec.command`, `${show(handler.exec.command ?? [])} is empty`, 'give the command to run, e.g. ["sleep", "10"]', c.container.name));
+      }
+    }
+  }
+  return findings ?? NO_FINDINGS;
+}
+
+function hookPath(c: ContainerEntry, hook: string): string {
+  return `${c.path}.lifecycle.${hook}`;
 }

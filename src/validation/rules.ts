@@ -1,8 +1,10 @@
+import * as affinity from './affinity-rules';
 import * as containers from './container-rules';
 import * as env from './env-rules';
 import { fieldValues } from './field-value-rules';
 import * as metadata from './metadata-rules';
 import { Finding, RenderedPod, Rule } from './model';
+import * as podSpec from './pod-spec-rules';
 import * as ports from './port-rules';
 import * as probes from './probe-rules';
 import * as resources from './resource-rules';
@@ -27,6 +29,7 @@ export const RULES: ReadonlyArray<Rule> = [
   containers.imagePinned,
   containers.envVars,
   env.argsReferenceDefinedEnv,
+  env.envFromSources,
   containers.podRestartPolicy,
   containers.workloadRestartPolicy,
   containers.containerRestartPolicy,
@@ -35,8 +38,14 @@ export const RULES: ReadonlyArray<Rule> = [
   ports.proxyUpstreamServed,
   volumes.volumeDefinitions,
   volumes.volumeMounts,
+  volumes.mountSubPaths,
+  volumes.volumeFiles,
+  volumes.claimNamePresent,
   volumes.modelVolumeReadOnly,
   probes.probeShape,
+  probes.probeTerminationGrace,
+  probes.httpHeaderNames,
+  probes.lifecycleHandlers,
   probes.probeTargetsServedPort,
   probes.loopbackServerProbed,
   probes.initContainerProbes,
@@ -49,8 +58,14 @@ export const RULES: ReadonlyArray<Rule> = [
   resources.gpuToleration,
   resources.gpuNodeSelection,
   resources.memoryVolumesFitLimit,
+  containers.resizePolicyResources,
+  affinity.affinityTerms,
+  podSpec.dnsConfig,
+  podSpec.podReferenceNames,
+  podSpec.podSpecFields,
   security.privilegeContradictions,
   security.userIds,
+  security.seccompProfiles,
   security.podSecurityLevel,
   fieldValues,
   target.targetFeatures,

@@ -1,4 +1,4 @@
-import { error, show } from './_helpers';
+import { error, isLocalDescendingPath, NO_FINDINGS, show } from './_helpers';
 import { Finding, RenderedPod } from './model';
 import { podMetadataOf } from '../_kplus-adapter';
 import { pssViolations } from './pss';
@@ -15,7 +15,7 @@ export function privilegeContradictions(pod: RenderedPod): Finding[] {
   return findings;
 }
 
-/** User and group ids are 0..2147483647, and a non-root container cannot run as user 0. */
+/** User and group ids (supplementalGroups too) are 0..2147483647, and a non-root container cannot run as user 0. */
 export function userIds(pod: RenderedPod): Finding[] {
   const findings: Finding[] = [];
   const podNonRoot = pod.spec.securityContext?.runAsNonRoot;
@@ -43,6 +43,15 @@ function userIdFindings(ctx: any, at: string, container: string | undefined, pod
       findings.push(error(`${at}.securityContext.${key}`, `${show(id)} is not a valid id (0-2147483647)`, 'use a non-root id such as 1000', container));
     }
   }
+  const groups: unknown = ctx?.supplementalGroups;
+  if (Array.isArray(groups)) {
+    for (let i = 0; i < groups.length; i++) {
+      const id = groups[i];
+      if (!(Number.isInteger(id) && id >= 0 && id <= 2147483647)) {
+        findings.push(error(`${at}.securityContext.supplementalGroups[${i}]`, `${show(id)} is not a valid group id (0-2147483647)`, 'use a group id such as 1000', container));
+      }
+    }
+  }
   if (ctx?.runAsUser === 0 && (ctx?.runAsNonRoot ?? podNonRoot) === true) {
     findings.push(error(`${at}.securityContext.runAsUser`, 'is 0 (root) while runAsNonRoot is true: the kubelet refuses to start the container', 'run as a non-root user id such as 1000, or relax it explicitly: security runAsNonRoot: false with level PodSecurityLevel.BASELINE', container));
   }
@@ -65,4 +74,35 @@ export function podSecurityLevel(pod: RenderedPod): Finding[] {
   const baseline = level === 'restricted' && violations.length ? new Set(pssViolations(pod.spec, 'baseline', metadata)) : undefined;
   return violations.map(v => error(`${pod.specPath}`, `${v}, which Pod Security Standard "${level}" forbids`,
     `harden it back (the library's defaults pass "${level}"), or declare the relaxation: security: { level: PodSecurityLevel.${baseline && !baseline.has(v) ? 'BASELINE' : 'PRIVILEGED'} }`));
+}
+
+/**
+ * A seccomp profile of type Localhost names its profile (`localhostProfile`, a relative path
+ * without '..' under the kubelet's seccomp directory); other types do not set one. Pod and
+ * containers alike (validateSeccompProfileField).
+ */
+export function seccompProfiles(pod: RenderedPod): Finding[] {
+  let findings = seccompFindings(pod.spec.securityContext?.seccompProfile, pod.specPath, undefined, undefined);
+  for (const c of pod.containers) {
+    findings = seccompFindings(c.container.securityContext?.seccompProfile, c.path, c.container.name, findings);
+  }
+  return findings ?? NO_FINDINGS;
+}
+
+/** Adds what is wrong with one seccomp profile to `findings` (made on the first one); returns them. */
+function seccompFindings(profile: any, at: string, container: string | undefined, findings: Finding[] | undefined): Finding[] | undefined {
+  if (profile === undefined || profile === null) {
+    return findings;
+  }
+  const local = profile.localhostProfile;
+  if (profile.type === 'Localhost' && (local === undefined || (typeof local === 'string' && !isLocalDescendingPath(local)))) {
+    (findings ??= []).push(error(`${at}.securityContext.seccompProfile.localhostProfile`, local === undefined
+      ? 'is not set, but type "Localhost" needs the profile to load'
+      : `${show(local)} must be a path relative to the kubelet's seccomp directory, without '..'`,
+    'name the profile file, e.g. localhostProfile: "profiles/vllm.json", or use type RuntimeDefault', container));
+  } else if (profile.type !== 'Localhost' && local !== undefined) {
+    (findings ??= []).push(error(`${at}.securityContext.seccompProfile.localhostProfile`, `${show(local)} is set with type ${show(profile.type)}; only type Localhost takes a profile file`,
+      'remove localhostProfile, or set type: "Localhost"', container));
+  }
+  return findings;
 }

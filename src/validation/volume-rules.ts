@@ -1,4 +1,4 @@
-import { error, isDnsLabel, isRepeat, quantityOf, repeatTracker, show } from './_helpers';
+import { error, isDnsLabel, isLocalDescendingPath, isQualifiedName, isRepeat, NO_FINDINGS, quantityOf, repeatTracker, RESOURCE_FIELDS, show } from './_helpers';
 import { ContainerEntry, Finding, RenderedPod } from './model';
 
 /** Volume names are DNS-1123 labels, unique; each volume has exactly one source; emptyDir sizes are quantities. */
@@ -47,7 +47,7 @@ function isSize(value: unknown): boolean {
   return typeof bytes === 'number' && Number.isFinite(bytes) && bytes >= 0;
 }
 
-/** Every mount references a volume of the pod; mount paths are absolute and unique per container. */
+/** Every mount references a volume of the pod; mount paths are absolute and unique per container (subPaths: `mountSubPaths`). */
 export function volumeMounts(pod: RenderedPod): Finding[] {
   const volumes: any[] = pod.spec.volumes ?? [];
   const findings: Finding[] = [];
@@ -62,10 +62,6 @@ export function volumeMounts(pod: RenderedPod): Finding[] {
         findings.push(error(`${mountPath(c, i)}.mountPath`, `${show(m.mountPath)} is not an absolute path`, 'use an absolute path such as "/models"', c.container.name));
       } else if (isMountedBefore(mounts, i)) {
         findings.push(error(`${mountPath(c, i)}.mountPath`, `${show(m.mountPath)} is mounted twice in this container`, 'mount each path once', c.container.name));
-      }
-      const sub = m.subPath ?? m.subPathExpr;
-      if (sub !== undefined && (typeof sub !== 'string' || sub.startsWith('/') || sub.split('/').includes('..'))) {
-        findings.push(error(`${mountPath(c, i)}.subPath`, `${show(sub)} must be a relative path without '..'`, 'use a path inside the volume such as "models/llama"', c.container.name));
       }
     }
   }
@@ -121,4 +117,152 @@ export function modelVolumeReadOnly(pod: RenderedPod): Finding[] {
     }
   }
   return findings;
+}
+
+/**
+ * A mount's subPath or subPathExpr (not both) is a relative path without '..': the API server
+ * refuses anything that could leave the volume.
+ */
+export function mountSubPaths(pod: RenderedPod): Finding[] {
+  let findings: Finding[] | undefined;
+  for (const c of pod.containers) {
+    const mounts: any[] = c.container.volumeMounts ?? [];
+    for (let i = 0; i < mounts.length; i++) {
+      const m = mounts[i];
+      if (m.subPath === undefined && m.subPathExpr === undefined) {
+        continue;
+      }
+      if (m.subPath && m.subPathExpr) {
+        (findings ??= []).push(error(`${mountPath(c, i)}.subPathExpr`, `${show(m.subPathExpr)} is set together with subPath ${show(m.subPath)}; a mount takes one of them`,
+          'keep subPath for a fixed path, or subPathExpr for one with $(VAR) references', c.container.name));
+      }
+      for (const key of SUB_PATH_KEYS) {
+        const sub = m[key];
+        if (typeof sub === 'string' && !isLocalDescendingPath(sub)) {
+          (findings ??= []).push(error(`${mountPath(c, i)}.${key}`, `${show(sub)} must be a relative path without '..'`, 'use a path inside the volume such as "models/llama"', c.container.name));
+        }
+      }
+    }
+  }
+  return findings ?? NO_FINDINGS;
+}
+
+const SUB_PATH_KEYS = ['subPath', 'subPathExpr'];
+
+/** The volume sources that write files from keys or fields, with their items. */
+const FILE_SOURCES = ['secret', 'configMap', 'downwardAPI', 'projected'];
+/** The projected sources whose items are files. */
+const PROJECTED_SOURCES = ['secret', 'configMap', 'downwardAPI'];
+/** The pod fields a downwardAPI volume file may hold (validVolumeDownwardAPIFieldPathExpressions), besides a label or annotation by key. */
+const VOLUME_FIELD_PATHS = ['metadata.name', 'metadata.namespace', 'metadata.labels', 'metadata.annotations', 'metadata.uid'];
+const SUBSCRIPTED_FIELD = /^metadata\.(labels|annotations)\['([^']*)'\]$/;
+/** The largest file mode: 0777 (a decimal 777, as JSON has no octal, is 0o1411). */
+const MODE_MAX = 0o777;
+
+/**
+ * Files a secret, configMap, downwardAPI or projected volume writes: `defaultMode` and `mode`
+ * from 0 to 0777, item paths relative without '..' (nor starting with '..'), and downwardAPI
+ * items that read one pod field the API server offers there (name, namespace, uid, labels,
+ * annotations) or a container resource.
+ */
+export function volumeFiles(pod: RenderedPod): Finding[] {
+  const volumes: any[] = pod.spec.volumes ?? [];
+  let findings: Finding[] | undefined;
+  for (let v = 0; v < volumes.length; v++) {
+    for (const kind of FILE_SOURCES) {
+      const source = volumes[v][kind];
+      if (source === undefined || source === null) {
+        continue;
+      }
+      const at = `${volumePath(pod, v)}.${kind}`;
+      findings = modeFindings(source.defaultMode, `${at}.defaultMode`, findings);
+      if (kind !== 'projected') {
+        findings = itemFindings(source.items, kind, `${at}.items`, findings);
+        continue;
+      }
+      const sources: unknown = source.sources;
+      for (let s = 0; Array.isArray(sources) && s < sources.length; s++) {
+        for (const projected of PROJECTED_SOURCES) {
+          if (sources[s]?.[projected]) {
+            findings = itemFindings(sources[s][projected].items, projected, `${at}.sources[${s}].${projected}.items`, findings);
+          }
+        }
+      }
+    }
+  }
+  return findings ?? NO_FINDINGS;
+}
+
+function modeFindings(mode: unknown, field: string, findings: Finding[] | undefined): Finding[] | undefined {
+  if (mode === undefined || (Number.isInteger(mode) && (mode as number) >= 0 && (mode as number) <= MODE_MAX)) {
+    return findings;
+  }
+  (findings ??= []).push(error(field, `${show(mode)} is not a file mode from 0 to 0777 (${MODE_MAX} in decimal)`,
+    'write the mode in octal, e.g. 0o440 in TypeScript (288 in JSON); YAML\'s 0644 is 420'));
+  return findings;
+}
+
+function itemFindings(items: unknown, kind: string, at: string, findings: Finding[] | undefined): Finding[] | undefined {
+  if (!Array.isArray(items)) {
+    return findings;
+  }
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i];
+    const path = item?.path;
+    if (typeof path !== 'string' || path === '' || !isLocalDescendingPath(path) || path.startsWith('..')) {
+      (findings ??= []).push(error(`${at}[${i}].path`, `${show(path)} must be a non-empty relative path without '..' and not starting with '..'`,
+        'name the file inside the volume, e.g. "config/model.json"'));
+    }
+    findings = modeFindings(item?.mode, `${at}[${i}].mode`, findings);
+    if (kind === 'downwardAPI') {
+      findings = downwardApiItemFindings(item, `${at}[${i}]`, findings);
+    }
+  }
+  return findings;
+}
+
+/** A downwardAPI file reads exactly one of a pod field (of those a volume offers) and a container resource. */
+function downwardApiItemFindings(item: any, at: string, findings: Finding[] | undefined): Finding[] | undefined {
+  const field = item?.fieldRef;
+  const resource = item?.resourceFieldRef;
+  if ((field === undefined) === (resource === undefined)) {
+    (findings ??= []).push(error(at, `${show(item?.path)} needs exactly one of fieldRef and resourceFieldRef, found ${field === undefined ? 'neither' : 'both'}`,
+      'read a pod field with fieldRef or a container resource with resourceFieldRef'));
+    return findings;
+  }
+  if (field !== undefined && !isVolumeFieldPath(field?.fieldPath)) {
+    (findings ??= []).push(error(`${at}.fieldRef.fieldPath`, `${show(field?.fieldPath)} is not a pod field a downwardAPI volume can hold`,
+      "use metadata.name, metadata.namespace, metadata.uid, metadata.labels, metadata.annotations, or one of them by key: metadata.labels['key'] (the node, IPs and service account are for environment variables only)"));
+  }
+  if (resource !== undefined && (typeof resource?.resource !== 'string' || !RESOURCE_FIELDS.test(resource.resource))) {
+    (findings ??= []).push(error(`${at}.resourceFieldRef.resource`, `${show(resource?.resource)} is not a container resource a volume file can read`,
+      'use limits.cpu, limits.memory, limits.ephemeral-storage, limits.hugepages-<size> or the same under requests'));
+  }
+  return findings;
+}
+
+function isVolumeFieldPath(path: unknown): boolean {
+  if (typeof path !== 'string') {
+    return false;
+  }
+  if (VOLUME_FIELD_PATHS.includes(path)) {
+    return true;
+  }
+  const key = SUBSCRIPTED_FIELD.exec(path)?.[2];
+  // annotation keys are checked in lower case
+  return key !== undefined && isQualifiedName(path.startsWith('metadata.labels') ? key : key.toLowerCase());
+}
+
+/** A persistentVolumeClaim volume names its claim. */
+export function claimNamePresent(pod: RenderedPod): Finding[] {
+  const volumes: any[] = pod.spec.volumes ?? [];
+  let findings: Finding[] | undefined;
+  for (let v = 0; v < volumes.length; v++) {
+    const claim = volumes[v].persistentVolumeClaim;
+    if (claim !== undefined && claim !== null && (typeof claim.claimName !== 'string' || claim.claimName === '')) {
+      (findings ??= []).push(error(`${volumePath(pod, v)}.persistentVolumeClaim.claimName`, `${show(claim.claimName ?? '')} is empty: the volume names no PersistentVolumeClaim`,
+        'name the claim, e.g. claimName: "model-cache" (PodVolume.persistentVolumeClaim does this)'));
+    }
+  }
+  return findings ?? NO_FINDINGS;
 }
