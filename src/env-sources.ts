@@ -230,7 +230,13 @@ function secretEnvValues(scope: Construct, secrets: { [name: string]: SecretKeyR
     }
     objectName(`${field}.${key}.secretName`, ref.secretName, errors, 'Secret');
     dataKey(`${field}.${key}.key`, ref.key, errors);
-    env[key] = kplus.EnvValue.fromSecretValue({ secret: kplus.Secret.fromSecretName(scope, `${idPrefix}-${key}`, ref.secretName), key: ref.key });
+    if (ref.optional !== undefined && typeof ref.optional !== 'boolean') {
+      errors.push(`${field}.${key}.optional: ${show(ref.optional)} is not true or false. Fix: true to start the container without the Secret, or leave it out`);
+    }
+    const secretValue = { secret: kplus.Secret.fromSecretName(scope, `${idPrefix}-${key}`, ref.secretName), key: ref.key };
+    env[key] = typeof ref.optional === 'boolean'
+      ? kplus.EnvValue.fromSecretValue(secretValue, { optional: ref.optional })
+      : kplus.EnvValue.fromSecretValue(secretValue);
   }
   return env;
 }

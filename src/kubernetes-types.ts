@@ -63,6 +63,13 @@ export interface SecretKeyRef {
   readonly secretName: string;
   /** Key in the Secret. */
   readonly key: string;
+  /**
+   * Start the container even when the Secret or the key does not exist (the variable is then
+   * unset), as KubeAI's model pods read an optional Hugging Face token. Without it, a missing
+   * Secret keeps the container in `CreateContainerConfigError`.
+   * @default - Kubernetes' default: required (the field is not written)
+   */
+  readonly optional?: boolean;
 }
 
 /** Renders ports as container JSON. @internal */

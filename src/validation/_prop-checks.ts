@@ -402,7 +402,7 @@ const CONTAINER_SECURITY_KEYS = propKeys<ContainerSecurityOptions>('ContainerSec
 export const POD_SECURITY_KEYS = propKeys<PodSecurityOptions>('PodSecurityOptions', {
   level: true, runAsNonRoot: true, runAsUser: true, runAsGroup: true, fsGroup: true, seccompProfile: true, fsGroupChangePolicy: true,
 });
-const SECRET_KEY_REF_KEYS = propKeys<SecretKeyRef>('SecretKeyRef', { secretName: true, key: true });
+const SECRET_KEY_REF_KEYS = propKeys<SecretKeyRef>('SecretKeyRef', { secretName: true, key: true, optional: true });
 /** Known keys of `ContainerPortSpec`. */
 export const PORT_KEYS = propKeys<ContainerPortSpec>('ContainerPortSpec', { number: true, name: true, protocol: true });
 /** Known keys of `PodVolumeMount`. */
