@@ -69,9 +69,12 @@ export function imagePinned(pod: RenderedPod): Finding[] {
     }
     // the tag follows the first ':' of the last path segment (a registry port sits before a '/')
     const colon = image.indexOf(':', image.lastIndexOf('/') + 1);
-    const latest = colon >= 0 && image.length - colon === 7 && image.endsWith('latest');
-    if (colon < 0 || latest) {
-      findings.push(warning(`${c.path}.image`, `${show(image)} is not pinned (${latest ? ':latest' : 'no tag'}): every node may run a different build`, 'pin a version tag or a digest (image@sha256:...)', c.container.name));
+    const tag = colon < 0 ? '' : image.slice(colon + 1);
+    // `latest` itself, and the variants images publish next to it (`latest-cpu`, `cuda-latest`): moving tags all
+    const moving = tag !== '' && tag.split(/[-_.]/).includes('latest');
+    if (colon < 0 || moving) {
+      const why = colon < 0 ? 'no tag' : tag === 'latest' ? ':latest' : `the moving tag ${show(tag)}`;
+      findings.push(warning(`${c.path}.image`, `${show(image)} is not pinned (${why}): every node may run a different build`, 'pin a version tag or a digest (image@sha256:...)', c.container.name));
     }
   }
   return findings;
