@@ -112,3 +112,26 @@ describe('toManifests() returns the pod\'s own objects, told apart by object, no
     expect(App._synthChart(chart)).toHaveLength(2);
   });
 });
+
+describe('a topology spread constraint\'s labelSelector is checked as the API server checks any label selector', () => {
+  const constraint = (labelSelector: object) => ({ maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule', labelSelector });
+
+  test.each<[string, object, RegExp]>([
+    ['an operator the API does not know (was written)', { matchExpressions: [{ key: 'app', operator: 'Bogus', values: ['llm'] }] },
+      /spec\.topologySpreadConstraints\[0\]\.labelSelector\.matchExpressions\[0\]\.operator: "Bogus" is not a valid selector operator/],
+    ['In without values', { matchExpressions: [{ key: 'app', operator: 'In' }] }, /topologySpreadConstraints\[0\]\.labelSelector\.matchExpressions\[0\]\.values: operator In needs at least one value/],
+    ['a label value that is not one', { matchLabels: { app: 'not a label!' } }, /topologySpreadConstraints\[0\]\.labelSelector\.matchLabels/],
+  ])('a JSON patch: %s', (_name, selector, message) => {
+    expectRefused(c => ApiObject.of(new AiInferencePod(c, 'p', { server: SERVER }).pod)
+      .addJsonPatch(JsonPatch.add('/spec/topologySpreadConstraints', [constraint(selector)])), message);
+  });
+
+  test('the prop with a valid selector is written', () => {
+    const result = run(c => new AiInferencePod(c, 'p', {
+      server: SERVER,
+      topologySpreadConstraints: [constraint({ matchLabels: { app: 'llm' }, matchExpressions: [{ key: 'tier', operator: 'Exists' }] }) as any],
+    }));
+    expect(result.error).toBeUndefined();
+    expectApiValid(result.manifests!);
+  });
+});
