@@ -1,6 +1,6 @@
 import { ApiObject, App, Chart, JsonPatch, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
-import { AiInferenceDeployment, AiInferencePod, InferenceServer, ModelPrepInit, ModelSource, ProxySidecar } from '../src';
+import { AiInferenceDeployment, AiInferencePod, InferenceServer, KubernetesTarget, ModelPrepInit, ModelSource, ProxySidecar } from '../src';
 import { expectRefused, run } from './helpers/refusal';
 import { expectApiValid } from './helpers/synth';
 
@@ -133,5 +133,29 @@ describe('a topology spread constraint\'s labelSelector is checked as the API se
     }));
     expect(result.error).toBeUndefined();
     expectApiValid(result.manifests!);
+  });
+});
+
+/*
+ * Open (test.failing: each turns red once fixed, then make it a plain test). schemaTypes knows
+ * the 1.27 API cdk8s-plus-27 ships; a field added later is checked by no type, enum or required
+ * rule, so a JSON patch writes values the official schema (kubernetes-models) or the API server
+ * refuses. The wider fix: a table of the post-1.27 fields' types and enums next to ENUM_FIELDS,
+ * kept exact against kubernetes-models like the others.
+ */
+describe('fields newer than 1.27 are not checked by the schema values check (open)', () => {
+  test.failing.each<[string, string, JsonPatch]>([
+    ['appArmorProfile without its required type (schema)', '1.33', JsonPatch.add('/spec/containers/0/securityContext/appArmorProfile', {})],
+    ['an image volume\'s pullPolicy outside the enum (schema)', '1.35', JsonPatch.add('/spec/volumes/-', { name: 'img', image: { reference: 'busybox:1.36.1', pullPolicy: 'Sometimes' } })],
+    ['pod-level resources that are not quantities (schema)', '1.34', JsonPatch.add('/spec/resources', { limits: { cpu: 'lots' } })],
+    ['supplementalGroupsPolicy outside the enum (schema)', '1.33', JsonPatch.add('/spec/securityContext/supplementalGroupsPolicy', 'Bogus')],
+    ['a stopSignal outside the enum (schema)', '1.33', JsonPatch.add('/spec/containers/0/lifecycle', { stopSignal: 'SIGBOGUS' })],
+    ['appArmorProfile Localhost without localhostProfile (API server)', '1.33', JsonPatch.add('/spec/securityContext/appArmorProfile', { type: 'Localhost' })],
+    ['recursiveReadOnly outside Disabled/IfPossible/Enabled (API server)', '1.33', JsonPatch.add('/spec/containers/0/volumeMounts/0/recursiveReadOnly', 'Sometimes')],
+    ['seLinuxChangePolicy outside MountOption/Recursive (API server)', '1.33', JsonPatch.add('/spec/securityContext/seLinuxChangePolicy', 'Bogus')],
+    // the library's pod sets runAsUser, fsGroup, seccomp, capabilities: all forbidden with os.name windows
+    ['os.name windows on the library\'s Linux security settings (API server)', '1.33', JsonPatch.add('/spec/os', { name: 'windows' })],
+  ])('%s', (_name, version, patch) => {
+    expect(run(c => ApiObject.of(new AiInferencePod(c, 'p', { server: SERVER, target: KubernetesTarget.of(version) }).pod).addJsonPatch(patch)).manifests).toBeUndefined();
   });
 });
