@@ -63,10 +63,16 @@ export class PatchNotApplied extends Error {
  */
 function withUserPatches(json: any, patches: ReadonlyArray<JsonPatch>): any {
   for (const patch of patches) {
+    const operation = (patch as any)._toJson();
+    const unmet = unmetPrecondition(json, operation);
+    if (unmet) {
+      throw new PatchNotApplied(`JSON patch ${operation.op} ${JSON.stringify(operation.path)}`, `cannot be applied: ${unmet}`,
+        'add the parent first, or patch a path the rendered object has: a JSON pointer "/a/b" to an existing member or list index ("-" appends)');
+    }
     try {
       json = JsonPatch.apply(json, patch);
     } catch (e) {
-      const { op, path } = (patch as any)._toJson();
+      const { op, path } = operation;
       const missing = e instanceof TypeError || /does not exist|unresolvable/i.test((e as Error).message);
       throw new PatchNotApplied(`JSON patch ${op} ${JSON.stringify(path)}`,
         missing ? `cannot be applied: ${JSON.stringify(parentOf(path))} does not exist in the rendered ${json?.kind ?? 'object'}`
@@ -75,6 +81,84 @@ function withUserPatches(json: any, patches: ReadonlyArray<JsonPatch>): any {
     }
   }
   return json;
+}
+
+/**
+ * What RFC 6902 requires of an operation before it applies, and the patch library (which cdk8s
+ * runs without its validation) does not check: JSON pointers that start with "/"; a `remove`,
+ * `replace`, `move` or `copy` source that exists; an `add` into an existing object, or into a
+ * list at an index from 0 to its length or "-"; never a walk into a string or into members an
+ * object inherits (`constructor`). Without this, `remove` of a missing member, `move` from one,
+ * `add` at `/spec/containers/abc` or into a string did nothing, silently, and
+ * `/metadata/labels/constructor/x` set a property of JavaScript's global `Object`.
+ * Undefined when the operation may apply; else why not.
+ */
+function unmetPrecondition(json: any, operation: { op?: unknown; path?: unknown; from?: unknown }): string | undefined {
+  const { op, path, from } = operation;
+  const pointers: Array<[string, unknown]> = [['path', path], ...(op === 'move' || op === 'copy' ? [['from', from] as [string, unknown]] : [])];
+  for (const [name, pointer] of pointers) {
+    if (typeof pointer !== 'string' || (pointer !== '' && !pointer.startsWith('/')) || /~(?![01])/.test(pointer)) {
+      return `${name} ${JSON.stringify(pointer)} is not a JSON pointer (empty, or "/" then members separated by "/", with "~0" for "~" and "~1" for "/")`;
+    }
+  }
+  if (op === 'move' && (path as string).startsWith(`${from}/`)) {
+    return `a move from ${JSON.stringify(from)} into its own member ${JSON.stringify(path)}`;
+  }
+  if (op === 'move' || op === 'copy') {
+    const missing = missingAt(json, from as string);
+    if (missing) {
+      return missing;
+    }
+  }
+  if (path === '') {
+    return undefined;
+  }
+  const tokens = (path as string).split('/').slice(1).map(t => t.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const last = tokens[tokens.length - 1];
+  const parentPointer = (path as string).slice(0, (path as string).lastIndexOf('/'));
+  if (op === 'add' || op === 'move' || op === 'copy') {
+    const missing = missingAt(json, parentPointer);
+    if (missing) {
+      return missing;
+    }
+    const parent = valueAt(json, tokens.slice(0, -1));
+    if (Array.isArray(parent)) {
+      return last === '-' || (/^(0|[1-9]\d*)$/.test(last) && Number(last) <= parent.length) ? undefined
+        : `${JSON.stringify(last)} is not a position in the list ${JSON.stringify(parentPointer || '/')} (0 to ${parent.length}, or "-" to append)`;
+    }
+    return parent !== null && typeof parent === 'object' ? undefined
+      : `${JSON.stringify(parentPointer || '/')} is ${describe(parent)}, not an object or a list`;
+  }
+  return op === 'remove' || op === 'replace' ? missingAt(json, path as string) : undefined;
+}
+
+/** Why `pointer` names nothing in `json` (a missing member, a list index out of range, a walk into a scalar), or undefined. */
+function missingAt(json: any, pointer: string): string | undefined {
+  let value = json;
+  let at = '';
+  for (const token of pointer.split('/').slice(1).map(t => t.replace(/~1/g, '/').replace(/~0/g, '~'))) {
+    const next = `${at}/${token.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+    if (Array.isArray(value)) {
+      if (!/^(0|[1-9]\d*)$/.test(token) || Number(token) >= value.length) {
+        return `${JSON.stringify(next)} does not exist in the rendered ${json?.kind ?? 'object'} (the list ${JSON.stringify(at || '/')} has ${value.length} entries)`;
+      }
+    } else if (value === null || typeof value !== 'object') {
+      return `${JSON.stringify(at || '/')} is ${describe(value)}, not an object or a list`;
+    } else if (!Object.prototype.hasOwnProperty.call(value, token) || value[token] === undefined) {
+      return `${JSON.stringify(next)} does not exist in the rendered ${json?.kind ?? 'object'}`;
+    }
+    value = value[token];
+    at = next;
+  }
+  return undefined;
+}
+
+function valueAt(json: any, tokens: string[]): any {
+  return tokens.reduce((value, token) => value[token], json);
+}
+
+function describe(value: unknown): string {
+  return value === null ? 'null' : Array.isArray(value) ? 'a list' : `a ${typeof value} (${JSON.stringify(value)})`;
 }
 
 function parentOf(path: unknown): string {

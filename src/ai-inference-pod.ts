@@ -1,4 +1,4 @@
-import { ApiObject, ApiObjectMetadata, Chart, Names } from 'cdk8s';
+import { ApiObject, ApiObjectMetadata, Chart, DependencyGraph, Names } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { podSpecOf } from './_kplus-adapter';
@@ -90,8 +90,14 @@ export class AiInferencePod extends Construct {
    */
   public toManifests(): any[] {
     this.refuseIfTemplate('toManifests');
-    const own = new Set(this.node.findAll().filter(ApiObject.isApiObject).map(o => `${o.kind}/${o.name}`));
-    const manifests = Chart.of(this).toJson().filter((m: any) => own.has(`${m.kind}/${m.metadata?.name}`));
+    const chart = Chart.of(this);
+    const all = chart.toJson();
+    // told apart by object, not by kind and name: a JSON patch may rename the pod, and another
+    // pod of the chart may share its name in another namespace. The chart's objects in the
+    // order `App._synthChart` renders them (its dependency topology), one manifest each.
+    const objects = new DependencyGraph(chart.node).topology().filter(o => ApiObject.isApiObject(o) && Chart.of(o) === chart);
+    const own = new Set<unknown>(this.node.findAll().filter(ApiObject.isApiObject));
+    const manifests = all.filter((_m: any, i: number) => own.has(objects[i]));
     return [...manifests.filter((m: any) => m.kind !== 'Pod'), ...manifests.filter((m: any) => m.kind === 'Pod')];
   }
 

@@ -1,5 +1,6 @@
 import { isIP } from 'net';
 import { error, isQualifiedName, show } from './_helpers';
+import { labelSelectorFindings } from './_object-helpers';
 import { ContainerEntry, Finding, RenderedPod } from './model';
 
 /** The values the API server accepts for the enum fields of a container. */
@@ -117,6 +118,10 @@ function podFieldValues(pod: RenderedPod, findings: Finding[]): void {
     }
     if (!['DoNotSchedule', 'ScheduleAnyway'].includes(t?.whenUnsatisfiable)) {
       at(`${field}.whenUnsatisfiable`, `${show(t?.whenUnsatisfiable)} is not DoNotSchedule or ScheduleAnyway`, 'use one of them');
+    }
+    // the API server validates the selector as any label selector (an operator "Bogus" was written)
+    for (const f of labelSelectorFindings(t?.labelSelector, `${pod.specPath}.${field}.labelSelector`)) {
+      findings.push(f);
     }
   });
   (spec.hostAliases ?? []).forEach((h: any, i: number) => {
