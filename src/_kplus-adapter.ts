@@ -229,7 +229,11 @@ export const L1_RENAMED_PROPS: ReadonlyMap<string, string> = new Map(Object.entr
   xKubernetesIntOrString: 'x-kubernetes-int-or-string', xKubernetesListMapKeys: 'x-kubernetes-list-map-keys',
   xKubernetesListType: 'x-kubernetes-list-type', xKubernetesMapType: 'x-kubernetes-map-type',
   xKubernetesPreserveUnknownFields: 'x-kubernetes-preserve-unknown-fields', xKubernetesValidations: 'x-kubernetes-validations',
+  downwardApi: 'downwardAPI', scaleIo: 'scaleIO', clientIp: 'clientIP', openApiv3Schema: 'openAPIV3Schema',
 }));
+
+/** Props of `L1_RENAMED_PROPS` that one type keeps as they are (`Type.prop`). @internal */
+export const L1_KEPT_PROPS: ReadonlySet<string> = new Set(['CustomResourceDefinitionVersion.schema']);
 
 /**
  * The JSON type of one field of the 1.27 API as cdk8s-plus-27 declares it.
@@ -295,14 +299,18 @@ function buildTypes(assembly: any): Map<string, Map<string, L1Field>> {
       continue;
     }
     const properties: any[] = type.properties ?? [];
-    const named = properties.map(property => ({ property, name: L1_RENAMED_PROPS.get(property.name) ?? property.name }));
+    const typeName = fqn.slice(ASSEMBLY_PREFIX.length);
+    const named = properties.map(property => ({
+      property,
+      name: (!L1_KEPT_PROPS.has(`${typeName}.${property.name}`) && L1_RENAMED_PROPS.get(property.name)) || property.name,
+    }));
     named.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     const fields = new Map<string, L1Field>();
     named.forEach(({ property, name }, rank) => {
       const optional = property.optional === true;
       fields.set(property.name, { prop: property.name, name, type: fieldType(property.type, assembly.types), optional, rank });
     });
-    table.set(fqn.slice(ASSEMBLY_PREFIX.length), fields);
+    table.set(typeName, fields);
   }
   return table;
 }

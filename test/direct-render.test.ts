@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import { ApiObject, App, Chart, Cron, Duration, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { AiInferenceDeployment, AiInferencePod, HealthCheck, LogSidecar, ModelPrepInit, ModelSource, ProxySidecar, ProxyTls } from '../src';
-import { directRender, L1_RENAMED_PROPS } from '../src/_kplus-adapter';
+import { directRender, l1Types, L1_RENAMED_PROPS } from '../src/_kplus-adapter';
 import { directRenderMismatches, newChart, synth } from './helpers/synth';
 
 // The adapter renders cdk8s-plus-27's workloads and ConfigMaps in one walk instead of through
@@ -13,14 +13,26 @@ import { directRenderMismatches, newChart, synth } from './helpers/synth';
 
 const K8S_SOURCE = fs.readFileSync(require.resolve('cdk8s-plus-27/lib/imports/k8s.js'), 'utf8');
 
-test('the renamed properties are exactly those of cdk8s-plus-27\'s generated code', () => {
-  const renamed = new Map<string, string>();
-  for (const m of K8S_SOURCE.matchAll(/'([A-Za-z0-9_$.-]+)': (?:\(\()?obj\.([A-Za-z0-9_$]+)/g)) {
-    if (m[1] !== m[2]) {
-      renamed.set(m[2], m[1]);
+test('every property has the JSON name cdk8s-plus-27\'s generated code gives it, type by type (the renames are all needed)', () => {
+  const wrong: string[] = [];
+  const used = new Set<string>();
+  let pairs = 0;
+  for (const fn of K8S_SOURCE.matchAll(/function toJson_(\w+)\(obj\) \{([\s\S]*?)\n\}/g)) {
+    const fields = l1Types().get(fn[1]);
+    // a value is the prop itself, or the prop passed to a nested type's toJson_ or mapped over
+    for (const m of fn[2].matchAll(/'([A-Za-z0-9_$.-]+)': (?:\(\()?(?:toJson_\w+\()?obj\.([A-Za-z0-9_$]+)/g)) {
+      pairs++;
+      if (m[1] !== m[2]) {
+        used.add(m[2]);
+      }
+      if (fields?.get(m[2])?.name !== m[1]) {
+        wrong.push(`${fn[1]}.${m[2]}: ${fields?.get(m[2])?.name} instead of ${m[1]}`);
+      }
     }
   }
-  expect(Object.fromEntries(L1_RENAMED_PROPS)).toEqual(Object.fromEntries(renamed));
+  expect(pairs).toBeGreaterThan(1500);
+  expect(wrong).toEqual([]);
+  expect([...L1_RENAMED_PROPS.keys()].filter(prop => !used.has(prop))).toEqual([]);
 });
 
 test('every nested object of the generated code lists its keys sorted (the direct path sorts them)', () => {
