@@ -11,7 +11,7 @@ import {
 import { l1Types } from '../src/_kplus-adapter';
 import { STRUCTURED_LINE } from './helpers/case-oracle';
 import { expectApiValid } from './helpers/synth';
-import { DATE_TIME_FIELDS, ENUM_FIELDS, INT64_FIELDS, REQUIRED_UNTIL_LATER, schemaFindings, schemaTypes } from '../src/validation/schema-types';
+import { DATE_TIME_FIELDS, ENUM_FIELDS, INT64_FIELDS, NEWER_FIELDS, NEWER_TYPES, REQUIRED_UNTIL_LATER, schemaFindings, schemaTypes } from '../src/validation/schema-types';
 
 // A JSON patch can put any JSON anywhere. Whatever type the Kubernetes API would reject is a
 // structured synth error naming the field, and no YAML is written — never a stack trace from a
@@ -256,7 +256,71 @@ describe('required fields, nulls, apiVersion and kind', () => {
     expect(enums).toEqual(Object.fromEntries([...ENUM_FIELDS].map(([k, v]) => [k, [...v].sort()])));
     expect(dateTimes.sort()).toEqual([...DATE_TIME_FIELDS].sort());
   });
+  test('NEWER_FIELDS and NEWER_TYPES are exactly the fields the written kinds gained after 1.27, with the official types', () => {
+    const newer: string[] = [];
+    for (const [type, , file] of officialSchemas()) {
+      const known = new Set([...l1Types().get(type)!.values()].map(f => f.name));
+      newer.push(...Object.keys(declaredFields(declarationOf(file))).filter(name => !known.has(name)).map(name => `${type}.${name}`));
+    }
+    expect(newer.sort()).toEqual([...NEWER_FIELDS.keys()].sort());
+    // where the official schema has a plain string, the API server may still enumerate
+    const apiServerEnums = ['VolumeMount.recursiveReadOnly', 'PodSecurityContext.seLinuxChangePolicy', 'ContainerRestartRule.action', 'ContainerRestartRuleOnExitCodes.operator'];
+    const mismatches: string[] = [];
+    const compare = (key: string, ours: any, declared: { type: string; optional: boolean }) => {
+      const literals = [...declared.type.matchAll(/"([^"]+)"/g)].map(m => m[1]);
+      const kind = /^Array</.test(declared.type) ? 'array' : declared.type === 'number' ? 'number' : declared.type === 'boolean' ? 'boolean'
+        : declared.type === 'string' || literals.length ? 'string' : declared.type === '{' ? 'map' : 'object';
+      if (ours.kind !== kind) {
+        mismatches.push(`${key}: ${ours.kind} instead of ${kind}`);
+      } else if (literals.length && [...(ours.allowed ?? [])].sort().join() !== literals.sort().join()) {
+        mismatches.push(`${key}: ${ours.allowed} instead of ${literals}`);
+      } else if (!literals.length && ours.allowed && !apiServerEnums.includes(key)) {
+        mismatches.push(`${key}: an enum the official schema does not have`);
+      } else if (kind === 'object' && !declared.type.endsWith(ours.type)) {
+        mismatches.push(`${key}: ${ours.type} instead of ${declared.type}`);
+      }
+    };
+    for (const [key, ours] of NEWER_FIELDS) {
+      const [type, name] = key.split('.');
+      const file = officialSchemas().find(([t]) => t === type)![2];
+      compare(key, ours, declaredFields(declarationOf(file))[name]);
+    }
+    for (const [type, { fields, required }] of NEWER_TYPES) {
+      const declared = declaredFields(declarationFor(type));
+      expect([type, Object.keys(fields).sort()]).toEqual([type, Object.keys(declared).sort()]);
+      expect([type, [...required].sort()]).toEqual([type, Object.keys(declared).filter(n => !declared[n].optional).sort()]);
+      Object.entries(fields).forEach(([name, ours]) => compare(`${type}.${name}`, ours, declared[name]));
+    }
+    expect(mismatches).toEqual([]);
+  });
 });
+
+/** The TypeScript declaration next to a compiled official schema (`_schemas/X.js` → the model's `.d.ts`). */
+function declarationOf(schemaFile: string): string {
+  const name = path.basename(schemaFile, '.js');
+  const found = declarationFor(name.replace(/^IoK8s(Api(Core|Apps|Batch|Networking)|ApimachineryPkgApisMeta)V1/, ''), name);
+  return found;
+}
+
+/** The `.d.ts` of the official model of `type` (searched in the groups the written kinds use). */
+function declarationFor(type: string, schemaName?: string): string {
+  const modules = path.join(__dirname, '..', 'node_modules');
+  const dirs = ['kubernetes-models/v1', 'kubernetes-models/apps/v1', 'kubernetes-models/batch/v1', 'kubernetes-models/networking.k8s.io/v1',
+    '@kubernetes-models/apimachinery/apis/meta/v1'];
+  const candidates = dirs.map(d => path.join(modules, d, `${type}.d.ts`)).filter(f => fs.existsSync(f));
+  if (!candidates.length) {
+    throw new Error(`no declaration for ${type} (${schemaName ?? ''})`);
+  }
+  const group = schemaName && /^IoK8sApi(Core|Apps|Batch|Networking)/.exec(schemaName)?.[1];
+  const wanted = { Core: 'kubernetes-models/v1', Apps: 'apps/v1', Batch: 'batch/v1', Networking: 'networking.k8s.io' }[group as string];
+  return fs.readFileSync(candidates.find(f => !wanted || f.includes(wanted)) ?? candidates[0], 'utf8');
+}
+
+/** The fields a model's declaration lists: name → declared type text and whether it is optional. */
+function declaredFields(source: string): { [name: string]: { type: string; optional: boolean } } {
+  const body = source.slice(source.indexOf('export interface I'), source.indexOf('\n}', source.indexOf('export interface I')));
+  return Object.fromEntries([...body.matchAll(/^ {4}"([A-Za-z0-9$]+)"(\?)?: (.+?);?$/gm)].map(m => [m[1], { type: m[3], optional: m[2] === '?' }]));
+}
 
 /**
  * The API types the written kinds reach, each with the source and path of its official

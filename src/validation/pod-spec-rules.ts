@@ -111,9 +111,33 @@ export function podReferenceNames(pod: RenderedPod): Finding[] {
 
 const OS_NAMES = ['linux', 'windows'];
 
+/** Security settings only Linux has: the API server refuses them in a pod whose `os.name` is windows. */
+const LINUX_ONLY_POD = ['seLinuxOptions', 'seccompProfile', 'appArmorProfile', 'fsGroup', 'fsGroupChangePolicy', 'sysctls', 'runAsUser', 'runAsGroup',
+  'supplementalGroups', 'supplementalGroupsPolicy', 'seLinuxChangePolicy'];
+const LINUX_ONLY_CONTAINER = ['seLinuxOptions', 'seccompProfile', 'appArmorProfile', 'capabilities', 'readOnlyRootFilesystem', 'privileged',
+  'allowPrivilegeEscalation', 'procMount', 'runAsUser', 'runAsGroup'];
+
+/** The Linux-only security settings of a windows pod (validateWindows), one finding per field. */
+function windowsFindings(pod: RenderedPod, findings: Finding[] | undefined): Finding[] | undefined {
+  const fix = 'leave os out (or linux): model servers run on Linux, and the library\'s security settings are Linux ones';
+  for (const key of LINUX_ONLY_POD) {
+    if (pod.spec.securityContext?.[key] !== undefined) {
+      (findings ??= []).push(error(`${pod.specPath}.securityContext.${key}`, 'is a Linux setting, and the pod\'s os.name is windows', fix));
+    }
+  }
+  for (const c of pod.containers) {
+    for (const key of LINUX_ONLY_CONTAINER) {
+      if (c.container.securityContext?.[key] !== undefined) {
+        (findings ??= []).push(error(`${c.path}.securityContext.${key}`, 'is a Linux setting, and the pod\'s os.name is windows', fix, c.container.name));
+      }
+    }
+  }
+  return findings;
+}
+
 /**
- * activeDeadlineSeconds from 1 to 2147483647; os.name linux or windows; scheduling gates named
- * by qualified names, each once.
+ * activeDeadlineSeconds from 1 to 2147483647; os.name linux or windows, and a windows pod
+ * without Linux security settings; scheduling gates named by qualified names, each once.
  */
 export function podSpecFields(pod: RenderedPod): Finding[] {
   const spec = pod.spec;
@@ -125,6 +149,8 @@ export function podSpecFields(pod: RenderedPod): Finding[] {
   }
   if (spec.os !== undefined && !OS_NAMES.includes(spec.os?.name)) {
     (findings ??= []).push(error(`${pod.specPath}.os.name`, `${show(spec.os?.name)} is not an operating system the API server knows (linux or windows)`, 'use "linux" (inference servers), or leave os out'));
+  } else if (spec.os?.name === 'windows') {
+    findings = windowsFindings(pod, findings);
   }
   const gates = asList(spec.schedulingGates);
   for (let i = 0; i < gates.length; i++) {

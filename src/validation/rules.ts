@@ -65,7 +65,7 @@ export const RULES: ReadonlyArray<Rule> = [
   podSpec.podSpecFields,
   security.privilegeContradictions,
   security.userIds,
-  security.seccompProfiles,
+  security.securityProfiles,
   security.podSecurityLevel,
   fieldValues,
   target.targetFeatures,

@@ -13,8 +13,8 @@ import { Finding } from './model';
  * here; the target rules decide whether the cluster accepts them.
  */
 
-/** A field's type as checked here: the adapter's, plus the values an enum or date-time field admits. */
-interface FieldType extends L1FieldType {
+/** A field's type as checked here: the adapter's, plus the values an enum or date-time field admits. @internal */
+export interface FieldType extends L1FieldType {
   readonly element?: FieldType;
   /** For a string enum: the values the API accepts. */
   readonly allowed?: ReadonlyArray<string>;
@@ -125,6 +125,12 @@ function isDateTime(value: string): boolean {
   return days !== undefined && day >= 1 && day <= days;
 }
 
+/**
+ * A quantity's text as the API server parses it (resource.ParseQuantity): a signed decimal
+ * number, then a binary suffix (Ki … Ei), a decimal one (n, u, m, k, M … E) or an exponent.
+ */
+const QUANTITY = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[KMGTPE]i|[numkMGTPE]|[eE][+-]?\d+)?$/;
+
 /** Whether a string is one the field admits (any string, unless the field is an enum or a timestamp). */
 function admitted(value: string, type: FieldType): boolean {
   return type.allowed ? type.allowed.includes(value) : !type.dateTime || isDateTime(value);
@@ -160,18 +166,100 @@ function checkedType(typeName: string, field: { name: string; type: L1FieldType 
   return field.type.kind === 'array' ? { kind: 'array', element: scalar } : scalar;
 }
 
+const STRING: FieldType = { kind: 'string' };
+const INT32: FieldType = { kind: 'number' };
+const BOOLEAN: FieldType = { kind: 'boolean' };
+const listOf = (element: FieldType): FieldType => ({ kind: 'array', element });
+const oneOf = (...allowed: string[]): FieldType => ({ kind: 'string', allowed });
+const objectOf = (type: string): FieldType => ({ kind: 'object', type });
+
+/** The signals a container's `lifecycle.stopSignal` may name (Linux). */
+const STOP_SIGNALS = [
+  'SIGABRT', 'SIGALRM', 'SIGBUS', 'SIGCHLD', 'SIGCLD', 'SIGCONT', 'SIGFPE', 'SIGHUP', 'SIGILL', 'SIGINT', 'SIGIO', 'SIGIOT', 'SIGKILL',
+  'SIGPIPE', 'SIGPOLL', 'SIGPROF', 'SIGPWR', 'SIGQUIT', 'SIGSEGV', 'SIGSTKFLT', 'SIGSTOP', 'SIGSYS', 'SIGTERM', 'SIGTRAP', 'SIGTSTP',
+  'SIGTTIN', 'SIGTTOU', 'SIGURG', 'SIGUSR1', 'SIGUSR2', 'SIGVTALRM', 'SIGWINCH', 'SIGXCPU', 'SIGXFSZ', 'SIGRTMIN', 'SIGRTMAX',
+  ...Array.from({ length: 15 }, (_, i) => `SIGRTMIN+${i + 1}`), ...Array.from({ length: 14 }, (_, i) => `SIGRTMAX-${i + 1}`),
+];
+
+/**
+ * The fields the written kinds gained after 1.27, which the 1.27 type data does not know, with
+ * their types (a kubernetes-models comparison in test/schema-types.test.ts keeps the list
+ * exact): a JSON patch that writes one is checked like any other field. Where the official
+ * schema has a plain string and the API server an enum (`recursiveReadOnly`,
+ * `seLinuxChangePolicy`), the enum is here. Whether the target cluster serves the field is the
+ * target rules' question.
+ *
+ * @internal
+ */
+export const NEWER_FIELDS: ReadonlyMap<string, FieldType> = new Map<string, FieldType>([
+  ['PodSpec.hostnameOverride', STRING], ['PodSpec.resources', objectOf('ResourceRequirements')],
+  ['PodSpec.schedulingGroup', objectOf('PodSchedulingGroup')],
+  ['PodAffinityTerm.matchLabelKeys', listOf(STRING)], ['PodAffinityTerm.mismatchLabelKeys', listOf(STRING)],
+  ['Container.restartPolicy', STRING], ['Container.restartPolicyRules', listOf(objectOf('ContainerRestartRule'))],
+  ['EphemeralContainer.restartPolicy', STRING], ['EphemeralContainer.restartPolicyRules', listOf(objectOf('ContainerRestartRule'))],
+  ['EnvVarSource.fileKeyRef', objectOf('FileKeySelector')], ['Lifecycle.stopSignal', oneOf(...STOP_SIGNALS)],
+  ['LifecycleHandler.sleep', objectOf('SleepAction')], ['ResourceClaim.request', STRING],
+  ['SecurityContext.appArmorProfile', objectOf('AppArmorProfile')], ['PodSecurityContext.appArmorProfile', objectOf('AppArmorProfile')],
+  ['PodSecurityContext.seLinuxChangePolicy', oneOf('Recursive', 'MountOption')],
+  ['PodSecurityContext.supplementalGroupsPolicy', oneOf('Merge', 'Strict')],
+  ['VolumeMount.recursiveReadOnly', oneOf('Disabled', 'IfPossible', 'Enabled')],
+  ['PodResourceClaim.resourceClaimName', STRING], ['PodResourceClaim.resourceClaimTemplateName', STRING],
+  ['Volume.image', objectOf('ImageVolumeSource')], ['PersistentVolumeClaimSpec.volumeAttributesClassName', STRING],
+  ['VolumeProjection.clusterTrustBundle', objectOf('ClusterTrustBundleProjection')],
+  ['VolumeProjection.podCertificate', objectOf('PodCertificateProjection')],
+  ['JobSpec.backoffLimitPerIndex', INT32], ['JobSpec.maxFailedIndexes', INT32], ['JobSpec.managedBy', STRING],
+  ['JobSpec.podReplacementPolicy', oneOf('TerminatingOrFailed', 'Failed')], ['JobSpec.successPolicy', objectOf('SuccessPolicy')],
+  ['ServiceSpec.trafficDistribution', STRING],
+]);
+
+/** An object type only newer fields use: its fields and the ones required. @internal */
+export interface NewerType {
+  readonly fields: { readonly [name: string]: FieldType };
+  readonly required: ReadonlyArray<string>;
+}
+
+/** The object types only those newer fields use. @internal */
+export const NEWER_TYPES: ReadonlyMap<string, NewerType> = new Map<string, NewerType>([
+  ['AppArmorProfile', { fields: { type: oneOf('RuntimeDefault', 'Localhost', 'Unconfined'), localhostProfile: STRING }, required: ['type'] }],
+  ['SleepAction', { fields: { seconds: INT64 }, required: ['seconds'] }],
+  ['ImageVolumeSource', { fields: { reference: STRING, pullPolicy: oneOf('Always', 'IfNotPresent', 'Never') }, required: [] }],
+  ['ContainerRestartRule', { fields: { action: oneOf('Restart'), exitCodes: objectOf('ContainerRestartRuleOnExitCodes') }, required: ['action'] }],
+  ['ContainerRestartRuleOnExitCodes', { fields: { operator: oneOf('In', 'NotIn'), values: listOf(INT32) }, required: ['operator'] }],
+  ['FileKeySelector', { fields: { key: STRING, optional: BOOLEAN, path: STRING, volumeName: STRING }, required: ['key', 'path', 'volumeName'] }],
+  ['PodSchedulingGroup', { fields: { podGroupName: STRING }, required: [] }],
+  ['ClusterTrustBundleProjection', {
+    fields: { labelSelector: objectOf('LabelSelector'), name: STRING, optional: BOOLEAN, path: STRING, signerName: STRING }, required: ['path'],
+  }],
+  ['PodCertificateProjection', {
+    fields: {
+      certificateChainPath: STRING, credentialBundlePath: STRING, keyPath: STRING, keyType: STRING, maxExpirationSeconds: INT32,
+      signerName: STRING, userAnnotations: { kind: 'map', element: STRING },
+    },
+    required: ['keyType', 'signerName'],
+  }],
+  ['SuccessPolicy', { fields: { rules: listOf(objectOf('SuccessPolicyRule')) }, required: ['rules'] }],
+  ['SuccessPolicyRule', { fields: { succeededCount: INT32, succeededIndexes: STRING }, required: [] }],
+]);
+
 let table: TypeTable | undefined;
 
-/** The adapter's table of the 1.27 API, keyed by JSON names (built on first use). */
+/** The adapter's table of the 1.27 API and the newer fields, keyed by JSON names (built on first use). */
 function typeTable(): TypeTable {
   if (!table) {
-    const byJsonName = new Map<string, ApiType>();
+    const byJsonName = new Map<string, { fields: Map<string, FieldType>; required: string[] }>();
     for (const [type, fields] of l1Types()) {
       const all = [...fields.values()];
       byJsonName.set(type, {
         fields: new Map(all.map(f => [f.name, checkedType(type, f)])),
         required: all.filter(f => !f.optional && !REQUIRED_UNTIL_LATER.has(`${type}.${f.name}`)).map(f => f.name),
       });
+    }
+    for (const [type, { fields, required }] of NEWER_TYPES) {
+      byJsonName.set(type, { fields: new Map(Object.entries(fields)), required: [...required] });
+    }
+    for (const [key, type] of NEWER_FIELDS) {
+      const [owner, field] = key.split('.');
+      byJsonName.get(owner)?.fields.set(field, type);
     }
     table = byJsonName;
   }
@@ -235,8 +323,11 @@ function wellTyped(value: any, type: FieldType, types: TypeTable): boolean {
     case 'number':
       return isWhole(value, type);
     case 'scalar':
-      // an IntOrString holds an int32; a Quantity any finite number
-      return typeof value === 'string' || (type.type === 'IntOrString' ? isWhole(value, type) : typeof value === 'number' && Number.isFinite(value));
+      // an IntOrString holds an int32 or any string; a Quantity any finite number or a quantity's text
+      if (typeof value === 'string') {
+        return type.type !== 'Quantity' || QUANTITY.test(value);
+      }
+      return type.type === 'IntOrString' ? isWhole(value, type) : typeof value === 'number' && Number.isFinite(value);
     case 'array':
       if (!Array.isArray(value)) {
         return false;
@@ -285,9 +376,12 @@ function check(value: any, type: FieldType, at: string, types: TypeTable, found:
     case 'number':
     case 'scalar':
       if (!wellTyped(value, type, types)) {
-        // a number of the wrong size is a value; anything else (a string for a number) a type
+        // a number of the wrong size or a quantity's text in the wrong form is a value; anything else (a list for a number) a type
+        const quantityText = typeof value === 'string' && type.kind === 'scalar';
         const sized = typeof value === 'number' && Number.isFinite(value);
-        (sized ? found.values : found.types).push(typeFinding(at, value, expectation(type)));
+        (sized || quantityText ? found.values : found.types).push(quantityText
+          ? { severity: 'error', field: at, message: `${show(value)} is not a Kubernetes quantity`, fix: 'write it like \'1Gi\', \'512Mi\', \'500m\' or \'2\' (binary suffixes Ki, Mi, Gi; not \'GB\')' }
+          : typeFinding(at, value, expectation(type)));
       }
       return;
     case 'boolean':

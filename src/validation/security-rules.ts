@@ -77,32 +77,41 @@ export function podSecurityLevel(pod: RenderedPod): Finding[] {
 }
 
 /**
- * A seccomp profile of type Localhost names its profile (`localhostProfile`, a relative path
- * without '..' under the kubelet's seccomp directory); other types do not set one. Pod and
- * containers alike (validateSeccompProfileField).
+ * A seccomp or AppArmor profile of type Localhost names its profile (`localhostProfile`: for
+ * seccomp a relative path without '..' under the kubelet's seccomp directory, for AppArmor the
+ * name of a profile loaded on the node); other types set none. Pod and containers alike
+ * (validateSeccompProfileField, validateAppArmorProfileField).
  */
-export function seccompProfiles(pod: RenderedPod): Finding[] {
-  let findings = seccompFindings(pod.spec.securityContext?.seccompProfile, pod.specPath, undefined, undefined);
+export function securityProfiles(pod: RenderedPod): Finding[] {
+  let findings = profileFindings(pod.spec.securityContext, pod.specPath, undefined, undefined);
   for (const c of pod.containers) {
-    findings = seccompFindings(c.container.securityContext?.seccompProfile, c.path, c.container.name, findings);
+    findings = profileFindings(c.container.securityContext, c.path, c.container.name, findings);
   }
   return findings ?? NO_FINDINGS;
 }
 
-/** Adds what is wrong with one seccomp profile to `findings` (made on the first one); returns them. */
-function seccompFindings(profile: any, at: string, container: string | undefined, findings: Finding[] | undefined): Finding[] | undefined {
-  if (profile === undefined || profile === null) {
-    return findings;
-  }
-  const local = profile.localhostProfile;
-  if (profile.type === 'Localhost' && (local === undefined || (typeof local === 'string' && !isLocalDescendingPath(local)))) {
-    (findings ??= []).push(error(`${at}.securityContext.seccompProfile.localhostProfile`, local === undefined
-      ? 'is not set, but type "Localhost" needs the profile to load'
-      : `${show(local)} must be a path relative to the kubelet's seccomp directory, without '..'`,
-    'name the profile file, e.g. localhostProfile: "profiles/vllm.json", or use type RuntimeDefault', container));
-  } else if (profile.type !== 'Localhost' && local !== undefined) {
-    (findings ??= []).push(error(`${at}.securityContext.seccompProfile.localhostProfile`, `${show(local)} is set with type ${show(profile.type)}; only type Localhost takes a profile file`,
-      'remove localhostProfile, or set type: "Localhost"', container));
+/** The two kinds of profile a security context names, with what a Localhost profile must look like. */
+const PROFILES: ReadonlyArray<{ field: string; valid: (local: string) => boolean; what: string; example: string }> = [
+  { field: 'seccompProfile', valid: isLocalDescendingPath, what: 'a path relative to the kubelet\'s seccomp directory, without \'..\'', example: 'profiles/vllm.json' },
+  { field: 'appArmorProfile', valid: local => local.length > 0, what: 'the name of an AppArmor profile loaded on the node', example: 'k8s-vllm' },
+];
+
+/** Adds what is wrong with the profiles of one security context to `findings` (made on the first one); returns them. */
+function profileFindings(context: any, at: string, container: string | undefined, findings: Finding[] | undefined): Finding[] | undefined {
+  for (const { field, valid, what, example } of PROFILES) {
+    const profile = context?.[field];
+    if (profile === undefined || profile === null) {
+      continue;
+    }
+    const local = profile.localhostProfile;
+    const path = `${at}.securityContext.${field}.localhostProfile`;
+    if (profile.type === 'Localhost' && (local === undefined || (typeof local === 'string' && !valid(local)))) {
+      (findings ??= []).push(error(path, local === undefined ? 'is not set, but type "Localhost" needs the profile to load' : `${show(local)} must be ${what}`,
+        `name the profile, e.g. localhostProfile: "${example}", or use type RuntimeDefault`, container));
+    } else if (profile.type !== 'Localhost' && local !== undefined) {
+      (findings ??= []).push(error(path, `${show(local)} is set with type ${show(profile.type)}; only type Localhost takes a profile`,
+        'remove localhostProfile, or set type: "Localhost"', container));
+    }
   }
   return findings;
 }
