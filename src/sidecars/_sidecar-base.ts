@@ -2,13 +2,14 @@ import { ApiObject, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { addRenderStep } from '../_kplus-adapter';
-import { AddOnRegistration, appendTo, containerNamed, Rank, WorkloadHost, workloadOf } from '../_workload-host';
+import { AddOnRegistration, appendTo, containerNamed, Rank, Wiring, WorkloadHost, workloadOf } from '../_workload-host';
 import { KubernetesTarget } from '../kubernetes-target';
 import { ContainerPortSpec, ImagePullPolicy, renderPorts } from '../kubernetes-types';
 import { addPodVolumes, PodVolumeMount, renderPodVolumeMounts } from '../pod-volume';
 import { RenderedProbes } from '../probes';
 import { checkedResources, ContainerResources, renderResources } from '../resources';
 import { containerSecurityContext, ContainerSecurityOptions } from '../security';
+import { show } from '../validation/_helpers';
 import { containerPropKeys, knownProps, labelName, listOf, optionalList, portNumber, propKeys, pullPolicy } from '../validation/_prop-checks';
 
 /** The error of `admitPorts` given with `networkPolicy: false` (under the prop `prefix`). @internal */
@@ -133,6 +134,8 @@ export abstract class SidecarBase extends Construct {
   protected readonly errors: string[] = [];
   /** The host that composes the workload. @internal */
   protected readonly host: WorkloadHost;
+  /** The ports a front door's NetworkPolicy admits besides its own, and the prop that gave them. */
+  private furtherAdmitted?: { readonly field: string; readonly ports: ReadonlyArray<number> };
   private readonly options: SidecarOptions;
 
   /**
@@ -221,17 +224,37 @@ export abstract class SidecarBase extends Construct {
           appendTo(c, 'volumeMounts', [...named, ...own.volumeMounts].map(m => ({ ...m })));
           addPodVolumes(podSpec, own.volumes);
         }
+        this.checkAdmittedPorts(wiring);
         spec.wire?.(podSpec, wiring);
       },
     });
     return container;
   }
 
+  /**
+   * A further admitted port that is the server's own would let clients reach the server around
+   * the front door: the one thing the NetworkPolicy is for. Known at render, when the server is.
+   */
+  private checkAdmittedPorts(wiring: Wiring): void {
+    const serverPort = wiring.server?.port;
+    const at = this.furtherAdmitted?.ports.indexOf(serverPort as number) ?? -1;
+    if (this.furtherAdmitted && at >= 0) {
+      wiring.problem(this, `${this.furtherAdmitted.field}[${at}]`,
+        `port ${serverPort} is the server's port: the NetworkPolicy would let clients reach the server around the front door`,
+        'drop it (the front door is the way in), or set networkPolicy: false if the server must be reachable directly');
+    }
+  }
+
   /** The valid, distinct ports of `admitPorts` other than the front door's; errors for the rest. */
   private admittedPorts(field: string, port: number, admitPorts: number[] | undefined): number[] {
     const admitted: number[] = [];
-    listOf(field, admitPorts, this.errors).forEach((p, i) => {
+    const given = listOf(field, admitPorts, this.errors);
+    // an index loop: a hole in the list (`[, 5600]`) is reported, not skipped
+    Array.from({ length: given.length }, (_, i) => given[i]).forEach((p, i) => {
       const before = this.errors.length;
+      if (p === undefined || p === null) {
+        this.errors.push(`${field}[${i}]: ${show(p)} is not a port. Fix: give a port number (1-65535), or remove the empty entry`);
+      }
       portNumber(`${field}[${i}]`, p, this.errors);
       if (this.errors.length > before) {
         return;
@@ -251,7 +274,9 @@ export abstract class SidecarBase extends Construct {
    * It selects the pods by their rendered labels. @internal
    */
   protected closeBypass(name: string, port: number, admitPorts?: number[], field = 'admitPorts'): ApiObject {
-    const admitted = [port, ...this.admittedPorts(field, port, admitPorts)];
+    const further = this.admittedPorts(field, port, admitPorts);
+    this.furtherAdmitted = { field, ports: further };
+    const admitted = [port, ...further];
     const policy = new ApiObject(this, 'network-policy', {
       apiVersion: 'networking.k8s.io/v1',
       kind: 'NetworkPolicy',

@@ -238,20 +238,28 @@ export function gpuNodeSelection(pod: RenderedPod): Finding[] {
  * the limit is allowed: KubeRay sizes the object store's /dev/shm that way on purpose.
  */
 export function memoryVolumesFitLimit(pod: RenderedPod): Finding[] {
-  const findings: Finding[] = [];
+  const memoryVolumes: any[] = [];
   for (const v of pod.spec.volumes ?? []) {
-    const size = v.emptyDir?.medium === 'Memory' && v.emptyDir.sizeLimit ? quantityOf(v.emptyDir.sizeLimit) : undefined;
-    if (size === undefined) {
+    if (v.emptyDir?.medium === 'Memory' && v.emptyDir.sizeLimit && quantityOf(v.emptyDir.sizeLimit) !== undefined) {
+      memoryVolumes.push(v);
+    }
+  }
+  const findings: Finding[] = [];
+  for (const c of memoryVolumes.length ? pod.containers : []) {
+    const limit = c.container.resources?.limits?.memory;
+    const mounted = memoryVolumes.filter(v => mounts(c, v.name));
+    const total = mounted.reduce((sum, v) => sum + (quantityOf(v.emptyDir.sizeLimit) as number), 0);
+    if (limit === undefined || !mounted.length || (quantityOf(limit) ?? Infinity) >= total) {
       continue;
     }
-    for (const c of pod.containers) {
-      const limit = c.container.resources?.limits?.memory;
-      if (limit !== undefined && mounts(c, v.name) && (quantityOf(limit) ?? Infinity) < size) {
-        findings.push(error(`${c.path}.resources.limits["memory"]`, `memory limit ${show(limit)} is below the size of memory volume ${show(v.name)} `
-          + `(${show(v.emptyDir.sizeLimit)}): what is written there is memory charged to the container that writes it, so filling the volume past `
-          + 'the limit gets the container OOM-killed instead of the write refused (a volume as large as the limit is fine)', `raise the memory limit or lower the volume size (${v.name === 'dshm' ? 'gpu.shmSize' : `the sizeLimit of volume ${show(v.name)}`})`, c.container.name));
-      }
-    }
+    // volumes together: each may be filled, and all of it is charged to the container
+    const sizes = mounted.map(v => `${show(v.name)} (${show(v.emptyDir.sizeLimit)})`).join(' and ');
+    const one = mounted.length === 1;
+    findings.push(error(`${c.path}.resources.limits["memory"]`, `memory limit ${show(limit)} is below the size of memory volume${one ? '' : 's'} ${sizes}${one ? '' : ' together'}: `
+      + 'what is written there is memory charged to the container that writes it, so filling the volume past the limit gets the container OOM-killed '
+      + 'instead of the write refused (a volume as large as the limit is fine)',
+    `raise the memory limit or lower the volume size${one ? '' : 's'} (${mounted.map(v => (v.name === 'dshm' ? 'gpu.shmSize' : `the sizeLimit of volume ${show(v.name)}`)).join(', ')})`,
+    c.container.name));
   }
   return findings;
 }
