@@ -38,7 +38,7 @@ const CASES: Array<[string, (chart: Chart) => void, string]> = [
   ['admitted port repeats the proxy\'s', proxy({ admitPorts: [8080] }), '[test/llm/p] admitPorts[0]: port 8080 is the front door\'s port, admitted already. Fix: list each further port once'],
   ['admitted port twice', proxy({ admitPorts: [5600, 5600] }), '[test/llm/p] admitPorts[1]: port 5600 is listed twice'],
   ['admitted ports not a list', proxy({ admitPorts: 5600 as any }), '[test/llm/p] admitPorts: 5600 is not a list'],
-  ['admitted port with a hole', proxy({ admitPorts: [, 5600] as any }), '[test/llm/p] admitPorts[0]: undefined is not a port. Fix: give a port number (1-65535), or remove the empty entry'],
+  ['admitted port with a hole', proxy({ admitPorts: new Array(2).fill(5600, 1) as any }), '[test/llm/p] admitPorts[0]: undefined is not a port. Fix: give a port number (1-65535), or remove the empty entry'],
   ['admitted port is the server\'s (a bypass)', proxy({ admitPorts: [5600, 8000] }),
     '[test/llm/p] admitPorts[1]: port 8000 is the server\'s port: the NetworkPolicy would let clients reach the server around the front door. Fix: drop it'],
   ['admitted ports without the NetworkPolicy', proxy({ admitPorts: [5600], networkPolicy: false }),
