@@ -31,8 +31,8 @@ export { ImagePullPolicy, PodRestartPolicy, PortProtocol, TerminationMessagePoli
 export type { ContainerPortSpec, SecretKeyRef } from './kubernetes-types';
 export { EnvFromSource, PodField } from './env-sources';
 export type { EnvFromOptions } from './env-sources';
-export { PodVolume } from './pod-volume';
-export type { EmptyDirVolumeOptions, KeyedVolumeOptions, PodVolumeMount } from './pod-volume';
+export { HostPathType, PodVolume } from './pod-volume';
+export type { EmptyDirVolumeOptions, HostPathVolumeOptions, KeyedVolumeOptions, PodVolumeMount } from './pod-volume';
 export { WARNINGS_AS_ERRORS_CONTEXT } from './validation/_reporter';
 export * from './model-source';
 export * from './model-cache';
