@@ -15,7 +15,7 @@ import { addPodVolumes, PodVolumeMount, renderPodVolumeMounts } from './pod-volu
 import { HealthCheck } from './probes';
 import { checkedResources, ContainerResources, renderResources } from './resources';
 import { containerSecurityContext, ContainerSecurityOptions, PodSecurityLevel, podSecurityContext, PodSecurityOptions } from './security';
-import { show } from './validation/_helpers';
+import { isSysctlName, normalSysctlName, show } from './validation/_helpers';
 import {
   absolutePath, booleanProp, containerPropKeys, durationSeconds, jsonValue, knownProps, labelName, listOf, objectName, POD_SECURITY_KEYS,
   POD_VOLUME_MOUNT_KEYS, portNumber, propKeys, quantity, snapshot, stringMap, wholeNumber,
@@ -571,12 +571,36 @@ function checkedShape(given: InferenceWorkloadProps, knownKeys: ReadonlyArray<st
     'false keeps the namespace\'s Service variables (VLLM_PORT=tcp://...) out of the containers, or leave it out')) {
     delete props.enableServiceLinks;
   }
+  checkSysctls(props, errors);
   const level = props.security?.level;
   if (level !== undefined && !Object.values(PodSecurityLevel).includes(level)) {
     errors.push(`security.level: ${show(level)} is not a Pod Security Standard level. Fix: use PodSecurityLevel.RESTRICTED, BASELINE or PRIVILEGED`);
     props.security = { ...props.security, level: undefined };
   }
   return props;
+}
+
+/** `security.sysctls`: a map of strings, by valid sysctl names, each parameter once; a bad map is left out. */
+function checkSysctls(props: any, errors: string[]): void {
+  const security = props.security;
+  if (security === null || typeof security !== 'object' || security.sysctls === undefined) {
+    return;
+  }
+  if (!stringMap('security.sysctls', security.sysctls, errors)) {
+    props.security = { ...security, sysctls: undefined };
+    return;
+  }
+  const seen = new Map<string, string>();
+  for (const name of Object.keys(security.sysctls)) {
+    if (!isSysctlName(name)) {
+      errors.push(`security.sysctls[${show(name)}]: is not a sysctl name. `
+        + 'Fix: use the kernel parameter\'s name: segments of lowercase letters, digits, \'-\' and \'_\' separated by \'.\', e.g. \'net.ipv4.ip_unprivileged_port_start\'');
+    } else if (seen.has(normalSysctlName(name))) {
+      errors.push(`security.sysctls[${show(name)}]: is the parameter ${show(seen.get(normalSysctlName(name)))} again, written with '/'. Fix: set it once`);
+    } else {
+      seen.set(normalSysctlName(name), name);
+    }
+  }
 }
 
 function checkServerProps(props: InferenceWorkloadProps, image: string | undefined, errors: string[]): void {
