@@ -120,6 +120,7 @@ export class WorkloadHost {
       labels: { ...podMetadataOf(json)?.labels },
       namespace: json?.metadata?.namespace,
       references: referencedObjects(podSpecOf(json)),
+      portNames: declaredPortNames(podSpecOf(json)),
       run: currentRun(),
       shape: this.shape(),
     };
@@ -169,7 +170,7 @@ export class WorkloadHost {
    * to another namespace or renames it away from the name the pod refers to (`kind`). A
    * ConfigMap in another namespace cannot be mounted; a NetworkPolicy there protects nothing.
    */
-  public addCompanion(owner: IConstruct, obj: ApiObject, kind?: CompanionKind): void {
+  public addCompanion(owner: IConstruct, obj: ApiObject, kind?: CompanionKind, related?: (json: any) => Finding[]): void {
     addRenderStep(obj, json => {
       const namespace = this.podNamespace();
       json.metadata = { ...json.metadata, namespace };
@@ -177,7 +178,24 @@ export class WorkloadHost {
         delete json.metadata.namespace;
       }
     });
-    validateObjectOnSynth(owner, obj, json => this.companionFindings(json, kind));
+    validateObjectOnSynth(owner, obj, json => (related
+      ? [...this.companionFindings(json, kind), ...related(json)]
+      : this.companionFindings(json, kind)));
+  }
+
+  /**
+   * The names of the ports the rendered pod's containers declare (user JSON patches included),
+   * like `podLabels`; undefined when the workload cannot be rendered (its own validation says why).
+   */
+  public podPortNames(): ReadonlySet<string> | undefined {
+    try {
+      return this.renderedPod().portNames;
+    } catch (e) {
+      if (e instanceof ReportedElsewhere) {
+        return undefined;
+      }
+      throw e;
+    }
   }
 
   private companionFindings(json: any, kind?: CompanionKind): Finding[] {
@@ -355,6 +373,8 @@ interface RenderedPod {
   readonly namespace?: string;
   /** `kind/name` of every object the pod spec refers to by name. */
   readonly references: ReadonlySet<string>;
+  /** Names of the ports the pod's containers declare. */
+  readonly portNames: ReadonlySet<string>;
   readonly run: number;
   readonly shape: string;
 }
@@ -364,6 +384,21 @@ export enum CompanionKind {
   CONFIG_MAP = 'ConfigMap',
   CLAIM = 'PersistentVolumeClaim',
   CLAIM_TEMPLATE = 'ResourceClaimTemplate',
+}
+
+/** The port names the containers (init containers and native sidecars too) of a rendered pod spec declare. */
+function declaredPortNames(spec: any): Set<string> {
+  const names = new Set<string>();
+  for (const list of [spec?.initContainers, spec?.containers]) {
+    for (const c of Array.isArray(list) ? list : []) {
+      for (const p of Array.isArray(c?.ports) ? c.ports : []) {
+        if (typeof p?.name === 'string') {
+          names.add(p.name);
+        }
+      }
+    }
+  }
+  return names;
 }
 
 /** `kind/name` of the ConfigMaps, claims and claim templates a rendered pod spec refers to. */

@@ -4,8 +4,12 @@ import { Construct } from 'constructs';
 import { addRenderStep, podSpecOf } from './_kplus-adapter';
 import { WorkloadHost } from './_workload-host';
 import { attachServer, InferenceWorkloadProps, WORKLOAD_KEY_FLAGS } from './inference-server';
+import { PortProtocol } from './kubernetes-types';
 import { lifecycleGuide } from './lifecycle-guide';
-import { durationSeconds, propKeys, snapshot, wholeNumber } from './validation/_prop-checks';
+import { show } from './validation/_helpers';
+import { durationSeconds, knownProps, listOf, propKeys, snapshot, stringMap, wholeNumber } from './validation/_prop-checks';
+import { Finding } from './validation/model';
+import { isPortName } from './validation/port-rules';
 
 /** Type of the Service in front of the pods. */
 export enum InferenceServiceType {
@@ -15,6 +19,65 @@ export enum InferenceServiceType {
   NODE_PORT = 'NodePort',
   /** Through the cloud's load balancer. */
   LOAD_BALANCER = 'LoadBalancer',
+}
+
+/** A further port of the Deployment's Service (a metrics or gRPC port beside the public one). */
+export interface InferenceServicePort {
+  /** Port name: an IANA service name (at most 15 lowercase letters, digits and '-', with a letter), unique in the Service. */
+  readonly name: string;
+  /** The port clients connect to. */
+  readonly port: number;
+  /**
+   * The pod's port the traffic goes to, by number.
+   * @default - the same number as `port` (unless `targetPortName`)
+   */
+  readonly targetPort?: number;
+  /**
+   * The pod's port the traffic goes to, by the name a container of the pod declares (`http`,
+   * `metrics`): the Service follows the container if its number changes. Not with `targetPort`.
+   * @default - by number (`targetPort`)
+   */
+  readonly targetPortName?: string;
+  /**
+   * The port on every node (30000–32767), for `serviceType` NodePort or LoadBalancer only.
+   * @default - the cluster picks one (NodePort, LoadBalancer); none otherwise
+   */
+  readonly nodePort?: number;
+  /**
+   * Protocol.
+   * @default PortProtocol.TCP
+   */
+  readonly protocol?: PortProtocol;
+}
+
+/** How the Deployment's Service looks: its public port's name and node port, further ports, labels and annotations. */
+export interface InferenceServiceOptions {
+  /**
+   * Name of the public port (AIBrix names it `serve`, a TEI reranker `http-reranking`).
+   * @default - 'proxy' with a ProxySidecar or a front door, else 'http'
+   */
+  readonly portName?: string;
+  /**
+   * The public port on every node (30000–32767), for `serviceType` NodePort or LoadBalancer only.
+   * @default - the cluster picks one (NodePort, LoadBalancer); none otherwise
+   */
+  readonly nodePort?: number;
+  /**
+   * Further ports: metrics, a second API (`{ name: 'http', port: 8080 }` for AIBrix's runtime,
+   * `{ name: 'grpc', port: 9000 }` for JetStream).
+   * @default - none: the public port only
+   */
+  readonly extraPorts?: InferenceServicePort[];
+  /**
+   * Labels of the Service (its selector stays the pods' labels).
+   * @default - none
+   */
+  readonly labels?: { [key: string]: string };
+  /**
+   * Annotations of the Service (`prometheus.io/scrape`, a cloud load balancer's settings).
+   * @default - none
+   */
+  readonly annotations?: { [key: string]: string };
 }
 
 /** Props of `AiInferenceDeployment`. */
@@ -41,11 +104,25 @@ export interface AiInferenceDeploymentProps extends InferenceWorkloadProps {
    * @default InferenceServiceType.CLUSTER_IP
    */
   readonly serviceType?: InferenceServiceType;
+  /**
+   * The Service's port name, node port, further ports, labels and annotations.
+   * @default - one port named 'http' (or 'proxy'), no node port, no labels or annotations
+   */
+  readonly serviceOptions?: InferenceServiceOptions;
 }
 
 const DEPLOYMENT_KEYS = propKeys<AiInferenceDeploymentProps>('AiInferenceDeploymentProps', {
-  ...WORKLOAD_KEY_FLAGS, metadata: true, replicas: true, service: true, serviceType: true,
+  ...WORKLOAD_KEY_FLAGS, metadata: true, replicas: true, service: true, serviceType: true, serviceOptions: true,
 });
+const SERVICE_OPTIONS_KEYS = propKeys<InferenceServiceOptions>('InferenceServiceOptions', {
+  portName: true, nodePort: true, extraPorts: true, labels: true, annotations: true,
+});
+const SERVICE_PORT_KEYS = propKeys<InferenceServicePort>('InferenceServicePort', {
+  name: true, port: true, targetPort: true, targetPortName: true, nodePort: true, protocol: true,
+});
+/** The node ports a cluster hands out by default (the API server's --service-node-port-range). */
+const NODE_PORT_MIN = 30000;
+const NODE_PORT_MAX = 32767;
 
 /**
  * A Deployment of model servers: the same server, probes, GPU and security as AiInferencePod,
@@ -79,6 +156,7 @@ export class AiInferenceDeployment extends Construct {
     if (props.service === false && props.serviceType !== undefined) {
       errors.push(`serviceType: ${JSON.stringify(props.serviceType)} is given with service: false, so no Service has it. Fix: remove serviceType, or the service: false`);
     }
+    const serviceOptions = checkedServiceOptions(props, errors);
     const loadSeconds = durationSeconds('modelLoadTimeout', props.modelLoadTimeout, 10, []) ?? Duration.minutes(15).toSeconds();
     this.deployment = new kplus.Deployment(this, 'Resource', {
       metadata: { ...props.metadata, name: props.metadata?.name ?? Names.toDnsLabel(this) },
@@ -99,7 +177,7 @@ export class AiInferenceDeployment extends Construct {
     });
     this.node.addValidation({ validate: () => errors });
     if (props.service ?? true) {
-      this.service = this.createService(props);
+      this.service = this.createService(props, serviceOptions);
     }
   }
 
@@ -114,25 +192,143 @@ export class AiInferenceDeployment extends Construct {
     return lifecycleGuide(podSpecOf(WorkloadHost.of(this.deployment).render()), { logs: `-l ${selector}`, describe: `pods -l ${selector}` });
   }
 
-  private createService(props: AiInferenceDeploymentProps): ApiObject {
+  private createService(props: AiInferenceDeploymentProps, options: InferenceServiceOptions): ApiObject {
     const host = WorkloadHost.of(this.deployment);
     const deployment = this.deployment;
     const service = new ApiObject(this, 'Service', {
       apiVersion: 'v1',
       kind: 'Service',
-      metadata: { name: this.deployment.name, namespace: props.metadata?.namespace },
+      metadata: { name: this.deployment.name, namespace: props.metadata?.namespace, labels: options.labels, annotations: options.annotations },
     });
     // the public port is known once every add-on has registered: at render
     addRenderStep(service, json => {
       const wiring = host.wiring();
       const port = wiring.publicPort;
+      const extra = (options.extraPorts ?? []).map(p => withoutUndefined({
+        name: p.name, nodePort: p.nodePort, port: p.port, protocol: p.protocol ?? 'TCP', targetPort: p.targetPortName ?? p.targetPort ?? p.port,
+      }));
       json.spec = {
-        ports: [{ name: wiring.proxy ? 'proxy' : 'http', port, protocol: 'TCP', targetPort: port }],
+        ports: [withoutUndefined({ name: options.portName ?? (wiring.proxy ? 'proxy' : 'http'), nodePort: options.nodePort, port, protocol: 'TCP', targetPort: port }), ...extra],
         selector: { ...deployment.matchLabels },
         type: props.serviceType ?? InferenceServiceType.CLUSTER_IP,
       };
     });
-    host.addCompanion(this, service);
+    // a port the Service targets by name must be one a container of the pod declares
+    host.addCompanion(this, service, undefined, json => namedTargetFindings(json, host.podPortNames()));
     return service;
   }
+}
+
+/**
+ * The Service options, checked: names IANA service names and unique, ports 1–65535 and unique,
+ * node ports 30000–32767, unique and only where the Service type has them, a target port by
+ * number or by name. Returns what can be rendered (the shapes that cannot are left out).
+ */
+function checkedServiceOptions(props: AiInferenceDeploymentProps, errors: string[]): InferenceServiceOptions {
+  const given: any = props.serviceOptions;
+  if (given === undefined) {
+    return {};
+  }
+  if (given === null || typeof given !== 'object' || Array.isArray(given)) {
+    errors.push(`serviceOptions: ${show(given)} is not the Service's options. Fix: give e.g. { portName: 'serve', extraPorts: [{ name: 'metrics', port: 8080 }] }, or leave it out`);
+    return {};
+  }
+  if (props.service === false) {
+    errors.push('serviceOptions: is given with service: false, so no Service has them. Fix: remove serviceOptions, or the service: false');
+  }
+  knownProps('serviceOptions', given, SERVICE_OPTIONS_KEYS, errors);
+  const type = props.serviceType ?? InferenceServiceType.CLUSTER_IP;
+  const nodePorts = type === InferenceServiceType.NODE_PORT || type === InferenceServiceType.LOAD_BALANCER;
+  const names = new Map<string, string>();
+  const numbers = new Map<string, string>();
+  const nodes = new Map<number, string>();
+  const checkName = (field: string, name: unknown) => {
+    if (!isPortName(name)) {
+      errors.push(`${field}: ${show(name)} is not a port name. Fix: use an IANA service name: at most 15 lowercase letters, digits and single '-', with a letter, e.g. 'metrics'`);
+    } else if (names.has(name as string)) {
+      errors.push(`${field}: ${show(name)} is already the name of ${names.get(name as string)}. Fix: give each port of the Service its own name`);
+    } else {
+      names.set(name as string, field.replace(/\.name$|\.portName$/, ''));
+    }
+  };
+  const checkNodePort = (field: string, nodePort: unknown) => {
+    if (nodePort === undefined) {
+      return;
+    }
+    if (!nodePorts) {
+      errors.push(`${field}: ${show(nodePort)} is given, but a ${type} Service has no node ports. Fix: set serviceType: InferenceServiceType.NODE_PORT (or LOAD_BALANCER), or remove it`);
+    } else if (typeof nodePort !== 'number' || !Number.isInteger(nodePort) || nodePort < NODE_PORT_MIN || nodePort > NODE_PORT_MAX) {
+      errors.push(`${field}: ${show(nodePort)} is not a node port (${NODE_PORT_MIN}-${NODE_PORT_MAX}, the API server's default range). `
+        + 'Fix: use a port in that range, e.g. 32237, or leave it out to let the cluster pick one');
+    } else if (nodes.has(nodePort)) {
+      errors.push(`${field}: ${nodePort} is already the node port of ${nodes.get(nodePort)}. Fix: give each port its own node port`);
+    } else {
+      nodes.set(nodePort, field.replace(/\.nodePort$/, ''));
+    }
+  };
+  const portName = given.portName;
+  if (portName !== undefined) {
+    checkName('serviceOptions.portName', portName);
+  }
+  checkNodePort('serviceOptions.nodePort', given.nodePort);
+  const extraPorts: InferenceServicePort[] = [];
+  listOf('serviceOptions.extraPorts', given.extraPorts, errors).forEach((p: any, i: number) => {
+    const at = `serviceOptions.extraPorts[${i}]`;
+    if (p === null || typeof p !== 'object' || Array.isArray(p)) {
+      errors.push(`${at}: ${show(p)} is not a port. Fix: give { name: 'metrics', port: 8080 }`);
+      return;
+    }
+    knownProps(at, p, SERVICE_PORT_KEYS, errors);
+    checkName(`${at}.name`, p.name);
+    wholeNumber(`${at}.port`, p.port, 1, 65535, errors, 8080);
+    if (p.protocol !== undefined && !(Object.values(PortProtocol) as unknown[]).includes(p.protocol)) {
+      errors.push(`${at}.protocol: ${show(p.protocol)} is not a protocol. Fix: use PortProtocol.TCP, UDP or SCTP, or leave it out`);
+    }
+    const key = `${p.port}/${p.protocol ?? 'TCP'}`;
+    if (Number.isInteger(p.port) && numbers.has(key)) {
+      errors.push(`${at}.port: ${key} is already the port of ${numbers.get(key)}. Fix: give each port of the Service its own number`);
+    } else {
+      numbers.set(key, at);
+    }
+    wholeNumber(`${at}.targetPort`, p.targetPort, 1, 65535, errors, 8080);
+    if (p.targetPortName !== undefined && !isPortName(p.targetPortName)) {
+      errors.push(`${at}.targetPortName: ${show(p.targetPortName)} is not a port name. Fix: name a port a container of the pod declares, e.g. 'metrics'`);
+    }
+    if (p.targetPort !== undefined && p.targetPortName !== undefined) {
+      errors.push(`${at}.targetPortName: is given with targetPort: a port is targeted by number or by name. Fix: keep one of them`);
+    }
+    checkNodePort(`${at}.nodePort`, p.nodePort);
+    extraPorts.push(p);
+  });
+  for (const key of ['labels', 'annotations'] as const) {
+    if (!stringMap(`serviceOptions.${key}`, given[key], errors)) {
+      delete given[key];
+    }
+  }
+  return { ...given, extraPorts };
+}
+
+/** The Service's ports that target a port name no container of the pod declares (the Service would have no endpoints). */
+function namedTargetFindings(json: any, declared: ReadonlySet<string> | undefined): Finding[] {
+  const ports: any[] = Array.isArray(json?.spec?.ports) ? json.spec.ports : [];
+  if (!declared) {
+    return []; // the workload cannot be rendered: its own validation says why
+  }
+  return ports.flatMap((p, i) => (typeof p?.targetPort === 'string' && !declared.has(p.targetPort) ? [{
+    severity: 'error' as const,
+    field: `spec.ports[${i}].targetPort`,
+    message: `${show(p.targetPort)} is not the name of a port a container of the pod declares (${[...declared].map(n => show(n)).join(', ') || 'none is named'}): the Service would send its traffic nowhere`,
+    fix: 'name a declared port (server.portName, server.extraPorts, a Sidecar\'s ports), or target it by number (targetPort)',
+  }] : []));
+}
+
+/** A copy of `value` without undefined fields. */
+function withoutUndefined(value: { [key: string]: unknown }): { [key: string]: unknown } {
+  const copy: { [key: string]: unknown } = {};
+  for (const [k, v] of Object.entries(value)) {
+    if (v !== undefined) {
+      copy[k] = v;
+    }
+  }
+  return copy;
 }

@@ -44,6 +44,14 @@ export interface GpuProps {
    */
   readonly shmSize?: string;
   /**
+   * Mount a memory-backed `/dev/shm` in the server. `false` mounts none, and the container
+   * keeps the runtime's own 64Mi `/dev/shm`: TPU servers (JetStream, JAX) and single-device
+   * servers that use no shared memory between processes, whose manifests have none. Not with
+   * `shmSize`.
+   * @default true
+   */
+  readonly sharedMemory?: boolean;
+  /**
    * Node labels the pod must match, e.g. `{ 'nvidia.com/gpu.product': 'NVIDIA-A100-SXM4-80GB' }`;
    * merged over the accelerator's product label.
    * @default - the accelerator's product label, if any

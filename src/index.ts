@@ -3,7 +3,7 @@
 export { AiInferencePod } from './ai-inference-pod';
 export type { AiInferencePodProps } from './ai-inference-pod';
 export { AiInferenceDeployment, InferenceServiceType } from './ai-inference-deployment';
-export type { AiInferenceDeploymentProps } from './ai-inference-deployment';
+export type { AiInferenceDeploymentProps, InferenceServiceOptions, InferenceServicePort } from './ai-inference-deployment';
 export { InferenceServer } from './inference-server';
 export type { InferenceServerProps, InferenceWorkloadProps, PodToleration } from './inference-server';
 export { InitContainer } from './init-container';
@@ -31,8 +31,8 @@ export { ImagePullPolicy, PodRestartPolicy, PortProtocol, TerminationMessagePoli
 export type { ContainerPortSpec, SecretKeyRef } from './kubernetes-types';
 export { EnvFromSource, PodField } from './env-sources';
 export type { EnvFromOptions } from './env-sources';
-export { PodVolume } from './pod-volume';
-export type { EmptyDirVolumeOptions, KeyedVolumeOptions, PodVolumeMount } from './pod-volume';
+export { HostPathType, PodVolume } from './pod-volume';
+export type { EmptyDirVolumeOptions, HostPathVolumeOptions, KeyedVolumeOptions, PodVolumeMount } from './pod-volume';
 export { WARNINGS_AS_ERRORS_CONTEXT } from './validation/_reporter';
 export * from './model-source';
 export * from './model-cache';

@@ -15,7 +15,7 @@ import { addPodVolumes, PodVolumeMount, renderPodVolumeMounts } from './pod-volu
 import { HealthCheck } from './probes';
 import { checkedResources, ContainerResources, renderResources } from './resources';
 import { containerSecurityContext, ContainerSecurityOptions, PodSecurityLevel, podSecurityContext, PodSecurityOptions } from './security';
-import { show } from './validation/_helpers';
+import { isSysctlName, normalSysctlName, show } from './validation/_helpers';
 import {
   absolutePath, booleanProp, containerPropKeys, durationSeconds, jsonValue, knownProps, labelName, listOf, objectName, POD_SECURITY_KEYS,
   POD_VOLUME_MOUNT_KEYS, portNumber, propKeys, quantity, snapshot, stringMap, wholeNumber,
@@ -308,7 +308,7 @@ export const WORKLOAD_KEY_FLAGS: { readonly [K in keyof InferenceWorkloadProps]-
 export const WORKLOAD_KEYS = propKeys<InferenceWorkloadProps>('InferenceWorkloadProps', WORKLOAD_KEY_FLAGS);
 const TOLERATION_KEYS = propKeys<PodToleration>('PodToleration', { key: true, operator: true, value: true, effect: true });
 const GPU_KEYS = propKeys<GpuProps>('GpuProps', {
-  count: true, accelerator: true, claim: true, resourceName: true, tolerate: true, shmSize: true, nodeSelector: true,
+  count: true, accelerator: true, claim: true, resourceName: true, tolerate: true, shmSize: true, sharedMemory: true, nodeSelector: true,
 });
 const MODEL_FIT_KEYS = propKeys<ModelFitOptions>('ModelFitOptions', { profile: true, concurrentSequences: true, maxModelLength: true, runtimeOverhead: true });
 
@@ -348,7 +348,8 @@ export function attachServer(
   });
   container.mount('/tmp', kplus.Volume.fromEmptyDir(owner, 'tmp', `${name}-tmp`));
   const gpu = props.gpu;
-  if (gpu) {
+  // sharedMemory: false (TPU servers) keeps the runtime's own /dev/shm
+  if (gpu && gpu.sharedMemory !== false) {
     container.mount('/dev/shm', kplus.Volume.fromEmptyDir(owner, 'dshm', 'dshm', { medium: kplus.EmptyDirMedium.MEMORY }));
   }
 
@@ -366,6 +367,7 @@ export function attachServer(
     tolerate: gpu.tolerate ?? true,
     nodeSelector: { ...plan.nodeSelector, ...gpu.nodeSelector },
     shmSize: gpu.shmSize ?? plan.shmSize ?? DEFAULT_SHM_SIZE,
+    sharedMemory: gpu.sharedMemory !== false,
   };
   // a claimed GPU is the claim's, not the device plugin's extended resource
   const resources = renderResources(serverResources ?? DEFAULT_SERVER_RESOURCES, gpu && !gpu.claim ? { [gpuResource]: String(gpu.count) } : {});
@@ -420,6 +422,8 @@ interface GpuSettings {
   readonly tolerate: boolean;
   readonly nodeSelector: { [label: string]: string };
   readonly shmSize: string;
+  /** Whether the server gets a memory-backed `/dev/shm`. */
+  readonly sharedMemory: boolean;
 }
 
 /** The ResourceClaimTemplate of a claimed GPU; undefined (errors pushed) when the claim is bad. */
@@ -475,7 +479,7 @@ function wirePod(spec: any, props: InferenceWorkloadProps, podSecurity: any, gra
   if (props.nodeSelector || (gpu && Object.keys(gpu.nodeSelector).length)) {
     spec.nodeSelector = { ...spec.nodeSelector, ...props.nodeSelector, ...gpu?.nodeSelector };
   }
-  if (gpu) {
+  if (gpu?.sharedMemory) {
     setVolumeSizeLimit(spec, 'dshm', gpu.shmSize);
   }
 }
@@ -567,12 +571,36 @@ function checkedShape(given: InferenceWorkloadProps, knownKeys: ReadonlyArray<st
     'false keeps the namespace\'s Service variables (VLLM_PORT=tcp://...) out of the containers, or leave it out')) {
     delete props.enableServiceLinks;
   }
+  checkSysctls(props, errors);
   const level = props.security?.level;
   if (level !== undefined && !Object.values(PodSecurityLevel).includes(level)) {
     errors.push(`security.level: ${show(level)} is not a Pod Security Standard level. Fix: use PodSecurityLevel.RESTRICTED, BASELINE or PRIVILEGED`);
     props.security = { ...props.security, level: undefined };
   }
   return props;
+}
+
+/** `security.sysctls`: a map of strings, by valid sysctl names, each parameter once; a bad map is left out. */
+function checkSysctls(props: any, errors: string[]): void {
+  const security = props.security;
+  if (security === null || typeof security !== 'object' || security.sysctls === undefined) {
+    return;
+  }
+  if (!stringMap('security.sysctls', security.sysctls, errors)) {
+    props.security = { ...security, sysctls: undefined };
+    return;
+  }
+  const seen = new Map<string, string>();
+  for (const name of Object.keys(security.sysctls)) {
+    if (!isSysctlName(name)) {
+      errors.push(`security.sysctls[${show(name)}]: is not a sysctl name. `
+        + 'Fix: use the kernel parameter\'s name: segments of lowercase letters, digits, \'-\' and \'_\' separated by \'.\', e.g. \'net.ipv4.ip_unprivileged_port_start\'');
+    } else if (seen.has(normalSysctlName(name))) {
+      errors.push(`security.sysctls[${show(name)}]: is the parameter ${show(seen.get(normalSysctlName(name)))} again, written with '/'. Fix: set it once`);
+    } else {
+      seen.set(normalSysctlName(name), name);
+    }
+  }
 }
 
 function checkServerProps(props: InferenceWorkloadProps, image: string | undefined, errors: string[]): void {
@@ -600,6 +628,11 @@ function checkServerProps(props: InferenceWorkloadProps, image: string | undefin
   if (gpu) {
     wholeNumber('gpu.count', gpu.count, 1, 1024, errors, 1);
     quantity('gpu.shmSize', gpu.shmSize, errors, true);
+    if (booleanProp('gpu.sharedMemory', gpu.sharedMemory, errors, 'false mounts no memory-backed /dev/shm (TPU servers), or leave it out')
+      && gpu.sharedMemory === false && gpu.shmSize !== undefined) {
+      errors.push(`gpu.shmSize: ${show(gpu.shmSize)} is given with gpu.sharedMemory: false, so no /dev/shm volume has that size. `
+        + 'Fix: remove shmSize, or sharedMemory: false');
+    }
     if (gpu.claim !== undefined && gpu.resourceName !== undefined && claimIgnoresResourceName(gpu)) {
       errors.push(`gpu.resourceName: ${show(gpu.resourceName)} has no effect with gpu.claim: the claim allocates the GPUs (no extended resource is `
         + 'requested), and the only thing the name still decides, the tolerated taint, is the same without it. Fix: remove resourceName');

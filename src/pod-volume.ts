@@ -1,5 +1,32 @@
 import { show } from './validation/_helpers';
-import { objectName, dataKey, knownProps, labelName, listOf, propKeys, quantity, snapshot } from './validation/_prop-checks';
+import { absolutePath, objectName, dataKey, knownProps, labelName, listOf, propKeys, quantity, snapshot } from './validation/_prop-checks';
+
+/** What the kubelet checks (or creates) at a hostPath before it mounts it. */
+export enum HostPathType {
+  /** A directory; created (mode 0755, owned by the kubelet's user: root) when missing. */
+  DIRECTORY_OR_CREATE = 'DirectoryOrCreate',
+  /** An existing directory. */
+  DIRECTORY = 'Directory',
+  /** A file; created empty (mode 0644, owned by root) when missing. */
+  FILE_OR_CREATE = 'FileOrCreate',
+  /** An existing file. */
+  FILE = 'File',
+  /** An existing UNIX socket. */
+  SOCKET = 'Socket',
+  /** An existing character device. */
+  CHAR_DEVICE = 'CharDevice',
+  /** An existing block device. */
+  BLOCK_DEVICE = 'BlockDevice',
+}
+
+/** Options of a hostPath volume. */
+export interface HostPathVolumeOptions {
+  /**
+   * What must be at the path (or is created there) before the pod starts.
+   * @default - no check: whatever is at the path is mounted, and a missing path is created as a directory
+   */
+  readonly type?: HostPathType;
+}
 
 /** Options of an emptyDir volume. */
 export interface EmptyDirVolumeOptions {
@@ -36,6 +63,7 @@ export interface KeyedVolumeOptions {
 
 const EMPTY_DIR_VOLUME_KEYS = propKeys<EmptyDirVolumeOptions>('EmptyDirVolumeOptions', { sizeLimit: true, memory: true });
 const KEYED_VOLUME_KEYS = propKeys<KeyedVolumeOptions>('KeyedVolumeOptions', { keys: true, defaultMode: true, optional: true });
+const HOST_PATH_VOLUME_KEYS = propKeys<HostPathVolumeOptions>('HostPathVolumeOptions', { type: true });
 
 /**
  * A volume of the pod, by reference: the user's own PersistentVolumeClaims, ConfigMaps,
@@ -80,6 +108,31 @@ export class PodVolume {
     return new PodVolume(name, () => ({ secret: { secretName, ...keyed(options) } }), errors => {
       objectName(`volume ${show(name)}.secretName`, secretName, errors, 'Secret');
       checkKeyed(name, options, errors);
+    });
+  }
+
+  /**
+   * A directory or file of the node (`hostPath`), as LMDeploy's and the Triton chart's model
+   * caches on the node's disk: the files outlive the pod and stay on that node. Pod Security
+   * Standards baseline and restricted forbid it: the pod must declare
+   * `security: { level: PodSecurityLevel.PRIVILEGED }`, or synth fails. fsGroup does not apply
+   * to a hostPath: a directory the kubelet creates (`DirectoryOrCreate`) is root's with mode
+   * 0755, which the server's user 1000 cannot write; prepare its owner on the node. Mounted
+   * read-only unless the mount says `readOnly: false`.
+   */
+  public static hostPath(name: string, path: string, options: HostPathVolumeOptions = {}): PodVolume {
+    options = snapshot(options ?? {}); // null from JavaScript callers means no options
+    return new PodVolume(name, () => ({ hostPath: { path, type: options.type } }), errors => {
+      knownProps(`volume ${show(name)}`, options, HOST_PATH_VOLUME_KEYS, errors);
+      absolutePath(`volume ${show(name)}.path`, path, errors);
+      if (path === undefined) {
+        errors.push(`volume ${show(name)}.path: is missing. Fix: give the node's directory, e.g. '/mnt/models'`);
+      }
+      const type = options.type;
+      if (type !== undefined && !(Object.values(HostPathType) as unknown[]).includes(type)) {
+        errors.push(`volume ${show(name)}.type: ${show(type)} is not a hostPath type. `
+          + 'Fix: use HostPathType.DIRECTORY_OR_CREATE, DIRECTORY, FILE_OR_CREATE, FILE, SOCKET, CHAR_DEVICE or BLOCK_DEVICE, or leave it out');
+      }
     });
   }
 

@@ -115,6 +115,18 @@ export interface PodSecurityOptions {
    * @default FsGroupChangePolicy.ON_ROOT_MISMATCH
    */
   readonly fsGroupChangePolicy?: FsGroupChangePolicy;
+  /**
+   * Namespaced kernel parameters of the pod, by name (`{ 'net.ipv4.ip_unprivileged_port_start':
+   * '0' }` lets a non-root server bind ports below 1024). Pod Security Standards baseline and
+   * restricted allow only the safe ones (kernel.shm_rmid_forced, net.ipv4.ip_local_port_range,
+   * net.ipv4.ip_unprivileged_port_start, net.ipv4.tcp_syncookies, net.ipv4.ping_group_range,
+   * and from Kubernetes 1.27 net.ipv4.ip_local_reserved_ports, from 1.29
+   * net.ipv4.tcp_keepalive_time, tcp_keepalive_intvl, tcp_keepalive_probes and tcp_fin_timeout);
+   * any other needs `level: PodSecurityLevel.PRIVILEGED` and a kubelet that allows it
+   * (`--allowed-unsafe-sysctls`).
+   * @default - none
+   */
+  readonly sysctls?: { [name: string]: string };
 }
 
 /** When the kubelet changes the ownership of a volume to the pod's fsGroup. */
@@ -137,6 +149,9 @@ export function podSecurityContext(given: PodSecurityOptions | null = {}): any {
     runAsNonRoot: runAsNonRoot ? true : undefined,
     runAsUser: options.runAsUser ?? (runAsNonRoot ? 1000 : undefined),
     seccompProfile: { type: options.seccompProfile ?? SeccompProfileType.RUNTIME_DEFAULT },
+    // in the order given; a map that is not one of strings is reported by the prop checks
+    sysctls: options.sysctls !== null && typeof options.sysctls === 'object' && Object.keys(options.sysctls).length
+      ? Object.entries(options.sysctls).map(([name, value]) => ({ name, value })) : undefined,
   };
 }
 

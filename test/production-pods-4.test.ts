@@ -7,10 +7,10 @@
  * and the object rules, and the fields that matter for that engine are asserted. Where the real
  * pod has a field the library cannot express, the test says so (and shows the escape hatch).
  */
-import { ApiObject, Duration, JsonPatch } from 'cdk8s';
+import { Duration } from 'cdk8s';
 import {
-  AiInferenceDeployment, AiInferencePod, EnvFromSource, HealthCheck, ImagePullPolicy, InferenceServiceType, InitContainer, PodField, PodVolume, Probe,
-  Sidecar, SidecarMode,
+  AiInferenceDeployment, AiInferencePod, EnvFromSource, HealthCheck, HostPathType, ImagePullPolicy, InferenceServiceType, InitContainer, PodField,
+  PodSecurityLevel, PodVolume, Probe, Sidecar, SidecarMode,
 } from '../src';
 import { env, mount, synthWithWarnings, volume } from './helpers/pod-parts';
 import { expectRefused } from './helpers/refusal';
@@ -145,6 +145,13 @@ describe('AIBrix model with the aibrix-runtime sidecar (samples/adapter/base.yam
         volumeMounts: [{ volume: PodVolume.emptyDir('home', { sizeLimit: '20Gi' }), path: '/home/vllm' }],
       },
       gpu: { count: 1 },
+      // the manifest's Service: serve 8000 and http 8080, Prometheus annotations, the model's labels
+      serviceOptions: {
+        portName: 'serve',
+        extraPorts: [{ name: 'http', port: 8080 }],
+        labels: { 'model.aibrix.ai/name': model, 'prometheus-discovery': 'true' },
+        annotations: { 'prometheus.io/scrape': 'true', 'prometheus.io/port': '8080' },
+      },
     });
     new Sidecar(llm, 'aibrix-runtime', {
       name: 'aibrix-runtime',
@@ -159,13 +166,6 @@ describe('AIBrix model with the aibrix-runtime sidecar (samples/adapter/base.yam
       }),
       resources: { cpu: { request: '100m' }, memory: { request: '256Mi', limit: '512Mi' } },
     });
-    // The Service: the manifest's has two ports (serve 8000, http 8080) and Prometheus annotations;
-    // the library's has the public port only. Annotations are ApiObject metadata; the second port needs a patch.
-    llm.service!.metadata.addAnnotation('prometheus.io/scrape', 'true');
-    llm.service!.metadata.addAnnotation('prometheus.io/port', '8080');
-    llm.service!.metadata.addLabel('model.aibrix.ai/name', model);
-    llm.service!.metadata.addLabel('prometheus-discovery', 'true');
-    ApiObject.of(llm.service!).addJsonPatch(JsonPatch.add('/spec/ports/-', { name: 'metrics', port: 8080, protocol: 'TCP', targetPort: 8080 }));
     const { manifests } = synthWithWarnings(chart);
     const deploy = manifestOf(manifests, 'Deployment');
     const spec = podSpec(deploy);
@@ -182,7 +182,10 @@ describe('AIBrix model with the aibrix-runtime sidecar (samples/adapter/base.yam
     const service = manifestOf(manifests, 'Service');
     expect(service.metadata.name).toBe(model);
     expect(service.metadata.annotations).toEqual({ 'prometheus.io/port': '8080', 'prometheus.io/scrape': 'true' });
-    expect(service.spec.ports.map((p: any) => p.port)).toEqual([8000, 8080]);
+    expect(service.metadata.labels).toEqual({ 'model.aibrix.ai/name': model, 'prometheus-discovery': 'true' });
+    expect(service.spec.ports).toEqual([
+      { name: 'serve', port: 8000, protocol: 'TCP', targetPort: 8000 }, { name: 'http', port: 8080, protocol: 'TCP', targetPort: 8080 },
+    ]);
     // the manifest's pod template carries model.aibrix.ai/name only; the library copies every Deployment label onto the pods
     expect(deploy.spec.template.metadata.labels).toMatchObject({ 'model.aibrix.ai/name': model, 'model.aibrix.ai/port': '8000' });
   });
@@ -221,8 +224,12 @@ describe('JetStream-PyTorch on GKE TPU v5e with the jetstream-http container', (
       gpu: {
         count: 8, resourceName: 'google.com/tpu',
         nodeSelector: { 'cloud.google.com/gke-tpu-topology': '2x4', 'cloud.google.com/gke-tpu-accelerator': 'tpu-v5-lite-podslice' },
+        // TPU pods have no memory-backed /dev/shm (the manifest has none)
+        sharedMemory: false,
       },
       modelLoadTimeout: Duration.seconds(90 + 50 * 60),
+      // the manifest's Service: jetstream-http 8000 and jetstream-grpc 9000
+      serviceOptions: { portName: 'jetstream-http', extraPorts: [{ name: 'jetstream-grpc', port: 9000, targetPortName: 'grpc' }] },
     });
     new Sidecar(server, 'jetstream-http', {
       name: 'jetstream-http',
@@ -243,11 +250,13 @@ describe('JetStream-PyTorch on GKE TPU v5e with the jetstream-http container', (
     expect(volume(spec, 'huggingface-credentials').secret).toEqual({ secretName: 'huggingface-secret', defaultMode: 0o400 });
     expect(mount(c, '/huggingface')).toMatchObject({ name: 'huggingface-credentials', readOnly: true });
     expect(spec.containers.map((x: any) => x.name)).toEqual(['jetstream-pytorch-server', 'jetstream-http']);
-    // the Service targets the front door; its port is named 'proxy' (the manifest's: 'jetstream-http'), and no prop names it
-    expect(manifestOf(manifests, 'Service').spec.ports).toEqual([{ name: 'proxy', port: 8000, protocol: 'TCP', targetPort: 8000 }]);
+    // the Service targets the front door under the manifest's names, and the server's gRPC port by its name
+    expect(manifestOf(manifests, 'Service').spec.ports).toEqual([
+      { name: 'jetstream-http', port: 8000, protocol: 'TCP', targetPort: 8000 }, { name: 'jetstream-grpc', port: 9000, protocol: 'TCP', targetPort: 'grpc' },
+    ]);
     expect(manifests.map(m => m.kind).sort()).toEqual(['Deployment', 'Service']);
-    // the library mounts a 1Gi memory-backed /dev/shm for every accelerator, TPUs included (the manifest has none)
-    expect(volume(spec, 'dshm').emptyDir).toEqual({ medium: 'Memory', sizeLimit: '1Gi' });
+    expect(volume(spec, 'dshm')).toBeUndefined();
+    expect(mount(c, '/dev/shm')).toBeUndefined();
     expect(warnings).toBe('');
   });
 });
@@ -377,10 +386,14 @@ describe('LMDeploy api_server (InternLM/lmdeploy k8s/deployment.yaml)', () => {
           liveness: Probe.tcp({ portName: 'main', initialDelay: Duration.seconds(900), period: Duration.seconds(20), timeout: Duration.seconds(1), failureThreshold: 3 }),
         }),
         resources: { cpu: { request: '16', limit: '16' }, memory: { request: '64Gi', limit: '64Gi' } },
-        // hostPath has no PodVolume factory: a claim stands in for the node's directory
-        volumeMounts: [{ volume: PodVolume.persistentVolumeClaim('model-data', 'lmdeploy-hf-cache'), path: '/data/huggingface', readOnly: false }],
+        // the manifest's hostPath cache (DirectoryOrCreate): the node's directory must be writable by user 1000
+        volumeMounts: [{
+          volume: PodVolume.hostPath('model-data', '/mnt/huggingface', { type: HostPathType.DIRECTORY_OR_CREATE }), path: '/data/huggingface', readOnly: false,
+        }],
       },
       gpu: { count: 1, shmSize: '16Gi' },
+      // hostPath: forbidden by PSS baseline and restricted
+      security: { level: PodSecurityLevel.PRIVILEGED },
     });
     const { manifests } = synthWithWarnings(chart);
     const deploy = manifestOf(manifests, 'Deployment');
@@ -391,6 +404,8 @@ describe('LMDeploy api_server (InternLM/lmdeploy k8s/deployment.yaml)', () => {
     expect(c.livenessProbe).toEqual({ tcpSocket: { port: 'main' }, initialDelaySeconds: 900, periodSeconds: 20, timeoutSeconds: 1, failureThreshold: 3 });
     expect(c.resources).toEqual({ limits: { 'cpu': '16', 'memory': '64Gi', 'nvidia.com/gpu': '1' }, requests: { 'cpu': '16', 'memory': '64Gi', 'nvidia.com/gpu': '1' } });
     expect(c.command).toEqual(['/bin/sh', '-c']);
+    expect(volume(podSpec(deploy), 'model-data')).toEqual({ name: 'model-data', hostPath: { path: '/mnt/huggingface', type: 'DirectoryOrCreate' } });
+    expect(mount(c, '/data/huggingface')).toEqual({ mountPath: '/data/huggingface', name: 'model-data', readOnly: false });
     expect(manifestOf(manifests, 'Service').spec.ports).toEqual([{ name: 'http', port: 23333, protocol: 'TCP', targetPort: 23333 }]);
   });
 });
@@ -415,6 +430,9 @@ describe('Hugging Face TEI serving a reranker (prokube-ai/kubeflow-examples rera
       },
       gpu: { count: 1 },
       serviceType: InferenceServiceType.NODE_PORT,
+      serviceOptions: { portName: 'http-reranking', nodePort: 32237 },
+      // port 80 as user 1000: containerd before 2.0 keeps the unprivileged ports at 1024 and above
+      security: { sysctls: { 'net.ipv4.ip_unprivileged_port_start': '80' } },
     });
     const { manifests, warnings } = synthWithWarnings(chart);
     const deploy = manifestOf(manifests, 'Deployment');
@@ -422,7 +440,8 @@ describe('Hugging Face TEI serving a reranker (prokube-ai/kubeflow-examples rera
     expect(c.ports).toEqual([{ containerPort: 80, name: 'http' }]);
     expect(env(c, 'API_KEY').valueFrom.secretKeyRef).toEqual({ key: 'api-key', name: 'hf-text-embeddings-api-key-secret' });
     expect(mount(c, '/data')).toEqual({ mountPath: '/data', name: 'hf-rerank-model-cache', readOnly: false });
-    expect(manifestOf(manifests, 'Service').spec).toMatchObject({ type: 'NodePort', ports: [{ name: 'http', port: 80, protocol: 'TCP', targetPort: 80 }] });
+    expect(manifestOf(manifests, 'Service').spec).toMatchObject({ type: 'NodePort', ports: [{ name: 'http-reranking', nodePort: 32237, port: 80, protocol: 'TCP', targetPort: 80 }] });
+    expect(podSpec(deploy).securityContext.sysctls).toEqual([{ name: 'net.ipv4.ip_unprivileged_port_start', value: '80' }]);
     expect(warnings).toBe('');
   });
 });

@@ -46,7 +46,7 @@ function hasFlag(symbol: ts.Symbol, flag: ts.SymbolFlags): boolean {
 const interfaces = exportedInterfaces();
 
 test('the compiler API finds the exported props interfaces (the test reads what it should)', () => {
-  expect(interfaces.get('GpuProps')).toEqual(['accelerator', 'claim', 'count', 'nodeSelector', 'resourceName', 'shmSize', 'tolerate']);
+  expect(interfaces.get('GpuProps')).toEqual(['accelerator', 'claim', 'count', 'nodeSelector', 'resourceName', 'sharedMemory', 'shmSize', 'tolerate']);
   // inherited props count: AiInferencePodProps extends InferenceWorkloadProps
   expect(interfaces.get('AiInferencePodProps')).toEqual(expect.arrayContaining(['server', 'gpu', 'metadata', 'restartPolicy']));
   expect(interfaces.size).toBeGreaterThan(40);

@@ -104,6 +104,24 @@ export function show(value: unknown): string {
   return JSON.stringify(value);
 }
 
+/** A sysctl name: segments of lowercase letters, digits, '-' and '_', separated by '.' or '/' (IsValidSysctlName). */
+const SYSCTL_NAME = /^([a-z0-9]([-_a-z0-9]*[a-z0-9])?[./])*[a-z0-9]([-_a-z0-9]*[a-z0-9])?$/;
+
+/** Whether `text` is a sysctl name the API server accepts (at most 253 characters). */
+export function isSysctlName(text: unknown): boolean {
+  return typeof text === 'string' && text.length <= 253 && SYSCTL_NAME.test(text);
+}
+
+/**
+ * A sysctl name in its dotted form: the kernel's `net/ipv4/ip_local_port_range` and
+ * `net.ipv4.ip_local_port_range` are one parameter (a name whose first separator is '/' has
+ * '.' and '/' swapped, as the kubelet's NormalizeName does).
+ */
+export function normalSysctlName(name: string): string {
+  const first = /[./]/.exec(name)?.[0];
+  return first === '/' ? name.replace(/[./]/g, c => (c === '/' ? '.' : '/')) : name;
+}
+
 /** Whether `text` is a valid DNS-1123 label (including the 63-character limit). */
 export function isDnsLabel(text: unknown): boolean {
   return typeof text === 'string' && text.length <= 63 && DNS1123_LABEL.test(text);

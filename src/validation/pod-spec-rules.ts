@@ -1,5 +1,5 @@
 import { isIP } from 'net';
-import { error, isDnsLabel, isDnsSubdomain, isQualifiedName, NO_FINDINGS, show } from './_helpers';
+import { error, isDnsLabel, isDnsSubdomain, isQualifiedName, isSysctlName, normalSysctlName, NO_FINDINGS, show } from './_helpers';
 import { asList, INT32_MAX } from './_object-helpers';
 import { Finding, RenderedPod } from './model';
 
@@ -137,7 +137,8 @@ function windowsFindings(pod: RenderedPod, findings: Finding[] | undefined): Fin
 
 /**
  * activeDeadlineSeconds from 1 to 2147483647; os.name linux or windows, and a windows pod
- * without Linux security settings; scheduling gates named by qualified names, each once.
+ * without Linux security settings; scheduling gates named by qualified names, each once;
+ * sysctls named validly, each once, with string values.
  */
 export function podSpecFields(pod: RenderedPod): Finding[] {
   const spec = pod.spec;
@@ -162,5 +163,28 @@ export function podSpecFields(pod: RenderedPod): Finding[] {
       (findings ??= []).push(error(`${pod.specPath}.schedulingGates[${i}].name`, `${show(name)} is listed twice`, 'list each scheduling gate once'));
     }
   }
+  findings = sysctlFindings(pod, findings);
   return findings ?? NO_FINDINGS;
+}
+
+/** The pod's sysctls: valid names, each once (a dotted and a slashed name are one), string values (validateSysctls). */
+function sysctlFindings(pod: RenderedPod, findings: Finding[] | undefined): Finding[] | undefined {
+  const sysctls = asList(pod.spec.securityContext?.sysctls);
+  const seen = new Set<string>();
+  for (let i = 0; i < sysctls.length; i++) {
+    const at = `${pod.specPath}.securityContext.sysctls[${i}]`;
+    const name = sysctls[i]?.name;
+    if (!isSysctlName(name)) {
+      (findings ??= []).push(error(`${at}.name`, `${show(name)} is not a sysctl name (segments of lowercase letters, digits, '-' and '_' separated by '.', at most 253)`,
+        'use the kernel parameter\'s name, e.g. "net.ipv4.ip_unprivileged_port_start" (security.sysctls)'));
+    } else if (seen.has(normalSysctlName(name))) {
+      (findings ??= []).push(error(`${at}.name`, `${show(name)} is set twice`, 'set each sysctl once'));
+    } else {
+      seen.add(normalSysctlName(name));
+    }
+    if (typeof sysctls[i]?.value !== 'string') {
+      (findings ??= []).push(error(`${at}.value`, `${show(sysctls[i]?.value)} is not a string`, 'give the value as text, e.g. "0"'));
+    }
+  }
+  return findings;
 }

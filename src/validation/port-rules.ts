@@ -1,4 +1,4 @@
-import { error, isRepeat, repeatTracker, show } from './_helpers';
+import { error, isRepeat, normalSysctlName, repeatTracker, show, warning } from './_helpers';
 import { ContainerEntry, Finding, RenderedPod } from './model';
 
 const PORT_NAME = /^(?=.*[a-z])[a-z0-9]([a-z0-9]|-(?!-))*$/;
@@ -112,6 +112,64 @@ function isServedByOther(pod: RenderedPod, self: string, port: number): boolean 
     }
   }
   return false;
+}
+
+/** The sysctl that opens the ports below 1024 to users other than root. */
+const UNPRIVILEGED_PORT_START = 'net.ipv4.ip_unprivileged_port_start';
+
+/**
+ * A container that runs as a non-root user and declares a port below 1024 binds it only where
+ * the runtime lowers net.ipv4.ip_unprivileged_port_start (containerd 2.0 sets 0; containerd
+ * before 2.0 keeps the kernel's 1024, and the server fails with "permission denied"). Not for
+ * root, nor below the start the pod's sysctl sets. NET_BIND_SERVICE does not help: a non-root
+ * process gets no effective capabilities from the container's set.
+ */
+export function unprivilegedPortBinding(pod: RenderedPod): Finding[] {
+  let findings: Finding[] | undefined;
+  const podContext = pod.spec.securityContext;
+  let start: number | undefined;
+  for (const c of pod.containers) {
+    const ports: any[] = c.container.ports ?? [];
+    for (let i = 0; i < ports.length; i++) {
+      const port = ports[i]?.containerPort;
+      if (!(isPortNumber(port) && port < 1024)) {
+        continue;
+      }
+      const user = runsAs(c.container.securityContext, podContext);
+      start ??= unprivilegedPortStart(podContext);
+      if (user === undefined || user === 0 || port >= start) {
+        continue;
+      }
+      (findings ??= []).push(warning(`${portPath(c, i)}.containerPort`,
+        `port ${port} is below 1024 and the container runs as ${user === 'non-root' ? 'a non-root user' : `user ${user}`}: it cannot bind it where the container `
+        + `runtime keeps ${UNPRIVILEGED_PORT_START} at the kernel's 1024 (containerd before 2.0), and the server fails with "permission denied"`,
+        `serve on a port of 1024 or above (a Service can still expose ${port}), or let the pod bind it: security: { sysctls: { '${UNPRIVILEGED_PORT_START}': '${port}' } } `
+        + '(a safe sysctl: Pod Security Standard restricted allows it)', c.container.name));
+    }
+  }
+  return findings ?? [];
+}
+
+/** The user a container runs as: its id, 'non-root' when only runAsNonRoot says so, undefined when unknown (the image's). */
+function runsAs(context: any, podContext: any): number | 'non-root' | undefined {
+  const user = context?.runAsUser ?? podContext?.runAsUser;
+  if (Number.isInteger(user)) {
+    return user;
+  }
+  return (context?.runAsNonRoot ?? podContext?.runAsNonRoot) === true ? 'non-root' : undefined;
+}
+
+/** The first port a non-root user may bind, as the pod's sysctl sets it (1024, the kernel's, without). */
+function unprivilegedPortStart(podContext: any): number {
+  const sysctls: unknown = podContext?.sysctls;
+  if (Array.isArray(sysctls)) {
+    for (const sysctl of sysctls) {
+      if (typeof sysctl?.name === 'string' && normalSysctlName(sysctl.name) === UNPRIVILEGED_PORT_START && /^\s*\d+\s*$/.test(String(sysctl.value))) {
+        return Number(sysctl.value);
+      }
+    }
+  }
+  return 1024;
 }
 
 /** Whether `value` is an integer port 1..65535. */

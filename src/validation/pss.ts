@@ -3,12 +3,12 @@
  * (kubernetes/kubernetes staging/src/k8s.io/pod-security-admission/policy). Returns one line per
  * violation of `level` (restricted includes baseline); empty means the pod spec passes.
  */
-export function pssViolations(spec: any, level: string, podMetadata: any = {}): string[] {
+export function pssViolations(spec: any, level: string, podMetadata: any = {}, minor: number = LATEST_MINOR): string[] {
   const out: string[] = [];
   if (level === 'privileged') {
     return out;
   }
-  baselineViolations(spec, out);
+  baselineViolations(spec, out, minor);
   appArmorAnnotationViolations(podMetadata, out);
   if (level === 'restricted') {
     restrictedViolations(spec, out);
@@ -21,9 +21,26 @@ const RESTRICTED_VOLUMES = ['configMap', 'csi', 'downwardAPI', 'emptyDir', 'ephe
 /** Capabilities the baseline profile allows to add. */
 const BASELINE_CAPABILITIES = ['AUDIT_WRITE', 'CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'KILL', 'MKNOD', 'NET_BIND_SERVICE',
   'SETFCAP', 'SETGID', 'SETPCAP', 'SETUID', 'SYS_CHROOT'];
-const SAFE_SYSCTLS = ['kernel.shm_rmid_forced', 'net.ipv4.ip_local_port_range', 'net.ipv4.ip_unprivileged_port_start', 'net.ipv4.tcp_syncookies',
-  'net.ipv4.ping_group_range', 'net.ipv4.ip_local_reserved_ports', 'net.ipv4.tcp_keepalive_time', 'net.ipv4.tcp_fin_timeout',
-  'net.ipv4.tcp_keepalive_intvl', 'net.ipv4.tcp_keepalive_probes'];
+/** The Kubernetes minor version whose policy applies when none is given. */
+const LATEST_MINOR = Number.MAX_SAFE_INTEGER;
+/**
+ * The sysctls baseline allows, with the minor version that added each (the policy version is
+ * the cluster's: pod-security-admission's sysctlsAllowedV1Dot0, V1Dot27, V1Dot29).
+ */
+export const SAFE_SYSCTLS: ReadonlyArray<readonly [name: string, since: number]> = [
+  ['kernel.shm_rmid_forced', 0], ['net.ipv4.ip_local_port_range', 0], ['net.ipv4.ip_unprivileged_port_start', 0], ['net.ipv4.tcp_syncookies', 0],
+  ['net.ipv4.ping_group_range', 0], ['net.ipv4.ip_local_reserved_ports', 27], ['net.ipv4.tcp_keepalive_time', 29], ['net.ipv4.tcp_fin_timeout', 29],
+  ['net.ipv4.tcp_keepalive_intvl', 29], ['net.ipv4.tcp_keepalive_probes', 29],
+];
+
+/** Why `name` is not a safe sysctl on Kubernetes 1.`minor`, or undefined when it is one. */
+export function unsafeSysctl(name: unknown, minor: number = LATEST_MINOR): string | undefined {
+  const entry = SAFE_SYSCTLS.find(([safe]) => safe === name);
+  if (!entry) {
+    return 'is not a safe sysctl';
+  }
+  return entry[1] > minor ? `is a safe sysctl only from Kubernetes 1.${entry[1]}` : undefined;
+}
 
 /** The pod's container lists, init containers first; every check walks them in this order. */
 const CONTAINER_LISTS = ['initContainers', 'containers', 'ephemeralContainers'];
@@ -34,7 +51,7 @@ const SELINUX_TYPES = ['container_t', 'container_init_t', 'container_kvm_t', 'co
 const PROBES = ['startupProbe', 'readinessProbe', 'livenessProbe'];
 const HOOKS = ['preStop', 'postStart'];
 
-function baselineViolations(spec: any, out: string[]): void {
+function baselineViolations(spec: any, out: string[], minor: number): void {
   const pod = spec.securityContext ?? {};
   for (const key of HOST_NAMESPACES) {
     if (spec[key] === true) out.push(`${key} is true`);
@@ -47,7 +64,8 @@ function baselineViolations(spec: any, out: string[]): void {
   if (pod.windowsOptions?.hostProcess === true) out.push('pod is a Windows HostProcess pod');
   if (pod.appArmorProfile?.type && !APP_ARMOR_ALLOWED.includes(pod.appArmorProfile.type)) out.push(`pod AppArmor ${pod.appArmorProfile.type}`);
   for (const sysctl of pod.sysctls ?? []) {
-    if (!SAFE_SYSCTLS.includes(sysctl.name)) out.push(`sysctl ${sysctl.name} is not a safe sysctl`);
+    const unsafe = unsafeSysctl(sysctl?.name, minor);
+    if (unsafe) out.push(`sysctl ${sysctl?.name} ${unsafe}`);
   }
   for (const list of CONTAINER_LISTS) {
     for (const c of spec[list] ?? []) {
@@ -86,7 +104,8 @@ function restrictedViolations(spec: any, out: string[]): void {
   const pod = spec.securityContext ?? {};
   for (const v of spec.volumes ?? []) {
     const type = volumeType(v);
-    if (!type || !RESTRICTED_VOLUMES.includes(type)) out.push(`volume ${v.name} has type ${type}`);
+    // a hostPath is reported once, by baseline (which forbids it too: the way out is privileged)
+    if (type !== 'hostPath' && (!type || !RESTRICTED_VOLUMES.includes(type))) out.push(`volume ${v.name} has type ${type}`);
   }
   if (pod.runAsUser === 0) out.push('pod runAsUser is 0');
   for (const list of CONTAINER_LISTS) {

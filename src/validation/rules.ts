@@ -36,6 +36,7 @@ export const RULES: ReadonlyArray<Rule> = [
   ports.portFields,
   ports.portCollisions,
   ports.proxyUpstreamServed,
+  ports.unprivilegedPortBinding,
   volumes.volumeDefinitions,
   volumes.volumeMounts,
   volumes.mountSubPaths,

@@ -68,12 +68,24 @@ export function podSecurityLevel(pod: RenderedPod): Finding[] {
     return [];
   }
   const metadata = podMetadataOf(pod.json ?? { kind: pod.kind, metadata: pod.metadata });
-  const violations = pssViolations(pod.spec, level, metadata);
+  const minor = pod.facts.target?.minor;
+  const violations = pssViolations(pod.spec, level, metadata, minor);
   // the level that admits a violation: baseline for what only restricted forbids, privileged for
   // what baseline forbids too (host namespaces, hostPath, capabilities such as IPC_LOCK or SYS_NICE)
-  const baseline = level === 'restricted' && violations.length ? new Set(pssViolations(pod.spec, 'baseline', metadata)) : undefined;
+  const baseline = level === 'restricted' && violations.length ? new Set(pssViolations(pod.spec, 'baseline', metadata, minor)) : undefined;
   return violations.map(v => error(`${pod.specPath}`, `${v}, which Pod Security Standard "${level}" forbids`,
-    `harden it back (the library's defaults pass "${level}"), or declare the relaxation: security: { level: PodSecurityLevel.${baseline && !baseline.has(v) ? 'BASELINE' : 'PRIVILEGED'} }`));
+    `${hardening(v, level)}, or declare the relaxation: security: { level: PodSecurityLevel.${baseline && !baseline.has(v) ? 'BASELINE' : 'PRIVILEGED'} }`));
+}
+
+/** How to do without what a violation names. */
+function hardening(violation: string, level: string): string {
+  if (/^volume .* is a hostPath$/.test(violation)) {
+    return 'keep the files on a PersistentVolumeClaim instead (PodVolume.persistentVolumeClaim; a local PersistentVolume keeps them on the node)';
+  }
+  if (violation.startsWith('sysctl ')) {
+    return 'remove the sysctl (security.sysctls), or use a safe one';
+  }
+  return `harden it back (the library's defaults pass "${level}")`;
 }
 
 /**

@@ -5,8 +5,8 @@ import {
   absPath, Bad, badDuration, badNumber, badQuantity, badString, cpu, dataKey, dict, dnsLabel, duration, envName, image, memory, Picker,
 } from './adversarial';
 import {
-  AiInferenceDeployment, AiInferencePod, Accelerator, CacheAccessMode, EnvFromSource, GpuClaim, HealthCheck, ImagePullPolicy, InferenceEngine,
-  InferenceServer, PodField,
+  AiInferenceDeployment, AiInferencePod, Accelerator, CacheAccessMode, EnvFromSource, GpuClaim, HealthCheck, HostPathType, ImagePullPolicy,
+  InferenceEngine, InferenceServer, PodField,
   InferenceServiceType, InitContainer, KubernetesTarget, LogCredentials, LogDestination, LogSidecar, ModelCache, ModelCredentials, ModelPrepInit,
   ModelProfile, ModelSource, PodRestartPolicy, PodSecurityLevel, PodVolume, Probe, ProxyAuth, ProxySidecar, ProxyTls, Sidecar, SidecarMode,
   WeightDtype,
@@ -29,6 +29,8 @@ const SERVER_PORTS = [8000, 9000, 5000];
 const SERVER_CONTAINER = '$server';
 /** In generated probe options: the port name of the probed container, filled in when the case is built. */
 const NAMED_PORT = '$named';
+/** In generated Service options: the server's port name, filled in when the case is built. */
+const SERVER_PORT_NAME = '$server-port';
 
 /** The generator of cases, for one rate of adversarial values (0: only valid ones), of the props' types or any. */
 export function caseData(rate: number, wrongTypes = false): fc.Arbitrary<any> {
@@ -77,12 +79,15 @@ export function caseData(rate: number, wrongTypes = false): fc.Arbitrary<any> {
   const command = p.opt(fc.array(fc.string({ maxLength: 12 }), { minLength: 1, maxLength: 3 }), fc.constant([]));
   // volume names differ per owner: two owners defining one name is a conflict, not a bad value
   const podVolume = (owner: string) => fc.record({
-    kind: fc.constantFrom('emptyDir', 'pvc', 'configMap', 'secret'),
+    // hostPath only on the server, where the workload's security level is known (it needs privileged)
+    kind: owner === 's' ? fc.constantFrom('emptyDir', 'pvc', 'configMap', 'secret', 'hostPath') : fc.constantFrom('emptyDir', 'pvc', 'configMap', 'secret'),
     name: str(dnsLabel.map(n => `v-${owner}-${n}`)),
     ref: str(dnsLabel),
     sizeLimit: optQuantity(memory),
     keys: p.opt(fc.array(dataKey, { maxLength: 2 }), fc.constant(['../x'])),
     defaultMode: optNum(fc.constantFrom(0o400, 0o440, 0o644)),
+    hostPath: str(absPath.map(a => `/srv${a}`)),
+    hostPathType: p.opt(fc.constantFrom(...Object.values(HostPathType)), fc.constant('Dir')),
   });
   const podVolumeMounts = (owner: string) => p.opt(fc.array(fc.record({
     volume: podVolume(owner), path: str(absPath.map(a => `/mnt${a}`)),
@@ -133,13 +138,14 @@ export function caseData(rate: number, wrongTypes = false): fc.Arbitrary<any> {
     resourceName: optStr(fc.constantFrom('nvidia.com/gpu', 'amd.com/gpu', 'nvidia.com/mig-1g.10gb')),
     tolerate: p.opt(fc.constant(true), fc.constant(false)),
     shmSize: optQuantity(fc.constant('1Gi')),
+    sharedMemory: p.opt(fc.boolean(), fc.constant('no')),
     nodeSelector: p.opt(dict(fc.constantFrom('zone', 'nvidia.com/gpu.product'), dnsLabel), dict(badString, fc.constant('x'))),
     accelerator: p.risky(fc.constantFrom('L4', 'H100', 'MI300X', 'custom')),
     claim: p.risky(fc.record({
       productName: fc.option(fc.constantFrom('H100', 'x"y', ''), { nil: undefined }),
       minMemory: fc.option(fc.constantFrom('80Gi', 'lots'), { nil: undefined }), templateName: fc.option(fc.oneof(dnsLabel, badString), { nil: undefined }),
     })),
-  }, { requiredKeys: ['count'] }));
+  }, { requiredKeys: ['count'] }).map(g => badWhen(g, ['shmSize'], g.sharedMemory === false))); // no /dev/shm to size
   const server = fc.record({
     name: optStr(dnsLabel.map(n => `srv-${n}`)),
     image: p.pick(image, badString),
@@ -173,6 +179,11 @@ export function caseData(rate: number, wrongTypes = false): fc.Arbitrary<any> {
     security: p.opt(fc.record({
       level: p.opt(fc.constantFrom(...Object.values(PodSecurityLevel)), fc.constant('lax')),
       fsGroup: optNum(fc.constant(2000)), runAsUser: optNum(fc.constant(1000)),
+      // safe sysctls (every valid target is 1.29 or later); an unsafe one needs the privileged level
+      sysctls: p.opt(dict(fc.constantFrom('net.ipv4.ip_unprivileged_port_start', 'net.ipv4.tcp_keepalive_time', 'kernel.shm_rmid_forced',
+        'net.ipv4.ip_local_reserved_ports'), fc.constantFrom('0', '1', '600')),
+      fc.constant({ 'kernel.msgmax': '65536' }), fc.constant({ 'Net IPv4': '1' }), fc.constant({ 'net.ipv4.tcp_syncookies': 1 }),
+      fc.constant({ 'net.ipv4.tcp_syncookies': '1', 'net/ipv4/tcp_syncookies': '0' })),
     }, { requiredKeys: [] })),
     terminationGracePeriod: optDuration(0, 600),
     serviceAccountName: optStr(dnsLabel),
@@ -184,7 +195,7 @@ export function caseData(rate: number, wrongTypes = false): fc.Arbitrary<any> {
     nodeSelector: p.opt(dict(fc.constantFrom('zone', 'pool'), dnsLabel), dict(badString, fc.constant('x'))),
     imagePullSecrets: p.opt(fc.array(dnsLabel, { maxLength: 2 }), fc.constant(['Bad_Secret']), fc.constant([''])),
     enableServiceLinks: p.opt(fc.boolean(), fc.constant('no')),
-  }, { requiredKeys: ['server'] }).map(sleepChecked);
+  }, { requiredKeys: ['server'] }).map(sleepChecked).map(hostPathChecked);
   const metadata = p.opt(fc.record({
     name: optStr(dnsLabel),
     namespace: optStr(dnsLabel),
@@ -198,7 +209,18 @@ export function caseData(rate: number, wrongTypes = false): fc.Arbitrary<any> {
     replicas: optNum(fc.integer({ min: 0, max: 5 })),
     service: p.opt(fc.boolean()),
     serviceType: p.opt(fc.constantFrom(...Object.values(InferenceServiceType)), fc.constant('Ingress')),
-  }, { requiredKeys: [] }).map(h => badWhen(h, ['serviceType'], h.service === false)); // no Service has the type
+    serviceOptions: p.opt(fc.record({
+      portName: optStr(fc.constantFrom('serve', 'http-reranking')),
+      nodePort: p.opt(fc.constantFrom(30080, 32237), fc.constant(80)),
+      // SERVER_PORT_NAME: the server's port name, filled in when the case is built
+      extraPorts: p.opt(fc.constantFrom([{ name: 'metrics', port: 9464 }], [{ name: 'grpc2', port: 9001, targetPort: 9000, protocol: 'TCP' }],
+        [{ name: 'by-name', port: 9002, targetPortName: SERVER_PORT_NAME }]),
+      fc.constant([{ name: 'x', port: 0 }]), fc.constant([{ name: 'Bad_1', port: 9464 }]), fc.constant([{ name: 'a', port: 9464, targetPort: 1, targetPortName: 'a' }]),
+      fc.constant([{ name: 'a', port: 9464 }, { name: 'a', port: 9465 }])),
+      labels: p.opt(dict(fc.constantFrom('tier', 'example.com/scrape'), dnsLabel), dict(badString, fc.constant('x'))),
+      annotations: p.opt(dict(fc.constantFrom('prometheus.io/scrape', 'note'), fc.string({ maxLength: 20 })), dict(badString, fc.constant('x'))),
+    }, { requiredKeys: [] })),
+  }, { requiredKeys: [] }).map(serviceChecked);
 
   const sha = p.opt(fc.constant('a'.repeat(64)), fc.constant('abc'), fc.constant(`md5:${'a'.repeat(64)}`));
   const files = p.opt(fc.array(fc.constantFrom('config.json', 'model.safetensors', 'sub/tokenizer.json'), {
@@ -388,7 +410,7 @@ function buildHost(chart: Chart, host: (typeof HOSTS)[number], props: any, extra
     case 'deployment':
       return new AiInferenceDeployment(chart, 'llm', {
         ...props, metadata: extra.metadata, replicas: extra.replicas,
-        service: extra.service, serviceType: extra.serviceType,
+        service: extra.service, serviceType: extra.serviceType, serviceOptions: serviceOptionsOf(extra.serviceOptions, props.server),
       });
     case 'kplus-deployment':
       return withServer(new kplus.Deployment(chart, 'llm', { metadata: extra.metadata }), props);
@@ -400,6 +422,15 @@ function buildHost(chart: Chart, host: (typeof HOSTS)[number], props: any, extra
     case 'kplus-job':
       return withServer(new kplus.Job(chart, 'llm', { metadata: extra.metadata, restartPolicy: kplus.RestartPolicy.NEVER }), props);
   }
+}
+
+/** Service options with the SERVER_PORT_NAME placeholder replaced by the server's port name. */
+function serviceOptionsOf(o: any, server: any): any {
+  if (o === null || typeof o !== 'object' || !Array.isArray(o.extraPorts)) {
+    return o;
+  }
+  const portName = typeof server?.portName === 'string' ? server.portName : 'http';
+  return { ...o, extraPorts: o.extraPorts.map((p: any) => (p?.targetPortName === SERVER_PORT_NAME ? { ...p, targetPortName: portName } : p)) };
 }
 
 function withServer(workload: kplus.AbstractPod, props: any): kplus.AbstractPod {
@@ -513,6 +544,7 @@ function volumeOf(v: any): any {
   switch (v.kind) {
     case 'emptyDir': return PodVolume.emptyDir(v.name, { sizeLimit: v.sizeLimit });
     case 'pvc': return PodVolume.persistentVolumeClaim(v.name, v.ref);
+    case 'hostPath': return PodVolume.hostPath(v.name, v.hostPath, v.hostPathType === undefined ? undefined : { type: v.hostPathType });
     case 'configMap': return PodVolume.configMap(v.name, v.ref, { keys: v.keys, defaultMode: v.defaultMode });
     default: return PodVolume.secret(v.name, v.ref, { keys: v.keys, defaultMode: v.defaultMode });
   }
@@ -649,6 +681,32 @@ function sleepChecked(w: any): any {
   const minor = target === undefined ? 33 : target instanceof Bad ? Infinity : Number(/1\.(\d+)/.exec(target.version)?.[1]);
   const refused = server.preStopCommand !== undefined || sleep.toSeconds() > grace || minor < 30;
   return refused ? { ...w, server: badWhen(server, ['preStopSleep'], true) } : w;
+}
+
+/** The Deployment's Service props boxed where the library refuses them: with service: false, a node port on a type without node ports. */
+function serviceChecked(h: any): any {
+  const c = badWhen(h, ['serviceType', 'serviceOptions'], h.service === false); // no Service has them
+  const o = c.serviceOptions;
+  if (o === undefined || o instanceof Bad || o.nodePort === undefined) {
+    return c;
+  }
+  return { ...c, serviceOptions: badWhen(o, ['nodePort'], c.serviceType !== InferenceServiceType.NODE_PORT && c.serviceType !== InferenceServiceType.LOAD_BALANCER) };
+}
+
+/**
+ * A hostPath needs the privileged level (PSS baseline forbids it): the workload declares it when
+ * it declares no level, and the server's mounts are boxed when it declares another.
+ */
+function hostPathChecked(w: any): any {
+  const mounts = w.server?.volumeMounts;
+  const hostPath = Array.isArray(mounts) && mounts.some((m: any) => m?.volume?.kind === 'hostPath');
+  if (!hostPath || w.security?.level === PodSecurityLevel.PRIVILEGED) {
+    return w;
+  }
+  if (w.security === undefined || (w.security !== null && typeof w.security === 'object' && !(w.security instanceof Bad) && w.security.level === undefined)) {
+    return { ...w, security: { ...w.security, level: PodSecurityLevel.PRIVILEGED } };
+  }
+  return { ...w, server: badWhen(w.server, ['volumeMounts'], true) };
 }
 
 /** `data` with each of `keys` that is set boxed as adversarial when `when` holds: the library refuses it there. */
