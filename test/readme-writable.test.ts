@@ -1,9 +1,8 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import * as ts from 'typescript';
-import { parseAllDocuments } from 'yaml';
 import { pssRestrictedViolations } from './helpers/pss';
+import { runApp, typeErrors, writeApp } from './helpers/readme-apps';
 import { readmeSection, subsections, tsBlocks } from './helpers/readme-blocks';
 import { expectApiValid, podSpec } from './helpers/synth';
 
@@ -13,7 +12,6 @@ import { expectApiValid, podSpec } from './helpers/synth';
 // writable path an emptyDir mounted read-write, the root filesystem still read-only — are
 // checked on the output.
 
-const ROOT = path.join(__dirname, '..');
 const NOTE = subsections(readmeSection('AiInferencePod')).find(s => s.title === 'Images that write to their home or cache');
 const WORK = fs.mkdtempSync(path.join(os.tmpdir(), 'readme-writable-'));
 const FILE = path.join(WORK, 'writable.ts');
@@ -31,27 +29,9 @@ test('the AiInferencePod section has the note, with one ```ts block and every im
 });
 
 test('the example compiles with strict tsc against the library, synthesizes, and passes the schema, object rules and PSS restricted', async () => {
-  const code = tsBlocks(NOTE!.body)[0].replace(/from '([^'.][^']*)'/g, (_m, name: string) =>
-    `from ${JSON.stringify(name === 'cdk8s-ai-inference' ? path.join(ROOT, 'src') : path.join(ROOT, 'node_modules', name))}`);
-  fs.writeFileSync(FILE, code);
-  const program = ts.createProgram([FILE], {
-    strict: true, noUnusedLocals: true, noUnusedParameters: true, target: ts.ScriptTarget.ES2020, module: ts.ModuleKind.CommonJS,
-    esModuleInterop: true, skipLibCheck: true, noEmit: true, types: ['node'], typeRoots: [path.join(ROOT, 'node_modules', '@types')],
-  });
-  expect(ts.getPreEmitDiagnostics(program).map(d => ts.flattenDiagnosticMessageText(d.messageText, '\n'))).toEqual([]);
-
-  const outdir = path.join(WORK, 'dist');
-  const previous = process.env.CDK8S_OUTDIR;
-  process.env.CDK8S_OUTDIR = outdir;
-  try {
-    await jest.isolateModulesAsync(async () => {
-      await import(FILE);
-    });
-  } finally {
-    if (previous === undefined) delete process.env.CDK8S_OUTDIR;
-    else process.env.CDK8S_OUTDIR = previous;
-  }
-  const manifests = fs.readdirSync(outdir).flatMap(f => parseAllDocuments(fs.readFileSync(path.join(outdir, f), 'utf8')).map(d => d.toJSON()));
+  writeApp(FILE, tsBlocks(NOTE!.body)[0]);
+  expect(typeErrors([FILE])).toEqual([]);
+  const manifests = await runApp(FILE, path.join(WORK, 'dist'));
   expect(manifests.map(m => m.kind)).toEqual(['Pod', 'Pod', 'Pod']);
   expectApiValid(manifests);
   expect(manifests.flatMap(m => pssRestrictedViolations(m))).toEqual([]);
