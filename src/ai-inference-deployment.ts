@@ -241,7 +241,7 @@ function checkedServiceOptions(props: AiInferenceDeploymentProps, errors: string
   const nodePorts = type === InferenceServiceType.NODE_PORT || type === InferenceServiceType.LOAD_BALANCER;
   const names = new Map<string, string>();
   const numbers = new Map<string, string>();
-  const nodes = new Map<number, string>();
+  const nodes = new Map<string, string>(); // by node port and protocol: 30053/TCP and 30053/UDP are two
   const checkName = (field: string, name: unknown) => {
     if (!isPortName(name)) {
       errors.push(`${field}: ${show(name)} is not a port name. Fix: use an IANA service name: at most 15 lowercase letters, digits and single '-', with a letter, e.g. 'metrics'`);
@@ -251,7 +251,7 @@ function checkedServiceOptions(props: AiInferenceDeploymentProps, errors: string
       names.set(name as string, field.replace(/\.name$|\.portName$/, ''));
     }
   };
-  const checkNodePort = (field: string, nodePort: unknown) => {
+  const checkNodePort = (field: string, nodePort: unknown, protocol: unknown = 'TCP') => {
     if (nodePort === undefined) {
       return;
     }
@@ -260,10 +260,10 @@ function checkedServiceOptions(props: AiInferenceDeploymentProps, errors: string
     } else if (typeof nodePort !== 'number' || !Number.isInteger(nodePort) || nodePort < NODE_PORT_MIN || nodePort > NODE_PORT_MAX) {
       errors.push(`${field}: ${show(nodePort)} is not a node port (${NODE_PORT_MIN}-${NODE_PORT_MAX}, the API server's default range). `
         + 'Fix: use a port in that range, e.g. 32237, or leave it out to let the cluster pick one');
-    } else if (nodes.has(nodePort)) {
-      errors.push(`${field}: ${nodePort} is already the node port of ${nodes.get(nodePort)}. Fix: give each port its own node port`);
+    } else if (nodes.has(`${nodePort}/${protocol}`)) {
+      errors.push(`${field}: ${nodePort}/${protocol} is already the node port of ${nodes.get(`${nodePort}/${protocol}`)}. Fix: give each port its own node port`);
     } else {
-      nodes.set(nodePort, field.replace(/\.nodePort$/, ''));
+      nodes.set(`${nodePort}/${protocol}`, field.replace(/\.nodePort$/, ''));
     }
   };
   const portName = given.portName;
@@ -272,7 +272,8 @@ function checkedServiceOptions(props: AiInferenceDeploymentProps, errors: string
   }
   checkNodePort('serviceOptions.nodePort', given.nodePort);
   const extraPorts: InferenceServicePort[] = [];
-  listOf('serviceOptions.extraPorts', given.extraPorts, errors).forEach((p: any, i: number) => {
+  // Array.from: a hole of a sparse list is a missing port, refused like any other (forEach would skip it)
+  Array.from(listOf('serviceOptions.extraPorts', given.extraPorts, errors)).forEach((p: any, i: number) => {
     const at = `serviceOptions.extraPorts[${i}]`;
     if (p === null || typeof p !== 'object' || Array.isArray(p)) {
       errors.push(`${at}: ${show(p)} is not a port. Fix: give { name: 'metrics', port: 8080 }`);
@@ -297,7 +298,7 @@ function checkedServiceOptions(props: AiInferenceDeploymentProps, errors: string
     if (p.targetPort !== undefined && p.targetPortName !== undefined) {
       errors.push(`${at}.targetPortName: is given with targetPort: a port is targeted by number or by name. Fix: keep one of them`);
     }
-    checkNodePort(`${at}.nodePort`, p.nodePort);
+    checkNodePort(`${at}.nodePort`, p.nodePort, p.protocol ?? 'TCP');
     extraPorts.push(p);
   });
   for (const key of ['labels', 'annotations'] as const) {

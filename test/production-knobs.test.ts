@@ -92,7 +92,7 @@ describe('the Deployment\'s Service: serviceOptions', () => {
   test('a node port twice, serviceOptions with service: false', () => {
     expectRefused(c => new AiInferenceDeployment(c, 'llm', {
       server: { image }, serviceType: InferenceServiceType.LOAD_BALANCER, serviceOptions: { nodePort: 32000, extraPorts: [{ name: 'a', port: 9100, nodePort: 32000 }] },
-    }), /serviceOptions\.extraPorts\[0\]\.nodePort: 32000 is already the node port of serviceOptions\. Fix: /);
+    }), /serviceOptions\.extraPorts\[0\]\.nodePort: 32000\/TCP is already the node port of serviceOptions\. Fix: /);
     expectRefused(c => new AiInferenceDeployment(c, 'llm', { server: { image }, service: false, serviceOptions: { portName: 'api' } }),
       /serviceOptions: is given with service: false/);
   });
