@@ -121,7 +121,8 @@ export interface PodSecurityOptions {
    * restricted allow only the safe ones (kernel.shm_rmid_forced, net.ipv4.ip_local_port_range,
    * net.ipv4.ip_unprivileged_port_start, net.ipv4.tcp_syncookies, net.ipv4.ping_group_range,
    * and from Kubernetes 1.27 net.ipv4.ip_local_reserved_ports, from 1.29
-   * net.ipv4.tcp_keepalive_time, tcp_keepalive_intvl, tcp_keepalive_probes and tcp_fin_timeout);
+   * net.ipv4.tcp_keepalive_time, tcp_keepalive_intvl, tcp_keepalive_probes and tcp_fin_timeout,
+   * from 1.32 net.ipv4.tcp_rmem and tcp_wmem);
    * any other needs `level: PodSecurityLevel.PRIVILEGED` and a kubelet that allows it
    * (`--allowed-unsafe-sysctls`).
    * @default - none

@@ -4,7 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { ApiObject, Chart, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
-import { AiInferencePod, InitContainer, LogSidecar, ModelPrepInit, ModelSource, PodVolume, Sidecar } from '../src';
+import { AiInferenceDeployment, AiInferencePod, InferenceServiceType, InitContainer, LogSidecar, ModelPrepInit, ModelSource, PodVolume, PortProtocol, Sidecar } from '../src';
 import { expectRefused, run } from './helpers/refusal';
 import { expectApiValid } from './helpers/synth';
 import { main as cli } from '../src/cli/model-digest';
@@ -146,5 +146,36 @@ describe('topology spread constraints the API server refuses fail at synth', () 
     }));
     expect(result.error).toBeUndefined();
     expectApiValid(result.manifests!);
+  });
+});
+
+describe('round 6: the last hour\'s props (serviceOptions, sysctls) against the API server and PSA', () => {
+  const image = 'vllm/vllm-openai:v0.9.1';
+
+  test('PSA 1.32 allows net.ipv4.tcp_rmem and tcp_wmem (sysctlsAllowedV1Dot32): a restricted pod on the default target keeps them', () => {
+    const result = run(c => new AiInferencePod(c, 'p', {
+      server: { image }, security: { sysctls: { 'net.ipv4.tcp_rmem': '4096 87380 6291456', 'net.ipv4.tcp_wmem': '4096 16384 4194304' } },
+    }));
+    expect(result.error).toBeUndefined();
+    expectApiValid(result.manifests!);
+  });
+
+  test('a node port is one per protocol: 30053/TCP and 30053/UDP are two ports (the API server keys them so)', () => {
+    const result = run(c => new AiInferenceDeployment(c, 'd', {
+      server: { image, port: 8000 }, serviceType: InferenceServiceType.NODE_PORT,
+      serviceOptions: { nodePort: 30053, extraPorts: [{ name: 'dns-udp', port: 8000, protocol: PortProtocol.UDP, nodePort: 30053 }] },
+    }));
+    expect(result.error).toBeUndefined();
+    expectApiValid(result.manifests!);
+    expect(() => expectRefused(c => new AiInferenceDeployment(c, 'd', {
+      server: { image, port: 8000 }, serviceType: InferenceServiceType.NODE_PORT,
+      serviceOptions: { nodePort: 30053, extraPorts: [{ name: 'b', port: 9000, nodePort: 30053 }] },
+    }), /extraPorts\[0\]\.nodePort: 30053\/TCP is already the node port/)).not.toThrow();
+  });
+
+  test('a hole in serviceOptions.extraPorts is a missing port, refused like a hole in tolerations (not silently skipped)', () => {
+    // eslint-disable-next-line no-sparse-arrays
+    const extraPorts: any = [, { name: 'metrics', port: 9000 }];
+    expectRefused(c => new AiInferenceDeployment(c, 'd', { server: { image }, serviceOptions: { extraPorts } }), /serviceOptions\.extraPorts\[0\]: undefined is not a port/);
   });
 });

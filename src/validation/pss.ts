@@ -25,12 +25,12 @@ const BASELINE_CAPABILITIES = ['AUDIT_WRITE', 'CHOWN', 'DAC_OVERRIDE', 'FOWNER',
 const LATEST_MINOR = Number.MAX_SAFE_INTEGER;
 /**
  * The sysctls baseline allows, with the minor version that added each (the policy version is
- * the cluster's: pod-security-admission's sysctlsAllowedV1Dot0, V1Dot27, V1Dot29).
+ * the cluster's: pod-security-admission's sysctlsAllowedV1Dot0, V1Dot27, V1Dot29, V1Dot32).
  */
 export const SAFE_SYSCTLS: ReadonlyArray<readonly [name: string, since: number]> = [
   ['kernel.shm_rmid_forced', 0], ['net.ipv4.ip_local_port_range', 0], ['net.ipv4.ip_unprivileged_port_start', 0], ['net.ipv4.tcp_syncookies', 0],
   ['net.ipv4.ping_group_range', 0], ['net.ipv4.ip_local_reserved_ports', 27], ['net.ipv4.tcp_keepalive_time', 29], ['net.ipv4.tcp_fin_timeout', 29],
-  ['net.ipv4.tcp_keepalive_intvl', 29], ['net.ipv4.tcp_keepalive_probes', 29],
+  ['net.ipv4.tcp_keepalive_intvl', 29], ['net.ipv4.tcp_keepalive_probes', 29], ['net.ipv4.tcp_rmem', 32], ['net.ipv4.tcp_wmem', 32],
 ];
 
 /** Why `name` is not a safe sysctl on Kubernetes 1.`minor`, or undefined when it is one. */
