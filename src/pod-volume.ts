@@ -1,5 +1,5 @@
 import { show } from './validation/_helpers';
-import { absolutePath, objectName, dataKey, knownProps, labelName, listOf, propKeys, quantity, snapshot } from './validation/_prop-checks';
+import { objectName, dataKey, knownProps, labelName, listOf, propKeys, quantity, snapshot } from './validation/_prop-checks';
 
 /** What the kubelet checks (or creates) at a hostPath before it mounts it. */
 export enum HostPathType {
@@ -124,7 +124,7 @@ export class PodVolume {
     options = snapshot(options ?? {}); // null from JavaScript callers means no options
     return new PodVolume(name, () => ({ hostPath: { path, type: options.type } }), errors => {
       knownProps(`volume ${show(name)}`, options, HOST_PATH_VOLUME_KEYS, errors);
-      absolutePath(`volume ${show(name)}.path`, path, errors);
+      hostPathPath(`volume ${show(name)}.path`, path, errors);
       if (path === undefined) {
         errors.push(`volume ${show(name)}.path: is missing. Fix: give the node's directory, e.g. '/mnt/models'`);
       }
@@ -215,5 +215,20 @@ function checkKeyed(name: string, options: KeyedVolumeOptions, errors: string[])
   const mode = options.defaultMode;
   if (mode !== undefined && !(Number.isInteger(mode) && mode >= 0 && mode <= 0o777)) {
     errors.push(`volume ${show(name)}.defaultMode: ${JSON.stringify(mode)} is not a file mode. Fix: use an octal mode from 0 to 0o777, e.g. 0o440`);
+  }
+}
+
+/**
+ * A hostPath's path as the API server takes it: absolute here (the kubelet resolves it on the
+ * node), no '..' segment (validatePathNoBacksteps). A trailing or doubled '/' is a valid path of
+ * the node, as in charts that mount '/mnt/models/'; the node's root is refused (no model cache is
+ * the whole node).
+ */
+function hostPathPath(field: string, value: unknown, errors: string[]): void {
+  if (value === undefined) {
+    return;
+  }
+  if (typeof value !== 'string' || !value.startsWith('/') || /[\0\n\r]/.test(value) || value === '/' || value.split('/').includes('..')) {
+    errors.push(`${field}: ${show(value)} must be an absolute path of the node without '..' segments or newlines, and not '/'. Fix: use e.g. '/mnt/models'`);
   }
 }

@@ -4,7 +4,10 @@ import * as os from 'os';
 import * as path from 'path';
 import { ApiObject, Chart, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
-import { AiInferenceDeployment, AiInferencePod, InferenceServiceType, InitContainer, LogSidecar, ModelPrepInit, ModelSource, PodVolume, PortProtocol, Sidecar } from '../src';
+import {
+  AiInferenceDeployment, AiInferencePod, InferenceServiceType, InitContainer, LogSidecar, ModelPrepInit, ModelSource, PodSecurityLevel, PodVolume,
+  PortProtocol, Sidecar,
+} from '../src';
 import { expectRefused, run } from './helpers/refusal';
 import { expectApiValid } from './helpers/synth';
 import { main as cli } from '../src/cli/model-digest';
@@ -177,5 +180,26 @@ describe('round 6: the last hour\'s props (serviceOptions, sysctls) against the 
     // eslint-disable-next-line no-sparse-arrays
     const extraPorts: any = [, { name: 'metrics', port: 9000 }];
     expectRefused(c => new AiInferenceDeployment(c, 'd', { server: { image }, serviceOptions: { extraPorts } }), /serviceOptions\.extraPorts\[0\]: undefined is not a port/);
+  });
+});
+
+describe('round 6: PodVolume.hostPath paths as the API server takes them', () => {
+  const image = 'vllm/vllm-openai:v0.9.1';
+  const privileged = { level: PodSecurityLevel.PRIVILEGED };
+
+  test.each(['/mnt/models/', '/mnt//models', '/mnt/./models'])('a valid node path %j is written (no false refusal)', nodePath => {
+    const result = run(c => new AiInferencePod(c, 'p', { server: { image, volumeMounts: [{ volume: PodVolume.hostPath('node', nodePath), path: '/data' }] }, security: privileged }));
+    expect(result.error).toBeUndefined();
+    expectApiValid(result.manifests!);
+    expect(result.manifests![0].spec.volumes.find((v: any) => v.name === 'node').hostPath.path).toBe(nodePath);
+  });
+
+  test('a \'..\' segment is refused by the prop check and on a patched volume (validatePathNoBacksteps)', () => {
+    expectRefused(c => new AiInferencePod(c, 'p', { server: { image, volumeMounts: [{ volume: PodVolume.hostPath('node', '/mnt/../etc'), path: '/data' }] }, security: privileged }),
+      /volume "node"\.path: "\/mnt\/\.\.\/etc" must be an absolute path of the node without '\.\.'/);
+    expectRefused(c => {
+      const pod = new AiInferencePod(c, 'p', { server: { image }, security: privileged });
+      ApiObject.of(pod.pod).addJsonPatch(JsonPatch.add('/spec/volumes/-', { name: 'x', hostPath: { path: 'mnt/../etc' } }));
+    }, /spec\.volumes\[1\]\.hostPath\.path: "mnt\/\.\.\/etc" is not a path of the node the API server accepts/);
   });
 });

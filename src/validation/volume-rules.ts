@@ -1,7 +1,7 @@
 import { error, isDnsLabel, isLocalDescendingPath, isQualifiedName, isRepeat, NO_FINDINGS, quantityOf, repeatTracker, RESOURCE_FIELDS, show } from './_helpers';
 import { ContainerEntry, Finding, RenderedPod } from './model';
 
-/** Volume names are DNS-1123 labels, unique; each volume has exactly one source; emptyDir sizes are quantities. */
+/** Volume names are DNS-1123 labels, unique; each volume has exactly one source; emptyDir sizes are quantities; a hostPath has a path without '..'. */
 export function volumeDefinitions(pod: RenderedPod): Finding[] {
   const findings: Finding[] = [];
   const volumes: any[] = pod.spec.volumes ?? [];
@@ -16,6 +16,12 @@ export function volumeDefinitions(pod: RenderedPod): Finding[] {
     if (sourceCount(v) !== 1) {
       const sources = Object.keys(v).filter(k => k !== 'name');
       findings.push(error(volumePath(pod, i), `volume ${show(v.name)} must have exactly one source, found ${sources.length ? sources.join(', ') : 'none'}`, 'keep one of emptyDir, persistentVolumeClaim, configMap, secret, ...'));
+    }
+    const hostPath = v.hostPath?.path;
+    if (v.hostPath && (typeof hostPath !== 'string' || hostPath === '' || hostPath.split('/').includes('..'))) {
+      // the API server's validatePathNoBacksteps: a JSON patch writes what PodVolume.hostPath refuses
+      findings.push(error(`${volumePath(pod, i)}.hostPath.path`, `${show(hostPath ?? '')} is not a path of the node the API server accepts (empty, or with a '..' segment)`,
+        'give the node\'s directory without \'..\', e.g. "/mnt/models" (PodVolume.hostPath checks it)'));
     }
     const size = v.emptyDir?.sizeLimit;
     if (size !== undefined && !isSize(size)) {
