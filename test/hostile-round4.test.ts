@@ -203,3 +203,29 @@ describe('round 6: PodVolume.hostPath paths as the API server takes them', () =>
     }, /spec\.volumes\[1\]\.hostPath\.path: "mnt\/\.\.\/etc" is not a path of the node the API server accepts/);
   });
 });
+
+describe('round 6: a sysctl the kubelet refuses to set is refused at synth (README: "any namespaced kernel parameter")', () => {
+  const image = 'vllm/vllm-openai:v0.9.1';
+  const privileged = PodSecurityLevel.PRIVILEGED;
+
+  test.each(['vm.swappiness', 'kernel.pid_max', 'vm/max_map_count'])('%s is the node\'s, not the pod\'s: refused even as privileged', name => {
+    expectRefused(c => new AiInferencePod(c, 'p', { server: { image }, security: { level: privileged, sysctls: { [name]: '1' } } }),
+      /securityContext\.sysctls\[0\]\.name: "[a-z_./]+" is not a namespaced sysctl .*SysctlForbidden/);
+  });
+
+  test('a net.* sysctl with hostNetwork (a JSON patch) is refused: the pod has no network namespace of its own', () => {
+    expectRefused(c => {
+      const pod = new AiInferencePod(c, 'p', { server: { image }, security: { level: privileged, sysctls: { 'net.ipv4.tcp_syncookies': '1' } } });
+      ApiObject.of(pod.pod).addJsonPatch(JsonPatch.add('/spec/hostNetwork', true));
+    }, /securityContext\.sysctls\[0\]\.name: "net\.ipv4\.tcp_syncookies" is set in the pod's network namespace, but the pod uses the node's \(hostNetwork\)/);
+  });
+
+  test('namespaced ones of every family still pass', () => {
+    const result = run(c => new AiInferencePod(c, 'p', {
+      server: { image },
+      security: { level: privileged, sysctls: { 'kernel.sem': '250 32000 100 128', 'kernel.msgmax': '65536', 'kernel.shmmax': '68719476736', 'fs.mqueue.msg_max': '100', 'net.core.somaxconn': '4096' } },
+    }));
+    expect(result.error).toBeUndefined();
+    expectApiValid(result.manifests!);
+  });
+});

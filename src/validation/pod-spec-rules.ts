@@ -138,7 +138,7 @@ function windowsFindings(pod: RenderedPod, findings: Finding[] | undefined): Fin
 /**
  * activeDeadlineSeconds from 1 to 2147483647; os.name linux or windows, and a windows pod
  * without Linux security settings; scheduling gates named by qualified names, each once;
- * sysctls named validly, each once, with string values.
+ * sysctls named validly, each once, namespaced (and not in a host namespace the pod uses), with string values.
  */
 export function podSpecFields(pod: RenderedPod): Finding[] {
   const spec = pod.spec;
@@ -167,6 +167,14 @@ export function podSpecFields(pod: RenderedPod): Finding[] {
   return findings ?? NO_FINDINGS;
 }
 
+/** The namespace a sysctl is set in (the kubelet's NamespacedBy), or undefined for one of the node. */
+function sysctlNamespace(name: string): 'net' | 'ipc' | undefined {
+  if (name.startsWith('net.')) {
+    return 'net';
+  }
+  return name === 'kernel.sem' || name.startsWith('kernel.shm') || name.startsWith('kernel.msg') || name.startsWith('fs.mqueue.') ? 'ipc' : undefined;
+}
+
 /** The pod's sysctls: valid names, each once (a dotted and a slashed name are one), string values (validateSysctls). */
 function sysctlFindings(pod: RenderedPod, findings: Finding[] | undefined): Finding[] | undefined {
   const sysctls = asList(pod.spec.securityContext?.sysctls);
@@ -181,6 +189,14 @@ function sysctlFindings(pod: RenderedPod, findings: Finding[] | undefined): Find
       (findings ??= []).push(error(`${at}.name`, `${show(name)} is set twice`, 'set each sysctl once'));
     } else {
       seen.add(normalSysctlName(name));
+    }
+    const namespace = isSysctlName(name) ? sysctlNamespace(normalSysctlName(name)) : 'ipc';
+    if (namespace === undefined) {
+      (findings ??= []).push(error(`${at}.name`, `${show(name)} is not a namespaced sysctl (net.*, kernel.shm*, kernel.msg*, kernel.sem, fs.mqueue.*): it would change the node, and the kubelet refuses the pod (SysctlForbidden), whatever its --allowed-unsafe-sysctls`,
+        'tune the node instead (its sysctl.conf, a node tuning operator), or leave it out of security.sysctls'));
+    } else if ((namespace === 'net' && pod.spec.hostNetwork === true) || (namespace === 'ipc' && pod.spec.hostIPC === true)) {
+      (findings ??= []).push(error(`${at}.name`, `${show(name)} is set in the pod's ${namespace === 'net' ? 'network' : 'IPC'} namespace, but the pod uses the node's (${namespace === 'net' ? 'hostNetwork' : 'hostIPC'}): the kubelet refuses the pod (SysctlForbidden)`,
+        `leave the sysctl out, or ${namespace === 'net' ? 'hostNetwork' : 'hostIPC'} off`));
     }
     if (typeof sysctls[i]?.value !== 'string') {
       (findings ??= []).push(error(`${at}.value`, `${show(sysctls[i]?.value)} is not a string`, 'give the value as text, e.g. "0"'));
