@@ -229,3 +229,21 @@ describe('round 6: a sysctl the kubelet refuses to set is refused at synth (READ
     expectApiValid(result.manifests!);
   });
 });
+
+describe('round 6: a patched Service trafficDistribution the API server does not know is refused; the known ones pass', () => {
+  const image = 'vllm/vllm-openai:v0.9.1';
+  test('Bogus is refused', () => {
+    expectRefused(c => {
+      const llm = new AiInferenceDeployment(c, 'd', { server: { image } });
+      llm.service!.addJsonPatch(JsonPatch.add('/spec/trafficDistribution', 'Bogus'));
+    }, /spec\.trafficDistribution: "Bogus" is not one of PreferClose, PreferSameZone, PreferSameNode/);
+  });
+  test('PreferClose is written', () => {
+    const result = run(c => {
+      const llm = new AiInferenceDeployment(c, 'd', { server: { image } });
+      llm.service!.addJsonPatch(JsonPatch.add('/spec/trafficDistribution', 'PreferClose'));
+    });
+    expect(result.error).toBeUndefined();
+    expectApiValid(result.manifests!);
+  });
+});

@@ -264,7 +264,10 @@ describe('required fields, nulls, apiVersion and kind', () => {
     }
     expect(newer.sort()).toEqual([...NEWER_FIELDS.keys()].sort());
     // where the official schema has a plain string, the API server may still enumerate
-    const apiServerEnums = ['VolumeMount.recursiveReadOnly', 'PodSecurityContext.seLinuxChangePolicy', 'ContainerRestartRule.action', 'ContainerRestartRuleOnExitCodes.operator'];
+    const apiServerEnums = [
+      'VolumeMount.recursiveReadOnly', 'PodSecurityContext.seLinuxChangePolicy', 'ContainerRestartRule.action', 'ContainerRestartRuleOnExitCodes.operator',
+      'ServiceSpec.trafficDistribution',
+    ];
     const mismatches: string[] = [];
     const compare = (key: string, ours: any, declared: { type: string; optional: boolean }) => {
       const literals = [...declared.type.matchAll(/"([^"]+)"/g)].map(m => m[1]);

@@ -186,8 +186,8 @@ const STOP_SIGNALS = [
  * their types (a kubernetes-models comparison in test/schema-types.test.ts keeps the list
  * exact): a JSON patch that writes one is checked like any other field. Where the official
  * schema has a plain string and the API server an enum (`recursiveReadOnly`,
- * `seLinuxChangePolicy`), the enum is here. Whether the target cluster serves the field is the
- * target rules' question.
+ * `seLinuxChangePolicy`, `trafficDistribution`), the enum is here. Whether the target cluster
+ * serves the field is the target rules' question.
  *
  * @internal
  */
@@ -209,7 +209,8 @@ export const NEWER_FIELDS: ReadonlyMap<string, FieldType> = new Map<string, Fiel
   ['VolumeProjection.podCertificate', objectOf('PodCertificateProjection')],
   ['JobSpec.backoffLimitPerIndex', INT32], ['JobSpec.maxFailedIndexes', INT32], ['JobSpec.managedBy', STRING],
   ['JobSpec.podReplacementPolicy', oneOf('TerminatingOrFailed', 'Failed')], ['JobSpec.successPolicy', objectOf('SuccessPolicy')],
-  ['ServiceSpec.trafficDistribution', STRING],
+  // the API server enumerates it (PreferSameZone and PreferSameNode from 1.33); the official schema has a string
+  ['ServiceSpec.trafficDistribution', oneOf('PreferClose', 'PreferSameZone', 'PreferSameNode')],
 ]);
 
 /** An object type only newer fields use: its fields and the ones required. @internal */
