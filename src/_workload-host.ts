@@ -185,9 +185,10 @@ export class WorkloadHost {
 
   /**
    * The names of the ports the rendered pod's containers declare (user JSON patches included),
-   * like `podLabels`; undefined when the workload cannot be rendered (its own validation says why).
+   * like `podLabels`, with their numbers; undefined when the workload cannot be rendered (its own
+   * validation says why).
    */
-  public podPortNames(): ReadonlySet<string> | undefined {
+  public podPortNames(): ReadonlyMap<string, number> | undefined {
     try {
       return this.renderedPod().portNames;
     } catch (e) {
@@ -241,6 +242,7 @@ export class WorkloadHost {
     const regular: string[] = (spec?.containers ?? this.workload.containers).map((c: any) => c.name).filter((n: string) => !addOnContainers.has(n));
     const proxies = this.sortedAddOns().filter(a => a.fronts !== undefined);
     const proxy = proxies[0]?.fronts;
+    const policies = proxies.map(a => a.fronts?.admitted?.()).filter((ports): ports is ReadonlyArray<number> => ports !== undefined);
     return {
       problem: (owner, field, message, fix) => {
         if (spec) {
@@ -257,6 +259,7 @@ export class WorkloadHost {
       regularContainers: regular,
       publicPort: proxy?.port ?? server?.port,
       proxy,
+      admittedPorts: policies.length ? [...new Set(policies.flat())] : undefined,
       consumers: explicit => explicit ?? (server ? [server.name] : regular),
       upstreamPort: explicit => explicit ?? server?.port ?? DEFAULT_SERVER_PORT,
     };
@@ -373,8 +376,8 @@ interface RenderedPod {
   readonly namespace?: string;
   /** `kind/name` of every object the pod spec refers to by name. */
   readonly references: ReadonlySet<string>;
-  /** Names of the ports the pod's containers declare. */
-  readonly portNames: ReadonlySet<string>;
+  /** Names of the ports the pod's containers declare, with their numbers. */
+  readonly portNames: ReadonlyMap<string, number>;
   readonly run: number;
   readonly shape: string;
 }
@@ -387,13 +390,13 @@ export enum CompanionKind {
 }
 
 /** The port names the containers (init containers and native sidecars too) of a rendered pod spec declare. */
-function declaredPortNames(spec: any): Set<string> {
-  const names = new Set<string>();
+function declaredPortNames(spec: any): Map<string, number> {
+  const names = new Map<string, number>();
   for (const list of [spec?.initContainers, spec?.containers]) {
     for (const c of Array.isArray(list) ? list : []) {
       for (const p of Array.isArray(c?.ports) ? c.ports : []) {
         if (typeof p?.name === 'string') {
-          names.add(p.name);
+          names.set(p.name, p.containerPort);
         }
       }
     }
@@ -481,6 +484,8 @@ export interface ProxyWiring {
   readonly https: boolean;
   /** Whether the server's HTTP probes go through the proxy (which then opens their paths). */
   readonly routeServerProbes: boolean;
+  /** The ports its NetworkPolicy admits (its own and admitPorts), read at render; undefined without one. */
+  readonly admitted?: () => ReadonlyArray<number> | undefined;
 }
 
 /** The render-time answers add-ons need about each other. */
@@ -498,6 +503,11 @@ export interface Wiring {
   /** The port clients use: the proxy's when there is one, else the server's. */
   readonly publicPort?: number;
   readonly proxy?: ProxyWiring;
+  /**
+   * The ports the front doors' NetworkPolicies admit together (policies add up); undefined when
+   * no front door has one (every port of the pod is reachable).
+   */
+  readonly admittedPorts?: ReadonlyArray<number>;
   /** Reports a wiring problem of `owner` (e.g. a consumer that does not exist) as a synth error. */
   problem(owner: IConstruct, field: string, message: string, fix: string): void;
   /** Reports a render-time warning of `owner` (printed; an error with warningsAsErrors). */

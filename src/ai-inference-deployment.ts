@@ -2,7 +2,7 @@ import { ApiObject, ApiObjectMetadata, Duration, Names } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { addRenderStep, podSpecOf } from './_kplus-adapter';
-import { WorkloadHost } from './_workload-host';
+import { WorkloadHost, Wiring } from './_workload-host';
 import { attachServer, InferenceWorkloadProps, WORKLOAD_KEY_FLAGS } from './inference-server';
 import { PortProtocol } from './kubernetes-types';
 import { lifecycleGuide } from './lifecycle-guide';
@@ -214,7 +214,10 @@ export class AiInferenceDeployment extends Construct {
       };
     });
     // a port the Service targets by name must be one a container of the pod declares
-    host.addCompanion(this, service, undefined, json => namedTargetFindings(json, host.podPortNames()));
+    host.addCompanion(this, service, undefined, json => {
+      const declared = host.podPortNames();
+      return [...namedTargetFindings(json, declared), ...frontDoorFindings(json, declared, host.wiring())];
+    });
     return service;
   }
 }
@@ -310,7 +313,7 @@ function checkedServiceOptions(props: AiInferenceDeploymentProps, errors: string
 }
 
 /** The Service's ports that target a port name no container of the pod declares (the Service would have no endpoints). */
-function namedTargetFindings(json: any, declared: ReadonlySet<string> | undefined): Finding[] {
+function namedTargetFindings(json: any, declared: ReadonlyMap<string, number> | undefined): Finding[] {
   const ports: any[] = Array.isArray(json?.spec?.ports) ? json.spec.ports : [];
   if (!declared) {
     return []; // the workload cannot be rendered: its own validation says why
@@ -318,9 +321,39 @@ function namedTargetFindings(json: any, declared: ReadonlySet<string> | undefine
   return ports.flatMap((p, i) => (typeof p?.targetPort === 'string' && !declared.has(p.targetPort) ? [{
     severity: 'error' as const,
     field: `spec.ports[${i}].targetPort`,
-    message: `${show(p.targetPort)} is not the name of a port a container of the pod declares (${[...declared].map(n => show(n)).join(', ') || 'none is named'}): the Service would send its traffic nowhere`,
+    message: `${show(p.targetPort)} is not the name of a port a container of the pod declares (${[...declared.keys()].map(n => show(n)).join(', ') || 'none is named'}): the Service would send its traffic nowhere`,
     fix: 'name a declared port (server.portName, server.extraPorts, a Sidecar\'s ports), or target it by number (targetPort)',
   }] : []));
+}
+
+/**
+ * With a front door's NetworkPolicy, the Service's further ports: one that targets the server's
+ * port goes around the front door (as `admitPorts` with that port would), and one the policies do
+ * not admit sends its traffic nowhere.
+ */
+function frontDoorFindings(json: any, declared: ReadonlyMap<string, number> | undefined, wiring: Wiring): Finding[] {
+  const admitted = wiring.admittedPorts;
+  const ports: any[] = Array.isArray(json?.spec?.ports) ? json.spec.ports : [];
+  if (!declared || !admitted || !wiring.proxy) {
+    return [];
+  }
+  return ports.flatMap((p, i) => {
+    const target = typeof p?.targetPort === 'string' ? declared.get(p.targetPort) : [undefined, null, 0, ''].includes(p?.targetPort) ? p?.port : p?.targetPort;
+    if (typeof target !== 'number' || admitted.includes(target) && target !== wiring.server?.port) {
+      return [];
+    }
+    const field = `spec.ports[${i}].targetPort`;
+    const what = typeof p.targetPort === 'string' ? `${show(p.targetPort)} is port ${target}` : `port ${target}`;
+    return [target === wiring.server?.port ? {
+      severity: 'error' as const, field,
+      message: `${what}, the server's port: the Service would reach the server around the front door (port ${wiring.proxy!.port})`,
+      fix: 'remove the port (clients use the front door\'s), or set the front door\'s networkPolicy: false if the server must be reachable directly',
+    } : {
+      severity: 'error' as const, field,
+      message: `${what}, which the front door's NetworkPolicy does not admit (${admitted.join(', ')}): the Service would send its traffic nowhere`,
+      fix: `add ${target} to the front door's admitPorts, or remove the port`,
+    }];
+  });
 }
 
 /** A copy of `value` without undefined fields. */

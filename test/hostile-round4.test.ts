@@ -6,7 +6,7 @@ import { ApiObject, Chart, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import {
   AiInferenceDeployment, AiInferencePod, InferenceServiceType, InitContainer, LogSidecar, ModelPrepInit, ModelSource, PodSecurityLevel, PodVolume,
-  PortProtocol, Sidecar,
+  PortProtocol, ProxySidecar, Sidecar,
 } from '../src';
 import { expectRefused, run } from './helpers/refusal';
 import { expectApiValid } from './helpers/synth';
@@ -245,5 +245,32 @@ describe('round 6: a patched Service trafficDistribution the API server does not
     });
     expect(result.error).toBeUndefined();
     expectApiValid(result.manifests!);
+  });
+});
+
+describe('round 6: serviceOptions.extraPorts and a front door\'s NetworkPolicy (as admitPorts: no way around it, no dead port)', () => {
+  const image = 'vllm/vllm-openai:v0.9.1';
+  const server = { image, port: 8000, extraPorts: [{ number: 9000, name: 'grpc' }] };
+
+  test.each<[string, any, RegExp]>([
+    ['the server\'s port by number', { name: 'direct', port: 8000 }, /spec\.ports\[1\]\.targetPort: port 8000, the server's port: the Service would reach the server around the front door \(port 8080\)/],
+    ['the server\'s port by name', { name: 'direct', port: 9999, targetPortName: 'http' }, /spec\.ports\[1\]\.targetPort: "http" is port 8000, the server's port/],
+    ['a port the NetworkPolicy does not admit', { name: 'grpc', port: 9000 }, /spec\.ports\[1\]\.targetPort: port 9000, which the front door's NetworkPolicy does not admit \(8080\): the Service would send its traffic nowhere\. Fix: add 9000 to the front door's admitPorts/],
+  ])('refused: %s', (_name, extraPort, expected) => {
+    expectRefused(c => {
+      const llm = new AiInferenceDeployment(c, 'd', { server, serviceOptions: { extraPorts: [extraPort] } });
+      new ProxySidecar(llm, 'proxy', {});
+    }, expected);
+  });
+
+  test('written: the port admitted (admitPorts), or the front door without a NetworkPolicy', () => {
+    for (const proxy of [{ admitPorts: [9000] }, { networkPolicy: false }]) {
+      const result = run(c => {
+        const llm = new AiInferenceDeployment(c, 'd', { server, serviceOptions: { extraPorts: [{ name: 'grpc', port: 9000, targetPortName: 'grpc' }] } });
+        new ProxySidecar(llm, 'proxy', proxy);
+      });
+      expect(result.error).toBeUndefined();
+      expectApiValid(result.manifests!);
+    }
   });
 });

@@ -136,6 +136,8 @@ export abstract class SidecarBase extends Construct {
   protected readonly host: WorkloadHost;
   /** The ports a front door's NetworkPolicy admits besides its own, and the prop that gave them. */
   private furtherAdmitted?: { readonly field: string; readonly ports: ReadonlyArray<number> };
+  /** Every port a front door's NetworkPolicy admits; undefined without one. */
+  private policyPorts?: ReadonlyArray<number>;
   private readonly options: SidecarOptions;
 
   /**
@@ -245,6 +247,9 @@ export abstract class SidecarBase extends Construct {
     }
   }
 
+  /** The ports this front door's NetworkPolicy admits (read at render), undefined without one. @internal */
+  protected readonly admittedByPolicy = (): ReadonlyArray<number> | undefined => this.policyPorts;
+
   /** The valid, distinct ports of `admitPorts` other than the front door's; errors for the rest. */
   private admittedPorts(field: string, port: number, admitPorts: number[] | undefined): number[] {
     const admitted: number[] = [];
@@ -276,6 +281,7 @@ export abstract class SidecarBase extends Construct {
   protected closeBypass(name: string, port: number, admitPorts?: number[], field = 'admitPorts'): ApiObject {
     const further = this.admittedPorts(field, port, admitPorts);
     this.furtherAdmitted = { field, ports: further };
+    this.policyPorts = [port, ...further];
     const admitted = [port, ...further];
     const policy = new ApiObject(this, 'network-policy', {
       apiVersion: 'networking.k8s.io/v1',

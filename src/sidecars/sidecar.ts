@@ -207,6 +207,7 @@ export class Sidecar extends SidecarBase {
         port: props.frontDoor.port,
         https: !!props.frontDoor.https,
         routeServerProbes: !!props.frontDoor.routeServerProbes,
+        admitted: this.admittedByPolicy,
       },
     });
     if (Array.isArray(props.preStopCommand) && props.preStopCommand.length === 0) {

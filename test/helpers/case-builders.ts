@@ -392,7 +392,7 @@ export function caseData(rate: number, wrongTypes = false): fc.Arbitrary<any> {
   );
   // one add-on of each kind at most: two model downloads or proxies conflict by design
   const addOns = fc.uniqueArray(addOn, { maxLength: 4, selector: a => a.kind });
-  return fc.record({ host: fc.constantFrom(...HOSTS), workload, hostExtra, addOns });
+  return fc.record({ host: fc.constantFrom(...HOSTS), workload, hostExtra, addOns }).map(frontDoorChecked);
 }
 
 /** Builds the case's constructs in the chart, as user code would: the workload, then its add-ons. */
@@ -691,6 +691,21 @@ function serviceChecked(h: any): any {
     return c;
   }
   return { ...c, serviceOptions: badWhen(o, ['nodePort'], c.serviceType !== InferenceServiceType.NODE_PORT && c.serviceType !== InferenceServiceType.LOAD_BALANCER) };
+}
+
+/**
+ * A ProxySidecar with its NetworkPolicy (admitting its port, 5600 and 9090 at most) makes every
+ * further Service port of the Deployment refused: the generated ones target 9464, 9000 or the
+ * server's port, which the policy does not admit or the front door must not be bypassed to.
+ */
+function frontDoorChecked(c: any): any {
+  const proxy = c.addOns.find((a: any) => a.kind === 'proxy')?.props;
+  const policy = proxy !== undefined && !(proxy instanceof Bad) && proxy.networkPolicy !== false;
+  const o = c.hostExtra?.serviceOptions;
+  if (c.host !== 'deployment' || !policy || o === undefined || o instanceof Bad || o.extraPorts === undefined || o.extraPorts instanceof Bad) {
+    return c;
+  }
+  return { ...c, hostExtra: { ...c.hostExtra, serviceOptions: badWhen(o, ['extraPorts'], true) } };
 }
 
 /**
