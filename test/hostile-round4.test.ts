@@ -274,3 +274,15 @@ describe('round 6: serviceOptions.extraPorts and a front door\'s NetworkPolicy (
     }
   });
 });
+
+describe('round 6: a node port twice on a patched Service (the API server\'s duplicate nodePort)', () => {
+  test('30001/TCP on two ports is refused; 30001 TCP and UDP is two node ports', () => {
+    expectRefused(c => {
+      const llm = new AiInferenceDeployment(c, 'd', {
+        server: { image: 'vllm/vllm-openai:v0.9.1', port: 8000 }, serviceType: InferenceServiceType.NODE_PORT,
+        serviceOptions: { nodePort: 30001, extraPorts: [{ name: 'm', port: 9000 }] },
+      });
+      llm.service!.addJsonPatch(JsonPatch.add('/spec/ports/1/nodePort', 30001));
+    }, /spec\.ports\[1\]\.nodePort: node port 30001\/TCP is listed twice/);
+  });
+});

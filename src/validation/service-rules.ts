@@ -12,7 +12,8 @@ const SERVICE_TYPES = ['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName'];
 /**
  * At least one port (unless headless or ExternalName); ports 1-65535; names DNS-1123 labels,
  * required and unique when there are several; known protocols; targetPort a number or an IANA
- * port name; nodePort only on NodePort/LoadBalancer; no port/protocol pair twice.
+ * port name; nodePort only on NodePort/LoadBalancer; no port/protocol pair twice, nor a
+ * nodePort/protocol pair.
  */
 export function servicePorts(json: any): Finding[] {
   const spec = json?.spec ?? {};
@@ -22,9 +23,12 @@ export function servicePorts(json: any): Finding[] {
   }
   const names = new Set<string>();
   const pairs = new Set<string>();
+  // the API server keys node ports by number and protocol too (30053/TCP and 30053/UDP are two)
+  const nodePairs = new Set<string>();
   return ports.flatMap((port, i) => {
     const at = `spec.ports[${i}]`;
     const pair = `${port?.port}/${port?.protocol ?? 'TCP'}`;
+    const nodePair = isPortNumber(port?.nodePort) ? `${port.nodePort}/${port?.protocol ?? 'TCP'}` : undefined;
     const findings = [
       ...servicePortNameFindings(port?.name, `${at}.name`, ports.length > 1, names),
       ...(isPortNumber(port?.port) ? [] : [error(`${at}.port`, `${show(port?.port)} is not a port number (1-65535)`, 'use the port clients connect to, e.g. 8000')]),
@@ -33,8 +37,12 @@ export function servicePorts(json: any): Finding[] {
       ...([undefined, null, 0, ''].includes(port?.targetPort) ? [] : portNumberOrNameFindings(port.targetPort, `${at}.targetPort`)),
       ...nodePortFindings(port?.nodePort, `${at}.nodePort`, spec.type ?? 'ClusterIP'),
       ...(pairs.has(pair) ? [error(at, `port ${pair} is listed twice`, 'list each port and protocol once')] : []),
+      ...(nodePair && nodePairs.has(nodePair) ? [error(`${at}.nodePort`, `node port ${nodePair} is listed twice`, 'give each port its own node port, or remove it to let the cluster pick one')] : []),
     ];
     pairs.add(pair);
+    if (nodePair) {
+      nodePairs.add(nodePair);
+    }
     return findings;
   });
 }
