@@ -329,7 +329,7 @@ function namedTargetFindings(json: any, declared: ReadonlyMap<string, number> | 
 /**
  * With a front door's NetworkPolicy, the Service's further ports: one that targets the server's
  * port goes around the front door (as `admitPorts` with that port would), and one the policies do
- * not admit sends its traffic nowhere.
+ * not admit (another port, or another protocol than TCP) sends its traffic nowhere.
  */
 function frontDoorFindings(json: any, declared: ReadonlyMap<string, number> | undefined, wiring: Wiring): Finding[] {
   const admitted = wiring.admittedPorts;
@@ -339,11 +339,19 @@ function frontDoorFindings(json: any, declared: ReadonlyMap<string, number> | un
   }
   return ports.flatMap((p, i) => {
     const target = typeof p?.targetPort === 'string' ? declared.get(p.targetPort) : [undefined, null, 0, ''].includes(p?.targetPort) ? p?.port : p?.targetPort;
-    if (typeof target !== 'number' || admitted.includes(target) && target !== wiring.server?.port) {
+    const protocol = p?.protocol ?? 'TCP';
+    if (typeof target !== 'number' || (admitted.includes(target) && protocol === 'TCP' && target !== wiring.server?.port)) {
       return [];
     }
     const field = `spec.ports[${i}].targetPort`;
     const what = typeof p.targetPort === 'string' ? `${show(p.targetPort)} is port ${target}` : `port ${target}`;
+    if (protocol !== 'TCP' && target !== wiring.server?.port) {
+      return [{
+        severity: 'error' as const, field,
+        message: `${what}/${protocol}, and the front door's NetworkPolicy admits TCP only: the Service would send its traffic nowhere`,
+        fix: 'serve it over TCP, or set the front door\'s networkPolicy: false',
+      }];
+    }
     return [target === wiring.server?.port ? {
       severity: 'error' as const, field,
       message: `${what}, the server's port: the Service would reach the server around the front door (port ${wiring.proxy!.port})`,

@@ -263,6 +263,13 @@ describe('round 6: serviceOptions.extraPorts and a front door\'s NetworkPolicy (
     }, expected);
   });
 
+  test('refused: an admitted port over UDP (the NetworkPolicy admits TCP only)', () => {
+    expectRefused(c => {
+      const llm = new AiInferenceDeployment(c, 'd', { server, serviceOptions: { extraPorts: [{ name: 'grpc', port: 9000, protocol: PortProtocol.UDP }] } });
+      new ProxySidecar(llm, 'proxy', { admitPorts: [9000] });
+    }, /spec\.ports\[1\]\.targetPort: port 9000\/UDP, and the front door's NetworkPolicy admits TCP only: the Service would send its traffic nowhere/);
+  });
+
   test('written: the port admitted (admitPorts), or the front door without a NetworkPolicy', () => {
     for (const proxy of [{ admitPorts: [9000] }, { networkPolicy: false }]) {
       const result = run(c => {

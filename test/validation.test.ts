@@ -93,6 +93,8 @@ const CASES: Array<[string, (chart: Chart) => void, string]> = [
   // --- values of the wrong type (JavaScript callers): reported, never a TypeError
   ['server.health not a HealthCheck', pod({}, { health: '/health' as any }), 'server.health: "/health" is not a HealthCheck. Fix: use a HealthCheck factory such as HealthCheck.http(\'/health\')'],
   ['server.extraPorts not a list', pod({}, { extraPorts: { number: 9000 } as any }), 'server.extraPorts: {"number":9000} is not a list. Fix: give an array'],
+  ['server.extraPorts with a hole', pod({}, { extraPorts: new Array(2).fill({ number: 9464, name: 'metrics' }, 1) }),
+    'server.extraPorts[0]: undefined is not a port. Fix: give { number: 9464, name: \'metrics\' }'],
   ['imagePullSecrets not a list', pod({ imagePullSecrets: 'regcred' as any }), 'imagePullSecrets: "regcred" is not a list'],
   ['server.preStopCommand not a list', pod({}, { preStopCommand: 'sleep 5' as any }), 'server.preStopCommand: "sleep 5" is not a list'],
   ['server.volumeMounts not a list', pod({}, { volumeMounts: {} as any }), 'server.volumeMounts: {} is not a list'],
