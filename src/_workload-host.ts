@@ -178,9 +178,7 @@ export class WorkloadHost {
         delete json.metadata.namespace;
       }
     });
-    validateObjectOnSynth(owner, obj, json => (related
-      ? [...this.companionFindings(json, kind), ...related(json)]
-      : this.companionFindings(json, kind)));
+    validateObjectOnSynth(owner, obj, (json, own) => [...this.withoutPodsNamespaceFinding(json, own), ...this.companionFindings(json, kind), ...(related?.(json) ?? [])]);
   }
 
   /**
@@ -194,6 +192,22 @@ export class WorkloadHost {
     } catch (e) {
       if (e instanceof ReportedElsewhere) {
         return undefined;
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * `own` without its finding on a namespace the companion only follows: the pod's own rules
+   * report an invalid namespace, once, not once more per object next to it.
+   */
+  private withoutPodsNamespaceFinding(json: any, own: Finding[]): Finding[] {
+    try {
+      const followed = json.metadata?.namespace === this.podNamespace();
+      return followed ? own.filter(f => f.field !== 'metadata.namespace') : own;
+    } catch (e) {
+      if (e instanceof ReportedElsewhere) {
+        return own;
       }
       throw e;
     }

@@ -103,3 +103,11 @@ test('a JSON patch that cannot apply to an object next to the pod names that pat
     companion(chart, 'NetworkPolicy').addJsonPatch(JsonPatch.replace('/spec/ingress/5/ports', []));
   }, /JSON patch replace "\/spec\/ingress\/5\/ports": cannot be applied/);
 });
+
+test('an invalid namespace patched onto the pod is reported once, by the pod, not again by each object that follows it', () => {
+  const lines = expectRefused(chart => {
+    const { pod } = fullPod(chart);
+    ApiObject.of(pod.pod).addJsonPatch(JsonPatch.add('/metadata/namespace', 'Bad_NS'));
+  }, /\[test\/llm\] metadata\.namespace: "Bad_NS" is not a valid namespace/);
+  expect(lines.filter(l => l.includes('"Bad_NS"'))).toHaveLength(1);
+});

@@ -203,7 +203,13 @@ function unique(findings: Finding[]): Finding[] {
  * cdk8s calls right after them, while it is current. `related` adds checks against the objects
  * it belongs with, once its types are sound.
  */
-export function validateObjectOnSynth(owner: IConstruct, obj: ApiObject, related?: (json: any) => Finding[]): void {
+/**
+ * An object's findings once the objects it belongs with are known: given its JSON and its kind
+ * rules' findings, all of them (some dropped where another object reports the same mistake).
+ */
+export type RelatedChecks = (json: any, own: Finding[]) => Finding[];
+
+export function validateObjectOnSynth(owner: IConstruct, obj: ApiObject, related?: RelatedChecks): void {
   owner.node.addValidation({
     validate: () => validatedRendering(obj, related).findings.filter(f => f.severity === 'error' || warningsAreErrors(owner)).map(formatFinding),
   });
@@ -214,7 +220,7 @@ export function validateObjectOnSynth(owner: IConstruct, obj: ApiObject, related
  * goes on at the first validation, when every render step of the object is in place, and hands
  * each rendering out at most once (a caller may edit what it gets).
  */
-function validatedRendering(obj: ApiObject, related?: (json: any) => Finding[]): ValidatedRendering {
+function validatedRendering(obj: ApiObject, related?: RelatedChecks): ValidatedRendering {
   let state = VALIDATED.get(obj);
   if (!state) {
     const own: ObjectValidation = { render: obj.toJson.bind(obj), related };
@@ -236,7 +242,7 @@ function validatedRendering(obj: ApiObject, related?: (json: any) => Finding[]):
   return state.kept;
 }
 
-function evaluateObject(obj: ApiObject, render: () => any, related?: (json: any) => Finding[]): { json: any; findings: Finding[] } {
+function evaluateObject(obj: ApiObject, render: () => any, related?: RelatedChecks): { json: any; findings: Finding[] } {
   let json: any;
   try {
     json = render();
@@ -245,7 +251,7 @@ function evaluateObject(obj: ApiObject, render: () => any, related?: (json: any)
     // the workload's own validation reports that, once
     return { json: undefined, findings: e instanceof ReportedElsewhere ? [] : [thrown(e, '', 'correct the input named in the message')] };
   }
-  return { json, findings: checked(json, obj, () => (related ? [...objectFindings(json), ...related(json)] : objectFindings(json))) };
+  return { json, findings: checked(json, obj, () => (related ? related(json, objectFindings(json)) : objectFindings(json))) };
 }
 
 /**
@@ -332,7 +338,7 @@ function isCurrentFor(obj: ApiObject, kept: ValidatedRendering): boolean {
 interface ObjectValidation {
   readonly render: () => any;
   /** Checks of the object against the objects it belongs with (a companion against its pod). */
-  readonly related?: (json: any) => Finding[];
+  readonly related?: RelatedChecks;
   kept?: ValidatedRendering;
 }
 
