@@ -178,7 +178,9 @@ export class WorkloadHost {
         delete json.metadata.namespace;
       }
     });
-    validateObjectOnSynth(owner, obj, (json, own) => [...this.withoutPodsNamespaceFinding(json, own), ...this.companionFindings(json, kind), ...(related?.(json) ?? [])]);
+    validateObjectOnSynth(owner, obj, (json, own) => [
+      ...this.withoutPodsNamespaceFinding(json, own), ...this.companionFindings(json, kind), ...(related?.(json) ?? []),
+    ]);
   }
 
   /**
