@@ -178,9 +178,7 @@ export class WorkloadHost {
         delete json.metadata.namespace;
       }
     });
-    validateObjectOnSynth(owner, obj, (json, own) => [
-      ...this.withoutPodsNamespaceFinding(json, own), ...this.companionFindings(json, kind), ...(related?.(json) ?? []),
-    ]);
+    validateObjectOnSynth(owner, obj, (json, own) => [...this.companionFindings(json, own, kind), ...(related?.(json) ?? [])]);
   }
 
   /**
@@ -200,43 +198,31 @@ export class WorkloadHost {
   }
 
   /**
-   * `own` without its finding on a namespace the companion only follows: the pod's own rules
-   * report an invalid namespace, once, not once more per object next to it.
+   * A companion's kind findings (`own`) and its checks against the pod: in the pod's namespace,
+   * under the name the pod refers to. A namespace the companion only follows is the pod's to
+   * report, once, not once more per object next to it.
    */
-  private withoutPodsNamespaceFinding(json: any, own: Finding[]): Finding[] {
+  private companionFindings(json: any, own: Finding[], kind?: CompanionKind): Finding[] {
+    let namespace: string | undefined;
     try {
-      const followed = json.metadata?.namespace === this.podNamespace();
-      return followed ? own.filter(f => f.field !== 'metadata.namespace') : own;
+      namespace = this.podNamespace();
     } catch (e) {
       if (e instanceof ReportedElsewhere) {
         return own;
       }
       throw e;
     }
-  }
-
-  private companionFindings(json: any, kind?: CompanionKind): Finding[] {
-    const findings: Finding[] = [];
+    const findings = json.metadata?.namespace === namespace ? own.filter(f => f.field !== 'metadata.namespace') : [...own, {
+      severity: 'error' as const, field: 'metadata.namespace',
+      message: `${show(json.metadata?.namespace)} is not the namespace of the ${this.apiObject.kind} that uses it (${namespace === undefined ? 'the default namespace' : show(namespace)})`,
+      fix: 'leave it out: the objects the library writes next to a pod follow the pod\'s namespace (a JSON patch changed it)',
+    }];
     const name = json.metadata?.name;
-    try {
-      const namespace = this.podNamespace();
-      if (json.metadata?.namespace !== namespace) {
-        findings.push({
-          severity: 'error', field: 'metadata.namespace',
-          message: `${show(json.metadata?.namespace)} is not the namespace of the ${this.apiObject.kind} that uses it (${namespace === undefined ? 'the default namespace' : show(namespace)})`,
-          fix: 'leave it out: the objects the library writes next to a pod follow the pod\'s namespace (a JSON patch changed it)',
-        });
-      }
-      if (kind && !this.podRefersTo(kind, name)) {
-        findings.push({
-          severity: 'error', field: 'metadata.name', message: `${show(name)} is not a ${kind} the ${this.apiObject.kind} refers to`,
-          fix: 'name it with the construct\'s prop (claimName, templateName) instead of a JSON patch, or patch the pod\'s reference to match',
-        });
-      }
-    } catch (e) {
-      if (!(e instanceof ReportedElsewhere)) {
-        throw e;
-      }
+    if (kind && !this.podRefersTo(kind, name)) {
+      findings.push({
+        severity: 'error', field: 'metadata.name', message: `${show(name)} is not a ${kind} the ${this.apiObject.kind} refers to`,
+        fix: 'name it with the construct\'s prop (claimName, templateName) instead of a JSON patch, or patch the pod\'s reference to match',
+      });
     }
     return findings;
   }

@@ -538,8 +538,8 @@ function checkedShape(given: InferenceWorkloadProps, knownKeys: ReadonlyArray<st
     }
   }
   if (Array.isArray(props.server.extraPorts)) {
-    // an index loop: a hole (`[, { number: 9464 }]`) is reported, not skipped
-    Array.from({ length: props.server.extraPorts.length }, (_, i) => props.server.extraPorts[i]).forEach((p: unknown, i: number) => {
+    // Array.from: a hole (`[, { number: 9464 }]`) is reported, not skipped as forEach would
+    Array.from(props.server.extraPorts).forEach((p: unknown, i: number) => {
       if (p === null || typeof p !== 'object') {
         errors.push(`server.extraPorts[${i}]: ${show(p)} is not a port. Fix: give { number: 9464, name: 'metrics' }`);
       }

@@ -253,9 +253,8 @@ export abstract class SidecarBase extends Construct {
   /** The valid, distinct ports of `admitPorts` other than the front door's; errors for the rest. */
   private admittedPorts(field: string, port: number, admitPorts: number[] | undefined): number[] {
     const admitted: number[] = [];
-    const given = listOf(field, admitPorts, this.errors);
-    // an index loop: a hole in the list (`[, 5600]`) is reported, not skipped
-    Array.from({ length: given.length }, (_, i) => given[i]).forEach((p, i) => {
+    // Array.from: a hole in the list (`[, 5600]`) is reported, not skipped as forEach would
+    Array.from(listOf(field, admitPorts, this.errors)).forEach((p, i) => {
       const before = this.errors.length;
       if (p === undefined || p === null) {
         this.errors.push(`${field}[${i}]: ${show(p)} is not a port. Fix: give a port number (1-65535), or remove the empty entry`);
