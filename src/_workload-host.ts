@@ -3,6 +3,7 @@ import * as kplus from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
 import { addRenderStep, containerFinisher, ContainerFields, podMetadataOf, podSpecOf, renderWithPatchesLast, setPodSpec, withSortedKeys, workloadSignature } from './_kplus-adapter';
 import { KubernetesTarget, resolveTarget, ResolvedTarget } from './kubernetes-target';
+import { liftClaimTemplates } from './pod-volume';
 import { applyBaselinePodSecurity } from './security';
 import { show } from './validation/_helpers';
 import { currentRun, metadataFingerprint, ReportedElsewhere, validateObjectOnSynth, ValidationReporter } from './validation/_reporter';
@@ -50,6 +51,11 @@ export class WorkloadHost {
     this.reporter = new ValidationReporter(workload, () => this.render(), () => [...this.takeProblems()], () => this.facts(), () => this.shape());
     this.apiObject.toJson = () => this.reporter.takeRendering() ?? this.render();
     this.renderFresh = () => renderWithPatchesLast(this.apiObject, kplusRender, [json => this.finish(json)]);
+  }
+
+  /** The kind of the workload's object (`Pod`, `Deployment`, `StatefulSet`, ...). */
+  public get kind(): string {
+    return this.apiObject.kind;
   }
 
   /** Registers the model server (one per workload). */
@@ -316,6 +322,7 @@ export class WorkloadHost {
     for (const addOn of this.sortedAddOns()) {
       addOn.wire?.(spec, wiring);
     }
+    liftClaimTemplates(json, spec);
     this.orderCanonically(spec);
     this.workloadSteps.forEach(step => step(json));
     for (const list of ['initContainers', 'containers']) {

@@ -384,7 +384,7 @@ export function attachServer(
   });
   const portName = server.portName ?? 'http';
   const ports = renderPorts([{ number: port, name: portName }, ...listOf('server.extraPorts', server.extraPorts, errors)]);
-  const userMounts = renderPodVolumeMounts(server.volumeMounts ?? [], errors);
+  const userMounts = renderPodVolumeMounts(server.volumeMounts ?? [], errors, host.kind);
   const podSecurity = podSecurityContext(props.security);
   host.registerServer({
     owner,

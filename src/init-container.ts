@@ -156,7 +156,7 @@ export class InitContainer extends Construct {
     });
     const podMounts = listOf('podVolumeMounts', props.podVolumeMounts, errors);
     const namedMounts = listOf('volumeMounts', props.volumeMounts, errors);
-    const own = renderPodVolumeMounts(podMounts, errors);
+    const own = renderPodVolumeMounts(podMounts, errors, host.kind);
     const named = namedMounts.map(m => ({ mountPath: m.path, name: m.volume, readOnly: m.readOnly ?? true }));
     [...podMounts, ...namedMounts].forEach((m, i) => absolutePath(`volumeMounts[${i}].path`, m?.path, errors));
     host.registerAddOn({

@@ -1,3 +1,4 @@
+import { CacheAccessMode } from './model-cache';
 import { show } from './validation/_helpers';
 import { objectName, dataKey, knownProps, labelName, listOf, propKeys, quantity, snapshot } from './validation/_prop-checks';
 
@@ -61,9 +62,33 @@ export interface KeyedVolumeOptions {
   readonly optional?: boolean;
 }
 
+/** Options of a StatefulSet claim template: each pod of the StatefulSet gets a claim of its own. */
+export interface ClaimTemplateVolumeOptions {
+  /** Storage requested for each pod's claim, e.g. `'100Gi'`. */
+  readonly storage: string;
+  /**
+   * Access mode of each claim.
+   * @default CacheAccessMode.READ_WRITE_ONCE
+   */
+  readonly accessMode?: CacheAccessMode;
+  /**
+   * Storage class.
+   * @default - the cluster's default class
+   */
+  readonly storageClassName?: string;
+}
+
 const EMPTY_DIR_VOLUME_KEYS = propKeys<EmptyDirVolumeOptions>('EmptyDirVolumeOptions', { sizeLimit: true, memory: true });
 const KEYED_VOLUME_KEYS = propKeys<KeyedVolumeOptions>('KeyedVolumeOptions', { keys: true, defaultMode: true, optional: true });
 const HOST_PATH_VOLUME_KEYS = propKeys<HostPathVolumeOptions>('HostPathVolumeOptions', { type: true });
+const CLAIM_TEMPLATE_KEYS = propKeys<ClaimTemplateVolumeOptions>('ClaimTemplateVolumeOptions', { storage: true, accessMode: true, storageClassName: true });
+
+/**
+ * Where a claim template travels inside a rendered volume until the workload's render lifts it
+ * into the StatefulSet's `volumeClaimTemplates` (a member JSON comparisons see, so two different
+ * templates under one name are both kept and reported). @internal
+ */
+export const CLAIM_TEMPLATE = 'x-cdk8s-ai-inference-claim-template';
 
 /**
  * A volume of the pod, by reference: the user's own PersistentVolumeClaims, ConfigMaps,
@@ -136,11 +161,53 @@ export class PodVolume {
     });
   }
 
+  /**
+   * A claim of each pod's own, from the StatefulSet's `volumeClaimTemplates`: a per-replica
+   * model or compile cache that survives restarts and rescheduling. The template is written into
+   * the StatefulSet (cdk8s-plus-27's StatefulSet has no prop for it), and the pod mounts the
+   * claim by the template's name. Only a StatefulSet has claim templates: mounted in a Pod or a
+   * Deployment, synth refuses it. Mounted read-only unless the mount says `readOnly: false`.
+   *
+   * @example
+   * const sts = new kplus.StatefulSet(chart, 'vllm', { service });
+   * new InferenceServer(sts, 'server', { server: { image, volumeMounts: [
+   *   { volume: PodVolume.claimTemplate('cache', { storage: '200Gi' }), path: '/root/.cache/huggingface', readOnly: false },
+   * ] } });
+   */
+  public static claimTemplate(name: string, options: ClaimTemplateVolumeOptions): PodVolume {
+    options = snapshot(options ?? ({} as ClaimTemplateVolumeOptions)); // null from JavaScript callers: the missing storage is reported
+    const template = () => ({
+      metadata: { name },
+      spec: {
+        accessModes: [options.accessMode ?? CacheAccessMode.READ_WRITE_ONCE],
+        resources: { requests: { storage: options.storage } },
+        // outside the pod spec nothing drops undefined members: leave the field out
+        ...(options.storageClassName === undefined ? {} : { storageClassName: options.storageClassName }),
+      },
+    });
+    return new PodVolume(name, () => ({ [CLAIM_TEMPLATE]: template() }), errors => {
+      const at = `volume ${show(name)}`;
+      knownProps(at, options, CLAIM_TEMPLATE_KEYS, errors);
+      if (options.storage === undefined) {
+        errors.push(`${at}.storage: is missing. Fix: give the size of each pod's claim, e.g. '100Gi'`);
+      }
+      quantity(`${at}.storage`, options.storage, errors, true);
+      if (options.accessMode !== undefined && !(Object.values(CacheAccessMode) as unknown[]).includes(options.accessMode)) {
+        errors.push(`${at}.accessMode: ${show(options.accessMode)} is not an access mode. Fix: use CacheAccessMode.READ_WRITE_ONCE, READ_WRITE_MANY or READ_WRITE_ONCE_POD`);
+      }
+      if (options.storageClassName !== undefined) {
+        objectName(`${at}.storageClassName`, options.storageClassName, errors, 'StorageClass');
+      }
+    }, true);
+  }
+
   private constructor(
     /** Name of the volume in the pod. */
     public readonly name: string,
     private readonly source: () => any,
     private readonly check: (errors: string[]) => void,
+    /** Whether the volume comes from a StatefulSet's claim template. @internal */
+    public readonly _claimTemplate = false,
   ) {}
 
   /** The volume as pod JSON, and its prop errors. @internal */
@@ -169,17 +236,28 @@ export interface PodVolumeMount {
   readonly subPath?: string;
 }
 
-/** Renders mounts: the volumes for the pod and the mounts for the container. @internal */
-export function renderPodVolumeMounts(mounts: ReadonlyArray<PodVolumeMount>, errors: string[]): { volumes: any[]; volumeMounts: any[] } {
+/**
+ * Renders mounts: the volumes for the pod and the mounts for the container. `workloadKind` is
+ * the kind of the workload they go into: claim templates need a StatefulSet. @internal
+ */
+export function renderPodVolumeMounts(
+  mounts: ReadonlyArray<PodVolumeMount>, errors: string[], workloadKind: string,
+): { volumes: any[]; volumeMounts: any[] } {
   // each distinct volume once: two different PodVolumes under one name are both kept, and the
   // volumeDefinitions rule reports the name as defined twice (never the last one silently wins)
   const volumes: any[] = [];
   // a non-list or a mount without a PodVolume is reported by the owner's prop checks or here
-  const volumeMounts = (Array.isArray(mounts) ? mounts : []).filter(m => {
+  const volumeMounts = (Array.isArray(mounts) ? mounts : []).filter((m, i) => {
     if (!(m?.volume instanceof PodVolume)) {
       errors.push(`volumeMounts: ${show(m?.volume)} is not a PodVolume. Fix: mount e.g. PodVolume.emptyDir('scratch')`);
+      return false;
     }
-    return m?.volume instanceof PodVolume;
+    if (m.volume._claimTemplate && workloadKind !== 'StatefulSet') {
+      errors.push(`volumeMounts[${i}].volume: PodVolume.claimTemplate(${show(m.volume.name)}) gives each pod of a StatefulSet a claim of its own, and this is a ${workloadKind}. `
+        + 'Fix: put the server on a StatefulSet, or mount an existing claim with PodVolume.persistentVolumeClaim');
+      return false;
+    }
+    return true;
   }).map(m => {
     const volume = m.volume._render(errors);
     if (!volumes.some(v => v.name === volume.name && JSON.stringify(v) === JSON.stringify(volume))) {
@@ -188,6 +266,30 @@ export function renderPodVolumeMounts(mounts: ReadonlyArray<PodVolumeMount>, err
     return { mountPath: m.path, name: volume.name, readOnly: m.readOnly ?? !volume.emptyDir, subPath: m.subPath };
   });
   return { volumes, volumeMounts };
+}
+
+/**
+ * Moves the claim templates that mounts brought into a pod spec's volumes into the
+ * StatefulSet's `volumeClaimTemplates` (each distinct template once, after the user's own);
+ * in any other workload they are dropped, as their mounts were refused at construction. @internal
+ */
+export function liftClaimTemplates(workload: any, spec: any): void {
+  const volumes: any[] = spec.volumes ?? [];
+  if (!volumes.some(v => v?.[CLAIM_TEMPLATE])) {
+    return;
+  }
+  spec.volumes = volumes.filter(v => !v?.[CLAIM_TEMPLATE]);
+  if (workload.kind === 'StatefulSet' && workload.spec) {
+    const templates: any[] = [...(workload.spec.volumeClaimTemplates ?? [])];
+    for (const v of volumes.filter(x => x?.[CLAIM_TEMPLATE])) {
+      const template = v[CLAIM_TEMPLATE];
+      if (!templates.some(t => JSON.stringify(t) === JSON.stringify(template))) {
+        // a different template under a taken name is reported by the volumeClaimTemplates rule
+        templates.push(template);
+      }
+    }
+    workload.spec.volumeClaimTemplates = templates;
+  }
 }
 
 /** Adds volumes to a pod spec, once per name (the same PodVolume mounted in two containers). @internal */

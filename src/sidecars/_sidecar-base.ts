@@ -207,7 +207,7 @@ export abstract class SidecarBase extends Construct {
     }
     const ports = renderPorts(listOf('ports', spec.ports, this.errors));
     const named = (spec.namedMounts ?? []).map(m => ({ mountPath: m.path, name: m.volume, readOnly: m.readOnly ?? true }));
-    const own = renderPodVolumeMounts(spec.podVolumeMounts ?? [], this.errors);
+    const own = renderPodVolumeMounts(spec.podVolumeMounts ?? [], this.errors, this.host.kind);
     const name = spec.name;
     this.host.registerAddOn({
       owner: this,

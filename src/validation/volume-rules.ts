@@ -53,16 +53,22 @@ function isSize(value: unknown): boolean {
   return typeof bytes === 'number' && Number.isFinite(bytes) && bytes >= 0;
 }
 
-/** Every mount references a volume of the pod; mount paths are absolute and unique per container (subPaths: `mountSubPaths`). */
+/**
+ * Every mount references a volume of the pod — or, in a StatefulSet, one of its
+ * volumeClaimTemplates, which the controller turns into a volume of each pod; mount paths are
+ * absolute and unique per container (subPaths: `mountSubPaths`).
+ */
 export function volumeMounts(pod: RenderedPod): Finding[] {
-  const volumes: any[] = pod.spec.volumes ?? [];
+  const volumes: any[] = [...(pod.spec.volumes ?? []), ...claimTemplateVolumes(pod)];
   const findings: Finding[] = [];
   for (const c of pod.containers) {
     const mounts: any[] = c.container.volumeMounts ?? [];
     for (let i = 0; i < mounts.length; i++) {
       const m = mounts[i];
       if (!isDefined(volumes, m.name)) {
-        findings.push(error(`${mountPath(c, i)}.name`, `mounts volume ${show(m.name)}, which the pod does not define (volumes: ${[...new Set(volumes.map(v => v.name))].join(', ') || 'none'})`, 'add the volume to the pod or mount one of the existing volumes', c.container.name));
+        findings.push(error(`${mountPath(c, i)}.name`, `mounts volume ${show(m.name)}, which the pod does not define (volumes: ${[...new Set(volumes.map(v => v.name))].join(', ') || 'none'})`,
+          pod.kind === 'StatefulSet' ? 'add the volume to the pod or a volumeClaimTemplate of that name, or mount one of the existing volumes' : 'add the volume to the pod or mount one of the existing volumes',
+          c.container.name));
       }
       if (typeof m.mountPath !== 'string' || !m.mountPath.startsWith('/')) {
         findings.push(error(`${mountPath(c, i)}.mountPath`, `${show(m.mountPath)} is not an absolute path`, 'use an absolute path such as "/models"', c.container.name));
@@ -72,6 +78,12 @@ export function volumeMounts(pod: RenderedPod): Finding[] {
     }
   }
   return findings;
+}
+
+/** A StatefulSet's claim templates as the volumes they become in each pod (by name). */
+function claimTemplateVolumes(pod: RenderedPod): any[] {
+  const templates = pod.kind === 'StatefulSet' ? pod.json?.spec?.volumeClaimTemplates : undefined;
+  return Array.isArray(templates) ? templates.map((t: any) => ({ name: t?.metadata?.name, persistentVolumeClaim: {} })) : [];
 }
 
 function isDefined(volumes: any[], name: unknown): boolean {
