@@ -7,7 +7,7 @@ import { attachServer, InferenceWorkloadProps, WORKLOAD_KEY_FLAGS } from './infe
 import { PortProtocol } from './kubernetes-types';
 import { lifecycleGuide } from './lifecycle-guide';
 import { show } from './validation/_helpers';
-import { durationSeconds, knownProps, listOf, propKeys, snapshot, stringMap, wholeNumber } from './validation/_prop-checks';
+import { durationSeconds, isPlainObject, knownProps, listOf, propKeys, snapshot, stringMap, wholeNumber } from './validation/_prop-checks';
 import { Finding } from './validation/model';
 import { isPortName } from './validation/port-rules';
 
@@ -80,13 +80,32 @@ export interface InferenceServiceOptions {
   readonly annotations?: { [key: string]: string };
 }
 
+/** Labels and annotations of the pods a workload creates (its pod template). */
+export interface PodTemplateMetadata {
+  /**
+   * Labels of the pods, besides the workload's own labels (which the pods carry too).
+   * @default - the workload's labels only
+   */
+  readonly labels?: { [key: string]: string };
+  /**
+   * Annotations of the pods (e.g. `prometheus.io/scrape`, `kubectl.kubernetes.io/default-container`).
+   * @default - none
+   */
+  readonly annotations?: { [key: string]: string };
+}
+
 /** Props of `AiInferenceDeployment`. */
 export interface AiInferenceDeploymentProps extends InferenceWorkloadProps {
   /**
-   * Deployment metadata.
+   * Deployment metadata. Its labels go on the pods too.
    * @default - a name derived from the construct path
    */
   readonly metadata?: ApiObjectMetadata;
+  /**
+   * Labels and annotations of the pods only, not of the Deployment.
+   * @default - the Deployment's labels, no annotations
+   */
+  readonly podMetadata?: PodTemplateMetadata;
   /**
    * Number of replicas. With more than one, give ModelPrepInit a ReadWriteMany cache so the
    * model is fetched once for all of them.
@@ -112,8 +131,11 @@ export interface AiInferenceDeploymentProps extends InferenceWorkloadProps {
 }
 
 const DEPLOYMENT_KEYS = propKeys<AiInferenceDeploymentProps>('AiInferenceDeploymentProps', {
-  ...WORKLOAD_KEY_FLAGS, metadata: true, replicas: true, service: true, serviceType: true, serviceOptions: true,
+  ...WORKLOAD_KEY_FLAGS, metadata: true, podMetadata: true, replicas: true, service: true, serviceType: true, serviceOptions: true,
 });
+/** The label cdk8s-plus-27 gives a workload's pods and selects them by; a value of the user's would be overwritten. */
+const SELECTOR_LABEL = 'cdk8s.io/metadata.addr';
+const POD_TEMPLATE_METADATA_KEYS = propKeys<PodTemplateMetadata>('PodTemplateMetadata', { labels: true, annotations: true });
 const SERVICE_OPTIONS_KEYS = propKeys<InferenceServiceOptions>('InferenceServiceOptions', {
   portName: true, nodePort: true, extraPorts: true, labels: true, annotations: true,
 });
@@ -157,11 +179,17 @@ export class AiInferenceDeployment extends Construct {
       errors.push(`serviceType: ${JSON.stringify(props.serviceType)} is given with service: false, so no Service has it. Fix: remove serviceType, or the service: false`);
     }
     const serviceOptions = checkedServiceOptions(props, errors);
+    const podMetadata = checkedPodMetadata(props.podMetadata, errors);
+    for (const [field, labels] of [['metadata.labels', props.metadata?.labels], ['podMetadata.labels', podMetadata.labels]] as const) {
+      if (labels && Object.prototype.hasOwnProperty.call(labels, SELECTOR_LABEL)) {
+        errors.push(`${field}: ${show(SELECTOR_LABEL)} is the label the Deployment selects its pods by (set by cdk8s-plus). Fix: remove it, or use a label of your own`);
+      }
+    }
     const loadSeconds = durationSeconds('modelLoadTimeout', props.modelLoadTimeout, 10, []) ?? Duration.minutes(15).toSeconds();
     this.deployment = new kplus.Deployment(this, 'Resource', {
       metadata: { ...props.metadata, name: props.metadata?.name ?? Names.toDnsLabel(this) },
       // the pods carry the Deployment's labels too, for `kubectl logs -l app=...` and selectors
-      podMetadata: { labels: props.metadata?.labels },
+      podMetadata: { labels: { ...props.metadata?.labels, ...podMetadata.labels }, annotations: podMetadata.annotations },
       replicas: Number.isInteger(props.replicas) ? props.replicas : 1,
       // The rollout is stuck only when a new pod could not even load its model in time.
       progressDeadline: Duration.seconds(loadSeconds + 600),
@@ -310,6 +338,27 @@ function checkedServiceOptions(props: AiInferenceDeploymentProps, errors: string
     }
   }
   return { ...given, extraPorts };
+}
+
+/**
+ * The pod template's own labels and annotations, each a map of strings; what is not is reported
+ * and left out (label and annotation keys and values are checked on the rendered template by the
+ * `workloadTemplate` rule).
+ */
+function checkedPodMetadata(given: PodTemplateMetadata | undefined, errors: string[]): PodTemplateMetadata {
+  if (given === undefined) {
+    return {};
+  }
+  if (!isPlainObject(given)) {
+    errors.push(`podMetadata: ${show(given)} is not the pods' metadata. Fix: give e.g. { annotations: { 'prometheus.io/scrape': 'true' } }, or leave it out`);
+    return {};
+  }
+  knownProps('podMetadata', given, POD_TEMPLATE_METADATA_KEYS, errors);
+  const { labels, annotations } = given as PodTemplateMetadata;
+  return {
+    labels: stringMap('podMetadata.labels', labels, errors) ? labels : undefined,
+    annotations: stringMap('podMetadata.annotations', annotations, errors) ? annotations : undefined,
+  };
 }
 
 /** The Service's ports that target a port name no container of the pod declares (the Service would have no endpoints). */

@@ -5,7 +5,8 @@ import {
   PodRestartPolicy, ProxyAuth, ProxySidecar, ProxyTls,
 } from '../src';
 import { pssRestrictedViolations } from './helpers/pss';
-import { container, manifestOf, newChart, podSpec, synth, synthError } from './helpers/synth';
+import { expectRefused } from './helpers/refusal';
+import { container, expectApiValid, manifestOf, newChart, podSpec, synth, synthError } from './helpers/synth';
 
 const SERVER = { image: 'vllm/vllm-openai:v0.6.3', health: HealthCheck.vllm(), resources: { memory: { request: '16Gi', limit: '16Gi' } } };
 
@@ -176,5 +177,53 @@ describe('run-time rendering for worker pods', () => {
     const llm = new AiInferenceDeployment(chart, 'llm', { server: SERVER });
     new ProxySidecar(llm, 'proxy', { upstreamPort: 7000 });
     expect(synthError(chart)).toContain('[test/llm/proxy] container "auth-proxy": spec.template.spec.initContainers[0].env: test/llm/proxy forwards to localhost:7000');
+  });
+});
+
+describe('AiInferenceDeployment podMetadata: the pods\' own labels and annotations', () => {
+  test('on the pod template only, next to the Deployment\'s labels; the selector, Service and proxy NetworkPolicy still match', () => {
+    const chart = newChart();
+    const llm = new AiInferenceDeployment(chart, 'llm', {
+      metadata: { name: 'llama', labels: { app: 'llama' }, annotations: { team: 'ml' } },
+      podMetadata: { labels: { version: 'v2' }, annotations: { 'prometheus.io/scrape': 'true', 'kubectl.kubernetes.io/default-container': 'server' } },
+      server: SERVER,
+    });
+    new ProxySidecar(llm, 'proxy', { tls: ProxyTls.fromSecret('tls'), auth: ProxyAuth.bearerTokens('tokens') });
+    const manifests = synth(chart);
+    expectApiValid(manifests);
+    const deployment = manifestOf(manifests, 'Deployment');
+    expect(deployment.metadata.labels).toEqual({ app: 'llama' });
+    expect(deployment.metadata.annotations).toEqual({ team: 'ml' });
+    const template = deployment.spec.template.metadata;
+    expect(template.annotations).toEqual({ 'kubectl.kubernetes.io/default-container': 'server', 'prometheus.io/scrape': 'true' });
+    expect(template.labels).toMatchObject({ app: 'llama', version: 'v2' });
+    for (const selector of [deployment.spec.selector.matchLabels, manifestOf(manifests, 'Service').spec.selector, manifestOf(manifests, 'NetworkPolicy').spec.podSelector.matchLabels]) {
+      for (const [k, v] of Object.entries(selector)) expect(template.labels[k]).toBe(v);
+    }
+  });
+
+  test('left out, the pods carry the Deployment\'s labels and no annotations (as before)', () => {
+    const chart = newChart();
+    new AiInferenceDeployment(chart, 'llm', { metadata: { labels: { app: 'llama' }, annotations: { team: 'ml' } }, server: SERVER });
+    const template = manifestOf(synth(chart), 'Deployment').spec.template.metadata;
+    expect(template.annotations).toBeUndefined();
+    expect(template.labels.app).toBe('llama');
+  });
+
+  test('bad podMetadata is refused by prop; a pod label that breaks the selector is refused on the rendered Deployment', () => {
+    const cases: Array<[any, RegExp]> = [
+      ['v2', /\[test\/llm\] podMetadata: "v2" is not the pods' metadata/],
+      [{ labels: ['a'] }, /podMetadata\.labels: .* is not a map of strings/],
+      [{ annotations: { port: 8080 } }, /podMetadata\.annotations: .* is not a map of strings/],
+      [{ name: 'x' }, /podMetadata\.name: unknown prop/],
+      [{ labels: { 'bad key!': 'x' } }, /spec\.template\.metadata\.labels/],
+      [{ labels: { 'cdk8s.io/metadata.addr': 'other' } }, /podMetadata\.labels: "cdk8s.io\/metadata.addr" is the label the Deployment selects its pods by/],
+    ];
+    for (const [podMetadata, field] of cases) {
+      expectRefused(chart => { new AiInferenceDeployment(chart, 'llm', { podMetadata, server: SERVER }); }, field);
+    }
+    // cdk8s-plus would overwrite it on the pods: never a silent drop
+    expectRefused(chart => { new AiInferenceDeployment(chart, 'llm', { metadata: { labels: { 'cdk8s.io/metadata.addr': 'x' } }, server: SERVER }); },
+      /metadata\.labels: "cdk8s.io\/metadata.addr" is the label the Deployment selects its pods by/);
   });
 });
