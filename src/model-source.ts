@@ -304,8 +304,10 @@ function checked(options: ModelSourceOptions, errors: string[]): { sha256?: stri
 }
 
 /** `s3://bucket/key` (or `gs://`): the scheme, a bucket name and a key or prefix. */
+const BUCKET_URIS = { s3: /^s3:\/\/([^/]+)\/(.+)$/, gs: /^gs:\/\/([^/]+)\/(.+)$/ };
+
 function bucketUri(scheme: 's3' | 'gs', uri: string): string[] {
-  const match = typeof uri === 'string' ? new RegExp(`^${scheme}://([^/]+)/(.+)$`).exec(uri) : null;
+  const match = typeof uri === 'string' ? BUCKET_URIS[scheme].exec(uri) : null;
   const bucketOk = match !== null && /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(match[1]);
   if (!match || !bucketOk) {
     return [`uri: ${show(uri)} is not a ${scheme}://bucket/key URI. Fix: write e.g. '${scheme}://my-models/llama-3-8b/' (a prefix, ending in '/') or '${scheme}://my-models/model.gguf'`];
