@@ -58,6 +58,12 @@ export interface InferenceServiceOptions {
    */
   readonly portName?: string;
   /**
+   * Number of the public port on the Service; it targets the pod's public port (the server's, or
+   * the proxy's or front door's). The ROCm blog's vLLM Service listens on 80 for a server on 8000.
+   * @default - the pod's public port number
+   */
+  readonly port?: number;
+  /**
    * The public port on every node (30000–32767), for `serviceType` NodePort or LoadBalancer only.
    * @default - the cluster picks one (NodePort, LoadBalancer); none otherwise
    */
@@ -137,7 +143,7 @@ const DEPLOYMENT_KEYS = propKeys<AiInferenceDeploymentProps>('AiInferenceDeploym
 const SELECTOR_LABEL = 'cdk8s.io/metadata.addr';
 const POD_TEMPLATE_METADATA_KEYS = propKeys<PodTemplateMetadata>('PodTemplateMetadata', { labels: true, annotations: true });
 const SERVICE_OPTIONS_KEYS = propKeys<InferenceServiceOptions>('InferenceServiceOptions', {
-  portName: true, nodePort: true, extraPorts: true, labels: true, annotations: true,
+  portName: true, port: true, nodePort: true, extraPorts: true, labels: true, annotations: true,
 });
 const SERVICE_PORT_KEYS = propKeys<InferenceServicePort>('InferenceServicePort', {
   name: true, port: true, targetPort: true, targetPortName: true, nodePort: true, protocol: true,
@@ -232,11 +238,12 @@ export class AiInferenceDeployment extends Construct {
     addRenderStep(service, json => {
       const wiring = host.wiring();
       const port = wiring.publicPort;
+      const servicePort = options.port ?? port;
       const extra = (options.extraPorts ?? []).map(p => withoutUndefined({
         name: p.name, nodePort: p.nodePort, port: p.port, protocol: p.protocol ?? 'TCP', targetPort: p.targetPortName ?? p.targetPort ?? p.port,
       }));
       json.spec = {
-        ports: [withoutUndefined({ name: options.portName ?? (wiring.proxy ? 'proxy' : 'http'), nodePort: options.nodePort, port, protocol: 'TCP', targetPort: port }), ...extra],
+        ports: [withoutUndefined({ name: options.portName ?? (wiring.proxy ? 'proxy' : 'http'), nodePort: options.nodePort, port: servicePort, protocol: 'TCP', targetPort: port }), ...extra],
         selector: { ...deployment.matchLabels },
         type: props.serviceType ?? InferenceServiceType.CLUSTER_IP,
       };
@@ -287,6 +294,9 @@ function checkedServiceOptions(props: AiInferenceDeploymentProps, errors: string
       return;
     }
     if (!nodePorts) {
+      if (!(Object.values(InferenceServiceType) as unknown[]).includes(type)) {
+        return; // an unknown serviceType is refused on its own; its text is not repeated here
+      }
       errors.push(`${field}: ${show(nodePort)} is given, but a ${type} Service has no node ports. Fix: set serviceType: InferenceServiceType.NODE_PORT (or LOAD_BALANCER), or remove it`);
     } else if (typeof nodePort !== 'number' || !Number.isInteger(nodePort) || nodePort < NODE_PORT_MIN || nodePort > NODE_PORT_MAX) {
       errors.push(`${field}: ${show(nodePort)} is not a node port (${NODE_PORT_MIN}-${NODE_PORT_MAX}, the API server's default range). `
@@ -302,6 +312,12 @@ function checkedServiceOptions(props: AiInferenceDeploymentProps, errors: string
     checkName('serviceOptions.portName', portName);
   }
   checkNodePort('serviceOptions.nodePort', given.nodePort);
+  if (given.port !== undefined) {
+    wholeNumber('serviceOptions.port', given.port, 1, 65535, errors, 80);
+    if (Number.isInteger(given.port)) {
+      numbers.set(`${given.port}/TCP`, 'serviceOptions.port');
+    }
+  }
   const extraPorts: InferenceServicePort[] = [];
   // Array.from: a hole of a sparse list is a missing port, refused like any other (forEach would skip it)
   Array.from(listOf('serviceOptions.extraPorts', given.extraPorts, errors)).forEach((p: any, i: number) => {

@@ -211,6 +211,7 @@ export function caseData(rate: number, wrongTypes = false): fc.Arbitrary<any> {
     serviceType: p.opt(fc.constantFrom(...Object.values(InferenceServiceType)), fc.constant('Ingress')),
     serviceOptions: p.opt(fc.record({
       portName: optStr(fc.constantFrom('serve', 'http-reranking')),
+      port: p.opt(fc.constantFrom(80, 443), fc.constant(0)),
       nodePort: p.opt(fc.constantFrom(30080, 32237), fc.constant(80)),
       // SERVER_PORT_NAME: the server's port name, filled in when the case is built
       extraPorts: p.opt(fc.constantFrom([{ name: 'metrics', port: 9464 }], [{ name: 'grpc2', port: 9001, targetPort: 9000, protocol: 'TCP' }],
