@@ -7,7 +7,7 @@ import { attachServer, InferenceWorkloadProps, WORKLOAD_KEY_FLAGS } from './infe
 import { PortProtocol } from './kubernetes-types';
 import { lifecycleGuide } from './lifecycle-guide';
 import { show } from './validation/_helpers';
-import { durationSeconds, knownProps, listOf, propKeys, snapshot, stringMap, wholeNumber } from './validation/_prop-checks';
+import { durationSeconds, knownProps, listOf, propKeys, renderableMetadata, snapshot, stringMap, wholeNumber } from './validation/_prop-checks';
 import { Finding } from './validation/model';
 import { isPortName } from './validation/port-rules';
 
@@ -159,9 +159,9 @@ export class AiInferenceDeployment extends Construct {
     const serviceOptions = checkedServiceOptions(props, errors);
     const loadSeconds = durationSeconds('modelLoadTimeout', props.modelLoadTimeout, 10, []) ?? Duration.minutes(15).toSeconds();
     this.deployment = new kplus.Deployment(this, 'Resource', {
-      metadata: { ...props.metadata, name: props.metadata?.name ?? Names.toDnsLabel(this) },
+      metadata: { ...renderableMetadata(props.metadata), name: props.metadata?.name ?? Names.toDnsLabel(this) },
       // the pods carry the Deployment's labels too, for `kubectl logs -l app=...` and selectors
-      podMetadata: { labels: props.metadata?.labels },
+      podMetadata: { labels: renderableMetadata(props.metadata)?.labels },
       replicas: Number.isInteger(props.replicas) ? props.replicas : 1,
       // The rollout is stuck only when a new pod could not even load its model in time.
       progressDeadline: Duration.seconds(loadSeconds + 600),

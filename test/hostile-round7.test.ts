@@ -1,0 +1,77 @@
+import { Chart, Duration, Size } from 'cdk8s';
+import { AiInferenceDeployment, AiInferencePod, LogDestination, LogSidecar, ModelCache, ModelPrepInit, ModelSource, ProxyAuth, ProxySidecar, ProxyTls } from '../src';
+import { expectRefused, run } from './helpers/refusal';
+import { expectApiValid } from './helpers/synth';
+
+/*
+ * Round 7 of hostile inputs: size limits, generated names that grow with the user's names,
+ * several workloads in one chart, the user's own workloads, synth twice, odd props objects.
+ * Each case here broke once.
+ */
+
+const SERVER = { image: 'vllm/vllm-openai:v0.6.3' };
+const podOf = (manifests: any[]) => manifests.find(m => m.kind === 'Pod');
+
+describe('volume names derived from a long container name stay valid and distinct (cdk8s-plus cut them at 63 without a word)', () => {
+  const cases: Array<[string, (chart: Chart) => void]> = [
+    ['a proxy named with 62 characters (its -tmp, -tls, -auth volumes all became "<name>-")', c => {
+      new ProxySidecar(new AiInferencePod(c, 'p', { server: SERVER }), 'x', { name: 'x'.repeat(62), tls: ProxyTls.fromSecret('t'), auth: ProxyAuth.bearerTokens('tok') });
+    }],
+    ['a proxy named with 63 characters (two volumes of the same name)', c => {
+      new ProxySidecar(new AiInferencePod(c, 'p', { server: SERVER }), 'x', { name: 'x'.repeat(63) });
+    }],
+    ['a log shipper named with 60 characters', c => {
+      new LogSidecar(new AiInferencePod(c, 'p', { server: SERVER }), 'l', { name: 'l'.repeat(60), shipTo: LogDestination.loki({ host: 'loki' }) });
+    }],
+    ['a model download named with 63 characters', c => {
+      new ModelPrepInit(new AiInferencePod(c, 'p', { server: SERVER }), 'm', { name: 'm'.repeat(63), source: ModelSource.s3('s3://bucket/model.bin') });
+    }],
+  ];
+  test.each(cases)('%s', (_name, build) => {
+    const { manifests, error } = run(build);
+    expect(error).toBeUndefined();
+    expectApiValid(manifests!);
+    const names: string[] = podOf(manifests!).spec.volumes.map((v: any) => v.name);
+    expect(new Set(names).size).toBe(names.length);
+    names.forEach(n => expect(n).toMatch(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/));
+  });
+
+  test('server.tmpSize applies to the /tmp of a server with a 60-character name (the size limit was looked up under the uncut name and dropped)', () => {
+    const { manifests } = run(c => new AiInferencePod(c, 'p', { server: { ...SERVER, name: 's'.repeat(60), tmpSize: '3Gi' } }));
+    const pod = podOf(manifests!);
+    const tmp = pod.spec.containers[0].volumeMounts.find((m: any) => m.mountPath === '/tmp');
+    expect(pod.spec.volumes.find((v: any) => v.name === tmp.name)?.emptyDir).toEqual({ sizeLimit: '3Gi' });
+  });
+
+  test('a LogSidecar volumeName longer than 63 characters is reported on volumeName', () => {
+    expectRefused(c => new LogSidecar(new AiInferencePod(c, 'p', { server: SERVER }), 'l', { volumeName: 'v'.repeat(70) }),
+      /\[test\/p\/l\] volumeName: "v{70}" is not a valid volume name/);
+  });
+});
+
+describe('a class instance where a string belongs is reported by field, not as cdk8s\'s "can\'t render non-simple object"', () => {
+  class Custom {
+    public readonly a = 1;
+  }
+  const cache = (options: object) => (c: Chart) => new ModelPrepInit(new AiInferencePod(c, 'p', { server: SERVER }), 'm', {
+    source: ModelSource.s3('s3://bucket/model.bin'), cache: ModelCache.newPersistentVolumeClaim({ size: '10Gi', ...options } as any),
+  });
+  test.each<[string, (chart: Chart) => void, RegExp]>([
+    ['a cdk8s Size as the new claim\'s size', cache({ size: Size.gibibytes(10) }), /\[test\/p\/m\] cache\.size: a Size is not a string\. Fix: write the size like '100Gi'/],
+    ['a Duration as the new claim\'s size', cache({ size: Duration.minutes(1) }), /\[test\/p\/m\] cache\.size: a Duration is not a string/],
+    ['a class instance as storageClassName', cache({ storageClassName: new Custom() }), /\[test\/p\/m\] cache\.storageClassName: a Custom is not a string/],
+    ['a class instance as accessMode', cache({ accessMode: new Custom() }), /\[test\/p\/m\] cache\.accessMode: a Custom is not a string\. Fix: use CacheAccessMode/],
+    ['a class instance as claimName', cache({ claimName: new Custom() }), /\[test\/p\/m\] cache\.claimName: a Custom is not a string/],
+    ['a function as the new claim\'s size', cache({ size: () => '10Gi' }), /\[test\/p\/m\] cache\.size: a function is not a string/],
+    ['a class instance as a pod label', c => new AiInferencePod(c, 'p', { metadata: { labels: { app: new Custom() as any } }, server: SERVER }),
+      /\[test\/p\] metadata\.labels\["app"\]: a Custom is not a string/],
+    ['a Size as a pod annotation', c => new AiInferencePod(c, 'p', { metadata: { annotations: { size: Size.gibibytes(1) as any } }, server: SERVER }),
+      /\[test\/p\] metadata\.annotations\["size"\]: a Size is not a string/],
+    ['a class instance as a Deployment label', c => new AiInferenceDeployment(c, 'd', { metadata: { labels: { app: new Custom() as any } }, server: SERVER }),
+      /\[test\/d\] metadata\.labels\["app"\]: a Custom is not a string/],
+    ['a symbol as a Deployment annotation', c => new AiInferenceDeployment(c, 'd', { metadata: { annotations: { a: Symbol('x') as any } }, server: SERVER }),
+      /\[test\/d\] metadata\.annotations\["a"\]: the symbol Symbol\(x\) is not a string/],
+  ])('%s', (_name, build, field) => {
+    expectRefused(build, field);
+  });
+});
