@@ -1,5 +1,6 @@
-import { Chart, Duration, Size } from 'cdk8s';
-import { AiInferenceDeployment, AiInferencePod, LogDestination, LogSidecar, ModelCache, ModelPrepInit, ModelSource, ProxyAuth, ProxySidecar, ProxyTls } from '../src';
+import { ApiObject, Chart, Cron, Duration, JsonPatch, Size } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { AiInferenceDeployment, AiInferencePod, HealthCheck, InferenceServer, LogDestination, LogSidecar, ModelCache, ModelPrepInit, ModelSource, ProxyAuth, ProxySidecar, ProxyTls } from '../src';
 import { expectRefused, run } from './helpers/refusal';
 import { expectApiValid } from './helpers/synth';
 
@@ -73,5 +74,18 @@ describe('a class instance where a string belongs is reported by field, not as c
       /\[test\/d\] metadata\.annotations\["a"\]: the symbol Symbol\(x\) is not a string/],
   ])('%s', (_name, build, field) => {
     expectRefused(build, field);
+  });
+});
+
+describe('a Job or CronJob of your own whose pod template loses its restartPolicy (a JSON patch) is refused: the API server defaults it to Always and rejects the Job', () => {
+  test.each<[string, (chart: Chart) => kplus.Job | kplus.CronJob, string]>([
+    ['Job', c => new kplus.Job(c, 'j'), '/spec/template/spec/restartPolicy'],
+    ['CronJob', c => new kplus.CronJob(c, 'j', { schedule: Cron.daily() }), '/spec/jobTemplate/spec/template/spec/restartPolicy'],
+  ])('%s', (kind, workload, path) => {
+    expectRefused(c => {
+      const obj = workload(c);
+      new InferenceServer(obj, 'server', { server: { ...SERVER, health: HealthCheck.none() } });
+      ApiObject.of(obj).addJsonPatch(JsonPatch.remove(path));
+    }, new RegExp(`\\[test/j/server\\] ${path.slice(1).replace(/\//g, '\\.')}: is missing: the API server defaults it to Always, which a ${kind} cannot use`));
   });
 });
