@@ -89,3 +89,28 @@ describe('a Job or CronJob of your own whose pod template loses its restartPolic
     }, new RegExp(`\\[test/j/server\\] ${path.slice(1).replace(/\//g, '\\.')}: is missing: the API server defaults it to Always, which a ${kind} cannot use`));
   });
 });
+
+describe('an object larger than etcd stores (1.5 MiB of text) is refused at synth, not at kubectl apply', () => {
+  const files = Array.from({ length: 50_000 }, (_, i) => `shard-${'x'.repeat(30)}-${i}.safetensors`);
+  test.each<[string, (chart: Chart) => void, RegExp]>([
+    ['a 2 MB server argument', c => new AiInferencePod(c, 'p', { server: { ...SERVER, args: ['x'.repeat(2 * 1024 * 1024)] } }),
+      /\[test\/p\] spec\.containers\[0\]\.args\[0\]: the Pod holds at least \d+ bytes of text, more than the 1572864 \(1\.5 MiB\) etcd stores/],
+    ['a 2 MB environment variable in a Deployment', c => new AiInferenceDeployment(c, 'd', { server: { ...SERVER, env: { BIG: 'x'.repeat(2 * 1024 * 1024) } } }),
+      /\[test\/d\] spec\.template\.spec\.containers\[0\]\.env\[0\]\.value: the Deployment holds at least \d+ bytes of text/],
+    ['50,000 listed Hugging Face files', c => new ModelPrepInit(new AiInferencePod(c, 'p', { server: SERVER }), 'm', {
+      source: ModelSource.huggingFace('org/repo', { revision: 'a'.repeat(40), files }),
+    }), /\[test\/p\] spec\.initContainers\[0\]\.env\[\d+\]\.value: the Pod holds at least \d+ bytes of text/],
+  ])('%s', (_name, build, field) => {
+    expectRefused(build, field);
+  });
+
+  test('multi-byte text is counted in UTF-8 bytes: 600,000 three-byte characters are 1.8 MB', () => {
+    expectRefused(c => new AiInferencePod(c, 'p', { server: { ...SERVER, env: { TEXT: '€'.repeat(600_000) } } }),
+      /\[test\/p\] spec\.containers\[0\]\.env\[0\]\.value: the Pod holds 18\d{5} bytes of text/);
+  });
+
+  test('a pod just under the limit is written', () => {
+    const { manifests } = run(c => new AiInferencePod(c, 'p', { server: { ...SERVER, args: ['x'.repeat(1024 * 1024)] } }));
+    expectApiValid(manifests!);
+  });
+});
