@@ -1,6 +1,6 @@
 import { ApiObject, Chart, Cron, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
-import { AiInferenceDeployment, AiInferencePod, HealthCheck, InferenceServer, LogDestination, LogSidecar, ModelCache, ModelPrepInit, ModelSource, ProxyAuth, ProxySidecar, ProxyTls } from '../src';
+import { AiInferenceDeployment, AiInferencePod, CacheAccessMode, HealthCheck, InferenceServer, LogDestination, LogSidecar, ModelCache, ModelPrepInit, ModelSource, ProxyAuth, ProxySidecar, ProxyTls } from '../src';
 import { expectRefused, run } from './helpers/refusal';
 import { expectApiValid } from './helpers/synth';
 
@@ -111,6 +111,53 @@ describe('an object larger than etcd stores (1.5 MiB of text) is refused at synt
 
   test('a pod just under the limit is written', () => {
     const { manifests } = run(c => new AiInferencePod(c, 'p', { server: { ...SERVER, args: ['x'.repeat(1024 * 1024)] } }));
+    expectApiValid(manifests!);
+  });
+});
+
+describe('two objects of one kind with one name in one namespace are refused: kubectl apply keeps only the last', () => {
+  const s3 = ModelSource.s3('s3://bucket/model.bin');
+  test.each<[string, (chart: Chart) => void, RegExp]>([
+    ['two pods named alike', c => {
+      new AiInferencePod(c, 'a', { metadata: { name: 'x' }, server: SERVER });
+      new AiInferencePod(c, 'b', { metadata: { name: 'x' }, server: SERVER });
+    }, /\[test\/b\] metadata\.name: Pod "x" in the default namespace is also the name of test\/a\/Resource\/Resource: kubectl apply keeps only the last one written/],
+    ['two Deployments named alike (and so their Services)', c => {
+      new AiInferenceDeployment(c, 'a', { metadata: { name: 'x' }, server: SERVER });
+      new AiInferenceDeployment(c, 'b', { metadata: { name: 'x' }, server: SERVER });
+    }, /\[test\/b\] metadata\.name: Service "x" in the default namespace is also the name of test\/a\/Service/],
+    // the second policy replaced the first: pod x was open around its proxy
+    ['two pods whose proxies\' NetworkPolicies get one generated name ("x" + "auth-proxy", "x-auth" + "proxy")', c => {
+      new ProxySidecar(new AiInferencePod(c, 'a', { metadata: { name: 'x' }, server: SERVER }), 'p');
+      new ProxySidecar(new AiInferencePod(c, 'b', { metadata: { name: 'x-auth' }, server: SERVER }), 'p', { name: 'proxy' });
+    }, /\[test\/b\/p\] metadata\.name: NetworkPolicy "x-auth-proxy" in the default namespace is also the name of test\/a\/p\/network-policy/],
+    ['a Service of your own named like the Deployment\'s', c => {
+      new AiInferenceDeployment(c, 'a', { metadata: { name: 'x' }, server: SERVER });
+      new kplus.Service(c, 's', { metadata: { name: 'x' }, ports: [{ port: 80 }] });
+    }, /\[test\/a\] metadata\.name: Service "x" in the default namespace is also the name of test\/s\/Resource/],
+    ['two new claims of one name and different sizes', c => {
+      for (const [id, size] of [['a', '10Gi'], ['b', '20Gi']]) {
+        new ModelPrepInit(new AiInferencePod(c, id, { server: SERVER }), 'm', { source: s3, cache: ModelCache.newPersistentVolumeClaim({ size, claimName: 'shared' }) });
+      }
+    }, /\[test\/b\/m\] metadata\.name: PersistentVolumeClaim "shared" in the default namespace is also the name of test\/a\/m\/volume-claim/],
+  ])('%s', (_name, build, field) => {
+    expectRefused(build, field);
+  });
+
+  test.each<[string, (chart: Chart) => void]>([
+    ['one name in two namespaces', c => {
+      new ProxySidecar(new AiInferencePod(c, 'a', { metadata: { name: 'x', namespace: 'one' }, server: SERVER }), 'p');
+      new ProxySidecar(new AiInferencePod(c, 'b', { metadata: { name: 'x', namespace: 'two' }, server: SERVER }), 'p');
+    }],
+    ['one new claim shared by two pods (written alike twice)', c => {
+      const cache = ModelCache.newPersistentVolumeClaim({ size: '10Gi', claimName: 'shared', accessMode: CacheAccessMode.READ_WRITE_MANY });
+      for (const id of ['a', 'b']) {
+        new ModelPrepInit(new AiInferencePod(c, id, { server: SERVER }), 'm', { source: s3, cache });
+      }
+    }],
+  ])('written: %s', (_name, build) => {
+    const { manifests, error } = run(build);
+    expect(error).toBeUndefined();
     expectApiValid(manifests!);
   });
 });
