@@ -161,3 +161,17 @@ describe('two objects of one kind with one name in one namespace are refused: ku
     expectApiValid(manifests!);
   });
 });
+
+describe('a CronJob of your own named with more than 52 characters is refused, as the API server refuses it (its Jobs add 11)', () => {
+  const cronJob = (length: number) => (c: Chart) => {
+    const j = new kplus.CronJob(c, 'j', { metadata: { name: 'c'.repeat(length) }, schedule: Cron.daily() });
+    new InferenceServer(j, 'server', { server: { ...SERVER, health: HealthCheck.none() } });
+  };
+  test('53 characters', () => {
+    expectRefused(cronJob(53), /\[test\/j\/server\] metadata\.name: "c{53}" has 53 characters; a CronJob name can have at most 52/);
+  });
+  test('52 characters are written', () => {
+    const { manifests } = run(cronJob(52));
+    expectApiValid(manifests!);
+  });
+});

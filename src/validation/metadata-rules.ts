@@ -136,6 +136,11 @@ const NAME_RULES: { [kind: string]: (name: unknown) => Finding[] } = {
     ? [error('metadata.name', `${show(name)} has ${name.length} characters; a Job name can have at most 63, because its pods carry it as the job-name label`,
       `use a shorter name such as ${show(name.slice(0, 63).replace(/[-.]+$/, ''))}`)]
     : subdomainNameFindings(name)),
+  // The API server refuses a CronJob name longer than 52: its Jobs are named <name>-<11 characters of schedule time>.
+  CronJob: name => (typeof name === 'string' && name.length > 52 && isDnsSubdomain(name)
+    ? [error('metadata.name', `${show(name)} has ${name.length} characters; a CronJob name can have at most 52, because its Jobs are named <name>-<scheduled time> within 63`,
+      `use a shorter name such as ${show(name.slice(0, 52).replace(/[-.]+$/, ''))}`)]
+    : subdomainNameFindings(name)),
 };
 
 function suggestDns1035(text: string): string {
