@@ -7,7 +7,7 @@ import { attachServer, InferenceWorkloadProps, WORKLOAD_KEY_FLAGS } from './infe
 import { PortProtocol } from './kubernetes-types';
 import { lifecycleGuide } from './lifecycle-guide';
 import { show } from './validation/_helpers';
-import { durationSeconds, knownProps, listOf, propKeys, renderableMetadata, snapshot, stringMap, wholeNumber } from './validation/_prop-checks';
+import { booleanProp, durationSeconds, knownProps, listOf, propKeys, renderableMetadata, snapshot, stringMap, wholeNumber } from './validation/_prop-checks';
 import { Finding } from './validation/model';
 import { isPortName } from './validation/port-rules';
 
@@ -153,6 +153,8 @@ export class AiInferenceDeployment extends Construct {
     props = snapshot(props ?? ({} as AiInferenceDeploymentProps));
     const errors: string[] = [];
     wholeNumber('replicas', props.replicas, 0, 1_000_000, errors, 1);
+    // an object (`service: { annotations }`) made a Service without what it held: serviceOptions has them
+    booleanProp('service', props.service, errors, 'true or false (a Service on the public port, or none); its labels, annotations and ports go in serviceOptions');
     if (props.service === false && props.serviceType !== undefined) {
       errors.push(`serviceType: ${JSON.stringify(props.serviceType)} is given with service: false, so no Service has it. Fix: remove serviceType, or the service: false`);
     }

@@ -175,3 +175,8 @@ describe('a CronJob of your own named with more than 52 characters is refused, a
     expectApiValid(manifests!);
   });
 });
+
+test('an AiInferenceDeployment\'s service given an object is reported (a Service was written without the annotations it held)', () => {
+  expectRefused(c => new AiInferenceDeployment(c, 'd', { server: SERVER, service: { annotations: { a: 'b' } } as any }),
+    /\[test\/d\] service: \{"annotations":\{"a":"b"\}\} is not true or false\. Fix: true or false .*serviceOptions/);
+});
