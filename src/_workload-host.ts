@@ -6,6 +6,7 @@ import { KubernetesTarget, resolveTarget, ResolvedTarget } from './kubernetes-ta
 import { liftClaimTemplates } from './pod-volume';
 import { applyBaselinePodSecurity } from './security';
 import { show } from './validation/_helpers';
+import { refuseNameClashes } from './validation/_name-clashes';
 import { currentRun, metadataFingerprint, ReportedElsewhere, validateObjectOnSynth, ValidationReporter } from './validation/_reporter';
 import { Finding, PodFacts } from './validation/model';
 
@@ -67,6 +68,7 @@ export class WorkloadHost {
       this.server = server;
     }
     this.reporter.addOwner(server.owner, [server.name], server.errors, true);
+    refuseNameClashes(server.owner, this.apiObject);
   }
 
   /** Registers an add-on; its wiring runs at render. */
@@ -185,6 +187,7 @@ export class WorkloadHost {
       }
     });
     validateObjectOnSynth(owner, obj, (json, own) => [...this.companionFindings(json, own, kind), ...(related?.(json) ?? [])]);
+    refuseNameClashes(owner, obj);
   }
 
   /**

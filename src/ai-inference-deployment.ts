@@ -7,7 +7,7 @@ import { attachServer, InferenceWorkloadProps, WORKLOAD_KEY_FLAGS } from './infe
 import { PortProtocol } from './kubernetes-types';
 import { lifecycleGuide } from './lifecycle-guide';
 import { show } from './validation/_helpers';
-import { durationSeconds, isPlainObject, knownProps, listOf, propKeys, snapshot, stringMap, wholeNumber } from './validation/_prop-checks';
+import { booleanProp, durationSeconds, isPlainObject, knownProps, listOf, propKeys, renderableMetadata, snapshot, stringMap, wholeNumber } from './validation/_prop-checks';
 import { Finding } from './validation/model';
 import { isPortName } from './validation/port-rules';
 
@@ -181,6 +181,8 @@ export class AiInferenceDeployment extends Construct {
     props = snapshot(props ?? ({} as AiInferenceDeploymentProps));
     const errors: string[] = [];
     wholeNumber('replicas', props.replicas, 0, 1_000_000, errors, 1);
+    // an object (`service: { annotations }`) made a Service without what it held: serviceOptions has them
+    booleanProp('service', props.service, errors, 'true or false (a Service on the public port, or none); its labels, annotations and ports go in serviceOptions');
     if (props.service === false && props.serviceType !== undefined) {
       errors.push(`serviceType: ${JSON.stringify(props.serviceType)} is given with service: false, so no Service has it. Fix: remove serviceType, or the service: false`);
     }
@@ -193,9 +195,9 @@ export class AiInferenceDeployment extends Construct {
     }
     const loadSeconds = durationSeconds('modelLoadTimeout', props.modelLoadTimeout, 10, []) ?? Duration.minutes(15).toSeconds();
     this.deployment = new kplus.Deployment(this, 'Resource', {
-      metadata: { ...props.metadata, name: props.metadata?.name ?? Names.toDnsLabel(this) },
+      metadata: { ...renderableMetadata(props.metadata), name: props.metadata?.name ?? Names.toDnsLabel(this) },
       // the pods carry the Deployment's labels too, for `kubectl logs -l app=...` and selectors
-      podMetadata: { labels: { ...props.metadata?.labels, ...podMetadata.labels }, annotations: podMetadata.annotations },
+      podMetadata: { labels: { ...renderableMetadata(props.metadata)?.labels, ...podMetadata.labels }, annotations: podMetadata.annotations },
       replicas: Number.isInteger(props.replicas) ? props.replicas : 1,
       // The rollout is stuck only when a new pod could not even load its model in time.
       progressDeadline: Duration.seconds(loadSeconds + 600),

@@ -6,7 +6,7 @@ import { WorkloadHost } from './_workload-host';
 import { attachServer, InferenceWorkloadProps, WORKLOAD_KEY_FLAGS } from './inference-server';
 import { PodRestartPolicy } from './kubernetes-types';
 import { lifecycleGuide } from './lifecycle-guide';
-import { propKeys } from './validation/_prop-checks';
+import { propKeys, renderableMetadata } from './validation/_prop-checks';
 
 /** Props of `AiInferencePod`. */
 export interface AiInferencePodProps extends InferenceWorkloadProps {
@@ -51,7 +51,7 @@ export class AiInferencePod extends Construct {
     // JavaScript callers may pass nothing: the missing server is then reported at synth
     props = props ?? ({} as AiInferencePodProps);
     this.pod = new kplus.Pod(this, 'Resource', {
-      metadata: { ...props.metadata, name: props.metadata?.name ?? Names.toDnsLabel(this) },
+      metadata: { ...renderableMetadata(props.metadata), name: props.metadata?.name ?? Names.toDnsLabel(this) },
       restartPolicy: (props.restartPolicy ?? PodRestartPolicy.ALWAYS) as unknown as kplus.RestartPolicy,
     });
     this.server = attachServer(this, this.pod, props, POD_KEYS);

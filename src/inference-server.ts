@@ -3,6 +3,7 @@ import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { preStopHook } from './_lifecycle';
 import { ModelFitOptions, planServing } from './_serving-plan';
+import { derivedVolumeName } from './_volume-names';
 import { CompanionKind, setVolumeSizeLimit, splitError, WorkloadHost, Wiring, workloadOf } from './_workload-host';
 import { InferenceEngine } from './engines/inference-engine';
 import { containerEnv, EnvFromSource, PodField } from './env-sources';
@@ -18,7 +19,7 @@ import { containerSecurityContext, ContainerSecurityOptions, PodSecurityLevel, p
 import { isSysctlName, normalSysctlName, show } from './validation/_helpers';
 import {
   absolutePath, booleanProp, containerPropKeys, durationSeconds, jsonValue, knownProps, labelName, listOf, objectName, POD_SECURITY_KEYS,
-  POD_VOLUME_MOUNT_KEYS, portNumber, propKeys, quantity, snapshot, stringMap, wholeNumber,
+  POD_VOLUME_MOUNT_KEYS, portNumber, propKeys, quantity, renderableMetadata, snapshot, stringMap, wholeNumber,
 } from './validation/_prop-checks';
 
 /** The model-server container. */
@@ -346,7 +347,7 @@ export function attachServer(
     // An empty spec keeps cdk8s-plus's 1000m/512Mi defaults out; the host writes ours.
     resources: {},
   });
-  container.mount('/tmp', kplus.Volume.fromEmptyDir(owner, 'tmp', `${name}-tmp`));
+  container.mount('/tmp', kplus.Volume.fromEmptyDir(owner, 'tmp', derivedVolumeName(name, 'tmp')));
   const gpu = props.gpu;
   // sharedMemory: false (TPU servers) keeps the runtime's own /dev/shm
   if (gpu && gpu.sharedMemory !== false) {
@@ -410,7 +411,7 @@ export function attachServer(
         c.resources = { ...c.resources, claims: [{ ...claim.containerClaim }] };
       }
       wirePod(spec, props, podSecurity, graceSeconds, gpuSettings);
-      setVolumeSizeLimit(spec, `${name}-tmp`, server.tmpSize);
+      setVolumeSizeLimit(spec, derivedVolumeName(name, 'tmp'), server.tmpSize);
     },
   });
   return container;
@@ -607,6 +608,8 @@ function checkSysctls(props: any, errors: string[]): void {
 function checkServerProps(props: InferenceWorkloadProps, image: string | undefined, errors: string[]): void {
   const server = props.server;
   labelName('server.name', server.name, errors, 'container name');
+  // the metadata of an AiInferencePod or AiInferenceDeployment (an InferenceServer has none)
+  renderableMetadata((props as { metadata?: { labels?: unknown; annotations?: unknown } }).metadata, errors);
   portNumber('server.port', server.port, errors);
   durationSeconds('modelLoadTimeout', props.modelLoadTimeout, 10, errors);
   quantity('server.tmpSize', server.tmpSize, errors, true);

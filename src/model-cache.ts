@@ -1,7 +1,7 @@
 import { ApiObject, Names } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { knownProps, objectName, propKeys, quantity, snapshot } from './validation/_prop-checks';
+import { knownProps, notJson, objectName, propKeys, quantity, snapshot } from './validation/_prop-checks';
 
 /** Options of a node-local (emptyDir) model cache. */
 export interface EmptyDirCacheOptions {
@@ -92,16 +92,27 @@ export class ModelCache {
     options = snapshot(options ?? ({} as NewClaimCacheOptions)); // null from JavaScript callers: the missing size is reported by the claim rules
     return new ModelCache((scope, id, volumeName, errors, namespace) => {
       knownProps('cache', options, NEW_CLAIM_CACHE_KEYS, errors);
+      // a Size, a Duration or a class instance made cdk8s throw "can't render non-simple object",
+      // naming no field: report it here and leave it out (the claim rules report what is missing)
+      const plain = (key: keyof NewClaimCacheOptions): any => {
+        const value = options[key];
+        if (value !== null && ['object', 'function', 'symbol', 'bigint'].includes(typeof value)) {
+          const fix = key === 'size' ? 'write the size like \'100Gi\'' : key === 'accessMode' ? 'use CacheAccessMode.READ_WRITE_ONCE or CacheAccessMode.READ_WRITE_MANY' : 'give a string';
+          errors.push(`cache.${key}: ${notJson(value)} is not a string. Fix: ${fix}`);
+          return undefined;
+        }
+        return value;
+      };
       // A plain ApiObject keeps the size exactly as typed ('100Gi', not a re-rendered Size).
       const claim = new ApiObject(scope, `${id}-claim`, {
         apiVersion: 'v1',
         kind: 'PersistentVolumeClaim',
         // next to the pod: a claim in another namespace cannot be mounted
-        metadata: { name: options.claimName ?? Names.toDnsLabel(scope, { extra: ['model-cache'] }), ...(namespace === undefined ? {} : { namespace }) },
+        metadata: { name: plain('claimName') ?? Names.toDnsLabel(scope, { extra: ['model-cache'] }), ...(namespace === undefined ? {} : { namespace }) },
         spec: {
-          accessModes: [options.accessMode ?? CacheAccessMode.READ_WRITE_ONCE],
-          storageClassName: options.storageClassName,
-          resources: { requests: { storage: options.size } },
+          accessModes: [plain('accessMode') ?? CacheAccessMode.READ_WRITE_ONCE],
+          storageClassName: plain('storageClassName'),
+          resources: { requests: { storage: plain('size') } },
         },
       });
       const ref = kplus.PersistentVolumeClaim.fromClaimName(scope, `${id}-claim-ref`, claim.name);

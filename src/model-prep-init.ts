@@ -2,6 +2,7 @@ import { ApiObject, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { deepFreeze } from './_memo';
+import { derivedVolumeName } from './_volume-names';
 import { appendTo, CompanionKind, Rank, setVolumeSizeLimit, WorkloadHost, Wiring, workloadOf } from './_workload-host';
 import { ModelCache } from './model-cache';
 import { ModelSource, OciModelImage } from './model-source';
@@ -187,7 +188,7 @@ export class ModelPrepInit extends Construct {
     if (cache.claim) {
       host.addCompanion(this, cache.claim, CompanionKind.CLAIM);
     }
-    const home = kplus.Volume.fromEmptyDir(this, 'home', `${name}-home`);
+    const home = kplus.Volume.fromEmptyDir(this, 'home', derivedVolumeName(name, 'home'));
 
     errors.push(...source.errors);
     const secrets = source.credentials?._bind(source, errors) ?? [];
@@ -314,7 +315,7 @@ function wireOciImage(
   if (spec.initContainers.length === 0) {
     delete spec.initContainers;
   }
-  spec.volumes = (spec.volumes ?? []).filter((v: any) => v.name !== oci.volumeName && v.name !== `${oci.name}-home`);
+  spec.volumes = (spec.volumes ?? []).filter((v: any) => v.name !== oci.volumeName && v.name !== derivedVolumeName(oci.name, 'home'));
   spec.volumes.push({ image: pullPolicy ? { pullPolicy, reference } : { reference }, name: oci.volumeName });
   return true;
 }

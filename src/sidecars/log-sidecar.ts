@@ -1,6 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { derivedVolumeName } from '../_volume-names';
 import { appendTo, CompanionKind, Rank, setVolumeSizeLimit } from '../_workload-host';
 import { HealthCheck } from '../probes';
 import { ContainerResources } from '../resources';
@@ -9,7 +10,7 @@ import { logSidecarPropErrors } from './_sidecar-prop-checks';
 import { LogDestination } from './log-destination';
 import { fluentBitConfig } from '../scripts/fluent-bit-config';
 import { LOG_STREAM_SCRIPT } from '../scripts/log-stream-script';
-import { propKeys, snapshot } from '../validation/_prop-checks';
+import { labelName, propKeys, snapshot } from '../validation/_prop-checks';
 
 /** Pinned default images of LogSidecar. */
 export const LOG_SIDECAR_IMAGES = Object.freeze({
@@ -96,6 +97,7 @@ export class LogSidecar extends SidecarBase {
     const name = props.name ?? 'log-forwarder';
     // props of the wrong type (JavaScript callers) are reported by the prop checks and rendered as the defaults
     const logDir = (typeof props.logDir === 'string' ? props.logDir : '/var/log/app').replace(/\/+$/, '');
+    labelName('volumeName', props.volumeName, this.errors, 'volume name');
     const volumeName = typeof props.volumeName === 'string' ? props.volumeName : 'app-logs';
     const pattern = props.filePattern ?? '*.log';
     this.host.claimName('volume', volumeName, this, 'volumeName', this.errors);
@@ -141,8 +143,8 @@ export class LogSidecar extends SidecarBase {
         rank: Rank.LOG_SIDECAR,
         wire,
       });
-      this.container.mount('/fluent-bit/etc/cdk8s', kplus.Volume.fromConfigMap(this, 'config-volume', this.config, { name: `${name}-config` }), { readOnly: true });
-      this.container.mount(stateDir, kplus.Volume.fromEmptyDir(this, 'state', `${name}-state`));
+      this.container.mount('/fluent-bit/etc/cdk8s', kplus.Volume.fromConfigMap(this, 'config-volume', this.config, { name: derivedVolumeName(name, 'config') }), { readOnly: true });
+      this.container.mount(stateDir, kplus.Volume.fromEmptyDir(this, 'state', derivedVolumeName(name, 'state')));
     } else {
       this.container = this.attach({
         name,

@@ -2,6 +2,7 @@ import { ApiObject, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { addRenderStep } from '../_kplus-adapter';
+import { derivedVolumeName } from '../_volume-names';
 import { CompanionKind, Rank } from '../_workload-host';
 import { HealthCheck } from '../probes';
 import { ContainerResources } from '../resources';
@@ -211,17 +212,17 @@ export class ProxySidecar extends SidecarBase {
         facts.proxies.push({ container: name, upstreamPort: wiring.upstreamPort(props.upstreamPort), declaredBy: this.node.path });
       },
     });
-    this.container.mount(paths.config, kplus.Volume.fromConfigMap(this, 'config-volume', this.config, { name: `${name}-config` }), { readOnly: true });
-    this.container.mount('/tmp', kplus.Volume.fromEmptyDir(this, 'run', `${name}-tmp`));
+    this.container.mount(paths.config, kplus.Volume.fromConfigMap(this, 'config-volume', this.config, { name: derivedVolumeName(name, 'config') }), { readOnly: true });
+    this.container.mount('/tmp', kplus.Volume.fromEmptyDir(this, 'run', derivedVolumeName(name, 'tmp')));
     if (props.tls) {
       const secret = kplus.Secret.fromSecretName(this, 'tls-secret', props.tls.secretName);
-      this.container.mount(paths.tls, kplus.Volume.fromSecret(this, 'tls', secret, { name: `${name}-tls` }), { readOnly: true });
+      this.container.mount(paths.tls, kplus.Volume.fromSecret(this, 'tls', secret, { name: derivedVolumeName(name, 'tls') }), { readOnly: true });
     }
     if (auth.secretName) {
       const secret = kplus.Secret.fromSecretName(this, 'auth-secret', auth.secretName);
       // only the one key, renamed for basic auth to the fixed file name nginx.conf expects
       const items = auth.kind === 'basic' ? { [auth.key as string]: { path: 'auth' } } : undefined;
-      this.container.mount(paths.auth, kplus.Volume.fromSecret(this, 'auth', secret, { name: `${name}-auth`, items }), { readOnly: true });
+      this.container.mount(paths.auth, kplus.Volume.fromSecret(this, 'auth', secret, { name: derivedVolumeName(name, 'auth'), items }), { readOnly: true });
     }
     if (props.networkPolicy ?? true) {
       this.networkPolicy = this.closeBypass(name, this.port, props.admitPorts);

@@ -218,6 +218,33 @@ export function stringMap(field: string, value: { [key: string]: string } | unde
   return true;
 }
 
+/**
+ * Metadata whose labels and annotations cdk8s can render. An entry whose value is an object,
+ * a function or a symbol (a `Size`, a class instance) made cdk8s throw "can't render
+ * non-simple object" at synth, a message that names no field: it is left out, and reported in
+ * `errors` by field. Other non-strings (numbers) stay, for the metadata rules to name.
+ */
+export function renderableMetadata<T extends { readonly labels?: any; readonly annotations?: any }>(
+  metadata: T | undefined, errors: string[] = [],
+): T | undefined {
+  if (metadata === null || typeof metadata !== 'object') {
+    return metadata;
+  }
+  let result = metadata;
+  for (const key of ['labels', 'annotations'] as const) {
+    const map = metadata[key];
+    if (map === null || typeof map !== 'object') {
+      continue;
+    }
+    const bad = Object.keys(map).filter(k => map[k] !== null && ['object', 'function', 'symbol', 'bigint'].includes(typeof map[k]));
+    bad.forEach(k => errors.push(`metadata.${key}[${show(k)}]: ${notJson(map[k])} is not a string. Fix: give the value as a string (JSON text for structured data)`));
+    if (bad.length > 0) {
+      result = { ...result, [key]: Object.fromEntries(Object.entries(map).filter(([k]) => !bad.includes(k))) };
+    }
+  }
+  return result;
+}
+
 /** A value given as Kubernetes JSON (affinity, topology spread): it must serialize; or the error. */
 export function jsonValue(field: string, value: unknown, errors: string[]): boolean {
   if (value === undefined) {
@@ -371,6 +398,11 @@ export function given(value: unknown): string {
     return `a ${value.constructor?.name || 'object'}`;
   }
   return show(value);
+}
+
+/** `given`, also for what has no JSON (a function, a symbol). */
+export function notJson(value: unknown): string {
+  return typeof value === 'function' ? 'a function' : typeof value === 'symbol' || typeof value === 'bigint' ? `the ${typeof value} ${String(value)}` : given(value);
 }
 
 /** A value for a one-line message: `given`, shortened; a description when it has no JSON. */

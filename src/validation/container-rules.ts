@@ -170,6 +170,10 @@ export function workloadRestartPolicy(pod: RenderedPod): Finding[] {
   if (RUN_TO_COMPLETION_KINDS.includes(pod.kind) && policy === 'Always') {
     return [error(`${pod.specPath}.restartPolicy`, `a ${pod.kind} cannot use Always`, 'use Never or OnFailure')];
   }
+  // the API server defaults a missing policy to Always, and then rejects the Job for it
+  if (RUN_TO_COMPLETION_KINDS.includes(pod.kind) && policy === undefined) {
+    return [error(`${pod.specPath}.restartPolicy`, `is missing: the API server defaults it to Always, which a ${pod.kind} cannot use`, 'set Never or OnFailure')];
+  }
   return [];
 }
 

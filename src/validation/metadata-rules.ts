@@ -47,7 +47,70 @@ export function objectMetadata(json: any): Finding[] {
   appendAll(findings, namespaceFindings(metadata.namespace));
   appendAll(findings, labelFindings(metadata.labels, 'metadata.labels'));
   appendAll(findings, annotationFindings(metadata.annotations, 'metadata.annotations'));
+  appendAll(findings, objectSizeFindings(json));
   return findings;
+}
+
+/**
+ * etcd's default limit on one write (`--max-request-bytes`, 1.5 MiB), which the API server
+ * passes on as "etcdserver: request is too large"; managed clusters keep the default.
+ */
+export const OBJECT_MAX_BYTES = 1.5 * 1024 * 1024;
+
+/**
+ * An object etcd cannot store: its strings alone (every encoding holds their bytes: a lower
+ * bound of the stored size) exceed `OBJECT_MAX_BYTES`. A 2 MB argument, 50,000 listed model
+ * files or a huge environment variable was written and then refused at `kubectl apply`.
+ */
+function objectSizeFindings(json: any): Finding[] {
+  const strings: string[] = [];
+  let units = 0;
+  const walk = (value: any): void => {
+    if (typeof value === 'string') {
+      strings.push(value);
+      units += value.length;
+    } else if (Array.isArray(value)) {
+      value.forEach(walk);
+    } else if (value !== null && typeof value === 'object') {
+      for (const key of Object.keys(value)) {
+        walk(value[key]);
+      }
+    }
+  };
+  walk(json);
+  // a UTF-16 code unit is at least one byte in UTF-8, at most three
+  if (units * 3 <= OBJECT_MAX_BYTES) {
+    return NO_FINDINGS;
+  }
+  const bytes = units > OBJECT_MAX_BYTES ? units : strings.reduce((sum, text) => sum + Buffer.byteLength(text, 'utf8'), 0);
+  if (bytes <= OBJECT_MAX_BYTES) {
+    return NO_FINDINGS;
+  }
+  const largest = largestStringField(json);
+  return [error(largest.field || 'metadata', `the ${json?.kind ?? 'object'} holds ${units > OBJECT_MAX_BYTES ? 'at least ' : ''}${bytes} bytes of text, `
+    + `more than the ${OBJECT_MAX_BYTES} (1.5 MiB) etcd stores in one object (the API server answers "etcdserver: request is too large"); `
+    + `this is its largest value (${largest.length} characters)`,
+  'move large data into a ConfigMap, a volume or the image, and pass its path')];
+}
+
+/** The path of the longest string in `json` (`spec.containers[0].args[0]`), for the size finding. */
+function largestStringField(json: any): { field: string; length: number } {
+  let best = { field: '', length: -1 };
+  const walk = (value: any, field: string): void => {
+    if (typeof value === 'string') {
+      if (value.length > best.length) {
+        best = { field, length: value.length };
+      }
+    } else if (Array.isArray(value)) {
+      value.forEach((v, i) => walk(v, `${field}[${i}]`));
+    } else if (value !== null && typeof value === 'object') {
+      for (const key of Object.keys(value)) {
+        walk(value[key], /^[A-Za-z_][A-Za-z0-9_]*$/.test(key) ? (field ? `${field}.${key}` : key) : `${field}[${JSON.stringify(key)}]`);
+      }
+    }
+  };
+  walk(json, '');
+  return best;
 }
 
 function appendAll(findings: Finding[], more: Finding[]): void {
@@ -72,6 +135,11 @@ const NAME_RULES: { [kind: string]: (name: unknown) => Finding[] } = {
   Job: name => (typeof name === 'string' && name.length > 63 && isDnsSubdomain(name)
     ? [error('metadata.name', `${show(name)} has ${name.length} characters; a Job name can have at most 63, because its pods carry it as the job-name label`,
       `use a shorter name such as ${show(name.slice(0, 63).replace(/[-.]+$/, ''))}`)]
+    : subdomainNameFindings(name)),
+  // The API server refuses a CronJob name longer than 52: its Jobs are named <name>-<11 characters of schedule time>.
+  CronJob: name => (typeof name === 'string' && name.length > 52 && isDnsSubdomain(name)
+    ? [error('metadata.name', `${show(name)} has ${name.length} characters; a CronJob name can have at most 52, because its Jobs are named <name>-<scheduled time> within 63`,
+      `use a shorter name such as ${show(name.slice(0, 52).replace(/[-.]+$/, ''))}`)]
     : subdomainNameFindings(name)),
 };
 

@@ -1,0 +1,79 @@
+import { ApiObject } from 'cdk8s';
+import { IConstruct } from 'constructs';
+import { currentRun } from './_reporter';
+
+/*
+ * Two objects of one kind with one name in one namespace: `kubectl apply` keeps only the last,
+ * silently. Two pods named alike lose one pod; a second pod whose proxy's NetworkPolicy gets
+ * the first one's generated name (`x` + `auth-proxy`, `x-auth` + `proxy`) replaces the policy
+ * that closed the first pod's bypass, leaving the server open around its proxy.
+ */
+
+/** The objects the library checks: of two clashing ones, the later reports. */
+const CHECKED = new WeakSet<ApiObject>();
+/** Per app root and synth run: every object by identity, in tree order. */
+const INDEX = new WeakMap<IConstruct, { run: number; byIdentity: Map<string, ApiObject[]> }>();
+
+/**
+ * Kind, namespace and name as constructed: rendering every object of the app again to read
+ * them would double the synth time, and a JSON patch that renames one is rare (not seen here).
+ */
+function identity(obj: ApiObject): string | undefined {
+  const namespace = obj.metadata.namespace;
+  return typeof obj.name === 'string' ? JSON.stringify([obj.apiVersion, obj.kind, namespace ?? '', obj.name]) : undefined;
+}
+
+function index(root: IConstruct): Map<string, ApiObject[]> {
+  const run = currentRun();
+  const cached = INDEX.get(root);
+  if (cached && cached.run === run) {
+    return cached.byIdentity;
+  }
+  const byIdentity = new Map<string, ApiObject[]>();
+  for (const c of root.node.findAll()) {
+    if (c instanceof ApiObject) {
+      const id = identity(c);
+      if (id !== undefined) {
+        byIdentity.set(id, [...(byIdentity.get(id) ?? []), c]);
+      }
+    }
+  }
+  INDEX.set(root, { run, byIdentity });
+  return byIdentity;
+}
+
+/**
+ * Two renderings of one object (a claim that two pods create under the name they share, written
+ * alike): applying both is applying it once.
+ */
+function identical(a: ApiObject, b: ApiObject): boolean {
+  try {
+    return JSON.stringify(a.toJson()) === JSON.stringify(b.toJson());
+  } catch {
+    return false; // the object cannot be rendered: its own validation says why
+  }
+}
+
+/**
+ * Synth refuses `obj` (as an error of `owner`) when another object of the app has its kind,
+ * namespace and name.
+ */
+export function refuseNameClashes(owner: IConstruct, obj: ApiObject): void {
+  CHECKED.add(obj);
+  owner.node.addValidation({
+    validate: () => {
+      const id = identity(obj);
+      const same = id === undefined ? [] : index(obj.node.root).get(id) ?? [];
+      const at = same.indexOf(obj);
+      // one report per clash: by the later of two checked objects, by this one otherwise
+      const others = same.filter((o, i) => o !== obj && (i < at || !CHECKED.has(o)) && !identical(o, obj));
+      if (others.length === 0) {
+        return [];
+      }
+      const ns = JSON.parse(id!)[2] || 'the default namespace';
+      return [`metadata.name: ${obj.kind} ${JSON.stringify(obj.name)} in ${ns === 'the default namespace' ? ns : `namespace ${JSON.stringify(ns)}`} `
+        + `is also the name of ${others.map(o => o.node.path).join(', ')}: kubectl apply keeps only the last one written. `
+        + 'Fix: give one of them another name (metadata.name, or the name of the sidecar the object is named after)'];
+    },
+  });
+}
