@@ -63,26 +63,13 @@ export const OBJECT_MAX_BYTES = 1.5 * 1024 * 1024;
  * files or a huge environment variable was written and then refused at `kubectl apply`.
  */
 function objectSizeFindings(json: any): Finding[] {
-  const strings: string[] = [];
-  let units = 0;
-  const walk = (value: any): void => {
-    if (typeof value === 'string') {
-      strings.push(value);
-      units += value.length;
-    } else if (Array.isArray(value)) {
-      value.forEach(walk);
-    } else if (value !== null && typeof value === 'object') {
-      for (const key of Object.keys(value)) {
-        walk(value[key]);
-      }
-    }
-  };
-  walk(json);
-  // a UTF-16 code unit is at least one byte in UTF-8, at most three
+  // a UTF-16 code unit is at least one byte in UTF-8, at most three: most objects are decided
+  // by counting code units, without encoding anything
+  const units = textSize(json, text => text.length);
   if (units * 3 <= OBJECT_MAX_BYTES) {
     return NO_FINDINGS;
   }
-  const bytes = units > OBJECT_MAX_BYTES ? units : strings.reduce((sum, text) => sum + Buffer.byteLength(text, 'utf8'), 0);
+  const bytes = units > OBJECT_MAX_BYTES ? units : textSize(json, text => Buffer.byteLength(text, 'utf8'));
   if (bytes <= OBJECT_MAX_BYTES) {
     return NO_FINDINGS;
   }
@@ -91,6 +78,24 @@ function objectSizeFindings(json: any): Finding[] {
     + `more than the ${OBJECT_MAX_BYTES} (1.5 MiB) etcd stores in one object (the API server answers "etcdserver: request is too large"); `
     + `this is its largest value (${largest.length} characters)`,
   'move large data into a ConfigMap, a volume or the image, and pass its path')];
+}
+
+/** The sum of `size` over every string in `json`. */
+function textSize(value: any, size: (text: string) => number): number {
+  if (typeof value === 'string') {
+    return size(value);
+  }
+  let sum = 0;
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      sum += textSize(item, size);
+    }
+  } else if (value !== null && typeof value === 'object') {
+    for (const key of Object.keys(value)) {
+      sum += textSize(value[key], size);
+    }
+  }
+  return sum;
 }
 
 /** The path of the longest string in `json` (`spec.containers[0].args[0]`), for the size finding. */
