@@ -289,6 +289,7 @@ export class WorkloadHost {
       expectedLoadSeconds: [],
       securityLevel: this.server?.securityLevel,
       target: targetFact(this.target()),
+      gpuTaintNotTolerated: this.server?.gpuTaintNotTolerated,
     };
     for (const addOn of this.sortedAddOns()) {
       addOn.declare?.(facts, wiring);
@@ -463,6 +464,8 @@ export interface ServerRegistration {
   readonly target?: ResolvedTarget;
   /** Size limit for an emptyDir model cache, derived from the model's size (GPU-fit plan). */
   readonly modelCacheSize?: string;
+  /** The server requests GPUs and says their taint is not to be tolerated (`gpu.tolerate: false`). */
+  readonly gpuTaintNotTolerated?: boolean;
   /** Render-time edits of the pod spec that belong to the server (security, GPU, knobs, probes). */
   readonly wire: (spec: any, wiring: Wiring) => void;
 }

@@ -396,6 +396,7 @@ export function attachServer(
     securityLevel: props.security?.level ?? PodSecurityLevel.RESTRICTED,
     target,
     modelCacheSize: plan.modelCacheSize,
+    gpuTaintNotTolerated: gpu !== undefined && gpu.tolerate === false,
     wire: (spec, wiring) => {
       plan.warnings.forEach(w => wiring.warning(owner, ...splitError(w)));
       const c = spec.containers.find((x: any) => x.name === name);

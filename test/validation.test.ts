@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { Chart, Duration, Testing } from 'cdk8s';
+import { ApiObject, Chart, Duration, JsonPatch, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import {
   AiInferencePod, AiInferencePodProps, HealthCheck, LogSidecar, InitContainer, ModelCache, ModelCredentials, ModelPrepInit, ModelSource, PodVolume,
@@ -230,9 +230,21 @@ describe('warnings', () => {
     expect(writes.join('')).toContain('[warning] [test/llm/Resource] container "server": spec.containers[0].image: "myrepo/server:latest" is not pinned (:latest): every node may run a different build. Fix: pin a version tag or a digest');
   });
 
-  test('a GPU pod without its toleration is a warning', () => {
+  test('a GPU pod without its toleration is a warning; gpu.tolerate: false says the nodes carry no taint, and silences it', () => {
+    const quiet = newChart();
+    pod({ gpu: { count: 1, tolerate: false } }, { resources: { memory: { limit: '8Gi' } } })(quiet);
+    const quietWrites: string[] = [];
+    const quietSpy = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: any) => { quietWrites.push(String(chunk)); return true; });
+    try {
+      synth(quiet);
+    } finally {
+      quietSpy.mockRestore();
+    }
+    expect(quietWrites.join('')).not.toContain('does not tolerate');
+    // the toleration removed by a JSON patch: nothing said the nodes are untainted
     const chart = newChart();
-    pod({ gpu: { count: 1, tolerate: false } }, { resources: { memory: { limit: '8Gi' } } })(chart);
+    const gpuPod = pod({ gpu: { count: 1 } }, { resources: { memory: { limit: '8Gi' } } })(chart);
+    ApiObject.of(gpuPod.pod).addJsonPatch(JsonPatch.remove('/spec/tolerations'));
     const writes: string[] = [];
     const spy = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: any) => { writes.push(String(chunk)); return true; });
     try {

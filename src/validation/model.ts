@@ -64,6 +64,8 @@ export interface PodFacts {
   securityLevel?: string;
   /** The Kubernetes version the pod renders for, and where that came from. */
   target?: TargetFact;
+  /** The server's GPU taint is left untolerated on purpose (`gpu.tolerate: false`): nodes without the taint. */
+  gpuTaintNotTolerated?: boolean;
 }
 
 /** The Kubernetes version a pod renders for. */

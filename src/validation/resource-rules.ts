@@ -187,11 +187,18 @@ function tolerationPath(pod: RenderedPod, i: number): string {
   return `${pod.specPath}.tolerations[${i}]`;
 }
 
-/** GPU nodes are tainted on most clusters: a GPU pod without a matching toleration stays Pending. */
+/**
+ * GPU nodes are tainted on most clusters: a GPU pod without a matching toleration stays Pending.
+ * Not the server's GPUs when `gpu.tolerate: false` says the nodes carry no such taint (AMD's
+ * device plugin taints nothing).
+ */
 export function gpuToleration(pod: RenderedPod): Finding[] {
   const findings: Finding[] = [];
   const tolerations: any[] = pod.spec.tolerations ?? [];
   for (const c of pod.containers) {
+    if (pod.facts.gpuTaintNotTolerated && c.container.name === pod.facts.serverContainer) {
+      continue;
+    }
     for (const name of Object.keys(c.container.resources?.limits ?? {})) {
       if (isGpu(name) && !isTolerated(tolerations, gpuTaintKey(name))) {
         findings.push(warning(`${pod.specPath}.tolerations`, `container "${c.container.name}" requests ${name} but the pod does not tolerate the "${gpuTaintKey(name)}" taint that GPU nodes usually carry`, 'keep gpu.tolerate at its default (true) or add a toleration for the taint your GPU nodes carry', c.container.name));
