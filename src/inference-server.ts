@@ -89,7 +89,8 @@ export interface InferenceServerProps {
    */
   readonly envFrom?: EnvFromSource[];
   /**
-   * CPU, memory and ephemeral-storage. Rendered exactly as given; cdk8s-plus defaults never apply.
+   * CPU, memory and ephemeral-storage. Rendered exactly as given — what is given replaces every
+   * default (`{}` writes no amounts); cdk8s-plus defaults never apply.
    * @default - requests cpu '1', memory '4Gi'; limit memory '4Gi' (no CPU limit: throttling hurts latency)
    */
   readonly resources?: ContainerResources;
