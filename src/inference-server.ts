@@ -357,7 +357,8 @@ export function attachServer(
 
   const health = server.health ?? plan.health ?? HealthCheck.http('/health');
   const probes = health instanceof HealthCheck
-    ? health._render({ startupBudget: props.modelLoadTimeout ?? DEFAULT_LOAD_TIMEOUT, defaultPort: port }, errors, 'server.health')
+    // a modelLoadTimeout that is refused is reported once, as itself: the probes take the default
+    ? health._render({ startupBudget: loadTimeoutOrDefault(props.modelLoadTimeout), defaultPort: port }, errors, 'server.health')
     : (errors.push(`server.health: ${show(health)} is not a HealthCheck. Fix: use a HealthCheck factory such as HealthCheck.http('/health')`), {});
   const claim = gpu?.claim === undefined ? undefined : bindClaim(owner, workload, gpu, errors);
   if (claim) {
@@ -417,6 +418,11 @@ export function attachServer(
     },
   });
   return container;
+}
+
+/** The model load timeout when it is a valid one, else the default. */
+function loadTimeoutOrDefault(timeout: Duration | undefined): Duration {
+  return timeout !== undefined && durationSeconds('modelLoadTimeout', timeout, 10, []) !== undefined ? timeout : DEFAULT_LOAD_TIMEOUT;
 }
 
 /** The GPU settings after the accelerator and the plan are applied. */

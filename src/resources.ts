@@ -109,12 +109,14 @@ const RENDERED = new BoundedCache<any>();
 function render(resources: ContainerResources, extended: { [name: string]: string }): any {
   const requests: { [name: string]: string } = {};
   const limits: { [name: string]: string } = {};
+  // an object given as an amount (a cdk8s Size) is refused by prop and not written
+  const written = (value: unknown) => value !== undefined && (value === null || typeof value !== 'object');
   const add = (name: string, amount?: ResourceAmount) => {
-    if (amount?.request !== undefined) {
-      requests[name] = String(amount.request);
+    if (written(amount?.request)) {
+      requests[name] = String(amount?.request);
     }
-    if (amount?.limit !== undefined) {
-      limits[name] = String(amount.limit);
+    if (written(amount?.limit)) {
+      limits[name] = String(amount?.limit);
     }
   };
   add('cpu', resources.cpu);

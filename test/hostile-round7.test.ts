@@ -180,3 +180,24 @@ test('an AiInferenceDeployment\'s service given an object is reported (a Service
   expectRefused(c => new AiInferenceDeployment(c, 'd', { server: SERVER, service: { annotations: { a: 'b' } } as any }),
     /\[test\/d\] service: \{"annotations":\{"a":"b"\}\} is not true or false\. Fix: true or false .*serviceOptions/);
 });
+
+describe('round 7, left over: messages that name the value given', () => {
+  const image = 'vllm/vllm-openai:v0.9.1';
+  test('a number where a Duration belongs is shown as the number, once (the probes fall back to the default budget)', () => {
+    const lines = expectRefused(chart => { new AiInferencePod(chart, 'p', { server: { image }, modelLoadTimeout: 600 as any }); },
+      /modelLoadTimeout: 600 \(a number, not a Duration\) is not a whole number of seconds/);
+    expect(lines.join('\n')).not.toContain('NaN');
+    expect(lines).toHaveLength(1);
+  });
+
+  test('a cdk8s Size as a memory amount is refused by prop, not written as "[object Object]"', () => {
+    const lines = expectRefused(chart => { new AiInferencePod(chart, 'p', { server: { image, resources: { memory: { limit: Size.gibibytes(4) as any } } } }); },
+      /server\.resources\.memory\.limit: a Size is not a quantity\. Fix: write it as text, e\.g\. '4Gi'/);
+    expect(lines.join('\n')).not.toContain('[object Object]');
+  });
+
+  test('a map whose keys are inherited (Object.create) is described as such', () => {
+    expectRefused(chart => { new AiInferencePod(chart, 'p', { server: { image }, nodeSelector: Object.create({ a: 'b' }) }); },
+      /nodeSelector: an object with a prototype of its own \(its keys are not its own\) is not a map of strings/);
+  });
+});

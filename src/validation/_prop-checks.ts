@@ -37,6 +37,9 @@ function wholeMillis(value: Duration): number | undefined {
 }
 
 function describeDuration(value: Duration): string {
+  if (typeof (value as any)?.toMilliseconds !== 'function') {
+    return `${notJson(value)} (a ${value === null ? 'null' : typeof value}, not a Duration)`;
+  }
   const millis = (() => {
     try {
       return value.toMilliseconds();
@@ -395,7 +398,9 @@ function editDistance(a: string, b: string): number {
  */
 export function given(value: unknown): string {
   if (value !== null && typeof value === 'object' && !Array.isArray(value) && !isPlainObject(value)) {
-    return `a ${value.constructor?.name || 'object'}`;
+    const name = value.constructor?.name;
+    // Object.create(proto) has Object's constructor through its prototype: its keys are inherited
+    return !name || name === 'Object' ? 'an object with a prototype of its own (its keys are not its own)' : `${/^[AEIOU]/.test(name) ? 'an' : 'a'} ${name}`;
   }
   return show(value);
 }
@@ -454,8 +459,14 @@ export function containerPropKeys(prefix: string, props: any, errors: string[]):
   if (knownProps(`${prefix}resources`, resources, RESOURCES_KEYS, errors) && isPlainObject(resources)) {
     for (const [key, amount] of Object.entries(resources)) {
       // extended is a map of resource names to amounts, checked where it is rendered
-      if (key !== 'extended') {
-        knownProps(`${prefix}resources.${key}`, amount, AMOUNT_KEYS, errors);
+      if (key !== 'extended' && knownProps(`${prefix}resources.${key}`, amount, AMOUNT_KEYS, errors) && isPlainObject(amount)) {
+        for (const side of ['request', 'limit'] as const) {
+          const value = amount[side];
+          // a cdk8s Size or another object would be written as "[object Object]": refused here, and left out
+          if (value !== null && typeof value === 'object') {
+            errors.push(`${prefix}resources.${key}.${side}: ${given(value)} is not a quantity. Fix: write it as text, e.g. '4Gi' or '500m' (a cdk8s Size is not taken here)`);
+          }
+        }
       }
     }
   }
