@@ -179,6 +179,12 @@ record() {
 }
 
 # --- names from a listing or from \`files\`: relative, no '.' or '..' segments ---------------
+# A listing where a name is both a file and a directory ("dir" and "dir/x": S3 keys can be)
+# cannot be a tree.
+check_tree() {
+  awk -v errf="$errf" '{ name[$0] } END { for (f in name) { p = f; while (sub(/\/[^\/]*$/, "", p)) if (p in name) {
+      printf "invalid name: %c%s%c is both a file and the directory of %c%s%c\n", 39, p, 39, 39, f, 39 >> errf; exit 1 } } }' "$1"
+}
 check_name() {
   case "/$1/" in
     //|*//*|*/./*|*/../*) printf "invalid name: '%s' (empty, absolute, or with '.' or '..' segments)\n" "$1" >> "$errf"; return 1 ;;
@@ -195,7 +201,10 @@ beat_age() {
   [ "$1" != legacy ] || beat_file="$lock/heartbeat"
   [ -f "$beat_file" ] && read -r b < "$beat_file" 2>/dev/null
   case "$b" in ''|*[!0-9]*) echo none; return ;; esac
-  echo $(( $(date +%s) - b ))
+  # a beat from further ahead than the stale window (garbage, a skewed clock) proves nothing
+  b=$(( $(date +%s) - b ))
+  [ "$b" -ge "-$stale_after" ] || b=none
+  echo "$b"
 }
 alive() { a=$(beat_age "$1"); [ "$a" != none ] && [ "$a" -le "$stale_after" ]; }
 same_pod() { [ -n "\${MODEL_POD_UID:-}" ] && [ "\${1%%.*}" = "$MODEL_POD_UID" ]; }
@@ -348,6 +357,8 @@ classify() {
   elif grep -qiE '\(47\)|Maximum \(?[0-9]*\)? ?redirects' "$1"; then echo 'redirect loop'
   elif grep -q '^invalid name: ' "$1"; then echo 'invalid name'
   elif grep -qiE '\(3\) |URL using bad/illegal format' "$1"; then echo 'invalid URL'
+  elif grep -qiE '\(1\) Protocol|not supported or disabled in libcurl' "$1"; then echo 'unsupported protocol (a redirect to a non-http URL?)'
+  elif grep -q ' answered HTTP .*, not 200 with the file$' "$1"; then echo 'unexpected response'
   else echo 'transient'
   fi
 }
@@ -399,7 +410,8 @@ records_to_lines() {
 land() {
   owns_lock || return 1
   if [ -e "$dest" ] || [ -L "$dest" ]; then mv -f "$dest" "$stage/old" || fail "$(unwritable "cannot move the previous $dest aside")"; fi
-  mv -f "$stage/marker" "$marker" || fail "$(unwritable "cannot write the marker")"
+  if [ -d "$marker" ] && [ ! -L "$marker" ]; then rm -rf "$marker" || fail "$(unwritable "cannot remove the directory at $marker")"; fi
+  mv -fT "$stage/marker" "$marker" || fail "$(unwritable "cannot write the marker")"
   mv -T "$model" "$dest" || fail "$(unwritable "cannot move the model into place")"
   sync "$dir" 2>/dev/null
   rm -rf "$stage"
@@ -698,6 +710,7 @@ s3_prefix_prepare() {
     check_name "$rel" || return 1
     case "$rel" in */*) mkdir -p "$meta/\${rel%/*}" || return 1 ;; esac
   done < "$meta/files"
+  check_tree "$meta/files" || return 1
   touch "$meta/listing"
   find "$model" ! -type d > "$meta/found"
   awk -F '\t' -v p="$model/" '
@@ -768,23 +781,26 @@ ${RECORD_COPIED}`;
  * file is sent whole, and started over.
  */
 export const HTTP_FETCH = String.raw`
-http_opts="-g --fail --silent --show-error --location --max-redirs 10 --connect-timeout 20 --speed-limit 1024 --speed-time 60"
+http_opts="-H Accept-Encoding:identity -g --fail --silent --show-error --location --max-redirs 10 --connect-timeout 20 --speed-limit 1024 --speed-time 60"
 http_get() {
   curl $http_opts \${MODEL_HTTP_TOKEN:+-H "Authorization: Bearer $MODEL_HTTP_TOKEN"} "$@"
 }
 # status <tab> total size <tab> validator of the last response in a header dump
 response() {
   awk 'BEGIN { for (i = 1; i < ARGC; i++) {
-        s = ""; e = ""; m = ""; l = ""; r = ""
+        s = ""; e = ""; m = ""; l = ""; r = ""; z = ""
         while ((getline line < ARGV[i]) > 0) {
           sub(/\r$/, "", line)
-          if (line ~ /^HTTP\//) { split(line, w, " "); s = w[2]; e = ""; m = ""; l = ""; r = ""; continue }
+          if (line ~ /^HTTP\//) { split(line, w, " "); s = w[2]; e = ""; m = ""; l = ""; r = ""; z = ""; continue }
           c = index(line, ":"); if (!c) continue
           k = tolower(substr(line, 1, c - 1)); v = substr(line, c + 1); sub(/^[ \t]+/, "", v); sub(/[ \t]+$/, "", v)
-          if (k == "etag") e = v; else if (k == "last-modified") m = v; else if (k == "content-length") l = v; else if (k == "content-range") r = v
+          if (k == "etag") e = v; else if (k == "last-modified") m = v; else if (k == "content-length") l = v; else if (k == "content-range") r = v; else if (k == "content-encoding" && tolower(v) != "identity") z = v
         }
         close(ARGV[i])
-        t = l; if (r != "") { t = r; sub(/.*\//, "", t) } if (e ~ /^W\//) e = ""; print s "\t" t "\t" (e != "" ? e : m)
+        t = l; if (r != "") { t = r; sub(/.*\//, "", t) } if (e ~ /^W\//) e = ""
+        # a body in a content coding (gzip...) is not the file: its bytes, length and ranges are those of the coding
+        if (z != "") s = s " with Content-Encoding " z
+        print s "\t" t "\t" (e != "" ? e : m)
       } exit }' "$@" 2>/dev/null
 }
 # Percent-encodes a path for a URL into $enc (names may hold spaces, '*', unicode...); a plain
@@ -822,6 +838,7 @@ get_file() {
     { : > "$2"; } 2>> "$errf" || return 23
     $xfer "$2" "$3" http_get -D "$3.hdr" -o "$2" -- "$1" || return $?
     resp=$(response "$3.hdr")
+    case "$resp" in 200"$tab"*) ;; *) echo "$1 answered HTTP \${resp%%"$tab"*}, not 200 with the file" >> "$errf"; return 1 ;; esac
     validator="\${resp#*"$tab"*"$tab"}"
     total="\${resp#*"$tab"}"; total="\${total%%"$tab"*}"
     got=$(size_of "$2")
@@ -872,6 +889,7 @@ fetch() {
     [ -s "$meta/files" ] || { echo "$MODEL_LIST_URL lists no files (404)" >> "$errf"; return 1; }
   fi
   while IFS= read -r f; do check_name "$f" || return 1; done < "$meta/files"
+  check_tree "$meta/files" || return 1
   mkdir -p "$model" || return 23
   while IFS= read -r f; do
     case "$f" in */*) mkdir -p "$model/\${f%/*}" "$meta/\${f%/*}" || return 23 ;; esac
