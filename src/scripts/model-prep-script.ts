@@ -80,7 +80,8 @@ cache_hit() {
   fi
   [ "$(stat -c %s -- "$@" 2>/dev/null)" = "\${hit_sizes%?}" ] || return 1
   if [ "\${MODEL_VERIFY_ON_CACHE_HIT:-false}" = true ]; then
-    [ "$(digest_of "$dest")" = "$hit_sum" ] || { log "cache check: $dest does not match its recorded sha256 $hit_sum; downloading again"; return 1; }
+    digest_waited "$dest"
+    [ "$digest" = "$hit_sum" ] || { log "cache check: $dest does not match its recorded sha256 $hit_sum; downloading again"; return 1; }
   fi
 }
 
@@ -104,6 +105,20 @@ digest_of() {
   else
     hash_stdin < "$1"
   fi
+}
+# The same into $digest, in the background of a wait: SIGTERM interrupts a wait at once, not a
+# command substitution (re-hashing a large model takes minutes).
+digest_waited() {
+  out="\${HOME:-/tmp}/.model-prep.$$.digest"
+  mkdir -p "\${HOME:-/tmp}" 2>/dev/null
+  { : > "$out"; } 2>/dev/null || { digest=$(digest_of "$1"); return; }
+  digest_of "$1" > "$out" &
+  kids=$!
+  wait "$kids"
+  kids=""
+  digest=""
+  read -r digest < "$out"
+  rm -f "$out"
 }
 # Streams a file that another process is still appending to, from its first byte, until the
 # flag file exists; a resumed download thus hashes its prefix first, then the new bytes. Each
@@ -305,6 +320,7 @@ on_term() {
 on_exit() {
   [ -z "$kids" ] || kill $kids 2>/dev/null
   [ -z "$me" ] || rm -f "\${HOME:-/tmp}/.model-prep.$me.err"
+  rm -f "\${HOME:-/tmp}/.model-prep.$$.digest"
   if [ -n "$stage" ] && [ -d "$stage" ] && owns_lock && [ ! -e "$partial" ]; then
     mv "$stage" "$partial" 2>/dev/null && log "kept the partial download for a resume"
   fi
@@ -580,7 +596,8 @@ s3_resume() {
       return 1
     fi
   else
-    pick_hasher; hash_stdin < "$model" > "$meta/.sum"
+    digest_waited "$model"
+    printf '%s\n' "$digest" > "$meta/.sum"
   fi
 }
 # Appends bytes $have- of the pinned ETag through a fifo; the response's ETag goes to .got.
