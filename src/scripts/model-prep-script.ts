@@ -618,10 +618,11 @@ s3_append() {
 # second listing).
 s3_listing() {
   : > "$1.times.tmp" || return 1
-  s3 s3api list-objects-v2 --bucket "$2" --prefix "$key" --query 'Contents[].[Size,ETag,LastModified,Key]' --output text 2>> "$errf" \
-    | awk -F '\t' -v p="$key" -v times="$1.times.tmp" 'NF >= 4 && substr($0, length($0)) != "/" {
-        k = $0; sub(/^[^\t]*\t[^\t]*\t[^\t]*\t/, "", k); print $1 "\t" $2 "\t" substr(k, length(p) + 1); print $3 > times }' > "$1.tmp" \
-    && mv -f "$1.times.tmp" "$1.times" && mv -f "$1.tmp" "$1"
+  # the CLI's own exit status: a listing that failed (500, throttled) is no empty prefix
+  s3 s3api list-objects-v2 --bucket "$2" --prefix "$key" --query 'Contents[].[Size,ETag,LastModified,Key]' --output text > "$1.raw" 2>> "$errf" || return 1
+  awk -F '\t' -v p="$key" -v times="$1.times.tmp" 'NF >= 4 && substr($0, length($0)) != "/" {
+        k = $0; sub(/^[^\t]*\t[^\t]*\t[^\t]*\t/, "", k); print $1 "\t" $2 "\t" substr(k, length(p) + 1); print $3 > times }' "$1.raw" > "$1.tmp" \
+    && rm -f "$1.raw" && mv -f "$1.times.tmp" "$1.times" && mv -f "$1.tmp" "$1"
 }
 # Whether every listed file has the time of the version the second listing names: the CLI gives
 # a file its object's LastModified (whole seconds), so a file whose bytes came from a version
@@ -693,15 +694,17 @@ s3_prefix() {
   wait "$hash_pid"
   kids=""
   rm -f "$gate" "$gate.read" "$bucket_gate" "$bucket_gate.tmp"
+  # a change first: an object deleted while the sync ran fails its GET with 404, which is a
+  # changed source (the next attempt lists it again), not a missing model
+  if [ "$list_rc" -eq 0 ] && ! cmp -s "$meta/listing" "$meta/listing.after"; then
+    echo "$MODEL_SOURCE changed during the download; fetching the changed files again" > "$errf"
+    mv -f "$meta/listing.after" "$meta/listing.new"
+    return 1
+  fi
   [ "$sync_rc" -eq 0 ] && [ "$list_rc" -eq 0 ] || return 1
   while IFS= read -r rel; do
     [ -f "$model/$rel" ] || { echo "$MODEL_SOURCE: $rel is missing after the sync" >> "$errf"; return 1; }
   done < "$meta/files"
-  if ! cmp -s "$meta/listing" "$meta/listing.after"; then
-    echo "$MODEL_SOURCE changed during the download; fetching the changed files again" >> "$errf"
-    mv -f "$meta/listing.after" "$meta/listing.new"
-    return 1
-  fi
   if ! s3_times_match; then
     echo "$MODEL_SOURCE changed and changed back during the download (a file is not of the version listed); fetching it again" >> "$errf"
     return 1

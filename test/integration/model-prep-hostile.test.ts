@@ -25,6 +25,10 @@ let otherBase = '';
 const otherSeen: http.IncomingMessage[] = [];
 let s3: any;
 let s3Endpoint = '';
+let s3Front: http.Server;
+let s3FrontUrl = '';
+/** Runs before the front proxy forwards a request to s3rver; may answer it instead (returns true). */
+let s3Hook: (req: http.IncomingMessage, res: http.ServerResponse) => Promise<boolean> = async () => false;
 const AWS = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' };
 
 beforeAll(async () => {
@@ -43,10 +47,23 @@ beforeAll(async () => {
   otherBase = `http://127.0.0.1:${(other.address() as AddressInfo).port}`;
   s3 = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: fs.mkdtempSync(path.join(os.tmpdir(), 's3rver-hostile-')), configureBuckets: [{ name: 'hostile' }] });
   s3Endpoint = `http://127.0.0.1:${(await s3.run()).port}`;
+  const to = new URL(s3Endpoint);
+  s3Front = http.createServer(async (req, res) => {
+    req.pause();
+    if (await s3Hook(req, res)) return;
+    req.resume();
+    const up = http.request({ host: to.hostname, port: to.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
+    req.pipe(up);
+  });
+  await new Promise<void>((resolve) => s3Front.listen(0, '127.0.0.1', resolve));
+  s3FrontUrl = `http://127.0.0.1:${(s3Front.address() as AddressInfo).port}`;
 });
 
 afterAll(async () => {
-  for (const s of [server, other]) {
+  for (const s of [server, other, s3Front]) {
     s?.closeAllConnections();
     await new Promise<void>((resolve) => (s ? s.close(() => resolve()) : resolve()));
   }
@@ -60,8 +77,8 @@ async function aws(...args: string[]): Promise<void> {
 function httpPod(url: string, extra: object = {}) {
   return downloaderFor({ source: ModelSource.http(url), attempts: 3, ...extra }, 'dash');
 }
-function s3Pod(uri: string) {
-  return downloaderFor({ source: ModelSource.s3(uri, { endpoint: s3Endpoint, region: 'us-east-1', credentials: ModelCredentials.awsAccessKey('aws') }), attempts: 3 }, 'dash');
+function s3Pod(uri: string, endpoint = s3Endpoint) {
+  return downloaderFor({ source: ModelSource.s3(uri, { endpoint, region: 'us-east-1', credentials: ModelCredentials.awsAccessKey('aws') }), attempts: 3 }, 'dash');
 }
 /** The first response stalls after half the body (the pod is killed meanwhile); later ones go to `then`. */
 function stallOnce(then: (req: http.IncomingMessage, res: http.ServerResponse) => void, headers: http.OutgoingHttpHeaders) {
@@ -199,14 +216,10 @@ describe('HTTP servers that misbehave', () => {
     for (const n of names) routes.set(`/many/${n}`, (req, res) => serveVersion(req, res, Buffer.from(n)));
     const dir = volume();
     const c = downloaderFor({ source: ModelSource.http(`${base}/many/`, { files: names }) }, 'dash');
-    const t0 = Date.now();
     const result = await startPod(c, dir, 'dash', 'p').done;
-    
     expect(result.stderr).toBe('');
     expect(filesBelow(path.join(dir, 'many')).size).toBe(500);
-    const t1 = Date.now();
     const again = await startPod(c, dir, 'dash', 'p2').done;
-
     expect(again.stdout).toContain('cache hit');
   }, 60_000);
 });
@@ -218,9 +231,7 @@ describe('the cache volume', () => {
     fs.mkdirSync(path.join(dir, '.plain.bin.ready'));
     const c = httpPod(`${base}/plain.bin`);
     expect((await startPod(c, dir, 'dash', 'p').done).code).toBe(0);
-    const t1 = Date.now();
     const again = await startPod(c, dir, 'dash', 'p2').done;
-
     expect(again.stdout).toContain('cache hit');
   }, 20_000);
 
@@ -325,6 +336,8 @@ describe('S3 listings', () => {
     await put('odd/folder/', '');
     await put('both/dir', 'file');
     await put('both/dir/x', 'inside');
+    for (const k of ['a', 'b', 'c']) await put(`gone/${k}`, k);
+    await put('flaky/x', 'x');
   }, 30_000);
 
   test('folder placeholders, zero-byte objects, keys with +, %, spaces and unicode land exactly', async () => {
@@ -335,6 +348,43 @@ describe('S3 listings', () => {
     const files = filesBelow(path.join(dir, 'odd'));
     expect([...files.keys()].sort()).toEqual(['a+b c%20d.bin', 'empty.bin', 'ünï/☃ x.bin']);
     expect(files.get('a+b c%20d.bin')?.toString()).toBe('plus');
+  }, 30_000);
+
+  test('an object deleted between the listing and its GET: a changed source, retried; the model lands without it', async () => {
+    let deleted = false;
+    s3Hook = async (req) => {
+      if (!deleted && req.method === 'GET' && (req.url ?? '').startsWith('/hostile/gone/b')) {
+        deleted = true;
+        await aws('s3api', 'delete-object', '--bucket', 'hostile', '--key', 'gone/b');
+      }
+      return false;
+    };
+    const dir = volume();
+    const result = await startPod(s3Pod('s3://hostile/gone/', s3FrontUrl), dir, 'dash', 'p', AWS).done;
+    s3Hook = async () => false;
+    expect(deleted).toBe(true);
+    expect(result.stdout).toContain('changed during the download');
+    expect(result.stderr).toBe('');
+    expect([...filesBelow(path.join(dir, 'gone')).keys()].sort()).toEqual(['a', 'c']);
+  }, 30_000);
+
+  test('a listing that fails (500) is retried, never taken for an empty prefix', async () => {
+    let failed = 0;
+    s3Hook = async (req, res) => {
+      if (failed < 1 && req.method === 'GET' && /[?&]list-type=2/.test(req.url ?? '')) {
+        failed++;
+        res.writeHead(500, { 'Content-Type': 'application/xml' }).end('<Error><Code>InternalError</Code><Message>We encountered an internal error.</Message></Error>');
+        return true;
+      }
+      return false;
+    };
+    const dir = volume();
+    const result = await startPod(s3Pod('s3://hostile/flaky/', s3FrontUrl), dir, 'dash', 'p', { ...AWS, AWS_MAX_ATTEMPTS: '1' }).done;
+    s3Hook = async () => false;
+    expect(failed).toBe(1);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(fs.readFileSync(path.join(dir, 'flaky', 'x'), 'utf8')).toBe('x');
   }, 30_000);
 
   test('a key that is both an object and a prefix fails at once with one clear line', async () => {
