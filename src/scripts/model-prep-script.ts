@@ -111,7 +111,7 @@ digest_of() {
 digest_waited() {
   out="\${HOME:-/tmp}/.model-prep.$$.digest"
   mkdir -p "\${HOME:-/tmp}" 2>/dev/null
-  { : > "$out"; } 2>/dev/null || { digest=$(digest_of "$1"); return; }
+  { true > "$out"; } 2>/dev/null || { digest=$(digest_of "$1"); return; }
   digest_of "$1" > "$out" &
   kids=$!
   wait "$kids"
@@ -350,11 +350,16 @@ prepare_stage() {
   elif [ -n "$broken" ] && [ -d "$dir/.$target.stage.$broken" ]; then
     mv "$dir/.$target.stage.$broken" "$stage" || fail "$(unwritable)"
   fi
+  # a staging left by another uid (runAsUser changed) may hold files this one cannot write
+  if [ -d "$stage" ] && [ -n "$(find "$stage" ! -user "$(id -u)" 2>/dev/null | head -n 1)" ]; then
+    log "the partial download belongs to another user; starting over"
+    rm -rf "$stage" 2>/dev/null || mv "$stage" "$dir/.$target.stage.foreign.$me" 2>/dev/null || fail "$(unwritable "cannot remove $stage")"
+  fi
   for s in "$dir/.$target.stage."* "$dir/.$target.beat."*; do
     [ -e "$s" ] || continue
     case "$s" in "$stage"|"$dir/.$target.beat.$me"*) continue ;; esac
     owner="\${s#"$dir/.$target."}"; owner="\${owner#*.}"; owner="\${owner%.tmp}"
-    alive "$owner" || rm -rf "$s"
+    alive "$owner" || rm -rf "$s" 2>/dev/null
   done
   rm -rf "$stage/old" "$stage/marker"
   mkdir -p "$stage/meta" || fail "$(unwritable)"
@@ -367,6 +372,7 @@ prepare_stage() {
 
 classify() {
   if grep -qiE 'no space left|ENOSPC|Errno 28|quota exceeded|\(23\)|exit code 23' "$1"; then echo 'disk full'
+  elif grep -qiE 'Permission denied|Read-only file system|Errno 13|Errno 30' "$1"; then echo 'cannot write in the model cache'
   elif grep -qiE 'Unable to locate credentials|NoCredentials|could not find default credentials|You do not currently have an active account' "$1"; then echo 'missing credentials'
   elif grep -qiE 'AccessDenied|Access Denied|InvalidAccessKeyId|SignatureDoesNotMatch|Forbidden|Unauthorized|error: 40[13]|\(40[13]\)|HTTP 40[13]' "$1"; then echo 'access denied (401/403)'
   elif grep -qiE 'NoSuchKey|NoSuchBucket|Not Found|error: 404|\(404\)|HTTP 404|does not exist|matched no objects|RepositoryNotFound|EntryNotFound' "$1"; then echo 'not found (404)'
@@ -456,7 +462,7 @@ while :; do
     fetch && assemble && break
     rc=$?
     reason=$(classify "$errf")
-    [ "$rc" -ne 23 ] || reason="disk full"
+    [ "$rc" -ne 23 ] || [ "$reason" != transient ] || reason="disk full"
     detail=$(grep -v '^[[:space:]]*$' "$errf" | tail -n 1)
     cat "$errf"
     if [ "$reason" != transient ]; then
@@ -551,7 +557,7 @@ EOF
 # the shell would report "Killed" on stderr, whose one line is the failure's).
 s3_fresh() {
   rm -f "$meta/.id" "$meta/.rec" "$meta/.pin"
-  { : > "$model"; } 2>> "$errf" || return 23
+  { true > "$model"; } 2>> "$errf" || return 23
   mkfifo "$meta/.pin" || return 1
   hashed_start "$model" "$meta/" exec aws \${S3_ENDPOINT_URL:+--endpoint-url "$S3_ENDPOINT_URL"} s3api get-object --bucket "$bucket" --key "$key" \
     --if-match "file://$meta/.pin" --query ETag --output text "$model" > "$meta/.got"
@@ -855,7 +861,7 @@ get_file() {
   fi
   if [ -z "$validator" ]; then
     rm -f "$3.hdr" "$3.rec"
-    { : > "$2"; } 2>> "$errf" || return 23
+    { true > "$2"; } 2>> "$errf" || return 23
     $xfer "$2" "$3" http_get -D "$3.hdr" -o "$2" -- "$1" || return $?
     resp=$(response "$3.hdr")
     case "$resp" in 200"$tab"*) ;; *) echo "$1 answered HTTP \${resp%%"$tab"*}, not 200 with the file" >> "$errf"; return 1 ;; esac

@@ -1,4 +1,4 @@
-import { execFile } from 'child_process';
+import { execFile, execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as http from 'http';
 import { AddressInfo } from 'net';
@@ -285,6 +285,42 @@ describe('the cache volume', () => {
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(fs.readFileSync(path.join(dir, long)).equals(MODEL)).toBe(true);
+  }, 20_000);
+});
+
+describe('another uid', () => {
+  /** The pod as uid 1000 (setpriv, when these tests run as root). */
+  function asUser(c: any): any {
+    return { ...c, command: process.getuid?.() === 0 ? ['/usr/bin/setpriv', '--reuid=1000', '--regid=1000', '--clear-groups', ...c.command] : c.command };
+  }
+
+  test('a partial left by another uid, read-only to this one: downloaded afresh, not a failure naming a writable cache', async () => {
+    const dir = volume();
+    const partial = path.join(dir, '.plain.bin.partial');
+    fs.mkdirSync(path.join(partial, 'meta'), { recursive: true });
+    fs.writeFileSync(path.join(partial, 'model'), MODEL.subarray(0, 1000));
+    fs.chmodSync(partial, 0o555);
+    if (process.getuid?.() === 0) fs.chownSync(dir, 1000, 1000);
+    const result = await startPod(asUser(httpPod(`${base}/plain.bin`)), dir, 'dash', 'p', { HOME: '/tmp' }).done;
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(fs.readFileSync(path.join(dir, 'plain.bin')).equals(MODEL)).toBe(true);
+    expect(result.stdout).toContain('belongs to another user; starting over');
+  }, 20_000);
+
+  test('a model file this uid cannot write fails with one line, never a silent exit 2', async () => {
+    const dir = volume();
+    // a dead holder's staging (same uid) whose model file another uid made read-only
+    const stage = path.join(dir, '.plain.bin.stage.dead.1.x');
+    fs.mkdirSync(path.join(stage, 'meta'), { recursive: true });
+    fs.writeFileSync(path.join(stage, 'model'), 'x');
+    fs.symlinkSync('dead.1.x', path.join(dir, '.plain.bin.lock'));
+    fs.writeFileSync(path.join(dir, '.plain.bin.beat.dead.1.x'), '1000\n');
+    fs.chmodSync(path.join(stage, 'model'), 0o444);
+    if (process.getuid?.() === 0) execFileSync('chown', ['-R', '1000:1000', dir]);
+    const result = await startPod(asUser(httpPod(`${base}/plain.bin`)), dir, 'dash', 'p', { HOME: '/tmp' }).done;
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^model-prep: FAILED: cannot write in the model cache: http:.*plain\.bin: .*model: Permission denied\n$/);
   }, 20_000);
 });
 
