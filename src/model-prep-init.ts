@@ -324,6 +324,13 @@ function wireOciImage(
 const COPIER_PROPS = ['cache', 'image', 'attempts', 'retryDelay', 'lockStaleAfter', 'verifyOnCacheHit', 'resources', 'security'] as const;
 
 /** Checks the retry, lock and S3 tuning props and the paths; returns the seconds to render. */
+/**
+ * The longest model name: the script's own names beside it add up to 68 bytes
+ * ('.' + name + '.beat.' + pod UID (36) + '.' + pid (7) + '.' + 12 hex + '.tmp') within the
+ * 255 bytes of a file name.
+ */
+const MAX_TARGET_BYTES = 180;
+
 function checkTuning(props: ModelPrepInitProps, target: string, errors: string[]): { retryDelay: number; lockStale: number } {
   wholeNumber('attempts', props.attempts, 1, 100, errors, 5);
   for (const prop of ['s3MaxConcurrentRequests', 's3MultipartChunkSize'] as const) {
@@ -348,6 +355,8 @@ function checkTuning(props: ModelPrepInitProps, target: string, errors: string[]
   }
   if (typeof target !== 'string' || target === '.' || target === '..' || /[/\0\r\n]/.test(target)) {
     errors.push(`source: the model's name ${show(target)} (the last path segment of the source) cannot be a file name. Fix: point the source at a named file or prefix`);
+  } else if (Buffer.byteLength(target) > MAX_TARGET_BYTES) {
+    errors.push(`source: the model's name ${show(target)} is too long (${Buffer.byteLength(target)} bytes; at most ${MAX_TARGET_BYTES}): the cache keeps files named '.<name>.stage.<pod uid>.<pid>.<random>' beside it, and a file name has at most 255 bytes. Fix: point the source at a shorter name`);
   }
   return { retryDelay, lockStale };
 }

@@ -80,7 +80,8 @@ cache_hit() {
   fi
   [ "$(stat -c %s -- "$@" 2>/dev/null)" = "\${hit_sizes%?}" ] || return 1
   if [ "\${MODEL_VERIFY_ON_CACHE_HIT:-false}" = true ]; then
-    [ "$(digest_of "$dest")" = "$hit_sum" ] || { log "cache check: $dest does not match its recorded sha256 $hit_sum; downloading again"; return 1; }
+    digest_waited "$dest"
+    [ "$digest" = "$hit_sum" ] || { log "cache check: $dest does not match its recorded sha256 $hit_sum; downloading again"; return 1; }
   fi
 }
 
@@ -104,6 +105,20 @@ digest_of() {
   else
     hash_stdin < "$1"
   fi
+}
+# The same into $digest, in the background of a wait: SIGTERM interrupts a wait at once, not a
+# command substitution (re-hashing a large model takes minutes).
+digest_waited() {
+  out="\${HOME:-/tmp}/.model-prep.$$.digest"
+  mkdir -p "\${HOME:-/tmp}" 2>/dev/null
+  { true > "$out"; } 2>/dev/null || { digest=$(digest_of "$1"); return; }
+  digest_of "$1" > "$out" &
+  kids=$!
+  wait "$kids"
+  kids=""
+  digest=""
+  read -r digest < "$out"
+  rm -f "$out"
 }
 # Streams a file that another process is still appending to, from its first byte, until the
 # flag file exists; a resumed download thus hashes its prefix first, then the new bytes. Each
@@ -179,6 +194,12 @@ record() {
 }
 
 # --- names from a listing or from \`files\`: relative, no '.' or '..' segments ---------------
+# A listing where a name is both a file and a directory ("dir" and "dir/x": S3 keys can be)
+# cannot be a tree.
+check_tree() {
+  awk -v errf="$errf" '{ name[$0] } END { for (f in name) { p = f; while (sub(/\/[^\/]*$/, "", p)) if (p in name) {
+      printf "invalid name: %c%s%c is both a file and the directory of %c%s%c\n", 39, p, 39, 39, f, 39 >> errf; exit 1 } } }' "$1"
+}
 check_name() {
   case "/$1/" in
     //|*//*|*/./*|*/../*) printf "invalid name: '%s' (empty, absolute, or with '.' or '..' segments)\n" "$1" >> "$errf"; return 1 ;;
@@ -195,7 +216,10 @@ beat_age() {
   [ "$1" != legacy ] || beat_file="$lock/heartbeat"
   [ -f "$beat_file" ] && read -r b < "$beat_file" 2>/dev/null
   case "$b" in ''|*[!0-9]*) echo none; return ;; esac
-  echo $(( $(date +%s) - b ))
+  # a beat from further ahead than the stale window (garbage, a skewed clock) proves nothing
+  b=$(( $(date +%s) - b ))
+  [ "$b" -ge "-$stale_after" ] || b=none
+  echo "$b"
 }
 alive() { a=$(beat_age "$1"); [ "$a" != none ] && [ "$a" -le "$stale_after" ]; }
 same_pod() { [ -n "\${MODEL_POD_UID:-}" ] && [ "\${1%%.*}" = "$MODEL_POD_UID" ]; }
@@ -296,6 +320,7 @@ on_term() {
 on_exit() {
   [ -z "$kids" ] || kill $kids 2>/dev/null
   [ -z "$me" ] || rm -f "\${HOME:-/tmp}/.model-prep.$me.err"
+  rm -f "\${HOME:-/tmp}/.model-prep.$$.digest"
   if [ -n "$stage" ] && [ -d "$stage" ] && owns_lock && [ ! -e "$partial" ]; then
     mv "$stage" "$partial" 2>/dev/null && log "kept the partial download for a resume"
   fi
@@ -325,11 +350,16 @@ prepare_stage() {
   elif [ -n "$broken" ] && [ -d "$dir/.$target.stage.$broken" ]; then
     mv "$dir/.$target.stage.$broken" "$stage" || fail "$(unwritable)"
   fi
+  # a staging left by another uid (runAsUser changed) may hold files this one cannot write
+  if [ -d "$stage" ] && [ -n "$(find "$stage" ! -user "$(id -u)" 2>/dev/null | head -n 1)" ]; then
+    log "the partial download belongs to another user; starting over"
+    rm -rf "$stage" 2>/dev/null || mv "$stage" "$dir/.$target.stage.foreign.$me" 2>/dev/null || fail "$(unwritable "cannot remove $stage")"
+  fi
   for s in "$dir/.$target.stage."* "$dir/.$target.beat."*; do
     [ -e "$s" ] || continue
     case "$s" in "$stage"|"$dir/.$target.beat.$me"*) continue ;; esac
     owner="\${s#"$dir/.$target."}"; owner="\${owner#*.}"; owner="\${owner%.tmp}"
-    alive "$owner" || rm -rf "$s"
+    alive "$owner" || rm -rf "$s" 2>/dev/null
   done
   rm -rf "$stage/old" "$stage/marker"
   mkdir -p "$stage/meta" || fail "$(unwritable)"
@@ -342,12 +372,15 @@ prepare_stage() {
 
 classify() {
   if grep -qiE 'no space left|ENOSPC|Errno 28|quota exceeded|\(23\)|exit code 23' "$1"; then echo 'disk full'
+  elif grep -qiE 'Permission denied|Read-only file system|Errno 13|Errno 30' "$1"; then echo 'cannot write in the model cache'
   elif grep -qiE 'Unable to locate credentials|NoCredentials|could not find default credentials|You do not currently have an active account' "$1"; then echo 'missing credentials'
   elif grep -qiE 'AccessDenied|Access Denied|InvalidAccessKeyId|SignatureDoesNotMatch|Forbidden|Unauthorized|error: 40[13]|\(40[13]\)|HTTP 40[13]' "$1"; then echo 'access denied (401/403)'
   elif grep -qiE 'NoSuchKey|NoSuchBucket|Not Found|error: 404|\(404\)|HTTP 404|does not exist|matched no objects|RepositoryNotFound|EntryNotFound' "$1"; then echo 'not found (404)'
   elif grep -qiE '\(47\)|Maximum \(?[0-9]*\)? ?redirects' "$1"; then echo 'redirect loop'
   elif grep -q '^invalid name: ' "$1"; then echo 'invalid name'
   elif grep -qiE '\(3\) |URL using bad/illegal format' "$1"; then echo 'invalid URL'
+  elif grep -qiE '\(1\) Protocol|not supported or disabled in libcurl' "$1"; then echo 'unsupported protocol (a redirect to a non-http URL?)'
+  elif grep -q ' answered HTTP .*, not 200 with the file$' "$1"; then echo 'unexpected response'
   else echo 'transient'
   fi
 }
@@ -399,7 +432,8 @@ records_to_lines() {
 land() {
   owns_lock || return 1
   if [ -e "$dest" ] || [ -L "$dest" ]; then mv -f "$dest" "$stage/old" || fail "$(unwritable "cannot move the previous $dest aside")"; fi
-  mv -f "$stage/marker" "$marker" || fail "$(unwritable "cannot write the marker")"
+  if [ -d "$marker" ] && [ ! -L "$marker" ]; then rm -rf "$marker" || fail "$(unwritable "cannot remove the directory at $marker")"; fi
+  mv -fT "$stage/marker" "$marker" || fail "$(unwritable "cannot write the marker")"
   mv -T "$model" "$dest" || fail "$(unwritable "cannot move the model into place")"
   sync "$dir" 2>/dev/null
   rm -rf "$stage"
@@ -428,7 +462,7 @@ while :; do
     fetch && assemble && break
     rc=$?
     reason=$(classify "$errf")
-    [ "$rc" -ne 23 ] || reason="disk full"
+    [ "$rc" -ne 23 ] || [ "$reason" != transient ] || reason="disk full"
     detail=$(grep -v '^[[:space:]]*$' "$errf" | tail -n 1)
     cat "$errf"
     if [ "$reason" != transient ]; then
@@ -523,7 +557,7 @@ EOF
 # the shell would report "Killed" on stderr, whose one line is the failure's).
 s3_fresh() {
   rm -f "$meta/.id" "$meta/.rec" "$meta/.pin"
-  { : > "$model"; } 2>> "$errf" || return 23
+  { true > "$model"; } 2>> "$errf" || return 23
   mkfifo "$meta/.pin" || return 1
   hashed_start "$model" "$meta/" exec aws \${S3_ENDPOINT_URL:+--endpoint-url "$S3_ENDPOINT_URL"} s3api get-object --bucket "$bucket" --key "$key" \
     --if-match "file://$meta/.pin" --query ETag --output text "$model" > "$meta/.got"
@@ -568,7 +602,8 @@ s3_resume() {
       return 1
     fi
   else
-    pick_hasher; hash_stdin < "$model" > "$meta/.sum"
+    digest_waited "$model"
+    printf '%s\n' "$digest" > "$meta/.sum"
   fi
 }
 # Appends bytes $have- of the pinned ETag through a fifo; the response's ETag goes to .got.
@@ -589,10 +624,11 @@ s3_append() {
 # second listing).
 s3_listing() {
   : > "$1.times.tmp" || return 1
-  s3 s3api list-objects-v2 --bucket "$2" --prefix "$key" --query 'Contents[].[Size,ETag,LastModified,Key]' --output text 2>> "$errf" \
-    | awk -F '\t' -v p="$key" -v times="$1.times.tmp" 'NF >= 4 && substr($0, length($0)) != "/" {
-        k = $0; sub(/^[^\t]*\t[^\t]*\t[^\t]*\t/, "", k); print $1 "\t" $2 "\t" substr(k, length(p) + 1); print $3 > times }' > "$1.tmp" \
-    && mv -f "$1.times.tmp" "$1.times" && mv -f "$1.tmp" "$1"
+  # the CLI's own exit status: a listing that failed (500, throttled) is no empty prefix
+  s3 s3api list-objects-v2 --bucket "$2" --prefix "$key" --query 'Contents[].[Size,ETag,LastModified,Key]' --output text > "$1.raw" 2>> "$errf" || return 1
+  awk -F '\t' -v p="$key" -v times="$1.times.tmp" 'NF >= 4 && substr($0, length($0)) != "/" {
+        k = $0; sub(/^[^\t]*\t[^\t]*\t[^\t]*\t/, "", k); print $1 "\t" $2 "\t" substr(k, length(p) + 1); print $3 > times }' "$1.raw" > "$1.tmp" \
+    && rm -f "$1.raw" && mv -f "$1.times.tmp" "$1.times" && mv -f "$1.tmp" "$1"
 }
 # Whether every listed file has the time of the version the second listing names: the CLI gives
 # a file its object's LastModified (whole seconds), so a file whose bytes came from a version
@@ -664,15 +700,17 @@ s3_prefix() {
   wait "$hash_pid"
   kids=""
   rm -f "$gate" "$gate.read" "$bucket_gate" "$bucket_gate.tmp"
+  # a change first: an object deleted while the sync ran fails its GET with 404, which is a
+  # changed source (the next attempt lists it again), not a missing model
+  if [ "$list_rc" -eq 0 ] && ! cmp -s "$meta/listing" "$meta/listing.after"; then
+    echo "$MODEL_SOURCE changed during the download; fetching the changed files again" > "$errf"
+    mv -f "$meta/listing.after" "$meta/listing.new"
+    return 1
+  fi
   [ "$sync_rc" -eq 0 ] && [ "$list_rc" -eq 0 ] || return 1
   while IFS= read -r rel; do
     [ -f "$model/$rel" ] || { echo "$MODEL_SOURCE: $rel is missing after the sync" >> "$errf"; return 1; }
   done < "$meta/files"
-  if ! cmp -s "$meta/listing" "$meta/listing.after"; then
-    echo "$MODEL_SOURCE changed during the download; fetching the changed files again" >> "$errf"
-    mv -f "$meta/listing.after" "$meta/listing.new"
-    return 1
-  fi
   if ! s3_times_match; then
     echo "$MODEL_SOURCE changed and changed back during the download (a file is not of the version listed); fetching it again" >> "$errf"
     return 1
@@ -698,6 +736,7 @@ s3_prefix_prepare() {
     check_name "$rel" || return 1
     case "$rel" in */*) mkdir -p "$meta/\${rel%/*}" || return 1 ;; esac
   done < "$meta/files"
+  check_tree "$meta/files" || return 1
   touch "$meta/listing"
   find "$model" ! -type d > "$meta/found"
   awk -F '\t' -v p="$model/" '
@@ -768,23 +807,26 @@ ${RECORD_COPIED}`;
  * file is sent whole, and started over.
  */
 export const HTTP_FETCH = String.raw`
-http_opts="-g --fail --silent --show-error --location --max-redirs 10 --connect-timeout 20 --speed-limit 1024 --speed-time 60"
+http_opts="-H Accept-Encoding:identity -g --fail --silent --show-error --location --max-redirs 10 --connect-timeout 20 --speed-limit 1024 --speed-time 60"
 http_get() {
   curl $http_opts \${MODEL_HTTP_TOKEN:+-H "Authorization: Bearer $MODEL_HTTP_TOKEN"} "$@"
 }
 # status <tab> total size <tab> validator of the last response in a header dump
 response() {
   awk 'BEGIN { for (i = 1; i < ARGC; i++) {
-        s = ""; e = ""; m = ""; l = ""; r = ""
+        s = ""; e = ""; m = ""; l = ""; r = ""; z = ""
         while ((getline line < ARGV[i]) > 0) {
           sub(/\r$/, "", line)
-          if (line ~ /^HTTP\//) { split(line, w, " "); s = w[2]; e = ""; m = ""; l = ""; r = ""; continue }
+          if (line ~ /^HTTP\//) { split(line, w, " "); s = w[2]; e = ""; m = ""; l = ""; r = ""; z = ""; continue }
           c = index(line, ":"); if (!c) continue
           k = tolower(substr(line, 1, c - 1)); v = substr(line, c + 1); sub(/^[ \t]+/, "", v); sub(/[ \t]+$/, "", v)
-          if (k == "etag") e = v; else if (k == "last-modified") m = v; else if (k == "content-length") l = v; else if (k == "content-range") r = v
+          if (k == "etag") e = v; else if (k == "last-modified") m = v; else if (k == "content-length") l = v; else if (k == "content-range") r = v; else if (k == "content-encoding" && tolower(v) != "identity") z = v
         }
         close(ARGV[i])
-        t = l; if (r != "") { t = r; sub(/.*\//, "", t) } if (e ~ /^W\//) e = ""; print s "\t" t "\t" (e != "" ? e : m)
+        t = l; if (r != "") { t = r; sub(/.*\//, "", t) } if (e ~ /^W\//) e = ""
+        # a body in a content coding (gzip...) is not the file: its bytes, length and ranges are those of the coding
+        if (z != "") s = s " with Content-Encoding " z
+        print s "\t" t "\t" (e != "" ? e : m)
       } exit }' "$@" 2>/dev/null
 }
 # Percent-encodes a path for a URL into $enc (names may hold spaces, '*', unicode...); a plain
@@ -819,9 +861,10 @@ get_file() {
   fi
   if [ -z "$validator" ]; then
     rm -f "$3.hdr" "$3.rec"
-    { : > "$2"; } 2>> "$errf" || return 23
+    { true > "$2"; } 2>> "$errf" || return 23
     $xfer "$2" "$3" http_get -D "$3.hdr" -o "$2" -- "$1" || return $?
     resp=$(response "$3.hdr")
+    case "$resp" in 200"$tab"*) ;; *) echo "$1 answered HTTP \${resp%%"$tab"*}, not 200 with the file" >> "$errf"; return 1 ;; esac
     validator="\${resp#*"$tab"*"$tab"}"
     total="\${resp#*"$tab"}"; total="\${total%%"$tab"*}"
     got=$(size_of "$2")
@@ -872,6 +915,7 @@ fetch() {
     [ -s "$meta/files" ] || { echo "$MODEL_LIST_URL lists no files (404)" >> "$errf"; return 1; }
   fi
   while IFS= read -r f; do check_name "$f" || return 1; done < "$meta/files"
+  check_tree "$meta/files" || return 1
   mkdir -p "$model" || return 23
   while IFS= read -r f; do
     case "$f" in */*) mkdir -p "$model/\${f%/*}" "$meta/\${f%/*}" || return 23 ;; esac
