@@ -323,7 +323,6 @@ function wireOciImage(
 /** Props that only the copying init container of an OCI model uses (none of them applies to an image volume). */
 const COPIER_PROPS = ['cache', 'image', 'attempts', 'retryDelay', 'lockStaleAfter', 'verifyOnCacheHit', 'resources', 'security'] as const;
 
-/** Checks the retry, lock and S3 tuning props and the paths; returns the seconds to render. */
 /**
  * The longest model name: the script's own names beside it add up to 68 bytes
  * ('.' + name + '.beat.' + pod UID (36) + '.' + pid (7) + '.' + 12 hex + '.tmp') within the
@@ -331,6 +330,7 @@ const COPIER_PROPS = ['cache', 'image', 'attempts', 'retryDelay', 'lockStaleAfte
  */
 const MAX_TARGET_BYTES = 180;
 
+/** Checks the retry, lock and S3 tuning props and the paths; returns the seconds to render. */
 function checkTuning(props: ModelPrepInitProps, target: string, errors: string[]): { retryDelay: number; lockStale: number } {
   wholeNumber('attempts', props.attempts, 1, 100, errors, 5);
   for (const prop of ['s3MaxConcurrentRequests', 's3MultipartChunkSize'] as const) {
