@@ -129,7 +129,7 @@ describe('OME SGLang DeepSeek worker over RDMA (srt-deepseek-rdma, engineConfig.
 describe('vLLM on AMD Instinct MI300X (ROCm blog, k8s-vllm deployment.yaml)', () => {
   test('amd.com/gpu 1, hostIPC, seccomp Unconfined with SYS_PTRACE, 8Gi /dev/shm, a cpu limit, the Service on 80', () => {
     const chart = newChart('rocm-vllm');
-    const d = new AiInferenceDeployment(chart, 'mistral', {
+    new AiInferenceDeployment(chart, 'mistral', {
       metadata: { name: 'mistral-7b', labels: { app: 'mistral-7b' } },
       server: {
         name: 'mistral-7b',
@@ -401,7 +401,10 @@ describe('KAITO distributed workspace pod (two nodes, vLLM with the CUDA toolkit
           startup: Probe.exec(['/bin/sh', '-c', `${check} readiness --leader-address=${leader} --vllm-port=5000`],
             { period: Duration.seconds(10), timeout: Duration.seconds(1), failureThreshold: 180 }),
           liveness: Probe.exec(['/bin/sh', '-c', `${check} liveness --leader-address=${leader} --ray-port=6379`],
-            { initialDelay: Duration.seconds(60), period: Duration.seconds(10), timeout: Duration.seconds(5), failureThreshold: 1, terminationGracePeriod: Duration.seconds(1) }),
+            {
+              initialDelay: Duration.seconds(60), period: Duration.seconds(10), timeout: Duration.seconds(5), failureThreshold: 1,
+              terminationGracePeriod: Duration.seconds(1),
+            }),
           readiness: Probe.exec(['/bin/sh', '-c', `${check} readiness --leader-address=${leader} --vllm-port=5000`],
             { period: Duration.seconds(10), timeout: Duration.seconds(1), failureThreshold: 1 }),
         }),
