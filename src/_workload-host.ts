@@ -288,6 +288,7 @@ export class WorkloadHost {
       modelVolumes: [],
       expectedLoadSeconds: [],
       securityLevel: this.server?.securityLevel,
+      injectedEnv: this.server?.injectedEnv,
       target: targetFact(this.target()),
       gpuTaintNotTolerated: this.server?.gpuTaintNotTolerated,
     };
@@ -460,6 +461,8 @@ export interface ServerRegistration {
   readonly healthPaths: ReadonlyArray<string>;
   /** The PSS level the pod is declared to meet. */
   readonly securityLevel: string;
+  /** Variables a controller or webhook sets in every container (`injectedEnv`). */
+  readonly injectedEnv?: ReadonlyArray<string>;
   /** The Kubernetes version the workload renders for. */
   readonly target?: ResolvedTarget;
   /** Size limit for an emptyDir model cache, derived from the model's size (GPU-fit plan). */

@@ -27,7 +27,7 @@ export type { CustomHealthCheckProps, HttpHealthCheckOptions, HttpProbeOptions, 
 export type { ContainerResources, ResourceAmount } from './resources';
 export { FsGroupChangePolicy, PodSecurityLevel, SeccompProfileType } from './security';
 export type { ContainerSecurityOptions, PodSecurityOptions } from './security';
-export { ImagePullPolicy, PodRestartPolicy, PortProtocol, TerminationMessagePolicy } from './kubernetes-types';
+export { DnsPolicy, ImagePullPolicy, PodRestartPolicy, PortProtocol, TerminationMessagePolicy } from './kubernetes-types';
 export type { ContainerPortSpec, SecretKeyRef } from './kubernetes-types';
 export { EnvFromSource, PodField } from './env-sources';
 export type { EnvFromOptions } from './env-sources';

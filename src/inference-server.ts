@@ -10,13 +10,13 @@ import { containerEnv, EnvFromSource, PodField } from './env-sources';
 import { DEFAULT_GPU_RESOURCE, DEFAULT_SHM_SIZE, GpuProps, gpuTaintKey } from './gpu';
 import { BoundGpuClaim, GpuClaim } from './gpu-claim';
 import { KubernetesTarget, resolveTarget } from './kubernetes-target';
-import { ContainerPortSpec, ImagePullPolicy, renderPorts, SecretKeyRef, TerminationMessagePolicy } from './kubernetes-types';
+import { ContainerPortSpec, DnsPolicy, ImagePullPolicy, renderPorts, SecretKeyRef, TerminationMessagePolicy } from './kubernetes-types';
 import { Accelerator } from './planning/accelerator';
 import { addPodVolumes, PodVolumeMount, renderPodVolumeMounts } from './pod-volume';
 import { HealthCheck } from './probes';
 import { checkedResources, ContainerResources, renderResources } from './resources';
 import { containerSecurityContext, ContainerSecurityOptions, PodSecurityLevel, podSecurityContext, PodSecurityOptions } from './security';
-import { isSysctlName, normalSysctlName, show } from './validation/_helpers';
+import { ENV_NAME, isSysctlName, normalSysctlName, show } from './validation/_helpers';
 import {
   absolutePath, booleanProp, containerPropKeys, durationSeconds, jsonValue, knownProps, labelName, listOf, objectName, POD_SECURITY_KEYS,
   POD_VOLUME_MOUNT_KEYS, portNumber, propKeys, quantity, renderableMetadata, snapshot, stringMap, wholeNumber,
@@ -279,6 +279,30 @@ export interface InferenceWorkloadProps {
    * @default - Kubernetes' default: true (the field is not written)
    */
   readonly enableServiceLinks?: boolean;
+  /**
+   * Use the node's network namespace: the pod's ports are the node's, and RDMA/RoCE NICs and
+   * their addresses are reachable (OME's SGLang RDMA workers, the ROCm vLLM manifests). Pod
+   * Security Standards baseline and restricted forbid it: declare `security: { level:
+   * PodSecurityLevel.PRIVILEGED }`, or synth fails. Set `dnsPolicy:
+   * DnsPolicy.CLUSTER_FIRST_WITH_HOST_NET` too, or the pod resolves names with the node's
+   * resolver and cannot reach cluster Services by name (a warning).
+   * @default false
+   */
+  readonly hostNetwork?: boolean;
+  /**
+   * How the pod resolves names. `DnsPolicy.NONE` needs a `dnsConfig` with a nameserver (added by
+   * JSON patch; synth refuses the pod without one, as the API server would).
+   * @default DnsPolicy.CLUSTER_FIRST
+   */
+  readonly dnsPolicy?: DnsPolicy;
+  /**
+   * Environment variables that a controller or admission webhook sets in every container of
+   * the pods (OME's `MODEL_PATH` and `PARALLELISM_SIZE`, KServe's, a platform's): a `$(NAME)` in
+   * a container's command or args that names one of them is not refused as undefined
+   * (`argsReferenceDefinedEnv`). Nothing is written: the variables are the controller's.
+   * @default - none
+   */
+  readonly injectedEnv?: string[];
 }
 
 /** Default server resources. */
@@ -304,7 +328,7 @@ export const WORKLOAD_KEY_FLAGS: { readonly [K in keyof InferenceWorkloadProps]-
   server: true, target: true, model: true, gpu: true, modelLoadTimeout: true, security: true, terminationGracePeriod: true,
   serviceAccountName: true, automountServiceAccountToken: true, runtimeClassName: true, priorityClassName: true, affinity: true,
   topologySpreadConstraints: true, tolerations: true, nodeSelector: true, imagePullSecrets: true, shareProcessNamespace: true, hostIPC: true,
-  enableServiceLinks: true,
+  enableServiceLinks: true, hostNetwork: true, dnsPolicy: true, injectedEnv: true,
 };
 /** Known keys of `InferenceWorkloadProps`, for `InferenceServer`. @internal */
 export const WORKLOAD_KEYS = propKeys<InferenceWorkloadProps>('InferenceWorkloadProps', WORKLOAD_KEY_FLAGS);
@@ -396,6 +420,7 @@ export function attachServer(
     errors,
     healthPaths: health._httpPaths,
     securityLevel: props.security?.level ?? PodSecurityLevel.RESTRICTED,
+    injectedEnv: (props.injectedEnv ?? []).filter(n => typeof n === 'string'),
     target,
     modelCacheSize: plan.modelCacheSize,
     gpuTaintNotTolerated: gpu !== undefined && gpu.tolerate === false,
@@ -469,6 +494,12 @@ function wirePod(spec: any, props: InferenceWorkloadProps, podSecurity: any, gra
   }
   if (props.enableServiceLinks !== undefined) {
     spec.enableServiceLinks = props.enableServiceLinks;
+  }
+  if (props.hostNetwork !== undefined) {
+    spec.hostNetwork = props.hostNetwork;
+  }
+  if (props.dnsPolicy !== undefined) {
+    spec.dnsPolicy = props.dnsPolicy;
   }
   spec.priorityClassName = props.priorityClassName;
   spec.affinity = props.affinity ? JSON.parse(JSON.stringify(props.affinity)) : spec.affinity;
@@ -571,6 +602,7 @@ function checkedShape(given: InferenceWorkloadProps, knownKeys: ReadonlyArray<st
   props.tolerations = props.tolerations === undefined ? undefined
     : Array.from(tolerations).filter(t => t !== null && typeof t === 'object' && !Array.isArray(t));
   props.imagePullSecrets = props.imagePullSecrets === undefined ? undefined : Array.from(listOf('imagePullSecrets', props.imagePullSecrets, errors));
+  props.injectedEnv = props.injectedEnv === undefined ? undefined : Array.from(listOf('injectedEnv', props.injectedEnv, errors));
   if (!jsonValue('affinity', props.affinity, errors)) {
     delete props.affinity;
   }
@@ -626,6 +658,12 @@ function checkServerProps(props: InferenceWorkloadProps, image: string | undefin
   objectName('priorityClassName', props.priorityClassName, errors, 'PriorityClass');
   // a list by now (checkedShape); holes are reported here like any other bad name
   Array.from(props.imagePullSecrets ?? []).forEach((s, i) => objectName(`imagePullSecrets[${i}]`, s, errors, 'Secret'));
+  (props.injectedEnv ?? []).forEach((n, i) => {
+    if (typeof n !== 'string' || !ENV_NAME.test(n) || n.startsWith('..')) {
+      errors.push(`injectedEnv[${i}]: ${show(n)} is not an environment variable name. `
+        + 'Fix: give the name the controller sets, as written in $(NAME): letters, digits, \'_\', \'-\' or \'.\', not starting with a digit, e.g. \'MODEL_PATH\'');
+    }
+  });
   if (typeof image !== 'string' || !image.trim()) {
     errors.push(`server.image: ${JSON.stringify(image)} is empty. Fix: give an image such as 'vllm/vllm-openai:v0.6.3', or an engine (server.engine) that brings its own`);
   }

@@ -41,6 +41,18 @@ export enum TerminationMessagePolicy {
   FALLBACK_TO_LOGS_ON_ERROR = 'FallbackToLogsOnError',
 }
 
+/** How the pod resolves names (`dnsPolicy`). */
+export enum DnsPolicy {
+  /** The cluster's DNS, then the node's upstream servers (Kubernetes' default). */
+  CLUSTER_FIRST = 'ClusterFirst',
+  /** The cluster's DNS for a pod on the node's network (`hostNetwork`): without it such a pod cannot resolve Services. */
+  CLUSTER_FIRST_WITH_HOST_NET = 'ClusterFirstWithHostNet',
+  /** The node's resolver configuration. */
+  DEFAULT = 'Default',
+  /** Only the pod's `dnsConfig` (which must then name a nameserver). */
+  NONE = 'None',
+}
+
 /** A port a container listens on. */
 export interface ContainerPortSpec {
   /** Port number. */

@@ -77,6 +77,14 @@ export interface ProbeOptions {
    * @default - none
    */
   readonly initialDelay?: Duration;
+  /**
+   * Time the container gets to stop after this probe fails, instead of the pod's
+   * `terminationGracePeriod` (the probe's `terminationGracePeriodSeconds`): KAITO's distributed
+   * liveness check gives 1 s. Whole seconds, at least one. Liveness and startup probes only: a
+   * readiness probe never restarts the container, and the API server refuses it there.
+   * @default - the pod's termination grace period
+   */
+  readonly terminationGracePeriod?: Duration;
 }
 
 /** Options of an HTTP probe. */
@@ -119,7 +127,7 @@ export interface TcpProbeOptions extends PortProbeOptions {
 }
 
 const PROBE_OPTION_FLAGS: { readonly [K in keyof ProbeOptions]-?: true } = {
-  period: true, timeout: true, failureThreshold: true, successThreshold: true, initialDelay: true,
+  period: true, timeout: true, failureThreshold: true, successThreshold: true, initialDelay: true, terminationGracePeriod: true,
 };
 const PROBE_KEYS = propKeys<ProbeOptions>('ProbeOptions', PROBE_OPTION_FLAGS);
 const HTTP_PROBE_KEYS = propKeys<HttpProbeOptions>('HttpProbeOptions', { ...PROBE_OPTION_FLAGS, port: true, portName: true, https: true });
@@ -184,6 +192,7 @@ export class Probe {
       timeoutSeconds: durationSeconds(`${field}.timeout`, o.timeout, 1, errors) ?? 5,
       failureThreshold: o.failureThreshold ?? defaults.failureThreshold(period),
       successThreshold: o.successThreshold,
+      terminationGracePeriodSeconds: probeGrace(field, o.terminationGracePeriod, defaults.restarts, errors),
     };
   }
 
@@ -191,6 +200,16 @@ export class Probe {
   public get _httpPath(): string | undefined {
     return this.httpPath;
   }
+}
+
+/** A probe's own grace period in seconds: liveness and startup probes only (the ones that restart the container). */
+function probeGrace(field: string, grace: Duration | undefined, restarts: boolean, errors: string[]): number | undefined {
+  if (grace !== undefined && !restarts) {
+    errors.push(`${field}.terminationGracePeriod: is set on a readiness probe, which never restarts the container (the API server refuses it). `
+      + 'Fix: set it on the liveness or startup probe, or leave it out');
+    return undefined;
+  }
+  return durationSeconds(`${field}.terminationGracePeriod`, grace, 1, errors);
 }
 
 /**
@@ -221,6 +240,8 @@ interface RoleDefaults {
   readonly period: number;
   readonly failureThreshold: (period: number) => number;
   readonly successIsOne: boolean;
+  /** Whether a failure restarts the container (liveness, startup): only those take a grace period. */
+  readonly restarts: boolean;
 }
 
 /** The probes of each role, for `HealthCheck.custom`. */
@@ -367,9 +388,10 @@ export class HealthCheck {
         period: STARTUP_PERIOD_SECONDS,
         failureThreshold: period => Math.max(1, Math.ceil(budget / period)),
         successIsOne: true,
+        restarts: true,
       }, `${field}.startup`, errors),
-      readinessProbe: p.readiness?._render(port, { period: 5, failureThreshold: () => 3, successIsOne: false }, `${field}.readiness`, errors),
-      livenessProbe: p.liveness?._render(port, { period: 10, failureThreshold: () => 3, successIsOne: true }, `${field}.liveness`, errors),
+      readinessProbe: p.readiness?._render(port, { period: 5, failureThreshold: () => 3, successIsOne: false, restarts: false }, `${field}.readiness`, errors),
+      livenessProbe: p.liveness?._render(port, { period: 10, failureThreshold: () => 3, successIsOne: true, restarts: true }, `${field}.liveness`, errors),
     };
   }
 }

@@ -75,6 +75,21 @@ export interface ContainerSecurityOptions {
    * @default - none
    */
   readonly addCapabilities?: string[];
+  /**
+   * Drop every Linux capability (`capabilities.drop: [ALL]`). `false` writes no drop, so the
+   * container keeps the runtime's default capabilities, with `addCapabilities` on top (the ROCm
+   * vLLM manifests add SYS_PTRACE this way). PSS restricted requires the drop: declare the pod's
+   * `security.level` as BASELINE (or PRIVILEGED).
+   * @default true
+   */
+  readonly dropAllCapabilities?: boolean;
+  /**
+   * Seccomp profile of this container, over the pod's (`security.seccompProfile`).
+   * `SeccompProfileType.UNCONFINED` fails PSS baseline and restricted: declare the pod's
+   * `security.level` as PRIVILEGED.
+   * @default - the pod's profile (RuntimeDefault)
+   */
+  readonly seccompProfile?: SeccompProfileType;
 }
 
 /** Security settings of the pod. */
@@ -165,7 +180,7 @@ export function containerSecurityContext(given: ContainerSecurityOptions | null 
   const options = given ?? {};
   // one object per distinct setting, shared by every container that has it (never mutated)
   const key = [options.runAsNonRoot, options.privileged, options.runAsUser, options.runAsGroup, options.allowPrivilegeEscalation,
-    options.readOnlyRootFilesystem, options.addCapabilities];
+    options.readOnlyRootFilesystem, options.addCapabilities, options.dropAllCapabilities, options.seccompProfile];
   return cachedByValue(CONTEXTS, key, () => restrictedContext(options));
 }
 
@@ -180,8 +195,19 @@ function restrictedContext(options: ContainerSecurityOptions): any {
     // the kernel allows escalation in a privileged container anyway; saying false would be a contradiction
     allowPrivilegeEscalation: options.allowPrivilegeEscalation ?? !!options.privileged,
     readOnlyRootFilesystem: options.readOnlyRootFilesystem ?? true,
-    capabilities: options.addCapabilities?.length ? { add: [...options.addCapabilities], drop: ['ALL'] } : { drop: ['ALL'] },
+    capabilities: capabilities(options),
+    // the pod's profile unless the container sets its own
+    seccompProfile: options.seccompProfile === undefined ? undefined : { type: options.seccompProfile },
   };
+}
+
+/** The container's capabilities: ALL dropped unless `dropAllCapabilities` is false, the added ones on top. */
+function capabilities(options: ContainerSecurityOptions): any {
+  const add = options.addCapabilities?.length ? [...options.addCapabilities] : undefined;
+  if (options.dropAllCapabilities === false) {
+    return add ? { add } : undefined;
+  }
+  return add ? { add, drop: ['ALL'] } : { drop: ['ALL'] };
 }
 
 /**

@@ -7,9 +7,9 @@
  * the object rules, and the fields that matter are asserted. Where the real pod has a field the
  * library cannot express, the test says so (and shows the escape hatch).
  */
-import { ApiObject, Duration, JsonPatch, Testing } from 'cdk8s';
+import { ApiObject, Duration, Testing } from 'cdk8s';
 import {
-  AiInferenceDeployment, AiInferencePod, HealthCheck, HostPathType, ImagePullPolicy, InitContainer, PodField,
+  AiInferenceDeployment, AiInferencePod, DnsPolicy, HealthCheck, HostPathType, ImagePullPolicy, InitContainer, PodField,
   PodSecurityLevel, PodVolume, Probe, ProxySidecar, ProxyTls, SeccompProfileType,
 } from '../src';
 import { env, mount, synthWithWarnings, volume } from './helpers/pod-parts';
@@ -43,7 +43,7 @@ describe('OME SGLang DeepSeek worker over RDMA (srt-deepseek-rdma, engineConfig.
     '--moe-a2a-backend', 'deepep', '--deepep-mode', 'auto'];
   const hcaList = 'mlx5_0:1,mlx5_1:1,mlx5_3:1,mlx5_4:1,mlx5_5:1,mlx5_6:1,mlx5_7:1,mlx5_8:1,mlx5_9:1,mlx5_10:1,mlx5_12:1,mlx5_13:1,mlx5_14:1,mlx5_15:1,mlx5_16:1,mlx5_17:1';
 
-  function worker(chart: any, controllerEnv: boolean): AiInferencePod {
+  function worker(chart: any, injected: boolean): AiInferencePod {
     const pod = new AiInferencePod(chart, 'worker', {
       server: {
         name: 'ome-container',
@@ -54,8 +54,6 @@ describe('OME SGLang DeepSeek worker over RDMA (srt-deepseek-rdma, engineConfig.
           MC_TE_METRIC: 'true', PYTHONUNBUFFERED: '1', GLOO_SOCKET_IFNAME: 'eth0', SGLANG_SET_CPU_AFFINITY: 'true', SGLANG_HACK_DEEPEP_NUM_SMS: '8',
           SGLANG_HACK_DEEPEP_NEW_MODE: '0', NVSHMEM_ENABLE_NIC_PE_MAPPING: '1', SGLANG_MOONCAKE_TRANS_THREAD: '8', SGLANG_ENABLE_JIT_DEEPGEMM: '1',
           SGLANG_CHUNKED_PREFIX_CACHE_THRESHOLD: '0', NVSHMEM_HCA_LIST: hcaList, NVSHMEM_IB_GID_INDEX: '3', NVSHMEM_DEBUG: 'INFO',
-          // OME's controller sets these two; the template must name them or synth refuses the $(…) references
-          ...(controllerEnv ? { MODEL_PATH: '/mnt/models', PARALLELISM_SIZE: '16' } : {}),
         },
         fieldEnv: { NODE_IP: PodField.HOST_IP },
         // the leader's probes cover the group; the worker has none
@@ -70,15 +68,17 @@ describe('OME SGLang DeepSeek worker over RDMA (srt-deepseek-rdma, engineConfig.
       },
       gpu: { count: 8, sharedMemory: false },
       hostIPC: true,
+      hostNetwork: true,
+      dnsPolicy: DnsPolicy.CLUSTER_FIRST_WITH_HOST_NET,
       enableServiceLinks: false,
+      // OME's controller sets these two in the container; the template does not
+      injectedEnv: injected ? ['MODEL_PATH', 'PARALLELISM_SIZE'] : undefined,
       security: { level: PodSecurityLevel.PRIVILEGED, runAsNonRoot: false, runAsUser: 0, runAsGroup: 0 },
     });
-    // hostNetwork and its DNS policy have no prop
-    ApiObject.of(pod.pod).addJsonPatch(JsonPatch.add('/spec/hostNetwork', true), JsonPatch.replace('/spec/dnsPolicy', 'ClusterFirstWithHostNet'));
     return pod;
   }
 
-  test('hostNetwork (patch) and hostIPC, privileged with IPC_LOCK and CAP_SYS_ADMIN, /dev/infiniband from the node, 8 GPUs, the node IP', () => {
+  test('hostNetwork with ClusterFirstWithHostNet and hostIPC, privileged with IPC_LOCK and CAP_SYS_ADMIN, /dev/infiniband from the node, 8 GPUs, the node IP', () => {
     const chart = newChart('ome-worker');
     const { template, warnings } = templateOf(worker(chart, true));
     new ApiObject(chart, 'lws', {
@@ -107,11 +107,14 @@ describe('OME SGLang DeepSeek worker over RDMA (srt-deepseek-rdma, engineConfig.
     // the LWS_* references are warnings even though the template is going into a LeaderWorkerSet
     expect(warnings).toContain('refers to $(LWS_LEADER_ADDRESS), which only the LeaderWorkerSet controller sets');
     expect(warnings).not.toContain('MODEL_PATH');
+    expect(warnings).not.toContain('PARALLELISM_SIZE');
+    expect(warnings).not.toContain('hostNetwork');
+    expect(env(c, 'MODEL_PATH')).toBeUndefined();
     // the chart writes the LeaderWorkerSet only (its pods are the controller's)
     expect(Testing.synth(chart).map((m: any) => m.kind)).toEqual(['LeaderWorkerSet']);
   });
 
-  test('finding: $(MODEL_PATH) and $(PARALLELISM_SIZE), which OME\'s controller sets in the container, are refused as undefined', () => {
+  test('without injectedEnv, $(MODEL_PATH) and $(PARALLELISM_SIZE), which OME\'s controller sets in the container, are refused as undefined', () => {
     const chart = newChart('ome-worker-strict');
     expect(() => worker(chart, false).toPodTemplate())
       .toThrow(/"\$\(MODEL_PATH\)" refers to \$\(MODEL_PATH\), which the container's env does not set[\s\S]*\$\(PARALLELISM_SIZE\)/);
@@ -120,12 +123,13 @@ describe('OME SGLang DeepSeek worker over RDMA (srt-deepseek-rdma, engineConfig.
 
 // Source: ROCm/rocm-blogs "Navigating vLLM Inference with ROCm and Kubernetes" (2025-02-13,
 // rocm.blogs.amd.com/artificial-intelligence/k8s-vllm): Mistral-7B on one MI300X through the AMD
-// device plugin — hostNetwork, hostIPC, a container seccomp profile Unconfined with SYS_PTRACE, an 8Gi
+// device plugin — hostNetwork, hostIPC, a container seccomp profile Unconfined with SYS_PTRACE added to the runtime's default
+// capabilities (nothing dropped), an 8Gi
 // memory-backed /dev/shm, cpu 6/10 and memory 6G/20G, no probes; the Service maps port 80 to 8000.
 describe('vLLM on AMD Instinct MI300X (ROCm blog, k8s-vllm deployment.yaml)', () => {
   test('amd.com/gpu 1, hostIPC, seccomp Unconfined with SYS_PTRACE, 8Gi /dev/shm, a cpu limit, the Service on 80', () => {
     const chart = newChart('rocm-vllm');
-    const d = new AiInferenceDeployment(chart, 'mistral', {
+    new AiInferenceDeployment(chart, 'mistral', {
       metadata: { name: 'mistral-7b', labels: { app: 'mistral-7b' } },
       server: {
         name: 'mistral-7b',
@@ -137,27 +141,28 @@ describe('vLLM on AMD Instinct MI300X (ROCm blog, k8s-vllm deployment.yaml)', ()
         health: HealthCheck.none(),
         resources: { cpu: { request: '6', limit: '10' }, memory: { request: '6G', limit: '20G' } },
         // the image runs as root and downloads into /root/.cache
-        security: { addCapabilities: ['SYS_PTRACE'], runAsNonRoot: false, runAsUser: 0, readOnlyRootFilesystem: false, allowPrivilegeEscalation: true },
+        security: {
+          addCapabilities: ['SYS_PTRACE'], dropAllCapabilities: false, seccompProfile: SeccompProfileType.UNCONFINED,
+          runAsNonRoot: false, runAsUser: 0, readOnlyRootFilesystem: false, allowPrivilegeEscalation: true,
+        },
       },
       gpu: { count: 1, resourceName: 'amd.com/gpu', shmSize: '8Gi', tolerate: false },
       hostIPC: true,
-      security: {
-        level: PodSecurityLevel.PRIVILEGED, seccompProfile: SeccompProfileType.UNCONFINED, runAsNonRoot: false, runAsUser: 0, runAsGroup: 0,
-      },
+      hostNetwork: true,
+      security: { level: PodSecurityLevel.PRIVILEGED, runAsNonRoot: false, runAsUser: 0, runAsGroup: 0 },
       serviceOptions: { portName: 'http-mistral-7b', port: 80 },
     });
-    // hostNetwork has no prop
-    ApiObject.of(d.deployment).addJsonPatch(JsonPatch.add('/spec/template/spec/hostNetwork', true));
     const { manifests, warnings } = synthWithWarnings(chart);
     const deploy = manifestOf(manifests, 'Deployment');
     const spec = podSpec(deploy);
     const c = container(deploy, 'mistral-7b');
     expect(c.resources).toEqual({ limits: { 'amd.com/gpu': '1', 'cpu': '10', 'memory': '20G' }, requests: { 'amd.com/gpu': '1', 'cpu': '6', 'memory': '6G' } });
     expect(c.command).toEqual(['/bin/sh', '-c']);
-    expect(c.securityContext.capabilities.add).toEqual(['SYS_PTRACE']);
-    // the manifest's seccomp profile is the container's; with one container the pod's is the same
-    expect(spec.securityContext.seccompProfile).toEqual({ type: 'Unconfined' });
-    expect(c.securityContext.seccompProfile).toBeUndefined();
+    // added to the runtime's default capabilities, as in the manifest: nothing dropped
+    expect(c.securityContext.capabilities).toEqual({ add: ['SYS_PTRACE'] });
+    // the manifest's seccomp profile is the container's; the pod keeps the library's RuntimeDefault
+    expect(c.securityContext.seccompProfile).toEqual({ type: 'Unconfined' });
+    expect(spec.securityContext.seccompProfile).toEqual({ type: 'RuntimeDefault' });
     expect(spec.hostIPC).toBe(true);
     expect(spec.hostNetwork).toBe(true);
     expect(volume(spec, 'dshm').emptyDir).toEqual({ medium: 'Memory', sizeLimit: '8Gi' });
@@ -168,6 +173,8 @@ describe('vLLM on AMD Instinct MI300X (ROCm blog, k8s-vllm deployment.yaml)', ()
     expect(manifestOf(manifests, 'Service').spec.ports).toEqual([{ name: 'http-mistral-7b', port: 80, protocol: 'TCP', targetPort: 8000 }]);
     // the AMD device plugin taints nothing: gpu.tolerate false is what the manifest does, and says so (no warning)
     expect(warnings).not.toContain('does not tolerate');
+    // the manifest leaves dnsPolicy at ClusterFirst: Services' names do not resolve on the node's network
+    expect(warnings).toContain('spec.template.spec.dnsPolicy: is "ClusterFirst" on a pod with hostNetwork');
   });
 });
 
@@ -378,7 +385,7 @@ describe('KAITO distributed workspace pod (two nodes, vLLM with the CUDA toolkit
   const leader = `${ws}-0.${ws}-headless.default.svc.cluster.local`;
   const check = 'python3 /workspace/vllm/multi-node-health-check.py';
 
-  test('exec probes, liveness terminationGracePeriodSeconds 1 (patch), POD_INDEX from a label, a hostPath CUDA toolkit written by an init container', () => {
+  test('exec probes, liveness terminationGracePeriodSeconds 1, POD_INDEX from a label, a hostPath CUDA toolkit written by an init container', () => {
     const chart = newChart('kaito-dist');
     const cuda = PodVolume.hostPath('cuda-toolkit-hostpath', '/opt/kaito/cuda/129', { type: HostPathType.DIRECTORY_OR_CREATE });
     const pod = new AiInferencePod(chart, 'workspace', {
@@ -394,7 +401,10 @@ describe('KAITO distributed workspace pod (two nodes, vLLM with the CUDA toolkit
           startup: Probe.exec(['/bin/sh', '-c', `${check} readiness --leader-address=${leader} --vllm-port=5000`],
             { period: Duration.seconds(10), timeout: Duration.seconds(1), failureThreshold: 180 }),
           liveness: Probe.exec(['/bin/sh', '-c', `${check} liveness --leader-address=${leader} --ray-port=6379`],
-            { initialDelay: Duration.seconds(60), period: Duration.seconds(10), timeout: Duration.seconds(5), failureThreshold: 1 }),
+            {
+              initialDelay: Duration.seconds(60), period: Duration.seconds(10), timeout: Duration.seconds(5), failureThreshold: 1,
+              terminationGracePeriod: Duration.seconds(1),
+            }),
           readiness: Probe.exec(['/bin/sh', '-c', `${check} readiness --leader-address=${leader} --vllm-port=5000`],
             { period: Duration.seconds(10), timeout: Duration.seconds(1), failureThreshold: 1 }),
         }),
@@ -416,8 +426,6 @@ describe('KAITO distributed workspace pod (two nodes, vLLM with the CUDA toolkit
       security: { runAsNonRoot: false, runAsUser: 0, readOnlyRootFilesystem: false },
       podVolumeMounts: [{ volume: cuda, path: '/opt/kaito/cuda/129', readOnly: false }],
     });
-    // a probe's own terminationGracePeriodSeconds has no option
-    ApiObject.of(pod.pod).addJsonPatch(JsonPatch.add('/spec/containers/0/livenessProbe/terminationGracePeriodSeconds', 1));
     const { template, warnings } = templateOf(pod);
     const spec = template.spec;
     const c = spec.containers[0];

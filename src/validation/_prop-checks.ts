@@ -433,7 +433,7 @@ const RESOURCES_KEYS = propKeys<ContainerResources>('ContainerResources', { cpu:
 const AMOUNT_KEYS = propKeys<ResourceAmount>('ResourceAmount', { request: true, limit: true });
 const CONTAINER_SECURITY_KEYS = propKeys<ContainerSecurityOptions>('ContainerSecurityOptions', {
   runAsNonRoot: true, privileged: true, runAsUser: true, runAsGroup: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: true,
-  addCapabilities: true,
+  addCapabilities: true, dropAllCapabilities: true, seccompProfile: true,
 });
 /** Known keys of `PodSecurityOptions`. */
 export const POD_SECURITY_KEYS = propKeys<PodSecurityOptions>('PodSecurityOptions', {
@@ -471,6 +471,10 @@ export function containerPropKeys(prefix: string, props: any, errors: string[]):
     }
   }
   knownProps(`${prefix}security`, props.security, CONTAINER_SECURITY_KEYS, errors);
+  if (isPlainObject(props.security)) {
+    booleanProp(`${prefix}security.dropAllCapabilities`, props.security.dropAllCapabilities as boolean | undefined, errors,
+      'false keeps the runtime\'s default capabilities (needs security.level BASELINE on the pod), or leave it out');
+  }
   if (isPlainObject(props.secretEnv)) {
     for (const [name, ref] of Object.entries(props.secretEnv)) {
       knownProps(`${prefix}secretEnv.${name}`, ref, SECRET_KEY_REF_KEYS, errors);

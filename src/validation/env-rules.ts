@@ -49,7 +49,7 @@ const LWS_INJECTED = new Set(['LWS_LEADER_ADDRESS', 'LWS_GROUP_SIZE', 'LWS_WORKE
 function undefinedReferences(pod: RenderedPod, c: ContainerEntry, key: string, i: number, arg: string, findings: Finding[]): void {
   for (const match of arg.matchAll(REFERENCE)) {
     const name = match[2];
-    if ((c.container.env ?? []).some((e: any) => e.name === name)) {
+    if ((c.container.env ?? []).some((e: any) => e.name === name) || pod.facts.injectedEnv?.includes(name)) {
       continue;
     }
     if (name === 'JOB_COMPLETION_INDEX' && pod.kind === 'Job' && pod.json?.spec?.completionMode === 'Indexed') {

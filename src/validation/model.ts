@@ -62,6 +62,8 @@ export interface PodFacts {
   readonly expectedLoadSeconds: LoadTimeFact[];
   /** The Pod Security Standard level the pod is declared to meet (`restricted` by default). */
   securityLevel?: string;
+  /** Variables a controller or admission webhook sets in every container of the pod (`injectedEnv`). */
+  injectedEnv?: ReadonlyArray<string>;
   /** The Kubernetes version the pod renders for, and where that came from. */
   target?: TargetFact;
   /** The server's GPU taint is left untolerated on purpose (`gpu.tolerate: false`): nodes without the taint. */

@@ -1,5 +1,5 @@
 import { isIP } from 'net';
-import { error, isDnsLabel, isDnsSubdomain, isQualifiedName, isSysctlName, normalSysctlName, NO_FINDINGS, show } from './_helpers';
+import { error, isDnsLabel, isDnsSubdomain, isQualifiedName, isSysctlName, normalSysctlName, NO_FINDINGS, show, warning } from './_helpers';
 import { asList, INT32_MAX } from './_object-helpers';
 import { Finding, RenderedPod } from './model';
 
@@ -13,6 +13,21 @@ import { Finding, RenderedPod } from './model';
 const MAX_NAMESERVERS = 3;
 const MAX_SEARCHES = 32;
 const MAX_SEARCH_CHARS = 2048;
+
+/**
+ * A pod on the node's network (hostNetwork) resolves names through the cluster's DNS only with
+ * dnsPolicy ClusterFirstWithHostNet: with ClusterFirst (the default) it falls back to the node's
+ * resolver, and cluster Services' names do not resolve (a warning: a pod that needs no Service
+ * names is fine).
+ */
+export function hostNetworkDns(pod: RenderedPod): Finding[] {
+  const policy = pod.spec.dnsPolicy;
+  if (pod.spec.hostNetwork !== true || policy === 'ClusterFirstWithHostNet' || policy === 'None') {
+    return NO_FINDINGS;
+  }
+  return [warning(`${pod.specPath}.dnsPolicy`, `is ${show(policy ?? 'ClusterFirst')} on a pod with hostNetwork: the pod uses the node's resolver and cannot resolve cluster Services by name`,
+    'set dnsPolicy: DnsPolicy.CLUSTER_FIRST_WITH_HOST_NET, or leave it if the pod reaches nothing in the cluster by name')];
+}
 
 /**
  * dnsPolicy None needs a dnsConfig with a nameserver; dnsConfig holds at most 3 nameservers,

@@ -62,6 +62,7 @@ export const RULES: ReadonlyArray<Rule> = [
   containers.resizePolicyResources,
   affinity.affinityTerms,
   podSpec.dnsConfig,
+  podSpec.hostNetworkDns,
   podSpec.podReferenceNames,
   podSpec.podSpecFields,
   security.privilegeContradictions,

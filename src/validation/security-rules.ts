@@ -85,6 +85,9 @@ function hardening(violation: string, level: string): string {
   if (violation.startsWith('sysctl ')) {
     return 'remove the sysctl (security.sysctls), or use a safe one';
   }
+  if (violation.endsWith(' does not drop ALL capabilities')) {
+    return 'drop them again (the container\'s security.dropAllCapabilities: true, the default)';
+  }
   return `harden it back (the library's defaults pass "${level}")`;
 }
 
