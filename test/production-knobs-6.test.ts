@@ -4,11 +4,11 @@
  * `seccompProfile` and `dropAllCapabilities`, and `injectedEnv`. Each valid use synthesizes
  * and passes the API checks; each bad value is refused with the structured error.
  */
-import { ApiObject, Duration, JsonPatch } from 'cdk8s';
+import { ApiObject, Chart, Duration, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import {
   AiInferenceDeployment, AiInferencePod, DnsPolicy, HealthCheck, InferenceServer, InitContainer, PodSecurityLevel, Probe,
-  SeccompProfileType, Sidecar,
+  SeccompProfileType, Sidecar, WARNINGS_AS_ERRORS_CONTEXT,
 } from '../src';
 import { synthWithWarnings } from './helpers/pod-parts';
 import { expectRefused } from './helpers/refusal';
@@ -30,7 +30,9 @@ describe('hostNetwork and dnsPolicy', () => {
       const spec = podSpec(manifestOf(manifests, kind));
       expect([kind, spec.hostNetwork, spec.dnsPolicy]).toEqual([kind, true, 'ClusterFirstWithHostNet']);
     }
-    expect(warnings).not.toContain('hostNetwork');
+    expect(warnings).not.toContain('on a pod with hostNetwork');
+    // the declared relaxation is named, once per pod
+    expect(warnings).toContain('the pod meets Pod Security Standard "privileged", not "restricted", as security.level declares: hostNetwork is true');
   });
 
   test('defaults unchanged: hostNetwork false and ClusterFirst, as cdk8s-plus writes them', () => {
@@ -211,5 +213,37 @@ describe('injectedEnv', () => {
     const lines = expectRefused(c => new AiInferencePod(c, 'pd', { server: { image }, injectedEnv: ['1X', 'A=B', 42 as any] }), /injectedEnv\[0\]: "1X" is not an environment variable name/);
     expect(lines.filter(l => /injectedEnv\[[12]\]: .* is not an environment variable name/.test(l))).toHaveLength(2);
     expectRefused(c => new AiInferencePod(c, 'pd', { server: { image }, injectedEnv: 'MODEL_PATH' as any }), /injectedEnv: "MODEL_PATH" is not a list/);
+  });
+});
+
+describe('a declared relaxation is named in the synth output (issue 13: explicit relaxations)', () => {
+  const rootPod = (chart: Chart) => new AiInferencePod(chart, 'root', {
+    metadata: { name: 'root' },
+    server: { image, security: { runAsNonRoot: false, runAsUser: 0 } },
+    security: { level: PodSecurityLevel.BASELINE, runAsNonRoot: false, runAsUser: 0 },
+  });
+
+  test('a root pod declared BASELINE: a warning naming "baseline" and the root user; warningsAsErrors makes it an error', () => {
+    const chart = newChart('relaxed');
+    rootPod(chart);
+    const { warnings } = synthWithWarnings(chart);
+    expect(warnings).toContain('[warning] [relaxed/root/Resource] spec: the pod meets Pod Security Standard "baseline", not "restricted", as security.level declares:');
+    expect(warnings).toContain('runAsUser is 0');
+    const lines = expectRefused(strict => { strict.node.setContext(WARNINGS_AS_ERRORS_CONTEXT, true); rootPod(strict); },
+      /spec: the pod meets Pod Security Standard "baseline", not "restricted"/);
+    expect(lines).toHaveLength(1);
+  });
+
+  test('privileged when baseline is not enough, naming what (an added IPC_LOCK)', () => {
+    const chart = newChart('priv');
+    new AiInferencePod(chart, 'rdma', { metadata: { name: 'rdma' }, server: { image, security: { addCapabilities: ['IPC_LOCK'] } }, security: { level: PodSecurityLevel.PRIVILEGED } });
+    expect(synthWithWarnings(chart).warnings).toMatch(/the pod meets Pod Security Standard "privileged", not "restricted", as security.level declares: .*IPC_LOCK/);
+  });
+
+  test('no warning for a pod declared below restricted that still meets restricted, nor for a restricted pod', () => {
+    const chart = newChart('still');
+    new AiInferencePod(chart, 'a', { metadata: { name: 'a' }, server: { image }, security: { level: PodSecurityLevel.BASELINE } });
+    new AiInferencePod(chart, 'b', { metadata: { name: 'b' }, server: { image } });
+    expect(synthWithWarnings(chart).warnings).not.toContain('Pod Security Standard');
   });
 });

@@ -108,7 +108,8 @@ describe('OME SGLang DeepSeek worker over RDMA (srt-deepseek-rdma, engineConfig.
     expect(warnings).toContain('refers to $(LWS_LEADER_ADDRESS), which only the LeaderWorkerSet controller sets');
     expect(warnings).not.toContain('MODEL_PATH');
     expect(warnings).not.toContain('PARALLELISM_SIZE');
-    expect(warnings).not.toContain('hostNetwork');
+    expect(warnings).not.toContain('on a pod with hostNetwork');
+    expect(warnings).toContain('the pod meets Pod Security Standard "privileged", not "restricted", as security.level declares: hostNetwork is true');
     expect(env(c, 'MODEL_PATH')).toBeUndefined();
     // the chart writes the LeaderWorkerSet only (its pods are the controller's)
     expect(Testing.synth(chart).map((m: any) => m.kind)).toEqual(['LeaderWorkerSet']);
@@ -443,7 +444,9 @@ describe('KAITO distributed workspace pod (two nodes, vLLM with the CUDA toolkit
     expect(init.securityContext).toMatchObject({ runAsUser: 0, runAsNonRoot: false, readOnlyRootFilesystem: false });
     expect(mount(init, '/opt/kaito/cuda/129')).toMatchObject({ readOnly: false });
     expect(c.resources).toEqual({ limits: { 'nvidia.com/gpu': '8' }, requests: { 'nvidia.com/gpu': '8' } });
-    expect(warnings).toBe('');
+    // the only warning: the declared relaxation, with what puts the pod at that level
+    expect(warnings.trim().split('\n')).toHaveLength(1);
+    expect(warnings).toContain('the pod meets Pod Security Standard "privileged", not "restricted", as security.level declares: volume cuda-toolkit-hostpath is a hostPath');
   });
 });
 

@@ -2,15 +2,12 @@ import { ApiObject, ApiObjectMetadataDefinition } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { PatchNotApplied, podSpecOf, podSpecPath } from '../_kplus-adapter';
 import { listContainers, show } from './_helpers';
-import { Finding, PodFacts, RenderedPod } from './model';
+import { Finding, PodFacts, RenderedPod, WARNINGS_AS_ERRORS_CONTEXT } from './model';
 import { objectFindings } from './object-rules';
 import { runRules } from './rules';
 import { schemaFindings } from './schema-types';
 
-/**
- * Context key that turns warnings (e.g. an `:latest` image) into synth errors.
- */
-export const WARNINGS_AS_ERRORS_CONTEXT = 'cdk8s-ai-inference:warningsAsErrors';
+export { WARNINGS_AS_ERRORS_CONTEXT } from './model';
 
 /**
  * Runs the rules on a workload's final JSON at synth and routes each finding to the construct

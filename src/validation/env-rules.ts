@@ -58,7 +58,7 @@ function undefinedReferences(pod: RenderedPod, c: ContainerEntry, key: string, i
     }
     if (LWS_INJECTED.has(name)) {
       findings.push(warning(`${c.path}.${key}[${i}]`, `${show(arg)} refers to $(${name}), which only the LeaderWorkerSet controller sets (in the pods of a LeaderWorkerSet); in any other pod Kubernetes passes it unexpanded`,
-        `use this pod spec as a LeaderWorkerSet leaderTemplate or workerTemplate, or set ${name} in the container's env`, c.container.name));
+        `list it in injectedEnv when the pod spec goes into a LeaderWorkerSet (its leaderTemplate or workerTemplate), or set ${name} in the container's env`, c.container.name));
       continue;
     }
     findings.push(error(`${c.path}.${key}[${i}]`, `${show(arg)} refers to $(${name}), which the container's env does not set; Kubernetes passes it unexpanded`,

@@ -112,3 +112,9 @@ export interface ContainerEntry {
 
 /** One synth-time rule: reads the pod, returns what is wrong with it. */
 export type Rule = (pod: RenderedPod) => Finding[];
+
+/**
+ * Context key that turns warnings (e.g. an `:latest` image, a relaxed Pod Security Standard)
+ * into synth errors.
+ */
+export const WARNINGS_AS_ERRORS_CONTEXT = 'cdk8s-ai-inference:warningsAsErrors';

@@ -1,5 +1,5 @@
-import { error, isLocalDescendingPath, NO_FINDINGS, show } from './_helpers';
-import { Finding, RenderedPod } from './model';
+import { error, isLocalDescendingPath, NO_FINDINGS, show, warning } from './_helpers';
+import { Finding, RenderedPod, WARNINGS_AS_ERRORS_CONTEXT } from './model';
 import { podMetadataOf } from '../_kplus-adapter';
 import { pssViolations } from './pss';
 
@@ -73,8 +73,28 @@ export function podSecurityLevel(pod: RenderedPod): Finding[] {
   // the level that admits a violation: baseline for what only restricted forbids, privileged for
   // what baseline forbids too (host namespaces, hostPath, capabilities such as IPC_LOCK or SYS_NICE)
   const baseline = level === 'restricted' && violations.length ? new Set(pssViolations(pod.spec, 'baseline', metadata, minor)) : undefined;
+  if (violations.length === 0 && level !== 'restricted') {
+    return relaxedLevel(pod, metadata, minor);
+  }
   return violations.map(v => error(`${pod.specPath}`, `${v}, which Pod Security Standard "${level}" forbids`,
     `${hardening(v, level)}, or declare the relaxation: security: { level: PodSecurityLevel.${baseline && !baseline.has(v) ? 'BASELINE' : 'PRIVILEGED'} }`));
+}
+
+/**
+ * A pod declared below restricted that uses the relaxation: a warning naming the level it now
+ * meets and what puts it there, so that a pipeline with warningsAsErrors admits no relaxed pod
+ * unnoticed. Nothing when the pod meets restricted after all.
+ */
+function relaxedLevel(pod: RenderedPod, metadata: any, minor: number | undefined): Finding[] {
+  const restricted = pssViolations(pod.spec, 'restricted', metadata, minor);
+  if (restricted.length === 0) {
+    return [];
+  }
+  const beyondBaseline = pssViolations(pod.spec, 'baseline', metadata, minor);
+  const [met, why] = beyondBaseline.length ? ['privileged', beyondBaseline] : ['baseline', restricted];
+  const shown = why.slice(0, 3).join('; ') + (why.length > 3 ? `; and ${why.length - 3} more` : '');
+  return [warning(`${pod.specPath}`, `the pod meets Pod Security Standard "${met}", not "restricted", as security.level declares: ${shown}`,
+    `harden it back to meet "restricted" and remove the declaration, or keep it (with the context ${WARNINGS_AS_ERRORS_CONTEXT}: true this warning fails synth)`)];
 }
 
 /** How to do without what a violation names. */

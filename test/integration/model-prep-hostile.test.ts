@@ -103,7 +103,7 @@ async function killedThenRerun(name: string, route: (req: http.IncomingMessage, 
 
 describe('HTTP servers that misbehave', () => {
   test('a server that ignores Range on resume (200, whole body): the model lands whole', async () => {
-    const { dir, rerun } = await killedThenRerun('norange.bin', stallOnce((req, res) => res.writeHead(200, { 'Content-Length': MODEL.length, 'ETag': etagOf(MODEL) }).end(MODEL), { ETag: etagOf(MODEL) }));
+    const { dir, rerun } = await killedThenRerun('norange.bin', stallOnce((_req, res) => res.writeHead(200, { 'Content-Length': MODEL.length, 'ETag': etagOf(MODEL) }).end(MODEL), { ETag: etagOf(MODEL) }));
     expect(rerun.code).toBe(0);
     expect(fs.readFileSync(path.join(dir, 'norange.bin')).equals(MODEL)).toBe(true);
   }, 20_000);
@@ -139,7 +139,10 @@ describe('HTTP servers that misbehave', () => {
         res.write(MODEL.subarray(0, 1000), () => res.destroy());
         return;
       }
-      if (n === 2) return res.writeHead(416, { 'Content-Range': `bytes */${MODEL.length}` }).end();
+      if (n === 2) {
+        res.writeHead(416, { 'Content-Range': `bytes */${MODEL.length}` }).end();
+        return;
+      }
       serveVersion(req, res, MODEL);
     });
     const dir = volume();
@@ -150,7 +153,7 @@ describe('HTTP servers that misbehave', () => {
 
   test('chunked without length, cut before the last chunk: retried, never landed short', async () => {
     let n = 0;
-    routes.set('/chunked.bin', (req, res) => {
+    routes.set('/chunked.bin', (_req, res) => {
       n++;
       res.writeHead(200, { 'Transfer-Encoding': 'chunked' });
       if (n === 1) {
@@ -166,7 +169,7 @@ describe('HTTP servers that misbehave', () => {
   }, 20_000);
 
   test('a redirect to another host: followed, and the bearer token is not sent there', async () => {
-    routes.set('/away.bin', (req, res) => res.writeHead(302, { Location: `${otherBase}/cdn/away.bin` }).end());
+    routes.set('/away.bin', (_req, res) => res.writeHead(302, { Location: `${otherBase}/cdn/away.bin` }).end());
     const dir = volume();
     otherSeen.length = 0;
     const c = downloaderFor({ source: ModelSource.http(`${base}/away.bin`, { credentials: ModelCredentials.token('hf') }) }, 'dash');
@@ -177,7 +180,7 @@ describe('HTTP servers that misbehave', () => {
   }, 20_000);
 
   test('a redirect to a file:// URL fails at once with one line, nothing lands', async () => {
-    routes.set('/file.bin', (req, res) => res.writeHead(302, { Location: 'file:///etc/passwd' }).end());
+    routes.set('/file.bin', (_req, res) => res.writeHead(302, { Location: 'file:///etc/passwd' }).end());
     const dir = volume();
     const t0 = Date.now();
     const result = await startPod(httpPod(`${base}/file.bin`), dir, 'dash', 'p').done;
@@ -188,7 +191,7 @@ describe('HTTP servers that misbehave', () => {
   }, 20_000);
 
   test('a 3xx without Location (an HTML page) is not the model', async () => {
-    routes.set('/moved.bin', (req, res) => res.writeHead(302, { 'Content-Type': 'text/html' }).end('<html>moved</html>'));
+    routes.set('/moved.bin', (_req, res) => res.writeHead(302, { 'Content-Type': 'text/html' }).end('<html>moved</html>'));
     const dir = volume();
     const result = await startPod(httpPod(`${base}/moved.bin`), dir, 'dash', 'p').done;
     expect(result.code).toBe(1);
