@@ -7,7 +7,7 @@ import { ApiObject, Chart, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { AiInferencePod, DnsPolicy, InferenceServer, PodSecurityLevel, PodVolume, ProxyAuth, ProxySidecar } from '../src';
 import { synthWithWarnings } from './helpers/pod-parts';
-import { expectRefused } from './helpers/refusal';
+import { expectRefused, run } from './helpers/refusal';
 import { manifestOf, newChart } from './helpers/synth';
 
 const image = 'vllm/vllm-openai:v0.9.1';
@@ -79,5 +79,44 @@ describe('hostNetwork', () => {
     });
     new ProxySidecar(pod, 'proxy', { auth: ProxyAuth.bearerTokens('tokens'), networkPolicy: false });
     expect(synthWithWarnings(chart).manifests.map(m => m.kind)).not.toContain('NetworkPolicy');
+  });
+});
+
+describe('name clashes and pod templates', () => {
+  const lws = (c: Chart, templates: any) => new ApiObject(c, 'lws', {
+    apiVersion: 'leaderworkerset.x-k8s.io/v1', kind: 'LeaderWorkerSet', metadata: { name: 'vllm' }, spec: { leaderWorkerTemplate: templates },
+  });
+
+  test('a LeaderWorkerSet\'s leader and worker pods may share a name: taken as templates, neither is written, so nothing clashes', () => {
+    // run: no schema for the LeaderWorkerSet in the test helpers
+    const result = run(chart => {
+      const leader = new AiInferencePod(chart, 'leader', { metadata: { name: 'vllm' }, server: { image } });
+      const worker = new AiInferencePod(chart, 'worker', { metadata: { name: 'vllm' }, server: { image, args: ['--headless'] } });
+      lws(chart, { leaderTemplate: leader.toPodTemplate(), workerTemplate: worker.toPodTemplate() });
+    });
+    expect([result.error, result.manifests?.map(m => m.kind)]).toEqual([undefined, ['LeaderWorkerSet']]);
+  });
+
+  test('a pod taken as a template and a pod the chart writes may share a name; the objects both pods need still clash', () => {
+    const result = run(chart => {
+      const template = new AiInferencePod(chart, 'leader', { metadata: { name: 'vllm' }, server: { image } });
+      new AiInferencePod(chart, 'pod', { metadata: { name: 'vllm' }, server: { image, args: ['--other'] } });
+      lws(chart, { leaderTemplate: template.toPodTemplate() });
+    });
+    expect([result.error, result.manifests?.map(m => m.kind)]).toEqual([undefined, ['Pod', 'LeaderWorkerSet']]);
+    // the NetworkPolicies the two pods' proxies need are written, under one name: still refused (by toPodTemplate, which validates the app)
+    const chart = newChart('template-policies');
+    const a = new AiInferencePod(chart, 'leader', { metadata: { name: 'vllm' }, server: { image } });
+    const b = new AiInferencePod(chart, 'worker', { metadata: { name: 'vllm' }, server: { image, args: ['--headless'] } });
+    new ProxySidecar(a, 'proxy', { auth: ProxyAuth.bearerTokens('tokens') });
+    new ProxySidecar(b, 'proxy', { auth: ProxyAuth.bearerTokens('tokens') });
+    let message = '';
+    try {
+      a.toPodTemplate();
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toMatch(/NetworkPolicy "vllm-auth-proxy" in the default namespace is also the name of template-policies\/leader\/proxy\/network-policy/);
+    expect(message).not.toContain('Pod "vllm"');
   });
 });
