@@ -6,8 +6,8 @@ import { WorkloadHost } from './_workload-host';
 import { attachServer, InferenceWorkloadProps, WORKLOAD_KEY_FLAGS } from './inference-server';
 import { PodRestartPolicy } from './kubernetes-types';
 import { lifecycleGuide } from './lifecycle-guide';
-import { propKeys, renderableMetadata } from './validation/_prop-checks';
 import { validatingTemplateOf } from './validation/_name-clashes';
+import { propKeys, renderableMetadata } from './validation/_prop-checks';
 
 /** Props of `AiInferencePod`. */
 export interface AiInferencePodProps extends InferenceWorkloadProps {

@@ -29,10 +29,12 @@ describe('PodVolume.claimTemplate', () => {
 
   test('a pod volume with a claim template\'s name is refused: the StatefulSet controller would replace it with the claim, silently', () => {
     expectRefused(c => new InferenceServer(statefulSet(c), 'server', {
-      server: { image, volumeMounts: [
-        { volume: PodVolume.claimTemplate('cache', { storage: '1Gi' }), path: '/cache', readOnly: false },
-        { volume: PodVolume.emptyDir('cache'), path: '/scratch' },
-      ] },
+      server: {
+        image, volumeMounts: [
+          { volume: PodVolume.claimTemplate('cache', { storage: '1Gi' }), path: '/cache', readOnly: false },
+          { volume: PodVolume.emptyDir('cache'), path: '/scratch' },
+        ],
+      },
     }), /spec\.template\.spec\.volumes\[0\]\.name: volume "cache" is also the name of a volumeClaimTemplate of the StatefulSet.*Fix: /);
     // the same through the StatefulSet's own volume (cdk8s-plus) and through a template added by JSON patch
     expectRefused(c => {
