@@ -63,6 +63,12 @@ export class PatchNotApplied extends Error {
  */
 function withUserPatches(json: any, patches: ReadonlyArray<JsonPatch>): any {
   for (const patch of patches) {
+    if (typeof (patch as any)?._toJson !== 'function') {
+      // a plain { op, path, value } object from JavaScript (or `as any`): cdk8s would fail on it with a TypeError
+      const text = JSON.stringify(patch) ?? String(patch);
+      throw new PatchNotApplied('JSON patch', `${text.length > 200 ? `${text.slice(0, 200)}...` : text} is not a cdk8s JsonPatch`,
+        'build it with JsonPatch.add / replace / remove / move / copy / test from cdk8s, e.g. JsonPatch.add(\'/spec/hostNetwork\', true)');
+    }
     const operation = (patch as any)._toJson();
     const unmet = unmetPrecondition(json, operation);
     if (unmet) {

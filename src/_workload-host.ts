@@ -292,6 +292,10 @@ export class WorkloadHost {
       target: targetFact(this.target()),
       gpuTaintNotTolerated: this.server?.gpuTaintNotTolerated,
     };
+    const door = this.sortedAddOns().find(a => a.fronts?.admitted?.() !== undefined);
+    if (door && wiring.admittedPorts) {
+      facts.frontDoorPolicy = { ports: wiring.admittedPorts, declaredBy: door.owner.node.path };
+    }
     for (const addOn of this.sortedAddOns()) {
       addOn.declare?.(facts, wiring);
     }

@@ -6,6 +6,7 @@ import { WorkloadHost } from './_workload-host';
 import { attachServer, InferenceWorkloadProps, WORKLOAD_KEY_FLAGS } from './inference-server';
 import { PodRestartPolicy } from './kubernetes-types';
 import { lifecycleGuide } from './lifecycle-guide';
+import { validatingTemplateOf } from './validation/_name-clashes';
 import { propKeys, renderableMetadata } from './validation/_prop-checks';
 
 /** Props of `AiInferencePod`. */
@@ -119,7 +120,7 @@ export class AiInferencePod extends Construct {
    */
   public toPodTemplate(): any {
     // the app is validated as synth validates it; this throws the structured errors
-    Chart.of(this).toJson();
+    validatingTemplateOf(ApiObject.of(this.pod), () => Chart.of(this).toJson());
     const template = podTemplateOf(ApiObject.of(this.pod).toJson());
     if (this.templatesTaken.length === 0) {
       // the output must not depend on when the template was taken: synth compares

@@ -72,7 +72,8 @@ export interface ClaimTemplateVolumeOptions {
    */
   readonly accessMode?: CacheAccessMode;
   /**
-   * Storage class.
+   * Storage class. `''` (no class) binds each claim only to a pre-provisioned PersistentVolume
+   * without a class (local NVMe volumes of the nodes), as the API server allows.
    * @default - the cluster's default class
    */
   readonly storageClassName?: string;
@@ -195,7 +196,8 @@ export class PodVolume {
       if (options.accessMode !== undefined && !(Object.values(CacheAccessMode) as unknown[]).includes(options.accessMode)) {
         errors.push(`${at}.accessMode: ${show(options.accessMode)} is not an access mode. Fix: use CacheAccessMode.READ_WRITE_ONCE, READ_WRITE_MANY or READ_WRITE_ONCE_POD`);
       }
-      if (options.storageClassName !== undefined) {
+      // '' is meaningful: no class, bind only to pre-provisioned volumes (the volumeClaimTemplates rule agrees)
+      if (options.storageClassName !== undefined && options.storageClassName !== '') {
         objectName(`${at}.storageClassName`, options.storageClassName, errors, 'StorageClass');
       }
     }, true);

@@ -54,23 +54,57 @@ function identical(a: ApiObject, b: ApiObject): boolean {
   }
 }
 
+/** The pod whose template `toPodTemplate()` is taking: the chart will not write it. */
+let templating: ApiObject | undefined;
+
+/**
+ * Runs `validate` (the app's validation) for `pod`'s `toPodTemplate()`: the pod becomes a
+ * template in a controller's object, which the chart does not write, so its name clashes with
+ * nothing (a LeaderWorkerSet's leader and worker pods may share one).
+ */
+export function validatingTemplateOf<T>(pod: ApiObject, validate: () => T): T {
+  const outer = templating;
+  templating = pod;
+  try {
+    return validate();
+  } finally {
+    templating = outer;
+  }
+}
+
+/**
+ * Whether the chart writes `obj`: a pod taken as a template was removed from its parent (its
+ * scope link stays, so walking up alone does not tell).
+ */
+function written(obj: IConstruct): boolean {
+  for (let c: IConstruct = obj; c.node.scope; c = c.node.scope) {
+    if (c.node.scope.node.tryFindChild(c.node.id) !== c) {
+      return false;
+    }
+  }
+  return true;
+}
+
 /**
  * Synth refuses `obj` (as an error of `owner`) when another object of the app has its kind,
- * namespace and name.
+ * namespace and name. Objects the chart does not write (pods taken as templates) clash with none.
  */
 export function refuseNameClashes(owner: IConstruct, obj: ApiObject): void {
   CHECKED.add(obj);
   owner.node.addValidation({
     validate: () => {
       const id = identity(obj);
-      const same = id === undefined ? [] : index(obj.node.root).get(id) ?? [];
+      if (id === undefined || obj === templating || !written(obj)) {
+        return [];
+      }
+      const same = index(obj.node.root).get(id) ?? [];
       const at = same.indexOf(obj);
       // one report per clash: by the later of two checked objects, by this one otherwise
-      const others = same.filter((o, i) => o !== obj && (i < at || !CHECKED.has(o)) && !identical(o, obj));
+      const others = same.filter((o, i) => o !== obj && o !== templating && written(o) && (i < at || !CHECKED.has(o)) && !identical(o, obj));
       if (others.length === 0) {
         return [];
       }
-      const ns = JSON.parse(id!)[2] || 'the default namespace';
+      const ns = JSON.parse(id)[2] || 'the default namespace';
       return [`metadata.name: ${obj.kind} ${JSON.stringify(obj.name)} in ${ns === 'the default namespace' ? ns : `namespace ${JSON.stringify(ns)}`} `
         + `is also the name of ${others.map(o => o.node.path).join(', ')}: kubectl apply keeps only the last one written. `
         + 'Fix: give one of them another name (metadata.name, or the name of the sidecar the object is named after)'];

@@ -30,6 +30,22 @@ export function hostNetworkDns(pod: RenderedPod): Finding[] {
 }
 
 /**
+ * A front door's NetworkPolicy (ProxySidecar, a Sidecar's frontDoor) closes the way around the
+ * proxy, but a NetworkPolicy does not restrict a pod on the node's network (the Kubernetes
+ * documentation leaves it undefined; common CNIs ignore such pods): with hostNetwork the
+ * server's port is open at the node's address, and the policy only looks like a closed door.
+ */
+export function hostNetworkFrontDoor(pod: RenderedPod): Finding[] {
+  const policy = pod.facts.frontDoorPolicy;
+  if (pod.spec.hostNetwork !== true || !policy) {
+    return NO_FINDINGS;
+  }
+  return [error(`${pod.specPath}.hostNetwork`, `is true, and the NetworkPolicy of the pod's front door (${policy.declaredBy}, admitting only port ${policy.ports.join(', ')}) `
+    + 'does not restrict a pod on the node\'s network: every port of the server is reachable at the node\'s address, around the proxy',
+  'leave hostNetwork off behind a front door, or declare that the policy does not protect the pod (networkPolicy: false on a ProxySidecar, frontDoor.networkPolicy: false on a Sidecar) and have the server bind 127.0.0.1')];
+}
+
+/**
  * dnsPolicy None needs a dnsConfig with a nameserver; dnsConfig holds at most 3 nameservers,
  * each an IP address, at most 32 search domains (2048 characters), each a DNS subdomain, and
  * options with a name.

@@ -63,6 +63,7 @@ export const RULES: ReadonlyArray<Rule> = [
   affinity.affinityTerms,
   podSpec.dnsConfig,
   podSpec.hostNetworkDns,
+  podSpec.hostNetworkFrontDoor,
   podSpec.podReferenceNames,
   podSpec.podSpecFields,
   security.privilegeContradictions,

@@ -1,17 +1,25 @@
 import { error, isDnsLabel, isLocalDescendingPath, isQualifiedName, isRepeat, NO_FINDINGS, quantityOf, repeatTracker, RESOURCE_FIELDS, show } from './_helpers';
 import { ContainerEntry, Finding, RenderedPod } from './model';
 
-/** Volume names are DNS-1123 labels, unique; each volume has exactly one source; emptyDir sizes are quantities; a hostPath has a path without '..'. */
+/**
+ * Volume names are DNS-1123 labels, unique, and in a StatefulSet none is also a claim template's
+ * (the controller replaces such a volume with the claim, silently); each volume has exactly one
+ * source; emptyDir sizes are quantities; a hostPath has a path without '..'.
+ */
 export function volumeDefinitions(pod: RenderedPod): Finding[] {
   const findings: Finding[] = [];
   const volumes: any[] = pod.spec.volumes ?? [];
   const seen = repeatTracker(volumes.length);
+  const templates = volumes.length ? claimTemplateVolumes(pod) : [];
   for (let i = 0; i < volumes.length; i++) {
     const v = volumes[i];
     if (!isDnsLabel(v.name)) {
       findings.push(error(`${volumePath(pod, i)}.name`, `${show(v.name)} is not a valid volume name (DNS-1123 label)`, 'use lowercase letters, digits and \'-\''));
     } else if (isRepeat(volumes, i, 'name', seen)) {
       findings.push(error(`${volumePath(pod, i)}.name`, `volume ${show(v.name)} is defined twice`, 'give each volume a distinct name'));
+    } else if (isDefined(templates, v.name)) {
+      findings.push(error(`${volumePath(pod, i)}.name`, `volume ${show(v.name)} is also the name of a volumeClaimTemplate of the StatefulSet: its controller replaces the volume with the claim in every pod, silently`,
+        'give the volume or the claim template (PodVolume.claimTemplate) another name'));
     }
     if (sourceCount(v) !== 1) {
       const sources = Object.keys(v).filter(k => k !== 'name');
