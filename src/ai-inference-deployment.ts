@@ -6,7 +6,7 @@ import { WorkloadHost, Wiring } from './_workload-host';
 import { attachServer, InferenceWorkloadProps, WORKLOAD_KEY_FLAGS } from './inference-server';
 import { PortProtocol } from './kubernetes-types';
 import { lifecycleGuide } from './lifecycle-guide';
-import { show } from './validation/_helpers';
+import { isDnsLabel, show } from './validation/_helpers';
 import { booleanProp, durationSeconds, isPlainObject, knownProps, listOf, propKeys, renderableMetadata, snapshot, stringMap, wholeNumber } from './validation/_prop-checks';
 import { Finding } from './validation/model';
 import { isPortName } from './validation/port-rules';
@@ -23,7 +23,10 @@ export enum InferenceServiceType {
 
 /** A further port of the Deployment's Service (a metrics or gRPC port beside the public one). */
 export interface InferenceServicePort {
-  /** Port name: an IANA service name (at most 15 lowercase letters, digits and '-', with a letter), unique in the Service. */
+  /**
+   * Port name: a DNS-1123 label (at most 63 lowercase letters, digits and '-'), unique in the Service. A Service's port
+   * names are not limited to 15 characters as a container's are (Triton's chart names one `metrics-inference-server`).
+   */
   readonly name: string;
   /** The port clients connect to. */
   readonly port: number;
@@ -260,7 +263,7 @@ export class AiInferenceDeployment extends Construct {
 }
 
 /**
- * The Service options, checked: names IANA service names and unique, ports 1–65535 and unique,
+ * The Service options, checked: names DNS-1123 labels and unique, ports 1–65535 and unique,
  * node ports 30000–32767, unique and only where the Service type has them, a target port by
  * number or by name. Returns what can be rendered (the shapes that cannot are left out).
  */
@@ -283,8 +286,10 @@ function checkedServiceOptions(props: AiInferenceDeploymentProps, errors: string
   const numbers = new Map<string, string>();
   const nodes = new Map<string, string>(); // by node port and protocol: 30053/TCP and 30053/UDP are two
   const checkName = (field: string, name: unknown) => {
-    if (!isPortName(name)) {
-      errors.push(`${field}: ${show(name)} is not a port name. Fix: use an IANA service name: at most 15 lowercase letters, digits and single '-', with a letter, e.g. 'metrics'`);
+    // a Service's port names are DNS-1123 labels (validateServicePort), not IANA service names as a container's
+    if (!isDnsLabel(name)) {
+      errors.push(`${field}: ${show(name)} is not a Service port name. Fix: use a DNS-1123 label: at most 63 lowercase letters, digits and '-', `
+        + 'starting and ending with a letter or digit, e.g. \'metrics\'');
     } else if (names.has(name as string)) {
       errors.push(`${field}: ${show(name)} is already the name of ${names.get(name as string)}. Fix: give each port of the Service its own name`);
     } else {
