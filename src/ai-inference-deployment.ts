@@ -53,8 +53,14 @@ export interface InferenceServicePort {
   readonly protocol?: PortProtocol;
 }
 
-/** How the Deployment's Service looks: its public port's name and node port, further ports, labels and annotations. */
+/** How the Deployment's Service looks: its name, its public port's name and node port, further ports, labels and annotations. */
 export interface InferenceServiceOptions {
+  /**
+   * Name of the Service, apart from the Deployment's: a DNS-1035 label (other pods reach it by this name; Xinference's
+   * workers call their supervisor at `service-supervisor`, a Deployment named `<release>-xinference-supervisor`).
+   * @default - the Deployment's name
+   */
+  readonly name?: string;
   /**
    * Name of the public port (AIBrix names it `serve`, a TEI reranker `http-reranking`).
    * @default - 'proxy' with a ProxySidecar or a front door, else 'http'
@@ -146,8 +152,10 @@ const DEPLOYMENT_KEYS = propKeys<AiInferenceDeploymentProps>('AiInferenceDeploym
 const SELECTOR_LABEL = 'cdk8s.io/metadata.addr';
 const POD_TEMPLATE_METADATA_KEYS = propKeys<PodTemplateMetadata>('PodTemplateMetadata', { labels: true, annotations: true });
 const SERVICE_OPTIONS_KEYS = propKeys<InferenceServiceOptions>('InferenceServiceOptions', {
-  portName: true, port: true, nodePort: true, extraPorts: true, labels: true, annotations: true,
+  name: true, portName: true, port: true, nodePort: true, extraPorts: true, labels: true, annotations: true,
 });
+/** DNS-1035 label: a Service's name (a DNS name and an environment variable prefix in every pod of the namespace). */
+const SERVICE_NAME = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 const SERVICE_PORT_KEYS = propKeys<InferenceServicePort>('InferenceServicePort', {
   name: true, port: true, targetPort: true, targetPortName: true, nodePort: true, protocol: true,
 });
@@ -237,7 +245,7 @@ export class AiInferenceDeployment extends Construct {
     const service = new ApiObject(this, 'Service', {
       apiVersion: 'v1',
       kind: 'Service',
-      metadata: { name: this.deployment.name, namespace: props.metadata?.namespace, labels: options.labels, annotations: options.annotations },
+      metadata: { name: options.name ?? this.deployment.name, namespace: props.metadata?.namespace, labels: options.labels, annotations: options.annotations },
     });
     // the public port is known once every add-on has registered: at render
     addRenderStep(service, json => {
@@ -314,6 +322,11 @@ function checkedServiceOptions(props: AiInferenceDeploymentProps, errors: string
       nodes.set(`${nodePort}/${protocol}`, field.replace(/\.nodePort$/, ''));
     }
   };
+  if (given.name !== undefined && !(typeof given.name === 'string' && given.name.length <= 63 && SERVICE_NAME.test(given.name))) {
+    errors.push(`serviceOptions.name: ${show(given.name)} is not a Service name. Fix: use a DNS-1035 label: at most 63 lowercase letters, digits and '-', `
+      + 'starting with a letter and ending with a letter or digit, e.g. \'service-supervisor\'');
+    delete given.name;
+  }
   const portName = given.portName;
   if (portName !== undefined) {
     checkName('serviceOptions.portName', portName);

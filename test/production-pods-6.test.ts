@@ -184,9 +184,9 @@ describe('Triton with an S3 model repository (triton-inference-server/server dep
 describe('Xinference supervisor and worker (xorbitsai/xinference-helm-charts)', () => {
   const labels = { 'app.kubernetes.io/name': 'xinference', 'app.kubernetes.io/instance': 'xinference' };
 
-  test('supervisor: two named ports, $(POD_IP) from the downward API, the Service "service-supervisor" (a JSON patch: its name is the Deployment\'s)', () => {
+  test('supervisor: two named ports, $(POD_IP) from the downward API, the Service "service-supervisor" (serviceOptions.name)', () => {
     const chart = newChart('xinference-supervisor');
-    const d = new AiInferenceDeployment(chart, 'supervisor', {
+    new AiInferenceDeployment(chart, 'supervisor', {
       metadata: { name: 'xinference-supervisor', labels: { app: 'xinference-supervisor', ...labels } },
       server: {
         name: 'supervisor',
@@ -201,10 +201,9 @@ describe('Xinference supervisor and worker (xorbitsai/xinference-helm-charts)', 
         resources: { cpu: { request: '1', limit: '1' }, memory: { request: '4Gi', limit: '4Gi' } },
       },
       gpu: { count: 1, sharedMemory: false, tolerate: false },
-      serviceOptions: { portName: 'service-supervisor-web', extraPorts: [{ name: 'service-supervisor-oscar', port: 9999 }] },
+      // the workers reach the supervisor as "service-supervisor", not by the Deployment's name
+      serviceOptions: { name: 'service-supervisor', portName: 'service-supervisor-web', extraPorts: [{ name: 'service-supervisor-oscar', port: 9999 }] },
     });
-    // the workers reach the supervisor as "service-supervisor"; the library names the Service after the Deployment
-    ApiObject.of(d.service!).addJsonPatch(JsonPatch.replace('/metadata/name', 'service-supervisor'));
     const { manifests, warnings } = synthWithWarnings(chart);
     const deploy = manifestOf(manifests, 'Deployment');
     const c = container(deploy, 'supervisor');
@@ -214,11 +213,21 @@ describe('Xinference supervisor and worker (xorbitsai/xinference-helm-charts)', 
     expect(c.resources).toEqual({ limits: { 'cpu': '1', 'memory': '4Gi', 'nvidia.com/gpu': '1' }, requests: { 'cpu': '1', 'memory': '4Gi', 'nvidia.com/gpu': '1' } });
     const service = manifestOf(manifests, 'Service');
     expect(service.metadata.name).toBe('service-supervisor');
+    expect(deploy.metadata.name).toBe('xinference-supervisor');
+    expect(service.spec.selector).toEqual(deploy.spec.selector.matchLabels);
     expect(service.spec.ports).toEqual([
       { name: 'service-supervisor-web', port: 9997, protocol: 'TCP', targetPort: 9997 },
       { name: 'service-supervisor-oscar', port: 9999, protocol: 'TCP', targetPort: 9999 },
     ]);
     expect(warnings).toBe('');
+  });
+
+  test('serviceOptions.name that is not a DNS-1035 label is refused at construction', () => {
+    for (const name of ['Service_Supervisor', '1-supervisor', 'supervisor-', 'a'.repeat(64), 7]) {
+      expectRefused(c => new AiInferenceDeployment(c, 'supervisor', {
+        server: { image: 'xprobe/xinference:v0.14.0' }, serviceOptions: { name: name as any },
+      }), /serviceOptions\.name: .* is not a Service name\. Fix: use a DNS-1035 label/);
+    }
   });
 
   test('worker: a curl init container waiting for the supervisor, an unnamed port, strategy Recreate (a JSON patch)', () => {
