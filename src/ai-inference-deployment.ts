@@ -245,7 +245,9 @@ export class AiInferenceDeployment extends Construct {
     const service = new ApiObject(this, 'Service', {
       apiVersion: 'v1',
       kind: 'Service',
-      metadata: { name: options.name ?? this.deployment.name, namespace: props.metadata?.namespace, labels: options.labels, annotations: options.annotations },
+      metadata: {
+        name: options.name ?? this.deployment.name, namespace: props.metadata?.namespace, labels: options.labels, annotations: options.annotations,
+      },
     });
     // the public port is known once every add-on has registered: at render
     addRenderStep(service, json => {
