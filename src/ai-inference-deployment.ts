@@ -6,7 +6,7 @@ import { WorkloadHost, Wiring } from './_workload-host';
 import { attachServer, InferenceWorkloadProps, WORKLOAD_KEY_FLAGS } from './inference-server';
 import { PortProtocol } from './kubernetes-types';
 import { lifecycleGuide } from './lifecycle-guide';
-import { show } from './validation/_helpers';
+import { isDnsLabel, show } from './validation/_helpers';
 import { booleanProp, durationSeconds, isPlainObject, knownProps, listOf, propKeys, renderableMetadata, snapshot, stringMap, wholeNumber } from './validation/_prop-checks';
 import { Finding } from './validation/model';
 import { isPortName } from './validation/port-rules';
@@ -23,7 +23,10 @@ export enum InferenceServiceType {
 
 /** A further port of the Deployment's Service (a metrics or gRPC port beside the public one). */
 export interface InferenceServicePort {
-  /** Port name: an IANA service name (at most 15 lowercase letters, digits and '-', with a letter), unique in the Service. */
+  /**
+   * Port name: a DNS-1123 label (at most 63 lowercase letters, digits and '-'), unique in the Service. A Service's port
+   * names are not limited to 15 characters as a container's are (Triton's chart names one `metrics-inference-server`).
+   */
   readonly name: string;
   /** The port clients connect to. */
   readonly port: number;
@@ -50,8 +53,14 @@ export interface InferenceServicePort {
   readonly protocol?: PortProtocol;
 }
 
-/** How the Deployment's Service looks: its public port's name and node port, further ports, labels and annotations. */
+/** How the Deployment's Service looks: its name, its public port's name and node port, further ports, labels and annotations. */
 export interface InferenceServiceOptions {
+  /**
+   * Name of the Service, apart from the Deployment's: a DNS-1035 label (other pods reach it by this name; Xinference's
+   * workers call their supervisor at `service-supervisor`, a Deployment named `<release>-xinference-supervisor`).
+   * @default - the Deployment's name
+   */
+  readonly name?: string;
   /**
    * Name of the public port (AIBrix names it `serve`, a TEI reranker `http-reranking`).
    * @default - 'proxy' with a ProxySidecar or a front door, else 'http'
@@ -143,8 +152,10 @@ const DEPLOYMENT_KEYS = propKeys<AiInferenceDeploymentProps>('AiInferenceDeploym
 const SELECTOR_LABEL = 'cdk8s.io/metadata.addr';
 const POD_TEMPLATE_METADATA_KEYS = propKeys<PodTemplateMetadata>('PodTemplateMetadata', { labels: true, annotations: true });
 const SERVICE_OPTIONS_KEYS = propKeys<InferenceServiceOptions>('InferenceServiceOptions', {
-  portName: true, port: true, nodePort: true, extraPorts: true, labels: true, annotations: true,
+  name: true, portName: true, port: true, nodePort: true, extraPorts: true, labels: true, annotations: true,
 });
+/** DNS-1035 label: a Service's name (a DNS name and an environment variable prefix in every pod of the namespace). */
+const SERVICE_NAME = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 const SERVICE_PORT_KEYS = propKeys<InferenceServicePort>('InferenceServicePort', {
   name: true, port: true, targetPort: true, targetPortName: true, nodePort: true, protocol: true,
 });
@@ -234,7 +245,9 @@ export class AiInferenceDeployment extends Construct {
     const service = new ApiObject(this, 'Service', {
       apiVersion: 'v1',
       kind: 'Service',
-      metadata: { name: this.deployment.name, namespace: props.metadata?.namespace, labels: options.labels, annotations: options.annotations },
+      metadata: {
+        name: options.name ?? this.deployment.name, namespace: props.metadata?.namespace, labels: options.labels, annotations: options.annotations,
+      },
     });
     // the public port is known once every add-on has registered: at render
     addRenderStep(service, json => {
@@ -260,7 +273,7 @@ export class AiInferenceDeployment extends Construct {
 }
 
 /**
- * The Service options, checked: names IANA service names and unique, ports 1–65535 and unique,
+ * The Service options, checked: names DNS-1123 labels and unique, ports 1–65535 and unique,
  * node ports 30000–32767, unique and only where the Service type has them, a target port by
  * number or by name. Returns what can be rendered (the shapes that cannot are left out).
  */
@@ -283,8 +296,10 @@ function checkedServiceOptions(props: AiInferenceDeploymentProps, errors: string
   const numbers = new Map<string, string>();
   const nodes = new Map<string, string>(); // by node port and protocol: 30053/TCP and 30053/UDP are two
   const checkName = (field: string, name: unknown) => {
-    if (!isPortName(name)) {
-      errors.push(`${field}: ${show(name)} is not a port name. Fix: use an IANA service name: at most 15 lowercase letters, digits and single '-', with a letter, e.g. 'metrics'`);
+    // a Service's port names are DNS-1123 labels (validateServicePort), not IANA service names as a container's
+    if (!isDnsLabel(name)) {
+      errors.push(`${field}: ${show(name)} is not a Service port name. Fix: use a DNS-1123 label: at most 63 lowercase letters, digits and '-', `
+        + 'starting and ending with a letter or digit, e.g. \'metrics\'');
     } else if (names.has(name as string)) {
       errors.push(`${field}: ${show(name)} is already the name of ${names.get(name as string)}. Fix: give each port of the Service its own name`);
     } else {
@@ -309,6 +324,11 @@ function checkedServiceOptions(props: AiInferenceDeploymentProps, errors: string
       nodes.set(`${nodePort}/${protocol}`, field.replace(/\.nodePort$/, ''));
     }
   };
+  if (given.name !== undefined && !(typeof given.name === 'string' && given.name.length <= 63 && SERVICE_NAME.test(given.name))) {
+    errors.push(`serviceOptions.name: ${show(given.name)} is not a Service name. Fix: use a DNS-1035 label: at most 63 lowercase letters, digits and '-', `
+      + 'starting with a letter and ending with a letter or digit, e.g. \'service-supervisor\'');
+    delete given.name;
+  }
   const portName = given.portName;
   if (portName !== undefined) {
     checkName('serviceOptions.portName', portName);

@@ -673,7 +673,7 @@ function checkServerProps(props: InferenceWorkloadProps, image: string | undefin
   if (server.preStopCommand !== undefined && server.preStopSleep !== undefined) {
     errors.push('server.preStopSleep: is given with server.preStopCommand: a container has one preStop hook. Fix: keep one of them');
   }
-  listOf('server.volumeMounts', server.volumeMounts, errors).forEach((m, i) => absolutePath(`server.volumeMounts[${i}].path`, m?.path, errors));
+  listOf('server.volumeMounts', server.volumeMounts, errors).forEach((m, i) => absolutePath(`server.volumeMounts[${i}].path`, m?.path, errors, false, true));
   const gpu = props.gpu;
   if (gpu) {
     wholeNumber('gpu.count', gpu.count, 1, 1024, errors, 1);

@@ -158,7 +158,7 @@ export class InitContainer extends Construct {
     const namedMounts = listOf('volumeMounts', props.volumeMounts, errors);
     const own = renderPodVolumeMounts(podMounts, errors, host.kind);
     const named = namedMounts.map(m => ({ mountPath: m.path, name: m.volume, readOnly: m.readOnly ?? true }));
-    [...podMounts, ...namedMounts].forEach((m, i) => absolutePath(`volumeMounts[${i}].path`, m?.path, errors));
+    [...podMounts, ...namedMounts].forEach((m, i) => absolutePath(`volumeMounts[${i}].path`, m?.path, errors, false, true));
     host.registerAddOn({
       owner: this,
       rank: Rank.INIT_STEP,

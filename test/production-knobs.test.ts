@@ -65,8 +65,9 @@ describe('the Deployment\'s Service: serviceOptions', () => {
   });
 
   test.each([
-    ['a bad port name', { portName: 'Serve_1' }, /serviceOptions\.portName: "Serve_1" is not a port name\. Fix: /],
-    ['a name longer than 15', { extraPorts: [{ name: 'metrics-and-more-1', port: 9100 }] }, /serviceOptions\.extraPorts\[0\]\.name: "metrics-and-more-1" is not a port name/],
+    ['a bad port name', { portName: 'Serve_1' }, /serviceOptions\.portName: "Serve_1" is not a Service port name\. Fix: /],
+    // a Service's port names are DNS-1123 labels (63), not IANA service names (15) as a container's
+    ['a name longer than 63', { extraPorts: [{ name: 'm'.repeat(64), port: 9100 }] }, /serviceOptions\.extraPorts\[0\]\.name: "m{64}" is not a Service port name/],
     ['a name twice', { portName: 'api', extraPorts: [{ name: 'api', port: 9100 }] }, /serviceOptions\.extraPorts\[0\]\.name: "api" is already the name of serviceOptions\. Fix: /],
     ['a port number twice', { extraPorts: [{ name: 'a', port: 9100 }, { name: 'b', port: 9100 }] }, /serviceOptions\.extraPorts\[1\]\.port: 9100\/TCP is already the port of serviceOptions\.extraPorts\[0\]/],
     ['port 0', { extraPorts: [{ name: 'a', port: 0 }] }, /serviceOptions\.extraPorts\[0\]\.port: 0 must be a whole number from 1 to 65535/],

@@ -147,12 +147,17 @@ export function dataKey(field: string, value: string | undefined, errors: string
   }
 }
 
-/** An absolute, normalized path without `..`, `.` or empty segments; `/` itself only when `allowRoot`. */
-export function absolutePath(field: string, value: string | undefined, errors: string[], allowRoot = false): void {
+/**
+ * An absolute, normalized path without `..`, `.` or empty segments; `/` itself only when `allowRoot`; one trailing `/`
+ * when `trailingSlash` (a volume mount's path: the kubelet mounts `/etc/llama-stack/` as `/etc/llama-stack`, and
+ * the Llama Stack operator writes it so).
+ */
+export function absolutePath(field: string, value: string | undefined, errors: string[], allowRoot = false, trailingSlash = false): void {
   if (value === undefined) {
     return;
   }
-  const segments = typeof value === 'string' ? value.split('/').slice(1) : [];
+  const trimmed = trailingSlash && typeof value === 'string' && value.length > 1 && value.endsWith('/') ? value.slice(0, -1) : value;
+  const segments = typeof trimmed === 'string' ? trimmed.split('/').slice(1) : [];
   const bad = typeof value !== 'string' || !value.startsWith('/') || /[\0\n\r]/.test(value)
     || (value === '/' ? !allowRoot : segments.some(s => s === '' || s === '.' || s === '..'));
   if (bad) {
