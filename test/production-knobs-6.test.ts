@@ -247,3 +247,37 @@ describe('a declared relaxation is named in the synth output (issue 13: explicit
     expect(synthWithWarnings(chart).warnings).not.toContain('Pod Security Standard');
   });
 });
+
+describe('capabilitiesWithoutRoot: capabilities a non-root process never gets (new-user review 6, OPEA)', () => {
+  test('added to the server or an init step that runs as user 1000: a warning naming them and both ways out', () => {
+    const chart = newChart('caps');
+    const pod = new AiInferencePod(chart, 'pod', {
+      metadata: { name: 'pod' },
+      server: { image, security: { addCapabilities: ['NET_BIND_SERVICE'] } },
+      security: { level: PodSecurityLevel.BASELINE },
+    });
+    new InitContainer(pod, 'chown', {
+      name: 'chown', image: 'busybox:1.36', command: ['chown', '-R', '1000', '/data'],
+      security: { addCapabilities: ['DAC_OVERRIDE', 'FOWNER'] },
+    });
+    const { warnings } = synthWithWarnings(chart);
+    expect(warnings).toContain('container "server": spec.containers[0].securityContext.capabilities.add: ["NET_BIND_SERVICE"] are added to a container that runs as user 1000');
+    expect(warnings).toContain('container "chown": spec.initContainers[0].securityContext.capabilities.add: ["DAC_OVERRIDE","FOWNER"] are added to a container that runs as user 1000');
+    expect(warnings).toContain('Fix: run the container as root (security: { runAsNonRoot: false, runAsUser: 0 }, with the level that allows it) if it needs them, or remove addCapabilities');
+  });
+
+  test('none for root, for a privileged container, or with allowPrivilegeEscalation (file capabilities may use them)', () => {
+    const chart = newChart('caps-ok');
+    new AiInferencePod(chart, 'root', {
+      metadata: { name: 'root' },
+      server: { image, security: { runAsNonRoot: false, runAsUser: 0, addCapabilities: ['SYS_PTRACE'] } },
+      security: { level: PodSecurityLevel.PRIVILEGED, runAsNonRoot: false },
+    });
+    new AiInferencePod(chart, 'escalating', {
+      metadata: { name: 'escalating' },
+      server: { image, security: { allowPrivilegeEscalation: true, addCapabilities: ['NET_BIND_SERVICE'] } },
+      security: { level: PodSecurityLevel.BASELINE },
+    });
+    expect(synthWithWarnings(chart).warnings).not.toContain('are added to a container that runs as');
+  });
+});

@@ -203,3 +203,12 @@ export function isDnsSubdomainPrefix(text: unknown): boolean {
   }
   return isDnsSubdomain(text) || (text.length > 1 && text.endsWith('-') && isDnsSubdomain(`${text.slice(0, -1)}a`));
 }
+
+/** The user a container runs as: its id, 'non-root' when only runAsNonRoot says so, undefined when unknown (the image's). */
+export function runsAs(context: any, podContext: any): number | 'non-root' | undefined {
+  const user = context?.runAsUser ?? podContext?.runAsUser;
+  if (Number.isInteger(user)) {
+    return user;
+  }
+  return (context?.runAsNonRoot ?? podContext?.runAsNonRoot) === true ? 'non-root' : undefined;
+}

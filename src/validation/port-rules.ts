@@ -1,4 +1,4 @@
-import { error, isRepeat, normalSysctlName, repeatTracker, show, warning } from './_helpers';
+import { error, isRepeat, normalSysctlName, repeatTracker, runsAs, show, warning } from './_helpers';
 import { ContainerEntry, Finding, RenderedPod } from './model';
 
 const PORT_NAME = /^(?=.*[a-z])[a-z0-9]([a-z0-9]|-(?!-))*$/;
@@ -148,15 +148,6 @@ export function unprivilegedPortBinding(pod: RenderedPod): Finding[] {
     }
   }
   return findings ?? [];
-}
-
-/** The user a container runs as: its id, 'non-root' when only runAsNonRoot says so, undefined when unknown (the image's). */
-function runsAs(context: any, podContext: any): number | 'non-root' | undefined {
-  const user = context?.runAsUser ?? podContext?.runAsUser;
-  if (Number.isInteger(user)) {
-    return user;
-  }
-  return (context?.runAsNonRoot ?? podContext?.runAsNonRoot) === true ? 'non-root' : undefined;
 }
 
 /** The first port a non-root user may bind, as the pod's sysctl sets it (1024, the kernel's, without). */

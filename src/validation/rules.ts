@@ -70,6 +70,7 @@ export const RULES: ReadonlyArray<Rule> = [
   security.userIds,
   security.securityProfiles,
   security.podSecurityLevel,
+  security.capabilitiesWithoutRoot,
   fieldValues,
   target.targetFeatures,
 ];

@@ -1,4 +1,4 @@
-import { error, isLocalDescendingPath, NO_FINDINGS, show, warning } from './_helpers';
+import { error, isLocalDescendingPath, NO_FINDINGS, runsAs, show, warning } from './_helpers';
 import { Finding, RenderedPod, WARNINGS_AS_ERRORS_CONTEXT } from './model';
 import { podMetadataOf } from '../_kplus-adapter';
 import { pssViolations } from './pss';
@@ -55,6 +55,35 @@ function userIdFindings(ctx: any, at: string, container: string | undefined, pod
   if (ctx?.runAsUser === 0 && (ctx?.runAsNonRoot ?? podNonRoot) === true) {
     findings.push(error(`${at}.securityContext.runAsUser`, 'is 0 (root) while runAsNonRoot is true: the kubelet refuses to start the container', 'run as a non-root user id such as 1000, or relax it explicitly: security runAsNonRoot: false with level PodSecurityLevel.BASELINE', container));
   }
+}
+
+/**
+ * Capabilities added to a container whose process is not root reach it only through file
+ * capabilities of its binary, which no_new_privs (`allowPrivilegeEscalation: false`, the
+ * default) switches off: Kubernetes sets no ambient capabilities. Such an `add` does nothing,
+ * and the process fails as if it were not there (NET_BIND_SERVICE for port 80, DAC_OVERRIDE
+ * for a chown).
+ */
+export function capabilitiesWithoutRoot(pod: RenderedPod): Finding[] {
+  let findings: Finding[] | undefined;
+  const podContext = pod.spec.securityContext;
+  for (const c of pod.containers) {
+    const context = c.container.securityContext;
+    const added: unknown = context?.capabilities?.add;
+    if (!Array.isArray(added) || added.length === 0 || context?.privileged === true || context?.allowPrivilegeEscalation === true) {
+      continue;
+    }
+    const user = runsAs(context, podContext);
+    if (user === undefined || user === 0) {
+      continue;
+    }
+    (findings ??= []).push(warning(`${c.path}.securityContext.capabilities.add`,
+      `${show(added)} are added to a container that runs as ${user === 'non-root' ? 'a non-root user' : `user ${user}`} with allowPrivilegeEscalation false: `
+      + 'a non-root process gets none of them (Kubernetes sets no ambient capabilities, and no_new_privs ignores file capabilities)',
+      'run the container as root (security: { runAsNonRoot: false, runAsUser: 0 }, with the level that allows it) if it needs them, or remove addCapabilities',
+      c.container.name));
+  }
+  return findings ?? NO_FINDINGS;
 }
 
 /**
