@@ -3,6 +3,7 @@ import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { addRenderStep, podSpecOf } from './_kplus-adapter';
 import { WorkloadHost, Wiring } from './_workload-host';
+import { DeploymentRollout } from './deployment-rollout';
 import { attachServer, InferenceWorkloadProps, WORKLOAD_KEY_FLAGS } from './inference-server';
 import { PortProtocol } from './kubernetes-types';
 import { lifecycleGuide } from './lifecycle-guide';
@@ -117,6 +118,11 @@ export interface AiInferenceDeploymentProps extends InferenceWorkloadProps {
    */
   readonly metadata?: ApiObjectMetadata;
   /**
+   * How pods are replaced on a change.
+   * @default DeploymentRollout.rollingUpdate(): one extra pod at a time, none missing (maxSurge 1, maxUnavailable 0)
+   */
+  readonly rollout?: DeploymentRollout;
+  /**
    * Labels and annotations of the pods only, not of the Deployment.
    * @default - the Deployment's labels, no annotations
    */
@@ -146,7 +152,7 @@ export interface AiInferenceDeploymentProps extends InferenceWorkloadProps {
 }
 
 const DEPLOYMENT_KEYS = propKeys<AiInferenceDeploymentProps>('AiInferenceDeploymentProps', {
-  ...WORKLOAD_KEY_FLAGS, metadata: true, podMetadata: true, replicas: true, service: true, serviceType: true, serviceOptions: true,
+  ...WORKLOAD_KEY_FLAGS, metadata: true, podMetadata: true, rollout: true, replicas: true, service: true, serviceType: true, serviceOptions: true,
 });
 /** The label cdk8s-plus-27 gives a workload's pods and selects them by; a value of the user's would be overwritten. */
 const SELECTOR_LABEL = 'cdk8s.io/metadata.addr';
@@ -199,6 +205,10 @@ export class AiInferenceDeployment extends Construct {
     }
     const serviceOptions = checkedServiceOptions(props, errors);
     const podMetadata = checkedPodMetadata(props.podMetadata, errors);
+    const rollout = props.rollout ?? DeploymentRollout.rollingUpdate();
+    if (!(rollout instanceof DeploymentRollout)) {
+      errors.push(`rollout: ${show(rollout)} is not a DeploymentRollout. Fix: use DeploymentRollout.rollingUpdate({ maxSurge, maxUnavailable }) or DeploymentRollout.recreate()`);
+    }
     for (const [field, labels] of [['metadata.labels', props.metadata?.labels], ['podMetadata.labels', podMetadata.labels]] as const) {
       if (labels && Object.prototype.hasOwnProperty.call(labels, SELECTOR_LABEL)) {
         errors.push(`${field}: ${show(SELECTOR_LABEL)} is the label the Deployment selects its pods by (set by cdk8s-plus). Fix: remove it, or use a label of your own`);
@@ -212,10 +222,7 @@ export class AiInferenceDeployment extends Construct {
       replicas: Number.isInteger(props.replicas) ? props.replicas : 1,
       // The rollout is stuck only when a new pod could not even load its model in time.
       progressDeadline: Duration.seconds(loadSeconds + 600),
-      strategy: kplus.DeploymentStrategy.rollingUpdate({
-        maxSurge: kplus.PercentOrAbsolute.absolute(1),
-        maxUnavailable: kplus.PercentOrAbsolute.absolute(0),
-      }),
+      strategy: (rollout instanceof DeploymentRollout ? rollout : DeploymentRollout.rollingUpdate())._render(errors),
     });
     // the replicas as given: a bad value is reported, and the kind rules see what would be applied
     this.server = attachServer(this, this.deployment, props, DEPLOYMENT_KEYS);

@@ -4,6 +4,8 @@ export { AiInferencePod } from './ai-inference-pod';
 export type { AiInferencePodProps } from './ai-inference-pod';
 export { AiInferenceDeployment, InferenceServiceType } from './ai-inference-deployment';
 export type { AiInferenceDeploymentProps, InferenceServiceOptions, InferenceServicePort, PodTemplateMetadata } from './ai-inference-deployment';
+export { DeploymentRollout } from './deployment-rollout';
+export type { RollingUpdateOptions } from './deployment-rollout';
 export { InferenceServer } from './inference-server';
 export type { InferenceServerProps, InferenceWorkloadProps, PodToleration } from './inference-server';
 export { InitContainer } from './init-container';

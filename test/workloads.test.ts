@@ -1,8 +1,8 @@
 import { Cron, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import {
-  AiInferenceDeployment, AiInferencePod, HealthCheck, InferenceServer, LogSidecar, ModelCache, ModelPrepInit, ModelSource, PodNames,
-  PodRestartPolicy, ProxyAuth, ProxySidecar, ProxyTls,
+  AiInferenceDeployment, AiInferencePod, DeploymentRollout, HealthCheck, InferenceServer, LogSidecar, ModelCache, ModelPrepInit, ModelSource,
+  PodNames, PodRestartPolicy, ProxyAuth, ProxySidecar, ProxyTls,
 } from '../src';
 import { pssRestrictedViolations } from './helpers/pss';
 import { expectRefused } from './helpers/refusal';
@@ -225,5 +225,35 @@ describe('AiInferenceDeployment podMetadata: the pods\' own labels and annotatio
     // cdk8s-plus would overwrite it on the pods: never a silent drop
     expectRefused(chart => { new AiInferenceDeployment(chart, 'llm', { metadata: { labels: { 'cdk8s.io/metadata.addr': 'x' } }, server: SERVER }); },
       /metadata\.labels: "cdk8s.io\/metadata.addr" is the label the Deployment selects its pods by/);
+  });
+});
+
+describe('AiInferenceDeployment rollout', () => {
+  const strategyOf = (rollout?: DeploymentRollout) => {
+    const chart = newChart();
+    new AiInferenceDeployment(chart, 'llm', { server: SERVER, rollout, replicas: 2 });
+    const manifests = synth(chart);
+    expectApiValid(manifests);
+    return manifestOf(manifests, 'Deployment').spec.strategy;
+  };
+
+  test('default: one extra pod at a time, none missing; recreate; a rolling update without spare GPUs', () => {
+    expect(strategyOf()).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } });
+    expect(strategyOf(DeploymentRollout.recreate())).toEqual({ type: 'Recreate' });
+    expect(strategyOf(DeploymentRollout.rollingUpdate({ maxSurge: 0, maxUnavailable: 1 }))).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } });
+    expect(strategyOf(DeploymentRollout.rollingUpdate({ maxSurge: 2 }))).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: 2, maxUnavailable: 0 } });
+  });
+
+  test('bad rollouts are refused by prop', () => {
+    const cases: Array<[any, RegExp]> = [
+      [DeploymentRollout.rollingUpdate({ maxSurge: 0 }), /\[test\/llm\] rollout: maxSurge 0 and maxUnavailable 0 would never replace a pod/],
+      [DeploymentRollout.rollingUpdate({ maxSurge: -1 }), /rollout\.maxSurge: -1/],
+      [DeploymentRollout.rollingUpdate({ maxUnavailable: 1.5 }), /rollout\.maxUnavailable: 1\.5/],
+      [DeploymentRollout.rollingUpdate({ maxSurge: 1, surge: 2 } as any), /rollout\.surge: unknown prop/],
+      ['Recreate', /rollout: "Recreate" is not a DeploymentRollout/],
+    ];
+    for (const [rollout, field] of cases) {
+      expectRefused(chart => { new AiInferenceDeployment(chart, 'llm', { server: SERVER, rollout }); }, field);
+    }
   });
 });
