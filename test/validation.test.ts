@@ -8,6 +8,7 @@ import {
 } from '../src';
 import { podSpecOf } from '../src/_kplus-adapter';
 import { WorkloadHost } from '../src/_workload-host';
+import { synthWithWarnings } from './helpers/pod-parts';
 import { newChart, synth, synthError } from './helpers/synth';
 
 const IMAGE = 'vllm/vllm-openai:v0.6.3';
@@ -233,26 +234,12 @@ describe('warnings', () => {
   test('a GPU pod without its toleration is a warning; gpu.tolerate: false says the nodes carry no taint, and silences it', () => {
     const quiet = newChart();
     pod({ gpu: { count: 1, tolerate: false } }, { resources: { memory: { limit: '8Gi' } } })(quiet);
-    const quietWrites: string[] = [];
-    const quietSpy = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: any) => { quietWrites.push(String(chunk)); return true; });
-    try {
-      synth(quiet);
-    } finally {
-      quietSpy.mockRestore();
-    }
-    expect(quietWrites.join('')).not.toContain('does not tolerate');
+    expect(synthWithWarnings(quiet).warnings).not.toContain('does not tolerate');
     // the toleration removed by a JSON patch: nothing said the nodes are untainted
     const chart = newChart();
     const gpuPod = pod({ gpu: { count: 1 } }, { resources: { memory: { limit: '8Gi' } } })(chart);
     ApiObject.of(gpuPod.pod).addJsonPatch(JsonPatch.remove('/spec/tolerations'));
-    const writes: string[] = [];
-    const spy = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: any) => { writes.push(String(chunk)); return true; });
-    try {
-      synth(chart);
-    } finally {
-      spy.mockRestore();
-    }
-    expect(writes.join('')).toContain('spec.tolerations: container "server" requests nvidia.com/gpu but the pod does not tolerate the "nvidia.com/gpu" taint');
+    expect(synthWithWarnings(chart).warnings).toContain('spec.tolerations: container "server" requests nvidia.com/gpu but the pod does not tolerate the "nvidia.com/gpu" taint');
   });
 
   test('the warningsAsErrors context turns warnings into errors', () => {
