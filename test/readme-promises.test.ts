@@ -2,27 +2,22 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as ts from 'typescript';
 import {
-  AiInferenceDeployment, AiInferencePod, DOWNLOADER_IMAGES, InitContainer, LogDestination, LogSidecar, ModelPrepInit, ModelSource, ProxySidecar,
-  Sidecar,
+  AiInferenceDeployment, AiInferencePod, DOWNLOADER_IMAGES, FsGroupChangePolicy, HealthCheck, InitContainer, LogDestination, LogSidecar, ModelCache,
+  ModelPrepInit, ModelSource, ProxyAuth, ProxySidecar, ProxyTls, Sidecar,
 } from '../src';
+import { pssRestrictedViolations } from './helpers/pss';
+import { README, readmeSection } from './helpers/readme-blocks';
 import { expectRefused } from './helpers/refusal';
 import { container, manifestOf, newChart, podSpec, synth } from './helpers/synth';
+import { SAFE_SYSCTLS } from '../src/validation/pss';
 
 /*
  * README sentences that no other test guarded. "A README sentence is a promise": each test
  * names the sentence it guards, grouped by README section, and fails if the sentence breaks.
  */
 
-const README = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
 const SERVER = { image: 'vllm/vllm-openai:v0.6.3' };
-
-/** The README's text from a `## ` heading to the next one. */
-function section(heading: string): string {
-  const start = README.indexOf(`\n## ${heading}\n`);
-  expect(start).toBeGreaterThan(0);
-  const end = README.indexOf('\n## ', start + 4);
-  return README.slice(start, end < 0 ? undefined : end);
-}
+const section = readmeSection;
 
 /** The one match of `pattern` in `text` (its groups). */
 function one(text: string, pattern: RegExp): RegExpMatchArray {
@@ -269,5 +264,165 @@ describe('README § Performance: the figures quoted in prose are the ones the be
     expect([prose1, prose100]).toEqual([one1, hundred]);
     expect(one1).toBeLessThan(budget1);
     expect(hundred).toBeLessThan(budget100);
+  });
+});
+
+/** The quick start's pod, as the README writes it (the server left at its default name for the guide below). */
+function quickStart(serverName?: string) {
+  const chart = newChart('llm');
+  const p = new AiInferencePod(chart, 'ai-inference-pod', {
+    metadata: { name: 'ai-inference-pod', labels: { app: 'ai-engine', tier: 'backend' } },
+    server: {
+      name: serverName,
+      image: 'myrepo/ai-fastapi:v1.2',
+      port: 8000,
+      env: { MODEL_NAME: 'claude-3-sonnet' },
+      resources: { cpu: { request: '500m', limit: '1000m' }, memory: { request: '1Gi', limit: '2Gi' } },
+      health: HealthCheck.http('/health'),
+    },
+    gpu: { count: 1 },
+  });
+  new ModelPrepInit(p, 'model-downloader', { source: ModelSource.s3('s3://my-models/claude.bin'), cache: ModelCache.persistentVolumeClaim('model-cache') });
+  new LogSidecar(p, 'log-forwarder', { logDir: '/var/log/app' });
+  new ProxySidecar(p, 'auth-proxy', { tls: ProxyTls.fromSecret('llm-tls'), auth: ProxyAuth.bearerTokens('llm-api-tokens') });
+  return { chart, pod: p };
+}
+
+describe('README § Quick start', () => {
+  test('"writes one Pod with the server, an init container that fetches the model into the claim, two native sidecars ... The server finds the model at `$MODEL_PATH`"', () => {
+    const manifests = synth(quickStart('fastapi-container').chart);
+    expect(manifests.filter(m => m.kind === 'Pod')).toHaveLength(1);
+    const manifest = manifestOf(manifests, 'Pod');
+    const spec = podSpec(manifest);
+    expect(spec.containers.map((c: any) => c.name)).toEqual(['fastapi-container']);
+    expect(spec.initContainers.map((c: any) => [c.name, c.restartPolicy])).toEqual([
+      ['model-downloader', undefined], ['log-forwarder', 'Always'], ['auth-proxy', 'Always'],
+    ]);
+    const model = spec.volumes.find((v: any) => v.persistentVolumeClaim?.claimName === 'model-cache');
+    expect(model).toBeDefined();
+    expect(container(manifest, 'model-downloader').volumeMounts).toContainEqual({ name: model.name, mountPath: '/models' });
+    expect(container(manifest, 'fastapi-container').env).toContainEqual({ name: 'MODEL_PATH', value: '/models/claude.bin' });
+  });
+});
+
+describe('README § When a pod is stuck', () => {
+  test('the guide printed by `pod.describe()` is the one the README shows (`pod/…` abbreviating the pod in the "stuck" lines)', () => {
+    const block = one(section('When a pod is stuck'), /```\n(Start order[\s\S]*?)```/)[1].trimEnd();
+    const guide = quickStart().pod.describe().trimEnd();
+    const [order, stuck] = guide.split('\nWhen it is stuck:\n');
+    expect(`${order}\nWhen it is stuck:\n${stuck.split('pod/ai-inference-pod').join('pod/…')}`).toBe(block);
+  });
+
+  test('"the pod shows `Init:0/3` while the model downloads": the quick start\'s pod has three init containers', () => {
+    expect(section('When a pod is stuck')).toContain('`Init:0/3`');
+    expect(podSpec(manifestOf(synth(quickStart().chart), 'Pod')).initContainers).toHaveLength(3);
+  });
+});
+
+describe('README § AiInferencePod', () => {
+  test('"Ports below 1024": the safe sysctls the README lists, with the version that adds each, are the ones the check allows', () => {
+    const text = one(section('AiInferencePod'), /the Pod Security Standards allow\s+only the safe ones \(([\s\S]*?), by the\s+\[target version\]/)[1];
+    const listed: Array<[string, number]> = [];
+    let since = 0;
+    for (const part of text.split(/(from\s+(?:Kubernetes\s+)?1\.\d+)/)) {
+      const version = part.match(/^from\s+(?:Kubernetes\s+)?1\.(\d+)$/);
+      if (version) {
+        since = Number(version[1]);
+        continue;
+      }
+      for (const m of part.matchAll(/`([a-z0-9_.]+)`/g)) {
+        listed.push([m[1].includes('.') ? m[1] : `net.ipv4.${m[1]}`, since]);
+      }
+    }
+    const sort = (l: ReadonlyArray<readonly [string, number]>) => [...l].map(([n, v]) => `${n}@${v}`).sort();
+    expect(sort(listed)).toEqual(sort(SAFE_SYSCTLS));
+  });
+});
+
+describe('README § Security', () => {
+  test('"capabilities | `{ addCapabilities: [\'NET_BIND_SERVICE\'] }` | anything beyond NET_BIND_SERVICE fails PSS restricted"', () => {
+    const manifest = manifestOf(synth((() => {
+      const chart = newChart();
+      new AiInferencePod(chart, 'llm', { server: { ...SERVER, security: { addCapabilities: ['NET_BIND_SERVICE'] } } });
+      return chart;
+    })()), 'Pod');
+    expect(container(manifest, 'server').securityContext.capabilities).toEqual({ drop: ['ALL'], add: ['NET_BIND_SERVICE'] });
+    expect(pssRestrictedViolations(manifest)).toEqual([]);
+    expectRefused(c => new AiInferencePod(c, 'llm', { server: { ...SERVER, security: { addCapabilities: ['NET_ADMIN'] } } }),
+      /adds capability NET_ADMIN/);
+  });
+
+  test('"volume ownership | pod `security.fsGroupChangePolicy: FsGroupChangePolicy.ALWAYS`" (default OnRootMismatch)', () => {
+    const chart = newChart();
+    new AiInferencePod(chart, 'always', { metadata: { name: 'always' }, server: SERVER, security: { fsGroupChangePolicy: FsGroupChangePolicy.ALWAYS } });
+    new AiInferencePod(chart, 'default', { metadata: { name: 'default' }, server: SERVER });
+    const pods = synth(chart).filter(m => m.kind === 'Pod');
+    expect(pods.map(m => [m.metadata.name, m.spec.securityContext.fsGroupChangePolicy, m.spec.securityContext.fsGroup])).toEqual([
+      ['always', 'Always', 1000], ['default', 'OnRootMismatch', 1000],
+    ]);
+    pods.forEach(m => expect(pssRestrictedViolations(m)).toEqual([]));
+  });
+});
+
+describe('README § Sidecars: ProxySidecar', () => {
+  test('"The open paths (`openPaths`, default `[\'/health\']`) pass without auth"; "`proxy_buffering off` and `proxy_request_buffering off` ..., keep-alive to the upstream"', () => {
+    const chart = newChart();
+    new ProxySidecar(new AiInferencePod(chart, 'llm', { server: SERVER }), 'auth-proxy', { auth: ProxyAuth.bearerTokens('tokens') });
+    const conf: string = manifestOf(synth(chart), 'ConfigMap').data['nginx.conf'];
+    const map = one(conf, /map \$request_uri \$inference_authorized \{\n([\s\S]*?)\n\s*\}/)[1].split('\n').map(l => l.trim());
+    expect(map).toEqual(['default $inference_token_ok;', '"~^\\Q/health\\E$" 1;']);
+    expect(conf).toMatch(/^\s+proxy_buffering off;$/m);
+    expect(conf).toMatch(/^\s+proxy_request_buffering off;$/m);
+    expect(conf).toMatch(/upstream model_server \{\n\s+server 127\.0\.0\.1:8000;\n\s+keepalive \d+;/);
+    expect(conf).toMatch(/^\s+proxy_set_header Connection "";$/m);
+  });
+});
+
+describe('README § Development', () => {
+  const dev = section('Development');
+  const root = path.join(__dirname, '..');
+  const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+
+  test('every `npm run <script>` the README names is a script of package.json', () => {
+    const named = new Set([...README.matchAll(/npm run (\w+)/g)].map(m => m[1]));
+    expect([...named].sort()).toEqual(expect.arrayContaining(['bench', 'docs', 'format', 'lint', 'synth']));
+    expect([...named].filter(s => !(s in pkg.scripts))).toEqual([]);
+  });
+
+  test('"npm install # also builds lib/ (prepare)"; "npm test # installs missing test tools ..., builds, tsc over everything, eslint, jest"; "npm run format fixes what it can"', () => {
+    expect(dev).toContain('npm install          # also builds lib/ (prepare)');
+    expect(pkg.scripts.prepare).toBe('npm run build');
+    expect(pkg.scripts.pretest).toBe('node scripts/ensure-test-tools.js && npm run build');
+    expect(pkg.scripts.test).toMatch(/^tsc -p tsconfig\.dev\.json && npm run lint && jest$/);
+    expect(pkg.scripts.lint).toMatch(/^eslint\b/);
+    expect(pkg.scripts.format).toMatch(/^eslint --fix\b/);
+    expect(pkg.scripts.docs).toBe('typedoc');
+  });
+
+  test('"`npm run synth` ... (`cdk8s synth` runs the same app)": cdk8s.yaml runs what `npm run synth` runs, into dist/', () => {
+    const config = fs.readFileSync(path.join(root, 'cdk8s.yaml'), 'utf8');
+    expect(one(config, /^app: (.+)$/m)[1]).toBe(pkg.scripts.synth);
+    expect(config).toMatch(/^output: dist$/m);
+  });
+
+  test('"bash .ci/run # what CI runs: npm ci, npm test"', () => {
+    const commands = fs.readFileSync(path.join(root, '.ci', 'run'), 'utf8').split('\n').filter(l => /^npm /.test(l));
+    expect(commands).toEqual(['npm ci', 'npm test']);
+  });
+
+  test('"eslint (..., 150 columns)"; "License: Apache-2.0"; "npx cdk8s-ai-inference model-digest" is the package\'s command', () => {
+    expect(fs.readFileSync(path.join(root, 'eslint.config.js'), 'utf8')).toMatch(/code: 150,/);
+    expect(pkg.license).toBe('Apache-2.0');
+    expect(fs.readFileSync(path.join(root, 'LICENSE'), 'utf8')).toContain('Apache License');
+    expect(README).toContain('npx cdk8s-ai-inference model-digest');
+    expect(pkg.bin).toEqual({ 'cdk8s-ai-inference': 'lib/cli/model-digest.js' });
+    expect(fs.existsSync(path.join(root, 'src', 'cli', 'model-digest.ts'))).toBe(true);
+  });
+
+  test('"Layout:" every file and directory the paragraph names exists under src/', () => {
+    const layout = one(dev, /Layout: ([\s\S]*?)CONTRIBUTING\.md has the architecture map/)[1];
+    const named = [...layout.matchAll(/`([\w./-]+)`/g)].map(m => m[1]).map(n => (n.startsWith('src/') ? n : `src/${n}`));
+    expect(named.length).toBeGreaterThanOrEqual(10);
+    expect(named.filter(n => !fs.existsSync(path.join(root, n)))).toEqual([]);
   });
 });
