@@ -2,8 +2,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as ts from 'typescript';
 import {
-  AiInferenceDeployment, AiInferencePod, DOWNLOADER_IMAGES, FsGroupChangePolicy, HealthCheck, InitContainer, LogDestination, LogSidecar, ModelCache,
-  ModelPrepInit, ModelSource, ProxyAuth, ProxySidecar, ProxyTls, Sidecar,
+  AiInferenceDeployment, AiInferencePod, DOWNLOADER_IMAGES, FsGroupChangePolicy, HealthCheck, InferenceServiceType, InitContainer, LogDestination,
+  LogSidecar, ModelCache, ModelPrepInit, ModelSource, ProxyAuth, ProxySidecar, ProxyTls, Sidecar,
 } from '../src';
 import { pssRestrictedViolations } from './helpers/pss';
 import { README, readmeSection } from './helpers/readme-blocks';
@@ -129,6 +129,27 @@ describe('README § Defaults', () => {
     expect(deployment.spec.replicas).toBe(1);
     expect(deployment.spec.strategy.rollingUpdate).toEqual({ maxSurge: 1, maxUnavailable: 0 });
     expect(deployment.spec.progressDeadlineSeconds).toBe(15 * 60 + 10 * 60);
+  });
+
+  test('"model load estimate | not checked unless `expectedLoadTime` or `modelSize` (at `loadThroughput` `200Mi`/s)", against the 15-minute default budget', () => {
+    // 175Gi at 200Mi/s is 896 s, within 900 s; 176Gi is 902 s
+    const build = (modelSize: string) => (c: any) =>
+      new ModelPrepInit(new AiInferencePod(c, 'llm', { server: SERVER }), 'm', { source: ModelSource.s3('s3://b-1/m.bin'), modelSize });
+    pod(p => new ModelPrepInit(p, 'm', { source: ModelSource.s3('s3://b-1/m.bin'), modelSize: '175Gi' }));
+    expectRefused(build('176Gi'), /give the startup probe at least 902s \(initialDelay \+ periodSeconds × failureThreshold is 900s now\)/);
+    // without a size nothing is estimated: a model of any size passes
+    pod(p => new ModelPrepInit(p, 'm', { source: ModelSource.s3('s3://b-1/m.bin') }));
+  });
+
+  test('"Deployment Service (`serviceOptions`) | ... no node port (the cluster picks one for NodePort/LoadBalancer), no labels or annotations"', () => {
+    const chart = newChart();
+    new AiInferenceDeployment(chart, 'llm', {
+      metadata: { name: 'llama', labels: { app: 'llama' }, annotations: { team: 'ml' } }, server: SERVER, serviceType: InferenceServiceType.NODE_PORT,
+    });
+    const service = manifestOf(synth(chart), 'Service');
+    expect(service.metadata).toEqual({ name: 'llama' });
+    expect(service.spec.type).toBe('NodePort');
+    expect(service.spec.ports).toEqual([{ name: 'http', port: 8000, protocol: 'TCP', targetPort: 8000 }]);
   });
 
   test('"`Sidecar` stdin / tty | not written (Kubernetes: false)"', () => {
