@@ -225,6 +225,19 @@ export interface InferenceWorkloadProps {
    */
   readonly runtimeClassName?: string;
   /**
+   * Scheduler of the pod: a GPU-sharing or gang scheduler (`hami-scheduler`, `volcano`,
+   * `kai-scheduler`) where GPU pods are not placed by the default one.
+   * @default - the cluster's default scheduler
+   */
+  readonly schedulerName?: string;
+  /**
+   * DNS settings added to (or, with `dnsPolicy: DnsPolicy.NONE`, instead of) the policy's, as
+   * Kubernetes JSON (`{ nameservers, searches, options: [{ name: 'ndots', value: '2' }] }`);
+   * checked by the `dnsConfig` rule.
+   * @default - none
+   */
+  readonly dnsConfig?: { [key: string]: any };
+  /**
    * PriorityClass of the pod (GPU pods often preempt batch work).
    * @default - the cluster's default priority
    */
@@ -290,8 +303,8 @@ export interface InferenceWorkloadProps {
    */
   readonly hostNetwork?: boolean;
   /**
-   * How the pod resolves names. `DnsPolicy.NONE` needs a `dnsConfig` with a nameserver (added by
-   * JSON patch; synth refuses the pod without one, as the API server would).
+   * How the pod resolves names. `DnsPolicy.NONE` needs a `dnsConfig` with a nameserver (synth
+   * refuses the pod without one, as the API server would).
    * @default DnsPolicy.CLUSTER_FIRST
    */
   readonly dnsPolicy?: DnsPolicy;
@@ -328,7 +341,7 @@ export const WORKLOAD_KEY_FLAGS: { readonly [K in keyof InferenceWorkloadProps]-
   server: true, target: true, model: true, gpu: true, modelLoadTimeout: true, security: true, terminationGracePeriod: true,
   serviceAccountName: true, automountServiceAccountToken: true, runtimeClassName: true, priorityClassName: true, affinity: true,
   topologySpreadConstraints: true, tolerations: true, nodeSelector: true, imagePullSecrets: true, shareProcessNamespace: true, hostIPC: true,
-  enableServiceLinks: true, hostNetwork: true, dnsPolicy: true, injectedEnv: true,
+  enableServiceLinks: true, hostNetwork: true, dnsPolicy: true, injectedEnv: true, schedulerName: true, dnsConfig: true,
 };
 /** Known keys of `InferenceWorkloadProps`, for `InferenceServer`. @internal */
 export const WORKLOAD_KEYS = propKeys<InferenceWorkloadProps>('InferenceWorkloadProps', WORKLOAD_KEY_FLAGS);
@@ -501,6 +514,12 @@ function wirePod(spec: any, props: InferenceWorkloadProps, podSecurity: any, gra
   if (props.dnsPolicy !== undefined) {
     spec.dnsPolicy = props.dnsPolicy;
   }
+  if (props.dnsConfig !== undefined) {
+    spec.dnsConfig = JSON.parse(JSON.stringify(props.dnsConfig));
+  }
+  if (props.schedulerName !== undefined) {
+    spec.schedulerName = props.schedulerName;
+  }
   spec.priorityClassName = props.priorityClassName;
   spec.affinity = props.affinity ? JSON.parse(JSON.stringify(props.affinity)) : spec.affinity;
   spec.topologySpreadConstraints = props.topologySpreadConstraints
@@ -609,6 +628,9 @@ function checkedShape(given: InferenceWorkloadProps, knownKeys: ReadonlyArray<st
   if (!jsonValue('topologySpreadConstraints', props.topologySpreadConstraints, errors)) {
     delete props.topologySpreadConstraints;
   }
+  if (!jsonValue('dnsConfig', props.dnsConfig, errors)) {
+    delete props.dnsConfig;
+  }
   if (!booleanProp('enableServiceLinks', props.enableServiceLinks, errors,
     'false keeps the namespace\'s Service variables (VLLM_PORT=tcp://...) out of the containers, or leave it out')) {
     delete props.enableServiceLinks;
@@ -656,6 +678,7 @@ function checkServerProps(props: InferenceWorkloadProps, image: string | undefin
   objectName('serviceAccountName', props.serviceAccountName, errors, 'ServiceAccount');
   objectName('runtimeClassName', props.runtimeClassName, errors, 'RuntimeClass');
   objectName('priorityClassName', props.priorityClassName, errors, 'PriorityClass');
+  objectName('schedulerName', props.schedulerName, errors, 'scheduler');
   // a list by now (checkedShape); holes are reported here like any other bad name
   Array.from(props.imagePullSecrets ?? []).forEach((s, i) => objectName(`imagePullSecrets[${i}]`, s, errors, 'Secret'));
   (props.injectedEnv ?? []).forEach((n, i) => {

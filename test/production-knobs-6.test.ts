@@ -281,3 +281,30 @@ describe('capabilitiesWithoutRoot: capabilities a non-root process never gets (n
     expect(synthWithWarnings(chart).warnings).not.toContain('are added to a container that runs as');
   });
 });
+
+describe('schedulerName and dnsConfig (GPU-sharing schedulers; ndots and custom resolvers)', () => {
+  test('written on the pod; dnsPolicy None with its nameservers needs no JSON patch', () => {
+    const chart = newChart('sched');
+    new AiInferencePod(chart, 'pod', {
+      metadata: { name: 'pod' }, server: { image },
+      schedulerName: 'hami-scheduler',
+      dnsPolicy: DnsPolicy.NONE,
+      dnsConfig: { nameservers: ['10.0.0.10'], searches: ['svc.cluster.local'], options: [{ name: 'ndots', value: '2' }] },
+    });
+    const spec = podSpec(manifestOf(synthWithWarnings(chart).manifests, 'Pod'));
+    expect(spec.schedulerName).toBe('hami-scheduler');
+    expect(spec.dnsPolicy).toBe('None');
+    expect(spec.dnsConfig).toEqual({ nameservers: ['10.0.0.10'], options: [{ name: 'ndots', value: '2' }], searches: ['svc.cluster.local'] });
+  });
+
+  test('a scheduler name that is not one, a dnsConfig that is not an object or has four nameservers, are refused', () => {
+    const cases: Array<[any, RegExp]> = [
+      [{ schedulerName: 'HAMi Scheduler' }, /schedulerName: "HAMi Scheduler" is not a valid scheduler name/],
+      [{ dnsConfig: 'ndots:2' }, /dnsConfig/],
+      [{ dnsConfig: { nameservers: ['1.1.1.1', '8.8.8.8', '9.9.9.9', '1.0.0.1'] } }, /dnsConfig\.nameservers/],
+    ];
+    for (const [props, field] of cases) {
+      expectRefused(chart => { new AiInferencePod(chart, 'pod', { server: { image }, ...props }); }, field);
+    }
+  });
+});
