@@ -361,7 +361,7 @@ prepare_stage() {
     log "the partial download belongs to another user; starting over"
     rm -rf "$stage" 2>/dev/null || mv "$stage" "$dir/.$target.stage.foreign.$me" 2>/dev/null || fail "$(unwritable "cannot remove $stage")"
   fi
-  # one clock reading and one rm for all: thousands of dead pods' leftovers cost no fork each
+  # one clock reading, and one rm per hundred: thousands of dead pods' leftovers cost no fork each
   beat_now=$(date +%s)
   set --
   for s in "$dir/.$target.stage."* "$dir/.$target.beat."*; do
