@@ -310,7 +310,7 @@ release() {
     fi
   fi
   holding=""
-  [ -z "$me" ] || rm -f "$dir/.$target.beat.$me" "$dir/.$target.beat.$me.tmp"
+  [ -z "$me" ] || rm -f "$dir/.$target.beat.$me" "$dir/.$target.beat.$me.tmp" 2>/dev/null
 }
 # SIGTERM: every process of the pod's group (transfer, hasher, heartbeat) stops now, not when
 # the transfer would have ended; the exit hands the staging over.
@@ -444,10 +444,11 @@ records_to_lines() {
 }
 land() {
   owns_lock || return 1
-  if [ -e "$dest" ] || [ -L "$dest" ]; then mv -f "$dest" "$stage/old" || fail "$(unwritable "cannot move the previous $dest aside")"; fi
-  if [ -d "$marker" ] && [ ! -L "$marker" ]; then rm -rf "$marker" || fail "$(unwritable "cannot remove the directory at $marker")"; fi
-  mv -fT "$stage/marker" "$marker" || fail "$(unwritable "cannot write the marker")"
-  mv -T "$model" "$dest" || fail "$(unwritable "cannot move the model into place")"
+  # the tools' own messages are silenced: the failure is one line
+  if [ -e "$dest" ] || [ -L "$dest" ]; then mv -f "$dest" "$stage/old" 2>/dev/null || fail "$(unwritable "cannot move the previous $dest aside")"; fi
+  if [ -d "$marker" ] && [ ! -L "$marker" ]; then rm -rf "$marker" 2>/dev/null || fail "$(unwritable "cannot remove the directory at $marker")"; fi
+  mv -fT "$stage/marker" "$marker" 2>/dev/null || fail "$(unwritable "cannot write the marker")"
+  mv -T "$model" "$dest" 2>/dev/null || fail "$(unwritable "cannot move the model into place")"
   sync "$dir" 2>/dev/null
   rm -rf "$stage"
   stage=""

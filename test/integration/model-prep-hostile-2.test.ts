@@ -230,3 +230,28 @@ describe('the cache changes under a running pod', () => {
     expect(await invariantViolations(dir, 'slow.bin', 'file', served, source())).toEqual([]);
   }, 30_000);
 });
+
+describe('the cache made read-only after the lock is taken (uid 1000)', () => {
+  test('fails with one line naming the cache, the model never half-lands; once writable again, the next pod breaks the left lock and lands', async () => {
+    if (process.getuid?.() !== 0) return;
+    slowMs = 2000;
+    const dir = volume();
+    fs.chownSync(dir, 1000, 1000);
+    fs.mkdirSync(`${dir}-home-p`);
+    fs.chownSync(`${dir}-home-p`, 1000, 1000);
+    const c = pod();
+    const asUser = { ...c, command: ['/usr/bin/setpriv', '--reuid=1000', '--regid=1000', '--clear-groups', ...c.command] };
+    const running = startPod(asUser, dir, 'dash', 'p', FAST);
+    await until('the staging', () => fs.readdirSync(dir).some(n => n.startsWith('.slow.bin.stage.')));
+    fs.chmodSync(dir, 0o555);
+    const result = await within(running, 15_000);
+    fs.chmodSync(dir, 0o755);
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(/cannot write the model cache/);
+    expect(fs.existsSync(path.join(dir, 'slow.bin'))).toBe(false);
+    const next = await within(startPod(asUser, dir, 'dash', 'p2', FAST), 15_000);
+    expect(next.code).toBe(0);
+    expect(await invariantViolations(dir, 'slow.bin', 'file', served, source())).toEqual([]);
+  }, 40_000);
+});
