@@ -50,10 +50,13 @@ holding=""
 beat_pid=""
 kids=""
 hasher=""
+beat_now=""
 
 # --- cache hit: the marker names this source, and every file has the recorded size ---------
 cache_hit() {
   [ -f "$marker" ] && [ -e "$dest" ] || return 1
+  # a marker is a few lines per file: a huge one is garbage, and the shell's read would crawl through it
+  [ "$(stat -c %s -- "$marker" 2>/dev/null || echo 0)" -le 33554432 ] || return 1
   hit_source="" hit_sum="" hit_count="" hit_files=0 hit_sizes=""
   set --
   while IFS= read -r line; do
@@ -210,18 +213,19 @@ check_name() {
 new_token() {
   me="\${MODEL_POD_UID:-\${HOSTNAME:-pod}}.$$.$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
 }
+# The age of $1's heartbeat in seconds, or "none", into $bage (no subshell: a fork per call
+# adds up over thousands of dead pods' leftovers).
 beat_age() {
   b=""
   beat_file="$dir/.$target.beat.$1"
   [ "$1" != legacy ] || beat_file="$lock/heartbeat"
   [ -f "$beat_file" ] && read -r b < "$beat_file" 2>/dev/null
-  case "$b" in ''|*[!0-9]*) echo none; return ;; esac
+  case "$b" in ''|*[!0-9]*) bage=none; return ;; esac
   # a beat from further ahead than the stale window (garbage, a skewed clock) proves nothing
-  b=$(( $(date +%s) - b ))
-  [ "$b" -ge "-$stale_after" ] || b=none
-  echo "$b"
+  bage=$(( \${beat_now:-$(date +%s)} - b ))
+  [ "$bage" -ge "-$stale_after" ] || bage=none
 }
-alive() { a=$(beat_age "$1"); [ "$a" != none ] && [ "$a" -le "$stale_after" ]; }
+alive() { beat_age "$1"; [ "$bage" != none ] && [ "$bage" -le "$stale_after" ]; }
 same_pod() { [ -n "\${MODEL_POD_UID:-}" ] && [ "\${1%%.*}" = "$MODEL_POD_UID" ]; }
 start_heartbeat() {
   beat="$dir/.$target.beat.$me"
@@ -241,11 +245,12 @@ start_heartbeat() {
 break_lock() {
   breaker="$dir/.$target.breaking"
   if ! ln -sT "$me" "$breaker" 2>/dev/null; then
-    b=$(readlink "$breaker" 2>/dev/null) || return 0
+    # no breaker makes anything but a symlink there: junk is set aside like a dead breaker
+    b=$(readlink "$breaker" 2>/dev/null) || { [ -e "$breaker" ] && [ ! -L "$breaker" ] && set_aside "$breaker" legacy; return 0; }
     { same_pod "$b" || ! alive "$b"; } && set_aside "$breaker" "$b"
     return 0
   fi
-  current=$(readlink "$lock" 2>/dev/null) || { [ -d "$lock" ] && current=legacy; }
+  current=$(readlink "$lock" 2>/dev/null) || { [ -e "$lock" ] && current=legacy; }
   if [ "$current" = "$1" ] && { same_pod "$1" || [ "$1" = legacy ] || ! alive "$1"; }; then
     set_aside "$lock" "$1" && { log "breaking the lock of $2: $1"; broken="$1"; }
   fi
@@ -255,7 +260,7 @@ break_lock() {
 set_aside() {
   grave="$dir/.$target.broken.$me"
   mv -f "$1" "$grave" 2>/dev/null || return 1
-  got=$(readlink "$grave" 2>/dev/null) || { [ -d "$grave" ] && got=legacy; }
+  got=$(readlink "$grave" 2>/dev/null) || { [ -e "$grave" ] && got=legacy; }
   if [ "$got" != "$2" ]; then
     ln -sT "$got" "$1" 2>/dev/null
     rm -f "$grave"
@@ -273,11 +278,12 @@ acquire_lock() {
       log "cache hit: another pod finished $dest while this one waited"
       exit 0
     fi
-    # a lock directory is left by an older version of this script
-    owner=$(readlink "$lock" 2>/dev/null) || { [ -d "$lock" ] && owner=legacy; } || continue
+    # a lock directory is left by an older version of this script; a file, fifo or socket there is
+    # junk, treated alike (waited on while a heartbeat in it is fresh, else broken)
+    owner=$(readlink "$lock" 2>/dev/null) || { [ -e "$lock" ] && owner=legacy; } || continue
     now=$(date +%s)
     [ "$owner" = "$seen" ] || { seen="$owner"; seen_since=$now; }
-    age=$(beat_age "$owner")
+    beat_age "$owner"; age="$bage"
     [ "$age" != none ] || age=$((now - seen_since))
     if same_pod "$owner"; then
       break_lock "$owner" "this pod's previous run"
@@ -304,7 +310,7 @@ release() {
     fi
   fi
   holding=""
-  [ -z "$me" ] || rm -f "$dir/.$target.beat.$me" "$dir/.$target.beat.$me.tmp"
+  [ -z "$me" ] || rm -f "$dir/.$target.beat.$me" "$dir/.$target.beat.$me.tmp" 2>/dev/null
 }
 # SIGTERM: every process of the pod's group (transfer, hasher, heartbeat) stops now, not when
 # the transfer would have ended; the exit hands the staging over.
@@ -355,12 +361,19 @@ prepare_stage() {
     log "the partial download belongs to another user; starting over"
     rm -rf "$stage" 2>/dev/null || mv "$stage" "$dir/.$target.stage.foreign.$me" 2>/dev/null || fail "$(unwritable "cannot remove $stage")"
   fi
+  # one clock reading, and one rm per hundred: thousands of dead pods' leftovers cost no fork each
+  beat_now=$(date +%s)
+  set --
   for s in "$dir/.$target.stage."* "$dir/.$target.beat."*; do
     [ -e "$s" ] || continue
     case "$s" in "$stage"|"$dir/.$target.beat.$me"*) continue ;; esac
     owner="\${s#"$dir/.$target."}"; owner="\${owner#*.}"; owner="\${owner%.tmp}"
-    alive "$owner" || rm -rf "$s" 2>/dev/null
+    alive "$owner" && continue
+    set -- "$@" "$s"
+    [ "$#" -lt 100 ] || { rm -rf -- "$@" 2>/dev/null; set --; }
   done
+  beat_now=""
+  [ "$#" -eq 0 ] || rm -rf -- "$@" 2>/dev/null
   rm -rf "$stage/old" "$stage/marker"
   mkdir -p "$stage/meta" || fail "$(unwritable)"
   model="$stage/model"
@@ -431,10 +444,11 @@ records_to_lines() {
 }
 land() {
   owns_lock || return 1
-  if [ -e "$dest" ] || [ -L "$dest" ]; then mv -f "$dest" "$stage/old" || fail "$(unwritable "cannot move the previous $dest aside")"; fi
-  if [ -d "$marker" ] && [ ! -L "$marker" ]; then rm -rf "$marker" || fail "$(unwritable "cannot remove the directory at $marker")"; fi
-  mv -fT "$stage/marker" "$marker" || fail "$(unwritable "cannot write the marker")"
-  mv -T "$model" "$dest" || fail "$(unwritable "cannot move the model into place")"
+  # the tools' own messages are silenced: the failure is one line
+  if [ -e "$dest" ] || [ -L "$dest" ]; then mv -f "$dest" "$stage/old" 2>/dev/null || fail "$(unwritable "cannot move the previous $dest aside")"; fi
+  if [ -d "$marker" ] && [ ! -L "$marker" ]; then rm -rf "$marker" 2>/dev/null || fail "$(unwritable "cannot remove the directory at $marker")"; fi
+  mv -fT "$stage/marker" "$marker" 2>/dev/null || fail "$(unwritable "cannot write the marker")"
+  mv -T "$model" "$dest" 2>/dev/null || fail "$(unwritable "cannot move the model into place")"
   sync "$dir" 2>/dev/null
   rm -rf "$stage"
   stage=""
