@@ -130,6 +130,8 @@ digest_waited() {
 follow() {
   off=0
   while [ ! -e "$2" ]; do
+    # the flag's directory gone (the staging taken over or removed): no flag will ever come
+    [ -d "\${2%/*}" ] || return 1
     size=$(stat -c %s -- "$1" 2>/dev/null) || size=0
     n=$((size / 1048576 - off))
     if [ "$n" -gt 0 ]; then
@@ -157,7 +159,9 @@ hashed_start() {
 }
 hashed_end() {
   wait "$tool_pid"; rc=$?
-  : > "$rec.flag"
+  # a staging gone under this pod (its lock taken over, the cache recreated): the hasher's
+  # follow stops on the missing directory, and the attempt fails
+  { true > "$rec.flag"; } 2>/dev/null || rc=1
   wait "$hash_pid" || [ "$rc" -ne 0 ] || rc=1
   kids=""
   return "$rc"
@@ -225,7 +229,17 @@ beat_age() {
   bage=$(( \${beat_now:-$(date +%s)} - b ))
   [ "$bage" -ge "-$stale_after" ] || bage=none
 }
-alive() { beat_age "$1"; [ "$bage" != none ] && [ "$bage" -le "$stale_after" ]; }
+# Whether $1's heartbeat is fresh: by the time written in it (the holder's clock), or else by
+# its file's mtime against this pod's own heartbeat's, both stamped by the cache's filesystem
+# (the file server on a shared volume): a holder whose clock is minutes behind or ahead of this
+# pod's is not taken for dead. A bulk cleanup (beat_now set) reads the times only: no fork each.
+alive() {
+  beat_age "$1"
+  if [ "$bage" != none ] && [ "$bage" -le "$stale_after" ]; then return 0; fi
+  [ -z "\${beat_now:-}" ] || return 1
+  theirs=$(stat -c %Y -- "$beat_file" 2>/dev/null) && ours=$(stat -c %Y -- "$beat" 2>/dev/null) \
+    && [ $((ours - theirs)) -le "$stale_after" ]
+}
 same_pod() { [ -n "\${MODEL_POD_UID:-}" ] && [ "\${1%%.*}" = "$MODEL_POD_UID" ]; }
 start_heartbeat() {
   beat="$dir/.$target.beat.$me"
@@ -287,7 +301,7 @@ acquire_lock() {
     [ "$age" != none ] || age=$((now - seen_since))
     if same_pod "$owner"; then
       break_lock "$owner" "this pod's previous run"
-    elif [ "$age" -gt "$stale_after" ]; then
+    elif [ "$age" -gt "$stale_after" ] && ! alive "$owner"; then
       break_lock "$owner" "a dead holder (no heartbeat for \${age}s)"
     else
       [ -n "$announced" ] || log "waiting: $owner is downloading $target"
@@ -380,7 +394,7 @@ prepare_stage() {
   meta="$stage/meta"
   # the tools' messages go to HOME (not the model volume, which may be full)
   errf="\${HOME:-/tmp}/.model-prep.$me.err"
-  : > "$errf"
+  true > "$errf"
 }
 
 classify() {
@@ -471,10 +485,14 @@ while :; do
   fi
   prepare_stage
   log "downloading $MODEL_SOURCE to $dest"
+  lost=""
   while :; do
-    : > "$errf"
+    true > "$errf"
     fetch && assemble && break
     rc=$?
+    # a pod that took the lock over (this heartbeat seemed dead) or a cache recreated under this
+    # one fails the transfer: that is no error of the source, and no disk full
+    if ! owns_lock || [ ! -d "$meta" ]; then lost=1; break; fi
     reason=$(classify "$errf")
     [ "$rc" -ne 23 ] || [ "$reason" != transient ] || reason="disk full"
     detail=$(grep -v '^[[:space:]]*$' "$errf" | tail -n 1)
@@ -491,13 +509,18 @@ while :; do
     delay=$((delay * 2))
     [ "$delay" -le 60 ] || delay=60
   done
-  if [ -n "\${MODEL_SHA256:-}" ] && [ "$sum" != "$MODEL_SHA256" ]; then
-    rm -rf "$stage"; stage=""
-    fail "checksum mismatch: $MODEL_SOURCE has sha256 $sum, expected $MODEL_SHA256"
+  if [ -z "$lost" ]; then
+    if [ -n "\${MODEL_SHA256:-}" ] && [ "$sum" != "$MODEL_SHA256" ]; then
+      rm -rf "$stage"; stage=""
+      fail "checksum mismatch: $MODEL_SOURCE has sha256 $sum, expected $MODEL_SHA256"
+    fi
+    land && break
+    rm -rf "$stage"
   fi
-  land && break
+  # the staging of a lost lock is left to the pod that broke it (it takes it over) or to the
+  # cleanup of dead pods' leftovers
   log "lost the lock to another pod before landing; starting over"
-  rm -rf "$stage"; stage=""
+  stage=""
   release
 done
 log "done: $dest sha256=$sum in $(( $(date +%s) - started ))s after $attempt attempt(s)"
@@ -544,7 +567,7 @@ s3_object() {
   else
     s3_fresh || return
   fi
-  [ "$(size_of "$model")" = "$total" ] || { echo "$MODEL_SOURCE: got $(size_of "$model") of $total bytes" >> "$errf"; : > "$model"; return 1; }
+  [ "$(size_of "$model")" = "$total" ] || { echo "$MODEL_SOURCE: got $(size_of "$model") of $total bytes" >> "$errf"; { true > "$model"; } 2>/dev/null; return 1; }
   record "$model" "$meta/" "$total" "$etag\${version:+@$version}"
 }
 s3_head() {
@@ -593,7 +616,7 @@ s3_fresh() {
       --query ETag --output text "$model" > "$meta/.got" || return
   fi
   got=$(cat "$meta/.got")
-  [ "$got" = "$etag" ] || { rm -f "$meta/.id"; : > "$model"; echo "$MODEL_SOURCE changed during the download (ETag $etag, then $got)" >> "$errf"; return 1; }
+  [ "$got" = "$etag" ] || { rm -f "$meta/.id"; { true > "$model"; } 2>/dev/null; echo "$MODEL_SOURCE changed during the download (ETag $etag, then $got)" >> "$errf"; return 1; }
 }
 # The rest of a partial, from the same ETag (or version) only; the response's own ETag is
 # checked too, as some stores ignore If-Match.
@@ -602,7 +625,7 @@ s3_resume() {
   have=$(size_of "$model")
   if [ "$(cat "$meta/.id")" != "$id" ] || [ "$have" -gt "$total" ]; then
     log "$MODEL_SOURCE changed since the partial download; starting it over"
-    : > "$model"; rm -f "$meta/.id"
+    { true > "$model"; } 2>/dev/null; rm -f "$meta/.id"
     s3_fresh
     return
   fi
@@ -611,7 +634,7 @@ s3_resume() {
     hashed "$model" "$meta/" s3_append || return 1
     got=$(cat "$meta/.got" 2>/dev/null)
     if [ "$got" != "$etag" ]; then
-      rm -f "$meta/.id"; : > "$model"
+      rm -f "$meta/.id"; { true > "$model"; } 2>/dev/null
       echo "$MODEL_SOURCE changed during the download (ETag $etag, then $got)" >> "$errf"
       return 1
     fi
@@ -637,7 +660,7 @@ s3_append() {
 # LastModified in $1.times, line by line), $2 the bucket argument (a fifo's file:// URI for the
 # second listing).
 s3_listing() {
-  : > "$1.times.tmp" || return 1
+  { true > "$1.times.tmp"; } 2>/dev/null || return 1
   # the CLI's own exit status: a listing that failed (500, throttled) is no empty prefix
   s3 s3api list-objects-v2 --bucket "$2" --prefix "$key" --query 'Contents[].[Size,ETag,LastModified,Key]' --output text > "$1.raw" 2>> "$errf" || return 1
   awk -F '\t' -v p="$key" -v times="$1.times.tmp" 'NF >= 4 && substr($0, length($0)) != "/" {
@@ -695,13 +718,13 @@ s3_prefix() {
   fi
   s3_listing "$meta/listing.after" "file://$bucket_gate" &
   list_pid=$!
-  { printf 'application/octet-stream' > "$gate" && : > "$gate.read"; } &
+  { printf 'application/octet-stream' > "$gate" && { true > "$gate.read"; } 2>/dev/null; } &
   open_pid=$!
   s3_hash_landed &
   hash_pid=$!
   kids="$sync_pid $list_pid $hash_pid $open_pid"
   wait "$sync_pid"; sync_rc=$?
-  : > "$meta/.synced"
+  { true > "$meta/.synced"; } 2>/dev/null
   kill -9 "$open_pid" 2>/dev/null
   wait "$open_pid" 2>/dev/null
   [ -e "$gate.read" ] || [ "$sync_rc" -ne 0 ] || { echo "the AWS CLI did not wait for its gate before the sync; the download is not trusted" >> "$errf"; sync_rc=1; }

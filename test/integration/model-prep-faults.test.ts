@@ -5,7 +5,7 @@ import { AddressInfo } from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { promisify } from 'util';
-import { downloaderFor, filesBelow, sha, Shell, startPod, toolPath, volume } from './_pods';
+import { deadHeartbeat, downloaderFor, filesBelow, sha, Shell, startPod, toolPath, volume } from './_pods';
 import { etagOf, serveVersion } from './_serve';
 import { ModelCredentials, ModelSource } from '../../src';
 import { main as cli, modelDigest } from '../../src/cli/model-digest';
@@ -257,7 +257,7 @@ describe('exactly one lock holder', () => {
     for (let round = 0; round < 10; round++) {
       const dir = volume();
       fs.symlinkSync('dead.1.x', path.join(dir, '.locked.bin.lock'));
-      fs.writeFileSync(path.join(dir, '.locked.bin.beat.dead.1.x'), '1000\n');
+      deadHeartbeat(path.join(dir, '.locked.bin.beat.dead.1.x'));
       gets.set('/locked.bin', 0);
       maxActive = 0;
       const c = downloaderFor({ source: ModelSource.http(`${base}/locked.bin`) }, round % 2 ? 'busybox' : 'dash');
@@ -299,7 +299,7 @@ describe('S3 (AWS CLI v2 against s3rver)', () => {
     fs.writeFileSync(path.join(stage, 'model'), Buffer.alloc(2 ** 20, 'v0'));
     fs.writeFileSync(path.join(stage, 'meta', '.id'), `"0123"\t${3 * 2 ** 20}\tNone\n`);
     fs.symlinkSync('dead.1.x', path.join(dir, '.one.bin.lock'));
-    fs.writeFileSync(path.join(dir, '.one.bin.beat.dead.1.x'), '1000\n');
+    deadHeartbeat(path.join(dir, '.one.bin.beat.dead.1.x'));
     const result = await startPod(c, dir, 'dash', 'p', AWS).done;
     expect(result.code).toBe(0);
     expect(result.stdout).not.toContain('resuming');
@@ -323,7 +323,7 @@ describe('S3 (AWS CLI v2 against s3rver)', () => {
     fs.utimesSync(path.join(stage, 'model', 'x.bin'), new Date('2026-01-01'), new Date('2026-01-01'));
     fs.writeFileSync(path.join(stage, 'meta', 'listing'), `${a.length}\t${etagOf(a)}\tx.bin\n`);
     fs.symlinkSync('dead.1.x', path.join(dir, '.keep.lock'));
-    fs.writeFileSync(path.join(dir, '.keep.beat.dead.1.x'), '1000\n');
+    deadHeartbeat(path.join(dir, '.keep.beat.dead.1.x'));
     const c = downloaderFor({ source: ModelSource.s3('s3://faults/keep/', { endpoint: s3Endpoint, region: 'us-east-1', credentials: ModelCredentials.awsAccessKey('aws') }) }, 'dash');
     const result = await startPod(c, dir, 'dash', 'p', AWS).done;
     expect(result.code).toBe(0);

@@ -6,7 +6,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { promisify } from 'util';
 import * as zlib from 'zlib';
-import { downloaderFor, filesBelow, sha, startPod, volume } from './_pods';
+import { deadHeartbeat, downloaderFor, filesBelow, sha, startPod, volume } from './_pods';
 import { etagOf, serveVersion } from './_serve';
 import { ModelCredentials, ModelSource } from '../../src';
 
@@ -318,7 +318,7 @@ describe('another uid', () => {
     fs.mkdirSync(path.join(stage, 'meta'), { recursive: true });
     fs.writeFileSync(path.join(stage, 'model'), 'x');
     fs.symlinkSync('dead.1.x', path.join(dir, '.plain.bin.lock'));
-    fs.writeFileSync(path.join(dir, '.plain.bin.beat.dead.1.x'), '1000\n');
+    deadHeartbeat(path.join(dir, '.plain.bin.beat.dead.1.x'));
     fs.chmodSync(path.join(stage, 'model'), 0o444);
     if (process.getuid?.() === 0) execFileSync('chown', ['-R', '1000:1000', dir]);
     const result = await startPod(asUser(httpPod(`${base}/plain.bin`)), dir, 'dash', 'p', { HOME: '/tmp' }).done;

@@ -4,6 +4,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Duration } from 'cdk8s';
+import { deadHeartbeat } from './_pods';
 import { etagOf, serveVersion } from './_serve';
 import { AiInferencePod, ModelCredentials, ModelPrepInit, ModelPrepInitProps, ModelSource } from '../../src';
 import { HttpFixture, serveBytes } from '../helpers/http-fixture';
@@ -171,7 +172,7 @@ test('two pods sharing one cache download once and both succeed', async () => {
 test('a lock abandoned by a dead pod is broken after its heartbeat goes stale; its staging is resumed', async () => {
   const dir = volume();
   fs.symlinkSync('dead-pod.1.abc', path.join(dir, '.model.bin.lock'));
-  fs.writeFileSync(path.join(dir, '.model.bin.beat.dead-pod.1.abc'), '1000\n');
+  deadHeartbeat(path.join(dir, '.model.bin.beat.dead-pod.1.abc'));
   fs.mkdirSync(path.join(dir, '.model.bin.stage.dead-pod.1.abc', 'meta'), { recursive: true });
   const result = await run(downloader({ source: ModelSource.http(`${base}/models/model.bin`) }), dir);
   expect(result.code).toBe(0);
@@ -182,7 +183,7 @@ test('a lock abandoned by a dead pod is broken after its heartbeat goes stale; i
 test('a lock directory left by an older version of the script is broken when its heartbeat is stale', async () => {
   const dir = volume();
   fs.mkdirSync(path.join(dir, '.model.bin.lock'));
-  fs.writeFileSync(path.join(dir, '.model.bin.lock', 'heartbeat'), '1000\n');
+  deadHeartbeat(path.join(dir, '.model.bin.lock', 'heartbeat'));
   const result = await run(downloader({ source: ModelSource.http(`${base}/models/model.bin`) }), dir);
   expect(result.code).toBe(0);
   expect(result.stdout).toMatch(/breaking the lock of a dead holder \(no heartbeat for \d+s\): legacy/);
