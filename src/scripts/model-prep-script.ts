@@ -1030,9 +1030,8 @@ batch_hash() {
       [ ! -f "$model/$cur" ] || { printf '%s\n' "$model/$cur" >> "$meta/.hash.names"; n=$((n + 1)); }
       cur="$nxt" nxt=""
     done
-    [ "$n" -eq 0 ] || hash_names "$meta/.hash.names"
-    # a short round waits a little: the next one hashes more files per hasher
-    [ -z "$more" ] || [ "$n" -ge 256 ] || sleep 0.05
+    # a round that found nothing finished waits a little
+    if [ "$n" -gt 0 ]; then hash_names "$meta/.hash.names"; elif [ -n "$more" ]; then sleep 0.05; fi
   done
   exec 4<&-
   # the last one is hashed while it arrives (no next file tells that it is complete)
