@@ -938,8 +938,12 @@ fetch() {
   done < "$meta/files"
   batch_get || return
   xfer=unhashed finish=hash_later
-  # the files the batch did not record
-  awk -F '\t' 'NR == FNR { rel = $0; sub(/^[^\t]*\t[^\t]*\t[^\t]*\t/, "", rel); done[rel]; next } !($0 in done)' "$meta/.journal" "$meta/files" > "$meta/.todo"
+  # the files without a whole line in the journal (as records_to_lines reads it); the journal
+  # is read in BEGIN, not as a first file with NR == FNR: an empty one (a kill after the batch
+  # dropped its lines, a batch that recorded nothing) would make every file a journal line
+  j="$meta/.journal" awk -F '\t' 'BEGIN { j = ENVIRON["j"]; while ((getline line < j) > 0) if (split(line, r, "\t") >= 4) {
+      rel = line; sub(/^[^\t]*\t[^\t]*\t[^\t]*\t/, "", rel); done[rel] } }
+    !($0 in done)' "$meta/files" > "$meta/.todo" || return 23
   while IFS= read -r f; do
     [ -s "$meta/$f.rec" ] && continue
     urlencode "$f"
