@@ -1,9 +1,10 @@
 /**
  * Download speed of the model-prep script against the raw tool on loopback (`npm run bench`):
  * a 512 MiB file and a 20-file directory (20 × 25.6 MiB), over HTTP (real nginx, real curl)
- * and S3 (s3rver, the AWS CLI v2), with and without a sha256; then the script time of a
- * warm-cache start for a 1-file and a 100-file model. Each ratio to the raw tool is the median
- * over rounds of the ratio within a round (every variant runs once per round), with its spread.
+ * and S3 (s3rver, the AWS CLI v2), and 1,000 files of 4 KiB over HTTP (the cost per file), with
+ * and without a sha256; then the script time of a warm-cache start for a 1-file and a 100-file
+ * model. Each ratio to the raw tool is the median over rounds of the ratio within a round (every
+ * variant runs once per round), with its spread.
  */
 import { spawn } from 'child_process';
 import { createHash } from 'crypto';
@@ -113,8 +114,14 @@ export async function downloadBench(runs = downloadRounds()): Promise<string> {
   fs.writeFileSync(path.join(www, 'big.bin'), big);
   const names = [...Array(20).keys()].map(i => `model-${String(i + 1).padStart(5, '0')}-of-00020.safetensors`);
   for (const [i, name] of names.entries()) fs.writeFileSync(path.join(www, 'dir', name), big.subarray(i * 25 * MIB, i * 25 * MIB + Math.floor(25.6 * MIB)));
+  const small = [...Array(1000).keys()].map(i => `file-${String(i + 1).padStart(4, '0')}.json`);
+  fs.mkdirSync(path.join(www, 'small'));
+  for (const [i, name] of small.entries()) fs.writeFileSync(path.join(www, 'small', name), big.subarray(i * 4096, (i + 1) * 4096));
   const bigSha = createHash('sha256').update(big).digest('hex');
-  const dirSha = createHash('sha256').update(names.map(n => `${createHash('sha256').update(fs.readFileSync(path.join(www, 'dir', n))).digest('hex')}  ${n}\n`).join('')).digest('hex');
+  const digestOf = (sub: string, files: string[]) => createHash('sha256')
+    .update([...files].sort().map(n => `${createHash('sha256').update(fs.readFileSync(path.join(www, sub, n))).digest('hex')}  ${n}\n`).join('')).digest('hex');
+  const dirSha = digestOf('dir', names);
+  const smallSha = digestOf('small', small);
 
   const http = await nginx(root);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -122,7 +129,7 @@ export async function downloadBench(runs = downloadRounds()): Promise<string> {
   const s3 = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: path.join(root, 's3'), configureBuckets: [{ name: 'bench' }] });
   const endpoint = `http://127.0.0.1:${(await s3.run()).port}`;
   const awsRaw = (...args: string[]) => ['aws', '--endpoint-url', endpoint, ...args];
-  await timed(awsRaw('s3', 'cp', '--recursive', '--only-show-errors', www, 's3://bench/'), KEYS);
+  await timed(awsRaw('s3', 'cp', '--recursive', '--only-show-errors', '--exclude', 'small/*', www, 's3://bench/'), KEYS);
 
   const script = (source: ModelSource) => {
     const c = downloader(source);
@@ -145,6 +152,11 @@ export async function downloadBench(runs = downloadRounds()): Promise<string> {
       raw: (out) => timed(['curl', '-s', ...names.flatMap(n => ['-o', `${out}/${n}`, `${http.base}/dir/${n}`])], {}),
       script: script(ModelSource.http(`${http.base}/dir`, { files: names })),
       sha: script(ModelSource.http(`${http.base}/dir`, { files: names, sha256: dirSha })),
+    }, runs));
+    row('HTTP, 1,000 files × 4 KiB (one `curl` for all)', await compare({
+      raw: (out) => timed(['curl', '-s', ...small.flatMap(n => ['-o', `${out}/${n}`, `${http.base}/small/${n}`])], {}),
+      script: script(ModelSource.http(`${http.base}/small`, { files: small })),
+      sha: script(ModelSource.http(`${http.base}/small`, { files: small, sha256: smallSha })),
     }, runs));
     row('S3, 512 MiB object (`aws s3 cp`)', await compare({
       raw: (out) => timed(awsRaw('s3', 'cp', '--only-show-errors', 's3://bench/big.bin', `${out}/big.bin`), KEYS),

@@ -193,6 +193,18 @@ hash_done() {
   later_pid=""
   [ "$rc" -eq 0 ] && record "$l_file" "$l_rec" "$l_size" "$l_id"
 }
+stat_sizes() { stat -c %s -- "$@"; }
+# Runs "$1" with the lines of the file "$2" as its arguments, in chunks of 256: appending one
+# argument copies all before it, so a chunk costs little and a long list no more per line.
+batch_args() {
+  b_cmd="$1" b_list="$2"
+  set --
+  while IFS= read -r a; do
+    set -- "$@" "$a"
+    [ "$#" -lt 256 ] || { "$b_cmd" "$@" || return; set --; }
+  done < "$b_list"
+  [ "$#" -eq 0 ] || "$b_cmd" "$@"
+}
 size_of() { stat -c %s -- "$1" 2>/dev/null || echo 0; }
 # A file is done: its record holds size, source identity and sha256.
 record() {
@@ -424,13 +436,12 @@ assemble() {
     have=$(find "$model" ! -type d | wc -l)
     want=$(wc -l < "$meta/files")
     [ "$have" -eq "$want" ] || { echo "the download has $have files, the source lists $want" >> "$errf"; return 1; }
-    set --
-    while IFS= read -r rel; do set -- "$@" "$model/$rel"; done < "$meta/files"
+    while IFS= read -r rel; do printf '%s\n' "$model/$rel"; done < "$meta/files" > "$meta/paths"
   else
     printf '\n' > "$meta/files"
-    set -- "$model"
+    printf '%s\n' "$model" > "$meta/paths"
   fi
-  stat -c %s -- "$@" > "$meta/sizes" 2>> "$errf" || return 1
+  batch_args stat_sizes "$meta/paths" > "$meta/sizes" 2>> "$errf" || return 1
   records_to_lines || return 1
   if [ "\${MODEL_KIND:-file}" = directory ]; then
     sum=$(pick_hasher; hash_stdin < "$meta/lines")
@@ -442,14 +453,19 @@ assemble() {
     cat "$stage/files"
     printf 'completed=%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)"; } > "$stage/marker"
 }
-# Every file needs a whole record ("size<tab>identity<tab>sha256") whose size is the one on
-# disk (a guard against any writer but this one); it gives a digest line and a marker line.
+# Every file needs a whole record ("size<tab>identity<tab>sha256": the file's line in
+# $meta/.journal, where the HTTP batch writes them all at once, else its own .rec) whose size
+# is the one on disk (a guard against any writer but this one); it gives a digest line and a
+# marker line.
 records_to_lines() {
   awk -F '\t' -v meta="$meta/" -v lines="$meta/lines" -v marker="$stage/files" -v errf="$errf" '
     function bad(msg) { print msg >> errf; failed = 1; exit 1 }
+    BEGIN { j = meta ".journal"; while ((getline line < j) > 0) if (split(line, r, "\t") >= 4) {
+        rel = line; sub(/^[^\t]*\t[^\t]*\t[^\t]*\t/, "", rel); journal[rel] = r[1] "\t" r[2] "\t" r[3] } }
     NR == FNR { size[FNR] = $0; next }
     { rel = $0; rec = meta rel ".rec"; line = ""
-      if ((getline line < rec) <= 0) bad("no record of " rel " (download incomplete)")
+      if (rel in journal) line = journal[rel]
+      else if ((getline line < rec) <= 0) bad("no record of " rel " (download incomplete)")
       close(rec)
       if (split(line, r, "\t") != 3 || r[1] !~ /^[0-9]+$/ || length(r[3]) != 64 || r[3] ~ /[^0-9a-f]/) bad("no whole record of " rel " (download incomplete)")
       if (size[FNR] != r[1]) bad(rel " has " size[FNR] " bytes, the source served " r[1])
@@ -959,78 +975,121 @@ fetch() {
   done < "$meta/files"
   batch_get || return
   xfer=unhashed finish=hash_later
+  # the files without a whole line in the journal (as records_to_lines reads it); the journal
+  # is read in BEGIN, not as a first file with NR == FNR: an empty one (a kill after the batch
+  # dropped its lines, a batch that recorded nothing) would make every file a journal line
+  j="$meta/.journal" awk -F '\t' 'BEGIN { j = ENVIRON["j"]; while ((getline line < j) > 0) if (split(line, r, "\t") >= 4) {
+      rel = line; sub(/^[^\t]*\t[^\t]*\t[^\t]*\t/, "", rel); done[rel] } }
+    !($0 in done)' "$meta/files" > "$meta/.todo" || return 23
   while IFS= read -r f; do
     [ -s "$meta/$f.rec" ] && continue
     urlencode "$f"
     get_file "\${MODEL_URL%/}/$enc" "$model/$f" "$meta/$f" < /dev/null || { get_rc=$?; hash_done; return "$get_rc"; }
-  done < "$meta/files"
+  done < "$meta/.todo"
   hash_done
 }
 # The files without a partial, in one curl (one process, one connection; the raw tool's speed):
 # curl writes them one after the other and creates each output file at its first byte, so a
 # file is complete once the next one exists; it is hashed then, while the next downloads (the
-# last one while it arrives). Each
-# is checked and recorded from its own header dump; the rest go through get_file.
+# last one while it arrives). Each is checked and recorded from its own header dump; the rest
+# go through get_file. Per file the shell only tests and appends: the curl options come from
+# one awk (a config on curl's stdin: no argument list copied per file, no token in argv), the
+# hashes from one hasher per batch of finished files, the records from one awk.
 batch_get() {
-  set --
-  : > "$meta/.batch"
-  rm -f "$meta/.batch.done"
+  rm -f "$meta/.batch.done" "$meta/.sums"
+  touch "$meta/.journal" || return 23
   while IFS= read -r f; do
     [ -s "$model/$f" ] && [ -f "$meta/$f.hdr" ] && continue
     # a fresh staging has none of these: no fork then
     if [ -e "$model/$f" ] || [ -e "$meta/$f.hdr" ] || [ -e "$meta/$f.rec" ] || [ -e "$meta/$f.sum" ]; then
       rm -f "$model/$f" "$meta/$f.hdr" "$meta/$f.rec" "$meta/$f.sum"
     fi
-    printf '%s\n' "$f" >> "$meta/.batch"
-    urlencode "$f"
-    set -- "$@" \${1:+--next} $http_opts \${MODEL_HTTP_TOKEN:+-H "Authorization: Bearer $MODEL_HTTP_TOKEN"} \
-      -D "$meta/$f.hdr" -o "$model/$f" "\${MODEL_URL%/}/$enc"
-  done < "$meta/files"
-  [ "$#" -gt 0 ] || return 0
-  curl "$@" < /dev/null 2>> "$errf" &
+    printf '%s\n' "$f"
+  done < "$meta/files" > "$meta/.batch"
+  [ -s "$meta/.batch" ] || return 0
+  # what the journal says of these files no longer holds
+  awk -F '\t' 'NR == FNR { b[$0]; next } { rel = $0; sub(/^[^\t]*\t[^\t]*\t[^\t]*\t/, "", rel) } !(rel in b)' "$meta/.batch" "$meta/.journal" > "$meta/.journal.tmp" \
+    && mv -f "$meta/.journal.tmp" "$meta/.journal" || return 23
+  { batch_config | curl -K - 2>> "$errf"; } &
   tool_pid=$!
   batch_hash &
   kids="$tool_pid $!"
   wait "$tool_pid"
-  : > "$meta/.batch.done"
+  { true > "$meta/.batch.done"; } 2>/dev/null
   wait $kids
   kids=""
   # one awk for every header dump, one stat for every file that came back whole
-  set --
-  while IFS= read -r f; do set -- "$@" "$meta/$f.hdr"; done < "$meta/.batch"
-  response "$@" > "$meta/.batch.resp"
-  set --
+  while IFS= read -r f; do printf '%s\n' "$meta/$f.hdr"; done < "$meta/.batch" > "$meta/.batch.hdrs"
+  batch_args response "$meta/.batch.hdrs" > "$meta/.batch.resp"
   while IFS= read -r f && IFS= read -r resp <&3; do
     case "$resp" in 200"$tab"*) [ -f "$model/$f" ] || continue ;; *) continue ;; esac
-    set -- "$@" "$model/$f"
     printf '%s\t%s\n' "$resp" "$f"
-  done < "$meta/.batch" 3< "$meta/.batch.resp" > "$meta/.batch.ok"
-  [ "$#" -gt 0 ] || return 0
-  stat -c %s -- "$@" > "$meta/.batch.sizes" 2>/dev/null || return 0
-  # one awk writes every record; a record that a kill cut short is empty, and an empty one
-  # counts as missing
-  awk -F '\t' -v meta="$meta/" '
+    printf '%s\n' "$model/$f" >&4
+  done < "$meta/.batch" 3< "$meta/.batch.resp" > "$meta/.batch.ok" 4> "$meta/.batch.paths"
+  [ -s "$meta/.batch.ok" ] || return 0
+  batch_args stat_sizes "$meta/.batch.paths" > "$meta/.batch.sizes" 2>/dev/null || return 0
+  # one awk writes every record into the journal (a file per record costs a create each),
+  # replaced whole with a rename: a kill leaves the old one or the new one
+  awk -F '\t' -v sums="$meta/.sums" '
+    BEGIN { while ((getline line < sums) > 0) if (length(line) > 65 && substr(line, 65, 1) == "\t") sum[substr(line, 66)] = substr(line, 1, 64) }
     NR == FNR { got[FNR] = $0; next }
     { f = $0; sub(/^[^\t]*\t[^\t]*\t[^\t]*\t/, "", f)
-      sum = ""; getline sum < (meta f ".sum"); close(meta f ".sum")
-      if (got[FNR] == $2 && length(sum) == 64) { printf "%s\t%s\t%s\n", $2, ($3 != "" ? $3 : "-"), sum > (meta f ".rec"); close(meta f ".rec") } }
-  ' "$meta/.batch.sizes" "$meta/.batch.ok"
+      if (got[FNR] == $2 && (f in sum) && sum[f] !~ /[^0-9a-f]/) printf "%s\t%s\t%s\t%s\n", $2, ($3 != "" ? $3 : "-"), sum[f], f }
+  ' "$meta/.batch.sizes" "$meta/.batch.ok" > "$meta/.journal.new" || return 23
+  cat "$meta/.journal" "$meta/.journal.new" > "$meta/.journal.tmp" && mv -f "$meta/.journal.tmp" "$meta/.journal" || return 23
 }
+# The curl config for the batch: per file its header dump, output and percent-encoded URL
+# (from one od of all names: a name's bytes are its URL's), quoted as curl's config wants.
+batch_config() {
+  od -An -v -tx1 < "$meta/.batch" | b_meta="$meta/" b_model="$model/" b_base="\${MODEL_URL%/}/" b_opts="$http_opts" awk '
+    function val(h) { return (index("0123456789abcdef", substr(h, 1, 1)) - 1) * 16 + index("0123456789abcdef", substr(h, 2, 1)) - 1 }
+    function q(s,   i, c, t) { if (!index(s, "\\") && !index(s, "\"")) return "\"" s "\""
+      t = ""; for (i = 1; i <= length(s); i++) { c = substr(s, i, 1); t = t (c == "\\" || c == "\"" ? "\\" : "") c } return "\"" t "\"" }
+    BEGIN { meta = ENVIRON["b_meta"]; model = ENVIRON["b_model"]; base = ENVIRON["b_base"]; n = split(ENVIRON["b_opts"], o, " "); for (i = 1; i <= n; i++) {
+        if (o[i + 1] ~ /^-/ || i == n) common = common o[i] "\n"; else { common = common o[i] " " q(o[i + 1]) "\n"; i++ } }
+      if (ENVIRON["MODEL_HTTP_TOKEN"] != "") common = common "-H " q("Authorization: Bearer " ENVIRON["MODEL_HTTP_TOKEN"]) "\n"
+      k = 1 }
+    FILENAME == "-" { for (i = 1; i <= NF; i++) { if ($i == "0a") { k++; continue }
+        n = val($i); if ((n >= 48 && n <= 57) || (n >= 65 && n <= 90) || (n >= 97 && n <= 122) || $i == "2d" || $i == "2e" || $i == "5f" || $i == "7e" || $i == "2f") enc[k] = enc[k] sprintf("%c", n); else enc[k] = enc[k] "%" toupper($i) }
+      next }
+    { printf "%s%s-D %s\n-o %s\nurl = %s\n", (FNR > 1 ? "next\n" : ""), common, q(meta $0 ".hdr"), q(model $0), q(base enc[FNR]) }' - "$meta/.batch"
+}
+# Hashes the batch's files as they finish: a file is whole once the next one exists. Each
+# round hashes every file finished since the last, in one hasher call (a large file alone, as
+# soon as it is whole; many small ones together); the last file is hashed while it arrives.
 batch_hash() {
   pick_hasher
-  prev=""
-  while IFS= read -r f; do
-    [ -z "$prev" ] || batch_hash_one "$model/$f"
-    prev="$f"
-  done < "$meta/.batch"
-  [ -n "$prev" ] || return 0
+  exec 4< "$meta/.batch"
+  IFS= read -r cur <&4 || return 0
+  nxt="" more=1
+  while [ -n "$more" ]; do
+    # the staging gone (its lock taken over, the cache recreated): nothing left to hash
+    { true > "$meta/.hash.names"; } 2>/dev/null || return 1
+    n=0
+    while [ "$n" -lt 256 ]; do
+      [ -n "$nxt" ] || IFS= read -r nxt <&4 || { more=""; break; }
+      [ -e "$model/$nxt" ] || [ -e "$meta/.batch.done" ] || break
+      [ ! -f "$model/$cur" ] || { printf '%s\n' "$model/$cur" >> "$meta/.hash.names"; n=$((n + 1)); }
+      cur="$nxt" nxt=""
+    done
+    # a round that found nothing finished waits a little
+    if [ "$n" -gt 0 ]; then hash_names "$meta/.hash.names"; elif [ -n "$more" ]; then sleep 0.05; fi
+  done
+  exec 4<&-
   # the last one is hashed while it arrives (no next file tells that it is complete)
-  while [ ! -e "$model/$prev" ] && [ ! -e "$meta/.batch.done" ]; do sleep 0.05; done
-  follow "$model/$prev" "$meta/.batch.done" 2>/dev/null | hash_stdin > "$meta/$prev.sum" 2>/dev/null || rm -f "$meta/$prev.sum"
+  while [ ! -e "$model/$cur" ] && [ ! -e "$meta/.batch.done" ]; do [ -d "$meta" ] || return 1; sleep 0.05; done
+  sum=$(follow "$model/$cur" "$meta/.batch.done" 2>/dev/null | hash_stdin 2>/dev/null) && printf '%s\t%s\n' "$sum" "$cur" >> "$meta/.sums"
 }
-batch_hash_one() {
-  while [ ! -e "$1" ] && [ ! -e "$meta/.batch.done" ]; do sleep 0.05; done
-  [ ! -f "$model/$prev" ] || hash_stdin < "$model/$prev" > "$meta/$prev.sum" 2>/dev/null || rm -f "$meta/$prev.sum"
+# Hashes the files listed in $1 (paths under $model) with one hasher call and appends
+# "sum<tab>name" for each to $meta/.sums; sha256sum and openssl print a line per file in order,
+# the sum first (after a backslash when the name holds one). Anything amiss writes nothing:
+# such files are fetched again one by one.
+hash_files() { if [ "$hasher" = openssl ]; then openssl dgst -sha256 -r "$@"; else sha256sum -- "$@"; fi; }
+hash_names() {
+  batch_args hash_files "$1" > "$1.out" 2>/dev/null || return 0
+  b_model="$model/" awk 'NR == FNR { name[FNR] = substr($0, length(ENVIRON["b_model"]) + 1); n = FNR; next }
+    { s = $0; sub(/^\\/, "", s); s = substr(s, 1, 64); if (length(s) != 64 || s ~ /[^0-9a-f]/) exit; m = FNR; sum[m] = s }
+    END { if (m != n) exit; for (i = 1; i <= n; i++) printf "%s\t%s\n", sum[i], name[i] }' "$1" "$1.out" >> "$meta/.sums"
 }`;
 
 /**
