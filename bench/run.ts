@@ -42,21 +42,34 @@ export interface Measurement {
   readonly pairedCpuRatio?: number;
 }
 
+/**
+ * Pods per chart (and per YAML file). cdk8s writes each chart's YAML as one JavaScript string,
+ * and V8 caps a string at 2^29 - 24 characters: 10,000 of these pods (~50 KB of YAML each,
+ * mostly the download script) exceed it in one chart, so larger sizes use several charts.
+ */
+export const PODS_PER_CHART = 2000;
+
 /** Synthesizes `pods` pods with a variant into `outdir`, as `cdk8s synth` does. */
 export function synthesize(variant: Variant, pods: number, outdir: string): void {
+  const charts = Math.ceil(pods / PODS_PER_CHART);
+  const chartName = (c: number) => (charts === 1 ? 'bench' : `bench-${c}`);
   if (variant === 'plain') {
     const make = plainPodFactory(templateManifests());
-    const docs: string[] = [];
-    for (let i = 0; i < pods; i++) {
-      for (const m of make(i)) docs.push(YAML.stringify(m));
+    for (let c = 0; c < charts; c++) {
+      const docs: string[] = [];
+      for (let i = c * PODS_PER_CHART; i < Math.min(pods, (c + 1) * PODS_PER_CHART); i++) {
+        for (const m of make(i)) docs.push(YAML.stringify(m));
+      }
+      fs.writeFileSync(path.join(outdir, `${chartName(c)}.k8s.yaml`), docs.join('---\n'));
     }
-    fs.writeFileSync(path.join(outdir, 'bench.k8s.yaml'), docs.join('---\n'));
     return;
   }
   const app = new App({ outdir });
-  const chart = new Chart(app, 'bench');
   const add = variant === 'library' ? libraryPod : handwrittenPod;
-  for (let i = 0; i < pods; i++) add(chart, i);
+  for (let c = 0; c < charts; c++) {
+    const chart = new Chart(app, chartName(c));
+    for (let i = c * PODS_PER_CHART; i < Math.min(pods, (c + 1) * PODS_PER_CHART); i++) add(chart, i);
+  }
   app.synth();
 }
 
