@@ -486,6 +486,9 @@ function bindClaim(owner: Construct, workload: kplus.AbstractPod, gpu: GpuProps,
     : gpu.claim._addTemplate(owner, ApiObject.of(workload), gpu.count);
 }
 
+/** Pod fields written exactly as the props give them, and only when given. */
+const POD_FIELDS_AS_GIVEN = ['shareProcessNamespace', 'hostIPC', 'enableServiceLinks', 'hostNetwork', 'dnsPolicy', 'schedulerName'] as const;
+
 /** The pod-level settings of an inference workload, on the final spec. */
 function wirePod(spec: any, props: InferenceWorkloadProps, podSecurity: any, graceSeconds: number, gpu: GpuSettings | undefined): void {
   spec.securityContext = { ...spec.securityContext, ...withoutUndefined(podSecurity) };
@@ -499,26 +502,13 @@ function wirePod(spec: any, props: InferenceWorkloadProps, podSecurity: any, gra
   spec.automountServiceAccountToken = props.automountServiceAccountToken ?? !!props.serviceAccountName;
   spec.runtimeClassName = props.runtimeClassName;
   // written as given: a non-boolean from a JavaScript caller is then reported by field (schemaTypes)
-  if (props.shareProcessNamespace !== undefined) {
-    spec.shareProcessNamespace = props.shareProcessNamespace;
-  }
-  if (props.hostIPC !== undefined) {
-    spec.hostIPC = props.hostIPC;
-  }
-  if (props.enableServiceLinks !== undefined) {
-    spec.enableServiceLinks = props.enableServiceLinks;
-  }
-  if (props.hostNetwork !== undefined) {
-    spec.hostNetwork = props.hostNetwork;
-  }
-  if (props.dnsPolicy !== undefined) {
-    spec.dnsPolicy = props.dnsPolicy;
+  for (const key of POD_FIELDS_AS_GIVEN) {
+    if (props[key] !== undefined) {
+      spec[key] = props[key];
+    }
   }
   if (props.dnsConfig !== undefined) {
     spec.dnsConfig = JSON.parse(JSON.stringify(props.dnsConfig));
-  }
-  if (props.schedulerName !== undefined) {
-    spec.schedulerName = props.schedulerName;
   }
   spec.priorityClassName = props.priorityClassName;
   spec.affinity = props.affinity ? JSON.parse(JSON.stringify(props.affinity)) : spec.affinity;
