@@ -6,7 +6,7 @@ import { KubernetesTarget, resolveTarget, ResolvedTarget } from './kubernetes-ta
 import { liftClaimTemplates } from './pod-volume';
 import { applyBaselinePodSecurity } from './security';
 import { show } from './validation/_helpers';
-import { refuseNameClashes } from './validation/_name-clashes';
+import { hasUserPatches, readRenderedIdentity, refuseNameClashes } from './validation/_name-clashes';
 import { currentRun, metadataFingerprint, ReportedElsewhere, validateObjectOnSynth, ValidationReporter } from './validation/_reporter';
 import { Finding, PodFacts } from './validation/model';
 
@@ -52,6 +52,7 @@ export class WorkloadHost {
     this.reporter = new ValidationReporter(workload, () => this.render(), () => [...this.takeProblems()], () => this.facts(), () => this.shape());
     this.apiObject.toJson = () => this.reporter.takeRendering() ?? this.render();
     this.renderFresh = () => renderWithPatchesLast(this.apiObject, kplusRender, [json => this.finish(json)]);
+    readRenderedIdentity(this.apiObject, { patched: () => hasUserPatches(this.apiObject), metadata: () => this.renderedMetadata() });
   }
 
   /** The kind of the workload's object (`Pod`, `Deployment`, `StatefulSet`, ...). */
@@ -127,6 +128,7 @@ export class WorkloadHost {
     this.lastRendering = {
       labels: { ...podMetadataOf(json)?.labels },
       namespace: json?.metadata?.namespace,
+      name: json?.metadata?.name,
       references: referencedObjects(podSpecOf(json)),
       portNames: declaredPortNames(podSpecOf(json)),
       run: currentRun(),
@@ -156,6 +158,18 @@ export class WorkloadHost {
    */
   public podRefersTo(kind: CompanionKind, name: string): boolean {
     return this.renderedPod().references.has(`${kind}/${name}`);
+  }
+
+  /** The workload's rendered namespace and name, like `podLabels`; undefined when it cannot be rendered. */
+  private renderedMetadata(): { namespace?: string; name?: unknown } | undefined {
+    try {
+      return this.renderedPod();
+    } catch (e) {
+      if (e instanceof ReportedElsewhere) {
+        return undefined;
+      }
+      throw e;
+    }
   }
 
   private renderedPod(): RenderedPod {
@@ -188,6 +202,17 @@ export class WorkloadHost {
     });
     validateObjectOnSynth(owner, obj, (json, own) => [...this.companionFindings(json, own, kind), ...(related?.(json) ?? [])]);
     refuseNameClashes(owner, obj);
+    // it moves with the pod: a JSON patch on either may change where it is written
+    readRenderedIdentity(obj, {
+      patched: () => hasUserPatches(obj) || hasUserPatches(this.apiObject),
+      metadata: () => {
+        if (hasUserPatches(obj)) {
+          return obj.toJson()?.metadata;
+        }
+        const pod = this.renderedMetadata();
+        return pod && { namespace: pod.namespace, name: obj.name };
+      },
+    });
   }
 
   /**
@@ -392,6 +417,8 @@ export class WorkloadHost {
 interface RenderedPod {
   readonly labels: { readonly [key: string]: string };
   readonly namespace?: string;
+  /** `metadata.name` as rendered (a JSON patch may have written anything there). */
+  readonly name?: unknown;
   /** `kind/name` of every object the pod spec refers to by name. */
   readonly references: ReadonlySet<string>;
   /** Names of the ports the pod's containers declare, with their numbers. */

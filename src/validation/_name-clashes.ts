@@ -15,12 +15,53 @@ const CHECKED = new WeakSet<ApiObject>();
 const INDEX = new WeakMap<IConstruct, { run: number; byIdentity: Map<string, ApiObject[]> }>();
 
 /**
- * Kind, namespace and name as constructed: rendering every object of the app again to read
- * them would double the synth time, and a JSON patch that renames one is rare (not seen here).
+ * How the name-clash check reads the rendered namespace and name of an object the library keeps
+ * a rendering of (a workload, an object next to one), without rendering it again.
+ *
+ * @internal
+ */
+export interface RenderedIdentity {
+  /** Whether a JSON patch may have moved or renamed it (on it, or on the pod it follows). */
+  readonly patched: () => boolean;
+  /** Its rendered `metadata` (namespace and name), or undefined when it cannot be rendered. */
+  readonly metadata: () => { readonly namespace?: unknown; readonly name?: unknown } | undefined;
+}
+
+const RENDERED = new WeakMap<ApiObject, RenderedIdentity>();
+
+/** Makes the name-clash check read `obj`'s rendered identity through `rendered`. @internal */
+export function readRenderedIdentity(obj: ApiObject, rendered: RenderedIdentity): void {
+  RENDERED.set(obj, rendered);
+}
+
+/** Whether the user added JSON patches to `obj` (they apply after the library's render). @internal */
+export function hasUserPatches(obj: ApiObject): boolean {
+  return ((obj as any).patches?.length ?? 0) > 0;
+}
+
+/**
+ * Kind, namespace and name as written. Read from the construct while no JSON patch can have
+ * changed them (rendering every object of the app again would double the synth time); from the
+ * rendering when one may have: a patch that renames an object can make it clash too.
  */
 function identity(obj: ApiObject): string | undefined {
-  const namespace = obj.metadata.namespace;
-  return typeof obj.name === 'string' ? JSON.stringify([obj.apiVersion, obj.kind, namespace ?? '', obj.name]) : undefined;
+  let namespace: unknown = obj.metadata.namespace;
+  let name: unknown = obj.name;
+  const rendered = RENDERED.get(obj);
+  if (rendered ? rendered.patched() : hasUserPatches(obj)) {
+    let metadata: { readonly namespace?: unknown; readonly name?: unknown } | undefined;
+    try {
+      metadata = rendered ? rendered.metadata() : obj.toJson()?.metadata;
+    } catch {
+      // the object cannot be rendered: its own validation says why
+    }
+    if (metadata === null || typeof metadata !== 'object') {
+      return undefined;
+    }
+    ({ namespace, name } = metadata);
+  }
+  return typeof name === 'string' && (namespace === undefined || typeof namespace === 'string')
+    ? JSON.stringify([obj.apiVersion, obj.kind, namespace ?? '', name]) : undefined;
 }
 
 function index(root: IConstruct): Map<string, ApiObject[]> {
@@ -104,8 +145,9 @@ export function refuseNameClashes(owner: IConstruct, obj: ApiObject): void {
       if (others.length === 0) {
         return [];
       }
-      const ns = JSON.parse(id)[2] || 'the default namespace';
-      return [`metadata.name: ${obj.kind} ${JSON.stringify(obj.name)} in ${ns === 'the default namespace' ? ns : `namespace ${JSON.stringify(ns)}`} `
+      const [, , namespace, name] = JSON.parse(id);
+      const ns = namespace || 'the default namespace';
+      return [`metadata.name: ${obj.kind} ${JSON.stringify(name)} in ${ns === 'the default namespace' ? ns : `namespace ${JSON.stringify(ns)}`} `
         + `is also the name of ${others.map(o => o.node.path).join(', ')}: kubectl apply keeps only the last one written. `
         + 'Fix: give one of them another name (metadata.name, or the name of the sidecar the object is named after)'];
     },
