@@ -671,10 +671,12 @@ function checkServerProps(props: InferenceWorkloadProps, image: string | undefin
   objectName('schedulerName', props.schedulerName, errors, 'scheduler');
   // a list by now (checkedShape); holes are reported here like any other bad name
   Array.from(props.imagePullSecrets ?? []).forEach((s, i) => objectName(`imagePullSecrets[${i}]`, s, errors, 'Secret'));
-  (props.injectedEnv ?? []).forEach((n, i) => {
+  (props.injectedEnv ?? []).forEach((n, i, all) => {
     if (typeof n !== 'string' || !ENV_NAME.test(n) || n.startsWith('..')) {
       errors.push(`injectedEnv[${i}]: ${show(n)} is not an environment variable name. `
         + 'Fix: give the name the controller sets, as written in $(NAME): letters, digits, \'_\', \'-\' or \'.\', not starting with a digit, e.g. \'MODEL_PATH\'');
+    } else if (all.indexOf(n) < i) {
+      errors.push(`injectedEnv[${i}]: ${show(n)} is listed twice (also injectedEnv[${all.indexOf(n)}]). Fix: list each name once`);
     }
   });
   if (typeof image !== 'string' || !image.trim()) {

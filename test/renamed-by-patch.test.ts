@@ -66,3 +66,8 @@ describe('a JSON patch that ends a clash is written', () => {
     expect(policies).toEqual([[undefined, 'x-auth-proxy'], ['two', 'x-auth-proxy']]);
   });
 });
+
+test('a name listed twice in injectedEnv is refused, naming both places', () => {
+  expectRefused(c => new AiInferencePod(c, 'p', { server: SERVER, injectedEnv: ['MODEL_PATH', 'LWS_LEADER_ADDRESS', 'MODEL_PATH'] }),
+    /\[test\/p\] injectedEnv\[2\]: "MODEL_PATH" is listed twice \(also injectedEnv\[0\]\)\. Fix: list each name once/);
+});
