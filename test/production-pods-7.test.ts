@@ -266,7 +266,8 @@ describe('TGI behind Kueue with a preempting priority class (kubernetes-engine-s
           cpu: { request: '2', limit: '2' }, memory: { request: '7Gi', limit: '7Gi' }, ephemeralStorage: { request: '20Gi', limit: '20Gi' },
         },
       },
-      gpu: { count: 1, tolerate: false, nodeSelector: { 'cloud.google.com/gke-accelerator': 'nvidia-l4' } },
+      // gpu.tolerate stays on: the manifest's own nvidia.com/gpu toleration is the library's, not written twice
+      gpu: { count: 1, nodeSelector: { 'cloud.google.com/gke-accelerator': 'nvidia-l4' } },
       priorityClassName: 'high-priority-preempting',
       tolerations: [{ key: 'ondemand', operator: 'Exists', effect: 'NoSchedule' }, { key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }],
       service: false,
@@ -290,6 +291,27 @@ describe('TGI behind Kueue with a preempting priority class (kubernetes-engine-s
     expect(env(c, 'HUGGING_FACE_HUB_TOKEN').valueFrom).toEqual({ secretKeyRef: { name: 'hf-secret', key: 'hf_api_token' } });
     expect(volume(spec, 'dshm').emptyDir.medium).toBe('Memory');
     expect(warnings).toBe('');
+  });
+
+  test('the GPU toleration is added unless a toleration of the user\'s already tolerates the taint', () => {
+    const cases: Array<[any[], number]> = [
+      [[{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }], 1],
+      [[{ key: 'nvidia.com/gpu' }], 1],
+      [[{ operator: 'Exists' }], 1],
+      // narrower than the library's (one value, or another effect only): both are written
+      [[{ key: 'nvidia.com/gpu', operator: 'Equal', value: 'present', effect: 'NoSchedule' }], 2],
+      [[{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoExecute' }], 2],
+      [[{ key: 'ondemand', operator: 'Exists', effect: 'NoSchedule' }], 2],
+    ];
+    for (const [tolerations, count] of cases) {
+      const chart = newChart('gpu-toleration');
+      new AiInferenceDeployment(chart, 'tgi', { server: { image: 'ghcr.io/huggingface/text-generation-inference:3.0.1', health: HealthCheck.none() }, gpu: { count: 1 }, tolerations });
+      const spec = podSpec(manifestOf(synthWithWarnings(chart).manifests, 'Deployment'));
+      expect(spec.tolerations).toHaveLength(count);
+      if (count === 2) {
+        expect(spec.tolerations[1]).toEqual({ effect: 'NoSchedule', key: 'nvidia.com/gpu', operator: 'Exists' });
+      }
+    }
   });
 });
 
@@ -324,7 +346,8 @@ describe('KubeRay RayService on Inferentia2 (sample-genai-on-eks-starter-kit ray
           { number: 8265, name: 'dashboard' }, { number: 10001, name: 'client' }, { number: 8000, name: 'serve' }, { number: 52365, name: 'dashboard-agent' },
           { number: 8080, name: 'metrics' }, { number: 44217, name: 'as-metrics' }, { number: 44227, name: 'dash-metrics' },
         ],
-        env: { PYTHONPATH: '/home/ray', RAY_SERVE_HTTP_HOST: '0.0.0.0' },
+        // Ray writes to HOME: user 1000 gets the writable /tmp (README "Images that write to their home")
+        env: { PYTHONPATH: '/home/ray', RAY_SERVE_HTTP_HOST: '0.0.0.0', HOME: '/tmp' },
         health: HealthCheck.custom({
           liveness: Probe.exec(healthz, { initialDelay: Duration.seconds(60), period: Duration.seconds(15), timeout: Duration.seconds(10), failureThreshold: 10 }),
           readiness: Probe.exec(['bash', '-c', '/opt/rayvenv/bin/ray health-check --address 127.0.0.1:6379 > /dev/null 2>&1'], {
@@ -332,7 +355,6 @@ describe('KubeRay RayService on Inferentia2 (sample-genai-on-eks-starter-kit ray
           }),
         }),
         resources: { cpu: { request: '3', limit: '4' }, memory: { request: '8Gi', limit: '12Gi' } },
-        // Ray writes to HOME; the image's user owns /home/ray, user 1000 gets /tmp (README "Images that write to their home")
         tmpSize: '4Gi',
       },
       enableServiceLinks: false,
