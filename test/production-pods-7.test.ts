@@ -123,7 +123,10 @@ describe('vLLM on AWS Inferentia2 (sample-genai-on-eks-starter-kit model-qwen3-8
         health: HealthCheck.none(),
         resources: { cpu: { request: '3' }, memory: { request: '12Gi' } },
         // the image's root writes the compiled-model and Hugging Face caches under /root
-        security: { runAsUser: 0, runAsGroup: 0, runAsNonRoot: false, readOnlyRootFilesystem: false, dropAllCapabilities: false, seccompProfile: SeccompProfileType.RUNTIME_DEFAULT },
+        security: {
+          runAsUser: 0, runAsGroup: 0, runAsNonRoot: false, readOnlyRootFilesystem: false, dropAllCapabilities: false,
+          seccompProfile: SeccompProfileType.RUNTIME_DEFAULT,
+        },
       },
       gpu: { count: 2, resourceName: 'aws.amazon.com/neuroncore', sharedMemory: false, nodeSelector: { 'node.kubernetes.io/instance-type': 'inf2.xlarge' }, ...gpu },
       automountServiceAccountToken: false,
@@ -327,6 +330,10 @@ describe('KubeRay RayService on Inferentia2 (sample-genai-on-eks-starter-kit ray
   const healthz = ['bash', '-c', "python3 -c \"import urllib.request,sys; sys.exit(0 if b'success' in urllib.request.urlopen('http://localhost:52365/api/local_raylet_healthz',timeout=8).read() else 1)\""];
   const headStart = '/opt/rayvenv/bin/ray start --head --dashboard-host=0.0.0.0 --dashboard-port=8265 --num-cpus=0 --num-gpus=0 --metrics-export-port=8080 '
     + '--block --dashboard-agent-listen-port=52365 --no-monitor\n';
+  /** The manifest's probe timings: a delay, a period and a failure threshold, each with a 10 s timeout. */
+  const timing = (delay: number, period: number, failures: number) => ({
+    initialDelay: Duration.seconds(delay), period: Duration.seconds(period), timeout: Duration.seconds(10), failureThreshold: failures,
+  });
   const workerStart = '/opt/rayvenv/bin/ray start --address=${RAY_ADDRESS:-${FQ_RAY_IP}:6379} --resources=\'{"neuron_cores": 2}\' --dashboard-agent-listen-port=52365 '
     + '--metrics-export-port=8080 --block --num-cpus=2 --num-gpus=0 --no-monitor\n';
 
@@ -349,7 +356,7 @@ describe('KubeRay RayService on Inferentia2 (sample-genai-on-eks-starter-kit ray
         // Ray writes to HOME: user 1000 gets the writable /tmp (README "Images that write to their home")
         env: { PYTHONPATH: '/home/ray', RAY_SERVE_HTTP_HOST: '0.0.0.0', HOME: '/tmp' },
         health: HealthCheck.custom({
-          liveness: Probe.exec(healthz, { initialDelay: Duration.seconds(60), period: Duration.seconds(15), timeout: Duration.seconds(10), failureThreshold: 10 }),
+          liveness: Probe.exec(healthz, timing(60, 15, 10)),
           readiness: Probe.exec(['bash', '-c', '/opt/rayvenv/bin/ray health-check --address 127.0.0.1:6379 > /dev/null 2>&1'], {
             initialDelay: Duration.seconds(30), period: Duration.seconds(15), timeout: Duration.seconds(10), failureThreshold: 10,
           }),
@@ -371,8 +378,8 @@ describe('KubeRay RayService on Inferentia2 (sample-genai-on-eks-starter-kit ray
           PYTHONPATH: '/home/ray', NEURON_RT_NUM_CORES: '2', NEURON_RT_VISIBLE_CORES: '0,1', HF_HOME: '/root/.cache/huggingface', HF_HUB_CACHE: '/root/.cache/huggingface/hub',
         },
         health: HealthCheck.custom({
-          liveness: Probe.exec(healthz, { initialDelay: Duration.seconds(90), period: Duration.seconds(20), timeout: Duration.seconds(10), failureThreshold: 15 }),
-          readiness: Probe.exec(healthz, { initialDelay: Duration.seconds(45), period: Duration.seconds(20), timeout: Duration.seconds(10), failureThreshold: 15 }),
+          liveness: Probe.exec(healthz, timing(90, 20, 15)),
+          readiness: Probe.exec(healthz, timing(45, 20, 15)),
         }),
         resources: { cpu: { request: '3' }, memory: { request: '12Gi', limit: '20Gi' } },
         security: { runAsUser: 0, runAsGroup: 0, runAsNonRoot: false, readOnlyRootFilesystem: false },
@@ -400,7 +407,9 @@ describe('KubeRay RayService on Inferentia2 (sample-genai-on-eks-starter-kit ray
     expect(h.template.metadata.annotations).toEqual({ 'karpenter.sh/do-not-disrupt': 'true' });
     expect(h.template.spec.enableServiceLinks).toBe(false);
     expect(hc.ports.map((p: any) => p.name)).toEqual(['gcs', 'dashboard', 'client', 'serve', 'dashboard-agent', 'metrics', 'as-metrics', 'dash-metrics']);
-    expect(hc.livenessProbe).toEqual({ exec: { command: healthz }, initialDelaySeconds: 60, periodSeconds: 15, timeoutSeconds: 10, failureThreshold: 10 });
+    expect(hc.livenessProbe).toEqual({
+      exec: { command: healthz }, initialDelaySeconds: 60, periodSeconds: 15, timeoutSeconds: 10, failureThreshold: 10,
+    });
     expect(hc.readinessProbe).toMatchObject({ initialDelaySeconds: 30, periodSeconds: 15, timeoutSeconds: 10, failureThreshold: 10 });
     expect(hc.startupProbe).toBeUndefined();
     expect(hc.resources).toEqual({ limits: { cpu: '4', memory: '12Gi' }, requests: { cpu: '3', memory: '8Gi' } });
