@@ -32,7 +32,8 @@ export interface GpuProps {
    * Tolerate the `NoSchedule` taint GPU node pools usually carry (GKE, AKS and the NVIDIA GPU
    * operator set it): the key is the resource name, except that every NVIDIA resource (MIG
    * profiles such as `nvidia.com/mig-1g.10gb`, time-sliced `nvidia.com/gpu.shared`) tolerates
-   * `nvidia.com/gpu`, the key NVIDIA nodes are tainted with whatever they advertise.
+   * `nvidia.com/gpu`, the key NVIDIA nodes are tainted with whatever they advertise, and every
+   * AWS Neuron resource (`aws.amazon.com/neuroncore`, `neurondevice`) tolerates `aws.amazon.com/neuron`.
    * @default true
    */
   readonly tolerate?: boolean;
@@ -68,10 +69,20 @@ export const DEFAULT_SHM_SIZE = '1Gi';
  * The key of the `NoSchedule` taint on the nodes that advertise `resource`. NVIDIA nodes are
  * tainted `nvidia.com/gpu` also when they advertise MIG profiles (`nvidia.com/mig-1g.10gb`) or
  * renamed time-sliced GPUs (`nvidia.com/gpu.shared`): no platform taints a node with the name
- * of a MIG profile, so tolerating that would leave the pod Pending. Other vendors' taints are
- * named after their resource (`amd.com/gpu`, `google.com/tpu`, `aws.amazon.com/neuron`).
+ * of a MIG profile, so tolerating that would leave the pod Pending. Likewise Inferentia and
+ * Trainium nodes are tainted `aws.amazon.com/neuron` also when the pod requests NeuronCores
+ * (`aws.amazon.com/neuroncore`) or `aws.amazon.com/neurondevice`. Other vendors' taints are named
+ * after their resource (`amd.com/gpu`, `google.com/tpu`).
  * @internal
  */
 export function gpuTaintKey(resource: string): string {
-  return resource.startsWith('nvidia.com/') ? DEFAULT_GPU_RESOURCE : resource;
+  if (resource.startsWith('nvidia.com/')) {
+    return DEFAULT_GPU_RESOURCE;
+  }
+  return NEURON_RESOURCE.test(resource) ? NEURON_TAINT : resource;
 }
+
+/** The AWS Neuron device plugin's resources: whole devices (`neuron`, `neurondevice`) or single cores (`neuroncore`). */
+const NEURON_RESOURCE = /^aws\.amazon\.com\/neuron(core|device)?$/;
+/** The taint of Inferentia and Trainium nodes, whichever Neuron resource they advertise. */
+const NEURON_TAINT = 'aws.amazon.com/neuron';

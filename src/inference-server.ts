@@ -519,7 +519,9 @@ function wirePod(spec: any, props: InferenceWorkloadProps, podSecurity: any, gra
     spec.imagePullSecrets = props.imagePullSecrets.map(name => ({ name }));
   }
   const tolerations = [...(props.tolerations ?? []).map(t => withoutUndefined({ ...t, operator: t.operator ?? (t.value === undefined ? 'Exists' : 'Equal') }))];
-  if (gpu?.tolerate) {
+  // not when a toleration of the user's already tolerates the taint (GKE's manifests list nvidia.com/gpu themselves): a second copy
+  if (gpu?.tolerate && !tolerations.some(t => t.operator === 'Exists' && (t.key === undefined || t.key === gpuTaintKey(gpu.resource))
+    && (t.effect === undefined || t.effect === 'NoSchedule'))) {
     tolerations.push({ effect: 'NoSchedule', key: gpuTaintKey(gpu.resource), operator: 'Exists' });
   }
   if (tolerations.length) {
