@@ -1,19 +1,42 @@
 import { Duration } from 'cdk8s';
-import { durationSeconds } from './validation/_prop-checks';
+import { durationSeconds, listOf } from './validation/_prop-checks';
+
+/** The hook props a container of the library takes (the server, a Sidecar). @internal */
+export interface LifecycleHookProps {
+  readonly postStartCommand?: string[];
+  readonly preStopCommand?: string[];
+  readonly preStopSleep?: Duration;
+}
 
 /**
- * The `lifecycle` of a container with a preStop hook: an exec of `command`, or the kubelet's own
- * sleep of `sleep` (whole seconds, at least one; a bad duration goes to `errors` under
- * `prefix`). Undefined without a hook; with both, the command (the owner reports the conflict).
- * Whether the target serves the sleep action and whether it fits the grace period are decided
- * on the rendered pod (the targetFeatures and lifecycleSleep rules).
+ * The `lifecycle` of a container: a postStart exec of `postStartCommand`, and a preStop hook
+ * that is an exec of `preStopCommand` or the kubelet's own sleep of `preStopSleep` (whole
+ * seconds, at least one). Undefined without a hook. Prop errors (an empty command, both preStop
+ * hooks) go to `errors` under `prefix`. Whether the target serves the sleep action and whether
+ * it fits the grace period are decided on the rendered pod (the targetFeatures and
+ * lifecycleSleep rules), like the commands' contents (lifecycleHandlers).
  *
  * @internal
  */
-export function preStopHook(command: ReadonlyArray<string> | undefined, sleep: Duration | undefined, prefix: string, errors: string[]): any {
-  if (Array.isArray(command) && command.length > 0) {
-    return { preStop: { exec: { command: [...command] } } };
+export function lifecycleHooks(props: LifecycleHookProps, prefix: string, errors: string[]): any {
+  const postStart = hookCommand(`${prefix}postStartCommand`, props.postStartCommand, errors, '[\'sh\', \'-c\', \'ollama pull llama3\']');
+  const command = hookCommand(`${prefix}preStopCommand`, props.preStopCommand, errors, '[\'sleep\', \'10\']');
+  if (props.preStopCommand !== undefined && props.preStopSleep !== undefined) {
+    errors.push(`${prefix}preStopSleep: is given with ${prefix}preStopCommand: a container has one preStop hook. Fix: keep one of them`);
   }
-  const seconds = sleep === undefined ? undefined : durationSeconds(`${prefix}preStopSleep`, sleep, 1, errors);
-  return seconds === undefined ? undefined : { preStop: { sleep: { seconds } } };
+  const seconds = command || props.preStopSleep === undefined ? undefined : durationSeconds(`${prefix}preStopSleep`, props.preStopSleep, 1, errors);
+  const preStop = command ? { exec: { command } } : seconds === undefined ? undefined : { sleep: { seconds } };
+  if (!postStart && !preStop) {
+    return undefined;
+  }
+  return { ...(postStart ? { postStart: { exec: { command: postStart } } } : {}), ...(preStop ? { preStop } : {}) };
+}
+
+/** A hook's command as written, or undefined; an empty list or a non-list is reported. */
+function hookCommand(field: string, value: ReadonlyArray<string> | undefined, errors: string[], example: string): string[] | undefined {
+  const list = listOf(field, value, errors);
+  if (Array.isArray(value) && value.length === 0) {
+    errors.push(`${field}: [] is empty. Fix: give a command such as ${example} or leave it out`);
+  }
+  return list.length ? [...list] : undefined;
 }

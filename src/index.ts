@@ -34,7 +34,7 @@ export type { ContainerPortSpec, SecretKeyRef } from './kubernetes-types';
 export { EnvFromSource, PodField } from './env-sources';
 export type { EnvFromOptions } from './env-sources';
 export { HostPathType, PodVolume } from './pod-volume';
-export type { ClaimTemplateVolumeOptions, EmptyDirVolumeOptions, HostPathVolumeOptions, KeyedVolumeOptions, PodVolumeMount } from './pod-volume';
+export type { ClaimTemplateVolumeOptions, CsiVolumeOptions, EmptyDirVolumeOptions, HostPathVolumeOptions, KeyedVolumeOptions, PodVolumeMount } from './pod-volume';
 export { WARNINGS_AS_ERRORS_CONTEXT } from './validation/_reporter';
 export * from './model-source';
 export * from './model-cache';

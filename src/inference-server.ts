@@ -1,7 +1,7 @@
 import { ApiObject, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { preStopHook } from './_lifecycle';
+import { lifecycleHooks } from './_lifecycle';
 import { ModelFitOptions, planServing } from './_serving-plan';
 import { derivedVolumeName } from './_volume-names';
 import { CompanionKind, setVolumeSizeLimit, splitError, WorkloadHost, Wiring, workloadOf } from './_workload-host';
@@ -12,7 +12,7 @@ import { BoundGpuClaim, GpuClaim } from './gpu-claim';
 import { KubernetesTarget, resolveTarget } from './kubernetes-target';
 import { ContainerPortSpec, DnsPolicy, ImagePullPolicy, renderPorts, SecretKeyRef, TerminationMessagePolicy } from './kubernetes-types';
 import { Accelerator } from './planning/accelerator';
-import { addPodVolumes, PodVolumeMount, renderPodVolumeMounts } from './pod-volume';
+import { addPodVolumes, PodVolume, PodVolumeMount, renderPodVolumeMounts, renderPodVolumes } from './pod-volume';
 import { HealthCheck } from './probes';
 import { checkedResources, ContainerResources, renderResources } from './resources';
 import { containerSecurityContext, ContainerSecurityOptions, PodSecurityLevel, podSecurityContext, PodSecurityOptions } from './security';
@@ -125,6 +125,13 @@ export interface InferenceServerProps {
    * @default - no limit
    */
   readonly tmpSize?: string;
+  /**
+   * Command run right after the server starts (`lifecycle.postStart`): the Ollama chart pulls
+   * its models this way. The container is not Running until it returns, and a failing command
+   * restarts the container.
+   * @default - none
+   */
+  readonly postStartCommand?: string[];
   /**
    * Command run before the server gets SIGTERM (e.g. drain: `['sleep', '10']` while endpoints
    * update). It counts against the termination grace period.
@@ -316,6 +323,14 @@ export interface InferenceWorkloadProps {
    * @default - none
    */
   readonly injectedEnv?: string[];
+  /**
+   * Volumes the pod declares without a container of the library mounting them: for a container
+   * an admission webhook injects (GKE's Cloud Storage FUSE sidecar mounts a volume named
+   * `gke-gcsfuse-cache` or `gke-gcsfuse-tmp` when the pod has one). Volumes the server mounts
+   * (`server.volumeMounts`) need not be listed here.
+   * @default - none
+   */
+  readonly volumes?: PodVolume[];
 }
 
 /** Default server resources. */
@@ -334,14 +349,14 @@ const DEFAULT_PORT = 8000;
 const SERVER_KEYS = propKeys<InferenceServerProps>('InferenceServerProps', {
   name: true, image: true, engine: true, port: true, portName: true, extraPorts: true, command: true, args: true, env: true, secretEnv: true,
   fieldEnv: true, envFrom: true, resources: true, health: true, imagePullPolicy: true, security: true, workingDir: true, volumeMounts: true,
-  tmpSize: true, preStopCommand: true, preStopSleep: true, terminationMessagePolicy: true,
+  tmpSize: true, postStartCommand: true, preStopCommand: true, preStopSleep: true, terminationMessagePolicy: true,
 });
 /** The keys of `InferenceWorkloadProps` as flags, for the props interfaces that extend it. @internal */
 export const WORKLOAD_KEY_FLAGS: { readonly [K in keyof InferenceWorkloadProps]-?: true } = {
   server: true, target: true, model: true, gpu: true, modelLoadTimeout: true, security: true, terminationGracePeriod: true,
   serviceAccountName: true, automountServiceAccountToken: true, runtimeClassName: true, priorityClassName: true, affinity: true,
   topologySpreadConstraints: true, tolerations: true, nodeSelector: true, imagePullSecrets: true, shareProcessNamespace: true, hostIPC: true,
-  enableServiceLinks: true, hostNetwork: true, dnsPolicy: true, injectedEnv: true, schedulerName: true, dnsConfig: true,
+  enableServiceLinks: true, hostNetwork: true, dnsPolicy: true, injectedEnv: true, volumes: true, schedulerName: true, dnsConfig: true,
 };
 /** Known keys of `InferenceWorkloadProps`, for `InferenceServer`. @internal */
 export const WORKLOAD_KEYS = propKeys<InferenceWorkloadProps>('InferenceWorkloadProps', WORKLOAD_KEY_FLAGS);
@@ -420,11 +435,12 @@ export function attachServer(
       ? { ...server.security, runAsNonRoot: false } : server.security),
     keepImagePullPolicy: !!server.imagePullPolicy,
     terminationMessagePolicy: server.terminationMessagePolicy ?? 'FallbackToLogsOnError',
-    lifecycle: preStopHook(server.preStopCommand, server.preStopSleep, 'server.', errors),
+    lifecycle: lifecycleHooks(server, 'server.', errors),
   });
   const portName = server.portName ?? 'http';
   const ports = renderPorts([{ number: port, name: portName }, ...listOf('server.extraPorts', server.extraPorts, errors)]);
   const userMounts = renderPodVolumeMounts(server.volumeMounts ?? [], errors, host.kind);
+  const declaredVolumes = renderPodVolumes(props.volumes ?? [], 'volumes', errors, host.kind);
   const podSecurity = podSecurityContext(props.security);
   host.registerServer({
     owner,
@@ -442,6 +458,7 @@ export function attachServer(
       const c = spec.containers.find((x: any) => x.name === name);
       // ports as given: cdk8s-plus refuses duplicates eagerly, the portFields rule reports them with the rest
       c.ports = [...ports.map(p => ({ ...p })), ...(c.ports ?? [])];
+      addPodVolumes(spec, declaredVolumes);
       if (userMounts.volumeMounts.length) {
         c.volumeMounts = [...(c.volumeMounts ?? []), ...userMounts.volumeMounts.map(m => ({ ...m }))];
         addPodVolumes(spec, userMounts.volumes);
@@ -683,12 +700,6 @@ function checkServerProps(props: InferenceWorkloadProps, image: string | undefin
   });
   if (typeof image !== 'string' || !image.trim()) {
     errors.push(`server.image: ${JSON.stringify(image)} is empty. Fix: give an image such as 'vllm/vllm-openai:v0.6.3', or an engine (server.engine) that brings its own`);
-  }
-  if (listOf('server.preStopCommand', server.preStopCommand, errors).length === 0 && Array.isArray(server.preStopCommand)) {
-    errors.push('server.preStopCommand: [] is empty. Fix: give a command such as [\'sleep\', \'10\'] or leave it out');
-  }
-  if (server.preStopCommand !== undefined && server.preStopSleep !== undefined) {
-    errors.push('server.preStopSleep: is given with server.preStopCommand: a container has one preStop hook. Fix: keep one of them');
   }
   listOf('server.volumeMounts', server.volumeMounts, errors).forEach((m, i) => absolutePath(`server.volumeMounts[${i}].path`, m?.path, errors, false, true));
   const gpu = props.gpu;

@@ -79,6 +79,32 @@ export interface ClaimTemplateVolumeOptions {
   readonly storageClassName?: string;
 }
 
+/** Options of `PodVolume.csi`. */
+export interface CsiVolumeOptions {
+  /**
+   * Ask the driver for a read-only volume (`csi.readOnly`), apart from the mount's `readOnly`.
+   * @default false
+   */
+  readonly readOnly?: boolean;
+  /**
+   * The driver's own settings (`volumeAttributes`), e.g. `{ bucketName: 'models' }` for GKE's
+   * Cloud Storage FUSE driver.
+   * @default - none
+   */
+  readonly volumeAttributes?: { [key: string]: string };
+  /**
+   * Filesystem type, for drivers that format a block device (`ext4`).
+   * @default - the driver's
+   */
+  readonly fsType?: string;
+  /**
+   * A Secret in the pod's namespace the driver reads when it mounts (`nodePublishSecretRef`).
+   * @default - none
+   */
+  readonly nodePublishSecretName?: string;
+}
+
+const CSI_VOLUME_KEYS = propKeys<CsiVolumeOptions>('CsiVolumeOptions', { readOnly: true, volumeAttributes: true, fsType: true, nodePublishSecretName: true });
 const EMPTY_DIR_VOLUME_KEYS = propKeys<EmptyDirVolumeOptions>('EmptyDirVolumeOptions', { sizeLimit: true, memory: true });
 const KEYED_VOLUME_KEYS = propKeys<KeyedVolumeOptions>('KeyedVolumeOptions', { keys: true, defaultMode: true, optional: true });
 const HOST_PATH_VOLUME_KEYS = propKeys<HostPathVolumeOptions>('HostPathVolumeOptions', { type: true });
@@ -158,6 +184,56 @@ export class PodVolume {
       if (type !== undefined && !(Object.values(HostPathType) as unknown[]).includes(type)) {
         errors.push(`volume ${show(name)}.type: ${show(type)} is not a hostPath type. `
           + 'Fix: use HostPathType.DIRECTORY_OR_CREATE, DIRECTORY, FILE_OR_CREATE, FILE, SOCKET, CHAR_DEVICE or BLOCK_DEVICE, or leave it out');
+      }
+    });
+  }
+
+  /**
+   * A volume a CSI driver provides for the pod's lifetime (an inline ephemeral volume): GKE's
+   * Cloud Storage FUSE (`gcsfuse.csi.storage.gke.io`), Mountpoint for Amazon S3, the Secrets
+   * Store driver. Pod Security Standards restricted allows it. Mounted read-only unless the mount
+   * says `readOnly: false`.
+   *
+   * @example
+   * const weights = PodVolume.csi('gcs-fuse', 'gcsfuse.csi.storage.gke.io', {
+   *   readOnly: true, volumeAttributes: { bucketName: 'my-models', mountOptions: 'implicit-dirs' },
+   * });
+   */
+  public static csi(name: string, driver: string, options: CsiVolumeOptions = {}): PodVolume {
+    options = snapshot(options ?? {}); // null from JavaScript callers means no options
+    const secret = options.nodePublishSecretName;
+    const attributes = options.volumeAttributes === undefined ? undefined : { ...options.volumeAttributes };
+    return new PodVolume(name, () => ({
+      csi: {
+        driver, readOnly: options.readOnly, fsType: options.fsType, volumeAttributes: attributes,
+        nodePublishSecretRef: secret === undefined ? undefined : { name: secret },
+      },
+    }), errors => {
+      const at = `volume ${show(name)}`;
+      knownProps(at, options, CSI_VOLUME_KEYS, errors);
+      if (typeof driver !== 'string' || driver.length > 63 || !/^[a-zA-Z0-9]([-a-zA-Z0-9_.]*[a-zA-Z0-9])?$/.test(driver)) {
+        errors.push(`${at}.driver: ${show(driver)} is not a CSI driver name (at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit). `
+          + 'Fix: give the name the driver registers, e.g. \'gcsfuse.csi.storage.gke.io\'');
+      }
+      if (options.readOnly !== undefined && typeof options.readOnly !== 'boolean') {
+        errors.push(`${at}.readOnly: ${show(options.readOnly)} is not true or false. Fix: true asks the driver for a read-only volume, or leave it out`);
+      }
+      if (options.fsType !== undefined && (typeof options.fsType !== 'string' || !/^[a-z0-9]+$/.test(options.fsType))) {
+        errors.push(`${at}.fsType: ${show(options.fsType)} is not a filesystem type. Fix: e.g. 'ext4', or leave it out`);
+      }
+      if (attributes !== undefined) {
+        if (attributes === null || typeof attributes !== 'object' || Array.isArray(options.volumeAttributes)) {
+          errors.push(`${at}.volumeAttributes: ${show(options.volumeAttributes)} is not a map of texts. Fix: e.g. { bucketName: 'my-models' }`);
+        } else {
+          for (const [key, value] of Object.entries(attributes)) {
+            if (typeof value !== 'string' || key === '') {
+              errors.push(`${at}.volumeAttributes.${key}: ${show(value)} is not a text. Fix: write the value as a string, e.g. '${String(value ?? '')}'`);
+            }
+          }
+        }
+      }
+      if (secret !== undefined) {
+        objectName(`${at}.nodePublishSecretName`, secret, errors, 'Secret');
       }
     });
   }
@@ -249,18 +325,7 @@ export function renderPodVolumeMounts(
   // volumeDefinitions rule reports the name as defined twice (never the last one silently wins)
   const volumes: any[] = [];
   // a non-list or a mount without a PodVolume is reported by the owner's prop checks or here
-  const volumeMounts = (Array.isArray(mounts) ? mounts : []).filter((m, i) => {
-    if (!(m?.volume instanceof PodVolume)) {
-      errors.push(`volumeMounts: ${show(m?.volume)} is not a PodVolume. Fix: mount e.g. PodVolume.emptyDir('scratch')`);
-      return false;
-    }
-    if (m.volume._claimTemplate && workloadKind !== 'StatefulSet') {
-      errors.push(`volumeMounts[${i}].volume: PodVolume.claimTemplate(${show(m.volume.name)}) gives each pod of a StatefulSet a claim of its own, and this is a ${workloadKind}. `
-        + 'Fix: put the server on a StatefulSet, or mount an existing claim with PodVolume.persistentVolumeClaim');
-      return false;
-    }
-    return true;
-  }).map(m => {
+  const volumeMounts = (Array.isArray(mounts) ? mounts : []).filter((m, i) => usable(m?.volume, `volumeMounts[${i}].volume`, errors, workloadKind)).map(m => {
     const volume = m.volume._render(errors);
     if (!volumes.some(v => v.name === volume.name && JSON.stringify(v) === JSON.stringify(volume))) {
       volumes.push(volume);
@@ -268,6 +333,28 @@ export function renderPodVolumeMounts(
     return { mountPath: m.path, name: volume.name, readOnly: m.readOnly ?? !volume.emptyDir, subPath: m.subPath };
   });
   return { volumes, volumeMounts };
+}
+
+/**
+ * Renders volumes the pod declares without a mount (for a container a webhook injects), from
+ * `field` (`volumes`) of a workload of `workloadKind`. @internal
+ */
+export function renderPodVolumes(volumes: ReadonlyArray<PodVolume>, field: string, errors: string[], workloadKind: string): any[] {
+  return listOf(field, volumes, errors).filter((v, i) => usable(v, `${field}[${i}]`, errors, workloadKind)).map(v => v._render(errors));
+}
+
+/** Whether `volume` is a PodVolume that a workload of `workloadKind` can have; or the error. */
+function usable(volume: unknown, field: string, errors: string[], workloadKind: string): volume is PodVolume {
+  if (!(volume instanceof PodVolume)) {
+    errors.push(`${field}: ${show(volume)} is not a PodVolume. Fix: give e.g. PodVolume.emptyDir('scratch')`);
+    return false;
+  }
+  if (volume._claimTemplate && workloadKind !== 'StatefulSet') {
+    errors.push(`${field}: PodVolume.claimTemplate(${show(volume.name)}) gives each pod of a StatefulSet a claim of its own, and this is a ${workloadKind}. `
+      + 'Fix: put the server on a StatefulSet, or use an existing claim with PodVolume.persistentVolumeClaim');
+    return false;
+  }
+  return true;
 }
 
 /**

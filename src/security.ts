@@ -84,6 +84,13 @@ export interface ContainerSecurityOptions {
    */
   readonly dropAllCapabilities?: boolean;
   /**
+   * Linux capabilities to drop when `dropAllCapabilities` is false (AWS's Neuron manifests drop
+   * only `NET_RAW`): the container keeps the runtime's other defaults. With ALL dropped (the
+   * default) they would change nothing, and synth refuses them.
+   * @default - none
+   */
+  readonly dropCapabilities?: string[];
+  /**
    * Seccomp profile of this container, over the pod's (`security.seccompProfile`).
    * `SeccompProfileType.UNCONFINED` fails PSS baseline and restricted: declare the pod's
    * `security.level` as PRIVILEGED.
@@ -180,7 +187,7 @@ export function containerSecurityContext(given: ContainerSecurityOptions | null 
   const options = given ?? {};
   // one object per distinct setting, shared by every container that has it (never mutated)
   const key = [options.runAsNonRoot, options.privileged, options.runAsUser, options.runAsGroup, options.allowPrivilegeEscalation,
-    options.readOnlyRootFilesystem, options.addCapabilities, options.dropAllCapabilities, options.seccompProfile];
+    options.readOnlyRootFilesystem, options.addCapabilities, options.dropAllCapabilities, options.dropCapabilities, options.seccompProfile];
   return cachedByValue(CONTEXTS, key, () => restrictedContext(options));
 }
 
@@ -201,13 +208,14 @@ function restrictedContext(options: ContainerSecurityOptions): any {
   };
 }
 
-/** The container's capabilities: ALL dropped unless `dropAllCapabilities` is false, the added ones on top. */
+/**
+ * The container's capabilities: ALL dropped unless `dropAllCapabilities` is false (then the
+ * ones of `dropCapabilities`), the added ones on top.
+ */
 function capabilities(options: ContainerSecurityOptions): any {
   const add = options.addCapabilities?.length ? [...options.addCapabilities] : undefined;
-  if (options.dropAllCapabilities === false) {
-    return add ? { add } : undefined;
-  }
-  return add ? { add, drop: ['ALL'] } : { drop: ['ALL'] };
+  const drop = options.dropAllCapabilities !== false ? ['ALL'] : Array.isArray(options.dropCapabilities) && options.dropCapabilities.length ? [...options.dropCapabilities] : undefined;
+  return add || drop ? { ...(add ? { add } : {}), ...(drop ? { drop } : {}) } : undefined;
 }
 
 /**

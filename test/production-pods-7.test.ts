@@ -8,7 +8,7 @@
  * are asserted. Where the real pod has a field the library cannot express, the test says so and shows
  * the escape hatch (a JSON patch).
  */
-import { ApiObject, Duration, JsonPatch, Testing } from 'cdk8s';
+import { ApiObject, Duration, Testing } from 'cdk8s';
 import {
   AiInferenceDeployment, AiInferencePod, DeploymentRollout, HealthCheck, ImagePullPolicy, PodSecurityLevel, PodVolume, Probe,
   SeccompProfileType,
@@ -47,9 +47,9 @@ describe('vLLM with a Cloud Storage FUSE CSI volume (kubernetes-engine-samples g
     csi: { driver: 'gcsfuse.csi.storage.gke.io', readOnly: true, volumeAttributes: { bucketName: 'epam-team-gpu-benchmark', mountOptions } },
   };
 
-  test('the pod annotation for the sidecar webhook, a CSI inline volume and an unmounted cache claim (JSON patches), tolerations with Equal', () => {
+  test('the pod annotation for the sidecar webhook, a CSI inline volume (PodVolume.csi) and an unmounted cache claim (volumes), tolerations with Equal', () => {
     const chart = newChart('gcsfuse-vllm');
-    const d = new AiInferenceDeployment(chart, 'vllm-a', {
+    new AiInferenceDeployment(chart, 'vllm-a', {
       metadata: { name: 'vllm-a', labels: { app: 'vllm-a' } },
       podMetadata: { annotations: { 'gke-gcsfuse/volumes': 'true' } },
       server: {
@@ -59,7 +59,10 @@ describe('vLLM with a Cloud Storage FUSE CSI volume (kubernetes-engine-samples g
         args,
         // the manifest runs the image as root; as user 1000 vLLM needs a writable HOME (README "Images that write to their home")
         env: { HOME: '/home/vllm' },
-        volumeMounts: [{ volume: PodVolume.emptyDir('home'), path: '/home/vllm' }],
+        volumeMounts: [
+          { volume: PodVolume.emptyDir('home'), path: '/home/vllm' },
+          { volume: PodVolume.csi(csiVolume.name, csiVolume.csi.driver, { readOnly: true, volumeAttributes: csiVolume.csi.volumeAttributes }), path: '/data' },
+        ],
         health: HealthCheck.none(),
         resources: { cpu: { request: '4', limit: '4' }, memory: { request: '25Gi', limit: '25Gi' } },
       },
@@ -67,12 +70,9 @@ describe('vLLM with a Cloud Storage FUSE CSI volume (kubernetes-engine-samples g
       tolerations: [{ key: 'nvidia.com/gpu', operator: 'Equal', value: 'present', effect: 'NoSchedule' }],
       serviceAccountName: 'bucket-sa',
       service: false,
+      // the cache volume only GKE's injected sidecar mounts
+      volumes: [PodVolume.persistentVolumeClaim('gke-gcsfuse-cache', 'local-raid-pvc')],
     });
-    // no PodVolume for a CSI inline volume, nor a way to declare a volume no container mounts (the injected sidecar mounts it)
-    const patches = ApiObject.of(d.deployment);
-    patches.addJsonPatch(JsonPatch.add('/spec/template/spec/volumes/-', csiVolume));
-    patches.addJsonPatch(JsonPatch.add('/spec/template/spec/volumes/-', { name: 'gke-gcsfuse-cache', persistentVolumeClaim: { claimName: 'local-raid-pvc' } }));
-    patches.addJsonPatch(JsonPatch.add('/spec/template/spec/containers/0/volumeMounts/-', { name: 'gcs-fuse-csi-ephemeral', mountPath: '/data', readOnly: true }));
     const { manifests, warnings } = synthWithWarnings(chart);
     expect(manifests.map(m => m.kind)).toEqual(['Deployment']);
     const deploy = manifestOf(manifests, 'Deployment');
@@ -124,7 +124,7 @@ describe('vLLM on AWS Inferentia2 (sample-genai-on-eks-starter-kit model-qwen3-8
         resources: { cpu: { request: '3' }, memory: { request: '12Gi' } },
         // the image's root writes the compiled-model and Hugging Face caches under /root
         security: {
-          runAsUser: 0, runAsGroup: 0, runAsNonRoot: false, readOnlyRootFilesystem: false, dropAllCapabilities: false,
+          runAsUser: 0, runAsGroup: 0, runAsNonRoot: false, readOnlyRootFilesystem: false, dropAllCapabilities: false, dropCapabilities: ['NET_RAW'],
           seccompProfile: SeccompProfileType.RUNTIME_DEFAULT,
         },
       },
@@ -136,9 +136,7 @@ describe('vLLM on AWS Inferentia2 (sample-genai-on-eks-starter-kit model-qwen3-8
 
   test('aws.amazon.com/neuroncore as request = limit, tolerating the aws.amazon.com/neuron taint by default, root with baseline', () => {
     const chart = newChart('vllm-neuron');
-    const d = neuron(chart);
-    // capabilities: the library drops ALL or nothing; the manifest drops NET_RAW alone
-    ApiObject.of(d.deployment).addJsonPatch(JsonPatch.add('/spec/template/spec/containers/0/securityContext/capabilities', { drop: ['NET_RAW'] }));
+    neuron(chart);
     const { manifests, warnings } = synthWithWarnings(chart);
     const deploy = manifestOf(manifests, 'Deployment');
     const spec = podSpec(deploy);
@@ -187,9 +185,9 @@ describe('Ollama Helm chart with a model pull (otwld/ollama-helm, test_models.va
   };
   const pull = 'while ! /bin/ollama ps > /dev/null 2>&1; do\n  sleep 5\ndone\necho "moondream" | xargs -n1 /bin/ollama pull \necho "moondream" | xargs -n1 /bin/ollama run\n';
 
-  test('Recreate, liveness and readiness on "http" with the chart\'s timings, root, a postStart hook (JSON patch)', () => {
+  test('Recreate, liveness and readiness on "http" with the chart\'s timings, root, a postStart hook (postStartCommand)', () => {
     const chart = newChart('ollama');
-    const d = new AiInferenceDeployment(chart, 'ollama', {
+    new AiInferenceDeployment(chart, 'ollama', {
       metadata: { name: 'chartsnap-ollama', namespace: 'default', labels },
       rollout: DeploymentRollout.recreate(),
       server: {
@@ -209,12 +207,11 @@ describe('Ollama Helm chart with a model pull (otwld/ollama-helm, test_models.va
         volumeMounts: [{ volume: PodVolume.emptyDir('ollama-data'), path: '/root/.ollama' }],
         // securityContext {}: the image's root, whose home (/root, mode 700) user 1000 could not enter
         security: { runAsUser: 0, runAsGroup: 0, runAsNonRoot: false },
+        postStartCommand: ['/bin/sh', '-c', pull],
       },
       serviceAccountName: 'chartsnap-ollama',
       security: { level: PodSecurityLevel.BASELINE },
     });
-    // the server has preStopCommand / preStopSleep but no postStart hook
-    ApiObject.of(d.deployment).addJsonPatch(JsonPatch.add('/spec/template/spec/containers/0/lifecycle', { postStart: { exec: { command: ['/bin/sh', '-c', pull] } } }));
     const { manifests } = synthWithWarnings(chart);
     const deploy = manifestOf(manifests, 'Deployment');
     const spec = podSpec(deploy);

@@ -1,7 +1,7 @@
 import { ApiObject, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { preStopHook } from '../_lifecycle';
+import { lifecycleHooks } from '../_lifecycle';
 import { Rank } from '../_workload-host';
 import { containerEnv, EnvFromSource, PodField } from '../env-sources';
 import { ContainerPortSpec, SecretKeyRef } from '../kubernetes-types';
@@ -9,7 +9,7 @@ import { PodVolumeMount } from '../pod-volume';
 import { HealthCheck } from '../probes';
 import { ContainerResources } from '../resources';
 import { NO_POLICY_NO_ADMITTED_PORTS, SIDECAR_OPTION_FLAGS, SIDECAR_STARTUP_BUDGET, SidecarBase, SidecarOptions, SidecarVolumeMount } from './_sidecar-base';
-import { booleanProp, knownProps, labelName, optionalList, propKeys, snapshot } from '../validation/_prop-checks';
+import { booleanProp, knownProps, labelName, propKeys, snapshot } from '../validation/_prop-checks';
 
 /** Props of a generic `Sidecar` running the user's own image. */
 export interface SidecarProps extends SidecarOptions {
@@ -83,6 +83,12 @@ export interface SidecarProps extends SidecarOptions {
    */
   readonly frontDoor?: FrontDoorOptions;
   /**
+   * Command run right after the sidecar starts (`lifecycle.postStart`, an exec hook). The
+   * container is not Running until it returns; a failing command restarts it.
+   * @default - none
+   */
+  readonly postStartCommand?: string[];
+  /**
    * Command run before the sidecar gets SIGTERM (an exec hook). Not with `preStopSleep`.
    * @default - none
    */
@@ -145,7 +151,7 @@ export interface FrontDoorOptions {
 const SIDECAR_KEYS = propKeys<SidecarProps>('SidecarProps', {
   ...SIDECAR_OPTION_FLAGS, command: true, args: true, ports: true, env: true, secretEnv: true, fieldEnv: true, envFrom: true, volumeMounts: true,
   podVolumeMounts: true, health: true, startupTimeout: true, frontDoor: true, stdin: true, tty: true,
-  preStopCommand: true, preStopSleep: true,
+  postStartCommand: true, preStopCommand: true, preStopSleep: true,
 });
 const FRONT_DOOR_KEYS = propKeys<FrontDoorOptions>('FrontDoorOptions', { port: true, https: true, routeServerProbes: true, networkPolicy: true, admitPorts: true });
 const SIDECAR_VOLUME_MOUNT_KEYS = propKeys<SidecarVolumeMount>('SidecarVolumeMount', { volume: true, path: true, readOnly: true });
@@ -198,7 +204,7 @@ export class Sidecar extends SidecarBase {
         this.errors,
       ),
       resources: DEFAULT_SIDECAR_RESOURCES,
-      lifecycle: preStopHook(optionalList('preStopCommand', props.preStopCommand, this.errors), props.preStopSleep, '', this.errors),
+      lifecycle: lifecycleHooks(props, '', this.errors),
       stdin: booleanProp('stdin', props.stdin, this.errors, 'true keeps the container\'s stdin open, or leave it out') ? props.stdin : undefined,
       tty: booleanProp('tty', props.tty, this.errors, 'true gives the container a TTY, or leave it out') ? props.tty : undefined,
       rank: props.frontDoor ? Rank.PROXY_SIDECAR : Rank.SIDECAR,
@@ -210,12 +216,6 @@ export class Sidecar extends SidecarBase {
         admitted: this.admittedByPolicy,
       },
     });
-    if (Array.isArray(props.preStopCommand) && props.preStopCommand.length === 0) {
-      this.errors.push('preStopCommand: [] is empty. Fix: give a command such as [\'sleep\', \'10\'] or leave it out');
-    }
-    if (props.preStopCommand !== undefined && props.preStopSleep !== undefined) {
-      this.errors.push('preStopSleep: is given with preStopCommand: a container has one preStop hook. Fix: keep one of them');
-    }
     if (props.startupTimeout !== undefined && !hasStartupProbe(props.health)) {
       this.errors.push('startupTimeout: the startup probe\'s budget is given, and the sidecar has no startup probe (no health, or a HealthCheck without startup). '
         + 'Fix: remove startupTimeout, or give health: HealthCheck.tcp() or HealthCheck.custom({ startup: ... })');

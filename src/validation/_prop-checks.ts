@@ -438,7 +438,7 @@ const RESOURCES_KEYS = propKeys<ContainerResources>('ContainerResources', { cpu:
 const AMOUNT_KEYS = propKeys<ResourceAmount>('ResourceAmount', { request: true, limit: true });
 const CONTAINER_SECURITY_KEYS = propKeys<ContainerSecurityOptions>('ContainerSecurityOptions', {
   runAsNonRoot: true, privileged: true, runAsUser: true, runAsGroup: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: true,
-  addCapabilities: true, dropAllCapabilities: true, seccompProfile: true,
+  addCapabilities: true, dropAllCapabilities: true, dropCapabilities: true, seccompProfile: true,
 });
 /** Known keys of `PodSecurityOptions`. */
 export const POD_SECURITY_KEYS = propKeys<PodSecurityOptions>('PodSecurityOptions', {
@@ -479,6 +479,16 @@ export function containerPropKeys(prefix: string, props: any, errors: string[]):
   if (isPlainObject(props.security)) {
     booleanProp(`${prefix}security.dropAllCapabilities`, props.security.dropAllCapabilities as boolean | undefined, errors,
       'false keeps the runtime\'s default capabilities (needs security.level BASELINE on the pod), or leave it out');
+    const drop = props.security.dropCapabilities;
+    listOf(`${prefix}security.dropCapabilities`, drop as string[] | undefined, errors).forEach((cap, i) => {
+      if (typeof cap !== 'string' || !/^[A-Z][A-Z0-9_]*$/.test(cap)) {
+        errors.push(`${prefix}security.dropCapabilities[${i}]: ${given(cap)} is not a capability name. Fix: write it as the runtime does, e.g. 'NET_RAW'`);
+      }
+    });
+    if (drop !== undefined && props.security.dropAllCapabilities !== false) {
+      errors.push(`${prefix}security.dropCapabilities: ${given(drop)} is given while ALL capabilities are dropped (security.dropAllCapabilities, the default), so it changes nothing. `
+        + 'Fix: set security.dropAllCapabilities: false to keep the runtime\'s other default capabilities, or leave dropCapabilities out');
+    }
   }
   if (isPlainObject(props.secretEnv)) {
     for (const [name, ref] of Object.entries(props.secretEnv)) {

@@ -1,0 +1,131 @@
+/**
+ * The props of new-user review 7 (fields of production-pods-7 that needed a JSON patch):
+ * `postStartCommand` (server and Sidecar), `security.dropCapabilities`, `PodVolume.csi` and a
+ * workload's `volumes` that no container of the library mounts. Each valid use synthesizes and
+ * passes the API checks; each bad value is refused with the structured error.
+ */
+import { Duration } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { AiInferenceDeployment, AiInferencePod, InferenceServer, PodSecurityLevel, PodVolume, Sidecar } from '../src';
+import { synthWithWarnings } from './helpers/pod-parts';
+import { expectRefused } from './helpers/refusal';
+import { container, expectApiValid, manifestOf, newChart, podSpec } from './helpers/synth';
+
+const image = 'ollama/ollama:0.6.8';
+
+describe('postStartCommand', () => {
+  test('written on the server and a Sidecar, next to a preStop hook', () => {
+    const chart = newChart('poststart');
+    const pod = new AiInferencePod(chart, 'pod', {
+      metadata: { name: 'ollama' },
+      server: { image, postStartCommand: ['/bin/sh', '-c', 'ollama pull llama3'], preStopSleep: Duration.seconds(5) },
+    });
+    new Sidecar(pod, 'agent', { name: 'agent', image: 'busybox:1.36', command: ['sleep', 'infinity'], postStartCommand: ['touch', '/tmp/ready'] });
+    const { manifests, warnings } = synthWithWarnings(chart);
+    expectApiValid(manifests);
+    const pm = manifestOf(manifests, 'Pod');
+    expect(container(pm, 'server').lifecycle).toEqual({
+      postStart: { exec: { command: ['/bin/sh', '-c', 'ollama pull llama3'] } },
+      preStop: { sleep: { seconds: 5 } },
+    });
+    const agent = [...(podSpec(pm).initContainers ?? []), ...podSpec(pm).containers].find((c: any) => c.name === 'agent');
+    expect(agent.lifecycle).toEqual({ postStart: { exec: { command: ['touch', '/tmp/ready'] } } });
+    expect(warnings).toBe('');
+  });
+
+  test('an empty command and a non-list are refused, for the server and a Sidecar', () => {
+    expectRefused(c => new AiInferencePod(c, 'p', { server: { image, postStartCommand: [] } }),
+      /\[test\/p\] server\.postStartCommand: \[\] is empty\. Fix: give a command such as/);
+    expectRefused(c => new AiInferencePod(c, 'p', { server: { image, postStartCommand: 'ollama pull x' as any } }),
+      /server\.postStartCommand: "ollama pull x" is not a list/);
+    expectRefused(c => new Sidecar(new AiInferencePod(c, 'p', { server: { image } }), 's', { name: 's', image: 'busybox:1.36', postStartCommand: [] }),
+      /\[test\/p\/s\] postStartCommand: \[\] is empty/);
+  });
+
+  test('preStop props keep their checks (both hooks refused, an empty command refused)', () => {
+    expectRefused(c => new AiInferencePod(c, 'p', { server: { image, preStopCommand: ['sleep', '1'], preStopSleep: Duration.seconds(1) } }),
+      /server\.preStopSleep: is given with server\.preStopCommand: a container has one preStop hook/);
+    expectRefused(c => new AiInferencePod(c, 'p', { server: { image, preStopCommand: [] } }), /server\.preStopCommand: \[\] is empty/);
+  });
+});
+
+describe('security.dropCapabilities', () => {
+  test('drops the named capabilities only, with dropAllCapabilities false (a baseline pod, as AWS\'s Neuron manifests)', () => {
+    const chart = newChart('drop');
+    new AiInferencePod(chart, 'pod', {
+      server: { image, security: { dropAllCapabilities: false, dropCapabilities: ['NET_RAW'] } },
+      security: { level: PodSecurityLevel.BASELINE },
+    });
+    const { manifests } = synthWithWarnings(chart);
+    expectApiValid(manifests);
+    expect(container(manifests[0], 'server').securityContext.capabilities).toEqual({ drop: ['NET_RAW'] });
+  });
+
+  test('with ALL dropped it changes nothing and is refused; bad names are refused', () => {
+    expectRefused(c => new AiInferencePod(c, 'p', { server: { image, security: { dropCapabilities: ['NET_RAW'] } } }),
+      /server\.security\.dropCapabilities: \["NET_RAW"\] is given while ALL capabilities are dropped .* Fix: set security\.dropAllCapabilities: false/);
+    expectRefused(c => new AiInferencePod(c, 'p', {
+      server: { image, security: { dropAllCapabilities: false, dropCapabilities: ['net raw', 7 as any] } }, security: { level: PodSecurityLevel.BASELINE },
+    }), /server\.security\.dropCapabilities\[0\]: "net raw" is not a capability name/);
+  });
+});
+
+describe('PodVolume.csi and volumes no container of the library mounts', () => {
+  // GoogleCloudPlatform/kubernetes-engine-samples ai-ml/gcsfuse-shared-cache/vllm-a.yaml
+  const fuse = PodVolume.csi('gcs-fuse-csi-ephemeral', 'gcsfuse.csi.storage.gke.io', {
+    readOnly: true, volumeAttributes: { bucketName: 'my-models', mountOptions: 'implicit-dirs,file-cache:enable-parallel-downloads:true' },
+  });
+
+  test('a CSI volume mounted in the server and a cache volume only the injected sidecar mounts, at restricted', () => {
+    const chart = newChart('csi');
+    new AiInferenceDeployment(chart, 'vllm', {
+      metadata: { name: 'vllm' },
+      server: { image: 'vllm/vllm-openai:v0.9.1', volumeMounts: [{ volume: fuse, path: '/data' }] },
+      volumes: [PodVolume.persistentVolumeClaim('gke-gcsfuse-cache', 'gcs-cache-claim')],
+    });
+    const { manifests, warnings } = synthWithWarnings(chart);
+    expectApiValid(manifests);
+    const spec = podSpec(manifestOf(manifests, 'Deployment'));
+    expect(spec.volumes).toEqual(expect.arrayContaining([
+      { name: 'gcs-fuse-csi-ephemeral', csi: { driver: 'gcsfuse.csi.storage.gke.io', readOnly: true, volumeAttributes: { bucketName: 'my-models', mountOptions: 'implicit-dirs,file-cache:enable-parallel-downloads:true' } } },
+      { name: 'gke-gcsfuse-cache', persistentVolumeClaim: { claimName: 'gcs-cache-claim' } },
+    ]));
+    expect(container(manifestOf(manifests, 'Deployment'), 'server').volumeMounts).toEqual(expect.arrayContaining([{ name: 'gcs-fuse-csi-ephemeral', mountPath: '/data', readOnly: true }]));
+    expect(warnings).toBe('');
+  });
+
+  test('fsType and nodePublishSecretName are written', () => {
+    const chart = newChart('csi2');
+    new AiInferencePod(chart, 'p', {
+      server: { image, volumeMounts: [{ volume: PodVolume.csi('s', 'secrets-store.csi.k8s.io', { fsType: 'ext4', nodePublishSecretName: 'creds' }), path: '/mnt/s' }] },
+    });
+    const { manifests } = synthWithWarnings(chart);
+    expectApiValid(manifests);
+    expect(podSpec(manifests[0]).volumes.find((v: any) => v.name === 's').csi).toEqual({ driver: 'secrets-store.csi.k8s.io', fsType: 'ext4', nodePublishSecretRef: { name: 'creds' } });
+  });
+
+  test('bad CSI values are refused', () => {
+    const mounted = (v: PodVolume) => (c: any) => new AiInferencePod(c, 'p', { server: { image, volumeMounts: [{ volume: v, path: '/m' }] } });
+    expectRefused(mounted(PodVolume.csi('v', '-bad.driver')), /volume "v"\.driver: "-bad\.driver" is not a CSI driver name/);
+    expectRefused(mounted(PodVolume.csi('v', 'd'.repeat(64))), /volume "v"\.driver: "d{64}" is not a CSI driver name/);
+    expectRefused(mounted(PodVolume.csi('v', 'x.csi.io', { volumeAttributes: { size: 3 as any } })), /volume "v"\.volumeAttributes\.size: 3 is not a text/);
+    expectRefused(mounted(PodVolume.csi('v', 'x.csi.io', { readOnly: 'yes' as any })), /volume "v"\.readOnly: "yes" is not true or false/);
+    expectRefused(mounted(PodVolume.csi('v', 'x.csi.io', { nodePublishSecretName: 'Bad_Name' })), /volume "v"\.nodePublishSecretName: "Bad_Name"/);
+    expectRefused(mounted(PodVolume.csi('v', 'x.csi.io', { bucket: 'x' } as any)), /volume "v"\.bucket: unknown prop \(given "x"\)\. Fix: remove it \(known: fsType, nodePublishSecretName, readOnly, volumeAttributes\)/);
+  });
+
+  test('volumes: not a PodVolume, a claim template outside a StatefulSet, a bad name are refused; on a StatefulSet a claim template is lifted', () => {
+    expectRefused(c => new AiInferencePod(c, 'p', { server: { image }, volumes: [{ name: 'x' } as any] }), /\[test\/p\] volumes\[0\]: \{"name":"x"\} is not a PodVolume/);
+    expectRefused(c => new AiInferencePod(c, 'p', { server: { image }, volumes: [PodVolume.claimTemplate('c', { storage: '1Gi' })] }),
+      /volumes\[0\]: PodVolume\.claimTemplate\("c"\) gives each pod of a StatefulSet a claim of its own, and this is a Pod/);
+    expectRefused(c => new AiInferencePod(c, 'p', { server: { image }, volumes: [PodVolume.emptyDir('Bad')] }), /volume name: "Bad"/);
+    const chart = newChart('sts');
+    const sts = new kplus.StatefulSet(chart, 's', { metadata: { name: 's' }, service: new kplus.Service(chart, 'svc', { metadata: { name: 's' }, clusterIP: 'None', ports: [{ port: 8000 }] }) });
+    new InferenceServer(sts, 'server', { server: { image }, volumes: [PodVolume.claimTemplate('scratch', { storage: '1Gi' })] });
+    const { manifests } = synthWithWarnings(chart);
+    expectApiValid(manifests);
+    const set = manifestOf(manifests, 'StatefulSet');
+    expect(set.spec.volumeClaimTemplates.map((t: any) => t.metadata.name)).toEqual(['scratch']);
+    expect((podSpec(set).volumes ?? []).map((v: any) => v.name)).not.toContain('scratch');
+  });
+});
