@@ -8,10 +8,10 @@ import * as os from 'os';
 import * as path from 'path';
 import { Duration } from 'cdk8s';
 import { Accelerator, AiInferencePod, InferenceEngine, KubernetesTarget, ModelPrepInit, ModelProfile, ModelSource } from '../src';
-import { modelDigest } from '../src/cli/model-digest';
 import { expectRefused, run } from './helpers/refusal';
 import { requireTool, runContainer } from './helpers/run-container';
 import { container, expectApiValid, manifestOf, newChart, synth } from './helpers/synth';
+import { modelDigest } from '../src/cli/model-digest';
 
 const ENV = { MODEL_PATH: '/models/llama' };
 

@@ -128,6 +128,8 @@ interface Flags {
   readonly always: string[];
   /** Spellings of rendered flags (aliases included) that extraArgs may not repeat. */
   readonly reserved: string[];
+  /** Whether the engine reads `--max_model_len` as `--max-model-len` (vLLM's FlexibleArgumentParser does). */
+  readonly underscores?: boolean;
 }
 
 /** One engine: where it listens, how it answers health checks and, optionally, its command line. */
