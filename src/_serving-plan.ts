@@ -156,7 +156,8 @@ function fitPart(
   const engineSet = fromEngine.maxModelLength !== undefined;
   const rename = (f: string) => PLAN_FIELDS[f] ?? (f === 'maxModelLength' ? (engineSet ? 'server.engine.maxModelLength' : 'model.maxModelLength')
     : f.startsWith('model.') ? `model.profile.${f.slice(6)}` : f.startsWith('accelerator.') ? `gpu.${f}` : `model.${f}`);
-  errors.push(...plan.errors.map(e => renameField(e, rename)));
+  // the accelerator's own errors are reported once, by planServing
+  errors.push(...plan.errors.map(e => renameField(e, rename)).filter(e => !errors.includes(e)));
   warnings.push(...plan.warnings.map(w => renameField(w, rename)));
   return { shmSize: plan.shmSize, cacheSize: plan.cacheSize };
 }

@@ -127,7 +127,8 @@ export class KubernetesTarget {
   public static readonly DEFAULT = KubernetesTarget.V1_33;
 
   /**
-   * A target from a version string: `'1.31'`, `'v1.31'` or `'1.31.4'` (the patch is ignored).
+   * A target from a version string: `'1.31'`, `'v1.31'`, `'1.31.4'` or `'v1.31.4-eks-1a2b3c'` (the
+   * patch and a vendor suffix after it are ignored).
    * A version outside 1.27–1.36, or not written canonically (`' 1.31'`, `'1.031'`), fails synth.
    */
   public static of(version: string, options: KubernetesTargetOptions = {}): KubernetesTarget {
@@ -146,8 +147,10 @@ export class KubernetesTarget {
   private constructor(version: string, options: KubernetesTargetOptions) {
     this.version = version;
     this.options = options;
-    // canonical only: no spaces, no leading zeros (' 1.33 ' and '1.033' are typos, not 1.33)
-    const match = typeof version === 'string' ? /^v?1\.(0|[1-9]\d{0,2})(\.(0|[1-9]\d*))?$/.exec(version) : null;
+    // canonical only: no spaces, no leading zeros (' 1.33 ' and '1.033' are typos, not 1.33); a
+    // vendor suffix after the patch is what `kubectl version` prints on EKS, GKE and k3s
+    // (v1.33.0-eks-abc, v1.33.2-gke.1111000, v1.33.1+k3s1)
+    const match = typeof version === 'string' ? /^v?1\.(0|[1-9]\d{0,2})(\.(0|[1-9]\d*)([-+][0-9A-Za-z][0-9A-Za-z.+-]*)?)?$/.exec(version) : null;
     this.minor = match ? Number(match[1]) : NaN;
     this.imageVolumesGiven = options.imageVolumes;
     this.imageVolumes = options.imageVolumes ?? this.minor >= TARGET_FEATURES.imageVolumes.minimumMinor;

@@ -128,6 +128,8 @@ interface Flags {
   readonly always: string[];
   /** Spellings of rendered flags (aliases included) that extraArgs may not repeat. */
   readonly reserved: string[];
+  /** Whether the engine reads `--max_model_len` as `--max-model-len` (vLLM's FlexibleArgumentParser does). */
+  readonly underscores?: boolean;
 }
 
 /** One engine: where it listens, how it answers health checks and, optionally, its command line. */
@@ -192,6 +194,7 @@ export class InferenceEngine {
         port: '--port',
         always: [],
         reserved: ['--model', '--tensor-parallel-size', '-tp', '--max-model-len', '--gpu-memory-utilization', '--served-model-name', '--port'],
+        underscores: true,
       },
     }, options);
   }
@@ -340,6 +343,10 @@ export class InferenceEngine {
     } else if (typeof options.servedModelName === 'string' && hasControlCharacter(options.servedModelName)) {
       // clients send the name in JSON and /v1/models lists it: a line break there matches no request
       errors.push(`servedModelName: ${show(options.servedModelName)} has a line break or control character. Fix: name the model on one line, e.g. 'llama-3.1-8b'`);
+    } else if (typeof options.servedModelName === 'string' && options.servedModelName.startsWith('-')) {
+      // argparse reads `--served-model-name -x` as a flag with no value: the engine exits at start
+      errors.push(`servedModelName: ${show(options.servedModelName)} starts with '-'; the ${this.name} command line reads it as a flag, not the name. `
+        + 'Fix: start the name with a letter or digit, e.g. \'llama-3.1-8b\'');
     }
     if (options.image !== undefined && !(typeof options.image === 'string' && options.image.trim() !== '')) {
       errors.push(`image: ${show(options.image)} is empty. Fix: omit it for the pinned ${show(this.spec.image)} or name an image`);
@@ -392,7 +399,9 @@ export class InferenceEngine {
       return [];
     }
     for (const arg of extra) {
-      const flag = flags.reserved.find(r => arg === r || arg.startsWith(`${r}=`));
+      // vLLM rewrites `--tensor_parallel_size` to `--tensor-parallel-size` before parsing
+      const name = flags.underscores && arg.startsWith('--') ? arg.replace(/^[^=]*/, n => n.replace(/_/g, '-')) : arg;
+      const flag = flags.reserved.find(r => name === r || name.startsWith(`${r}=`));
       if (flag) {
         errors.push(`extraArgs: ${show(arg)} repeats a flag the engine options render. Fix: ${fixFor(flag)}`);
       }

@@ -155,7 +155,7 @@ export function acceleratorErrors(accelerator: Accelerator, field: string): stri
     quantity(`${field}.memory`, accelerator.memory, errors, true);
     if (accelerator.memoryBytes > 0 && accelerator.memoryBytes < GIB) {
       errors.push(`${field}.memory: ${show(accelerator.memory)} is ${accelerator.memoryBytes} bytes, less than any GPU. `
-        + `Fix: write a binary suffix, e.g. '${accelerator.memory}Gi'`);
+        + (/^\d+$/.test(String(accelerator.memory)) ? `Fix: write a binary suffix, e.g. '${accelerator.memory}Gi'` : 'Fix: give the device memory as the driver reports it, e.g. \'46068Mi\''));
     }
   }
   if (!isQualifiedName(String(accelerator.resourceName)) || !String(accelerator.resourceName).includes('/')) {

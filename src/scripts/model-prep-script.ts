@@ -1101,7 +1101,9 @@ export const OCI_COPY_FETCH = String.raw`
 fetch() {
   [ -d "$MODEL_IMAGE_DIR" ] || { echo "$MODEL_IMAGE_DIR does not exist in the image $MODEL_SOURCE (404)" >> "$errf"; return 1; }
   rm -rf "$model"
-  mkdir -p "$model" && cp -R "$MODEL_IMAGE_DIR/." "$model/" 2>> "$errf" || return 23
+  # -L: a symlink in the image (the Hugging Face cache layout links snapshots to blobs) lands as
+  # the file it names, so the copy holds regular files only, as every download does
+  mkdir -p "$model" && cp -RL "$MODEL_IMAGE_DIR/." "$model/" 2>> "$errf" || return 23
   record_copied
 }
 ${RECORD_COPIED}`;
