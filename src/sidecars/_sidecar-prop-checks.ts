@@ -79,9 +79,13 @@ function bodyLimitErrors(limit: string | undefined): string[] {
   }
   const match = typeof limit === 'string' ? NGINX_SIZE.exec(limit) : null;
   const bytes = match ? Number(match[1]) * (({ k: 2 ** 10, m: 2 ** 20, g: 2 ** 30 } as { [s: string]: number })[match[2].toLowerCase()] ?? 1) : NaN;
-  if (!(bytes > 0 && bytes <= Number.MAX_SAFE_INTEGER)) {
-    return [`requestBodyLimit: ${show(limit)} is not an nginx size above 0 (digits and an optional k, m or g suffix). Fix: write it like "64m" or "512k"`];
+  if (Number.isNaN(bytes)) {
+    return [`requestBodyLimit: ${show(limit)} is not an nginx size (digits and an optional k, m or g suffix). Fix: write it like "64m" or "512k", or "0" for no limit`];
   }
+  if (bytes > Number.MAX_SAFE_INTEGER) {
+    return [`requestBodyLimit: ${show(limit)} is more than 8 PiB, beyond what nginx reads as a size. Fix: write a real limit like "64g", or "0" for no limit`];
+  }
+  // 0: nginx checks no body size at all (client_max_body_size 0)
   return [];
 }
 

@@ -89,7 +89,7 @@ export interface ProxySidecarProps extends SidecarOptions {
   readonly openPaths?: string[];
   /**
    * Largest request body (prompts, images, batches): an nginx size, digits with an optional
-   * k, m or g suffix, above 0.
+   * k, m or g suffix; `'0'` checks no size (nginx's `client_max_body_size 0`).
    * @default '64m'
    */
   readonly requestBodyLimit?: string;

@@ -1,5 +1,7 @@
 import { execFileSync } from 'child_process';
+import * as fs from 'fs';
 import * as http from 'http';
+import * as os from 'os';
 import * as path from 'path';
 import { curl, makeCertificate, materialize, nginxTest, ProxySecrets, requireProxyTools, runStart, serve, SHELLS, startUpstream, Upstream } from './_proxy-harness';
 import { ProxyAuth, ProxySidecarProps, ProxyTls } from '../../src';
@@ -119,6 +121,21 @@ test('a body above the limit is refused with 413', async () => {
     const big = 'x'.repeat(4096);
     expect((await curl(['-d', big, `http://127.0.0.1:${port}/v1/completions`])).status).toBe(413);
     expect((await curl(['-d', 'x'.repeat(512), `http://127.0.0.1:${port}/v1/completions`])).status).toBe(200);
+  } finally {
+    running.kill();
+  }
+});
+
+test('requestBodyLimit "0" checks no size (nginx\'s client_max_body_size 0): a body far above the default 64m passes', async () => {
+  const { port, running } = await serve(upstream, { requestBodyLimit: '0' });
+  try {
+    const big = path.join(os.tmpdir(), `body-${process.pid}.bin`);
+    fs.writeFileSync(big, Buffer.alloc(65 * 1024 * 1024 + 1));
+    try {
+      expect((await curl(['--data-binary', `@${big}`, `http://127.0.0.1:${port}/v1/completions`])).status).toBe(200);
+    } finally {
+      fs.rmSync(big, { force: true });
+    }
   } finally {
     running.kill();
   }
