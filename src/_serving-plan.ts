@@ -1,5 +1,5 @@
 import { InferenceEngine } from './engines/inference-engine';
-import { DEFAULT_GPU_RESOURCE, GpuProps } from './gpu';
+import { DEFAULT_GPU_RESOURCE, GpuProps, MAX_GPU_COUNT } from './gpu';
 import { Accelerator, acceleratorErrors } from './planning/accelerator';
 import { GpuFit } from './planning/gpu-fit';
 import { ModelProfile } from './planning/model-profile';
@@ -106,7 +106,8 @@ function enginePart(props: ServingInputs, errors: string[]): Pick<ServingPlan, '
     return { image: server.image, command: server.command, args: server.args, port: server.port, env: {} };
   }
   const rendered = engine.render({ gpuCount: props.gpu?.count as number, port: server.port });
-  errors.push(...rendered.errors.map(e => renameField(e, f => (f === 'gpuCount' ? 'gpu.count' : f.startsWith('server.') ? f : `server.engine.${f}`))));
+  errors.push(...rendered.errors.map(e => renameField(e, f => (f === 'gpuCount' ? 'gpu.count' : f.startsWith('server.') ? f : `server.engine.${f}`)))
+    .filter(e => !saidByServer(e, props)));
   if (rendered.command && (server.command !== undefined || server.args !== undefined)) {
     const field = server.command !== undefined ? 'server.command' : 'server.args';
     errors.push(`${field}: ${show(server.command ?? server.args)} is given with server.engine, which writes the ${engine.name} command line. `
@@ -157,9 +158,20 @@ function fitPart(
   const rename = (f: string) => PLAN_FIELDS[f] ?? (f === 'maxModelLength' ? (engineSet ? 'server.engine.maxModelLength' : 'model.maxModelLength')
     : f.startsWith('model.') ? `model.profile.${f.slice(6)}` : f.startsWith('accelerator.') ? `gpu.${f}` : `model.${f}`);
   // the accelerator's own errors are reported once, by planServing
-  errors.push(...plan.errors.map(e => renameField(e, rename)).filter(e => !errors.includes(e)));
+  errors.push(...plan.errors.map(e => renameField(e, rename)).filter(e => !errors.includes(e) && !saidByServer(e, props)));
   warnings.push(...plan.warnings.map(w => renameField(w, rename)));
   return { shmSize: plan.shmSize, cacheSize: plan.cacheSize };
+}
+
+/**
+ * Whether `error` is the engine's or the plan's range check of a GPU count that the server's own
+ * check of `gpu.count` (a whole number from 1 to 1024) refuses already: one line per mistake,
+ * not two with different ranges.
+ */
+function saidByServer(error: string, props: ServingInputs): boolean {
+  const count = props.gpu?.count;
+  return error.startsWith('gpu.count: ') && / must be a whole number from /.test(error)
+    && !(Number.isInteger(count) && (count as number) >= 1 && (count as number) <= MAX_GPU_COUNT);
 }
 
 /** The plan's own field names, as the workload's props spell them. */

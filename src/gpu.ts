@@ -64,6 +64,8 @@ export interface GpuProps {
 export const DEFAULT_GPU_RESOURCE = 'nvidia.com/gpu';
 /** Default `/dev/shm` size. */
 export const DEFAULT_SHM_SIZE = '1Gi';
+/** The most GPUs one container may request (`gpu.count`). @internal */
+export const MAX_GPU_COUNT = 1024;
 
 /**
  * The key of the `NoSchedule` taint on the nodes that advertise `resource`. NVIDIA nodes are

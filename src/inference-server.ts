@@ -7,7 +7,7 @@ import { derivedVolumeName } from './_volume-names';
 import { CompanionKind, setVolumeSizeLimit, splitError, WorkloadHost, Wiring, workloadOf } from './_workload-host';
 import { InferenceEngine } from './engines/inference-engine';
 import { containerEnv, EnvFromSource, PodField } from './env-sources';
-import { DEFAULT_GPU_RESOURCE, DEFAULT_SHM_SIZE, GpuProps, gpuTaintKey } from './gpu';
+import { DEFAULT_GPU_RESOURCE, DEFAULT_SHM_SIZE, GpuProps, gpuTaintKey, MAX_GPU_COUNT } from './gpu';
 import { BoundGpuClaim, GpuClaim } from './gpu-claim';
 import { KubernetesTarget, resolveTarget } from './kubernetes-target';
 import { ContainerPortSpec, DnsPolicy, ImagePullPolicy, renderPorts, SecretKeyRef, TerminationMessagePolicy } from './kubernetes-types';
@@ -704,7 +704,7 @@ function checkServerProps(props: InferenceWorkloadProps, image: string | undefin
   listOf('server.volumeMounts', server.volumeMounts, errors).forEach((m, i) => absolutePath(`server.volumeMounts[${i}].path`, m?.path, errors, false, true));
   const gpu = props.gpu;
   if (gpu) {
-    wholeNumber('gpu.count', gpu.count, 1, 1024, errors, 1);
+    wholeNumber('gpu.count', gpu.count, 1, MAX_GPU_COUNT, errors, 1);
     quantity('gpu.shmSize', gpu.shmSize, errors, true);
     if (booleanProp('gpu.sharedMemory', gpu.sharedMemory, errors, 'false mounts no memory-backed /dev/shm (TPU servers), or leave it out')
       && gpu.sharedMemory === false && gpu.shmSize !== undefined) {

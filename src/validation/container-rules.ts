@@ -32,15 +32,32 @@ export function containerNamesUnique(pod: RenderedPod): Finding[] {
   return findings;
 }
 
-/** Every container has an image. */
+/*
+ * The image reference grammar the kubelet parses (distribution/reference): an optional registry
+ * (host names may have capitals, an optional port), lowercase path components, an optional tag
+ * and an optional digest. Anything else never starts: the kubelet reports InvalidImageName.
+ */
+const DOMAIN_COMPONENT = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
+const PATH_COMPONENT = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
+const IMAGE_REFERENCE = new RegExp(`^(?:(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*|\\[[0-9a-fA-F:.]+\\])(?::[0-9]+)?/)?`
+  + `${PATH_COMPONENT}(?:/${PATH_COMPONENT})*(?::\\w[\\w.-]{0,127})?(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?$`);
+/** The name part (before a tag or digest) may have at most 255 characters. */
+const MAX_IMAGE_NAME = 255;
+
+/** Every container has an image, written as a reference the kubelet can parse. */
 export function imagePresent(pod: RenderedPod): Finding[] {
-  const findings: Finding[] = [];
+  let findings: Finding[] | undefined;
   for (const c of pod.containers) {
-    if (typeof c.container.image !== 'string' || c.container.image.trim() === '') {
-      findings.push(error(`${c.path}.image`, 'the image is empty', 'set an image reference such as "registry.example.com/server:1.2.3"', c.container.name));
+    const image: unknown = c.container.image;
+    if (typeof image !== 'string' || image.trim() === '') {
+      (findings ??= []).push(error(`${c.path}.image`, 'the image is empty', 'set an image reference such as "registry.example.com/server:1.2.3"', c.container.name));
+    } else if (!IMAGE_REFERENCE.test(image) || image.split('@')[0].replace(/:[\w][\w.-]*$/, '').length > MAX_IMAGE_NAME) {
+      const why = /[\s\0]/.test(image) ? ' contains whitespace or control characters:' : ' is';
+      (findings ??= []).push(error(`${c.path}.image`, `${show(image)}${why} not an image reference the kubelet can pull (it would report InvalidImageName)`,
+        'write it as [registry[:port]/]repository[:tag][@sha256:digest], the repository in lowercase, e.g. "vllm/vllm-openai:v0.9.1"', c.container.name));
     }
   }
-  return findings;
+  return findings ?? NO_FINDINGS;
 }
 
 const PULL_POLICIES = ['Always', 'IfNotPresent', 'Never'];

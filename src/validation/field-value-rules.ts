@@ -29,7 +29,6 @@ export function fieldValues(pod: RenderedPod): Finding[] {
   return findings;
 }
 
-const WHITESPACE_OR_CONTROL = /[\s\0]/;
 const SECCOMP_TYPES = ['RuntimeDefault', 'Localhost', 'Unconfined'];
 const PROC_MOUNTS = ['Default', 'Unmasked'];
 const MOUNT_PROPAGATIONS = ['None', 'HostToContainer', 'Bidirectional'];
@@ -55,9 +54,6 @@ function containerFieldValues(entry: ContainerEntry, findings: Finding[]): void 
     if (c[key] !== undefined && !allowed.includes(c[key])) {
       at(key, `${show(c[key])} is not one of ${allowed.join(', ')}`, `use one of ${allowed.join(', ')}`);
     }
-  }
-  if (typeof c.image === 'string' && WHITESPACE_OR_CONTROL.test(c.image)) {
-    at('image', `${show(c.image)} contains whitespace or control characters (the kubelet reports InvalidImageName)`, 'write the reference as registry/repository:tag');
   }
   for (const probe of PROBES) {
     const scheme = c[probe]?.httpGet?.scheme;

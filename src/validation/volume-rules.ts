@@ -80,8 +80,13 @@ export function volumeMounts(pod: RenderedPod): Finding[] {
       }
       if (typeof m.mountPath !== 'string' || !m.mountPath.startsWith('/')) {
         findings.push(error(`${mountPath(c, i)}.mountPath`, `${show(m.mountPath)} is not an absolute path`, 'use an absolute path such as "/models"', c.container.name));
-      } else if (isMountedBefore(mounts, i)) {
-        findings.push(error(`${mountPath(c, i)}.mountPath`, `${show(m.mountPath)} is mounted twice in this container`, 'mount each path once', c.container.name));
+      } else {
+        const first = firstMountOfPath(mounts, i);
+        if (first !== undefined) {
+          findings.push(error(`${mountPath(c, i)}.mountPath`,
+            `${show(m.mountPath)} is mounted twice in this container (volume ${show(mounts[first].name)}, then volume ${show(m.name)})`,
+            'mount each path once: give one of them another path (a LogSidecar\'s logDir, a volumeMounts path, the model path)', c.container.name));
+        }
       }
     }
   }
@@ -108,14 +113,15 @@ function mountPath(c: ContainerEntry, i: number): string {
 }
 
 /** Whether an earlier mount of the container has the path of mount `i`, trailing slashes aside. */
-function isMountedBefore(mounts: any[], i: number): boolean {
+/** The index of the first mount before `i` at the same path, if any. */
+function firstMountOfPath(mounts: any[], i: number): number | undefined {
   const path = withoutTrailingSlashes(mounts[i].mountPath);
   for (let j = 0; j < i; j++) {
     if (withoutTrailingSlashes(String(mounts[j].mountPath)) === path) {
-      return true;
+      return j;
     }
   }
-  return false;
+  return undefined;
 }
 
 /** The path without trailing slashes; allocates only when there are some. */

@@ -1,0 +1,38 @@
+/**
+ * What hostile review 9 left open, fixed after it: messages that name the construct's field,
+ * and the model-digest CLI on trees the download script cannot reproduce.
+ */
+import { AiInferencePod, InferenceEngine, LogSidecar } from '../src';
+import { expectRefused, run } from './helpers/refusal';
+
+const SERVER = { image: 'vllm/vllm-openai:v0.9.1' };
+
+test('a LogSidecar logDir on a path the server already mounts names both volumes and the logDir as a way out', () => {
+  expectRefused(c => new LogSidecar(new AiInferencePod(c, 'p', { server: SERVER }), 'l', { logDir: '/tmp' }),
+    /"\/tmp" is mounted twice in this container \(volume "server-tmp", then volume "app-logs"\)\. Fix: mount each path once: give one of them another path \(a LogSidecar's logDir/);
+});
+
+describe('images the kubelet cannot parse fail synth (InvalidImageName); every reference form it takes is written', () => {
+  test.each(['vllm/VLLM-openai:v0.9.1', 'a:b:c', 'vllm/vllm-openai:', 'a//b:1', 'a/:1', `a@sha256:${'a'.repeat(10)}`, `${'a'.repeat(256)}:1`])('refused: %s', image => {
+    expectRefused(c => new AiInferencePod(c, 'p', { server: { image } }),
+      /spec\.containers\[0\]\.image: .* is not an image reference the kubelet can pull \(it would report InvalidImageName\)\. Fix: write it as \[registry\[:port\]\/\]repository/);
+  });
+
+  test.each([
+    'localhost:5000/models/llama:1', 'nvcr.io/nim/meta/llama-3.1-8b-instruct:1.3.3', 'Registry.Example.com/team/app:v1', '[::1]:5000/x:1',
+    'us-central1-docker.pkg.dev/p/r/vllm-runai-gcs:v0.10.2-fix', 'a__b/c--d.e:x_Y.1', `vllm/vllm-openai:v0.9.1@sha256:${'f'.repeat(64)}`, 'registry.k8s.io/pause:3.10',
+  ])('written: %s', image => {
+    const { manifests, error } = run(c => new AiInferencePod(c, 'p', { server: { image } }));
+    expect(error).toBeUndefined();
+    expect(manifests![0].spec.containers[0].image).toBe(image);
+  });
+});
+
+test('a GPU count that is no whole number from 1 to 1024 is reported once, also with an engine (whose own range is 1 to 64)', () => {
+  for (const count of [1.5, 0, 2000]) {
+    const lines = expectRefused(c => new AiInferencePod(c, 'p', { server: { engine: InferenceEngine.vllm() }, gpu: { count } }),
+      /gpu\.count: .* must be a whole number from 1 to 1024/);
+    expect(lines.filter(l => /gpu\.count: .* must be a whole number/.test(l))).toHaveLength(1);
+  }
+  expectRefused(c => new AiInferencePod(c, 'p', { server: { engine: InferenceEngine.vllm() }, gpu: { count: 100 } }), /gpu\.count: 100 must be a whole number from 1 to 64/);
+});
