@@ -99,7 +99,7 @@ const CASES: Array<[string, (chart: Chart) => void, string]> = [
   ['imagePullSecrets not a list', pod({ imagePullSecrets: 'regcred' as any }), 'imagePullSecrets: "regcred" is not a list'],
   ['server.preStopCommand not a list', pod({}, { preStopCommand: 'sleep 5' as any }), 'server.preStopCommand: "sleep 5" is not a list'],
   ['server.volumeMounts not a list', pod({}, { volumeMounts: {} as any }), 'server.volumeMounts: {} is not a list'],
-  ['a mount without a PodVolume', pod({}, { volumeMounts: [{ volume: 'scratch', path: '/mnt/a' } as any] }), 'volumeMounts: "scratch" is not a PodVolume. Fix: mount e.g. PodVolume.emptyDir(\'scratch\')'],
+  ['a mount without a PodVolume', pod({}, { volumeMounts: [{ volume: 'scratch', path: '/mnt/a' } as any] }), 'volumeMounts[0].volume: "scratch" is not a PodVolume. Fix: give e.g. PodVolume.emptyDir(\'scratch\')'],
   ['PodVolume keys not a list', pod({}, { volumeMounts: [{ volume: PodVolume.configMap('cfg', 'cfg', { keys: 'a.json' as any }), path: '/mnt/a' }] }), 'volume "cfg".keys: "a.json" is not a list'],
   ['automountServiceAccountToken a string', pod({ automountServiceAccountToken: 'yes' as any }), 'spec.automountServiceAccountToken: "yes" is not a boolean. Fix: give a boolean or leave it out'],
   ['readOnlyRootFilesystem a string', pod({}, { security: { readOnlyRootFilesystem: 'no' as any } }), 'spec.containers[0].securityContext.readOnlyRootFilesystem: "no" is not a boolean'],
