@@ -3,9 +3,9 @@
  * PodVolume.csi, workload volumes), the GPU toleration rules, the name-clash check under JSON
  * patches. Each test is a break found (a false refusal or a miss), kept as a regression test.
  */
-import { Chart } from 'cdk8s';
+import { ApiObject, Chart, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
-import { AiInferencePod, InferenceServer } from '../src';
+import { AiInferencePod, InferenceServer, PodSecurityLevel, PodVolume, Sidecar } from '../src';
 import { expectRefused, run } from './helpers/refusal';
 import { expectApiValid } from './helpers/synth';
 
@@ -62,5 +62,46 @@ describe('GPU tolerations', () => {
   ])('a narrower toleration (%s) still gets the library\'s next to it', (_name, toleration) => {
     const spec = writtenSpec(c => new AiInferencePod(c, 'p', { server: { image }, gpu: { count: 1 }, tolerations: [toleration] }));
     expect(spec.tolerations).toEqual([toleration, { key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }]);
+  });
+});
+
+describe('PodVolume.csi driver names as the API server checks them (ValidateCSIDriverName)', () => {
+  const mounted = (v: PodVolume) => (c: Chart) => new AiInferencePod(c, 'p', { server: { image, volumeMounts: [{ volume: v, path: '/m' }] } });
+
+  test.each(['my_driver.csi.io', 'a..b', 'csi.', '.csi'])('%j is refused (the API server refuses it; it was written)', driver => {
+    expectRefused(mounted(PodVolume.csi('v', driver)), /volume "v"\.driver: .* is not a CSI driver name the API server accepts.*Fix: /);
+  });
+
+  test.each(['gcsfuse.csi.storage.gke.io', 's3.csi.aws.com', 'secrets-store.csi.k8s.io', 'Foo.CSI.io', 'x'])('%j is accepted', driver => {
+    const spec = writtenSpec(mounted(PodVolume.csi('v', driver)));
+    expect(spec.volumes.find((v: any) => v.name === 'v').csi.driver).toBe(driver);
+  });
+
+  test('a JSON patch that writes such a driver is refused on the rendered pod', () => {
+    expectRefused(c => {
+      const p = mounted(PodVolume.csi('v', 'x.csi.io'))(c);
+      ApiObject.of(p.pod).addJsonPatch(JsonPatch.replace('/spec/volumes/1/csi/driver', 'my_driver'));
+    }, /spec\.volumes\[1\]\.csi\.driver: "my_driver" is not a CSI driver name.*Fix: /);
+  });
+});
+
+describe('capability names with the CAP_ prefix (containerd adds it: CAP_CAP_NET_RAW)', () => {
+  test('dropCapabilities: [\'CAP_NET_RAW\'] is refused naming NET_RAW (it dropped nothing, silently)', () => {
+    expectRefused(c => new AiInferencePod(c, 'p', {
+      server: { image, security: { dropAllCapabilities: false, dropCapabilities: ['CAP_NET_RAW'] } }, security: { level: PodSecurityLevel.BASELINE },
+    }), /server\.security\.dropCapabilities\[0\]: "CAP_NET_RAW" has the CAP_ prefix.*Fix: write "NET_RAW"/);
+  });
+
+  test('addCapabilities on a Sidecar likewise', () => {
+    expectRefused(c => new Sidecar(new AiInferencePod(c, 'p', { server: { image }, security: { level: PodSecurityLevel.PRIVILEGED } }), 's', {
+      name: 's', image: 'busybox:1.36', command: ['sleep', 'infinity'], security: { addCapabilities: ['cap_sys_nice'] },
+    }), /\[test\/p\/s\] security\.addCapabilities\[0\]: "cap_sys_nice" has the CAP_ prefix.*Fix: write "SYS_NICE"/);
+  });
+
+  test('NET_RAW is written as given', () => {
+    const spec = writtenSpec(c => new AiInferencePod(c, 'p', {
+      server: { image, security: { dropAllCapabilities: false, dropCapabilities: ['NET_RAW'] } }, security: { level: PodSecurityLevel.BASELINE },
+    }));
+    expect(spec.containers[0].securityContext.capabilities).toEqual({ drop: ['NET_RAW'] });
   });
 });
