@@ -5,7 +5,7 @@
  */
 import { ApiObject, Chart, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
-import { AiInferencePod, InferenceServer, PodSecurityLevel, PodVolume, Sidecar } from '../src';
+import { AiInferencePod, InferenceServer, KubernetesTarget, PodSecurityLevel, PodVolume, ProxySidecar, Sidecar } from '../src';
 import { expectRefused, run } from './helpers/refusal';
 import { expectApiValid } from './helpers/synth';
 
@@ -103,5 +103,24 @@ describe('capability names with the CAP_ prefix (containerd adds it: CAP_CAP_NET
       server: { image, security: { dropAllCapabilities: false, dropCapabilities: ['NET_RAW'] } }, security: { level: PodSecurityLevel.BASELINE },
     }));
     expect(spec.containers[0].securityContext.capabilities).toEqual({ drop: ['NET_RAW'] });
+  });
+});
+
+describe('findings of a JSON patch reported once, for the hook they are on', () => {
+  test('a pod namespace patched to a number is the pod\'s finding, not once more per object its proxy writes next to it', () => {
+    const lines = expectRefused(c => {
+      const p = new AiInferencePod(c, 'p', { server: { image } });
+      new ProxySidecar(p, 'px');
+      ApiObject.of(p.pod).addJsonPatch(JsonPatch.add('/metadata/namespace', 5));
+    }, /\[test\/p\] metadata\.namespace: 5 is not a string/);
+    expect(lines.filter(l => l.includes('metadata.namespace'))).toHaveLength(1);
+  });
+
+  test('a sleep action patched onto postStart below 1.30 names postStart and postStartCommand, not preStop', () => {
+    const lines = expectRefused(c => {
+      const p = new AiInferencePod(c, 'p', { target: KubernetesTarget.of('1.29'), server: { image, postStartCommand: ['true'] } });
+      ApiObject.of(p.pod).addJsonPatch(JsonPatch.replace('/spec/containers/0/lifecycle/postStart', { sleep: { seconds: 1 } }));
+    }, /lifecycle\.postStart\.sleep: uses the sleep lifecycle action \(lifecycle\.postStart\.sleep\).*Fix: use postStartCommand: \['sleep', 'N'\]/);
+    expect(lines.join('\n')).not.toMatch(/preStop/);
   });
 });
