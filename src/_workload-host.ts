@@ -196,7 +196,8 @@ export class WorkloadHost {
     addRenderStep(obj, json => {
       const namespace = this.podNamespace();
       json.metadata = { ...json.metadata, namespace };
-      if (namespace === undefined) {
+      // a namespace that is not a string (a JSON patch on the pod) is the pod's to report, once: not copied here
+      if (typeof namespace !== 'string') {
         delete json.metadata.namespace;
       }
     });
@@ -245,6 +246,10 @@ export class WorkloadHost {
         return own;
       }
       throw e;
+    }
+    if (namespace !== undefined && typeof namespace !== 'string') {
+      // not a namespace (a JSON patch on the pod): the pod's to report, and the companion follows it as the default namespace
+      namespace = undefined;
     }
     const findings = json.metadata?.namespace === namespace ? own.filter(f => f.field !== 'metadata.namespace') : [...own, {
       severity: 'error' as const, field: 'metadata.namespace',

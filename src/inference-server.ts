@@ -175,6 +175,12 @@ export interface PodToleration {
    * @default - every effect
    */
   readonly effect?: string;
+  /**
+   * How long the pod stays bound to a node that gets the taint (effect `NoExecute` only), in
+   * whole seconds; 0 or less evicts at once.
+   * @default - forever
+   */
+  readonly tolerationSeconds?: number;
 }
 
 /** Props shared by every inference workload (pod, deployment, job). */
@@ -360,7 +366,7 @@ export const WORKLOAD_KEY_FLAGS: { readonly [K in keyof InferenceWorkloadProps]-
 };
 /** Known keys of `InferenceWorkloadProps`, for `InferenceServer`. @internal */
 export const WORKLOAD_KEYS = propKeys<InferenceWorkloadProps>('InferenceWorkloadProps', WORKLOAD_KEY_FLAGS);
-const TOLERATION_KEYS = propKeys<PodToleration>('PodToleration', { key: true, operator: true, value: true, effect: true });
+const TOLERATION_KEYS = propKeys<PodToleration>('PodToleration', { key: true, operator: true, value: true, effect: true, tolerationSeconds: true });
 const GPU_KEYS = propKeys<GpuProps>('GpuProps', {
   count: true, accelerator: true, claim: true, resourceName: true, tolerate: true, shmSize: true, sharedMemory: true, nodeSelector: true,
 });
@@ -536,9 +542,11 @@ function wirePod(spec: any, props: InferenceWorkloadProps, podSecurity: any, gra
     spec.imagePullSecrets = props.imagePullSecrets.map(name => ({ name }));
   }
   const tolerations = [...(props.tolerations ?? []).map(t => withoutUndefined({ ...t, operator: t.operator ?? (t.value === undefined ? 'Exists' : 'Equal') }))];
-  // not when a toleration of the user's already tolerates the taint (GKE's manifests list nvidia.com/gpu themselves): a second copy
-  if (gpu?.tolerate && !tolerations.some(t => t.operator === 'Exists' && (t.key === undefined || t.key === gpuTaintKey(gpu.resource))
-    && (t.effect === undefined || t.effect === 'NoSchedule'))) {
+  // not when a toleration of the user's (a prop, or the workload's own scheduling) already tolerates the taint (GKE's manifests
+  // list nvidia.com/gpu themselves): a second copy. An empty key with Exists matches every taint, like no key
+  const tolerates = (t: any) => t?.operator === 'Exists' && (t.key === undefined || t.key === '' || t.key === gpuTaintKey(gpu!.resource))
+    && (t.effect === undefined || t.effect === '' || t.effect === 'NoSchedule') && t.tolerationSeconds === undefined;
+  if (gpu?.tolerate && ![...(Array.isArray(spec.tolerations) ? spec.tolerations : []), ...tolerations].some(tolerates)) {
     tolerations.push({ effect: 'NoSchedule', key: gpuTaintKey(gpu.resource), operator: 'Exists' });
   }
   if (tolerations.length) {

@@ -1,5 +1,5 @@
 import { CacheAccessMode } from './model-cache';
-import { show } from './validation/_helpers';
+import { isCsiDriverName, show } from './validation/_helpers';
 import { objectName, dataKey, knownProps, labelName, listOf, propKeys, quantity, snapshot } from './validation/_prop-checks';
 
 /** What the kubelet checks (or creates) at a hostPath before it mounts it. */
@@ -211,8 +211,9 @@ export class PodVolume {
     }), errors => {
       const at = `volume ${show(name)}`;
       knownProps(at, options, CSI_VOLUME_KEYS, errors);
-      if (typeof driver !== 'string' || driver.length > 63 || !/^[a-zA-Z0-9]([-a-zA-Z0-9_.]*[a-zA-Z0-9])?$/.test(driver)) {
-        errors.push(`${at}.driver: ${show(driver)} is not a CSI driver name (at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit). `
+      if (!isCsiDriverName(driver)) {
+        errors.push(`${at}.driver: ${show(driver)} is not a CSI driver name the API server accepts (at most 63 letters, digits, '-' or '.', `
+          + 'each part between dots starting and ending with a letter or digit). '
           + 'Fix: give the name the driver registers, e.g. \'gcsfuse.csi.storage.gke.io\'');
       }
       if (options.readOnly !== undefined && typeof options.readOnly !== 'boolean') {

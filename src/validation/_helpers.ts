@@ -132,6 +132,14 @@ export function isDnsSubdomain(text: unknown): boolean {
   return typeof text === 'string' && text.length <= 253 && DNS1123_SUBDOMAIN.test(text);
 }
 
+/**
+ * Whether `name` is a CSI driver name the API server accepts: at most 63 characters, a DNS-1123
+ * subdomain once lowercased (ValidateCSIDriverName: no '_', no empty segment between dots).
+ */
+export function isCsiDriverName(name: unknown): boolean {
+  return typeof name === 'string' && name.length <= 63 && DNS1123_SUBDOMAIN.test(name.toLowerCase());
+}
+
 /** Whether `key` is a valid qualified name (`prefix/name` or `name`), as label and annotation keys must be. */
 export function isQualifiedName(key: string): boolean {
   if (!key.includes('/')) {

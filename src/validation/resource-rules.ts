@@ -160,7 +160,8 @@ export function tolerationShape(pod: RenderedPod): Finding[] {
     if (t?.effect !== undefined && !TAINT_EFFECTS.includes(t.effect)) {
       findings.push(error(`${tolerationPath(pod, i)}.effect`, `${show(t.effect)} is not a taint effect`, `use ${TAINT_EFFECTS.join(', ')} or leave it out (all effects)`));
     }
-    if (t?.key !== undefined && !(typeof t.key === 'string' && isQualifiedName(t.key))) {
+    // an empty key (with Exists) is every taint, as the API server reads it
+    if (t?.key !== undefined && t.key !== '' && !(typeof t.key === 'string' && isQualifiedName(t.key))) {
       findings.push(error(`${tolerationPath(pod, i)}.key`, `${show(t.key)} is not a valid taint key`, 'use a label-style key such as "nvidia.com/gpu"'));
     }
     if (t?.operator === 'Exists' && t.value !== undefined && t.value !== '') {
@@ -210,7 +211,7 @@ export function gpuToleration(pod: RenderedPod): Finding[] {
 
 function isTolerated(tolerations: any[], taint: string): boolean {
   for (const t of tolerations) {
-    if (t.key === taint || (t.key === undefined && t.operator === 'Exists')) {
+    if (t.key === taint || ((t.key === undefined || t.key === '') && t.operator === 'Exists')) {
       return true;
     }
   }

@@ -23,7 +23,9 @@ export function targetFeatures(pod: RenderedPod): Finding[] {
     }
     for (const hook of LIFECYCLE_HOOKS) {
       if (c.container.lifecycle?.[hook]?.sleep !== undefined && target.minor < TARGET_FEATURES.sleepAction.minimumMinor) {
-        missing(TARGET_FEATURES.sleepAction, `${c.path}.lifecycle.${hook}.sleep`, 'use preStopCommand: [\'sleep\', \'N\'] instead (an exec hook: the image needs a sleep binary)', c.container.name);
+        // the feature and the prop named for the hook the sleep is on (a JSON patch can put one on postStart)
+        const feature = { ...TARGET_FEATURES.sleepAction, name: `the sleep lifecycle action (lifecycle.${hook}.sleep)` };
+        missing(feature, `${c.path}.lifecycle.${hook}.sleep`, `use ${hook}Command: ['sleep', 'N'] instead (an exec hook: the image needs a sleep binary)`, c.container.name);
       }
     }
     if ((c.container.resources?.claims ?? []).length > 0 && target.minor < TARGET_FEATURES.deviceClaims.minimumMinor) {

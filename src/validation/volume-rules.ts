@@ -1,10 +1,11 @@
-import { error, isDnsLabel, isLocalDescendingPath, isQualifiedName, isRepeat, NO_FINDINGS, quantityOf, repeatTracker, RESOURCE_FIELDS, show } from './_helpers';
+import { error, isCsiDriverName, isDnsLabel, isLocalDescendingPath, isQualifiedName, isRepeat, NO_FINDINGS, quantityOf, repeatTracker, RESOURCE_FIELDS, show } from './_helpers';
 import { ContainerEntry, Finding, RenderedPod } from './model';
 
 /**
  * Volume names are DNS-1123 labels, unique, and in a StatefulSet none is also a claim template's
  * (the controller replaces such a volume with the claim, silently); each volume has exactly one
- * source; emptyDir sizes are quantities; a hostPath has a path without '..'.
+ * source; emptyDir sizes are quantities; a hostPath has a path without '..'; a CSI driver's name
+ * is one the API server accepts.
  */
 export function volumeDefinitions(pod: RenderedPod): Finding[] {
   const findings: Finding[] = [];
@@ -30,6 +31,11 @@ export function volumeDefinitions(pod: RenderedPod): Finding[] {
       // the API server's validatePathNoBacksteps: a JSON patch writes what PodVolume.hostPath refuses
       findings.push(error(`${volumePath(pod, i)}.hostPath.path`, `${show(hostPath ?? '')} is not a path of the node the API server accepts (empty, or with a '..' segment)`,
         'give the node\'s directory without \'..\', e.g. "/mnt/models" (PodVolume.hostPath checks it)'));
+    }
+    if (v.csi && !isCsiDriverName(v.csi.driver)) {
+      // the API server's ValidateCSIDriverName: a JSON patch writes what PodVolume.csi refuses
+      findings.push(error(`${volumePath(pod, i)}.csi.driver`, `${show(v.csi.driver ?? '')} is not a CSI driver name the API server accepts (at most 63 characters, a DNS subdomain: no '_')`,
+        'give the name the driver registers, e.g. "gcsfuse.csi.storage.gke.io" (PodVolume.csi checks it)'));
     }
     const size = v.emptyDir?.sizeLimit;
     if (size !== undefined && !isSize(size)) {
