@@ -38,5 +38,11 @@ function hookCommand(field: string, value: ReadonlyArray<string> | undefined, er
   if (Array.isArray(value) && value.length === 0) {
     errors.push(`${field}: [] is empty. Fix: give a command such as ${example} or leave it out`);
   }
+  list.forEach((word, i) => {
+    // the first word is the program the kubelet runs: an empty one fails the hook, and the container is killed
+    if (typeof word !== 'string' || (i === 0 && word.trim() === '')) {
+      errors.push(`${field}[${i}]: ${JSON.stringify(word) ?? String(word)} is not ${i === 0 ? 'a program to run' : 'a text'}. Fix: give a command such as ${example}`);
+    }
+  });
   return list.length ? [...list] : undefined;
 }

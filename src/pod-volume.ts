@@ -219,7 +219,7 @@ export class PodVolume {
       if (options.readOnly !== undefined && typeof options.readOnly !== 'boolean') {
         errors.push(`${at}.readOnly: ${show(options.readOnly)} is not true or false. Fix: true asks the driver for a read-only volume, or leave it out`);
       }
-      if (options.fsType !== undefined && (typeof options.fsType !== 'string' || !/^[a-z0-9]+$/.test(options.fsType))) {
+      if (options.fsType !== undefined && (typeof options.fsType !== 'string' || !/^[a-zA-Z0-9][a-zA-Z0-9._-]*$/.test(options.fsType))) {
         errors.push(`${at}.fsType: ${show(options.fsType)} is not a filesystem type. Fix: e.g. 'ext4', or leave it out`);
       }
       if (attributes !== undefined) {

@@ -2,7 +2,7 @@
  * What hostile review 9 left open, fixed after it: messages that name the construct's field,
  * and the model-digest CLI on trees the download script cannot reproduce.
  */
-import { AiInferencePod, InferenceEngine, LogSidecar } from '../src';
+import { AiInferencePod, InferenceEngine, LogSidecar, PodSecurityLevel, PodVolume } from '../src';
 import { expectRefused, run } from './helpers/refusal';
 
 const SERVER = { image: 'vllm/vllm-openai:v0.9.1' };
@@ -35,4 +35,28 @@ test('a GPU count that is no whole number from 1 to 1024 is reported once, also 
     expect(lines.filter(l => /gpu\.count: .* must be a whole number/.test(l))).toHaveLength(1);
   }
   expectRefused(c => new AiInferencePod(c, 'p', { server: { engine: InferenceEngine.vllm() }, gpu: { count: 100 } }), /gpu\.count: 100 must be a whole number from 1 to 64/);
+});
+
+describe('hostile review 10, left over', () => {
+  test('a hook whose program is empty or not a text is refused (the hook fails at run time and the container is killed)', () => {
+    expectRefused(c => new AiInferencePod(c, 'p', { server: { ...SERVER, postStartCommand: [''] } }),
+      /server\.postStartCommand\[0\]: "" is not a program to run\. Fix: give a command such as/);
+    expectRefused(c => new AiInferencePod(c, 'p', { server: { ...SERVER, preStopCommand: ['sleep', 5 as any] } }), /server\.preStopCommand\[1\]: 5 is not a text/);
+    // an empty argument after the program is an argument like any other
+    const { error } = run(c => new AiInferencePod(c, 'p', { server: { ...SERVER, postStartCommand: ['sh', '-c', ''] } }));
+    expect(error).toBeUndefined();
+  });
+
+  test('lower-case capability names are dropped as the runtime reads them (upper case); a CSI fsType with a dash is taken', () => {
+    const { manifests, error } = run(c => new AiInferencePod(c, 'p', {
+      server: {
+        ...SERVER,
+        security: { dropAllCapabilities: false, dropCapabilities: ['net_raw'] },
+        volumeMounts: [{ volume: PodVolume.csi('v', 'x.csi.io', { fsType: 'ntfs-3g' }), path: '/m' }],
+      },
+      security: { level: PodSecurityLevel.BASELINE },
+    }));
+    expect(error).toBeUndefined();
+    expect(manifests![0].spec.containers[0].securityContext.capabilities).toEqual({ drop: ['net_raw'] });
+  });
 });

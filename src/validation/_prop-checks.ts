@@ -481,7 +481,8 @@ export function containerPropKeys(prefix: string, props: any, errors: string[]):
       'false keeps the runtime\'s default capabilities (needs security.level BASELINE on the pod), or leave it out');
     const drop = props.security.dropCapabilities;
     listOf(`${prefix}security.dropCapabilities`, drop as string[] | undefined, errors).forEach((cap, i) => {
-      if (typeof cap !== 'string' || !/^[A-Z][A-Z0-9_]*$/.test(cap)) {
+      // the runtime upper-cases names (containerd: "CAP_" + upper case), so 'net_raw' is NET_RAW
+      if (typeof cap !== 'string' || !/^[A-Za-z][A-Za-z0-9_]*$/.test(cap)) {
         errors.push(`${prefix}security.dropCapabilities[${i}]: ${given(cap)} is not a capability name. Fix: write it as the runtime does, e.g. 'NET_RAW'`);
       }
     });
