@@ -2,8 +2,12 @@
  * What hostile review 9 left open, fixed after it: messages that name the construct's field,
  * and the model-digest CLI on trees the download script cannot reproduce.
  */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { AiInferencePod, InferenceEngine, LogSidecar, PodSecurityLevel, PodVolume } from '../src';
 import { expectRefused, run } from './helpers/refusal';
+import { main, modelDigest } from '../src/cli/model-digest';
 
 const SERVER = { image: 'vllm/vllm-openai:v0.9.1' };
 
@@ -58,5 +62,44 @@ describe('hostile review 10, left over', () => {
     }));
     expect(error).toBeUndefined();
     expect(manifests![0].spec.containers[0].securityContext.capabilities).toEqual({ drop: ['net_raw'] });
+  });
+});
+
+describe('model-digest on trees no download can reproduce: one line naming the path, exit code 1', () => {
+  const tree = () => fs.mkdtempSync(path.join(os.tmpdir(), 'digest-'));
+  const digestOf = async (dir: string) => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await main(['model-digest', dir], l => out.push(l), l => err.push(l));
+    return { code, out, err };
+  };
+
+  test('a file name with a newline', async () => {
+    const dir = tree();
+    fs.writeFileSync(path.join(dir, 'a\nb.bin'), 'x');
+    const { code, out, err } = await digestOf(dir);
+    expect([code, out]).toEqual([1, []]);
+    expect(err).toEqual([`model-digest: ${JSON.stringify(path.join(dir, 'a\nb.bin'))} has a newline in its name, which no model download can reproduce; rename it`]);
+  });
+
+  test('a symlink to nothing', async () => {
+    const dir = tree();
+    fs.writeFileSync(path.join(dir, 'config.json'), '{}');
+    fs.symlinkSync('../blobs/missing', path.join(dir, 'model.safetensors'));
+    const { code, err } = await digestOf(dir);
+    expect(code).toBe(1);
+    expect(err).toEqual([`model-digest: ${path.join(dir, 'model.safetensors')} is a symlink to "../blobs/missing", which does not exist; restore its target or remove the link`]);
+  });
+
+  test('a symlink to a file counts as the file (as the download lands it)', async () => {
+    const dir = tree();
+    const plain = tree();
+    fs.writeFileSync(path.join(dir, 'blob'), 'weights');
+    fs.mkdirSync(path.join(dir, 'snap'));
+    fs.symlinkSync('../blob', path.join(dir, 'snap', 'model.bin'));
+    fs.mkdirSync(path.join(plain, 'snap'));
+    fs.writeFileSync(path.join(plain, 'blob'), 'weights');
+    fs.writeFileSync(path.join(plain, 'snap', 'model.bin'), 'weights');
+    expect(await modelDigest(dir)).toBe(await modelDigest(plain));
   });
 });

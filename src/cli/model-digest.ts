@@ -38,7 +38,12 @@ function listFiles(root: Buffer, rel: Buffer, ancestors: string[]): Buffer[] {
   const found: Buffer[] = [];
   for (const name of fs.readdirSync(here, { encoding: 'buffer' })) {
     const child = rel.length ? Buffer.concat([rel, Buffer.from('/'), name]) : name;
-    const stat = fs.statSync(Buffer.concat([root, Buffer.from('/'), child]));
+    const full = Buffer.concat([root, Buffer.from('/'), child]);
+    if (name.includes(0x0a)) {
+      // the recipe's listing has one line per file: the download script reads names line by line and refuses such a name
+      throw new Error(`${JSON.stringify(full.toString())} has a newline in its name, which no model download can reproduce; rename it`);
+    }
+    const stat = statFollowingLinks(full);
     if (stat.isDirectory()) {
       // a symlink to a directory above it would be followed forever (two such links: 2^depth walks)
       if (ancestors.includes(dirKey(stat))) {
@@ -50,6 +55,18 @@ function listFiles(root: Buffer, rel: Buffer, ancestors: string[]): Buffer[] {
     }
   }
   return found;
+}
+
+/** `stat` of `file` (symlinks followed); a link to nothing is named as such. */
+function statFollowingLinks(file: Buffer): fs.Stats {
+  try {
+    return fs.statSync(file);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT' && fs.lstatSync(file, { throwIfNoEntry: false })?.isSymbolicLink()) {
+      throw new Error(`${file.toString()} is a symlink to ${JSON.stringify(fs.readlinkSync(file).toString())}, which does not exist; restore its target or remove the link`);
+    }
+    throw e;
+  }
 }
 
 /** A directory's identity, to recognise it again through a symlink. */
