@@ -11,11 +11,11 @@
  */
 import { ApiObject, Duration, JsonPatch } from 'cdk8s';
 import {
-  AiInferenceDeployment, AiInferencePod, DeploymentRollout, EnvFromSource, HealthCheck, ImagePullPolicy, InitContainer, PodField,
+  AiInferenceDeployment, AiInferencePod, DeploymentRollout, HealthCheck, ImagePullPolicy, InitContainer, PodField,
   PodSecurityLevel, PodVolume, Probe,
 } from '../src';
 import { env, mount, synthWithWarnings, volume } from './helpers/pod-parts';
-import { container, expectApiValid, manifestOf, newChart, podSpec, synthError } from './helpers/synth';
+import { container, expectApiValid, manifestOf, newChart, podSpec } from './helpers/synth';
 
 /** The pod template of `pod` (for a controller's object), checked as a Pod; with what the library printed as warnings. */
 function templateOf(pod: AiInferencePod): { template: any; warnings: string } {
@@ -159,19 +159,34 @@ describe('KServe LLMInferenceService data-parallel worker (kserve config-llm-wor
     });
   }
 
-  test('$(LWS_LEADER_ADDRESS) inside a multi-line script is not checked (Kubernetes does expand it there)', () => {
+  test('$(LWS_LEADER_ADDRESS) inside a multi-line script: a warning unless injectedEnv lists it (the kubelet expands it in scripts too)', () => {
     const chart = newChart('llmisvc-dp');
     worker(chart);
-    // finding: the kubelet expands $(NAME) in every command/args string, scripts included; outside a
-    // LeaderWorkerSet the shell would run `LWS_LEADER_ADDRESS` as a command substitution. Not reported.
-    expect(synthWithWarnings(chart).warnings).not.toContain('LWS_LEADER_ADDRESS');
+    const { warnings } = synthWithWarnings(chart);
+    // the kubelet expands $(NAME) in every command/args string; outside a LeaderWorkerSet the shell
+    // would run `LWS_LEADER_ADDRESS` as a command substitution
+    expect(warnings).toContain('spec.containers[0].args[0]: the script refers to $(LWS_LEADER_ADDRESS), which only the LeaderWorkerSet controller sets');
+    expect(warnings).toContain('the shell then runs it as a command substitution');
+    // the script's own $(( … )) arithmetic and lowercase names stay the shell's
+    expect(warnings).not.toContain('START_RANK');
+    const listed = newChart('llmisvc-dp');
+    worker(listed, ['LWS_LEADER_ADDRESS']);
+    expect(synthWithWarnings(listed).warnings).not.toContain('LeaderWorkerSet controller');
+  });
+
+  test('a script\'s other $(NAME) stays the shell\'s command substitution (no error)', () => {
+    const chart = newChart('script-subst');
+    new AiInferencePod(chart, 'pod', {
+      server: { image: 'vllm/vllm-openai:v0.9.1', command: ['/bin/sh', '-c'], args: ['X=$(HOSTNAME_CMD)\nexec vllm serve m'], health: HealthCheck.none() },
+    });
+    expect(synthWithWarnings(chart).warnings).not.toContain('HOSTNAME_CMD');
   });
 
   test('added capabilities without a drop (privileged level), the template\'s probes; stdin and tty only through a JSON patch', () => {
     const chart = newChart('llmisvc-dp');
     const pod = worker(chart, ['LWS_LEADER_ADDRESS', 'LWS_WORKER_INDEX']);
     // no prop for stdin / tty (vLLM's headless workers keep a terminal for their progress output)
-    pod.pod.apiObject.addJsonPatch(JsonPatch.add('/spec/containers/0/stdin', true), JsonPatch.add('/spec/containers/0/tty', true));
+    ApiObject.of(pod.pod).addJsonPatch(JsonPatch.add('/spec/containers/0/stdin', true), JsonPatch.add('/spec/containers/0/tty', true));
     const { manifests, warnings } = synthWithWarnings(chart);
     expect(warnings).not.toContain('a non-root process gets none of them');
     const p = manifestOf(manifests, 'Pod');
