@@ -9,7 +9,7 @@
  * the real pod has a field the library cannot express, the test says so and shows the escape hatch
  * (a JSON patch).
  */
-import { ApiObject, Duration, JsonPatch } from 'cdk8s';
+import { ApiObject, Duration, JsonPatch, Testing } from 'cdk8s';
 import {
   AiInferenceDeployment, AiInferencePod, DeploymentRollout, HealthCheck, ImagePullPolicy, InitContainer, PodField,
   PodSecurityLevel, PodVolume, Probe,
@@ -422,5 +422,99 @@ describe('OpenShift AI multi-node vLLM head (odh-model-controller vllm-multinode
     // the template's volume is named "shm"; the library's is "dshm" (nothing refers to it by name)
     expect(mount(c, '/dev/shm')).toMatchObject({ name: 'dshm' });
     expect(volume(spec, 'dshm').emptyDir).toEqual({ medium: 'Memory', sizeLimit: '12Gi' });
+  });
+});
+
+// Source: triton-inference-server/tutorials Deployment/Kubernetes/EKS_Multinode_Triton_TRTLLM/multinode_helm_chart
+// (chart/templates/deployment.yaml and chart/example_values.yaml, f59d9688): the leader template of a
+// LeaderWorkerSet running Triton with TensorRT-LLM across two EKS nodes — `python3 ./server.py leader …
+// --stateful_set_group_key=$(GROUP_KEY)`, GROUP_KEY from the downward API (the pod's label
+// leaderworkerset.sigs.k8s.io/group-key), NCCL_DEBUG=INFO; ports http 8000, grpc 8001, metrics 8002;
+// startup GET /v2/health/ready after 60 s every 15 s (60 failures), readiness GET /v2/health/ready after
+// 15 s every 2 s (15 failures), liveness GET /v2/health/live after 10 s every 2 s (15 failures);
+// cpu 8 / memory 32Gi / ephemeral-storage 1Gi / 4 GPUs / one vpc.amazonaws.com/efa as requests = limits;
+// the EFS claim efs-claim-2 at /var/run/models (writable), a 256Gi memory-backed /dev/shm; the
+// release's ServiceAccount, a 30 s grace period, the nvidia.com/gpu toleration and a required node
+// affinity (nvidia.com/gpu Exists, nvidia.com/gpu.product In [NVIDIA-A10G]).
+describe('Triton + TensorRT-LLM multi-node leader on EKS (triton tutorials EKS_Multinode_Triton_TRTLLM)', () => {
+  function leaderPod(chart: any, shmSize: string): AiInferencePod {
+    return new AiInferencePod(chart, 'leader', {
+      metadata: { labels: { app: 'triton', role: 'leader' } },
+      server: {
+        name: 'triton',
+        image: '210086341041.dkr.ecr.us-west-2.amazonaws.com/triton_trtllm_multinode:24.08',
+        imagePullPolicy: ImagePullPolicy.IF_NOT_PRESENT,
+        command: ['python3', './server.py', 'leader', '--triton_model_repo_dir=/var/run/models/tensorrtllm_backend/triton_model_repo',
+          '--namespace=default', '--pp=2', '--tp=4', '--gpu_per_node=4', '--stateful_set_group_key=$(GROUP_KEY)', '--verbose'],
+        port: 8000,
+        extraPorts: [{ number: 8001, name: 'grpc' }, { number: 8002, name: 'metrics' }],
+        fieldEnv: { GROUP_KEY: PodField.label('leaderworkerset.sigs.k8s.io/group-key') },
+        env: { NCCL_DEBUG: 'INFO' },
+        health: HealthCheck.custom({
+          startup: Probe.httpGet('/v2/health/ready', { initialDelay: Duration.seconds(60), period: Duration.seconds(15), failureThreshold: 60, successThreshold: 1 }),
+          readiness: Probe.httpGet('/v2/health/ready', { initialDelay: Duration.seconds(15), period: Duration.seconds(2), failureThreshold: 15, successThreshold: 1 }),
+          liveness: Probe.httpGet('/v2/health/live', { initialDelay: Duration.seconds(10), period: Duration.seconds(2), failureThreshold: 15, successThreshold: 1 }),
+        }),
+        resources: {
+          cpu: { request: '8', limit: '8' }, memory: { request: '32Gi', limit: '32Gi' }, ephemeralStorage: { request: '1Gi', limit: '1Gi' },
+          extended: { 'vpc.amazonaws.com/efa': '1' },
+        },
+        // the chart sets no security context; server.py writes its ssh and MPI files under the image's home
+        security: { readOnlyRootFilesystem: false },
+        volumeMounts: [{ volume: PodVolume.persistentVolumeClaim('model-repository', 'efs-claim-2'), path: '/var/run/models', readOnly: false }],
+      },
+      gpu: { count: 4, shmSize },
+      affinity: {
+        nodeAffinity: {
+          requiredDuringSchedulingIgnoredDuringExecution: {
+            nodeSelectorTerms: [{
+              matchExpressions: [
+                { key: 'nvidia.com/gpu', operator: 'Exists' }, { key: 'nvidia.com/gpu.product', operator: 'In', values: ['NVIDIA-A10G'] },
+              ],
+            }],
+          },
+        },
+      },
+      serviceAccountName: 'triton',
+      terminationGracePeriod: Duration.seconds(30),
+    });
+  }
+
+  test('the chart\'s 256Gi /dev/shm over a 32Gi memory limit is refused (tmpfs pages are charged to the container\'s memory)', () => {
+    const leader = leaderPod(newChart('triton-multinode'), '256Gi');
+    expect(() => leader.toPodTemplate()).toThrow('memory limit "32Gi" is below the size of memory volume "dshm" ("256Gi")');
+  });
+
+  test('a label through the downward API in $(GROUP_KEY), three named ports, EFA and ephemeral-storage, /dev/shm at the limit, inside a LeaderWorkerSet', () => {
+    const chart = newChart('triton-multinode');
+    const { template, warnings } = templateOf(leaderPod(chart, '32Gi'));
+    new ApiObject(chart, 'lws', {
+      apiVersion: 'leaderworkerset.x-k8s.io/v1', kind: 'LeaderWorkerSet', metadata: { name: 'leaderworkerset-sample' },
+      spec: { replicas: 1, leaderWorkerTemplate: { size: 2, leaderTemplate: template } },
+    });
+    const spec = template.spec;
+    const c = spec.containers.find((x: any) => x.name === 'triton');
+    expect(c.command).toContain('--stateful_set_group_key=$(GROUP_KEY)');
+    expect(env(c, 'GROUP_KEY').valueFrom).toEqual({ fieldRef: { fieldPath: "metadata.labels['leaderworkerset.sigs.k8s.io/group-key']" } });
+    expect(c.ports).toEqual([{ containerPort: 8000, name: 'http' }, { containerPort: 8001, name: 'grpc' }, { containerPort: 8002, name: 'metrics' }]);
+    // the chart leaves timeoutSeconds to Kubernetes (1 s); the library writes its own default, 5 s, unless a probe gives one
+    expect(c.startupProbe).toEqual({
+      httpGet: { path: '/v2/health/ready', port: 8000 }, initialDelaySeconds: 60, periodSeconds: 15, timeoutSeconds: 5, failureThreshold: 60, successThreshold: 1,
+    });
+    expect(c.readinessProbe).toMatchObject({ httpGet: { path: '/v2/health/ready', port: 8000 }, initialDelaySeconds: 15, periodSeconds: 2, failureThreshold: 15 });
+    expect(c.livenessProbe).toMatchObject({ httpGet: { path: '/v2/health/live', port: 8000 }, initialDelaySeconds: 10, periodSeconds: 2, failureThreshold: 15 });
+    const amounts = { 'cpu': '8', 'memory': '32Gi', 'ephemeral-storage': '1Gi', 'nvidia.com/gpu': '4', 'vpc.amazonaws.com/efa': '1' };
+    expect(c.resources).toEqual({ limits: amounts, requests: amounts });
+    expect(mount(c, '/var/run/models')).toMatchObject({ name: 'model-repository', readOnly: false });
+    expect(volume(spec, 'dshm').emptyDir).toEqual({ medium: 'Memory', sizeLimit: '32Gi' });
+    expect(spec.tolerations).toEqual([{ effect: 'NoSchedule', key: 'nvidia.com/gpu', operator: 'Exists' }]);
+    expect(spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions).toHaveLength(2);
+    expect(spec.serviceAccountName).toBe('triton');
+    expect(spec.terminationGracePeriodSeconds).toBe(30);
+    expect(warnings).toBe('');
+    // the chart writes the LeaderWorkerSet with the template, no Pod of its own
+    const lws = Testing.synth(chart);
+    expect(lws.map(m => m.kind)).toEqual(['LeaderWorkerSet']);
+    expect(lws[0].spec.leaderWorkerTemplate.leaderTemplate.spec.containers[0].name).toBe('triton');
   });
 });
