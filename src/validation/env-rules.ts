@@ -27,10 +27,11 @@ export function argsReferenceDefinedEnv(pod: RenderedPod): Finding[] {
       const args: unknown[] = c.container[key] ?? [];
       for (let i = 0; i < args.length; i++) {
         const arg = args[i];
-        // a multi-line argument is a script for a shell, whose own $(...) Kubernetes leaves alone;
         // most arguments hold no `$(` at all and are not matched
-        if (typeof arg === 'string' && arg.includes('$(') && !arg.includes('\n')) {
-          undefinedReferences(pod, c, key, i, arg, findings);
+        if (typeof arg === 'string' && arg.includes('$(')) {
+          // a multi-line argument is a script, whose $(name) is mostly the shell's command substitution; the kubelet
+          // still expands the LeaderWorkerSet's own names there (KServe's data-parallel worker script relies on it)
+          undefinedReferences(pod, c, key, i, arg, findings, arg.includes('\n'));
         }
       }
     }
@@ -46,9 +47,12 @@ const ARGUMENT_LISTS = ['command', 'args'];
  */
 const LWS_INJECTED = new Set(['LWS_LEADER_ADDRESS', 'LWS_GROUP_SIZE', 'LWS_WORKER_INDEX']);
 
-function undefinedReferences(pod: RenderedPod, c: ContainerEntry, key: string, i: number, arg: string, findings: Finding[]): void {
+function undefinedReferences(pod: RenderedPod, c: ContainerEntry, key: string, i: number, arg: string, findings: Finding[], script: boolean): void {
   for (const match of arg.matchAll(REFERENCE)) {
     const name = match[2];
+    if (script && !LWS_INJECTED.has(name)) {
+      continue;
+    }
     if ((c.container.env ?? []).some((e: any) => e.name === name) || pod.facts.injectedEnv?.includes(name)) {
       continue;
     }
@@ -57,7 +61,9 @@ function undefinedReferences(pod: RenderedPod, c: ContainerEntry, key: string, i
       continue;
     }
     if (LWS_INJECTED.has(name)) {
-      findings.push(warning(`${c.path}.${key}[${i}]`, `${show(arg)} refers to $(${name}), which only the LeaderWorkerSet controller sets (in the pods of a LeaderWorkerSet); in any other pod Kubernetes passes it unexpanded`,
+      const what = script ? 'the script' : show(arg);
+      const outcome = script ? 'the shell then runs it as a command substitution' : 'Kubernetes passes it unexpanded';
+      findings.push(warning(`${c.path}.${key}[${i}]`, `${what} refers to $(${name}), which only the LeaderWorkerSet controller sets (in the pods of a LeaderWorkerSet); in any other pod ${outcome}`,
         `list it in injectedEnv when the pod spec goes into a LeaderWorkerSet (its leaderTemplate or workerTemplate), or set ${name} in the container's env`, c.container.name));
       continue;
     }
