@@ -15,7 +15,7 @@ import { Accelerator } from './planning/accelerator';
 import { addPodVolumes, PodVolume, PodVolumeMount, renderPodVolumeMounts, renderPodVolumes } from './pod-volume';
 import { HealthCheck } from './probes';
 import { checkedResources, ContainerResources, renderResources } from './resources';
-import { containerSecurityContext, ContainerSecurityOptions, PodSecurityLevel, podSecurityContext, PodSecurityOptions } from './security';
+import { containerSecurityContext, ContainerSecurityOptions, leaveIdsToPlatform, PodSecurityLevel, podSecurityContext, PodSecurityOptions } from './security';
 import { ENV_NAME, isSysctlName, normalSysctlName, show } from './validation/_helpers';
 import {
   absolutePath, booleanProp, containerPropKeys, durationSeconds, jsonValue, knownProps, labelName, listOf, objectName, POD_SECURITY_KEYS,
@@ -518,6 +518,9 @@ function wirePod(spec: any, props: InferenceWorkloadProps, podSecurity: any, gra
   if (props.security?.runAsNonRoot === false) {
     delete spec.securityContext.runAsNonRoot;
   }
+  if (props.security?.idsFromPlatform === true) {
+    leaveIdsToPlatform(spec);
+  }
   spec.terminationGracePeriodSeconds = graceSeconds;
   if (props.serviceAccountName) {
     spec.serviceAccountName = props.serviceAccountName;
@@ -604,7 +607,9 @@ function checkedShape(given: InferenceWorkloadProps, knownKeys: ReadonlyArray<st
   checkServerKeys(props.server, errors);
   knownProps('gpu', props.gpu, GPU_KEYS, errors);
   knownProps('model', props.model, MODEL_FIT_KEYS, errors);
-  knownProps('security', props.security, POD_SECURITY_KEYS, errors);
+  if (knownProps('security', props.security, POD_SECURITY_KEYS, errors) && props.security) {
+    checkPlatformIds(props.security, errors);
+  }
   if (Array.isArray(props.tolerations)) {
     props.tolerations.forEach((t: unknown, i: number) => knownProps(`tolerations[${i}]`, t, TOLERATION_KEYS, errors));
   }
@@ -790,5 +795,21 @@ export class InferenceServer extends Construct {
     super(scope, id);
     this.workload = workloadOf(scope);
     this.container = attachServer(this, this.workload, props, WORKLOAD_KEYS);
+  }
+}
+
+/** `security.idsFromPlatform`: a boolean, and alone (the ids it leaves out cannot be given too). */
+function checkPlatformIds(security: PodSecurityOptions, errors: string[]): void {
+  if (!booleanProp('security.idsFromPlatform', security.idsFromPlatform, errors, 'true leaves the ids to the platform (OpenShift), or leave it out')
+    || security.idsFromPlatform !== true) {
+    return;
+  }
+  for (const key of ['runAsUser', 'runAsGroup', 'fsGroup'] as const) {
+    if (security[key] !== undefined) {
+      errors.push(`security.${key}: ${show(security[key])} is given with security.idsFromPlatform, which leaves the ids to the platform. Fix: keep one of them`);
+    }
+  }
+  if (security.runAsNonRoot === false) {
+    errors.push('security.runAsNonRoot: false is given with security.idsFromPlatform: the platform assigns a non-root user. Fix: keep one of them');
   }
 }

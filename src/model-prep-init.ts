@@ -9,7 +9,7 @@ import { ModelSource, OciModelImage } from './model-source';
 import { parseQuantity } from './quantity';
 import { checkedResources, ContainerResources, renderResources } from './resources';
 import { modelPrepScript } from './scripts/model-prep-script';
-import { containerSecurityContext, ContainerSecurityOptions } from './security';
+import { containerSecurityContext, ContainerSecurityOptions, DEFAULT_ID } from './security';
 import { show } from './validation/_helpers';
 import { absolutePath, containerPropKeys, durationSeconds, knownProps, labelName, propKeys, quantity, snapshot, wholeNumber } from './validation/_prop-checks';
 
@@ -238,7 +238,7 @@ export class ModelPrepInit extends Construct {
     this.container.mount(`/home/${name}`, home);
 
     const resources = renderResources(checkedResources('resources', props.resources, errors) ?? DEFAULT_MODEL_PREP_RESOURCES);
-    const securityContext = containerSecurityContext({ runAsUser: 1000, runAsGroup: 1000, ...props.security });
+    const securityContext = containerSecurityContext({ runAsUser: DEFAULT_ID, runAsGroup: DEFAULT_ID, ...props.security });
     // the one-line failure reason shows in `kubectl describe pod`
     host.finishContainer(name, { resources, securityContext, terminationMessagePolicy: 'FallbackToLogsOnError' });
     const loadSeconds = expectedLoadSeconds(props, errors);

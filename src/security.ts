@@ -127,6 +127,16 @@ export interface PodSecurityOptions {
    */
   readonly fsGroup?: number;
   /**
+   * Leave the user, group and fsGroup to the platform: OpenShift's `restricted-v2` security
+   * context constraint gives each pod a user from its namespace's range (and group 0), and
+   * refuses a pod that asks for 1000. The pod then writes no `runAsUser`, `runAsGroup` or
+   * `fsGroup`, nor do the library's containers (their defaults: 1000, nginx's 101); a
+   * container's other ids are kept. `runAsNonRoot` stays true. Not with `runAsUser`,
+   * `runAsGroup`, `fsGroup` or `runAsNonRoot: false`.
+   * @default false
+   */
+  readonly idsFromPlatform?: boolean;
+  /**
    * Seccomp profile of the pod.
    * @default SeccompProfileType.RUNTIME_DEFAULT
    */
@@ -160,17 +170,41 @@ export enum FsGroupChangePolicy {
   ALWAYS = 'Always',
 }
 
+/** The user and group id of the library's containers and pods unless given. @internal */
+export const DEFAULT_ID = 1000;
+/** The user and group id of the proxy's nginx unless given. @internal */
+export const NGINX_ID = 101;
+
+/**
+ * Removes the ids the library wrote by default from every container of `spec` (the pod's
+ * `security.idsFromPlatform`): the platform assigns them. Security contexts are shared between
+ * pods, so each changed one is a copy. @internal
+ */
+export function leaveIdsToPlatform(spec: any): void {
+  for (const list of ['initContainers', 'containers']) {
+    for (const c of spec[list] ?? []) {
+      const context = c?.securityContext;
+      const ids = ['runAsUser', 'runAsGroup'].filter(key => context?.[key] === DEFAULT_ID || context?.[key] === NGINX_ID);
+      if (ids.length) {
+        c.securityContext = { ...context };
+        ids.forEach(key => delete c.securityContext[key]);
+      }
+    }
+  }
+}
+
 /** The pod's securityContext JSON for the given options. @internal */
 export function podSecurityContext(given: PodSecurityOptions | null = {}): any {
   // null (JavaScript callers) means the defaults, like undefined
   const options = given ?? {};
   const runAsNonRoot = options.runAsNonRoot ?? true;
+  const fromPlatform = options.idsFromPlatform === true;
   return {
-    fsGroup: options.fsGroup ?? 1000,
+    fsGroup: fromPlatform ? undefined : options.fsGroup ?? DEFAULT_ID,
     fsGroupChangePolicy: options.fsGroupChangePolicy ?? FsGroupChangePolicy.ON_ROOT_MISMATCH,
-    runAsGroup: options.runAsGroup ?? 1000,
+    runAsGroup: fromPlatform ? undefined : options.runAsGroup ?? DEFAULT_ID,
     runAsNonRoot: runAsNonRoot ? true : undefined,
-    runAsUser: options.runAsUser ?? (runAsNonRoot ? 1000 : undefined),
+    runAsUser: fromPlatform ? undefined : options.runAsUser ?? (runAsNonRoot ? DEFAULT_ID : undefined),
     seccompProfile: { type: options.seccompProfile ?? SeccompProfileType.RUNTIME_DEFAULT },
     // in the order given; a map that is not one of strings is reported by the prop checks
     sysctls: options.sysctls !== null && typeof options.sysctls === 'object' && Object.keys(options.sysctls).length

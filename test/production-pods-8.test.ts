@@ -11,10 +11,12 @@
  */
 import { ApiObject, Duration, JsonPatch, Testing } from 'cdk8s';
 import {
-  AiInferenceDeployment, AiInferencePod, DeploymentRollout, HealthCheck, ImagePullPolicy, InitContainer, PodField,
-  PodSecurityLevel, PodVolume, Probe,
+  AiInferenceDeployment, AiInferencePod, DeploymentRollout, HealthCheck, ImagePullPolicy, InitContainer, LogSidecar, ModelPrepInit, ModelSource,
+  PodField, PodSecurityLevel, PodVolume, Probe, ProxySidecar,
 } from '../src';
 import { env, mount, synthWithWarnings, volume } from './helpers/pod-parts';
+import { pssRestrictedViolations } from './helpers/pss';
+import { expectRefused } from './helpers/refusal';
 import { container, expectApiValid, manifestOf, newChart, podSpec } from './helpers/synth';
 
 /** The pod template of `pod` (for a controller's object), checked as a Pod; with what the library printed as warnings. */
@@ -355,12 +357,31 @@ describe('OpenShift AI vLLM Gaudi ServingRuntime (odh-model-controller vllm-gaud
     expect(spec.tolerations).toEqual([{ effect: 'NoSchedule', key: 'habana.ai/gaudi', operator: 'Exists' }]);
   });
 
-  test('OpenShift\'s random UID: the pod always gets runAsUser/runAsGroup/fsGroup 1000, which restricted-v2 refuses', () => {
+  test('OpenShift\'s random UID (security.idsFromPlatform): no user, group or fsGroup on the pod or any container of the library', () => {
     const chart = newChart('odh-gaudi');
-    gaudi(chart, { runAsNonRoot: true });
-    const spec = podSpec(manifestOf(synthWithWarnings(chart).manifests, 'Deployment'));
-    // finding: no way to leave the ids to the platform (runAsUser unset with runAsNonRoot true)
-    expect(spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000 });
+    const d = gaudi(chart, { idsFromPlatform: true });
+    new ModelPrepInit(d, 'model', { source: ModelSource.s3('s3://models/granite/') });
+    new LogSidecar(d, 'logs');
+    new ProxySidecar(d, 'proxy', { port: 8443 });
+    const { manifests } = synthWithWarnings(chart);
+    expectApiValid(manifests);
+    const spec = podSpec(manifestOf(manifests, 'Deployment'));
+    expect(spec.securityContext).toEqual({ fsGroupChangePolicy: 'OnRootMismatch', runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+    const all = [...(spec.initContainers ?? []), ...spec.containers];
+    expect(all).toHaveLength(4);
+    for (const c of all) {
+      expect([c.name, c.securityContext.runAsUser, c.securityContext.runAsGroup]).toEqual([c.name, undefined, undefined]);
+      expect(c.securityContext.capabilities).toEqual({ drop: ['ALL'] });
+    }
+    expect(pssRestrictedViolations(manifestOf(manifests, 'Deployment'))).toEqual([]);
+  });
+
+  test('idsFromPlatform is refused with ids of its own or runAsNonRoot false', () => {
+    expectRefused(c => gaudi(c, { idsFromPlatform: true, runAsUser: 1000 }),
+      /security\.runAsUser: 1000 is given with security\.idsFromPlatform, which leaves the ids to the platform\. Fix: keep one of them/);
+    expectRefused(c => gaudi(c, { idsFromPlatform: true, runAsNonRoot: false, level: PodSecurityLevel.BASELINE }),
+      /security\.runAsNonRoot: false is given with security\.idsFromPlatform/);
+    expectRefused(c => gaudi(c, { idsFromPlatform: 'yes' }), /security\.idsFromPlatform: "yes" is not true or false/);
   });
 });
 

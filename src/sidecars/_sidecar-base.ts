@@ -8,7 +8,7 @@ import { ContainerPortSpec, ImagePullPolicy, renderPorts } from '../kubernetes-t
 import { addPodVolumes, PodVolumeMount, renderPodVolumeMounts } from '../pod-volume';
 import { RenderedProbes } from '../probes';
 import { checkedResources, ContainerResources, renderResources } from '../resources';
-import { containerSecurityContext, ContainerSecurityOptions } from '../security';
+import { containerSecurityContext, ContainerSecurityOptions, DEFAULT_ID } from '../security';
 import { show } from '../validation/_helpers';
 import { containerPropKeys, knownProps, labelName, listOf, optionalList, portNumber, propKeys, pullPolicy } from '../validation/_prop-checks';
 
@@ -196,7 +196,7 @@ export abstract class SidecarBase extends Construct {
       ? this.workload.addContainer(containerProps)
       : this.workload.addInitContainer(containerProps);
     const resources = renderResources(checkedResources('resources', options.resources, this.errors) ?? spec.resources);
-    const securityContext = containerSecurityContext({ runAsUser: 1000, runAsGroup: 1000, ...options.security });
+    const securityContext = containerSecurityContext({ runAsUser: DEFAULT_ID, runAsGroup: DEFAULT_ID, ...options.security });
     this.host.finishContainer(spec.name, {
       probes: spec.probes ?? {}, resources, securityContext, lifecycle: spec.lifecycle, keepImagePullPolicy: imagePullPolicy !== undefined,
     });

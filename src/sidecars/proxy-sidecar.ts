@@ -9,6 +9,7 @@ import { ContainerResources } from '../resources';
 import { NO_POLICY_NO_ADMITTED_PORTS, SIDECAR_OPTION_FLAGS, SidecarBase, SidecarOptions } from './_sidecar-base';
 import { proxySidecarPropErrors, proxyTimeoutSeconds } from './_sidecar-prop-checks';
 import { nginxConfig, PROXY_START_SCRIPT } from '../scripts/nginx-config';
+import { NGINX_ID } from '../security';
 import { propKeys, snapshot, urlPathProblem } from '../validation/_prop-checks';
 
 /** Pinned default image of ProxySidecar: nginx built to run as a non-root user. */
@@ -132,7 +133,6 @@ const PROXY_RESOURCES: ContainerResources = { cpu: { request: '100m' }, memory: 
 /** The proxy is up when its port accepts connections (one instance: its probes are shared). */
 const PROXY_HEALTH = HealthCheck.tcp();
 /** nginx-unprivileged's user. */
-const NGINX_UID = 101;
 
 /**
  * An nginx sidecar that becomes the pod's public port: TLS termination, bearer or basic
@@ -160,7 +160,7 @@ export class ProxySidecar extends SidecarBase {
   constructor(scope: Construct, id: string, props: ProxySidecarProps = {}) {
     // a copy: the upstream port and the open paths are read at synth, and must be the ones given here
     props = snapshot(props ?? {});
-    super(scope, id, { ...props, security: { runAsUser: NGINX_UID, runAsGroup: NGINX_UID, ...props.security } }, PROXY_SIDECAR_KEYS);
+    super(scope, id, { ...props, security: { runAsUser: NGINX_ID, runAsGroup: NGINX_ID, ...props.security } }, PROXY_SIDECAR_KEYS);
     this.props = props;
     const name = props.name ?? 'auth-proxy';
     this.port = props.port ?? (props.tls ? 8443 : 8080);
