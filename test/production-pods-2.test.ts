@@ -10,7 +10,7 @@ import {
   AiInferenceDeployment, AiInferencePod, HealthCheck, InitContainer, PodField, PodSecurityLevel, PodVolume, Probe, Sidecar,
 } from '../src';
 import { env, mount, synthWithWarnings, volume } from './helpers/pod-parts';
-import { container, expectApiValid, manifestOf, newChart, podSpec, synth, synthError } from './helpers/synth';
+import { container, expectApiValid, manifestOf, newChart, podSpec, synthError } from './helpers/synth';
 
 // Source: kserve/kserve config/runtimes/kserve-huggingfaceserver.yaml (ClusterServingRuntime
 // kserve-huggingfaceserver) and the storage initializer KServe injects for storageUri hf://
@@ -220,12 +220,13 @@ describe('llm-d prefill/decode pods with the routing sidecar (llm-d guides/pd-di
     expect(admitted(decode(undefined, [5600]))).toEqual([8000, 5600]);
   });
 
-  test('prefill: the guide\'s 20Gi /dev/shm against a 16Gi memory limit is refused (a real latent OOM in the guide)', () => {
+  test('prefill: the guide\'s 20Gi /dev/shm against a 16Gi memory limit is written with a warning (a latent OOM in the guide)', () => {
     const chart = newChart('llmd-prefill-guide');
     new AiInferenceDeployment(chart, 'prefill', modelServer('prefill', 8000, 1, []));
-    const error = synthError(chart);
-    expect(error).toContain('memory limit "16Gi" is below the size of memory volume "dshm" ("20Gi")');
-    expect(error).toContain('lower the volume size (gpu.shmSize)');
+    const { manifests, warnings } = synthWithWarnings(chart);
+    expectApiValid(manifests);
+    expect(warnings).toContain('memory limit "16Gi" is below the size of memory volume "dshm" ("20Gi")');
+    expect(warnings).toContain('lower the volume size (gpu.shmSize)');
   });
 
   test('prefill: vLLM itself on 8000, no sidecar, keep-alive above the sidecar\'s idle timeout', () => {
@@ -272,7 +273,7 @@ describe('TensorRT-LLM behind Triton (triton-inference-server/tutorials TensorRT
           { volume: cache, path: '/var/run/cache', readOnly: false },
         ],
       },
-      // the chart's dshm is 512Gi against a 32Gi memory limit: the library refuses that (memoryVolumesFitLimit)
+      // the chart's dshm is 512Gi against a 32Gi memory limit: the library warns about that (memoryVolumesFitLimit)
       gpu: { count: 2, shmSize: '16Gi' },
       affinity: {
         nodeAffinity: {
@@ -541,11 +542,12 @@ describe('Ray Serve head node (KubeRay RayService head pod)', () => {
     expect(mount(c, '/dev/shm').name).toBe('shared-mem');
   });
 
-  test('KubeRay sizes /dev/shm at the memory limit on purpose: allowed; one byte more is refused (memoryVolumesFitLimit)', () => {
-    const manifests = synth(head('2Gi'));
+  test('KubeRay sizes /dev/shm at the memory limit on purpose: no warning; one byte more warns (memoryVolumesFitLimit)', () => {
+    const { manifests, warnings: quiet } = synthWithWarnings(head('2Gi'));
     expectApiValid(manifests);
+    expect(quiet).not.toContain('memory volume');
     expect(volume(podSpec(manifests[0]), 'shared-mem').emptyDir).toEqual({ medium: 'Memory', sizeLimit: '2Gi' });
-    const error = synthError(head('2049Mi'));
+    const error = synthWithWarnings(head('2049Mi')).warnings;
     expect(error).toContain('memory limit "2Gi" is below the size of memory volume "shared-mem" ("2049Mi"): what is written there is memory charged to the container');
     expect(error).toContain('gets the container OOM-killed instead of the write refused');
     // the fix names the volume's own sizeLimit, not gpu.shmSize (there is no GPU)

@@ -14,7 +14,7 @@ import {
   AiInferenceDeployment, AiInferencePod, DeploymentRollout, HealthCheck, ImagePullPolicy, InitContainer, LogSidecar, ModelPrepInit, ModelSource,
   PodField, PodSecurityLevel, PodVolume, Probe, ProxySidecar,
 } from '../src';
-import { env, mount, synthWithWarnings, volume } from './helpers/pod-parts';
+import { env, mount, synthWithWarnings, volume, withWarnings } from './helpers/pod-parts';
 import { pssRestrictedViolations } from './helpers/pss';
 import { expectRefused } from './helpers/refusal';
 import { container, expectApiValid, manifestOf, newChart, podSpec } from './helpers/synth';
@@ -507,9 +507,11 @@ describe('Triton + TensorRT-LLM multi-node leader on EKS (triton tutorials EKS_M
     });
   }
 
-  test('the chart\'s 256Gi /dev/shm over a 32Gi memory limit is refused (tmpfs pages are charged to the container\'s memory)', () => {
+  test('the chart\'s 256Gi /dev/shm over a 32Gi memory limit is written with a warning (tmpfs pages are charged to the container\'s memory)', () => {
     const leader = leaderPod(newChart('triton-multinode'), '256Gi');
-    expect(() => leader.toPodTemplate()).toThrow('memory limit "32Gi" is below the size of memory volume "dshm" ("256Gi")');
+    const { value: template, warnings } = withWarnings(() => leader.toPodTemplate());
+    expect(warnings).toContain('memory limit "32Gi" is below the size of memory volume "dshm" ("256Gi")');
+    expect(template.spec.volumes.find((v: any) => v.name === 'dshm').emptyDir).toEqual({ medium: 'Memory', sizeLimit: '256Gi' });
   });
 
   test('a label through the downward API in $(GROUP_KEY), three named ports, EFA and ephemeral-storage, /dev/shm at the limit, inside a LeaderWorkerSet', () => {

@@ -166,10 +166,6 @@ const CASES: Array<[string, (chart: Chart) => void, string]> = [
   ['GPU request without a limit', edit(s => { delete server(s).resources.limits; server(s).resources.requests['nvidia.com/gpu'] = '1'; }), 'spec.containers[0].resources.limits["nvidia.com/gpu"]: nvidia.com/gpu is requested without a limit. Fix: set the limit equal to the request ("1")'],
   ['GPU request different from the limit', edit(s => { server(s).resources.requests['nvidia.com/gpu'] = '1'; server(s).resources.limits['nvidia.com/gpu'] = '2'; }), 'spec.containers[0].resources.requests["nvidia.com/gpu"]: request "1" differs from limit "2"; nvidia.com/gpu cannot be overcommitted'],
   ['GPU pod on CPU-only nodes', pod({ gpu: { count: 1, nodeSelector: { 'nvidia.com/gpu.present': 'false' } } }, { resources: { memory: { limit: '8Gi' } } }), 'spec.nodeSelector["nvidia.com/gpu.present"]: selects nodes without GPUs ("false") but container "server" requests nvidia.com/gpu'],
-  ['/dev/shm and another memory volume together larger than the memory limit',
-    pod({ gpu: { count: 1, shmSize: '4Gi' } }, { volumeMounts: [{ volume: PodVolume.emptyDir('scratch', { memory: true, sizeLimit: '1Gi' }), path: '/scratch' }] }),
-    'memory limit "4Gi" is below the size of memory volumes "dshm" ("4Gi") and "scratch" ("1Gi") together: what is written there is memory charged to the container'],
-  ['/dev/shm larger than the memory limit', pod({ gpu: { count: 1, shmSize: '5Gi' } }), 'spec.containers[0].resources.limits["memory"]: memory limit "4Gi" is below the size of memory volume "dshm" ("5Gi"): what is written there is memory charged to the container that writes it, so filling the volume past the limit gets the container OOM-killed'],
   // --- security
   ['privileged with no escalation', edit(s => { server(s).securityContext.privileged = true; }), 'spec.containers[0].securityContext.allowPrivilegeEscalation: is false while the container is privileged or adds SYS_ADMIN'],
   ['SYS_ADMIN with no escalation', pod({}, { security: { addCapabilities: ['SYS_ADMIN'] } }), 'spec.containers[0].securityContext.allowPrivilegeEscalation: is false while the container is privileged or adds SYS_ADMIN'],
@@ -218,6 +214,17 @@ test('an invalid app writes no YAML', () => {
 });
 
 describe('warnings', () => {
+  test.each<[string, (chart: Chart) => void, string]>([
+    ['/dev/shm and another memory volume together larger than the memory limit',
+      pod({ gpu: { count: 1, shmSize: '4Gi' } }, { volumeMounts: [{ volume: PodVolume.emptyDir('scratch', { memory: true, sizeLimit: '1Gi' }), path: '/scratch' }] }),
+      'memory limit "4Gi" is below the size of memory volumes "dshm" ("4Gi") and "scratch" ("1Gi") together: what is written there is memory charged to the container'],
+    ['/dev/shm larger than the memory limit', pod({ gpu: { count: 1, shmSize: '5Gi' } }), 'spec.containers[0].resources.limits["memory"]: memory limit "4Gi" is below the size of memory volume "dshm" ("5Gi"): what is written there is memory charged to the container that writes it, so filling the volume past the limit gets the container OOM-killed'],
+  ])('memory volumes larger than the memory limit warn (real charts do it and run while nothing fills them): %s', (_name, build, text) => {
+    const chart = newChart();
+    build(chart);
+    expect(synthWithWarnings(chart).warnings).toContain(text);
+  });
+
   test('an unpinned or :latest image is a warning: printed, synth goes on', () => {
     const chart = newChart();
     pod({}, { image: 'myrepo/server:latest' })(chart);

@@ -3,12 +3,18 @@ import { expectApiValid, synth } from './synth';
 
 /** Synthesizes (and checks against the official schema) the chart; returns the manifests with what the library printed as warnings. */
 export function synthWithWarnings(chart: Chart): { manifests: any[]; warnings: string } {
+  const { value: manifests, warnings } = withWarnings(() => synth(chart));
+  expectApiValid(manifests);
+  return { manifests, warnings };
+}
+
+/** What `run` returns, with what the library printed as warnings meanwhile. */
+export function withWarnings<T>(run: () => T): { value: T; warnings: string } {
   const writes: string[] = [];
   const spy = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: any) => { writes.push(String(chunk)); return true; });
   try {
-    const manifests = synth(chart);
-    expectApiValid(manifests);
-    return { manifests, warnings: writes.join('') };
+    const value = run();
+    return { value, warnings: writes.join('') };
   } finally {
     spy.mockRestore();
   }
