@@ -151,6 +151,17 @@ export interface InferenceServerProps {
    * @default TerminationMessagePolicy.FALLBACK_TO_LOGS_ON_ERROR
    */
   readonly terminationMessagePolicy?: TerminationMessagePolicy;
+  /**
+   * Keep the server's stdin open (`stdin: true`), as KServe's data-parallel vLLM workers do
+   * (with `tty`): a script that would otherwise end at end of input.
+   * @default false
+   */
+  readonly stdin?: boolean;
+  /**
+   * Give the server a TTY (`tty: true`); usually with `stdin`.
+   * @default false
+   */
+  readonly tty?: boolean;
 }
 
 /** A toleration of a node taint. */
@@ -355,7 +366,7 @@ const DEFAULT_PORT = 8000;
 const SERVER_KEYS = propKeys<InferenceServerProps>('InferenceServerProps', {
   name: true, image: true, engine: true, port: true, portName: true, extraPorts: true, command: true, args: true, env: true, secretEnv: true,
   fieldEnv: true, envFrom: true, resources: true, health: true, imagePullPolicy: true, security: true, workingDir: true, volumeMounts: true,
-  tmpSize: true, postStartCommand: true, preStopCommand: true, preStopSleep: true, terminationMessagePolicy: true,
+  tmpSize: true, postStartCommand: true, preStopCommand: true, stdin: true, tty: true, preStopSleep: true, terminationMessagePolicy: true,
 });
 /** The keys of `InferenceWorkloadProps` as flags, for the props interfaces that extend it. @internal */
 export const WORKLOAD_KEY_FLAGS: { readonly [K in keyof InferenceWorkloadProps]-?: true } = {
@@ -443,6 +454,12 @@ export function attachServer(
     terminationMessagePolicy: server.terminationMessagePolicy ?? 'FallbackToLogsOnError',
     lifecycle: lifecycleHooks(server, 'server.', errors),
   });
+  for (const [key, fix] of [['stdin', 'true keeps the server\'s stdin open'], ['tty', 'true gives the server a TTY']] as const) {
+    const value = server[key];
+    if (value !== undefined && booleanProp(`server.${key}`, value, errors, `${fix}, or leave it out`)) {
+      host.patchContainer(name, c => { c[key] = value; });
+    }
+  }
   const portName = server.portName ?? 'http';
   const ports = renderPorts([{ number: port, name: portName }, ...listOf('server.extraPorts', server.extraPorts, errors)]);
   const userMounts = renderPodVolumeMounts(server.volumeMounts ?? [], errors, host.kind);

@@ -129,3 +129,13 @@ describe('PodVolume.csi and volumes no container of the library mounts', () => {
     expect((podSpec(set).volumes ?? []).map((v: any) => v.name)).not.toContain('scratch');
   });
 });
+
+describe('server.stdin and server.tty', () => {
+  test('written on the server; a non-boolean is refused', () => {
+    const chart = newChart('tty');
+    new AiInferencePod(chart, 'p', { server: { image, stdin: true, tty: true } });
+    const { manifests } = synthWithWarnings(chart);
+    expect(container(manifests[0], 'server')).toMatchObject({ stdin: true, tty: true });
+    expectRefused(c => new AiInferencePod(c, 'p', { server: { image, tty: 'yes' as any } }), /\[test\/p\] server\.tty: "yes" is not true or false\. Fix: true gives the server a TTY, or leave it out/);
+  });
+});

@@ -9,7 +9,7 @@
  * the real pod has a field the library cannot express, the test says so and shows the escape hatch
  * (a JSON patch).
  */
-import { ApiObject, Duration, JsonPatch, Testing } from 'cdk8s';
+import { ApiObject, Duration, Testing } from 'cdk8s';
 import {
   AiInferenceDeployment, AiInferencePod, DeploymentRollout, HealthCheck, ImagePullPolicy, InitContainer, LogSidecar, ModelPrepInit, ModelSource,
   PodField, PodSecurityLevel, PodVolume, Probe, ProxySidecar,
@@ -134,6 +134,8 @@ describe('KServe LLMInferenceService data-parallel worker (kserve config-llm-wor
       metadata: { name: 'deepseek-r1-worker' },
       server: {
         name: 'main',
+        stdin: true,
+        tty: true,
         image: 'ghcr.io/llm-d/llm-d:0.0.8',
         imagePullPolicy: ImagePullPolicy.IF_NOT_PRESENT,
         port: 8000,
@@ -184,11 +186,9 @@ describe('KServe LLMInferenceService data-parallel worker (kserve config-llm-wor
     expect(synthWithWarnings(chart).warnings).not.toContain('HOSTNAME_CMD');
   });
 
-  test('added capabilities without a drop (privileged level), the template\'s probes; stdin and tty only through a JSON patch', () => {
+  test('added capabilities without a drop (privileged level), the template\'s probes; stdin and tty (server.stdin, server.tty)', () => {
     const chart = newChart('llmisvc-dp');
     const pod = worker(chart, ['LWS_LEADER_ADDRESS', 'LWS_WORKER_INDEX']);
-    // no prop for stdin / tty (vLLM's headless workers keep a terminal for their progress output)
-    ApiObject.of(pod.pod).addJsonPatch(JsonPatch.add('/spec/containers/0/stdin', true), JsonPatch.add('/spec/containers/0/tty', true));
     const { manifests, warnings } = synthWithWarnings(chart);
     expect(warnings).not.toContain('a non-root process gets none of them');
     const p = manifestOf(manifests, 'Pod');
