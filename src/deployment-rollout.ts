@@ -14,9 +14,23 @@ export interface RollingUpdateOptions {
    * @default 0
    */
   readonly maxUnavailable?: number;
+  /**
+   * `maxSurge` as a percentage of the desired count (`'100%'` in the vLLM chart), rounded up.
+   * Not with `maxSurge`.
+   * @default - maxSurge
+   */
+  readonly maxSurgePercent?: number;
+  /**
+   * `maxUnavailable` as a percentage of the desired count (at most 100), rounded down. Not with
+   * `maxUnavailable`.
+   * @default - maxUnavailable
+   */
+  readonly maxUnavailablePercent?: number;
 }
 
-const ROLLING_UPDATE_KEYS = propKeys<RollingUpdateOptions>('RollingUpdateOptions', { maxSurge: true, maxUnavailable: true });
+const ROLLING_UPDATE_KEYS = propKeys<RollingUpdateOptions>('RollingUpdateOptions', {
+  maxSurge: true, maxUnavailable: true, maxSurgePercent: true, maxUnavailablePercent: true,
+});
 
 /**
  * How an `AiInferenceDeployment` replaces its pods on a change.
@@ -35,20 +49,18 @@ export class DeploymentRollout {
     return new DeploymentRollout(errors => {
       const own: string[] = [];
       knownProps('rollout', options, ROLLING_UPDATE_KEYS, own);
-      const surge = options.maxSurge ?? 1;
-      const unavailable = options.maxUnavailable ?? 0;
-      wholeNumber('rollout.maxSurge', options.maxSurge, 0, 1_000_000, own, 1);
-      wholeNumber('rollout.maxUnavailable', options.maxUnavailable, 0, 1_000_000, own, 0);
-      if (surge === 0 && unavailable === 0) {
-        own.push(`rollout: maxSurge ${show(surge)} and maxUnavailable ${show(unavailable)} would never replace a pod (the API server refuses both 0). `
+      const surge = amount('maxSurge', options.maxSurge, options.maxSurgePercent, 1_000_000, own) ?? { value: 1, percent: false };
+      const unavailable = amount('maxUnavailable', options.maxUnavailable, options.maxUnavailablePercent, 100, own) ?? { value: 0, percent: false };
+      if (surge.value === 0 && unavailable.value === 0) {
+        own.push(`rollout: maxSurge ${text(surge)} and maxUnavailable ${text(unavailable)} would never replace a pod (the API server refuses both 0). `
           + 'Fix: allow one extra pod (maxSurge: 1) or one missing pod (maxUnavailable: 1)');
       }
       errors.push(...own);
       // refused options render the default (cdk8s-plus throws on some): synth fails with the errors anyway
       const valid = own.length === 0;
       return kplus.DeploymentStrategy.rollingUpdate({
-        maxSurge: kplus.PercentOrAbsolute.absolute(valid ? surge : 1),
-        maxUnavailable: kplus.PercentOrAbsolute.absolute(valid ? unavailable : 0),
+        maxSurge: valid ? strategyValue(surge) : kplus.PercentOrAbsolute.absolute(1),
+        maxUnavailable: valid ? strategyValue(unavailable) : kplus.PercentOrAbsolute.absolute(0),
       });
     });
   }
@@ -67,4 +79,33 @@ export class DeploymentRollout {
   public _render(errors: string[]): kplus.DeploymentStrategy {
     return this.strategy(errors);
   }
+}
+
+/** A rollout amount: pods, or a percentage of the desired count. */
+interface RolloutAmount {
+  readonly value: number;
+  readonly percent: boolean;
+}
+
+/**
+ * The amount `key` gives as a count or as `<key>Percent` (whole, at most `maxPercent`), or
+ * undefined when neither is given; both, or a bad number, are errors.
+ */
+function amount(
+  key: string, count: number | undefined, percent: number | undefined, maxPercent: number, errors: string[],
+): RolloutAmount | undefined {
+  wholeNumber(`rollout.${key}`, count, 0, 1_000_000, errors, key === 'maxSurge' ? 1 : 0);
+  wholeNumber(`rollout.${key}Percent`, percent, 0, maxPercent, errors, 25);
+  if (count !== undefined && percent !== undefined) {
+    errors.push(`rollout.${key}Percent: ${show(percent)} is given with rollout.${key} ${show(count)}. Fix: keep one of them`);
+  }
+  return percent !== undefined ? { value: percent, percent: true } : count !== undefined ? { value: count, percent: false } : undefined;
+}
+
+function text(a: RolloutAmount): string {
+  return a.percent ? `${show(a.value)}%` : show(a.value);
+}
+
+function strategyValue(a: RolloutAmount): kplus.PercentOrAbsolute {
+  return a.percent ? kplus.PercentOrAbsolute.percent(a.value) : kplus.PercentOrAbsolute.absolute(a.value);
 }

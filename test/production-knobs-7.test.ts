@@ -6,7 +6,7 @@
  */
 import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
-import { AiInferenceDeployment, AiInferencePod, InferenceServer, PodSecurityLevel, PodVolume, Sidecar } from '../src';
+import { AiInferenceDeployment, AiInferencePod, DeploymentRollout, InferenceServer, PodSecurityLevel, PodVolume, Sidecar } from '../src';
 import { synthWithWarnings } from './helpers/pod-parts';
 import { expectRefused } from './helpers/refusal';
 import { container, expectApiValid, manifestOf, newChart, podSpec } from './helpers/synth';
@@ -137,5 +137,22 @@ describe('server.stdin and server.tty', () => {
     const { manifests } = synthWithWarnings(chart);
     expect(container(manifests[0], 'server')).toMatchObject({ stdin: true, tty: true });
     expectRefused(c => new AiInferencePod(c, 'p', { server: { image, tty: 'yes' as any } }), /\[test\/p\] server\.tty: "yes" is not true or false\. Fix: true gives the server a TTY, or leave it out/);
+  });
+});
+
+describe('rollout percentages', () => {
+  test('maxSurgePercent and maxUnavailablePercent are written as percentages', () => {
+    const chart = newChart('pct');
+    new AiInferenceDeployment(chart, 'd', { server: { image }, rollout: DeploymentRollout.rollingUpdate({ maxSurgePercent: 25, maxUnavailablePercent: 10 }) });
+    const { manifests } = synthWithWarnings(chart);
+    expect(manifestOf(manifests, 'Deployment').spec.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: '10%' } });
+  });
+
+  test('both forms of one amount, a percentage above 100 unavailable, fractions and both 0 are refused', () => {
+    const rollout = (options: any) => (c: any) => new AiInferenceDeployment(c, 'd', { server: { image }, rollout: DeploymentRollout.rollingUpdate(options) });
+    expectRefused(rollout({ maxSurge: 1, maxSurgePercent: 25 }), /rollout\.maxSurgePercent: 25 is given with rollout\.maxSurge 1\. Fix: keep one of them/);
+    expectRefused(rollout({ maxUnavailablePercent: 101 }), /rollout\.maxUnavailablePercent: 101 must be a whole number from 0 to 100/);
+    expectRefused(rollout({ maxSurgePercent: 2.5 }), /rollout\.maxSurgePercent: 2\.5 must be a whole number/);
+    expectRefused(rollout({ maxSurgePercent: 0, maxUnavailable: 0 }), /rollout: maxSurge 0% and maxUnavailable 0 would never replace a pod/);
   });
 });

@@ -227,13 +227,12 @@ describe('vLLM Helm chart (vllm-project/vllm examples/online_serving/chart-helm)
   const wait = 'while aws --endpoint-url $S3_ENDPOINT_URL s3 sync --dryrun s3://$S3_BUCKET_NAME/$S3_PATH /data | grep -q download; do sleep 10; done';
   const secret = (key: string) => ({ secretName: 'test-secrets', key });
 
-  test('an init container that waits (InitContainer), runtimeClassName, node affinity, the chart\'s probes and Service; maxSurge 100% is not expressible', () => {
+  test('an init container that waits (InitContainer), runtimeClassName, node affinity, the chart\'s probes and Service; maxSurge 100% (maxSurgePercent)', () => {
     const chart = newChart('vllm-chart');
     const storage = PodVolume.persistentVolumeClaim('test-storage', 'test-storage-claim');
     const deploy = new AiInferenceDeployment(chart, 'vllm', {
       metadata: { name: 'test-deployment-vllm', labels: { environment: 'test', release: 'test' } },
-      // the chart's maxSurge is "100%"; RollingUpdateOptions takes whole numbers only (1 = 100% of one replica)
-      rollout: DeploymentRollout.rollingUpdate({ maxSurge: 1, maxUnavailable: 0 }),
+      rollout: DeploymentRollout.rollingUpdate({ maxSurgePercent: 100, maxUnavailable: 0 }),
       modelLoadTimeout: Duration.minutes(10),
       server: {
         name: 'vllm',
@@ -283,7 +282,7 @@ describe('vLLM Helm chart (vllm-project/vllm examples/online_serving/chart-helm)
     const c = container(d, 'vllm');
     expect(d.metadata.name).toBe('test-deployment-vllm');
     expect(d.spec.template.metadata.labels).toMatchObject({ environment: 'test', release: 'test' });
-    expect(d.spec.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } });
+    expect(d.spec.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: '100%', maxUnavailable: 0 } });
     expect(d.spec.progressDeadlineSeconds).toBe(1200);
     expect(c.command).toEqual(command);
     expect(c.args).toBeUndefined();
