@@ -124,7 +124,7 @@ export const CLAIM_TEMPLATE = 'x-cdk8s-ai-inference-claim-template';
  *
  * @example
  * const cache = PodVolume.persistentVolumeClaim('hf-cache', 'hf-cache-claim');
- * server: { volumeMounts: [{ volume: cache, path: '/root/.cache/huggingface' }] }
+ * server: { env: { HF_HOME: '/data/huggingface' }, volumeMounts: [{ volume: cache, path: '/data/huggingface' }] }
  */
 export class PodVolume {
   /** Scratch space that lives as long as the pod. */
@@ -249,7 +249,7 @@ export class PodVolume {
    * @example
    * const sts = new kplus.StatefulSet(chart, 'vllm', { service });
    * new InferenceServer(sts, 'server', { server: { image, volumeMounts: [
-   *   { volume: PodVolume.claimTemplate('cache', { storage: '200Gi' }), path: '/root/.cache/huggingface', readOnly: false },
+   *   { volume: PodVolume.claimTemplate('cache', { storage: '200Gi' }), path: '/data/huggingface', readOnly: false },
    * ] } });
    */
   public static claimTemplate(name: string, options: ClaimTemplateVolumeOptions): PodVolume {

@@ -6,7 +6,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { AiInferencePod, InferenceEngine, LogSidecar, PodSecurityLevel, PodVolume } from '../src';
+import { synthWithWarnings } from './helpers/pod-parts';
 import { expectRefused, run } from './helpers/refusal';
+import { newChart } from './helpers/synth';
 import { main, modelDigest } from '../src/cli/model-digest';
 
 const SERVER = { image: 'vllm/vllm-openai:v0.9.1' };
@@ -101,5 +103,26 @@ describe('model-digest on trees no download can reproduce: one line naming the p
     fs.writeFileSync(path.join(plain, 'blob'), 'weights');
     fs.writeFileSync(path.join(plain, 'snap', 'model.bin'), 'weights');
     expect(await modelDigest(dir)).toBe(await modelDigest(plain));
+  });
+});
+
+describe('mountsUnderRootHome (new-user review 7): a mount under /root in a container that does not run as root warns', () => {
+  const cache = PodVolume.emptyDir('hf-cache');
+  test('the default user 1000 and /root/.cache/huggingface: a warning naming the path and the way out', () => {
+    const chart = newChart('root-home');
+    new AiInferencePod(chart, 'p', { server: { ...SERVER, volumeMounts: [{ volume: cache, path: '/root/.cache/huggingface' }] } });
+    expect(synthWithWarnings(chart).warnings).toContain('spec.containers[0].volumeMounts[1].mountPath: "/root/.cache/huggingface" is under /root, and the container runs as user 1000: '
+      + 'Debian and Ubuntu images keep /root at mode 0700, so the process cannot reach the mount (permission denied). Fix: mount it outside /root');
+  });
+
+  test('none for a root container, for /root itself, or for a path outside /root', () => {
+    const chart = newChart('root-home-quiet');
+    new AiInferencePod(chart, 'a', {
+      metadata: { name: 'a' },
+      server: { ...SERVER, volumeMounts: [{ volume: cache, path: '/root/.ollama' }], security: { runAsNonRoot: false, runAsUser: 0 } },
+      security: { level: PodSecurityLevel.BASELINE, runAsNonRoot: false, runAsUser: 0 },
+    });
+    new AiInferencePod(chart, 'b', { metadata: { name: 'b' }, server: { ...SERVER, volumeMounts: [{ volume: cache, path: '/root' }, { volume: PodVolume.emptyDir('d'), path: '/rootfs/x' }] } });
+    expect(synthWithWarnings(chart).warnings).not.toContain('is under /root');
   });
 });

@@ -486,17 +486,6 @@ export function containerPropKeys(prefix: string, props: any, errors: string[]):
         errors.push(`${prefix}security.dropCapabilities[${i}]: ${given(cap)} is not a capability name. Fix: write it as the runtime does, e.g. 'NET_RAW'`);
       }
     });
-    // containerd prefixes every name with CAP_: 'CAP_NET_RAW' drops a CAP_CAP_NET_RAW no kernel has (NET_RAW stays,
-    // silently), and adding one fails the container's start
-    for (const list of ['addCapabilities', 'dropCapabilities'] as const) {
-      const names: unknown = props.security[list];
-      (Array.isArray(names) ? names : []).forEach((cap: unknown, i: number) => {
-        if (typeof cap === 'string' && /^CAP_/i.test(cap)) {
-          errors.push(`${prefix}security.${list}[${i}]: ${given(cap)} has the CAP_ prefix, which Kubernetes names leave out (the runtime adds it: `
-            + `containerd reads it as ${given(`CAP_${cap.toUpperCase()}`)}). Fix: write ${given(cap.slice(4).toUpperCase())}`);
-        }
-      });
-    }
     if (drop !== undefined && props.security.dropAllCapabilities !== false) {
       errors.push(`${prefix}security.dropCapabilities: ${given(drop)} is given while ALL capabilities are dropped (security.dropAllCapabilities, the default), so it changes nothing. `
         + 'Fix: set security.dropAllCapabilities: false to keep the runtime\'s other default capabilities, or leave dropCapabilities out');

@@ -43,6 +43,7 @@ export const RULES: ReadonlyArray<Rule> = [
   volumes.volumeFiles,
   volumes.claimNamePresent,
   volumes.modelVolumeReadOnly,
+  volumes.mountsUnderRootHome,
   probes.probeShape,
   probes.probeTerminationGrace,
   probes.httpHeaderNames,
@@ -71,6 +72,7 @@ export const RULES: ReadonlyArray<Rule> = [
   security.securityProfiles,
   security.podSecurityLevel,
   security.capabilitiesWithoutRoot,
+  security.capabilityNames,
   fieldValues,
   target.targetFeatures,
 ];

@@ -87,6 +87,30 @@ export function capabilitiesWithoutRoot(pod: RenderedPod): Finding[] {
 }
 
 /**
+ * Capability names with the `CAP_` prefix: CRI-O strips it (OME's manifests for OKE write
+ * `CAP_SYS_ADMIN`), but containerd prefixes every name again, so on containerd nodes an added
+ * `CAP_X` fails the container's start and a dropped one drops nothing. A warning: which runtime
+ * the nodes run is the cluster's.
+ */
+export function capabilityNames(pod: RenderedPod): Finding[] {
+  let findings: Finding[] | undefined;
+  for (const c of pod.containers) {
+    for (const list of ['add', 'drop'] as const) {
+      const names: unknown = c.container.securityContext?.capabilities?.[list];
+      (Array.isArray(names) ? names : []).forEach((name: unknown, i: number) => {
+        if (typeof name === 'string' && /^CAP_/i.test(name)) {
+          (findings ??= []).push(warning(`${c.path}.securityContext.capabilities.${list}[${i}]`,
+            `${show(name)} has the CAP_ prefix: CRI-O strips it, but containerd adds it again (${show(`CAP_${name.toUpperCase()}`)}), so on containerd nodes `
+            + (list === 'add' ? 'the container fails to start' : 'nothing is dropped'),
+            `write ${show(name.slice(4).toUpperCase())}, which every runtime reads`, c.container.name));
+        }
+      });
+    }
+  }
+  return findings ?? NO_FINDINGS;
+}
+
+/**
  * The pod meets the Pod Security Standard it declares (`security.level`, restricted unless
  * relaxed): a relaxation beyond it — a root user, an added capability, an escape-hatch
  * container without the hardening — is an error that names the setting and both ways out.

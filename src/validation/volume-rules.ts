@@ -1,4 +1,7 @@
-import { error, isCsiDriverName, isDnsLabel, isLocalDescendingPath, isQualifiedName, isRepeat, NO_FINDINGS, quantityOf, repeatTracker, RESOURCE_FIELDS, show } from './_helpers';
+import {
+  error, isCsiDriverName, isDnsLabel, isLocalDescendingPath, isQualifiedName, isRepeat, NO_FINDINGS, quantityOf, repeatTracker, RESOURCE_FIELDS,
+  runsAs, show, warning,
+} from './_helpers';
 import { ContainerEntry, Finding, RenderedPod } from './model';
 
 /**
@@ -301,6 +304,33 @@ export function claimNamePresent(pod: RenderedPod): Finding[] {
       (findings ??= []).push(error(`${volumePath(pod, v)}.persistentVolumeClaim.claimName`, `${show(claim.claimName ?? '')} is empty: the volume names no PersistentVolumeClaim`,
         'name the claim, e.g. claimName: "model-cache" (PodVolume.persistentVolumeClaim does this)'));
     }
+  }
+  return findings ?? NO_FINDINGS;
+}
+
+/**
+ * A volume mounted under /root in a container that does not run as root: Debian and Ubuntu
+ * images (most serving images: vLLM, TGI, Ollama) keep /root at mode 0700, so user 1000 cannot
+ * pass through it to the mount, and the tool that should read or fill the cache there fails
+ * with "permission denied" (or downloads the model again elsewhere).
+ */
+export function mountsUnderRootHome(pod: RenderedPod): Finding[] {
+  let findings: Finding[] | undefined;
+  for (const c of pod.containers) {
+    const user = runsAs(c.container.securityContext, pod.spec.securityContext);
+    if (user === undefined || user === 0) {
+      continue;
+    }
+    const mounts: any[] = c.container.volumeMounts ?? [];
+    mounts.forEach((m, i) => {
+      if (typeof m?.mountPath === 'string' && /^\/root\/+[^/]/.test(m.mountPath)) {
+        (findings ??= []).push(warning(`${mountPath(c, i)}.mountPath`,
+          `${show(m.mountPath)} is under /root, and the container runs as ${user === 'non-root' ? 'a non-root user' : `user ${user}`}: `
+          + 'Debian and Ubuntu images keep /root at mode 0700, so the process cannot reach the mount (permission denied)',
+          'mount it outside /root (e.g. "/data/huggingface") and point the tool there (HF_HOME, OLLAMA_MODELS, ...), or run the container as root '
+          + '(security: { runAsNonRoot: false, runAsUser: 0 }, with the level that allows it)', c.container.name));
+      }
+    });
   }
   return findings ?? NO_FINDINGS;
 }
