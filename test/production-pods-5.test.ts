@@ -12,22 +12,9 @@ import {
   AiInferenceDeployment, AiInferencePod, DnsPolicy, HealthCheck, HostPathType, ImagePullPolicy, InitContainer, PodField,
   PodSecurityLevel, PodVolume, Probe, ProxySidecar, ProxyTls, SeccompProfileType,
 } from '../src';
-import { env, mount, synthWithWarnings, volume } from './helpers/pod-parts';
+import { env, mount, synthWithWarnings, templateOf, volume } from './helpers/pod-parts';
 import { expectRefused } from './helpers/refusal';
-import { container, expectApiValid, manifestOf, newChart, podSpec } from './helpers/synth';
-
-/** The pod template of `pod` (for a controller's object), checked as a Pod; with what the library printed as warnings. */
-function templateOf(pod: AiInferencePod): { template: any; warnings: string } {
-  const writes: string[] = [];
-  const spy = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: any) => { writes.push(String(chunk)); return true; });
-  try {
-    const template = pod.toPodTemplate();
-    expectApiValid([{ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'template', ...template.metadata }, spec: template.spec }]);
-    return { template, warnings: writes.join('') };
-  } finally {
-    spy.mockRestore();
-  }
-}
+import { container, manifestOf, newChart, podSpec } from './helpers/synth';
 
 // Source: sgl-project/ome config/runtimes/srt/deepseek-rdma-rt.yaml (ClusterServingRuntime
 // srt-deepseek-rdma, engineConfig.worker): SGLang on 8 GPUs per node over RoCE — hostNetwork with

@@ -13,21 +13,8 @@ import {
   AiInferenceDeployment, AiInferencePod, DeploymentRollout, HealthCheck, ImagePullPolicy, PodSecurityLevel, PodVolume, Probe,
   SeccompProfileType,
 } from '../src';
-import { env, mount, synthWithWarnings, volume } from './helpers/pod-parts';
-import { container, expectApiValid, manifestOf, newChart, podSpec } from './helpers/synth';
-
-/** The pod template of `pod` (for a controller's object), checked as a Pod; with what the library printed as warnings. */
-function templateOf(pod: AiInferencePod): { template: any; warnings: string } {
-  const writes: string[] = [];
-  const spy = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: any) => { writes.push(String(chunk)); return true; });
-  try {
-    const template = pod.toPodTemplate();
-    expectApiValid([{ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'template', ...template.metadata }, spec: template.spec }]);
-    return { template, warnings: writes.join('') };
-  } finally {
-    spy.mockRestore();
-  }
-}
+import { env, mount, synthWithWarnings, templateOf, volume } from './helpers/pod-parts';
+import { container, manifestOf, newChart, podSpec } from './helpers/synth';
 
 // Source: GoogleCloudPlatform/kubernetes-engine-samples ai-ml/gcsfuse-shared-cache/vllm-a.yaml (d230dfb7):
 // vLLM on one L4 serving /data/Llama-3.1-8B-Instruct from a Cloud Storage bucket mounted through the

@@ -14,23 +14,10 @@ import {
   AiInferenceDeployment, AiInferencePod, DeploymentRollout, HealthCheck, ImagePullPolicy, InitContainer, LogSidecar, ModelPrepInit, ModelSource,
   PodField, PodSecurityLevel, PodVolume, Probe, ProxySidecar,
 } from '../src';
-import { env, mount, synthWithWarnings, volume, withWarnings } from './helpers/pod-parts';
+import { env, mount, synthWithWarnings, templateOf, volume, withWarnings } from './helpers/pod-parts';
 import { pssRestrictedViolations } from './helpers/pss';
 import { expectRefused } from './helpers/refusal';
 import { container, expectApiValid, manifestOf, newChart, podSpec } from './helpers/synth';
-
-/** The pod template of `pod` (for a controller's object), checked as a Pod; with what the library printed as warnings. */
-function templateOf(pod: AiInferencePod): { template: any; warnings: string } {
-  const writes: string[] = [];
-  const spy = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: any) => { writes.push(String(chunk)); return true; });
-  try {
-    const template = pod.toPodTemplate();
-    expectApiValid([{ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'template', ...template.metadata }, spec: template.spec }]);
-    return { template, warnings: writes.join('') };
-  } finally {
-    spy.mockRestore();
-  }
-}
 
 /** Probe timings in seconds, as the manifests write them. */
 function timing(initialDelay: number, period: number, timeout: number, failureThreshold: number): any {

@@ -1,5 +1,6 @@
 import { Chart } from 'cdk8s';
 import { expectApiValid, synth } from './synth';
+import { AiInferencePod } from '../../src';
 
 /** Synthesizes (and checks against the official schema) the chart; returns the manifests with what the library printed as warnings. */
 export function synthWithWarnings(chart: Chart): { manifests: any[]; warnings: string } {
@@ -33,4 +34,11 @@ export function mount(c: any, path: string): any {
 /** The volume `name` of a rendered pod spec. */
 export function volume(spec: any, name: string): any {
   return (spec.volumes ?? []).find((v: any) => v.name === name);
+}
+
+/** The pod template of `pod` (for a controller's object), checked as a Pod; with what the library printed as warnings. */
+export function templateOf(pod: AiInferencePod): { template: any; warnings: string } {
+  const { value: template, warnings } = withWarnings(() => pod.toPodTemplate());
+  expectApiValid([{ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'template', ...template.metadata }, spec: template.spec }]);
+  return { template, warnings };
 }
