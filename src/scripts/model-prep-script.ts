@@ -126,8 +126,12 @@ digest_waited() {
 # Streams a file that another process is still appending to, from its first byte, until the
 # flag file exists; a resumed download thus hashes its prefix first, then the new bytes. Each
 # poll reads everything whole that has arrived; an idle poll sleeps 50 ms, so a transfer costs a
-# few forks per 100 MiB, not per MiB.
+# few forks per 100 MiB, not per MiB. It leaves its pid in $3: whoever creates the flag wakes
+# its sleep with SIGWINCH (ignored by default: one sent early harms nothing), so the end of the
+# transfer is noticed at once, not up to 50 ms later.
 follow() {
+  trap 'f_woke=1' WINCH
+  { read -r f_pid f_rest < /proc/self/stat && printf '%s\n' "$f_pid" > "\${3:-/dev/null}"; } 2>/dev/null
   off=0
   while [ ! -e "$2" ]; do
     # the flag's directory gone (the staging taken over or removed): no flag will ever come
@@ -138,22 +142,27 @@ follow() {
       dd if="$1" bs=1048576 skip="$off" count="$n" 2>/dev/null || return 1
       off=$((off + n))
     else
-      sleep 0.05
+      nap
     fi
   done
   dd if="$1" bs=1048576 skip="$off" 2>/dev/null
 }
+# 50 ms, cut short by a signal this shell traps (a wait returns at once then; a plain sleep
+# would not)
+nap() { sleep 0.05 & wait "$!"; }
+# Wakes the process whose pid the file $1 holds (follow's, batch_hash's) from its nap.
+wake() { [ ! -s "$1" ] || { read -r w_pid < "$1" && kill -WINCH "$w_pid"; } 2>/dev/null; }
 # Runs "$@" (which writes $1's file) in the background while hashing that file into $2.sum.
 # Background + wait, so that SIGTERM interrupts at once. hashed_start and hashed_end split it,
 # for a caller with work to do while the tool starts.
 hashed() { hashed_start "$@"; hashed_end; }
 hashed_start() {
   file="$1" rec="$2"; shift 2
-  rm -f "$rec.flag" "$rec.sum"
+  rm -f "$rec.flag" "$rec.sum" "$rec.pid"
   pick_hasher
   "$@" < /dev/null 2>> "$errf" &
   tool_pid=$!
-  follow "$file" "$rec.flag" 2>/dev/null | hash_stdin 2>/dev/null > "$rec.sum" &
+  follow "$file" "$rec.flag" "$rec.pid" 2>/dev/null | hash_stdin 2>/dev/null > "$rec.sum" &
   hash_pid=$!
   kids="$tool_pid $hash_pid"
 }
@@ -162,6 +171,7 @@ hashed_end() {
   # a staging gone under this pod (its lock taken over, the cache recreated): the hasher's
   # follow stops on the missing directory, and the attempt fails
   { true > "$rec.flag"; } 2>/dev/null || rc=1
+  wake "$rec.pid"
   wait "$hash_pid" || [ "$rc" -ne 0 ] || rc=1
   kids=""
   return "$rc"
@@ -194,16 +204,19 @@ hash_done() {
   [ "$rc" -eq 0 ] && record "$l_file" "$l_rec" "$l_size" "$l_id"
 }
 stat_sizes() { stat -c %s -- "$@"; }
-# Runs "$1" with the lines of the file "$2" as its arguments, in chunks of 256: appending one
-# argument copies all before it, so a chunk costs little and a long list no more per line.
+# Runs "$1" with the lines of the file "$2" (each after the prefix $3, if given) as its
+# arguments, in chunks of at most 64 KiB of them: one awk quotes every line (single quotes) into
+# one command per chunk, and the shell evals them all, stopping at the first that fails. No
+# shell loop per line: a line costs the shell a read(2) per byte, and appending an argument
+# copies all before it.
 batch_args() {
-  b_cmd="$1" b_list="$2"
-  set --
-  while IFS= read -r a; do
-    set -- "$@" "$a"
-    [ "$#" -lt 256 ] || { "$b_cmd" "$@" || return; set --; }
-  done < "$b_list"
-  [ "$#" -eq 0 ] || "$b_cmd" "$@"
+  b_cmd="$1"
+  b_code=$(b_pre="\${3:-}" awk -v q="'" '
+    function flush() { if (n) print "\"$b_cmd\"" line " || return"; line = ""; n = 0 }
+    { s = ENVIRON["b_pre"] $0; r = ""; while ((i = index(s, q)) > 0) { r = r substr(s, 1, i - 1) q "\\" q q; s = substr(s, i + 1) }
+      s = " " q r s q; if (length(line) + length(s) > 65536) flush(); line = line s; n++ }
+    END { flush() }' "$2") || return
+  eval "$b_code"
 }
 size_of() { stat -c %s -- "$1" 2>/dev/null || echo 0; }
 # A file is done: its record holds size, source identity and sha256.
@@ -224,6 +237,20 @@ check_name() {
     //|*//*|*/./*|*/../*) printf "invalid name: '%s' (empty, absolute, or with '.' or '..' segments)\n" "$1" >> "$errf"; return 1 ;;
   esac
 }
+# Both checks over the list $1 in one awk (no shell loop per name), and the directories the
+# names need, each once, printed under the prefixes $2 and $3 (either may be empty).
+check_names() {
+  d1="$2" d2="$3" awk -v errf="$errf" '
+    { s = "/" $0 "/"; if (s == "//" || index(s, "//") || index(s, "/./") || index(s, "/../")) {
+        printf "invalid name: %c%s%c (empty, absolute, or with %c.%c or %c..%c segments)\n", 39, $0, 39, 39, 39, 39, 39 >> errf; failed = 1; exit 1 }
+      name[$0] }
+    END { if (failed) exit 1
+      for (f in name) { p = f; while (sub(/\/[^\/]*$/, "", p)) if (p in name) {
+          printf "invalid name: %c%s%c is both a file and the directory of %c%s%c\n", 39, p, 39, 39, f, 39 >> errf; exit 1 } }
+      for (f in name) { p = f; if (sub(/\/[^\/]*$/, "", p) && !(p in dirs)) { dirs[p]
+          if (ENVIRON["d1"] != "") print ENVIRON["d1"] p; if (ENVIRON["d2"] != "") print ENVIRON["d2"] p } } }' "$1"
+}
+mkdir_p() { mkdir -p -- "$@"; }
 
 # --- the lock --------------------------------------------------------------------------------
 new_token() {
@@ -436,12 +463,11 @@ assemble() {
     have=$(find "$model" ! -type d | wc -l)
     want=$(wc -l < "$meta/files")
     [ "$have" -eq "$want" ] || { echo "the download has $have files, the source lists $want" >> "$errf"; return 1; }
-    while IFS= read -r rel; do printf '%s\n' "$model/$rel"; done < "$meta/files" > "$meta/paths"
+    batch_args stat_sizes "$meta/files" "$model/" > "$meta/sizes" 2>> "$errf" || return 1
   else
     printf '\n' > "$meta/files"
-    printf '%s\n' "$model" > "$meta/paths"
+    stat_sizes "$model" > "$meta/sizes" 2>> "$errf" || return 1
   fi
-  batch_args stat_sizes "$meta/paths" > "$meta/sizes" 2>> "$errf" || return 1
   records_to_lines || return 1
   if [ "\${MODEL_KIND:-file}" = directory ]; then
     sum=$(pick_hasher; hash_stdin < "$meta/lines")
@@ -864,23 +890,27 @@ http_opts="-H Accept-Encoding:identity -g --fail --silent --show-error --locatio
 http_get() {
   curl $http_opts \${MODEL_HTTP_TOKEN:+-H "Authorization: Bearer $MODEL_HTTP_TOKEN"} "$@"
 }
-# status <tab> total size <tab> validator of the last response in a header dump
+# status <tab> total size <tab> validator of the last response in a header dump (awk functions:
+# header() takes the dump line by line, verdict() says it, reset() starts the next dump)
+response_fns='
+  function reset() { s = ""; e = ""; m = ""; l = ""; r = ""; z = "" }
+  function header(line,   c, k, v, w) {
+    sub(/\r$/, "", line)
+    if (line ~ /^HTTP\//) { split(line, w, " "); reset(); s = w[2]; return }
+    c = index(line, ":"); if (!c) return
+    k = tolower(substr(line, 1, c - 1)); v = substr(line, c + 1); sub(/^[ \t]+/, "", v); sub(/[ \t]+$/, "", v)
+    if (k == "etag") e = v; else if (k == "last-modified") m = v; else if (k == "content-length") l = v; else if (k == "content-range") r = v; else if (k == "content-encoding" && tolower(v) != "identity") z = v
+  }
+  function verdict(   t) {
+    t = l; if (r != "") { t = r; sub(/.*\//, "", t) } if (e ~ /^W\//) e = ""
+    # a body in a content coding (gzip...) is not the file: its bytes, length and ranges are those of the coding
+    if (z != "") s = s " with Content-Encoding " z
+    return s "\t" t "\t" (e != "" ? e : m)
+  }'
+# ... of each header dump file named
 response() {
-  awk 'BEGIN { for (i = 1; i < ARGC; i++) {
-        s = ""; e = ""; m = ""; l = ""; r = ""; z = ""
-        while ((getline line < ARGV[i]) > 0) {
-          sub(/\r$/, "", line)
-          if (line ~ /^HTTP\//) { split(line, w, " "); s = w[2]; e = ""; m = ""; l = ""; r = ""; z = ""; continue }
-          c = index(line, ":"); if (!c) continue
-          k = tolower(substr(line, 1, c - 1)); v = substr(line, c + 1); sub(/^[ \t]+/, "", v); sub(/[ \t]+$/, "", v)
-          if (k == "etag") e = v; else if (k == "last-modified") m = v; else if (k == "content-length") l = v; else if (k == "content-range") r = v; else if (k == "content-encoding" && tolower(v) != "identity") z = v
-        }
-        close(ARGV[i])
-        t = l; if (r != "") { t = r; sub(/.*\//, "", t) } if (e ~ /^W\//) e = ""
-        # a body in a content coding (gzip...) is not the file: its bytes, length and ranges are those of the coding
-        if (z != "") s = s " with Content-Encoding " z
-        print s "\t" t "\t" (e != "" ? e : m)
-      } exit }' "$@" 2>/dev/null
+  awk "$response_fns"'
+    BEGIN { for (i = 1; i < ARGC; i++) { reset(); while ((getline line < ARGV[i]) > 0) header(line); close(ARGV[i]); print verdict() } exit }' "$@" 2>/dev/null
 }
 # Percent-encodes a path for a URL into $enc (names may hold spaces, '*', unicode...); a plain
 # name costs no fork.
@@ -967,12 +997,8 @@ fetch() {
     hub_files "$meta/listing.json" > "$meta/files"
     [ -s "$meta/files" ] || { echo "$MODEL_LIST_URL lists no files (404)" >> "$errf"; return 1; }
   fi
-  while IFS= read -r f; do check_name "$f" || return 1; done < "$meta/files"
-  check_tree "$meta/files" || return 1
-  mkdir -p "$model" || return 23
-  while IFS= read -r f; do
-    case "$f" in */*) mkdir -p "$model/\${f%/*}" "$meta/\${f%/*}" || return 23 ;; esac
-  done < "$meta/files"
+  check_names "$meta/files" "$model/" "$meta/" > "$meta/.dirs" || return 1
+  mkdir -p "$model" && batch_args mkdir_p "$meta/.dirs" || return 23
   batch_get || return
   xfer=unhashed finish=hash_later
   # the files without a whole line in the journal (as records_to_lines reads it); the journal
@@ -990,95 +1016,136 @@ fetch() {
 }
 # The files without a partial, in one curl (one process, one connection; the raw tool's speed):
 # curl writes them one after the other and creates each output file at its first byte, so a
-# file is complete once the next one exists; it is hashed then, while the next downloads (the
+# file is complete once a later one exists; it is hashed then, while the next downloads (the
 # last one while it arrives). Each is checked and recorded from its own header dump; the rest
-# go through get_file. Per file the shell only tests and appends: the curl options come from
-# one awk (a config on curl's stdin: no argument list copied per file, no token in argv), the
-# hashes from one hasher per batch of finished files, the records from one awk.
+# go through get_file. The shell does no work per file, and creates no file per file but the
+# file itself: what earlier attempts left comes from one find, the batch from one awk, the curl
+# options from one awk (a config on curl's stdin: no token in argv), the header dumps of all
+# transfers go into one stream, the hashes come from one hasher per round of finished files,
+# the sizes from one stat, the records from one awk.
 batch_get() {
-  rm -f "$meta/.batch.done" "$meta/.sums"
   touch "$meta/.journal" || return 23
-  while IFS= read -r f; do
-    [ -s "$model/$f" ] && [ -f "$meta/$f.hdr" ] && continue
-    # a fresh staging has none of these: no fork then
-    if [ -e "$model/$f" ] || [ -e "$meta/$f.hdr" ] || [ -e "$meta/$f.rec" ] || [ -e "$meta/$f.sum" ]; then
-      rm -f "$model/$f" "$meta/$f.hdr" "$meta/$f.rec" "$meta/$f.sum"
-    fi
-    printf '%s\n' "$f"
-  done < "$meta/files" > "$meta/.batch"
+  # a batch killed on the way (by SIGTERM or SIGKILL): what it finished is recorded as at its end
+  if [ -f "$meta/.batch.out" ]; then batch_settle || return 23; fi
+  rm -f "$meta/.batch.done" "$meta/.sums" "$meta/.batch.out"
+  # a recorded file, or one with bytes and a header dump (resumed by get_file), stays; every
+  # other one goes into the batch, what is left of it removed
+  find "$model" ! -type d -size +0c > "$meta/.found.full" 2>/dev/null
+  find "$model" "$meta" ! -type d > "$meta/.found" 2>/dev/null
+  b_model="$model/" b_meta="$meta/" b_batch="$meta/.batch" awk -F '\t' '
+    BEGIN { model = ENVIRON["b_model"]; meta = ENVIRON["b_meta"]; batch = ENVIRON["b_batch"]; printf "" > batch
+      j = meta ".journal"; while ((getline line < j) > 0) if (split(line, r, "\t") >= 4) { rel = line; sub(/^[^\t]*\t[^\t]*\t[^\t]*\t/, "", rel); done[rel] } }
+    FILENAME == ARGV[1] { full[$0]; next }
+    FILENAME == ARGV[2] { there[$0]; next }
+    { f = $0; if (((model f) in full) && ((f in done) || ((meta f ".hdr") in there))) next
+      print f > batch
+      if ((model f) in there) print model f; if ((meta f ".hdr") in there) print meta f ".hdr"
+      if ((meta f ".rec") in there) print meta f ".rec"; if ((meta f ".sum") in there) print meta f ".sum" }
+  ' "$meta/.found.full" "$meta/.found" "$meta/files" > "$meta/.batch.rm" || return 23
+  [ ! -s "$meta/.batch.rm" ] || batch_args rm_f "$meta/.batch.rm"
   [ -s "$meta/.batch" ] || return 0
   # what the journal says of these files no longer holds
   awk -F '\t' 'NR == FNR { b[$0]; next } { rel = $0; sub(/^[^\t]*\t[^\t]*\t[^\t]*\t/, "", rel) } !(rel in b)' "$meta/.batch" "$meta/.journal" > "$meta/.journal.tmp" \
     && mv -f "$meta/.journal.tmp" "$meta/.journal" || return 23
-  { batch_config | curl -K - 2>> "$errf"; } &
+  # curl's stdout: a token (random, no server can forge it), then every transfer's header dump,
+  # each followed by a line with the token (curl writes one per transfer, failed ones too)
+  b_tok="\${me##*.}"
+  printf '%s\n' "$b_tok" > "$meta/.batch.out" || return 23
+  rm -f "$meta/.batch.pid" "$meta/.batch.fpid"
+  { batch_config | curl -K - >> "$meta/.batch.out" 2>> "$errf"; } &
   tool_pid=$!
   batch_hash &
   kids="$tool_pid $!"
   wait "$tool_pid"
   { true > "$meta/.batch.done"; } 2>/dev/null
+  wake "$meta/.batch.pid"
+  wake "$meta/.batch.fpid"
   wait $kids
   kids=""
-  # one awk for every header dump, one stat for every file that came back whole
-  while IFS= read -r f; do printf '%s\n' "$meta/$f.hdr"; done < "$meta/.batch" > "$meta/.batch.hdrs"
-  batch_args response "$meta/.batch.hdrs" > "$meta/.batch.resp"
-  while IFS= read -r f && IFS= read -r resp <&3; do
-    case "$resp" in 200"$tab"*) [ -f "$model/$f" ] || continue ;; *) continue ;; esac
-    printf '%s\t%s\n' "$resp" "$f"
-    printf '%s\n' "$model/$f" >&4
-  done < "$meta/.batch" 3< "$meta/.batch.resp" > "$meta/.batch.ok" 4> "$meta/.batch.paths"
-  [ -s "$meta/.batch.ok" ] || return 0
-  batch_args stat_sizes "$meta/.batch.paths" > "$meta/.batch.sizes" 2>/dev/null || return 0
-  # one awk writes every record into the journal (a file per record costs a create each),
-  # replaced whole with a rename: a kill leaves the old one or the new one
-  awk -F '\t' -v sums="$meta/.sums" '
-    BEGIN { while ((getline line < sums) > 0) if (length(line) > 65 && substr(line, 65, 1) == "\t") sum[substr(line, 66)] = substr(line, 1, 64) }
-    NR == FNR { got[FNR] = $0; next }
-    { f = $0; sub(/^[^\t]*\t[^\t]*\t[^\t]*\t/, "", f)
-      if (got[FNR] == $2 && (f in sum) && sum[f] !~ /[^0-9a-f]/) printf "%s\t%s\t%s\t%s\n", $2, ($3 != "" ? $3 : "-"), sum[f], f }
-  ' "$meta/.batch.sizes" "$meta/.batch.ok" > "$meta/.journal.new" || return 23
-  cat "$meta/.journal" "$meta/.journal.new" > "$meta/.journal.tmp" && mv -f "$meta/.journal.tmp" "$meta/.journal" || return 23
+  batch_settle || return 23
 }
+# Records every file of the batch that came whole (a 200, the size it announced on disk, a sum)
+# into the journal, in one awk that reads curl's stdout (and one stat for all sizes): a file
+# per record would cost a create each. The journal is replaced whole with a rename: a kill
+# leaves the old one or the new one. A file with bytes but no record gets its header dump back
+# as its own .hdr, for get_file to resume it.
+batch_settle() {
+  batch_args stat_named "$meta/.batch" "$model/" > "$meta/.batch.sizes" 2>/dev/null
+  b_model="$model/" b_meta="$meta/" awk -v sums="$meta/.sums" -v sizes="$meta/.batch.sizes" -v names="$meta/.batch" "$response_fns"'
+    BEGIN { while ((getline line < sums) > 0) if (length(line) > 65 && substr(line, 65, 1) == "\t") sum[substr(line, 66)] = substr(line, 1, 64)
+      model = ENVIRON["b_model"]; meta = ENVIRON["b_meta"]; p = length(model)
+      while ((getline line < sizes) > 0) { i = index(line, " "); size[substr(line, i + p + 1)] = substr(line, 1, i - 1) }
+      while ((getline line < names) > 0) name[++n] = line
+      k = 1; reset() }
+    function settle(   f, v, h) {
+      f = name[k]; v = verdict(); split(v, w, "\t")
+      if (w[1] == "200" && (f in size) && size[f] == w[2] && (f in sum) && sum[f] !~ /[^0-9a-f]/) printf "%s\t%s\t%s\t%s\n", w[2], (w[3] != "" ? w[3] : "-"), sum[f], f
+      else if ((f in size) && size[f] > 0 && seg != "") { h = meta f ".hdr"; printf "%s", seg > h; close(h) }
+      k++; seg = ""; reset() }
+    NR == 1 { tok = $0; next }
+    $0 == tok { if (k <= n) settle(); next }
+    { header($0); seg = seg $0 "\n" }
+    END { if (k <= n && seg != "") settle() }' "$meta/.batch.out" > "$meta/.journal.new" || return 1
+  cat "$meta/.journal" "$meta/.journal.new" > "$meta/.journal.tmp" && mv -f "$meta/.journal.tmp" "$meta/.journal" || return 1
+}
+rm_f() { rm -f -- "$@" 2>/dev/null; return 0; }
+stat_named() { stat -c '%s %n' -- "$@"; return 0; }
 # The curl config for the batch: per file its header dump, output and percent-encoded URL
 # (from one od of all names: a name's bytes are its URL's), quoted as curl's config wants.
 batch_config() {
-  od -An -v -tx1 < "$meta/.batch" | b_meta="$meta/" b_model="$model/" b_base="\${MODEL_URL%/}/" b_opts="$http_opts" awk '
+  od -An -v -tx1 < "$meta/.batch" | b_tok="$b_tok" b_model="$model/" b_base="\${MODEL_URL%/}/" b_opts="$http_opts" awk '
     function val(h) { return (index("0123456789abcdef", substr(h, 1, 1)) - 1) * 16 + index("0123456789abcdef", substr(h, 2, 1)) - 1 }
     function q(s,   i, c, t) { if (!index(s, "\\") && !index(s, "\"")) return "\"" s "\""
       t = ""; for (i = 1; i <= length(s); i++) { c = substr(s, i, 1); t = t (c == "\\" || c == "\"" ? "\\" : "") c } return "\"" t "\"" }
-    BEGIN { meta = ENVIRON["b_meta"]; model = ENVIRON["b_model"]; base = ENVIRON["b_base"]; n = split(ENVIRON["b_opts"], o, " "); for (i = 1; i <= n; i++) {
+    BEGIN { tok = ENVIRON["b_tok"]; model = ENVIRON["b_model"]; base = ENVIRON["b_base"]; n = split(ENVIRON["b_opts"], o, " "); for (i = 1; i <= n; i++) {
         if (o[i + 1] ~ /^-/ || i == n) common = common o[i] "\n"; else { common = common o[i] " " q(o[i + 1]) "\n"; i++ } }
       if (ENVIRON["MODEL_HTTP_TOKEN"] != "") common = common "-H " q("Authorization: Bearer " ENVIRON["MODEL_HTTP_TOKEN"]) "\n"
       k = 1 }
     FILENAME == "-" { for (i = 1; i <= NF; i++) { if ($i == "0a") { k++; continue }
         n = val($i); if ((n >= 48 && n <= 57) || (n >= 65 && n <= 90) || (n >= 97 && n <= 122) || $i == "2d" || $i == "2e" || $i == "5f" || $i == "7e" || $i == "2f") enc[k] = enc[k] sprintf("%c", n); else enc[k] = enc[k] "%" toupper($i) }
       next }
-    { printf "%s%s-D %s\n-o %s\nurl = %s\n", (FNR > 1 ? "next\n" : ""), common, q(meta $0 ".hdr"), q(model $0), q(base enc[FNR]) }' - "$meta/.batch"
+    { printf "%s%s-D -\n-w \"\\n%s\\n\"\n-o %s\nurl = %s\n", (FNR > 1 ? "next\n" : ""), common, tok, q(model $0), q(base enc[FNR]) }' - "$meta/.batch"
 }
-# Hashes the batch's files as they finish: a file is whole once the next one exists. Each
-# round hashes every file finished since the last, in one hasher call (a large file alone, as
-# soon as it is whole; many small ones together); the last file is hashed while it arrives.
+# Hashes the batch's files as they finish: every file before the last one that exists is whole.
+# A round (one find, one awk, one hasher call for every file finished since the last round)
+# runs once the file after the first unfinished one exists, or the batch has ended; until then
+# a poll is one test and a 50 ms nap, and after a round of many files (small ones arriving
+# fast) too, so that they are hashed in a few calls. The last file is hashed while it arrives,
+# unless the batch ended first. Its pid goes to $meta/.batch.pid and its follower's to
+# $meta/.batch.fpid: the end of the batch wakes both (SIGWINCH).
 batch_hash() {
+  trap 'h_woke=1' WINCH
+  { read -r h_pid h_rest < /proc/self/stat && printf '%s\n' "$h_pid" > "$meta/.batch.pid"; } 2>/dev/null
   pick_hasher
-  exec 4< "$meta/.batch"
-  IFS= read -r cur <&4 || return 0
-  nxt="" more=1
-  while [ -n "$more" ]; do
+  h_upto=0 h_watch="" h_last="" h_count=0
+  while :; do
+    h_fin=""; [ ! -e "$meta/.batch.done" ] || h_fin=1
+    if [ -z "$h_fin" ] && [ -n "$h_watch" ] && [ ! -e "$model/$h_watch" ]; then
+      [ -d "$meta" ] || return 1
+      nap
+      continue
+    fi
     # the staging gone (its lock taken over, the cache recreated): nothing left to hash
     { true > "$meta/.hash.names"; } 2>/dev/null || return 1
-    n=0
-    while [ "$n" -lt 256 ]; do
-      [ -n "$nxt" ] || IFS= read -r nxt <&4 || { more=""; break; }
-      [ -e "$model/$nxt" ] || [ -e "$meta/.batch.done" ] || break
-      [ ! -f "$model/$cur" ] || { printf '%s\n' "$model/$cur" >> "$meta/.hash.names"; n=$((n + 1)); }
-      cur="$nxt" nxt=""
-    done
-    # a round that found nothing finished waits a little
-    if [ "$n" -gt 0 ]; then hash_names "$meta/.hash.names"; elif [ -n "$more" ]; then sleep 0.05; fi
+    find "$model" ! -type d > "$meta/.hash.found" 2>/dev/null
+    # files 1..upto (in batch order) are settled; out: the new upto, the file whose existence
+    # settles the next one, the last file, and how many this round hashes
+    h_model="$model/" h_names="$meta/.hash.names" awk -v upto="$h_upto" -v fin="$h_fin" '
+      BEGIN { model = ENVIRON["h_model"]; names = ENVIRON["h_names"] }
+      FILENAME == ARGV[1] { there[$0]; next }
+      { name[FNR] = $0; if ((model $0) in there) max = FNR; n = FNR }
+      END { top = fin ? n : max - 1; if (top < upto) top = upto
+        for (i = upto + 1; i <= top; i++) if ((model name[i]) in there) { print model name[i] > names; c++ }
+        print top; print (top + 2 <= n ? name[top + 2] : ""); print (top < n ? name[n] : ""); print c + 0 }' "$meta/.hash.found" "$meta/.batch" > "$meta/.hash.state" || return 1
+    { IFS= read -r h_upto; IFS= read -r h_watch; IFS= read -r h_last; IFS= read -r h_count; } < "$meta/.hash.state"
+    [ "$h_count" -eq 0 ] || hash_names "$meta/.hash.names"
+    [ -z "$h_fin" ] && [ -n "$h_watch" ] || break
+    [ "$h_count" -lt 16 ] || nap
   done
-  exec 4<&-
+  [ -n "$h_last" ] || return 0
   # the last one is hashed while it arrives (no next file tells that it is complete)
-  while [ ! -e "$model/$cur" ] && [ ! -e "$meta/.batch.done" ]; do [ -d "$meta" ] || return 1; sleep 0.05; done
-  sum=$(follow "$model/$cur" "$meta/.batch.done" 2>/dev/null | hash_stdin 2>/dev/null) && printf '%s\t%s\n' "$sum" "$cur" >> "$meta/.sums"
+  while [ ! -e "$model/$h_last" ] && [ ! -e "$meta/.batch.done" ]; do [ -d "$meta" ] || return 1; nap; done
+  sum=$(follow "$model/$h_last" "$meta/.batch.done" "$meta/.batch.fpid" 2>/dev/null | hash_stdin 2>/dev/null) && printf '%s\t%s\n' "$sum" "$h_last" >> "$meta/.sums"
 }
 # Hashes the files listed in $1 (paths under $model) with one hasher call and appends
 # "sum<tab>name" for each to $meta/.sums; sha256sum and openssl print a line per file in order,
