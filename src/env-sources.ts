@@ -186,7 +186,8 @@ export interface ContainerEnvProps {
 
 /**
  * The cdk8s-plus env of container `name` from its variable props (plain variables after
- * `defaults`, then Secret keys, then pod fields), checked into `errors`; `envFrom` is appended
+ * `defaults`, then Secret keys, then pod fields, then the plain variables that refer to those),
+ * checked into `errors`; `envFrom` is appended
  * to the container's final JSON by the workload's host. `prefix` is where the props sit
  * (`server.`). @internal
  */
@@ -196,17 +197,64 @@ export function containerEnv(scope: Construct, host: WorkloadHost, name: string,
   // a map of another shape (a Map, a string, a list) is reported and left out: spread, it would
   // be silently empty or turn into variables named "0", "1", ...
   const plain = stringMap(`${prefix}env`, props.env, errors) ? props.env : undefined;
+  const values = { ...defaults, ...plain };
+  const sourced = {
+    ...secretEnvValues(scope, props.secretEnv, errors, `${prefix}secretEnv`, prefix ? 'secret-env' : 'secret'),
+    ...fieldEnvValues(props.fieldEnv, errors, `${prefix}fieldEnv`),
+  };
+  const late = referringToSourced(values, Object.keys(sourced));
   const env: { [name: string]: kplus.EnvValue } = {};
-  for (const [key, value] of Object.entries({ ...defaults, ...plain })) {
-    env[key] = kplus.EnvValue.fromValue(value);
+  for (const [key, value] of Object.entries(values)) {
+    if (!late.has(key)) {
+      env[key] = kplus.EnvValue.fromValue(value);
+    }
   }
-  Object.assign(env, secretEnvValues(scope, props.secretEnv, errors, `${prefix}secretEnv`, prefix ? 'secret-env' : 'secret'),
-    fieldEnvValues(props.fieldEnv, errors, `${prefix}fieldEnv`));
+  Object.assign(env, sourced);
+  for (const key of late) {
+    env[key] = kplus.EnvValue.fromValue(values[key]);
+  }
   const step = envFromStep(props.envFrom, errors, `${prefix}envFrom`);
   if (step) {
     host.patchContainer(name, step);
   }
   return env;
+}
+
+/**
+ * The plain variables whose value refers (`$(NAME)`, not the escaped `$$(NAME)`) to a Secret key
+ * or pod field variable, or to a plain variable that does, in their order. Kubernetes expands a
+ * reference in an env value only to a variable listed before it, so these are written after the
+ * Secret keys and pod fields: `VLLM_HOST_IP: '$(POD_IP)'` with `fieldEnv: { POD_IP }` gets the
+ * pod's IP, not the literal text.
+ */
+function referringToSourced(values: { [name: string]: string }, sourced: string[]): Set<string> {
+  const late = new Set<string>();
+  const refersTo = (value: string, names: Iterable<string>): boolean => {
+    for (const name of names) {
+      let at = value.indexOf(`$(${name})`);
+      while (at !== -1) {
+        if (at === 0 || value[at - 1] !== '$') {
+          return true;
+        }
+        at = value.indexOf(`$(${name})`, at + 1);
+      }
+    }
+    return false;
+  };
+  if (sourced.length === 0) {
+    return late;
+  }
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const [key, value] of Object.entries(values)) {
+      if (!late.has(key) && typeof value === 'string' && value.includes('$(') && (refersTo(value, sourced) || refersTo(value, late))) {
+        late.add(key);
+        grew = true;
+      }
+    }
+  }
+  return new Set(Object.keys(values).filter(key => late.has(key)));
 }
 
 /**
