@@ -189,6 +189,30 @@ export class PodVolume {
   }
 
   /**
+   * An NFS export, as the Triton chart's model repository: `server` a host name or IP address,
+   * `path` the exported directory. Pod Security Standards restricted does not allow NFS
+   * volumes (baseline does): the pod must declare `security: { level: PodSecurityLevel.BASELINE }`,
+   * or synth fails. Mounted read-only unless the mount says `readOnly: false`; `readOnly` here
+   * makes the export read-only for every container.
+   */
+  public static nfs(name: string, server: string, path: string, options: { readonly readOnly?: boolean } = {}): PodVolume {
+    options = snapshot(options ?? {}); // null from JavaScript callers means no options
+    return new PodVolume(name, () => ({ nfs: { server, path, readOnly: options.readOnly } }), errors => {
+      const at = `volume ${show(name)}`;
+      knownProps(at, options, ['readOnly'], errors);
+      if (typeof server !== 'string' || !/^(\[[0-9a-fA-F:.]+\]|[0-9a-fA-F:.]*:[0-9a-fA-F:.]*|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?)$/.test(server)) {
+        errors.push(`${at}.server: ${show(server)} is not a host name or IP address. Fix: give the NFS server, e.g. 'nfs.example.com' or '10.0.0.5'`);
+      }
+      if (typeof path !== 'string' || !path.startsWith('/') || /[\0\n\r]/.test(path)) {
+        errors.push(`${at}.path: ${show(path)} is not an absolute path. Fix: give the exported directory, e.g. '/srv/models'`);
+      }
+      if (options.readOnly !== undefined && typeof options.readOnly !== 'boolean') {
+        errors.push(`${at}.readOnly: ${show(options.readOnly)} is not true or false. Fix: true makes the export read-only for every container, or leave it out`);
+      }
+    });
+  }
+
+  /**
    * A volume a CSI driver provides for the pod's lifetime (an inline ephemeral volume): GKE's
    * Cloud Storage FUSE (`gcsfuse.csi.storage.gke.io`), Mountpoint for Amazon S3, the Secrets
    * Store driver. Pod Security Standards restricted allows it. Mounted read-only unless the mount

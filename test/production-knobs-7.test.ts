@@ -4,7 +4,7 @@
  * workload's `volumes` that no container of the library mounts. Each valid use synthesizes and
  * passes the API checks; each bad value is refused with the structured error.
  */
-import { Duration } from 'cdk8s';
+import { ApiObject, Duration, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { AiInferenceDeployment, AiInferencePod, DeploymentRollout, InferenceServer, PodSecurityLevel, PodVolume, Sidecar } from '../src';
 import { synthWithWarnings } from './helpers/pod-parts';
@@ -154,5 +154,31 @@ describe('rollout percentages', () => {
     expectRefused(rollout({ maxUnavailablePercent: 101 }), /rollout\.maxUnavailablePercent: 101 must be a whole number from 0 to 100/);
     expectRefused(rollout({ maxSurgePercent: 2.5 }), /rollout\.maxSurgePercent: 2\.5 must be a whole number/);
     expectRefused(rollout({ maxSurgePercent: 0, maxUnavailable: 0 }), /rollout: maxSurge 0% and maxUnavailable 0 would never replace a pod/);
+  });
+});
+
+describe('PodVolume.nfs', () => {
+  test('written; restricted refuses it (baseline allows NFS volumes)', () => {
+    const models = PodVolume.nfs('models', 'nfs.example.com', '/srv/models');
+    const chart = newChart('nfs');
+    new AiInferencePod(chart, 'p', { server: { image, volumeMounts: [{ volume: models, path: '/models' }] }, security: { level: PodSecurityLevel.BASELINE } });
+    const { manifests } = synthWithWarnings(chart);
+    expect(podSpec(manifests[0]).volumes.find((v: any) => v.name === 'models')).toEqual({ name: 'models', nfs: { server: 'nfs.example.com', path: '/srv/models' } });
+    expect(container(manifests[0], 'server').volumeMounts).toContainEqual({ name: 'models', mountPath: '/models', readOnly: true });
+    expectRefused(c => new AiInferencePod(c, 'p', { server: { image, volumeMounts: [{ volume: models, path: '/models' }] } }), /volume models has type nfs/);
+  });
+
+  test('bad server, path and readOnly are refused', () => {
+    const mounted = (v: PodVolume) => (c: any) => new AiInferencePod(c, 'p', { server: { image, volumeMounts: [{ volume: v, path: '/m' }] }, security: { level: PodSecurityLevel.BASELINE } });
+    expectRefused(mounted(PodVolume.nfs('v', 'nfs server', '/x')), /volume "v"\.server: "nfs server" is not a host name or IP address/);
+    expectRefused(mounted(PodVolume.nfs('v', '10.0.0.5', 'srv')), /volume "v"\.path: "srv" is not an absolute path/);
+    expectRefused(mounted(PodVolume.nfs('v', '10.0.0.5', '/srv', { readOnly: 1 as any })), /volume "v"\.readOnly: 1 is not true or false/);
+  });
+
+  test('a JSON patch that replaces the volume list (add at /spec/volumes) is refused: the server\'s /tmp mount would have no volume', () => {
+    expectRefused(c => {
+      const p = new AiInferencePod(c, 'p', { server: { image } });
+      ApiObject.of(p.pod).addJsonPatch(JsonPatch.add('/spec/volumes', [{ name: 'models', emptyDir: {} }]));
+    }, /mounts volume "server-tmp", which the pod does not define/);
   });
 });

@@ -8,7 +8,7 @@
  * the fields that matter are asserted. Where the real pod has a field the library cannot express,
  * the test says so and shows the escape hatch (a JSON patch).
  */
-import { ApiObject, Duration, JsonPatch } from 'cdk8s';
+import { ApiObject, Duration } from 'cdk8s';
 import {
   AiInferenceDeployment, AiInferencePod, DeploymentRollout, DnsPolicy, EnvFromSource, HealthCheck, HostPathType, ImagePullPolicy, InitContainer,
   PodField, PodSecurityLevel, PodVolume, Probe, TerminationMessagePolicy,
@@ -43,6 +43,7 @@ describe('Triton on-prem chart with an NFS model repository (triton-inference-se
         // the chart sets only the GPU limit: `{}` keeps the library's 1 cpu / 4Gi defaults off (a 4Gi memory
         // limit the chart does not have would OOM-kill Triton loading a larger repository)
         resources: {},
+        volumeMounts: [{ volume: PodVolume.nfs('models', '10.0.0.5', '/srv/models', { readOnly: false }), path: '/models', readOnly: false }],
       },
       gpu: { count: 1, tolerate: false, sharedMemory: false },
       // an nfs volume is outside "restricted"'s volume types (baseline allows it)
@@ -52,16 +53,9 @@ describe('Triton on-prem chart with an NFS model repository (triton-inference-se
     });
   }
 
-  test('args without a command, probes on the port name, three ports, pod user 1000 / fsGroup 1000; the NFS volume only through a JSON patch', () => {
+  test('args without a command, probes on the port name, three ports, pod user 1000 / fsGroup 1000; the NFS volume (PodVolume.nfs)', () => {
     const chart = newChart('triton-onprem');
-    const d = triton(chart);
-    // FINDING: PodVolume has no nfs source (emptyDir, PVC, configMap, secret, hostPath, csi, claimTemplate):
-    // the chart's own volume can only be added after rendering
-    ApiObject.of(d.deployment).addJsonPatch(
-      // appended ('-'): an add at the list itself would replace the library's writable /tmp under the read-only root
-      JsonPatch.add('/spec/template/spec/volumes/-', { name: 'models', nfs: { server: '10.0.0.5', path: '/srv/models', readOnly: false } }),
-      JsonPatch.add('/spec/template/spec/containers/0/volumeMounts/-', { name: 'models', mountPath: '/models' }),
-    );
+    triton(chart);
     const { manifests, warnings } = synthWithWarnings(chart);
     const deploy = manifestOf(manifests, 'Deployment');
     const spec = podSpec(deploy);
@@ -78,7 +72,7 @@ describe('Triton on-prem chart with an NFS model repository (triton-inference-se
     expect(spec.securityContext).toMatchObject({ runAsUser: 1000, fsGroup: 1000 });
     expect(spec.serviceAccountName).toBe('example-triton-inference-server');
     expect(volume(spec, 'models').nfs).toEqual({ server: '10.0.0.5', path: '/srv/models', readOnly: false });
-    expect(mount(c, '/models')).toEqual({ name: 'models', mountPath: '/models' });
+    expect(mount(c, '/models')).toEqual({ name: 'models', mountPath: '/models', readOnly: false });
     expect(mount(c, '/tmp')).toBeDefined();
     expect(warnings).toContain('as security.level declares: volume models has type nfs');
   });
