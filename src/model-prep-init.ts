@@ -294,7 +294,7 @@ function wireOciImage(
   owner: ModelPrepInit, spec: any, wiring: Wiring, oci: { source: OciModelImage; name: string; volumeName: string; props: ModelPrepInitProps },
 ): boolean {
   const { reference, pullPolicy } = oci.source;
-  if (!String(reference).includes('@sha256:')) {
+  if (!/@sha(256|384|512):/.test(String(reference))) {
     wiring.warning(owner, 'source', `${JSON.stringify(reference)} names the model by tag only; a pushed tag changes the weights under running pods `
       + 'and a cached copy is not refreshed', `pin the digest: '${reference}@sha256:<digest>' (crane digest / docker buildx imagetools inspect)`);
   }
