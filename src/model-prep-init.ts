@@ -9,7 +9,7 @@ import { ModelSource, OciModelImage } from './model-source';
 import { parseQuantity } from './quantity';
 import { checkedResources, ContainerResources, renderResources } from './resources';
 import { modelPrepScript } from './scripts/model-prep-script';
-import { containerSecurityContext, ContainerSecurityOptions, DEFAULT_ID } from './security';
+import { containerSecurityContext, ContainerSecurityOptions, DEFAULT_ID, idsByDefault } from './security';
 import { show } from './validation/_helpers';
 import { absolutePath, containerPropKeys, durationSeconds, knownProps, labelName, propKeys, quantity, snapshot, wholeNumber } from './validation/_prop-checks';
 
@@ -241,6 +241,7 @@ export class ModelPrepInit extends Construct {
     const securityContext = containerSecurityContext({ runAsUser: DEFAULT_ID, runAsGroup: DEFAULT_ID, ...props.security });
     // the one-line failure reason shows in `kubectl describe pod`
     host.finishContainer(name, { resources, securityContext, terminationMessagePolicy: 'FallbackToLogsOnError' });
+    host.idsByDefault(name, idsByDefault(props.security));
     const loadSeconds = expectedLoadSeconds(props, errors);
     const modelPathEnv = props.modelPathEnv ?? 'MODEL_PATH';
     const modelPath = this.modelPath;

@@ -482,7 +482,6 @@ function lastSegment(uri: string): string {
   return segments.length > 1 ? segments[segments.length - 1] : 'model';
 }
 
-
 function ociImageErrors(reference: string, options: OciImageSourceOptions, path: string): string[] {
   const errors: string[] = [];
   if (typeof reference !== 'string' || !isImageReference(reference)) {

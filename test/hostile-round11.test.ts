@@ -5,8 +5,10 @@
  * miss), kept as a regression test, or a sweep of real values that must stay accepted.
  */
 import { Chart } from 'cdk8s';
-import { AiInferencePod, KubernetesTarget, ModelPrepInit, ModelSource } from '../src';
+import * as kplus from 'cdk8s-plus-27';
+import { AiInferencePod, InferenceServer, InitContainer, KubernetesTarget, LogSidecar, ModelPrepInit, ModelSource, ProxySidecar, Sidecar } from '../src';
 import { synthWithWarnings } from './helpers/pod-parts';
+import { pssRestrictedViolations } from './helpers/pss';
 import { expectRefused, run } from './helpers/refusal';
 import { expectApiValid, newChart } from './helpers/synth';
 
@@ -199,5 +201,47 @@ describe('ModelSource.ociImage takes every reference the kubelet takes, and no o
 
   test('a reference the kubelet cannot parse is refused from 1.35 too, where it becomes an image volume (a:b:c was written)', () => {
     expectRefused(c => modelPod(c, KubernetesTarget.V1_35, 'a:b:c'), /\[test\/p\/m\] source: "a:b:c" is not an image reference\. Fix: /);
+  });
+});
+
+describe('security.idsFromPlatform', () => {
+  const ids = (c: any) => [c.name, c.securityContext?.runAsUser, c.securityContext?.runAsGroup];
+
+  test('ids the props give a container are kept, 1000 and 101 too (they were removed silently: only the library\'s defaults go)', () => {
+    const { manifests, error } = run(c => {
+      const p = new AiInferencePod(c, 'p', { server: { image: 'vllm/vllm-openai:v0.9.1', security: { runAsUser: 1000 } }, security: { idsFromPlatform: true } });
+      new LogSidecar(p, 'l');
+      new ProxySidecar(p, 'x', { port: 8443 });
+      new ProxySidecar(p, 'y', { name: 'proxy-b', port: 9443, networkPolicy: false, security: { runAsUser: 101, runAsGroup: 101 } });
+      new Sidecar(p, 's', { name: 'side', image: 'busybox:1.36', security: { runAsUser: 1000, runAsGroup: 101 } });
+      new Sidecar(p, 't', { name: 'side-default', image: 'busybox:1.36' });
+      new InitContainer(p, 'i', { name: 'init', image: 'busybox:1.36', command: ['true'], security: { runAsGroup: 1000 } });
+      new ModelPrepInit(p, 'm', { source: ModelSource.s3('s3://models/granite/') });
+    });
+    expect(error).toBeUndefined();
+    expectApiValid(manifests!);
+    const spec = manifests!.find(m => m.kind === 'Pod').spec;
+    expect(spec.securityContext).toEqual({ fsGroupChangePolicy: 'OnRootMismatch', runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+    expect([...spec.initContainers, ...spec.containers].map(ids).sort()).toEqual([
+      ['auth-proxy', undefined, undefined],
+      ['init', undefined, 1000],
+      ['log-forwarder', undefined, undefined],
+      ['model-downloader', undefined, undefined],
+      ['proxy-b', 101, 101],
+      ['server', 1000, undefined],
+      ['side', 1000, 101],
+      ['side-default', undefined, undefined],
+    ]);
+    expect(pssRestrictedViolations(manifests!.find(m => m.kind === 'Pod'))).toEqual([]);
+  });
+
+  test('on a workload of yours, the ids its pod sets (cdk8s-plus securityContext) are left out too (the pod asked for them: restricted-v2 refuses it)', () => {
+    const { manifests, error } = run(c => {
+      const d = new kplus.Deployment(c, 'd', { metadata: { name: 'd' }, securityContext: { user: 2000, group: 2000, fsGroup: 2000 } });
+      new InferenceServer(d, 's', { server: { image: 'vllm/vllm-openai:v0.9.1' }, security: { idsFromPlatform: true } });
+    });
+    expect(error).toBeUndefined();
+    expectApiValid(manifests!);
+    expect(manifests![0].spec.template.spec.securityContext).toEqual({ fsGroupChangePolicy: 'OnRootMismatch', runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
   });
 });
