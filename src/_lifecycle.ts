@@ -1,4 +1,5 @@
 import { Duration } from 'cdk8s';
+import { show } from './validation/_helpers';
 import { durationSeconds, listOf } from './validation/_prop-checks';
 
 /** The hook props a container of the library takes (the server, a Sidecar). @internal */
@@ -41,7 +42,7 @@ function hookCommand(field: string, value: ReadonlyArray<string> | undefined, er
   list.forEach((word, i) => {
     // the first word is the program the kubelet runs: an empty one fails the hook, and the container is killed
     if (typeof word !== 'string' || (i === 0 && word.trim() === '')) {
-      errors.push(`${field}[${i}]: ${JSON.stringify(word) ?? String(word)} is not ${i === 0 ? 'a program to run' : 'a text'}. Fix: give a command such as ${example}`);
+      errors.push(`${field}[${i}]: ${show(word) ?? String(word)} is not ${i === 0 ? 'a program to run' : 'a text'}. Fix: give a command such as ${example}`);
     }
   });
   return list.length ? [...list] : undefined;

@@ -693,7 +693,7 @@ function checkSysctls(props: any, errors: string[]): void {
   if (security === null || typeof security !== 'object' || security.sysctls === undefined) {
     return;
   }
-  if (!stringMap('security.sysctls', security.sysctls, errors)) {
+  if (!stringMap('security.sysctls', security.sysctls, errors, "{ 'net.ipv4.ip_unprivileged_port_start': '0' }")) {
     props.security = { ...security, sysctls: undefined };
     return;
   }

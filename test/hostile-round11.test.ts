@@ -6,7 +6,7 @@
  */
 import { Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
-import { AiInferencePod, InferenceServer, InitContainer, KubernetesTarget, LogSidecar, ModelPrepInit, ModelSource, ProxySidecar, Sidecar } from '../src';
+import { AiInferenceDeployment, AiInferencePod, DeploymentRollout, InferenceServer, InitContainer, KubernetesTarget, LogSidecar, ModelPrepInit, ModelSource, ProxySidecar, Sidecar } from '../src';
 import { synthWithWarnings } from './helpers/pod-parts';
 import { pssRestrictedViolations } from './helpers/pss';
 import { expectRefused, run } from './helpers/refusal';
@@ -243,5 +243,36 @@ describe('security.idsFromPlatform', () => {
     expect(error).toBeUndefined();
     expectApiValid(manifests!);
     expect(manifests![0].spec.template.spec.securityContext).toEqual({ fsGroupChangePolicy: 'OnRootMismatch', runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+  });
+});
+
+describe('a BigInt or an object JSON cannot write, from a JavaScript caller, is a finding (TypeError: Do not know how to serialize a BigInt escaped)', () => {
+  const image = 'vllm/vllm-openai:v0.9.1';
+  const cyclic: any = { a: 1 };
+  cyclic.self = cyclic;
+  test.each<[string, (c: Chart) => void, RegExp]>([
+    ['a rollout percentage', c => new AiInferenceDeployment(c, 'd', { server: { image }, rollout: DeploymentRollout.rollingUpdate({ maxSurgePercent: 10n as any }) }),
+      /rollout\.maxSurgePercent: 10n must be a whole number from 0 to 1000000\. Fix: /],
+    ['a hook word', c => new AiInferencePod(c, 'p', { server: { image, preStopCommand: [10n as any] } }), /server\.preStopCommand\[0\]: 10n is not a program to run\. Fix: /],
+    ['a Sidecar hook word', c => new Sidecar(new AiInferencePod(c, 'p', { server: { image } }), 's', { name: 'side', image: 'busybox:1.36', postStartCommand: ['sh', 10n as any] }),
+      /postStartCommand\[1\]: 10n is not a text\. Fix: /],
+    ['a port', c => new AiInferencePod(c, 'p', { server: { image, port: 10n as any } }), /server\.port: 10n .*Fix: /],
+    ['an env value', c => new AiInferencePod(c, 'p', { server: { image, env: { A: 10n as any } } }), /server\.env: \{"A":"10n"\} is not a map of strings\. Fix: give an object such as \{ HF_HOME: '\/data\/huggingface' \}/],
+    ['a cyclic env value', c => new AiInferencePod(c, 'p', { server: { image, env: { A: cyclic } } }), /server\.env: \[object Object\] is not a map of strings\. Fix: /],
+  ])('%s', (_label, build, field) => {
+    expectRefused(build, field);
+  });
+});
+
+describe('rollingUpdate percentages', () => {
+  test.each<[string, any, any]>([
+    ['the vLLM chart', { maxSurgePercent: 100, maxUnavailable: 0 }, { maxSurge: '100%', maxUnavailable: 0 }],
+    ['Kubernetes\' defaults', { maxSurgePercent: 25, maxUnavailablePercent: 25 }, { maxSurge: '25%', maxUnavailable: '25%' }],
+    ['no surge, a percentage missing', { maxSurgePercent: 0, maxUnavailablePercent: 50 }, { maxSurge: '0%', maxUnavailable: '50%' }],
+  ])('%s is written', (_label, options, written) => {
+    const { manifests, error } = run(c => new AiInferenceDeployment(c, 'd', { server: { image: 'vllm/vllm-openai:v0.9.1' }, replicas: 2, rollout: DeploymentRollout.rollingUpdate(options) }));
+    expect(error).toBeUndefined();
+    expectApiValid(manifests!);
+    expect(manifests!.find(m => m.kind === 'Deployment').spec.strategy.rollingUpdate).toEqual(written);
   });
 });

@@ -99,9 +99,20 @@ export function warning(field: string, message: string, fix: string, container?:
   return { severity: 'warning', field, message, fix, container };
 }
 
-/** Quotes a value for a message. */
+/**
+ * Quotes a value for a message. A BigInt (`10n`) or an object JSON cannot write (one that
+ * holds a BigInt or itself) from a JavaScript caller is shown as JavaScript would print it:
+ * JSON.stringify threw a TypeError instead of the finding.
+ */
 export function show(value: unknown): string {
-  return JSON.stringify(value);
+  if (typeof value === 'bigint') {
+    return `${value}n`;
+  }
+  try {
+    return JSON.stringify(value, (_key, v) => (typeof v === 'bigint' ? `${v}n` : v));
+  } catch {
+    return String(value);
+  }
 }
 
 /** A sysctl name: segments of lowercase letters, digits, '-' and '_', separated by '.' or '/' (IsValidSysctlName). */
