@@ -6,7 +6,10 @@
  */
 import { Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
-import { AiInferenceDeployment, AiInferencePod, DeploymentRollout, InferenceServer, InitContainer, KubernetesTarget, LogSidecar, ModelPrepInit, ModelSource, ProxySidecar, Sidecar } from '../src';
+import {
+  AiInferenceDeployment, AiInferencePod, DeploymentRollout, InferenceServer, InitContainer, KubernetesTarget, LogSidecar, ModelPrepInit, ModelSource,
+  PodSecurityLevel, ProxySidecar, Sidecar,
+} from '../src';
 import { synthWithWarnings } from './helpers/pod-parts';
 import { pssRestrictedViolations } from './helpers/pss';
 import { expectRefused, run } from './helpers/refusal';
@@ -274,5 +277,21 @@ describe('rollingUpdate percentages', () => {
     expect(error).toBeUndefined();
     expectApiValid(manifests!);
     expect(manifests!.find(m => m.kind === 'Deployment').spec.strategy.rollingUpdate).toEqual(written);
+  });
+});
+
+describe('capability names Pod Security admission reads as written', () => {
+  test.each<[string, string[], PodSecurityLevel | undefined, string]>([
+    ['CAP_NET_BIND_SERVICE under restricted', ['CAP_NET_BIND_SERVICE'], undefined, 'NET_BIND_SERVICE'],
+    ['net_bind_service under restricted', ['net_bind_service'], undefined, 'NET_BIND_SERVICE'],
+    ['CAP_CHOWN under baseline', ['CAP_CHOWN'], PodSecurityLevel.BASELINE, 'CHOWN'],
+  ])('%s: the fix names the spelling admission allows (it said "harden it back", or declare privileged)', (_label, add, level, name) => {
+    const lines = expectRefused(c => new AiInferencePod(c, 'p', {
+      server: { image: 'vllm/vllm-openai:v0.9.1', security: { addCapabilities: add, ...(level ? { runAsUser: 0, runAsNonRoot: false } : {}) } },
+      security: level ? { level, runAsNonRoot: false } : undefined,
+    }), /adds capability .* Fix: write it as /);
+    for (const line of lines.filter(l => /adds capability/.test(l))) {
+      expect(line).toContain(`Fix: write it as "${name}": Pod Security admission compares capability names as written`);
+    }
   });
 });
