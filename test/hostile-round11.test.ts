@@ -295,3 +295,18 @@ describe('capability names Pod Security admission reads as written', () => {
     }
   });
 });
+
+describe('ProxySidecar requestBodyLimit', () => {
+  // nginx -t takes each of these (client_max_body_size is an off_t: up to 2^63 - 1 bytes)
+  test.each(['9007199254740993', '8388608g', '8589934591g', '9223372036854775807', '0k', '00', '1K'])('%s is written (above 8 PiB it was refused as beyond nginx)', limit => {
+    const { manifests, error } = run(c => new ProxySidecar(new AiInferencePod(c, 'p', { server: { image: 'vllm/vllm-openai:v0.9.1' } }), 'x', { requestBodyLimit: limit }));
+    expect(error).toBeUndefined();
+    expectApiValid(manifests!);
+    expect(JSON.stringify(manifests)).toContain(`client_max_body_size ${limit};`);
+  });
+
+  test.each(['8589934592g', '9223372036854775808'])('%s (8 EiB: nginx -t fails) is refused', limit => {
+    expectRefused(c => new ProxySidecar(new AiInferencePod(c, 'p', { server: { image: 'vllm/vllm-openai:v0.9.1' } }), 'x', { requestBodyLimit: limit }),
+      /requestBodyLimit: ".*" is 8 EiB or more, beyond what nginx reads as a size \(its configuration test fails\)\. Fix: /);
+  });
+});
