@@ -43,6 +43,9 @@ function hookCommand(field: string, value: ReadonlyArray<string> | undefined, er
     // the first word is the program the kubelet runs: an empty one fails the hook, and the container is killed
     if (typeof word !== 'string' || (i === 0 && word.trim() === '')) {
       errors.push(`${field}[${i}]: ${show(word) ?? String(word)} is not ${i === 0 ? 'a program to run' : 'a text'}. Fix: give a command such as ${example}`);
+    } else if (word.includes('\0')) {
+      // the runtime execs the words as C strings: a NUL byte fails the exec (EINVAL), and a failed postStart kills the container
+      errors.push(`${field}[${i}]: ${show(word)} holds a NUL byte, which no process can be given (the hook fails and the container is killed). Fix: remove it`);
     }
   });
   return list.length ? [...list] : undefined;

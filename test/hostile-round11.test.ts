@@ -310,3 +310,10 @@ describe('ProxySidecar requestBodyLimit', () => {
       /requestBodyLimit: ".*" is 8 EiB or more, beyond what nginx reads as a size \(its configuration test fails\)\. Fix: /);
   });
 });
+
+test('a hook word holding a NUL byte is refused: the runtime cannot exec it (EINVAL) and a failed postStart kills the container (it was written)', () => {
+  expectRefused(c => new AiInferencePod(c, 'p', { server: { image: 'vllm/vllm-openai:v0.9.1', postStartCommand: ['sh\0', '-c', 'x'] } }),
+    /server\.postStartCommand\[0\]: "sh\\u0000" holds a NUL byte, which no process can be given .*Fix: remove it/);
+  expectRefused(c => new Sidecar(new AiInferencePod(c, 'p', { server: { image: 'vllm/vllm-openai:v0.9.1' } }), 's', { name: 'side', image: 'busybox:1.36', preStopCommand: ['sleep', '5\0'] }),
+    /preStopCommand\[1\]: "5\\u0000" holds a NUL byte/);
+});
