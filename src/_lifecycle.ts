@@ -1,4 +1,5 @@
 import { Duration } from 'cdk8s';
+import { show } from './validation/_helpers';
 import { durationSeconds, listOf } from './validation/_prop-checks';
 
 /** The hook props a container of the library takes (the server, a Sidecar). @internal */
@@ -41,7 +42,10 @@ function hookCommand(field: string, value: ReadonlyArray<string> | undefined, er
   list.forEach((word, i) => {
     // the first word is the program the kubelet runs: an empty one fails the hook, and the container is killed
     if (typeof word !== 'string' || (i === 0 && word.trim() === '')) {
-      errors.push(`${field}[${i}]: ${JSON.stringify(word) ?? String(word)} is not ${i === 0 ? 'a program to run' : 'a text'}. Fix: give a command such as ${example}`);
+      errors.push(`${field}[${i}]: ${show(word) ?? String(word)} is not ${i === 0 ? 'a program to run' : 'a text'}. Fix: give a command such as ${example}`);
+    } else if (word.includes('\0')) {
+      // the runtime execs the words as C strings: a NUL byte fails the exec (EINVAL), and a failed postStart kills the container
+      errors.push(`${field}[${i}]: ${show(word)} holds a NUL byte, which no process can be given (the hook fails and the container is killed). Fix: remove it`);
     }
   });
   return list.length ? [...list] : undefined;

@@ -44,6 +44,7 @@ export class WorkloadHost {
   private lastRendering?: RenderedPod;
   private readonly renderFresh: () => any;
   private readonly claimed = new Map<string, string>();
+  private readonly defaultedIds = new Map<string, ReadonlyArray<string>>();
   private problems: Finding[] = [];
 
   private constructor(public readonly workload: kplus.AbstractPod) {
@@ -58,6 +59,16 @@ export class WorkloadHost {
   /** The kind of the workload's object (`Pod`, `Deployment`, `StatefulSet`, ...). */
   public get kind(): string {
     return this.apiObject.kind;
+  }
+
+  /** Records which ids (`runAsUser`, `runAsGroup`) of a library container are its defaults, not given by props. */
+  public idsByDefault(container: string, keys: ReadonlyArray<string>): void {
+    this.defaultedIds.set(container, keys);
+  }
+
+  /** The ids of `container` the library wrote by default (none for a container of yours). */
+  public defaultIds(container: string): ReadonlyArray<string> {
+    return this.defaultedIds.get(container) ?? [];
   }
 
   /** Registers the model server (one per workload). */

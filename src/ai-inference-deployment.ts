@@ -378,7 +378,7 @@ function checkedServiceOptions(props: AiInferenceDeploymentProps, errors: string
     extraPorts.push(p);
   });
   for (const key of ['labels', 'annotations'] as const) {
-    if (!stringMap(`serviceOptions.${key}`, given[key], errors)) {
+    if (!stringMap(`serviceOptions.${key}`, given[key], errors, "{ team: 'ml' }")) {
       delete given[key];
     }
   }
@@ -401,8 +401,8 @@ function checkedPodMetadata(given: PodTemplateMetadata | undefined, errors: stri
   knownProps('podMetadata', given, POD_TEMPLATE_METADATA_KEYS, errors);
   const { labels, annotations } = given as PodTemplateMetadata;
   return {
-    labels: stringMap('podMetadata.labels', labels, errors) ? labels : undefined,
-    annotations: stringMap('podMetadata.annotations', annotations, errors) ? annotations : undefined,
+    labels: stringMap('podMetadata.labels', labels, errors, "{ team: 'ml' }") ? labels : undefined,
+    annotations: stringMap('podMetadata.annotations', annotations, errors, "{ team: 'ml' }") ? annotations : undefined,
   };
 }
 

@@ -196,7 +196,7 @@ export function containerEnv(scope: Construct, host: WorkloadHost, name: string,
   repeatedEnvNames({ [`${prefix}env`]: props.env, [`${prefix}secretEnv`]: props.secretEnv, [`${prefix}fieldEnv`]: props.fieldEnv }, errors);
   // a map of another shape (a Map, a string, a list) is reported and left out: spread, it would
   // be silently empty or turn into variables named "0", "1", ...
-  const plain = stringMap(`${prefix}env`, props.env, errors) ? props.env : undefined;
+  const plain = stringMap(`${prefix}env`, props.env, errors, "{ HF_HOME: '/data/huggingface' }") ? props.env : undefined;
   const values = { ...defaults, ...plain };
   const sourced = {
     ...secretEnvValues(scope, props.secretEnv, errors, `${prefix}secretEnv`, prefix ? 'secret-env' : 'secret'),

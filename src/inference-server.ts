@@ -491,7 +491,7 @@ export function attachServer(
         spec.resourceClaims = [...(spec.resourceClaims ?? []), { ...claim.podClaim }];
         c.resources = { ...c.resources, claims: [{ ...claim.containerClaim }] };
       }
-      wirePod(spec, props, podSecurity, graceSeconds, gpuSettings);
+      wirePod(spec, props, podSecurity, graceSeconds, gpuSettings, host);
       setVolumeSizeLimit(spec, derivedVolumeName(name, 'tmp'), server.tmpSize);
     },
   });
@@ -530,13 +530,17 @@ function bindClaim(owner: Construct, workload: kplus.AbstractPod, gpu: GpuProps,
 const POD_FIELDS_AS_GIVEN = ['shareProcessNamespace', 'hostIPC', 'enableServiceLinks', 'hostNetwork', 'dnsPolicy', 'schedulerName'] as const;
 
 /** The pod-level settings of an inference workload, on the final spec. */
-function wirePod(spec: any, props: InferenceWorkloadProps, podSecurity: any, graceSeconds: number, gpu: GpuSettings | undefined): void {
+function wirePod(
+  spec: any, props: InferenceWorkloadProps, podSecurity: any, graceSeconds: number, gpu: GpuSettings | undefined, host: WorkloadHost,
+): void {
   spec.securityContext = { ...spec.securityContext, ...withoutUndefined(podSecurity) };
   if (props.security?.runAsNonRoot === false) {
     delete spec.securityContext.runAsNonRoot;
   }
   if (props.security?.idsFromPlatform === true) {
-    leaveIdsToPlatform(spec);
+    // also the ids a workload of yours set on its pod (cdk8s-plus securityContext user, group, fsGroup)
+    ['runAsUser', 'runAsGroup', 'fsGroup'].forEach(key => delete spec.securityContext[key]);
+    leaveIdsToPlatform(spec, name => host.defaultIds(name));
   }
   spec.terminationGracePeriodSeconds = graceSeconds;
   if (props.serviceAccountName) {
@@ -689,7 +693,7 @@ function checkSysctls(props: any, errors: string[]): void {
   if (security === null || typeof security !== 'object' || security.sysctls === undefined) {
     return;
   }
-  if (!stringMap('security.sysctls', security.sysctls, errors)) {
+  if (!stringMap('security.sysctls', security.sysctls, errors, "{ 'net.ipv4.ip_unprivileged_port_start': '0' }")) {
     props.security = { ...security, sysctls: undefined };
     return;
   }

@@ -5,7 +5,7 @@ import { containerEnv, EnvFromSource, PodField } from './env-sources';
 import { ImagePullPolicy, SecretKeyRef } from './kubernetes-types';
 import { addPodVolumes, PodVolumeMount, renderPodVolumeMounts } from './pod-volume';
 import { checkedResources, ContainerResources, renderResources } from './resources';
-import { containerSecurityContext, ContainerSecurityOptions, DEFAULT_ID } from './security';
+import { containerSecurityContext, ContainerSecurityOptions, DEFAULT_ID, idsByDefault } from './security';
 import { absolutePath, containerPropKeys, knownProps, labelName, listOf, optionalList, propKeys, snapshot } from './validation/_prop-checks';
 
 /** A mount of a pod volume that another construct created, by name (e.g. `model-storage`). */
@@ -148,6 +148,7 @@ export class InitContainer extends Construct {
       resources: {},
     });
 
+    host.idsByDefault(props.name, idsByDefault(props.security));
     host.finishContainer(props.name, {
       resources: renderResources(checkedResources('resources', props.resources, errors) ?? DEFAULT_INIT_RESOURCES),
       securityContext: containerSecurityContext({ runAsUser: DEFAULT_ID, runAsGroup: DEFAULT_ID, ...props.security }),

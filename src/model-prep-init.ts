@@ -9,7 +9,7 @@ import { ModelSource, OciModelImage } from './model-source';
 import { parseQuantity } from './quantity';
 import { checkedResources, ContainerResources, renderResources } from './resources';
 import { modelPrepScript } from './scripts/model-prep-script';
-import { containerSecurityContext, ContainerSecurityOptions, DEFAULT_ID } from './security';
+import { containerSecurityContext, ContainerSecurityOptions, DEFAULT_ID, idsByDefault } from './security';
 import { show } from './validation/_helpers';
 import { absolutePath, containerPropKeys, durationSeconds, knownProps, labelName, propKeys, quantity, snapshot, wholeNumber } from './validation/_prop-checks';
 
@@ -241,6 +241,7 @@ export class ModelPrepInit extends Construct {
     const securityContext = containerSecurityContext({ runAsUser: DEFAULT_ID, runAsGroup: DEFAULT_ID, ...props.security });
     // the one-line failure reason shows in `kubectl describe pod`
     host.finishContainer(name, { resources, securityContext, terminationMessagePolicy: 'FallbackToLogsOnError' });
+    host.idsByDefault(name, idsByDefault(props.security));
     const loadSeconds = expectedLoadSeconds(props, errors);
     const modelPathEnv = props.modelPathEnv ?? 'MODEL_PATH';
     const modelPath = this.modelPath;
@@ -294,7 +295,7 @@ function wireOciImage(
   owner: ModelPrepInit, spec: any, wiring: Wiring, oci: { source: OciModelImage; name: string; volumeName: string; props: ModelPrepInitProps },
 ): boolean {
   const { reference, pullPolicy } = oci.source;
-  if (!String(reference).includes('@sha256:')) {
+  if (!/@sha(256|384|512):/.test(String(reference))) {
     wiring.warning(owner, 'source', `${JSON.stringify(reference)} names the model by tag only; a pushed tag changes the weights under running pods `
       + 'and a cached copy is not refreshed', `pin the digest: '${reference}@sha256:<digest>' (crane digest / docker buildx imagetools inspect)`);
   }

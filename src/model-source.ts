@@ -1,7 +1,7 @@
 import { deepFreeze } from './_memo';
 import { ImagePullPolicy } from './kubernetes-types';
 import { GCS_FETCH, HTTP_FETCH, OCI_COPY_FETCH, S3_FETCH } from './scripts/model-prep-script';
-import { show } from './validation/_helpers';
+import { isImageReference, show } from './validation/_helpers';
 import { dataKey, knownProps, objectName, propKeys, snapshot } from './validation/_prop-checks';
 
 /** Pinned default downloader images (no `:latest`); override with `ModelPrepInitProps.image`. */
@@ -482,12 +482,9 @@ function lastSegment(uri: string): string {
   return segments.length > 1 ? segments[segments.length - 1] : 'model';
 }
 
-/** An image reference: no whitespace, a lowercase repository, an optional tag and digest. */
-const IMAGE_REFERENCE = /^[a-z0-9]+([._\-/:][a-z0-9]+)*(:[\w][\w.-]{0,127})?(@sha256:[0-9a-f]{64})?$/;
-
 function ociImageErrors(reference: string, options: OciImageSourceOptions, path: string): string[] {
   const errors: string[] = [];
-  if (typeof reference !== 'string' || !IMAGE_REFERENCE.test(reference)) {
+  if (typeof reference !== 'string' || !isImageReference(reference)) {
     errors.push(`source: ${show(reference)} is not an image reference. Fix: write it like 'registry.example.com/models/llama-3.1-8b@sha256:<64 hex>'`);
   }
   const copyDir = OCI_COPY_MOUNT_PATH;

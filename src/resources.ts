@@ -67,7 +67,7 @@ export function checkedResources(field: string, resources: ContainerResources | 
     return resources;
   }
   const accepted: { [name: string]: string } = {};
-  if (stringMap(`${field}.extended`, extended, errors)) {
+  if (stringMap(`${field}.extended`, extended, errors, "{ 'amd.com/gpu': '1' }")) {
     for (const [name, amount] of Object.entries(extended)) {
       const at = `${field}.extended[${show(name)}]`;
       const problem = extendedNameProblem(name);

@@ -130,8 +130,8 @@ export interface PodSecurityOptions {
    * Leave the user, group and fsGroup to the platform: OpenShift's `restricted-v2` security
    * context constraint gives each pod a user from its namespace's range (and group 0), and
    * refuses a pod that asks for 1000. The pod then writes no `runAsUser`, `runAsGroup` or
-   * `fsGroup`, nor do the library's containers (their defaults: 1000, nginx's 101); a
-   * container's other ids are kept. `runAsNonRoot` stays true. Not with `runAsUser`,
+   * `fsGroup` (not those a workload of yours set on it either), nor do the library's containers
+   * (their defaults: 1000, nginx's 101); ids a container's `security` gives are kept. `runAsNonRoot` stays true. Not with `runAsUser`,
    * `runAsGroup`, `fsGroup` or `runAsNonRoot: false`.
    * @default false
    */
@@ -175,16 +175,21 @@ export const DEFAULT_ID = 1000;
 /** The user and group id of the proxy's nginx unless given. @internal */
 export const NGINX_ID = 101;
 
+/** The container ids (`runAsUser`, `runAsGroup`) `security` leaves to the library's default. @internal */
+export function idsByDefault(security: ContainerSecurityOptions | null | undefined): string[] {
+  return ['runAsUser', 'runAsGroup'].filter(key => (security as any)?.[key] === undefined);
+}
+
 /**
- * Removes the ids the library wrote by default from every container of `spec` (the pod's
- * `security.idsFromPlatform`): the platform assigns them. Security contexts are shared between
- * pods, so each changed one is a copy. @internal
+ * Removes the ids the library wrote by default (`defaulted(name)`: not those the props gave)
+ * from every container of `spec` (the pod's `security.idsFromPlatform`): the platform assigns
+ * them. Security contexts are shared between pods, so each changed one is a copy. @internal
  */
-export function leaveIdsToPlatform(spec: any): void {
+export function leaveIdsToPlatform(spec: any, defaulted: (container: string) => ReadonlyArray<string>): void {
   for (const list of ['initContainers', 'containers']) {
     for (const c of spec[list] ?? []) {
       const context = c?.securityContext;
-      const ids = ['runAsUser', 'runAsGroup'].filter(key => context?.[key] === DEFAULT_ID || context?.[key] === NGINX_ID);
+      const ids = defaulted(c?.name).filter(key => context?.[key] !== undefined);
       if (ids.length) {
         c.securityContext = { ...context };
         ids.forEach(key => delete c.securityContext[key]);

@@ -75,7 +75,7 @@ const CASES: Array<[string, (chart: Chart) => void, string]> = [
   ['body limit empty', proxy({ requestBodyLimit: '' }), `requestBodyLimit: "" ${SIZE_FIX}`],
   ['body limit mb', proxy({ requestBodyLimit: '64mb' }), `requestBodyLimit: "64mb" ${SIZE_FIX}`],
   ['body limit beyond any file', proxy({ requestBodyLimit: '99999999999999999999g' }),
-    'requestBodyLimit: "99999999999999999999g" is more than 8 PiB, beyond what nginx reads as a size. Fix: write a real limit like "64g", or "0" for no limit'],
+    'requestBodyLimit: "99999999999999999999g" is 8 EiB or more, beyond what nginx reads as a size (its configuration test fails). Fix: write a real limit like "64g", or "0" for no limit'],
   ['body limit with a newline', proxy({ requestBodyLimit: '1m;\n' }), `requestBodyLimit: "1m;\\n" ${SIZE_FIX}`],
   // --- ProxySidecar: Secrets
   ['TLS Secret name empty', proxy({ tls: ProxyTls.fromSecret('') }), '[test/llm/p] tls.secretName: "" is not a valid Secret name. Fix: use lower-case letters, digits, \'-\' and \'.\', starting and ending with a letter or digit (max 253)'],

@@ -8,7 +8,7 @@ import { ContainerPortSpec, ImagePullPolicy, renderPorts } from '../kubernetes-t
 import { addPodVolumes, PodVolumeMount, renderPodVolumeMounts } from '../pod-volume';
 import { RenderedProbes } from '../probes';
 import { checkedResources, ContainerResources, renderResources } from '../resources';
-import { containerSecurityContext, ContainerSecurityOptions, DEFAULT_ID } from '../security';
+import { containerSecurityContext, ContainerSecurityOptions, DEFAULT_ID, idsByDefault } from '../security';
 import { show } from '../validation/_helpers';
 import { containerPropKeys, knownProps, labelName, listOf, optionalList, portNumber, propKeys, pullPolicy } from '../validation/_prop-checks';
 
@@ -143,8 +143,11 @@ export abstract class SidecarBase extends Construct {
   /**
    * @param options the subclass's props, copied by it at construction
    * @param knownKeys the keys of the subclass's props interface; any other key is reported
+   * @param defaultId the user and group id the container runs as unless its `security` gives them
    */
-  protected constructor(scope: Construct, id: string, options: SidecarOptions, knownKeys: ReadonlyArray<string>) {
+  protected constructor(
+    scope: Construct, id: string, options: SidecarOptions, knownKeys: ReadonlyArray<string>, private readonly defaultId = DEFAULT_ID,
+  ) {
     super(scope, id);
     knownProps('', options, knownKeys, this.errors);
     containerPropKeys('', options, this.errors);
@@ -196,7 +199,8 @@ export abstract class SidecarBase extends Construct {
       ? this.workload.addContainer(containerProps)
       : this.workload.addInitContainer(containerProps);
     const resources = renderResources(checkedResources('resources', options.resources, this.errors) ?? spec.resources);
-    const securityContext = containerSecurityContext({ runAsUser: DEFAULT_ID, runAsGroup: DEFAULT_ID, ...options.security });
+    const securityContext = containerSecurityContext({ runAsUser: this.defaultId, runAsGroup: this.defaultId, ...options.security });
+    this.host.idsByDefault(spec.name, idsByDefault(options.security));
     this.host.finishContainer(spec.name, {
       probes: spec.probes ?? {}, resources, securityContext, lifecycle: spec.lifecycle, keepImagePullPolicy: imagePullPolicy !== undefined,
     });

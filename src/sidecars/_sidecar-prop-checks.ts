@@ -78,12 +78,13 @@ function bodyLimitErrors(limit: string | undefined): string[] {
     return [];
   }
   const match = typeof limit === 'string' ? NGINX_SIZE.exec(limit) : null;
-  const bytes = match ? Number(match[1]) * (({ k: 2 ** 10, m: 2 ** 20, g: 2 ** 30 } as { [s: string]: number })[match[2].toLowerCase()] ?? 1) : NaN;
-  if (Number.isNaN(bytes)) {
+  if (!match) {
     return [`requestBodyLimit: ${show(limit)} is not an nginx size (digits and an optional k, m or g suffix). Fix: write it like "64m" or "512k", or "0" for no limit`];
   }
-  if (bytes > Number.MAX_SAFE_INTEGER) {
-    return [`requestBodyLimit: ${show(limit)} is more than 8 PiB, beyond what nginx reads as a size. Fix: write a real limit like "64g", or "0" for no limit`];
+  // nginx reads a size into an off_t (ngx_parse_offset): up to 2^63 - 1 bytes, exactly
+  const bytes = BigInt(match[1]) * BigInt(({ k: 2 ** 10, m: 2 ** 20, g: 2 ** 30 } as { [s: string]: number })[match[2].toLowerCase()] ?? 1);
+  if (bytes > 2n ** 63n - 1n) {
+    return [`requestBodyLimit: ${show(limit)} is 8 EiB or more, beyond what nginx reads as a size (its configuration test fails). Fix: write a real limit like "64g", or "0" for no limit`];
   }
   // 0: nginx checks no body size at all (client_max_body_size 0)
   return [];

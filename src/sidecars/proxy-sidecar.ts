@@ -160,7 +160,7 @@ export class ProxySidecar extends SidecarBase {
   constructor(scope: Construct, id: string, props: ProxySidecarProps = {}) {
     // a copy: the upstream port and the open paths are read at synth, and must be the ones given here
     props = snapshot(props ?? {});
-    super(scope, id, { ...props, security: { runAsUser: NGINX_ID, runAsGroup: NGINX_ID, ...props.security } }, PROXY_SIDECAR_KEYS);
+    super(scope, id, props, PROXY_SIDECAR_KEYS, NGINX_ID);
     this.props = props;
     const name = props.name ?? 'auth-proxy';
     this.port = props.port ?? (props.tls ? 8443 : 8080);

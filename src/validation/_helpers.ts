@@ -99,9 +99,20 @@ export function warning(field: string, message: string, fix: string, container?:
   return { severity: 'warning', field, message, fix, container };
 }
 
-/** Quotes a value for a message. */
+/**
+ * Quotes a value for a message. A BigInt (`10n`) or an object JSON cannot write (one that
+ * holds a BigInt or itself) from a JavaScript caller is shown as JavaScript would print it:
+ * JSON.stringify threw a TypeError instead of the finding.
+ */
 export function show(value: unknown): string {
-  return JSON.stringify(value);
+  if (typeof value === 'bigint') {
+    return `${value}n`;
+  }
+  try {
+    return JSON.stringify(value, (_key, v) => (typeof v === 'bigint' ? `${v}n` : v));
+  } catch {
+    return String(value);
+  }
 }
 
 /** A sysctl name: segments of lowercase letters, digits, '-' and '_', separated by '.' or '/' (IsValidSysctlName). */
@@ -219,4 +230,38 @@ export function runsAs(context: any, podContext: any): number | 'non-root' | und
     return user;
   }
   return (context?.runAsNonRoot ?? podContext?.runAsNonRoot) === true ? 'non-root' : undefined;
+}
+
+/*
+ * The image reference grammar the kubelet parses (distribution/reference): an optional registry
+ * (host names may have capitals, an optional port), lowercase path components, an optional tag
+ * and an optional digest. Anything else never starts: the kubelet reports InvalidImageName.
+ */
+const DOMAIN_COMPONENT = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
+const PATH_COMPONENT = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
+/*
+ * The digest is checked further by go-digest when the kubelet parses it: only sha256, sha384 and
+ * sha512 are known, each with exactly its length in lowercase hex (`@sha256:` with 32 hex digits,
+ * `@SHA256:`, `@md5:` or an upper-case digest are InvalidImageName). An IPv6 registry is hex and
+ * colons only (no IPv4-mapped form).
+ */
+const IMAGE_REFERENCE = new RegExp(`^(?:(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*|\\[[0-9a-fA-F:]+\\])(?::[0-9]+)?/)?`
+  + `${PATH_COMPONENT}(?:/${PATH_COMPONENT})*(?::\\w[\\w.-]{0,127})?(?:@(?:sha256:[a-f0-9]{64}|sha384:[a-f0-9]{96}|sha512:[a-f0-9]{128}))?$`);
+/** The name part (before a tag or digest) may have at most 255 characters, as the kubelet normalizes it (docker.io/library/...). */
+const MAX_IMAGE_NAME = 255;
+
+/** The name as the kubelet measures it: with docker.io/ (and library/) added when the reference names no registry. */
+function normalizedImageName(image: string): string {
+  const name = image.split('@')[0].replace(/:[\w][\w.-]*$/, '');
+  const slash = name.indexOf('/');
+  const first = slash < 0 ? '' : name.slice(0, slash);
+  if (slash >= 0 && (/[.:]/.test(first) || first === 'localhost' || first.toLowerCase() !== first)) {
+    return name;
+  }
+  return `docker.io/${slash < 0 ? 'library/' : ''}${name}`;
+}
+
+/** Whether the kubelet can parse `image` (distribution/reference's ParseNormalizedNamed); anything else is InvalidImageName. */
+export function isImageReference(image: string): boolean {
+  return IMAGE_REFERENCE.test(image) && !/^[a-f0-9]{64}$/.test(image) && normalizedImageName(image).length <= MAX_IMAGE_NAME;
 }

@@ -214,13 +214,15 @@ export function urlPath(field: string, value: string | undefined, errors: string
  * A map of strings (labels, node selectors): a plain object whose values are all strings; or
  * the error. A string or list given instead would otherwise be spread into `{ "0": ... }`.
  */
-export function stringMap(field: string, value: { [key: string]: string } | undefined, errors: string[]): boolean {
+export function stringMap(
+  field: string, value: { [key: string]: string } | undefined, errors: string[], example = "{ 'nvidia.com/gpu.product': 'NVIDIA-L4' }",
+): boolean {
   if (value === undefined) {
     return true;
   }
   // a Map or other class instance has no own keys to spread: it would be silently empty
   if (!isPlainObject(value) || Object.values(value).some(v => typeof v !== 'string')) {
-    errors.push(`${field}: ${given(value)} is not a map of strings. Fix: give an object such as { 'nvidia.com/gpu.product': 'NVIDIA-L4' }, or leave it out`);
+    errors.push(`${field}: ${given(value)} is not a map of strings. Fix: give an object such as ${example}, or leave it out`);
     return false;
   }
   return true;

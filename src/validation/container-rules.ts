@@ -1,4 +1,4 @@
-import { DATA_KEY, ENV_FIELD_PATHS, ENV_NAME, error, isDivisorOf, isDnsLabel, isQualifiedName, isRepeat, NO_FINDINGS, repeatTracker, RESOURCE_FIELDS, show, warning } from './_helpers';
+import { DATA_KEY, ENV_FIELD_PATHS, ENV_NAME, error, isDivisorOf, isImageReference, isDnsLabel, isQualifiedName, isRepeat, NO_FINDINGS, repeatTracker, RESOURCE_FIELDS, show, warning } from './_helpers';
 import { ContainerEntry, Finding, RenderedPod } from './model';
 
 /** A pod needs at least one regular container. */
@@ -32,18 +32,6 @@ export function containerNamesUnique(pod: RenderedPod): Finding[] {
   return findings;
 }
 
-/*
- * The image reference grammar the kubelet parses (distribution/reference): an optional registry
- * (host names may have capitals, an optional port), lowercase path components, an optional tag
- * and an optional digest. Anything else never starts: the kubelet reports InvalidImageName.
- */
-const DOMAIN_COMPONENT = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
-const PATH_COMPONENT = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
-const IMAGE_REFERENCE = new RegExp(`^(?:(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*|\\[[0-9a-fA-F:.]+\\])(?::[0-9]+)?/)?`
-  + `${PATH_COMPONENT}(?:/${PATH_COMPONENT})*(?::\\w[\\w.-]{0,127})?(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?$`);
-/** The name part (before a tag or digest) may have at most 255 characters. */
-const MAX_IMAGE_NAME = 255;
-
 /** Every container has an image, written as a reference the kubelet can parse. */
 export function imagePresent(pod: RenderedPod): Finding[] {
   let findings: Finding[] | undefined;
@@ -51,7 +39,7 @@ export function imagePresent(pod: RenderedPod): Finding[] {
     const image: unknown = c.container.image;
     if (typeof image !== 'string' || image.trim() === '') {
       (findings ??= []).push(error(`${c.path}.image`, 'the image is empty', 'set an image reference such as "registry.example.com/server:1.2.3"', c.container.name));
-    } else if (!IMAGE_REFERENCE.test(image) || image.split('@')[0].replace(/:[\w][\w.-]*$/, '').length > MAX_IMAGE_NAME) {
+    } else if (!isImageReference(image)) {
       const why = /[\s\0]/.test(image) ? ' contains whitespace or control characters:' : ' is';
       (findings ??= []).push(error(`${c.path}.image`, `${show(image)}${why} not an image reference the kubelet can pull (it would report InvalidImageName)`,
         'write it as [registry[:port]/]repository[:tag][@sha256:digest], the repository in lowercase, e.g. "vllm/vllm-openai:v0.9.1"', c.container.name));

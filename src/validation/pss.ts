@@ -19,7 +19,7 @@ export function pssViolations(spec: any, level: string, podMetadata: any = {}, m
 /** Volume types the restricted profile allows (`image` since 1.33). */
 const RESTRICTED_VOLUMES = ['configMap', 'csi', 'downwardAPI', 'emptyDir', 'ephemeral', 'persistentVolumeClaim', 'projected', 'secret', 'image'];
 /** Capabilities the baseline profile allows to add. */
-const BASELINE_CAPABILITIES = ['AUDIT_WRITE', 'CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'KILL', 'MKNOD', 'NET_BIND_SERVICE',
+export const BASELINE_CAPABILITIES = ['AUDIT_WRITE', 'CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'KILL', 'MKNOD', 'NET_BIND_SERVICE',
   'SETFCAP', 'SETGID', 'SETPCAP', 'SETUID', 'SYS_CHROOT'];
 /** The Kubernetes minor version whose policy applies when none is given. */
 const LATEST_MINOR = Number.MAX_SAFE_INTEGER;

@@ -1,7 +1,7 @@
 import { error, isLocalDescendingPath, NO_FINDINGS, runsAs, show, warning } from './_helpers';
 import { Finding, RenderedPod, WARNINGS_AS_ERRORS_CONTEXT } from './model';
 import { podMetadataOf } from '../_kplus-adapter';
-import { pssViolations } from './pss';
+import { BASELINE_CAPABILITIES, pssViolations } from './pss';
 
 /** allowPrivilegeEscalation: false contradicts privileged: true and CAP_SYS_ADMIN (the API server rejects both). */
 export function privilegeContradictions(pod: RenderedPod): Finding[] {
@@ -160,6 +160,12 @@ function hardening(violation: string, level: string): string {
   }
   if (violation.endsWith(' does not drop ALL capabilities')) {
     return 'drop them again (the container\'s security.dropAllCapabilities: true, the default)';
+  }
+  // Pod Security admission compares names as written: CAP_CHOWN or chown is not the CHOWN it allows
+  const added = / adds capability (\S+)/.exec(violation)?.[1];
+  const name = added?.replace(/^CAP_/i, '').toUpperCase();
+  if (name !== undefined && name !== added && (level === 'restricted' ? name === 'NET_BIND_SERVICE' : BASELINE_CAPABILITIES.includes(name))) {
+    return `write it as ${show(name)}: Pod Security admission compares capability names as written`;
   }
   return `harden it back (the library's defaults pass "${level}")`;
 }
