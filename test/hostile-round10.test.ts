@@ -103,7 +103,7 @@ describe('capability names with the CAP_ prefix: CRI-O strips it, containerd add
     new Sidecar(new AiInferencePod(chart, 'p', { server: { image }, security: { level: PodSecurityLevel.PRIVILEGED } }), 's', {
       name: 's', image: 'busybox:1.36', command: ['sleep', 'infinity'], security: { addCapabilities: ['cap_sys_nice'] },
     });
-    expect(synthWithWarnings(chart).warnings).toMatch(/\[cap2\/p\/Resource\] container "s": .*capabilities\.add\[0\]: "cap_sys_nice" has the CAP_ prefix.*the container fails to start\. Fix: write "SYS_NICE"/);
+    expect(synthWithWarnings(chart).warnings).toMatch(/\[cap2\/p\/s\] container "s": .*capabilities\.add\[0\]: "cap_sys_nice" has the CAP_ prefix.*the container fails to start\. Fix: write "SYS_NICE"/);
   });
 
   test('NET_RAW is written as given', () => {

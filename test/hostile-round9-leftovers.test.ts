@@ -126,3 +126,10 @@ describe('mountsUnderRootHome (new-user review 7): a mount under /root in a cont
     expect(synthWithWarnings(chart).warnings).not.toContain('is under /root');
   });
 });
+
+test('hostile review 11, left over: a NUL byte in command, args or an env value fails synth (runc cannot start such a process)', () => {
+  expectRefused(c => new AiInferencePod(c, 'p', { server: { ...SERVER, command: ['sh\0'] } }),
+    /spec\.containers\[0\]\.command\[0\]: "sh\\u0000" holds a NUL byte, which no process can be started with/);
+  expectRefused(c => new AiInferencePod(c, 'p', { server: { ...SERVER, args: ['--model', 'a\0b'] } }), /spec\.containers\[0\]\.args\[1\]: .* holds a NUL byte/);
+  expectRefused(c => new AiInferencePod(c, 'p', { server: { ...SERVER, env: { A: 'a\0b' } } }), /spec\.containers\[0\]\.env\[\d+\]\.value: "a\\u0000b" holds a NUL byte/);
+});

@@ -227,7 +227,7 @@ describe('a declared relaxation is named in the synth output (issue 13: explicit
     const chart = newChart('relaxed');
     rootPod(chart);
     const { warnings } = synthWithWarnings(chart);
-    expect(warnings).toContain('[warning] [relaxed/root/Resource] spec: the pod meets Pod Security Standard "baseline", not "restricted", as security.level declares:');
+    expect(warnings).toContain('[warning] [relaxed/root] spec: the pod meets Pod Security Standard "baseline", not "restricted", as security.level declares:');
     expect(warnings).toContain('runAsUser is 0');
     const lines = expectRefused(strict => { strict.node.setContext(WARNINGS_AS_ERRORS_CONTEXT, true); rootPod(strict); },
       /spec: the pod meets Pod Security Standard "baseline", not "restricted"/);

@@ -200,7 +200,7 @@ describe('pod sysctls and the low-port warning', () => {
     // the root pod's only warning is its declared relaxation
     const quietWarnings = synthWithWarnings(quiet).warnings.split('\n').filter(Boolean);
     expect(quietWarnings).toHaveLength(1);
-    expect(quietWarnings[0]).toContain('[quiet/root/Resource] spec: the pod meets Pod Security Standard "baseline", not "restricted"');
+    expect(quietWarnings[0]).toContain('[quiet/root] spec: the pod meets Pod Security Standard "baseline", not "restricted"');
     const above = newChart('above');
     new AiInferencePod(above, 'b', { metadata: { name: 'b' }, server: { image, port: 443 }, security: { sysctls: { 'net.ipv4.ip_unprivileged_port_start': '500' } } });
     expect(synthWithWarnings(above).warnings).toContain('port 443 is below 1024');

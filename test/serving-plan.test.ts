@@ -137,7 +137,7 @@ describe('accelerators and the GPU-fit plan', () => {
     } finally {
       spy.mockRestore();
     }
-    expect(writes.join('')).toMatch(/\[warning\] \[test\/llm\/Resource\] gpu\.count: Llama-3\.1-8B \(bf16\) on 1 × NVIDIA L4 needs 96 %/);
+    expect(writes.join('')).toMatch(/\[warning\] \[test\/llm\] gpu\.count: Llama-3\.1-8B \(bf16\) on 1 × NVIDIA L4 needs 96 %/);
     const strict = newChart();
     strict.node.setContext(WARNINGS_AS_ERRORS_CONTEXT, true);
     new AiInferencePod(strict, 'llm', props);

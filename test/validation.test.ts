@@ -235,7 +235,7 @@ describe('warnings', () => {
     } finally {
       spy.mockRestore();
     }
-    expect(writes.join('')).toContain('[warning] [test/llm/Resource] container "server": spec.containers[0].image: "myrepo/server:latest" is not pinned (:latest): every node may run a different build. Fix: pin a version tag or a digest');
+    expect(writes.join('')).toContain('[warning] [test/llm] container "server": spec.containers[0].image: "myrepo/server:latest" is not pinned (:latest): every node may run a different build. Fix: pin a version tag or a digest');
   });
 
   test('a GPU pod without its toleration is a warning; gpu.tolerate: false says the nodes carry no taint, and silences it', () => {

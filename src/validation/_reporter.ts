@@ -70,10 +70,13 @@ export class ValidationReporter {
     }
     this.evaluation.reportedTo.add(owner);
     return this.evaluation.findings
-      .filter(f => (f.owner ? f.owner === owner : (f.container && this.owners.get(f.container)) === owner
-        || (!(f.container && this.owners.has(f.container)) && owner === this.primaryOwner)))
-      .filter(f => f.severity === 'error' || warningsAreErrors(owner))
+      .filter(f => this.ownerOf(f) === owner && (f.severity === 'error' || warningsAreErrors(owner)))
       .map(formatFinding);
+  }
+
+  /** The construct a finding is reported under: its own, its container's, else the workload's primary owner. */
+  private ownerOf(f: Finding): IConstruct | undefined {
+    return (f.owner as IConstruct | undefined) ?? (f.container !== undefined ? this.owners.get(f.container) : undefined) ?? this.primaryOwner;
   }
 
   /**
@@ -117,7 +120,8 @@ export class ValidationReporter {
     }
     WARNED.add(this.workload);
     for (const f of findings.filter(x => x.severity === 'warning')) {
-      process.stderr.write(`[warning] [${this.workload.node.path}] ${formatFinding(f)}\n`);
+      // under the construct whose errors name the same thing (the add-on, the server), not cdk8s-plus's inner object
+      process.stderr.write(`[warning] [${(this.ownerOf(f) ?? this.workload).node.path}] ${formatFinding(f)}\n`);
     }
   }
 }

@@ -55,6 +55,19 @@ function containerFieldValues(entry: ContainerEntry, findings: Finding[]): void 
       at(key, `${show(c[key])} is not one of ${allowed.join(', ')}`, `use one of ${allowed.join(', ')}`);
     }
   }
+  // runc cannot exec an argument or set a variable that holds a NUL byte: the container never starts (EINVAL)
+  for (const key of ['command', 'args'] as const) {
+    (Array.isArray(c[key]) ? c[key] : []).forEach((word: unknown, i: number) => {
+      if (typeof word === 'string' && word.includes('\0')) {
+        at(`${key}[${i}]`, `${show(word)} holds a NUL byte, which no process can be started with`, 'remove the \\0 (a string from a C API or a file read in binary?)');
+      }
+    });
+  }
+  (Array.isArray(c.env) ? c.env : []).forEach((e: any, i: number) => {
+    if (typeof e?.value === 'string' && e.value.includes('\0')) {
+      at(`env[${i}].value`, `${show(e.value)} holds a NUL byte, which no process can be given in its environment`, 'remove the \\0');
+    }
+  });
   for (const probe of PROBES) {
     const scheme = c[probe]?.httpGet?.scheme;
     if (scheme !== undefined && !SCHEMES.includes(scheme)) {
