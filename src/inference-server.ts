@@ -533,7 +533,15 @@ const POD_FIELDS_AS_GIVEN = ['shareProcessNamespace', 'hostIPC', 'enableServiceL
 function wirePod(
   spec: any, props: InferenceWorkloadProps, podSecurity: any, graceSeconds: number, gpu: GpuSettings | undefined, host: WorkloadHost,
 ): void {
-  spec.securityContext = { ...spec.securityContext, ...withoutUndefined(podSecurity) };
+  const own = spec.securityContext ?? {};
+  spec.securityContext = { ...own, ...withoutUndefined(podSecurity) };
+  // ids a workload of yours gives its pod (cdk8s-plus securityContext user, group, fsGroup) win over
+  // the library's defaults, not over ids given in security
+  for (const key of ['runAsUser', 'runAsGroup', 'fsGroup'] as const) {
+    if (props.security?.[key] === undefined && own[key] !== undefined) {
+      spec.securityContext[key] = own[key];
+    }
+  }
   if (props.security?.runAsNonRoot === false) {
     delete spec.securityContext.runAsNonRoot;
   }

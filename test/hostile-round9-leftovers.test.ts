@@ -5,7 +5,8 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { AiInferencePod, InferenceEngine, LogSidecar, PodSecurityLevel, PodVolume } from '../src';
+import * as kplus from 'cdk8s-plus-27';
+import { AiInferencePod, InferenceEngine, InferenceServer, LogSidecar, PodSecurityLevel, PodVolume } from '../src';
 import { synthWithWarnings } from './helpers/pod-parts';
 import { expectRefused, run } from './helpers/refusal';
 import { newChart } from './helpers/synth';
@@ -132,4 +133,16 @@ test('hostile review 11, left over: a NUL byte in command, args or an env value 
     /spec\.containers\[0\]\.command\[0\]: "sh\\u0000" holds a NUL byte, which no process can be started with/);
   expectRefused(c => new AiInferencePod(c, 'p', { server: { ...SERVER, args: ['--model', 'a\0b'] } }), /spec\.containers\[0\]\.args\[1\]: .* holds a NUL byte/);
   expectRefused(c => new AiInferencePod(c, 'p', { server: { ...SERVER, env: { A: 'a\0b' } } }), /spec\.containers\[0\]\.env\[\d+\]\.value: "a\\u0000b" holds a NUL byte/);
+});
+
+test('hostile review 11, left over: the ids a workload of yours gives its pod win over the library\'s defaults (not over security\'s)', () => {
+  const chart = newChart('own-ids');
+  const d = new kplus.Deployment(chart, 'd', { metadata: { name: 'd' }, securityContext: { user: 2000, group: 3000, fsGroup: 4000 } });
+  new InferenceServer(d, 'server', { server: SERVER });
+  const e = new kplus.Deployment(chart, 'e', { metadata: { name: 'e' }, securityContext: { user: 2000 } });
+  new InferenceServer(e, 'server', { server: SERVER, security: { runAsUser: 5000 } });
+  const { manifests } = synthWithWarnings(chart);
+  const specOf = (name: string) => manifests.find(m => m.kind === 'Deployment' && m.metadata.name === name).spec.template.spec;
+  expect(specOf('d').securityContext).toMatchObject({ runAsUser: 2000, runAsGroup: 3000, fsGroup: 4000, runAsNonRoot: true });
+  expect(specOf('e').securityContext).toMatchObject({ runAsUser: 5000, runAsGroup: 1000, fsGroup: 1000 });
 });
