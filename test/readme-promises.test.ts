@@ -246,7 +246,7 @@ describe('README § Performance: the figures quoted in prose are the ones the be
     const table = [1, 100, 1000, 10000].map(n => rows.get(n)!.rss);
     expect(prose).toEqual(table.map(r => Math.round(r * 100) / 100));
     // the claim is what the table shows: met everywhere, or not met exactly at the sizes named
-    const above = [1, 100, 1000, 10000].filter((n, i) => table[i] > num(limitText));
+    const above = [1, 100, 1000, 10000].filter((_n, i) => table[i] > num(limitText));
     const named = claim === 'met at every size' ? [] : claim.replace(/^not met at /, '').replace(/ pods?$/, '').split(' and ').map(num);
     expect(named).toEqual(above);
   });
