@@ -62,7 +62,11 @@ export interface KeyedVolumeOptions {
   readonly optional?: boolean;
 }
 
-/** Options of a StatefulSet claim template: each pod of the StatefulSet gets a claim of its own. */
+/**
+ * Options of a claim made from a template: a StatefulSet's claim template (each pod of the
+ * StatefulSet gets a claim of its own, `PodVolume.claimTemplate`) or a pod's generic ephemeral
+ * volume (a claim created with the pod and deleted with it, `PodVolume.ephemeral`).
+ */
 export interface ClaimTemplateVolumeOptions {
   /** Storage requested for each pod's claim, e.g. `'100Gi'`. */
   readonly storage: string;
@@ -287,21 +291,34 @@ export class PodVolume {
         ...(options.storageClassName === undefined ? {} : { storageClassName: options.storageClassName }),
       },
     });
-    return new PodVolume(name, () => ({ [CLAIM_TEMPLATE]: template() }), errors => {
-      const at = `volume ${show(name)}`;
-      knownProps(at, options, CLAIM_TEMPLATE_KEYS, errors);
-      if (options.storage === undefined) {
-        errors.push(`${at}.storage: is missing. Fix: give the size of each pod's claim, e.g. '100Gi'`);
-      }
-      quantity(`${at}.storage`, options.storage, errors, true);
-      if (options.accessMode !== undefined && !(Object.values(CacheAccessMode) as unknown[]).includes(options.accessMode)) {
-        errors.push(`${at}.accessMode: ${show(options.accessMode)} is not an access mode. Fix: use CacheAccessMode.READ_WRITE_ONCE, READ_WRITE_MANY or READ_WRITE_ONCE_POD`);
-      }
-      // '' is meaningful: no class, bind only to pre-provisioned volumes (the volumeClaimTemplates rule agrees)
-      if (options.storageClassName !== undefined && options.storageClassName !== '') {
-        objectName(`${at}.storageClassName`, options.storageClassName, errors, 'StorageClass');
-      }
-    }, true);
+    return new PodVolume(name, () => ({ [CLAIM_TEMPLATE]: template() }), errors => checkClaimTemplate(`volume ${show(name)}`, options, errors), true);
+  }
+
+  /**
+   * A generic ephemeral volume (`ephemeral.volumeClaimTemplate`): a PersistentVolumeClaim that
+   * Kubernetes creates with the pod (named `<pod>-<volume>`) and deletes with it — scratch space from a StorageClass (local NVMe, a network disk) larger than
+   * the node's ephemeral storage, as AMD's ai-workloads charts download models into. Works in a
+   * Pod, a Deployment or a Job; Pod Security Standards restricted allows it. The claim starts
+   * empty, so the mount is writable unless it says `readOnly: true` (like an emptyDir).
+   *
+   * @example
+   * server: { env: { HF_HOME: '/workload/.cache/huggingface' }, volumeMounts: [
+   *   { volume: PodVolume.ephemeral('ephemeral-storage', { storage: '100Gi', storageClassName: 'mlstorage' }), path: '/workload' },
+   * ] }
+   */
+  public static ephemeral(name: string, options: ClaimTemplateVolumeOptions): PodVolume {
+    options = snapshot(options ?? ({} as ClaimTemplateVolumeOptions)); // null from JavaScript callers: the missing storage is reported
+    return new PodVolume(name, () => ({
+      ephemeral: {
+        volumeClaimTemplate: {
+          spec: {
+            accessModes: [options.accessMode ?? CacheAccessMode.READ_WRITE_ONCE],
+            resources: { requests: { storage: options.storage } },
+            storageClassName: options.storageClassName,
+          },
+        },
+      },
+    }), errors => checkClaimTemplate(`volume ${show(name)}`, options, errors));
   }
 
   private constructor(
@@ -329,7 +346,7 @@ export interface PodVolumeMount {
   readonly path: string;
   /**
    * Mount read-only.
-   * @default - false for emptyDir, true for everything else
+   * @default - false for emptyDir and ephemeral, true for everything else
    */
   readonly readOnly?: boolean;
   /**
@@ -355,7 +372,8 @@ export function renderPodVolumeMounts(
     if (!volumes.some(v => v.name === volume.name && JSON.stringify(v) === JSON.stringify(volume))) {
       volumes.push(volume);
     }
-    return { mountPath: m.path, name: volume.name, readOnly: m.readOnly ?? !volume.emptyDir, subPath: m.subPath };
+    // scratch space (an emptyDir, a fresh ephemeral claim) is written to; everything else is read-only unless said
+    return { mountPath: m.path, name: volume.name, readOnly: m.readOnly ?? !(volume.emptyDir || volume.ephemeral), subPath: m.subPath };
   });
   return { volumes, volumeMounts };
 }
@@ -414,6 +432,22 @@ export function addPodVolumes(spec: any, volumes: ReadonlyArray<any>): void {
       // a different volume under the same name is reported by the volumeDefinitions rule
       spec.volumes = [...(spec.volumes ?? []), volume];
     }
+  }
+}
+
+/** The prop errors of a claim template's options (`claimTemplate`, `ephemeral`). */
+function checkClaimTemplate(at: string, options: ClaimTemplateVolumeOptions, errors: string[]): void {
+  knownProps(at, options, CLAIM_TEMPLATE_KEYS, errors);
+  if (options.storage === undefined) {
+    errors.push(`${at}.storage: is missing. Fix: give the size of each pod's claim, e.g. '100Gi'`);
+  }
+  quantity(`${at}.storage`, options.storage, errors, true);
+  if (options.accessMode !== undefined && !(Object.values(CacheAccessMode) as unknown[]).includes(options.accessMode)) {
+    errors.push(`${at}.accessMode: ${show(options.accessMode)} is not an access mode. Fix: use CacheAccessMode.READ_WRITE_ONCE, READ_WRITE_MANY or READ_WRITE_ONCE_POD`);
+  }
+  // '' is meaningful: no class, bind only to pre-provisioned volumes (the volumeClaimTemplates rule agrees)
+  if (options.storageClassName !== undefined && options.storageClassName !== '') {
+    objectName(`${at}.storageClassName`, options.storageClassName, errors, 'StorageClass');
   }
 }
 
