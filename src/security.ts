@@ -160,6 +160,13 @@ export interface PodSecurityOptions {
    * @default - none
    */
   readonly sysctls?: { [name: string]: string };
+  /**
+   * Further groups of every container's process (`supplementalGroups`), next to `runAsGroup`:
+   * a non-root process opens AMD GPUs' `/dev/kfd` and `/dev/dri/renderD*` through the nodes'
+   * `video` (44) and `render` groups where the runtime keeps the devices' host owner.
+   * @default - none
+   */
+  readonly supplementalGroups?: number[];
 }
 
 /** When the kubelet changes the ownership of a volume to the pod's fsGroup. */
@@ -211,6 +218,8 @@ export function podSecurityContext(given: PodSecurityOptions | null = {}): any {
     runAsNonRoot: runAsNonRoot ? true : undefined,
     runAsUser: fromPlatform ? undefined : options.runAsUser ?? (runAsNonRoot ? DEFAULT_ID : undefined),
     seccompProfile: { type: options.seccompProfile ?? SeccompProfileType.RUNTIME_DEFAULT },
+    // as given: a list of anything else is reported by field (schemaTypes, userIds)
+    supplementalGroups: Array.isArray(options.supplementalGroups) && options.supplementalGroups.length ? [...options.supplementalGroups] : undefined,
     // in the order given; a map that is not one of strings is reported by the prop checks
     sysctls: options.sysctls !== null && typeof options.sysctls === 'object' && Object.keys(options.sysctls).length
       ? Object.entries(options.sysctls).map(([name, value]) => ({ name, value })) : undefined,

@@ -182,3 +182,14 @@ describe('PodVolume.nfs', () => {
     }, /mounts volume "server-tmp", which the pod does not define/);
   });
 });
+
+describe('pod security.supplementalGroups', () => {
+  test('written on the pod (AMD GPUs\' video and render groups for a non-root server); bad ids are refused', () => {
+    const chart = newChart('groups');
+    new AiInferencePod(chart, 'p', { server: { image }, gpu: { count: 1, resourceName: 'amd.com/gpu' }, security: { supplementalGroups: [44, 110] } });
+    const { manifests } = synthWithWarnings(chart);
+    expect(podSpec(manifests[0]).securityContext).toMatchObject({ runAsUser: 1000, runAsGroup: 1000, supplementalGroups: [44, 110] });
+    expectRefused(c => new AiInferencePod(c, 'p', { server: { image }, security: { supplementalGroups: [-1] } }), /supplementalGroups\[0\]: -1 is not a valid group id/);
+    expectRefused(c => new AiInferencePod(c, 'p', { server: { image }, security: { supplementalGroups: ['video' as any] } }), /supplementalGroups\[0\]/);
+  });
+});
