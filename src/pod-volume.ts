@@ -317,8 +317,28 @@ export class PodVolume {
   public _render(errors: string[]): any {
     labelName('volume name', this.name, errors, 'volume name');
     this.check(errors);
-    return { name: this.name, ...this.source() };
+    return withoutUndefined({ name: this.name, ...this.source() });
   }
+}
+
+/**
+ * A deep copy without `undefined` members: the volume and its mount reach the pod spec after
+ * cdk8s has sanitized it, so an unset option would otherwise be written as `null`.
+ */
+function withoutUndefined(value: any): any {
+  if (Array.isArray(value)) {
+    return value.map(withoutUndefined);
+  }
+  if (value === null || typeof value !== 'object') {
+    return value;
+  }
+  const out: any = {};
+  for (const [key, member] of Object.entries(value)) {
+    if (member !== undefined) {
+      out[key] = withoutUndefined(member);
+    }
+  }
+  return out;
 }
 
 /** A mount of a `PodVolume` into a container. */
@@ -355,7 +375,7 @@ export function renderPodVolumeMounts(
     if (!volumes.some(v => v.name === volume.name && JSON.stringify(v) === JSON.stringify(volume))) {
       volumes.push(volume);
     }
-    return { mountPath: m.path, name: volume.name, readOnly: m.readOnly ?? !volume.emptyDir, subPath: m.subPath };
+    return withoutUndefined({ mountPath: m.path, name: volume.name, readOnly: m.readOnly ?? !volume.emptyDir, subPath: m.subPath });
   });
   return { volumes, volumeMounts };
 }
