@@ -129,6 +129,8 @@ describe('Defaults table rows', () => {
     const manifest = manifestOf(synth(chart), 'Pod');
     const spec = podSpec(manifest);
     expect(container(manifest, 'prep').resources).toEqual({ requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '256Mi' } });
+    // an InitContainer without mounts wrote `volumeMounts: []`
+    expect(Object.keys(container(manifest, 'prep'))).not.toContain('volumeMounts');
     const side = container(manifest, 'side');
     expect(side.resources).toEqual({ requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '128Mi' } });
     expect([side.restartPolicy, side.stdin, side.tty]).toEqual(['Always', undefined, undefined]);
