@@ -277,4 +277,21 @@ describe('When a pod is stuck', () => {
     expect(guide).toMatch(/budget 900s/);
     expect(guide).toMatch(/Init:Error .* -c model-downloader/);
   });
+
+  // Break: the Init:Error line named only the first init container (the downloader, which runs
+  // first), so a failing InitContainer of yours after it was never pointed to; and a pod whose
+  // only init step is a busybox InitContainer was promised "404, access denied, ..." from it.
+  test('the Init:Error line names every init container that runs to completion, download reasons only for a downloader', () => {
+    const chart = newChart();
+    const pod = new AiInferencePod(chart, 'p', { metadata: { name: 'ai' }, server: SERVER });
+    new InitContainer(pod, 'i', { name: 'prep', image: 'busybox:1.36', command: ['true'] });
+    new ModelPrepInit(pod, 'm', { source: ModelSource.s3('s3://my-models/llama/') });
+    expect(pod.describe()).toMatch(/Init:Error \/ Init:CrashLoopBackOff → kubectl logs pod\/ai -c <model-downloader\|prep> \(kubectl describe pod\/ai names the one that failed\): its last line says why \(404/);
+
+    const chart2 = newChart();
+    const pod2 = new AiInferencePod(chart2, 'p', { metadata: { name: 'ai' }, server: SERVER });
+    new InitContainer(pod2, 'i', { name: 'prep', image: 'busybox:1.36', command: ['true'] });
+    const line = pod2.describe().split('\n').find(l => l.includes('Init:Error'));
+    expect(line).toBe('  Init:Error / Init:CrashLoopBackOff → kubectl logs pod/ai -c prep: its last line says why');
+  });
 });
