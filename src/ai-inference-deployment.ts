@@ -1,6 +1,7 @@
 import { ApiObject, ApiObjectMetadata, Duration, Names } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { withoutUndefined } from './_json';
 import { addRenderStep, podSpecOf } from './_kplus-adapter';
 import { WorkloadHost, Wiring } from './_workload-host';
 import { DeploymentRollout } from './deployment-rollout';
@@ -458,13 +459,3 @@ function frontDoorFindings(json: any, declared: ReadonlyMap<string, number> | un
   });
 }
 
-/** A copy of `value` without undefined fields. */
-function withoutUndefined(value: { [key: string]: unknown }): { [key: string]: unknown } {
-  const copy: { [key: string]: unknown } = {};
-  for (const [k, v] of Object.entries(value)) {
-    if (v !== undefined) {
-      copy[k] = v;
-    }
-  }
-  return copy;
-}

@@ -1,6 +1,7 @@
 import { ApiObject, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { withoutUndefined } from './_json';
 import { lifecycleHooks } from './_lifecycle';
 import { ModelFitOptions, planServing } from './_serving-plan';
 import { derivedVolumeName } from './_volume-names';
@@ -793,17 +794,6 @@ function checkServerKeys(server: any, errors: string[]): void {
 function claimIgnoresResourceName(gpu: GpuProps): boolean {
   const without = gpu.accelerator instanceof Accelerator ? gpu.accelerator.resourceName : DEFAULT_GPU_RESOURCE;
   return gpu.tolerate === false || typeof gpu.resourceName !== 'string' || gpuTaintKey(gpu.resourceName) === gpuTaintKey(without);
-}
-
-/** A copy of `value` without undefined fields. */
-function withoutUndefined(value: any): any {
-  const copy: any = {};
-  for (const [k, v] of Object.entries(value)) {
-    if (v !== undefined) {
-      copy[k] = v;
-    }
-  }
-  return copy;
 }
 
 /**

@@ -168,7 +168,9 @@ export class InitContainer extends Construct {
       wire: spec => {
         const c = (spec.initContainers ?? []).find((x: any) => x.name === props.name);
         if (c) {
-          c.volumeMounts = [...(c.volumeMounts ?? []), ...own.volumeMounts, ...named].map(m => ({ ...m }));
+          const mounts = [...(c.volumeMounts ?? []), ...own.volumeMounts, ...named].map(m => ({ ...m }));
+          // no mounts: no field (cdk8s-plus writes none either), not `volumeMounts: []`
+          c.volumeMounts = mounts.length ? mounts : c.volumeMounts;
           addPodVolumes(spec, own.volumes);
         }
       },

@@ -25,13 +25,18 @@ export function lifecycleGuide(podSpec: any, target: GuideTarget): string {
     const budget = probe ? ` — ready after its startup probe (budget ${(probe.initialDelaySeconds ?? 0) + (probe.periodSeconds ?? 10) * (probe.failureThreshold ?? 3)}s)` : '';
     lines.push(`  ${step++}. ${c.name}${budget}: kubectl logs ${logs} -c ${c.name}`);
   }
-  const firstInit = init.find(c => c.restartPolicy !== 'Always');
+  // every init container that runs to completion may be the one that fails; the download
+  // reasons are a ModelPrepInit's (its container carries MODEL_POD_UID), not any init step's
+  const runOnce = init.filter(c => c.restartPolicy !== 'Always');
   lines.push(
     'When it is stuck:',
     `  Pending                      → kubectl describe ${describe}: Events name the cause (Insufficient nvidia.com/gpu, untolerated taint, unbound PersistentVolumeClaim, image pull)`,
   );
-  if (firstInit) {
-    lines.push(`  Init:Error / Init:CrashLoopBackOff → kubectl logs ${logs} -c ${firstInit.name}: its last line says why (404, access denied, missing credentials, checksum mismatch, disk full)`);
+  if (runOnce.length) {
+    const which = runOnce.length === 1 ? runOnce[0].name : `<${runOnce.map(c => c.name).join('|')}> (kubectl describe ${describe} names the one that failed)`;
+    const downloads = runOnce.some(c => (c.env ?? []).some((e: any) => e?.name === 'MODEL_POD_UID'));
+    const why = downloads ? 'its last line says why (404, access denied, missing credentials, checksum mismatch, disk full)' : 'its last line says why';
+    lines.push(`  Init:Error / Init:CrashLoopBackOff → kubectl logs ${logs} -c ${which}: ${why}`);
   }
   lines.push(
     `  Running but not Ready        → the model is still loading, or readiness fails: kubectl describe ${describe} (probe events), kubectl logs ${logs} -c ${regular[0]?.name}`,

@@ -1,3 +1,4 @@
+import { withoutUndefined } from './_json';
 import { CacheAccessMode } from './model-cache';
 import { isCsiDriverName, show } from './validation/_helpers';
 import { objectName, dataKey, knownProps, labelName, listOf, propKeys, quantity, snapshot } from './validation/_prop-checks';
@@ -334,7 +335,7 @@ export class PodVolume {
   public _render(errors: string[]): any {
     labelName('volume name', this.name, errors, 'volume name');
     this.check(errors);
-    return { name: this.name, ...this.source() };
+    return withoutUndefined({ name: this.name, ...this.source() });
   }
 }
 
@@ -373,7 +374,8 @@ export function renderPodVolumeMounts(
       volumes.push(volume);
     }
     // scratch space (an emptyDir, a fresh ephemeral claim) is written to; everything else is read-only unless said
-    return { mountPath: m.path, name: volume.name, readOnly: m.readOnly ?? !(volume.emptyDir || volume.ephemeral), subPath: m.subPath };
+    const scratch = volume.emptyDir || volume.ephemeral;
+    return withoutUndefined({ mountPath: m.path, name: volume.name, readOnly: m.readOnly ?? !scratch, subPath: m.subPath });
   });
   return { volumes, volumeMounts };
 }

@@ -9,7 +9,7 @@ export function privilegeContradictions(pod: RenderedPod): Finding[] {
   for (const c of pod.containers) {
     const context = c.container.securityContext;
     if (context?.allowPrivilegeEscalation === false && (context.privileged === true || (context.capabilities?.add ?? []).includes('SYS_ADMIN'))) {
-      findings.push(error(`${c.path}.securityContext.allowPrivilegeEscalation`, 'is false while the container is privileged or adds SYS_ADMIN', 'drop privileged/SYS_ADMIN (inference servers do not need them)', c.container.name));
+      findings.push(error(`${c.path}.securityContext.allowPrivilegeEscalation`, 'is false while the container is privileged or adds SYS_ADMIN', 'drop privileged/SYS_ADMIN (inference servers do not need them), or set allowPrivilegeEscalation: true beside it (the API server requires it; privileged: true sets it by default)', c.container.name));
     }
   }
   return findings;
