@@ -38,9 +38,10 @@ export function lifecycleGuide(podSpec: any, target: GuideTarget): string {
     const why = downloads ? 'its last line says why (404, access denied, missing credentials, checksum mismatch, disk full)' : 'its last line says why';
     lines.push(`  Init:Error / Init:CrashLoopBackOff → kubectl logs ${logs} -c ${which}: ${why}`);
   }
-  lines.push(
-    `  Running but not Ready        → the model is still loading, or readiness fails: kubectl describe ${describe} (probe events), kubectl logs ${logs} -c ${regular[0]?.name}`,
-    `  CrashLoopBackOff             → kubectl logs ${logs} -c <container> --previous`,
-  );
+  // without a readiness probe anywhere, a running pod is ready at once (HealthCheck.none() workers)
+  if ([...init, ...regular].some(c => c.readinessProbe)) {
+    lines.push(`  Running but not Ready        → the model is still loading, or readiness fails: kubectl describe ${describe} (probe events), kubectl logs ${logs} -c ${regular[0]?.name}`);
+  }
+  lines.push(`  CrashLoopBackOff             → kubectl logs ${logs} -c <container> --previous`);
   return lines.join('\n');
 }

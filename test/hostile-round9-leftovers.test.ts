@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as kplus from 'cdk8s-plus-27';
-import { AiInferencePod, InferenceEngine, InferenceServer, LogSidecar, PodSecurityLevel, PodVolume } from '../src';
+import { AiInferencePod, HealthCheck, InferenceEngine, InferenceServer, LogSidecar, PodSecurityLevel, PodVolume } from '../src';
 import { synthWithWarnings } from './helpers/pod-parts';
 import { expectRefused, run } from './helpers/refusal';
 import { newChart } from './helpers/synth';
@@ -145,4 +145,13 @@ test('hostile review 11, left over: the ids a workload of yours gives its pod wi
   const specOf = (name: string) => manifests.find(m => m.kind === 'Deployment' && m.metadata.name === name).spec.template.spec;
   expect(specOf('d').securityContext).toMatchObject({ runAsUser: 2000, runAsGroup: 3000, fsGroup: 4000, runAsNonRoot: true });
   expect(specOf('e').securityContext).toMatchObject({ runAsUser: 5000, runAsGroup: 1000, fsGroup: 1000 });
+});
+
+test('hostile review 12, left over: describe() of a pod without any readiness probe has no "Running but not Ready" line', () => {
+  const chart = newChart('guide');
+  const worker = new AiInferencePod(chart, 'w', { server: { ...SERVER, health: HealthCheck.none() } });
+  const served = new AiInferencePod(chart, 's', { server: SERVER });
+  expect(worker.describe()).not.toContain('Running but not Ready');
+  expect(worker.describe()).toContain('CrashLoopBackOff');
+  expect(served.describe()).toContain('Running but not Ready        → the model is still loading');
 });
