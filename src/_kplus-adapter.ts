@@ -538,6 +538,9 @@ export interface ContainerFields {
   readonly restartPolicy?: string;
   readonly terminationMessagePolicy?: string;
   readonly lifecycle?: any;
+  /** `stdin` and `tty` (cdk8s-plus-27 has no field for either). */
+  readonly stdin?: boolean;
+  readonly tty?: boolean;
   /** Keep the imagePullPolicy the user set (cdk8s-plus forces `Always` otherwise). */
   readonly keepImagePullPolicy?: boolean;
 }
@@ -565,7 +568,9 @@ function finishedFields(settings: ContainerFields): { [key: string]: any } {
     restartPolicy: settings.restartPolicy,
     securityContext: settings.securityContext,
     startupProbe: settings.probes?.startupProbe,
+    stdin: settings.stdin,
     terminationMessagePolicy: settings.terminationMessagePolicy,
+    tty: settings.tty,
   };
   for (const key of Object.keys(all)) {
     if (all[key] !== undefined) {

@@ -20,7 +20,7 @@ import { containerSecurityContext, ContainerSecurityOptions, leaveIdsToPlatform,
 import { ENV_NAME, isSysctlName, normalSysctlName, show } from './validation/_helpers';
 import {
   absolutePath, booleanProp, containerPropKeys, durationSeconds, jsonValue, knownProps, labelName, listOf, objectName, POD_SECURITY_KEYS,
-  POD_VOLUME_MOUNT_KEYS, portNumber, propKeys, quantity, renderableMetadata, snapshot, stringMap, wholeNumber,
+  POD_VOLUME_MOUNT_KEYS, portNumber, propKeys, quantity, renderableMetadata, snapshot, stringMap, terminalFields, wholeNumber,
 } from './validation/_prop-checks';
 
 /** The model-server container. */
@@ -454,13 +454,8 @@ export function attachServer(
     keepImagePullPolicy: !!server.imagePullPolicy,
     terminationMessagePolicy: server.terminationMessagePolicy ?? 'FallbackToLogsOnError',
     lifecycle: lifecycleHooks(server, 'server.', errors),
+    ...terminalFields('server.', server, 'server', errors),
   });
-  for (const [key, fix] of [['stdin', 'true keeps the server\'s stdin open'], ['tty', 'true gives the server a TTY']] as const) {
-    const value = server[key];
-    if (value !== undefined && booleanProp(`server.${key}`, value, errors, `${fix}, or leave it out`)) {
-      host.patchContainer(name, c => { c[key] = value; });
-    }
-  }
   const portName = server.portName ?? 'http';
   const ports = renderPorts([{ number: port, name: portName }, ...listOf('server.extraPorts', server.extraPorts, errors)]);
   const userMounts = renderPodVolumeMounts(server.volumeMounts ?? [], errors, host.kind);
@@ -527,6 +522,9 @@ function bindClaim(owner: Construct, workload: kplus.AbstractPod, gpu: GpuProps,
     : gpu.claim._addTemplate(owner, ApiObject.of(workload), gpu.count);
 }
 
+/** The pod's ids the library defaults (and `security.idsFromPlatform` leaves to the platform). */
+const POD_IDS = ['runAsUser', 'runAsGroup', 'fsGroup'] as const;
+
 /** Pod fields written exactly as the props give them, and only when given. */
 const POD_FIELDS_AS_GIVEN = ['shareProcessNamespace', 'hostIPC', 'enableServiceLinks', 'hostNetwork', 'dnsPolicy', 'schedulerName'] as const;
 
@@ -536,20 +534,20 @@ function wirePod(
 ): void {
   const own = spec.securityContext ?? {};
   spec.securityContext = { ...own, ...withoutUndefined(podSecurity) };
-  // ids a workload of yours gives its pod (cdk8s-plus securityContext user, group, fsGroup) win over
-  // the library's defaults, not over ids given in security
-  for (const key of ['runAsUser', 'runAsGroup', 'fsGroup'] as const) {
-    if (props.security?.[key] === undefined && own[key] !== undefined) {
+  for (const key of POD_IDS) {
+    if (props.security?.idsFromPlatform === true) {
+      // also the ids a workload of yours set on its pod (cdk8s-plus securityContext user, group, fsGroup)
+      delete spec.securityContext[key];
+    } else if (props.security?.[key] === undefined && own[key] !== undefined) {
+      // ids a workload of yours gives its pod win over the library's defaults, not over ids given in security
       spec.securityContext[key] = own[key];
     }
   }
+  if (props.security?.idsFromPlatform === true) {
+    leaveIdsToPlatform(spec, name => host.defaultIds(name));
+  }
   if (props.security?.runAsNonRoot === false) {
     delete spec.securityContext.runAsNonRoot;
-  }
-  if (props.security?.idsFromPlatform === true) {
-    // also the ids a workload of yours set on its pod (cdk8s-plus securityContext user, group, fsGroup)
-    ['runAsUser', 'runAsGroup', 'fsGroup'].forEach(key => delete spec.securityContext[key]);
-    leaveIdsToPlatform(spec, name => host.defaultIds(name));
   }
   spec.terminationGracePeriodSeconds = graceSeconds;
   if (props.serviceAccountName) {

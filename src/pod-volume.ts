@@ -283,16 +283,8 @@ export class PodVolume {
    */
   public static claimTemplate(name: string, options: ClaimTemplateVolumeOptions): PodVolume {
     options = snapshot(options ?? ({} as ClaimTemplateVolumeOptions)); // null from JavaScript callers: the missing storage is reported
-    const template = () => ({
-      metadata: { name },
-      spec: {
-        accessModes: [options.accessMode ?? CacheAccessMode.READ_WRITE_ONCE],
-        resources: { requests: { storage: options.storage } },
-        // outside the pod spec nothing drops undefined members: leave the field out
-        ...(options.storageClassName === undefined ? {} : { storageClassName: options.storageClassName }),
-      },
-    });
-    return new PodVolume(name, () => ({ [CLAIM_TEMPLATE]: template() }), errors => checkClaimTemplate(`volume ${show(name)}`, options, errors), true);
+    return new PodVolume(name, () => ({ [CLAIM_TEMPLATE]: { metadata: { name }, spec: claimSpec(options) } }),
+      errors => checkClaimTemplate(`volume ${show(name)}`, options, errors), true);
   }
 
   /**
@@ -309,17 +301,8 @@ export class PodVolume {
    */
   public static ephemeral(name: string, options: ClaimTemplateVolumeOptions): PodVolume {
     options = snapshot(options ?? ({} as ClaimTemplateVolumeOptions)); // null from JavaScript callers: the missing storage is reported
-    return new PodVolume(name, () => ({
-      ephemeral: {
-        volumeClaimTemplate: {
-          spec: {
-            accessModes: [options.accessMode ?? CacheAccessMode.READ_WRITE_ONCE],
-            resources: { requests: { storage: options.storage } },
-            storageClassName: options.storageClassName,
-          },
-        },
-      },
-    }), errors => checkClaimTemplate(`volume ${show(name)}`, options, errors));
+    return new PodVolume(name, () => ({ ephemeral: { volumeClaimTemplate: { spec: claimSpec(options) } } }),
+      errors => checkClaimTemplate(`volume ${show(name)}`, options, errors));
   }
 
   private constructor(
@@ -435,6 +418,18 @@ export function addPodVolumes(spec: any, volumes: ReadonlyArray<any>): void {
       spec.volumes = [...(spec.volumes ?? []), volume];
     }
   }
+}
+
+/**
+ * The claim spec of a claim template's options (`claimTemplate`, `ephemeral`); `_render` leaves
+ * out an unset storage class (also where it lands outside the pod spec, which nothing sanitizes).
+ */
+function claimSpec(options: ClaimTemplateVolumeOptions): any {
+  return {
+    accessModes: [options.accessMode ?? CacheAccessMode.READ_WRITE_ONCE],
+    resources: { requests: { storage: options.storage } },
+    storageClassName: options.storageClassName,
+  };
 }
 
 /** The prop errors of a claim template's options (`claimTemplate`, `ephemeral`). */

@@ -203,12 +203,8 @@ export abstract class SidecarBase extends Construct {
     this.host.idsByDefault(spec.name, idsByDefault(options.security));
     this.host.finishContainer(spec.name, {
       probes: spec.probes ?? {}, resources, securityContext, lifecycle: spec.lifecycle, keepImagePullPolicy: imagePullPolicy !== undefined,
+      stdin: spec.stdin, tty: spec.tty,
     });
-    if (spec.stdin !== undefined || spec.tty !== undefined) {
-      // cdk8s-plus-27 has no field for either
-      const { stdin, tty } = spec;
-      this.host.patchContainer(spec.name, c => Object.assign(c, stdin === undefined ? {} : { stdin }, tty === undefined ? {} : { tty }));
-    }
     const ports = renderPorts(listOf('ports', spec.ports, this.errors));
     const named = (spec.namedMounts ?? []).map(m => ({ mountPath: m.path, name: m.volume, readOnly: m.readOnly ?? true }));
     const own = renderPodVolumeMounts(spec.podVolumeMounts ?? [], this.errors, this.host.kind);

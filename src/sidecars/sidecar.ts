@@ -9,7 +9,7 @@ import { PodVolumeMount } from '../pod-volume';
 import { HealthCheck } from '../probes';
 import { ContainerResources } from '../resources';
 import { NO_POLICY_NO_ADMITTED_PORTS, SIDECAR_OPTION_FLAGS, SIDECAR_STARTUP_BUDGET, SidecarBase, SidecarOptions, SidecarVolumeMount } from './_sidecar-base';
-import { booleanProp, knownProps, labelName, propKeys, snapshot } from '../validation/_prop-checks';
+import { knownProps, labelName, propKeys, snapshot, terminalFields } from '../validation/_prop-checks';
 
 /** Props of a generic `Sidecar` running the user's own image. */
 export interface SidecarProps extends SidecarOptions {
@@ -205,8 +205,7 @@ export class Sidecar extends SidecarBase {
       ),
       resources: DEFAULT_SIDECAR_RESOURCES,
       lifecycle: lifecycleHooks(props, '', this.errors),
-      stdin: booleanProp('stdin', props.stdin, this.errors, 'true keeps the container\'s stdin open, or leave it out') ? props.stdin : undefined,
-      tty: booleanProp('tty', props.tty, this.errors, 'true gives the container a TTY, or leave it out') ? props.tty : undefined,
+      ...terminalFields('', props, 'container', this.errors),
       rank: props.frontDoor ? Rank.PROXY_SIDECAR : Rank.SIDECAR,
       fronts: props.frontDoor && {
         container: props.name,

@@ -84,6 +84,17 @@ export function booleanProp(field: string, value: boolean | undefined, errors: s
   return false;
 }
 
+/**
+ * `stdin` and `tty` of a container's props (`prefix`: `server.` or none; `who`: how the fix names
+ * the container), each when given as a boolean; anything else goes to `errors` and is left out.
+ */
+export function terminalFields(prefix: string, props: { readonly stdin?: boolean; readonly tty?: boolean }, who: string, errors: string[]):
+{ stdin?: boolean; tty?: boolean } {
+  const stdin = booleanProp(`${prefix}stdin`, props.stdin, errors, `true keeps the ${who}'s stdin open, or leave it out`) ? props.stdin : undefined;
+  const tty = booleanProp(`${prefix}tty`, props.tty, errors, `true gives the ${who} a TTY, or leave it out`) ? props.tty : undefined;
+  return { stdin, tty };
+}
+
 /** An image pull policy, or undefined (with the error) when it is not one of the three. */
 export function pullPolicy(field: string, value: ImagePullPolicy | undefined, errors: string[]): ImagePullPolicy | undefined {
   if (value === undefined || (Object.values(ImagePullPolicy) as unknown[]).includes(value)) {

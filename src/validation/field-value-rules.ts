@@ -57,17 +57,20 @@ function containerFieldValues(entry: ContainerEntry, findings: Finding[]): void 
   }
   // runc cannot exec an argument or set a variable that holds a NUL byte: the container never starts (EINVAL)
   for (const key of ['command', 'args'] as const) {
-    (Array.isArray(c[key]) ? c[key] : []).forEach((word: unknown, i: number) => {
+    const words: unknown[] = Array.isArray(c[key]) ? c[key] : [];
+    for (let i = 0; i < words.length; i++) {
+      const word = words[i];
       if (typeof word === 'string' && word.includes('\0')) {
         at(`${key}[${i}]`, `${show(word)} holds a NUL byte, which no process can be started with`, 'remove the \\0 (a string from a C API or a file read in binary?)');
       }
-    });
-  }
-  (Array.isArray(c.env) ? c.env : []).forEach((e: any, i: number) => {
-    if (typeof e?.value === 'string' && e.value.includes('\0')) {
-      at(`env[${i}].value`, `${show(e.value)} holds a NUL byte, which no process can be given in its environment`, 'remove the \\0');
     }
-  });
+  }
+  const env: any[] = Array.isArray(c.env) ? c.env : [];
+  for (let i = 0; i < env.length; i++) {
+    if (typeof env[i]?.value === 'string' && env[i].value.includes('\0')) {
+      at(`env[${i}].value`, `${show(env[i].value)} holds a NUL byte, which no process can be given in its environment`, 'remove the \\0');
+    }
+  }
   for (const probe of PROBES) {
     const scheme = c[probe]?.httpGet?.scheme;
     if (scheme !== undefined && !SCHEMES.includes(scheme)) {

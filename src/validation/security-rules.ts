@@ -97,14 +97,16 @@ export function capabilityNames(pod: RenderedPod): Finding[] {
   for (const c of pod.containers) {
     for (const list of ['add', 'drop'] as const) {
       const names: unknown = c.container.securityContext?.capabilities?.[list];
-      (Array.isArray(names) ? names : []).forEach((name: unknown, i: number) => {
+      const all: unknown[] = Array.isArray(names) ? names : [];
+      for (let i = 0; i < all.length; i++) {
+        const name = all[i];
         if (typeof name === 'string' && /^CAP_/i.test(name)) {
           (findings ??= []).push(warning(`${c.path}.securityContext.capabilities.${list}[${i}]`,
             `${show(name)} has the CAP_ prefix: CRI-O strips it, but containerd adds it again (${show(`CAP_${name.toUpperCase()}`)}), so on containerd nodes `
             + (list === 'add' ? 'the container fails to start' : 'nothing is dropped'),
             `write ${show(name.slice(4).toUpperCase())}, which every runtime reads`, c.container.name));
         }
-      });
+      }
     }
   }
   return findings ?? NO_FINDINGS;

@@ -121,8 +121,7 @@ function mountPath(c: ContainerEntry, i: number): string {
   return `${c.path}.volumeMounts[${i}]`;
 }
 
-/** Whether an earlier mount of the container has the path of mount `i`, trailing slashes aside. */
-/** The index of the first mount before `i` at the same path, if any. */
+/** The index of the first mount before `i` at the same path (trailing slashes aside), if any. */
 function firstMountOfPath(mounts: any[], i: number): number | undefined {
   const path = withoutTrailingSlashes(mounts[i].mountPath);
   for (let j = 0; j < i; j++) {
@@ -322,15 +321,16 @@ export function mountsUnderRootHome(pod: RenderedPod): Finding[] {
       continue;
     }
     const mounts: any[] = c.container.volumeMounts ?? [];
-    mounts.forEach((m, i) => {
-      if (typeof m?.mountPath === 'string' && /^\/root\/+[^/]/.test(m.mountPath)) {
+    for (let i = 0; i < mounts.length; i++) {
+      const path: unknown = mounts[i]?.mountPath;
+      if (typeof path === 'string' && /^\/root\/+[^/]/.test(path)) {
         (findings ??= []).push(warning(`${mountPath(c, i)}.mountPath`,
-          `${show(m.mountPath)} is under /root, and the container runs as ${user === 'non-root' ? 'a non-root user' : `user ${user}`}: `
+          `${show(path)} is under /root, and the container runs as ${user === 'non-root' ? 'a non-root user' : `user ${user}`}: `
           + 'Debian and Ubuntu images keep /root at mode 0700, so the process cannot reach the mount (permission denied)',
           'mount it outside /root (e.g. "/data/huggingface") and point the tool there (HF_HOME, OLLAMA_MODELS, ...), or run the container as root '
           + '(security: { runAsNonRoot: false, runAsUser: 0 }, with the level that allows it)', c.container.name));
       }
-    });
+    }
   }
   return findings ?? NO_FINDINGS;
 }
