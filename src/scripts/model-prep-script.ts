@@ -601,7 +601,7 @@ s3_setup() {
 }
 # One object. head-object names the identity (ETag, size, version) first and every GET is
 # pinned to it (If-Match, and the version), so the bytes of a partial always belong to the
-# identity saved with it — also when the object changes and changes back while a GET is
+# identity saved with it: also when the object changes and changes back while a GET is
 # killed. A partial is resumed only while head-object still reports that identity.
 s3_object() {
   if [ -s "$model" ] && [ -s "$meta/.id" ]; then
@@ -806,7 +806,7 @@ s3_prefix() {
 # (same listing line, same size) is kept, the rest dropped, junk included. A kept file may still
 # hold bytes of a version served in between (killed while the object changed and changed back):
 # the sync runs with --exact-timestamps, so a file whose time is not its object's (the CLI sets
-# it to LastModified) is fetched again — without it, a same-size file is kept unless it is newer.
+# it to LastModified) is fetched again; without it, a same-size file is kept unless it is newer.
 s3_prefix_prepare() {
   s3_listing "$meta/listing.new" "$bucket" || return 1
   [ -s "$meta/listing.new" ] || { echo "$MODEL_SOURCE matched no objects (404)" >> "$errf"; return 1; }

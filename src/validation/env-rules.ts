@@ -28,10 +28,14 @@ export function argsReferenceDefinedEnv(pod: RenderedPod): Finding[] {
       for (let i = 0; i < args.length; i++) {
         const arg = args[i];
         // most arguments hold no `$(` at all and are not matched
-        if (typeof arg === 'string' && arg.includes('$(')) {
-          // a multi-line argument is a script, whose $(name) is mostly the shell's command substitution; the kubelet
-          // still expands the LeaderWorkerSet's own names there (KServe's data-parallel worker script relies on it)
-          undefinedReferences(pod, c, key, i, arg, findings, arg.includes('\n'));
+        if (typeof arg !== 'string' || !arg.includes('$(')) {
+          continue;
+        }
+        // a multi-line argument is a script, whose $(name) is mostly the shell's command substitution; the kubelet
+        // still expands the LeaderWorkerSet's own names there (KServe's data-parallel worker script relies on it)
+        const script = arg.includes('\n');
+        if (!script || arg.includes('$(LWS_')) {
+          undefinedReferences(pod, c, key, i, arg, findings, script);
         }
       }
     }
