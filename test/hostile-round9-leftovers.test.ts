@@ -94,6 +94,21 @@ describe('model-digest on trees no download can reproduce: one line naming the p
     expect(err).toEqual([`model-digest: ${path.join(dir, 'model.safetensors')} is a symlink to "../blobs/missing", which does not exist; restore its target or remove the link`]);
   });
 
+  test('a symlink that leads back to itself (alone or through another link)', async () => {
+    const dir = tree();
+    fs.writeFileSync(path.join(dir, 'config.json'), '{}');
+    fs.symlinkSync('model.safetensors', path.join(dir, 'model.safetensors'));
+    const self = await digestOf(dir);
+    expect([self.code, self.out]).toEqual([1, []]);
+    expect(self.err).toEqual([`model-digest: ${path.join(dir, 'model.safetensors')} is a symlink to "model.safetensors", which leads back to itself; point it at a file or remove the link`]);
+    fs.rmSync(path.join(dir, 'model.safetensors'));
+    fs.symlinkSync('b.bin', path.join(dir, 'a.bin'));
+    fs.symlinkSync('a.bin', path.join(dir, 'b.bin'));
+    const pair = await digestOf(dir);
+    expect(pair.code).toBe(1);
+    expect(pair.err).toEqual([`model-digest: ${path.join(dir, 'a.bin')} is a symlink to "b.bin", which leads back to itself; point it at a file or remove the link`]);
+  });
+
   test('a symlink to a file counts as the file (as the download lands it)', async () => {
     const dir = tree();
     const plain = tree();

@@ -62,8 +62,12 @@ function statFollowingLinks(file: Buffer): fs.Stats {
   try {
     return fs.statSync(file);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT' && fs.lstatSync(file, { throwIfNoEntry: false })?.isSymbolicLink()) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' && fs.lstatSync(file, { throwIfNoEntry: false })?.isSymbolicLink()) {
       throw new Error(`${file.toString()} is a symlink to ${JSON.stringify(fs.readlinkSync(file).toString())}, which does not exist; restore its target or remove the link`);
+    }
+    if (code === 'ELOOP') {
+      throw new Error(`${file.toString()} is a symlink to ${JSON.stringify(fs.readlinkSync(file).toString())}, which leads back to itself; point it at a file or remove the link`);
     }
     throw e;
   }
