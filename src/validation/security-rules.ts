@@ -148,8 +148,14 @@ function relaxedLevel(pod: RenderedPod, metadata: any, minor: number | undefined
   const beyondBaseline = pssViolations(pod.spec, 'baseline', metadata, minor);
   const [met, why] = beyondBaseline.length ? ['privileged', beyondBaseline] : ['baseline', restricted];
   const shown = why.slice(0, 3).join('; ') + (why.length > 3 ? `; and ${why.length - 3} more` : '');
+  const keep = `(with the context ${WARNINGS_AS_ERRORS_CONTEXT}: true this warning fails synth)`;
+  if (met === 'baseline' && pod.facts.securityLevel === 'privileged') {
+    // declared wider than it needs: a hostPath, host namespace or added capability would pass unnoticed
+    return [warning(`${pod.specPath}`, `the pod meets Pod Security Standard "baseline", not "restricted", while security.level declares "privileged", more than it uses: ${shown}`,
+      `declare the level it meets, security: { level: PodSecurityLevel.BASELINE } (a hostPath, host namespace or added capability then fails synth), or harden it back to meet "restricted" and remove the declaration ${keep}`)];
+  }
   return [warning(`${pod.specPath}`, `the pod meets Pod Security Standard "${met}", not "restricted", as security.level declares: ${shown}`,
-    `harden it back to meet "restricted" and remove the declaration, or keep it (with the context ${WARNINGS_AS_ERRORS_CONTEXT}: true this warning fails synth)`)];
+    `harden it back to meet "restricted" and remove the declaration, or keep it ${keep}`)];
 }
 
 /** How to do without what a violation names. */
