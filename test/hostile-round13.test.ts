@@ -72,3 +72,61 @@ describe('GpuClaim.dra productName reaches a CEL string literal', () => {
     expect(expression).toContain('.contains(\'rtx pro 6000 blackwell Édition\')');
   });
 });
+
+describe('KubernetesTarget options', () => {
+  test.each(['yes', 'false', 0, 1, null])('imageVolumes: %j was taken by truthiness, not refused', imageVolumes => {
+    expectRefused(c => new AiInferencePod(c, 'p', {
+      target: KubernetesTarget.of('1.33', { imageVolumes: imageVolumes as any }), server: { image: 'vllm/vllm-openai:v0.9.1' },
+    }), /target\.imageVolumes: .* is not true or false\. Fix: /);
+  });
+
+  test.each([true, false])('imageVolumes: %j is still taken on 1.33-1.36', imageVolumes => {
+    for (const version of ['1.33', 'v1.34.2-gke.1', '1.35.0', '1.36']) {
+      const { manifests, error } = run(c => new AiInferencePod(c, 'p', {
+        target: KubernetesTarget.of(version, { imageVolumes }), server: { image: 'vllm/vllm-openai:v0.9.1' },
+      }));
+      expect(error).toBeUndefined();
+      expectApiValid(manifests!);
+    }
+  });
+});
+
+describe('MIG devices: one CUDA process sees one MIG device', () => {
+  const MIG_3G = Accelerator.custom({ name: 'A100 MIG 3g.40gb', memory: '40192Mi', resourceName: 'nvidia.com/mig-3g.40gb' });
+
+  test('an engine sharding over 2 MIG devices was synthesized, and the plan said it fits', () => {
+    const lines = expectRefused(c => new AiInferencePod(c, 'p', {
+      server: { engine: InferenceEngine.vllm(), env: ENV },
+      gpu: { count: 2, accelerator: MIG_3G },
+      model: { profile: ModelProfile.LLAMA_3_1_8B, maxModelLength: 8192 },
+    }), /gpu\.count: 2 MIG devices \(nvidia\.com\/mig-3g\.40gb\) cannot serve one model: .*Fix: request 1 MIG device/);
+    expect(lines.filter(l => /MIG devices/.test(l))).toHaveLength(1);
+  });
+
+  test('without a model plan too: the engine with gpu.resourceName a MIG profile', () => {
+    expectRefused(c => new AiInferencePod(c, 'p', {
+      server: { engine: InferenceEngine.sglang(), env: ENV }, gpu: { count: 4, resourceName: 'nvidia.com/mig-1g.10gb' },
+    }), /gpu\.count: 4 MIG devices .*Fix: /);
+  });
+
+  test('GpuFit.plan did not offer 8 MIG devices as the smallest count that fits', () => {
+    const mig1g = Accelerator.custom({ name: 'A100 MIG 1g.10gb', memory: '9856Mi', resourceName: 'nvidia.com/mig-1g.10gb' });
+    const plan = GpuFit.plan({ model: ModelProfile.LLAMA_3_1_8B, accelerator: mig1g, gpuCount: 1 });
+    expect(plan.fits).toBe(false);
+    expect(plan.smallestGpuCount).toBeUndefined();
+    expect(plan.errors[0]).not.toMatch(/use 8 GPUs/);
+  });
+
+  test('one MIG device, and whole GPUs, still plan and synthesize', () => {
+    const { manifests, error } = run(c => new AiInferencePod(c, 'p', {
+      server: { engine: InferenceEngine.vllm(), env: ENV }, gpu: { count: 1, accelerator: MIG_3G },
+      model: { profile: ModelProfile.LLAMA_3_1_8B, maxModelLength: 8192 },
+    }));
+    expect(error).toBeUndefined();
+    expectApiValid(manifests!);
+    // a custom image (not an engine) with 2 MIG devices may run one process per device
+    expect(run(c => new AiInferencePod(c, 'p', {
+      server: { image: 'myrepo/two-workers:1' }, gpu: { count: 2, resourceName: 'nvidia.com/mig-1g.10gb' },
+    })).error).toBeUndefined();
+  });
+});
