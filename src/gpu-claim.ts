@@ -76,7 +76,7 @@ export class GpuClaim {
     quantity(`${field}.minMemory`, p.minMemory, errors, true);
     if (p.productName !== undefined && !(typeof p.productName === 'string' && p.productName.trim() !== '')) {
       errors.push(`${field}.productName: ${show(p.productName)} is empty. Fix: give part of the product name, e.g. 'H100'`);
-    } else if (typeof p.productName === 'string' && /[\u0000-\u001f\u007f]/.test(p.productName)) {
+    } else if (typeof p.productName === 'string' && [...p.productName].some(ch => ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f)) {
       // a CEL single-quoted string cannot hold a raw line break: the API server would not compile the selector
       errors.push(`${field}.productName: ${show(p.productName)} has a line break or control character. Fix: give part of the product name on one line, e.g. 'H100'`);
     }

@@ -4,10 +4,11 @@
  * ProxySidecar). Each test is a break found, kept as a regression test.
  */
 import {
-  Accelerator, AiInferencePod, GpuClaim, GpuFit, InferenceEngine, KubernetesTarget, ModelProfile,
+  Accelerator, AiInferencePod, GpuClaim, GpuFit, InferenceEngine, KubernetesTarget, LogDestination, LogSidecar, ModelProfile, ProxyAuth,
 } from '../src';
 import { expectRefused, run } from './helpers/refusal';
 import { expectApiValid } from './helpers/synth';
+import { rawRequest, requireProxyTools, serve, startUpstream, Upstream } from './integration/_proxy-harness';
 
 const ENV = { MODEL_PATH: '/models/llama' };
 
@@ -128,5 +129,64 @@ describe('MIG devices: one CUDA process sees one MIG device', () => {
     expect(run(c => new AiInferencePod(c, 'p', {
       server: { image: 'myrepo/two-workers:1' }, gpu: { count: 2, resourceName: 'nvidia.com/mig-1g.10gb' },
     })).error).toBeUndefined();
+  });
+});
+
+describe('ProxySidecar with the real nginx on 127.0.0.1', () => {
+  let upstream: Upstream;
+  beforeAll(async () => {
+    requireProxyTools();
+    upstream = await startUpstream();
+  });
+  afterAll(async () => {
+    await upstream.close();
+  });
+
+  test('open paths with characters that are regex syntax outside \\Q...\\E match only literally', async () => {
+    const openPaths = ['/a*b', '/v1/models:list', '/x+y', '/p.q', '/m~n!o,=@', '/trailing/'];
+    const served = await serve(upstream, { auth: ProxyAuth.bearerTokens('tokens'), openPaths }, { tokens: 'tok\n' });
+    try {
+      for (const p of openPaths) {
+        expect([p, (await rawRequest(served.port, p)).status]).toEqual([p, 200]);
+      }
+      for (const p of ['/aab', '/b', '/v1/models:lis', '/xxy', '/pxq', '/p.q/', '/trailing', '/A*b', '/a*b?', '/x%2By']) {
+        expect([p, (await rawRequest(served.port, p)).status]).toEqual([p, 401]);
+      }
+    } finally {
+      served.running.kill();
+    }
+  });
+
+  test('two Authorization headers are a 400 from nginx, whichever comes first', async () => {
+    const served = await serve(upstream, { auth: ProxyAuth.bearerTokens('tokens') }, { tokens: 'tok\n' });
+    try {
+      const statuses = [];
+      for (const pair of [['Bearer tok', 'Bearer evil'], ['Bearer evil', 'Bearer tok'], ['Bearer tok', 'Bearer tok']]) {
+        statuses.push([pair, (await rawRequest(served.port, '/v1/models', { authorization: pair as any })).status]);
+      }
+      expect(statuses.map(([, s]) => s)).toEqual([400, 400, 400]);
+    } finally {
+      served.running.kill();
+    }
+  });
+});
+
+describe('LogDestination.http uri', () => {
+  // Fluent Bit expands ${VAR} in every value of its classic config: the uri reached the request
+  // line with the Secret the sidecar's env holds; and '"', '{', '#', '\\' are no URI characters
+  test.each(['/in/${HTTP_PASSWD}', '/in/"x"', '/in#frag', '/in/a\\b', '/in/{x}', '/in/%zz', '/in/|', '/in/`x`'])('%j was accepted', uri => {
+    expectRefused(c => {
+      const pod = new AiInferencePod(c, 'p', { server: { image: 'myrepo/ai-fastapi:v1.2', port: 8000 } });
+      new LogSidecar(pod, 'logs', { shipTo: LogDestination.http({ host: 'logs.example.com', uri }) });
+    }, /shipTo\.uri: .* is not a request path .*Fix: /);
+  });
+
+  test.each(['/ingest', '/ingest?source=llm&x=1', '/api/v1/push;v=2', '/a%20b', '/$batch', "/o'k(1)*+,=:@~"])('%j is still accepted', uri => {
+    const { manifests, error } = run(c => {
+      const pod = new AiInferencePod(c, 'p', { server: { image: 'myrepo/ai-fastapi:v1.2', port: 8000 } });
+      new LogSidecar(pod, 'logs', { shipTo: LogDestination.http({ host: 'logs.example.com', uri }) });
+    });
+    expect(error).toBeUndefined();
+    expectApiValid(manifests!);
   });
 });
