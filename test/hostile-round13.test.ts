@@ -190,3 +190,37 @@ describe('LogDestination.http uri', () => {
     expectApiValid(manifests!);
   });
 });
+
+describe('DRA GPU claims at the edges of a claim', () => {
+  test('33 GPUs in one claim: the scheduler allocates at most 32 devices per claim (AllocationResultsMaxSize); it was synthesized', () => {
+    expectRefused(c => new AiInferencePod(c, 'p', {
+      target: KubernetesTarget.V1_34, server: { image: 'myrepo/ai-fastapi:v1.2', port: 8000 }, gpu: { count: 33, claim: GpuClaim.dra() },
+    }), /count: 33 devices are more than the 32 one claim can be allocated.*Fix: /);
+  });
+
+  test('32 GPUs in one claim still synthesize', () => {
+    const { manifests, error } = run(c => new AiInferencePod(c, 'p', {
+      target: KubernetesTarget.V1_34, server: { image: 'myrepo/ai-fastapi:v1.2', port: 8000 }, gpu: { count: 32, claim: GpuClaim.dra() },
+    }));
+    expect(error).toBeUndefined();
+    expectApiValid(manifests!);
+  });
+});
+
+describe('LogDestination host', () => {
+  test.each([':::', '1:2', 'fd00::1::2', '::g', '1.2.3.4::'])('%j is no IPv6 address; it was accepted', host => {
+    expectRefused(c => {
+      const pod = new AiInferencePod(c, 'p', { server: { image: 'myrepo/ai-fastapi:v1.2', port: 8000 } });
+      new LogSidecar(pod, 'logs', { shipTo: LogDestination.loki({ host, port: 3100 }) });
+    }, /shipTo\.host: .* is not a host name or IP address\. Fix: /);
+  });
+
+  test.each(['fd00::1', '::1', '2001:db8::7334', '::ffff:10.0.0.7', 'loki.monitoring.svc', '10.0.0.7'])('%j is still accepted', host => {
+    const { manifests, error } = run(c => {
+      const pod = new AiInferencePod(c, 'p', { server: { image: 'myrepo/ai-fastapi:v1.2', port: 8000 } });
+      new LogSidecar(pod, 'logs', { shipTo: LogDestination.loki({ host, port: 3100 }) });
+    });
+    expect(error).toBeUndefined();
+    expectApiValid(manifests!);
+  });
+});

@@ -1,3 +1,4 @@
+import { isIPv6 } from 'net';
 import { Duration } from 'cdk8s';
 import type { ElasticsearchLogOptions, HttpLogOptions, LogEndpointOptions, LokiLogOptions } from './log-destination';
 import type { LogSidecarProps } from './log-sidecar';
@@ -159,7 +160,7 @@ export type LogDestinationOptions = LogEndpointOptions & Partial<Pick<HttpLogOpt
 export function logDestinationErrors(options: LogDestinationOptions): string[] {
   const errors: string[] = [];
   const host = options.host;
-  if (typeof host !== 'string' || host.length > 253 || !(HOST_NAME.test(host) || IPV6.test(host))) {
+  if (typeof host !== 'string' || host.length > 253 || !(HOST_NAME.test(host) || (IPV6.test(host) && isIPv6(host)))) {
     errors.push(`shipTo.host: ${show(host)} is not a host name or IP address. Fix: use e.g. 'loki.monitoring.svc'`);
   }
   portNumber('shipTo.port', options.port, errors);
