@@ -224,3 +224,20 @@ describe('LogDestination host', () => {
     expectApiValid(manifests!);
   });
 });
+
+describe('engine servedModelName is a literal, not a Kubernetes $(VAR) reference', () => {
+  test.each([
+    ['llama $(MODEL_PATH)', 'llama $$(MODEL_PATH)'],
+    ['cost-50$', 'cost-50$$'],
+    ['a$$(X)b', 'a$$$$(X)b'],
+    ['"quoted"; name with spaces — ünïcode', '"quoted"; name with spaces — ünïcode'],
+  ])('%j: $(MODEL_PATH) was expanded by the kubelet into the model path, $$ into $', (name, written) => {
+    const { manifests, error } = run(c => new AiInferencePod(c, 'p', {
+      server: { engine: InferenceEngine.vllm({ servedModelName: name }), env: ENV }, gpu: { count: 1 },
+    }));
+    expect(error).toBeUndefined();
+    expectApiValid(manifests!);
+    const server = manifests!.find(m => m.kind === 'Pod').spec.containers[0];
+    expect(server.args[server.args.indexOf('--served-model-name') + 1]).toBe(written);
+  });
+});

@@ -367,7 +367,8 @@ export class InferenceEngine {
     const extra = this.checkExtraArgs(flags, errors);
     return [
       ...(flags.model ? [flags.model] : []), this.modelPathArg(context, errors),
-      ...(options.servedModelName !== undefined ? [flags.servedModelName, String(options.servedModelName)] : []),
+      // every '$' doubled: Kubernetes expands $(VAR) in args and reads '$$' as one '$', so the name arrives as written
+      ...(options.servedModelName !== undefined ? [flags.servedModelName, String(options.servedModelName).replace(/\$/g, '$$$$')] : []),
       flags.tensorParallel, String(gpuCount),
       ...(options.maxModelLength !== undefined ? [flags.maxModelLength, String(options.maxModelLength)] : []),
       flags.memoryUtilization, String(options.gpuMemoryUtilization ?? DEFAULT_GPU_MEMORY_UTILIZATION),
