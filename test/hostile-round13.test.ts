@@ -4,7 +4,8 @@
  * ProxySidecar). Each test is a break found, kept as a regression test.
  */
 import {
-  Accelerator, AiInferencePod, GpuClaim, GpuFit, InferenceEngine, KubernetesTarget, LogDestination, LogSidecar, ModelProfile, ProxyAuth,
+  Accelerator, AiInferencePod, GpuClaim, GpuFit, InferenceEngine, KubernetesTarget, LogDestination, LogSidecar, ModelPrepInit, ModelProfile,
+  ModelSource, ProxyAuth,
 } from '../src';
 import { expectRefused, run } from './helpers/refusal';
 import { expectApiValid } from './helpers/synth';
@@ -239,5 +240,28 @@ describe('engine servedModelName is a literal, not a Kubernetes $(VAR) reference
     expectApiValid(manifests!);
     const server = manifests!.find(m => m.kind === 'Pod').spec.containers[0];
     expect(server.args[server.args.indexOf('--served-model-name') + 1]).toBe(written);
+  });
+});
+
+/** The kubelet's $(VAR) expansion of one env value, given the variables defined before it (k8s third_party/forked/golang/expansion). */
+function kubeletExpand(value: string, defined: { [name: string]: string }): string {
+  return value.replace(/\$(\$|\(([A-Za-z_][A-Za-z0-9_.-]*)\))/g, (whole, rest, name) =>
+    (rest === '$' ? '$' : name in defined ? defined[name] : whole));
+}
+
+describe('ModelSource.ociImage path with a "$" below 1.35 (the copy)', () => {
+  test.each(['/models/$(MODEL_DIR)', '/models/cost$', '/models/a$$b'])('%j: the kubelet expanded $(MODEL_DIR) in MODEL_IMAGE_DIR, unlike the image volume\'s subPath', imagePath => {
+    const { manifests, error } = run(c => {
+      const pod = new AiInferencePod(c, 'p', { target: KubernetesTarget.V1_34, server: { image: 'myrepo/ai-fastapi:v1.2', port: 8000 } });
+      new ModelPrepInit(pod, 'm', { source: ModelSource.ociImage(`registry.example.com/models/llama@sha256:${'a'.repeat(64)}`, { path: imagePath }) });
+    });
+    expect(error).toBeUndefined();
+    expectApiValid(manifests!);
+    const env: Array<{ name: string; value?: string }> = manifests!.find(m => m.kind === 'Pod').spec.initContainers[0].env;
+    const defined: { [name: string]: string } = {};
+    for (const e of env) {
+      if (e.value !== undefined) defined[e.name] = kubeletExpand(e.value, defined);
+    }
+    expect(defined.MODEL_IMAGE_DIR).toBe(imagePath);
   });
 });
