@@ -1,7 +1,7 @@
 import { InferenceEngine } from './engines/inference-engine';
 import { DEFAULT_GPU_RESOURCE, GpuProps, MAX_GPU_COUNT } from './gpu';
 import { Accelerator, acceleratorErrors } from './planning/accelerator';
-import { GpuFit } from './planning/gpu-fit';
+import { GpuFit, migTensorParallelError } from './planning/gpu-fit';
 import { ModelProfile } from './planning/model-profile';
 import { HealthCheck } from './probes';
 import { show } from './validation/_helpers';
@@ -83,11 +83,17 @@ export function planServing(props: ServingInputs, errors: string[]): ServingPlan
     errors.push(`gpu.resourceName: ${show(gpu.resourceName)} differs from ${known.name}'s ${show(known.resourceName)}. Fix: remove resourceName (the accelerator names it)`);
   }
   const engine = enginePart(props, errors);
+  const gpuResource = (typeof gpu?.resourceName === 'string' ? gpu.resourceName : undefined) ?? known?.resourceName ?? DEFAULT_GPU_RESOURCE;
+  // an engine shards over gpu.count devices; the plan says the same for a model (deduplicated below)
+  const mig = engine.command ? migTensorParallelError(gpuResource, gpu?.count) : undefined;
+  if (mig) {
+    errors.push(renameField(mig, () => 'gpu.count'));
+  }
   const fit = fitPart(props, known, errors, warnings);
   return {
     ...engine,
     // a resourceName that is not a string is reported with the server's props; render with the default meanwhile
-    gpuResource: (typeof gpu?.resourceName === 'string' ? gpu.resourceName : undefined) ?? known?.resourceName ?? DEFAULT_GPU_RESOURCE,
+    gpuResource,
     nodeSelector: known?.nodeSelector() ?? {},
     shmSize: fit?.shmSize,
     modelCacheSize: fit?.cacheSize,

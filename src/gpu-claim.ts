@@ -76,6 +76,9 @@ export class GpuClaim {
     quantity(`${field}.minMemory`, p.minMemory, errors, true);
     if (p.productName !== undefined && !(typeof p.productName === 'string' && p.productName.trim() !== '')) {
       errors.push(`${field}.productName: ${show(p.productName)} is empty. Fix: give part of the product name, e.g. 'H100'`);
+    } else if (typeof p.productName === 'string' && [...p.productName].some(ch => ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f)) {
+      // a CEL single-quoted string cannot hold a raw line break: the API server would not compile the selector
+      errors.push(`${field}.productName: ${show(p.productName)} has a line break or control character. Fix: give part of the product name on one line, e.g. 'H100'`);
     }
     listOf(`${field}.selectors`, p.selectors, errors).forEach((s, i) => {
       if (typeof s !== 'string' || s.trim() === '' || s.length > CEL_EXPRESSION_MAX_LENGTH) {
@@ -109,7 +112,7 @@ export class GpuClaim {
     const driver = p.driver ?? 'gpu.nvidia.com';
     const selectors = [
       // the driver check first: an attribute another driver lacks would abort allocation
-      ...(p.productName !== undefined ? [`device.driver == ${cel(driver)} && device.attributes[${cel(driver)}].productName.lowerAscii().contains(${cel(String(p.productName).toLowerCase())})`] : []),
+      ...(p.productName !== undefined ? [`device.driver == ${cel(driver)} && device.attributes[${cel(driver)}].productName.lowerAscii().contains(${cel(lowerAscii(String(p.productName)))})`] : []),
       ...(p.minMemory !== undefined ? [`device.driver == ${cel(driver)} && device.capacity[${cel(driver)}].memory.compareTo(quantity(${cel(p.minMemory)})) >= 0`] : []),
       ...(p.selectors ?? []),
     ];
@@ -128,6 +131,11 @@ export interface BoundGpuClaim {
   readonly containerClaim: { name: string };
   /** The template, written next to the workload. */
   readonly template: ApiObject;
+}
+
+/** What CEL's `lowerAscii()` does: A-Z lowered, every other character kept ('É' stays 'É'). */
+function lowerAscii(text: string): string {
+  return text.replace(/[A-Z]/g, c => c.toLowerCase());
 }
 
 /** A CEL string literal. */

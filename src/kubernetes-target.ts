@@ -187,6 +187,11 @@ export class KubernetesTarget {
     if (!knownProps(field, this.options, TARGET_OPTION_KEYS, keyErrors)) {
       return keyErrors;
     }
+    if (this.imageVolumesGiven !== undefined && typeof this.imageVolumesGiven !== 'boolean') {
+      // 'false' or 1 would otherwise decide by truthiness: the string 'false' mounted image volumes
+      return [`${field}.imageVolumes: ${show(this.imageVolumesGiven)} is not true or false. `
+        + 'Fix: write true (the cluster serves image volumes) or false (the runtime cannot mount them), or leave it out for the version\'s default'];
+    }
     if (!(this.minor >= OLDEST_MINOR && this.minor <= NEWEST_MINOR)) {
       const form = Number.isNaN(this.minor) ? ' written as \'1.<minor>\' (a \'v\' before and a \'.<patch>\' after allowed; no spaces or leading zeros)' : '';
       return [`${field}: ${show(this.version)} is not a Kubernetes version from 1.${OLDEST_MINOR} to 1.${NEWEST_MINOR}${form}. `

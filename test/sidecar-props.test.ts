@@ -110,7 +110,7 @@ const CASES: Array<[string, (chart: Chart) => void, string]> = [
   ['host over 253 characters', ship(() => LogDestination.loki({ host: 'a.'.repeat(127) + 'a' })), `${HOST_FIX}`],
   ['Loki port 70000', ship(() => LogDestination.loki({ host: 'loki', port: 70000 })), '[test/llm/l] shipTo.port: 70000 must be a whole number from 1 to 65535. Fix: use e.g. 8080'],
   ['HTTP port 0', ship(() => LogDestination.http({ host: 'logs', port: 0 })), '[test/llm/l] shipTo.port: 0 must be a whole number from 1 to 65535'],
-  ['HTTP uri without a slash', ship(() => LogDestination.http({ host: 'logs', uri: 'ingest' })), '[test/llm/l] shipTo.uri: "ingest" is not a request path (a leading \'/\', visible ASCII, no spaces). Fix: use e.g. \'/ingest\''],
+  ['HTTP uri without a slash', ship(() => LogDestination.http({ host: 'logs', uri: 'ingest' })), '[test/llm/l] shipTo.uri: "ingest" is not a request path (a leading \'/\', then letters, digits and -._~!$&\'()*+,;=:@/? or %XX escapes: no spaces, quotes, \'{\', \'}\' or \'#\'). Fix: use e.g. \'/ingest\''],
   ['HTTP uri with a newline', ship(() => LogDestination.http({ host: 'logs', uri: '/ingest\n[OUTPUT]' })), '[test/llm/l] shipTo.uri: "/ingest\\n[OUTPUT]" is not a request path'],
   ['Loki label name with a dash', ship(() => LogDestination.loki({ host: 'loki', labels: { 'my-app': 'x' } })), '[test/llm/l] shipTo.labels: "my-app" is not a label name of your own (letters, digits and \'_\', not starting with a digit; job, pod, namespace are set by the sidecar). Fix: use e.g. \'app\''],
   ['Loki label the sidecar sets', ship(() => LogDestination.loki({ host: 'loki', labels: { pod: 'x' } })), '[test/llm/l] shipTo.labels: "pod" is not a label name of your own'],

@@ -130,6 +130,16 @@ interface Flags {
   readonly reserved: string[];
   /** Whether the engine reads `--max_model_len` as `--max-model-len` (vLLM's FlexibleArgumentParser does). */
   readonly underscores?: boolean;
+  /**
+   * Whether the engine's parser reads an unambiguous prefix of a long flag as the flag (Python
+   * argparse's default, `allow_abbrev=True`): `--context-len` is `--context-length`, and the
+   * last occurrence wins.
+   */
+  readonly abbreviations?: boolean;
+  /**
+   * One-letter flags (clap `short`) that take their value attached too: `-p9000`, `-p=9000`.
+   */
+  readonly shortFlags?: string[];
 }
 
 /** One engine: where it listens, how it answers health checks and, optionally, its command line. */
@@ -195,6 +205,7 @@ export class InferenceEngine {
         always: [],
         reserved: ['--model', '--tensor-parallel-size', '-tp', '--max-model-len', '--gpu-memory-utilization', '--served-model-name', '--port'],
         underscores: true,
+        abbreviations: true,
       },
     }, options);
   }
@@ -223,6 +234,7 @@ export class InferenceEngine {
         always: ['--host', '0.0.0.0'],
         reserved: ['--model-path', '--model', '--tp-size', '--tp', '--tensor-parallel-size', '--context-length',
           '--mem-fraction-static', '--served-model-name', '--port', '--host'],
+        abbreviations: true,
       },
     }, options);
   }
@@ -250,7 +262,8 @@ export class InferenceEngine {
         servedModelName: '--served-model-name',
         port: '--port',
         always: [],
-        reserved: ['--model-id', '--num-shard', '--max-total-tokens', '--cuda-memory-fraction', '--served-model-name', '--port'],
+        reserved: ['--model-id', '--num-shard', '--max-total-tokens', '--cuda-memory-fraction', '--served-model-name', '--port', '-p'],
+        shortFlags: ['-p'],
       },
     }, options);
   }
@@ -354,7 +367,8 @@ export class InferenceEngine {
     const extra = this.checkExtraArgs(flags, errors);
     return [
       ...(flags.model ? [flags.model] : []), this.modelPathArg(context, errors),
-      ...(options.servedModelName !== undefined ? [flags.servedModelName, String(options.servedModelName)] : []),
+      // every '$' doubled: Kubernetes expands $(VAR) in args and reads '$$' as one '$', so the name arrives as written
+      ...(options.servedModelName !== undefined ? [flags.servedModelName, String(options.servedModelName).replace(/\$/g, '$$$$')] : []),
       flags.tensorParallel, String(gpuCount),
       ...(options.maxModelLength !== undefined ? [flags.maxModelLength, String(options.maxModelLength)] : []),
       flags.memoryUtilization, String(options.gpuMemoryUtilization ?? DEFAULT_GPU_MEMORY_UTILIZATION),
@@ -401,9 +415,14 @@ export class InferenceEngine {
     for (const arg of extra) {
       // vLLM rewrites `--tensor_parallel_size` to `--tensor-parallel-size` before parsing
       const name = flags.underscores && arg.startsWith('--') ? arg.replace(/^[^=]*/, n => n.replace(/_/g, '-')) : arg;
-      const flag = flags.reserved.find(r => name === r || name.startsWith(`${r}=`));
+      const flag = flags.reserved.find(r => name === r || name.startsWith(`${r}=`))
+        ?? flags.shortFlags?.find(r => name.startsWith(r));
+      const abbreviated = flag === undefined && flags.abbreviations ? abbreviatedFlag(name, flags.reserved) : undefined;
       if (flag) {
         errors.push(`extraArgs: ${show(arg)} repeats a flag the engine options render. Fix: ${fixFor(flag)}`);
+      } else if (abbreviated) {
+        errors.push(`extraArgs: ${show(arg)} repeats a flag the engine options render (${this.name} reads a flag's unambiguous prefix as the flag: ${abbreviated}). `
+          + `Fix: ${fixFor(abbreviated)}`);
       }
     }
     return [...extra];
@@ -411,9 +430,22 @@ export class InferenceEngine {
 }
 
 /** Which option replaces a reserved flag. */
+/**
+ * The rendered long flag `arg` abbreviates, as argparse resolves a prefix (`--context-len` for
+ * `--context-length`, also as `--context-len=4096`). A prefix of several flags is ambiguous to
+ * argparse, which then exits at start: refused here all the same. `--` alone ends the options.
+ */
+function abbreviatedFlag(arg: string, reserved: string[]): string | undefined {
+  const name = arg.split('=')[0];
+  if (!name.startsWith('--') || name.length <= 2) {
+    return undefined;
+  }
+  return reserved.find(r => r.startsWith('--') && r.length > name.length && r.startsWith(name));
+}
+
 function fixFor(flag: string): string {
   const byOption: Array<[RegExp, string]> = [
-    [/port/, 'set port'],
+    [/port|^-p$/, 'set port'],
     [/host/, 'remove it: the engine already listens on all interfaces'],
     [/model-len|context-length|total-tokens/, 'set maxModelLength'],
     [/memory|mem-fraction/, 'set gpuMemoryUtilization'],

@@ -282,6 +282,24 @@ function kvHeadsPerGpu(model: ModelProfile, gpuCount: number): number {
   return Math.max(1, model.kvHeads / gpuCount);
 }
 
+/** An NVIDIA MIG profile's resource name, e.g. `nvidia.com/mig-1g.10gb` or `nvidia.com/mig-3g.40gb.shared`. */
+const MIG_RESOURCE = /^nvidia\.com\/mig-/;
+
+/**
+ * Why several MIG devices cannot serve one model, or nothing: a CUDA process enumerates only
+ * one MIG device (NVIDIA MIG user guide, "CUDA_VISIBLE_DEVICES"), and MIG devices have no
+ * peer-to-peer or CUDA IPC between them, so tensor parallelism across them does not start.
+ * In the `field: ... . Fix: ...` convention with the field `gpuCount`. @internal
+ */
+export function migTensorParallelError(resourceName: unknown, gpuCount: unknown): string | undefined {
+  if (typeof resourceName !== 'string' || !MIG_RESOURCE.test(resourceName) || !(typeof gpuCount === 'number' && gpuCount > 1)) {
+    return undefined;
+  }
+  return `gpuCount: ${gpuCount} MIG devices (${resourceName}) cannot serve one model: a CUDA process sees only one MIG device, `
+    + 'and MIG devices have no peer-to-peer link for tensor parallelism. Fix: request 1 MIG device of a profile large enough, '
+    + 'or whole GPUs (nvidia.com/gpu), or one replica per MIG device';
+}
+
 /** Whether `gpuCount` ranks can split the model's heads the way vLLM and SGLang require. */
 function validTensorParallelSize(model: ModelProfile, gpuCount: number): boolean {
   const attentionOk = model.attentionHeads === undefined || model.attentionHeads % gpuCount === 0;
@@ -290,7 +308,8 @@ function validTensorParallelSize(model: ModelProfile, gpuCount: number): boolean
 }
 
 function validCounts(inputs: Inputs): number[] {
-  return Array.from({ length: inputs.maxGpuCount }, (_, i) => i + 1).filter(n => validTensorParallelSize(inputs.model, n));
+  return Array.from({ length: inputs.maxGpuCount }, (_, i) => i + 1)
+    .filter(n => validTensorParallelSize(inputs.model, n) && migTensorParallelError(inputs.accelerator.resourceName, n) === undefined);
 }
 
 function smallestFittingCount(inputs: Inputs): number | undefined {
@@ -301,6 +320,11 @@ function smallestFittingCount(inputs: Inputs): number | undefined {
 }
 
 function fitErrors(inputs: Inputs, budget: Budget, smallest: number | undefined, errors: string[]): void {
+  const mig = migTensorParallelError(inputs.accelerator.resourceName, inputs.gpuCount);
+  if (mig) {
+    errors.push(mig);
+    return;
+  }
   if (!validTensorParallelSize(inputs.model, inputs.gpuCount)) {
     errors.push(`gpuCount: ${inputs.gpuCount} GPUs cannot split ${describeModel(inputs.model)}'s ${headsText(inputs.model)} evenly; `
       + `vLLM and SGLang refuse such a tensor-parallel size. Fix: use ${orList(validCounts(inputs).map(String))} GPUs`);

@@ -1,3 +1,4 @@
+import { isIPv6 } from 'net';
 import { Duration } from 'cdk8s';
 import type { ElasticsearchLogOptions, HttpLogOptions, LogEndpointOptions, LokiLogOptions } from './log-destination';
 import type { LogSidecarProps } from './log-sidecar';
@@ -37,8 +38,12 @@ const RESERVED_LOKI_LABELS = ['job', 'pod', 'namespace'];
 const LOKI_TENANT = /^[A-Za-z0-9!._*'()-]{1,150}$/;
 /** An Elasticsearch index name (lowercase, no separators, not starting with - _ +). */
 const ES_INDEX = /^[a-z0-9][a-z0-9._-]{0,254}$/;
-/** An HTTP request path for Fluent Bit's `URI`: visible ASCII only. */
-const HTTP_URI = /^\/[\x21-\x7e]{0,2047}$/;
+/**
+ * An HTTP request path and query for Fluent Bit's `URI`: RFC 3986 characters only (pchar, '/',
+ * '?', and '%' before two hex digits). Not `{ }`: Fluent Bit expands `${VAR}` in any config value,
+ * so `/in/${HTTP_PASSWD}` put a Secret into the request line; not `"`, `\`, `#`, `<`, `>`, `^`, `|`.
+ */
+const HTTP_URI = /^\/(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9A-Fa-f]{2}){0,2047}$/;
 
 /** Errors of ProxySidecar's props. */
 export function proxySidecarPropErrors(props: ProxySidecarProps): string[] {
@@ -155,12 +160,12 @@ export type LogDestinationOptions = LogEndpointOptions & Partial<Pick<HttpLogOpt
 export function logDestinationErrors(options: LogDestinationOptions): string[] {
   const errors: string[] = [];
   const host = options.host;
-  if (typeof host !== 'string' || host.length > 253 || !(HOST_NAME.test(host) || IPV6.test(host))) {
+  if (typeof host !== 'string' || host.length > 253 || !(HOST_NAME.test(host) || (IPV6.test(host) && isIPv6(host)))) {
     errors.push(`shipTo.host: ${show(host)} is not a host name or IP address. Fix: use e.g. 'loki.monitoring.svc'`);
   }
   portNumber('shipTo.port', options.port, errors);
   if (options.uri !== undefined && !(typeof options.uri === 'string' && HTTP_URI.test(options.uri))) {
-    errors.push(`shipTo.uri: ${show(options.uri)} is not a request path (a leading '/', visible ASCII, no spaces). Fix: use e.g. '/ingest'`);
+    errors.push(`shipTo.uri: ${show(options.uri)} is not a request path (a leading '/', then letters, digits and -._~!$&'()*+,;=:@/? or %XX escapes: no spaces, quotes, '{', '}' or '#'). Fix: use e.g. '/ingest'`);
   }
   for (const [name, value] of Object.entries(options.labels ?? {})) {
     if (!LOKI_LABEL_NAME.test(name) || RESERVED_LOKI_LABELS.includes(name)) {

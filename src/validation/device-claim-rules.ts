@@ -13,6 +13,8 @@ export const DEVICE_CLAIM_API_VERSION = 'resource.k8s.io/v1';
 const MAX_REQUESTS = 32;
 const MAX_SUBREQUESTS = 8;
 const MAX_SELECTORS = 32;
+/** Devices one claim can be allocated: resource.k8s.io AllocationResultsMaxSize. */
+const MAX_ALLOCATED_DEVICES = 32;
 /** The longest CEL selector expression the API server compiles (10 Ki characters). */
 export const CEL_EXPRESSION_MAX_LENGTH = 10 * 1024;
 
@@ -93,6 +95,11 @@ function countFindings(mode: unknown, count: unknown, at: string): Finding[] {
   // Kubernetes defaults allocationMode to ExactCount and count to 1.
   if (mode === undefined || mode === 'ExactCount') {
     const value = count ?? 1;
+    if (Number.isInteger(value) && (value as number) > MAX_ALLOCATED_DEVICES) {
+      // the API server stores it, but the scheduler's allocator refuses it ("exact count ... is too large"): Pending forever
+      return [error(`${at}.count`, `${show(count)} devices are more than the ${MAX_ALLOCATED_DEVICES} one claim can be allocated (AllocationResultsMaxSize); the pod would stay Pending`,
+        `request at most ${MAX_ALLOCATED_DEVICES} devices per claim`)];
+    }
     return Number.isInteger(value) && (value as number) >= 1 ? [] : [error(`${at}.count`, `${show(count)} must be a whole number of at least 1 with allocationMode ExactCount`, 'use e.g. 1')];
   }
   if (mode === 'All') {
