@@ -85,7 +85,7 @@ export function planServing(props: ServingInputs, errors: string[]): ServingPlan
   const engine = enginePart(props, errors);
   const gpuResource = (typeof gpu?.resourceName === 'string' ? gpu.resourceName : undefined) ?? known?.resourceName ?? DEFAULT_GPU_RESOURCE;
   // an engine shards over gpu.count devices; the plan says the same for a model (deduplicated below)
-  const mig = engine.command ? migTensorParallelError(gpuResource, gpu?.count) : undefined;
+  const mig = props.server.engine instanceof InferenceEngine && engine.command ? migTensorParallelError(gpuResource, gpu?.count) : undefined;
   if (mig) {
     errors.push(renameField(mig, () => 'gpu.count'));
   }

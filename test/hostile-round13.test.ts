@@ -130,6 +130,10 @@ describe('MIG devices: one CUDA process sees one MIG device', () => {
     expect(run(c => new AiInferencePod(c, 'p', {
       server: { image: 'myrepo/two-workers:1' }, gpu: { count: 2, resourceName: 'nvidia.com/mig-1g.10gb' },
     })).error).toBeUndefined();
+    // so may one with its own command (the property suite's generated case 414 was refused)
+    expect(run(c => new AiInferencePod(c, 'p', {
+      server: { image: 'myrepo/two-workers:1', command: ['/launch-per-device.sh'] }, gpu: { count: 3, resourceName: 'nvidia.com/mig-1g.10gb' },
+    })).error).toBeUndefined();
   });
 });
 
