@@ -4,6 +4,7 @@
  * the script's behaviour, run with real curl under dash and BusyBox ash. Each test is a break
  * found, kept as a regression test.
  */
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as http from 'http';
 import { AddressInfo } from 'net';
@@ -101,6 +102,36 @@ describe('bad input is refused at synth', () => {
   // Break: a string was taken as true.
   test('verifyOnCacheHit that is not a boolean', () => {
     expectRefused(prep({ verifyOnCacheHit: 'yes' as any }), /verifyOnCacheHit: "yes" is not a boolean\. Fix:/);
+  });
+});
+
+describe('a files list the container can start with', () => {
+  // Break: 10,000 listed files synthesized (the object is under 1.5 MiB), but MODEL_FILES and
+  // MODEL_SOURCE were each one environment entry of ~400 KB, over the kernel's 128 KiB limit for
+  // one entry: the runtime's exec of /bin/sh fails (argument list too long), the pod never starts.
+  const files = (n: number) => Array.from({ length: n }, (_, i) => `shard/model-${String(i).padStart(5, '0')}-of-10000.safetensors`);
+
+  test('the kernel refuses one environment entry over 131072 bytes with its NUL, and takes one of exactly that', () => {
+    const exec = (bytes: number) => spawnSync('/bin/sh', ['-c', 'true'], { env: { PATH: '/usr/bin:/bin', BIG: 'a'.repeat(bytes - 'BIG='.length - 1) } });
+    expect(exec(131072).status).toBe(0);
+    expect((exec(131073).error as NodeJS.ErrnoException | undefined)?.code).toBe('E2BIG');
+  });
+
+  test('10,000 listed files are refused at synth, naming the variable and the limit', () => {
+    expectRefused(prep({ source: ModelSource.http('https://e.com/d/', { files: files(10000) }) }),
+      /env\[\d+\]\.value: "MODEL_FILES"="shard\/model-00000.*"\.\.\. is \d+ bytes, over the kernel's limit of 131072 for one environment entry/);
+    expectRefused(prep({ source: ModelSource.huggingFace('org/m', { revision: 'main', files: files(10000) }) }), /"MODEL_SOURCE"=/);
+  });
+
+  test('2,000 listed files synthesize, and a plain env value or argument at the limit is refused by the rules', () => {
+    expect(downloaderEnv({ source: ModelSource.http('https://e.com/d/', { files: files(2000) }) }).MODEL_FILES.split('\n')).toHaveLength(2000);
+    expectRefused(chart => new AiInferencePod(chart, 'p', { server: { ...SERVER, env: { BIG: 'é'.repeat(70000) } } }),
+      /env\[\d+\]\.value: "BIG"="é+"\.\.\. is 140005 bytes, over the kernel's limit/);
+    expectRefused(chart => new AiInferencePod(chart, 'p', { server: { ...SERVER, args: ['--chat-template', 'x'.repeat(131072)] } }),
+      /args\[1\]: "x+"\.\.\. is 131073 bytes, over the kernel's limit of 131072 for one argument/);
+    const chart = newChart();
+    new AiInferencePod(chart, 'p', { server: { ...SERVER, env: { BIG: 'a'.repeat(131072 - 'BIG='.length - 1) } } });
+    expectApiValid(synth(chart));
   });
 });
 
