@@ -198,3 +198,18 @@ describe('the script, run by dash and BusyBox ash against real curl', () => {
     expect(fs.readdirSync(path.join(dir, 'd')).sort()).toEqual(['a', 'b']);
   }, 60000);
 });
+
+describe('What gets checked: argsReferenceDefinedEnv reads `$` runs as Kubernetes does', () => {
+  // Break: `$$$(NAME)` is an escaped `$` and then a reference (Kubernetes reads `$$` as one `$`),
+  // and `$(A)$(B)` holds two references; both undefined references passed unflagged.
+  test.each([['$$$(UNDEFINED_X)'], ['--a=$(A)$(UNDEFINED_X)']])('%j refers to UNDEFINED_X', (arg) => {
+    expectRefused(chart => new AiInferencePod(chart, 'p', { server: { ...SERVER, args: [arg], env: { A: '1' } } }),
+      /refers to \$\(UNDEFINED_X\), which the container's env does not set/);
+  });
+
+  test.each([['$$(UNDEFINED_X)'], ['$$$$(UNDEFINED_X)'], ['$(A)$$(UNDEFINED_X)']])('%j is literal text', (arg) => {
+    const chart = newChart();
+    new AiInferencePod(chart, 'p', { server: { ...SERVER, args: [arg], env: { A: '1' } } });
+    expectApiValid(synth(chart));
+  });
+});
