@@ -334,6 +334,9 @@ const MAX_TARGET_BYTES = 180;
 /** Checks the retry, lock and S3 tuning props and the paths; returns the seconds to render. */
 function checkTuning(props: ModelPrepInitProps, target: string, errors: string[]): { retryDelay: number; lockStale: number } {
   wholeNumber('attempts', props.attempts, 1, 100, errors, 5);
+  if (props.verifyOnCacheHit !== undefined && typeof props.verifyOnCacheHit !== 'boolean') {
+    errors.push(`verifyOnCacheHit: ${show(props.verifyOnCacheHit)} is not a boolean. Fix: write true or false`);
+  }
   for (const prop of ['s3MaxConcurrentRequests', 's3MultipartChunkSize'] as const) {
     if (props[prop] !== undefined && props.source instanceof ModelSource && props.source.kind !== 's3') {
       errors.push(`${prop}: ${show(props[prop])} tunes the AWS CLI, which a ${props.source.kind} source does not use. Fix: remove it`);
@@ -364,12 +367,13 @@ function checkTuning(props: ModelPrepInitProps, target: string, errors: string[]
 
 /** Bytes of an AWS CLI size (`64MB`, `8MiB`, `8388608`), NaN when it is not one. */
 function awsCliBytes(text: string): number {
-  const match = /^(\d+)\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)?$/.exec(text);
+  // the CLI reads the unit in any case ('64mb' is 64 MiB to it)
+  const match = /^(\d+)\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)?$/i.exec(text);
   if (!match) {
     return NaN;
   }
   // the CLI counts KB, MB... in powers of 1024, like KiB, MiB
-  const power = ['', 'K', 'M', 'G', 'T'].indexOf((match[2] ?? '').charAt(0));
+  const power = ['', 'K', 'M', 'G', 'T'].indexOf((match[2] ?? '').charAt(0).toUpperCase());
   return Number(match[1]) * 1024 ** power;
 }
 

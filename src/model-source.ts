@@ -188,13 +188,13 @@ export class ModelSource {
     return new ModelSource('huggingFace', repo, () => {
       const endpoint = String(options.endpoint ?? 'https://huggingface.co').replace(/\/+$/, '');
       const revision = encodeURIComponent(String(options.revision));
-      const env: { [name: string]: string } = { MODEL_URL: `${endpoint}/${repo}/resolve/${revision}` };
+      const env: { [name: string]: string } = { MODEL_URL: curlUrl(`${endpoint}/${repo}/resolve/${revision}`) };
       if ((Array.isArray(options.files) && options.files.length)) {
         env.MODEL_FILES = options.files.join('\n');
       } else {
-        env.MODEL_LIST_URL = `${endpoint}/api/models/${repo}/revision/${revision}`;
+        env.MODEL_LIST_URL = curlUrl(`${endpoint}/api/models/${repo}/revision/${revision}`);
       }
-      const files = (Array.isArray(options.files) && options.files.length) ? `:${options.files.join(',')}` : '';
+      const files = (Array.isArray(options.files) && options.files.length) ? `:${identityFiles(options.files)}` : '';
       return {
         image: DOWNLOADER_IMAGES.curl,
         fetchFunction: HTTP_FETCH,
@@ -208,9 +208,9 @@ export class ModelSource {
           ...sourceKeyErrors(options, HUGGING_FACE_KEYS),
           ...(typeof repo === 'string' && /^[A-Za-z0-9][\w.-]*\/[A-Za-z0-9][\w.-]*$/.test(repo) && !repo.includes('..') ? []
             : [`repo: ${show(repo)} is not a Hub repository id. Fix: write it as 'owner/name', e.g. 'meta-llama/Llama-3.1-8B'`]),
-          ...(typeof options.revision === 'string' && options.revision.trim() !== '' && !/[\s\0]/.test(options.revision) ? []
+          ...(typeof options.revision === 'string' && isGitRevision(options.revision) ? []
             : [`revision: ${show(options.revision)} is not a git revision. Fix: pin a commit sha (immutable), or name a branch or tag`]),
-          ...(options.endpoint === undefined ? [] : urlErrors('endpoint', options.endpoint)),
+          ...(options.endpoint === undefined ? [] : endpointErrors(options.endpoint)),
           ...fileErrors(options.files),
         ]),
       };
@@ -221,7 +221,7 @@ export class ModelSource {
   public static http(url: string, options: HttpSourceOptions = {}): ModelSource {
     options = snapshot(options ?? {}); // null from JavaScript callers means no options
     return new ModelSource('http', url, () => {
-      const env: { [name: string]: string } = { MODEL_URL: url };
+      const env: { [name: string]: string } = { MODEL_URL: curlUrl(url) };
       if ((Array.isArray(options.files) && options.files.length)) {
         env.MODEL_FILES = options.files.join('\n');
       }
@@ -231,7 +231,7 @@ export class ModelSource {
         fetchFunction: HTTP_FETCH,
         env,
         ...((Array.isArray(options.files) && options.files.length) ? { kind: 'directory' as const, target: lastSegment(path) } : fileOrDirectory(path)),
-        identity: (Array.isArray(options.files) && options.files.length) ? `${url}:${options.files.join(',')}` : url,
+        identity: (Array.isArray(options.files) && options.files.length) ? `${url}:${identityFiles(options.files)}` : url,
         tokenEnv: 'MODEL_HTTP_TOKEN',
         credentials: options.credentials,
         ...checked(options, [...sourceKeyErrors(options, HTTP_KEYS), ...urlErrors('url', url), ...fileErrors(options.files)]),
@@ -307,9 +307,20 @@ function checked(options: ModelSourceOptions, errors: string[]): { sha256?: stri
 /** `s3://bucket/key` (or `gs://`): the scheme, a bucket name and a key or prefix. */
 const BUCKET_URIS = { s3: /^s3:\/\/([^/]+)\/(.+)$/, gs: /^gs:\/\/([^/]+)\/(.+)$/ };
 
+/**
+ * A bucket name the store accepts. S3: 3-63 of `a-z 0-9 . -`, no `..`, not an IP address. GCS
+ * also takes `_`, and a dotted name up to 222 characters whose parts have at most 63.
+ */
+function bucketNameOk(scheme: 's3' | 'gs', name: string): boolean {
+  const chars = scheme === 's3' ? /^[a-z0-9][a-z0-9.-]*[a-z0-9]$/ : /^[a-z0-9][a-z0-9._-]*[a-z0-9]$/;
+  const max = scheme === 'gs' && name.includes('.') ? 222 : 63;
+  return chars.test(name) && name.length >= 3 && name.length <= max && !name.includes('..')
+    && name.split('.').every(part => part.length <= 63) && !/^\d+\.\d+\.\d+\.\d+$/.test(name);
+}
+
 function bucketUri(scheme: 's3' | 'gs', uri: string): string[] {
   const match = typeof uri === 'string' ? BUCKET_URIS[scheme].exec(uri) : null;
-  const bucketOk = match !== null && /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(match[1]);
+  const bucketOk = match !== null && bucketNameOk(scheme, match[1]);
   if (!match || !bucketOk) {
     return [`uri: ${show(uri)} is not a ${scheme}://bucket/key URI. Fix: write e.g. '${scheme}://my-models/llama-3-8b/' (a prefix, ending in '/') or '${scheme}://my-models/model.gguf'`];
   }
@@ -371,11 +382,48 @@ function fileErrors(files: string[] | undefined): string[] {
     }
     seen.add(f);
   }
-  // a name cannot be a file and a directory at once: the download would fail at run time
+  // a name cannot be a file and a directory at once (of a file listed below it at any depth):
+  // the download would fail at run time
   for (const f of seen) {
-    if (typeof f === 'string' && seen.has(f.slice(0, f.lastIndexOf('/'))) && f.includes('/')) {
-      errors.push(`files: ${show(f.slice(0, f.lastIndexOf('/')))} is listed as a file and is the directory of ${show(f)}. Fix: list one or the other`);
+    if (typeof f !== 'string') continue;
+    for (let at = f.indexOf('/'); at > 0; at = f.indexOf('/', at + 1)) {
+      if (seen.has(f.slice(0, at))) {
+        errors.push(`files: ${show(f.slice(0, at))} is listed as a file and is the directory of ${show(f)}. Fix: list one or the other`);
+        break;
+      }
     }
+    const long = f.split('/').find(segment => Buffer.byteLength(segment) > 255);
+    if (long !== undefined) {
+      errors.push(`files: ${show(f)} has a path segment of ${Buffer.byteLength(long)} bytes; a file name has at most 255. Fix: list the file by its real name`);
+    }
+  }
+  return errors;
+}
+
+/**
+ * The listed files as the marker records them: joined by ',', so a ',' (and '%') in a name is
+ * percent-encoded — ['a,b'] and ['a', 'b'] are other models and must not share a marker.
+ */
+function identityFiles(files: string[]): string {
+  return files.map(f => String(f).replace(/[%,]/g, c => (c === '%' ? '%25' : '%2C'))).join(',');
+}
+
+/** A URL as curl takes it: whitespace, controls and non-ASCII percent-encoded (curl refuses a space with exit 3). */
+function curlUrl(url: unknown): string {
+  return String(url).replace(/[^\x21-\x7e]/gu, c => [...Buffer.from(c, 'utf8')].map(b => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join(''));
+}
+
+/** A git revision (branch, tag, `refs/pr/1`, commit) as `git check-ref-format` allows it. */
+function isGitRevision(revision: string): boolean {
+  return revision !== '' && revision !== '@' && ![...revision].some(c => c <= ' ' || c === '\x7f' || '~^:?*[\\'.includes(c)) && !revision.includes('..') && !revision.includes('@{')
+    && revision.split('/').every(part => part !== '' && !part.startsWith('.') && !part.endsWith('.lock')) && !revision.endsWith('.');
+}
+
+/** The Hub endpoint: a URL the repository path is appended to, so no query or fragment. */
+function endpointErrors(endpoint: string): string[] {
+  const errors = urlErrors('endpoint', endpoint);
+  if (errors.length === 0 && /[?#]/.test(endpoint)) {
+    errors.push(`endpoint: ${show(endpoint)} has a query or fragment, and the repository's path is appended to the endpoint. Fix: give the base URL only, e.g. 'https://hf-mirror.example.com'`);
   }
   return errors;
 }
@@ -425,7 +473,7 @@ export class ModelCredentials {
       return [
         { env: 'AWS_ACCESS_KEY_ID', secretName, key: options.accessKeyIdKey ?? 'AWS_ACCESS_KEY_ID' },
         { env: 'AWS_SECRET_ACCESS_KEY', secretName, key: options.secretAccessKeyKey ?? 'AWS_SECRET_ACCESS_KEY' },
-        ...(options.sessionTokenKey ? [{ env: 'AWS_SESSION_TOKEN', secretName, key: options.sessionTokenKey }] : []),
+        ...(options.sessionTokenKey !== undefined ? [{ env: 'AWS_SESSION_TOKEN', secretName, key: options.sessionTokenKey }] : []),
       ];
     });
   }
@@ -446,15 +494,22 @@ export class ModelCredentials {
    * `{ CLOUDSDK_AUTH_ACCESS_TOKEN: 'token' }` for gcloud.
    */
   public static secretEnv(secretName: string, envToKey: { [env: string]: string }): ModelCredentials {
-    return new ModelCredentials((_source, errors) => Object.entries(envToKey ?? {}).map(([env, key]) => {
-      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(env)) {
-        errors.push(`credentials: environment variable ${show(env)} is not a shell variable name. Fix: use letters, digits and '_', not starting with a digit`);
-      } else if (RESERVED_ENV.test(env)) {
-        errors.push(`credentials: environment variable ${show(env)} is one the downloader sets or needs (PATH, HOME, MODEL_*, S3_*, LC_*). `
-          + 'Fix: give the secret another variable name');
+    return new ModelCredentials((_source, errors) => {
+      if (Object.keys(envToKey ?? {}).length === 0) {
+        errors.push(`credentials: secretEnv(${show(secretName)}, ${show(envToKey)}) names no environment variable, so the Secret is not read. `
+          + 'Fix: map a variable to a key, e.g. { CLOUDSDK_AUTH_ACCESS_TOKEN: \'token\' }, or use ModelCredentials.podIdentity()');
+        objectName('credentials.secretName', secretName, errors, 'Secret');
       }
-      return { env, secretName, key };
-    }));
+      return Object.entries(envToKey ?? {}).map(([env, key]) => {
+        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(env)) {
+          errors.push(`credentials: environment variable ${show(env)} is not a shell variable name. Fix: use letters, digits and '_', not starting with a digit`);
+        } else if (RESERVED_ENV.test(env)) {
+          errors.push(`credentials: environment variable ${show(env)} is one the downloader sets or needs (PATH, HOME, MODEL_*, S3_*, LC_*). `
+            + 'Fix: give the secret another variable name');
+        }
+        return { env, secretName, key };
+      });
+    });
   }
 
   private constructor(private readonly render: (source: BoundSource, errors: string[]) => SecretEnv[]) {}

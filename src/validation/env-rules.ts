@@ -2,11 +2,12 @@ import { ENV_NAME, error, isDnsSubdomainPrefix, NO_FINDINGS, show, warning } fro
 import { ContainerEntry, Finding, RenderedPod } from './model';
 
 /**
- * `$(NAME)` not preceded by `$` (`$$(NAME)` is Kubernetes' escape for the literal text), with an
+ * `$(NAME)` after an even run of `$` (`$$` is Kubernetes' escape for one literal `$`, so `$$(NAME)`
+ * is text and `$$$(NAME)` a reference; `$(A)$(B)` holds two), with an
  * environment-style name: `$(sha256sum)` in a shell script is command substitution, not a
  * reference.
  */
-const REFERENCE = /(^|[^$])\$\(([A-Z_][A-Z0-9_]*)\)/g;
+const REFERENCE = /(?<!\$)(?:\$\$)*\$\(([A-Z_][A-Z0-9_]*)\)/g;
 
 /**
  * A `$(VAR)` in a container's command or args refers to a variable of its `env`. Kubernetes
@@ -53,7 +54,7 @@ const LWS_INJECTED = new Set(['LWS_LEADER_ADDRESS', 'LWS_GROUP_SIZE', 'LWS_WORKE
 
 function undefinedReferences(pod: RenderedPod, c: ContainerEntry, key: string, i: number, arg: string, findings: Finding[], script: boolean): void {
   for (const match of arg.matchAll(REFERENCE)) {
-    const name = match[2];
+    const name = match[1];
     if (script && !LWS_INJECTED.has(name)) {
       continue;
     }

@@ -42,6 +42,24 @@ function enumValue(value: unknown, allowed: ReadonlyArray<string>, field: string
     at(field, `${show(value)} is not one of ${allowed.join(', ')}`, `use one of ${allowed.join(', ')}`);
   }
 }
+/** Linux's limit on one argument or one `NAME=value` environment entry, with its terminating NUL (32 pages). */
+const MAX_ARG_STRLEN = 131072;
+
+/** The bytes `text` takes as an exec string after `prefix` bytes (`NAME=`), when over MAX_ARG_STRLEN; else undefined. */
+function overArgLimit(text: string, prefix: number): number | undefined {
+  // a UTF-16 unit is at most 3 UTF-8 bytes: short strings (all of them, nearly) are not measured
+  if ((text.length + prefix) * 3 < MAX_ARG_STRLEN) {
+    return undefined;
+  }
+  const bytes = Buffer.byteLength(text) + prefix + 1;
+  return bytes > MAX_ARG_STRLEN ? bytes : undefined;
+}
+
+/** The start of a long text, for a message. */
+function preview(text: string): string {
+  return `${show(text.slice(0, 60))}...`;
+}
+
 const PROBES = ['startupProbe', 'readinessProbe', 'livenessProbe'];
 const SCHEMES = ['HTTP', 'HTTPS'];
 const RESIZE_RESOURCES = ['cpu', 'memory'];
@@ -63,12 +81,23 @@ function containerFieldValues(entry: ContainerEntry, findings: Finding[]): void 
       if (typeof word === 'string' && word.includes('\0')) {
         at(`${key}[${i}]`, `${show(word)} holds a NUL byte, which no process can be started with`, 'remove the \\0 (a string from a C API or a file read in binary?)');
       }
+      const bytes = typeof word === 'string' ? overArgLimit(word, 0) : undefined;
+      if (bytes !== undefined) {
+        at(`${key}[${i}]`, `${preview(word as string)} is ${bytes} bytes, over the kernel's limit of ${MAX_ARG_STRLEN} for one argument (MAX_ARG_STRLEN): `
+          + 'the container never starts (exec: argument list too long)', 'pass the text in a file (a ConfigMap volume) instead');
+      }
     }
   }
   const env: any[] = Array.isArray(c.env) ? c.env : [];
   for (let i = 0; i < env.length; i++) {
     if (typeof env[i]?.value === 'string' && env[i].value.includes('\0')) {
       at(`env[${i}].value`, `${show(env[i].value)} holds a NUL byte, which no process can be given in its environment`, 'remove the \\0');
+    }
+    const bytes = typeof env[i]?.value === 'string' ? overArgLimit(env[i].value, String(env[i].name).length + 1) : undefined;
+    if (bytes !== undefined) {
+      at(`env[${i}].value`, `${show(env[i].name)}=${preview(env[i].value)} is ${bytes} bytes, over the kernel's limit of ${MAX_ARG_STRLEN} for one `
+        + 'environment entry (MAX_ARG_STRLEN): the container never starts (exec: argument list too long)',
+      'pass the value in a file (a ConfigMap volume) instead; for ModelPrepInit, list fewer files (a long `files` list is its variables MODEL_FILES and MODEL_SOURCE)');
     }
   }
   for (const probe of PROBES) {
