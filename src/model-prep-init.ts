@@ -218,7 +218,9 @@ export class ModelPrepInit extends Construct {
     };
     for (const [key, value] of Object.entries(plain)) {
       if (value !== undefined) {
-        env[key] = kplus.EnvValue.fromValue(value);
+        // '$' doubled: the kubelet expands $(VAR) in env values and reads '$$' as '$', and these are literal
+        // (an S3 key, a URL or a file name may hold '$(MODEL_DIR)' or '$$'): the script gets them as written
+        env[key] = kplus.EnvValue.fromValue(value.replace(/\$/g, '$$$$'));
       }
     }
     // the pod's UID tells this pod's own earlier run (its lock is broken at once) from others'

@@ -257,8 +257,7 @@ export class ModelSource {
     return new ModelSource('ociImage', reference, () => ({
       image: reference,
       fetchFunction: OCI_COPY_FETCH,
-      // '$' doubled: the kubelet expands $(VAR) in env values ('$(MODEL_DIR)' is set above it) and reads '$$' as '$'
-      env: { MODEL_IMAGE_DIR: (String(path).replace(/\/+$/, '') || '/').replace(/\$/g, '$$$$') },
+      env: { MODEL_IMAGE_DIR: String(path).replace(/\/+$/, '') || '/' },
       target,
       kind: 'directory',
       identity: `oci://${reference}`,

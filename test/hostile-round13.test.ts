@@ -7,6 +7,7 @@ import {
   Accelerator, AiInferencePod, GpuClaim, GpuFit, InferenceEngine, KubernetesTarget, LogDestination, LogSidecar, ModelPrepInit, ModelProfile,
   ModelSource, ProxyAuth,
 } from '../src';
+import { plainEnvAsStarted } from './helpers/kubelet-env';
 import { expectRefused, run } from './helpers/refusal';
 import { expectApiValid } from './helpers/synth';
 import { rawRequest, requireProxyTools, serve, startUpstream, Upstream } from './integration/_proxy-harness';
@@ -247,12 +248,6 @@ describe('engine servedModelName is a literal, not a Kubernetes $(VAR) reference
   });
 });
 
-/** The kubelet's $(VAR) expansion of one env value, given the variables defined before it (k8s third_party/forked/golang/expansion). */
-function kubeletExpand(value: string, defined: { [name: string]: string }): string {
-  return value.replace(/\$(\$|\(([A-Za-z_][A-Za-z0-9_.-]*)\))/g, (whole, rest, name) =>
-    (rest === '$' ? '$' : name in defined ? defined[name] : whole));
-}
-
 describe('ModelSource.ociImage path with a "$" below 1.35 (the copy)', () => {
   test.each(['/models/$(MODEL_DIR)', '/models/cost$', '/models/a$$b'])('%j: the kubelet expanded $(MODEL_DIR) in MODEL_IMAGE_DIR, unlike the image volume\'s subPath', imagePath => {
     const { manifests, error } = run(c => {
@@ -261,11 +256,6 @@ describe('ModelSource.ociImage path with a "$" below 1.35 (the copy)', () => {
     });
     expect(error).toBeUndefined();
     expectApiValid(manifests!);
-    const env: Array<{ name: string; value?: string }> = manifests!.find(m => m.kind === 'Pod').spec.initContainers[0].env;
-    const defined: { [name: string]: string } = {};
-    for (const e of env) {
-      if (e.value !== undefined) defined[e.name] = kubeletExpand(e.value, defined);
-    }
-    expect(defined.MODEL_IMAGE_DIR).toBe(imagePath);
+    expect(plainEnvAsStarted(manifests!.find(m => m.kind === 'Pod').spec.initContainers[0].env).MODEL_IMAGE_DIR).toBe(imagePath);
   });
 });

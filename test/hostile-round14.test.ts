@@ -11,6 +11,7 @@ import { AddressInfo } from 'net';
 import * as path from 'path';
 import { Chart } from 'cdk8s';
 import { AiInferencePod, ModelCredentials, ModelPrepInit, ModelPrepInitProps, ModelSource } from '../src';
+import { plainEnvAsStarted } from './helpers/kubelet-env';
 import { expectRefused } from './helpers/refusal';
 import { container, expectApiValid, manifestOf, newChart, synth } from './helpers/synth';
 import { downloaderFor, startPod, volume } from './integration/_pods';
@@ -33,6 +34,22 @@ function downloaderEnv(props: Partial<ModelPrepInitProps>): { [name: string]: st
   const c = container(manifestOf(manifests, 'Pod'), 'model-downloader');
   return Object.fromEntries((c.env ?? []).filter((e: any) => e.value !== undefined).map((e: any) => [e.name, e.value]));
 }
+
+describe('"$" in a source reaches the script as written (the kubelet expands $(VAR) and $$ in env values)', () => {
+  test.each([
+    ['S3 key', ModelSource.s3('s3://models/run$(MODEL_DIR)/a$$b/'), 'MODEL_SOURCE', 's3://models/run$(MODEL_DIR)/a$$b/'],
+    ['HTTP URL', ModelSource.http('https://models.example.com/m$(HOME)$$.gguf'), 'MODEL_URL', 'https://models.example.com/m$(HOME)$$.gguf'],
+    ['listed file', ModelSource.http('https://models.example.com/llama', { files: ['w$(MODEL_DIR).bin', 'x$$y.bin'] }), 'MODEL_FILES', 'w$(MODEL_DIR).bin\nx$$y.bin'],
+    ['OCI path below 1.35', ModelSource.ociImage('registry.example.com/models/llama:1', { path: '/models/$(MODEL_DIR)$$' }), 'MODEL_IMAGE_DIR', '/models/$(MODEL_DIR)$$'],
+  ])('%s', (_what, source, name, expected) => {
+    const chart = newChart();
+    const pod = new AiInferencePod(chart, 'llm', { server: { image: 'vllm/vllm-openai:v0.6.3' } });
+    new ModelPrepInit(pod, 'model-downloader', { source });
+    const manifests = synth(chart);
+    expectApiValid(manifests);
+    expect(plainEnvAsStarted(container(manifestOf(manifests, 'Pod'), 'model-downloader').env)[name]).toBe(expected);
+  });
+});
 
 describe('valid production values are not refused', () => {
   // Break: GCS bucket names were checked with S3's rule, so a bucket with '_' (GCS allows it) or

@@ -2,6 +2,7 @@ import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { kubeletExpand } from './kubelet-env';
 
 /** Fails with a clear message when a tool the integration tests run is missing (`.ci/run` installs it). */
 export function requireTool(tool: string, installHint: string): void {
@@ -40,7 +41,8 @@ export interface Running {
 /**
  * Runs a container's command, exactly as synthesized, with /bin/sh on this machine: the
  * container's env (plain values, and Secret values from `secrets`) plus PATH, with the
- * overrides in `env` (the test maps mount paths to temp dirs). Nothing else is substituted.
+ * overrides in `env` (the test maps mount paths to temp dirs). Values are expanded as the
+ * kubelet does ($(VAR), $$); nothing else is substituted.
  */
 export function runContainer(container: any, options: RunOptions = {}): Promise<RunResult> {
   return startContainer(container, options).done;
@@ -48,18 +50,19 @@ export function runContainer(container: any, options: RunOptions = {}): Promise<
 
 /** Starts a container's command like `runContainer` and returns a handle to stop it. */
 export function startContainer(container: any, options: RunOptions = {}): Running {
-  const env: { [name: string]: string } = { PATH: process.env.PATH ?? '/usr/bin:/bin', AWS_EC2_METADATA_DISABLED: 'true' };
+  // as the kubelet sets them: $(VAR) and $$ in a value expanded against the variables before it
+  const defined: { [name: string]: string } = {};
   for (const e of container.env ?? []) {
     if (e.value !== undefined) {
-      env[e.name] = e.value;
+      defined[e.name] = kubeletExpand(e.value, defined);
     } else if (e.valueFrom?.secretKeyRef) {
       const ref = `${e.valueFrom.secretKeyRef.name}/${e.valueFrom.secretKeyRef.key}`;
       if (options.secrets?.[ref] !== undefined) {
-        env[e.name] = options.secrets[ref];
+        defined[e.name] = options.secrets[ref];
       }
     }
   }
-  Object.assign(env, options.env);
+  const env: { [name: string]: string } = { PATH: process.env.PATH ?? '/usr/bin:/bin', AWS_EC2_METADATA_DISABLED: 'true', ...defined, ...options.env };
   const [command, ...args] = [...(container.command ?? []), ...(container.args ?? [])];
   // stdout/stderr go to files, as a container runtime's log files: a program that opens
   // /dev/stdout (nginx's access_log) cannot open the socket pair node would use.

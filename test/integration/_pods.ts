@@ -6,6 +6,7 @@ import * as path from 'path';
 import { Duration } from 'cdk8s';
 import { AiInferencePod, ModelPrepInit, ModelPrepInitProps } from '../../src';
 import { modelDigest } from '../../src/cli/model-digest';
+import { plainEnvAsStarted } from '../helpers/kubelet-env';
 import { requireTool, RunResult } from '../helpers/run-container';
 import { container, manifestOf, newChart, synth } from '../helpers/synth';
 
@@ -76,10 +77,8 @@ export interface Pod {
  * with a pod UID and the shell's PATH, in its own process group (as a container).
  */
 export function startPod(c: any, dir: string, shell: Shell, uid: string, env: { [name: string]: string } = {}): Pod {
-  const vars: { [name: string]: string } = {};
-  for (const e of c.env ?? []) {
-    if (e.value !== undefined) vars[e.name] = e.value;
-  }
+  // as the kubelet starts it: $(VAR) and $$ in env values expanded
+  const vars: { [name: string]: string } = plainEnvAsStarted(c.env);
   Object.assign(vars, { PATH: toolPath(shell), MODEL_DIR: dir, HOME: `${dir}-home-${uid}`, MODEL_POD_UID: uid, AWS_EC2_METADATA_DISABLED: 'true' }, env);
   const logs = fs.mkdtempSync(path.join(os.tmpdir(), 'pod-logs-'));
   const out = fs.openSync(path.join(logs, 'stdout'), 'w');

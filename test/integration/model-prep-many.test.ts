@@ -21,6 +21,9 @@ const PATTERNS = [
   (i: number) => `deep/er/${i}.safetensors`,
   (i: number) => `tab\t${i}.bin`,
   (i: number) => `$(echo x)${i};&|`,
+  // the kubelet expands $(VAR) of a variable set before MODEL_FILES and reads $$ as $: written escaped
+  (i: number) => `in$(MODEL_DIR)${i}.bin`,
+  (i: number) => `cost$$${i}$.bin`,
 ];
 const NAMES = [...Array(300).keys()].map(i => PATTERNS[i % PATTERNS.length](i));
 const FILES = new Map(NAMES.map((n, i) => [n, Buffer.alloc(i === 7 ? 0 : 4096, `${i}:${n}`)]));
