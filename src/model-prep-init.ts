@@ -220,7 +220,7 @@ export class ModelPrepInit extends Construct {
       if (value !== undefined) {
         // '$' doubled: the kubelet expands $(VAR) in env values and reads '$$' as '$', and these are literal
         // (an S3 key, a URL or a file name may hold '$(MODEL_DIR)' or '$$'): the script gets them as written
-        env[key] = kplus.EnvValue.fromValue(value.replace(/\$/g, '$$$$'));
+        env[key] = kplus.EnvValue.fromValue(typeof value === 'string' ? value.replace(/\$/g, '$$$$') : value);
       }
     }
     // the pod's UID tells this pod's own earlier run (its lock is broken at once) from others'

@@ -110,7 +110,8 @@ describe('an object larger than etcd stores (1.5 MiB of text) is refused at synt
   });
 
   test('a pod just under the limit is written', () => {
-    const { manifests } = run(c => new AiInferencePod(c, 'p', { server: { ...SERVER, args: ['x'.repeat(1024 * 1024)] } }));
+    // ten arguments of 100 KiB: one word may not exceed the kernel's 128 KiB (MAX_ARG_STRLEN), the whole may
+    const { manifests } = run(c => new AiInferencePod(c, 'p', { server: { ...SERVER, args: Array.from({ length: 10 }, () => 'x'.repeat(100 * 1024)) } }));
     expectApiValid(manifests!);
   });
 });
