@@ -8,7 +8,7 @@ import { DeploymentRollout } from './deployment-rollout';
 import { attachServer, InferenceWorkloadProps, WORKLOAD_KEY_FLAGS } from './inference-server';
 import { PortProtocol } from './kubernetes-types';
 import { lifecycleGuide } from './lifecycle-guide';
-import { isDnsLabel, show } from './validation/_helpers';
+import { isDnsLabel, isQualifiedName, show } from './validation/_helpers';
 import { booleanProp, durationSeconds, isPlainObject, knownProps, listOf, propKeys, renderableMetadata, snapshot, stringMap, wholeNumber } from './validation/_prop-checks';
 import { Finding } from './validation/model';
 import { isPortName } from './validation/port-rules';
@@ -53,6 +53,12 @@ export interface InferenceServicePort {
    * @default PortProtocol.TCP
    */
   readonly protocol?: PortProtocol;
+  /**
+   * The application protocol of the port (`appProtocol`): `kubernetes.io/h2c` for gRPC over cleartext HTTP/2,
+   * as KServe writes for a gRPC port, so that gateways and meshes speak HTTP/2 to it. A qualified name.
+   * @default - none
+   */
+  readonly appProtocol?: string;
 }
 
 /** How the Deployment's Service looks: its name, its public port's name and node port, further ports, labels and annotations. */
@@ -79,6 +85,13 @@ export interface InferenceServiceOptions {
    * @default - the cluster picks one (NodePort, LoadBalancer); none otherwise
    */
   readonly nodePort?: number;
+  /**
+   * The application protocol of the public port (`appProtocol`): `kubernetes.io/h2c` for a gRPC server
+   * (KServe's Service for a predictor whose first port is gRPC), `kubernetes.io/ws`, `kubernetes.io/wss`, or a
+   * protocol of your own as `example.com/proto`. A qualified name.
+   * @default - none
+   */
+  readonly appProtocol?: string;
   /**
    * Further ports: metrics, a second API (`{ name: 'http', port: 8080 }` for AIBrix's runtime,
    * `{ name: 'grpc', port: 9000 }` for JetStream).
@@ -159,12 +172,12 @@ const DEPLOYMENT_KEYS = propKeys<AiInferenceDeploymentProps>('AiInferenceDeploym
 const SELECTOR_LABEL = 'cdk8s.io/metadata.addr';
 const POD_TEMPLATE_METADATA_KEYS = propKeys<PodTemplateMetadata>('PodTemplateMetadata', { labels: true, annotations: true });
 const SERVICE_OPTIONS_KEYS = propKeys<InferenceServiceOptions>('InferenceServiceOptions', {
-  name: true, portName: true, port: true, nodePort: true, extraPorts: true, labels: true, annotations: true,
+  name: true, portName: true, port: true, nodePort: true, appProtocol: true, extraPorts: true, labels: true, annotations: true,
 });
 /** DNS-1035 label: a Service's name (a DNS name and an environment variable prefix in every pod of the namespace). */
 const SERVICE_NAME = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 const SERVICE_PORT_KEYS = propKeys<InferenceServicePort>('InferenceServicePort', {
-  name: true, port: true, targetPort: true, targetPortName: true, nodePort: true, protocol: true,
+  name: true, port: true, targetPort: true, targetPortName: true, nodePort: true, protocol: true, appProtocol: true,
 });
 /** The node ports a cluster hands out by default (the API server's --service-node-port-range). */
 const NODE_PORT_MIN = 30000;
@@ -264,9 +277,13 @@ export class AiInferenceDeployment extends Construct {
       const servicePort = options.port ?? port;
       const extra = (options.extraPorts ?? []).map(p => withoutUndefined({
         name: p.name, nodePort: p.nodePort, port: p.port, protocol: p.protocol ?? 'TCP', targetPort: p.targetPortName ?? p.targetPort ?? p.port,
+        appProtocol: p.appProtocol,
       }));
       json.spec = {
-        ports: [withoutUndefined({ name: options.portName ?? (wiring.proxy ? 'proxy' : 'http'), nodePort: options.nodePort, port: servicePort, protocol: 'TCP', targetPort: port }), ...extra],
+        ports: [withoutUndefined({
+          name: options.portName ?? (wiring.proxy ? 'proxy' : 'http'), nodePort: options.nodePort, port: servicePort, protocol: 'TCP', targetPort: port,
+          appProtocol: options.appProtocol,
+        }), ...extra],
         selector: { ...deployment.matchLabels },
         type: props.serviceType ?? InferenceServiceType.CLUSTER_IP,
       };
@@ -277,6 +294,14 @@ export class AiInferenceDeployment extends Construct {
       return [...namedTargetFindings(json, declared), ...frontDoorFindings(json, declared, host.wiring())];
     });
     return service;
+  }
+}
+
+/** A Service port's appProtocol: a qualified name (validateServicePort: IsQualifiedName), as `kubernetes.io/h2c`. */
+function checkAppProtocol(field: string, appProtocol: unknown, errors: string[]): void {
+  if (appProtocol !== undefined && !(typeof appProtocol === 'string' && isQualifiedName(appProtocol))) {
+    errors.push(`${field}: ${show(appProtocol)} is not an application protocol. Fix: use a qualified name, e.g. 'kubernetes.io/h2c' for gRPC, `
+      + "or 'example.com/my-protocol', or leave it out");
   }
 }
 
@@ -342,6 +367,7 @@ function checkedServiceOptions(props: AiInferenceDeploymentProps, errors: string
     checkName('serviceOptions.portName', portName);
   }
   checkNodePort('serviceOptions.nodePort', given.nodePort);
+  checkAppProtocol('serviceOptions.appProtocol', given.appProtocol, errors);
   if (given.port !== undefined) {
     wholeNumber('serviceOptions.port', given.port, 1, 65535, errors, 80);
     if (Number.isInteger(given.port)) {
@@ -376,6 +402,7 @@ function checkedServiceOptions(props: AiInferenceDeploymentProps, errors: string
       errors.push(`${at}.targetPortName: is given with targetPort: a port is targeted by number or by name. Fix: keep one of them`);
     }
     checkNodePort(`${at}.nodePort`, p.nodePort, p.protocol ?? 'TCP');
+    checkAppProtocol(`${at}.appProtocol`, p.appProtocol, errors);
     extraPorts.push(p);
   });
   for (const key of ['labels', 'annotations'] as const) {

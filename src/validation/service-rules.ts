@@ -1,5 +1,5 @@
 import { isIP } from 'net';
-import { error, isDnsLabel, isDnsSubdomain, show } from './_helpers';
+import { error, isDnsLabel, isDnsSubdomain, isQualifiedName, show } from './_helpers';
 import { asList, enumFindings, portNumberOrNameFindings, PROTOCOLS } from './_object-helpers';
 import { labelFindings } from './metadata-rules';
 import { Finding } from './model';
@@ -36,6 +36,8 @@ export function servicePorts(json: any): Finding[] {
       // Kubernetes defaults a missing, 0 or "" targetPort to the port.
       ...([undefined, null, 0, ''].includes(port?.targetPort) ? [] : portNumberOrNameFindings(port.targetPort, `${at}.targetPort`)),
       ...nodePortFindings(port?.nodePort, `${at}.nodePort`, spec.type ?? 'ClusterIP'),
+      ...(port?.appProtocol === undefined || (typeof port.appProtocol === 'string' && isQualifiedName(port.appProtocol)) ? []
+        : [error(`${at}.appProtocol`, `${show(port.appProtocol)} is not an application protocol (a qualified name)`, "use e.g. 'kubernetes.io/h2c', or remove it")]),
       ...(pairs.has(pair) ? [error(at, `port ${pair} is listed twice`, 'list each port and protocol once')] : []),
       ...(nodePair && nodePairs.has(nodePair) ? [error(`${at}.nodePort`, `node port ${nodePair} is listed twice`, 'give each port its own node port, or remove it to let the cluster pick one')] : []),
     ];
