@@ -253,6 +253,8 @@ describe('NIM Operator NIMService Deployment (NVIDIA/k8s-nim-operator manifests/
           // storage.sharedMemorySizeLimit unset: a memory emptyDir without a size (gpu.shmSize has no "unsized")
           { volume: PodVolume.emptyDir('dshm', { memory: true }), path: '/dev/shm' },
         ],
+        // the operator writes no container securityContext: the image's root filesystem stays writable
+        security: { readOnlyRootFilesystem: false },
       },
       gpu: { count: 1, sharedMemory: false },
       modelLoadTimeout: Duration.seconds(30 + 10 * 120),
@@ -272,6 +274,7 @@ describe('NIM Operator NIMService Deployment (NVIDIA/k8s-nim-operator manifests/
     expect(spec.securityContext).toMatchObject({ runAsUser: 1000, runAsGroup: 2000, fsGroup: 2000 });
     expect(c.ports).toEqual([{ containerPort: 8000, name: 'api' }]);
     expect(c.imagePullPolicy).toBe('IfNotPresent');
+    expect(c.securityContext.readOnlyRootFilesystem).toBe(false);
     expect(env(c, 'NGC_API_KEY').valueFrom.secretKeyRef).toEqual({ key: 'NGC_API_KEY', name: 'ngc-api-secret' });
     expect(env(c, 'NIM_HTTP_API_PORT').value).toBe('8000');
     const probe = (path: string, initialDelaySeconds: number, failureThreshold: number) => ({
