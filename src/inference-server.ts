@@ -436,15 +436,19 @@ export function attachServer(
   }
 
   const health = server.health ?? plan.health ?? (listens ? HealthCheck.http('/health') : HealthCheck.none());
-  if (!listens && health instanceof HealthCheck && health._probesDefaultPort.length) {
-    errors.push(`server.health: the ${health._probesDefaultPort.join(', ')} probe${health._probesDefaultPort.length > 1 ? 's target' : ' targets'} the server port, `
+  // a server that does not listen: probes of its port are refused (an engine's, with the engine), and not written
+  const probesNoPort = !listens && health instanceof HealthCheck && health._probesDefaultPort.length > 0;
+  if (probesNoPort && server.health !== undefined) {
+    const roles = health._probesDefaultPort;
+    errors.push(`server.health: the ${roles.join(', ')} probe${roles.length > 1 ? 's target' : ' targets'} the server port, `
       + 'and server.listens is false: the server declares none, so the probe would call a port nothing listens on. '
       + 'Fix: leave health out (HealthCheck.none()), give HealthCheck.command([...]), or probe a port of server.extraPorts (HealthCheck.tcp(9090))');
   }
-  const probes = health instanceof HealthCheck
+  const rendered = health instanceof HealthCheck
     // a modelLoadTimeout that is refused is reported once, as itself: the probes take the default
     ? health._render({ startupBudget: loadTimeoutOrDefault(props.modelLoadTimeout), defaultPort: port }, errors, 'server.health')
     : (errors.push(`server.health: ${show(health)} is not a HealthCheck. Fix: use a HealthCheck factory such as HealthCheck.http('/health')`), {});
+  const probes = probesNoPort ? {} : rendered;
   const claim = gpu?.claim === undefined ? undefined : bindClaim(owner, workload, gpu, errors);
   if (claim) {
     host.addCompanion(owner, claim.template, CompanionKind.CLAIM_TEMPLATE);
@@ -493,6 +497,10 @@ export function attachServer(
       const c = spec.containers.find((x: any) => x.name === name);
       // ports as given: cdk8s-plus refuses duplicates eagerly, the portFields rule reports them with the rest
       c.ports = [...ports.map(p => ({ ...p })), ...(c.ports ?? [])];
+      if (!c.ports.length) {
+        // a server that listens on no port (server.listens: false) and has no extraPorts: no `ports: []`, as its manifest has none
+        delete c.ports;
+      }
       addPodVolumes(spec, declaredVolumes);
       if (userMounts.volumeMounts.length) {
         c.volumeMounts = [...(c.volumeMounts ?? []), ...userMounts.volumeMounts.map(m => ({ ...m }))];
