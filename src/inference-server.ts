@@ -107,7 +107,7 @@ export interface InferenceServerProps {
   /**
    * How to tell the server is alive and its model loaded; yields the startup, readiness and
    * liveness probes (`HealthCheck.custom` sets each one).
-   * @default HealthCheck.http('/health')
+   * @default - HealthCheck.http('/health'); HealthCheck.none() when `listens` is false
    */
   readonly health?: HealthCheck;
   /**
@@ -374,9 +374,10 @@ const DEFAULT_PORT = 8000;
 
 /** Known keys of the props objects an inference workload takes. */
 const SERVER_KEYS = propKeys<InferenceServerProps>('InferenceServerProps', {
-  name: true, image: true, engine: true, port: true, portName: true, listens: true, extraPorts: true, command: true, args: true, env: true, secretEnv: true,
-  fieldEnv: true, envFrom: true, resources: true, health: true, imagePullPolicy: true, security: true, workingDir: true, volumeMounts: true,
-  tmpSize: true, postStartCommand: true, preStopCommand: true, stdin: true, tty: true, preStopSleep: true, terminationMessagePolicy: true,
+  name: true, image: true, engine: true, port: true, portName: true, listens: true, extraPorts: true, command: true, args: true, env: true,
+  secretEnv: true, fieldEnv: true, envFrom: true, resources: true, health: true, imagePullPolicy: true, security: true, workingDir: true,
+  volumeMounts: true, tmpSize: true, postStartCommand: true, preStopCommand: true, stdin: true, tty: true, preStopSleep: true,
+  terminationMessagePolicy: true,
 });
 /** The keys of `InferenceWorkloadProps` as flags, for the props interfaces that extend it. @internal */
 export const WORKLOAD_KEY_FLAGS: { readonly [K in keyof InferenceWorkloadProps]-?: true } = {
