@@ -287,7 +287,10 @@ export class WorkloadHost {
   /** What the add-ons resolved to for this workload: the input of every render-time decision. */
   public wiring(spec?: any): Wiring {
     const server = this.server
-      ? { name: this.server.name, port: this.server.port, healthPaths: this.server.healthPaths, modelCacheSize: this.server.modelCacheSize }
+      ? {
+        name: this.server.name, port: this.server.port, listens: this.server.listens, healthPaths: this.server.healthPaths,
+        modelCacheSize: this.server.modelCacheSize,
+      }
       : undefined;
     // the workload's own containers: a classic sidecar is a regular container but not a consumer
     const addOnContainers = new Set(this.addOns.flatMap(a => a.containers));
@@ -309,7 +312,7 @@ export class WorkloadHost {
       target: this.target().target,
       server,
       regularContainers: regular,
-      publicPort: proxy?.port ?? server?.port,
+      publicPort: proxy?.port ?? (server?.listens ? server.port : undefined),
       proxy,
       admittedPorts: policies.length ? [...new Set(policies.flat())] : undefined,
       consumers: explicit => explicit ?? (server ? [server.name] : regular),
@@ -322,7 +325,7 @@ export class WorkloadHost {
     const wiring = this.wiring();
     const facts: PodFacts = {
       serverContainer: this.server?.name,
-      serverPort: this.server?.port,
+      serverPort: this.server?.listens ? this.server.port : undefined,
       startupBudgetDeclaredBy: this.server?.owner.node.path,
       publicPort: wiring.proxy?.port,
       proxies: [],
@@ -359,6 +362,7 @@ export class WorkloadHost {
     }
     const wiring = this.wiring(spec);
     warnAboutFrontDoors(this.sortedAddOns(), wiring);
+    refuseFrontDoorsOfSilentServer(this.server, this.sortedAddOns(), wiring);
     const firstOwner = this.server ? undefined : this.sortedAddOns()[0]?.owner;
     if (firstOwner) {
       // with a server, its own prop errors carry these
@@ -503,6 +507,8 @@ export interface ServerRegistration {
   readonly owner: Construct;
   readonly name: string;
   readonly port: number;
+  /** Whether the server listens on `port` (`server.listens`); false for a batch worker without one. */
+  readonly listens: boolean;
   readonly errors: string[];
   /** HTTP paths of the server's probes (a proxy forwards them without auth). */
   readonly healthPaths: ReadonlyArray<string>;
@@ -549,6 +555,8 @@ export interface ProxyWiring {
   readonly https: boolean;
   /** Whether the server's HTTP probes go through the proxy (which then opens their paths). */
   readonly routeServerProbes: boolean;
+  /** The prop a refusal of the front door names (`frontDoor` of a Sidecar, `scope` of a ProxySidecar). */
+  readonly prop: string;
   /** The ports its NetworkPolicy admits (its own and admitPorts), read at render; undefined without one. */
   readonly admitted?: () => ReadonlyArray<number> | undefined;
 }
@@ -560,6 +568,8 @@ export interface Wiring {
   readonly server?: {
     readonly name: string;
     readonly port: number;
+    /** Whether the server listens on `port`; without, no front door or Service can reach it. */
+    readonly listens: boolean;
     readonly healthPaths: ReadonlyArray<string>;
     /** Size limit for an emptyDir model cache derived from the model's size, when planned. */
     readonly modelCacheSize?: string;
@@ -599,6 +609,22 @@ function warnAboutFrontDoors(addOns: ReadonlyArray<AddOnRegistration>, wiring: W
     wiring.warning(other.owner, 'frontDoor', `the workload has ${doors.length} front doors, ${doors.map(describe).join(' and ')}: `
       + `the public port (the one a Service targets) and the server's probe routing are ${describe(winner)}'s only, while the NetworkPolicies admit every front door's port`,
     'keep one front door: drop frontDoor from a Sidecar, or chain the proxies (point one\'s upstream at the other\'s port) and give the inner one networkPolicy: false');
+  }
+}
+
+/**
+ * A server that listens on no port (`server.listens: false`) has nothing a front door could
+ * forward to: each ProxySidecar and Sidecar `frontDoor` of the pod is refused, as its own error.
+ */
+function refuseFrontDoorsOfSilentServer(server: ServerRegistration | undefined, addOns: ReadonlyArray<AddOnRegistration>, wiring: Wiring): void {
+  if (!server || server.listens) {
+    return;
+  }
+  for (const door of addOns.filter(a => a.fronts !== undefined)) {
+    const what = door.fronts?.prop === 'frontDoor' ? `a front door on port ${door.fronts.port}` : 'a proxy in front of the model server';
+    wiring.problem(door.owner, door.fronts?.prop ?? 'frontDoor',
+      `${what}, and the model server ${server.owner.node.path} listens on no port (server.listens: false): there is nothing to front`,
+      `remove the ${door.fronts?.prop === 'frontDoor' ? 'frontDoor' : 'proxy'}, or let the server listen (remove listens: false and give its port)`);
   }
 }
 

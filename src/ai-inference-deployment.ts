@@ -149,8 +149,9 @@ export interface AiInferenceDeploymentProps extends InferenceWorkloadProps {
   readonly replicas?: number;
   /**
    * Create a Service in front of the pods, on the public port: the ProxySidecar's when there is
-   * one, otherwise the server's.
-   * @default true
+   * one, otherwise the server's. A server that listens on no port (`server.listens: false`, queue
+   * workers) gets none, and synth refuses `service: true`, `serviceType` and `serviceOptions` for it.
+   * @default - true; false when `server.listens` is false
    */
   readonly service?: boolean;
   /**
@@ -217,6 +218,10 @@ export class AiInferenceDeployment extends Construct {
     if (props.service === false && props.serviceType !== undefined) {
       errors.push(`serviceType: ${JSON.stringify(props.serviceType)} is given with service: false, so no Service has it. Fix: remove serviceType, or the service: false`);
     }
+    const listens = serverListens(props);
+    if (!listens) {
+      refuseServiceOfSilentServer(props, errors);
+    }
     const serviceOptions = checkedServiceOptions(props, errors);
     const podMetadata = checkedPodMetadata(props.podMetadata, errors);
     const rollout = props.rollout ?? DeploymentRollout.rollingUpdate();
@@ -244,7 +249,8 @@ export class AiInferenceDeployment extends Construct {
       json.spec.replicas = props.replicas ?? 1;
     });
     this.node.addValidation({ validate: () => errors });
-    if (props.service ?? true) {
+    // a server without a port gets no Service (service: true with it is refused above)
+    if (props.service !== false && listens) {
       this.service = this.createService(props, serviceOptions);
     }
   }
@@ -302,6 +308,32 @@ function checkAppProtocol(field: string, appProtocol: unknown, errors: string[])
   if (appProtocol !== undefined && !(typeof appProtocol === 'string' && isQualifiedName(appProtocol))) {
     errors.push(`${field}: ${show(appProtocol)} is not an application protocol. Fix: use a qualified name, e.g. 'kubernetes.io/h2c' for gRPC, `
       + "or 'example.com/my-protocol', or leave it out");
+  }
+}
+
+/** Whether the Deployment's server listens on a port (`server.listens` is not false); the server's own checks report a bad value. */
+function serverListens(props: AiInferenceDeploymentProps): boolean {
+  const server: any = props.server;
+  return !(server !== null && typeof server === 'object' && server.listens === false);
+}
+
+/**
+ * A server that listens on no port has nothing a Service could send traffic to: `service:
+ * true`, and a `serviceType` or `serviceOptions` for the Service it no longer gets, are refused.
+ */
+function refuseServiceOfSilentServer(props: AiInferenceDeploymentProps, errors: string[]): void {
+  const why = 'and server.listens is false: the server declares no port for the Service to send traffic to';
+  if (props.service === true) {
+    errors.push(`service: true asks for a Service to the model server, ${why}. `
+      + 'Fix: remove service (a Deployment of servers that do not listen gets no Service), or remove listens: false and give the server its port');
+  }
+  if (props.service === undefined && props.serviceType !== undefined) {
+    errors.push(`serviceType: ${show(props.serviceType)} is given for the Deployment's Service, ${why}, so the Deployment has none. `
+      + 'Fix: remove serviceType, or remove listens: false');
+  }
+  if (props.service === undefined && props.serviceOptions !== undefined) {
+    errors.push(`serviceOptions: ${show(props.serviceOptions)} is given for the Deployment's Service, ${why}, so the Deployment has none. `
+      + 'Fix: remove serviceOptions (a Service to an extra port is a kplus.Service of your own), or remove listens: false');
   }
 }
 

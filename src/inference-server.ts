@@ -53,6 +53,15 @@ export interface InferenceServerProps {
    */
   readonly portName?: string;
   /**
+   * Whether the server listens on a port: a model server does; a batch worker (an offline
+   * inference Job, a queue consumer) may not. When false no containerPort is written for the
+   * server (`extraPorts` still are) and the health check defaults to `HealthCheck.none()`.
+   * Synth refuses it with `port`, `portName`, an `engine`, a health check that probes the
+   * server port, a front door (ProxySidecar, Sidecar `frontDoor`) or a Service to the server.
+   * @default true
+   */
+  readonly listens?: boolean;
+  /**
    * Further ports (gRPC, metrics).
    * @default - none
    */
@@ -98,7 +107,7 @@ export interface InferenceServerProps {
   /**
    * How to tell the server is alive and its model loaded; yields the startup, readiness and
    * liveness probes (`HealthCheck.custom` sets each one).
-   * @default HealthCheck.http('/health')
+   * @default - HealthCheck.http('/health'); HealthCheck.none() when `listens` is false
    */
   readonly health?: HealthCheck;
   /**
@@ -365,9 +374,10 @@ const DEFAULT_PORT = 8000;
 
 /** Known keys of the props objects an inference workload takes. */
 const SERVER_KEYS = propKeys<InferenceServerProps>('InferenceServerProps', {
-  name: true, image: true, engine: true, port: true, portName: true, extraPorts: true, command: true, args: true, env: true, secretEnv: true,
-  fieldEnv: true, envFrom: true, resources: true, health: true, imagePullPolicy: true, security: true, workingDir: true, volumeMounts: true,
-  tmpSize: true, postStartCommand: true, preStopCommand: true, stdin: true, tty: true, preStopSleep: true, terminationMessagePolicy: true,
+  name: true, image: true, engine: true, port: true, portName: true, listens: true, extraPorts: true, command: true, args: true, env: true,
+  secretEnv: true, fieldEnv: true, envFrom: true, resources: true, health: true, imagePullPolicy: true, security: true, workingDir: true,
+  volumeMounts: true, tmpSize: true, postStartCommand: true, preStopCommand: true, stdin: true, tty: true, preStopSleep: true,
+  terminationMessagePolicy: true,
 });
 /** The keys of `InferenceWorkloadProps` as flags, for the props interfaces that extend it. @internal */
 export const WORKLOAD_KEY_FLAGS: { readonly [K in keyof InferenceWorkloadProps]-?: true } = {
@@ -402,6 +412,7 @@ export function attachServer(
   const target = resolveTarget(owner, props.target);
   errors.push(...target.errors);
   checkServerProps(props, plan.image, errors);
+  const listens = serverListens(server, errors);
   const serverResources = checkedResources('server.resources', server.resources, errors);
   checkGpuNotExtended(props, plan.gpuResource, errors);
   const graceSeconds = durationSeconds('terminationGracePeriod', props.terminationGracePeriod, 0, errors) ?? 60;
@@ -425,11 +436,20 @@ export function attachServer(
     container.mount('/dev/shm', kplus.Volume.fromEmptyDir(owner, 'dshm', 'dshm', { medium: kplus.EmptyDirMedium.MEMORY }));
   }
 
-  const health = server.health ?? plan.health ?? HealthCheck.http('/health');
-  const probes = health instanceof HealthCheck
+  const health = server.health ?? plan.health ?? (listens ? HealthCheck.http('/health') : HealthCheck.none());
+  // a server that does not listen: probes of its port are refused (an engine's, with the engine), and not written
+  const probesNoPort = !listens && health instanceof HealthCheck && health._probesDefaultPort.length > 0;
+  if (probesNoPort && server.health !== undefined) {
+    const roles = health._probesDefaultPort;
+    errors.push(`server.health: the ${roles.join(', ')} probe${roles.length > 1 ? 's target' : ' targets'} the server port, `
+      + 'and server.listens is false: the server declares none, so the probe would call a port nothing listens on. '
+      + 'Fix: leave health out (HealthCheck.none()), give HealthCheck.command([...]), or probe a port of server.extraPorts (HealthCheck.tcp(9090))');
+  }
+  const rendered = health instanceof HealthCheck
     // a modelLoadTimeout that is refused is reported once, as itself: the probes take the default
     ? health._render({ startupBudget: loadTimeoutOrDefault(props.modelLoadTimeout), defaultPort: port }, errors, 'server.health')
     : (errors.push(`server.health: ${show(health)} is not a HealthCheck. Fix: use a HealthCheck factory such as HealthCheck.http('/health')`), {});
+  const probes = probesNoPort ? {} : rendered;
   const claim = gpu?.claim === undefined ? undefined : bindClaim(owner, workload, gpu, errors);
   if (claim) {
     host.addCompanion(owner, claim.template, CompanionKind.CLAIM_TEMPLATE);
@@ -457,7 +477,7 @@ export function attachServer(
     ...terminalFields('server.', server, 'server', errors),
   });
   const portName = server.portName ?? 'http';
-  const ports = renderPorts([{ number: port, name: portName }, ...listOf('server.extraPorts', server.extraPorts, errors)]);
+  const ports = renderPorts([...(listens ? [{ number: port, name: portName }] : []), ...listOf('server.extraPorts', server.extraPorts, errors)]);
   const userMounts = renderPodVolumeMounts(server.volumeMounts ?? [], errors, host.kind);
   const declaredVolumes = renderPodVolumes(props.volumes ?? [], 'volumes', errors, host.kind);
   const podSecurity = podSecurityContext(props.security);
@@ -465,6 +485,7 @@ export function attachServer(
     owner,
     name,
     port,
+    listens,
     errors,
     healthPaths: health._httpPaths,
     securityLevel: props.security?.level ?? PodSecurityLevel.RESTRICTED,
@@ -477,12 +498,18 @@ export function attachServer(
       const c = spec.containers.find((x: any) => x.name === name);
       // ports as given: cdk8s-plus refuses duplicates eagerly, the portFields rule reports them with the rest
       c.ports = [...ports.map(p => ({ ...p })), ...(c.ports ?? [])];
+      if (!c.ports.length) {
+        // a server that listens on no port (server.listens: false) and has no extraPorts: no `ports: []`, as its manifest has none
+        delete c.ports;
+      }
       addPodVolumes(spec, declaredVolumes);
       if (userMounts.volumeMounts.length) {
         c.volumeMounts = [...(c.volumeMounts ?? []), ...userMounts.volumeMounts.map(m => ({ ...m }))];
         addPodVolumes(spec, userMounts.volumes);
       }
-      routeProbesThroughProxy(c, port, portName, wiring);
+      if (listens) {
+        routeProbesThroughProxy(c, port, portName, wiring);
+      }
       if (claim) {
         spec.resourceClaims = [...(spec.resourceClaims ?? []), { ...claim.podClaim }];
         c.resources = { ...c.resources, claims: [{ ...claim.containerClaim }] };
@@ -492,6 +519,33 @@ export function attachServer(
     },
   });
   return container;
+}
+
+/**
+ * `server.listens`: a boolean; false refuses what needs the server's port — a port, a port
+ * name, an engine (engines serve HTTP on one). The health check, front doors and a
+ * Deployment's Service are checked where they are known.
+ */
+function serverListens(server: InferenceServerProps, errors: string[]): boolean {
+  if (!booleanProp('server.listens', server.listens, errors, 'false for a server that listens on no port (a batch worker), or leave it out')) {
+    return true;
+  }
+  if (server.listens !== false) {
+    return true;
+  }
+  for (const key of ['port', 'portName'] as const) {
+    if (server[key] !== undefined) {
+      errors.push(`server.${key}: ${show(server[key])} is given with server.listens: false, which declares no server port. `
+        + `Fix: remove ${key}, or remove listens: false (a port of another kind, such as metrics, goes in extraPorts)`);
+    }
+  }
+  if (server.engine !== undefined) {
+    const engine = server.engine instanceof InferenceEngine ? `InferenceEngine.${server.engine.name}()` : show(server.engine);
+    errors.push(`server.engine: ${engine} is given with server.listens: false, and an engine serves HTTP on a port (it passes --port). `
+      + 'Fix: for offline batch inference give image, command and args (e.g. [\'python\', \'-m\', \'vllm.entrypoints.openai.run_batch\', ...]) instead of the engine, '
+      + 'or remove listens: false');
+  }
+  return false;
 }
 
 /** The model load timeout when it is a valid one, else the default. */

@@ -143,19 +143,19 @@ export class Probe {
     options = snapshot(options ?? {}); // null from JavaScript callers means no options
     return new Probe(port => ({
       httpGet: options.https ? { path, port: probedPort(options, port), scheme: 'HTTPS' } : { path, port: probedPort(options, port) },
-    }), options, HTTP_PROBE_KEYS, path);
+    }), options, HTTP_PROBE_KEYS, path, 'httpGet');
   }
 
   /** A TCP connect. */
   public static tcp(options: TcpProbeOptions = {}): Probe {
     options = snapshot(options ?? {}); // null from JavaScript callers means no options
-    return new Probe(port => ({ tcpSocket: { port: probedPort(options, port) } }), options, TCP_PROBE_KEYS);
+    return new Probe(port => ({ tcpSocket: { port: probedPort(options, port) } }), options, TCP_PROBE_KEYS, undefined, 'tcpSocket');
   }
 
   /** The gRPC health checking protocol. */
   public static grpc(options: PortProbeOptions = {}): Probe {
     options = snapshot(options ?? {}); // null from JavaScript callers means no options
-    return new Probe(port => ({ grpc: { port: options.port ?? port } }), options, PORT_PROBE_KEYS);
+    return new Probe(port => ({ grpc: { port: options.port ?? port } }), options, PORT_PROBE_KEYS, undefined, 'grpc');
   }
 
   /** A command run in the container; exit code 0 passes. */
@@ -173,7 +173,19 @@ export class Probe {
     private readonly knownKeys: ReadonlyArray<string>,
     /** The HTTP path, for routing through a proxy. */
     private readonly httpPath?: string,
+    /** The handler's field when it targets a port (`httpGet`, `tcpSocket`, `grpc`); none for `exec`. */
+    private readonly portHandler?: string,
   ) {}
+
+  /**
+   * The handler (`httpGet`, `tcpSocket`, `grpc`) when the probe targets the container's own
+   * port, by default: no `port` and no `portName` given. Undefined for a command or an explicit port.
+   * @internal
+   */
+  public get _probesDefaultPort(): string | undefined {
+    const o = this.options as TcpProbeOptions;
+    return this.portHandler !== undefined && o.port === undefined && o.portName === undefined ? this.portHandler : undefined;
+  }
 
   /** The probe as Kubernetes JSON, with the role's defaults for what the options leave out. @internal */
   public _render(port: number, defaults: RoleDefaults, field: string, errors: string[]): any {
@@ -357,6 +369,22 @@ export class HealthCheck {
   public get _httpPaths(): string[] {
     return [this.probes.startup, this.probes.readiness, this.probes.liveness]
       .map(p => p?._httpPath).filter((p): p is string => p !== undefined);
+  }
+
+  /**
+   * The roles (`startup`, `readiness`, `liveness`) whose probe targets the server port by
+   * default, each with its handler (`startup (httpGet)`): none with `HealthCheck.none()`, a
+   * command, or probes on an explicit port.
+   * @internal
+   */
+  public get _probesDefaultPort(): string[] {
+    return (['startup', 'readiness', 'liveness'] as const)
+      .map(role => {
+        const probe = this.probes[role];
+        const handler = probe instanceof Probe ? probe._probesDefaultPort : undefined;
+        return handler && `${role} (${handler})`;
+      })
+      .filter((p): p is string => p !== undefined);
   }
 
   /**

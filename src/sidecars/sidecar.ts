@@ -212,6 +212,7 @@ export class Sidecar extends SidecarBase {
         port: props.frontDoor.port,
         https: !!props.frontDoor.https,
         routeServerProbes: !!props.frontDoor.routeServerProbes,
+        prop: 'frontDoor',
         admitted: this.admittedByPolicy,
       },
     });
