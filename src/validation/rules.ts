@@ -44,6 +44,7 @@ export const RULES: ReadonlyArray<Rule> = [
   volumes.claimNamePresent,
   volumes.modelVolumeReadOnly,
   volumes.mountsUnderRootHome,
+  volumes.hubCacheWritable,
   probes.probeShape,
   probes.probeTerminationGrace,
   probes.httpHeaderNames,

@@ -334,3 +334,106 @@ export function mountsUnderRootHome(pod: RenderedPod): Finding[] {
   }
   return findings ?? NO_FINDINGS;
 }
+
+/** A Hugging Face Hub repository id as the engines take it for a model: `owner/name`. */
+const HUB_REPO = /^[A-Za-z0-9][\w.-]*\/[A-Za-z0-9][\w.-]*$/;
+/** Flags that name the model to serve (vLLM, SGLang, TGI's launcher). */
+const MODEL_FLAGS = new Set(['--model', '--model-id', '--model_id', '--model-path', '--model_path']);
+/** Env variables the engines read the model from (TGI's launcher reads MODEL_ID). */
+const MODEL_ENV = ['MODEL_ID', 'HF_MODEL_ID'];
+const OFFLINE = new Set(['1', 'true', 'TRUE', 'True', 'on', 'ON', 'yes', 'YES']);
+
+/**
+ * A non-root container with a read-only root filesystem that names a model by its Hub id
+ * (`--model Qwen/Qwen3-8B`, `vllm serve org/name`, TGI's `MODEL_ID`) downloads it into the
+ * Hugging Face cache: `HF_HUB_CACHE`, else `HF_HOME/hub`, else `$HOME/.cache/huggingface/hub`
+ * (HOME unset: `/` for a user the image does not know; TGI's and TEI's images: `/data`). Unless a writable
+ * mount holds that directory, the server fails at start with "Read-only file system" or
+ * "Permission denied" — the library's restricted defaults (user 1000, read-only root) broke
+ * such pods silently. A warning: the image may set its own HOME, which synth cannot see.
+ */
+export function hubCacheWritable(pod: RenderedPod): Finding[] {
+  let findings: Finding[] | undefined;
+  for (const c of pod.containers) {
+    const sc = c.container.securityContext;
+    const user = runsAs(sc, pod.spec.securityContext);
+    if (sc?.readOnlyRootFilesystem !== true || user === undefined || user === 0 || c.container.envFrom?.length) {
+      continue;
+    }
+    const model = hubModelOf(c);
+    const cache = model && hubCacheOf(c);
+    if (!model || !cache || writableAt(c.container.volumeMounts, cache.dir)) {
+      continue;
+    }
+    (findings ??= []).push(warning(model.field,
+      `${show(model.id)} is a Hugging Face Hub model, which the server downloads into ${cache.dir} (${cache.why}), on the read-only root filesystem `
+      + `of a container that runs as ${user === 'non-root' ? 'a non-root user' : `user ${user}`}: it fails at start (Read-only file system)`,
+      'set HF_HOME to a writable volume (server.volumeMounts with PodVolume.emptyDir or a claim, and env HF_HOME on it), '
+      + 'or fetch the model with a ModelPrepInit and serve it from MODEL_PATH, or set HF_HUB_OFFLINE=1 when the model is already on a volume', c.container.name));
+  }
+  return findings ?? NO_FINDINGS;
+}
+
+/** The Hub model a container names, and where: a model flag's value, `serve <id>`, or a model env variable. */
+function hubModelOf(c: ContainerEntry): { id: string; field: string } | undefined {
+  for (const key of ['command', 'args'] as const) {
+    const words: unknown[] = Array.isArray(c.container[key]) ? c.container[key] : [];
+    for (let i = 0; i < words.length; i++) {
+      const word = words[i];
+      if (typeof word !== 'string') {
+        continue;
+      }
+      const [flag, inline] = word.startsWith('--') && word.includes('=') ? [word.slice(0, word.indexOf('=')), word.slice(word.indexOf('=') + 1)] : [word, undefined];
+      const value = MODEL_FLAGS.has(flag) ? inline ?? words[i + 1] : word === 'serve' ? words[i + 1] : undefined;
+      if (typeof value === 'string' && HUB_REPO.test(value)) {
+        return { id: value, field: `${c.path}.${key}[${inline === undefined ? i + 1 : i}]` };
+      }
+    }
+  }
+  const env: any[] = Array.isArray(c.container.env) ? c.container.env : [];
+  const at = env.findIndex(e => MODEL_ENV.includes(e?.name) && typeof e.value === 'string' && HUB_REPO.test(e.value));
+  return at < 0 ? undefined : { id: env[at].value, field: `${c.path}.env[${at}].value` };
+}
+
+/** Where the Hugging Face libraries put the Hub cache, from the container's env; undefined when synth cannot tell. */
+function hubCacheOf(c: ContainerEntry): { dir: string; why: string } | undefined {
+  const vars = new Map<string, unknown>();
+  for (const e of Array.isArray(c.container.env) ? c.container.env : []) {
+    // a value from a Secret, a field or another variable is not known at synth
+    vars.set(e?.name, typeof e?.value === 'string' && !e.value.includes('$(') ? e.value : undefined);
+  }
+  const known = (name: string) => vars.has(name) && vars.get(name) === undefined;
+  if (['HF_HUB_OFFLINE', 'HF_HUB_CACHE', 'HUGGINGFACE_HUB_CACHE', 'HF_HOME', 'XDG_CACHE_HOME', 'HOME'].some(known)) {
+    return undefined;
+  }
+  if (OFFLINE.has(vars.get('HF_HUB_OFFLINE') as string)) {
+    return undefined;
+  }
+  for (const name of ['HF_HUB_CACHE', 'HUGGINGFACE_HUB_CACHE']) {
+    if (vars.has(name)) {
+      return { dir: vars.get(name) as string, why: name };
+    }
+  }
+  if (vars.has('HF_HOME')) {
+    return { dir: `${trimmed(vars.get('HF_HOME') as string)}/hub`, why: 'HF_HOME/hub' };
+  }
+  if (vars.has('XDG_CACHE_HOME')) {
+    return { dir: `${trimmed(vars.get('XDG_CACHE_HOME') as string)}/huggingface/hub`, why: 'XDG_CACHE_HOME/huggingface/hub' };
+  }
+  if (typeof c.container.image === 'string' && /text-(generation|embeddings)-inference/.test(c.container.image)) {
+    return { dir: '/data', why: 'the cache the TGI and TEI images set' };
+  }
+  return vars.has('HOME')
+    ? { dir: `${trimmed(vars.get('HOME') as string)}/.cache/huggingface/hub`, why: 'HOME/.cache/huggingface/hub' }
+    : { dir: '/.cache/huggingface/hub', why: 'HOME is not set: "/" for a user the image does not know' };
+}
+
+function trimmed(path: string): string {
+  return path.replace(/\/+$/, '');
+}
+
+/** Whether a mount not marked read-only holds `dir`. */
+function writableAt(mounts: unknown, dir: string): boolean {
+  return Array.isArray(mounts) && mounts.some(m => m?.readOnly !== true && typeof m?.mountPath === 'string'
+    && (dir === trimmed(m.mountPath) || dir.startsWith(`${trimmed(m.mountPath)}/`) || trimmed(m.mountPath) === ''));
+}
