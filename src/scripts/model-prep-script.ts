@@ -112,7 +112,7 @@ digest_of() {
 # The same into $digest, in the background of a wait: SIGTERM interrupts a wait at once, not a
 # command substitution (re-hashing a large model takes minutes).
 digest_waited() {
-  out="\${HOME:-/tmp}/.model-prep.$$.digest"
+  out="\${HOME:-/tmp}/.model-prep.\${$}.digest"
   mkdir -p "\${HOME:-/tmp}" 2>/dev/null
   { true > "$out"; } 2>/dev/null || { digest=$(digest_of "$1"); return; }
   digest_of "$1" > "$out" &
@@ -254,7 +254,7 @@ mkdir_p() { mkdir -p -- "$@"; }
 
 # --- the lock --------------------------------------------------------------------------------
 new_token() {
-  me="\${MODEL_POD_UID:-\${HOSTNAME:-pod}}.$$.$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
+  me="\${MODEL_POD_UID:-\${HOSTNAME:-pod}}.\${$}.$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
 }
 # The age of $1's heartbeat in seconds, or "none", into $bage (no subshell: a fork per call
 # adds up over thousands of dead pods' leftovers).
@@ -283,7 +283,7 @@ same_pod() { [ -n "\${MODEL_POD_UID:-}" ] && [ "\${1%%.*}" = "$MODEL_POD_UID" ];
 start_heartbeat() {
   beat="$dir/.$target.beat.$me"
   date +%s > "$beat" || return 1
-  parent=$$
+  parent=\${$}
   ( trap - TERM INT HUP EXIT
     while kill -0 "$parent" 2>/dev/null; do
       sleep "$beat_every"
@@ -379,7 +379,7 @@ on_term() {
 on_exit() {
   [ -z "$kids" ] || kill $kids 2>/dev/null
   [ -z "$me" ] || rm -f "\${HOME:-/tmp}/.model-prep.$me.err"
-  rm -f "\${HOME:-/tmp}/.model-prep.$$.digest"
+  rm -f "\${HOME:-/tmp}/.model-prep.\${$}.digest"
   if [ -n "$stage" ] && [ -d "$stage" ] && owns_lock && [ ! -e "$partial" ]; then
     mv "$stage" "$partial" 2>/dev/null && log "kept the partial download for a resume"
   fi
@@ -394,7 +394,7 @@ unwritable() {
 }
 check_writable() {
   mkdir -p "$dir" "\${HOME:-/tmp}" 2>/dev/null
-  probe="$dir/.$target.probe.$$"
+  probe="$dir/.$target.probe.\${$}"
   why=$( { : > "$probe"; } 2>&1 ) || fail "$(unwritable "\${why##*: }"). Fix: set the pod's fsGroup (or runAsUser) to the volume's owner, or mount it read-write"
   rm -f "$probe"
 }
