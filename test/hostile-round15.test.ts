@@ -4,7 +4,7 @@
  * each break a test here.
  */
 import { ApiObject, JsonPatch } from 'cdk8s';
-import { AiInferencePod, LogDestination, LogSidecar, ModelCache, ModelCredentials, ModelPrepInit, ModelSource, ProxyAuth, ProxySidecar } from '../src';
+import { AiInferencePod, InferenceEngine, LogDestination, LogSidecar, ModelCache, ModelCredentials, ModelPrepInit, ModelSource, ProxyAuth, ProxySidecar } from '../src';
 import { kubeletExpand } from './helpers/kubelet-env';
 import { expectRefused } from './helpers/refusal';
 import { expectApiValid, manifestOf, newChart, synth } from './helpers/synth';
@@ -57,5 +57,140 @@ describe('the scripts the library writes reach the shell as written', () => {
     for (const c of allContainers(manifestOf(manifests, 'Pod').spec)) {
       expect({ name: c.name, words: asStarted(c) }).toEqual({ name: c.name, words: [...(c.command ?? []), ...(c.args ?? [])] });
     }
+  });
+});
+
+describe('the 128 KiB limit of one argument or env entry (MAX_ARG_STRLEN, with its NUL)', () => {
+  const LIMIT = 131072;
+  const podWith = (args: string[], env?: { [name: string]: string }) => (c: any) =>
+    new AiInferencePod(c, 'p', { server: { image: 'python:3.12-slim', command: ['python3', '-c'], args, env, listens: false } });
+  const accepted = (build: (c: any) => void) => {
+    const chart = newChart('big');
+    build(chart);
+    expectApiValid(synth(chart));
+  };
+
+  test.each([
+    ['ASCII', 'x', LIMIT - 1],
+    ['2-byte é', 'é', (LIMIT - 2) / 2],
+    ['3-byte €', '€', Math.floor((LIMIT - 1) / 3)],
+    ['4-byte emoji (two UTF-16 units)', '😀', Math.floor((LIMIT - 1) / 4)],
+  ])('a word of %s characters just under the limit is accepted', (_kind, ch, count) => {
+    const word = ch.repeat(count);
+    expect(Buffer.byteLength(word) + 1).toBeLessThanOrEqual(LIMIT);
+    accepted(podWith([word]));
+  });
+
+  test.each([
+    ['ASCII', 'x', LIMIT],
+    ['2-byte é', 'é', LIMIT / 2],
+    ['4-byte emoji', '😀', LIMIT / 4],
+  ])('a word of %s characters at the limit (its NUL over it) is refused', (_kind, ch, count) => {
+    expectRefused(podWith([ch.repeat(count)]), /args\[0\]: .* is \d+ bytes, over the kernel's limit of 131072/);
+  });
+
+  test('an env entry NAME=value just under the limit is accepted, one byte more refused', () => {
+    accepted(podWith(['pass'], { BIG: 'v'.repeat(LIMIT - 'BIG='.length - 1) }));
+    expectRefused(podWith(['pass'], { BIG: 'v'.repeat(LIMIT - 'BIG='.length) }), /env\[\d+\]\.value: "BIG"=.* over the kernel's limit/);
+  });
+
+  // The kubelet reads `$$` in an argument as one `$`: the process gets the shorter text, and the
+  // kernel measures that. A large inline program that escapes its `$` as `$$` (as Kubernetes asks)
+  // is under the limit when started, though its manifest text is over it.
+  test('a word over the limit only through its $$ escapes is accepted: the kernel sees one $ each', () => {
+    const word = `${'x'.repeat(LIMIT - 100)}${'$$'.repeat(60)}`;
+    expect(Buffer.byteLength(word) + 1).toBeGreaterThan(LIMIT);
+    expect(Buffer.byteLength(kubeletExpand(word, {})) + 1).toBeLessThanOrEqual(LIMIT);
+    accepted(podWith([word]));
+  });
+
+  test('a word under the limit as written but over it once $(VAR) is expanded is refused', () => {
+    const word = `${'x'.repeat(LIMIT - 200)}$(PAD)`;
+    expectRefused(podWith([word], { PAD: 'p'.repeat(1000) }), /args\[0\]: .* over the kernel's limit of 131072/);
+  });
+});
+
+describe('ModelPrepInit writes every $ of a source as $$: the limit counts the $ the script gets', () => {
+  // file names with '$' (written '$$' so the kubelet passes them as given): the entry the process gets
+  // is under the limit, the manifest's text over it
+  test('a files list under the limit as the script gets it is not refused for its escapes', () => {
+    const names = Array.from({ length: 3900 }, (_, i) => `m${String(i).padStart(5, '0')}${'$'.repeat(20)}.bin`);
+    const joined = names.join('\n');
+    expect(Buffer.byteLength(`MODEL_FILES=${joined}`) + 1).toBeLessThan(131072);
+    expect(Buffer.byteLength(`MODEL_FILES=${joined.replace(/\$/g, '$$$$')}`) + 1).toBeGreaterThan(131072);
+    const chart = newChart('dollars');
+    const pod = new AiInferencePod(chart, 'p', { server: { image: 'vllm/vllm-openai:v0.9.1' } });
+    new ModelPrepInit(pod, 'prep', { source: ModelSource.http('https://models.example.com/d/', { files: names }) });
+    expectApiValid(synth(chart));
+  });
+});
+
+describe('extraArgs: real flags that share a prefix with a rendered flag are not refused', () => {
+  const pod = (engine: InferenceEngine) => (c: any) => {
+    const p = new AiInferencePod(c, 'p', { server: { engine }, gpu: { count: 1 } });
+    new ModelPrepInit(p, 'prep', { source: ModelSource.s3('s3://my-models/llama/') });
+  };
+  const accepted = (engine: InferenceEngine) => {
+    const chart = newChart('flags');
+    pod(engine)(chart);
+    expectApiValid(synth(chart));
+  };
+  // vLLM (vllm/engine/arg_utils.py): longer flags that start with a rendered one, and flags beside them
+  test('vLLM: --model-impl, --model-loader-extra-config, --max-num-seqs, --max-seq-len-to-capture, -O3, dotted JSON args', () => {
+    accepted(InferenceEngine.vllm({ extraArgs: [
+      '--model-impl', 'transformers', '--model-loader-extra-config', '{}', '--max-num-seqs', '256', '--max_num_batched_tokens', '8192',
+      '--max-seq-len-to-capture', '8192', '--max-logprobs', '20', '--data-parallel-rpc-port', '13345', '-O3', '--compilation-config.level', '3',
+      '--kv-cache-dtype', 'fp8', '--enable-prefix-caching', '--tokenizer-mode', 'mistral', '--disable-log-requests',
+    ] }));
+  });
+  test('SGLang: --model-impl, --model-loader-extra-config, --nccl-port, --chunked-prefill-size, --max-running-requests', () => {
+    accepted(InferenceEngine.sglang({ extraArgs: [
+      '--model-impl', 'transformers', '--model-loader-extra-config', '{}', '--nccl-port', '29500', '--chunked-prefill-size', '4096',
+      '--max-running-requests', '64', '--tokenizer-mode', 'auto', '--enable-metrics',
+    ] }));
+  });
+  test('TGI (clap, no abbreviations): --prometheus-port, --master-port, --max-input-tokens', () => {
+    accepted(InferenceEngine.tgi({ extraArgs: ['--prometheus-port', '9000', '--master-port', '29500', '--max-input-tokens', '4096', '--max-batch-prefill-tokens', '8192'] }));
+  });
+  test('the rendered flags themselves and their argparse abbreviations are still refused', () => {
+    for (const arg of ['--max-model', '--served', '--gpu-memory', '--tensor-parallel', '--max_model_len=4096', '--po=8001']) {
+      expectRefused(pod(InferenceEngine.vllm({ extraArgs: [arg, '1'] })), /extraArgs: .* repeats a flag the engine options render/);
+    }
+  });
+});
+
+describe('extraArgs: a single-dash abbreviation', () => {
+  // argparse matches a prefix of a single-dash option as well (Python's _get_option_tuples):
+  // vLLM read `-t 4` as `-tp 4`, a tensor-parallel size other than the GPU count the pod requests
+  test('vLLM -t (argparse reads it as -tp) is refused', () => {
+    expectRefused(c => {
+      const p = new AiInferencePod(c, 'p', { server: { engine: InferenceEngine.vllm({ extraArgs: ['-t', '4'] }) }, gpu: { count: 1 } });
+      new ModelPrepInit(p, 'prep', { source: ModelSource.s3('s3://my-models/llama/') });
+    }, /extraArgs: "-t" repeats a flag the engine options render \(vllm reads a flag's unambiguous prefix as the flag: -tp\)\. Fix: remove it: tensor parallelism follows the GPU count/);
+  });
+  test('vLLM single-dash flags that are not a prefix of -tp (-pp, -q, -O3) are accepted', () => {
+    const chart = newChart('short');
+    const p = new AiInferencePod(chart, 'p', { server: { engine: InferenceEngine.vllm({ extraArgs: ['-q', 'fp8', '-O3'] }) }, gpu: { count: 1 } });
+    new ModelPrepInit(p, 'prep', { source: ModelSource.s3('s3://my-models/llama/') });
+    expectApiValid(synth(chart));
+  });
+});
+
+describe('server.listens: false with JSON patches (escape hatches stay validated)', () => {
+  const WORKER = { image: 'vllm/vllm-openai:v0.9.1', command: ['python3', '-m', 'vllm.entrypoints.openai.run_batch'], listens: false };
+  test('a patch that adds the port back and a probe of it is written and valid', () => {
+    const chart = newChart('patched');
+    const p = new AiInferencePod(chart, 'p', { server: WORKER });
+    ApiObject.of(p.pod).addJsonPatch(JsonPatch.add('/spec/containers/0/ports', [{ containerPort: 8000, name: 'http' }]));
+    ApiObject.of(p.pod).addJsonPatch(JsonPatch.add('/spec/containers/0/readinessProbe', { httpGet: { path: '/health', port: 'http' } }));
+    const manifests = synth(chart);
+    expectApiValid(manifests);
+    expect(manifestOf(manifests, 'Pod').spec.containers[0].readinessProbe.httpGet.port).toBe('http');
+  });
+  test('a patch that adds a probe of the port nobody declares is refused', () => {
+    expectRefused(c => {
+      const p = new AiInferencePod(c, 'p', { server: WORKER });
+      ApiObject.of(p.pod).addJsonPatch(JsonPatch.add('/spec/containers/0/livenessProbe', { tcpSocket: { port: 8000 } }));
+    }, /livenessProbe: probes port 8000, which no container of the pod declares \(declared: none\)/);
   });
 });

@@ -434,9 +434,14 @@ export class InferenceEngine {
  * The rendered long flag `arg` abbreviates, as argparse resolves a prefix (`--context-len` for
  * `--context-length`, also as `--context-len=4096`). A prefix of several flags is ambiguous to
  * argparse, which then exits at start: refused here all the same. `--` alone ends the options.
+ * A single-dash option (`-tp`) is abbreviated too, by a prefix written alone (`-t`).
  */
 function abbreviatedFlag(arg: string, reserved: string[]): string | undefined {
   const name = arg.split('=')[0];
+  if (/^-[^-]/.test(arg)) {
+    // a single-dash option's prefix, written alone, is the option too: vLLM reads `-t 4` as `-tp 4`
+    return arg.includes('=') ? undefined : reserved.find(r => /^-[^-]/.test(r) && r.length > arg.length && r.startsWith(arg));
+  }
   if (!name.startsWith('--') || name.length <= 2) {
     return undefined;
   }
