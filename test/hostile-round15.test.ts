@@ -137,17 +137,21 @@ describe('extraArgs: real flags that share a prefix with a rendered flag are not
   };
   // vLLM (vllm/engine/arg_utils.py): longer flags that start with a rendered one, and flags beside them
   test('vLLM: --model-impl, --model-loader-extra-config, --max-num-seqs, --max-seq-len-to-capture, -O3, dotted JSON args', () => {
-    accepted(InferenceEngine.vllm({ extraArgs: [
-      '--model-impl', 'transformers', '--model-loader-extra-config', '{}', '--max-num-seqs', '256', '--max_num_batched_tokens', '8192',
-      '--max-seq-len-to-capture', '8192', '--max-logprobs', '20', '--data-parallel-rpc-port', '13345', '-O3', '--compilation-config.level', '3',
-      '--kv-cache-dtype', 'fp8', '--enable-prefix-caching', '--tokenizer-mode', 'mistral', '--disable-log-requests',
-    ] }));
+    accepted(InferenceEngine.vllm({
+      extraArgs: [
+        '--model-impl', 'transformers', '--model-loader-extra-config', '{}', '--max-num-seqs', '256', '--max_num_batched_tokens', '8192',
+        '--max-seq-len-to-capture', '8192', '--max-logprobs', '20', '--data-parallel-rpc-port', '13345', '-O3', '--compilation-config.level', '3',
+        '--kv-cache-dtype', 'fp8', '--enable-prefix-caching', '--tokenizer-mode', 'mistral', '--disable-log-requests',
+      ],
+    }));
   });
   test('SGLang: --model-impl, --model-loader-extra-config, --nccl-port, --chunked-prefill-size, --max-running-requests', () => {
-    accepted(InferenceEngine.sglang({ extraArgs: [
-      '--model-impl', 'transformers', '--model-loader-extra-config', '{}', '--nccl-port', '29500', '--chunked-prefill-size', '4096',
-      '--max-running-requests', '64', '--tokenizer-mode', 'auto', '--enable-metrics',
-    ] }));
+    accepted(InferenceEngine.sglang({
+      extraArgs: [
+        '--model-impl', 'transformers', '--model-loader-extra-config', '{}', '--nccl-port', '29500', '--chunked-prefill-size', '4096',
+        '--max-running-requests', '64', '--tokenizer-mode', 'auto', '--enable-metrics',
+      ],
+    }));
   });
   test('TGI (clap, no abbreviations): --prometheus-port, --master-port, --max-input-tokens', () => {
     accepted(InferenceEngine.tgi({ extraArgs: ['--prometheus-port', '9000', '--master-port', '29500', '--max-input-tokens', '4096', '--max-batch-prefill-tokens', '8192'] }));
