@@ -5,7 +5,7 @@
  */
 import { ApiObject, JsonPatch } from 'cdk8s';
 import { AiInferencePod, InferenceEngine, LogDestination, LogSidecar, ModelCache, ModelCredentials, ModelPrepInit, ModelSource, ProxyAuth, ProxySidecar } from '../src';
-import { kubeletExpand } from './helpers/kubelet-env';
+import { kubeletExpand, plainEnvAsStarted } from './helpers/kubelet-env';
 import { expectRefused } from './helpers/refusal';
 import { expectApiValid, manifestOf, newChart, synth } from './helpers/synth';
 
@@ -196,5 +196,33 @@ describe('server.listens: false with JSON patches (escape hatches stay validated
       const p = new AiInferencePod(c, 'p', { server: WORKER });
       ApiObject.of(p.pod).addJsonPatch(JsonPatch.add('/spec/containers/0/livenessProbe', { tcpSocket: { port: 8000 } }));
     }, /livenessProbe: probes port 8000, which no container of the pod declares \(declared: none\)/);
+  });
+});
+
+describe('MODEL_PATH in the server is the path the downloader writes, whatever $ the source holds', () => {
+  // The downloader's MODEL_DIR and MODEL_TARGET are written with '$' doubled; the server's
+  // MODEL_PATH was written as is: the kubelet read '$$' in it as '$' (and would expand $(VAR)),
+  // so vLLM looked for /models/m$.gguf while the file was /models/m$$.gguf.
+  test.each([
+    ['S3 prefix', () => ModelSource.s3('s3://my-models/a$$b$(HOME)/')],
+    ['GCS object', () => ModelSource.gcs('gs://my-models/x$y.gguf')],
+    ['HTTP file', () => ModelSource.http('https://models.example.com/m$$.gguf')],
+  ])('%s', (_kind, source) => {
+    const chart = newChart('paths');
+    const pod = new AiInferencePod(chart, 'p', { server: { engine: InferenceEngine.vllm(), env: { HOME: '/home/vllm' } }, gpu: { count: 1 } });
+    const prep = new ModelPrepInit(pod, 'prep', { source: source() });
+    const manifests = synth(chart);
+    expectApiValid(manifests);
+    const spec = manifestOf(manifests, 'Pod').spec;
+    const downloader = plainEnvAsStarted(spec.initContainers.find((c: any) => c.name === 'model-prep' || c.command?.[0] === '/bin/sh').env);
+    const server = plainEnvAsStarted(spec.containers.find((c: any) => c.name === 'server').env);
+    expect(`${downloader.MODEL_DIR}/${downloader.MODEL_TARGET}`).toBe(prep.modelPath);
+    expect(server.MODEL_PATH).toBe(prep.modelPath);
+  });
+
+  test('InferenceEngine.render({ modelPath }) writes the literal path so the kubelet passes it as given', () => {
+    const rendered = InferenceEngine.vllm().render({ gpuCount: 1, modelPath: '/models/llama$$v2' });
+    expect(rendered.errors).toEqual([]);
+    expect(kubeletExpand(rendered.args![0], {})).toBe('/models/llama$$v2');
   });
 });

@@ -82,7 +82,7 @@ export interface EngineRenderContext {
    */
   readonly modelPathEnv?: string;
   /**
-   * A literal model path; when set, `modelPathEnv` is not used.
+   * A literal model path (written with each `$` doubled, so the kubelet passes it as given); when set, `modelPathEnv` is not used.
    * @default - the `modelPathEnv` variable
    */
   readonly modelPath?: string;
@@ -397,7 +397,8 @@ export class InferenceEngine {
   private modelPathArg(context: EngineRenderContext, errors: string[]): string {
     if (context.modelPath !== undefined) {
       absolutePath('modelPath', context.modelPath, errors);
-      return context.modelPath;
+      // a literal path: every '$' doubled, since the kubelet expands $(VAR) and reads '$$' as '$' in args
+      return typeof context.modelPath === 'string' ? context.modelPath.replace(/\$/g, '$$$$') : context.modelPath;
     }
     const env = context.modelPathEnv ?? 'MODEL_PATH';
     if (typeof env !== 'string' || !ENV_VAR_NAME.test(env)) {
