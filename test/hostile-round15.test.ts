@@ -4,7 +4,7 @@
  * each break a test here.
  */
 import { ApiObject, JsonPatch } from 'cdk8s';
-import { AiInferencePod, InferenceEngine, LogDestination, LogSidecar, ModelCache, ModelCredentials, ModelPrepInit, ModelSource, ProxyAuth, ProxySidecar } from '../src';
+import { AiInferencePod, InferenceEngine, LogDestination, LogSidecar, ModelCache, ModelCredentials, ModelPrepInit, ModelSource, PodField, ProxyAuth, ProxySidecar } from '../src';
 import { kubeletExpand, plainEnvAsStarted } from './helpers/kubelet-env';
 import { expectRefused } from './helpers/refusal';
 import { expectApiValid, manifestOf, newChart, synth } from './helpers/synth';
@@ -224,5 +224,18 @@ describe('MODEL_PATH in the server is the path the downloader writes, whatever $
     const rendered = InferenceEngine.vllm().render({ gpuCount: 1, modelPath: '/models/llama$$v2' });
     expect(rendered.errors).toEqual([]);
     expect(kubeletExpand(rendered.args![0], {})).toBe('/models/llama$$v2');
+  });
+});
+
+describe('env values that refer to a Secret key or pod field are written after it', () => {
+  // `$$$(POD_IP)` is a literal '$' and a reference to POD_IP; it was read as escaped (one '$'
+  // before it) and written before POD_IP, so the kubelet left $(POD_IP) unexpanded
+  test('a reference after an escaped $ ($$$(POD_IP)) comes after POD_IP; an escaped one ($$(POD_IP)) may come first', () => {
+    const chart = newChart('order');
+    new AiInferencePod(chart, 'p', { server: { image: 'registry.example.com/app:1', env: { PRICE: 'cost$$$(POD_IP)', TEXT: '$$(POD_IP)' }, fieldEnv: { POD_IP: PodField.POD_IP } } });
+    const env: any[] = manifestOf(synth(chart), 'Pod').spec.containers[0].env;
+    const at = (name: string) => env.findIndex(e => e.name === name);
+    expect(at('PRICE')).toBeGreaterThan(at('POD_IP'));
+    expect(env.find(e => e.name === 'TEXT').value).toBe('$$(POD_IP)');
   });
 });
