@@ -4,7 +4,10 @@
  * each break a test here.
  */
 import { ApiObject, JsonPatch } from 'cdk8s';
-import { AiInferencePod, InferenceEngine, LogDestination, LogSidecar, ModelCache, ModelCredentials, ModelPrepInit, ModelSource, PodField, ProxyAuth, ProxySidecar } from '../src';
+import {
+  AiInferenceDeployment, AiInferencePod, InferenceEngine, LogDestination, LogSidecar, ModelCache, ModelCredentials, ModelPrepInit, ModelSource,
+  PodField, ProxyAuth, ProxySidecar, ProxyTls,
+} from '../src';
 import { kubeletExpand, plainEnvAsStarted } from './helpers/kubelet-env';
 import { expectRefused } from './helpers/refusal';
 import { expectApiValid, manifestOf, newChart, synth } from './helpers/synth';
@@ -237,5 +240,29 @@ describe('env values that refer to a Secret key or pod field are written after i
     const at = (name: string) => env.findIndex(e => e.name === name);
     expect(at('PRICE')).toBeGreaterThan(at('POD_IP'));
     expect(env.find(e => e.name === 'TEXT').value).toBe('$$(POD_IP)');
+  });
+});
+
+describe('serviceOptions.appProtocol on the port of a ProxySidecar', () => {
+  // The proxy's nginx speaks HTTP/1.1 (no http2 listener): a Service port to it marked
+  // kubernetes.io/h2c makes gateways and meshes speak cleartext HTTP/2 to it, and every request fails.
+  const deployment = (appProtocol: string, tls = false) => (c: any) => {
+    const d = new AiInferenceDeployment(c, 'd', { server: { image: 'registry.example.com/grpc-model:1' }, serviceOptions: { appProtocol } });
+    new ProxySidecar(d, 'proxy', { auth: ProxyAuth.bearerTokens('tokens'), ...(tls ? { tls: ProxyTls.fromSecret('llm-tls') } : {}) });
+  };
+  test.each([['kubernetes.io/h2c', false], ['kubernetes.io/h2c', true]] as const)('%s (tls: %s) is refused', (appProtocol, tls) => {
+    expectRefused(deployment(appProtocol, tls), /^ {2}\[test\/d\] spec\.ports\[0\]\.appProtocol: "kubernetes\.io\/h2c" marks port \d+, the ProxySidecar's, as cleartext HTTP\/2.*Fix: /);
+  });
+  test.each(['http', 'kubernetes.io/ws', 'example.com/custom'])('%s is written', appProtocol => {
+    const chart = newChart('proto');
+    deployment(appProtocol)(chart);
+    const manifests = synth(chart);
+    expectApiValid(manifests);
+    expect(manifestOf(manifests, 'Service').spec.ports[0].appProtocol).toBe(appProtocol);
+  });
+  test('kubernetes.io/h2c without a proxy (the server speaks gRPC itself) is written', () => {
+    const chart = newChart('grpc');
+    new AiInferenceDeployment(chart, 'd', { server: { image: 'registry.example.com/grpc-model:1' }, serviceOptions: { appProtocol: 'kubernetes.io/h2c' } });
+    expectApiValid(synth(chart));
   });
 });
