@@ -266,3 +266,27 @@ describe('serviceOptions.appProtocol on the port of a ProxySidecar', () => {
     expectApiValid(synth(chart));
   });
 });
+
+describe('bucket names the providers accept are not refused', () => {
+  const prep = (source: () => ModelSource) => {
+    const chart = newChart('bucket');
+    const pod = new AiInferencePod(chart, 'p', { server: { image: 'vllm/vllm-openai:v0.9.1' } });
+    new ModelPrepInit(pod, 'prep', { source: source() });
+    expectApiValid(synth(chart));
+  };
+  test.each([
+    'my-ap-hrzrlukc5m36ft7okagglf3gmwluquse1b-s3alias', // an access point alias: a bucket name to the CLI
+    'models--usw2-az1--x-s3', // an S3 Express One Zone directory bucket
+    'mfzwi23gnjvgw.mrap', // a Multi-Region Access Point alias
+    'a.b', `a${'b'.repeat(61)}c`, '123', 'models.example.com',
+  ])('s3://%s/llama/', bucket => prep(() => ModelSource.s3(`s3://${bucket}/llama/`)));
+  test.each([
+    'my_models', 'a_b', `${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(29)}`, 'models.example.com',
+  ])('gs://%s/llama/', bucket => prep(() => ModelSource.gcs(`gs://${bucket}/llama/`)));
+  test.each(['1.2.3.4', 'ab', 'a..b', 'Models', '-models', 'models-', `${'a'.repeat(64)}`])('s3://%s/llama/ is refused', bucket => {
+    expectRefused(c => {
+      const pod = new AiInferencePod(c, 'p', { server: { image: 'vllm/vllm-openai:v0.9.1' } });
+      new ModelPrepInit(pod, 'prep', { source: ModelSource.s3(`s3://${bucket}/llama/`) });
+    }, /source\.uri: |uri: /);
+  });
+});
