@@ -304,3 +304,19 @@ describe('left open: a JSON patch that adds a field no Kubernetes version has', 
     }, /spec\.containers\[0\]\.ports\[0\]\.appProtocol: /);
   });
 });
+
+describe('valid MIG pods are not refused', () => {
+  test.each([
+    ['vLLM on one MIG device', { server: { engine: InferenceEngine.vllm() }, gpu: { count: 1, resourceName: 'nvidia.com/mig-3g.40gb' } }],
+    ['SGLang on one shared MIG device', { server: { engine: InferenceEngine.sglang() }, gpu: { count: 1, resourceName: 'nvidia.com/mig-1g.10gb.shared' } }],
+    ['a custom command on two MIG devices (one process per device, no engine or plan)', { server: { image: 'registry.example.com/embedder:1', command: ['serve'] }, gpu: { count: 2, resourceName: 'nvidia.com/mig-1g.10gb' } }],
+    ['a batch worker on one MIG device', { restartPolicy: undefined, server: { image: 'vllm/vllm-openai:v0.9.1', command: ['python3', '-m', 'vllm.entrypoints.openai.run_batch'], listens: false }, gpu: { count: 1, resourceName: 'nvidia.com/mig-2g.20gb' } }],
+  ])('%s', (_name, props: any) => {
+    const chart = newChart('mig');
+    const pod = new AiInferencePod(chart, 'p', props);
+    new ModelPrepInit(pod, 'prep', { source: ModelSource.s3('s3://my-models/llama/') });
+    const manifests = synth(chart);
+    expectApiValid(manifests);
+    expect(Object.keys(manifestOf(manifests, 'Pod').spec.containers[0].resources.limits)).toContain(props.gpu.resourceName);
+  });
+});
