@@ -50,6 +50,18 @@ describe('the scripts the library writes reach the shell as written', () => {
     expect(asStarted(prep)).toEqual([...prep.command, ...(prep.args ?? [])]);
   });
 
+  // a Secret variable named like a one-word command substitution of the script (`$(unwritable)`,
+  // `$(sha256sum)`) was expanded into the script by the kubelet: the Secret's value in the failure message
+  test('credentials named like the script\'s command substitutions do not reach the script', () => {
+    const chart = newChart('names');
+    const pod = new AiInferencePod(chart, 'p', { server: { image: 'vllm/vllm-openai:v0.9.1' } });
+    new ModelPrepInit(pod, 'prep', {
+      source: ModelSource.s3('s3://my-models/llama/', { credentials: ModelCredentials.secretEnv('creds', { unwritable: 'a', sha256sum: 'b' }) }),
+    });
+    const prep = manifestOf(synth(chart), 'Pod').spec.initContainers.find((c: any) => c.command?.[0] === '/bin/sh');
+    expect(asStarted(prep)).toEqual(prep.command);
+  });
+
   test('no container the library writes (ProxySidecar, shipping LogSidecar) changes under the kubelet expansion', () => {
     const chart = newChart('addons');
     const pod = new AiInferencePod(chart, 'p', { server: { image: 'vllm/vllm-openai:v0.9.1' } });
