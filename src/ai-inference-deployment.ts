@@ -297,7 +297,10 @@ export class AiInferenceDeployment extends Construct {
     // a port the Service targets by name must be one a container of the pod declares
     host.addCompanion(this, service, undefined, json => {
       const declared = host.podPortNames();
-      return [...namedTargetFindings(json, declared), ...frontDoorFindings(json, declared, host.wiring())];
+      const wiring = host.wiring();
+      return [
+        ...namedTargetFindings(json, declared), ...frontDoorFindings(json, declared, wiring), ...proxyAppProtocolFindings(json, declared, wiring),
+      ];
     });
     return service;
   }
@@ -485,6 +488,30 @@ function namedTargetFindings(json: any, declared: ReadonlyMap<string, number> | 
  * port goes around the front door (as `admitPorts` with that port would), and one the policies do
  * not admit (another port, or another protocol than TCP) sends its traffic nowhere.
  */
+/**
+ * The ProxySidecar's nginx speaks HTTP/1.1 (over TLS with `tls`), not cleartext HTTP/2: a port
+ * to it marked `kubernetes.io/h2c` has gateways and meshes open HTTP/2 connections it cannot
+ * read, and every request fails.
+ */
+function proxyAppProtocolFindings(json: any, declared: ReadonlyMap<string, number> | undefined, wiring: Wiring): Finding[] {
+  const proxy = wiring.proxy;
+  const ports: any[] = Array.isArray(json?.spec?.ports) ? json.spec.ports : [];
+  if (!proxy || proxy.prop !== 'scope') {
+    return [];
+  }
+  return ports.flatMap((p, i) => {
+    const target = typeof p?.targetPort === 'string' ? declared?.get(p.targetPort) : [undefined, null, 0, ''].includes(p?.targetPort) ? p?.port : p?.targetPort;
+    if (target !== proxy.port || !(p?.appProtocol === 'kubernetes.io/h2c' || p?.appProtocol === 'h2c')) {
+      return [];
+    }
+    return [{
+      severity: 'error' as const, field: `spec.ports[${i}].appProtocol`,
+      message: `${show(p.appProtocol)} marks port ${target}, the ProxySidecar's, as cleartext HTTP/2; its nginx speaks HTTP/1.1${proxy.https ? ' over TLS' : ''}, so gateways and meshes that follow the mark fail every request`,
+      fix: `remove appProtocol (or use ${proxy.https ? "'https'" : "'http'"}); a gRPC server needs a front door that speaks HTTP/2 (a Sidecar with frontDoor)`,
+    }];
+  });
+}
+
 function frontDoorFindings(json: any, declared: ReadonlyMap<string, number> | undefined, wiring: Wiring): Finding[] {
   const admitted = wiring.admittedPorts;
   const ports: any[] = Array.isArray(json?.spec?.ports) ? json.spec.ports : [];

@@ -233,7 +233,12 @@ function referringToSourced(values: { [name: string]: string }, sourced: string[
     for (const name of names) {
       let at = value.indexOf(`$(${name})`);
       while (at !== -1) {
-        if (at === 0 || value[at - 1] !== '$') {
+        // a reference after an even run of '$' ('$$' is one literal '$': `$$$(NAME)` is '$' and a reference)
+        let run = 0;
+        while (at - run > 0 && value[at - run - 1] === '$') {
+          run++;
+        }
+        if (run % 2 === 0) {
           return true;
         }
         at = value.indexOf(`$(${name})`, at + 1);

@@ -274,7 +274,8 @@ export class ModelPrepInit extends Construct {
               'remove it from the server\'s env or give ModelPrepInit another modelPathEnv');
             continue;
           }
-          appendTo(consumer, 'env', [{ name: modelPathEnv, value: modelPath }]);
+          // '$' doubled, as in the downloader's env: the kubelet reads '$$' as '$' and expands $(VAR), and the path is literal
+          appendTo(consumer, 'env', [{ name: modelPathEnv, value: modelPath.replace(/\$/g, '$$$$') }]);
         }
       },
       declare: facts => {

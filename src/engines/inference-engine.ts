@@ -82,7 +82,7 @@ export interface EngineRenderContext {
    */
   readonly modelPathEnv?: string;
   /**
-   * A literal model path; when set, `modelPathEnv` is not used.
+   * A literal model path (written with each `$` doubled, so the kubelet passes it as given); when set, `modelPathEnv` is not used.
    * @default - the `modelPathEnv` variable
    */
   readonly modelPath?: string;
@@ -397,7 +397,8 @@ export class InferenceEngine {
   private modelPathArg(context: EngineRenderContext, errors: string[]): string {
     if (context.modelPath !== undefined) {
       absolutePath('modelPath', context.modelPath, errors);
-      return context.modelPath;
+      // a literal path: every '$' doubled, since the kubelet expands $(VAR) and reads '$$' as '$' in args
+      return typeof context.modelPath === 'string' ? context.modelPath.replace(/\$/g, '$$$$') : context.modelPath;
     }
     const env = context.modelPathEnv ?? 'MODEL_PATH';
     if (typeof env !== 'string' || !ENV_VAR_NAME.test(env)) {
@@ -434,9 +435,14 @@ export class InferenceEngine {
  * The rendered long flag `arg` abbreviates, as argparse resolves a prefix (`--context-len` for
  * `--context-length`, also as `--context-len=4096`). A prefix of several flags is ambiguous to
  * argparse, which then exits at start: refused here all the same. `--` alone ends the options.
+ * A single-dash option (`-tp`) is abbreviated too, by a prefix written alone (`-t`).
  */
 function abbreviatedFlag(arg: string, reserved: string[]): string | undefined {
   const name = arg.split('=')[0];
+  if (/^-[^-]/.test(arg)) {
+    // a single-dash option's prefix, written alone, is the option too: vLLM reads `-t 4` as `-tp 4`
+    return arg.includes('=') ? undefined : reserved.find(r => /^-[^-]/.test(r) && r.length > arg.length && r.startsWith(arg));
+  }
   if (!name.startsWith('--') || name.length <= 2) {
     return undefined;
   }

@@ -27,6 +27,10 @@ import { cached } from '../_memo';
  * - bytes are hashed while they arrive (a resumed file hashes its prefix first);
  * - permanent failures stop at once with one line on stderr; SIGTERM stops the transfer,
  *   hands the staging over for a resume and releases the lock.
+ *
+ * The kubelet expands `$(NAME)` of the container's variables and reads `$$` as `$` in a command
+ * too: the script has no `$$` (the PID is `${$}`), and a one-word command substitution is
+ * written `$( word)`, which no variable name (letters, digits, `_`) matches.
  */
 
 const PRELUDE = String.raw`set -u
@@ -93,7 +97,7 @@ pick_hasher() {
   [ -n "$hasher" ] || { command -v openssl > /dev/null 2>&1 && hasher=openssl; } || hasher=sha256sum
 }
 hash_stdin() {
-  if [ "$hasher" = openssl ]; then h=$(openssl dgst -sha256 -r) || return 1; else h=$(sha256sum) || return 1; fi
+  if [ "$hasher" = openssl ]; then h=$(openssl dgst -sha256 -r) || return 1; else h=$( sha256sum) || return 1; fi
   printf '%s\n' "\${h%% *}"
 }
 # The directory digest (README, \`npx cdk8s-ai-inference model-digest\`): sha256 of the lines
@@ -112,7 +116,7 @@ digest_of() {
 # The same into $digest, in the background of a wait: SIGTERM interrupts a wait at once, not a
 # command substitution (re-hashing a large model takes minutes).
 digest_waited() {
-  out="\${HOME:-/tmp}/.model-prep.$$.digest"
+  out="\${HOME:-/tmp}/.model-prep.\${$}.digest"
   mkdir -p "\${HOME:-/tmp}" 2>/dev/null
   { true > "$out"; } 2>/dev/null || { digest=$(digest_of "$1"); return; }
   digest_of "$1" > "$out" &
@@ -254,7 +258,7 @@ mkdir_p() { mkdir -p -- "$@"; }
 
 # --- the lock --------------------------------------------------------------------------------
 new_token() {
-  me="\${MODEL_POD_UID:-\${HOSTNAME:-pod}}.$$.$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
+  me="\${MODEL_POD_UID:-\${HOSTNAME:-pod}}.\${$}.$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
 }
 # The age of $1's heartbeat in seconds, or "none", into $bage (no subshell: a fork per call
 # adds up over thousands of dead pods' leftovers).
@@ -283,7 +287,7 @@ same_pod() { [ -n "\${MODEL_POD_UID:-}" ] && [ "\${1%%.*}" = "$MODEL_POD_UID" ];
 start_heartbeat() {
   beat="$dir/.$target.beat.$me"
   date +%s > "$beat" || return 1
-  parent=$$
+  parent=\${$}
   ( trap - TERM INT HUP EXIT
     while kill -0 "$parent" 2>/dev/null; do
       sleep "$beat_every"
@@ -324,7 +328,7 @@ set_aside() {
 }
 acquire_lock() {
   new_token
-  start_heartbeat || fail "$(unwritable)"
+  start_heartbeat || fail "$( unwritable)"
   announced="" seen="" seen_since="" broken=""
   while ! ln -sT "$me" "$lock" 2>/dev/null; do
     if cache_hit; then
@@ -379,7 +383,7 @@ on_term() {
 on_exit() {
   [ -z "$kids" ] || kill $kids 2>/dev/null
   [ -z "$me" ] || rm -f "\${HOME:-/tmp}/.model-prep.$me.err"
-  rm -f "\${HOME:-/tmp}/.model-prep.$$.digest"
+  rm -f "\${HOME:-/tmp}/.model-prep.\${$}.digest"
   if [ -n "$stage" ] && [ -d "$stage" ] && owns_lock && [ ! -e "$partial" ]; then
     mv "$stage" "$partial" 2>/dev/null && log "kept the partial download for a resume"
   fi
@@ -394,7 +398,7 @@ unwritable() {
 }
 check_writable() {
   mkdir -p "$dir" "\${HOME:-/tmp}" 2>/dev/null
-  probe="$dir/.$target.probe.$$"
+  probe="$dir/.$target.probe.\${$}"
   why=$( { : > "$probe"; } 2>&1 ) || fail "$(unwritable "\${why##*: }"). Fix: set the pod's fsGroup (or runAsUser) to the volume's owner, or mount it read-write"
   rm -f "$probe"
 }
@@ -405,9 +409,9 @@ check_writable() {
 prepare_stage() {
   stage="$dir/.$target.stage.$me"
   if [ -d "$partial" ]; then
-    mv "$partial" "$stage" || fail "$(unwritable)"
+    mv "$partial" "$stage" || fail "$( unwritable)"
   elif [ -n "$broken" ] && [ -d "$dir/.$target.stage.$broken" ]; then
-    mv "$dir/.$target.stage.$broken" "$stage" || fail "$(unwritable)"
+    mv "$dir/.$target.stage.$broken" "$stage" || fail "$( unwritable)"
   fi
   # a staging left by another uid (runAsUser changed) may hold files this one cannot write
   if [ -d "$stage" ] && [ -n "$(find "$stage" ! -user "$(id -u)" 2>/dev/null | head -n 1)" ]; then
@@ -428,7 +432,7 @@ prepare_stage() {
   beat_now=""
   [ "$#" -eq 0 ] || rm -rf -- "$@" 2>/dev/null
   rm -rf "$stage/old" "$stage/marker"
-  mkdir -p "$stage/meta" || fail "$(unwritable)"
+  mkdir -p "$stage/meta" || fail "$( unwritable)"
   model="$stage/model"
   meta="$stage/meta"
   # the tools' messages go to HOME (not the model volume, which may be full)

@@ -55,6 +55,26 @@ function overArgLimit(text: string, prefix: number): number | undefined {
   return bytes > MAX_ARG_STRLEN ? bytes : undefined;
 }
 
+/**
+ * `text` as the kubelet passes it to the process (kubernetes third_party/forked/golang/expansion):
+ * `$$` is one `$`, `$(NAME)` of a variable in `defined` its value, anything else as written.
+ */
+function kubeletExpanded(text: string, defined: ReadonlyMap<string, string>): string {
+  return text.includes('$') ? text.replace(/\$(\$|\(([^)]*)\))/g, (whole, rest: string, name: string | undefined) =>
+    (rest === '$' ? '$' : name !== undefined && defined.has(name) ? defined.get(name) as string : whole)) : text;
+}
+
+/** A container's plain env values as its process gets them, each expanded against the variables before it; others unknown. */
+function plainEnvExpanded(env: any[]): Map<string, string> {
+  const defined = new Map<string, string>();
+  for (const e of env) {
+    if (typeof e?.name === 'string' && typeof e.value === 'string') {
+      defined.set(e.name, kubeletExpanded(e.value, defined));
+    }
+  }
+  return defined;
+}
+
 /** The start of a long text, for a message. */
 function preview(text: string): string {
   return `${show(text.slice(0, 60))}...`;
@@ -73,6 +93,21 @@ function containerFieldValues(entry: ContainerEntry, findings: Finding[]): void 
       at(key, `${show(c[key])} is not one of ${allowed.join(', ')}`, `use one of ${allowed.join(', ')}`);
     }
   }
+  const env: any[] = Array.isArray(c.env) ? c.env : [];
+  // the kernel measures what the kubelet passes: `$$` as one `$`, $(VAR) as its value; only long words are expanded
+  let expandedEnv: Map<string, string> | undefined;
+  const started = (text: string, before: any[] = env): string => {
+    const short = text.length * 3 < MAX_ARG_STRLEN;
+    if (short && !text.includes('$(')) {
+      return text;
+    }
+    const defined = before === env ? (expandedEnv = expandedEnv ?? plainEnvExpanded(env)) : plainEnvExpanded(before);
+    // a short word grows only through a reference to a variable the container sets (a script's $(cmd) is not one)
+    if (short && ![...defined.keys()].some(name => text.includes(`$(${name})`))) {
+      return text;
+    }
+    return kubeletExpanded(text, defined);
+  };
   // runc cannot exec an argument or set a variable that holds a NUL byte: the container never starts (EINVAL)
   for (const key of ['command', 'args'] as const) {
     const words: unknown[] = Array.isArray(c[key]) ? c[key] : [];
@@ -81,19 +116,18 @@ function containerFieldValues(entry: ContainerEntry, findings: Finding[]): void 
       if (typeof word === 'string' && word.includes('\0')) {
         at(`${key}[${i}]`, `${show(word)} holds a NUL byte, which no process can be started with`, 'remove the \\0 (a string from a C API or a file read in binary?)');
       }
-      const bytes = typeof word === 'string' ? overArgLimit(word, 0) : undefined;
+      const bytes = typeof word === 'string' ? overArgLimit(started(word), 0) : undefined;
       if (bytes !== undefined) {
         at(`${key}[${i}]`, `${preview(word as string)} is ${bytes} bytes, over the kernel's limit of ${MAX_ARG_STRLEN} for one argument (MAX_ARG_STRLEN): `
           + 'the container never starts (exec: argument list too long)', 'pass the text in a file (a ConfigMap volume) instead');
       }
     }
   }
-  const env: any[] = Array.isArray(c.env) ? c.env : [];
   for (let i = 0; i < env.length; i++) {
     if (typeof env[i]?.value === 'string' && env[i].value.includes('\0')) {
       at(`env[${i}].value`, `${show(env[i].value)} holds a NUL byte, which no process can be given in its environment`, 'remove the \\0');
     }
-    const bytes = typeof env[i]?.value === 'string' ? overArgLimit(env[i].value, String(env[i].name).length + 1) : undefined;
+    const bytes = typeof env[i]?.value === 'string' ? overArgLimit(started(env[i].value, env.slice(0, i)), String(env[i].name).length + 1) : undefined;
     if (bytes !== undefined) {
       at(`env[${i}].value`, `${show(env[i].name)}=${preview(env[i].value)} is ${bytes} bytes, over the kernel's limit of ${MAX_ARG_STRLEN} for one `
         + 'environment entry (MAX_ARG_STRLEN): the container never starts (exec: argument list too long)',

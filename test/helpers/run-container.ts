@@ -39,10 +39,10 @@ export interface Running {
 }
 
 /**
- * Runs a container's command, exactly as synthesized, with /bin/sh on this machine: the
+ * Runs a container's command, as the kubelet starts it, with /bin/sh on this machine: the
  * container's env (plain values, and Secret values from `secrets`) plus PATH, with the
  * overrides in `env` (the test maps mount paths to temp dirs). Values are expanded as the
- * kubelet does ($(VAR), $$); nothing else is substituted.
+ * kubelet does ($(VAR), $$), and so are the command and args; nothing else is substituted.
  */
 export function runContainer(container: any, options: RunOptions = {}): Promise<RunResult> {
   return startContainer(container, options).done;
@@ -63,7 +63,8 @@ export function startContainer(container: any, options: RunOptions = {}): Runnin
     }
   }
   const env: { [name: string]: string } = { PATH: process.env.PATH ?? '/usr/bin:/bin', AWS_EC2_METADATA_DISABLED: 'true', ...defined, ...options.env };
-  const [command, ...args] = [...(container.command ?? []), ...(container.args ?? [])];
+  // the kubelet expands command and args too ($(VAR) of the container's env, `$$` as `$`)
+  const [command, ...args] = [...(container.command ?? []), ...(container.args ?? [])].map((w: string) => kubeletExpand(w, defined));
   // stdout/stderr go to files, as a container runtime's log files: a program that opens
   // /dev/stdout (nginx's access_log) cannot open the socket pair node would use.
   const logs = fs.mkdtempSync(path.join(os.tmpdir(), 'container-logs-'));

@@ -6,7 +6,7 @@ import * as path from 'path';
 import { Duration } from 'cdk8s';
 import { AiInferencePod, ModelPrepInit, ModelPrepInitProps } from '../../src';
 import { modelDigest } from '../../src/cli/model-digest';
-import { plainEnvAsStarted } from '../helpers/kubelet-env';
+import { kubeletExpand, plainEnvAsStarted } from '../helpers/kubelet-env';
 import { requireTool, RunResult } from '../helpers/run-container';
 import { container, manifestOf, newChart, synth } from '../helpers/synth';
 
@@ -53,13 +53,14 @@ export function toolPath(shell: Shell): string {
   return bins[shell];
 }
 
-/** The init container as synthesized, its command run by the given shell. */
+/** The init container as synthesized, its command (as the kubelet expands it) run by the given shell. */
 export function downloaderFor(props: Partial<ModelPrepInitProps> & Pick<ModelPrepInitProps, 'source'>, shell: Shell = 'dash'): any {
   const chart = newChart();
   const pod = new AiInferencePod(chart, 'llm', { server: { image: 'vllm/vllm-openai:v0.6.3' } });
   new ModelPrepInit(pod, 'model-downloader', { retryDelay: Duration.seconds(1), ...props });
   const c = container(manifestOf(synth(chart), 'Pod'), 'model-downloader');
-  const [, flag, script] = c.command;
+  // the script as the kubelet passes it: $(VAR) and $$ in a command are expanded like env values
+  const [, flag, script] = c.command.map((w: string) => kubeletExpand(w, plainEnvAsStarted(c.env)));
   return { ...c, command: shell === 'dash' ? ['dash', flag, script] : ['busybox', 'sh', flag, script] };
 }
 
