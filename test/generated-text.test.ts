@@ -1,6 +1,7 @@
 import {
   AiInferencePod, LogDestination, LogSidecar, ModelPrepInit, ModelSource, ProxyAuth, ProxySidecar, ProxyTls,
 } from '../src';
+import { kubeletExpand } from './helpers/kubelet-env';
 import { newChart, synth } from './helpers/synth';
 
 // The scripts and configs the library writes into every pod are plain ASCII: a shell in any
@@ -44,5 +45,24 @@ describe('generated scripts and configs are ASCII', () => {
     expect(scripts.some(t => t.length > 20000)).toBe(true);
     const nonAscii = texts.flatMap(t => [...t.matchAll(/[^ -~\t\n]/g)].map(m => `${JSON.stringify(t.slice(Math.max(0, m.index - 30), m.index + 10))}`));
     expect(nonAscii).toEqual([]);
+  });
+
+  test.each(SOURCES)('%s: the kubelet\'s $(VAR) and $$ expansion of command and args leaves every script as written', (_name, source) => {
+    const chart = newChart();
+    const pod = new AiInferencePod(chart, 'llm', { server: { image: 'vllm/vllm-openai:v0.6.3' } });
+    new ModelPrepInit(pod, 'model-downloader', { source });
+    new LogSidecar(pod, 'log-shipper', { shipTo: LogDestination.loki({ host: 'loki.monitoring' }) });
+    new ProxySidecar(pod, 'auth-proxy', { tls: ProxyTls.fromSecret('tls'), auth: ProxyAuth.bearerTokens('tokens') });
+    const changed: string[] = [];
+    for (const m of synth(chart)) {
+      for (const c of [...(m.spec?.initContainers ?? []), ...(m.spec?.containers ?? [])]) {
+        // every variable of the container counts, whatever its source: the kubelet expands them all
+        const defined = Object.fromEntries((c.env ?? []).map((e: any) => [e.name, `<${e.name}>`]));
+        for (const word of [...(c.command ?? []), ...(c.args ?? [])]) {
+          if (kubeletExpand(word, defined) !== word) changed.push(`${c.name}: ${word.length > 80 ? `${word.slice(0, 80)}...` : word}`);
+        }
+      }
+    }
+    expect(changed).toEqual([]);
   });
 });
