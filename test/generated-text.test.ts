@@ -31,14 +31,19 @@ function generatedTexts(manifests: any[]): string[] {
   return texts;
 }
 
+/** A pod with every generated script: the download for `source`, a log shipper and a TLS/auth proxy. */
+function podWithEveryScript(source: ModelSource): any[] {
+  const chart = newChart();
+  const pod = new AiInferencePod(chart, 'llm', { server: { image: 'vllm/vllm-openai:v0.6.3' } });
+  new ModelPrepInit(pod, 'model-downloader', { source });
+  new LogSidecar(pod, 'log-shipper', { shipTo: LogDestination.loki({ host: 'loki.monitoring' }) });
+  new ProxySidecar(pod, 'auth-proxy', { tls: ProxyTls.fromSecret('tls'), auth: ProxyAuth.bearerTokens('tokens') });
+  return synth(chart);
+}
+
 describe('generated scripts and configs are ASCII', () => {
   test.each(SOURCES)('%s download script, log shipper and proxy', (_name, source) => {
-    const chart = newChart();
-    const pod = new AiInferencePod(chart, 'llm', { server: { image: 'vllm/vllm-openai:v0.6.3' } });
-    new ModelPrepInit(pod, 'model-downloader', { source });
-    new LogSidecar(pod, 'log-shipper', { shipTo: LogDestination.loki({ host: 'loki.monitoring' }) });
-    new ProxySidecar(pod, 'auth-proxy', { tls: ProxyTls.fromSecret('tls'), auth: ProxyAuth.bearerTokens('tokens') });
-    const texts = generatedTexts(synth(chart));
+    const texts = generatedTexts(podWithEveryScript(source));
     const scripts = texts.filter(t => t.includes('\n'));
     // the download script, the log shipper's start script and config, the proxy's start script and nginx.conf
     expect(scripts.length).toBeGreaterThanOrEqual(4);
@@ -48,13 +53,8 @@ describe('generated scripts and configs are ASCII', () => {
   });
 
   test.each(SOURCES)('%s: the kubelet\'s $(VAR) and $$ expansion of command and args leaves every script as written', (_name, source) => {
-    const chart = newChart();
-    const pod = new AiInferencePod(chart, 'llm', { server: { image: 'vllm/vllm-openai:v0.6.3' } });
-    new ModelPrepInit(pod, 'model-downloader', { source });
-    new LogSidecar(pod, 'log-shipper', { shipTo: LogDestination.loki({ host: 'loki.monitoring' }) });
-    new ProxySidecar(pod, 'auth-proxy', { tls: ProxyTls.fromSecret('tls'), auth: ProxyAuth.bearerTokens('tokens') });
     const changed: string[] = [];
-    for (const m of synth(chart)) {
+    for (const m of podWithEveryScript(source)) {
       for (const c of [...(m.spec?.initContainers ?? []), ...(m.spec?.containers ?? [])]) {
         // every variable of the container counts, whatever its source: the kubelet expands them all
         const defined = Object.fromEntries((c.env ?? []).map((e: any) => [e.name, `<${e.name}>`]));
