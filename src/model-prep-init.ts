@@ -10,7 +10,7 @@ import { parseQuantity } from './quantity';
 import { checkedResources, ContainerResources, renderResources } from './resources';
 import { modelPrepScript } from './scripts/model-prep-script';
 import { containerSecurityContext, ContainerSecurityOptions, DEFAULT_ID, idsByDefault } from './security';
-import { show } from './validation/_helpers';
+import { kubeletLiteral, show } from './validation/_helpers';
 import { absolutePath, containerPropKeys, durationSeconds, knownProps, labelName, propKeys, quantity, snapshot, wholeNumber } from './validation/_prop-checks';
 
 /** How often a lock holder writes its heartbeat, in seconds. */
@@ -220,7 +220,7 @@ export class ModelPrepInit extends Construct {
       if (value !== undefined) {
         // '$' doubled: the kubelet expands $(VAR) in env values and reads '$$' as '$', and these are literal
         // (an S3 key, a URL or a file name may hold '$(MODEL_DIR)' or '$$'): the script gets them as written
-        env[key] = kplus.EnvValue.fromValue(typeof value === 'string' ? value.replace(/\$/g, '$$$$') : value);
+        env[key] = kplus.EnvValue.fromValue(typeof value === 'string' ? kubeletLiteral(value) : value);
       }
     }
     // the pod's UID tells this pod's own earlier run (its lock is broken at once) from others'
@@ -275,7 +275,7 @@ export class ModelPrepInit extends Construct {
             continue;
           }
           // '$' doubled, as in the downloader's env: the kubelet reads '$$' as '$' and expands $(VAR), and the path is literal
-          appendTo(consumer, 'env', [{ name: modelPathEnv, value: modelPath.replace(/\$/g, '$$$$') }]);
+          appendTo(consumer, 'env', [{ name: modelPathEnv, value: kubeletLiteral(modelPath) }]);
         }
       },
       declare: facts => {

@@ -1,7 +1,7 @@
 import { deepFreeze } from '../_memo';
 import { DEFAULT_GPU_MEMORY_UTILIZATION, utilizationErrors } from '../planning/gpu-fit';
 import { HealthCheck } from '../probes';
-import { show } from '../validation/_helpers';
+import { kubeletLiteral, show } from '../validation/_helpers';
 import { absolutePath, knownProps, portNumber, propKeys, snapshot, wholeNumber } from '../validation/_prop-checks';
 
 /**
@@ -368,7 +368,7 @@ export class InferenceEngine {
     return [
       ...(flags.model ? [flags.model] : []), this.modelPathArg(context, errors),
       // every '$' doubled: Kubernetes expands $(VAR) in args and reads '$$' as one '$', so the name arrives as written
-      ...(options.servedModelName !== undefined ? [flags.servedModelName, String(options.servedModelName).replace(/\$/g, '$$$$')] : []),
+      ...(options.servedModelName !== undefined ? [flags.servedModelName, kubeletLiteral(String(options.servedModelName))] : []),
       flags.tensorParallel, String(gpuCount),
       ...(options.maxModelLength !== undefined ? [flags.maxModelLength, String(options.maxModelLength)] : []),
       flags.memoryUtilization, String(options.gpuMemoryUtilization ?? DEFAULT_GPU_MEMORY_UTILIZATION),
@@ -398,7 +398,7 @@ export class InferenceEngine {
     if (context.modelPath !== undefined) {
       absolutePath('modelPath', context.modelPath, errors);
       // a literal path: every '$' doubled, since the kubelet expands $(VAR) and reads '$$' as '$' in args
-      return typeof context.modelPath === 'string' ? context.modelPath.replace(/\$/g, '$$$$') : context.modelPath;
+      return typeof context.modelPath === 'string' ? kubeletLiteral(context.modelPath) : context.modelPath;
     }
     const env = context.modelPathEnv ?? 'MODEL_PATH';
     if (typeof env !== 'string' || !ENV_VAR_NAME.test(env)) {

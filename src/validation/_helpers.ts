@@ -265,3 +265,11 @@ function normalizedImageName(image: string): string {
 export function isImageReference(image: string): boolean {
   return IMAGE_REFERENCE.test(image) && !/^[a-f0-9]{64}$/.test(image) && normalizedImageName(image).length <= MAX_IMAGE_NAME;
 }
+
+/**
+ * `text` written so that the kubelet's `$(VAR)` expansion of env values, command and args hands
+ * it to the process as it is: every `$` doubled (the kubelet reads `$$` as one `$`).
+ */
+export function kubeletLiteral(text: string): string {
+  return text.replace(/\$/g, '$$$$');
+}

@@ -75,6 +75,24 @@ function plainEnvExpanded(env: any[]): Map<string, string> {
   return defined;
 }
 
+/** How many `$(` a text holds. */
+function references(text: string): number {
+  let count = 0;
+  for (let at = text.indexOf('$('); at >= 0; at = text.indexOf('$(', at + 2)) {
+    count++;
+  }
+  return count;
+}
+
+/** The UTF-8 size of the longest value among `defined`. */
+function longestValueBytes(defined: ReadonlyMap<string, string>): number {
+  let longest = 0;
+  for (const value of defined.values()) {
+    longest = Math.max(longest, Buffer.byteLength(value));
+  }
+  return longest;
+}
+
 /** The start of a long text, for a message. */
 function preview(text: string): string {
   return `${show(text.slice(0, 60))}...`;
@@ -102,8 +120,9 @@ function containerFieldValues(entry: ContainerEntry, findings: Finding[]): void 
       return text;
     }
     const defined = before === env ? (expandedEnv = expandedEnv ?? plainEnvExpanded(env)) : plainEnvExpanded(before);
-    // a short word grows only through a reference to a variable the container sets (a script's $(cmd) is not one)
-    if (short && ![...defined.keys()].some(name => text.includes(`$(${name})`))) {
+    // a short word grows only through its references: not past the limit when each became the longest variable
+    // (a script's many $(cmd) are counted too; one bound, not a scan of the script per variable)
+    if (short && Buffer.byteLength(text) + references(text) * longestValueBytes(defined) < MAX_ARG_STRLEN) {
       return text;
     }
     return kubeletExpanded(text, defined);
