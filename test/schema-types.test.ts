@@ -128,12 +128,18 @@ test('schemaFindings: wrong types and missing fields stop the rules; refused val
   expect(found.values.map(f => f.field)).toEqual(['spec.containers[0].imagePullPolicy', 'spec.containers[0].ports[0].containerPort']);
 });
 
-test('well-typed objects have no type findings, unknown (newer) fields are left to the target rules, other versions are skipped', () => {
+test('well-typed objects have no type findings, newer fields are known, a member no version has is a value finding, other versions are skipped', () => {
   const { chart } = fullPod();
   for (const m of App._synthChart(chart)) {
     expect(schemaTypes(m)).toEqual([]);
   }
-  expect(schemaTypes({ apiVersion: 'v1', kind: 'Pod', spec: { containers: [{ name: 'a', restartPolicy: 'Always', newField: [1] }] } })).toEqual([]);
+  expect(schemaTypes({ apiVersion: 'v1', kind: 'Pod', spec: { containers: [{ name: 'a', restartPolicy: 'Always' }] } })).toEqual([]);
+  const unknown = schemaFindings({ apiVersion: 'v1', kind: 'Pod', status: {}, spec: { containers: [{ name: 'a', restartPolicy: 'Always', newField: [1], restartPolicyRule: [] }] } });
+  expect(unknown.types).toEqual([]);
+  expect(unknown.values.map(f => `${f.field}: ${f.message.split(':')[0]}`)).toEqual([
+    'spec.containers[0].newField: is not a field of Container',
+    'spec.containers[0].restartPolicyRule: is not a field of Container (did you mean restartPolicyRules?)',
+  ]);
   expect(schemaTypes({ apiVersion: 'resource.k8s.io/v1', kind: 'ResourceClaimTemplate', spec: 5 })).toEqual([]);
   expect(schemaTypes({ apiVersion: 'v1', kind: 'Pod', spec: { containers: 5 } }).map(f => f.field)).toEqual(['spec.containers']);
 });

@@ -242,6 +242,12 @@ export const NEWER_TYPES: ReadonlyMap<string, NewerType> = new Map<string, Newer
   ['SuccessPolicyRule', { fields: { succeededCount: INT32, succeededIndexes: STRING }, required: [] }],
 ]);
 
+/**
+ * What every object has beside its kind's fields: its identity (the reporter's to check) and a
+ * `status`, which the API server ignores on create.
+ */
+const ROOT_MEMBERS: ReadonlyArray<readonly [string, FieldType]> = ['apiVersion', 'kind', 'status'].map(name => [name, { kind: 'any' } as FieldType] as const);
+
 let table: TypeTable | undefined;
 
 /** The adapter's table of the 1.27 API and the newer fields, keyed by JSON names (built on first use). */
@@ -251,7 +257,7 @@ function typeTable(): TypeTable {
     for (const [type, fields] of l1Types()) {
       const all = [...fields.values()];
       byJsonName.set(type, {
-        fields: new Map(all.map(f => [f.name, checkedType(type, f)])),
+        fields: new Map([...all.map(f => [f.name, checkedType(type, f)] as const), ...(/^Kube\w+Props$/.test(type) ? ROOT_MEMBERS : [])]),
         required: all.filter(f => !f.optional && !REQUIRED_UNTIL_LATER.has(`${type}.${f.name}`)).map(f => f.name),
       });
     }
@@ -349,7 +355,7 @@ function membersWellTyped(value: any, type: FieldType, types: TypeTable): boolea
   const apiType = type.kind === 'map' ? undefined : types.get(type.type as string);
   for (const key in value) {
     const field = type.kind === 'map' ? type.element : apiType?.fields.get(key);
-    if (field && !wellTyped(value[key], field, types)) {
+    if (field ? !wellTyped(value[key], field, types) : apiType !== undefined) {
       return false;
     }
   }
@@ -439,6 +445,8 @@ function checkMembers(value: any, type: FieldType, at: string, types: TypeTable,
     const field = apiType?.fields.get(key);
     if (field) {
       check(value[key], field, member(key), types, found);
+    } else if (apiType) {
+      found.values.push(unknownField(member(key), key, type.type as string, apiType));
     }
   }
   for (const key of apiType?.required ?? []) {
@@ -449,6 +457,61 @@ function checkMembers(value: any, type: FieldType, at: string, types: TypeTable,
       });
     }
   }
+}
+
+/**
+ * A member the API type does not have. The API server refuses it (kubectl's strict field
+ * validation, the default since 1.27) or drops it with a warning: either way a JSON patch that
+ * misspells a field (`initialDelaySecond`) would not do what it says. The table holds every
+ * field up to the newest version targeted (NEWER_FIELDS, kept exact by a test), so nothing
+ * real is refused.
+ */
+function unknownField(at: string, key: string, typeName: string, apiType: ApiType): Finding {
+  const owner = typeName.replace(/^Kube(\w+)Props$/, '$1');
+  const near = nearestField(key, [...apiType.fields.keys()]);
+  return {
+    severity: 'error', field: at,
+    message: `is not a field of ${owner}${near ? ` (did you mean ${near}?)` : ''}: the Kubernetes API server refuses the object (kubectl's strict field validation) or drops the field`,
+    fix: near ? `write it as ${near}` : `remove it, or move it to where the API has it (kubectl explain lists the fields of ${owner})`,
+  };
+}
+
+/** The field `key` most likely misspells: same letters in another case or separator, or at most two edits away. */
+function nearestField(key: string, fields: ReadonlyArray<string>): string | undefined {
+  const folded = (name: string) => name.replace(/[-_]/g, '').toLowerCase();
+  const exact = fields.find(f => folded(f) === folded(key));
+  if (exact) {
+    return exact;
+  }
+  let best: string | undefined;
+  let bestDistance = key.length < 5 ? 1 : 2;
+  for (const f of fields) {
+    const d = editDistance(key.toLowerCase(), f.toLowerCase(), bestDistance);
+    if (d <= bestDistance && (best === undefined || d < bestDistance)) {
+      best = f;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+/** Levenshtein distance of `a` and `b`, or `limit + 1` once it must exceed `limit`. */
+function editDistance(a: string, b: string, limit: number): number {
+  if (Math.abs(a.length - b.length) > limit) {
+    return limit + 1;
+  }
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    if (Math.min(...current) > limit) {
+      return limit + 1;
+    }
+    previous = current;
+  }
+  return previous[b.length];
 }
 
 /** A string the field does not admit: not one of an enum's values, or not a timestamp. */
