@@ -20,7 +20,7 @@ import { containerSecurityContext, ContainerSecurityOptions, leaveIdsToPlatform,
 import { ENV_NAME, isSysctlName, normalSysctlName, show } from './validation/_helpers';
 import {
   absolutePath, booleanProp, containerPropKeys, durationSeconds, jsonValue, knownProps, labelName, listOf, objectName, POD_SECURITY_KEYS,
-  POD_VOLUME_MOUNT_KEYS, portNumber, propKeys, quantity, renderableMetadata, snapshot, stringMap, terminalFields, wholeNumber,
+  POD_VOLUME_MOUNT_KEYS, isPlainObject, portNumber, propKeys, quantity, renderableMetadata, snapshot, stringMap, terminalFields, wholeNumber,
 } from './validation/_prop-checks';
 
 /** The model-server container. */
@@ -415,7 +415,8 @@ export function attachServer(
   const listens = serverListens(server, errors);
   const serverResources = checkedResources('server.resources', server.resources, errors);
   checkGpuNotExtended(props, plan.gpuResource, errors);
-  const graceSeconds = durationSeconds('terminationGracePeriod', props.terminationGracePeriod, 0, errors) ?? 60;
+  // undefined: the workload's own (a cdk8s-plus terminationGracePeriod other than its 30 s default), else 60 s
+  const graceSeconds = durationSeconds('terminationGracePeriod', props.terminationGracePeriod, 0, errors);
   const host = WorkloadHost.of(workload);
   host.claimName('container', name, owner, 'server.name', errors);
   const container = workload.addContainer({
@@ -584,7 +585,7 @@ const POD_FIELDS_AS_GIVEN = ['shareProcessNamespace', 'hostIPC', 'enableServiceL
 
 /** The pod-level settings of an inference workload, on the final spec. */
 function wirePod(
-  spec: any, props: InferenceWorkloadProps, podSecurity: any, graceSeconds: number, gpu: GpuSettings | undefined, host: WorkloadHost,
+  spec: any, props: InferenceWorkloadProps, podSecurity: any, graceSeconds: number | undefined, gpu: GpuSettings | undefined, host: WorkloadHost,
 ): void {
   const own = spec.securityContext ?? {};
   spec.securityContext = { ...own, ...withoutUndefined(podSecurity) };
@@ -603,11 +604,15 @@ function wirePod(
   if (props.security?.runAsNonRoot === false) {
     delete spec.securityContext.runAsNonRoot;
   }
-  spec.terminationGracePeriodSeconds = graceSeconds;
+  // a grace period a workload of yours sets (cdk8s-plus terminationGracePeriod) wins over the library's 60 s default;
+  // cdk8s-plus writes 30 s when it is given none, which the default replaces
+  const ownGrace = spec.terminationGracePeriodSeconds;
+  spec.terminationGracePeriodSeconds = graceSeconds ?? (typeof ownGrace === 'number' && ownGrace !== KPLUS_DEFAULT_GRACE_SECONDS ? ownGrace : 60);
   if (props.serviceAccountName) {
     spec.serviceAccountName = props.serviceAccountName;
   }
-  spec.automountServiceAccountToken = props.automountServiceAccountToken ?? !!props.serviceAccountName;
+  // a workload of yours that mounts the token (cdk8s-plus automountServiceAccountToken: true) keeps it
+  spec.automountServiceAccountToken = props.automountServiceAccountToken ?? (!!props.serviceAccountName || spec.automountServiceAccountToken === true);
   spec.runtimeClassName = props.runtimeClassName;
   // written as given: a non-boolean from a JavaScript caller is then reported by field (schemaTypes)
   for (const key of POD_FIELDS_AS_GIVEN) {
@@ -619,7 +624,8 @@ function wirePod(
     spec.dnsConfig = JSON.parse(JSON.stringify(props.dnsConfig));
   }
   spec.priorityClassName = props.priorityClassName;
-  spec.affinity = props.affinity ? JSON.parse(JSON.stringify(props.affinity)) : spec.affinity;
+  // merged with the workload's own (cdk8s-plus scheduling.attract / colocate / separate / spread), not in its place
+  spec.affinity = props.affinity ? mergedAffinity(spec.affinity, JSON.parse(JSON.stringify(props.affinity))) : spec.affinity;
   spec.topologySpreadConstraints = props.topologySpreadConstraints
     ? JSON.parse(JSON.stringify(props.topologySpreadConstraints))
     : spec.topologySpreadConstraints;
@@ -643,6 +649,49 @@ function wirePod(
   if (gpu?.sharedMemory) {
     setVolumeSizeLimit(spec, 'dshm', gpu.shmSize);
   }
+}
+
+/** cdk8s-plus-27's terminationGracePeriod when a workload is given none. */
+const KPLUS_DEFAULT_GRACE_SECONDS = 30;
+
+/**
+ * The pod's affinity as both the workload (cdk8s-plus scheduling) and the `affinity` prop ask:
+ * every pod (anti-)affinity term and every preferred node term of each; the required node
+ * selector terms as their pairwise AND (Kubernetes ORs the terms of one list).
+ */
+function mergedAffinity(own: any, given: any): any {
+  if (!isPlainObject(own) || !isPlainObject(given)) {
+    return given;
+  }
+  const merged: any = { ...own };
+  for (const [kind, value] of Object.entries(given)) {
+    const mine = merged[kind];
+    if (!isPlainObject(mine) || !isPlainObject(value)) {
+      merged[kind] = value;
+      continue;
+    }
+    const out: any = { ...mine };
+    for (const [key, terms] of Object.entries(value as any)) {
+      const theirs = out[key];
+      if (Array.isArray(theirs) && Array.isArray(terms)) {
+        out[key] = [...theirs, ...terms];
+      } else if (kind === 'nodeAffinity' && key === 'requiredDuringSchedulingIgnoredDuringExecution'
+        && Array.isArray(theirs?.nodeSelectorTerms) && Array.isArray((terms as any)?.nodeSelectorTerms)) {
+        const and = (a: any, b: any, field: string) => (a?.[field] || b?.[field] ? { [field]: [...(a?.[field] ?? []), ...(b?.[field] ?? [])] } : {});
+        out[key] = {
+          ...(terms as any),
+          nodeSelectorTerms: theirs.nodeSelectorTerms.flatMap((a: any) => (terms as any).nodeSelectorTerms.map((b: any) => ({
+            ...and(a, b, 'matchExpressions'), ...and(a, b, 'matchFields'),
+          }))),
+        };
+      } else {
+        out[key] = terms;
+      }
+    }
+    merged[kind] = out;
+  }
+  // nodeAffinity, podAffinity, podAntiAffinity: the order cdk8s-plus writes, whichever side brought which
+  return Object.fromEntries(Object.keys(merged).sort().map(k => [k, merged[k]]));
 }
 
 /**

@@ -1,0 +1,104 @@
+/**
+ * Hostile round 17: composition and escape hatches as a platform team wraps the library in its
+ * own templates — add-ons in any order, cdk8s-plus calls on the escape hatches after
+ * construction, JSON patches on every object written, two apps in one process, subclasses and
+ * odd construct ids. Each break a test here.
+ */
+import { Duration } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
+import { AiInferenceDeployment, AiInferencePod, InferenceServer } from '../src';
+import { manifestOf, newChart, synth } from './helpers/synth';
+
+const server = { image: 'vllm/vllm-openai:v0.6.3' };
+
+function podSpec(manifest: any): any {
+  return manifest.spec.template?.spec ?? manifest.spec.jobTemplate?.spec.template.spec ?? manifest.spec;
+}
+
+describe('what a workload of yours sets with cdk8s-plus survives InferenceServer', () => {
+  // wirePod wrote the library's defaults over the workload's own settings: a platform template's
+  // Deployment with a five-minute drain got 60 s, one that mounts its service account token got none
+  test('terminationGracePeriod of the cdk8s-plus Deployment is kept when the server gives none', () => {
+    const chart = newChart();
+    const d = new kplus.Deployment(chart, 'd', { terminationGracePeriod: Duration.minutes(5) });
+    new InferenceServer(d, 'server', { server });
+    expect(podSpec(manifestOf(synth(chart), 'Deployment')).terminationGracePeriodSeconds).toBe(300);
+  });
+
+  test('the server\'s own terminationGracePeriod still wins over the workload\'s; neither given is 60 s', () => {
+    const chart = newChart();
+    const d = new kplus.Deployment(chart, 'd', { terminationGracePeriod: Duration.minutes(5) });
+    new InferenceServer(d, 'server', { server, terminationGracePeriod: Duration.seconds(90) });
+    const j = new kplus.Job(chart, 'j');
+    new InferenceServer(j, 'server', { server: { ...server, listens: false } });
+    const manifests = synth(chart);
+    expect(podSpec(manifestOf(manifests, 'Deployment')).terminationGracePeriodSeconds).toBe(90);
+    expect(podSpec(manifestOf(manifests, 'Job')).terminationGracePeriodSeconds).toBe(60);
+  });
+
+  test.each([
+    ['with its service account', (chart: any) => ({ serviceAccount: kplus.ServiceAccount.fromServiceAccountName(chart, 'sa', 'model-reader'), automountServiceAccountToken: true })],
+    ['without one (the namespace default)', () => ({ automountServiceAccountToken: true })],
+  ])('automountServiceAccountToken: true of the cdk8s-plus Deployment is kept, %s', (_name, props) => {
+    const chart = newChart();
+    const d = new kplus.Deployment(chart, 'd', props(chart));
+    new InferenceServer(d, 'server', { server });
+    expect(podSpec(manifestOf(synth(chart), 'Deployment')).automountServiceAccountToken).toBe(true);
+  });
+
+  test('the server\'s automountServiceAccountToken: false still wins over the workload\'s true', () => {
+    const chart = newChart();
+    const d = new kplus.Deployment(chart, 'd', { automountServiceAccountToken: true });
+    new InferenceServer(d, 'server', { server, automountServiceAccountToken: false });
+    expect(podSpec(manifestOf(synth(chart), 'Deployment')).automountServiceAccountToken).toBe(false);
+  });
+});
+
+describe('the affinity prop and cdk8s-plus scheduling on the escape hatch: both land', () => {
+  // `affinity` replaced the whole affinity cdk8s-plus rendered: pod.pod.scheduling.attract(...),
+  // deployment.scheduling.spread(...) and a StatefulSet's own attract were silently dropped
+  const zoneB = () => kplus.Node.labeled(kplus.NodeLabelQuery.is('topology.kubernetes.io/zone', 'b'));
+  const hostAnti = { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: { app: 'llm' } } }] } };
+
+  test('AiInferencePod: affinity prop (pod anti-affinity) + pod.pod.scheduling.attract (node affinity), attract after construction', () => {
+    const chart = newChart();
+    const pod = new AiInferencePod(chart, 'p', { server, affinity: hostAnti });
+    pod.pod.scheduling.attract(zoneB());
+    const spec = podSpec(manifestOf(synth(chart), 'Pod'));
+    expect(spec.affinity.podAntiAffinity).toEqual(hostAnti.podAntiAffinity);
+    expect(spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms)
+      .toEqual([{ matchExpressions: [{ key: 'topology.kubernetes.io/zone', operator: 'In', values: ['b'] }] }]);
+  });
+
+  test('AiInferenceDeployment: affinity prop (node affinity) + deployment.scheduling.spread (pod anti-affinity)', () => {
+    const chart = newChart();
+    const d = new AiInferenceDeployment(chart, 'd', {
+      server,
+      affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'gpu', operator: 'In', values: ['a100'] }] }] } } },
+    });
+    d.deployment.scheduling.spread({ topology: kplus.Topology.ZONE });
+    const affinity = podSpec(manifestOf(synth(chart), 'Deployment')).affinity;
+    expect(Object.keys(affinity)).toEqual(['nodeAffinity', 'podAntiAffinity']);
+    expect(affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].topologyKey).toBe('topology.kubernetes.io/zone');
+    expect(affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].key).toBe('gpu');
+  });
+
+  test('required node terms of both sides must all hold: their pairwise AND, not a looser OR', () => {
+    const chart = newChart();
+    const sts = new kplus.StatefulSet(chart, 's', { service: new kplus.Service(chart, 'h', { clusterIP: 'None', ports: [{ port: 8000 }] }) });
+    sts.scheduling.attract(zoneB());
+    new InferenceServer(sts, 'server', {
+      server,
+      affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [
+        { matchExpressions: [{ key: 'gpu', operator: 'In', values: ['a100'] }] },
+        { matchExpressions: [{ key: 'gpu', operator: 'In', values: ['h100'] }] },
+      ] } } },
+    });
+    const terms = podSpec(manifestOf(synth(chart), 'StatefulSet')).affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms;
+    const zone = { key: 'topology.kubernetes.io/zone', operator: 'In', values: ['b'] };
+    expect(terms).toEqual([
+      { matchExpressions: [zone, { key: 'gpu', operator: 'In', values: ['a100'] }] },
+      { matchExpressions: [zone, { key: 'gpu', operator: 'In', values: ['h100'] }] },
+    ]);
+  });
+});
