@@ -6,7 +6,9 @@
  */
 import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
-import { AiInferenceDeployment, AiInferencePod, InferenceServer } from '../src';
+import { Construct } from 'constructs';
+import { AiInferenceDeployment, AiInferencePod, InferenceServer, ProxyAuth, ProxySidecar, ProxyTls } from '../src';
+import { expectRefused } from './helpers/refusal';
 import { manifestOf, newChart, synth } from './helpers/synth';
 
 const server = { image: 'vllm/vllm-openai:v0.6.3' };
@@ -100,5 +102,19 @@ describe('the affinity prop and cdk8s-plus scheduling on the escape hatch: both 
       { matchExpressions: [zone, { key: 'gpu', operator: 'In', values: ['a100'] }] },
       { matchExpressions: [zone, { key: 'gpu', operator: 'In', values: ['h100'] }] },
     ]);
+  });
+});
+
+describe('odd construct ids in a platform\'s own scope', () => {
+  // the name derived from an id '..' is refused (right), but the fix suggested the same invalid name
+  const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+  test.each(['..', 'v1.', '.hidden', 'a.-.b'])('id %j: the refusal suggests a name the API server accepts', id => {
+    const lines = expectRefused(chart => {
+      const pod = new AiInferencePod(new Construct(chart, id), id, { server });
+      new ProxySidecar(pod, id, { tls: ProxyTls.fromSecret('tls'), auth: ProxyAuth.bearerTokens('tokens') });
+    }, /metadata\.name: /);
+    const suggestions = lines.map(l => /use a name such as "([^"]*)"/.exec(l)?.[1]).filter((n): n is string => n !== undefined);
+    expect(suggestions.length).toBeGreaterThan(0);
+    expect(suggestions.filter(n => !DNS1123_SUBDOMAIN.test(n))).toEqual([]);
   });
 });
