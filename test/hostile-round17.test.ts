@@ -4,10 +4,10 @@
  * construction, JSON patches on every object written, two apps in one process, subclasses and
  * odd construct ids. Each break a test here.
  */
-import { Duration } from 'cdk8s';
+import { ApiObject, Duration, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { AiInferenceDeployment, AiInferencePod, InferenceServer, ProxyAuth, ProxySidecar, ProxyTls } from '../src';
+import { AiInferenceDeployment, AiInferencePod, InferenceServer, LogDestination, LogSidecar, ProxyAuth, ProxySidecar, ProxyTls } from '../src';
 import { expectRefused } from './helpers/refusal';
 import { manifestOf, newChart, synth } from './helpers/synth';
 
@@ -116,5 +116,38 @@ describe('odd construct ids in a platform\'s own scope', () => {
     const suggestions = lines.map(l => /use a name such as "([^"]*)"/.exec(l)?.[1]).filter((n): n is string => n !== undefined);
     expect(suggestions.length).toBeGreaterThan(0);
     expect(suggestions.filter(n => !DNS1123_SUBDOMAIN.test(n))).toEqual([]);
+  });
+});
+
+describe('JSON patches on the ConfigMaps the sidecars read', () => {
+  // a patch that removed the proxy's nginx.conf (or Fluent Bit's configuration) was written:
+  // the ConfigMap is valid on its own, but the sidecar mounting it cannot start
+  const proxied = (chart: any) => {
+    const d = new AiInferenceDeployment(chart, 'd', { server });
+    return new ProxySidecar(d, 'proxy', { tls: ProxyTls.fromSecret('tls'), auth: ProxyAuth.bearerTokens('tokens') });
+  };
+  test.each([
+    ['removes data', JsonPatch.remove('/data')],
+    ['removes the key', JsonPatch.remove('/data/nginx.conf')],
+    ['empties the key', JsonPatch.replace('/data/nginx.conf', '')],
+  ])('a patch that %s of the proxy\'s ConfigMap is refused, naming the key', (_name, patch) => {
+    const lines = expectRefused(chart => ApiObject.of(proxied(chart).config).addJsonPatch(patch), /\[test\/d\/proxy\] data\["nginx\.conf"\]: /);
+    expect(lines.join('\n')).toMatch(/Fix: patch the content/);
+  });
+
+  test('a patch that replaces the proxy\'s configuration, or adds a key, is written as asked', () => {
+    const chart = newChart();
+    const proxy = proxied(chart);
+    ApiObject.of(proxy.config).addJsonPatch(JsonPatch.replace('/data/nginx.conf', 'events {}\nhttp {}\n'), JsonPatch.add('/data/extra.conf', '# more'));
+    const cm = synth(chart).find(m => m.kind === 'ConfigMap');
+    expect(cm.data).toEqual({ 'nginx.conf': 'events {}\nhttp {}\n', 'extra.conf': '# more' });
+  });
+
+  test('a patch that removes Fluent Bit\'s configuration from a shipping LogSidecar\'s ConfigMap is refused', () => {
+    expectRefused(chart => {
+      const pod = new AiInferencePod(chart, 'p', { server });
+      const logs = new LogSidecar(pod, 'logs', { shipTo: LogDestination.loki({ host: 'loki.monitoring' }) });
+      ApiObject.of(logs.config!).addJsonPatch(JsonPatch.remove('/data/fluent-bit.conf'));
+    }, /\[test\/p\/logs\] data\["fluent-bit\.conf"\]: is missing/);
   });
 });
