@@ -612,7 +612,8 @@ function wirePod(
     spec.serviceAccountName = props.serviceAccountName;
   }
   // a workload of yours that mounts the token (cdk8s-plus automountServiceAccountToken: true) keeps it
-  spec.automountServiceAccountToken = props.automountServiceAccountToken ?? (!!props.serviceAccountName || spec.automountServiceAccountToken === true);
+  const ownAutomount = spec.automountServiceAccountToken === true;
+  spec.automountServiceAccountToken = props.automountServiceAccountToken ?? (!!props.serviceAccountName || ownAutomount);
   spec.runtimeClassName = props.runtimeClassName;
   // written as given: a non-boolean from a JavaScript caller is then reported by field (schemaTypes)
   for (const key of POD_FIELDS_AS_GIVEN) {

@@ -91,10 +91,16 @@ describe('the affinity prop and cdk8s-plus scheduling on the escape hatch: both 
     sts.scheduling.attract(zoneB());
     new InferenceServer(sts, 'server', {
       server,
-      affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [
-        { matchExpressions: [{ key: 'gpu', operator: 'In', values: ['a100'] }] },
-        { matchExpressions: [{ key: 'gpu', operator: 'In', values: ['h100'] }] },
-      ] } } },
+      affinity: {
+        nodeAffinity: {
+          requiredDuringSchedulingIgnoredDuringExecution: {
+            nodeSelectorTerms: [
+              { matchExpressions: [{ key: 'gpu', operator: 'In', values: ['a100'] }] },
+              { matchExpressions: [{ key: 'gpu', operator: 'In', values: ['h100'] }] },
+            ],
+          },
+        },
+      },
     });
     const terms = podSpec(manifestOf(synth(chart), 'StatefulSet')).affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms;
     const zone = { key: 'topology.kubernetes.io/zone', operator: 'In', values: ['b'] };
@@ -149,5 +155,20 @@ describe('JSON patches on the ConfigMaps the sidecars read', () => {
       const logs = new LogSidecar(pod, 'logs', { shipTo: LogDestination.loki({ host: 'loki.monitoring' }) });
       ApiObject.of(logs.config!).addJsonPatch(JsonPatch.remove('/data/fluent-bit.conf'));
     }, /\[test\/p\/logs\] data\["fluent-bit\.conf"\]: is missing/);
+  });
+});
+
+describe('left open: cdk8s-plus exposeViaService on a workload with an InferenceServer', () => {
+  // The library writes the server's ports at synth (post-render), so cdk8s-plus's eager
+  // exposeViaService does not see them and throws a plain Error at construction claiming "Port
+  // 8000 is not exposed by any container" (or "port cannot be determined"). Marked failing until
+  // the server's port is visible to cdk8s-plus without losing the structured duplicate-port finding.
+  test.failing('deployment.exposeViaService() writes a Service to the server port', () => {
+    const chart = newChart();
+    const d = new kplus.Deployment(chart, 'd');
+    new InferenceServer(d, 'server', { server });
+    d.exposeViaService({ name: 'llm', ports: [{ port: 80, targetPort: 8000 }] });
+    const svc = manifestOf(synth(chart), 'Service');
+    expect(svc.spec.ports).toEqual([expect.objectContaining({ port: 80, targetPort: 8000 })]);
   });
 });

@@ -10,8 +10,8 @@ import { RenderedProbes } from '../probes';
 import { checkedResources, ContainerResources, renderResources } from '../resources';
 import { containerSecurityContext, ContainerSecurityOptions, DEFAULT_ID, idsByDefault } from '../security';
 import { error, show } from '../validation/_helpers';
-import { Finding } from '../validation/model';
 import { containerPropKeys, knownProps, labelName, listOf, optionalList, portNumber, propKeys, pullPolicy } from '../validation/_prop-checks';
+import { Finding } from '../validation/model';
 
 /** The error of `admitPorts` given with `networkPolicy: false` (under the prop `prefix`). @internal */
 export const NO_POLICY_NO_ADMITTED_PORTS = (prefix: string) =>
