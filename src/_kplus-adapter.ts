@@ -692,3 +692,24 @@ function podTemplateOf(json: any): any {
   }
   return node;
 }
+
+const CONTAINER_PORTS = Object.getOwnPropertyDescriptor(kplus.Container.prototype, 'ports')?.get as (this: kplus.Container) => kplus.ContainerPort[];
+
+/**
+ * Makes `ports` part of what cdk8s-plus reads as the container's ports (`container.ports`, and
+ * through it `exposeViaService` and the rendering), ahead of the ones added with `addPort`, without
+ * `addPort`'s eager duplicate check: a port given twice is reported by the portFields rule with the
+ * rest, not thrown at construction. Without this, `deployment.exposeViaService()` on a workload
+ * with an InferenceServer threw "Port 8000 is not exposed by any container".
+ *
+ * @internal
+ */
+export function showPortsToCdk8sPlus(container: kplus.Container, ports: ReadonlyArray<{ readonly number: number; readonly name?: string; readonly protocol?: string }>): void {
+  // as given: a JavaScript caller's odd value reaches the rules, which name it
+  const shown = (Array.isArray(ports) ? ports : []).map(p => ({ number: p?.number, name: p?.name, protocol: p?.protocol }) as kplus.ContainerPort);
+  Object.defineProperty(container, 'ports', {
+    configurable: true,
+    get: () => [...shown, ...CONTAINER_PORTS.call(container)],
+  });
+}
+

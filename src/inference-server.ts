@@ -2,6 +2,7 @@ import { ApiObject, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { withoutUndefined } from './_json';
+import { showPortsToCdk8sPlus } from './_kplus-adapter';
 import { lifecycleHooks } from './_lifecycle';
 import { ModelFitOptions, planServing } from './_serving-plan';
 import { derivedVolumeName } from './_volume-names';
@@ -11,7 +12,7 @@ import { containerEnv, EnvFromSource, PodField } from './env-sources';
 import { DEFAULT_GPU_RESOURCE, DEFAULT_SHM_SIZE, GpuProps, gpuTaintKey, MAX_GPU_COUNT } from './gpu';
 import { BoundGpuClaim, GpuClaim } from './gpu-claim';
 import { KubernetesTarget, resolveTarget } from './kubernetes-target';
-import { ContainerPortSpec, DnsPolicy, ImagePullPolicy, renderPorts, SecretKeyRef, TerminationMessagePolicy } from './kubernetes-types';
+import { ContainerPortSpec, DnsPolicy, ImagePullPolicy, SecretKeyRef, TerminationMessagePolicy } from './kubernetes-types';
 import { Accelerator } from './planning/accelerator';
 import { addPodVolumes, PodVolume, PodVolumeMount, renderPodVolumeMounts, renderPodVolumes } from './pod-volume';
 import { HealthCheck } from './probes';
@@ -20,7 +21,7 @@ import { containerSecurityContext, ContainerSecurityOptions, leaveIdsToPlatform,
 import { ENV_NAME, isSysctlName, normalSysctlName, show } from './validation/_helpers';
 import {
   absolutePath, booleanProp, containerPropKeys, durationSeconds, jsonValue, knownProps, labelName, listOf, objectName, POD_SECURITY_KEYS,
-  POD_VOLUME_MOUNT_KEYS, portNumber, propKeys, quantity, renderableMetadata, snapshot, stringMap, terminalFields, wholeNumber,
+  POD_VOLUME_MOUNT_KEYS, isPlainObject, portNumber, propKeys, quantity, renderableMetadata, snapshot, stringMap, terminalFields, wholeNumber,
 } from './validation/_prop-checks';
 
 /** The model-server container. */
@@ -415,7 +416,8 @@ export function attachServer(
   const listens = serverListens(server, errors);
   const serverResources = checkedResources('server.resources', server.resources, errors);
   checkGpuNotExtended(props, plan.gpuResource, errors);
-  const graceSeconds = durationSeconds('terminationGracePeriod', props.terminationGracePeriod, 0, errors) ?? 60;
+  // undefined: the workload's own (a cdk8s-plus terminationGracePeriod other than its 30 s default), else 60 s
+  const graceSeconds = durationSeconds('terminationGracePeriod', props.terminationGracePeriod, 0, errors);
   const host = WorkloadHost.of(workload);
   host.claimName('container', name, owner, 'server.name', errors);
   const container = workload.addContainer({
@@ -477,7 +479,7 @@ export function attachServer(
     ...terminalFields('server.', server, 'server', errors),
   });
   const portName = server.portName ?? 'http';
-  const ports = renderPorts([...(listens ? [{ number: port, name: portName }] : []), ...listOf('server.extraPorts', server.extraPorts, errors)]);
+  showPortsToCdk8sPlus(container, [...(listens ? [{ number: port, name: portName }] : []), ...listOf('server.extraPorts', server.extraPorts, errors)]);
   const userMounts = renderPodVolumeMounts(server.volumeMounts ?? [], errors, host.kind);
   const declaredVolumes = renderPodVolumes(props.volumes ?? [], 'volumes', errors, host.kind);
   const podSecurity = podSecurityContext(props.security);
@@ -496,9 +498,7 @@ export function attachServer(
     wire: (spec, wiring) => {
       plan.warnings.forEach(w => wiring.warning(owner, ...splitError(w)));
       const c = spec.containers.find((x: any) => x.name === name);
-      // ports as given: cdk8s-plus refuses duplicates eagerly, the portFields rule reports them with the rest
-      c.ports = [...ports.map(p => ({ ...p })), ...(c.ports ?? [])];
-      if (!c.ports.length) {
+      if (!c.ports?.length) {
         // a server that listens on no port (server.listens: false) and has no extraPorts: no `ports: []`, as its manifest has none
         delete c.ports;
       }
@@ -584,7 +584,7 @@ const POD_FIELDS_AS_GIVEN = ['shareProcessNamespace', 'hostIPC', 'enableServiceL
 
 /** The pod-level settings of an inference workload, on the final spec. */
 function wirePod(
-  spec: any, props: InferenceWorkloadProps, podSecurity: any, graceSeconds: number, gpu: GpuSettings | undefined, host: WorkloadHost,
+  spec: any, props: InferenceWorkloadProps, podSecurity: any, graceSeconds: number | undefined, gpu: GpuSettings | undefined, host: WorkloadHost,
 ): void {
   const own = spec.securityContext ?? {};
   spec.securityContext = { ...own, ...withoutUndefined(podSecurity) };
@@ -603,11 +603,16 @@ function wirePod(
   if (props.security?.runAsNonRoot === false) {
     delete spec.securityContext.runAsNonRoot;
   }
-  spec.terminationGracePeriodSeconds = graceSeconds;
+  // a grace period a workload of yours sets (cdk8s-plus terminationGracePeriod) wins over the library's 60 s default;
+  // cdk8s-plus writes 30 s when it is given none, which the default replaces
+  const ownGrace = spec.terminationGracePeriodSeconds;
+  spec.terminationGracePeriodSeconds = graceSeconds ?? (typeof ownGrace === 'number' && ownGrace !== KPLUS_DEFAULT_GRACE_SECONDS ? ownGrace : 60);
   if (props.serviceAccountName) {
     spec.serviceAccountName = props.serviceAccountName;
   }
-  spec.automountServiceAccountToken = props.automountServiceAccountToken ?? !!props.serviceAccountName;
+  // a workload of yours that mounts the token (cdk8s-plus automountServiceAccountToken: true) keeps it
+  const ownAutomount = spec.automountServiceAccountToken === true;
+  spec.automountServiceAccountToken = props.automountServiceAccountToken ?? (!!props.serviceAccountName || ownAutomount);
   spec.runtimeClassName = props.runtimeClassName;
   // written as given: a non-boolean from a JavaScript caller is then reported by field (schemaTypes)
   for (const key of POD_FIELDS_AS_GIVEN) {
@@ -619,7 +624,8 @@ function wirePod(
     spec.dnsConfig = JSON.parse(JSON.stringify(props.dnsConfig));
   }
   spec.priorityClassName = props.priorityClassName;
-  spec.affinity = props.affinity ? JSON.parse(JSON.stringify(props.affinity)) : spec.affinity;
+  // merged with the workload's own (cdk8s-plus scheduling.attract / colocate / separate / spread), not in its place
+  spec.affinity = props.affinity ? mergedAffinity(spec.affinity, JSON.parse(JSON.stringify(props.affinity))) : spec.affinity;
   spec.topologySpreadConstraints = props.topologySpreadConstraints
     ? JSON.parse(JSON.stringify(props.topologySpreadConstraints))
     : spec.topologySpreadConstraints;
@@ -643,6 +649,49 @@ function wirePod(
   if (gpu?.sharedMemory) {
     setVolumeSizeLimit(spec, 'dshm', gpu.shmSize);
   }
+}
+
+/** cdk8s-plus-27's terminationGracePeriod when a workload is given none. */
+const KPLUS_DEFAULT_GRACE_SECONDS = 30;
+
+/**
+ * The pod's affinity as both the workload (cdk8s-plus scheduling) and the `affinity` prop ask:
+ * every pod (anti-)affinity term and every preferred node term of each; the required node
+ * selector terms as their pairwise AND (Kubernetes ORs the terms of one list).
+ */
+function mergedAffinity(own: any, given: any): any {
+  if (!isPlainObject(own) || !isPlainObject(given)) {
+    return given;
+  }
+  const merged: any = { ...own };
+  for (const [kind, value] of Object.entries(given)) {
+    const mine = merged[kind];
+    if (!isPlainObject(mine) || !isPlainObject(value)) {
+      merged[kind] = value;
+      continue;
+    }
+    const out: any = { ...mine };
+    for (const [key, terms] of Object.entries(value as any)) {
+      const theirs = out[key];
+      if (Array.isArray(theirs) && Array.isArray(terms)) {
+        out[key] = [...theirs, ...terms];
+      } else if (kind === 'nodeAffinity' && key === 'requiredDuringSchedulingIgnoredDuringExecution'
+        && Array.isArray(theirs?.nodeSelectorTerms) && Array.isArray((terms as any)?.nodeSelectorTerms)) {
+        const and = (a: any, b: any, field: string) => (a?.[field] || b?.[field] ? { [field]: [...(a?.[field] ?? []), ...(b?.[field] ?? [])] } : {});
+        out[key] = {
+          ...(terms as any),
+          nodeSelectorTerms: theirs.nodeSelectorTerms.flatMap((a: any) => (terms as any).nodeSelectorTerms.map((b: any) => ({
+            ...and(a, b, 'matchExpressions'), ...and(a, b, 'matchFields'),
+          }))),
+        };
+      } else {
+        out[key] = terms;
+      }
+    }
+    merged[kind] = out;
+  }
+  // nodeAffinity, podAffinity, podAntiAffinity: the order cdk8s-plus writes, whichever side brought which
+  return Object.fromEntries(Object.keys(merged).sort().map(k => [k, merged[k]]));
 }
 
 /**

@@ -9,8 +9,9 @@ import { addPodVolumes, PodVolumeMount, renderPodVolumeMounts } from '../pod-vol
 import { RenderedProbes } from '../probes';
 import { checkedResources, ContainerResources, renderResources } from '../resources';
 import { containerSecurityContext, ContainerSecurityOptions, DEFAULT_ID, idsByDefault } from '../security';
-import { show } from '../validation/_helpers';
+import { error, show } from '../validation/_helpers';
 import { containerPropKeys, knownProps, labelName, listOf, optionalList, portNumber, propKeys, pullPolicy } from '../validation/_prop-checks';
+import { Finding } from '../validation/model';
 
 /** The error of `admitPorts` given with `networkPolicy: false` (under the prop `prefix`). @internal */
 export const NO_POLICY_NO_ADMITTED_PORTS = (prefix: string) =>
@@ -115,6 +116,20 @@ export interface SidecarSpec {
 }
 
 /** Default startup budget of a sidecar's probes. @internal */
+/**
+ * A check of the ConfigMap a sidecar reads its configuration from, as rendered (JSON patches
+ * included): the key it reads is still there and text. A patch that removes or empties it
+ * leaves the sidecar without a configuration: it fails at start, after the pod is applied.
+ */
+export function configKeyKept(key: string, reader: string): (json: any) => Finding[] {
+  return json => {
+    const value = json?.data?.[key];
+    return typeof value === 'string' && value.trim() !== '' ? [] : [error(`data[${show(key)}]`,
+      `${value === undefined ? 'is missing' : `is ${show(value)}`}: ${reader} reads its configuration from this key and cannot start without it`,
+      `patch the content of data[${show(key)}] instead of removing it (JsonPatch.replace('/data/${key.replace(/~/g, '~0').replace(/\//g, '~1')}', ...)), or leave it to the construct's props`)];
+  };
+}
+
 export const SIDECAR_STARTUP_BUDGET = Duration.seconds(60);
 
 /**

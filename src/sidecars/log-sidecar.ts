@@ -5,7 +5,7 @@ import { derivedVolumeName } from '../_volume-names';
 import { appendTo, CompanionKind, Rank, setVolumeSizeLimit } from '../_workload-host';
 import { HealthCheck } from '../probes';
 import { ContainerResources } from '../resources';
-import { SIDECAR_OPTION_FLAGS, SIDECAR_STARTUP_BUDGET, SidecarBase, SidecarOptions, SidecarSpec } from './_sidecar-base';
+import { configKeyKept, SIDECAR_OPTION_FLAGS, SIDECAR_STARTUP_BUDGET, SidecarBase, SidecarOptions, SidecarSpec } from './_sidecar-base';
 import { logSidecarPropErrors } from './_sidecar-prop-checks';
 import { LogDestination } from './log-destination';
 import { fluentBitConfig } from '../scripts/fluent-bit-config';
@@ -123,7 +123,7 @@ export class LogSidecar extends SidecarBase {
         metadata: this.companionNamespace(),
         data: { 'fluent-bit.conf': fluentBitConfig({ logDir, pattern, stateDir, healthPort: FLUENT_BIT_HEALTH_PORT, output: output.settings }) },
       });
-      this.host.addCompanion(this, ApiObject.of(this.config), CompanionKind.CONFIG_MAP);
+      this.host.addCompanion(this, ApiObject.of(this.config), CompanionKind.CONFIG_MAP, configKeyKept('fluent-bit.conf', 'Fluent Bit (-c /fluent-bit/etc/cdk8s/fluent-bit.conf)'));
       const env: { [key: string]: kplus.EnvValue } = {
         POD_NAME: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_NAME),
         POD_NAMESPACE: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_NAMESPACE),

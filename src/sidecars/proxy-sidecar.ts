@@ -6,7 +6,7 @@ import { derivedVolumeName } from '../_volume-names';
 import { CompanionKind, Rank } from '../_workload-host';
 import { HealthCheck } from '../probes';
 import { ContainerResources } from '../resources';
-import { NO_POLICY_NO_ADMITTED_PORTS, SIDECAR_OPTION_FLAGS, SidecarBase, SidecarOptions } from './_sidecar-base';
+import { configKeyKept, NO_POLICY_NO_ADMITTED_PORTS, SIDECAR_OPTION_FLAGS, SidecarBase, SidecarOptions } from './_sidecar-base';
 import { proxySidecarPropErrors, proxyTimeoutSeconds } from './_sidecar-prop-checks';
 import { nginxConfig, PROXY_START_SCRIPT } from '../scripts/nginx-config';
 import { NGINX_ID } from '../security';
@@ -172,7 +172,7 @@ export class ProxySidecar extends SidecarBase {
     this.errors.push(...proxySidecarPropErrors(props));
     const timeoutSeconds = proxyTimeoutSeconds(props.timeout);
     this.config = new kplus.ConfigMap(this, 'config', { metadata: this.companionNamespace() });
-    this.host.addCompanion(this, ApiObject.of(this.config), CompanionKind.CONFIG_MAP);
+    this.host.addCompanion(this, ApiObject.of(this.config), CompanionKind.CONFIG_MAP, configKeyKept('nginx.conf', 'the proxy (nginx -c $PROXY_CONFIG)'));
     // the upstream port and the server's probe paths are known once every add-on registered
     addRenderStep(ApiObject.of(this.config), json => {
       const wiring = this.host.wiring();

@@ -237,8 +237,9 @@ export function isLabelValue(value: unknown): boolean {
 
 /** A DNS-1123 version of arbitrary text, offered as a fix in messages. */
 export function suggestName(text: string): string {
-  const cleaned = text.toLowerCase().replace(/[^a-z0-9.-]+/g, '-').replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, '');
-  return cleaned.slice(0, 253) || 'my-pod';
+  // each '.'-separated label alphanumeric at both ends: a construct id '..' or 'v1.' must not come back as is
+  const parts = text.toLowerCase().replace(/[^a-z0-9.-]+/g, '-').split('.').map(l => l.replace(/^-+|-+$/g, '')).filter(l => l !== '');
+  return parts.join('.').slice(0, 253).replace(/[^a-z0-9]+$/, '') || 'my-pod';
 }
 
 /** Kinds whose names are DNS labels, and so their generateName prefixes too (see NAME_RULES). */
