@@ -215,17 +215,53 @@ END { if (!users) { print "proxy: " ENVIRON["PROXY_AUTH_FILE"] " holds no user: 
  * user. An unusable file stops the container with one line on stderr instead of a proxy that
  * is Ready and refuses every request. Then runs nginx in the foreground. Env: PROXY_CONFIG,
  * PROXY_RUN_DIR, PROXY_AUTH (bearer|basic|none), PROXY_TOKENS_FILE, PROXY_HTPASSWD_FILE.
+ *
+ * With bearer auth the script stays in front of nginx and looks at the token file every
+ * PROXY_TOKENS_POLL_SECONDS (default 10): when the kubelet has updated the Secret, it
+ * rebuilds the maps and reloads nginx (SIGHUP, streams in flight finish on the old workers),
+ * so an added token works and a removed one is refused without a restart. A file that is no
+ * longer usable keeps the previous tokens, with one line on stderr. SIGTERM/SIGQUIT/SIGINT
+ * are passed on to nginx, and the script exits within a second of nginx. (htpasswd files are read by nginx at each request already.)
  */
 export const PROXY_START_SCRIPT = shell(String.raw`set -eu
 mkdir -p "$PROXY_RUN_DIR"
 readable() { [ -r "$1" ] || { echo "proxy: cannot read $1" >&2; exit 1; }; }
+token_maps() { PROXY_AUTH_FILE=$PROXY_TOKENS_FILE LC_ALL=C awk '${TOKEN_MAP_AWK}' < "$PROXY_TOKENS_FILE" > "$1"; }
 case "\${PROXY_AUTH:-none}" in
   bearer)
     readable "$PROXY_TOKENS_FILE"
-    PROXY_AUTH_FILE=$PROXY_TOKENS_FILE LC_ALL=C awk '${TOKEN_MAP_AWK}' < "$PROXY_TOKENS_FILE" > "$PROXY_RUN_DIR/tokens.map.conf" ;;
+    token_maps "$PROXY_RUN_DIR/tokens.map.conf" ;;
   basic)
     readable "$PROXY_HTPASSWD_FILE"
     PROXY_AUTH_FILE=$PROXY_HTPASSWD_FILE LC_ALL=C awk '${HTPASSWD_CHECK_AWK}' < "$PROXY_HTPASSWD_FILE" ;;
 esac
-exec nginx -c "$PROXY_CONFIG" -e stderr -g 'daemon off;'
+[ "\${PROXY_AUTH:-none}" = bearer ] || exec nginx -c "$PROXY_CONFIG" -e stderr -g 'daemon off;'
+set +e
+seen=$(cksum < "$PROXY_TOKENS_FILE")
+nginx -c "$PROXY_CONFIG" -e stderr -g 'daemon off;' &
+nginx=$!
+stop=
+waited=0
+for signal in TERM QUIT INT; do trap "stop=1; kill -$signal $nginx 2>/dev/null" $signal; done
+while [ -z "$stop" ] && kill -0 "$nginx" 2>/dev/null; do
+  sleep 1 >/dev/null 2>&1 & sleeper=$!
+  wait "$sleeper"
+  [ -z "$stop" ] || { kill "$sleeper" 2>/dev/null; break; }
+  waited=$((waited + 1))
+  [ "$waited" -ge "\${PROXY_TOKENS_POLL_SECONDS:-10}" ] || continue
+  waited=0
+  now=$(cksum < "$PROXY_TOKENS_FILE" 2>/dev/null) || continue
+  [ "$now" = "$seen" ] && continue
+  seen=$now
+  if token_maps "$PROXY_RUN_DIR/tokens.map.next" && mv "$PROXY_RUN_DIR/tokens.map.next" "$PROXY_RUN_DIR/tokens.map.conf"; then
+    echo "proxy: $PROXY_TOKENS_FILE changed: reloading the tokens" >&2
+    kill -HUP "$nginx"
+  else
+    echo "proxy: $PROXY_TOKENS_FILE changed but is not usable: keeping the previous tokens" >&2
+  fi
+done
+while :; do
+  wait "$nginx"; status=$?
+  kill -0 "$nginx" 2>/dev/null || exit "$status"
+done
 `);

@@ -168,9 +168,13 @@ export interface Served extends Materialized {
 }
 
 /** Runs the start script (the real nginx, in the foreground) and waits for the port. */
-export async function serve(upstream: Upstream, props: ProxySidecarProps, secrets: ProxySecrets = {}, certDir?: string): Promise<Served> {
+export async function serve(
+  upstream: Upstream, props: ProxySidecarProps, secrets: ProxySecrets = {}, certDir?: string,
+  options: { env?: { [name: string]: string }; shell?: ProxyShell } = {},
+): Promise<Served> {
   const m = await materialize(upstream, props, secrets, certDir);
-  const running = startContainer(withShell(m, SHELLS[0]), { env: { ...m.env, PATH: SHELLS[0].path() } });
+  const shell = options.shell ?? SHELLS[0];
+  const running = startContainer(withShell(m, shell), { env: { ...m.env, ...options.env, PATH: shell.path() } });
   for (let i = 0; i < 50; i++) {
     const open = await new Promise<boolean>((resolve) => {
       const s = net.connect(m.port, '127.0.0.1', () => { s.end(); resolve(true); });
