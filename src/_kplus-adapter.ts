@@ -693,6 +693,13 @@ function podTemplateOf(json: any): any {
   return node;
 }
 
+/** A port as the library's props give it. @internal */
+export interface ShownPort {
+  readonly number: number;
+  readonly name?: string;
+  readonly protocol?: string;
+}
+
 const CONTAINER_PORTS = Object.getOwnPropertyDescriptor(kplus.Container.prototype, 'ports')?.get as (this: kplus.Container) => kplus.ContainerPort[];
 
 /**
@@ -704,7 +711,7 @@ const CONTAINER_PORTS = Object.getOwnPropertyDescriptor(kplus.Container.prototyp
  *
  * @internal
  */
-export function showPortsToCdk8sPlus(container: kplus.Container, ports: ReadonlyArray<{ readonly number: number; readonly name?: string; readonly protocol?: string }>): void {
+export function showPortsToCdk8sPlus(container: kplus.Container, ports: ReadonlyArray<ShownPort>): void {
   // as given: a JavaScript caller's odd value reaches the rules, which name it
   const shown = (Array.isArray(ports) ? ports : []).map(p => ({ number: p?.number, name: p?.name, protocol: p?.protocol }) as kplus.ContainerPort);
   Object.defineProperty(container, 'ports', {

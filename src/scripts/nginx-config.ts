@@ -75,7 +75,7 @@ function authParts(input: NginxConfigInput): { maps: string; guard: string } {
       maps: `    include ${input.runDir}/tokens.map.conf;\n${openPathMap('$inference_authorized', input.openPaths, '1', '$inference_token_ok')}`,
       guard: `            if ($inference_authorized = 0) {
                 add_header WWW-Authenticate 'Bearer realm="inference"' always;
-                return 401 '{"error":"unauthorized"}\\n';
+                return 401 '${openAiError('unauthorized: send Authorization: Bearer <token>', 'authentication_error', 401)}';
             }\n`,
     };
   }
@@ -137,9 +137,35 @@ ${tlsListen(input)}
         location / {
 ${auth.guard}            proxy_pass http://model_server;
         }
-    }
+${errorPages(input)}    }
 }
 `.replace(/\n{3,}/g, '\n\n');
+}
+
+/**
+ * The errors nginx answers itself — a body over the limit, a server not listening yet, a
+ * timeout — in the shape of OpenAI's API errors, which the clients of an OpenAI-compatible
+ * server parse (nginx's own pages are HTML). The server's own error responses pass unchanged.
+ */
+function errorPages(input: NginxConfigInput): string {
+  const errors: Array<[number, string, string]> = [
+    [400, 'bad request', 'invalid_request_error'],
+    [408, 'request timeout: the request was not received in time', 'invalid_request_error'],
+    [413, `request body larger than the proxy limit (requestBodyLimit ${input.bodyLimit})`, 'invalid_request_error'],
+    [414, 'request URI too long', 'invalid_request_error'],
+    [500, 'proxy error', 'server_error'],
+    [502, 'the model server is not reachable: it is starting, restarting or has stopped', 'server_error'],
+    [503, 'the model server is not available', 'server_error'],
+    [504, `the model server did not answer within the proxy timeout (${input.timeoutSeconds} s)`, 'server_error'],
+  ];
+  return errors.map(([code, message, type]) => `        error_page ${code} @error_${code};
+        location @error_${code} { default_type application/json; return ${code} '${openAiError(message, type, code)}'; }
+`).join('');
+}
+
+/** An OpenAI API error body, as the content of an nginx single-quoted string (no message has a quote or a backslash). */
+function openAiError(message: string, type: string, code: number): string {
+  return `${JSON.stringify({ error: { message, type, code } })}\\n`;
 }
 
 /** Longest token the proxy accepts: 4 KiB, well inside nginx's 8k request header buffers. */
