@@ -46,6 +46,52 @@ export function argsReferenceDefinedEnv(pod: RenderedPod): Finding[] {
 
 const ARGUMENT_LISTS = ['command', 'args'];
 
+/** Flags whose value is a credential (vLLM's and SGLang's `--api-key`, TGI's `--hf-token`, …), matched whole. */
+const CREDENTIAL_FLAG = /^--?(api[-_]key|hf[-_]token|token|access[-_]token|auth[-_]token|password|secret[-_]key)(?:=(.*))?$/i;
+
+/**
+ * A credential written as a literal after `--api-key` (or `--hf-token`, `--token`, `--password`, …)
+ * in command or args is part of the pod spec: whoever may read the pod, its Deployment or the
+ * API server's audit log reads it, and it cannot be rotated without a new rollout. A warning.
+ * A `$(VAR)` value (a Secret key through `secretEnv`), a file path and a value that is the next
+ * flag are not literals; a multi-line script is not looked into. The value is never printed.
+ */
+export function credentialInArgs(pod: RenderedPod): Finding[] {
+  let findings: Finding[] | undefined;
+  for (const c of pod.containers) {
+    for (const key of ARGUMENT_LISTS) {
+      const args: unknown[] = c.container[key] ?? [];
+      for (let i = 0; i < args.length; i++) {
+        const arg = args[i];
+        // most arguments are not a flag of this kind: one character test before the pattern
+        if (typeof arg !== 'string' || arg.charCodeAt(0) !== 45 /* - */) {
+          continue;
+        }
+        const match = CREDENTIAL_FLAG.exec(arg);
+        if (!match) {
+          continue;
+        }
+        const value = match[2] ?? args[i + 1];
+        if (typeof value !== 'string' || !isCredentialLiteral(value)) {
+          continue;
+        }
+        const flag = arg.split('=')[0];
+        const at = match[2] === undefined ? i + 1 : i;
+        (findings ??= []).push(warning(`${c.path}.${key}[${at}]`,
+          `the value of ${flag} is a literal credential in the pod spec: whoever can read the pod, its controller or the audit log reads it`,
+          `keep it in a Secret and pass it by reference: secretEnv: { API_KEY: { secretName, key } } with "${flag}", "$(API_KEY)"`
+          + (/^--?api[-_]key$/i.test(flag) ? ' (vLLM also reads VLLM_API_KEY from its environment)' : ''), c.container.name));
+      }
+    }
+  }
+  return findings ?? NO_FINDINGS;
+}
+
+/** A value given after a credential flag that is the credential itself, not a reference, a file or the next flag. */
+function isCredentialLiteral(value: string): boolean {
+  return value.trim() !== '' && !value.includes('$(') && !value.startsWith('$') && !value.startsWith('/') && !value.startsWith('-') && !value.includes('\n');
+}
+
 /**
  * Set by the LeaderWorkerSet pod webhook in every container of a group's pods
  * (kubernetes-sigs/lws: api/leaderworkerset/v1 `LwsLeaderAddress`, `LwsGroupSize`, `LwsWorkerIndex`).

@@ -29,6 +29,7 @@ export const RULES: ReadonlyArray<Rule> = [
   containers.imagePinned,
   containers.envVars,
   env.argsReferenceDefinedEnv,
+  env.credentialInArgs,
   env.envFromSources,
   containers.podRestartPolicy,
   containers.workloadRestartPolicy,
