@@ -142,6 +142,14 @@ export interface AiInferenceDeploymentProps extends InferenceWorkloadProps {
    */
   readonly podMetadata?: PodTemplateMetadata;
   /**
+   * Labels the Deployment selects its pods by — and its Service and the proxy's NetworkPolicy —
+   * instead of cdk8s-plus's `cdk8s.io/metadata.addr`. A Deployment's selector cannot change:
+   * replacing a Helm release in place (`app.kubernetes.io/name: ovms`) needs the release's
+   * selector. The pods carry these labels.
+   * @default - cdk8s-plus's `cdk8s.io/metadata.addr` label
+   */
+  readonly selectorLabels?: { [key: string]: string };
+  /**
    * Number of replicas. With more than one, give ModelPrepInit a ReadWriteMany cache so the
    * model is fetched once for all of them.
    * @default 1
@@ -167,7 +175,8 @@ export interface AiInferenceDeploymentProps extends InferenceWorkloadProps {
 }
 
 const DEPLOYMENT_KEYS = propKeys<AiInferenceDeploymentProps>('AiInferenceDeploymentProps', {
-  ...WORKLOAD_KEY_FLAGS, metadata: true, podMetadata: true, rollout: true, replicas: true, service: true, serviceType: true, serviceOptions: true,
+  ...WORKLOAD_KEY_FLAGS, metadata: true, podMetadata: true, selectorLabels: true, rollout: true, replicas: true, service: true, serviceType: true,
+  serviceOptions: true,
 });
 /** The label cdk8s-plus-27 gives a workload's pods and selects them by; a value of the user's would be overwritten. */
 const SELECTOR_LABEL = 'cdk8s.io/metadata.addr';
@@ -228,7 +237,9 @@ export class AiInferenceDeployment extends Construct {
     if (!(rollout instanceof DeploymentRollout)) {
       errors.push(`rollout: ${show(rollout)} is not a DeploymentRollout. Fix: use DeploymentRollout.rollingUpdate({ maxSurge, maxUnavailable }) or DeploymentRollout.recreate()`);
     }
-    for (const [field, labels] of [['metadata.labels', props.metadata?.labels], ['podMetadata.labels', podMetadata.labels]] as const) {
+    const selectorLabels = checkedSelectorLabels(props.selectorLabels, podMetadata.labels, errors);
+    const labelMaps = [['metadata.labels', props.metadata?.labels], ['podMetadata.labels', podMetadata.labels], ['selectorLabels', selectorLabels]] as const;
+    for (const [field, labels] of labelMaps) {
       if (labels && Object.prototype.hasOwnProperty.call(labels, SELECTOR_LABEL)) {
         errors.push(`${field}: ${show(SELECTOR_LABEL)} is the label the Deployment selects its pods by (set by cdk8s-plus). Fix: remove it, or use a label of your own`);
       }
@@ -237,12 +248,19 @@ export class AiInferenceDeployment extends Construct {
     this.deployment = new kplus.Deployment(this, 'Resource', {
       metadata: { ...renderableMetadata(props.metadata), name: props.metadata?.name ?? Names.toDnsLabel(this) },
       // the pods carry the Deployment's labels too, for `kubectl logs -l app=...` and selectors
-      podMetadata: { labels: { ...renderableMetadata(props.metadata)?.labels, ...podMetadata.labels }, annotations: podMetadata.annotations },
+      podMetadata: {
+        labels: { ...renderableMetadata(props.metadata)?.labels, ...podMetadata.labels, ...selectorLabels },
+        annotations: podMetadata.annotations,
+      },
+      select: selectorLabels === undefined,
       replicas: Number.isInteger(props.replicas) ? props.replicas : 1,
       // The rollout is stuck only when a new pod could not even load its model in time.
       progressDeadline: Duration.seconds(loadSeconds + 600),
       strategy: (rollout instanceof DeploymentRollout ? rollout : DeploymentRollout.rollingUpdate())._render(errors),
     });
+    if (selectorLabels) {
+      this.deployment.select(kplus.LabelSelector.of({ labels: selectorLabels }));
+    }
     // the replicas as given: a bad value is reported, and the kind rules see what would be applied
     this.server = attachServer(this, this.deployment, props, DEPLOYMENT_KEYS);
     WorkloadHost.of(this.deployment).addWorkloadStep(json => {
@@ -467,6 +485,29 @@ function checkedPodMetadata(given: PodTemplateMetadata | undefined, errors: stri
     labels: stringMap('podMetadata.labels', labels, errors, "{ team: 'ml' }") ? labels : undefined,
     annotations: stringMap('podMetadata.annotations', annotations, errors, "{ team: 'ml' }") ? annotations : undefined,
   };
+}
+
+type StringMap = { [key: string]: string };
+
+/** `selectorLabels` when usable: a non-empty map of strings that `podMetadata.labels` does not contradict. */
+function checkedSelectorLabels(given: StringMap | undefined, podLabels: StringMap | undefined, errors: string[]): StringMap | undefined {
+  if (given === undefined) {
+    return undefined;
+  }
+  const example = "{ 'app.kubernetes.io/name': 'ovms' }";
+  if (!stringMap('selectorLabels', given, errors, example)) {
+    return undefined;
+  }
+  if (Object.keys(given).length === 0) {
+    errors.push(`selectorLabels: {} selects every pod of the namespace. Fix: give the labels of the release you replace, e.g. ${example}, or leave it out`);
+    return undefined;
+  }
+  for (const [key, value] of Object.entries(given)) {
+    if (podLabels && Object.prototype.hasOwnProperty.call(podLabels, key) && podLabels[key] !== value) {
+      errors.push(`selectorLabels: ${show(key)} is ${show(value)} but podMetadata.labels gives it ${show(podLabels[key])}: the pods carry the selector's value. Fix: give one value in both, or drop it from podMetadata.labels`);
+    }
+  }
+  return given;
 }
 
 /** The Service's ports that target a port name no container of the pod declares (the Service would have no endpoints). */
