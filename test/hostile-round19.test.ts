@@ -1,0 +1,36 @@
+/**
+ * Hostile round 19: the engine presets and the GPU-fit planner against the real engines at the
+ * versions the default images pin — text-generation-launcher 3.3.7 (launcher/src/main.rs at the
+ * v3.3.7 tag), vLLM 0.21 (vllm/utils/argparse_utils.py, its memory-profiling log line) and
+ * SGLang 0.5 (python/sglang/srt/server_args.py). Each break a test here.
+ */
+import { AiInferenceDeployment, InferenceEngine } from '../src';
+import { expectRefused } from './helpers/refusal';
+
+describe('TGI: only flags text-generation-launcher 3.3.7 has', () => {
+  // launcher/src/main.rs at v3.3.7 (and main) has no served_model_name field: clap exits with
+  // "error: unexpected argument '--served-model-name' found" and the pod crash-loops
+  test('servedModelName is refused for TGI with the field, the value and a fix; nothing is written', () => {
+    const lines = expectRefused(c => new AiInferenceDeployment(c, 'llm', {
+      // eslint-disable-next-line @typescript-eslint/no-deprecated
+      server: { engine: InferenceEngine.tgi({ servedModelName: 'mistral-7b' }), env: { MODEL_PATH: '/models/m' } },
+      gpu: { count: 1 },
+    }), /server\.engine\.servedModelName: "mistral-7b" cannot be set on tgi: .*--served-model-name.*Fix: remove servedModelName/);
+    expect(lines.join('\n')).toContain('llm');
+  });
+
+  test('the rendered TGI command line never has --served-model-name; vLLM and SGLang keep it', () => {
+    // eslint-disable-next-line @typescript-eslint/no-deprecated
+    const tgi = InferenceEngine.tgi({ servedModelName: 'm' }).render({ gpuCount: 1 });
+    expect(tgi.args).not.toContain('--served-model-name');
+    expect(tgi.errors).toEqual([expect.stringMatching(/^servedModelName: "m" cannot be set on tgi: .*Fix: /)]);
+    expect(InferenceEngine.vllm({ servedModelName: 'm' }).render({ gpuCount: 1 }).args).toContain('--served-model-name');
+    expect(InferenceEngine.sglang({ servedModelName: 'm' }).render({ gpuCount: 1 }).args).toContain('--served-model-name');
+  });
+
+  test('extraArgs --served-model-name on TGI is not reported as "a flag the options render" (the launcher has no such flag)', () => {
+    // eslint-disable-next-line @typescript-eslint/no-deprecated
+    const errors = InferenceEngine.tgi({ extraArgs: ['--served-model-name', 'x'] }).render({ gpuCount: 1 }).errors;
+    expect(errors.filter(e => /set servedModelName/.test(e))).toEqual([]);
+  });
+});
