@@ -4,8 +4,9 @@
  * v3.3.7 tag), vLLM 0.21 (vllm/utils/argparse_utils.py, its memory-profiling log line) and
  * SGLang 0.5 (python/sglang/srt/server_args.py). Each break a test here.
  */
-import { AiInferenceDeployment, InferenceEngine } from '../src';
+import { AiInferenceDeployment, InferenceEngine, PodSecurityLevel } from '../src';
 import { expectRefused } from './helpers/refusal';
+import { expectApiValid, newChart, synth } from './helpers/synth';
 
 describe('TGI: only flags text-generation-launcher 3.3.7 has', () => {
   // launcher/src/main.rs at v3.3.7 (and main) has no served_model_name field: clap exits with
@@ -32,5 +33,38 @@ describe('TGI: only flags text-generation-launcher 3.3.7 has', () => {
     // eslint-disable-next-line @typescript-eslint/no-deprecated
     const errors = InferenceEngine.tgi({ extraArgs: ['--served-model-name', 'x'] }).render({ gpuCount: 1 }).errors;
     expect(errors.filter(e => /set servedModelName/.test(e))).toEqual([]);
+  });
+});
+
+describe('TGI 3.3.7 starts only as root', () => {
+  // Dockerfile at v3.3.7: `uv python install` as root puts Python (and libpython3.11.so, which the
+  // launcher links) under /root/.local/share/uv; /root is mode 700, so as user 1000 the launcher
+  // exits with "error while loading shared libraries" (huggingface/text-generation-inference#3082)
+  const tgiPod = (security?: any, level?: any) => (c: any) => new AiInferenceDeployment(c, 'llm', {
+    // eslint-disable-next-line @typescript-eslint/no-deprecated
+    server: { engine: InferenceEngine.tgi(), env: { MODEL_PATH: '/models/m' }, security },
+    gpu: { count: 1 },
+    ...(level ? { security: { level } } : {}),
+  });
+
+  test('the tgi() preset with the library\'s default user 1000 is refused, naming the image and the way out', () => {
+    expectRefused(tgiPod(), /containers\[0\]\.image: "ghcr\.io\/huggingface\/text-generation-inference:3\.3\.7" runs as user 1000, .*#3082.*Fix: run it as root/);
+  });
+
+  test('as root with level BASELINE it synthesizes, and the objects are API-valid', () => {
+    const chart = newChart();
+    tgiPod({ runAsNonRoot: false, runAsUser: 0 }, PodSecurityLevel.BASELINE)(chart);
+    expectApiValid(synth(chart));
+  });
+
+  test('a TGI 3.0 image (before uv) and vLLM/SGLang images run as user 1000 as before', () => {
+    for (const engine of [
+      // eslint-disable-next-line @typescript-eslint/no-deprecated
+      InferenceEngine.tgi({ image: 'ghcr.io/huggingface/text-generation-inference:3.0.1' }), InferenceEngine.vllm(), InferenceEngine.sglang(),
+    ]) {
+      const chart = newChart();
+      new AiInferenceDeployment(chart, 'llm', { server: { engine, env: { MODEL_PATH: '/models/m' } }, gpu: { count: 1 } });
+      expectApiValid(synth(chart));
+    }
   });
 });
