@@ -704,7 +704,9 @@ const CONTAINER_PORTS = Object.getOwnPropertyDescriptor(kplus.Container.prototyp
  *
  * @internal
  */
-export function showPortsToCdk8sPlus(container: kplus.Container, ports: ReadonlyArray<{ readonly number: number; readonly name?: string; readonly protocol?: string }>): void {
+export function showPortsToCdk8sPlus(
+  container: kplus.Container, ports: ReadonlyArray<{ readonly number: number; readonly name?: string; readonly protocol?: string }>,
+): void {
   // as given: a JavaScript caller's odd value reaches the rules, which name it
   const shown = (Array.isArray(ports) ? ports : []).map(p => ({ number: p?.number, name: p?.name, protocol: p?.protocol }) as kplus.ContainerPort);
   Object.defineProperty(container, 'ports', {

@@ -13,7 +13,6 @@ describe('TGI: only flags text-generation-launcher 3.3.7 has', () => {
   // "error: unexpected argument '--served-model-name' found" and the pod crash-loops
   test('servedModelName is refused for TGI with the field, the value and a fix; nothing is written', () => {
     const lines = expectRefused(c => new AiInferenceDeployment(c, 'llm', {
-      // eslint-disable-next-line @typescript-eslint/no-deprecated
       server: { engine: InferenceEngine.tgi({ servedModelName: 'mistral-7b' }), env: { MODEL_PATH: '/models/m' } },
       gpu: { count: 1 },
     }), /server\.engine\.servedModelName: "mistral-7b" cannot be set on tgi: .*--served-model-name.*Fix: remove servedModelName/);
@@ -21,7 +20,6 @@ describe('TGI: only flags text-generation-launcher 3.3.7 has', () => {
   });
 
   test('the rendered TGI command line never has --served-model-name; vLLM and SGLang keep it', () => {
-    // eslint-disable-next-line @typescript-eslint/no-deprecated
     const tgi = InferenceEngine.tgi({ servedModelName: 'm' }).render({ gpuCount: 1 });
     expect(tgi.args).not.toContain('--served-model-name');
     expect(tgi.errors).toEqual([expect.stringMatching(/^servedModelName: "m" cannot be set on tgi: .*Fix: /)]);
@@ -30,7 +28,6 @@ describe('TGI: only flags text-generation-launcher 3.3.7 has', () => {
   });
 
   test('extraArgs --served-model-name on TGI is not reported as "a flag the options render" (the launcher has no such flag)', () => {
-    // eslint-disable-next-line @typescript-eslint/no-deprecated
     const errors = InferenceEngine.tgi({ extraArgs: ['--served-model-name', 'x'] }).render({ gpuCount: 1 }).errors;
     expect(errors.filter(e => /set servedModelName/.test(e))).toEqual([]);
   });
@@ -41,7 +38,6 @@ describe('TGI 3.3.7 starts only as root', () => {
   // launcher links) under /root/.local/share/uv; /root is mode 700, so as user 1000 the launcher
   // exits with "error while loading shared libraries" (huggingface/text-generation-inference#3082)
   const tgiPod = (security?: any, level?: any) => (c: any) => new AiInferenceDeployment(c, 'llm', {
-    // eslint-disable-next-line @typescript-eslint/no-deprecated
     server: { engine: InferenceEngine.tgi(), env: { MODEL_PATH: '/models/m' }, security },
     gpu: { count: 1 },
     ...(level ? { security: { level } } : {}),
@@ -59,7 +55,6 @@ describe('TGI 3.3.7 starts only as root', () => {
 
   test('a TGI 3.0 image (before uv) and vLLM/SGLang images run as user 1000 as before', () => {
     for (const engine of [
-      // eslint-disable-next-line @typescript-eslint/no-deprecated
       InferenceEngine.tgi({ image: 'ghcr.io/huggingface/text-generation-inference:3.0.1' }), InferenceEngine.vllm(), InferenceEngine.sglang(),
     ]) {
       const chart = newChart();

@@ -375,7 +375,8 @@ export class InferenceEngine {
     return [
       ...(flags.model ? [flags.model] : []), this.modelPathArg(context, errors),
       // every '$' doubled: Kubernetes expands $(VAR) in args and reads '$$' as one '$', so the name arrives as written
-      ...(options.servedModelName !== undefined && flags.servedModelName ? [flags.servedModelName, kubeletLiteral(String(options.servedModelName))] : []),
+      ...(options.servedModelName !== undefined && flags.servedModelName
+        ? [flags.servedModelName, kubeletLiteral(String(options.servedModelName))] : []),
       flags.tensorParallel, String(gpuCount),
       ...(options.maxModelLength !== undefined ? [flags.maxModelLength, String(options.maxModelLength)] : []),
       flags.memoryUtilization, String(options.gpuMemoryUtilization ?? DEFAULT_GPU_MEMORY_UTILIZATION),
