@@ -4,7 +4,7 @@
  * v3.3.7 tag), vLLM 0.21 (vllm/utils/argparse_utils.py, its memory-profiling log line) and
  * SGLang 0.5 (python/sglang/srt/server_args.py). Each break a test here.
  */
-import { AiInferenceDeployment, InferenceEngine, PodSecurityLevel } from '../src';
+import { Accelerator, AiInferenceDeployment, GpuFit, InferenceEngine, ModelProfile, PodSecurityLevel, WeightDtype } from '../src';
 import { expectRefused } from './helpers/refusal';
 import { expectApiValid, newChart, synth } from './helpers/synth';
 
@@ -61,5 +61,36 @@ describe('TGI 3.3.7 starts only as root', () => {
       new AiInferenceDeployment(chart, 'llm', { server: { engine, env: { MODEL_PATH: '/models/m' } }, gpu: { count: 1 } });
       expectApiValid(synth(chart));
     }
+  });
+});
+
+describe('a context extended with RoPE scaling (Qwen2.5 with YaRN, 131072 tokens) has a way through the planner', () => {
+  // Qwen/Qwen2.5-7B-Instruct's config.json has max_position_embeddings 32768; its model card serves
+  // 131072 tokens with rope_scaling {type: yarn, factor: 4}; vLLM takes that as --hf-overrides.
+  // The refusal said only "use at most 32768", a valid production value with no way out.
+  test('the refusal names the ModelProfile.of route, and that route plans it', () => {
+    const plan = GpuFit.plan({ model: ModelProfile.QWEN_2_5_7B, accelerator: Accelerator.NVIDIA_H100, gpuCount: 1, maxModelLength: 131072 });
+    expect(plan.errors).toEqual([expect.stringMatching(/^maxModelLength: 131072 exceeds .*Fix: .*ModelProfile\.of\(\{ \.\.\., maxContext: 131072 \}\)/)]);
+    const yarn = ModelProfile.of({
+      name: 'Qwen2.5-7B (YaRN ×4)', parameters: 7_615_616_512, dtype: WeightDtype.BF16,
+      layers: 28, attentionHeads: 28, kvHeads: 4, headDim: 128, maxContext: 131_072,
+    });
+    expect(GpuFit.plan({ model: yarn, accelerator: Accelerator.NVIDIA_H100, gpuCount: 1, maxModelLength: 131072 }).fits).toBe(true);
+  });
+});
+
+describe('left over: the planner\'s GPU memory is nvidia-smi\'s, the engine\'s is CUDA\'s', () => {
+  // vLLM budgets gpu_memory_utilization × torch.cuda.mem_get_info() total: an H100 80GB HBM3 reports
+  // total_memory=81082..81090 MiB to CUDA (torch _CudaDeviceProperties printouts), and vLLM logs
+  // "total_gpu_memory (79.11..79.33GiB) x gpu_memory_utilization (0.90)" on 80 GB cards; nvidia-smi's
+  // 81559 MiB is ~470 MiB more. Llama-3.1-70B on 2 × H100 at 15000 tokens: the planner says it fits
+  // (71.50 of 71.68 GiB, a warning), vLLM has 0.9 × 79.19 = 71.27 GiB and exits ("larger than the
+  // available KV cache memory"). Fixing it needs CUDA totals for every catalogue entry: test.failing
+  // until then (jest reports it once it passes).
+  const H100_CUDA_TOTAL = 81090 * 2 ** 20;
+  test.failing('a plan that fits is within 0.9 × the memory CUDA reports on an H100', () => {
+    const plan = GpuFit.plan({ model: ModelProfile.LLAMA_3_1_70B, accelerator: Accelerator.NVIDIA_H100, gpuCount: 2, maxModelLength: 15000 });
+    expect(plan.fits).toBe(true);
+    expect(plan.requiredBytesPerGpu).toBeLessThanOrEqual(0.9 * H100_CUDA_TOTAL);
   });
 });
