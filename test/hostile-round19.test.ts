@@ -4,7 +4,9 @@
  * v3.3.7 tag), vLLM 0.21 (vllm/utils/argparse_utils.py, its memory-profiling log line) and
  * SGLang 0.5 (python/sglang/srt/server_args.py). Each break a test here.
  */
-import { Accelerator, AiInferenceDeployment, GpuFit, InferenceEngine, ModelProfile, PodSecurityLevel, WeightDtype } from '../src';
+import * as fs from 'fs';
+import * as path from 'path';
+import { Accelerator, AiInferenceDeployment, GpuFit, InferenceEngine, KvCacheDtype, ModelProfile, PodSecurityLevel, WeightDtype } from '../src';
 import { expectRefused } from './helpers/refusal';
 import { expectApiValid, newChart, synth } from './helpers/synth';
 
@@ -92,5 +94,35 @@ describe('left over: the planner\'s GPU memory is nvidia-smi\'s, the engine\'s i
     const plan = GpuFit.plan({ model: ModelProfile.LLAMA_3_1_70B, accelerator: Accelerator.NVIDIA_H100, gpuCount: 2, maxModelLength: 15000 });
     expect(plan.fits).toBe(true);
     expect(plan.requiredBytesPerGpu).toBeLessThanOrEqual(0.9 * H100_CUDA_TOTAL);
+  });
+});
+
+describe('multi-head latent attention (DeepSeek-V3) has a documented way through the planner', () => {
+  // deepseek-ai/DeepSeek-V3 config.json: 61 layers, 128 attention and 128 key_value heads, kv_lora_rank
+  // 512, qk_rope_head_dim 64, qk_nope_head_dim 128, max_position_embeddings 163840; FP8 weights, 671B
+  // parameters. vLLM and SGLang cache (512 + 64) elements per layer and token, the same on every TP
+  // rank: 70,272 bytes per token in bf16. The README said "raise runtimeOverhead" for MLA, which only
+  // makes the refusal of the standard 8 × H200 deployment worse.
+  const v3 = (kvHeads: number, headDim: number) => ModelProfile.of({
+    name: 'DeepSeek-V3', parameters: 671_000_000_000, dtype: WeightDtype.FP8,
+    layers: 61, attentionHeads: 128, kvHeads, headDim, maxContext: 163_840, kvCacheDtype: KvCacheDtype.BF16,
+  });
+
+  test('described as its 128 heads it is refused on 8 × H200; described as the README says, it fits with the real cache size', () => {
+    const naive = GpuFit.plan({ model: v3(128, 192), accelerator: Accelerator.NVIDIA_H200, gpuCount: 8 });
+    expect(naive.fits).toBe(false);
+    const mla = v3(1, (512 + 64) / 2);
+    expect(mla.kvCacheBytesPerToken).toBe(61 * (512 + 64) * 2);
+    const plan = GpuFit.plan({ model: mla, accelerator: Accelerator.NVIDIA_H200, gpuCount: 8 });
+    expect(plan.errors).toEqual([]);
+    expect(plan.fits).toBe(true);
+    // replicated on every rank, as MLA's latent cache is
+    expect(plan.kvCacheBytesPerGpu).toBe(61 * 576 * 2 * 163_840);
+  });
+
+  test('the README says how to describe it', () => {
+    const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
+    expect(readme).toContain('`kvHeads: 1, headDim: (kv_lora_rank + qk_rope_head_dim) / 2` (DeepSeek-V3: 288)');
+    expect(readme).not.toMatch(/multi-head latent attention, sliding-window layers,\s+pipeline parallelism, LoRA adapters, draft models; raise `runtimeOverhead` for those/);
   });
 });
