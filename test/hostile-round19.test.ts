@@ -126,3 +126,37 @@ describe('multi-head latent attention (DeepSeek-V3) has a documented way through
     expect(readme).not.toMatch(/multi-head latent attention, sliding-window layers,\s+pipeline parallelism, LoRA adapters, draft models; raise `runtimeOverhead` for those/);
   });
 });
+
+describe('SGLang: --mem-fraction-static is weights + KV pool only, the runtime lives outside it', () => {
+  // python/sglang/srt/server_args.py: the static fraction holds the weights and the KV cache pool
+  // (the pool takes all of it); activations and CUDA graph buffers are "reserved" in the rest, 2.8 GB
+  // and more on a 24 GB card. The library pins 0.9 and plans vLLM's way (runtime inside the share):
+  // on an L4 that leaves 2.25 GiB outside for the 3.5 GiB runtime the plan itself counts.
+  const sglangOnL4 = (gpuMemoryUtilization?: number) => (c: any) => new AiInferenceDeployment(c, 'llm', {
+    server: { engine: InferenceEngine.sglang({ maxModelLength: 8192, gpuMemoryUtilization }), env: { MODEL_PATH: '/models/qwen' } },
+    gpu: { count: 1, accelerator: Accelerator.NVIDIA_L4 },
+    model: { profile: ModelProfile.QWEN_2_5_7B },
+  });
+
+  test('the default 0.9 on an L4 is refused with the share that leaves room for the runtime', () => {
+    expectRefused(sglangOnL4(), /server\.engine\.gpuMemoryUtilization: 0\.9 is SGLang's --mem-fraction-static, .* leaves 2\.25 GiB .* less than the 3\.50 GiB runtime .*Fix: set gpuMemoryUtilization to at most 0\.84/);
+  });
+
+  test('0.84 on an L4 synthesizes; SGLang at 0.9 on an H100 and vLLM at 0.9 on an L4 are unchanged', () => {
+    for (const build of [
+      sglangOnL4(0.84),
+      (c: any) => new AiInferenceDeployment(c, 'llm', {
+        server: { engine: InferenceEngine.sglang({ maxModelLength: 8192 }), env: { MODEL_PATH: '/models/qwen' } },
+        gpu: { count: 1, accelerator: Accelerator.NVIDIA_H100 }, model: { profile: ModelProfile.QWEN_2_5_7B },
+      }),
+      (c: any) => new AiInferenceDeployment(c, 'llm', {
+        server: { engine: InferenceEngine.vllm({ maxModelLength: 8192 }), env: { MODEL_PATH: '/models/qwen' } },
+        gpu: { count: 1, accelerator: Accelerator.NVIDIA_L4 }, model: { profile: ModelProfile.QWEN_2_5_7B },
+      }),
+    ]) {
+      const chart = newChart();
+      build(chart);
+      expectApiValid(synth(chart));
+    }
+  });
+});
