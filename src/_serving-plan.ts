@@ -1,7 +1,7 @@
 import { InferenceEngine } from './engines/inference-engine';
 import { DEFAULT_GPU_RESOURCE, GpuProps, MAX_GPU_COUNT } from './gpu';
 import { Accelerator, acceleratorErrors } from './planning/accelerator';
-import { GpuFit, migTensorParallelError } from './planning/gpu-fit';
+import { DEFAULT_GPU_MEMORY_UTILIZATION, GpuFit, GpuFitPlan, migTensorParallelError } from './planning/gpu-fit';
 import { ModelProfile } from './planning/model-profile';
 import { HealthCheck } from './probes';
 import { show } from './validation/_helpers';
@@ -166,7 +166,32 @@ function fitPart(
   // the accelerator's own errors are reported once, by planServing
   errors.push(...plan.errors.map(e => renameField(e, rename)).filter(e => !errors.includes(e) && !saidByServer(e, props)));
   warnings.push(...plan.warnings.map(w => renameField(w, rename)));
+  const outside = props.server.engine instanceof InferenceEngine && props.server.engine.name === 'sglang' && plan.errors.length === 0
+    ? runtimeOutsideStaticShare(plan, accelerator, fromEngine.memoryUtilization ?? DEFAULT_GPU_MEMORY_UTILIZATION) : undefined;
+  if (outside) {
+    errors.push(outside);
+  }
   return { shmSize: plan.shmSize, cacheSize: plan.cacheSize };
+}
+
+/**
+ * SGLang's `--mem-fraction-static` is the share for weights and the KV cache pool, which fills it
+ * whole; activations, CUDA graphs, NCCL and the CUDA context live in the rest
+ * (python/sglang/srt/server_args.py reserves it: 2.8 GB and more on 24 GB cards, 9.5 GB and more on
+ * 80 GB ones). Unlike vLLM's share, the runtime the plan counts must fit outside it.
+ */
+function runtimeOutsideStaticShare(plan: GpuFitPlan, accelerator: Accelerator, fraction: number): string | undefined {
+  const memory = accelerator.memoryBytes;
+  const rest = (1 - fraction) * memory;
+  if (!(plan.overheadBytesPerGpu > rest)) {
+    return undefined;
+  }
+  const most = Math.floor((1 - plan.overheadBytesPerGpu / memory) * 100) / 100;
+  const gib = (bytes: number) => `${(bytes / 2 ** 30).toFixed(2)} GiB`;
+  return `server.engine.gpuMemoryUtilization: ${fraction} is SGLang's --mem-fraction-static, the share its weights and KV cache pool fill whole; `
+    + `on ${accelerator.name} that leaves ${gib(rest)} for activations, CUDA graphs and NCCL, less than the ${gib(plan.overheadBytesPerGpu)} runtime the plan counts, `
+    + `and the server runs out of memory at CUDA-graph capture or the first long prefill. Fix: set gpuMemoryUtilization to at most ${most}`
+    + ', or a smaller model.runtimeOverhead if you measured one';
 }
 
 /**

@@ -41,7 +41,8 @@ const REAL_IMAGES = [
   `ghcr.io/huggingface/text-embeddings-inference:cpu-1.7`,
   `ghcr.io/huggingface/text-embeddings-inference:turing-1.5`,
   `ghcr.io/huggingface/text-generation-inference:3.0.1`,
-  `ghcr.io/huggingface/text-generation-inference:3.3.4`,
+  // 3.3.4 starts only as root (rootOnlyImages): a 3.0 tag of the same repository here
+  `ghcr.io/huggingface/text-generation-inference:3.0.2`,
   `ghcr.io/huggingface/tgi-gaudi:2.3.1`,
   `ghcr.io/llm-d/llm-d-cuda:v0.3.0`,
   `ghcr.io/llm-d/llm-d-routing-sidecar:v0.3.0`,

@@ -169,7 +169,8 @@ describe('extraArgs: real flags that share a prefix with a rendered flag are not
     }));
   });
   test('TGI (clap, no abbreviations): --prometheus-port, --master-port, --max-input-tokens', () => {
-    accepted(InferenceEngine.tgi({ extraArgs: ['--prometheus-port', '9000', '--master-port', '29500', '--max-input-tokens', '4096', '--max-batch-prefill-tokens', '8192'] }));
+    // a 3.0 image: 3.1+ starts only as root (the rootOnlyImages rule, hostile round 19)
+    accepted(InferenceEngine.tgi({ image: 'ghcr.io/huggingface/text-generation-inference:3.0.1', extraArgs: ['--prometheus-port', '9000', '--master-port', '29500', '--max-input-tokens', '4096', '--max-batch-prefill-tokens', '8192'] }));
   });
   test('the rendered flags themselves and their argparse abbreviations are still refused', () => {
     for (const arg of ['--max-model', '--served', '--gpu-memory', '--tensor-parallel', '--max_model_len=4096', '--po=8001']) {

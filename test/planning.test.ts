@@ -241,7 +241,9 @@ describe('GpuFit.plan', () => {
 
   test('maxModelLength beyond the model\'s context is an error', () => {
     expect(GpuFit.plan({ model: ModelProfile.MISTRAL_7B_V0_3, accelerator: Accelerator.NVIDIA_H100, gpuCount: 1, maxModelLength: 65536 }).errors)
-      .toEqual(['maxModelLength: 65536 exceeds Mistral-7B-v0.3\'s maximum context of 32768 tokens; engines refuse it. Fix: use at most 32768']);
+      .toEqual(['maxModelLength: 65536 exceeds Mistral-7B-v0.3\'s maximum context of 32768 tokens; engines refuse it unless RoPE scaling extends it. '
+        + 'Fix: use at most 32768, or, for a context extended with rope_scaling (YaRN; Qwen2.5 documents 131072 tokens), '
+        + 'describe the model with ModelProfile.of({ ..., maxContext: 65536 })']);
   });
 });
 

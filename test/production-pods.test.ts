@@ -217,8 +217,11 @@ describe('TGI with sharding (huggingface/text-generation-inference README "Distr
         health: HealthCheck.textGenerationInference(),
         volumeMounts: [{ volume: PodVolume.emptyDir('data'), path: '/data' }],
         resources: { cpu: { request: '2' }, memory: { request: '16Gi', limit: '16Gi' }, ephemeralStorage: { request: '20Gi', limit: '20Gi' } },
+        // TGI 3.1+ installs Python under /root: it starts only as root (TGI#3082; the rootOnlyImages rule)
+        security: { runAsNonRoot: false, runAsUser: 0 },
       },
       gpu: { count: 2, nodeSelector: { 'cloud.google.com/gke-accelerator': 'nvidia-l4' } },
+      security: { level: PodSecurityLevel.BASELINE },
     });
     const { manifests } = synthWithWarnings(chart);
     const deploy = manifestOf(manifests, 'Deployment');

@@ -25,7 +25,8 @@ export interface EngineOptions {
    */
   readonly image?: string;
   /**
-   * The model name clients send (`"model": ...`) and `/v1/models` lists.
+   * The model name clients send (`"model": ...`) and `/v1/models` lists (vLLM and SGLang
+   * `--served-model-name`). TGI's launcher has no such flag, so it is refused there.
    * @default - the engine's default: the model path
    */
   readonly servedModelName?: string;
@@ -122,7 +123,8 @@ interface Flags {
   readonly tensorParallel: string;
   readonly maxModelLength: string;
   readonly memoryUtilization: string;
-  readonly servedModelName: string;
+  /** The served-model-name flag, or undefined when the engine has none (TGI's launcher). */
+  readonly servedModelName?: string;
   readonly port: string;
   /** Arguments every pod needs, e.g. SGLang's `--host 0.0.0.0` (it binds 127.0.0.1 otherwise). */
   readonly always: string[];
@@ -259,10 +261,10 @@ export class InferenceEngine {
         tensorParallel: '--num-shard',
         maxModelLength: '--max-total-tokens',
         memoryUtilization: '--cuda-memory-fraction',
-        servedModelName: '--served-model-name',
+        // text-generation-launcher (3.3.7 and main) has no --served-model-name: clap exits with "unexpected argument"
         port: '--port',
         always: [],
-        reserved: ['--model-id', '--num-shard', '--max-total-tokens', '--cuda-memory-fraction', '--served-model-name', '--port', '-p'],
+        reserved: ['--model-id', '--num-shard', '--max-total-tokens', '--cuda-memory-fraction', '--port', '-p'],
         shortFlags: ['-p'],
       },
     }, options);
@@ -361,6 +363,11 @@ export class InferenceEngine {
       errors.push(`servedModelName: ${show(options.servedModelName)} starts with '-'; the ${this.name} command line reads it as a flag, not the name. `
         + 'Fix: start the name with a letter or digit, e.g. \'llama-3.1-8b\'');
     }
+    if (options.servedModelName !== undefined && !flags.servedModelName) {
+      errors.push(`servedModelName: ${show(options.servedModelName)} cannot be set on ${this.name}: its launcher has no --served-model-name flag `
+        + '(text-generation-launcher exits with "unexpected argument"); TGI serves one model and ignores the model name clients send. '
+        + 'Fix: remove servedModelName, or use InferenceEngine.vllm() or InferenceEngine.sglang(), which take it');
+    }
     if (options.image !== undefined && !(typeof options.image === 'string' && options.image.trim() !== '')) {
       errors.push(`image: ${show(options.image)} is empty. Fix: omit it for the pinned ${show(this.spec.image)} or name an image`);
     }
@@ -368,7 +375,8 @@ export class InferenceEngine {
     return [
       ...(flags.model ? [flags.model] : []), this.modelPathArg(context, errors),
       // every '$' doubled: Kubernetes expands $(VAR) in args and reads '$$' as one '$', so the name arrives as written
-      ...(options.servedModelName !== undefined ? [flags.servedModelName, kubeletLiteral(String(options.servedModelName))] : []),
+      ...(options.servedModelName !== undefined && flags.servedModelName
+        ? [flags.servedModelName, kubeletLiteral(String(options.servedModelName))] : []),
       flags.tensorParallel, String(gpuCount),
       ...(options.maxModelLength !== undefined ? [flags.maxModelLength, String(options.maxModelLength)] : []),
       flags.memoryUtilization, String(options.gpuMemoryUtilization ?? DEFAULT_GPU_MEMORY_UTILIZATION),

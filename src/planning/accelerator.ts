@@ -47,8 +47,9 @@ const GIB = 2 ** 30;
  *
  * Memory is the **device total as the driver reports it** (binary MiB from `nvidia-smi`, the
  * same number GPU Feature Discovery writes to the `nvidia.com/gpu.memory` label), not the
- * marketed decimal gigabytes: it is what `torch.cuda.mem_get_info()` returns and what vLLM's
- * `--gpu-memory-utilization` multiplies. An "80 GB" H100 reports 81559 MiB = 79.6 GiB.
+ * marketed decimal gigabytes. An "80 GB" H100 reports 81559 MiB = 79.6 GiB. CUDA, whose total
+ * vLLM's `--gpu-memory-utilization` multiplies, sees a few hundred MiB less (81090 MiB on the
+ * H100): a plan that uses more than 90 % of the budget is a warning, which covers it.
  * Values are copied from `nvidia-smi` / `rocm-smi` output in public logs (see each entry);
  * ECC-enabled cards report slightly less than their marketed size.
  */

@@ -202,7 +202,8 @@ function inputErrors(props: GpuFitProps): string[] {
   const errors = [...keyErrors, ...descriptionErrors(props), ...numberErrors(props)];
   if (errors.length === 0 && props.maxModelLength !== undefined && props.maxModelLength > props.model.maxContext) {
     errors.push(`maxModelLength: ${show(props.maxModelLength)} exceeds ${props.model.name}'s maximum context of ${props.model.maxContext} tokens; `
-      + `engines refuse it. Fix: use at most ${props.model.maxContext}`);
+      + `engines refuse it unless RoPE scaling extends it. Fix: use at most ${props.model.maxContext}, or, for a context extended with `
+      + `rope_scaling (YaRN; Qwen2.5 documents 131072 tokens), describe the model with ModelProfile.of({ ..., maxContext: ${props.maxModelLength} })`);
   }
   return errors;
 }

@@ -62,7 +62,11 @@ export interface ModelProfileProps {
   readonly dtype: WeightDtype;
   /** Transformer layers (`num_hidden_layers`). */
   readonly layers: number;
-  /** Key/value heads (`num_key_value_heads`; equal to the attention heads without grouped-query attention). */
+  /**
+   * Key/value heads (`num_key_value_heads`; equal to the attention heads without grouped-query
+   * attention). Multi-head latent attention (DeepSeek-V2/V3) caches one latent vector per layer,
+   * replicated on every rank: give 1, with `headDim` (kv_lora_rank + qk_rope_head_dim) / 2.
+   */
   readonly kvHeads: number;
   /** Dimension of one head (`head_dim`, or `hidden_size / num_attention_heads`). */
   readonly headDim: number;

@@ -74,6 +74,7 @@ export const RULES: ReadonlyArray<Rule> = [
   security.securityProfiles,
   security.podSecurityLevel,
   security.capabilitiesWithoutRoot,
+  security.rootOnlyImages,
   security.capabilityNames,
   fieldValues,
   target.targetFeatures,

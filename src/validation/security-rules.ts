@@ -87,6 +87,38 @@ export function capabilitiesWithoutRoot(pod: RenderedPod): Finding[] {
 }
 
 /**
+ * Images that start only as root. TGI's CUDA image from 3.1 on installs Python with
+ * `uv python install` under `/root/.local/share/uv` (`/root` is mode 700) and links the launcher
+ * against that libpython: as any other user, `text-generation-launcher` exits at once with
+ * "error while loading shared libraries: libpython3.11.so.1.0" (huggingface/text-generation-inference#3082,
+ * open; the fix, #3197, unmerged at 3.3.7). 3.0.x and earlier run as any user.
+ */
+const ROOT_ONLY_IMAGE = /^ghcr\.io\/huggingface\/text-generation-inference:3\.([1-9]\d*)\.\d+$/;
+
+/** A container of a root-only image that runs as another user never starts: an error naming the user and the image. */
+export function rootOnlyImages(pod: RenderedPod): Finding[] {
+  let findings: Finding[] | undefined;
+  const podContext = pod.spec.securityContext;
+  for (const c of pod.containers) {
+    const image: unknown = c.container.image;
+    if (typeof image !== 'string' || !ROOT_ONLY_IMAGE.test(image)) {
+      continue;
+    }
+    const user = runsAs(c.container.securityContext, podContext);
+    if (user === undefined || user === 0) {
+      continue;
+    }
+    (findings ??= []).push(error(`${c.path}.image`,
+      `${show(image)} runs as ${user === 'non-root' ? 'a non-root user' : `user ${user}`}, but this TGI image installs Python under /root (mode 700): `
+      + 'text-generation-launcher exits with "error while loading shared libraries: libpython3.11.so.1.0" (huggingface/text-generation-inference#3082)',
+      'run it as root (server security: { runAsNonRoot: false, runAsUser: 0 } with pod security.level PodSecurityLevel.BASELINE), '
+      + 'or use an image built with UV_PYTHON_INSTALL_DIR outside /root, or InferenceEngine.vllm()',
+      c.container.name));
+  }
+  return findings ?? NO_FINDINGS;
+}
+
+/**
  * Capability names with the `CAP_` prefix: CRI-O strips it (OME's manifests for OKE write
  * `CAP_SYS_ADMIN`), but containerd prefixes every name again, so on containerd nodes an added
  * `CAP_X` fails the container's start and a dropped one drops nothing. A warning: which runtime
