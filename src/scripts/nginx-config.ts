@@ -148,12 +148,10 @@ ${errorPages(input)}    }
  * server parse (nginx's own pages are HTML). The server's own error responses pass unchanged.
  */
 function errorPages(input: NginxConfigInput): string {
+  // not 400, 408 or 414: nginx answers those while parsing the request, and an error_page
+  // redirect of a request whose URI it could not parse ends as a 500
   const errors: Array<[number, string, string]> = [
-    [400, 'bad request', 'invalid_request_error'],
-    [408, 'request timeout: the request was not received in time', 'invalid_request_error'],
     [413, `request body larger than the proxy limit (requestBodyLimit ${input.bodyLimit})`, 'invalid_request_error'],
-    [414, 'request URI too long', 'invalid_request_error'],
-    [500, 'proxy error', 'server_error'],
     [502, 'the model server is not reachable: it is starting, restarting or has stopped', 'server_error'],
     [503, 'the model server is not available', 'server_error'],
     [504, `the model server did not answer within the proxy timeout (${input.timeoutSeconds} s)`, 'server_error'],

@@ -5,8 +5,8 @@ import { curl, requireProxyTools, serve, startUpstream, Upstream } from './_prox
 import { ProxyAuth } from '../../src';
 
 // What the clients of an OpenAI-compatible server parse: the errors the proxy answers itself —
-// an unauthenticated request, a body over the limit, a server not listening yet, a timeout, a
-// malformed request — come from the real nginx as JSON in OpenAI's error shape, not as nginx's
+// an unauthenticated request, a body over the limit, a server not listening yet, a timeout —
+// come from the real nginx as JSON in OpenAI's error shape, not as nginx's
 // HTML pages; the server's own error responses pass unchanged.
 
 let upstream: Upstream;
@@ -48,7 +48,7 @@ function raw(port: number, request: string): Promise<string> {
   });
 }
 
-test('401 without a token, 413 over the body limit and 400 for a malformed request are JSON', async () => {
+test('401 without a token and 413 over the body limit are JSON; a malformed request keeps nginx\'s 400', async () => {
   const { port, running } = await serve(upstream, { auth: ProxyAuth.bearerTokens('tokens'), requestBodyLimit: '1k' }, { tokens: 'tok\n' });
   try {
     const url = `http://127.0.0.1:${port}/v1/chat/completions`;
@@ -57,10 +57,9 @@ test('401 without a token, 413 over the body limit and 400 for a malformed reque
     const tooLarge = await openAiError(['-H', 'Authorization: Bearer tok', '-d', 'x'.repeat(4096), url]);
     expect(tooLarge.status).toBe(413);
     expect(tooLarge.error.message).toContain('requestBodyLimit 1k');
-    const answer = await raw(port, 'GET /v1/models HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n');
-    expect(answer).toMatch(/^HTTP\/1\.1 400 /);
-    expect(answer).toMatch(/Content-Type: application\/json/i);
-    expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)).error).toEqual(expect.objectContaining({ code: 400 }));
+    // a request nginx cannot parse keeps nginx's own 400 (an error page for it would end as a 500)
+    expect(await raw(port, 'GET /%2e%2e/health HTTP/1.1\r\nHost: a\r\n\r\n')).toMatch(/^HTTP\/1\.1 400 /);
+    expect(await raw(port, 'GET /v1/models HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n')).toMatch(/^HTTP\/1\.1 400 /);
     expect(upstream.received).not.toContain('/v1/models');
   } finally {
     running.kill();
