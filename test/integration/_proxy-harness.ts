@@ -216,7 +216,8 @@ export function rawRequest(
   });
 }
 
-async function freePort(): Promise<number> {
+/** A port nothing listens on (free when asked). */
+export async function freePort(): Promise<number> {
   const server = net.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as net.AddressInfo).port;

@@ -1,7 +1,7 @@
 import * as http from 'http';
 import * as net from 'net';
 import { Duration } from 'cdk8s';
-import { curl, requireProxyTools, serve, startUpstream, Upstream } from './_proxy-harness';
+import { curl, freePort, requireProxyTools, serve, startUpstream, Upstream } from './_proxy-harness';
 import { ProxyAuth } from '../../src';
 
 // What the clients of an OpenAI-compatible server parse: the errors the proxy answers itself —
@@ -26,15 +26,6 @@ async function openAiError(args: string[]): Promise<{ status: number; error: any
   const error = JSON.parse(body).error;
   expect(error).toEqual({ message: expect.any(String), type: expect.stringMatching(/^(invalid_request_error|authentication_error|server_error)$/), code: status });
   return { status, error };
-}
-
-/** A port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 /** A raw HTTP/1.1 exchange: the answer's text. */
@@ -67,7 +58,7 @@ test('401 without a token and 413 over the body limit are JSON; a malformed requ
 });
 
 test('502 while the server does not listen, as JSON', async () => {
-  const down: Upstream = { port: await closedPort(), received: [], close: async () => undefined };
+  const down: Upstream = { port: await freePort(), received: [], close: async () => undefined };
   const { port, running } = await serve(down, {});
   try {
     const { status, error } = await openAiError([`http://127.0.0.1:${port}/v1/completions`]);
