@@ -14,6 +14,7 @@ test('pod security runAsUser 0 reaches the server; the add-ons keep their own us
   new InitContainer(pod, 'prepare', { name: 'prepare', image: 'busybox:1.36.1' });
   new InitContainer(pod, 'as-root', { name: 'as-root', image: 'busybox:1.36.1', security: { runAsNonRoot: false, runAsUser: 0 } });
   new Sidecar(pod, 'agent', { name: 'agent', image: 'busybox:1.36.1' });
+  new InitContainer(pod, 'root-group', { name: 'root-group', image: 'busybox:1.36.1', security: { runAsNonRoot: false, runAsUser: 0, runAsGroup: 0 } });
   const manifests = synth(chart);
   expectApiValid(manifests);
   const spec = manifestOf(manifests, 'Pod');
@@ -21,11 +22,12 @@ test('pod security runAsUser 0 reaches the server; the add-ons keep their own us
   expect(spec.spec.securityContext.runAsNonRoot).not.toBe(true);
   const ids = (name: string) => {
     const s = container(spec, name).securityContext;
-    return [s.runAsUser, s.runAsNonRoot];
+    return [s.runAsUser, s.runAsGroup, s.runAsNonRoot];
   };
-  expect(ids('server')).toEqual([undefined, false]);
-  expect(ids('model-downloader')).toEqual([1000, true]);
-  expect(ids('prepare')).toEqual([1000, true]);
-  expect(ids('agent')).toEqual([1000, true]);
-  expect(ids('as-root')).toEqual([0, false]);
+  expect(ids('server')).toEqual([undefined, undefined, false]);
+  expect(ids('model-downloader')).toEqual([1000, 1000, true]);
+  expect(ids('prepare')).toEqual([1000, 1000, true]);
+  expect(ids('agent')).toEqual([1000, 1000, true]);
+  expect(ids('as-root')).toEqual([0, 1000, false]);
+  expect(ids('root-group')).toEqual([0, 0, false]);
 });
