@@ -413,6 +413,12 @@ prepare_stage() {
   elif [ -n "$broken" ] && [ -d "$dir/.$target.stage.$broken" ]; then
     mv "$dir/.$target.stage.$broken" "$stage" || fail "$( unwritable)"
   fi
+  # a staging of another source (the same name served elsewhere: another mirror, bucket or
+  # file list) is no partial of this one: its files and validators are not this source's
+  if [ -d "$stage" ] && [ "$(cat "$stage/origin" 2>/dev/null)" != "$MODEL_SOURCE" ]; then
+    log "the partial download is of another source; starting over"
+    rm -rf "$stage" 2>/dev/null || mv "$stage" "$dir/.$target.stage.foreign.$me" 2>/dev/null || fail "$(unwritable "cannot remove $stage")"
+  fi
   # a staging left by another uid (runAsUser changed) may hold files this one cannot write
   if [ -d "$stage" ] && [ -n "$(find "$stage" ! -user "$(id -u)" 2>/dev/null | head -n 1)" ]; then
     log "the partial download belongs to another user; starting over"
@@ -433,6 +439,8 @@ prepare_stage() {
   [ "$#" -eq 0 ] || rm -rf -- "$@" 2>/dev/null
   rm -rf "$stage/old" "$stage/marker"
   mkdir -p "$stage/meta" || fail "$( unwritable)"
+  # (not written, on a full volume: the next holder then starts over, and this one fails on its own)
+  [ -f "$stage/origin" ] || { printf '%s\n' "$MODEL_SOURCE" > "$stage/origin"; } 2>/dev/null
   model="$stage/model"
   meta="$stage/meta"
   # the tools' messages go to HOME (not the model volume, which may be full)
