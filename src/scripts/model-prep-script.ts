@@ -413,15 +413,15 @@ prepare_stage() {
   elif [ -n "$broken" ] && [ -d "$dir/.$target.stage.$broken" ]; then
     mv "$dir/.$target.stage.$broken" "$stage" || fail "$( unwritable)"
   fi
+  # a staging left by another uid (runAsUser changed) may hold files this one cannot write
+  if [ -d "$stage" ] && [ -n "$(find "$stage" ! -user "$(id -u)" 2>/dev/null | head -n 1)" ]; then
+    log "the partial download belongs to another user; starting over"
+    rm -rf "$stage" 2>/dev/null || mv "$stage" "$dir/.$target.stage.foreign.$me" 2>/dev/null || fail "$(unwritable "cannot remove $stage")"
+  fi
   # a staging of another source (the same name served elsewhere: another mirror, bucket or
   # file list) is no partial of this one: its files and validators are not this source's
   if [ -d "$stage" ] && [ "$(cat "$stage/origin" 2>/dev/null)" != "$MODEL_SOURCE" ]; then
     log "the partial download is of another source; starting over"
-    rm -rf "$stage" 2>/dev/null || mv "$stage" "$dir/.$target.stage.foreign.$me" 2>/dev/null || fail "$(unwritable "cannot remove $stage")"
-  fi
-  # a staging left by another uid (runAsUser changed) may hold files this one cannot write
-  if [ -d "$stage" ] && [ -n "$(find "$stage" ! -user "$(id -u)" 2>/dev/null | head -n 1)" ]; then
-    log "the partial download belongs to another user; starting over"
     rm -rf "$stage" 2>/dev/null || mv "$stage" "$dir/.$target.stage.foreign.$me" 2>/dev/null || fail "$(unwritable "cannot remove $stage")"
   fi
   # one clock reading, and one rm per hundred: thousands of dead pods' leftovers cost no fork each

@@ -143,3 +143,35 @@ describe('the same name from two sources on one cache', () => {
     }, 40_000);
   }
 });
+
+// A pod restarted with the same pod UID while its previous run's curl still writes (a process
+// the kill did not reach: here a curl in its own session). The new run breaks the old lock at
+// once and adopts the staging, into which the old curl keeps writing.
+describe('a restart of the same pod while its previous run\'s curl is alive', () => {
+  for (const shell of SHELLS) {
+    test(`${shell}: the model that lands is the source's, and its marker says its digest`, async () => {
+      const o = await origin();
+      const body = Buffer.alloc(8 * 2 ** 20 + 11);
+      for (let i = 0; i < body.length; i += 4096) body.write(`block ${i} `, i);
+      o.files.set('', body);
+      o.slow.add('');
+      o.slowMs = 6000;
+      const zbin = fs.mkdtempSync(path.join(require('os').tmpdir(), 'zombie-curl-'));
+      fs.writeFileSync(path.join(zbin, 'curl'), `#!/bin/sh\nexec /usr/bin/setsid ${require('child_process').execSync('command -v curl', { encoding: 'utf8' }).trim()} "$@"\n`, { mode: 0o755 });
+      const dir = volume();
+      const c = downloaderFor({ source: ModelSource.http(`${o.base}/model`), attempts: 3 }, shell);
+      const { toolPath } = await import('./_pods');
+      const first = startPod(c, dir, shell, 'pod-z', { PATH: `${zbin}:${toolPath(shell)}` });
+      await until('the first run\'s transfer', () => o.gets.length > 0);
+      await sleep(1500);
+      first.kill();
+      await first.done;
+      // the old curl is still writing; the container restarts
+      o.slowMs = 1500;
+      const second = await within(startPod(c, dir, shell, 'pod-z'), 30_000);
+      await sleep(5000);
+      expect(second.code).toBe(0);
+      expect(await invariantViolations(dir, 'model', 'file', [o.version()], `${o.base}/model`)).toEqual([]);
+    }, 60_000);
+  }
+});
