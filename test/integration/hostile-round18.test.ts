@@ -1,8 +1,10 @@
+import { execSync } from 'child_process';
 import * as fs from 'fs';
 import * as http from 'http';
 import { AddressInfo } from 'net';
+import * as os from 'os';
 import * as path from 'path';
-import { downloaderFor, invariantViolations, Pod, ServedVersion, Shell, startPod, volume } from './_pods';
+import { downloaderFor, invariantViolations, Pod, ServedVersion, Shell, startPod, toolPath, volume } from './_pods';
 import { etagOf, serveVersion } from './_serve';
 import { ModelSource } from '../../src';
 
@@ -156,11 +158,10 @@ describe('a restart of the same pod while its previous run\'s curl is alive', ()
       o.files.set('', body);
       o.slow.add('');
       o.slowMs = 6000;
-      const zbin = fs.mkdtempSync(path.join(require('os').tmpdir(), 'zombie-curl-'));
-      fs.writeFileSync(path.join(zbin, 'curl'), `#!/bin/sh\nexec /usr/bin/setsid ${require('child_process').execSync('command -v curl', { encoding: 'utf8' }).trim()} "$@"\n`, { mode: 0o755 });
+      const zbin = fs.mkdtempSync(path.join(os.tmpdir(), 'zombie-curl-'));
+      fs.writeFileSync(path.join(zbin, 'curl'), `#!/bin/sh\nexec /usr/bin/setsid ${execSync('command -v curl', { encoding: 'utf8' }).trim()} "$@"\n`, { mode: 0o755 });
       const dir = volume();
       const c = downloaderFor({ source: ModelSource.http(`${o.base}/model`), attempts: 3 }, shell);
-      const { toolPath } = await import('./_pods');
       const first = startPod(c, dir, shell, 'pod-z', { PATH: `${zbin}:${toolPath(shell)}` });
       await until('the first run\'s transfer', () => o.gets.length > 0);
       await sleep(1500);
