@@ -176,3 +176,32 @@ describe('a restart of the same pod while its previous run\'s curl is alive', ()
     }, 60_000);
   }
 });
+
+// verifyOnCacheHit against a file flipped in place (same size, same mtime): the sizes agree, only
+// the hash tells; the model is downloaded again and lands whole.
+describe('verifyOnCacheHit with a byte flipped in place', () => {
+  for (const shell of SHELLS) {
+    test(`${shell}: downloaded again, the source's bytes land`, async () => {
+      const o = await origin();
+      o.files.set('config.json', Buffer.from('{"a":1}'));
+      o.files.set('w.bin', Buffer.alloc(3 * 2 ** 20 + 5, 'w'));
+      const files = ['config.json', 'w.bin'];
+      const dir = volume();
+      const c = downloaderFor({ source: ModelSource.http(`${o.base}/model/`, { files }), verifyOnCacheHit: true }, shell);
+      expect((await within(startPod(c, dir, shell, 'p1'), 20_000)).code).toBe(0);
+      const w = path.join(dir, 'model', 'w.bin');
+      const st = fs.statSync(w);
+      const fd = fs.openSync(w, 'r+');
+      fs.writeSync(fd, Buffer.from('X'), 0, 1, 2 ** 20 + 17);
+      fs.closeSync(fd);
+      fs.utimesSync(w, st.atime, st.mtime);
+      const before = o.gets.length;
+      const again = await within(startPod(c, dir, shell, 'p2'), 20_000);
+      expect(again.code).toBe(0);
+      expect(again.stdout).toContain('does not match its recorded sha256');
+      expect(o.gets.length).toBeGreaterThan(before);
+      const markerSource = fs.readFileSync(path.join(dir, '.model.ready'), 'utf8').split('\n').find(l => l.startsWith('source='))!.slice(7);
+      expect(await invariantViolations(dir, 'model', 'directory', [o.version()], markerSource)).toEqual([]);
+    }, 60_000);
+  }
+});
