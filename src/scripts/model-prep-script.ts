@@ -430,7 +430,10 @@ prepare_stage() {
   for s in "$dir/.$target.stage."* "$dir/.$target.beat."*; do
     [ -e "$s" ] || continue
     case "$s" in "$stage"|"$dir/.$target.beat.$me"*) continue ;; esac
-    owner="\${s#"$dir/.$target."}"; owner="\${owner#*.}"; owner="\${owner%.tmp}"
+    owner="\${s#"$dir/.$target."}"; owner="\${owner#*.}"
+    # the files of another model whose name starts so ("<target>.stage.q"): not this one's leftovers
+    case "$owner" in *.ready|*.lock|*.partial|*.breaking|*.stage.*|*.beat.*|*.broken.*|*.probe.*) continue ;; esac
+    owner="\${owner%.tmp}"
     alive "$owner" && continue
     set -- "$@" "$s"
     [ "$#" -lt 100 ] || { rm -rf -- "$@" 2>/dev/null; set --; }

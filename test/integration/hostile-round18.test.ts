@@ -171,8 +171,9 @@ describe('a restart of the same pod while its previous run\'s curl is alive', ()
       o.slowMs = 1500;
       const second = await within(startPod(c, dir, shell, 'pod-z'), 30_000);
       await sleep(5000);
-      expect(second.code).toBe(0);
-      expect(await invariantViolations(dir, 'model', 'file', [o.version()], `${o.base}/model`)).toEqual([]);
+      const violations = await invariantViolations(dir, 'model', 'file', [o.version()], `${o.base}/model`);
+      // the logs are in the failure: one busybox run of 14 failed once (not reproduced in 12 more)
+      if (second.code !== 0 || violations.length) throw new Error(`exit ${second.code}, ${JSON.stringify(violations)}\n${second.stdout}${second.stderr}`);
     }, 60_000);
   }
 });
@@ -204,4 +205,22 @@ describe('verifyOnCacheHit with a byte flipped in place', () => {
       expect(await invariantViolations(dir, 'model', 'directory', [o.version()], markerSource)).toEqual([]);
     }, 60_000);
   }
+});
+
+// Two different models on one cache whose names are prefixes of each other's script files: the
+// cleanup of `m`'s dead leftovers (`.m.stage.*`, `.m.beat.*`) must not take `m.stage.q`'s marker.
+describe('two models on one cache, one named like the other\'s staging', () => {
+  test('dash: the model m.stage.q keeps its marker while m downloads', async () => {
+    const o = await origin();
+    o.files.set('m', Buffer.from('model m'));
+    o.files.set('m.stage.q', Buffer.from('model q'));
+    const dir = volume();
+    const q = downloaderFor({ source: ModelSource.http(`${o.base}/model/m.stage.q`) }, 'dash');
+    expect((await within(startPod(q, dir, 'dash', 'q'), 20_000)).code).toBe(0);
+    expect((await within(startPod(downloaderFor({ source: ModelSource.http(`${o.base}/model/m`) }, 'dash'), dir, 'dash', 'm'), 20_000)).code).toBe(0);
+    const before = o.gets.length;
+    const hit = await within(startPod(q, dir, 'dash', 'q2'), 20_000);
+    expect(hit.stdout).toContain('cache hit');
+    expect(o.gets.length).toBe(before);
+  }, 60_000);
 });
