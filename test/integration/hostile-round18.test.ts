@@ -172,7 +172,8 @@ describe('a restart of the same pod while its previous run\'s curl is alive', ()
       const second = await within(startPod(c, dir, shell, 'pod-z'), 30_000);
       await sleep(5000);
       const violations = await invariantViolations(dir, 'model', 'file', [o.version()], `${o.base}/model`);
-      // the logs are in the failure: one busybox run of 14 failed once (not reproduced in 12 more)
+      // KNOWN BREAK, intermittent (about 1 run in 8): the bytes are right but the marker records a digest
+      // hashed while the old curl wrote into the adopted staging (the hasher read a hole); not fixed yet
       if (second.code !== 0 || violations.length) throw new Error(`exit ${second.code}, ${JSON.stringify(violations)}\n${second.stdout}${second.stderr}`);
     }, 60_000);
   }
