@@ -418,13 +418,22 @@ prepare_stage() {
     log "the partial download belongs to another user; starting over"
     rm -rf "$stage" 2>/dev/null || mv "$stage" "$dir/.$target.stage.foreign.$me" 2>/dev/null || fail "$(unwritable "cannot remove $stage")"
   fi
+  # a staging of another source (the same name served elsewhere: another mirror, bucket or
+  # file list) is no partial of this one: its files and validators are not this source's
+  if [ -d "$stage" ] && [ "$(cat "$stage/origin" 2>/dev/null)" != "$MODEL_SOURCE" ]; then
+    log "the partial download is of another source; starting over"
+    rm -rf "$stage" 2>/dev/null || mv "$stage" "$dir/.$target.stage.foreign.$me" 2>/dev/null || fail "$(unwritable "cannot remove $stage")"
+  fi
   # one clock reading, and one rm per hundred: thousands of dead pods' leftovers cost no fork each
   beat_now=$(date +%s)
   set --
   for s in "$dir/.$target.stage."* "$dir/.$target.beat."*; do
     [ -e "$s" ] || continue
     case "$s" in "$stage"|"$dir/.$target.beat.$me"*) continue ;; esac
-    owner="\${s#"$dir/.$target."}"; owner="\${owner#*.}"; owner="\${owner%.tmp}"
+    owner="\${s#"$dir/.$target."}"; owner="\${owner#*.}"
+    # the files of another model whose name starts so ("<target>.stage.q"): not this one's leftovers
+    case "$owner" in *.ready|*.lock|*.partial|*.breaking|*.stage.*|*.beat.*|*.broken.*|*.probe.*) continue ;; esac
+    owner="\${owner%.tmp}"
     alive "$owner" && continue
     set -- "$@" "$s"
     [ "$#" -lt 100 ] || { rm -rf -- "$@" 2>/dev/null; set --; }
@@ -433,6 +442,8 @@ prepare_stage() {
   [ "$#" -eq 0 ] || rm -rf -- "$@" 2>/dev/null
   rm -rf "$stage/old" "$stage/marker"
   mkdir -p "$stage/meta" || fail "$( unwritable)"
+  # (not written, on a full volume: the next holder then starts over, and this one fails on its own)
+  [ -f "$stage/origin" ] || { printf '%s\n' "$MODEL_SOURCE" > "$stage/origin"; } 2>/dev/null
   model="$stage/model"
   meta="$stage/meta"
   # the tools' messages go to HOME (not the model volume, which may be full)

@@ -317,6 +317,8 @@ describe('another uid', () => {
     const stage = path.join(dir, '.plain.bin.stage.dead.1.x');
     fs.mkdirSync(path.join(stage, 'meta'), { recursive: true });
     fs.writeFileSync(path.join(stage, 'model'), 'x');
+    // the staging of this source (one of another source is started over)
+    fs.writeFileSync(path.join(stage, 'origin'), `${base}/plain.bin\n`);
     fs.symlinkSync('dead.1.x', path.join(dir, '.plain.bin.lock'));
     deadHeartbeat(path.join(dir, '.plain.bin.beat.dead.1.x'));
     fs.chmodSync(path.join(stage, 'model'), 0o444);
