@@ -10,43 +10,76 @@ import { shell } from './_shell';
  *   reopened and the new file is read from its start.
  * - Files already present when the sidecar (re)starts are followed from their end, so a
  *   sidecar restart does not print old lines again.
- * - Lines of one file keep their order. With `LOG_PREFIX=1` each line is prefixed by
- *   `<file>: `, to tell files apart (the name is escaped for sed, never read as a program).
- * - Any file name works: spaces, unicode, a leading `-`, `*`. Names already followed are kept
- *   in one string joined by `//`, which no glob result contains (file names have no `/`, and
- *   LogSidecar refuses patterns with empty segments), so `a b.log` never hides `b.log`.
+ * - Lines of one file keep their order, and every line is written whole (one write through
+ *   `sed -u` or a read loop), so two busy files never cut into each other's lines. With
+ *   `LOG_PREFIX=1` each line is prefixed by `<file>: ` (the name is escaped for sed, never
+ *   read as a program).
+ * - A name that is gone at a rescan (a date-stamped file deleted by retention) stops being
+ *   followed: its `tail` is ended, so a pod that runs for months with a new name every hour
+ *   keeps one `tail` per existing file, not one per name ever seen.
+ * - The per-name work runs only when the listing changed, so an idle rescan costs one glob
+ *   and one string compare, also with thousands of files.
+ * - SIGTERM ends the script and its followers at once (`sleep` runs in the background and
+ *   `wait` is interrupted by the trap).
+ * - Any file name works: spaces, unicode, a leading `-`, `*`. Followed names are kept in one
+ *   string as `//<name>/<pid of its tail>`; `//` is in no glob result (file names have no `/`,
+ *   and LogSidecar refuses patterns with empty segments), so `a b.log` never hides `b.log`.
  *
  * Settings come from env: LOG_DIR, LOG_PATTERN (shell glob, default `*.log`), LOG_PREFIX.
  */
 export const LOG_STREAM_SCRIPT = shell(String.raw`set -u
 cd "$LOG_DIR" || { echo "log-stream: cannot read $LOG_DIR" >&2; exit 1; }
-trap 'kill 0' TERM INT
+trap 'trap - TERM INT; kill 0' TERM INT
+exec 3>&1
 # GNU sed -u writes every line at once; where there is none (busybox), a read loop does (slower)
 if printf '' | sed -u '' 2>/dev/null; then line_sed=1; else line_sed=0; fi
-label() {
+lines() {
   if [ "$line_sed" = 1 ]; then
-    sed -u "s|^|$(printf '%s' "$1" | tr '\n' '?' | sed 's/[\\&|]/\\&/g'): |"
+    sed -u "s|^|$(printf '%s' "$1" | tr '\n' '?' | sed 's/[\\&|]/\\&/g')|"
   else
-    while IFS= read -r line; do printf '%s: %s\n' "$1" "$line"; done
+    while IFS= read -r line; do printf '%s%s\n' "$1" "$line"; done
   fi
 }
+# follows file $1 from line $2 (tail's -n) and prints the pid of its tail
 follow() {
-  if [ "\${LOG_PREFIX:-0}" = 1 ]; then
-    tail -n "$2" -F -q "./$1" 2>/dev/null | label "$1" &
-  else
-    tail -n "$2" -F -q "./$1" 2>/dev/null &
-  fi
+  if [ "\${LOG_PREFIX:-0}" = 1 ]; then p="$1: "; else p=; fi
+  exec 4>&1 >&3
+  { tail -n "$2" -F -q "./$1" 2>/dev/null 4>&- & echo "$!" >&4; } | { exec 4>&-; lines "$p"; } &
 }
 seen="//"
+listed=
 first=1
 while :; do
+  now="//"
   for f in \${LOG_PATTERN:-*.log}; do
-    [ -f "$f" ] || continue
-    case "$seen" in *"//$f//"*) continue ;; esac
-    seen="$seen$f//"
-    if [ "$first" = 1 ]; then follow "$f" 0; else follow "$f" +1; fi
+    [ -f "$f" ] && now="$now$f//"
   done
+  if [ "$now" != "$listed" ]; then
+    # names gone: end their tail
+    keep="//"
+    rest=\${seen#//}
+    while [ -n "$rest" ]; do
+      e=\${rest%%//*}
+      rest=\${rest#*//}
+      case "$now" in
+        *"//\${e%/*}//"*) keep="$keep$e//" ;;
+        *) kill "\${e##*/}" 2>/dev/null ;;
+      esac
+    done
+    seen=$keep
+    # new names: follow them (from the end at start, from the start later)
+    rest=\${now#//}
+    while [ -n "$rest" ]; do
+      f=\${rest%%//*}
+      rest=\${rest#*//}
+      case "$seen" in *"//$f/"[0-9]*) continue ;; esac
+      if [ "$first" = 1 ]; then pid=$(follow "$f" 0); else pid=$(follow "$f" +1); fi
+      seen="$seen$f/$pid//"
+    done
+    listed=$now
+  fi
   first=0
-  sleep 1
+  sleep 1 &
+  wait $!
 done
 `);
