@@ -9,7 +9,9 @@ import { shell } from './_shell';
  * - Each file is followed by name (`tail -F`), so a rotated file (renamed, then recreated) is
  *   reopened and the new file is read from its start.
  * - Files already present when the sidecar (re)starts are followed from their end, so a
- *   sidecar restart does not print old lines again.
+ *   sidecar restart does not print old lines again. So is a new name that is a followed file
+ *   renamed (same inode as a name at the last change, and that name recreated): a rotation to
+ *   `app-2026-11-27.log`, which `*.log` matches, does not print the day's lines twice.
  * - Lines of one file keep their order, and every line is written whole (one write through
  *   `sed -u` or a read loop), so two busy files never cut into each other's lines. With
  *   `LOG_PREFIX=1` each line is prefixed by `<file>: ` (the name is escaped for sed, never
@@ -48,6 +50,7 @@ follow() {
 }
 seen="//"
 listed=
+inodes=
 first=1
 while :; do
   now="//"
@@ -73,10 +76,32 @@ while :; do
       f=\${rest%%//*}
       rest=\${rest#*//}
       case "$seen" in *"//$f/"[0-9]*) continue ;; esac
-      if [ "$first" = 1 ]; then pid=$(follow "$f" 0); else pid=$(follow "$f" +1); fi
+      from=+1
+      if [ "$first" = 1 ]; then
+        from=0
+      else
+        # renamed from a followed name that was recreated (app.log -> app-2026-11-27.log):
+        # its lines were printed already, read only what comes next
+        ino=$(ls -di -- "./$f" 2>/dev/null | sed 's/^ *\([0-9]*\).*/\1/')
+        case "$inodes" in
+          *"
+$ino "*)
+            was=\${inodes#*"
+$ino "}
+            was=\${was%%"
+"*}
+            if [ "$was" != "$f" ] && [ -f "./$was" ]; then from=0; fi
+            ;;
+        esac
+      fi
+      pid=$(follow "$f" "$from")
       seen="$seen$f/$pid//"
     done
     listed=$now
+    # inode and name of each file, to recognize a rename at the next change
+    inodes="
+$(ls -di -- \${LOG_PATTERN:-*.log} 2>/dev/null | sed 's/^ *//')
+"
   fi
   first=0
   sleep 1 &

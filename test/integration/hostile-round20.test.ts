@@ -120,4 +120,25 @@ describe.each(SHELLS)('%s', (_name, env) => {
     await exited;
     expect(left).toEqual([]);
   }, 30_000);
+  test.concurrent('rotation to a date-stamped name that *.log matches (logback, dateext): no line printed twice', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'app-logs-'));
+    const running = start(env, false, dir);
+    await sleep(300);
+    const app = path.join(dir, 'app.log');
+    for (let day = 1; day <= 3; day++) {
+      for (let i = 1; i <= 3; i++) fs.appendFileSync(app, `day ${day} line ${i}\n`);
+      await sleep(1500);
+      fs.renameSync(app, path.join(dir, `app-2026-11-${10 + day}.log`));
+      fs.writeFileSync(app, '');
+      await sleep(1500);
+    }
+    // retention deletes an old day, and the next new name may reuse its inode: read from its start
+    fs.unlinkSync(path.join(dir, 'app-2026-11-11.log'));
+    fs.writeFileSync(path.join(dir, 'other.log'), 'other 1\n');
+    await sleep(2500);
+    running.kill();
+    const lines = (await running.done).stdout.split('\n').filter(l => l);
+    const expected = [1, 2, 3].flatMap(day => [1, 2, 3].map(i => `day ${day} line ${i}`));
+    expect(lines).toEqual([...expected, 'other 1']);
+  }, 30_000);
 });
