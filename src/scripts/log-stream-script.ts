@@ -37,14 +37,15 @@ exec 3>&1
 if printf '' | sed -u '' 2>/dev/null; then line_sed=1; else line_sed=0; fi
 lines() {
   if [ "$line_sed" = 1 ]; then
-    sed -u "s|^|$(printf '%s' "$1" | tr '\n' '?' | sed 's/[\\&|]/\\&/g')|"
+    sed -u "s|^|$(printf '%s' "$1" | sed 's/[\\&|]/\\&/g')|"
   else
     while IFS= read -r line; do printf '%s%s\n' "$1" "$line"; done
   fi
 }
 # follows file $1 from line $2 (tail's -n) and prints the pid of its tail
 follow() {
-  if [ "\${LOG_PREFIX:-0}" = 1 ]; then p="$1: "; else p=; fi
+  # a newline in the name becomes ?, so a prefix never starts a line of its own
+  if [ "\${LOG_PREFIX:-0}" = 1 ]; then p="$(printf '%s' "$1" | tr '\n' '?'): "; else p=; fi
   exec 4>&1 >&3
   { tail -n "$2" -F -q "./$1" 2>/dev/null 4>&- & echo "$!" >&4; } | { exec 4>&-; lines "$p"; } &
 }

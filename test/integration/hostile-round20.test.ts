@@ -141,4 +141,15 @@ describe.each(SHELLS)('%s', (_name, env) => {
     const expected = [1, 2, 3].flatMap(day => [1, 2, 3].map(i => `day ${day} line ${i}`));
     expect(lines).toEqual([...expected, 'other 1']);
   }, 30_000);
+
+  test.concurrent('LOG_PREFIX=1 with a newline in a file name: the prefix stays on the line (as ?)', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'app-logs-'));
+    const running = start(env, true, dir);
+    await sleep(300);
+    fs.writeFileSync(path.join(dir, 'a\nb.log'), 'one\n  two \\n\\\\ three\n');
+    await sleep(2500);
+    running.kill();
+    const lines = (await running.done).stdout.split('\n').filter(l => l);
+    expect(lines).toEqual(['a?b.log: one', 'a?b.log:   two \\n\\\\ three']);
+  }, 30_000);
 });
