@@ -35,9 +35,10 @@ trap 'trap - TERM INT; kill 0' TERM INT
 exec 3>&1
 # GNU sed -u writes every line at once; where there is none (busybox), a read loop does (slower)
 if printf '' | sed -u '' 2>/dev/null; then line_sed=1; else line_sed=0; fi
+# runs as its own process (a pipeline element): sed replaces it
 lines() {
   if [ "$line_sed" = 1 ]; then
-    sed -u "s|^|$(printf '%s' "$1" | sed 's/[\\&|]/\\&/g')|"
+    exec sed -u "s|^|$(printf '%s' "$1" | sed 's/[\\&|]/\\&/g')|"
   else
     while IFS= read -r line; do printf '%s%s\n' "$1" "$line"; done
   fi
