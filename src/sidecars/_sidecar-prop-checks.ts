@@ -26,6 +26,11 @@ const HOST_NAME = /^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z
 const IPV6 = /^[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*:[0-9A-Fa-f.]*$/;
 /** Characters of a log directory: Fluent Bit reads `,` as a list and `* ? [` as globs. */
 const LOG_DIR_CHARS = /^[A-Za-z0-9._@+/-]+$/;
+/** Directories an empty log volume must not hide (in the server and in the sidecar). */
+const SYSTEM_DIRS = ['/bin', '/boot', '/dev', '/etc', '/lib', '/lib32', '/lib64', '/libx32', '/proc', '/run', '/sbin', '/sys', '/usr', '/var', '/var/run',
+  '/var/run/secrets', '/var/run/secrets/kubernetes.io', '/var/run/secrets/kubernetes.io/serviceaccount', '/run/secrets'];
+/** Trees no log volume may be mounted into. */
+const SYSTEM_TREES = ['/proc/', '/sys/', '/var/run/secrets/', '/run/secrets/'];
 /** One segment of a file glob: names and the wildcards `* ? [ ] !`; no `,` (a Fluent Bit path list) or whitespace. */
 const GLOB_SEGMENT = /^[A-Za-z0-9._@+*?![\]-]+$/;
 /** A Loki label name (Prometheus data model). */
@@ -138,6 +143,10 @@ function logDirErrors(logDir: string | undefined): string[] {
   absolutePath('logDir', dir, errors);
   if (!errors.length && dir !== undefined && !LOG_DIR_CHARS.test(dir)) {
     errors.push(`logDir: ${show(dir)} may only have letters, digits and . _ @ + - between slashes (Fluent Bit reads ',' as a list and '* ? [' as wildcards). Fix: use e.g. '/var/log/app'`);
+  }
+  if (!errors.length && typeof dir === 'string' && (SYSTEM_DIRS.includes(dir) || SYSTEM_TREES.some(t => dir.startsWith(t)))) {
+    errors.push(`logDir: ${show(dir)} is a system directory: the log volume mounted there (empty, read-only in the sidecar) hides the image's files `
+      + `(/etc/passwd, /usr/bin, the devices of /dev, the service account token), and /proc and /sys take no mounts. Fix: use e.g. '/var/log/app'`);
   }
   return errors;
 }

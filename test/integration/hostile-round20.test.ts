@@ -1,0 +1,173 @@
+import { spawn } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { AiInferencePod, LogSidecar } from '../../src';
+import { requireTool, startContainer } from '../helpers/run-container';
+import { container, manifestOf, newChart, synth } from '../helpers/synth';
+
+// Hostile round 20: LogSidecar's stream script as a long-running pod's log directory behaves
+// over days, under dash with GNU tail/sed and under busybox sh with its own applets.
+beforeAll(() => {
+  requireTool('tail', 'apt-get install -y coreutils');
+  requireTool('sed', 'apt-get install -y sed');
+  requireTool('dash', 'apt-get install -y dash');
+  requireTool('busybox', 'apt-get install -y busybox');
+});
+
+const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
+
+function busyboxBin(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'busybox-bin-'));
+  const busybox = fs.realpathSync('/usr/bin/busybox');
+  for (const applet of ['tail', 'sed', 'tr', 'sleep', 'kill']) fs.symlinkSync(busybox, path.join(dir, applet));
+  return dir;
+}
+
+type Env = () => { shell: string[]; path: string };
+const SHELLS: Array<[string, Env]> = [
+  ['dash, GNU tail and sed', () => ({ shell: ['/usr/bin/dash'], path: process.env.PATH ?? '/usr/bin:/bin' })],
+  ['busybox sh, tail and sed', () => ({ shell: ['/usr/bin/busybox', 'sh'], path: `${busyboxBin()}:${process.env.PATH}` })],
+];
+
+function streamer(prefixFileName: boolean): any {
+  const chart = newChart();
+  const pod = new AiInferencePod(chart, 'llm', { server: { image: 'vllm/vllm-openai:v0.6.3' } });
+  new LogSidecar(pod, 'log-forwarder', { logDir: '/var/log/app', prefixFileName });
+  return container(manifestOf(synth(chart), 'Pod'), 'log-forwarder');
+}
+
+function start(env: Env, prefix: boolean, dir: string) {
+  const synthesized = streamer(prefix);
+  const { shell, path: PATH } = env();
+  return startContainer({ ...synthesized, command: [...shell, ...synthesized.command.slice(1)] }, { env: { LOG_DIR: dir, PATH } });
+}
+
+/** Live (not zombie) processes whose working directory is `dir` (the script cd's there). */
+function liveIn(dir: string, comm?: string): number[] {
+  const real = fs.realpathSync(dir);
+  const found: number[] = [];
+  for (const p of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(p)) continue;
+    try {
+      if (fs.readlinkSync(`/proc/${p}/cwd`) !== real) continue;
+      const stat = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
+      const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      if (state !== 'Z' && (comm === undefined || name === comm)) found.push(Number(p));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found;
+}
+
+describe.each(SHELLS)('%s', (_name, env) => {
+  test.concurrent('date-stamped names deleted by retention: their tail processes end (no leak over months)', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'app-logs-'));
+    const running = start(env, false, dir);
+    await sleep(300);
+    for (let i = 0; i < 6; i++) {
+      fs.writeFileSync(path.join(dir, `app-2026-11-${10 + i}.log`), `day ${i}\n`);
+      await sleep(1300);
+      fs.unlinkSync(path.join(dir, `app-2026-11-${10 + i}.log`));
+    }
+    await sleep(2500);
+    const tails = liveIn(dir, 'tail').length;
+    running.kill();
+    const lines = (await running.done).stdout.split('\n').filter(l => l);
+    expect(lines).toEqual([0, 1, 2, 3, 4, 5].map(i => `day ${i}`));
+    expect(tails).toBe(0);
+  }, 30_000);
+
+  test.concurrent('two busy files without prefix: no line is cut by the other file\'s output', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'app-logs-'));
+    const running = start(env, false, dir);
+    await sleep(300);
+    const a = fs.openSync(path.join(dir, 'a.log'), 'a');
+    const b = fs.openSync(path.join(dir, 'b.log'), 'a');
+    for (let i = 1; i <= 20000; i++) {
+      fs.writeSync(a, `aaaa line ${i}\n`);
+      fs.writeSync(b, `bbbb line ${i}\n`);
+    }
+    fs.closeSync(a);
+    fs.closeSync(b);
+    await sleep(6000);
+    running.kill();
+    const lines = (await running.done).stdout.split('\n').filter(l => l);
+    expect(lines.filter(l => !/^(aaaa|bbbb) line \d+$/.test(l))).toEqual([]);
+    expect(lines.filter(l => l.startsWith('aaaa'))).toEqual(Array.from({ length: 20000 }, (_, i) => `aaaa line ${i + 1}`));
+    expect(lines.filter(l => l.startsWith('bbbb'))).toEqual(Array.from({ length: 20000 }, (_, i) => `bbbb line ${i + 1}`));
+  }, 30_000);
+
+  test.concurrent('SIGTERM: the script and every tail are gone within 300 ms', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'app-logs-'));
+    for (const n of ['a.log', 'b.log']) fs.writeFileSync(path.join(dir, n), 'old\n');
+    const synthesized = streamer(true);
+    const { shell, path: PATH } = env();
+    const child = spawn(shell[0], [...shell.slice(1), ...synthesized.command.slice(1)], { env: { LOG_DIR: dir, LOG_PATTERN: '*.log', LOG_PREFIX: '1', PATH }, detached: true, stdio: 'ignore' });
+    const exited = new Promise(r => child.on('exit', r));
+    await sleep(1500);
+    expect(liveIn(dir, 'tail').length).toBe(2);
+    child.kill('SIGTERM');
+    await sleep(300);
+    const left = liveIn(dir);
+    try {
+      process.kill(-(child.pid as number), 'SIGKILL');
+    } catch {
+      // gone
+    }
+    await exited;
+    expect(left).toEqual([]);
+  }, 30_000);
+  test.concurrent('rotation to a date-stamped name that *.log matches (logback, dateext): no line printed twice', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'app-logs-'));
+    const running = start(env, false, dir);
+    await sleep(300);
+    const app = path.join(dir, 'app.log');
+    for (let day = 1; day <= 3; day++) {
+      for (let i = 1; i <= 3; i++) fs.appendFileSync(app, `day ${day} line ${i}\n`);
+      await sleep(1500);
+      fs.renameSync(app, path.join(dir, `app-2026-11-${10 + day}.log`));
+      fs.writeFileSync(app, '');
+      await sleep(1500);
+    }
+    // retention deletes an old day, and the next new name may reuse its inode: read from its start
+    fs.unlinkSync(path.join(dir, 'app-2026-11-11.log'));
+    fs.writeFileSync(path.join(dir, 'other.log'), 'other 1\n');
+    await sleep(2500);
+    running.kill();
+    const lines = (await running.done).stdout.split('\n').filter(l => l);
+    const expected = [1, 2, 3].flatMap(day => [1, 2, 3].map(i => `day ${day} line ${i}`));
+    expect(lines).toEqual([...expected, 'other 1']);
+  }, 30_000);
+
+  test.concurrent('LOG_PREFIX=1 with a newline in a file name: the prefix stays on the line (as ?)', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'app-logs-'));
+    const running = start(env, true, dir);
+    await sleep(300);
+    fs.writeFileSync(path.join(dir, 'a\nb.log'), 'one\n  two \\n\\\\ three\n');
+    await sleep(2500);
+    running.kill();
+    const lines = (await running.done).stdout.split('\n').filter(l => l);
+    expect(lines).toEqual(['a?b.log: one', 'a?b.log:   two \\n\\\\ three']);
+  }, 30_000);
+  // Known limit, not fixed (tail follows by offset): copytruncate, then the app writes past the
+  // old size before tail looks again; tail cannot see the truncation and starts at the old
+  // offset: the first new lines are lost and one is printed cut ("runcate 2"). test.failing
+  // passes while this holds; it fails (and should become a plain test) once it is fixed.
+  test.failing('copytruncate refilled past the old size before tail looks: no line lost or cut', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'app-logs-'));
+    const running = start(env, false, dir);
+    await sleep(300);
+    const app = path.join(dir, 'app.log');
+    for (let i = 1; i <= 3; i++) fs.appendFileSync(app, `short ${i}\n`);
+    await sleep(1500);
+    fs.truncateSync(app, 0);
+    for (let i = 1; i <= 6; i++) fs.appendFileSync(app, `after truncate ${i}\n`);
+    await sleep(2500);
+    running.kill();
+    const lines = (await running.done).stdout.split('\n').filter(l => l);
+    expect(lines).toEqual([1, 2, 3].map(i => `short ${i}`).concat([1, 2, 3, 4, 5, 6].map(i => `after truncate ${i}`)));
+  }, 30_000);
+});
