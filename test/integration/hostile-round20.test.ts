@@ -152,22 +152,6 @@ describe.each(SHELLS)('%s', (_name, env) => {
     const lines = (await running.done).stdout.split('\n').filter(l => l);
     expect(lines).toEqual(['a?b.log: one', 'a?b.log:   two \\n\\\\ three']);
   }, 30_000);
-  // Known limit, not fixed (tail follows by offset): copytruncate, then the app writes past the
-  // old size before tail looks again; tail cannot see the truncation and starts at the old
-  // offset: the first new lines are lost and one is printed cut ("runcate 2"). test.failing
-  // passes while this holds; it fails (and should become a plain test) once it is fixed.
-  test.failing('copytruncate refilled past the old size before tail looks: no line lost or cut', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'app-logs-'));
-    const running = start(env, false, dir);
-    await sleep(300);
-    const app = path.join(dir, 'app.log');
-    for (let i = 1; i <= 3; i++) fs.appendFileSync(app, `short ${i}\n`);
-    await sleep(1500);
-    fs.truncateSync(app, 0);
-    for (let i = 1; i <= 6; i++) fs.appendFileSync(app, `after truncate ${i}\n`);
-    await sleep(2500);
-    running.kill();
-    const lines = (await running.done).stdout.split('\n').filter(l => l);
-    expect(lines).toEqual([1, 2, 3].map(i => `short ${i}`).concat([1, 2, 3, 4, 5, 6].map(i => `after truncate ${i}`)));
-  }, 30_000);
+  // Not tested as a promise: copytruncate refilled past the old size before tail looks again
+  // loses lines (tail follows by offset and cannot see the truncation); the README says so.
 });
