@@ -213,6 +213,18 @@ export const NEWER_FIELDS: ReadonlyMap<string, FieldType> = new Map<string, Fiel
   ['ServiceSpec.trafficDistribution', oneOf('PreferClose', 'PreferSameZone', 'PreferSameNode')],
 ]);
 
+/**
+ * Fields a targeted version between 1.28 and the newest served, which the newest official schema
+ * (the one NEWER_FIELDS is compared with) no longer has: an alpha field renamed a release later.
+ * A manifest for that version may write them (Kubernetes 1.35's `workloadRef`, with the
+ * GenericWorkload gate on, became 1.36's `schedulingGroup`).
+ *
+ * @internal
+ */
+export const DROPPED_FIELDS: ReadonlyMap<string, FieldType> = new Map<string, FieldType>([
+  ['PodSpec.workloadRef', objectOf('WorkloadReference')],
+]);
+
 /** An object type only newer fields use: its fields and the ones required. @internal */
 export interface NewerType {
   readonly fields: { readonly [name: string]: FieldType };
@@ -242,6 +254,12 @@ export const NEWER_TYPES: ReadonlyMap<string, NewerType> = new Map<string, Newer
   ['SuccessPolicyRule', { fields: { succeededCount: INT32, succeededIndexes: STRING }, required: [] }],
 ]);
 
+/** The object types only DROPPED_FIELDS use (k8s.io/api core/v1 of that version). @internal */
+export const DROPPED_TYPES: ReadonlyMap<string, NewerType> = new Map<string, NewerType>([
+  // 1.35: name (a DNS subdomain) and podGroup required, podGroupReplicaKey optional
+  ['WorkloadReference', { fields: { name: STRING, podGroup: STRING, podGroupReplicaKey: STRING }, required: ['name', 'podGroup'] }],
+]);
+
 /**
  * What every object has beside its kind's fields: its identity (the reporter's to check) and a
  * `status`, which the API server ignores on create.
@@ -261,10 +279,10 @@ function typeTable(): TypeTable {
         required: all.filter(f => !f.optional && !REQUIRED_UNTIL_LATER.has(`${type}.${f.name}`)).map(f => f.name),
       });
     }
-    for (const [type, { fields, required }] of NEWER_TYPES) {
+    for (const [type, { fields, required }] of [...NEWER_TYPES, ...DROPPED_TYPES]) {
       byJsonName.set(type, { fields: new Map(Object.entries(fields)), required: [...required] });
     }
-    for (const [key, type] of NEWER_FIELDS) {
+    for (const [key, type] of [...NEWER_FIELDS, ...DROPPED_FIELDS]) {
       const [owner, field] = key.split('.');
       byJsonName.get(owner)?.fields.set(field, type);
     }

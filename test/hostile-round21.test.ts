@@ -1,0 +1,34 @@
+import { ApiObject, JsonPatch } from 'cdk8s';
+import { AiInferenceDeployment, AiInferencePod, HealthCheck, KubernetesTarget } from '../src';
+import { expectRefused } from './helpers/refusal';
+import { expectApiValid, manifestOf, newChart, synth } from './helpers/synth';
+
+// Hostile round 21: what landed in session 9 and hostile rounds 16 to 20.
+
+const server = { image: 'vllm/vllm-openai:v0.6.3', health: HealthCheck.vllm() };
+
+describe('the unknown-field refusal and the fields of every targeted version', () => {
+  // Kubernetes 1.35 (GenericWorkload gate on) has PodSpec.workloadRef, which 1.36 renamed to
+  // schedulingGroup: the newest official schema no longer lists it, and a valid 1.35 manifest was refused.
+  test('a 1.35 pod with spec.workloadRef (gang scheduling) is written', () => {
+    const chart = newChart();
+    const pod = new AiInferencePod(chart, 'llm', { server, gpu: { count: 1 }, target: KubernetesTarget.V1_35 });
+    ApiObject.of(pod.pod).addJsonPatch(JsonPatch.add('/spec/workloadRef', { name: 'training', podGroup: 'workers', podGroupReplicaKey: '0' }));
+    const docs = synth(chart);
+    expectApiValid(docs);
+    expect(manifestOf(docs, 'Pod').spec.workloadRef).toEqual({ name: 'training', podGroup: 'workers', podGroupReplicaKey: '0' });
+  });
+
+  test('a Deployment\'s pod template with workloadRef is written', () => {
+    const chart = newChart();
+    const d = new AiInferenceDeployment(chart, 'llm', { server, gpu: { count: 1 }, target: KubernetesTarget.V1_35 });
+    ApiObject.of(d.deployment).addJsonPatch(JsonPatch.add('/spec/template/spec/workloadRef', { name: 'training', podGroup: 'workers' }));
+    expectApiValid(synth(chart));
+  });
+
+  test('workloadRef is still checked: a misspelled member and a missing podGroup are refused', () => {
+    expectRefused(chart => ApiObject.of(new AiInferencePod(chart, 'llm', { server, gpu: { count: 1 } }).pod)
+      .addJsonPatch(JsonPatch.add('/spec/workloadRef', { name: 'training', podgroup: 'workers' })),
+    /spec\.workloadRef\.podGroup: is missing; the Kubernetes API requires it/);
+  });
+});
