@@ -214,6 +214,8 @@ export class AiInferenceDeployment extends Construct {
   public readonly server: kplus.Container;
   /** The Service, unless `service: false`. */
   public readonly service?: ApiObject;
+  /** `selectorLabels` as given (cdk8s-plus's LabelSelector drops a label whose value is empty). */
+  private readonly selectorLabels?: { readonly [key: string]: string };
 
   constructor(scope: Construct, id: string, props: AiInferenceDeploymentProps) {
     super(scope, id);
@@ -259,12 +261,17 @@ export class AiInferenceDeployment extends Construct {
       strategy: (rollout instanceof DeploymentRollout ? rollout : DeploymentRollout.rollingUpdate())._render(errors),
     });
     if (selectorLabels) {
+      this.selectorLabels = { ...selectorLabels };
       this.deployment.select(kplus.LabelSelector.of({ labels: selectorLabels }));
     }
     // the replicas as given: a bad value is reported, and the kind rules see what would be applied
     this.server = attachServer(this, this.deployment, props, DEPLOYMENT_KEYS);
     WorkloadHost.of(this.deployment).addWorkloadStep(json => {
       json.spec.replicas = props.replicas ?? 1;
+      if (selectorLabels) {
+        // as given: an empty value (`app: ""`) is a label the API accepts and cdk8s-plus's selector dropped
+        json.spec.selector = { matchLabels: { ...selectorLabels } };
+      }
     });
     this.node.addValidation({ validate: () => errors });
     // a server without a port gets no Service (service: true with it is refused above)
@@ -280,13 +287,17 @@ export class AiInferenceDeployment extends Construct {
 
   /** Which container to look at, in which phase, when a pod of this Deployment is stuck. */
   public describe(): string {
-    const selector = Object.entries(this.deployment.matchLabels).map(([k, v]) => `${k}=${v}`).join(',');
+    const selector = Object.entries(this.podSelector()).map(([k, v]) => `${k}=${v}`).join(',');
     return lifecycleGuide(podSpecOf(WorkloadHost.of(this.deployment).render()), { logs: `-l ${selector}`, describe: `pods -l ${selector}` });
+  }
+
+  /** The labels the Deployment and its Service select the pods by. */
+  private podSelector(): { [key: string]: string } {
+    return { ...(this.selectorLabels ?? this.deployment.matchLabels) };
   }
 
   private createService(props: AiInferenceDeploymentProps, options: InferenceServiceOptions): ApiObject {
     const host = WorkloadHost.of(this.deployment);
-    const deployment = this.deployment;
     const service = new ApiObject(this, 'Service', {
       apiVersion: 'v1',
       kind: 'Service',
@@ -308,7 +319,7 @@ export class AiInferenceDeployment extends Construct {
           name: options.portName ?? (wiring.proxy ? 'proxy' : 'http'), nodePort: options.nodePort, port: servicePort, protocol: 'TCP', targetPort: port,
           appProtocol: options.appProtocol,
         }), ...extra],
-        selector: { ...deployment.matchLabels },
+        selector: { ...this.podSelector() },
         type: props.serviceType ?? InferenceServiceType.CLUSTER_IP,
       };
     });

@@ -32,3 +32,29 @@ describe('the unknown-field refusal and the fields of every targeted version', (
     /spec\.workloadRef\.podGroup: is missing; the Kubernetes API requires it/);
   });
 });
+
+describe('selectorLabels', () => {
+  // A label's value may be empty (the API accepts `app: ""`); cdk8s-plus's LabelSelector drops such
+  // a label, so the Deployment got `selector: {}` and synth refused "an empty selector", and the
+  // Service selected nothing.
+  test('a selector label with an empty value is kept in the Deployment, its pods and its Service', () => {
+    const chart = newChart();
+    const d = new AiInferenceDeployment(chart, 'ovms', { server: { image: 'openvino/model_server:2024.4', port: 8080 }, selectorLabels: { 'app.kubernetes.io/name': 'ovms', 'tier': '' } });
+    const docs = synth(chart);
+    expectApiValid(docs);
+    const deployment = manifestOf(docs, 'Deployment');
+    expect(deployment.spec.selector).toEqual({ matchLabels: { 'app.kubernetes.io/name': 'ovms', 'tier': '' } });
+    expect(deployment.spec.template.metadata.labels).toEqual(expect.objectContaining({ 'app.kubernetes.io/name': 'ovms', 'tier': '' }));
+    expect(manifestOf(docs, 'Service').spec.selector).toEqual({ 'app.kubernetes.io/name': 'ovms', 'tier': '' });
+    expect(d.describe()).toContain('-l app.kubernetes.io/name=ovms,tier=');
+  });
+
+  test('one selector label with an empty value is a selector, not an empty one', () => {
+    const chart = newChart();
+    new AiInferenceDeployment(chart, 'ovms', { server: { image: 'openvino/model_server:2024.4', port: 8080 }, selectorLabels: { app: '' } });
+    const docs = synth(chart);
+    expectApiValid(docs);
+    expect(manifestOf(docs, 'Deployment').spec.selector).toEqual({ matchLabels: { app: '' } });
+    expect(manifestOf(docs, 'Service').spec.selector).toEqual({ app: '' });
+  });
+});
