@@ -1,5 +1,6 @@
 import { ApiObject, JsonPatch } from 'cdk8s';
-import { AiInferenceDeployment, AiInferencePod, HealthCheck, KubernetesTarget } from '../src';
+import { AiInferenceDeployment, AiInferencePod, HealthCheck, InferenceEngine, KubernetesTarget } from '../src';
+import { synthWithWarnings } from './helpers/pod-parts';
 import { expectRefused } from './helpers/refusal';
 import { expectApiValid, manifestOf, newChart, synth } from './helpers/synth';
 
@@ -56,5 +57,39 @@ describe('selectorLabels', () => {
     expectApiValid(docs);
     expect(manifestOf(docs, 'Deployment').spec.selector).toEqual({ matchLabels: { app: '' } });
     expect(manifestOf(docs, 'Service').spec.selector).toEqual({ app: '' });
+  });
+});
+
+describe('rootOnlyImages and credentialInArgs on real manifests', () => {
+  // The same TGI 3.3.7 image pinned by digest (what a production manifest writes) never starts as user 1000 either.
+  test('a TGI 3.x image pinned by tag and digest as user 1000 is refused', () => {
+    const digest = `sha256:${'a1'.repeat(32)}`;
+    expectRefused(c => new AiInferenceDeployment(c, 'llm', {
+      server: { engine: InferenceEngine.tgi({ image: `ghcr.io/huggingface/text-generation-inference:3.3.7@${digest}` }), env: { MODEL_PATH: '/models/m' } },
+      gpu: { count: 1 },
+    }), /containers\[0\]\.image: "ghcr\.io\/huggingface\/text-generation-inference:3\.3\.7@sha256:a1a1.*" runs as user 1000, .*#3082.*Fix: run it as root/);
+  });
+
+  test('a 3.0 image pinned by digest still runs as user 1000', () => {
+    const chart = newChart();
+    new AiInferenceDeployment(chart, 'llm', {
+      server: { engine: InferenceEngine.tgi({ image: `ghcr.io/huggingface/text-generation-inference:3.0.1@sha256:${'b2'.repeat(32)}` }), env: { MODEL_PATH: '/models/m' } },
+      gpu: { count: 1 },
+    });
+    expectApiValid(synth(chart));
+  });
+
+  // A relative or home-directory path after --token or --password is a file the tool reads, not the credential.
+  test.each([
+    ['--token', './secrets/hf-token'], ['--password', '../run/secrets/db-password'], ['--hf-token', '~/.cache/huggingface/token'], ['--token=./token', undefined],
+  ])('%s %s is a file path, not a literal credential', (flag, value) => {
+    const chart = newChart();
+    new AiInferencePod(chart, 'llm', {
+      server: {
+        image: 'vllm/vllm-openai:v0.9.1', args: ['--model', 'm', flag, ...(value === undefined ? [] : [value])], health: HealthCheck.none(),
+        resources: { cpu: { request: '1' }, memory: { request: '1Gi', limit: '1Gi' } },
+      },
+    });
+    expect(synthWithWarnings(chart).warnings).not.toContain('literal credential');
   });
 });

@@ -54,7 +54,7 @@ const CREDENTIAL_FLAG = /^--?(api[-_]key|hf[-_]token|token|access[-_]token|auth[
  * in command or args is part of the pod spec: whoever may read the pod, its Deployment or the
  * API server's audit log reads it, and it cannot be rotated without a new rollout. A warning.
  * A `$(VAR)` value (a Secret key through `secretEnv`), a file path and a value that is the next
- * flag are not literals; a multi-line script is not looked into. The value is never printed.
+ * flag are not literals (nor a `./`, `../` or `~/` path); a multi-line script is not looked into. The value is never printed.
  */
 export function credentialInArgs(pod: RenderedPod): Finding[] {
   let findings: Finding[] | undefined;
@@ -89,7 +89,9 @@ export function credentialInArgs(pod: RenderedPod): Finding[] {
 
 /** A value given after a credential flag that is the credential itself, not a reference, a file or the next flag. */
 function isCredentialLiteral(value: string): boolean {
-  return value.trim() !== '' && !value.includes('$(') && !value.startsWith('$') && !value.startsWith('/') && !value.startsWith('-') && !value.includes('\n');
+  return value.trim() !== '' && !value.includes('$(') && !value.startsWith('$') && !value.startsWith('/') && !value.startsWith('-') && !value.includes('\n')
+    // a relative or home-directory path is a file the tool reads (`./secrets/token`, `~/.cache/huggingface/token`)
+    && !/^(\.\.?|~)\//.test(value);
 }
 
 /**

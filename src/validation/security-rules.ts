@@ -91,9 +91,9 @@ export function capabilitiesWithoutRoot(pod: RenderedPod): Finding[] {
  * `uv python install` under `/root/.local/share/uv` (`/root` is mode 700) and links the launcher
  * against that libpython: as any other user, `text-generation-launcher` exits at once with
  * "error while loading shared libraries: libpython3.11.so.1.0" (huggingface/text-generation-inference#3082,
- * open; the fix, #3197, unmerged at 3.3.7). 3.0.x and earlier run as any user.
+ * open; the fix, #3197, unmerged at 3.3.7). 3.0.x and earlier run as any user. A tag pinned by digest is the same image.
  */
-const ROOT_ONLY_IMAGE = /^ghcr\.io\/huggingface\/text-generation-inference:3\.([1-9]\d*)\.\d+$/;
+const ROOT_ONLY_IMAGE = /^ghcr\.io\/huggingface\/text-generation-inference:3\.([1-9]\d*)\.\d+(@sha256:[0-9a-f]{64})?$/;
 
 /** A container of a root-only image that runs as another user never starts: an error naming the user and the image. */
 export function rootOnlyImages(pod: RenderedPod): Finding[] {
