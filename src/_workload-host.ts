@@ -8,6 +8,7 @@ import { applyBaselinePodSecurity } from './security';
 import { show } from './validation/_helpers';
 import { hasUserPatches, readRenderedIdentity, refuseNameClashes } from './validation/_name-clashes';
 import { currentRun, metadataFingerprint, ReportedElsewhere, validateObjectOnSynth, ValidationReporter } from './validation/_reporter';
+import { markLibraryObject } from './validation/front-door-bypass';
 import { Finding, PodFacts } from './validation/model';
 
 /**
@@ -204,6 +205,7 @@ export class WorkloadHost {
    * ConfigMap in another namespace cannot be mounted; a NetworkPolicy there protects nothing.
    */
   public addCompanion(owner: IConstruct, obj: ApiObject, kind?: CompanionKind, related?: (json: any) => Finding[]): void {
+    markLibraryObject(obj);
     addRenderStep(obj, json => {
       const namespace = this.podNamespace();
       json.metadata = { ...json.metadata, namespace };

@@ -11,6 +11,8 @@ import { checkedResources, ContainerResources, renderResources } from '../resour
 import { containerSecurityContext, ContainerSecurityOptions, DEFAULT_ID, idsByDefault } from '../security';
 import { error, show } from '../validation/_helpers';
 import { containerPropKeys, knownProps, labelName, listOf, optionalList, portNumber, propKeys, pullPolicy } from '../validation/_prop-checks';
+import { ReportedElsewhere } from '../validation/_reporter';
+import { frontDoorBypasses } from '../validation/front-door-bypass';
 import { Finding } from '../validation/model';
 
 /** The error of `admitPorts` given with `networkPolicy: false` (under the prop `prefix`). @internal */
@@ -311,7 +313,31 @@ export abstract class SidecarBase extends Construct {
       };
     });
     this.host.addCompanion(this, policy);
+    this.node.addValidation({ validate: () => this.bypasses(port) });
     return policy;
+  }
+
+  /** Services and NetworkPolicies of the app that reach the server around this front door (when it is the pod's public one). */
+  private bypasses(doorPort: number): string[] {
+    const wiring = this.host.wiring();
+    if (!wiring.server?.listens || !wiring.admittedPorts || wiring.publicPort !== doorPort) {
+      return [];
+    }
+    let labels: { readonly [key: string]: string };
+    let namespace: unknown;
+    try {
+      labels = this.host.podLabels();
+      namespace = this.host.podNamespace();
+    } catch (e) {
+      if (e instanceof ReportedElsewhere) {
+        return [];
+      }
+      throw e;
+    }
+    return frontDoorBypasses(this.node.root, {
+      labels, namespace: typeof namespace === 'string' ? namespace : undefined, serverPort: wiring.server.port, admitted: wiring.admittedPorts,
+      portNames: this.host.podPortNames() ?? new Map(), door: this.node.path, doorPort,
+    });
   }
 }
 
