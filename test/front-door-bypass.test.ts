@@ -71,3 +71,11 @@ test('on your own Deployment, a bare AiInferencePod and behind a Sidecar frontDo
   expect(manifests.filter(m => m.kind === 'Service').map(m => m.spec.ports[0].targetPort).sort()).toEqual([8443, 9090]);
   expect(manifestOf(manifests, 'Deployment')).toBeDefined();
 });
+
+test('a headless Service (a StatefulSet\'s DNS names) forwards nothing and is left alone', () => {
+  const chart = newChart();
+  const d = proxied(chart);
+  new kplus.Service(chart, 'headless', { selector: d.deployment, clusterIP: 'None', ports: [{ port: 80, targetPort: 8000 }] });
+  expectApiValid(synth(chart));
+});
+

@@ -85,7 +85,8 @@ export function frontDoorBypasses(root: IConstruct, pod: FrontedPod): string[] {
   const lines: string[] = [];
   const sameNamespace = (json: any) => (json?.metadata?.namespace ?? undefined) === (pod.namespace ?? undefined);
   for (const { path, json } of services) {
-    if (sameNamespace(json) && selectsByLabels(json?.spec?.selector, pod.labels)) {
+    // a headless Service (a StatefulSet's DNS names) forwards nothing: clients reach the pods' addresses, which the policies govern
+    if (json?.spec?.clusterIP !== 'None' && sameNamespace(json) && selectsByLabels(json?.spec?.selector, pod.labels)) {
       lines.push(...serviceBypasses(path, json, pod));
     }
   }
