@@ -136,3 +136,20 @@ describe('the ten first mistakes: each refused by field with the fix, or a judge
     expect(manifestOf(manifests, 'Deployment').spec.replicas).toBe(0);
   });
 });
+
+describe('the quick start writes what the sentence under it says', () => {
+  const WORK = fs.mkdtempSync(path.join(os.tmpdir(), 'newcomer17-qs-'));
+  afterAll(() => fs.rmSync(WORK, { recursive: true, force: true }));
+
+  // Break: the sentence named only the Pod; the ConfigMap and the NetworkPolicy that closes every
+  // port but 8443 came unannounced.
+  test('a Pod, the proxy ConfigMap and a NetworkPolicy admitting 8443; the server probed through the proxy', async () => {
+    const section = readmeSection('Quick start');
+    expect(section).toMatch(/the proxy's nginx ConfigMap and a NetworkPolicy that admits traffic\s+only on the proxy's port 8443/);
+    const file = writeApp(path.join(WORK, 'main.ts'), tsBlocks(section)[0]);
+    const manifests = await runApp(file, path.join(WORK, 'dist'));
+    expect(manifests.map(m => m.kind).sort()).toEqual(['ConfigMap', 'NetworkPolicy', 'Pod']);
+    expect(manifestOf(manifests, 'NetworkPolicy').spec.ingress).toEqual([{ ports: [{ port: 8443, protocol: 'TCP' }] }]);
+    expect(container(manifestOf(manifests, 'Pod'), 'fastapi-container').readinessProbe.httpGet).toEqual({ path: '/health', port: 8443, scheme: 'HTTPS' });
+  });
+});
