@@ -320,7 +320,13 @@ function bucketNameOk(scheme: 's3' | 'gs', name: string): boolean {
 function bucketUri(scheme: 's3' | 'gs', uri: string): string[] {
   const match = typeof uri === 'string' ? BUCKET_URIS[scheme].exec(uri) : null;
   const bucketOk = match !== null && bucketNameOk(scheme, match[1]);
-  if (!match || !bucketOk) {
+  if (match && !bucketOk) {
+    const rule = scheme === 's3'
+      ? "3 to 63 characters of a-z, 0-9, '.' and '-', starting and ending with a letter or digit, no '..', not an IP address"
+      : "3 to 63 characters (222 when dotted) of a-z, 0-9, '.', '-' and '_', starting and ending with a letter or digit, no '..', not an IP address";
+    return [`uri: ${show(uri)}: the bucket ${show(match[1])} is not a valid bucket name (${rule}). Fix: use the bucket's real name, e.g. '${scheme}://my-models/${match[2]}'`];
+  }
+  if (!match) {
     return [`uri: ${show(uri)} is not a ${scheme}://bucket/key URI. Fix: write e.g. '${scheme}://my-models/llama-3-8b/' (a prefix, ending in '/') or '${scheme}://my-models/model.gguf'`];
   }
   return match[2].split('/').slice(0, -1).concat(match[2].endsWith('/') ? [] : [match[2].split('/').pop() as string])

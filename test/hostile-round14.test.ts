@@ -113,7 +113,7 @@ describe('bad input is refused at synth', () => {
 
   // Break: S3 bucket names S3 never accepts passed (two adjacent periods, an IP address).
   test.each(['s3://a..b/m.bin', 's3://192.168.1.1/m.bin'])('S3 URI %j', (uri) => {
-    expectRefused(prep({ source: ModelSource.s3(uri) }), /uri: ".*" is not a s3:\/\/bucket\/key URI\. Fix:/);
+    expectRefused(prep({ source: ModelSource.s3(uri) }), /uri: ".*": the bucket ".*" is not a valid bucket name \(.*\)\. Fix:/);
   });
 
   // Break: a string was taken as true.

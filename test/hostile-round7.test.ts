@@ -122,7 +122,7 @@ describe('two objects of one kind with one name in one namespace are refused: ku
     ['two pods named alike', c => {
       new AiInferencePod(c, 'a', { metadata: { name: 'x' }, server: SERVER });
       new AiInferencePod(c, 'b', { metadata: { name: 'x' }, server: SERVER });
-    }, /\[test\/b\] metadata\.name: Pod "x" in the default namespace is also the name of test\/a\/Resource\/Resource: kubectl apply keeps only the last one written/],
+    }, /\[test\/b\] metadata\.name: Pod "x" in the default namespace is also the name of test\/a: kubectl apply keeps only the last one written/],
     ['two Deployments named alike (and so their Services)', c => {
       new AiInferenceDeployment(c, 'a', { metadata: { name: 'x' }, server: SERVER });
       new AiInferenceDeployment(c, 'b', { metadata: { name: 'x' }, server: SERVER });
@@ -135,7 +135,7 @@ describe('two objects of one kind with one name in one namespace are refused: ku
     ['a Service of your own named like the Deployment\'s', c => {
       new AiInferenceDeployment(c, 'a', { metadata: { name: 'x' }, server: SERVER });
       new kplus.Service(c, 's', { metadata: { name: 'x' }, ports: [{ port: 80 }] });
-    }, /\[test\/a\] metadata\.name: Service "x" in the default namespace is also the name of test\/s\/Resource/],
+    }, /\[test\/a\] metadata\.name: Service "x" in the default namespace is also the name of test\/s: /],
     ['two new claims of one name and different sizes', c => {
       for (const [id, size] of [['a', '10Gi'], ['b', '20Gi']]) {
         new ModelPrepInit(new AiInferencePod(c, id, { server: SERVER }), 'm', { source: s3, cache: ModelCache.newPersistentVolumeClaim({ size, claimName: 'shared' }) });

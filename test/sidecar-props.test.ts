@@ -86,7 +86,7 @@ const CASES: Array<[string, (chart: Chart) => void, string]> = [
   ['htpasswd Secret name empty', proxy({ auth: ProxyAuth.basicAuth('') }), '[test/llm/p] auth.secretName: "" is not a valid Secret name'],
   ['htpasswd Secret key with a slash', proxy({ auth: ProxyAuth.basicAuth('users', 'a/b') }), '[test/llm/p] auth.key: "a/b" is not a valid Secret or ConfigMap key'],
   // --- LogSidecar: directory and files
-  ['log dir /', logs({ logDir: '/' }), '[test/llm/l] logDir: "/" must be an absolute path without \'.\', \'..\', empty segments or newlines, and not \'/\'. Fix: use e.g. \'/models\''],
+  ['log dir /', logs({ logDir: '/' }), '[test/llm/l] logDir: "/" must be an absolute path without \'.\', \'..\', empty segments or newlines, and not \'/\'. Fix: use e.g. \'/var/log/app\''],
   ['log dir relative', logs({ logDir: 'var/log/app' }), '[test/llm/l] logDir: "var/log/app" must be an absolute path'],
   ['log dir with ..', logs({ logDir: '/var/log/../../etc' }), '[test/llm/l] logDir: "/var/log/../../etc" must be an absolute path'],
   ['log dir with a newline', logs({ logDir: '/var/log/app\n[OUTPUT]' }), '[test/llm/l] logDir: "/var/log/app\\n[OUTPUT]" must be an absolute path'],

@@ -140,7 +140,7 @@ function logDirErrors(logDir: string | undefined): string[] {
   const errors: string[] = [];
   // trailing slashes are dropped by LogSidecar; '/' itself stays '/' and is refused
   const dir = typeof logDir === 'string' ? logDir.replace(/(.)\/+$/, '$1') : logDir;
-  absolutePath('logDir', dir, errors);
+  absolutePath('logDir', dir, errors, false, false, '/var/log/app');
   if (!errors.length && dir !== undefined && !LOG_DIR_CHARS.test(dir)) {
     errors.push(`logDir: ${show(dir)} may only have letters, digits and . _ @ + - between slashes (Fluent Bit reads ',' as a list and '* ? [' as wildcards). Fix: use e.g. '/var/log/app'`);
   }

@@ -127,6 +127,14 @@ function written(obj: IConstruct): boolean {
 }
 
 /**
+ * The path of the construct a user made for `obj`: cdk8s-plus keeps a workload's ApiObject as its
+ * child `Resource` (an AiInferencePod's at `<pod>/Resource/Resource`), an id nobody wrote.
+ */
+function constructPath(obj: IConstruct): string {
+  return obj.node.path.replace(/(?:\/Resource)+$/, '') || obj.node.path;
+}
+
+/**
  * Synth refuses `obj` (as an error of `owner`) when another object of the app has its kind,
  * namespace and name. Objects the chart does not write (pods taken as templates) clash with none.
  */
@@ -148,7 +156,7 @@ export function refuseNameClashes(owner: IConstruct, obj: ApiObject): void {
       const [, , namespace, name] = JSON.parse(id);
       const ns = namespace || 'the default namespace';
       return [`metadata.name: ${obj.kind} ${JSON.stringify(name)} in ${ns === 'the default namespace' ? ns : `namespace ${JSON.stringify(ns)}`} `
-        + `is also the name of ${others.map(o => o.node.path).join(', ')}: kubectl apply keeps only the last one written. `
+        + `is also the name of ${others.map(o => constructPath(o)).join(', ')}: kubectl apply keeps only the last one written. `
         + 'Fix: give one of them another name (metadata.name, or the name of the sidecar the object is named after)'];
     },
   });

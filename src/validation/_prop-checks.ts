@@ -163,7 +163,7 @@ export function dataKey(field: string, value: string | undefined, errors: string
  * when `trailingSlash` (a volume mount's path: the kubelet mounts `/etc/llama-stack/` as `/etc/llama-stack`, and
  * the Llama Stack operator writes it so).
  */
-export function absolutePath(field: string, value: string | undefined, errors: string[], allowRoot = false, trailingSlash = false): void {
+export function absolutePath(field: string, value: string | undefined, errors: string[], allowRoot = false, trailingSlash = false, example = '/models'): void {
   if (value === undefined) {
     return;
   }
@@ -173,7 +173,7 @@ export function absolutePath(field: string, value: string | undefined, errors: s
     || (value === '/' ? !allowRoot : segments.some(s => s === '' || s === '.' || s === '..'));
   if (bad) {
     errors.push(`${field}: ${show(value)} must be an absolute path without '.', '..', empty segments or newlines${allowRoot ? '' : ', and not \'/\''}. `
-      + 'Fix: use e.g. \'/models\'');
+      + `Fix: use e.g. '${example}'`);
   }
 }
 
