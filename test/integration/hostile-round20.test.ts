@@ -2,46 +2,14 @@ import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { AiInferencePod, LogSidecar } from '../../src';
-import { requireTool, startContainer } from '../helpers/run-container';
-import { container, manifestOf, newChart, synth } from '../helpers/synth';
+import { requireLogTools, SHELLS, startStreamer, streamer } from './_log-stream';
 
 // Hostile round 20: LogSidecar's stream script as a long-running pod's log directory behaves
 // over days, under dash with GNU tail/sed and under busybox sh with its own applets.
-beforeAll(() => {
-  requireTool('tail', 'apt-get install -y coreutils');
-  requireTool('sed', 'apt-get install -y sed');
-  requireTool('dash', 'apt-get install -y dash');
-  requireTool('busybox', 'apt-get install -y busybox');
-});
+beforeAll(requireLogTools);
 
 const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
-
-function busyboxBin(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'busybox-bin-'));
-  const busybox = fs.realpathSync('/usr/bin/busybox');
-  for (const applet of ['tail', 'sed', 'tr', 'sleep', 'kill']) fs.symlinkSync(busybox, path.join(dir, applet));
-  return dir;
-}
-
-type Env = () => { shell: string[]; path: string };
-const SHELLS: Array<[string, Env]> = [
-  ['dash, GNU tail and sed', () => ({ shell: ['/usr/bin/dash'], path: process.env.PATH ?? '/usr/bin:/bin' })],
-  ['busybox sh, tail and sed', () => ({ shell: ['/usr/bin/busybox', 'sh'], path: `${busyboxBin()}:${process.env.PATH}` })],
-];
-
-function streamer(prefixFileName: boolean): any {
-  const chart = newChart();
-  const pod = new AiInferencePod(chart, 'llm', { server: { image: 'vllm/vllm-openai:v0.6.3' } });
-  new LogSidecar(pod, 'log-forwarder', { logDir: '/var/log/app', prefixFileName });
-  return container(manifestOf(synth(chart), 'Pod'), 'log-forwarder');
-}
-
-function start(env: Env, prefix: boolean, dir: string) {
-  const synthesized = streamer(prefix);
-  const { shell, path: PATH } = env();
-  return startContainer({ ...synthesized, command: [...shell, ...synthesized.command.slice(1)] }, { env: { LOG_DIR: dir, PATH } });
-}
+const start = startStreamer;
 
 /** Live (not zombie) processes whose working directory is `dir` (the script cd's there). */
 function liveIn(dir: string, comm?: string): number[] {

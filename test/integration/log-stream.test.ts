@@ -1,52 +1,19 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { AiInferencePod, LogSidecar } from '../../src';
-import { requireTool, startContainer } from '../helpers/run-container';
-import { container, manifestOf, newChart, synth } from '../helpers/synth';
+import { Env, requireLogTools, SHELLS, startStreamer } from './_log-stream';
 
 // The streaming command of LogSidecar, exactly as synthesized, run on a temp directory that
 // stands in for the volume, with two real environments: dash with GNU tail and sed (the
 // default Debian image), and busybox sh with busybox's tail and sed (an Alpine-style mirror).
-beforeAll(() => {
-  requireTool('tail', 'apt-get install -y coreutils');
-  requireTool('sed', 'apt-get install -y sed');
-  requireTool('dash', 'apt-get install -y dash');
-  requireTool('busybox', 'apt-get install -y busybox');
-});
+beforeAll(requireLogTools);
 
 const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
-
-/** A directory whose tail, sed, tr and sleep are busybox applets. */
-function busyboxBin(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'busybox-bin-'));
-  const busybox = fs.realpathSync('/usr/bin/busybox');
-  for (const applet of ['tail', 'sed', 'tr', 'sleep', 'kill']) fs.symlinkSync(busybox, path.join(dir, applet));
-  return dir;
-}
-
-/** How the synthesized `/bin/sh -c SCRIPT` is run: the shell, and the tools first on PATH. */
-const SHELLS: Array<[string, () => { shell: string[]; path: string }]> = [
-  ['dash, GNU tail and sed', () => ({ shell: ['/usr/bin/dash'], path: process.env.PATH ?? '/usr/bin:/bin' })],
-  ['busybox sh, tail and sed', () => ({ shell: ['/usr/bin/busybox', 'sh'], path: `${busyboxBin()}:${process.env.PATH}` })],
-];
-
-function streamer(prefixFileName = false): any {
-  const chart = newChart();
-  const pod = new AiInferencePod(chart, 'llm', { server: { image: 'vllm/vllm-openai:v0.6.3' } });
-  new LogSidecar(pod, 'log-forwarder', { logDir: '/var/log/app', prefixFileName });
-  return container(manifestOf(synth(chart), 'Pod'), 'log-forwarder');
-}
-
-type Env = () => { shell: string[]; path: string };
 
 async function stream(env: Env, prefix: boolean, writer: (dir: string) => Promise<void>, before?: (dir: string) => void): Promise<string[]> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'app-logs-'));
   before?.(dir);
-  const synthesized = streamer(prefix);
-  expect(synthesized.command.slice(0, 2)).toEqual(['/bin/sh', '-c']);
-  const { shell, path: PATH } = env();
-  const running = startContainer({ ...synthesized, command: [...shell, ...synthesized.command.slice(1)] }, { env: { LOG_DIR: dir, PATH } });
+  const running = startStreamer(env, prefix, dir);
   await sleep(300);
   await writer(dir);
   await sleep(2500);
