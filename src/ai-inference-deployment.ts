@@ -9,6 +9,7 @@ import { attachServer, InferenceWorkloadProps, WORKLOAD_KEY_FLAGS } from './infe
 import { PortProtocol } from './kubernetes-types';
 import { lifecycleGuide } from './lifecycle-guide';
 import { isDnsLabel, isQualifiedName, show } from './validation/_helpers';
+import { serviceTargetPort } from './validation/_object-helpers';
 import { booleanProp, durationSeconds, isPlainObject, knownProps, listOf, propKeys, renderableMetadata, snapshot, stringMap, wholeNumber } from './validation/_prop-checks';
 import { Finding } from './validation/model';
 import { isPortName } from './validation/port-rules';
@@ -536,11 +537,6 @@ function namedTargetFindings(json: any, declared: ReadonlyMap<string, number> | 
 }
 
 /**
- * With a front door's NetworkPolicy, the Service's further ports: one that targets the server's
- * port goes around the front door (as `admitPorts` with that port would), and one the policies do
- * not admit (another port, or another protocol than TCP) sends its traffic nowhere.
- */
-/**
  * The ProxySidecar's nginx speaks HTTP/1.1 (over TLS with `tls`), not cleartext HTTP/2: a port
  * to it marked `kubernetes.io/h2c` has gateways and meshes open HTTP/2 connections it cannot
  * read, and every request fails.
@@ -552,7 +548,7 @@ function proxyAppProtocolFindings(json: any, declared: ReadonlyMap<string, numbe
     return [];
   }
   return ports.flatMap((p, i) => {
-    const target = typeof p?.targetPort === 'string' ? declared?.get(p.targetPort) : [undefined, null, 0, ''].includes(p?.targetPort) ? p?.port : p?.targetPort;
+    const target = serviceTargetPort(p, declared);
     if (target !== proxy.port || !(p?.appProtocol === 'kubernetes.io/h2c' || p?.appProtocol === 'h2c')) {
       return [];
     }
@@ -564,6 +560,11 @@ function proxyAppProtocolFindings(json: any, declared: ReadonlyMap<string, numbe
   });
 }
 
+/**
+ * With a front door's NetworkPolicy, the Service's further ports: one that targets the server's
+ * port goes around the front door (as `admitPorts` with that port would), and one the policies do
+ * not admit (another port, or another protocol than TCP) sends its traffic nowhere.
+ */
 function frontDoorFindings(json: any, declared: ReadonlyMap<string, number> | undefined, wiring: Wiring): Finding[] {
   const admitted = wiring.admittedPorts;
   const ports: any[] = Array.isArray(json?.spec?.ports) ? json.spec.ports : [];
@@ -571,7 +572,7 @@ function frontDoorFindings(json: any, declared: ReadonlyMap<string, number> | un
     return [];
   }
   return ports.flatMap((p, i) => {
-    const target = typeof p?.targetPort === 'string' ? declared.get(p.targetPort) : [undefined, null, 0, ''].includes(p?.targetPort) ? p?.port : p?.targetPort;
+    const target = serviceTargetPort(p, declared);
     const protocol = p?.protocol ?? 'TCP';
     if (typeof target !== 'number' || (admitted.includes(target) && protocol === 'TCP' && target !== wiring.server?.port)) {
       return [];

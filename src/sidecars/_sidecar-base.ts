@@ -319,24 +319,23 @@ export abstract class SidecarBase extends Construct {
 
   /** Services and NetworkPolicies of the app that reach the server around this front door (when it is the pod's public one). */
   private bypasses(doorPort: number): string[] {
-    const wiring = this.host.wiring();
-    if (!wiring.server?.listens || !wiring.admittedPorts || wiring.publicPort !== doorPort) {
-      return [];
-    }
-    let labels: { readonly [key: string]: string };
-    let namespace: unknown;
-    try {
-      labels = this.host.podLabels();
-      namespace = this.host.podNamespace();
-    } catch (e) {
-      if (e instanceof ReportedElsewhere) {
-        return [];
+    return frontDoorBypasses(this.node.root, () => {
+      const wiring = this.host.wiring();
+      if (!wiring.server?.listens || !wiring.admittedPorts || wiring.publicPort !== doorPort) {
+        return undefined;
       }
-      throw e;
-    }
-    return frontDoorBypasses(this.node.root, {
-      labels, namespace: typeof namespace === 'string' ? namespace : undefined, serverPort: wiring.server.port, admitted: wiring.admittedPorts,
-      portNames: this.host.podPortNames() ?? new Map(), door: this.node.path, doorPort,
+      try {
+        const namespace: unknown = this.host.podNamespace();
+        return {
+          labels: this.host.podLabels(), namespace: typeof namespace === 'string' ? namespace : undefined, serverPort: wiring.server.port,
+          admitted: wiring.admittedPorts, portNames: this.host.podPortNames() ?? new Map(), door: this.node.path, doorPort,
+        };
+      } catch (e) {
+        if (e instanceof ReportedElsewhere) {
+          return undefined;
+        }
+        throw e;
+      }
     });
   }
 }

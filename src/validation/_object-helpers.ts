@@ -14,6 +14,16 @@ export type ObjectRule = (json: any) => Finding[];
 /** The largest value of the API's int32 fields (replicas, seconds, counts). */
 export const INT32_MAX = 2147483647;
 
+/**
+ * The container port a Service port sends to: its `targetPort` (a name looked up in the pod's
+ * declared ports), else its `port` (a targetPort left out or 0 defaults to it).
+ */
+export function serviceTargetPort(port: any, declared: ReadonlyMap<string, number> | undefined): number | undefined {
+  const target = typeof port?.targetPort === 'string' ? declared?.get(port.targetPort)
+    : [undefined, null, 0, ''].includes(port?.targetPort) ? port?.port : port?.targetPort;
+  return typeof target === 'number' ? target : undefined;
+}
+
 /** Protocols a port may name (Service, NetworkPolicy). */
 export const PROTOCOLS = ['TCP', 'UDP', 'SCTP'];
 

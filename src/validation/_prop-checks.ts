@@ -392,8 +392,8 @@ function closestKey(key: string, known: ReadonlyArray<string>): string | undefin
   return bestDistance <= Math.max(2, Math.floor(key.length / 3)) ? best : undefined;
 }
 
-/** Levenshtein distance with adjacent transpositions (optimal string alignment). */
-function editDistance(a: string, b: string): number {
+/** Levenshtein distance with adjacent transpositions (optimal string alignment). @internal */
+export function editDistance(a: string, b: string): number {
   const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array(b.length).fill(0)]);
   for (let j = 1; j <= b.length; j++) {
     d[0][j] = j;

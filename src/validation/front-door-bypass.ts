@@ -1,6 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { show } from './_helpers';
+import { serviceTargetPort } from './_object-helpers';
 import { currentRun } from './_reporter';
 
 /**
@@ -76,10 +77,15 @@ function indexOf(root: IConstruct): Index {
   return index;
 }
 
-/** The error lines (`field: message. Fix: …`) for every object of the app that bypasses `pod`'s front door. @internal */
-export function frontDoorBypasses(root: IConstruct, pod: FrontedPod): string[] {
+/**
+ * The error lines (`field: message. Fix: …`) for every object of the app that bypasses the front
+ * door of the pod `fronted` describes (read only when the app has such objects at all: most
+ * apps have none, and this runs for every pod behind a front door). @internal
+ */
+export function frontDoorBypasses(root: IConstruct, fronted: () => FrontedPod | undefined): string[] {
   const { services, policies } = indexOf(root);
-  if (services.length === 0 && policies.length === 0) {
+  const pod = services.length || policies.length ? fronted() : undefined;
+  if (!pod) {
     return [];
   }
   const lines: string[] = [];
@@ -104,11 +110,11 @@ function serviceBypasses(path: string, json: any, pod: FrontedPod): string[] {
   const ports: any[] = Array.isArray(json?.spec?.ports) ? json.spec.ports : [];
   const lines: string[] = [];
   ports.forEach((p, i) => {
-    const target = p?.targetPort ?? p?.port;
-    const number = typeof target === 'string' ? pod.portNames.get(target) : target;
-    if (typeof number !== 'number' || pod.admitted.includes(number)) {
+    const number = serviceTargetPort(p, pod.portNames);
+    if (number === undefined || pod.admitted.includes(number)) {
       return;
     }
+    const target = typeof p?.targetPort === 'string' ? p.targetPort : number;
     const what = number === pod.serverPort
       ? `targets the model server's port ${show(target)} behind the front door ${pod.door}: its traffic would skip the front door's TLS and auth, and the front door's NetworkPolicy drops it`
       : `targets port ${show(target)}, which the front door ${pod.door}'s NetworkPolicy does not admit (${pod.admitted.join(', ')}): the Service would send its traffic nowhere`;

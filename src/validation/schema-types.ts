@@ -1,5 +1,6 @@
 import { L1FieldType, l1Types } from '../_kplus-adapter';
 import { show } from './_helpers';
+import { editDistance } from './_prop-checks';
 import { Finding } from './model';
 
 /**
@@ -501,35 +502,18 @@ function nearestField(key: string, fields: ReadonlyArray<string>): string | unde
   if (exact) {
     return exact;
   }
+  // stricter than a prop's typo: `appProtocol` is no misspelling of ContainerPort's `protocol`
+  const limit = key.length < 5 ? 1 : 2;
   let best: string | undefined;
-  let bestDistance = key.length < 5 ? 1 : 2;
+  let bestDistance = limit + 1;
   for (const f of fields) {
-    const d = editDistance(key.toLowerCase(), f.toLowerCase(), bestDistance);
-    if (d <= bestDistance && (best === undefined || d < bestDistance)) {
+    const d = editDistance(key.toLowerCase(), f.toLowerCase());
+    if (d < bestDistance) {
       best = f;
       bestDistance = d;
     }
   }
   return best;
-}
-
-/** Levenshtein distance of `a` and `b`, or `limit + 1` once it must exceed `limit`. */
-function editDistance(a: string, b: string, limit: number): number {
-  if (Math.abs(a.length - b.length) > limit) {
-    return limit + 1;
-  }
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    if (Math.min(...current) > limit) {
-      return limit + 1;
-    }
-    previous = current;
-  }
-  return previous[b.length];
 }
 
 /** A string the field does not admit: not one of an enum's values, or not a timestamp. */
