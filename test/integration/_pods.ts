@@ -221,3 +221,20 @@ export function prng(seed: number): () => number {
   };
 }
 /* eslint-enable no-bitwise */
+
+/** Waits until `check` holds, polling every 20 ms; fails after `ms` naming `what`. */
+export async function until(what: string, check: () => boolean, ms = 15_000): Promise<void> {
+  for (let waited = 0; !check(); waited += 20) {
+    if (waited > ms) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Kills the pod if it has not ended after `ms`: a hang fails the test instead of the suite. */
+export async function within(p: Pod, ms: number): Promise<RunResult> {
+  const timer = setTimeout(p.kill, ms);
+  const result = await p.done;
+  clearTimeout(timer);
+  return result;
+}
+

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as http from 'http';
 import { AddressInfo } from 'net';
 import * as path from 'path';
-import { downloaderFor, invariantViolations, Pod, ServedVersion, Shell, startPod, volume } from './_pods';
+import { downloaderFor, invariantViolations, ServedVersion, Shell, startPod, until, volume, within } from './_pods';
 import { etagOf, serveVersion } from './_serve';
 import { ModelSource } from '../../src';
 
@@ -10,18 +10,6 @@ import { ModelSource } from '../../src';
 // under dash and BusyBox ash against Node HTTP servers on 127.0.0.1.
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function until(what: string, check: () => boolean, ms = 15_000): Promise<void> {
-  for (let waited = 0; !check(); waited += 20) {
-    if (waited > ms) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
-async function within(p: Pod, ms: number) {
-  const timer = setTimeout(p.kill, ms);
-  const result = await p.done;
-  clearTimeout(timer);
-  return result;
-}
 
 /** A server of one directory model: file bodies by name; a file listed in `slow` is sent in 20 chunks over `slowMs`. */
 class Origin {

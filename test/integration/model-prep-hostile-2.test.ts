@@ -4,7 +4,7 @@ import * as http from 'http';
 import { AddressInfo } from 'net';
 import * as os from 'os';
 import * as path from 'path';
-import { deadHeartbeat, downloaderFor, invariantViolations, Pod, ServedVersion, startPod, toolPath, volume } from './_pods';
+import { deadHeartbeat, downloaderFor, invariantViolations, ServedVersion, startPod, toolPath, until, volume, within } from './_pods';
 import { etagOf, serveVersion } from './_serve';
 import { ModelSource } from '../../src';
 
@@ -66,20 +66,6 @@ function shims(offset = 0): string {
   fs.writeFileSync(path.join(dir, 'mv'), '#!/bin/sh\ncase "$1 $2" in "-T "*/model) if [ -n "${PAUSE_AT_LANDING:-}" ] && [ ! -e "$PAUSE_AT_LANDING" ]; then : > "$PAUSE_AT_LANDING"; kill -STOP 0; fi ;; esac\nexec /bin/mv "$@"\n', { mode: 0o755 });
   fs.chmodSync(dir, 0o755);
   return `${dir}:${toolPath('dash')}`;
-}
-
-async function until(what: string, check: () => boolean, ms = 15_000): Promise<void> {
-  for (let waited = 0; !check(); waited += 20) {
-    if (waited > ms) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
-/** Kills the pod if it has not ended after `ms`: a hang fails the test instead of the suite. */
-async function within(p: Pod, ms: number) {
-  const timer = setTimeout(p.kill, ms);
-  const result = await p.done;
-  clearTimeout(timer);
-  return result;
 }
 
 // Heartbeats are judged by the time in them or by their file's mtime against the pod's own
