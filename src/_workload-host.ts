@@ -337,6 +337,7 @@ export class WorkloadHost {
       injectedEnv: this.server?.injectedEnv,
       target: targetFact(this.target()),
       gpuTaintNotTolerated: this.server?.gpuTaintNotTolerated,
+      volumeOwnershipKept: this.server?.volumeOwnershipKept ? this.server.owner.node.path : undefined,
     };
     const door = this.sortedAddOns().find(a => a.fronts?.admitted?.() !== undefined);
     if (door && wiring.admittedPorts) {
@@ -522,6 +523,8 @@ export interface ServerRegistration {
   readonly target?: ResolvedTarget;
   /** Size limit for an emptyDir model cache, derived from the model's size (GPU-fit plan). */
   readonly modelCacheSize?: string;
+  /** The pod writes no fsGroup (`security.keepVolumeOwnership`). */
+  readonly volumeOwnershipKept?: boolean;
   /** The server requests GPUs and says their taint is not to be tolerated (`gpu.tolerate: false`). */
   readonly gpuTaintNotTolerated?: boolean;
   /** Render-time edits of the pod spec that belong to the server (security, GPU, knobs, probes). */

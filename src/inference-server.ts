@@ -495,6 +495,7 @@ export function attachServer(
     target,
     modelCacheSize: plan.modelCacheSize,
     gpuTaintNotTolerated: gpu !== undefined && gpu.tolerate === false,
+    volumeOwnershipKept: props.security?.keepVolumeOwnership === true,
     wire: (spec, wiring) => {
       plan.warnings.forEach(w => wiring.warning(owner, ...splitError(w)));
       const c = spec.containers.find((x: any) => x.name === name);
@@ -599,6 +600,11 @@ function wirePod(
   }
   if (props.security?.idsFromPlatform === true) {
     leaveIdsToPlatform(spec, name => host.defaultIds(name));
+  }
+  if (props.security?.keepVolumeOwnership === true) {
+    // also the fsGroup a workload of yours set on its pod (cdk8s-plus securityContext fsGroup)
+    delete spec.securityContext.fsGroup;
+    delete spec.securityContext.fsGroupChangePolicy;
   }
   if (props.security?.runAsNonRoot === false) {
     delete spec.securityContext.runAsNonRoot;
@@ -740,6 +746,7 @@ function checkedShape(given: InferenceWorkloadProps, knownKeys: ReadonlyArray<st
   knownProps('model', props.model, MODEL_FIT_KEYS, errors);
   if (knownProps('security', props.security, POD_SECURITY_KEYS, errors) && props.security) {
     checkPlatformIds(props.security, errors);
+    checkKeptVolumeOwnership(props.security, errors);
   }
   if (Array.isArray(props.tolerations)) {
     props.tolerations.forEach((t: unknown, i: number) => knownProps(`tolerations[${i}]`, t, TOLERATION_KEYS, errors));
@@ -931,5 +938,19 @@ function checkPlatformIds(security: PodSecurityOptions, errors: string[]): void 
   }
   if (security.runAsNonRoot === false) {
     errors.push('security.runAsNonRoot: false is given with security.idsFromPlatform: the platform assigns a non-root user. Fix: keep one of them');
+  }
+}
+
+/** `security.keepVolumeOwnership`: a boolean, and without the fields it leaves out. */
+function checkKeptVolumeOwnership(security: PodSecurityOptions, errors: string[]): void {
+  if (!booleanProp('security.keepVolumeOwnership', security.keepVolumeOwnership, errors,
+    'true leaves the volumes\' owner as it is (no fsGroup), or leave it out') || security.keepVolumeOwnership !== true) {
+    return;
+  }
+  for (const key of ['fsGroup', 'fsGroupChangePolicy'] as const) {
+    if (security[key] !== undefined) {
+      errors.push(`security.${key}: ${show(security[key])} is given with security.keepVolumeOwnership, which writes no fsGroup or fsGroupChangePolicy `
+        + '(the kubelet leaves the volumes\' owner as it is). Fix: keep one of them');
+    }
   }
 }

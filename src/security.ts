@@ -122,7 +122,8 @@ export interface PodSecurityOptions {
    */
   readonly runAsGroup?: number;
   /**
-   * Group that owns mounted volumes, so non-root containers can write the model cache.
+   * Group that owns mounted volumes, so non-root containers can write the model cache
+   * (`keepVolumeOwnership` writes none).
    * @default 1000
    */
   readonly fsGroup?: number;
@@ -136,6 +137,19 @@ export interface PodSecurityOptions {
    * @default false
    */
   readonly idsFromPlatform?: boolean;
+  /**
+   * Leave the owner of mounted volumes as it is: the pod writes no `fsGroup` and no
+   * `fsGroupChangePolicy`, so the kubelet does not give a volume to a group at its first mount
+   * (by default it re-owns a claim's files to group 1000: a shared weights volume of other teams,
+   * a root-squashed NFS export). Root and non-root pods alike; a workload of yours loses the
+   * fsGroup it set on its pod too. A non-root container then writes a claim only where its
+   * owner lets it: synth warns (`volumeOwnershipKept`) for a model download or Hugging Face Hub
+   * cache on a claim (not on an emptyDir, which anyone may write). An admission controller may
+   * still set an fsGroup (OpenShift's `restricted-v2` does). Not with `fsGroup` or
+   * `fsGroupChangePolicy`.
+   * @default false
+   */
+  readonly keepVolumeOwnership?: boolean;
   /**
    * Seccomp profile of the pod.
    * @default SeccompProfileType.RUNTIME_DEFAULT
@@ -211,9 +225,10 @@ export function podSecurityContext(given: PodSecurityOptions | null = {}): any {
   const options = given ?? {};
   const runAsNonRoot = options.runAsNonRoot ?? true;
   const fromPlatform = options.idsFromPlatform === true;
+  const keepOwner = options.keepVolumeOwnership === true;
   return {
-    fsGroup: fromPlatform ? undefined : options.fsGroup ?? DEFAULT_ID,
-    fsGroupChangePolicy: options.fsGroupChangePolicy ?? FsGroupChangePolicy.ON_ROOT_MISMATCH,
+    fsGroup: fromPlatform || keepOwner ? undefined : options.fsGroup ?? DEFAULT_ID,
+    fsGroupChangePolicy: keepOwner ? undefined : options.fsGroupChangePolicy ?? FsGroupChangePolicy.ON_ROOT_MISMATCH,
     runAsGroup: fromPlatform ? undefined : options.runAsGroup ?? DEFAULT_ID,
     runAsNonRoot: runAsNonRoot ? true : undefined,
     runAsUser: fromPlatform ? undefined : options.runAsUser ?? (runAsNonRoot ? DEFAULT_ID : undefined),

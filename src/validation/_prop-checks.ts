@@ -456,7 +456,7 @@ const CONTAINER_SECURITY_KEYS = propKeys<ContainerSecurityOptions>('ContainerSec
 /** Known keys of `PodSecurityOptions`. */
 export const POD_SECURITY_KEYS = propKeys<PodSecurityOptions>('PodSecurityOptions', {
   level: true, runAsNonRoot: true, runAsUser: true, runAsGroup: true, fsGroup: true, idsFromPlatform: true, seccompProfile: true,
-  fsGroupChangePolicy: true, sysctls: true, supplementalGroups: true,
+  fsGroupChangePolicy: true, sysctls: true, supplementalGroups: true, keepVolumeOwnership: true,
 });
 const SECRET_KEY_REF_KEYS = propKeys<SecretKeyRef>('SecretKeyRef', { secretName: true, key: true, optional: true });
 /** Known keys of `ContainerPortSpec`. */

@@ -68,6 +68,8 @@ export interface PodFacts {
   target?: TargetFact;
   /** The server's GPU taint is left untolerated on purpose (`gpu.tolerate: false`): nodes without the taint. */
   gpuTaintNotTolerated?: boolean;
+  /** Construct path of the server that leaves volume ownership alone (`security.keepVolumeOwnership`): no fsGroup. */
+  volumeOwnershipKept?: string;
   /** The ports the front doors' NetworkPolicies admit, and who declared the first; undefined without one. */
   frontDoorPolicy?: { readonly ports: ReadonlyArray<number>; readonly declaredBy: string };
 }

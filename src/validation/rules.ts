@@ -46,6 +46,7 @@ export const RULES: ReadonlyArray<Rule> = [
   volumes.modelVolumeReadOnly,
   volumes.mountsUnderRootHome,
   volumes.hubCacheWritable,
+  volumes.volumeOwnershipKept,
   probes.probeShape,
   probes.probeTerminationGrace,
   probes.httpHeaderNames,

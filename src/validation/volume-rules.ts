@@ -437,3 +437,84 @@ function writableAt(mounts: unknown, dir: string): boolean {
   return Array.isArray(mounts) && mounts.some(m => m?.readOnly !== true && typeof m?.mountPath === 'string'
     && (dir === trimmed(m.mountPath) || dir.startsWith(`${trimmed(m.mountPath)}/`) || trimmed(m.mountPath) === ''));
 }
+
+/**
+ * A pod that leaves volume ownership alone (`security.keepVolumeOwnership`: no fsGroup) with a
+ * non-root container that must write a claim: a model download (ModelPrepInit, an init step
+ * that writes the model volume) or the Hugging Face Hub cache of a model the container names.
+ * The kubelet does not give the claim to the pod's group, so the container writes it only
+ * where the claim's owner lets it (a new claim's root is root's, mode 0755, on most
+ * provisioners): "Permission denied" at start. An emptyDir is anyone's (mode 0777): no warning;
+ * nor for a hostPath, NFS or CSI volume, which an fsGroup would not change either. A warning:
+ * a claim prepared for the container's user is fine.
+ */
+export function volumeOwnershipKept(pod: RenderedPod): Finding[] {
+  const declaredBy = pod.facts.volumeOwnershipKept;
+  if (declaredBy === undefined) {
+    return NO_FINDINGS;
+  }
+  let findings: Finding[] | undefined;
+  for (const c of pod.containers) {
+    const user = runsAs(c.container.securityContext, pod.spec.securityContext);
+    const mounts: any[] = Array.isArray(c.container.volumeMounts) ? c.container.volumeMounts : [];
+    if (user === undefined || user === 0 || !mounts.length) {
+      continue;
+    }
+    const written = new Map<number, string>();
+    for (const fact of pod.facts.modelVolumes) {
+      const i = fact.writers.includes(c.container.name) ? mounts.findIndex(m => m?.name === fact.volume && m.readOnly !== true) : -1;
+      if (i >= 0) {
+        written.set(i, 'the model download writes');
+      }
+    }
+    const model = hubModelOf(c);
+    const cache = model && hubCacheOf(c);
+    const i = cache ? innermostWritableMount(mounts, cache.dir) : -1;
+    if (i >= 0 && !written.has(i)) {
+      written.set(i, `the Hugging Face Hub cache of ${show(model!.id)} (${cache!.dir}) is`);
+    }
+    for (const [at, what] of written) {
+      const claim = claimOf(pod, mounts[at].name);
+      if (claim === undefined) {
+        continue;
+      }
+      const who = user === 'non-root' ? 'a non-root user' : `user ${user}`;
+      (findings ??= []).push(warning(`${mountPath(c, at)}.name`,
+        `volume ${show(mounts[at].name)} (${claim}) is where ${what} in a container that runs as ${who}, and ${declaredBy} leaves the volume's owner `
+        + 'as it is (security.keepVolumeOwnership: no fsGroup): unless the claim\'s files are that user\'s or writable for it, the write fails '
+        + '(Permission denied; a new claim\'s root is root\'s, mode 0755)',
+        `give the claim to ${who} first (its owner chowns it, or an InitContainer that runs as root with security.level BASELINE), run the container `
+        + 'as the claim\'s owner (security.runAsUser), or leave security.keepVolumeOwnership out (the kubelet then gives the claim to the pod\'s fsGroup)',
+        c.container.name));
+    }
+  }
+  return findings ?? NO_FINDINGS;
+}
+
+/** The mount not marked read-only that holds `dir`, the innermost if several do; -1 without one. */
+function innermostWritableMount(mounts: any[], dir: string): number {
+  let best = -1;
+  for (let i = 0; i < mounts.length; i++) {
+    const path = mounts[i]?.mountPath;
+    if (mounts[i]?.readOnly === true || typeof path !== 'string' || !writableAt([mounts[i]], dir)) {
+      continue;
+    }
+    if (best < 0 || trimmed(path).length > trimmed(mounts[best].mountPath).length) {
+      best = i;
+    }
+  }
+  return best;
+}
+
+/** What claim backs the pod's volume `name` (whose files keep their owner without an fsGroup); undefined for any other volume. */
+function claimOf(pod: RenderedPod, name: unknown): string | undefined {
+  const volumes: any[] = Array.isArray(pod.spec.volumes) ? pod.spec.volumes : [];
+  const v = volumes.find(x => x?.name === name);
+  if (v?.persistentVolumeClaim) {
+    return `the PersistentVolumeClaim ${show(v.persistentVolumeClaim.claimName)}`;
+  }
+  if (v?.ephemeral) {
+    return 'a generic ephemeral volume';
+  }
+  return v === undefined && claimTemplateVolumes(pod).some(t => t.name === name) ? 'a claim template of the StatefulSet' : undefined;
+}
