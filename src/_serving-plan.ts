@@ -201,8 +201,10 @@ function runtimeOutsideStaticShare(plan: GpuFitPlan, accelerator: Accelerator, f
  */
 function saidByServer(error: string, props: ServingInputs): boolean {
   const count = props.gpu?.count;
-  return error.startsWith('gpu.count: ') && / must be a whole number from /.test(error)
-    && !(Number.isInteger(count) && (count as number) >= 1 && (count as number) <= MAX_GPU_COUNT);
+  // the server's prop checks report a server.port that is not a port number (`'8000'`) themselves
+  return (error.startsWith('server.port: ') && / must be a whole number from /.test(error))
+    || (error.startsWith('gpu.count: ') && / must be a whole number from /.test(error)
+      && !(Number.isInteger(count) && (count as number) >= 1 && (count as number) <= MAX_GPU_COUNT));
 }
 
 /** The plan's own field names, as the workload's props spell them. */

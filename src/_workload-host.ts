@@ -47,6 +47,8 @@ export class WorkloadHost {
   private readonly claimed = new Map<string, string>();
   private readonly defaultedIds = new Map<string, ReadonlyArray<string>>();
   private problems: Finding[] = [];
+  /** The variables library containers got from their `env`, `secretEnv` and `fieldEnv` props. */
+  private readonly propEnv: Array<{ readonly owner: IConstruct; readonly container: string; readonly given: ReadonlyMap<string, PropEnvValue> }> = [];
 
   private constructor(public readonly workload: kplus.AbstractPod) {
     this.apiObject = ApiObject.of(workload);
@@ -70,6 +72,17 @@ export class WorkloadHost {
   /** The ids of `container` the library wrote by default (none for a container of yours). */
   public defaultIds(container: string): ReadonlyArray<string> {
     return this.defaultedIds.get(container) ?? [];
+  }
+
+  /**
+   * Records the variables container `container` of `owner` got from its variable props. A
+   * variable added later through cdk8s-plus with the same name (`container.env.addVariable`)
+   * replaces the prop's value: the escape hatch wins, and synth warns, naming both.
+   */
+  public watchPropEnv(owner: IConstruct, container: string, given: ReadonlyMap<string, PropEnvValue>): void {
+    if (given.size) {
+      this.propEnv.push({ owner, container, given });
+    }
   }
 
   /** Registers the model server (one per workload). */
@@ -364,6 +377,7 @@ export class WorkloadHost {
       addOn.place?.(spec, target.target);
     }
     const wiring = this.wiring(spec);
+    this.warnAboutReplacedEnv(wiring);
     warnAboutFrontDoors(this.sortedAddOns(), wiring);
     refuseFrontDoorsOfSilentServer(this.server, this.sortedAddOns(), wiring);
     const firstOwner = this.server ? undefined : this.sortedAddOns()[0]?.owner;
@@ -392,6 +406,30 @@ export class WorkloadHost {
     }
     setPodSpec(json, withSortedKeys(spec));
     return json;
+  }
+
+  /**
+   * A variable of a library container's props that cdk8s-plus's `env.addVariable` replaced
+   * afterwards: the escape hatch wins (as everywhere), with a warning that names both sources,
+   * where the same clash between two props is an error.
+   */
+  private warnAboutReplacedEnv(wiring: Wiring): void {
+    if (!this.propEnv.length) {
+      return;
+    }
+    const w = this.workload as any;
+    const containers: kplus.Container[] = [...(w._initContainers ?? this.workload.initContainers), ...(w._containers ?? this.workload.containers)];
+    for (const { owner, container, given } of this.propEnv) {
+      const variables = (containers.find(c => c.name === container)?.env as any)?._variables;
+      for (const [name, { field, value }] of given) {
+        const now = variables?.[name];
+        if (now !== undefined && now !== value) {
+          wiring.warning(owner, `${field}.${name}`, `${describeEnvValue(value)} is replaced by ${describeEnvValue(now)}, set with cdk8s-plus's `
+            + `env.addVariable(${show(name)}, ...) on container ${show(container)}: the escape hatch wins and the prop's value is not written`,
+          `set ${name} in one place: remove it from ${field}, or drop the addVariable call`);
+        }
+      }
+    }
   }
 
   /** Add-ons in their canonical order: by role, then in the order they were added. */
@@ -693,3 +731,31 @@ function stableSort<T>(items: ReadonlyArray<T>, key: (item: T) => number): T[] {
 }
 
 const HOSTS = new WeakMap<kplus.AbstractPod, WorkloadHost>();
+
+/** A variable a library container got from its props, and the prop. @internal */
+export interface PropEnvValue {
+  /** `server.secretEnv`, `env`, ... */
+  readonly field: string;
+  readonly value: kplus.EnvValue;
+}
+
+/** A cdk8s-plus variable's value for a message: the text, or where it is read from. */
+function describeEnvValue(value: kplus.EnvValue): string {
+  if (value.value !== undefined) {
+    return show(value.value);
+  }
+  const from = value.valueFrom ?? {};
+  if (from.secretKeyRef) {
+    return `Secret ${show(from.secretKeyRef.name)} key ${show(from.secretKeyRef.key)}`;
+  }
+  if (from.configMapKeyRef) {
+    return `ConfigMap ${show(from.configMapKeyRef.name)} key ${show(from.configMapKeyRef.key)}`;
+  }
+  if (from.fieldRef) {
+    return `pod field ${show(from.fieldRef.fieldPath)}`;
+  }
+  if (from.resourceFieldRef) {
+    return `resource ${show(from.resourceFieldRef.resource)}`;
+  }
+  return 'a reference (valueFrom)';
+}

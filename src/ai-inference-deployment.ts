@@ -240,7 +240,10 @@ export class AiInferenceDeployment extends Construct {
     if (!(rollout instanceof DeploymentRollout)) {
       errors.push(`rollout: ${show(rollout)} is not a DeploymentRollout. Fix: use DeploymentRollout.rollingUpdate({ maxSurge, maxUnavailable }) or DeploymentRollout.recreate()`);
     }
-    const selectorLabels = checkedSelectorLabels(props.selectorLabels, podMetadata.labels, errors);
+    const selectorLabels = checkedSelectorLabels(props.selectorLabels, [
+      ['metadata.labels', isPlainObject(props.metadata?.labels) ? props.metadata?.labels : undefined],
+      ['podMetadata.labels', podMetadata.labels],
+    ], errors);
     const labelMaps = [['metadata.labels', props.metadata?.labels], ['podMetadata.labels', podMetadata.labels], ['selectorLabels', selectorLabels]] as const;
     for (const [field, labels] of labelMaps) {
       if (labels && Object.prototype.hasOwnProperty.call(labels, SELECTOR_LABEL)) {
@@ -501,8 +504,14 @@ function checkedPodMetadata(given: PodTemplateMetadata | undefined, errors: stri
 
 type StringMap = { [key: string]: string };
 
-/** `selectorLabels` when usable: a non-empty map of strings that `podMetadata.labels` does not contradict. */
-function checkedSelectorLabels(given: StringMap | undefined, podLabels: StringMap | undefined, errors: string[]): StringMap | undefined {
+/**
+ * `selectorLabels` when usable: a non-empty map of strings that neither `metadata.labels` nor
+ * `podMetadata.labels` contradicts (the pods carry the selector's value: the other one would be
+ * dropped without a word).
+ */
+function checkedSelectorLabels(
+  given: StringMap | undefined, others: ReadonlyArray<readonly [string, StringMap | undefined]>, errors: string[],
+): StringMap | undefined {
   if (given === undefined) {
     return undefined;
   }
@@ -515,8 +524,10 @@ function checkedSelectorLabels(given: StringMap | undefined, podLabels: StringMa
     return undefined;
   }
   for (const [key, value] of Object.entries(given)) {
-    if (podLabels && Object.prototype.hasOwnProperty.call(podLabels, key) && podLabels[key] !== value) {
-      errors.push(`selectorLabels: ${show(key)} is ${show(value)} but podMetadata.labels gives it ${show(podLabels[key])}: the pods carry the selector's value. Fix: give one value in both, or drop it from podMetadata.labels`);
+    for (const [field, labels] of others) {
+      if (labels && Object.prototype.hasOwnProperty.call(labels, key) && labels[key] !== value) {
+        errors.push(`selectorLabels: ${show(key)} is ${show(value)} but ${field} gives it ${show(labels[key])}: the pods carry the selector's value. Fix: give one value in both, or drop it from ${field}`);
+      }
     }
   }
   return given;

@@ -213,6 +213,16 @@ export function containerEnv(scope: Construct, host: WorkloadHost, name: string,
   for (const key of late) {
     env[key] = kplus.EnvValue.fromValue(values[key]);
   }
+  // what the props set, by name: an escape hatch (`container.env.addVariable`) that replaces one is reported at synth
+  const fromProps = new Map<string, { field: string; value: kplus.EnvValue }>();
+  for (const field of ['env', 'secretEnv', 'fieldEnv'] as const) {
+    for (const key of isPlainObject(props[field]) ? Object.keys(props[field] as object) : []) {
+      if (env[key] && !fromProps.has(key)) {
+        fromProps.set(key, { field: `${prefix}${field}`, value: env[key] });
+      }
+    }
+  }
+  host.watchPropEnv(scope, name, fromProps);
   const step = envFromStep(props.envFrom, errors, `${prefix}envFrom`);
   if (step) {
     host.patchContainer(name, step);

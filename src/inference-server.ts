@@ -23,6 +23,7 @@ import {
   absolutePath, booleanProp, containerPropKeys, durationSeconds, jsonValue, knownProps, labelName, listOf, objectName, POD_SECURITY_KEYS,
   POD_VOLUME_MOUNT_KEYS, isPlainObject, portNumber, propKeys, quantity, renderableMetadata, snapshot, stringMap, terminalFields, wholeNumber,
 } from './validation/_prop-checks';
+import { isPortNumber } from './validation/port-rules';
 
 /** The model-server container. */
 export interface InferenceServerProps {
@@ -409,7 +410,9 @@ export function attachServer(
   const server = props.server;
   const name = server.name ?? 'server';
   const plan = planServing(props, errors);
-  const port = plan.port ?? DEFAULT_PORT;
+  // a port that is not one (`'8000'`, 0) is reported by server.port; rendered with the default
+  // meanwhile, so the rendered containerPort does not report the same mistake a second time
+  const port = isPortNumber(plan.port) ? plan.port as number : DEFAULT_PORT;
   const target = resolveTarget(owner, props.target);
   errors.push(...target.errors);
   checkServerProps(props, plan.image, errors);
@@ -480,7 +483,10 @@ export function attachServer(
   });
   const portName = server.portName ?? 'http';
   showPortsToCdk8sPlus(container, [...(listens ? [{ number: port, name: portName }] : []), ...listOf('server.extraPorts', server.extraPorts, errors)]);
-  const userMounts = renderPodVolumeMounts(server.volumeMounts ?? [], errors, host.kind);
+  if (!listens && workload instanceof kplus.Deployment) {
+    reportExposingSilentServer(workload, errors);
+  }
+  const userMounts = renderPodVolumeMounts(server.volumeMounts ?? [], errors, host.kind, true);
   const declaredVolumes = renderPodVolumes(props.volumes ?? [], 'volumes', errors, host.kind);
   const podSecurity = podSecurityContext(props.security);
   host.registerServer({
@@ -520,6 +526,36 @@ export function attachServer(
     },
   });
   return container;
+}
+
+/**
+ * cdk8s-plus's `exposeViaService()` (and `exposeViaIngress()`, which calls it) on a Deployment
+ * whose server listens on no port threw cdk8s-plus's own error with a stack trace: there is no
+ * port to expose, or the port asked for is one no container declares. The call is reported at
+ * synth as the server's error instead, naming what to change; the Service it returns is never
+ * written (synth stops at the error).
+ */
+function reportExposingSilentServer(deployment: kplus.Deployment, errors: string[]): void {
+  const expose = deployment.exposeViaService.bind(deployment);
+  const guarded = (options: kplus.DeploymentExposeViaServiceOptions = {}): kplus.Service => {
+    try {
+      return expose(options);
+    } catch (e) {
+      const reason = /Port (\S+) is not exposed by any container/.exec((e as Error).message);
+      if (!reason && !/port cannot be determined/.test((e as Error).message)) {
+        throw e;
+      }
+      const call = options.ports ? 'exposeViaService({ ports })' : 'exposeViaService()';
+      errors.push(`server.listens: false declares no server port, and ${call} was called on the Deployment: `
+        + (reason ? `it targets port ${reason[1]}, which no container of the pod declares` : 'a Service needs a port to forward to, and the pod declares none')
+        + `. Fix: remove the ${call} call (a batch worker needs no Service), or remove listens: false so that the server declares its port (server.port), `
+        + 'or add the port to server.extraPorts and pass it in ports');
+      const namespace = deployment.metadata.namespace;
+      const metadata = options.name === undefined ? { namespace } : { namespace, name: options.name };
+      return new kplus.Service(deployment, `${options.name ?? ''}Service`, { selector: deployment, metadata });
+    }
+  };
+  Object.defineProperty(deployment, 'exposeViaService', { configurable: true, writable: true, value: guarded });
 }
 
 /**

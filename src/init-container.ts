@@ -6,7 +6,7 @@ import { ImagePullPolicy, SecretKeyRef } from './kubernetes-types';
 import { addPodVolumes, PodVolumeMount, renderPodVolumeMounts } from './pod-volume';
 import { checkedResources, ContainerResources, renderResources } from './resources';
 import { containerSecurityContext, ContainerSecurityOptions, DEFAULT_ID, idsByDefault } from './security';
-import { absolutePath, containerPropKeys, knownProps, labelName, listOf, optionalList, propKeys, snapshot } from './validation/_prop-checks';
+import { absolutePath, containerPropKeys, isAbsolutePath, knownProps, labelName, listOf, optionalList, propKeys, snapshot } from './validation/_prop-checks';
 
 /** A mount of a pod volume that another construct created, by name (e.g. `model-storage`). */
 export interface NamedVolumeMount {
@@ -157,9 +157,12 @@ export class InitContainer extends Construct {
     });
     const podMounts = listOf('podVolumeMounts', props.podVolumeMounts, errors);
     const namedMounts = listOf('volumeMounts', props.volumeMounts, errors);
-    const own = renderPodVolumeMounts(podMounts, errors, host.kind);
-    const named = namedMounts.map(m => ({ mountPath: m.path, name: m.volume, readOnly: m.readOnly ?? true }));
-    [...podMounts, ...namedMounts].forEach((m, i) => absolutePath(`volumeMounts[${i}].path`, m?.path, errors, false, true));
+    podMounts.forEach((m, i) => absolutePath(`podVolumeMounts[${i}].path`, m?.path, errors, false, true));
+    namedMounts.forEach((m, i) => absolutePath(`volumeMounts[${i}].path`, m?.path, errors, false, true));
+    // a path reported here is left out of the rendering: the rendered mount would report it again
+    const own = renderPodVolumeMounts(podMounts, errors, host.kind, true);
+    const named = namedMounts.filter(m => isAbsolutePath(m?.path, false, true))
+      .map(m => ({ mountPath: m.path, name: m.volume, readOnly: m.readOnly ?? true }));
     host.registerAddOn({
       owner: this,
       rank: Rank.INIT_STEP,

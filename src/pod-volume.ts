@@ -1,7 +1,7 @@
 import { withoutUndefined } from './_json';
 import { CacheAccessMode } from './model-cache';
 import { isCsiDriverName, show } from './validation/_helpers';
-import { objectName, dataKey, knownProps, labelName, listOf, propKeys, quantity, snapshot } from './validation/_prop-checks';
+import { objectName, dataKey, isAbsolutePath, knownProps, labelName, listOf, propKeys, quantity, snapshot } from './validation/_prop-checks';
 
 /** What the kubelet checks (or creates) at a hostPath before it mounts it. */
 export enum HostPathType {
@@ -345,13 +345,15 @@ export interface PodVolumeMount {
  * the kind of the workload they go into: claim templates need a StatefulSet. @internal
  */
 export function renderPodVolumeMounts(
-  mounts: ReadonlyArray<PodVolumeMount>, errors: string[], workloadKind: string,
+  mounts: ReadonlyArray<PodVolumeMount>, errors: string[], workloadKind: string, pathsReported = false,
 ): { volumes: any[]; volumeMounts: any[] } {
   // each distinct volume once: two different PodVolumes under one name are both kept, and the
   // volumeDefinitions rule reports the name as defined twice (never the last one silently wins)
   const volumes: any[] = [];
   // a non-list or a mount without a PodVolume is reported by the owner's prop checks or here
-  const volumeMounts = (Array.isArray(mounts) ? mounts : []).filter((m, i) => usable(m?.volume, `volumeMounts[${i}].volume`, errors, workloadKind)).map(m => {
+  const volumeMounts = (Array.isArray(mounts) ? mounts : []).filter((m, i) => usable(m?.volume, `volumeMounts[${i}].volume`, errors, workloadKind)
+    // a path the owner's prop checks reported is left out: the rendered mount would report it again
+    && !(pathsReported && !isAbsolutePath(m.path, false, true))).map(m => {
     const volume = m.volume._render(errors);
     if (!volumes.some(v => v.name === volume.name && JSON.stringify(v) === JSON.stringify(volume))) {
       volumes.push(volume);

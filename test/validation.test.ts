@@ -75,8 +75,8 @@ const CASES: Array<[string, (chart: Chart) => void, string]> = [
   ['Job with restartPolicy Always', (chart) => { const j = new kplus.Job(chart, 'j', { containers: [{ name: 'app', image: 'x/a:1' }] }); new Sidecar(j, 's', { name: 's', image: 'x/s:1' }); editSpec(j, s => { s.restartPolicy = 'Always'; }); },
     'spec.template.spec.restartPolicy: a Job cannot use Always. Fix: use Never or OnFailure'],
   // --- ports
-  ['server port 0', pod({}, { port: 0 }), 'spec.containers[0].ports[0].containerPort: 0 is not a port number (1-65535)'],
-  ['server port 70000', pod({}, { port: 70000 }), 'spec.containers[0].ports[0].containerPort: 70000 is not a port number (1-65535)'],
+  ['server port 0', pod({}, { port: 0 }), '[test/llm] server.port: 0 must be a whole number from 1 to 65535'],
+  ['server port 70000', pod({}, { port: 70000 }), '[test/llm] server.port: 70000 must be a whole number from 1 to 65535'],
   ['hostPort 70000', edit(s => { server(s).ports.push({ containerPort: 9000, hostPort: 70000 }); }), 'spec.containers[0].ports[1].hostPort: 70000 is not a port number'],
   ['port name over 15 characters', pod({}, { portName: 'this-name-is-too-long' }), 'spec.containers[0].ports[0].name: "this-name-is-too-long" is not a valid port name'],
   ['port protocol outside the enum (JavaScript caller)', pod({}, { extraPorts: [{ number: 9464, protocol: 'SCTP?' as any }] }), 'spec.containers[0].ports[1].protocol: "SCTP?" is not a protocol. Fix: use PortProtocol (TCP, UDP or SCTP)'],

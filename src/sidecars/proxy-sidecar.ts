@@ -211,6 +211,15 @@ export class ProxySidecar extends SidecarBase {
       declare: (facts, wiring) => {
         facts.proxies.push({ container: name, upstreamPort: wiring.upstreamPort(props.upstreamPort), declaredBy: this.node.path });
       },
+      wire: (_spec, wiring) => {
+        if (props.tls === undefined && props.auth === undefined) {
+          // a plain forwarding proxy is a valid choice (body limits, timeouts), but not one to make without knowing it
+          wiring.warning(this, 'tls, auth', `neither is given, so the proxy on port ${this.port} forwards plain HTTP without checking who calls: `
+            + 'it adds no protection (anyone who reaches the pod reaches the server through it)',
+          "add tls: ProxyTls.fromSecret('llm-tls') and/or auth: ProxyAuth.bearerTokens('llm-api-tokens'); "
+            + 'on a trusted network give auth: ProxyAuth.none() to say so (this warning then goes)');
+        }
+      },
     });
     this.container.mount(paths.config, kplus.Volume.fromConfigMap(this, 'config-volume', this.config, { name: derivedVolumeName(name, 'config') }), { readOnly: true });
     this.container.mount('/tmp', kplus.Volume.fromEmptyDir(this, 'run', derivedVolumeName(name, 'tmp')));

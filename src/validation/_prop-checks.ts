@@ -167,14 +167,21 @@ export function absolutePath(field: string, value: string | undefined, errors: s
   if (value === undefined) {
     return;
   }
-  const trimmed = trailingSlash && typeof value === 'string' && value.length > 1 && value.endsWith('/') ? value.slice(0, -1) : value;
-  const segments = typeof trimmed === 'string' ? trimmed.split('/').slice(1) : [];
-  const bad = typeof value !== 'string' || !value.startsWith('/') || /[\0\n\r]/.test(value)
-    || (value === '/' ? !allowRoot : segments.some(s => s === '' || s === '.' || s === '..'));
-  if (bad) {
+  if (!isAbsolutePath(value, allowRoot, trailingSlash)) {
     errors.push(`${field}: ${show(value)} must be an absolute path without '.', '..', empty segments or newlines${allowRoot ? '' : ', and not \'/\''}. `
       + `Fix: use e.g. '${example}'`);
   }
+}
+
+/** Whether `value` passes `absolutePath` (undefined does: it is not given). */
+export function isAbsolutePath(value: unknown, allowRoot = false, trailingSlash = false): boolean {
+  if (value === undefined) {
+    return true;
+  }
+  const trimmed = trailingSlash && typeof value === 'string' && value.length > 1 && value.endsWith('/') ? value.slice(0, -1) : value;
+  const segments = typeof trimmed === 'string' ? trimmed.split('/').slice(1) : [];
+  return typeof value === 'string' && value.startsWith('/') && !/[\0\n\r]/.test(value)
+    && (value === '/' ? allowRoot : !segments.some(s => s === '' || s === '.' || s === '..'));
 }
 
 /** Longest URL path accepted (nginx's config parameters are limited to 4 KB). */
