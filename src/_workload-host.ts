@@ -423,7 +423,7 @@ export class WorkloadHost {
       const variables = (containers.find(c => c.name === container)?.env as any)?._variables;
       for (const [name, { field, value }] of given) {
         const now = variables?.[name];
-        if (now !== undefined && now !== value) {
+        if (now !== undefined && !sameEnvValue(now, value)) {
           wiring.warning(owner, `${field}.${name}`, `${describeEnvValue(value)} is replaced by ${describeEnvValue(now)}, set with cdk8s-plus's `
             + `env.addVariable(${show(name)}, ...) on container ${show(container)}: the escape hatch wins and the prop's value is not written`,
           `set ${name} in one place: remove it from ${field}, or drop the addVariable call`);
@@ -740,6 +740,11 @@ export interface PropEnvValue {
 }
 
 /** A cdk8s-plus variable's value for a message: the text, or where it is read from. */
+/** Whether two variables' values are the same (an escape hatch that sets the prop's own value again replaces nothing). */
+function sameEnvValue(a: kplus.EnvValue, b: kplus.EnvValue): boolean {
+  return a === b || (a.value === b.value && JSON.stringify(a.valueFrom) === JSON.stringify(b.valueFrom));
+}
+
 function describeEnvValue(value: kplus.EnvValue): string {
   if (value.value !== undefined) {
     return show(value.value);

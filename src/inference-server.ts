@@ -552,7 +552,8 @@ function reportExposingSilentServer(deployment: kplus.Deployment, errors: string
         + 'or add the port to server.extraPorts and pass it in ports');
       const namespace = deployment.metadata.namespace;
       const metadata = options.name === undefined ? { namespace } : { namespace, name: options.name };
-      return new kplus.Service(deployment, `${options.name ?? ''}Service`, { selector: deployment, metadata });
+      // never written (synth stops at the error); a port so that exposeViaIngress(), which builds its backend from it, does not throw
+      return new kplus.Service(deployment, `${options.name ?? ''}Service`, { selector: deployment, metadata, ports: [{ port: 80 }] });
     }
   };
   Object.defineProperty(deployment, 'exposeViaService', { configurable: true, writable: true, value: guarded });

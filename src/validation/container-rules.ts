@@ -64,6 +64,11 @@ export function imagePullPolicyValue(pod: RenderedPod): Finding[] {
 /** A date in a tag (20251127, 2025-11-27, 2025.11.27): a nightly build's tag that carries one names one build. */
 const DATED = /(^|[^0-9])(\d{8}|\d{4}[-_.]\d{2}[-_.]\d{2})([^0-9]|$)/;
 
+/** A commit id in a tag (vLLM's `nightly-66a168a1…`, `nightly-d223c90`): 7 to 40 hex digits, a digit among them. */
+function isCommit(segment: string): boolean {
+  return /^[0-9a-f]{7,40}$/.test(segment) && /[0-9]/.test(segment);
+}
+
 /**
  * Images are pinned: no tag means `:latest`, which is re-pulled on every start and changes
  * under a running fleet. A warning (not an error) because some registries pin by policy.
@@ -80,8 +85,8 @@ export function imagePinned(pod: RenderedPod): Finding[] {
     const tag = colon < 0 ? '' : image.slice(colon + 1);
     // `latest` itself, and the variants images publish next to it (`latest-cpu`, `cuda-latest`): moving tags all;
     // so is a nightly build's tag (`nightly`, vllm-ascend's `nightly-a3`) unless a date pins it (`nightly-20251127`)
-    const segments = tag.split(/[-_.]/);
-    const moving = tag !== '' && (segments.includes('latest') || (segments.includes('nightly') && !DATED.test(tag)));
+    const segments = tag.toLowerCase().split(/[-_.]/);
+    const moving = tag !== '' && (segments.includes('latest') || (segments.includes('nightly') && !DATED.test(tag) && !segments.some(isCommit)));
     if (colon < 0 || moving) {
       const why = colon < 0 ? 'no tag' : tag === 'latest' ? ':latest' : `the moving tag ${show(tag)}`;
       findings.push(warning(`${c.path}.image`, `${show(image)} is not pinned (${why}): every node may run a different build`, 'pin a version tag or a digest (image@sha256:...)', c.container.name));

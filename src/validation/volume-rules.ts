@@ -450,7 +450,8 @@ function writableAt(mounts: unknown, dir: string): boolean {
  */
 export function volumeOwnershipKept(pod: RenderedPod): Finding[] {
   const declaredBy = pod.facts.volumeOwnershipKept;
-  if (declaredBy === undefined) {
+  // an fsGroup put back on the pod (a JSON patch) gives the claims to that group again: nothing to warn
+  if (declaredBy === undefined || pod.spec.securityContext?.fsGroup !== undefined) {
     return NO_FINDINGS;
   }
   let findings: Finding[] | undefined;
