@@ -468,7 +468,9 @@ export function attachServer(
     sharedMemory: gpu.sharedMemory !== false,
   };
   // a claimed GPU is the claim's, not the device plugin's extended resource
-  const resources = renderResources(serverResources ?? DEFAULT_SERVER_RESOURCES, gpu && !gpu.claim ? { [gpuResource]: String(gpu.count) } : {});
+  // a gpu.count that is not a whole number from 1 is reported by the prop (one line); the rendered amount is then 1, not the same mistake again
+  const count = Number.isInteger(gpu?.count) && (gpu!.count as number) >= 1 ? gpu!.count : 1;
+  const resources = renderResources(serverResources ?? DEFAULT_SERVER_RESOURCES, gpu && !gpu.claim ? { [gpuResource]: String(count) } : {});
   host.finishContainer(name, {
     probes,
     resources,

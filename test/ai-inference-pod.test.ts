@@ -114,7 +114,7 @@ describe('AiInferencePod bad input fails synth with the construct path, the fiel
 
   test('fails on a negative GPU count', () => {
     const { chart } = minimal({ gpu: { count: -1 } });
-    expect(synthError(chart)).toContain('[test/llm] container "server": spec.containers[0].resources.limits["nvidia.com/gpu"]: "-1" must be a whole, non-negative number');
+    expect(synthError(chart)).toContain('[test/llm] gpu.count: -1 must be a whole number from 1 to 1024');
   });
 
   test('fails on a request above its limit', () => {
@@ -126,7 +126,7 @@ describe('AiInferencePod bad input fails synth with the construct path, the fiel
     const { chart } = minimal({ metadata: { name: 'Bad_Name' }, gpu: { count: 0.5 }, server: { image: 'x/y:1', resources: { memory: { request: '1GB' } } } });
     const message = synthError(chart);
     expect(message).toContain('metadata.name');
-    expect(message).toContain('"0.5" must be a whole');
+    expect(message).toContain('gpu.count: 0.5 must be a whole');
     expect(message).toContain('"1GB" is not a quantity');
   });
 
