@@ -115,3 +115,15 @@ describe('one line for one mistake: gpu.count', () => {
     expect(lines).toEqual([`  [test/p] gpu.count: ${shown} must be a whole number from 1 to 1024. Fix: use e.g. 1`]);
   });
 });
+
+describe('metadata.labels that is not a map (a JavaScript caller)', () => {
+  test.each<[string, unknown]>([['a string', 'llm'], ['a list', ['llm']], ['a number', 5]])('%s: refused by field, not written as label "0"', (_what, labels) => {
+    for (const build of [
+      (chart: Chart) => new AiInferencePod(chart, 'p', { server: { image }, metadata: { labels: labels as any } }),
+      (chart: Chart) => new AiInferenceDeployment(chart, 'p', { server: { image }, metadata: { labels: labels as any }, selectorLabels: { app: 'llm' } }),
+    ]) {
+      const lines = expectRefused(build, /\[test\/p\] metadata\.labels: .* is not a map of names to values\. Fix: give an object/);
+      expect(lines).toHaveLength(1);
+    }
+  });
+});

@@ -261,6 +261,12 @@ export function renderableMetadata<T extends { readonly labels?: any; readonly a
   let result = metadata;
   for (const key of ['labels', 'annotations'] as const) {
     const map = metadata[key];
+    if (map !== undefined && map !== null && (typeof map !== 'object' || Array.isArray(map))) {
+      // a string or a list would be spread into labels "0", "1", ... (a number dropped) without a word
+      errors.push(`metadata.${key}: ${show(map)} is not a map of names to values. Fix: give an object, e.g. { app: 'llm' }`);
+      result = { ...result, [key]: undefined };
+      continue;
+    }
     if (map === null || typeof map !== 'object') {
       continue;
     }
