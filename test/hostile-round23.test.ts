@@ -109,7 +109,7 @@ describe('imagePinned: a nightly tag that names a commit is pinned', () => {
 
 describe('one line for one mistake: gpu.count', () => {
   test.each<[string, unknown, string]>([
-    ['negative', -1, '-1'], ['a fraction', 1.5, '1.5'], ['NaN', NaN, 'null'], ['Infinity', Infinity, 'null'],
+    ['negative', -1, '-1'], ['a fraction', 1.5, '1.5'], ['NaN', NaN, 'NaN'], ['Infinity', Infinity, 'Infinity'],
   ])('%s: only the prop is reported', (_what, count, shown) => {
     const lines = expectRefused(chart => new AiInferencePod(chart, 'p', { server: { image }, gpu: { count: count as any } }), /gpu\.count/);
     expect(lines).toEqual([`  [test/p] gpu.count: ${shown} must be a whole number from 1 to 1024. Fix: use e.g. 1`]);

@@ -71,7 +71,7 @@ const CASES: Array<[string, () => Partial<ModelPrepInitProps>, string]> = [
   ['expectedLoadTime 500 ms', () => ({ expectedLoadTime: Duration.millis(500) }), 'expectedLoadTime: 500 ms is not a whole number of seconds'],
   ['attempts 0', () => ({ attempts: 0 }), 'attempts: 0 must be a whole number from 1 to 100'],
   ['attempts 1.5', () => ({ attempts: 1.5 }), 'attempts: 1.5 must be a whole number from 1 to 100'],
-  ['attempts NaN', () => ({ attempts: NaN }), 'attempts: null must be a whole number'],
+  ['attempts NaN', () => ({ attempts: NaN }), 'attempts: NaN must be a whole number'],
   ['s3MaxConcurrentRequests 0', () => ({ s3MaxConcurrentRequests: 0 }), 's3MaxConcurrentRequests: 0 must be a whole number from 1 to 1000'],
   ['s3MaxConcurrentRequests 2.5', () => ({ s3MaxConcurrentRequests: 2.5 }), 's3MaxConcurrentRequests: 2.5 must be a whole number'],
   ['s3MultipartChunkSize lots', () => ({ s3MultipartChunkSize: 'lots' }), 's3MultipartChunkSize: "lots" is not an AWS CLI size from 5MB to 5GB (S3\'s part limits). Fix: write it like \'64MB\''],

@@ -31,7 +31,7 @@ const CASES: Array<[string, (chart: Chart) => void, string]> = [
   ['proxy port 0', proxy({ port: 0 }), '[test/llm/p] port: 0 must be a whole number from 1 to 65535. Fix: use e.g. 8080'],
   ['proxy port 70000', proxy({ port: 70000 }), '[test/llm/p] port: 70000 must be a whole number from 1 to 65535'],
   ['proxy port 80.5', proxy({ port: 80.5 }), '[test/llm/p] port: 80.5 must be a whole number from 1 to 65535'],
-  ['proxy port NaN', proxy({ port: NaN }), '[test/llm/p] port: null must be a whole number from 1 to 65535'],
+  ['proxy port NaN', proxy({ port: NaN }), '[test/llm/p] port: NaN must be a whole number from 1 to 65535'],
   ['upstream port -1', proxy({ upstreamPort: -1 }), '[test/llm/p] upstreamPort: -1 must be a whole number from 1 to 65535. Fix: use e.g. 8080'],
   ['upstream port 65536', proxy({ upstreamPort: 65536 }), '[test/llm/p] upstreamPort: 65536 must be a whole number from 1 to 65535'],
   ['admitted port 0', proxy({ admitPorts: [5600, 0] }), '[test/llm/p] admitPorts[1]: 0 must be a whole number from 1 to 65535'],

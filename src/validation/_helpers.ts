@@ -100,13 +100,22 @@ export function warning(field: string, message: string, fix: string, container?:
 }
 
 /**
- * Quotes a value for a message. A BigInt (`10n`) or an object JSON cannot write (one that
- * holds a BigInt or itself) from a JavaScript caller is shown as JavaScript would print it:
- * JSON.stringify threw a TypeError instead of the finding.
+ * Quotes a value for a message. A BigInt (`10n`), NaN, Infinity, undefined or an object JSON
+ * cannot write (one that holds a BigInt or itself) from a JavaScript caller is shown as
+ * JavaScript would print it: JSON.stringify threw a TypeError instead of the finding, or
+ * printed `null` for NaN.
  */
 export function show(value: unknown): string {
   if (typeof value === 'bigint') {
     return `${value}n`;
+  }
+  // JSON writes NaN and Infinity as null and nothing at all for undefined: the message would
+  // name another value than the one given
+  if ((typeof value === 'number' && !Number.isFinite(value)) || value === undefined || typeof value === 'symbol') {
+    return String(value);
+  }
+  if (typeof value === 'function') {
+    return 'a function';
   }
   try {
     return JSON.stringify(value, (_key, v) => (typeof v === 'bigint' ? `${v}n` : v));
