@@ -1,8 +1,9 @@
-import { ApiObject, ApiObjectMetadata, Duration, Names } from 'cdk8s';
+import { ApiObject, ApiObjectMetadata, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { withoutUndefined } from './_json';
 import { addRenderStep, podSpecOf } from './_kplus-adapter';
+import { defaultObjectName } from './_object-names';
 import { WorkloadHost, Wiring } from './_workload-host';
 import { DeploymentRollout } from './deployment-rollout';
 import { attachServer, InferenceWorkloadProps, WORKLOAD_KEY_FLAGS } from './inference-server';
@@ -249,7 +250,7 @@ export class AiInferenceDeployment extends Construct {
     }
     const loadSeconds = durationSeconds('modelLoadTimeout', props.modelLoadTimeout, 10, []) ?? Duration.minutes(15).toSeconds();
     this.deployment = new kplus.Deployment(this, 'Resource', {
-      metadata: { ...renderableMetadata(props.metadata), name: props.metadata?.name ?? Names.toDnsLabel(this) },
+      metadata: { ...renderableMetadata(props.metadata), name: props.metadata?.name ?? defaultObjectName(this) },
       // the pods carry the Deployment's labels too, for `kubectl logs -l app=...` and selectors
       podMetadata: {
         labels: { ...renderableMetadata(props.metadata)?.labels, ...podMetadata.labels, ...selectorLabels },

@@ -1,9 +1,11 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App, Chart } from 'cdk8s';
-import { AiInferencePod, HealthCheck, Sidecar } from '../src';
+import { App, Chart, Testing } from 'cdk8s';
+import { AiInferenceDeployment, AiInferencePod, HealthCheck, ModelCache, ModelPrepInit, ModelSource, ProxySidecar, ProxyTls, Sidecar } from '../src';
 import { withWarnings } from './helpers/pod-parts';
+import { expectRefused } from './helpers/refusal';
+import { expectApiValid, synth } from './helpers/synth';
 
 // Hostile round 22: the library as platform templates use it, inside their own apps, charts and constructs.
 
@@ -40,5 +42,37 @@ describe('warnings are printed once per synth, for what that synth wrote', () =>
     expect(first.match(/\[warning\]/g)).toHaveLength(1);
     await nextTick();
     expect(withWarnings(() => app.synth()).warnings).toBe(first);
+  });
+});
+
+describe('Chart({ disableResourceNameHashes: true })', () => {
+  // The chart option was honoured by the ConfigMaps (cdk8s-plus's default names) but not by the
+  // pod, the Deployment, its Service, the NetworkPolicy or a new PVC: they kept the hash.
+  test('every object the library names by default is named without the hash', () => {
+    const chart = new Chart(Testing.app(), 'c', { disableResourceNameHashes: true });
+    const pod = new AiInferencePod(chart, 'llm', { server });
+    new ModelPrepInit(pod, 'model', { source: ModelSource.s3('s3://my-models/x.bin'), cache: ModelCache.newPersistentVolumeClaim({ size: '100Gi' }) });
+    new ProxySidecar(pod, 'proxy', { tls: ProxyTls.fromSecret('tls') });
+    new AiInferenceDeployment(chart, 'dep', { server });
+    const docs = synth(chart);
+    expectApiValid(docs);
+    expect(docs.map(d => `${d.kind} ${d.metadata.name}`).sort()).toEqual([
+      'ConfigMap c-llm-proxy-config', 'Deployment c-dep', 'NetworkPolicy c-llm-auth-proxy',
+      'PersistentVolumeClaim c-llm-model-model-cache', 'Pod c-llm', 'Service c-dep',
+    ]);
+  });
+
+  test('the default stays hashed', () => {
+    const chart = new Chart(Testing.app(), 'c');
+    new AiInferencePod(chart, 'llm', { server });
+    expect(synth(chart)[0].metadata.name).toMatch(/^c-llm-[0-9a-f]{8}$/);
+  });
+
+  test('two ids that collide once sanitized and unhashed are refused, not written as one pod', () => {
+    expectRefused(chart => {
+      const inner = new Chart(chart, 'team', { disableResourceNameHashes: true });
+      new AiInferencePod(inner, 'My.Pod', { server });
+      new AiInferencePod(inner, 'my.pod', { server });
+    }, /metadata\.name/);
   });
 });
