@@ -843,7 +843,7 @@ function checkServerProps(props: InferenceWorkloadProps, image: string | undefin
     }
   });
   if (typeof image !== 'string' || !image.trim()) {
-    errors.push(`server.image: ${JSON.stringify(image)} is empty. Fix: give an image such as 'vllm/vllm-openai:v0.6.3', or an engine (server.engine) that brings its own`);
+    errors.push(`server.image: ${show(image)} is ${image === undefined || image === null || typeof image === 'string' ? 'empty' : 'not an image reference'}. Fix: give an image such as 'vllm/vllm-openai:v0.6.3', or an engine (server.engine) that brings its own`);
   }
   listOf('server.volumeMounts', server.volumeMounts, errors).forEach((m, i) => absolutePath(`server.volumeMounts[${i}].path`, m?.path, errors, false, true));
   const gpu = props.gpu;

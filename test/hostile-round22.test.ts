@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App, Chart, Testing } from 'cdk8s';
+import { App, Chart, Lazy, Testing } from 'cdk8s';
 import { AiInferenceDeployment, AiInferencePod, HealthCheck, ModelCache, ModelPrepInit, ModelSource, ProxySidecar, ProxyTls, Sidecar } from '../src';
 import { withWarnings } from './helpers/pod-parts';
 import { expectRefused } from './helpers/refusal';
@@ -74,5 +74,17 @@ describe('Chart({ disableResourceNameHashes: true })', () => {
       new AiInferencePod(inner, 'My.Pod', { server });
       new AiInferencePod(inner, 'my.pod', { server });
     }, /metadata\.name/);
+  });
+});
+
+describe('cdk8s Lazy values in props', () => {
+  // The props are read when the construct is created, before cdk8s resolves a Lazy: a Lazy image
+  // was refused as `{"producer":{}} is empty`, which names neither the Lazy nor what to do.
+  test('a Lazy image or env value is refused as a Lazy', () => {
+    const lines = expectRefused(chart => new AiInferencePod(chart, 'llm', {
+      server: { ...server, image: Lazy.any({ produce: () => 'vllm/vllm-openai:v0.6.3' }) as any, env: { A: Lazy.any({ produce: () => 'x' }) as any } },
+    }), /server\.image: a cdk8s Lazy/);
+    expect(lines.join('\n')).not.toContain('producer');
+    expect(lines.join('\n')).toMatch(/server\.env: .*Lazy/);
   });
 });
