@@ -2,7 +2,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App, Chart, Lazy, Testing } from 'cdk8s';
-import { AiInferenceDeployment, AiInferencePod, HealthCheck, ModelCache, ModelPrepInit, ModelSource, ProxySidecar, ProxyTls, Sidecar } from '../src';
+import { Construct } from 'constructs';
+import { AiInferenceDeployment, AiInferencePod, GpuClaim, HealthCheck, KubernetesTarget, LogDestination, LogSidecar, ModelCache, ModelPrepInit, ModelSource, ProxySidecar, ProxyTls, Sidecar } from '../src';
 import { withWarnings } from './helpers/pod-parts';
 import { expectRefused } from './helpers/refusal';
 import { expectApiValid, synth } from './helpers/synth';
@@ -86,5 +87,48 @@ describe('cdk8s Lazy values in props', () => {
     }), /server\.image: a cdk8s Lazy/);
     expect(lines.join('\n')).not.toContain('producer');
     expect(lines.join('\n')).toMatch(/server\.env: .*Lazy/);
+  });
+});
+
+describe('construct ids a platform wrapper uses: dots, uppercase, underscores', () => {
+  // cdk8s's Names keep '_' and '.' of an id: an id like 'Model_V2' gave the pod the name
+  // 'c-model_v2-…', and a chart or wrapper id with a dot gave the Deployment's Service a dotted
+  // name; synth refused both names the user never wrote, with the fix the library could apply itself.
+  test('a Deployment under Platform.Prod/Team_A.B with add-ons is written, every name valid', () => {
+    const chart = new Chart(Testing.app(), 'Platform.Prod');
+    const wrapper = new Construct(chart, 'Team_A.B');
+    const d = new AiInferenceDeployment(wrapper, 'Model.V2_Large'.repeat(6), { server, replicas: 2 });
+    new ModelPrepInit(d, 'm.d', { source: ModelSource.s3('s3://my-models/x.bin'), cache: ModelCache.newPersistentVolumeClaim({ size: '10Gi' }) });
+    new ProxySidecar(d, 'Proxy.X', { tls: ProxyTls.fromSecret('tls') });
+    new LogSidecar(d, 'Logs', { logDir: '/var/log/app' });
+    const docs = synth(chart);
+    expectApiValid(docs);
+    const names = Object.fromEntries(docs.map(m => [m.kind, m.metadata.name]));
+    expect(names.Deployment).toMatch(/^model\.v2-largemodel\..*-[0-9a-f]{8}$/);
+    expect(names.Service).toBe(names.Deployment.replace(/\./g, '-'));
+    expect(names.PersistentVolumeClaim).not.toContain('_');
+  });
+
+  test('the objects cdk8s names itself (a log shipper\'s ConfigMap, a DRA claim template) get valid names too', () => {
+    const chart = new Chart(Testing.app(), 'c');
+    const pod = new AiInferencePod(new Construct(chart, 'Team_A'), 'Llm_V2', {
+      server, gpu: { count: 1, claim: GpuClaim.dra({ productName: 'H100' }) }, target: KubernetesTarget.V1_34,
+    });
+    new LogSidecar(pod, 'Ship_Logs', { logDir: '/var/log/app', shipTo: LogDestination.loki({ host: 'loki.monitoring.svc', port: 3100, tls: false }) });
+    const docs = synth(chart);
+    expectApiValid(docs);
+    expect(docs.map(m => m.metadata.name).filter(n => n.includes('_'))).toEqual([]);
+  });
+
+  test('a pod whose ids end in "_" or start with "." in a hash-less chart gets a valid name', () => {
+    const chart = new Chart(Testing.app(), 'c', { disableResourceNameHashes: true });
+    new AiInferencePod(new Construct(chart, 'team_'), '.Pod_1', { server });
+    const docs = synth(chart);
+    expectApiValid(docs);
+    expect(docs[0].metadata.name).toBe('c-team.pod-1');
+  });
+
+  test('a metadata.name given is never rewritten: a dotted Deployment name still needs serviceOptions.name', () => {
+    expectRefused(chart => new AiInferenceDeployment(chart, 'llm', { server, metadata: { name: 'llm.v2' } }), /metadata\.name: "llm\.v2" is not a valid Service name/);
   });
 });
