@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App, Chart, Lazy, Testing } from 'cdk8s';
+import { App, Chart, Lazy, Testing, YamlOutputType } from 'cdk8s';
 import { Construct } from 'constructs';
 import { AiInferenceDeployment, AiInferencePod, GpuClaim, HealthCheck, KubernetesTarget, LogDestination, LogSidecar, ModelCache, ModelPrepInit, ModelSource, ProxySidecar, ProxyTls, Sidecar } from '../src';
 import { withWarnings } from './helpers/pod-parts';
@@ -130,5 +130,55 @@ describe('construct ids a platform wrapper uses: dots, uppercase, underscores', 
 
   test('a metadata.name given is never rewritten: a dotted Deployment name still needs serviceOptions.name', () => {
     expectRefused(chart => new AiInferenceDeployment(chart, 'llm', { server, metadata: { name: 'llm.v2' } }), /metadata\.name: "llm\.v2" is not a valid Service name/);
+  });
+});
+
+describe('an app that writes one file per object', () => {
+  // cdk8s names each file of FILE_PER_RESOURCE (and FOLDER_PER_CHART_FILE_PER_RESOURCE) by kind and
+  // name only: two teams' pods named 'llm' in their own namespaces, a valid app, were written to one
+  // Pod.llm.k8s.yaml, the second replacing the first, with their NetworkPolicies: one team's pod was silently lost.
+  const twoTeams = (app: App): void => {
+    const chart = new Chart(app, 'c');
+    for (const ns of ['team-a', 'team-b']) {
+      const pod = new AiInferencePod(chart, ns, { server, metadata: { name: 'llm', namespace: ns } });
+      new ProxySidecar(pod, 'proxy', { tls: ProxyTls.fromSecret('tls') });
+    }
+  };
+
+  test.each([YamlOutputType.FILE_PER_RESOURCE, YamlOutputType.FOLDER_PER_CHART_FILE_PER_RESOURCE])('yamlOutputType %s: refused, naming both objects and the file; nothing written', type => {
+    const app = new App({ outdir: outdir(), yamlOutputType: type });
+    twoTeams(app);
+    let message = '';
+    try {
+      app.synth();
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    const lines = message.split('\n').slice(1).map(l => l.trim());
+    expect(lines).toEqual([
+      expect.stringMatching(/^\[c\/team-b\] metadata\.name: Pod "llm" in namespace "team-b" goes to the same file as c\/team-a \((c\/)?Pod\.llm\.k8s\.yaml\): .*Fix: /),
+      expect.stringMatching(/^\[c\/team-b\/proxy\] metadata\.name: NetworkPolicy "llm-auth-proxy" in namespace "team-b" goes to the same file as c\/team-a\/proxy\/network-policy .*Fix: /),
+    ]);
+    expect(fs.readdirSync(app.outdir)).toEqual([]);
+  });
+
+  test('the same app with one file per chart or per app is written whole', () => {
+    for (const type of [YamlOutputType.FILE_PER_CHART, YamlOutputType.FILE_PER_APP]) {
+      const app = new App({ outdir: outdir(), yamlOutputType: type });
+      twoTeams(app);
+      app.synth();
+      const docs = App._synthChart(app.charts[0]);
+      expectApiValid(docs);
+      expect(docs.filter(m => m.kind === 'Pod').map(m => m.metadata.namespace)).toEqual(['team-a', 'team-b']);
+    }
+  });
+
+  test('distinct names in one file per object are written, one file each', () => {
+    const app = new App({ outdir: outdir(), yamlOutputType: YamlOutputType.FILE_PER_RESOURCE });
+    const chart = new Chart(app, 'c');
+    new AiInferencePod(chart, 'a', { server, metadata: { name: 'llm-a', namespace: 'team-a' } });
+    new AiInferencePod(chart, 'b', { server, metadata: { name: 'llm-b', namespace: 'team-a' } });
+    app.synth();
+    expect(fs.readdirSync(app.outdir).sort()).toEqual(['Pod.llm-a.k8s.yaml', 'Pod.llm-b.k8s.yaml']);
   });
 });
