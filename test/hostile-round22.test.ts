@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App, Chart, Lazy, Testing, YamlOutputType } from 'cdk8s';
+import { ApiObject, App, Chart, JsonPatch, Lazy, Testing, YamlOutputType } from 'cdk8s';
 import { Construct } from 'constructs';
 import { AiInferenceDeployment, AiInferencePod, GpuClaim, HealthCheck, KubernetesTarget, LogDestination, LogSidecar, ModelCache, ModelPrepInit, ModelSource, ProxySidecar, ProxyTls, Sidecar } from '../src';
 import { withWarnings } from './helpers/pod-parts';
@@ -180,5 +180,38 @@ describe('an app that writes one file per object', () => {
     new AiInferencePod(chart, 'b', { server, metadata: { name: 'llm-b', namespace: 'team-a' } });
     app.synth();
     expect(fs.readdirSync(app.outdir).sort()).toEqual(['Pod.llm-a.k8s.yaml', 'Pod.llm-b.k8s.yaml']);
+  });
+});
+
+describe('rendering again in the same synchronous run', () => {
+  // The name-clash check kept its index of the app's objects for the whole synchronous run: a pod
+  // added, or renamed by a JSON patch, after a first synth in the same run was not in it, and two
+  // pods named 'llm' were written (kubectl apply keeps one).
+  const clash = /^ *\[c\/b\] metadata\.name: Pod "llm" in the default namespace is also the name of c\/a: /m;
+
+  test('a pod added after a first synth that takes another pod\'s name is refused', () => {
+    const chart = new Chart(Testing.app(), 'c');
+    new AiInferencePod(chart, 'a', { server, metadata: { name: 'llm' } });
+    Testing.synth(chart);
+    new AiInferencePod(chart, 'b', { server, metadata: { name: 'llm' } });
+    expect(() => App._synthChart(chart)).toThrow(expect.objectContaining({ message: expect.stringMatching(clash) }));
+  });
+
+  test('a JSON patch after a first synth that renames a pod onto another is refused', () => {
+    const chart = new Chart(Testing.app(), 'c');
+    new AiInferencePod(chart, 'a', { server, metadata: { name: 'llm' } });
+    const b = new AiInferencePod(chart, 'b', { server, metadata: { name: 'other' } });
+    Testing.synth(chart);
+    ApiObject.of(b.pod).addJsonPatch(JsonPatch.replace('/metadata/name', 'llm'));
+    expect(() => App._synthChart(chart)).toThrow(expect.objectContaining({ message: expect.stringMatching(clash) }));
+  });
+
+  test('…and a rename that ends a clash is written', () => {
+    const chart = new Chart(Testing.app(), 'c');
+    new AiInferencePod(chart, 'a', { server, metadata: { name: 'llm' } });
+    const b = new AiInferencePod(chart, 'b', { server, metadata: { name: 'llm' } });
+    expect(() => App._synthChart(chart)).toThrow();
+    ApiObject.of(b.pod).addJsonPatch(JsonPatch.replace('/metadata/name', 'llm-b'));
+    expect(synth(chart).map(m => m.metadata.name)).toEqual(['llm', 'llm-b']);
   });
 });

@@ -13,10 +13,19 @@ import { currentRun } from './_reporter';
 const CHECKED = new WeakSet<ApiObject>();
 /** Per app root and synth run: every object by identity, in tree order. */
 const INDEX = new WeakMap<IConstruct, Index>();
+/** App roots that mark the start of each validation pass, and those whose pass has started since their index. */
+const PASSES_WATCHED = new WeakSet<IConstruct>();
+const STARTED = new WeakSet<IConstruct>();
+/** How many objects have been checked in the process: one more since an index means it misses one. */
+let checkedCount = 0;
 
 /** The app's objects by identity, and by the output file cdk8s writes them to when that is one per object. */
 interface Index {
   readonly run: number;
+  /** The objects checked when it was made, and their JSON patches then: what a later pass compares. */
+  readonly checked: number;
+  readonly patches: number;
+  readonly objects: ApiObject[];
   readonly byIdentity: Map<string, ApiObject[]>;
   readonly byFile: Map<string, Array<{ obj: ApiObject; id: string }>>;
 }
@@ -74,13 +83,15 @@ function identity(obj: ApiObject): string | undefined {
 function index(root: IConstruct): Index {
   const run = currentRun();
   const cached = INDEX.get(root);
-  if (cached && cached.run === run) {
+  if (cached && cached.run === run && (!STARTED.has(root) || stillCurrent(root, cached))) {
     return cached;
   }
+  const objects: ApiObject[] = [];
   const byIdentity = new Map<string, ApiObject[]>();
   const byFile = new Map<string, Array<{ obj: ApiObject; id: string }>>();
   for (const c of root.node.findAll()) {
     if (c instanceof ApiObject) {
+      objects.push(c);
       const id = identity(c);
       if (id !== undefined) {
         byIdentity.set(id, [...(byIdentity.get(id) ?? []), c]);
@@ -91,9 +102,25 @@ function index(root: IConstruct): Index {
       }
     }
   }
-  const built = { run, byIdentity, byFile };
+  const built = { run, checked: checkedCount, patches: patchCount(objects), objects, byIdentity, byFile };
   INDEX.set(root, built);
+  STARTED.delete(root);
   return built;
+}
+
+/** The number of JSON patches on `objects`: a patch may rename or move one. */
+function patchCount(objects: ReadonlyArray<ApiObject>): number {
+  return objects.reduce((n, o) => n + ((o as any).patches?.length ?? 0), 0);
+}
+
+/**
+ * Whether the index made earlier in the same synchronous run still holds at the start of a new
+ * validation pass: no object checked since (a pod added after a synth) and no JSON patch added
+ * since (a rename). Asked once per pass; objects of other libraries added meanwhile are not seen.
+ */
+function stillCurrent(root: IConstruct, cached: Index): boolean {
+  STARTED.delete(root);
+  return cached.checked === checkedCount && cached.patches === patchCount(cached.objects);
 }
 
 /**
@@ -172,6 +199,15 @@ function constructPath(obj: IConstruct): string {
  */
 export function refuseNameClashes(owner: IConstruct, obj: ApiObject): void {
   CHECKED.add(obj);
+  checkedCount++;
+  const root = obj.node.root;
+  if (!PASSES_WATCHED.has(root)) {
+    // the root validates first in every pass (cdk8s walks the tree in pre-order): the first
+    // index of a pass checks that an index of the same run still holds, so that an object added
+    // or renamed after a synth in the same synchronous run is seen by the next one
+    PASSES_WATCHED.add(root);
+    root.node.addValidation({ validate: () => (STARTED.add(root), []) });
+  }
   owner.node.addValidation({
     validate: () => {
       const id = identity(obj);
