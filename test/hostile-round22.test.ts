@@ -215,3 +215,32 @@ describe('rendering again in the same synchronous run', () => {
     expect(synth(chart).map(m => m.metadata.name)).toEqual(['llm', 'llm-b']);
   });
 });
+
+describe('the sidecars\' ConfigMaps through their escape hatch (config.addData)', () => {
+  // The proxy's render step replaced the ConfigMap's data with its nginx.conf: a key added with
+  // `proxy.config.addData` was dropped silently. And a key added after a first synth in the same
+  // run was written without being checked: the ConfigMap's validation was still taken as current.
+  test('a key added to the proxy\'s ConfigMap is written beside nginx.conf', () => {
+    const chart = new Chart(Testing.app(), 'c');
+    const proxy = new ProxySidecar(new AiInferencePod(chart, 'llm', { server }), 'proxy', { tls: ProxyTls.fromSecret('tls') });
+    proxy.config.addData('extra.conf', '# more');
+    const docs = synth(chart);
+    expectApiValid(docs);
+    expect(Object.keys(docs.find(m => m.kind === 'ConfigMap').data)).toEqual(['nginx.conf', 'extra.conf']);
+  });
+
+  test('a bad key added to the proxy\'s ConfigMap is refused', () => {
+    expectRefused(chart => new ProxySidecar(new AiInferencePod(chart, 'llm', { server }), 'proxy', { tls: ProxyTls.fromSecret('tls') }).config.addData('bad key!', 'x'),
+      /^ *\[test\/llm\/proxy\] data\["bad key!"\]: "bad key!" is not a valid ConfigMap key/);
+  });
+
+  test('a bad key added to a log shipper\'s ConfigMap after a first synth in the same run is refused', () => {
+    const chart = new Chart(Testing.app(), 'c');
+    const logs = new LogSidecar(new AiInferencePod(chart, 'llm', { server }), 'logs', {
+      logDir: '/var/log/app', shipTo: LogDestination.loki({ host: 'loki.monitoring.svc', port: 3100, tls: false }),
+    });
+    synth(chart);
+    logs.config!.addData('bad key!', 'x');
+    expect(() => App._synthChart(chart)).toThrow(/\[c\/llm\/logs\] data\["bad key!"\]: "bad key!" is not a valid ConfigMap key/);
+  });
+});

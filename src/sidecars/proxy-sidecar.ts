@@ -179,6 +179,7 @@ export class ProxySidecar extends SidecarBase {
       const wiring = this.host.wiring();
       // a non-canonical probe path is the server's error; it must never become an open path
       const probePaths = routeServerProbes ? (wiring.server?.healthPaths ?? []).filter(p => !urlPathProblem(p)) : [];
+      // keys added with the escape hatch (config.addData) stay, and win: as a JSON patch would
       json.data = {
         'nginx.conf': nginxConfig({
           listenPort: this.port,
@@ -191,6 +192,7 @@ export class ProxySidecar extends SidecarBase {
           bodyLimit: props.requestBodyLimit ?? '64m',
           timeoutSeconds,
         }),
+        ...json.data,
       };
     });
     this.container = this.attach({

@@ -1,4 +1,5 @@
 import { ApiObject, ApiObjectMetadataDefinition } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
 import { IConstruct } from 'constructs';
 import { PatchNotApplied, podSpecOf, podSpecPath } from '../_kplus-adapter';
 import { listContainers, show } from './_helpers';
@@ -369,9 +370,12 @@ interface ValidatedRendering {
 
 const VALIDATED = new WeakMap<ApiObject, ObjectValidation>();
 
-/** What may change on any ApiObject between a validation and its serialization: metadata and patches. */
+/** What may change on any ApiObject between a validation and its serialization: metadata and patches (a ConfigMap's data). */
 function objectFingerprint(obj: ApiObject): string {
-  return `${(obj as any).patches.length}|${metadataFingerprint(obj.metadata)}`;
+  const scope = obj.node.scope;
+  // a cdk8s-plus ConfigMap's data changes through its own API (addData, addFile) after a synth too
+  const data = scope instanceof kplus.ConfigMap ? `|${JSON.stringify([scope.data, scope.binaryData])}` : '';
+  return `${(obj as any).patches.length}|${metadataFingerprint(obj.metadata)}${data}`;
 }
 
 /**
