@@ -17,6 +17,26 @@ export function defaultObjectName(scope: IConstruct, extra?: string[]): string {
 }
 
 /**
+ * The default name of a workload the library creates at `scope` (an AiInferencePod, an
+ * AiInferenceDeployment): the one its chart gives any object it names, `Chart.generateObjectName`,
+ * asked about the construct (its path, not the path of cdk8s-plus's inner object) — so a chart
+ * that overrides it (a team prefix) names the pod as it names the pod's ConfigMaps — made valid
+ * like `defaultObjectName`. An override that cannot name it (it reads more than the path and the
+ * kind) leaves the default.
+ *
+ * @internal
+ */
+export function defaultWorkloadName(scope: IConstruct, apiVersion: string, kind: string): string {
+  let name: unknown;
+  try {
+    name = Chart.of(scope).generateObjectName(Object.assign(Object.create(scope), { apiVersion, kind }));
+  } catch {
+    name = undefined;
+  }
+  return typeof name === 'string' && name !== '' ? suggestName(name) : defaultObjectName(scope);
+}
+
+/**
  * Runs `create` with the chart of `scope` naming new objects validly: the objects cdk8s and
  * cdk8s-plus name themselves (`Chart.generateObjectName`, the chart's own override included) get
  * that name made valid as `defaultObjectName` does; a valid name is unchanged.

@@ -3,7 +3,7 @@ import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { withoutUndefined } from './_json';
 import { addRenderStep, podSpecOf } from './_kplus-adapter';
-import { defaultObjectName } from './_object-names';
+import { defaultWorkloadName } from './_object-names';
 import { WorkloadHost, Wiring } from './_workload-host';
 import { DeploymentRollout } from './deployment-rollout';
 import { attachServer, InferenceWorkloadProps, WORKLOAD_KEY_FLAGS } from './inference-server';
@@ -251,7 +251,7 @@ export class AiInferenceDeployment extends Construct {
     }
     const loadSeconds = durationSeconds('modelLoadTimeout', props.modelLoadTimeout, 10, []) ?? Duration.minutes(15).toSeconds();
     this.deployment = new kplus.Deployment(this, 'Resource', {
-      metadata: { ...renderableMetadata(props.metadata), name: props.metadata?.name ?? defaultObjectName(this) },
+      metadata: { ...renderableMetadata(props.metadata), name: props.metadata?.name ?? defaultWorkloadName(this, 'apps/v1', 'Deployment') },
       // the pods carry the Deployment's labels too, for `kubectl logs -l app=...` and selectors
       podMetadata: {
         labels: { ...renderableMetadata(props.metadata)?.labels, ...podMetadata.labels, ...selectorLabels },

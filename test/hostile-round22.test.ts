@@ -244,3 +244,33 @@ describe('the sidecars\' ConfigMaps through their escape hatch (config.addData)'
     expect(() => App._synthChart(chart)).toThrow(/\[c\/llm\/logs\] data\["bad key!"\]: "bad key!" is not a valid ConfigMap key/);
   });
 });
+
+describe('a platform chart that names objects its own way (Chart.generateObjectName)', () => {
+  // cdk8s-plus's objects (the proxy's ConfigMap) were named by the chart's override, the pod and the
+  // Deployment were not: one app, two naming schemes, and the team prefix missing on the workloads.
+  class TeamChart extends Chart {
+    public generateObjectName(obj: ApiObject): string {
+      return `team-a-${super.generateObjectName(obj)}`;
+    }
+  }
+
+  test('the pod, the Deployment, its Service and the ConfigMap all carry the prefix', () => {
+    const chart = new TeamChart(Testing.app(), 'c');
+    new ProxySidecar(new AiInferencePod(chart, 'llm', { server }), 'proxy', { tls: ProxyTls.fromSecret('tls') });
+    new AiInferenceDeployment(chart, 'dep', { server });
+    const docs = synth(chart);
+    expectApiValid(docs);
+    expect(docs.map(m => `${m.kind} ${m.metadata.name}`).filter(n => !/ team-a-c-/.test(n))).toEqual([]);
+  });
+
+  test('an override that reads more than the path and kind leaves the default name', () => {
+    class Picky extends Chart {
+      public generateObjectName(obj: ApiObject): string {
+        return `${obj.metadata.getLabel('team')}-${super.generateObjectName(obj)}`;
+      }
+    }
+    const chart = new Picky(Testing.app(), 'c');
+    new AiInferencePod(chart, 'llm', { server });
+    expect(synth(chart)[0].metadata.name).toMatch(/^c-llm-[0-9a-f]{8}$/);
+  });
+});
