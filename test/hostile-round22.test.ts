@@ -274,3 +274,54 @@ describe('a platform chart that names objects its own way (Chart.generateObjectN
     expect(synth(chart)[0].metadata.name).toMatch(/^c-llm-[0-9a-f]{8}$/);
   });
 });
+
+describe('props given as a platform\'s config class instances', () => {
+  // A class instance is kept as is by the props snapshot (like a Duration): a server props class
+  // had its args array read again at synth, so changing it for the next pod changed every pod made
+  // from it; and a top-level props class lost its getters (the props were spread).
+  class ServerConfig {
+    public image = 'vllm/vllm-openai:v0.6.3';
+    public health = HealthCheck.vllm();
+    public args = ['--max-model-len=4096'];
+    public command = ['vllm', 'serve'];
+    public volumeMounts: any[] = [];
+  }
+
+  test('changing the instance after a pod is made does not change that pod', () => {
+    const chart = new Chart(Testing.app(), 'c');
+    const config = new ServerConfig();
+    new AiInferencePod(chart, 'a', { server: config });
+    config.args[0] = '--max-model-len=8192';
+    config.command.push('--oops');
+    new AiInferencePod(chart, 'b', { server: config });
+    const docs = synth(chart);
+    expectApiValid(docs);
+    expect(docs.map(m => [m.spec.containers[0].command, m.spec.containers[0].args])).toEqual([
+      [['vllm', 'serve'], ['--max-model-len=4096']],
+      [['vllm', 'serve', '--oops'], ['--max-model-len=8192']],
+    ]);
+  });
+
+  test('a props class whose server comes from a getter is read once, like a plain object', () => {
+    let reads = 0;
+    class PodConfig {
+      public get server(): any {
+        reads++;
+        return { image: 'vllm/vllm-openai:v0.6.3', health: HealthCheck.vllm(), port: 8000 + reads };
+      }
+    }
+    const chart = new Chart(Testing.app(), 'c');
+    new AiInferencePod(chart, 'a', new PodConfig());
+    const docs = synth(chart);
+    expectApiValid(docs);
+    expect(reads).toBe(1);
+    expect(docs[0].spec.containers[0].ports).toEqual([{ containerPort: 8001, name: 'http' }]);
+  });
+
+  test('the instance is not changed by the checks', () => {
+    const config: any = new ServerConfig();
+    config.name = 42;
+    expectRefused(chart => new AiInferencePod(chart, 'a', { server: config }), /server\.name: 42 is not a container name/);
+    expect(config.name).toBe(42);
+  });
+});
