@@ -173,6 +173,15 @@ describe('an app that writes one file per object', () => {
     }
   });
 
+  test('synthYaml() and toManifests() of such an app write no files: both pods are given', () => {
+    const app = new App({ outdir: outdir(), yamlOutputType: YamlOutputType.FILE_PER_RESOURCE });
+    twoTeams(app);
+    expect(app.synthYaml().match(/^kind: Pod$/gm)).toHaveLength(2);
+    const pods = app.charts[0].node.findAll().filter((c): c is AiInferencePod => c instanceof AiInferencePod);
+    expect(pods.map(p => p.toManifests().length)).toEqual([3, 3]);
+    expect(() => app.synth()).toThrow(/goes to the same file/);
+  });
+
   test('distinct names in one file per object are written, one file each', () => {
     const app = new App({ outdir: outdir(), yamlOutputType: YamlOutputType.FILE_PER_RESOURCE });
     const chart = new Chart(app, 'c');

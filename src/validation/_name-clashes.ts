@@ -18,6 +18,8 @@ const PASSES_WATCHED = new WeakSet<IConstruct>();
 const STARTED = new WeakSet<IConstruct>();
 /** How many objects have been checked in the process: one more since an index means it misses one. */
 let checkedCount = 0;
+/** Apps inside their `synth()`, which writes the output files. */
+const WRITING = new WeakSet<IConstruct>();
 
 /** The app's objects by identity, and by the output file cdk8s writes them to when that is one per object. */
 interface Index {
@@ -207,6 +209,18 @@ export function refuseNameClashes(owner: IConstruct, obj: ApiObject): void {
     // or renamed after a synth in the same synchronous run is seen by the next one
     PASSES_WATCHED.add(root);
     root.node.addValidation({ validate: () => (STARTED.add(root), []) });
+    if (root instanceof App) {
+      // output files clash only in `app.synth()`: synthYaml, toManifests and Testing write none
+      const synth = root.synth;
+      root.synth = function (this: App): void {
+        WRITING.add(root);
+        try {
+          synth.call(this);
+        } finally {
+          WRITING.delete(root);
+        }
+      };
+    }
   }
   owner.node.addValidation({
     validate: () => {
@@ -226,7 +240,7 @@ export function refuseNameClashes(owner: IConstruct, obj: ApiObject): void {
         return [`metadata.name: ${where} is also the name of ${others.map(o => constructPath(o)).join(', ')}: kubectl apply keeps only the last one written. `
           + 'Fix: give one of them another name (metadata.name, or the name of the sidecar the object is named after)'];
       }
-      const file = outputFile(obj, id);
+      const file = WRITING.has(obj.node.root) ? outputFile(obj, id) : undefined;
       const sharing = file === undefined ? [] : byFile.get(file) ?? [];
       const fileAt = sharing.findIndex(e => e.obj === obj);
       // objects of one identity are the clash above; here those that differ in namespace or API group
