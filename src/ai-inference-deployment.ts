@@ -1,8 +1,9 @@
-import { ApiObject, ApiObjectMetadata, Duration, Names } from 'cdk8s';
+import { ApiObject, ApiObjectMetadata, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { withoutUndefined } from './_json';
 import { addRenderStep, podSpecOf } from './_kplus-adapter';
+import { defaultWorkloadName } from './_object-names';
 import { WorkloadHost, Wiring } from './_workload-host';
 import { DeploymentRollout } from './deployment-rollout';
 import { attachServer, InferenceWorkloadProps, WORKLOAD_KEY_FLAGS } from './inference-server';
@@ -11,6 +12,7 @@ import { lifecycleGuide } from './lifecycle-guide';
 import { isDnsLabel, isQualifiedName, show } from './validation/_helpers';
 import { serviceTargetPort } from './validation/_object-helpers';
 import { booleanProp, durationSeconds, isPlainObject, knownProps, listOf, propKeys, renderableMetadata, snapshot, stringMap, wholeNumber } from './validation/_prop-checks';
+import { suggestDns1035 } from './validation/metadata-rules';
 import { Finding } from './validation/model';
 import { isPortName } from './validation/port-rules';
 
@@ -67,7 +69,7 @@ export interface InferenceServiceOptions {
   /**
    * Name of the Service, apart from the Deployment's: a DNS-1035 label (other pods reach it by this name; Xinference's
    * workers call their supervisor at `service-supervisor`, a Deployment named `<release>-xinference-supervisor`).
-   * @default - the Deployment's name
+   * @default - the Deployment's name (a name derived from the construct path, without `metadata.name`, with its dots made '-')
    */
   readonly name?: string;
   /**
@@ -252,7 +254,7 @@ export class AiInferenceDeployment extends Construct {
     }
     const loadSeconds = durationSeconds('modelLoadTimeout', props.modelLoadTimeout, 10, []) ?? Duration.minutes(15).toSeconds();
     this.deployment = new kplus.Deployment(this, 'Resource', {
-      metadata: { ...renderableMetadata(props.metadata), name: props.metadata?.name ?? Names.toDnsLabel(this) },
+      metadata: { ...renderableMetadata(props.metadata), name: props.metadata?.name ?? defaultWorkloadName(this, 'apps/v1', 'Deployment') },
       // the pods carry the Deployment's labels too, for `kubectl logs -l app=...` and selectors
       podMetadata: {
         labels: { ...renderableMetadata(props.metadata)?.labels, ...podMetadata.labels, ...selectorLabels },
@@ -306,7 +308,9 @@ export class AiInferenceDeployment extends Construct {
       apiVersion: 'v1',
       kind: 'Service',
       metadata: {
-        name: options.name ?? this.deployment.name, namespace: props.metadata?.namespace, labels: options.labels, annotations: options.annotations,
+        // a derived Deployment name may hold dots (from construct ids); a Service's is a DNS-1035 label
+        name: options.name ?? (props.metadata?.name === undefined ? suggestDns1035(this.deployment.name) : this.deployment.name),
+        namespace: props.metadata?.namespace, labels: options.labels, annotations: options.annotations,
       },
     });
     // the public port is known once every add-on has registered: at render

@@ -1,7 +1,8 @@
-import { ApiObject, ApiObjectMetadata, Chart, DependencyGraph, Names } from 'cdk8s';
+import { ApiObject, ApiObjectMetadata, Chart, DependencyGraph } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { podSpecOf } from './_kplus-adapter';
+import { defaultWorkloadName } from './_object-names';
 import { WorkloadHost } from './_workload-host';
 import { attachServer, InferenceWorkloadProps, WORKLOAD_KEY_FLAGS } from './inference-server';
 import { PodRestartPolicy } from './kubernetes-types';
@@ -52,7 +53,7 @@ export class AiInferencePod extends Construct {
     // JavaScript callers may pass nothing: the missing server is then reported at synth
     props = props ?? ({} as AiInferencePodProps);
     this.pod = new kplus.Pod(this, 'Resource', {
-      metadata: { ...renderableMetadata(props.metadata), name: props.metadata?.name ?? Names.toDnsLabel(this) },
+      metadata: { ...renderableMetadata(props.metadata), name: props.metadata?.name ?? defaultWorkloadName(this, 'v1', 'Pod') },
       restartPolicy: (props.restartPolicy ?? PodRestartPolicy.ALWAYS) as unknown as kplus.RestartPolicy,
     });
     this.server = attachServer(this, this.pod, props, POD_KEYS);

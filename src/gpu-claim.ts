@@ -1,5 +1,6 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
+import { withValidGeneratedNames } from './_object-names';
 import { show } from './validation/_helpers';
 import { knownProps, listOf, objectName, propKeys, quantity, snapshot } from './validation/_prop-checks';
 import { CEL_EXPRESSION_MAX_LENGTH, DEVICE_CLAIM_API_VERSION } from './validation/device-claim-rules';
@@ -94,7 +95,7 @@ export class GpuClaim {
    * the kind rules; returns what the pod spec needs. @internal
    */
   public _addTemplate(owner: Construct, workload: ApiObject, count: number): BoundGpuClaim {
-    const template = new ApiObject(owner, 'gpu-claim', {
+    const template = withValidGeneratedNames(owner, () => new ApiObject(owner, 'gpu-claim', {
       apiVersion: DEVICE_CLAIM_API_VERSION,
       kind: 'ResourceClaimTemplate',
       // keys only when set: an explicit undefined name would stop cdk8s from generating one
@@ -103,7 +104,7 @@ export class GpuClaim {
         ...(workload.metadata.namespace !== undefined ? { namespace: workload.metadata.namespace } : {}),
       },
       spec: { spec: { devices: { requests: [{ name: CLAIM_NAME, exactly: this.request(count) }] } } },
-    });
+    }));
     return { podClaim: { name: CLAIM_NAME, resourceClaimTemplateName: template.name }, containerClaim: { name: CLAIM_NAME }, template };
   }
 

@@ -761,6 +761,29 @@ function routeProbesThroughProxy(container: any, serverPort: number, serverPortN
 }
 
 /**
+ * A props bag as a plain object of its own: a platform's config class instance (kept as is by
+ * `snapshot`, like a Duration) becomes a snapshot of its own keys and of the known keys it
+ * answers (a getter of its class, read once), so that nothing of it is read again at synth —
+ * its arrays changed after construction reached the YAML of every pod made from it — and
+ * nothing of it is changed by the checks.
+ */
+function plainProps(value: any, known: ReadonlyArray<string>): any {
+  if (isPlainObject(value)) {
+    return { ...value };
+  }
+  const copy: any = {};
+  for (const key of Object.keys(value)) {
+    copy[key] = value[key];
+  }
+  for (const key of known) {
+    if (!(key in copy) && key in value) {
+      copy[key] = value[key];
+    }
+  }
+  return snapshot(copy);
+}
+
+/**
  * A shallow copy of the props in which every prop of the wrong shape (a string for a list or a
  * map, null for an object) is reported and left out, so that nothing later iterates, spreads or
  * serializes it: JavaScript callers and JSON configs pass such values, and a string spread into
@@ -768,8 +791,9 @@ function routeProbesThroughProxy(container: any, serverPort: number, serverPortN
  */
 function checkedShape(given: InferenceWorkloadProps, knownKeys: ReadonlyArray<string>, errors: string[]): InferenceWorkloadProps {
   // a copy: what the caller changes in its objects after construction never reaches the YAML
-  const props: any = given !== null && typeof given === 'object' ? snapshot({ ...given }) : {};
-  const server: any = props.server !== null && typeof props.server === 'object' && !Array.isArray(props.server) ? props.server : undefined;
+  const props: any = given !== null && typeof given === 'object' && !Array.isArray(given) ? snapshot(plainProps(given, knownKeys)) : {};
+  const server: any = props.server !== null && typeof props.server === 'object' && !Array.isArray(props.server)
+    ? plainProps(props.server, SERVER_KEYS) : undefined;
   if (!server) {
     errors.push(`server: ${show(props.server)} is not the model server's props. Fix: give server: { image: 'vllm/vllm-openai:v0.6.3' } or an engine`);
   }
@@ -889,7 +913,7 @@ function checkServerProps(props: InferenceWorkloadProps, image: string | undefin
     }
   });
   if (typeof image !== 'string' || !image.trim()) {
-    errors.push(`server.image: ${JSON.stringify(image)} is empty. Fix: give an image such as 'vllm/vllm-openai:v0.6.3', or an engine (server.engine) that brings its own`);
+    errors.push(`server.image: ${show(image)} is ${image === undefined || image === null || typeof image === 'string' ? 'empty' : 'not an image reference'}. Fix: give an image such as 'vllm/vllm-openai:v0.6.3', or an engine (server.engine) that brings its own`);
   }
   listOf('server.volumeMounts', server.volumeMounts, errors).forEach((m, i) => absolutePath(`server.volumeMounts[${i}].path`, m?.path, errors, false, true));
   const gpu = props.gpu;

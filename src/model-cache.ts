@@ -1,6 +1,7 @@
-import { ApiObject, Names } from 'cdk8s';
+import { ApiObject } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { defaultObjectName } from './_object-names';
 import { knownProps, notJson, objectName, propKeys, quantity, snapshot } from './validation/_prop-checks';
 
 /** Options of a node-local (emptyDir) model cache. */
@@ -108,7 +109,7 @@ export class ModelCache {
         apiVersion: 'v1',
         kind: 'PersistentVolumeClaim',
         // next to the pod: a claim in another namespace cannot be mounted
-        metadata: { name: plain('claimName') ?? Names.toDnsLabel(scope, { extra: ['model-cache'] }), ...(namespace === undefined ? {} : { namespace }) },
+        metadata: { name: plain('claimName') ?? defaultObjectName(scope, ['model-cache']), ...(namespace === undefined ? {} : { namespace }) },
         spec: {
           accessModes: [plain('accessMode') ?? CacheAccessMode.READ_WRITE_ONCE],
           storageClassName: plain('storageClassName'),

@@ -1,6 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { withValidGeneratedNames } from '../_object-names';
 import { derivedVolumeName } from '../_volume-names';
 import { appendTo, CompanionKind, Rank, setVolumeSizeLimit } from '../_workload-host';
 import { HealthCheck } from '../probes';
@@ -119,10 +120,10 @@ export class LogSidecar extends SidecarBase {
     if (props.shipTo instanceof LogDestination) {
       const output = props.shipTo._render();
       const stateDir = '/var/lib/fluent-bit';
-      this.config = new kplus.ConfigMap(this, 'config', {
+      this.config = withValidGeneratedNames(this, () => new kplus.ConfigMap(this, 'config', {
         metadata: this.companionNamespace(),
         data: { 'fluent-bit.conf': fluentBitConfig({ logDir, pattern, stateDir, healthPort: FLUENT_BIT_HEALTH_PORT, output: output.settings }) },
-      });
+      }));
       this.host.addCompanion(this, ApiObject.of(this.config), CompanionKind.CONFIG_MAP, configKeyKept('fluent-bit.conf', 'Fluent Bit (-c /fluent-bit/etc/cdk8s/fluent-bit.conf)'));
       const env: { [key: string]: kplus.EnvValue } = {
         POD_NAME: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_NAME),

@@ -2,6 +2,7 @@ import { ApiObject, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { addRenderStep } from '../_kplus-adapter';
+import { withValidGeneratedNames } from '../_object-names';
 import { derivedVolumeName } from '../_volume-names';
 import { CompanionKind, Rank } from '../_workload-host';
 import { HealthCheck } from '../probes';
@@ -171,13 +172,14 @@ export class ProxySidecar extends SidecarBase {
     const routeServerProbes = props.routeServerProbes ?? true;
     this.errors.push(...proxySidecarPropErrors(props));
     const timeoutSeconds = proxyTimeoutSeconds(props.timeout);
-    this.config = new kplus.ConfigMap(this, 'config', { metadata: this.companionNamespace() });
+    this.config = withValidGeneratedNames(this, () => new kplus.ConfigMap(this, 'config', { metadata: this.companionNamespace() }));
     this.host.addCompanion(this, ApiObject.of(this.config), CompanionKind.CONFIG_MAP, configKeyKept('nginx.conf', 'the proxy (nginx -c $PROXY_CONFIG)'));
     // the upstream port and the server's probe paths are known once every add-on registered
     addRenderStep(ApiObject.of(this.config), json => {
       const wiring = this.host.wiring();
       // a non-canonical probe path is the server's error; it must never become an open path
       const probePaths = routeServerProbes ? (wiring.server?.healthPaths ?? []).filter(p => !urlPathProblem(p)) : [];
+      // keys added with the escape hatch (config.addData) stay, and win: as a JSON patch would
       json.data = {
         'nginx.conf': nginxConfig({
           listenPort: this.port,
@@ -190,6 +192,7 @@ export class ProxySidecar extends SidecarBase {
           bodyLimit: props.requestBodyLimit ?? '64m',
           timeoutSeconds,
         }),
+        ...json.data,
       };
     });
     this.container = this.attach({

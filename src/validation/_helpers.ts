@@ -1,3 +1,4 @@
+import { Lazy } from 'cdk8s';
 import { parseQuantity } from '../quantity';
 import { ContainerEntry, Finding } from './model';
 
@@ -100,6 +101,12 @@ export function warning(field: string, message: string, fix: string, container?:
 }
 
 /**
+ * A cdk8s Lazy given as a prop, for a message: the props are read when the construct is created,
+ * before cdk8s resolves it (its JSON, `{"producer":{}}`, says nothing).
+ */
+export const LAZY = 'a cdk8s Lazy (read when the construct is created, before cdk8s resolves it: pass the value itself)';
+
+/**
  * Quotes a value for a message. A BigInt (`10n`), NaN, Infinity, undefined or an object JSON
  * cannot write (one that holds a BigInt or itself) from a JavaScript caller is shown as
  * JavaScript would print it: JSON.stringify threw a TypeError instead of the finding, or
@@ -108,6 +115,9 @@ export function warning(field: string, message: string, fix: string, container?:
 export function show(value: unknown): string {
   if (typeof value === 'bigint') {
     return `${value}n`;
+  }
+  if (value instanceof Lazy) {
+    return LAZY;
   }
   // JSON writes NaN and Infinity as null and nothing at all for undefined: the message would
   // name another value than the one given
@@ -118,7 +128,7 @@ export function show(value: unknown): string {
     return 'a function';
   }
   try {
-    return JSON.stringify(value, (_key, v) => (typeof v === 'bigint' ? `${v}n` : v));
+    return JSON.stringify(value, (_key, v) => (typeof v === 'bigint' ? `${v}n` : v instanceof Lazy ? '(a cdk8s Lazy)' : v));
   } catch {
     return String(value);
   }

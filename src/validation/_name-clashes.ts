@@ -1,4 +1,4 @@
-import { ApiObject } from 'cdk8s';
+import { ApiObject, App, Chart, YamlOutputType } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { currentRun } from './_reporter';
 
@@ -12,7 +12,25 @@ import { currentRun } from './_reporter';
 /** The objects the library checks: of two clashing ones, the later reports. */
 const CHECKED = new WeakSet<ApiObject>();
 /** Per app root and synth run: every object by identity, in tree order. */
-const INDEX = new WeakMap<IConstruct, { run: number; byIdentity: Map<string, ApiObject[]> }>();
+const INDEX = new WeakMap<IConstruct, Index>();
+/** App roots that mark the start of each validation pass, and those whose pass has started since their index. */
+const PASSES_WATCHED = new WeakSet<IConstruct>();
+const STARTED = new WeakSet<IConstruct>();
+/** How many objects have been checked in the process: one more since an index means it misses one. */
+let checkedCount = 0;
+/** Apps inside their `synth()`, which writes the output files. */
+const WRITING = new WeakSet<IConstruct>();
+
+/** The app's objects by identity, and by the output file cdk8s writes them to when that is one per object. */
+interface Index {
+  readonly run: number;
+  /** The objects checked when it was made, and their JSON patches then: what a later pass compares. */
+  readonly checked: number;
+  readonly patches: number;
+  readonly objects: ApiObject[];
+  readonly byIdentity: Map<string, ApiObject[]>;
+  readonly byFile: Map<string, Array<{ obj: ApiObject; id: string }>>;
+}
 
 /**
  * How the name-clash check reads the rendered namespace and name of an object the library keeps
@@ -64,23 +82,66 @@ function identity(obj: ApiObject): string | undefined {
     ? JSON.stringify([obj.apiVersion, obj.kind, namespace ?? '', name]) : undefined;
 }
 
-function index(root: IConstruct): Map<string, ApiObject[]> {
+function index(root: IConstruct): Index {
   const run = currentRun();
   const cached = INDEX.get(root);
-  if (cached && cached.run === run) {
-    return cached.byIdentity;
+  if (cached && cached.run === run && (!STARTED.has(root) || stillCurrent(root, cached))) {
+    return cached;
   }
+  const objects: ApiObject[] = [];
   const byIdentity = new Map<string, ApiObject[]>();
+  const byFile = new Map<string, Array<{ obj: ApiObject; id: string }>>();
   for (const c of root.node.findAll()) {
     if (c instanceof ApiObject) {
+      objects.push(c);
       const id = identity(c);
       if (id !== undefined) {
         byIdentity.set(id, [...(byIdentity.get(id) ?? []), c]);
+        const file = outputFile(c, id);
+        if (file !== undefined) {
+          byFile.set(file, [...(byFile.get(file) ?? []), { obj: c, id }]);
+        }
       }
     }
   }
-  INDEX.set(root, { run, byIdentity });
-  return byIdentity;
+  const built = { run, checked: checkedCount, patches: patchCount(objects), objects, byIdentity, byFile };
+  INDEX.set(root, built);
+  STARTED.delete(root);
+  return built;
+}
+
+/** The number of JSON patches on `objects`: a patch may rename or move one. */
+function patchCount(objects: ReadonlyArray<ApiObject>): number {
+  return objects.reduce((n, o) => n + ((o as any).patches?.length ?? 0), 0);
+}
+
+/**
+ * Whether the index made earlier in the same synchronous run still holds at the start of a new
+ * validation pass: no object checked since (a pod added after a synth) and no JSON patch added
+ * since (a rename). Asked once per pass; objects of other libraries added meanwhile are not seen.
+ */
+function stillCurrent(root: IConstruct, cached: Index): boolean {
+  STARTED.delete(root);
+  return cached.checked === checkedCount && cached.patches === patchCount(cached.objects);
+}
+
+/**
+ * The file cdk8s writes `obj` to when the app writes one file per object: named by kind and name
+ * only (`Pod.llm.k8s.yaml`), so two objects that differ in namespace or API group share it, and
+ * the one written last replaces the other. Undefined for the other output types.
+ */
+function outputFile(obj: ApiObject, id: string): string | undefined {
+  const app = obj.node.root;
+  if (!(app instanceof App)) {
+    return undefined;
+  }
+  const perChart = app.yamlOutputType === YamlOutputType.FOLDER_PER_CHART_FILE_PER_RESOURCE;
+  if (!perChart && app.yamlOutputType !== YamlOutputType.FILE_PER_RESOURCE) {
+    return undefined;
+  }
+  const [, kind, , name] = JSON.parse(id);
+  const file = `${kind}.${name}`.replace(/[^0-9a-zA-Z-_.]/g, '') + app.outputFileExtension;
+  return perChart ? `${Chart.of(obj).node.path}/${file}` : file;
 }
 
 /**
@@ -140,24 +201,57 @@ function constructPath(obj: IConstruct): string {
  */
 export function refuseNameClashes(owner: IConstruct, obj: ApiObject): void {
   CHECKED.add(obj);
+  checkedCount++;
+  const root = obj.node.root;
+  if (!PASSES_WATCHED.has(root)) {
+    // the root validates first in every pass (cdk8s walks the tree in pre-order): the first
+    // index of a pass checks that an index of the same run still holds, so that an object added
+    // or renamed after a synth in the same synchronous run is seen by the next one
+    PASSES_WATCHED.add(root);
+    root.node.addValidation({ validate: () => (STARTED.add(root), []) });
+    if (root instanceof App) {
+      // output files clash only in `app.synth()`: synthYaml, toManifests and Testing write none
+      const synth = root.synth;
+      root.synth = function (this: App): void {
+        WRITING.add(root);
+        try {
+          synth.call(this);
+        } finally {
+          WRITING.delete(root);
+        }
+      };
+    }
+  }
   owner.node.addValidation({
     validate: () => {
       const id = identity(obj);
       if (id === undefined || obj === templating || !written(obj)) {
         return [];
       }
-      const same = index(obj.node.root).get(id) ?? [];
+      const { byIdentity, byFile } = index(obj.node.root);
+      const same = byIdentity.get(id) ?? [];
       const at = same.indexOf(obj);
       // one report per clash: by the later of two checked objects, by this one otherwise
       const others = same.filter((o, i) => o !== obj && o !== templating && written(o) && (i < at || !CHECKED.has(o)) && !identical(o, obj));
-      if (others.length === 0) {
-        return [];
-      }
       const [, , namespace, name] = JSON.parse(id);
       const ns = namespace || 'the default namespace';
-      return [`metadata.name: ${obj.kind} ${JSON.stringify(name)} in ${ns === 'the default namespace' ? ns : `namespace ${JSON.stringify(ns)}`} `
-        + `is also the name of ${others.map(o => constructPath(o)).join(', ')}: kubectl apply keeps only the last one written. `
-        + 'Fix: give one of them another name (metadata.name, or the name of the sidecar the object is named after)'];
+      const where = `${obj.kind} ${JSON.stringify(name)} in ${ns === 'the default namespace' ? ns : `namespace ${JSON.stringify(ns)}`}`;
+      if (others.length > 0) {
+        return [`metadata.name: ${where} is also the name of ${others.map(o => constructPath(o)).join(', ')}: kubectl apply keeps only the last one written. `
+          + 'Fix: give one of them another name (metadata.name, or the name of the sidecar the object is named after)'];
+      }
+      const file = WRITING.has(obj.node.root) ? outputFile(obj, id) : undefined;
+      const sharing = file === undefined ? [] : byFile.get(file) ?? [];
+      const fileAt = sharing.findIndex(e => e.obj === obj);
+      // objects of one identity are the clash above; here those that differ in namespace or API group
+      const overwritten = sharing.filter((e, i) => e.obj !== obj && e.id !== id && e.obj !== templating && written(e.obj)
+        && (i < fileAt || !CHECKED.has(e.obj)));
+      if (overwritten.length === 0) {
+        return [];
+      }
+      return [`metadata.name: ${where} goes to the same file as ${overwritten.map(e => constructPath(e.obj)).join(', ')} (${file}): with the app's `
+        + `yamlOutputType ${YamlOutputType[(obj.node.root as App).yamlOutputType]}, cdk8s names each file by kind and name only, so the one written last `
+        + 'replaces the other. Fix: give one of them another name (metadata.name), or use YamlOutputType.FILE_PER_CHART'];
     },
   });
 }

@@ -1,10 +1,10 @@
-import { Duration } from 'cdk8s';
+import { Duration, Lazy } from 'cdk8s';
 import { ContainerPortSpec, ImagePullPolicy, SecretKeyRef } from '../kubernetes-types';
 import type { PodVolumeMount } from '../pod-volume';
 import { parseQuantity } from '../quantity';
 import type { ContainerResources, ResourceAmount } from '../resources';
 import type { ContainerSecurityOptions, PodSecurityOptions } from '../security';
-import { isDataKey, isDnsLabel, isDnsSubdomain, show } from './_helpers';
+import { isDataKey, isDnsLabel, isDnsSubdomain, LAZY, show } from './_helpers';
 
 /**
  * Checks of construct props, shared by every construct. Each returns the error text
@@ -428,6 +428,9 @@ export function editDistance(a: string, b: string): number {
  * them (a Map is `{}`): those are named by their class, "a Map".
  */
 export function given(value: unknown): string {
+  if (value instanceof Lazy) {
+    return LAZY;
+  }
   if (value !== null && typeof value === 'object' && !Array.isArray(value) && !isPlainObject(value)) {
     const name = value.constructor?.name;
     // Object.create(proto) has Object's constructor through its prototype: its keys are inherited

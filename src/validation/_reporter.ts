@@ -1,4 +1,5 @@
 import { ApiObject, ApiObjectMetadataDefinition } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-27';
 import { IConstruct } from 'constructs';
 import { PatchNotApplied, podSpecOf, podSpecPath } from '../_kplus-adapter';
 import { listContainers, show } from './_helpers';
@@ -12,7 +13,7 @@ export { WARNINGS_AS_ERRORS_CONTEXT } from './model';
 /**
  * Runs the rules on a workload's final JSON at synth and routes each finding to the construct
  * that owns the container it is about (pod-level findings to the server, or the first add-on),
- * so errors name the construct the user wrote. Prints warnings once per workload.
+ * so errors name the construct the user wrote. Prints its warnings once per synth.
  *
  * @internal
  */
@@ -114,14 +115,28 @@ export class ValidationReporter {
     return { ...base, json, findings };
   }
 
+  /**
+   * Prints the warnings of a validation pass, each once per synth: the passes of one synth (and
+   * any synth in the same synchronous run) print a line only once, while a later synth, or a
+   * pass after the workload changed (an add-on added after a synth), prints what it finds.
+   */
   private printWarnings(findings: Finding[]): void {
-    if (WARNED.has(this.workload) || warningsAreErrors(this.workload)) {
+    if (warningsAreErrors(this.workload)) {
       return;
     }
-    WARNED.add(this.workload);
+    const run = currentRun();
+    let printed = WARNED.get(this.workload);
+    if (!printed || printed.run !== run) {
+      printed = { run, lines: new Set() };
+      WARNED.set(this.workload, printed);
+    }
     for (const f of findings.filter(x => x.severity === 'warning')) {
       // under the construct whose errors name the same thing (the add-on, the server), not cdk8s-plus's inner object
-      process.stderr.write(`[warning] [${(this.ownerOf(f) ?? this.workload).node.path}] ${formatFinding(f)}\n`);
+      const line = `[warning] [${(this.ownerOf(f) ?? this.workload).node.path}] ${formatFinding(f)}\n`;
+      if (!printed.lines.has(line)) {
+        printed.lines.add(line);
+        process.stderr.write(line);
+      }
     }
   }
 }
@@ -172,7 +187,8 @@ export function currentRun(): number {
   return run;
 }
 
-const WARNED = new WeakSet<IConstruct>();
+/** Per workload: the warning lines printed in the latest synchronous run. */
+const WARNED = new WeakMap<IConstruct, { run: number; lines: Set<string> }>();
 
 /** A context value that is not a boolean is a mistake to report, not a silent `false`. */
 function contextFindings(scope: IConstruct): Finding[] {
@@ -354,9 +370,12 @@ interface ValidatedRendering {
 
 const VALIDATED = new WeakMap<ApiObject, ObjectValidation>();
 
-/** What may change on any ApiObject between a validation and its serialization: metadata and patches. */
+/** What may change on any ApiObject between a validation and its serialization: metadata and patches (a ConfigMap's data). */
 function objectFingerprint(obj: ApiObject): string {
-  return `${(obj as any).patches.length}|${metadataFingerprint(obj.metadata)}`;
+  const scope = obj.node.scope;
+  // a cdk8s-plus ConfigMap's data changes through its own API (addData, addFile) after a synth too
+  const data = scope instanceof kplus.ConfigMap ? `|${JSON.stringify([scope.data, scope.binaryData])}` : '';
+  return `${(obj as any).patches.length}|${metadataFingerprint(obj.metadata)}${data}`;
 }
 
 /**

@@ -148,7 +148,8 @@ const NAME_RULES: { [kind: string]: (name: unknown) => Finding[] } = {
     : subdomainNameFindings(name)),
 };
 
-function suggestDns1035(text: string): string {
+/** A DNS-1035 label (a Service's name) made from `text`. */
+export function suggestDns1035(text: string): string {
   return suggestName(text).replace(/\./g, '-').replace(/^[^a-z]+/, '').slice(0, 63).replace(/-+$/, '') || 'my-service';
 }
 

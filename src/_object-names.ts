@@ -1,0 +1,60 @@
+import { ApiObject, Chart, Names } from 'cdk8s';
+import { IConstruct } from 'constructs';
+import { suggestName } from './validation/metadata-rules';
+
+/**
+ * The name cdk8s gives an object of `scope` by default: its path as a DNS label, with the path's
+ * hash unless its chart was made with `disableResourceNameHashes: true` (as `Chart.generateObjectName`
+ * does for every object cdk8s names itself). cdk8s keeps '_' and '.' of an id as they are
+ * (`Model_V2` → `model_v2`, `a._b` → `a.-b`), which no object name may hold: those are made
+ * valid the way the name rules suggest (a valid name is unchanged).
+ *
+ * @internal
+ */
+export function defaultObjectName(scope: IConstruct, extra?: string[]): string {
+  const hashless = (Chart.of(scope) as unknown as { _disableResourceNameHashes?: boolean })._disableResourceNameHashes === true;
+  return suggestName(Names.toDnsLabel(scope, { ...(extra ? { extra } : {}), includeHash: !hashless }));
+}
+
+/**
+ * The default name of a workload the library creates at `scope` (an AiInferencePod, an
+ * AiInferenceDeployment): the one its chart gives any object it names, `Chart.generateObjectName`,
+ * asked about the construct (its path, not the path of cdk8s-plus's inner object) — so a chart
+ * that overrides it (a team prefix) names the pod as it names the pod's ConfigMaps — made valid
+ * like `defaultObjectName`. An override that cannot name it (it reads more than the path and the
+ * kind) leaves the default.
+ *
+ * @internal
+ */
+export function defaultWorkloadName(scope: IConstruct, apiVersion: string, kind: string): string {
+  let name: unknown;
+  try {
+    name = Chart.of(scope).generateObjectName(Object.assign(Object.create(scope), { apiVersion, kind }));
+  } catch {
+    name = undefined;
+  }
+  return typeof name === 'string' && name !== '' ? suggestName(name) : defaultObjectName(scope);
+}
+
+/**
+ * Runs `create` with the chart of `scope` naming new objects validly: the objects cdk8s and
+ * cdk8s-plus name themselves (`Chart.generateObjectName`, the chart's own override included) get
+ * that name made valid as `defaultObjectName` does; a valid name is unchanged.
+ *
+ * @internal
+ */
+export function withValidGeneratedNames<T>(scope: IConstruct, create: () => T): T {
+  const chart = Chart.of(scope);
+  const own = Object.getOwnPropertyDescriptor(chart, 'generateObjectName');
+  const generate = chart.generateObjectName;
+  chart.generateObjectName = (obj: ApiObject) => suggestName(generate.call(chart, obj));
+  try {
+    return create();
+  } finally {
+    if (own) {
+      Object.defineProperty(chart, 'generateObjectName', own);
+    } else {
+      delete (chart as { generateObjectName?: unknown }).generateObjectName;
+    }
+  }
+}
