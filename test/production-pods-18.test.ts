@@ -7,7 +7,7 @@
  * follows; each pod goes through the real App synth, the official schema and the object rules, and
  * the fields that matter are asserted against the manifest.
  */
-import { Duration } from 'cdk8s';
+import { ApiObject, Duration, JsonPatch } from 'cdk8s';
 import {
   AiInferenceDeployment, AiInferencePod, DeploymentRollout, HealthCheck, ImagePullPolicy, InitContainer, PodField, PodVolume, Probe, Sidecar, SidecarMode, TerminationMessagePolicy,
 } from '../src';
@@ -325,5 +325,156 @@ describe('KServe ModelCar: the model\'s OCI image as a sidecar behind a shared p
     expect(volume(spec, 'kserve-provision-location').emptyDir).toEqual({});
     expect(warnings).toContain('"kserve/sklearnserver:latest" is not pinned (:latest)');
     expect(warnings.trim().split('\n')).toHaveLength(1);
+  });
+});
+
+// Source: SeldonIO/seldon-core v1 (branch release-1.19.0-rc.1, 43940c85): notebooks/resources/model.yaml, the
+// SeldonDeployment seldon-model (predictor "example", one MODEL "classifier", image seldonio/mock_classifier:1.19.0-rc.1,
+// REST), rendered by the operator with the chart's defaults (helm-charts/seldon-core-operator/values.yaml: executor
+// seldonio/seldon-core-executor:1.19.0-rc.1, port 8000, cpu 500m / memory 512Mi as request and limit, user 8888,
+// request logger http://default-broker, defaultUserID 8888). operator/controllers/seldondeployment_controller.go
+// (createDeploymentWithoutEngine, createContainerService), seldondeployment_engine.go (createExecutorContainer) and
+// apis/…/v1/defaults.go give: Deployment seldon-model-example-0-classifier, labels seldon-deployment-id / app /
+// fluentd / seldon-app / seldon-app-svc, rollingUpdate maxUnavailable 10%, template annotations prometheus.io/path
+// /prometheus and scrape "true", terminationGracePeriodSeconds 20, pod securityContext runAsUser 8888;
+// the model container with ports metrics 6000 (defaults.go), http 9000 and grpc 9500, tcpSocket readiness on 9000
+// after 20 s and liveness after 60 s (every 5 s, timeout 1, 3 failures), preStop /bin/sh -c "/bin/sleep 10",
+// IfNotPresent, terminationMessagePolicy File and the PREDICTIVE_UNIT_* / MLSERVER_* / SELDON_* variables;
+// the executor seldon-container-engine with args --sdep … --full_health_checks=false, ports http 8000, metrics 8000
+// (the same number under a second name, for the Prometheus scrape) and grpc 5001, readiness GET /ready and liveness
+// GET /live on 8000 (after 20 s, every 5 s, timeout 60, 3 failures), runAsUser 8888 with no privilege escalation,
+// ENGINE_PREDICTOR (the predictor as base64 JSON; shortened here), and /etc/podinfo the downwardAPI volume
+// seldon-podinfo (file "annotations" = metadata.annotations, mode 0644).
+describe('Seldon Core v1 SeldonDeployment with the executor (seldon-core release-1.19 notebooks/resources/model.yaml, operator)', () => {
+  const LABELS = {
+    'seldon-deployment-id': 'seldon-model',
+    'app': 'seldon-model-example-0-classifier',
+    'fluentd': 'true',
+    'seldon-app': 'seldon-model-example',
+    'seldon-app-svc': 'seldon-model-example-classifier',
+  };
+  const SELECTOR = { 'seldon-deployment-id': 'seldon-model', 'seldon-app': 'seldon-model-example', 'seldon-app-svc': 'seldon-model-example-classifier' };
+  const MODEL_IMAGE = 'seldonio/mock_classifier:1.19.0-rc.1';
+  const MODEL_ENV = {
+    PREDICTIVE_UNIT_SERVICE_PORT: '9000',
+    PREDICTIVE_UNIT_HTTP_SERVICE_PORT: '9000',
+    MLSERVER_HTTP_PORT: '9000',
+    PREDICTIVE_UNIT_GRPC_SERVICE_PORT: '9500',
+    MLSERVER_GRPC_PORT: '9500',
+    PREDICTIVE_UNIT_ID: 'classifier',
+    MLSERVER_MODEL_NAME: 'classifier',
+    PREDICTIVE_UNIT_IMAGE: MODEL_IMAGE,
+    PREDICTOR_ID: 'example',
+    PREDICTOR_LABELS: '{}',
+    SELDON_DEPLOYMENT_ID: 'seldon-model',
+    SELDON_EXECUTOR_ENABLED: 'true',
+    PREDICTIVE_UNIT_METRICS_SERVICE_PORT: '6000',
+    PREDICTIVE_UNIT_METRICS_ENDPOINT: '/prometheus',
+    MLSERVER_METRICS_PORT: '6000',
+    MLSERVER_METRICS_ENDPOINT: '/prometheus',
+  };
+  const PREDICTOR = Buffer.from(JSON.stringify({
+    name: 'example', graph: { name: 'classifier', type: 'MODEL', endpoint: { type: 'REST', service_host: 'localhost', service_port: 9000, httpPort: 9000, grpcPort: 9500 } },
+    componentSpecs: [{ spec: { containers: [{ name: 'classifier', image: MODEL_IMAGE }] } }], replicas: 0, engineResources: {}, labels: {}, svcOrchSpec: {},
+  })).toString('base64');
+  const EXECUTOR_ARGS = [
+    '--sdep', 'seldon-model', '--namespace', 'default', '--predictor', 'example', '--http_port', '8000', '--grpc_port', '5001',
+    '--protocol', 'seldon', '--transport', 'rest', '--prometheus_path', '/prometheus', '--server_type', 'rpc',
+    '--log_work_buffer_size', '10000', '--log_write_timeout_ms', '2000', '--full_health_checks=false',
+  ];
+
+  test('the model container and the executor in one pod, the executor\'s two names for port 8000, the pod info volume', () => {
+    const chart = newChart('seldon');
+    const deploy = new AiInferenceDeployment(chart, 'classifier', {
+      metadata: { name: 'seldon-model-example-0-classifier', namespace: 'default', labels: LABELS },
+      podMetadata: { labels: LABELS, annotations: { 'prometheus.io/path': '/prometheus', 'prometheus.io/scrape': 'true' } },
+      selectorLabels: SELECTOR,
+      replicas: 1,
+      // the operator writes maxUnavailable alone: the API server adds its default maxSurge, 25%
+      rollout: DeploymentRollout.rollingUpdate({ maxSurgePercent: 25, maxUnavailablePercent: 10 }),
+      service: false,
+      server: {
+        name: 'classifier',
+        image: MODEL_IMAGE,
+        imagePullPolicy: ImagePullPolicy.IF_NOT_PRESENT,
+        port: 9000,
+        portName: 'http',
+        extraPorts: [{ number: 6000, name: 'metrics' }, { number: 9500, name: 'grpc' }],
+        env: MODEL_ENV,
+        health: HealthCheck.custom({
+          readiness: Probe.tcp({ initialDelay: Duration.seconds(20), period: Duration.seconds(5), timeout: Duration.seconds(1), failureThreshold: 3 }),
+          liveness: Probe.tcp({ initialDelay: Duration.seconds(60), period: Duration.seconds(5), timeout: Duration.seconds(1), failureThreshold: 3 }),
+        }),
+        preStopCommand: ['/bin/sh', '-c', '/bin/sleep 10'],
+        terminationMessagePolicy: TerminationMessagePolicy.FILE,
+        // the SeldonDeployment gives the model no resources, and the mock classifier writes nothing outside /tmp
+        resources: {},
+      },
+      terminationGracePeriod: Duration.seconds(20),
+      security: { runAsUser: 8888, keepVolumeOwnership: true },
+    });
+    new Sidecar(deploy, 'executor', {
+      name: 'seldon-container-engine',
+      mode: SidecarMode.CLASSIC,
+      image: 'docker.io/seldonio/seldon-core-executor:1.19.0-rc.1',
+      imagePullPolicy: ImagePullPolicy.IF_NOT_PRESENT,
+      args: EXECUTOR_ARGS,
+      env: { ENGINE_PREDICTOR: PREDICTOR, REQUEST_LOGGER_DEFAULT_ENDPOINT: 'http://default-broker' },
+      // the operator declares 8000 twice, as http and as metrics: refused (server-side apply keys ports by number and
+      // protocol, and Flux applies server-side only); the second name is left out
+      ports: [{ number: 8000, name: 'http' }, { number: 5001, name: 'grpc' }],
+      health: HealthCheck.custom({
+        readiness: Probe.httpGet('/ready', { port: 8000, initialDelay: Duration.seconds(20), period: Duration.seconds(5), timeout: Duration.seconds(60), failureThreshold: 3 }),
+        liveness: Probe.httpGet('/live', { port: 8000, initialDelay: Duration.seconds(20), period: Duration.seconds(5), timeout: Duration.seconds(60), failureThreshold: 3 }),
+      }),
+      resources: { cpu: { request: '500m', limit: '500m' }, memory: { request: '512Mi', limit: '512Mi' } },
+      security: { runAsUser: 8888, allowPrivilegeEscalation: false },
+      volumeMounts: [{ volume: 'seldon-podinfo', path: '/etc/podinfo' }],
+    });
+    // no PodVolume for a downwardAPI volume: the one JSON patch of this pod
+    ApiObject.of(deploy.deployment).addJsonPatch(JsonPatch.add('/spec/template/spec/volumes/-', {
+      name: 'seldon-podinfo', downwardAPI: { items: [{ path: 'annotations', fieldRef: { fieldPath: 'metadata.annotations', apiVersion: 'v1' } }], defaultMode: 0o644 },
+    }));
+    const { manifests, warnings } = synthWithWarnings(chart);
+    expect(manifests.map(m => m.kind).sort()).toEqual(['Deployment']);
+    const d = manifestOf(manifests, 'Deployment');
+    const spec = podSpec(d);
+    expect(d.metadata).toMatchObject({ name: 'seldon-model-example-0-classifier', namespace: 'default', labels: LABELS });
+    expect(d.spec.selector.matchLabels).toEqual(SELECTOR);
+    expect(d.spec.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: '10%' } });
+    expect(d.spec.template.metadata.labels).toMatchObject(LABELS);
+    expect(d.spec.template.metadata.annotations).toEqual({ 'prometheus.io/path': '/prometheus', 'prometheus.io/scrape': 'true' });
+    expect(spec.terminationGracePeriodSeconds).toBe(20);
+    expect(spec.securityContext).toMatchObject({ runAsUser: 8888 });
+    expect(spec.securityContext.fsGroup).toBeUndefined();
+    expect(spec.containers.map((c: any) => c.name)).toEqual(['classifier', 'seldon-container-engine']);
+
+    const model = container(d, 'classifier');
+    expect(model).toMatchObject({ image: MODEL_IMAGE, imagePullPolicy: 'IfNotPresent', terminationMessagePolicy: 'File' });
+    expect(model.ports).toEqual(expect.arrayContaining([
+      { containerPort: 6000, name: 'metrics' }, { containerPort: 9000, name: 'http' }, { containerPort: 9500, name: 'grpc' },
+    ]));
+    expect(model.ports).toHaveLength(3);
+    for (const [name, value] of Object.entries(MODEL_ENV)) expect(env(model, name).value).toBe(value);
+    expect(model.readinessProbe).toEqual({ tcpSocket: { port: 9000 }, initialDelaySeconds: 20, periodSeconds: 5, timeoutSeconds: 1, failureThreshold: 3 });
+    expect(model.livenessProbe).toEqual({ tcpSocket: { port: 9000 }, initialDelaySeconds: 60, periodSeconds: 5, timeoutSeconds: 1, failureThreshold: 3 });
+    expect(model.startupProbe).toBeUndefined();
+    expect(model.lifecycle).toEqual({ preStop: { exec: { command: ['/bin/sh', '-c', '/bin/sleep 10'] } } });
+    expect(model.resources).toBeUndefined();
+
+    const engine = container(d, 'seldon-container-engine');
+    expect(engine).toMatchObject({ image: 'docker.io/seldonio/seldon-core-executor:1.19.0-rc.1', imagePullPolicy: 'IfNotPresent', args: EXECUTOR_ARGS });
+    expect(env(engine, 'ENGINE_PREDICTOR').value).toBe(PREDICTOR);
+    expect(env(engine, 'REQUEST_LOGGER_DEFAULT_ENDPOINT').value).toBe('http://default-broker');
+    expect(engine.ports).toEqual([{ containerPort: 8000, name: 'http' }, { containerPort: 5001, name: 'grpc' }]);
+    expect(engine.readinessProbe).toEqual({ httpGet: { path: '/ready', port: 8000 }, initialDelaySeconds: 20, periodSeconds: 5, timeoutSeconds: 60, failureThreshold: 3 });
+    expect(engine.livenessProbe).toEqual({ httpGet: { path: '/live', port: 8000 }, initialDelaySeconds: 20, periodSeconds: 5, timeoutSeconds: 60, failureThreshold: 3 });
+    expect(engine.resources).toEqual({ requests: { cpu: '500m', memory: '512Mi' }, limits: { cpu: '500m', memory: '512Mi' } });
+    expect(engine.securityContext).toMatchObject({ runAsUser: 8888, allowPrivilegeEscalation: false });
+    expect(mount(engine, '/etc/podinfo')).toEqual({ name: 'seldon-podinfo', mountPath: '/etc/podinfo', readOnly: true });
+    expect(volume(spec, 'seldon-podinfo').downwardAPI).toEqual({
+      items: [{ path: 'annotations', fieldRef: { fieldPath: 'metadata.annotations', apiVersion: 'v1' } }], defaultMode: 420,
+    });
+    expect(warnings).toBe('');
   });
 });
