@@ -1,15 +1,16 @@
 /**
  * Production pods, eighteenth batch (new-user review 19, 2026-11): multi-container serving pods of
  * systems no earlier batch covers — a KServe ModelMesh Serving runtime pod (the mm router, the REST
- * proxy, the storage-pulling adapter and MLServer in one pod), the same for Triton, KServe's ModelCar
- * (the model's OCI image run as a sidecar, reached through a shared process namespace), and a Seldon
- * Core v1 SeldonDeployment predictor with its executor. Each describe names the public source it
+ * proxy, the storage-pulling adapter and MLServer in one pod), KServe's ModelCar (the model's OCI
+ * image run as a sidecar, reached through a shared process namespace), a Seldon Core v1
+ * SeldonDeployment predictor with its executor, and the ModelMesh runtime pod for Triton. Each describe names the public source it
  * follows; each pod goes through the real App synth, the official schema and the object rules, and
  * the fields that matter are asserted against the manifest.
  */
 import { ApiObject, Duration, JsonPatch } from 'cdk8s';
 import {
-  AiInferenceDeployment, AiInferencePod, DeploymentRollout, HealthCheck, ImagePullPolicy, InitContainer, PodField, PodVolume, Probe, Sidecar, SidecarMode, TerminationMessagePolicy,
+  AiInferenceDeployment, AiInferencePod, DeploymentRollout, HealthCheck, ImagePullPolicy, InitContainer, PodField, PodVolume, Probe, Sidecar,
+  SidecarMode, TerminationMessagePolicy,
 } from '../src';
 import { env, mount, synthWithWarnings, volume } from './helpers/pod-parts';
 import { container, manifestOf, newChart, podSpec } from './helpers/synth';
@@ -33,7 +34,8 @@ import { container, manifestOf, newChart, podSpec } from './helpers/synth';
 //   (timeout 5, 2 failures), preStop exec /opt/kserve/mmesh/stop.sh wait, cpu 300m/3, memory 448Mi, drop ALL,
 //   /etc/watson/mmesh/config the ConfigMap tc-config, /opt/kserve/mmesh/etcd the Secret "secret" read-only.
 // Volumes: models-dir an emptyDir of 1536Mi, storage-config, tc-config, etcd-config. Images are the golden's
-// placeholders (image:tag for the controller's images), kept as written.
+// placeholders (image:tag for the controller's images), kept as written. Not expressed: the preStop httpGet hooks of
+// mlserver and mlserver-adapter (no prop writes an httpGet hook), and the container order (the server comes first).
 describe('KServe ModelMesh Serving runtime pod, MLServer with the REST proxy (modelmesh-serving servingruntime_controller.golden)', () => {
   const LABELS = {
     'app.kubernetes.io/instance': 'modelmesh-controller',
@@ -402,7 +404,9 @@ describe('Seldon Core v1 SeldonDeployment with the executor (seldon-core release
         extraPorts: [{ number: 6000, name: 'metrics' }, { number: 9500, name: 'grpc' }],
         env: MODEL_ENV,
         health: HealthCheck.custom({
-          readiness: Probe.tcp({ initialDelay: Duration.seconds(20), period: Duration.seconds(5), timeout: Duration.seconds(1), failureThreshold: 3 }),
+          readiness: Probe.tcp({
+            initialDelay: Duration.seconds(20), period: Duration.seconds(5), timeout: Duration.seconds(1), failureThreshold: 3,
+          }),
           liveness: Probe.tcp({ initialDelay: Duration.seconds(60), period: Duration.seconds(5), timeout: Duration.seconds(1), failureThreshold: 3 }),
         }),
         preStopCommand: ['/bin/sh', '-c', '/bin/sleep 10'],
@@ -456,8 +460,9 @@ describe('Seldon Core v1 SeldonDeployment with the executor (seldon-core release
     ]));
     expect(model.ports).toHaveLength(3);
     for (const [name, value] of Object.entries(MODEL_ENV)) expect(env(model, name).value).toBe(value);
-    expect(model.readinessProbe).toEqual({ tcpSocket: { port: 9000 }, initialDelaySeconds: 20, periodSeconds: 5, timeoutSeconds: 1, failureThreshold: 3 });
-    expect(model.livenessProbe).toEqual({ tcpSocket: { port: 9000 }, initialDelaySeconds: 60, periodSeconds: 5, timeoutSeconds: 1, failureThreshold: 3 });
+    const tcp = { tcpSocket: { port: 9000 }, periodSeconds: 5, timeoutSeconds: 1, failureThreshold: 3 };
+    expect(model.readinessProbe).toEqual({ ...tcp, initialDelaySeconds: 20 });
+    expect(model.livenessProbe).toEqual({ ...tcp, initialDelaySeconds: 60 });
     expect(model.startupProbe).toBeUndefined();
     expect(model.lifecycle).toEqual({ preStop: { exec: { command: ['/bin/sh', '-c', '/bin/sleep 10'] } } });
     expect(model.resources).toBeUndefined();
@@ -476,5 +481,150 @@ describe('Seldon Core v1 SeldonDeployment with the executor (seldon-core release
       items: [{ path: 'annotations', fieldRef: { fieldPath: 'metadata.annotations', apiVersion: 'v1' } }], defaultMode: 420,
     });
     expect(warnings).toBe('');
+  });
+});
+
+// Source: kserve/modelmesh-serving controllers/testdata/servingruntime_controller.golden (9c7a2b71), snapshot "Sample
+// Runtime config/runtimes/triton-2.x.yaml should be a valid runtime specification": Deployment
+// modelmesh-serving-triton-2.x (same labels, affinity, strategy, grace period and volumes as the MLServer one, no REST
+// proxy). Containers: triton-adapter (command /opt/app/triton-adapter, the puller env with LOADING_CONCURRENCY "2" from
+// the runtime's maxLoadingConcurrency annotation, CONTAINER_MEM_REQ_BYTES = triton's requests.memory, cpu 50m/2, memory
+// 96Mi/512Mi, /models and /storage-config); triton (tritonserver-2:replace, command /bin/sh, args -c "mkdir -p
+// /models/_triton_models; chmod 777 /models/_triton_models; exec tritonserver … --model-control-mode=explicit …",
+// liveness exec curl --fail --silent --show-error --max-time 9 http://localhost:8000/v2/health/live after 5 s every
+// 30 s with timeout 10 — the runtime's comment: Triton listens on 127.0.0.1 only, so an httpGet from the kubelet
+// cannot reach it —, cpu 500m/5, memory 1Gi, /models); mm (MM_LABELS of Triton's model types, port grpc 1234, probes
+// on 8089). The preStop httpGet hooks (/prestop on 8090) of triton and triton-adapter are left out: no prop writes
+// an httpGet hook (see the report).
+describe('KServe ModelMesh Serving runtime pod, Triton (modelmesh-serving servingruntime_controller.golden, triton-2.x)', () => {
+  const LABELS = {
+    'app.kubernetes.io/instance': 'modelmesh-controller',
+    'app.kubernetes.io/managed-by': 'modelmesh-controller',
+    'app.kubernetes.io/name': 'modelmesh-controller',
+    'modelmesh-service': 'modelmesh-serving',
+    'name': 'modelmesh-serving-triton-2.x',
+  };
+  const SELECTOR = { 'modelmesh-service': 'modelmesh-serving', 'name': 'modelmesh-serving-triton-2.x' };
+  const TRITON = 'mkdir -p /models/_triton_models; chmod 777 /models/_triton_models; exec tritonserver "--model-repository=/models/_triton_models" '
+    + '"--model-control-mode=explicit" "--strict-model-config=false" "--strict-readiness=false" "--allow-http=true" "--allow-sagemaker=false" ';
+  const LIVE = ['curl', '--fail', '--silent', '--show-error', '--max-time', '9', 'http://localhost:8000/v2/health/live'];
+  const MM_LABELS = 'mt:keras,mt:keras:2,mt:onnx,mt:onnx:1,mt:pytorch,mt:pytorch:1,mt:tensorflow,mt:tensorflow:1,mt:tensorflow:2,mt:tensorrt,mt:tensorrt:7,pv:grpc-v2,rt:triton-2.x';
+  const dropAll = { readOnlyRootFilesystem: false };
+
+  test('Triton on loopback probed by an exec curl, its adapter pulling into /models, mm in front', () => {
+    const chart = newChart('modelmesh-triton');
+    const modelsDir = PodVolume.emptyDir('models-dir', { sizeLimit: '1536Mi' });
+    const deploy = new AiInferenceDeployment(chart, 'triton', {
+      metadata: { name: 'modelmesh-serving-triton-2.x', labels: LABELS },
+      podMetadata: { labels: LABELS },
+      selectorLabels: SELECTOR,
+      replicas: 2,
+      rollout: DeploymentRollout.rollingUpdate({ maxSurgePercent: 75, maxUnavailablePercent: 15 }),
+      service: false,
+      server: {
+        name: 'triton',
+        image: 'tritonserver-2:replace',
+        imagePullPolicy: ImagePullPolicy.IF_NOT_PRESENT,
+        command: ['/bin/sh'],
+        args: ['-c', TRITON],
+        listens: false,
+        health: HealthCheck.custom({
+          liveness: Probe.exec(LIVE, { initialDelay: Duration.seconds(5), period: Duration.seconds(30), timeout: Duration.seconds(10) }),
+        }),
+        terminationMessagePolicy: TerminationMessagePolicy.FILE,
+        resources: { cpu: { request: '500m', limit: '5' }, memory: { request: '1Gi', limit: '1Gi' } },
+        security: dropAll,
+        volumeMounts: [{ volume: modelsDir, path: '/models', readOnly: false }],
+      },
+      affinity: {
+        nodeAffinity: {
+          requiredDuringSchedulingIgnoredDuringExecution: {
+            nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/arch', operator: 'In', values: ['amd64', 'arm64', 's390x'] }] }],
+          },
+        },
+      },
+      terminationGracePeriod: Duration.seconds(90),
+      security: { idsFromPlatform: true },
+    });
+    new Sidecar(deploy, 'triton-adapter', {
+      name: 'triton-adapter',
+      mode: SidecarMode.CLASSIC,
+      image: 'image:tag',
+      imagePullPolicy: ImagePullPolicy.IF_NOT_PRESENT,
+      command: ['/opt/app/triton-adapter'],
+      env: {
+        ADAPTER_PORT: '8085', RUNTIME_PORT: '8001', RUNTIME_DATA_ENDPOINT: 'port:8001', MEM_BUFFER_BYTES: '134217728',
+        LOADTIME_TIMEOUT: '90000', USE_EMBEDDED_PULLER: 'true', RUNTIME_VERSION: 'replace', LOADING_CONCURRENCY: '2',
+      },
+      fieldEnv: { CONTAINER_MEM_REQ_BYTES: PodField.containerResource('triton', 'requests.memory') },
+      resources: { cpu: { request: '50m', limit: '2' }, memory: { request: '96Mi', limit: '512Mi' } },
+      security: dropAll,
+      volumeMounts: [{ volume: 'models-dir', path: '/models', readOnly: false }],
+      podVolumeMounts: [{ volume: PodVolume.secret('storage-config', 'storage-config'), path: '/storage-config' }],
+    });
+    new Sidecar(deploy, 'mm', {
+      name: 'mm',
+      mode: SidecarMode.CLASSIC,
+      image: 'image:tag',
+      imagePullPolicy: ImagePullPolicy.IF_NOT_PRESENT,
+      ports: [{ number: 1234, name: 'grpc' }],
+      env: {
+        MM_SERVICE_NAME: 'modelmesh-serving', MM_SVC_GRPC_PORT: '1234', KV_STORE: 'etcd:/opt/kserve/mmesh/etcd/etcd_connection', MM_METRICS: 'disabled',
+        SHUTDOWN_TIMEOUT_MS: '90000', INTERNAL_SERVING_GRPC_PORT: '8001', INTERNAL_GRPC_PORT: '8085', MM_SVC_GRPC_MAX_MSG_SIZE: '16777216',
+        MM_KVSTORE_PREFIX: 'mm', MM_DEFAULT_VMODEL_OWNER: 'ksp', MM_LABELS,
+        MM_TYPE_CONSTRAINTS_PATH: '/etc/watson/mmesh/config/type_constraints', MM_DATAPLANE_CONFIG_PATH: '/etc/watson/mmesh/config/dataplane_api_config',
+      },
+      fieldEnv: { WKUBE_POD_NAME: PodField.POD_NAME, WKUBE_POD_IPADDR: PodField.POD_IP, MM_LOCATION: PodField.HOST_IP },
+      health: HealthCheck.custom({
+        readiness: Probe.httpGet('/ready', { port: 8089, initialDelay: Duration.seconds(5), period: Duration.seconds(5), timeout: Duration.seconds(1) }),
+        liveness: Probe.httpGet('/live', {
+          port: 8089, initialDelay: Duration.seconds(90), period: Duration.seconds(30), timeout: Duration.seconds(5), failureThreshold: 2,
+        }),
+      }),
+      preStopCommand: ['/opt/kserve/mmesh/stop.sh', 'wait'],
+      resources: { cpu: { request: '300m', limit: '3' }, memory: { request: '448Mi', limit: '448Mi' } },
+      security: dropAll,
+      podVolumeMounts: [
+        { volume: PodVolume.configMap('tc-config', 'tc-config'), path: '/etc/watson/mmesh/config' },
+        { volume: PodVolume.secret('etcd-config', 'secret'), path: '/opt/kserve/mmesh/etcd' },
+      ],
+    });
+    const { manifests, warnings } = synthWithWarnings(chart);
+    expect(manifests.map(m => m.kind).sort()).toEqual(['Deployment']);
+    const d = manifestOf(manifests, 'Deployment');
+    const spec = podSpec(d);
+    expect(d.metadata).toMatchObject({ name: 'modelmesh-serving-triton-2.x', labels: LABELS });
+    expect(d.spec.selector.matchLabels).toEqual(SELECTOR);
+    expect(d.spec.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: '75%', maxUnavailable: '15%' } });
+    expect(spec.terminationGracePeriodSeconds).toBe(90);
+    expect(spec.containers.map((c: any) => c.name).sort()).toEqual(['mm', 'triton', 'triton-adapter']);
+
+    const triton = container(d, 'triton');
+    expect(triton).toMatchObject({ image: 'tritonserver-2:replace', command: ['/bin/sh'], args: ['-c', TRITON], terminationMessagePolicy: 'File' });
+    expect(triton.ports).toBeUndefined();
+    expect(triton.livenessProbe).toEqual({
+      exec: { command: LIVE }, initialDelaySeconds: 5, periodSeconds: 30, timeoutSeconds: 10, failureThreshold: 3,
+    });
+    expect(triton.readinessProbe ?? triton.startupProbe).toBeUndefined();
+    expect(triton.resources).toEqual({ requests: { cpu: '500m', memory: '1Gi' }, limits: { cpu: '5', memory: '1Gi' } });
+    expect(mount(triton, '/models')).toMatchObject({ name: 'models-dir' });
+
+    const adapter = container(d, 'triton-adapter');
+    expect(adapter.command).toEqual(['/opt/app/triton-adapter']);
+    expect(env(adapter, 'LOADING_CONCURRENCY').value).toBe('2');
+    expect(env(adapter, 'USE_EMBEDDED_PULLER').value).toBe('true');
+    expect(env(adapter, 'CONTAINER_MEM_REQ_BYTES').valueFrom).toEqual({ resourceFieldRef: { containerName: 'triton', resource: 'requests.memory' } });
+    expect(mount(adapter, '/models')).toMatchObject({ name: 'models-dir' });
+    expect(mount(adapter, '/storage-config')).toMatchObject({ name: 'storage-config', readOnly: true });
+
+    const mm = container(d, 'mm');
+    expect(env(mm, 'MM_LABELS').value).toBe(MM_LABELS);
+    expect(mm.ports).toEqual([{ containerPort: 1234, name: 'grpc' }]);
+    expect(mm.readinessProbe.httpGet).toEqual({ path: '/ready', port: 8089 });
+    expect(mm.lifecycle).toEqual({ preStop: { exec: { command: ['/opt/kserve/mmesh/stop.sh', 'wait'] } } });
+    expect(volume(spec, 'models-dir').emptyDir).toEqual({ sizeLimit: '1536Mi' });
+    // Triton binds loopback and declares no port: nothing to warn about the exec probe; mm's 8089 as for MLServer
+    expect(warnings).toContain('containers[2].readinessProbe: probes port 8089');
+    expect(warnings.trim().split('\n')).toHaveLength(2);
   });
 });
