@@ -34,8 +34,9 @@ import { container, manifestOf, newChart, podSpec } from './helpers/synth';
 //   (timeout 5, 2 failures), preStop exec /opt/kserve/mmesh/stop.sh wait, cpu 300m/3, memory 448Mi, drop ALL,
 //   /etc/watson/mmesh/config the ConfigMap tc-config, /opt/kserve/mmesh/etcd the Secret "secret" read-only.
 // Volumes: models-dir an emptyDir of 1536Mi, storage-config, tc-config, etcd-config. Images are the golden's
-// placeholders (image:tag for the controller's images), kept as written. Not expressed: the preStop httpGet hooks of
-// mlserver and mlserver-adapter (no prop writes an httpGet hook), and the container order (the server comes first).
+// placeholders (image:tag for the controller's images), kept as written. The preStop httpGet hooks are
+// `preStopHttpGet` (new in this review: no prop wrote an httpGet hook); not expressed: the container order (the
+// server comes first).
 describe('KServe ModelMesh Serving runtime pod, MLServer with the REST proxy (modelmesh-serving servingruntime_controller.golden)', () => {
   const LABELS = {
     'app.kubernetes.io/instance': 'modelmesh-controller',
@@ -87,6 +88,7 @@ describe('KServe ModelMesh Serving runtime pod, MLServer with the REST proxy (mo
   };
   // the golden's securityContext is capabilities.drop [ALL] alone: the images' own users, writable root filesystems
   const dropAll = { readOnlyRootFilesystem: false };
+  const PRESTOP = { path: '/prestop', port: 8090 };
 
   test('mm, rest-proxy, the puller adapter and MLServer in one pod, the models emptyDir shared, 90 s to stop', () => {
     const chart = newChart('modelmesh');
@@ -106,6 +108,8 @@ describe('KServe ModelMesh Serving runtime pod, MLServer with the REST proxy (mo
         listens: false,
         env: MLSERVER_ENV,
         health: HealthCheck.none(),
+        // the adapter unloads the models first
+        preStopHttpGet: PRESTOP,
         terminationMessagePolicy: TerminationMessagePolicy.FILE,
         resources: { cpu: { request: '500m', limit: '5' }, memory: { request: '1Gi', limit: '1Gi' } },
         security: dropAll,
@@ -139,6 +143,7 @@ describe('KServe ModelMesh Serving runtime pod, MLServer with the REST proxy (mo
       command: ['/opt/app/mlserver-adapter'],
       env: ADAPTER_ENV,
       fieldEnv: { CONTAINER_MEM_REQ_BYTES: PodField.containerResource('mlserver', 'requests.memory') },
+      preStopHttpGet: PRESTOP,
       resources: { cpu: { request: '50m', limit: '2' }, memory: { request: '96Mi', limit: '512Mi' } },
       security: dropAll,
       volumeMounts: [{ volume: 'models-dir', path: '/models', readOnly: false }],
@@ -197,6 +202,7 @@ describe('KServe ModelMesh Serving runtime pod, MLServer with the REST proxy (mo
     expect(server.securityContext.capabilities).toEqual({ drop: ['ALL'] });
     expect(mount(server, '/models')).toMatchObject({ name: 'models-dir' });
     expect(mount(server, '/models').readOnly).toBeFalsy();
+    expect(server.lifecycle).toEqual({ preStop: { httpGet: { path: '/prestop', port: 8090 } } });
 
     const adapter = container(d, 'mlserver-adapter');
     expect(adapter).toMatchObject({ image: 'image:tag', command: ['/opt/app/mlserver-adapter'] });
@@ -206,6 +212,7 @@ describe('KServe ModelMesh Serving runtime pod, MLServer with the REST proxy (mo
     expect(mount(adapter, '/models')).toMatchObject({ name: 'models-dir' });
     expect(mount(adapter, '/models').readOnly).toBeFalsy();
     expect(mount(adapter, '/storage-config')).toEqual({ name: 'storage-config', mountPath: '/storage-config', readOnly: true });
+    expect(adapter.lifecycle).toEqual({ preStop: { httpGet: { path: '/prestop', port: 8090 } } });
 
     const mm = container(d, 'mm');
     expect(mm).toMatchObject({ image: 'image:tag', imagePullPolicy: 'IfNotPresent', ports: [{ containerPort: 1234, name: 'grpc' }] });
@@ -494,8 +501,7 @@ describe('Seldon Core v1 SeldonDeployment with the executor (seldon-core release
 // liveness exec curl --fail --silent --show-error --max-time 9 http://localhost:8000/v2/health/live after 5 s every
 // 30 s with timeout 10 — the runtime's comment: Triton listens on 127.0.0.1 only, so an httpGet from the kubelet
 // cannot reach it —, cpu 500m/5, memory 1Gi, /models); mm (MM_LABELS of Triton's model types, port grpc 1234, probes
-// on 8089). The preStop httpGet hooks (/prestop on 8090) of triton and triton-adapter are left out: no prop writes
-// an httpGet hook (see the report).
+// on 8089); triton and triton-adapter have the preStop httpGet /prestop on 8090.
 describe('KServe ModelMesh Serving runtime pod, Triton (modelmesh-serving servingruntime_controller.golden, triton-2.x)', () => {
   const LABELS = {
     'app.kubernetes.io/instance': 'modelmesh-controller',
@@ -510,6 +516,7 @@ describe('KServe ModelMesh Serving runtime pod, Triton (modelmesh-serving servin
   const LIVE = ['curl', '--fail', '--silent', '--show-error', '--max-time', '9', 'http://localhost:8000/v2/health/live'];
   const MM_LABELS = 'mt:keras,mt:keras:2,mt:onnx,mt:onnx:1,mt:pytorch,mt:pytorch:1,mt:tensorflow,mt:tensorflow:1,mt:tensorflow:2,mt:tensorrt,mt:tensorrt:7,pv:grpc-v2,rt:triton-2.x';
   const dropAll = { readOnlyRootFilesystem: false };
+  const PRESTOP = { path: '/prestop', port: 8090 };
 
   test('Triton on loopback probed by an exec curl, its adapter pulling into /models, mm in front', () => {
     const chart = newChart('modelmesh-triton');
@@ -532,6 +539,7 @@ describe('KServe ModelMesh Serving runtime pod, Triton (modelmesh-serving servin
           liveness: Probe.exec(LIVE, { initialDelay: Duration.seconds(5), period: Duration.seconds(30), timeout: Duration.seconds(10) }),
         }),
         terminationMessagePolicy: TerminationMessagePolicy.FILE,
+        preStopHttpGet: PRESTOP,
         resources: { cpu: { request: '500m', limit: '5' }, memory: { request: '1Gi', limit: '1Gi' } },
         security: dropAll,
         volumeMounts: [{ volume: modelsDir, path: '/models', readOnly: false }],
@@ -557,6 +565,7 @@ describe('KServe ModelMesh Serving runtime pod, Triton (modelmesh-serving servin
         LOADTIME_TIMEOUT: '90000', USE_EMBEDDED_PULLER: 'true', RUNTIME_VERSION: 'replace', LOADING_CONCURRENCY: '2',
       },
       fieldEnv: { CONTAINER_MEM_REQ_BYTES: PodField.containerResource('triton', 'requests.memory') },
+      preStopHttpGet: PRESTOP,
       resources: { cpu: { request: '50m', limit: '2' }, memory: { request: '96Mi', limit: '512Mi' } },
       security: dropAll,
       volumeMounts: [{ volume: 'models-dir', path: '/models', readOnly: false }],
@@ -608,6 +617,7 @@ describe('KServe ModelMesh Serving runtime pod, Triton (modelmesh-serving servin
     expect(triton.readinessProbe ?? triton.startupProbe).toBeUndefined();
     expect(triton.resources).toEqual({ requests: { cpu: '500m', memory: '1Gi' }, limits: { cpu: '5', memory: '1Gi' } });
     expect(mount(triton, '/models')).toMatchObject({ name: 'models-dir' });
+    expect(triton.lifecycle).toEqual({ preStop: { httpGet: { path: '/prestop', port: 8090 } } });
 
     const adapter = container(d, 'triton-adapter');
     expect(adapter.command).toEqual(['/opt/app/triton-adapter']);
@@ -616,6 +626,7 @@ describe('KServe ModelMesh Serving runtime pod, Triton (modelmesh-serving servin
     expect(env(adapter, 'CONTAINER_MEM_REQ_BYTES').valueFrom).toEqual({ resourceFieldRef: { containerName: 'triton', resource: 'requests.memory' } });
     expect(mount(adapter, '/models')).toMatchObject({ name: 'models-dir' });
     expect(mount(adapter, '/storage-config')).toMatchObject({ name: 'storage-config', readOnly: true });
+    expect(adapter.lifecycle).toEqual({ preStop: { httpGet: { path: '/prestop', port: 8090 } } });
 
     const mm = container(d, 'mm');
     expect(env(mm, 'MM_LABELS').value).toBe(MM_LABELS);
@@ -626,5 +637,34 @@ describe('KServe ModelMesh Serving runtime pod, Triton (modelmesh-serving servin
     // Triton binds loopback and declares no port: nothing to warn about the exec probe; mm's 8089 as for MLServer
     expect(warnings).toContain('containers[2].readinessProbe: probes port 8089');
     expect(warnings.trim().split('\n')).toHaveLength(2);
+  });
+});
+
+// Found while writing these pods: ModelMesh's runtime containers (and Knative's user container, /wait-for-drain on
+// 8022) stop through a preStop httpGet hook, which no prop wrote (a JSON patch was the only way).
+describe('preStopHttpGet: an HTTP GET as the preStop hook', () => {
+  test('on the server and on a Sidecar; https writes scheme HTTPS', () => {
+    const chart = newChart('hook');
+    const pod = new AiInferencePod(chart, 'pod', {
+      server: { image: 'registry.example.com/server:1.0', health: HealthCheck.none(), preStopHttpGet: { path: '/wait-for-drain', port: 8022 } },
+    });
+    new Sidecar(pod, 'adapter', { name: 'adapter', image: 'registry.example.com/adapter:1.0', preStopHttpGet: { path: '/prestop', port: 8090, https: true } });
+    const spec = manifestOf(synthWithWarnings(chart).manifests, 'Pod').spec;
+    expect(spec.containers[0].lifecycle).toEqual({ preStop: { httpGet: { path: '/wait-for-drain', port: 8022 } } });
+    expect(spec.initContainers[0].lifecycle).toEqual({ preStop: { httpGet: { path: '/prestop', port: 8090, scheme: 'HTTPS' } } });
+  });
+  test.each<[string, any, string]>([
+    ['with preStopCommand', { preStopCommand: ['sleep', '1'], preStopHttpGet: { path: '/x', port: 80 } },
+      'server.preStopHttpGet: is given with server.preStopCommand: a container has one preStop hook'],
+    ['with preStopSleep', { preStopSleep: Duration.seconds(5), preStopHttpGet: { path: '/x', port: 80 } },
+      'server.preStopHttpGet: is given with server.preStopSleep: a container has one preStop hook'],
+    ['a relative path', { preStopHttpGet: { path: 'prestop', port: 8090 } }, 'server.preStopHttpGet.path: "prestop" is not an absolute request path'],
+    ['port 0', { preStopHttpGet: { path: '/prestop', port: 0 } }, 'server.preStopHttpGet.port: 0 must be a whole number from 1 to 65535'],
+    ['no port', { preStopHttpGet: { path: '/prestop' } }, 'server.preStopHttpGet.port: is missing (the API server requires it)'],
+    ['an unknown key', { preStopHttpGet: { path: '/prestop', port: 8090, host: 'x' } }, 'server.preStopHttpGet.host: unknown prop (given "x")'],
+  ])('refused: %s', (_name, hooks, message) => {
+    const chart = newChart('hook');
+    new AiInferencePod(chart, 'pod', { server: { image: 'registry.example.com/server:1.0', health: HealthCheck.none(), ...hooks } });
+    expect(() => synthWithWarnings(chart)).toThrow(message);
   });
 });
