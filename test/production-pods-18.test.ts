@@ -286,6 +286,7 @@ describe('KServe ModelCar: the model\'s OCI image as a sidecar behind a shared p
       mode: SidecarMode.CLASSIC,
       image: MODEL_IMAGE,
       args: ['sh', '-c', LINK],
+      terminationMessagePolicy: TerminationMessagePolicy.FALLBACK_TO_LOGS_ON_ERROR,
       resources: tiny,
       security: { runAsUser: 1010, readOnlyRootFilesystem: false },
       volumeMounts: [{ volume: 'kserve-provision-location', path: '/mnt', readOnly: false }],
@@ -320,7 +321,7 @@ describe('KServe ModelCar: the model\'s OCI image as a sidecar behind a shared p
     expect(server.startupProbe ?? server.readinessProbe ?? server.livenessProbe).toBeUndefined();
 
     const modelcar = spec.containers[1];
-    expect(modelcar).toMatchObject({ image: MODEL_IMAGE, args: ['sh', '-c', LINK] });
+    expect(modelcar).toMatchObject({ image: MODEL_IMAGE, args: ['sh', '-c', LINK], terminationMessagePolicy: 'FallbackToLogsOnError' });
     expect(modelcar.resources).toEqual({ requests: { cpu: '10m', memory: '15Mi' }, limits: { cpu: '10m', memory: '15Mi' } });
     expect(modelcar.securityContext.runAsUser).toBe(1010);
     expect(mount(modelcar, '/mnt')).toMatchObject({ name: 'kserve-provision-location', readOnly: false });
@@ -666,5 +667,27 @@ describe('preStopHttpGet: an HTTP GET as the preStop hook', () => {
     const chart = newChart('hook');
     new AiInferencePod(chart, 'pod', { server: { image: 'registry.example.com/server:1.0', health: HealthCheck.none(), ...hooks } });
     expect(() => synthWithWarnings(chart)).toThrow(message);
+  });
+});
+
+// Found while writing these pods: KServe's modelcar container sets terminationMessagePolicy FallbackToLogsOnError, and a
+// Sidecar had no prop for it (the kubelet's File was the only value).
+describe('Sidecar terminationMessagePolicy', () => {
+  test('written as given, native or classic; left to the kubelet when not given', () => {
+    const chart = newChart('tmp');
+    const pod = new AiInferencePod(chart, 'pod', { server: { image: 'registry.example.com/server:1.0', health: HealthCheck.none() } });
+    new Sidecar(pod, 'native', { name: 'native', image: 'registry.example.com/a:1.0', terminationMessagePolicy: TerminationMessagePolicy.FALLBACK_TO_LOGS_ON_ERROR });
+    new Sidecar(pod, 'classic', { name: 'classic', image: 'registry.example.com/b:1.0', mode: SidecarMode.CLASSIC, terminationMessagePolicy: TerminationMessagePolicy.FILE });
+    new Sidecar(pod, 'plain', { name: 'plain', image: 'registry.example.com/c:1.0', mode: SidecarMode.CLASSIC });
+    const spec = manifestOf(synthWithWarnings(chart).manifests, 'Pod').spec;
+    expect(spec.initContainers.find((c: any) => c.name === 'native').terminationMessagePolicy).toBe('FallbackToLogsOnError');
+    expect(spec.containers.find((c: any) => c.name === 'classic').terminationMessagePolicy).toBe('File');
+    expect(spec.containers.find((c: any) => c.name === 'plain').terminationMessagePolicy).toBeUndefined();
+  });
+  test('a value Kubernetes does not know is refused', () => {
+    const chart = newChart('tmp');
+    const pod = new AiInferencePod(chart, 'pod', { server: { image: 'registry.example.com/server:1.0', health: HealthCheck.none() } });
+    new Sidecar(pod, 'bad', { name: 'bad', image: 'registry.example.com/a:1.0', terminationMessagePolicy: 'Logs' as TerminationMessagePolicy });
+    expect(() => synthWithWarnings(chart)).toThrow('spec.initContainers[0].terminationMessagePolicy: "Logs" is not one of File, FallbackToLogsOnError');
   });
 });
