@@ -1,17 +1,21 @@
 import { Duration } from 'cdk8s';
+import { HttpHook } from './kubernetes-types';
 import { show } from './validation/_helpers';
-import { durationSeconds, listOf } from './validation/_prop-checks';
+import { durationSeconds, isPlainObject, knownProps, listOf, propKeys, wholeNumber } from './validation/_prop-checks';
+
+const HTTP_HOOK_KEYS = propKeys<HttpHook>('HttpHook', { path: true, port: true, https: true });
 
 /** The hook props a container of the library takes (the server, a Sidecar). @internal */
 export interface LifecycleHookProps {
   readonly postStartCommand?: string[];
   readonly preStopCommand?: string[];
   readonly preStopSleep?: Duration;
+  readonly preStopHttpGet?: HttpHook;
 }
 
 /**
  * The `lifecycle` of a container: a postStart exec of `postStartCommand`, and a preStop hook
- * that is an exec of `preStopCommand` or the kubelet's own sleep of `preStopSleep` (whole
+ * that is an exec of `preStopCommand`, an httpGet of `preStopHttpGet` or the kubelet's own sleep of `preStopSleep` (whole
  * seconds, at least one). Undefined without a hook. Prop errors (an empty command, both preStop
  * hooks) go to `errors` under `prefix`. Whether the target serves the sleep action and whether
  * it fits the grace period are decided on the rendered pod (the targetFeatures and
@@ -25,12 +29,40 @@ export function lifecycleHooks(props: LifecycleHookProps, prefix: string, errors
   if (props.preStopCommand !== undefined && props.preStopSleep !== undefined) {
     errors.push(`${prefix}preStopSleep: is given with ${prefix}preStopCommand: a container has one preStop hook. Fix: keep one of them`);
   }
-  const seconds = command || props.preStopSleep === undefined ? undefined : durationSeconds(`${prefix}preStopSleep`, props.preStopSleep, 1, errors);
-  const preStop = command ? { exec: { command } } : seconds === undefined ? undefined : { sleep: { seconds } };
+  const others = [props.preStopCommand !== undefined ? 'preStopCommand' : undefined, props.preStopSleep !== undefined ? 'preStopSleep' : undefined].filter(x => x);
+  if (props.preStopHttpGet !== undefined && others.length) {
+    errors.push(`${prefix}preStopHttpGet: is given with ${others.map(o => prefix + o).join(' and ')}: a container has one preStop hook. Fix: keep one of them`);
+  }
+  const httpGet = command ? undefined : httpHook(`${prefix}preStopHttpGet`, props.preStopHttpGet, errors);
+  const seconds = command || httpGet || props.preStopSleep === undefined ? undefined : durationSeconds(`${prefix}preStopSleep`, props.preStopSleep, 1, errors);
+  const preStop = command ? { exec: { command } } : httpGet ? { httpGet } : seconds === undefined ? undefined : { sleep: { seconds } };
   if (!postStart && !preStop) {
     return undefined;
   }
   return { ...(postStart ? { postStart: { exec: { command: postStart } } } : {}), ...(preStop ? { preStop } : {}) };
+}
+
+/** The httpGet action of `hook`, or undefined; what the API server would refuse is reported. */
+function httpHook(field: string, hook: HttpHook | undefined, errors: string[]): any {
+  if (hook === undefined) {
+    return undefined;
+  }
+  if (!isPlainObject(hook)) {
+    errors.push(`${field}: ${show(hook) ?? String(hook)} is not a request. Fix: give e.g. { path: '/prestop', port: 8090 }`);
+    return undefined;
+  }
+  knownProps(field, hook, HTTP_HOOK_KEYS, errors);
+  if (typeof hook.path !== 'string' || !hook.path.startsWith('/') || /[\s\0]/.test(hook.path)) {
+    errors.push(`${field}.path: ${show(hook.path) ?? String(hook.path)} is not an absolute request path. Fix: give e.g. '/prestop'`);
+  }
+  if (hook.port === undefined) {
+    errors.push(`${field}.port: is missing (the API server requires it). Fix: give the port the endpoint listens on, e.g. 8090`);
+  }
+  wholeNumber(`${field}.port`, hook.port, 1, 65535, errors, 8090);
+  if (hook.https !== undefined && typeof hook.https !== 'boolean') {
+    errors.push(`${field}.https: ${show(hook.https)} is not true or false. Fix: true sends the request over HTTPS, or leave it out`);
+  }
+  return { path: hook.path, port: hook.port, ...(hook.https === true ? { scheme: 'HTTPS' } : {}) };
 }
 
 /** A hook's command as written, or undefined; an empty list or a non-list is reported. */

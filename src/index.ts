@@ -30,7 +30,7 @@ export type { ContainerResources, ResourceAmount } from './resources';
 export { FsGroupChangePolicy, PodSecurityLevel, SeccompProfileType } from './security';
 export type { ContainerSecurityOptions, PodSecurityOptions } from './security';
 export { DnsPolicy, ImagePullPolicy, PodRestartPolicy, PortProtocol, TerminationMessagePolicy } from './kubernetes-types';
-export type { ContainerPortSpec, SecretKeyRef } from './kubernetes-types';
+export type { ContainerPortSpec, HttpHook, SecretKeyRef } from './kubernetes-types';
 export { EnvFromSource, PodField } from './env-sources';
 export type { EnvFromOptions } from './env-sources';
 export { HostPathType, PodVolume } from './pod-volume';

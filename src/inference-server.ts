@@ -12,7 +12,7 @@ import { containerEnv, EnvFromSource, PodField } from './env-sources';
 import { DEFAULT_GPU_RESOURCE, DEFAULT_SHM_SIZE, GpuProps, gpuTaintKey, MAX_GPU_COUNT } from './gpu';
 import { BoundGpuClaim, GpuClaim } from './gpu-claim';
 import { KubernetesTarget, resolveTarget } from './kubernetes-target';
-import { ContainerPortSpec, DnsPolicy, ImagePullPolicy, SecretKeyRef, TerminationMessagePolicy } from './kubernetes-types';
+import { ContainerPortSpec, DnsPolicy, HttpHook, ImagePullPolicy, SecretKeyRef, TerminationMessagePolicy } from './kubernetes-types';
 import { Accelerator } from './planning/accelerator';
 import { addPodVolumes, PodVolume, PodVolumeMount, renderPodVolumeMounts, renderPodVolumes } from './pod-volume';
 import { HealthCheck } from './probes';
@@ -158,6 +158,14 @@ export interface InferenceServerProps {
    * @default - none
    */
   readonly preStopSleep?: Duration;
+  /**
+   * An HTTP GET the kubelet sends before the server gets SIGTERM (`lifecycle.preStop.httpGet`):
+   * KServe ModelMesh's runtime containers call their adapter's `{ path: '/prestop', port: 8090 }`
+   * so it unloads the models first. It counts against the termination grace period. Not with
+   * `preStopCommand` or `preStopSleep`.
+   * @default - none
+   */
+  readonly preStopHttpGet?: HttpHook;
   /**
    * Where `kubectl describe` takes the reason of a crash from.
    * @default TerminationMessagePolicy.FALLBACK_TO_LOGS_ON_ERROR
@@ -378,7 +386,7 @@ const DEFAULT_PORT = 8000;
 const SERVER_KEYS = propKeys<InferenceServerProps>('InferenceServerProps', {
   name: true, image: true, engine: true, port: true, portName: true, listens: true, extraPorts: true, command: true, args: true, env: true,
   secretEnv: true, fieldEnv: true, envFrom: true, resources: true, health: true, imagePullPolicy: true, security: true, workingDir: true,
-  volumeMounts: true, tmpSize: true, postStartCommand: true, preStopCommand: true, stdin: true, tty: true, preStopSleep: true,
+  volumeMounts: true, tmpSize: true, postStartCommand: true, preStopCommand: true, stdin: true, tty: true, preStopSleep: true, preStopHttpGet: true,
   terminationMessagePolicy: true,
 });
 /** The keys of `InferenceWorkloadProps` as flags, for the props interfaces that extend it. @internal */

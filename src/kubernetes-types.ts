@@ -69,6 +69,23 @@ export interface ContainerPortSpec {
   readonly protocol?: PortProtocol;
 }
 
+/**
+ * An HTTP GET the kubelet sends as a container's preStop hook (`lifecycle.preStop.httpGet`), to
+ * the pod's IP: KServe ModelMesh's runtime containers call their adapter's `/prestop` on port
+ * 8090, Knative's user container the queue-proxy's `/wait-for-drain` on 8022.
+ */
+export interface HttpHook {
+  /** Path of the request, absolute (e.g. `'/prestop'`). */
+  readonly path: string;
+  /** Port the request goes to: any container's of the pod (they share the pod's network). */
+  readonly port: number;
+  /**
+   * Send it over HTTPS (the kubelet does not verify the certificate).
+   * @default false
+   */
+  readonly https?: boolean;
+}
+
 /** A key of a Kubernetes Secret. */
 export interface SecretKeyRef {
   /** Secret name. */

@@ -9,6 +9,7 @@ import {
   PodField, ProxyAuth, ProxySidecar, ProxyTls,
 } from '../src';
 import { kubeletExpand, plainEnvAsStarted } from './helpers/kubelet-env';
+import { synthWithWarnings } from './helpers/pod-parts';
 import { expectRefused } from './helpers/refusal';
 import { expectApiValid, manifestOf, newChart, synth } from './helpers/synth';
 
@@ -207,11 +208,11 @@ describe('server.listens: false with JSON patches (escape hatches stay validated
     expectApiValid(manifests);
     expect(manifestOf(manifests, 'Pod').spec.containers[0].readinessProbe.httpGet.port).toBe('http');
   });
-  test('a patch that adds a probe of the port nobody declares is refused', () => {
-    expectRefused(c => {
-      const p = new AiInferencePod(c, 'p', { server: WORKER });
-      ApiObject.of(p.pod).addJsonPatch(JsonPatch.add('/spec/containers/0/livenessProbe', { tcpSocket: { port: 8000 } }));
-    }, /livenessProbe: probes port 8000, which no container of the pod declares \(declared: none\)/);
+  test('a patch that adds a probe of the port nobody declares is a warning (declared ports are informational)', () => {
+    const chart = newChart();
+    const p = new AiInferencePod(chart, 'p', { server: WORKER });
+    ApiObject.of(p.pod).addJsonPatch(JsonPatch.add('/spec/containers/0/livenessProbe', { tcpSocket: { port: 8000 } }));
+    expect(synthWithWarnings(chart).warnings).toMatch(/livenessProbe: probes port 8000, which no container of the pod declares \(declared: none\)/);
   });
 });
 

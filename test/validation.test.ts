@@ -147,7 +147,6 @@ const CASES: Array<[string, (chart: Chart) => void, string]> = [
   ['readiness with terminationGracePeriodSeconds', edit(s => { server(s).readinessProbe.terminationGracePeriodSeconds = 5; }), 'spec.containers[0].readinessProbe.terminationGracePeriodSeconds: 5 is set on a readiness probe, which never restarts the container'],
   ['negative periodSeconds', edit(s => { server(s).startupProbe.periodSeconds = -1; }), 'spec.containers[0].startupProbe.periodSeconds: -1 must be a whole number from 0 to 2147483647'],
   ['probe port 0', pod({}, { health: HealthCheck.http('/health', { port: 0 }) }), 'spec.containers[0].startupProbe.httpGet.port: 0 is not a port number (1-65535) or port name'],
-  ['probe on a port nobody serves', pod({}, { health: HealthCheck.http('/health', { port: 9001 }) }), 'spec.containers[0].startupProbe: probes port 9001, which no container of the pod declares (declared: 8000)'],
   ['probe on an undeclared port name', edit(s => { server(s).readinessProbe.httpGet.port = 'metrics'; }), 'spec.containers[0].readinessProbe: probes the named port "metrics", which container "server" does not declare'],
   ['exec probe with an empty command', pod({}, { health: HealthCheck.command([]) }), 'spec.containers[0].startupProbe.exec.command: is empty'],
   ['probe on a plain init container', edit(s => { s.initContainers = [{ name: 'init', image: 'x/i:1', readinessProbe: { exec: { command: ['true'] } } }]; }), 'spec.initContainers[0].readinessProbe: is not allowed on an init container that runs to completion'],
@@ -223,6 +222,12 @@ describe('warnings', () => {
     const chart = newChart();
     build(chart);
     expect(synthWithWarnings(chart).warnings).toContain(text);
+  });
+
+  test('a probe of a port number no container declares is a warning: declared ports are informational (ModelMesh probes mm on 8089)', () => {
+    const chart = newChart();
+    pod({}, { health: HealthCheck.http('/health', { port: 9001 }) })(chart);
+    expect(synthWithWarnings(chart).warnings).toContain('spec.containers[0].startupProbe: probes port 9001, which no container of the pod declares (declared: 8000): the kubelet probes it all the same');
   });
 
   test('an unpinned or :latest image is a warning: printed, synth goes on', () => {

@@ -110,6 +110,8 @@ export interface SidecarSpec {
   readonly stdin?: boolean;
   /** Allocate a TTY (`tty`). */
   readonly tty?: boolean;
+  /** Where the kubelet takes the reason of a crash from (`terminationMessagePolicy`). */
+  readonly terminationMessagePolicy?: string;
   /** Canonical position among the pod's sidecars. */
   readonly rank: Rank;
   readonly wire?: AddOnRegistration['wire'];
@@ -220,7 +222,7 @@ export abstract class SidecarBase extends Construct {
     this.host.idsByDefault(spec.name, idsByDefault(options.security));
     this.host.finishContainer(spec.name, {
       probes: spec.probes ?? {}, resources, securityContext, lifecycle: spec.lifecycle, keepImagePullPolicy: imagePullPolicy !== undefined,
-      stdin: spec.stdin, tty: spec.tty,
+      stdin: spec.stdin, tty: spec.tty, terminationMessagePolicy: spec.terminationMessagePolicy,
     });
     const ports = renderPorts(listOf('ports', spec.ports, this.errors));
     const named = (spec.namedMounts ?? []).map(m => ({ mountPath: m.path, name: m.volume, readOnly: m.readOnly ?? true }));

@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 import { lifecycleHooks } from '../_lifecycle';
 import { Rank } from '../_workload-host';
 import { containerEnv, EnvFromSource, PodField } from '../env-sources';
-import { ContainerPortSpec, SecretKeyRef } from '../kubernetes-types';
+import { ContainerPortSpec, HttpHook, SecretKeyRef, TerminationMessagePolicy } from '../kubernetes-types';
 import { PodVolumeMount } from '../pod-volume';
 import { HealthCheck } from '../probes';
 import { ContainerResources } from '../resources';
@@ -102,6 +102,19 @@ export interface SidecarProps extends SidecarOptions {
    */
   readonly preStopSleep?: Duration;
   /**
+   * An HTTP GET the kubelet sends before the sidecar gets SIGTERM (`lifecycle.preStop.httpGet`),
+   * as ModelMesh's adapter is called on `{ path: '/prestop', port: 8090 }`. Not with
+   * `preStopCommand` or `preStopSleep`.
+   * @default - none
+   */
+  readonly preStopHttpGet?: HttpHook;
+  /**
+   * Where `kubectl describe` takes the reason of a crash from: `FALLBACK_TO_LOGS_ON_ERROR` shows
+   * the log's tail when the container wrote no termination message (KServe's modelcar sets it).
+   * @default - the kubelet's (`File`)
+   */
+  readonly terminationMessagePolicy?: TerminationMessagePolicy;
+  /**
    * Keep the container's stdin open (`stdin: true`): for a tool that reads commands from it, or
    * one that exits at end of input (lora-adapter-syncer sets it with `tty`).
    * @default false
@@ -151,7 +164,7 @@ export interface FrontDoorOptions {
 const SIDECAR_KEYS = propKeys<SidecarProps>('SidecarProps', {
   ...SIDECAR_OPTION_FLAGS, command: true, args: true, ports: true, env: true, secretEnv: true, fieldEnv: true, envFrom: true, volumeMounts: true,
   podVolumeMounts: true, health: true, startupTimeout: true, frontDoor: true, stdin: true, tty: true,
-  postStartCommand: true, preStopCommand: true, preStopSleep: true,
+  postStartCommand: true, preStopCommand: true, preStopSleep: true, preStopHttpGet: true, terminationMessagePolicy: true,
 });
 const FRONT_DOOR_KEYS = propKeys<FrontDoorOptions>('FrontDoorOptions', { port: true, https: true, routeServerProbes: true, networkPolicy: true, admitPorts: true });
 const SIDECAR_VOLUME_MOUNT_KEYS = propKeys<SidecarVolumeMount>('SidecarVolumeMount', { volume: true, path: true, readOnly: true });
@@ -205,6 +218,7 @@ export class Sidecar extends SidecarBase {
       ),
       resources: DEFAULT_SIDECAR_RESOURCES,
       lifecycle: lifecycleHooks(props, '', this.errors),
+      terminationMessagePolicy: props.terminationMessagePolicy,
       ...terminalFields('', props, 'container', this.errors),
       rank: props.frontDoor ? Rank.PROXY_SIDECAR : Rank.SIDECAR,
       fronts: props.frontDoor && {

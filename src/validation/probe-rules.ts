@@ -1,4 +1,4 @@
-import { error, NO_FINDINGS, show } from './_helpers';
+import { error, NO_FINDINGS, show, warning } from './_helpers';
 import { ContainerEntry, Finding, RenderedPod } from './model';
 import { isPortName, isPortNumber } from './port-rules';
 
@@ -69,9 +69,13 @@ function handlerCount(probe: any): number {
 }
 
 /**
- * A network probe must target a port that some container of the pod listens on; otherwise the
- * kubelet reports the container unhealthy forever. Probes share the pod's network namespace,
- * so any long-running container's port counts; named ports must exist on the probed container.
+ * A network probe should target a port that some container of the pod declares: a probe of a port
+ * nothing listens on reports the container unhealthy forever. Declared ports are informational,
+ * though: a container may listen on a port it does not declare (ModelMesh's mm container is probed
+ * on its management port 8089, which it does not list), and the kubelet probes it all the same, so
+ * an undeclared number is a warning. Probes share the pod's network namespace, so any long-running
+ * container's port counts; a named port must exist on the probed container (the kubelet cannot
+ * resolve it otherwise): that stays an error.
  */
 export function probeTargetsServedPort(pod: RenderedPod): Finding[] {
   const findings: Finding[] = [];
@@ -81,7 +85,8 @@ export function probeTargetsServedPort(pod: RenderedPod): Finding[] {
       const port = probe ? probe.httpGet?.port ?? probe.tcpSocket?.port ?? probe.grpc?.port : undefined;
       if (typeof port === 'number' && isPortNumber(port) && !isServed(pod, port)) {
         const served = [...new Set(pod.longRunning.flatMap(x => (x.container.ports ?? []).map((p: any) => p.containerPort)))];
-        findings.push(error(probePath(c, kind), `probes port ${port}, which no container of the pod declares (declared: ${served.join(', ') || 'none'})`, `point the probe at the server port or declare port ${port} on the container that serves it`, c.container.name));
+        findings.push(warning(probePath(c, kind), `probes port ${port}, which no container of the pod declares (declared: ${served.join(', ') || 'none'}): the kubelet probes it all the same, and the probe passes only if a container listens there without declaring it`,
+          `declare port ${port} on the container that serves it, or point the probe at the server port`, c.container.name));
       }
       if (typeof port === 'string' && !(c.container.ports ?? []).some((p: any) => p.name === port)) {
         findings.push(error(probePath(c, kind), `probes the named port ${show(port)}, which container "${c.container.name}" does not declare`, 'use a port number or a port name of this container', c.container.name));
