@@ -132,6 +132,13 @@ describe('5. a ProxySidecar with neither tls nor auth', () => {
       + 'on a trusted network give auth: ProxyAuth.none() to say so (this warning then goes)\n');
   }, 30_000);
 
+  test('auth: null and tls: null (a JavaScript caller) are "not given": the same warning', () => {
+    const chart = newChart();
+    const pod = new AiInferencePod(chart, 'llm', { server: { image } });
+    new ProxySidecar(pod, 'proxy', { auth: null as any, tls: null as any });
+    expect(synthWithWarnings(chart).warnings).toMatch(/\[test\/llm\/proxy\] tls, auth: neither is given/);
+  }, 30_000);
+
   test.each([
     ['tls', { tls: ProxyTls.fromSecret('tls') }],
     ['auth', { auth: ProxyAuth.bearerTokens('tokens') }],

@@ -215,7 +215,7 @@ export class ProxySidecar extends SidecarBase {
         facts.proxies.push({ container: name, upstreamPort: wiring.upstreamPort(props.upstreamPort), declaredBy: this.node.path });
       },
       wire: (_spec, wiring) => {
-        if (props.tls === undefined && props.auth === undefined) {
+        if (!props.tls && !props.auth) {
           // a plain forwarding proxy is a valid choice (body limits, timeouts), but not one to make without knowing it
           wiring.warning(this, 'tls, auth', `neither is given, so the proxy on port ${this.port} forwards plain HTTP without checking who calls: `
             + 'it adds no protection (anyone who reaches the pod reaches the server through it)',
