@@ -335,7 +335,8 @@ export class PodVolume {
    */
   public static downwardApi(name: string, options: DownwardApiVolumeOptions): PodVolume {
     options = snapshot(options ?? ({} as DownwardApiVolumeOptions)); // null from JavaScript callers: the missing items are reported
-    return new PodVolume(name, () => ({ downwardAPI: { defaultMode: options.defaultMode, items: downwardItems(options.items) } }), errors => {
+    const render = () => ({ downwardAPI: { defaultMode: validMode(options.defaultMode), items: downwardItems(options.items) } });
+    return new PodVolume(name, render, errors => {
       const at = `volume ${show(name)}`;
       knownProps(at, options, DOWNWARD_API_VOLUME_KEYS, errors);
       if (options.items === undefined) {
@@ -360,7 +361,7 @@ export class PodVolume {
     options = snapshot(options ?? ({} as ProjectedVolumeOptions)); // null from JavaScript callers: the missing sources are reported
     const sources = Array.isArray(options.sources) ? [...options.sources] : options.sources;
     let rendered: any[] | undefined;
-    return new PodVolume(name, () => ({ projected: { defaultMode: options.defaultMode, sources: rendered } }), errors => {
+    return new PodVolume(name, () => ({ projected: { defaultMode: validMode(options.defaultMode), sources: rendered } }), errors => {
       const at = `volume ${show(name)}`;
       knownProps(at, options, PROJECTED_VOLUME_KEYS, errors);
       if (sources === undefined || (Array.isArray(sources) && sources.length === 0)) {
@@ -710,6 +711,13 @@ function fileMode(field: string, mode: unknown, errors: string[]): void {
   }
 }
 
+/** A mode the prop checks accept, else undefined (reported once, as a prop). */
+function validMode(mode: number | undefined): number | undefined {
+  const errors: string[] = [];
+  fileMode('', mode, errors);
+  return errors.length ? undefined : mode;
+}
+
 /** A file's name inside a volume: relative, not empty, no '..' (nor starting with '..'). */
 function filePath(field: string, path: unknown, errors: string[], example: string): void {
   if (typeof path !== 'string' || path === '' || !isLocalDescendingPath(path) || path.startsWith('..')) {
@@ -717,11 +725,25 @@ function filePath(field: string, path: unknown, errors: string[], example: strin
   }
 }
 
-/** The items of a downwardAPI volume or source as Kubernetes JSON (those with a PodField). */
+/**
+ * The items of a downwardAPI volume or source as Kubernetes JSON: those the prop checks accept
+ * (a refused one is reported once, as a prop, not again by the volumeFiles rule).
+ */
 function downwardItems(items: ReadonlyArray<DownwardApiFile> | undefined): any[] | undefined {
   return Array.isArray(items)
-    ? items.filter(f => f?.field instanceof PodField).map(f => ({ path: f.path, ...f.field._fileSource(), mode: f.mode }))
+    ? items.filter(f => isValidFile(f)).map(f => ({ path: f.path, ...f.field._fileSource(), mode: f.mode }))
     : undefined;
+}
+
+function isValidFile(f: DownwardApiFile | undefined): f is DownwardApiFile {
+  if (!(f?.field instanceof PodField)) {
+    return false;
+  }
+  const errors: string[] = [];
+  filePath('', f.path, errors, '');
+  fileMode('', f.mode, errors);
+  f.field._check('', errors, true);
+  return errors.length === 0;
 }
 
 function checkDownwardItems(at: string, items: ReadonlyArray<DownwardApiFile> | undefined, errors: string[]): void {

@@ -145,6 +145,15 @@ describe('PodVolume.downwardApi', () => {
     }, field);
   });
 
+  test('a refused file is reported once, as a prop: the volumeFiles rule does not repeat it', () => {
+    const lines = expectRefused((chart: Chart) => {
+      const podinfo = PodVolume.downwardApi('podinfo', { defaultMode: 644, items: [{ path: '../x', field: PodField.POD_IP, mode: 0o1000 }] });
+      new AiInferencePod(chart, 'llm', { server: { image: IMAGE, volumeMounts: [{ volume: podinfo, path: '/etc/podinfo' }] } });
+    }, /volume "podinfo"\.items\[0\]\.path/);
+    expect(lines.filter(l => /spec\.volumes/.test(l))).toEqual([]);
+    expect(lines).toHaveLength(4);
+  });
+
   test('refused: no items', () => {
     expectRefused((chart: Chart) => {
       new AiInferencePod(chart, 'llm', { server: { image: IMAGE, volumeMounts: [{ volume: PodVolume.downwardApi('podinfo', {} as any), path: '/etc/podinfo' }] } });
