@@ -38,7 +38,7 @@ export class WorkloadHost {
   private readonly addOns: AddOnRegistration[] = [];
   /** `addOns` in canonical order, until the next registration. */
   private sortedCache?: AddOnRegistration[];
-  private readonly workloadSteps: Array<(json: any) => void> = [];
+  private readonly workloadSteps: Array<(json: any, wiring?: Wiring) => void> = [];
   private readonly containerSteps = new Map<string, Array<(container: any) => void>>();
   private readonly apiObject: ApiObject;
   private readonly reporter: ValidationReporter;
@@ -127,8 +127,11 @@ export class WorkloadHost {
     }
   }
 
-  /** Edits the workload's final JSON outside the pod spec (replicas, strategy). */
-  public addWorkloadStep(step: (json: any) => void): void {
+  /**
+   * Edits the workload's final JSON outside the pod spec (replicas, strategy); `wiring` (for
+   * warnings) when the workload has a pod spec.
+   */
+  public addWorkloadStep(step: (json: any, wiring?: Wiring) => void): void {
     this.workloadSteps.push(step);
   }
 
@@ -395,7 +398,7 @@ export class WorkloadHost {
     }
     liftClaimTemplates(json, spec);
     this.orderCanonically(spec);
-    this.workloadSteps.forEach(step => step(json));
+    this.workloadSteps.forEach(step => step(json, wiring));
     for (const list of ['initContainers', 'containers']) {
       if (spec[list]) {
         spec[list] = spec[list].map(withSortedKeys);

@@ -175,11 +175,20 @@ export interface AiInferenceDeploymentProps extends InferenceWorkloadProps {
    * @default - one port named 'http' (or 'proxy'), no node port, no labels or annotations
    */
   readonly serviceOptions?: InferenceServiceOptions;
+  /**
+   * How long a rollout may make no progress before the Deployment reports it failed
+   * (`progressDeadlineSeconds`; Kubernetes only reports, it does not roll back). Whole seconds,
+   * more than the Deployment's `minReadySeconds` (0 unless set with the escape hatch). A deadline
+   * shorter than the server's startup probe budget is a warning: the rollout would be marked
+   * failed while a new pod still loads its model.
+   * @default - `modelLoadTimeout` + 10 minutes (25 minutes with the default 15-minute load timeout)
+   */
+  readonly progressDeadline?: Duration;
 }
 
 const DEPLOYMENT_KEYS = propKeys<AiInferenceDeploymentProps>('AiInferenceDeploymentProps', {
   ...WORKLOAD_KEY_FLAGS, metadata: true, podMetadata: true, selectorLabels: true, rollout: true, replicas: true, service: true, serviceType: true,
-  serviceOptions: true,
+  serviceOptions: true, progressDeadline: true,
 });
 /** The label cdk8s-plus-27 gives a workload's pods and selects them by; a value of the user's would be overwritten. */
 const SELECTOR_LABEL = 'cdk8s.io/metadata.addr';
@@ -253,6 +262,8 @@ export class AiInferenceDeployment extends Construct {
       }
     }
     const loadSeconds = durationSeconds('modelLoadTimeout', props.modelLoadTimeout, 10, []) ?? Duration.minutes(15).toSeconds();
+    // more than minReadySeconds: the library sets none (0); one set with the escape hatch is the progressDeadline rule's
+    const deadline = durationSeconds('progressDeadline', props.progressDeadline, 1, errors);
     this.deployment = new kplus.Deployment(this, 'Resource', {
       metadata: { ...renderableMetadata(props.metadata), name: props.metadata?.name ?? defaultWorkloadName(this, 'apps/v1', 'Deployment') },
       // the pods carry the Deployment's labels too, for `kubectl logs -l app=...` and selectors
@@ -263,7 +274,7 @@ export class AiInferenceDeployment extends Construct {
       select: selectorLabels === undefined,
       replicas: Number.isInteger(props.replicas) ? props.replicas : 1,
       // The rollout is stuck only when a new pod could not even load its model in time.
-      progressDeadline: Duration.seconds(loadSeconds + 600),
+      progressDeadline: Duration.seconds(deadline ?? loadSeconds + 600),
       strategy: (rollout instanceof DeploymentRollout ? rollout : DeploymentRollout.rollingUpdate())._render(errors),
     });
     if (selectorLabels) {
@@ -272,8 +283,11 @@ export class AiInferenceDeployment extends Construct {
     }
     // the replicas as given: a bad value is reported, and the kind rules see what would be applied
     this.server = attachServer(this, this.deployment, props, DEPLOYMENT_KEYS);
-    WorkloadHost.of(this.deployment).addWorkloadStep(json => {
+    WorkloadHost.of(this.deployment).addWorkloadStep((json, wiring) => {
       json.spec.replicas = props.replicas ?? 1;
+      if (deadline !== undefined && wiring) {
+        this.warnShortDeadline(json, deadline, wiring);
+      }
       if (selectorLabels) {
         // as given: an empty value (`app: ""`) is a label the API accepts and cdk8s-plus's selector dropped
         json.spec.selector = { matchLabels: { ...selectorLabels } };
@@ -283,6 +297,24 @@ export class AiInferenceDeployment extends Construct {
     // a server without a port gets no Service (service: true with it is refused above)
     if (props.service !== false && listens) {
       this.service = this.createService(props, serviceOptions);
+    }
+  }
+
+  /**
+   * A progress deadline shorter than the server's startup probe budget (initialDelay + period ×
+   * failureThreshold) marks the rollout failed while a new pod may still be loading its model.
+   */
+  private warnShortDeadline(json: any, deadline: number, wiring: Wiring): void {
+    const server = wiring.server && (json.spec?.template?.spec?.containers ?? []).find((c: any) => c?.name === wiring.server?.name);
+    const probe = server?.startupProbe;
+    if (!probe) {
+      return;
+    }
+    const budget = (probe.initialDelaySeconds ?? 0) + (probe.periodSeconds ?? 10) * (probe.failureThreshold ?? 3);
+    if (Number.isFinite(budget) && deadline < budget) {
+      wiring.warning(this, 'progressDeadline', `${deadline} s is shorter than the server's startup probe budget (${budget} s): `
+        + 'the Deployment reports the rollout failed while a new pod may still be loading its model',
+      `give at least Duration.seconds(${budget}) (the budget plus the time to schedule and pull), or leave progressDeadline out (modelLoadTimeout + 10 minutes)`);
     }
   }
 

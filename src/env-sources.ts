@@ -38,6 +38,17 @@ export class PodField {
   /** The pod's service account (`spec.serviceAccountName`). */
   public static readonly SERVICE_ACCOUNT_NAME = new PodField('spec.serviceAccountName');
 
+  /**
+   * All of the pod's labels, one `key="value"` a line (`metadata.labels`): a file of a downwardAPI
+   * volume only (`PodVolume.downwardApi`), not an environment variable.
+   */
+  public static readonly LABELS = new PodField('metadata.labels', undefined, undefined, true);
+  /**
+   * All of the pod's annotations, one `key="value"` a line (`metadata.annotations`): a file of a
+   * downwardAPI volume only (`PodVolume.downwardApi`), as Seldon's `seldon-podinfo`.
+   */
+  public static readonly ANNOTATIONS = new PodField('metadata.annotations', undefined, undefined, true);
+
   /** The value of one of the pod's labels (e.g. `leaderworkerset.sigs.k8s.io/worker-index`). */
   public static label(key: string): PodField {
     return new PodField(`metadata.labels['${key}']`, key);
@@ -72,10 +83,28 @@ export class PodField {
     private readonly fieldPath?: string,
     private readonly key?: string,
     private readonly containerResource?: { readonly resource: string; readonly divisor?: string; readonly containerName?: string },
+    /** Whether only a downwardAPI volume file can hold it (all labels or annotations). */
+    private readonly fileOnly = false,
   ) {}
 
-  /** What is wrong with this field for variable `field` (pushed to `errors`). @internal */
-  public _check(field: string, errors: string[]): void {
+  /**
+   * What is wrong with this field for variable `field` (pushed to `errors`); `file` when it is
+   * the file of a downwardAPI volume, which reads pod metadata and named containers' resources only.
+   * @internal
+   */
+  public _check(field: string, errors: string[], file = false): void {
+    if (this.fileOnly && !file) {
+      errors.push(`${field}: ${this.fieldPath} (all of the pod's ${this.fieldPath?.split('.')[1]}) is a file of a downwardAPI volume only, not an environment variable. `
+        + `Fix: read one key (PodField.${this.fieldPath === 'metadata.labels' ? 'label' : 'annotation'}('key')), or mount PodVolume.downwardApi`);
+    }
+    if (file && this.fieldPath !== undefined && !/^metadata\./.test(this.fieldPath)) {
+      errors.push(`${field}: ${this.fieldPath} is for environment variables only: a downwardAPI volume file holds the pod's metadata or a container's resources. `
+        + 'Fix: use PodField.POD_NAME, POD_NAMESPACE, POD_UID, LABELS, ANNOTATIONS, label(key), annotation(key) or containerResource(...), or read it with fieldEnv');
+    }
+    if (file && this.containerResource && !('containerName' in this.containerResource)) {
+      errors.push(`${field}: PodField.resource(${show(this.containerResource.resource)}) names no container, and a volume file belongs to none. `
+        + `Fix: use PodField.containerResource('server', ${show(this.containerResource.resource)})`);
+    }
     if (this.key !== undefined && !(typeof this.key === 'string' && isQualifiedName(this.key))) {
       errors.push(`${field}: ${show(this.key)} is not a label or annotation key. Fix: give a key such as 'app' or 'example.com/role'`);
     }
@@ -100,8 +129,20 @@ export class PodField {
     }
   }
 
+  /** The field as a downwardAPI item's source (`fieldRef` or `resourceFieldRef`). @internal */
+  public _fileSource(): any {
+    const resource = this.containerResource;
+    return resource
+      ? { resourceFieldRef: { containerName: resource.containerName, resource: resource.resource, divisor: resource.divisor } }
+      : { fieldRef: { fieldPath: this.fieldPath } };
+  }
+
   /** The cdk8s-plus value (a new one each call: cdk8s-plus keeps what it is given). @internal */
   public _envValue(): kplus.EnvValue {
+    if (this.fileOnly) {
+      // refused by _check (all labels are no variable): an empty value meanwhile, as cdk8s-plus throws on the path
+      return kplus.EnvValue.fromValue('');
+    }
     const resource = this.containerResource;
     return resource
       ? kplus.EnvValue.fromResource(resource.resource as kplus.ResourceFieldPaths, {

@@ -25,7 +25,7 @@ export type { ModelProfileProps } from './planning/model-profile';
 export { ENGINE_IMAGES, InferenceEngine } from './engines/inference-engine';
 export type { EngineOptions, EngineRenderContext, HealthOnlyEngineOptions, RenderedEngine } from './engines/inference-engine';
 export { HealthCheck, Probe } from './probes';
-export type { CustomHealthCheckProps, HttpHealthCheckOptions, HttpProbeOptions, PortProbeOptions, ProbeOptions, TcpProbeOptions } from './probes';
+export type { CustomHealthCheckProps, HttpHealthCheckOptions, HttpHeader, HttpProbeOptions, PortProbeOptions, ProbeOptions, TcpProbeOptions } from './probes';
 export type { ContainerResources, ResourceAmount } from './resources';
 export { FsGroupChangePolicy, PodSecurityLevel, SeccompProfileType } from './security';
 export type { ContainerSecurityOptions, PodSecurityOptions } from './security';
@@ -33,8 +33,11 @@ export { DnsPolicy, ImagePullPolicy, PodRestartPolicy, PortProtocol, Termination
 export type { ContainerPortSpec, HttpHook, SecretKeyRef } from './kubernetes-types';
 export { EnvFromSource, PodField } from './env-sources';
 export type { EnvFromOptions } from './env-sources';
-export { HostPathType, PodVolume } from './pod-volume';
-export type { ClaimTemplateVolumeOptions, CsiVolumeOptions, EmptyDirVolumeOptions, HostPathVolumeOptions, KeyedVolumeOptions, PodVolumeMount } from './pod-volume';
+export { HostPathType, PodVolume, ProjectedSource } from './pod-volume';
+export type {
+  ClaimTemplateVolumeOptions, CsiVolumeOptions, DownwardApiFile, DownwardApiVolumeOptions, EmptyDirVolumeOptions, HostPathVolumeOptions,
+  KeyedVolumeOptions, PodVolumeMount, ProjectedKeysOptions, ProjectedVolumeOptions, ServiceAccountTokenOptions,
+} from './pod-volume';
 export { WARNINGS_AS_ERRORS_CONTEXT } from './validation/_reporter';
 export * from './model-source';
 export * from './model-cache';

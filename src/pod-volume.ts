@@ -1,7 +1,11 @@
+import { Duration } from 'cdk8s';
 import { withoutUndefined } from './_json';
+import { PodField } from './env-sources';
 import { CacheAccessMode } from './model-cache';
-import { isCsiDriverName, show } from './validation/_helpers';
-import { objectName, dataKey, isAbsolutePath, knownProps, labelName, listOf, propKeys, quantity, snapshot } from './validation/_prop-checks';
+import { isCsiDriverName, isLocalDescendingPath, show } from './validation/_helpers';
+import {
+  objectName, dataKey, durationSeconds, isAbsolutePath, knownProps, labelName, listOf, propKeys, quantity, snapshot,
+} from './validation/_prop-checks';
 
 /** What the kubelet checks (or creates) at a hostPath before it mounts it. */
 export enum HostPathType {
@@ -109,6 +113,154 @@ export interface CsiVolumeOptions {
   readonly nodePublishSecretName?: string;
 }
 
+/** One file of a downwardAPI volume (or a projected volume's downwardAPI source). */
+export interface DownwardApiFile {
+  /** File name inside the volume, relative (e.g. `'annotations'`, `'limits/memory'`). */
+  readonly path: string;
+  /**
+   * What the file holds: `PodField.LABELS` or `PodField.ANNOTATIONS` (every one, `key="value"` a
+   * line), `PodField.POD_NAME`, `POD_NAMESPACE`, `POD_UID`, `PodField.label(key)`,
+   * `PodField.annotation(key)`, or `PodField.containerResource(container, resource, divisor)`.
+   * The node, the IPs and the service account are for environment variables only.
+   */
+  readonly field: PodField;
+  /**
+   * File mode of this file (octal, e.g. `0o444`).
+   * @default - the volume's defaultMode
+   */
+  readonly mode?: number;
+}
+
+/** Options of `PodVolume.downwardApi`. */
+export interface DownwardApiVolumeOptions {
+  /** The files, each from a field of the pod or a container's resource. */
+  readonly items: DownwardApiFile[];
+  /**
+   * File mode of the files (octal, e.g. `0o444`).
+   * @default - Kubernetes' 0644
+   */
+  readonly defaultMode?: number;
+}
+
+/** Options of a projected volume's ConfigMap or Secret source. */
+export interface ProjectedKeysOptions {
+  /**
+   * Only these keys, each as a file of the same name.
+   * @default - every key
+   */
+  readonly keys?: string[];
+  /**
+   * Start even when the ConfigMap or Secret (or a key) is missing.
+   * @default false
+   */
+  readonly optional?: boolean;
+}
+
+/** Options of a projected service account token (`ProjectedSource.serviceAccountToken`). */
+export interface ServiceAccountTokenOptions {
+  /** File name of the token inside the volume, relative (e.g. `'token'`). */
+  readonly path: string;
+  /**
+   * Who the token is for (its `aud` claim): the service that checks it (e.g. `'vault'`,
+   * `'sts.amazonaws.com'`).
+   * @default - the API server's own audience
+   */
+  readonly audience?: string;
+  /**
+   * How long the token is valid; the kubelet renews it at 80 %. Whole seconds, at least 10
+   * minutes (the API server refuses less).
+   * @default - Kubernetes' one hour
+   */
+  readonly expiration?: Duration;
+}
+
+/** Options of `PodVolume.projected`. */
+export interface ProjectedVolumeOptions {
+  /** What goes into the one directory: tokens, ConfigMap and Secret keys, pod fields. */
+  readonly sources: ProjectedSource[];
+  /**
+   * File mode of the files (octal, e.g. `0o440`).
+   * @default - Kubernetes' 0644
+   */
+  readonly defaultMode?: number;
+}
+
+const DOWNWARD_API_FILE_KEYS = propKeys<DownwardApiFile>('DownwardApiFile', { path: true, field: true, mode: true });
+const DOWNWARD_API_VOLUME_KEYS = propKeys<DownwardApiVolumeOptions>('DownwardApiVolumeOptions', { items: true, defaultMode: true });
+const PROJECTED_KEYS_KEYS = propKeys<ProjectedKeysOptions>('ProjectedKeysOptions', { keys: true, optional: true });
+const SERVICE_ACCOUNT_TOKEN_KEYS = propKeys<ServiceAccountTokenOptions>('ServiceAccountTokenOptions', { path: true, audience: true, expiration: true });
+const PROJECTED_VOLUME_KEYS = propKeys<ProjectedVolumeOptions>('ProjectedVolumeOptions', { sources: true, defaultMode: true });
+/** The shortest token the API server issues for a projected volume (ServiceAccountTokenProjection.expirationSeconds). */
+const MIN_TOKEN_SECONDS = 600;
+
+/**
+ * One source of a projected volume (`PodVolume.projected`): an audience-bound service account
+ * token, the keys of a ConfigMap or a Secret, or fields of the pod, all in one directory.
+ */
+export class ProjectedSource {
+  /**
+   * A service account token for one audience, renewed by the kubelet: the way to give a pod
+   * one token while `automountServiceAccountToken` stays false (the library's default). The
+   * pod's service account is `serviceAccountName`'s.
+   *
+   * @example
+   * PodVolume.projected('vault-token', { sources: [
+   *   ProjectedSource.serviceAccountToken({ path: 'token', audience: 'vault', expiration: Duration.minutes(10) }),
+   * ] })
+   */
+  public static serviceAccountToken(options: ServiceAccountTokenOptions): ProjectedSource {
+    options = snapshot(options ?? ({} as ServiceAccountTokenOptions)); // null from JavaScript callers: the missing path is reported
+    let seconds: number | undefined;
+    return new ProjectedSource(() => ({
+      serviceAccountToken: { audience: options.audience, expirationSeconds: seconds, path: options.path },
+    }), (at, errors) => {
+      const field = `${at}.serviceAccountToken`;
+      knownProps(field, options, SERVICE_ACCOUNT_TOKEN_KEYS, errors);
+      filePath(`${field}.path`, options.path, errors, "'token'");
+      if (options.audience !== undefined && (typeof options.audience !== 'string' || options.audience === '' || /[\0\r\n]/.test(options.audience))) {
+        errors.push(`${field}.audience: ${show(options.audience)} is not an audience. Fix: name the service that checks the token, e.g. 'vault', or leave it out`);
+      }
+      seconds = durationSeconds(`${field}.expiration`, options.expiration, MIN_TOKEN_SECONDS, errors);
+    });
+  }
+
+  /** The keys of a ConfigMap, as files. */
+  public static configMap(configMapName: string, options: ProjectedKeysOptions = {}): ProjectedSource {
+    options = snapshot(options ?? {}); // null from JavaScript callers means no options
+    return new ProjectedSource(() => ({ configMap: { name: configMapName, ...keyed(options) } }), (at, errors) => {
+      objectName(`${at}.configMap.name`, configMapName, errors, 'ConfigMap');
+      checkProjectedKeys(`${at}.configMap`, options, errors);
+    });
+  }
+
+  /** The keys of a Secret, as files. */
+  public static secret(secretName: string, options: ProjectedKeysOptions = {}): ProjectedSource {
+    options = snapshot(options ?? {}); // null from JavaScript callers means no options
+    return new ProjectedSource(() => ({ secret: { name: secretName, ...keyed(options) } }), (at, errors) => {
+      objectName(`${at}.secret.name`, secretName, errors, 'Secret');
+      checkProjectedKeys(`${at}.secret`, options, errors);
+    });
+  }
+
+  /** Fields of the pod and containers' resources, as files (as `PodVolume.downwardApi`). */
+  public static downwardApi(items: DownwardApiFile[]): ProjectedSource {
+    const copy = snapshot(items);
+    return new ProjectedSource(() => ({ downwardAPI: { items: downwardItems(copy) } }),
+      (at, errors) => checkDownwardItems(`${at}.downwardAPI.items`, copy, errors));
+  }
+
+  private constructor(
+    private readonly source: () => any,
+    private readonly check: (at: string, errors: string[]) => void,
+  ) {}
+
+  /** The source as volume JSON, its prop errors under `at`. @internal */
+  public _render(at: string, errors: string[]): any {
+    this.check(at, errors);
+    return this.source();
+  }
+}
+
 const CSI_VOLUME_KEYS = propKeys<CsiVolumeOptions>('CsiVolumeOptions', { readOnly: true, volumeAttributes: true, fsType: true, nodePublishSecretName: true });
 const EMPTY_DIR_VOLUME_KEYS = propKeys<EmptyDirVolumeOptions>('EmptyDirVolumeOptions', { sizeLimit: true, memory: true });
 const KEYED_VOLUME_KEYS = propKeys<KeyedVolumeOptions>('KeyedVolumeOptions', { keys: true, defaultMode: true, optional: true });
@@ -165,6 +317,65 @@ export class PodVolume {
     return new PodVolume(name, () => ({ secret: { secretName, ...keyed(options) } }), errors => {
       objectName(`volume ${show(name)}.secretName`, secretName, errors, 'Secret');
       checkKeyed(name, options, errors);
+    });
+  }
+
+  /**
+   * Fields of the running pod and containers' resources as files (a `downwardAPI` volume): the
+   * pod's labels and annotations, which the kubelet keeps up to date (Seldon's executor reads
+   * its `seldon-podinfo` this way), its name and namespace, a container's memory limit.
+   * Pod Security Standards restricted allows it. Mounted read-only unless the mount says
+   * otherwise (the kubelet writes it read-only anyway).
+   *
+   * @example
+   * PodVolume.downwardApi('podinfo', { items: [
+   *   { path: 'annotations', field: PodField.ANNOTATIONS },
+   *   { path: 'mem_limit', field: PodField.containerResource('server', 'limits.memory', '1Mi') },
+   * ] })
+   */
+  public static downwardApi(name: string, options: DownwardApiVolumeOptions): PodVolume {
+    options = snapshot(options ?? ({} as DownwardApiVolumeOptions)); // null from JavaScript callers: the missing items are reported
+    const render = () => ({ downwardAPI: { defaultMode: validMode(options.defaultMode), items: downwardItems(options.items) } });
+    return new PodVolume(name, render, errors => {
+      const at = `volume ${show(name)}`;
+      knownProps(at, options, DOWNWARD_API_VOLUME_KEYS, errors);
+      if (options.items === undefined) {
+        errors.push(`${at}.items: is missing. Fix: give the files, e.g. [{ path: 'labels', field: PodField.LABELS }]`);
+      }
+      checkDownwardItems(`${at}.items`, options.items, errors);
+      fileMode(`${at}.defaultMode`, options.defaultMode, errors);
+    });
+  }
+
+  /**
+   * Several sources in one directory (a `projected` volume): an audience-bound service account
+   * token (`ProjectedSource.serviceAccountToken`), ConfigMap and Secret keys, pod fields. A token
+   * volume on a pod that keeps `automountServiceAccountToken: false` (the library's default) gives
+   * the containers that mount it one short-lived token for one audience and nothing else. Pod
+   * Security Standards restricted allows it. Mounted read-only unless the mount says otherwise.
+   *
+   * @example
+   * PodVolume.projected('vault-token', { sources: [ProjectedSource.serviceAccountToken({ path: 'token', audience: 'vault' })] })
+   */
+  public static projected(name: string, options: ProjectedVolumeOptions): PodVolume {
+    options = snapshot(options ?? ({} as ProjectedVolumeOptions)); // null from JavaScript callers: the missing sources are reported
+    const sources = Array.isArray(options.sources) ? [...options.sources] : options.sources;
+    let rendered: any[] | undefined;
+    return new PodVolume(name, () => ({ projected: { defaultMode: validMode(options.defaultMode), sources: rendered } }), errors => {
+      const at = `volume ${show(name)}`;
+      knownProps(at, options, PROJECTED_VOLUME_KEYS, errors);
+      if (sources === undefined || (Array.isArray(sources) && sources.length === 0)) {
+        errors.push(`${at}.sources: ${sources === undefined ? 'is missing' : 'is empty'}. Fix: give what goes into the volume, e.g. `
+          + "[ProjectedSource.serviceAccountToken({ path: 'token', audience: 'vault' })]");
+      }
+      rendered = listOf(`${at}.sources`, sources, errors).map((s, i) => {
+        if (!(s instanceof ProjectedSource)) {
+          errors.push(`${at}.sources[${i}]: ${show(s)} is not a ProjectedSource. Fix: use ProjectedSource.serviceAccountToken, configMap, secret or downwardApi`);
+          return undefined;
+        }
+        return s._render(`${at}.sources[${i}]`, errors);
+      }).filter(s => s !== undefined);
+      fileMode(`${at}.defaultMode`, options.defaultMode, errors);
     });
   }
 
@@ -317,6 +528,7 @@ export class PodVolume {
   /** The volume as pod JSON, and its prop errors. @internal */
   public _render(errors: string[]): any {
     labelName('volume name', this.name, errors, 'volume name');
+    // the check first: a source may render what it found valid
     this.check(errors);
     return withoutUndefined({ name: this.name, ...this.source() });
   }
@@ -338,6 +550,13 @@ export interface PodVolumeMount {
    * @default - the root
    */
   readonly subPath?: string;
+  /**
+   * Like `subPath`, with `$(VAR)` references to the container's environment variables expanded
+   * by the kubelet (`subPathExpr`), e.g. `'$(POD_NAME)'` with `fieldEnv: { POD_NAME: PodField.POD_NAME }`
+   * for a directory per pod. Each referenced variable must be in the container's env. Not with `subPath`.
+   * @default - the root
+   */
+  readonly subPathExpr?: string;
 }
 
 /**
@@ -360,7 +579,17 @@ export function renderPodVolumeMounts(
     }
     // scratch space (an emptyDir, a fresh ephemeral claim) is written to; everything else is read-only unless said
     const scratch = volume.emptyDir || volume.ephemeral;
-    return withoutUndefined({ mountPath: m.path, name: volume.name, readOnly: m.readOnly ?? !scratch, subPath: m.subPath });
+    const i = mounts.indexOf(m);
+    if (m.subPathExpr !== undefined && m.subPath !== undefined) {
+      errors.push(`volumeMounts[${i}].subPathExpr: ${show(m.subPathExpr)} is given with subPath ${show(m.subPath)}: a mount takes one of them. `
+        + 'Fix: keep subPath for a fixed path, or subPathExpr for one with $(VAR) references');
+    } else if (m.subPathExpr !== undefined && (typeof m.subPathExpr !== 'string' || m.subPathExpr === '' || !isLocalDescendingPath(m.subPathExpr))) {
+      errors.push(`volumeMounts[${i}].subPathExpr: ${show(m.subPathExpr)} is not a relative path without '..'. Fix: e.g. '$(POD_NAME)' or 'logs/$(POD_NAME)'`);
+    }
+    const subPathExpr = m.subPath === undefined && typeof m.subPathExpr === 'string' && isLocalDescendingPath(m.subPathExpr) ? m.subPathExpr : undefined;
+    return withoutUndefined({
+      mountPath: m.path, name: volume.name, readOnly: m.readOnly ?? !scratch, subPath: m.subPath, subPathExpr: subPathExpr || undefined,
+    });
   });
   return { volumes, volumeMounts };
 }
@@ -450,9 +679,9 @@ function checkClaimTemplate(at: string, options: ClaimTemplateVolumeOptions, err
   }
 }
 
-function keyed(options: KeyedVolumeOptions): any {
+function keyed(options: KeyedVolumeOptions | ProjectedKeysOptions): any {
   return {
-    defaultMode: options.defaultMode,
+    defaultMode: (options as KeyedVolumeOptions).defaultMode,
     items: Array.isArray(options.keys) ? options.keys.map(key => ({ key, path: key })) : undefined,
     optional: options.optional,
   };
@@ -465,6 +694,80 @@ function checkKeyed(name: string, options: KeyedVolumeOptions, errors: string[])
   if (mode !== undefined && !(Number.isInteger(mode) && mode >= 0 && mode <= 0o777)) {
     errors.push(`volume ${show(name)}.defaultMode: ${JSON.stringify(mode)} is not a file mode. Fix: use an octal mode from 0 to 0o777, e.g. 0o440`);
   }
+}
+
+function checkProjectedKeys(at: string, options: ProjectedKeysOptions, errors: string[]): void {
+  knownProps(at, options, PROJECTED_KEYS_KEYS, errors);
+  listOf(`${at}.keys`, options.keys, errors).forEach((key, i) => dataKey(`${at}.keys[${i}]`, key, errors));
+  if (options.optional !== undefined && typeof options.optional !== 'boolean') {
+    errors.push(`${at}.optional: ${show(options.optional)} is not true or false. Fix: true starts the pod without it, or leave it out`);
+  }
+}
+
+/** A file mode from 0 to 0777 (defaultMode, an item's mode). */
+function fileMode(field: string, mode: unknown, errors: string[]): void {
+  if (mode !== undefined && !(Number.isInteger(mode) && (mode as number) >= 0 && (mode as number) <= 0o777)) {
+    errors.push(`${field}: ${JSON.stringify(mode)} is not a file mode. Fix: use an octal mode from 0 to 0o777, e.g. 0o440`);
+  }
+}
+
+/** A mode the prop checks accept, else undefined (reported once, as a prop). */
+function validMode(mode: number | undefined): number | undefined {
+  const errors: string[] = [];
+  fileMode('', mode, errors);
+  return errors.length ? undefined : mode;
+}
+
+/** A file's name inside a volume: relative, not empty, no '..' (nor starting with '..'). */
+function filePath(field: string, path: unknown, errors: string[], example: string): void {
+  if (typeof path !== 'string' || path === '' || !isLocalDescendingPath(path) || path.startsWith('..')) {
+    errors.push(`${field}: ${path === undefined ? 'is missing' : `${show(path)} is not a relative file name without '..'`}. Fix: name the file inside the volume, e.g. ${example}`);
+  }
+}
+
+/**
+ * The items of a downwardAPI volume or source as Kubernetes JSON: those the prop checks accept
+ * (a refused one is reported once, as a prop, not again by the volumeFiles rule).
+ */
+function downwardItems(items: ReadonlyArray<DownwardApiFile> | undefined): any[] | undefined {
+  return Array.isArray(items)
+    ? items.filter(f => isValidFile(f)).map(f => ({ path: f.path, ...f.field._fileSource(), mode: f.mode }))
+    : undefined;
+}
+
+function isValidFile(f: DownwardApiFile | undefined): f is DownwardApiFile {
+  if (!(f?.field instanceof PodField)) {
+    return false;
+  }
+  const errors: string[] = [];
+  filePath('', f.path, errors, '');
+  fileMode('', f.mode, errors);
+  f.field._check('', errors, true);
+  return errors.length === 0;
+}
+
+function checkDownwardItems(at: string, items: ReadonlyArray<DownwardApiFile> | undefined, errors: string[]): void {
+  const seen = new Set<string>();
+  listOf(at, items, errors).forEach((f, i) => {
+    const field = `${at}[${i}]`;
+    if (f === null || typeof f !== 'object') {
+      errors.push(`${field}: ${show(f)} is not a file. Fix: give { path: 'labels', field: PodField.LABELS }`);
+      return;
+    }
+    knownProps(field, f, DOWNWARD_API_FILE_KEYS, errors);
+    filePath(`${field}.path`, f.path, errors, "'labels'");
+    if (typeof f.path === 'string' && seen.has(f.path)) {
+      errors.push(`${field}.path: ${show(f.path)} is written twice. Fix: give each file its own path`);
+    }
+    seen.add(f.path);
+    if (!(f.field instanceof PodField)) {
+      errors.push(`${field}.field: ${show(f.field)} is not a PodField. Fix: use PodField.ANNOTATIONS, PodField.LABELS, PodField.label('app') `
+        + "or PodField.containerResource('server', 'limits.memory')");
+    } else {
+      f.field._check(`${field}.field`, errors, true);
+    }
+    fileMode(`${field}.mode`, f.mode, errors);
+  });
 }
 
 /**

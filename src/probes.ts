@@ -1,8 +1,21 @@
 import { Duration } from 'cdk8s';
 import { BoundedCache, cachedByValue, exactKey } from './_memo';
 import { show } from './validation/_helpers';
-import { durationSeconds, knownProps, propKeys, snapshot, urlPath, wholeNumber } from './validation/_prop-checks';
+import { durationSeconds, knownProps, listOf, propKeys, snapshot, urlPath, wholeNumber } from './validation/_prop-checks';
 import { isPortName } from './validation/port-rules';
+import { HTTP_HEADER_NAME } from './validation/probe-rules';
+
+/**
+ * A header the kubelet sends with an HTTP probe (`httpGet.httpHeaders`): Knative's queue-proxy
+ * is probed with `K-Network-Probe: queue`, servers behind a virtual host want `Host`, some an
+ * `Authorization`. A list of these, as Kubernetes has it: a name may repeat.
+ */
+export interface HttpHeader {
+  /** Header name: letters, digits and '-' (e.g. `'K-Network-Probe'`). */
+  readonly name: string;
+  /** Header value, as sent (may be empty). */
+  readonly value: string;
+}
 
 /** Options of an HTTP health check. */
 export interface HttpHealthCheckOptions {
@@ -29,6 +42,12 @@ export interface HttpHealthCheckOptions {
    * @default false
    */
   readonly https?: boolean;
+  /**
+   * Headers the kubelet sends with each of the three probes (`httpGet.httpHeaders`). Through a
+   * ProxySidecar (`routeServerProbes`) they reach the server unchanged.
+   * @default - none
+   */
+  readonly httpHeaders?: HttpHeader[];
 }
 
 /** Timing shared by the three probes derived from a health check. */
@@ -105,6 +124,13 @@ export interface HttpProbeOptions extends ProbeOptions {
    * @default false
    */
   readonly https?: boolean;
+  /**
+   * Headers the kubelet sends with the request (`httpGet.httpHeaders`), e.g.
+   * `[{ name: 'K-Network-Probe', value: 'queue' }]`. Through a ProxySidecar
+   * (`routeServerProbes`) they reach the server unchanged.
+   * @default - none
+   */
+  readonly httpHeaders?: HttpHeader[];
 }
 
 /** Options of a TCP or gRPC probe. */
@@ -130,10 +156,11 @@ const PROBE_OPTION_FLAGS: { readonly [K in keyof ProbeOptions]-?: true } = {
   period: true, timeout: true, failureThreshold: true, successThreshold: true, initialDelay: true, terminationGracePeriod: true,
 };
 const PROBE_KEYS = propKeys<ProbeOptions>('ProbeOptions', PROBE_OPTION_FLAGS);
-const HTTP_PROBE_KEYS = propKeys<HttpProbeOptions>('HttpProbeOptions', { ...PROBE_OPTION_FLAGS, port: true, portName: true, https: true });
+const HTTP_PROBE_KEYS = propKeys<HttpProbeOptions>('HttpProbeOptions', { ...PROBE_OPTION_FLAGS, port: true, portName: true, https: true, httpHeaders: true });
 const PORT_PROBE_KEYS = propKeys<PortProbeOptions>('PortProbeOptions', { ...PROBE_OPTION_FLAGS, port: true });
 const TCP_PROBE_KEYS = propKeys<TcpProbeOptions>('TcpProbeOptions', { ...PROBE_OPTION_FLAGS, port: true, portName: true });
-const HTTP_HEALTH_CHECK_KEYS = propKeys<HttpHealthCheckOptions>('HttpHealthCheckOptions', { livenessPath: true, port: true, portName: true, https: true });
+const HTTP_HEALTH_CHECK_KEYS = propKeys<HttpHealthCheckOptions>('HttpHealthCheckOptions', { livenessPath: true, port: true, portName: true, https: true, httpHeaders: true });
+const HTTP_HEADER_KEYS = propKeys<HttpHeader>('HttpHeader', { name: true, value: true });
 const CUSTOM_HEALTH_CHECK_KEYS = propKeys<CustomHealthCheckProps>('CustomHealthCheckProps', { startup: true, readiness: true, liveness: true });
 
 /** One probe: a handler and its timing. Used with `HealthCheck.custom(...)`. */
@@ -141,8 +168,12 @@ export class Probe {
   /** HTTP GET on `path`; 2xx and 3xx pass. */
   public static httpGet(path: string, options: HttpProbeOptions = {}): Probe {
     options = snapshot(options ?? {}); // null from JavaScript callers means no options
+    const headers = renderedHeaders(options.httpHeaders);
     return new Probe(port => ({
-      httpGet: options.https ? { path, port: probedPort(options, port), scheme: 'HTTPS' } : { path, port: probedPort(options, port) },
+      httpGet: {
+        path, port: probedPort(options, port), ...(options.https ? { scheme: 'HTTPS' } : {}),
+        ...(headers ? { httpHeaders: headers.map(h => ({ ...h })) } : {}),
+      },
     }), options, HTTP_PROBE_KEYS, path, 'httpGet');
   }
 
@@ -194,6 +225,7 @@ export class Probe {
     // the path reaches the kubelet as is and, through a proxy, an nginx map: canonical only
     urlPath(`${field}.path`, this.httpPath, errors);
     portNameErrors(field, o as TcpProbeOptions, errors);
+    headerErrors(field, (o as HttpProbeOptions).httpHeaders, errors);
     const period = durationSeconds(`${field}.period`, o.period, 1, errors) ?? defaults.period;
     wholeNumber(`${field}.failureThreshold`, o.failureThreshold, 1, 1_000_000, errors, 3);
     wholeNumber(`${field}.successThreshold`, o.successThreshold, 1, defaults.successIsOne ? 1 : 1_000_000, errors, 1);
@@ -247,6 +279,42 @@ function portNameErrors(field: string, options: TcpProbeOptions, errors: string[
   }
 }
 
+/**
+ * The headers of a probe as Kubernetes JSON: those a name and a text value make (the others are
+ * reported by `headerErrors`, once, as props); undefined for none.
+ */
+function renderedHeaders(headers: ReadonlyArray<HttpHeader> | undefined): HttpHeader[] | undefined {
+  if (!Array.isArray(headers) || headers.length === 0) {
+    return undefined;
+  }
+  const kept = headers.filter(h => isHttpHeader(h)).map(h => ({ name: h.name, value: h.value }));
+  return kept.length ? kept : undefined;
+}
+
+function isHttpHeader(h: unknown): h is HttpHeader {
+  const header = h as HttpHeader;
+  return header !== null && typeof header === 'object' && typeof header.name === 'string' && HTTP_HEADER_NAME.test(header.name)
+    && typeof header.value === 'string' && !/[\0\r\n]/.test(header.value);
+}
+
+/** A probe's headers: a list of `{ name, value }`, names as the `httpHeaderNames` rule accepts them, values one line of text. */
+function headerErrors(field: string, headers: ReadonlyArray<HttpHeader> | undefined, errors: string[]): void {
+  listOf(`${field}.httpHeaders`, headers, errors).forEach((h, i) => {
+    const at = `${field}.httpHeaders[${i}]`;
+    if (h === null || typeof h !== 'object' || Array.isArray(h)) {
+      errors.push(`${at}: ${show(h)} is not a header. Fix: give { name: 'K-Network-Probe', value: 'queue' }`);
+      return;
+    }
+    knownProps(at, h, HTTP_HEADER_KEYS, errors);
+    if (typeof h.name !== 'string' || !HTTP_HEADER_NAME.test(h.name)) {
+      errors.push(`${at}.name: ${show(h.name)} is not an HTTP header name (letters, digits and '-' only). Fix: use a name such as 'Authorization' or 'K-Network-Probe'`);
+    }
+    if (typeof h.value !== 'string' || /[\0\r\n]/.test(h.value)) {
+      errors.push(`${at}.value: ${show(h.value)} is not a header value (one line of text). Fix: write the value as a string, e.g. 'queue'`);
+    }
+  });
+}
+
 /** Defaults of one probe role. */
 interface RoleDefaults {
   readonly period: number;
@@ -297,13 +365,16 @@ export class HealthCheck {
   public static http(path: string, options: HttpHealthCheckOptions = {}): HealthCheck {
     options = snapshot(options ?? {}); // null from JavaScript callers means no options
     const create = () => {
-      const probe = (p: string) => Probe.httpGet(p, { port: options.port, portName: options.portName, https: options.https });
+      const probe = (p: string) => Probe.httpGet(p, {
+        port: options.port, portName: options.portName, https: options.https, httpHeaders: options.httpHeaders,
+      });
       const probes = { startup: probe(path), readiness: probe(path), liveness: probe(options.livenessPath ?? path) };
       return new HealthCheck(probes, options, HTTP_HEALTH_CHECK_KEYS);
     };
     // options with an unknown key get a check of their own, which reports the key
     return knownProps('', options, HTTP_HEALTH_CHECK_KEYS, [])
-      ? sharedCheck(['http', path, options.livenessPath, options.port, options.portName, options.https], create)
+      // headers (a list) make a check of its own
+      ? sharedCheck(['http', path, options.livenessPath, options.port, options.portName, options.https, options.httpHeaders], create)
       : create();
   }
 

@@ -7,7 +7,7 @@
  * follows; each pod goes through the real App synth, the official schema and the object rules, and
  * the fields that matter are asserted against the manifest.
  */
-import { ApiObject, Duration, JsonPatch } from 'cdk8s';
+import { Duration } from 'cdk8s';
 import {
   AiInferenceDeployment, AiInferencePod, DeploymentRollout, HealthCheck, ImagePullPolicy, InitContainer, PodField, PodVolume, Probe, Sidecar,
   SidecarMode, TerminationMessagePolicy,
@@ -354,7 +354,7 @@ describe('KServe ModelCar: the model\'s OCI image as a sidecar behind a shared p
 // (the same number under a second name, for the Prometheus scrape) and grpc 5001, readiness GET /ready and liveness
 // GET /live on 8000 (after 20 s, every 5 s, timeout 60, 3 failures), runAsUser 8888 with no privilege escalation,
 // ENGINE_PREDICTOR (the predictor as base64 JSON; shortened here), and /etc/podinfo the downwardAPI volume
-// seldon-podinfo (file "annotations" = metadata.annotations, mode 0644).
+// seldon-podinfo (file "annotations" = metadata.annotations, mode 0644), PodVolume.downwardApi.
 describe('Seldon Core v1 SeldonDeployment with the executor (seldon-core release-1.19 notebooks/resources/model.yaml, operator)', () => {
   const LABELS = {
     'seldon-deployment-id': 'seldon-model',
@@ -441,12 +441,12 @@ describe('Seldon Core v1 SeldonDeployment with the executor (seldon-core release
       }),
       resources: { cpu: { request: '500m', limit: '500m' }, memory: { request: '512Mi', limit: '512Mi' } },
       security: { runAsUser: 8888, allowPrivilegeEscalation: false },
-      volumeMounts: [{ volume: 'seldon-podinfo', path: '/etc/podinfo' }],
+      // the pod's annotations as a file (the API server adds fieldRef.apiVersion v1)
+      podVolumeMounts: [{
+        volume: PodVolume.downwardApi('seldon-podinfo', { items: [{ path: 'annotations', field: PodField.ANNOTATIONS }], defaultMode: 0o644 }),
+        path: '/etc/podinfo',
+      }],
     });
-    // no PodVolume for a downwardAPI volume: the one JSON patch of this pod
-    ApiObject.of(deploy.deployment).addJsonPatch(JsonPatch.add('/spec/template/spec/volumes/-', {
-      name: 'seldon-podinfo', downwardAPI: { items: [{ path: 'annotations', fieldRef: { fieldPath: 'metadata.annotations', apiVersion: 'v1' } }], defaultMode: 0o644 },
-    }));
     const { manifests, warnings } = synthWithWarnings(chart);
     expect(manifests.map(m => m.kind).sort()).toEqual(['Deployment']);
     const d = manifestOf(manifests, 'Deployment');
@@ -486,7 +486,7 @@ describe('Seldon Core v1 SeldonDeployment with the executor (seldon-core release
     expect(engine.securityContext).toMatchObject({ runAsUser: 8888, allowPrivilegeEscalation: false });
     expect(mount(engine, '/etc/podinfo')).toEqual({ name: 'seldon-podinfo', mountPath: '/etc/podinfo', readOnly: true });
     expect(volume(spec, 'seldon-podinfo').downwardAPI).toEqual({
-      items: [{ path: 'annotations', fieldRef: { fieldPath: 'metadata.annotations', apiVersion: 'v1' } }], defaultMode: 420,
+      items: [{ path: 'annotations', fieldRef: { fieldPath: 'metadata.annotations' } }], defaultMode: 420,
     });
     expect(warnings).toBe('');
   });

@@ -478,7 +478,7 @@ const SECRET_KEY_REF_KEYS = propKeys<SecretKeyRef>('SecretKeyRef', { secretName:
 /** Known keys of `ContainerPortSpec`. */
 export const PORT_KEYS = propKeys<ContainerPortSpec>('ContainerPortSpec', { number: true, name: true, protocol: true });
 /** Known keys of `PodVolumeMount`. */
-export const POD_VOLUME_MOUNT_KEYS = propKeys<PodVolumeMount>('PodVolumeMount', { volume: true, path: true, readOnly: true, subPath: true });
+export const POD_VOLUME_MOUNT_KEYS = propKeys<PodVolumeMount>('PodVolumeMount', { volume: true, path: true, readOnly: true, subPath: true, subPathExpr: true });
 
 /**
  * Unknown keys in the props objects of a container's props (`resources` and its amounts,

@@ -40,8 +40,27 @@ export function argsReferenceDefinedEnv(pod: RenderedPod): Finding[] {
         }
       }
     }
+    subPathExprReferences(pod, c, findings);
   }
   return findings;
+}
+
+/** A mount's `subPathExpr` expands the container's own variables only: each `$(VAR)` must be in its env. */
+function subPathExprReferences(pod: RenderedPod, c: ContainerEntry, findings: Finding[]): void {
+  const mounts: unknown = c.container.volumeMounts;
+  for (let i = 0; Array.isArray(mounts) && i < mounts.length; i++) {
+    const expr = mounts[i]?.subPathExpr;
+    if (typeof expr !== 'string' || !expr.includes('$(')) {
+      continue;
+    }
+    for (const match of expr.matchAll(REFERENCE)) {
+      const name = match[1];
+      if (!(c.container.env ?? []).some((e: any) => e.name === name) && !pod.facts.injectedEnv?.includes(name)) {
+        findings.push(error(`${c.path}.volumeMounts[${i}].subPathExpr`, `${show(expr)} refers to $(${name}), which the container's env does not set: the kubelet cannot expand it`,
+          `set ${name} in the container's env (a pod field with fieldEnv: { ${name}: PodField.POD_NAME }), or use a fixed subPath`, c.container.name));
+      }
+    }
+  }
 }
 
 const ARGUMENT_LISTS = ['command', 'args'];

@@ -302,8 +302,8 @@ export function probeTerminationGrace(pod: RenderedPod): Finding[] {
   return findings ?? NO_FINDINGS;
 }
 
-/** An HTTP header name (validation.IsHTTPHeaderName). */
-const HTTP_HEADER_NAME = /^[-A-Za-z0-9]+$/;
+/** An HTTP header name (validation.IsHTTPHeaderName); the probes' `httpHeaders` prop check uses it too. */
+export const HTTP_HEADER_NAME = /^[-A-Za-z0-9]+$/;
 const HOOKS = ['postStart', 'preStop'] as const;
 
 /** The httpHeaders of probes and lifecycle hooks that call HTTP are valid HTTP header names. */
