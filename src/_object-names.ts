@@ -47,7 +47,11 @@ export function withValidGeneratedNames<T>(scope: IConstruct, create: () => T): 
   const chart = Chart.of(scope);
   const own = Object.getOwnPropertyDescriptor(chart, 'generateObjectName');
   const generate = chart.generateObjectName;
-  chart.generateObjectName = (obj: ApiObject) => suggestName(generate.call(chart, obj));
+  chart.generateObjectName = (obj: ApiObject) => {
+    const name: unknown = generate.call(chart, obj);
+    // a JavaScript override may return anything: what is not a text is left to the name checks
+    return typeof name === 'string' ? suggestName(name) : name as string;
+  };
   try {
     return create();
   } finally {

@@ -117,12 +117,23 @@ function patchCount(objects: ReadonlyArray<ApiObject>): number {
 
 /**
  * Whether the index made earlier in the same synchronous run still holds at the start of a new
- * validation pass: no object checked since (a pod added after a synth) and no JSON patch added
- * since (a rename). Asked once per pass; objects of other libraries added meanwhile are not seen.
+ * validation pass: no object checked since (a pod added after a synth), no object added since (a
+ * plain ApiObject of the user's) and no JSON patch added since (a rename). Asked once per pass.
  */
 function stillCurrent(root: IConstruct, cached: Index): boolean {
   STARTED.delete(root);
-  return cached.checked === checkedCount && cached.patches === patchCount(cached.objects);
+  return cached.checked === checkedCount && cached.patches === patchCount(cached.objects) && apiObjectCount(root) === cached.objects.length;
+}
+
+/** The number of ApiObjects under `root`: a plain ApiObject of the user added since an index is not checked by the library. */
+function apiObjectCount(root: IConstruct): number {
+  let count = 0;
+  for (const c of root.node.findAll()) {
+    if (c instanceof ApiObject) {
+      count++;
+    }
+  }
+  return count;
 }
 
 /**

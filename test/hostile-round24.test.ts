@@ -1,0 +1,116 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { ApiObject, App, Chart, Testing } from 'cdk8s';
+import { AiInferencePod, HealthCheck, ProxySidecar, ProxyTls, Sidecar } from '../src';
+import { expectRefused } from './helpers/refusal';
+import { expectApiValid, synth } from './helpers/synth';
+
+// Hostile round 24: derived names, the name-clash index, preStopHttpGet, Sidecar
+// terminationMessagePolicy and class-instance props (the changes of hostile round 22 and
+// new-user review 19).
+
+const server = { image: 'vllm/vllm-openai:v0.6.3', health: HealthCheck.vllm() };
+const outdir = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'hostile24-'));
+
+describe('the name-clash index within one synchronous run', () => {
+  // The index is re-made when an object of the library was checked or a JSON patch added since;
+  // a plain ApiObject of the user added after a first synth was not seen: two Pods "a" written.
+  test('a plain ApiObject added after a first synth that clashes with a pod is refused', () => {
+    const app = new App({ outdir: outdir() });
+    const chart = new Chart(app, 'c');
+    new AiInferencePod(chart, 'a', { server, metadata: { name: 'a' } });
+    app.synth();
+    new ApiObject(chart, 'plain', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'a' } });
+    expect(() => app.synth()).toThrow(/\[c\/a\] metadata\.name: Pod "a" in the default namespace is also the name of c\/plain/);
+  });
+});
+
+describe('preStopHttpGet', () => {
+  // One line for one mistake: a bad port or path was reported by the prop and again by the
+  // rendered lifecycle.preStop.httpGet field.
+  const sidecar = (hook: unknown) => (chart: Chart): void => {
+    const pod = new AiInferencePod(chart, 'llm', { server });
+    new Sidecar(pod, 's', { name: 's', image: 'busybox:1.36', preStopHttpGet: hook as any });
+  };
+  test.each([
+    ['port 1.5', { path: '/prestop', port: 1.5 }, /preStopHttpGet\.port: 1\.5/],
+    ['port NaN', { path: '/prestop', port: NaN }, /preStopHttpGet\.port: NaN/],
+    ['port null', { path: '/prestop', port: null }, /preStopHttpGet\.port: null/],
+    ['path 5', { path: 5, port: 8090 }, /preStopHttpGet\.path: 5/],
+    ['path null', { path: null, port: 8090 }, /preStopHttpGet\.path: null/],
+    ['no port', { path: '/prestop' }, /preStopHttpGet\.port: is missing/],
+  ])('%s is reported once, by the prop', (_label, hook, field) => {
+    const lines = expectRefused(sidecar(hook), field);
+    expect(lines.filter(l => /lifecycle/.test(l))).toEqual([]);
+  });
+
+  test('…also on the server', () => {
+    const lines = expectRefused(chart => {
+      new AiInferencePod(chart, 'llm', { server: { ...server, preStopHttpGet: { path: '/drain', port: 1.5 } } });
+    }, /server\.preStopHttpGet\.port: 1\.5/);
+    expect(lines).toHaveLength(1);
+  });
+
+  // Props given as class instances are read as their keys (hostile round 22); a hook of a
+  // platform's config class was refused as "not a request".
+  test('a hook given as a class instance is the request its fields say', () => {
+    class PreStop {
+      public readonly path = '/prestop';
+      public readonly port = 8090;
+    }
+    class Getters {
+      get path(): string { return '/prestop'; }
+      get port(): number { return 8090; }
+    }
+    for (const hook of [new PreStop(), new Getters()]) {
+      const chart = Testing.chart();
+      sidecar(hook)(chart);
+      const docs = synth(chart);
+      expectApiValid(docs);
+      expect(docs[0].spec.initContainers[0].lifecycle).toEqual({ preStop: { httpGet: { path: '/prestop', port: 8090 } } });
+    }
+  });
+
+  test('a Map is named as one', () => {
+    expectRefused(sidecar(new Map<string, unknown>([['path', '/prestop'], ['port', 8090]])), /preStopHttpGet: a Map is not a request/);
+  });
+});
+
+describe('Sidecar terminationMessagePolicy', () => {
+  // The server leaves out a null (the kubelet's default), the Sidecar wrote it and the pod's
+  // schema check refused "null is not a string" under the pod, not the sidecar.
+  test('null is left out, as for the server', () => {
+    const chart = Testing.chart();
+    const pod = new AiInferencePod(chart, 'llm', { server });
+    new Sidecar(pod, 's', { name: 's', image: 'busybox:1.36', terminationMessagePolicy: null as any });
+    const docs = synth(chart);
+    expectApiValid(docs);
+    expect(docs[0].spec.initContainers[0].terminationMessagePolicy).toBeUndefined();
+  });
+});
+
+describe('a chart whose generateObjectName returns no string', () => {
+  // The library's wrapper made the name valid with string methods: a JavaScript chart returning
+  // a number threw "text.toLowerCase is not a function" with a stack trace at construction.
+  test('no TypeError at construction', () => {
+    class Numbered extends Chart {
+      public generateObjectName(): string {
+        return 42 as any;
+      }
+    }
+    const chart = new Numbered(Testing.app(), 'c');
+    const pod = new AiInferencePod(chart, 'llm', { server });
+    expect(() => new ProxySidecar(pod, 'proxy', { tls: ProxyTls.fromSecret('tls') })).not.toThrow();
+    // the name checks refuse it, by field
+    expect(() => App._synthChart(chart)).toThrow(/\[c\/llm\/proxy\] metadata\.name: 42 is not a string/);
+  });
+});
+
+describe('lists given as a Set', () => {
+  test('the message names a Set, not {}', () => {
+    expectRefused(chart => {
+      new AiInferencePod(chart, 'llm', { server: { ...server, args: new Set(['--x']) as any } });
+    }, /server\.args: a Set is not a list/);
+  });
+});
