@@ -49,8 +49,9 @@ export function withValidGeneratedNames<T>(scope: IConstruct, create: () => T): 
   const generate = chart.generateObjectName;
   chart.generateObjectName = (obj: ApiObject) => {
     const name: unknown = generate.call(chart, obj);
-    // a JavaScript override may return anything: what is not a text is left to the name checks
-    return typeof name === 'string' ? suggestName(name) : name as string;
+    // an override that names nothing ('') leaves cdk8s's default (suggestName would make it "my-pod");
+    // one that returns no text at all (a JavaScript chart) is left to the name checks
+    return name === '' ? defaultObjectName(obj) : typeof name === 'string' ? suggestName(name) : name as string;
   };
   try {
     return create();

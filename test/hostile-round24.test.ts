@@ -114,3 +114,44 @@ describe('lists given as a Set', () => {
     }, /server\.args: a Set is not a list/);
   });
 });
+
+describe('ProxySidecar config.addData', () => {
+  // cdk8s-plus writes no `data` when every value added is '': the proxy's render then wrote its
+  // own nginx.conf, and the keys the user added were dropped without a word.
+  test('an empty nginx.conf added with the escape hatch is refused, not replaced', () => {
+    expectRefused(chart => {
+      const pod = new AiInferencePod(chart, 'llm', { server });
+      new ProxySidecar(pod, 'proxy', { tls: ProxyTls.fromSecret('tls') }).config.addData('nginx.conf', '');
+    }, /\[test\/llm\/proxy\] data\["nginx\.conf"\]: is "": the proxy/);
+  });
+
+  test('an empty key added is kept', () => {
+    const chart = Testing.chart();
+    const pod = new AiInferencePod(chart, 'llm', { server });
+    new ProxySidecar(pod, 'proxy', { tls: ProxyTls.fromSecret('tls') }).config.addData('enabled', '');
+    const docs = synth(chart);
+    expectApiValid(docs);
+    expect(docs.find(d => d.kind === 'ConfigMap').data.enabled).toBe('');
+  });
+});
+
+describe('a chart whose generateObjectName returns an empty name', () => {
+  // The pod fell back to the default name, but a sidecar's ConfigMap was named "my-pod" (the
+  // name rules' example for an empty name): two proxies' ConfigMaps then clashed on it.
+  test('every object falls back to the default name', () => {
+    class Unnamed extends Chart {
+      public generateObjectName(): string {
+        return '';
+      }
+    }
+    const chart = new Unnamed(Testing.app(), 'c');
+    for (const id of ['a', 'b']) {
+      new ProxySidecar(new AiInferencePod(chart, id, { server }), 'proxy', { tls: ProxyTls.fromSecret('tls') });
+    }
+    const docs = synth(chart);
+    expectApiValid(docs);
+    expect(docs.filter(d => d.kind === 'ConfigMap').map(d => d.metadata.name)).toEqual([
+      expect.stringMatching(/^c-a-proxy-config-/), expect.stringMatching(/^c-b-proxy-config-/),
+    ]);
+  });
+});
