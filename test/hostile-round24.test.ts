@@ -2,7 +2,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { ApiObject, App, Chart, Testing } from 'cdk8s';
-import { AiInferencePod, HealthCheck, ProxySidecar, ProxyTls, Sidecar } from '../src';
+import { Construct } from 'constructs';
+import { AiInferenceDeployment, AiInferencePod, CacheAccessMode, HealthCheck, ModelCache, ModelPrepInit, ModelSource, ProxySidecar, ProxyTls, Sidecar } from '../src';
 import { expectRefused } from './helpers/refusal';
 import { expectApiValid, synth } from './helpers/synth';
 
@@ -153,5 +154,38 @@ describe('a chart whose generateObjectName returns an empty name', () => {
     expect(docs.filter(d => d.kind === 'ConfigMap').map(d => d.metadata.name)).toEqual([
       expect.stringMatching(/^c-a-proxy-config-/), expect.stringMatching(/^c-b-proxy-config-/),
     ]);
+  });
+});
+
+describe('new model-cache claims whose derived names are the same', () => {
+  // Two new claims written alike under one name were taken for one claim two pods share (as with
+  // claimName given): with hashes disabled, ids 'a_b' and 'a-b' (made valid alike since round 22),
+  // or a pod 'llm' in a construct 'team' and a Deployment 'team-llm', got one read-write-once
+  // claim between them, without a word.
+  const cache = () => ({ source: ModelSource.s3('s3://my-models/x.bin'), cache: ModelCache.newPersistentVolumeClaim({ size: '10Gi' }) });
+  const hashless = (build: (chart: Chart) => void) => (chart: Chart): void => {
+    build(new Chart(chart, 'h', { disableResourceNameHashes: true }));
+  };
+  test('ids that become one name are refused, naming the claim and the fix', () => {
+    expectRefused(hashless(c => {
+      new ModelPrepInit(new AiInferencePod(c, 'a_b', { server }), 'model', cache());
+      new ModelPrepInit(new AiInferenceDeployment(c, 'a-b', { server }), 'model', cache());
+    }), /\[test\/h\/a-b\/model\] metadata\.name: PersistentVolumeClaim "test-h-a-b-model-model-cache" .* also the name of test\/h\/a_b\/model.*claimName/);
+  });
+
+  test('paths that join to one name are refused', () => {
+    expectRefused(hashless(c => {
+      new ModelPrepInit(new AiInferencePod(new Construct(c, 'team'), 'llm', { server }), 'model', cache());
+      new ModelPrepInit(new AiInferenceDeployment(c, 'team-llm', { server }), 'model', cache());
+    }), /PersistentVolumeClaim "test-h-team-llm-model-model-cache"/);
+  });
+
+  test('one claim shared by name (claimName given) is still written', () => {
+    const chart = Testing.chart();
+    const shared = ModelCache.newPersistentVolumeClaim({ size: '10Gi', claimName: 'shared', accessMode: CacheAccessMode.READ_WRITE_MANY });
+    for (const id of ['a', 'b']) {
+      new ModelPrepInit(new AiInferencePod(chart, id, { server }), 'model', { source: ModelSource.s3('s3://my-models/x.bin'), cache: shared });
+    }
+    expectApiValid(synth(chart));
   });
 });
