@@ -4,6 +4,7 @@ import * as path from 'path';
 import { ApiObject, App, Chart, Testing } from 'cdk8s';
 import { Construct } from 'constructs';
 import { AiInferenceDeployment, AiInferencePod, CacheAccessMode, HealthCheck, ModelCache, ModelPrepInit, ModelSource, ProxySidecar, ProxyTls, Sidecar } from '../src';
+import { withWarnings } from './helpers/pod-parts';
 import { expectRefused } from './helpers/refusal';
 import { expectApiValid, synth } from './helpers/synth';
 
@@ -187,5 +188,23 @@ describe('new model-cache claims whose derived names are the same', () => {
       new ModelPrepInit(new AiInferencePod(chart, id, { server }), 'model', { source: ModelSource.s3('s3://my-models/x.bin'), cache: shared });
     }
     expectApiValid(synth(chart));
+  });
+});
+
+describe('the warning for a probe of an undeclared port', () => {
+  // Its fix told a sidecar to point its probe at the server port: the probe would then check the
+  // server, and a dead sidecar would stay "ready".
+  test('on a sidecar, the fix does not send the probe to the server port', () => {
+    const chart = Testing.chart();
+    new Sidecar(new AiInferencePod(chart, 'llm', { server }), 's', { name: 's', image: 'busybox:1.36', health: HealthCheck.tcp(7000) });
+    const { warnings } = withWarnings(() => synth(chart));
+    expect(warnings).toMatch(/probes port 7000, which no container of the pod declares .* or point the probe at a port this container serves/);
+    expect(warnings).not.toMatch(/server port/);
+  });
+
+  test('on the server, it still does', () => {
+    const chart = Testing.chart();
+    new AiInferencePod(chart, 'llm', { server: { ...server, health: HealthCheck.tcp(8089) } });
+    expect(withWarnings(() => synth(chart)).warnings).toMatch(/probes port 8089, .* or point the probe at the server port/);
   });
 });
