@@ -1,7 +1,7 @@
 import { Duration } from 'cdk8s';
 import { HttpHook } from './kubernetes-types';
 import { show } from './validation/_helpers';
-import { durationSeconds, isPlainObject, knownProps, listOf, propKeys, wholeNumber } from './validation/_prop-checks';
+import { durationSeconds, given, isPlainObject, knownProps, listOf, propKeys, wholeNumber } from './validation/_prop-checks';
 
 const HTTP_HOOK_KEYS = propKeys<HttpHook>('HttpHook', { path: true, port: true, https: true });
 
@@ -42,15 +42,21 @@ export function lifecycleHooks(props: LifecycleHookProps, prefix: string, errors
   return { ...(postStart ? { postStart: { exec: { command: postStart } } } : {}), ...(preStop ? { preStop } : {}) };
 }
 
-/** The httpGet action of `hook`, or undefined; what the API server would refuse is reported. */
-function httpHook(field: string, hook: HttpHook | undefined, errors: string[]): any {
-  if (hook === undefined) {
+/**
+ * The httpGet action of `hook`, or undefined; what the API server would refuse is reported (and
+ * nothing is rendered then: the rendered field would report the same mistake a second time). A
+ * class instance (a platform's config class) is read as its own keys and the keys it answers.
+ */
+function httpHook(field: string, value: HttpHook | undefined, errors: string[]): any {
+  if (value === undefined) {
     return undefined;
   }
-  if (!isPlainObject(hook)) {
-    errors.push(`${field}: ${show(hook) ?? String(hook)} is not a request. Fix: give e.g. { path: '/prestop', port: 8090 }`);
+  if (value === null || typeof value !== 'object' || Array.isArray(value) || value instanceof Map || value instanceof Set) {
+    errors.push(`${field}: ${given(value)} is not a request. Fix: give e.g. { path: '/prestop', port: 8090 }`);
     return undefined;
   }
+  const hook: any = isPlainObject(value) ? value : ownAndKnown(value, HTTP_HOOK_KEYS);
+  const before = errors.length;
   knownProps(field, hook, HTTP_HOOK_KEYS, errors);
   if (typeof hook.path !== 'string' || !hook.path.startsWith('/') || /[\s\0]/.test(hook.path)) {
     errors.push(`${field}.path: ${show(hook.path) ?? String(hook.path)} is not an absolute request path. Fix: give e.g. '/prestop'`);
@@ -62,7 +68,24 @@ function httpHook(field: string, hook: HttpHook | undefined, errors: string[]): 
   if (hook.https !== undefined && typeof hook.https !== 'boolean') {
     errors.push(`${field}.https: ${show(hook.https)} is not true or false. Fix: true sends the request over HTTPS, or leave it out`);
   }
+  if (errors.length > before) {
+    return undefined;
+  }
   return { path: hook.path, port: hook.port, ...(hook.https === true ? { scheme: 'HTTPS' } : {}) };
+}
+
+/** A class instance as a plain object: its own enumerable keys, and the `known` keys it answers (a getter of its class). */
+function ownAndKnown(value: object, known: ReadonlyArray<string>): { [key: string]: unknown } {
+  const copy: { [key: string]: unknown } = {};
+  for (const key of Object.keys(value)) {
+    copy[key] = (value as any)[key];
+  }
+  for (const key of known) {
+    if (!(key in copy) && key in value) {
+      copy[key] = (value as any)[key];
+    }
+  }
+  return copy;
 }
 
 /** A hook's command as written, or undefined; an empty list or a non-list is reported. */

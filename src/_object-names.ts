@@ -47,7 +47,12 @@ export function withValidGeneratedNames<T>(scope: IConstruct, create: () => T): 
   const chart = Chart.of(scope);
   const own = Object.getOwnPropertyDescriptor(chart, 'generateObjectName');
   const generate = chart.generateObjectName;
-  chart.generateObjectName = (obj: ApiObject) => suggestName(generate.call(chart, obj));
+  chart.generateObjectName = (obj: ApiObject) => {
+    const name: unknown = generate.call(chart, obj);
+    // an override that names nothing ('') leaves cdk8s's default (suggestName would make it "my-pod");
+    // one that returns no text at all (a JavaScript chart) is left to the name checks
+    return name === '' ? defaultObjectName(obj) : typeof name === 'string' ? suggestName(name) : name as string;
+  };
   try {
     return create();
   } finally {

@@ -2,6 +2,7 @@ import { ApiObject } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { defaultObjectName } from './_object-names';
+import { markDerivedName } from './validation/_name-clashes';
 import { knownProps, notJson, objectName, propKeys, quantity, snapshot } from './validation/_prop-checks';
 
 /** Options of a node-local (emptyDir) model cache. */
@@ -104,18 +105,22 @@ export class ModelCache {
         }
         return value;
       };
+      const claimName = plain('claimName');
       // A plain ApiObject keeps the size exactly as typed ('100Gi', not a re-rendered Size).
       const claim = new ApiObject(scope, `${id}-claim`, {
         apiVersion: 'v1',
         kind: 'PersistentVolumeClaim',
         // next to the pod: a claim in another namespace cannot be mounted
-        metadata: { name: plain('claimName') ?? defaultObjectName(scope, ['model-cache']), ...(namespace === undefined ? {} : { namespace }) },
+        metadata: { name: claimName ?? defaultObjectName(scope, ['model-cache']), ...(namespace === undefined ? {} : { namespace }) },
         spec: {
           accessModes: [plain('accessMode') ?? CacheAccessMode.READ_WRITE_ONCE],
           storageClassName: plain('storageClassName'),
           resources: { requests: { storage: plain('size') } },
         },
       });
+      if ((claimName ?? undefined) === undefined) {
+        markDerivedName(claim);
+      }
       const ref = kplus.PersistentVolumeClaim.fromClaimName(scope, `${id}-claim-ref`, claim.name);
       return { volume: kplus.Volume.fromPersistentVolumeClaim(scope, id, ref, { name: volumeName }), claim };
     });

@@ -192,6 +192,8 @@ export class ProxySidecar extends SidecarBase {
           bodyLimit: props.requestBodyLimit ?? '64m',
           timeoutSeconds,
         }),
+        // cdk8s-plus writes no data when every added value is '' (addData('nginx.conf', '') was dropped silently)
+        ...this.config.data,
         ...json.data,
       };
     });

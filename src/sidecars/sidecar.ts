@@ -218,7 +218,7 @@ export class Sidecar extends SidecarBase {
       ),
       resources: DEFAULT_SIDECAR_RESOURCES,
       lifecycle: lifecycleHooks(props, '', this.errors),
-      terminationMessagePolicy: props.terminationMessagePolicy,
+      terminationMessagePolicy: props.terminationMessagePolicy ?? undefined, // null (a JavaScript caller) is left out, as for the server
       ...terminalFields('', props, 'container', this.errors),
       rank: props.frontDoor ? Rank.PROXY_SIDECAR : Rank.SIDECAR,
       fronts: props.frontDoor && {

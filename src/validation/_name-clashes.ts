@@ -9,6 +9,18 @@ import { currentRun } from './_reporter';
  * that closed the first pod's bypass, leaving the server open around its proxy.
  */
 
+/**
+ * Objects whose name the library derived from their construct path (a new model-cache claim):
+ * two of them with one name come from two constructs whose ids became the same name once made
+ * valid (`a_b` and `a-b`), not from one claim meant to be shared, so they clash even when written alike.
+ */
+const DERIVED = new WeakSet<ApiObject>();
+
+/** Marks `obj`'s name as derived from its construct path, not given. @internal */
+export function markDerivedName(obj: ApiObject): void {
+  DERIVED.add(obj);
+}
+
 /** The objects the library checks: of two clashing ones, the later reports. */
 const CHECKED = new WeakSet<ApiObject>();
 /** Per app root and synth run: every object by identity, in tree order. */
@@ -117,12 +129,23 @@ function patchCount(objects: ReadonlyArray<ApiObject>): number {
 
 /**
  * Whether the index made earlier in the same synchronous run still holds at the start of a new
- * validation pass: no object checked since (a pod added after a synth) and no JSON patch added
- * since (a rename). Asked once per pass; objects of other libraries added meanwhile are not seen.
+ * validation pass: no object checked since (a pod added after a synth), no object added since (a
+ * plain ApiObject of the user's) and no JSON patch added since (a rename). Asked once per pass.
  */
 function stillCurrent(root: IConstruct, cached: Index): boolean {
   STARTED.delete(root);
-  return cached.checked === checkedCount && cached.patches === patchCount(cached.objects);
+  return cached.checked === checkedCount && cached.patches === patchCount(cached.objects) && apiObjectCount(root) === cached.objects.length;
+}
+
+/** The number of ApiObjects under `root`: a plain ApiObject of the user added since an index is not checked by the library. */
+function apiObjectCount(root: IConstruct): number {
+  let count = 0;
+  for (const c of root.node.findAll()) {
+    if (c instanceof ApiObject) {
+      count++;
+    }
+  }
+  return count;
 }
 
 /**
@@ -232,13 +255,14 @@ export function refuseNameClashes(owner: IConstruct, obj: ApiObject): void {
       const same = byIdentity.get(id) ?? [];
       const at = same.indexOf(obj);
       // one report per clash: by the later of two checked objects, by this one otherwise
-      const others = same.filter((o, i) => o !== obj && o !== templating && written(o) && (i < at || !CHECKED.has(o)) && !identical(o, obj));
+      const shared = (o: ApiObject): boolean => identical(o, obj) && !DERIVED.has(o) && !DERIVED.has(obj);
+      const others = same.filter((o, i) => o !== obj && o !== templating && written(o) && (i < at || !CHECKED.has(o)) && !shared(o));
       const [, , namespace, name] = JSON.parse(id);
       const ns = namespace || 'the default namespace';
       const where = `${obj.kind} ${JSON.stringify(name)} in ${ns === 'the default namespace' ? ns : `namespace ${JSON.stringify(ns)}`}`;
       if (others.length > 0) {
         return [`metadata.name: ${where} is also the name of ${others.map(o => constructPath(o)).join(', ')}: kubectl apply keeps only the last one written. `
-          + 'Fix: give one of them another name (metadata.name, or the name of the sidecar the object is named after)'];
+          + `Fix: give one of them another name (metadata.name, ${obj.kind === 'PersistentVolumeClaim' ? 'the cache\'s claimName, ' : ''}or the name of the sidecar the object is named after)`];
       }
       const file = WRITING.has(obj.node.root) ? outputFile(obj, id) : undefined;
       const sharing = file === undefined ? [] : byFile.get(file) ?? [];

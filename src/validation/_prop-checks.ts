@@ -69,7 +69,7 @@ export function listOf<T>(field: string, value: ReadonlyArray<T> | undefined, er
     return [];
   }
   if (!Array.isArray(value)) {
-    errors.push(`${field}: ${show(value)} is not a list. Fix: give an array, e.g. ['...'], or leave it out`);
+    errors.push(`${field}: ${given(value)} is not a list. Fix: give an array, e.g. ['...'], or leave it out`);
     return [];
   }
   return value;

@@ -86,7 +86,9 @@ export function probeTargetsServedPort(pod: RenderedPod): Finding[] {
       if (typeof port === 'number' && isPortNumber(port) && !isServed(pod, port)) {
         const served = [...new Set(pod.longRunning.flatMap(x => (x.container.ports ?? []).map((p: any) => p.containerPort)))];
         findings.push(warning(probePath(c, kind), `probes port ${port}, which no container of the pod declares (declared: ${served.join(', ') || 'none'}): the kubelet probes it all the same, and the probe passes only if a container listens there without declaring it`,
-          `declare port ${port} on the container that serves it, or point the probe at the server port`, c.container.name));
+          // a sidecar's probe pointed at the server's port would check the server, not the sidecar
+          `declare port ${port} on the container that serves it, or point the probe at ${c.container.name === pod.facts.serverContainer ? 'the server port' : 'a port this container serves'}`,
+          c.container.name));
       }
       if (typeof port === 'string' && !(c.container.ports ?? []).some((p: any) => p.name === port)) {
         findings.push(error(probePath(c, kind), `probes the named port ${show(port)}, which container "${c.container.name}" does not declare`, 'use a port number or a port name of this container', c.container.name));
