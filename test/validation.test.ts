@@ -166,8 +166,8 @@ const CASES: Array<[string, (chart: Chart) => void, string]> = [
   ['GPU request different from the limit', edit(s => { server(s).resources.requests['nvidia.com/gpu'] = '1'; server(s).resources.limits['nvidia.com/gpu'] = '2'; }), 'spec.containers[0].resources.requests["nvidia.com/gpu"]: request "1" differs from limit "2"; nvidia.com/gpu cannot be overcommitted'],
   ['GPU pod on CPU-only nodes', pod({ gpu: { count: 1, nodeSelector: { 'nvidia.com/gpu.present': 'false' } } }, { resources: { memory: { limit: '8Gi' } } }), 'spec.nodeSelector["nvidia.com/gpu.present"]: selects nodes without GPUs ("false") but container "server" requests nvidia.com/gpu'],
   // --- security
-  ['privileged with no escalation', edit(s => { server(s).securityContext.privileged = true; }), 'spec.containers[0].securityContext.allowPrivilegeEscalation: is false while the container is privileged or adds SYS_ADMIN'],
-  ['SYS_ADMIN with no escalation', pod({}, { security: { addCapabilities: ['SYS_ADMIN'] } }), 'spec.containers[0].securityContext.allowPrivilegeEscalation: is false while the container is privileged or adds SYS_ADMIN'],
+  ['privileged with no escalation', edit(s => { server(s).securityContext.privileged = true; }), 'spec.containers[0].securityContext.allowPrivilegeEscalation: is false while the container is privileged or adds CAP_SYS_ADMIN'],
+  ['CAP_SYS_ADMIN with no escalation', pod({}, { security: { addCapabilities: ['CAP_SYS_ADMIN'] } }), 'spec.containers[0].securityContext.allowPrivilegeEscalation: is false while the container is privileged or adds CAP_SYS_ADMIN'],
   ['negative runAsUser', pod({ security: { runAsUser: -1 } }), 'spec.securityContext.runAsUser: -1 is not a valid id (0-2147483647)'],
   ['runAsUser 0 with runAsNonRoot', pod({}, { security: { runAsUser: 0 } }), 'spec.containers[0].securityContext.runAsUser: is 0 (root) while runAsNonRoot is true: the kubelet refuses to start the container'],
   ['group id too large', pod({ security: { fsGroup: 2 ** 31 } }), 'spec.securityContext.fsGroup: 2147483648 is not a valid id'],

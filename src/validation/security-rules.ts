@@ -3,13 +3,17 @@ import { Finding, RenderedPod, WARNINGS_AS_ERRORS_CONTEXT } from './model';
 import { podMetadataOf } from '../_kplus-adapter';
 import { BASELINE_CAPABILITIES, pssViolations } from './pss';
 
-/** allowPrivilegeEscalation: false contradicts privileged: true and CAP_SYS_ADMIN (the API server rejects both). */
+/**
+ * allowPrivilegeEscalation: false contradicts privileged: true and an added `CAP_SYS_ADMIN`, which the API server
+ * rejects. It compares the name as written: `SYS_ADMIN` (NVIDIA's DCGM exporter beside `allowPrivilegeEscalation:
+ * false`) is accepted, and the container gets the capability, so it is not refused here.
+ */
 export function privilegeContradictions(pod: RenderedPod): Finding[] {
   const findings: Finding[] = [];
   for (const c of pod.containers) {
     const context = c.container.securityContext;
-    if (context?.allowPrivilegeEscalation === false && (context.privileged === true || (context.capabilities?.add ?? []).includes('SYS_ADMIN'))) {
-      findings.push(error(`${c.path}.securityContext.allowPrivilegeEscalation`, 'is false while the container is privileged or adds SYS_ADMIN', 'drop privileged/SYS_ADMIN (inference servers do not need them), or set allowPrivilegeEscalation: true beside it (the API server requires it; privileged: true sets it by default)', c.container.name));
+    if (context?.allowPrivilegeEscalation === false && (context.privileged === true || (context.capabilities?.add ?? []).includes('CAP_SYS_ADMIN'))) {
+      findings.push(error(`${c.path}.securityContext.allowPrivilegeEscalation`, 'is false while the container is privileged or adds CAP_SYS_ADMIN', 'drop privileged/CAP_SYS_ADMIN (inference servers do not need them), or set allowPrivilegeEscalation: true beside it (the API server requires it; privileged: true sets it by default)', c.container.name));
     }
   }
   return findings;
