@@ -68,18 +68,29 @@ describe('PodVolume options left unset are not written as null', () => {
 });
 
 describe('Security: the SYS_ADMIN capability at the level that allows it', () => {
-  // Break: `addCapabilities: ['SYS_ADMIN']` at PodSecurityLevel.PRIVILEGED is refused by
+  // Break: `addCapabilities: ['CAP_SYS_ADMIN']` at PodSecurityLevel.PRIVILEGED is refused by
   // privilegeContradictions (allowPrivilegeEscalation defaults to false; the API server rejects
-  // that with SYS_ADMIN), and the fix only said to drop SYS_ADMIN: the way out, setting
-  // allowPrivilegeEscalation: true, went unnamed.
+  // that with CAP_SYS_ADMIN), and the fix only said to drop it: the way out, setting
+  // allowPrivilegeEscalation: true, went unnamed. (New-user review 20: the API server compares the
+  // name as written, so `SYS_ADMIN` beside escalation false is accepted, as NVIDIA's DCGM exporter has it.)
   test('the refusal names allowPrivilegeEscalation: true as a way out', () => {
     const lines = expectRefused(chart => {
       new AiInferencePod(chart, 'p', {
-        server: { ...SERVER, security: { addCapabilities: ['SYS_ADMIN'], runAsNonRoot: false, runAsUser: 0 } },
+        server: { ...SERVER, security: { addCapabilities: ['CAP_SYS_ADMIN'], runAsNonRoot: false, runAsUser: 0 } },
         security: { level: PodSecurityLevel.PRIVILEGED },
       });
     }, /allowPrivilegeEscalation/);
     expect(lines.join('\n')).toMatch(/set allowPrivilegeEscalation: true/);
+  });
+
+  test('SYS_ADMIN, spelled without CAP_, beside allowPrivilegeEscalation false is what the API server accepts', () => {
+    const chart = newChart();
+    new AiInferencePod(chart, 'p', {
+      server: { ...SERVER, security: { addCapabilities: ['SYS_ADMIN'], runAsNonRoot: false, runAsUser: 0 } },
+      security: { level: PodSecurityLevel.PRIVILEGED },
+    });
+    const { manifests } = synthWithWarnings(chart);
+    expect(container(manifestOf(manifests, 'Pod'), 'server').securityContext).toMatchObject({ allowPrivilegeEscalation: false, capabilities: { add: ['SYS_ADMIN'] } });
   });
 
   test('following it is accepted and API-valid', () => {

@@ -488,7 +488,10 @@ describe('Seldon Core v1 SeldonDeployment with the executor (seldon-core release
     expect(volume(spec, 'seldon-podinfo').downwardAPI).toEqual({
       items: [{ path: 'annotations', fieldRef: { fieldPath: 'metadata.annotations' } }], defaultMode: 420,
     });
-    expect(warnings).toBe('');
+    // the operator names the executor's ports http and grpc as the model's: the API server warns, and so does synth
+    expect(warnings).toContain('spec.template.spec.containers[1].ports[0].name: duplicate port name "http" with spec.template.spec.containers[0].ports[0]');
+    expect(warnings).toContain('spec.template.spec.containers[1].ports[1].name: duplicate port name "grpc" with spec.template.spec.containers[0].ports[2]');
+    expect(warnings.trim().split('\n')).toHaveLength(2);
   });
 });
 

@@ -302,7 +302,7 @@ describe('Triton with the NVIDIA DCGM exporter as a sidecar (NVIDIA/dcgm-exporte
       image: 'nvcr.io/nvidia/k8s/dcgm-exporter:4.6.1-4.8.4-distroless',
       env: { DCGM_EXPORTER_LISTEN: ':9400', DCGM_EXPORTER_KUBERNETES: 'true' },
       fieldEnv: { NODE_NAME: PodField.NODE_NAME },
-      ports: [{ number: 9400, name: 'metrics-dcgm' }],
+      ports: [{ number: 9400, name: 'metrics' }],
       security: {
         runAsNonRoot: false, runAsUser: 0, addCapabilities: ['SYS_ADMIN'], dropAllCapabilities: true, allowPrivilegeEscalation: false,
         readOnlyRootFilesystem: false,
@@ -322,7 +322,7 @@ describe('Triton with the NVIDIA DCGM exporter as a sidecar (NVIDIA/dcgm-exporte
       { name: 'DCGM_EXPORTER_LISTEN', value: ':9400' }, { name: 'DCGM_EXPORTER_KUBERNETES', value: 'true' },
       { name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },
     ]);
-    expect(dcgm.ports).toEqual([{ containerPort: 9400, name: 'metrics-dcgm' }]);
+    expect(dcgm.ports).toEqual([{ containerPort: 9400, name: 'metrics' }]);
     // SYS_ADMIN (without the CAP_ prefix) beside allowPrivilegeEscalation: false is what the API server accepts
     expect(dcgm.securityContext).toMatchObject({
       runAsNonRoot: false, runAsUser: 0, capabilities: { add: ['SYS_ADMIN'], drop: ['ALL'] }, allowPrivilegeEscalation: false, readOnlyRootFilesystem: false,
@@ -332,6 +332,83 @@ describe('Triton with the NVIDIA DCGM exporter as a sidecar (NVIDIA/dcgm-exporte
     expect(volume(spec, 'pod-gpu-resources').hostPath).toEqual({ path: '/var/lib/kubelet/pod-resources' });
     expect(container(d, 'tritonserver').resources.limits['nvidia.com/gpu']).toBe('1');
     expect(warnings).toContain('the pod meets Pod Security Standard "privileged", not "restricted", as security.level declares: volume pod-gpu-resources is a hostPath; container dcgm-exporter adds capability SYS_ADMIN');
-    expect(warnings.trim().split('\n')).toHaveLength(1);
+    // Triton's metrics port and the exporter's share the name, as the API server warns
+    expect(warnings).toContain('spec.template.spec.containers[1].ports[0].name: duplicate port name "metrics" with spec.template.spec.containers[0].ports[2]: Services and probes that select the port by name get spec.template.spec.containers[0].ports[2]');
+    expect(warnings.trim().split('\n')).toHaveLength(2);
+  });
+});
+
+// Source: open-telemetry/opentelemetry-operator pkg/sidecar/pod.go add() and pkg/sidecar/pod_test.go
+// TestAddSidecarWhenNoSidecarExists (be894441): the collector the operator injects as a classic sidecar for an
+// OpenTelemetryCollector in mode sidecar (a port metrics 8888 TCP): container otc-container, args
+// --config=env:OTEL_CONFIG, env POD_NAME (metadata.name), GOMEMLIMIT and GOMAXPROCS from its own limits.memory and
+// limits.cpu (resourceFieldRef with containerName otc-container), OTEL_CONFIG the collector's configuration (a
+// small OTLP-in, debug-out pipeline here, where the test has the CR's empty one), port metrics 8888; the pod labelled
+// sidecar.opentelemetry.io/injected <namespace>.<collector> (truncated to 63). The CR's spec.volumes and
+// spec.volumeMounts (appended to the pod and the container by add() and internal/manifests/collector/container.go)
+// carry a downwardAPI podinfo volume, labels and annotations files at /etc/podinfo, which the collector's
+// resource attributes read. The application container (the test's my-app, which has no image) is vLLM
+// (vllm/vllm-openai, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT to the collector on localhost:4317 as vLLM's
+// examples/online_serving/opentelemetry README sets it, --otlp-traces-endpoint); the test's init containers are left
+// out. The collector image is the operator's default collector image by tag.
+describe('vLLM with the OpenTelemetry Operator\'s collector sidecar and a podinfo volume (opentelemetry-operator pkg/sidecar/pod.go)', () => {
+  const OTEL_CONFIG = [
+    'receivers:', '  otlp:', '    protocols:', '      grpc:', '        endpoint: 0.0.0.0:4317',
+    'exporters:', '  debug: {}', 'service:', '  pipelines:', '    traces:', '      receivers: [otlp]', '      exporters: [debug]', '',
+  ].join('\n');
+
+  test('otc-container with --config=env:OTEL_CONFIG, GOMEMLIMIT/GOMAXPROCS from its own limits, /etc/podinfo from the downward API', () => {
+    const chart = newChart('otel');
+    const vllm = new AiInferenceDeployment(chart, 'vllm', {
+      podMetadata: { labels: { 'sidecar.opentelemetry.io/injected': 'some-app.otelcol-sample' } },
+      server: {
+        name: 'my-app',
+        image: 'vllm/vllm-openai:v0.9.1',
+        args: ['--model', 'Qwen/Qwen2.5-1.5B-Instruct', '--otlp-traces-endpoint', 'grpc://localhost:4317'],
+        // the read-only root filesystem: the Hub download goes to a volume (synth says so otherwise)
+        env: { OTEL_SERVICE_NAME: 'vllm-server', OTEL_EXPORTER_OTLP_TRACES_INSECURE: 'true', HF_HOME: '/hf-cache' },
+        volumeMounts: [{ volume: PodVolume.emptyDir('hf-cache'), path: '/hf-cache', readOnly: false }],
+        health: HealthCheck.http('/health'),
+      },
+      gpu: { count: 1 },
+    });
+    new Sidecar(vllm, 'otc-container', {
+      name: 'otc-container',
+      mode: SidecarMode.CLASSIC,
+      image: 'ghcr.io/open-telemetry/opentelemetry-collector-releases/opentelemetry-collector:0.131.0',
+      args: ['--config=env:OTEL_CONFIG'],
+      fieldEnv: {
+        POD_NAME: PodField.POD_NAME,
+        GOMEMLIMIT: PodField.containerResource('otc-container', 'limits.memory'),
+        GOMAXPROCS: PodField.containerResource('otc-container', 'limits.cpu'),
+      },
+      env: { OTEL_CONFIG },
+      ports: [{ number: 8888, name: 'metrics' }],
+      podVolumeMounts: [{
+        volume: PodVolume.downwardApi('podinfo', { items: [{ path: 'labels', field: PodField.LABELS }, { path: 'annotations', field: PodField.ANNOTATIONS }] }),
+        path: '/etc/podinfo',
+      }],
+    });
+    const { manifests, warnings } = synthWithWarnings(chart);
+    const d = manifestOf(manifests, 'Deployment');
+    const spec = podSpec(d);
+    expect(d.spec.template.metadata.labels['sidecar.opentelemetry.io/injected']).toBe('some-app.otelcol-sample');
+    const otc = container(d, 'otc-container');
+    expect(otc.args).toEqual(['--config=env:OTEL_CONFIG']);
+    expect(env(otc, 'POD_NAME').valueFrom).toEqual({ fieldRef: { fieldPath: 'metadata.name' } });
+    expect(env(otc, 'GOMEMLIMIT').valueFrom).toEqual({ resourceFieldRef: { containerName: 'otc-container', resource: 'limits.memory' } });
+    expect(env(otc, 'GOMAXPROCS').valueFrom).toEqual({ resourceFieldRef: { containerName: 'otc-container', resource: 'limits.cpu' } });
+    expect(env(otc, 'OTEL_CONFIG').value).toBe(OTEL_CONFIG);
+    // the operator writes POD_NAME, GOMEMLIMIT, GOMAXPROCS, then OTEL_CONFIG; the library writes env before fieldEnv
+    expect(otc.env.map((e: any) => e.name)).toEqual(['OTEL_CONFIG', 'POD_NAME', 'GOMEMLIMIT', 'GOMAXPROCS']);
+    expect(otc.ports).toEqual([{ containerPort: 8888, name: 'metrics' }]);
+    expect(mount(otc, '/etc/podinfo')).toEqual({ name: 'podinfo', mountPath: '/etc/podinfo', readOnly: true });
+    expect(volume(spec, 'podinfo').downwardAPI).toEqual({
+      items: [{ path: 'labels', fieldRef: { fieldPath: 'metadata.labels' } }, { path: 'annotations', fieldRef: { fieldPath: 'metadata.annotations' } }],
+    });
+    const server = container(d, 'my-app');
+    expect(server.args).toEqual(['--model', 'Qwen/Qwen2.5-1.5B-Instruct', '--otlp-traces-endpoint', 'grpc://localhost:4317']);
+    expect(mount(server, '/etc/podinfo')).toBeUndefined();
+    expect(warnings).toBe('');
   });
 });

@@ -7,10 +7,13 @@ const PROTOCOLS = ['TCP', 'UDP', 'SCTP'];
 
 /**
  * containerPort and hostPort are 1..65535, the protocol one of three, no number and protocol
- * twice in a container; port names are IANA service names, unique per container.
+ * twice in a container; port names are IANA service names, unique per container. A name another
+ * container of the pod declares first is a warning, as the API server gives it: a Service or probe
+ * that selects the port by name gets the first one.
  */
 export function portFields(pod: RenderedPod): Finding[] {
   const findings: Finding[] = [];
+  const podNames = new Map<string, string>();
   for (const c of pod.containers) {
     const ports: any[] = c.container.ports ?? [];
     const names = repeatTracker(ports.length);
@@ -35,6 +38,14 @@ export function portFields(pod: RenderedPod): Finding[] {
           findings.push(error(`${portPath(c, i)}.name`, `${show(p.name)} is not a valid port name (at most 15 lowercase letters, digits and single '-', with at least one letter)`, 'use a name such as "http" or "metrics"', c.container.name));
         } else if (isRepeat(ports, i, 'name', names)) {
           findings.push(error(`${portPath(c, i)}.name`, `port name ${show(p.name)} is used twice in this container`, 'give each port a distinct name', c.container.name));
+        } else {
+          const first = podNames.get(p.name);
+          if (first === undefined) {
+            podNames.set(p.name, portPath(c, i));
+          } else {
+            findings.push(warning(`${portPath(c, i)}.name`, `duplicate port name ${show(p.name)} with ${first}: Services and probes that select the port by name get ${first}`,
+              'give this port a name of its own (e.g. prefixed with the container\'s)', c.container.name));
+          }
         }
       }
     }
