@@ -299,7 +299,7 @@ function isHttpHeader(h: unknown): h is HttpHeader {
 
 /** A probe's headers: a list of `{ name, value }`, names as the `httpHeaderNames` rule accepts them, values one line of text. */
 function headerErrors(field: string, headers: ReadonlyArray<HttpHeader> | undefined, errors: string[]): void {
-  listOf(`${field}.httpHeaders`, headers, errors).forEach((h, i) => {
+  listOf(`${field}.httpHeaders`, headers, errors, "[{ name: 'K-Network-Probe', value: 'queue' }] (a list: a name may repeat)").forEach((h, i) => {
     const at = `${field}.httpHeaders[${i}]`;
     if (h === null || typeof h !== 'object' || Array.isArray(h)) {
       errors.push(`${at}: ${show(h)} is not a header. Fix: give { name: 'K-Network-Probe', value: 'queue' }`);
@@ -369,7 +369,7 @@ export class HealthCheck {
         port: options.port, portName: options.portName, https: options.https, httpHeaders: options.httpHeaders,
       });
       const probes = { startup: probe(path), readiness: probe(path), liveness: probe(options.livenessPath ?? path) };
-      return new HealthCheck(probes, options, HTTP_HEALTH_CHECK_KEYS);
+      return new HealthCheck(probes, options, HTTP_HEALTH_CHECK_KEYS, options.livenessPath === undefined ? 'path' : 'livenessPath');
     };
     // options with an unknown key get a check of their own, which reports the key
     return knownProps('', options, HTTP_HEALTH_CHECK_KEYS, [])
@@ -434,6 +434,12 @@ export class HealthCheck {
     /** The factory's options, whose keys `_render` checks against `knownKeys`. */
     private readonly options: object = {},
     private readonly knownKeys: ReadonlyArray<string> = [],
+    /**
+     * For `HealthCheck.http`: its three probes share the factory's options, so an error in one
+     * is reported once, under the option (`health.httpHeaders`, not `health.startup.httpHeaders`
+     * and twice more); the liveness probe's path is this option.
+     */
+    private readonly sharedOptionsLivenessPath?: string,
   ) {}
 
   /** The HTTP paths the probes call (for a proxy's open paths). @internal */
@@ -472,12 +478,32 @@ export class HealthCheck {
     let rendered = key === undefined ? undefined : this.rendered.get(key);
     if (!rendered) {
       rendered = this.renderProbes(budget, timing.defaultPort, local, field);
+      if (this.sharedOptionsLivenessPath !== undefined && local.length) {
+        this.reportOnce(local, field);
+      }
       if (!local.length && key !== undefined) {
         this.rendered.set(key, rendered);
       }
     }
     errors.push(...local);
     return rendered;
+  }
+
+  /** The errors of the three probes of `HealthCheck.http` under the option the user gave, each once. */
+  private reportOnce(errors: string[], field: string): void {
+    const once = new Set(errors.map(e => {
+      const liveness = `${field}.liveness.path`;
+      if (e.startsWith(liveness) && /^[:[.]/.test(e.slice(liveness.length))) {
+        return `${field}.${this.sharedOptionsLivenessPath}${e.slice(liveness.length)}`;
+      }
+      for (const role of ['startup', 'readiness', 'liveness']) {
+        if (e.startsWith(`${field}.${role}.`)) {
+          return `${field}.${e.slice(field.length + role.length + 2)}`;
+        }
+      }
+      return e;
+    }));
+    errors.splice(0, errors.length, ...once);
   }
 
   private renderProbes(budget: number, port: number, errors: string[], field: string): RenderedProbes {

@@ -296,7 +296,7 @@ test.each([
   const chart = newChart();
   const pod = new AiInferencePod(chart, 'llm', { server: { ...SERVER, health: HealthCheck.http(badPath) } });
   const proxy = new ProxySidecar(pod, 'proxy', { auth: ProxyAuth.bearerTokens('tokens') });
-  expect(synthError(chart)).toContain(`server.health.startup.path: ${JSON.stringify(badPath)} is not a URL path in canonical form: ${problem}`);
+  expect(synthError(chart)).toContain(`server.health.path: ${JSON.stringify(badPath)} is not a URL path in canonical form: ${problem}`);
   const config = ApiObject.of(proxy.config).toJson().data['nginx.conf'];
   expect(config).not.toContain(`\\Q${badPath}\\E`);
   expect(config).toContain('\\Q/health\\E');

@@ -89,10 +89,11 @@ describe('httpHeaders on HTTP probes and health checks', () => {
     }, field);
   });
 
-  test('refused on HealthCheck.http, under each probe it makes', () => {
+  test('refused on HealthCheck.http once, under the option (not once per probe it makes)', () => {
     const lines = expectRefused((chart: Chart) => {
       new AiInferencePod(chart, 'llm', { server: { image: IMAGE, health: HealthCheck.http('/health', { httpHeaders: [{ name: 'Bad Name', value: 'x' }] }) } });
-    }, /server\.health\.startup\.httpHeaders\[0\]\.name/);
+    }, /server\.health\.httpHeaders\[0\]\.name/);
+    expect(lines).toHaveLength(1);
     // the bad header is not rendered: the prop error says it once, the httpHeaderNames rule does not repeat it
     expect(lines.filter(l => /httpGet\.httpHeaders/.test(l))).toEqual([]);
   });

@@ -148,7 +148,7 @@ describe('probes on a named port', () => {
     expect(lines).toHaveLength(1);
     expectRefused(build(HealthCheck.custom({ startup: Probe.tcp({ port: 8000, portName: 'http' }) })),
       /^ {2}\[test\/llm\] server\.health\.startup\.portName: "http" is given with port 8000: a probe has one port\. Fix: keep one of port and portName/);
-    expectRefused(build(HealthCheck.http('/health', { portName: 'a-very-long-port-name' })), /server\.health\.startup\.portName: "a-very-long-port-name" is not a port name/);
+    expectRefused(build(HealthCheck.http('/health', { portName: 'a-very-long-port-name' })), /server\.health\.portName: "a-very-long-port-name" is not a port name/);
     expectRefused(build(HealthCheck.custom({ liveness: Probe.httpGet('/live', { portName: 'grpc' }) })),
       /^ {2}\[test\/llm\] container "server": spec\.containers\[0\]\.livenessProbe: probes the named port "grpc", which container "server" does not declare\. Fix: /);
     // gRPC probes take numbers only: the option does not exist there

@@ -55,10 +55,15 @@ export function proxySidecarPropErrors(props: ProxySidecarProps): string[] {
   const errors: string[] = [];
   portNumber('port', props.port, errors);
   portNumber('upstreamPort', props.upstreamPort, errors);
-  if (props.tls) {
+  if (props.tls !== undefined && props.tls !== null && !isFactoryValue(props.tls, ['secretName'])) {
+    errors.push(`tls: ${factoryShown(props.tls)} is not a ProxyTls. Fix: use ProxyTls.fromSecret('llm-tls'), or leave tls out for plain HTTP`);
+  } else if (props.tls) {
     objectName('tls.secretName', props.tls.secretName, errors, 'Secret');
   }
-  if (props.auth?.secretName !== undefined) {
+  if (props.auth !== undefined && props.auth !== null && !(isFactoryValue(props.auth, ['kind']) && PROXY_AUTH_KINDS.includes((props.auth as { kind: unknown }).kind as string))) {
+    // a JavaScript caller: `auth: ProxyAuth.none` (not called) was taken as no auth, without the warning
+    errors.push(`auth: ${factoryShown(props.auth)} is not a ProxyAuth. Fix: use ProxyAuth.bearerTokens('llm-api-tokens'), basicAuth('users') or none(), called`);
+  } else if (props.auth?.secretName !== undefined) {
     objectName('auth.secretName', props.auth.secretName, errors, 'Secret');
     dataKey('auth.key', props.auth.key, errors);
   }
@@ -66,6 +71,18 @@ export function proxySidecarPropErrors(props: ProxySidecarProps): string[] {
   errors.push(...timeoutErrors(props.timeout));
   errors.push(...bodyLimitErrors(props.requestBodyLimit));
   return errors;
+}
+
+const PROXY_AUTH_KINDS = ['bearer', 'basic', 'none'];
+
+/** An object a factory made (not a string, a list, or the factory itself, not called). */
+function isFactoryValue(value: unknown, keys: string[]): boolean {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) && keys.every(k => k in value);
+}
+
+/** A value that is not the factory's: a function is named by its name (`ProxyAuth.none`, not called). */
+function factoryShown(value: unknown): string {
+  return typeof value === 'function' && value.name ? `the function ${value.name} (not called)` : show(value);
 }
 
 /** The proxy timeout in whole seconds as nginx gets it; the default when invalid (then reported by `proxySidecarPropErrors`). */

@@ -64,12 +64,12 @@ export function wholeNumber(field: string, value: number | undefined, min: numbe
  * A list prop as given, or `[]` with the error when it is not an array (JavaScript callers
  * pass a string, an object, null...), so that nothing iterates over a non-list.
  */
-export function listOf<T>(field: string, value: ReadonlyArray<T> | undefined, errors: string[]): ReadonlyArray<T> {
+export function listOf<T>(field: string, value: ReadonlyArray<T> | undefined, errors: string[], example = "['...']"): ReadonlyArray<T> {
   if (value === undefined) {
     return [];
   }
   if (!Array.isArray(value)) {
-    errors.push(`${field}: ${given(value)} is not a list. Fix: give an array, e.g. ['...'], or leave it out`);
+    errors.push(`${field}: ${given(value)} is not a list. Fix: give an array, e.g. ${example}, or leave it out`);
     return [];
   }
   return value;

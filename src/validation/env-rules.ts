@@ -21,6 +21,7 @@ const REFERENCE = /(?<!\$)(?:\$\$)*\$\(([A-Z_][A-Z0-9_]*)\)/g;
 export function argsReferenceDefinedEnv(pod: RenderedPod): Finding[] {
   const findings: Finding[] = [];
   for (const c of pod.containers) {
+    subPathExprReferences(pod, c, findings);
     if (c.container.envFrom?.length) {
       continue;
     }
@@ -40,17 +41,35 @@ export function argsReferenceDefinedEnv(pod: RenderedPod): Finding[] {
         }
       }
     }
-    subPathExprReferences(pod, c, findings);
   }
   return findings;
 }
 
-/** A mount's `subPathExpr` expands the container's own variables only: each `$(VAR)` must be in its env. */
+/**
+ * `${NAME}` or `$NAME` after an even run of `$`: a shell's reference, which the kubelet does not
+ * expand in a `subPathExpr` (no shell reads it).
+ */
+const SHELL_REFERENCE = /(?<!\$)(?:\$\$)*\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))/;
+
+/**
+ * A mount's `subPathExpr` expands the container's own variables only: each `$(VAR)` must be in its
+ * env (containers with `envFrom` skipped). A shell's `${VAR}` or `$VAR` is not expanded at all:
+ * every pod would share the directory named so, which a per-pod sub-directory is meant to avoid.
+ */
 function subPathExprReferences(pod: RenderedPod, c: ContainerEntry, findings: Finding[]): void {
   const mounts: unknown = c.container.volumeMounts;
   for (let i = 0; Array.isArray(mounts) && i < mounts.length; i++) {
     const expr = mounts[i]?.subPathExpr;
-    if (typeof expr !== 'string' || !expr.includes('$(')) {
+    if (typeof expr !== 'string' || !expr.includes('$')) {
+      continue;
+    }
+    const shell = SHELL_REFERENCE.exec(expr);
+    if (shell) {
+      const name = shell[1] ?? shell[2];
+      findings.push(error(`${c.path}.volumeMounts[${i}].subPathExpr`, `${show(expr)} writes ${shell[0]} as a shell would: the kubelet expands only $(${name}), `
+        + `so every pod would get the one directory named "${shell[0]}"`, `write $(${name})${c.container.envFrom?.length ? '' : `, with ${name} in the container's env`} (or $$ for a literal $)`, c.container.name));
+    }
+    if (c.container.envFrom?.length) {
       continue;
     }
     for (const match of expr.matchAll(REFERENCE)) {
