@@ -250,7 +250,7 @@ describe('preStopSleep: the kubelet sleeps before SIGTERM (lifecycle.preStop.sle
   test('bad durations, a sleep with a command, and a sleep beyond the grace period are refused', () => {
     const server = (props: object, pod: object = {}) => (chart: Chart) => new AiInferencePod(chart, 'llm', { server: { image: IMAGE, ...props }, ...pod });
     expectRefused(server({ preStopSleep: Duration.millis(1500) }), /^ {2}\[test\/llm\] server\.preStopSleep: 1500 ms is not a whole number of seconds of at least 1\. Fix: /);
-    expectRefused(server({ preStopSleep: Duration.seconds(0) }), /server\.preStopSleep: 0 ms is not a whole number of seconds of at least 1/);
+    expectRefused(server({ preStopSleep: Duration.seconds(0) }), /server\.preStopSleep: 0 s is less than 1 s/);
     expectRefused(server({ preStopSleep: Duration.seconds(5), preStopCommand: ['sleep', '5'] }),
       /^ {2}\[test\/llm\] server\.preStopSleep: is given with server\.preStopCommand: a container has one preStop hook\. Fix: keep one of them/);
     expectRefused(server({ preStopSleep: Duration.seconds(90) }),

@@ -64,7 +64,7 @@ const CASES: Array<[string, (chart: Chart) => void, string]> = [
   ['open path listed twice', proxy({ openPaths: ['/health', '/ready', '/health'] }), '[test/llm/p] openPaths: "/health" is listed twice. Fix: list each path once'],
   ['open paths not a list', proxy({ openPaths: '/health' as any }), '[test/llm/p] openPaths: "/health" is not a list of paths. Fix: use e.g. [\'/health\']'],
   // --- ProxySidecar: timeout (never a raw exception from Duration.toSeconds)
-  ['proxy timeout 0', proxy({ timeout: Duration.seconds(0) }), '[test/llm/p] timeout: 0 ms is not a whole number of seconds of at least 1. Fix: use e.g. Duration.seconds(1); Kubernetes counts these in whole seconds'],
+  ['proxy timeout 0', proxy({ timeout: Duration.seconds(0) }), '[test/llm/p] timeout: 0 s is less than 1 s. Fix: use e.g. Duration.seconds(1)'],
   ['proxy timeout 500 ms', proxy({ timeout: Duration.millis(500) }), '[test/llm/p] timeout: 500 ms is not a whole number of seconds of at least 1'],
   ['proxy timeout 1.5 s', proxy({ timeout: Duration.millis(1500) }), '[test/llm/p] timeout: 1500 ms is not a whole number of seconds of at least 1'],
   ['proxy timeout of two days', proxy({ timeout: Duration.days(2) }), '[test/llm/p] timeout: 172800 s is longer than a day. Fix: use at most Duration.hours(24)'],

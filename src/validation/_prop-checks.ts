@@ -19,7 +19,12 @@ export function durationSeconds(field: string, value: Duration | undefined, min:
     return undefined;
   }
   const millis = wholeMillis(value);
-  if (millis === undefined || millis % 1000 !== 0 || millis / 1000 < min) {
+  if (millis !== undefined && millis % 1000 === 0 && millis / 1000 < min) {
+    // a whole number of seconds, only too few: said in seconds (not "300000 ms is not a whole number of seconds")
+    errors.push(`${field}: ${millis / 1000} s is less than ${min} s. Fix: use e.g. Duration.seconds(${Math.max(min, 1)})`);
+    return undefined;
+  }
+  if (millis === undefined || millis % 1000 !== 0) {
     errors.push(`${field}: ${describeDuration(value)} is not a whole number of seconds of at least ${min}. `
       + `Fix: use e.g. Duration.seconds(${Math.max(min, 1)}); Kubernetes counts these in whole seconds`);
     return undefined;
