@@ -4,7 +4,7 @@
  * progressDeadline and keepVolumeOwnership.
  */
 import { Duration } from 'cdk8s';
-import { AiInferencePod, HealthCheck, HttpHeader, Probe, ProxyAuth, ProxySidecar, ProxyTls } from '../src';
+import { AiInferenceDeployment, AiInferencePod, HealthCheck, HttpHeader, PodField, PodVolume, Probe, ProjectedSource, ProxyAuth, ProxySidecar, ProxyTls } from '../src';
 import { synthWithWarnings } from './helpers/pod-parts';
 import { expectRefused } from './helpers/refusal';
 import { newChart } from './helpers/synth';
@@ -57,4 +57,38 @@ describe('probe headers the proxy does not pass on as written', () => {
     const lines = expectRefused(chart => proxied(chart, [{ name: 'X-Long', value: 'v'.repeat(8183) }]), /server\.health\.readiness\.httpHeaders\[0\]: .*8191 characters.*400.*Fix: .*routeServerProbes: false/);
     expect(lines.filter(l => /httpHeaders/.test(l))).toHaveLength(1);
   });
+});
+
+describe('projected volumes: a path written by two sources', () => {
+  const token = (path: string) => ProjectedSource.serviceAccountToken({ path, audience: 'vault' });
+  const pod = (sources: ProjectedSource[]) => (chart: any) => new AiInferencePod(chart, 'llm', {
+    server: { image: IMAGE, volumeMounts: [{ volume: PodVolume.projected('x', { sources }), path: '/x' }] },
+  });
+  test.each([
+    ['two tokens', [token('t'), token('t')], /volume "x"\.sources\[1\]\.serviceAccountToken\.path: "t" is also written by sources\[0\].*conflicting duplicate paths.*Fix:/],
+    ['a token and a downwardAPI item', [token('t'), ProjectedSource.downwardApi([{ path: 't', field: PodField.LABELS }])],
+      /sources\[1\]\.downwardAPI\.items\[0\]\.path: "t" is also written by sources\[0\]/],
+    ['a ConfigMap key and a Secret key', [ProjectedSource.configMap('a', { keys: ['x'] }), ProjectedSource.secret('b', { keys: ['x'] })],
+      /sources\[1\]\.secret\.keys\[0\]: "x" is also written by sources\[0\]/],
+  ] as Array<[string, ProjectedSource[], RegExp]>)('%s: refused (the API server refuses it)', (_name, sources, field) => {
+    expectRefused(pod(sources), field);
+  });
+
+  test('distinct paths, and keys left out (all of a ConfigMap\'s keys), are written', () => {
+    const chart = newChart();
+    pod([token('token'), ProjectedSource.downwardApi([{ path: 'labels', field: PodField.LABELS }]), ProjectedSource.configMap('a'), ProjectedSource.secret('b', { keys: ['ca.crt'] })])(chart);
+    synthWithWarnings(chart);
+  });
+
+  test('a NaN mode is named NaN, not null', () => {
+    expectRefused(chart => new AiInferencePod(chart, 'llm', {
+      server: { image: IMAGE, volumeMounts: [{ volume: PodVolume.downwardApi('d', { items: [{ path: 'a', field: PodField.LABELS }], defaultMode: NaN }), path: '/d' }] },
+    }), /volume "d"\.defaultMode: NaN is not a file mode/);
+  });
+});
+
+test('progressDeadline over int32 is refused by the prop, once', () => {
+  const lines = expectRefused(chart => new AiInferenceDeployment(chart, 'llm', { progressDeadline: Duration.seconds(2 ** 31), server: { image: IMAGE } }),
+    /\] progressDeadline: 2147483648 s is more than .* 2147483647\. Fix: /);
+  expect(lines.filter(l => /progressDeadline/.test(l))).toHaveLength(1);
 });
