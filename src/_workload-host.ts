@@ -603,6 +603,8 @@ export interface ProxyWiring {
   readonly routeServerProbes: boolean;
   /** The prop a refusal of the front door names (`frontDoor` of a Sidecar, `scope` of a ProxySidecar). */
   readonly prop: string;
+  /** Set by ProxySidecar: the generated nginx sets the X-Real-IP/X-Forwarded-* headers and drops hop-by-hop ones. */
+  readonly nginx?: boolean;
   /** The ports its NetworkPolicy admits (its own and admitPorts), read at render; undefined without one. */
   readonly admitted?: () => ReadonlyArray<number> | undefined;
 }

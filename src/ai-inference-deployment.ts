@@ -16,6 +16,9 @@ import { suggestDns1035 } from './validation/metadata-rules';
 import { Finding } from './validation/model';
 import { isPortName } from './validation/port-rules';
 
+/** The largest int32: Kubernetes' progressDeadlineSeconds. */
+const MAX_INT32 = 2147483647;
+
 /** Type of the Service in front of the pods. */
 export enum InferenceServiceType {
   /** Reachable inside the cluster only (the default). */
@@ -263,7 +266,13 @@ export class AiInferenceDeployment extends Construct {
     }
     const loadSeconds = durationSeconds('modelLoadTimeout', props.modelLoadTimeout, 10, []) ?? Duration.minutes(15).toSeconds();
     // more than minReadySeconds: the library sets none (0); one set with the escape hatch is the progressDeadline rule's
-    const deadline = durationSeconds('progressDeadline', props.progressDeadline, 1, errors);
+    let deadline = durationSeconds('progressDeadline', props.progressDeadline, 1, errors);
+    if (deadline !== undefined && deadline > MAX_INT32) {
+      // named by the prop, not by the rendered progressDeadlineSeconds (an int32)
+      errors.push(`progressDeadline: ${deadline} s is more than Kubernetes' largest progressDeadlineSeconds, ${MAX_INT32}. `
+        + 'Fix: give a deadline that covers the model load, e.g. Duration.minutes(45), or leave progressDeadline out (modelLoadTimeout + 10 minutes)');
+      deadline = undefined;
+    }
     this.deployment = new kplus.Deployment(this, 'Resource', {
       metadata: { ...renderableMetadata(props.metadata), name: props.metadata?.name ?? defaultWorkloadName(this, 'apps/v1', 'Deployment') },
       // the pods carry the Deployment's labels too, for `kubectl logs -l app=...` and selectors

@@ -525,7 +525,7 @@ export function attachServer(
         addPodVolumes(spec, userMounts.volumes);
       }
       if (listens) {
-        routeProbesThroughProxy(c, port, portName, wiring);
+        routeProbesThroughProxy(c, port, portName, wiring, owner);
       }
       if (claim) {
         spec.resourceClaims = [...(spec.resourceClaims ?? []), { ...claim.podClaim }];
@@ -751,7 +751,7 @@ function mergedAffinity(own: any, given: any): any {
  * With a proxy in front, the server's HTTP probes go through the proxy's port and open path:
  * the server may then bind 127.0.0.1, and nothing but the proxy is reachable from the network.
  */
-function routeProbesThroughProxy(container: any, serverPort: number, serverPortName: string, wiring: Wiring): void {
+function routeProbesThroughProxy(container: any, serverPort: number, serverPortName: string, wiring: Wiring, owner: Construct): void {
   const proxy = wiring.proxy;
   if (!proxy?.routeServerProbes) {
     return;
@@ -760,12 +760,59 @@ function routeProbesThroughProxy(container: any, serverPort: number, serverPortN
     const get = container[key]?.httpGet;
     // by number or by the server port's name (Probe.httpGet(path, { portName }))
     if (get && (get.port === serverPort || get.port === serverPortName)) {
+      if (proxy.nginx) {
+        proxiedHeaderProblems(get.httpHeaders, `server.health.${key.replace(/Probe$/, '')}.httpHeaders`, proxy.https, wiring, owner);
+      }
       container[key] = { ...container[key], httpGet: { ...get, port: proxy.port, scheme: proxy.https ? 'HTTPS' : undefined } };
       if (!proxy.https) {
         delete container[key].httpGet.scheme;
       }
     }
   }
+}
+
+/** Headers the generated nginx drops from every request (its defaults and `Connection ""`). */
+const NGINX_DROPPED_HEADERS = new Set(['connection', 'keep-alive', 'upgrade', 'te', 'expect', 'transfer-encoding']);
+
+/**
+ * Longest `name: value` header line nginx reads with its default `large_client_header_buffers`
+ * (8k): a longer one is answered 400, so the probe routed through the proxy always fails.
+ */
+const NGINX_MAX_HEADER_LINE = 8188;
+
+/**
+ * The headers of a probe routed through ProxySidecar that do not reach the server as written:
+ * nginx sets X-Real-IP and X-Forwarded-Proto itself, appends to X-Forwarded-For, drops the
+ * hop-by-hop headers, and refuses a header line longer than its buffer.
+ */
+function proxiedHeaderProblems(headers: unknown, field: string, https: boolean, wiring: Wiring, owner: Construct): void {
+  if (!Array.isArray(headers)) {
+    return;
+  }
+  const fix = 'leave the header out of the probe, or set the ProxySidecar\'s routeServerProbes: false to probe the server port directly';
+  const scheme = https ? 'https' : 'http';
+  headers.forEach((h: any, i: number) => {
+    if (typeof h?.name !== 'string' || typeof h?.value !== 'string') {
+      return;
+    }
+    const at = `${field}[${i}]`;
+    const name = h.name.toLowerCase();
+    const header = `${JSON.stringify(h.name)}`;
+    if (h.name.length + 2 + h.value.length > NGINX_MAX_HEADER_LINE) {
+      wiring.problem(owner, at, `the header ${header} is ${h.name.length + 2 + h.value.length} characters with its name, and the probe goes through the `
+        + `ProxySidecar, whose nginx answers a header line over ${NGINX_MAX_HEADER_LINE} characters with 400: the probe would always fail`,
+      `shorten the value, or set the ProxySidecar's routeServerProbes: false to probe the server port directly`);
+    } else if (name === 'x-real-ip' || name === 'x-forwarded-for') {
+      wiring.warning(owner, at, `the probe goes through the ProxySidecar, whose nginx ${name === 'x-real-ip' ? 'replaces' : 'appends the caller\'s address to'} `
+        + `${header}: the server does not receive ${JSON.stringify(h.value)}`, fix);
+    } else if (name === 'x-forwarded-proto' && h.value.toLowerCase() !== scheme) {
+      wiring.warning(owner, at, `the probe goes through the ProxySidecar, whose nginx sets ${header} to the scheme it is reached by, `
+        + `${JSON.stringify(scheme)}: the server does not receive ${JSON.stringify(h.value)}`, fix);
+    } else if (NGINX_DROPPED_HEADERS.has(name)) {
+      wiring.warning(owner, at, `the probe goes through the ProxySidecar, whose nginx does not pass the hop-by-hop header ${header} on: `
+        + 'the server does not receive it', fix);
+    }
+  });
 }
 
 /**

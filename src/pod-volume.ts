@@ -375,6 +375,7 @@ export class PodVolume {
         }
         return s._render(`${at}.sources[${i}]`, errors);
       }).filter(s => s !== undefined);
+      duplicateProjectedPaths(at, rendered, errors);
       fileMode(`${at}.defaultMode`, options.defaultMode, errors);
     });
   }
@@ -707,7 +708,7 @@ function checkProjectedKeys(at: string, options: ProjectedKeysOptions, errors: s
 /** A file mode from 0 to 0777 (defaultMode, an item's mode). */
 function fileMode(field: string, mode: unknown, errors: string[]): void {
   if (mode !== undefined && !(Number.isInteger(mode) && (mode as number) >= 0 && (mode as number) <= 0o777)) {
-    errors.push(`${field}: ${JSON.stringify(mode)} is not a file mode. Fix: use an octal mode from 0 to 0o777, e.g. 0o440`);
+    errors.push(`${field}: ${show(mode)} is not a file mode. Fix: use an octal mode from 0 to 0o777, e.g. 0o440`);
   }
 }
 
@@ -744,6 +745,35 @@ function isValidFile(f: DownwardApiFile | undefined): f is DownwardApiFile {
   fileMode('', f.mode, errors);
   f.field._check('', errors, true);
   return errors.length === 0;
+}
+
+/**
+ * A file path written by two sources of one projected volume: the API server refuses the pod
+ * ("conflicting duplicate paths"). Paths repeated inside one downwardAPI source are reported by
+ * its own check.
+ */
+function duplicateProjectedPaths(at: string, rendered: any[], errors: string[]): void {
+  const owner = new Map<string, number>();
+  rendered.forEach((source, i) => {
+    const [kind, body] = Object.entries(source ?? {})[0] ?? [];
+    const paths: Array<[string, unknown]> = kind === 'serviceAccountToken'
+      ? [[`${at}.sources[${i}].serviceAccountToken.path`, (body as any)?.path]]
+      : ((body as any)?.items ?? []).map((item: any, j: number) => [`${at}.sources[${i}].${kind}.${kind === 'downwardAPI' ? `items[${j}].path` : `keys[${j}]`}`, item?.path]);
+    const own = new Set<string>();
+    for (const [field, path] of paths) {
+      if (typeof path !== 'string' || own.has(path)) {
+        continue;
+      }
+      own.add(path);
+      const first = owner.get(path);
+      if (first !== undefined) {
+        errors.push(`${field}: ${show(path)} is also written by sources[${first}], and the API server refuses a projected volume with `
+          + 'conflicting duplicate paths. Fix: give each file its own path (a downwardAPI item\'s path, a token\'s path, or one of the two keys)');
+      } else {
+        owner.set(path, i);
+      }
+    }
+  });
 }
 
 function checkDownwardItems(at: string, items: ReadonlyArray<DownwardApiFile> | undefined, errors: string[]): void {

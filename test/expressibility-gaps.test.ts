@@ -70,7 +70,7 @@ describe('httpHeaders on HTTP probes and health checks', () => {
     }
     // nginx forwards request headers as they come (Host included); the probe path skips the proxy's token check
     const conf: string = manifestOf(manifests, 'ConfigMap').data['nginx.conf'];
-    expect(conf).toContain('proxy_set_header Host $host;');
+    expect(conf).toContain('proxy_set_header Host $inference_host;'); // the client's Host, its port kept (hostile round 25)
     expect(conf).not.toMatch(/proxy_set_header (Authorization|K-Network-Probe)/i);
     expect(conf).toContain('"~^\\Q/health\\E$" 1;');
   });

@@ -112,6 +112,12 @@ http {
     default_type application/json;
 
 ${auth.maps}
+    # the Host the client sent, port and case kept ($host drops both); $host without one
+    map $http_host $inference_host {
+        "" $host;
+        default $http_host;
+    }
+
     upstream model_server {
         server 127.0.0.1:${input.upstreamPort};
         keepalive 64;
@@ -122,7 +128,7 @@ ${tlsListen(input)}
         client_max_body_size ${input.bodyLimit};
         proxy_http_version 1.1;
         proxy_set_header Connection "";
-        proxy_set_header Host $host;
+        proxy_set_header Host $inference_host;
         proxy_set_header X-Real-IP $remote_addr;
         proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
         proxy_set_header X-Forwarded-Proto $scheme;

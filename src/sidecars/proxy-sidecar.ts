@@ -212,7 +212,7 @@ export class ProxySidecar extends SidecarBase {
       probes: PROXY_HEALTH._render({ startupBudget: Duration.seconds(30), defaultPort: this.port }),
       resources: PROXY_RESOURCES,
       rank: Rank.PROXY_SIDECAR,
-      fronts: { container: name, port: this.port, https: !!props.tls, routeServerProbes, prop: 'scope', admitted: this.admittedByPolicy },
+      fronts: { container: name, port: this.port, https: !!props.tls, routeServerProbes, prop: 'scope', admitted: this.admittedByPolicy, nginx: true },
       declare: (facts, wiring) => {
         facts.proxies.push({ container: name, upstreamPort: wiring.upstreamPort(props.upstreamPort), declaredBy: this.node.path });
       },

@@ -6,7 +6,7 @@ import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { promisify } from 'util';
-import { AiInferencePod, ProxySidecar, ProxySidecarProps } from '../../src';
+import { AiInferencePod, InferenceServerProps, ProxySidecar, ProxySidecarProps } from '../../src';
 import { requireTool, runContainer, RunResult, Running, startContainer } from '../helpers/run-container';
 import { container, manifestOf, newChart, synth } from '../helpers/synth';
 
@@ -116,10 +116,13 @@ export interface Materialized {
 }
 
 /** Synthesizes a pod with the proxy in front of `upstream` and lays out its files. */
-export async function materialize(upstream: Upstream, props: ProxySidecarProps, secrets: ProxySecrets = {}, certDir?: string): Promise<Materialized> {
+export async function materialize(
+  upstream: Upstream | { port: number }, props: ProxySidecarProps, secrets: ProxySecrets = {}, certDir?: string,
+  server: Partial<InferenceServerProps> = {},
+): Promise<Materialized> {
   const port = await freePort();
   const chart = newChart();
-  const pod = new AiInferencePod(chart, 'llm', { server: { image: 'vllm/vllm-openai:v0.6.3', port: upstream.port } });
+  const pod = new AiInferencePod(chart, 'llm', { server: { image: 'vllm/vllm-openai:v0.6.3', port: upstream.port, ...server } });
   const sidecar = new ProxySidecar(pod, 'auth-proxy', { port, ...props });
   const manifests = synth(chart);
   const proxy = container(manifestOf(manifests, 'Pod'), 'auth-proxy');
@@ -169,10 +172,10 @@ export interface Served extends Materialized {
 
 /** Runs the start script (the real nginx, in the foreground) and waits for the port. */
 export async function serve(
-  upstream: Upstream, props: ProxySidecarProps, secrets: ProxySecrets = {}, certDir?: string,
-  options: { env?: { [name: string]: string }; shell?: ProxyShell } = {},
+  upstream: Upstream | { port: number }, props: ProxySidecarProps, secrets: ProxySecrets = {}, certDir?: string,
+  options: { env?: { [name: string]: string }; shell?: ProxyShell; server?: Partial<InferenceServerProps> } = {},
 ): Promise<Served> {
-  const m = await materialize(upstream, props, secrets, certDir);
+  const m = await materialize(upstream, props, secrets, certDir, options.server);
   const shell = options.shell ?? SHELLS[0];
   const running = startContainer(withShell(m, shell), { env: { ...m.env, ...options.env, PATH: shell.path() } });
   for (let i = 0; i < 50; i++) {
