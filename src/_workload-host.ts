@@ -744,12 +744,12 @@ export interface PropEnvValue {
   readonly value: kplus.EnvValue;
 }
 
-/** A cdk8s-plus variable's value for a message: the text, or where it is read from. */
 /** Whether two variables' values are the same (an escape hatch that sets the prop's own value again replaces nothing). */
 function sameEnvValue(a: kplus.EnvValue, b: kplus.EnvValue): boolean {
   return a === b || (a.value === b.value && JSON.stringify(a.valueFrom) === JSON.stringify(b.valueFrom));
 }
 
+/** A cdk8s-plus variable's value for a message: the text, or where it is read from. */
 function describeEnvValue(value: kplus.EnvValue): string {
   if (value.value !== undefined) {
     return show(value.value);

@@ -691,10 +691,7 @@ function keyed(options: KeyedVolumeOptions | ProjectedKeysOptions): any {
 function checkKeyed(name: string, options: KeyedVolumeOptions, errors: string[]): void {
   knownProps(`volume ${show(name)}`, options, KEYED_VOLUME_KEYS, errors);
   listOf(`volume ${show(name)}.keys`, options.keys, errors).forEach((key, i) => dataKey(`volume ${show(name)}.keys[${i}]`, key, errors));
-  const mode = options.defaultMode;
-  if (mode !== undefined && !(Number.isInteger(mode) && mode >= 0 && mode <= 0o777)) {
-    errors.push(`volume ${show(name)}.defaultMode: ${JSON.stringify(mode)} is not a file mode. Fix: use an octal mode from 0 to 0o777, e.g. 0o440`);
-  }
+  fileMode(`volume ${show(name)}.defaultMode`, options.defaultMode, errors);
 }
 
 function checkProjectedKeys(at: string, options: ProjectedKeysOptions, errors: string[]): void {
