@@ -119,7 +119,8 @@ export interface InferenceServiceOptions {
 /** Labels and annotations of the pods a workload creates (its pod template). */
 export interface PodTemplateMetadata {
   /**
-   * Labels of the pods, besides the workload's own labels (which the pods carry too).
+   * Labels of the pods, besides the workload's own labels (which the pods carry too). A key given
+   * here and in the workload's labels takes this value on the pods; the workload keeps its own.
    * @default - the workload's labels only
    */
   readonly labels?: { [key: string]: string };
@@ -550,9 +551,12 @@ function checkedPodMetadata(given: PodTemplateMetadata | undefined, errors: stri
 type StringMap = { [key: string]: string };
 
 /**
- * `selectorLabels` when usable: a non-empty map of strings that neither `metadata.labels` nor
- * `podMetadata.labels` contradicts (the pods carry the selector's value: the other one would be
- * dropped without a word).
+ * `selectorLabels` when usable: a non-empty map of strings that the label the pods would carry
+ * without it does not contradict (the pods carry the selector's value: the other one would be
+ * dropped without a word). `others` is in order of precedence, lowest first: a key that
+ * `podMetadata.labels` gives reaches the pods from there, so `metadata.labels` may give the
+ * Deployment itself another value (GKE's TF Serving sample: Deployment `app: tfserve-server`, pods
+ * `app: tfserve`).
  */
 function checkedSelectorLabels(
   given: StringMap | undefined, others: ReadonlyArray<readonly [string, StringMap | undefined]>, errors: string[],
@@ -569,10 +573,10 @@ function checkedSelectorLabels(
     return undefined;
   }
   for (const [key, value] of Object.entries(given)) {
-    for (const [field, labels] of others) {
-      if (labels && Object.prototype.hasOwnProperty.call(labels, key) && labels[key] !== value) {
-        errors.push(`selectorLabels: ${show(key)} is ${show(value)} but ${field} gives it ${show(labels[key])}: the pods carry the selector's value. Fix: give one value in both, or drop it from ${field}`);
-      }
+    const carried = [...others].reverse().find(([, labels]) => labels && Object.prototype.hasOwnProperty.call(labels, key));
+    if (carried && carried[1]![key] !== value) {
+      const [field, labels] = carried;
+      errors.push(`selectorLabels: ${show(key)} is ${show(value)} but ${field} gives it ${show(labels![key])}: the pods carry the selector's value. Fix: give one value in both, or drop it from ${field}`);
     }
   }
   return given;

@@ -44,6 +44,7 @@ test('the example compiles with strict tsc against the library, synthesizes, and
     expect(server.securityContext.readOnlyRootFilesystem).toBe(true);
     const emptyDirs = new Set(spec.volumes.filter((v: any) => v.emptyDir).map((v: any) => v.name));
     return {
+      workingDir: server.workingDir,
       env: Object.fromEntries((server.env ?? []).map((e: any) => [e.name, e.value])),
       paths: server.volumeMounts.filter((m: any) => emptyDirs.has(m.name) && !m.readOnly).map((m: any) => m.mountPath).sort(),
     };
@@ -51,7 +52,11 @@ test('the example compiles with strict tsc against the library, synthesizes, and
   const vllm = writable('vllm');
   expect(vllm.paths).toEqual(['/dev/shm', '/home/vllm', '/tmp']);
   expect(vllm.env).toMatchObject({ HOME: '/home/vllm', HF_HOME: '/home/vllm/.cache/huggingface' });
-  expect(writable('torchserve').paths).toEqual(['/home/model-server/logs', '/home/model-server/tmp', '/tmp']);
+  // TorchServe writes key_file.json (token authorization, on since 0.11; it stops at start without it) and logs/ into
+  // its working directory: that directory must be one of the writable paths
+  const torchserve = writable('torchserve');
+  expect(torchserve.paths).toEqual(['/home/model-server/tmp', '/home/model-server/work', '/tmp']);
+  expect(torchserve.paths).toContain(torchserve.workingDir);
   const ray = writable('ray');
   expect([ray.paths, ray.env.HOME]).toEqual([['/tmp'], '/tmp']);
 });
