@@ -188,11 +188,18 @@ export interface AiInferenceDeploymentProps extends InferenceWorkloadProps {
    * @default - `modelLoadTimeout` + 10 minutes (25 minutes with the default 15-minute load timeout)
    */
   readonly progressDeadline?: Duration;
+  /**
+   * How many old ReplicaSets the Deployment keeps to roll back to (`revisionHistoryLimit`). Each
+   * keeps only its pod template, no pods; 0 keeps none (`kubectl rollout undo` has nothing to go
+   * back to). A whole number from 0 to 2,147,483,647.
+   * @default - not written: Kubernetes keeps 10
+   */
+  readonly revisionHistoryLimit?: number;
 }
 
 const DEPLOYMENT_KEYS = propKeys<AiInferenceDeploymentProps>('AiInferenceDeploymentProps', {
   ...WORKLOAD_KEY_FLAGS, metadata: true, podMetadata: true, selectorLabels: true, rollout: true, replicas: true, service: true, serviceType: true,
-  serviceOptions: true, progressDeadline: true,
+  serviceOptions: true, progressDeadline: true, revisionHistoryLimit: true,
 });
 /** The label cdk8s-plus-27 gives a workload's pods and selects them by; a value of the user's would be overwritten. */
 const SELECTOR_LABEL = 'cdk8s.io/metadata.addr';
@@ -240,6 +247,7 @@ export class AiInferenceDeployment extends Construct {
     props = snapshot(props ?? ({} as AiInferenceDeploymentProps));
     const errors: string[] = [];
     wholeNumber('replicas', props.replicas, 0, 1_000_000, errors, 1);
+    wholeNumber('revisionHistoryLimit', props.revisionHistoryLimit, 0, MAX_INT32, errors, 10);
     // an object (`service: { annotations }`) made a Service without what it held: serviceOptions has them
     booleanProp('service', props.service, errors, 'true or false (a Service on the public port, or none); its labels, annotations and ports go in serviceOptions');
     if (props.service === false && props.serviceType !== undefined) {
@@ -295,6 +303,10 @@ export class AiInferenceDeployment extends Construct {
     this.server = attachServer(this, this.deployment, props, DEPLOYMENT_KEYS);
     WorkloadHost.of(this.deployment).addWorkloadStep((json, wiring) => {
       json.spec.replicas = props.replicas ?? 1;
+      const history = props.revisionHistoryLimit;
+      if (Number.isInteger(history) && (history as number) >= 0 && (history as number) <= MAX_INT32) {
+        json.spec.revisionHistoryLimit = history;
+      }
       if (deadline !== undefined && wiring) {
         this.warnShortDeadline(json, deadline, wiring);
       }

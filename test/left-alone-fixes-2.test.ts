@@ -54,3 +54,21 @@ describe('a Deployment name of 243 to 253 characters: its ReplicaSets (<name>-<p
     expect(manifests!.find(m => m.kind === 'Deployment').metadata.name).toHaveLength(242);
   });
 });
+
+describe('AiInferenceDeployment revisionHistoryLimit (old ReplicaSets kept for rollback; it needed a JSON patch)', () => {
+  const deployment = (revisionHistoryLimit: any) => (c: Chart) => new AiInferenceDeployment(c, 'd', { server: SERVER, revisionHistoryLimit });
+  test.each([0, 3, 2_147_483_647])('%p is written as spec.revisionHistoryLimit', (limit) => {
+    const { manifests, error } = run(deployment(limit));
+    expect(error).toBeUndefined();
+    expectApiValid(manifests!);
+    expect(manifests!.find(m => m.kind === 'Deployment').spec.revisionHistoryLimit).toBe(limit);
+  });
+  test('left out, nothing is written (Kubernetes keeps 10)', () => {
+    const { manifests } = run(deployment(undefined));
+    expect(manifests!.find(m => m.kind === 'Deployment').spec).not.toHaveProperty('revisionHistoryLimit');
+  });
+  test.each([[-1, '-1'], [1.5, '1.5'], [NaN, 'NaN'], [2_147_483_648, '2147483648'], ['3', '"3"'], [null, 'null']])('%p is refused in one line by the prop', (limit, shown) => {
+    const lines = expectRefused(deployment(limit), new RegExp(`\\[test/d\\] revisionHistoryLimit: ${shown.replace(/[.]/g, '\\.')} must be a whole number from 0 to 2147483647\\. Fix: use e\\.g\\. 10`));
+    expect(lines.filter(l => /revisionHistoryLimit/i.test(l))).toHaveLength(1);
+  });
+});
