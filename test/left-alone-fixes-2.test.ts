@@ -1,6 +1,11 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { AiInferenceDeployment, HealthCheck, InferenceServer } from '../src';
+import { runApp, typeErrors, writeApp } from './helpers/readme-apps';
+import { readmeSection, tsBlocks } from './helpers/readme-blocks';
 import { expectRefused, run } from './helpers/refusal';
 import { expectApiValid } from './helpers/synth';
 
@@ -70,5 +75,32 @@ describe('AiInferenceDeployment revisionHistoryLimit (old ReplicaSets kept for r
   test.each([[-1, '-1'], [1.5, '1.5'], [NaN, 'NaN'], [2_147_483_648, '2147483648'], ['3', '"3"'], [null, 'null']])('%p is refused in one line by the prop', (limit, shown) => {
     const lines = expectRefused(deployment(limit), new RegExp(`\\[test/d\\] revisionHistoryLimit: ${shown.replace(/[.]/g, '\\.')} must be a whole number from 0 to 2147483647\\. Fix: use e\\.g\\. 10`));
     expect(lines.filter(l => /revisionHistoryLimit/i.test(l))).toHaveLength(1);
+  });
+});
+
+describe('README: the projected-token and subPathExpr block (both were prose only)', () => {
+  const WORK = fs.mkdtempSync(path.join(os.tmpdir(), 'left-alone-2-'));
+  afterAll(() => fs.rmSync(WORK, { recursive: true, force: true }));
+  const PRELUDE = "import { App, Chart, Duration } from 'cdk8s';\n"
+    + "import { AiInferencePod, PodField, PodVolume, ProjectedSource, Sidecar } from 'cdk8s-ai-inference';\n"
+    + "const app = new App();\nconst chart = new Chart(app, 'c');\n"
+    + "const pod = new AiInferencePod(chart, 'pod', { server: { image: 'vllm/vllm-openai:v0.6.3' } });\n";
+  test('type-checks against the published types and synthesizes what the prose says', async () => {
+    const block = tsBlocks(readmeSection('AiInferencePod')).find(b => b.includes('PodVolume.projected')) as string;
+    expect(block).toMatch(/subPathExpr: 'agents\/\$\(POD_NAME\)'/);
+    const file = writeApp(path.join(WORK, 'vault.ts'), `${PRELUDE}${block}\napp.synth();\n`);
+    expect(typeErrors([file])).toEqual([]);
+    const manifests = await runApp(file, path.join(WORK, 'dist'));
+    expectApiValid(manifests);
+    const pod = manifests.find(m => m.kind === 'Pod');
+    expect(pod.spec.volumes).toContainEqual({
+      name: 'vault-token', projected: { sources: [{ serviceAccountToken: { audience: 'vault', expirationSeconds: 3600, path: 'token' } }] },
+    });
+    const agent = [...pod.spec.containers, ...(pod.spec.initContainers ?? [])].find((c: any) => c.name === 'vault-agent');
+    // mounted read-only, as the prose says; the per-pod directory through the variable the kubelet sets
+    expect(agent.volumeMounts).toContainEqual({ name: 'vault-token', mountPath: '/var/run/secrets/vault', readOnly: true });
+    expect(agent.volumeMounts).toContainEqual(expect.objectContaining({ name: 'agent-logs', mountPath: '/var/log/vault', subPathExpr: 'agents/$(POD_NAME)' }));
+    expect(agent.env).toContainEqual({ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } });
+    expect(pod.spec.automountServiceAccountToken).toBe(false);
   });
 });
