@@ -3,11 +3,12 @@ import * as os from 'os';
 import * as path from 'path';
 import { Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
-import { AiInferenceDeployment, HealthCheck, InferenceServer } from '../src';
+import { AiInferenceDeployment, AiInferencePod, AiInferencePodProps, HealthCheck, InferenceServer, PodSecurityLevel, PodVolume } from '../src';
+import { withWarnings } from './helpers/pod-parts';
 import { runApp, typeErrors, writeApp } from './helpers/readme-apps';
 import { readmeSection, tsBlocks } from './helpers/readme-blocks';
 import { expectRefused, run } from './helpers/refusal';
-import { expectApiValid } from './helpers/synth';
+import { expectApiValid, newChart, synth } from './helpers/synth';
 
 /*
  * Items earlier sessions noticed and left alone, fixed in the eleventh session. Each case was
@@ -102,5 +103,64 @@ describe('README: the projected-token and subPathExpr block (both were prose onl
     expect(agent.volumeMounts).toContainEqual(expect.objectContaining({ name: 'agent-logs', mountPath: '/var/log/vault', subPathExpr: 'agents/$(POD_NAME)' }));
     expect(agent.env).toContainEqual({ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } });
     expect(pod.spec.automountServiceAccountToken).toBe(false);
+  });
+});
+
+describe('a number where a Duration belongs: the fix is that number as a Duration (it was the minimum, e.g. 10 for 600)', () => {
+  test.each([
+    [600, 'Duration.seconds(600)'],
+    [5, 'Duration.seconds(10)'], // under the minimum: the minimum
+    [1.5, 'Duration.seconds(10)'], // not whole: the minimum
+  ])('modelLoadTimeout: %p → %s', (given, fix) => {
+    const lines = expectRefused(c => new AiInferenceDeployment(c, 'd', { server: SERVER, modelLoadTimeout: given as any }),
+      new RegExp(`modelLoadTimeout: ${String(given).replace('.', '\\.')} \\(a number, not a Duration\\) is not a whole number of seconds of at least 10\\. Fix: use e\\.g\\. ${fix.replace(/[().]/g, '\\$&')};`));
+    expect(lines).toHaveLength(1);
+  });
+});
+
+describe('a Hub cache whose innermost mount is read-only fails at start, whoever runs it, and the warning says where', () => {
+  const VLLM = 'vllm/vllm-openai:v0.9.1';
+  const warningsOf = (props: AiInferencePodProps) => {
+    const { value, warnings } = withWarnings(() => {
+      const chart = newChart();
+      new AiInferencePod(chart, 'llm', props);
+      return synth(chart);
+    });
+    expectApiValid(value);
+    return warnings;
+  };
+  const claim = (readOnly: boolean) => PodVolume.persistentVolumeClaim('hf', 'hf-cache', { readOnly });
+  test('a claim marked read-only at the volume (the mount itself not readOnly): it was taken as writable, no warning', () => {
+    const w = warningsOf({ server: { image: VLLM, args: ['--model', 'org/m'], env: { HF_HOME: '/hf' }, volumeMounts: [{ volume: claim(true), path: '/hf', readOnly: false }] } });
+    expect(w).toContain('"org/m" is a Hugging Face Hub model, which the server downloads into /hf/hub (HF_HOME/hub), on volume "hf", which is read-only '
+      + '(its persistentVolumeClaim source says readOnly): it fails at start (Read-only file system)');
+  });
+  test('a read-only mount inside a writable one hides it: the innermost decides (an outer emptyDir made it look writable)', () => {
+    const w = warningsOf({
+      server: {
+        image: VLLM, args: ['--model', 'org/m'], env: { HF_HOME: '/data' },
+        volumeMounts: [{ volume: PodVolume.emptyDir('data'), path: '/data' }, { volume: PodVolume.configMap('hub', 'hub-files'), path: '/data/hub' }],
+      },
+    });
+    expect(w).toContain('downloads into /data/hub (HF_HOME/hub), on volume "hub", which is read-only (the mount is readOnly)');
+  });
+  test('a root container is warned too: a read-only volume fails root alike', () => {
+    const w = warningsOf({
+      security: { level: PodSecurityLevel.BASELINE, runAsUser: 0, runAsNonRoot: false },
+      server: { image: VLLM, args: ['--model', 'org/m'], env: { HF_HOME: '/hf' }, volumeMounts: [{ volume: claim(true), path: '/hf', readOnly: false }] },
+    } as AiInferencePodProps);
+    expect(w).toContain('on volume "hf", which is read-only (its persistentVolumeClaim source says readOnly)');
+  });
+  test('with keepVolumeOwnership, a read-only claim is not said to fail with "Permission denied" (ownership does not matter there)', () => {
+    const w = warningsOf({
+      security: { keepVolumeOwnership: true },
+      server: { image: VLLM, args: ['--model', 'org/m'], env: { HF_HOME: '/hf' }, volumeMounts: [{ volume: claim(true), path: '/hf', readOnly: false }] },
+    });
+    expect(w).toContain('which is read-only (its persistentVolumeClaim source says readOnly)');
+    expect(w).not.toContain('Permission denied');
+  });
+  test('a writable claim there: no Hub warning', () => {
+    const w = warningsOf({ server: { image: VLLM, args: ['--model', 'org/m'], env: { HF_HOME: '/hf' }, volumeMounts: [{ volume: claim(false), path: '/hf', readOnly: false }] } });
+    expect(w).not.toContain('Hugging Face Hub model');
   });
 });

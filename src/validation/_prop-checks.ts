@@ -25,8 +25,10 @@ export function durationSeconds(field: string, value: Duration | undefined, min:
     return undefined;
   }
   if (millis === undefined || millis % 1000 !== 0) {
+    // a plain number is most often meant as seconds: its own Duration is the example then
+    const example = typeof value === 'number' && Number.isInteger(value) && value >= Math.max(min, 1) ? value : Math.max(min, 1);
     errors.push(`${field}: ${describeDuration(value)} is not a whole number of seconds of at least ${min}. `
-      + `Fix: use e.g. Duration.seconds(${Math.max(min, 1)}); Kubernetes counts these in whole seconds`);
+      + `Fix: use e.g. Duration.seconds(${example}); Kubernetes counts these in whole seconds`);
     return undefined;
   }
   return millis / 1000;

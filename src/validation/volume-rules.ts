@@ -344,30 +344,37 @@ const MODEL_ENV = ['MODEL_ID', 'HF_MODEL_ID'];
 const OFFLINE = new Set(['1', 'true', 'TRUE', 'True', 'on', 'ON', 'yes', 'YES']);
 
 /**
- * A non-root container with a read-only root filesystem that names a model by its Hub id
- * (`--model Qwen/Qwen3-8B`, `vllm serve org/name`, TGI's `MODEL_ID`) downloads it into the
- * Hugging Face cache: `HF_HUB_CACHE`, else `HF_HOME/hub`, else `$HOME/.cache/huggingface/hub`
- * (HOME unset: `/` for a user the image does not know; TGI's and TEI's images: `/data`). Unless a writable
- * mount holds that directory, the server fails at start with "Read-only file system" or
- * "Permission denied" — the library's restricted defaults (user 1000, read-only root) broke
- * such pods silently. A warning: the image may set its own HOME, which synth cannot see.
+ * A container that names a model by its Hub id (`--model Qwen/Qwen3-8B`, `vllm serve org/name`,
+ * TGI's `MODEL_ID`) downloads it into the Hugging Face cache: `HF_HUB_CACHE`, else
+ * `HF_HOME/hub`, else `$HOME/.cache/huggingface/hub` (HOME unset: `/` for a user the image does
+ * not know; TGI's and TEI's images: `/data`). The innermost mount there decides: a read-only one
+ * (the mount's flag, a claim or CSI volume marked readOnly, a ConfigMap, Secret or image volume)
+ * fails any user; with no mount there, the read-only root filesystem fails a non-root user — the
+ * library's restricted defaults (user 1000, read-only root) broke such pods silently. The server
+ * then stops at start with "Read-only file system". A warning: the image may set its own HOME,
+ * which synth cannot see.
  */
 export function hubCacheWritable(pod: RenderedPod): Finding[] {
   let findings: Finding[] | undefined;
   for (const c of pod.containers) {
     const sc = c.container.securityContext;
     const user = runsAs(sc, pod.spec.securityContext);
-    if (sc?.readOnlyRootFilesystem !== true || user === undefined || user === 0 || c.container.envFrom?.length) {
-      continue;
-    }
-    const model = hubModelOf(c);
+    const model = c.container.envFrom?.length ? undefined : hubModelOf(c);
     const cache = model && hubCacheOf(c);
-    if (!model || !cache || writableAt(c.container.volumeMounts, cache.dir)) {
+    if (!model || !cache) {
       continue;
     }
+    const mounts: any[] = Array.isArray(c.container.volumeMounts) ? c.container.volumeMounts : [];
+    const holder = innermostMount(mounts, cache.dir);
+    // a read-only volume fails any user; the root filesystem, one the library made read-only for a non-root user
+    const fails = holder >= 0 ? mountReadOnly(pod, mounts[holder]) : sc?.readOnlyRootFilesystem === true && user !== undefined && user !== 0;
+    if (!fails) {
+      continue;
+    }
+    const where = holder >= 0 ? `on volume ${show(mounts[holder].name)}, which is read-only (${readOnlyBy(pod, mounts[holder])})`
+      : `on the read-only root filesystem of a container that runs as ${user === 'non-root' ? 'a non-root user' : `user ${user}`}`;
     (findings ??= []).push(warning(model.field,
-      `${show(model.id)} is a Hugging Face Hub model, which the server downloads into ${cache.dir} (${cache.why}), on the read-only root filesystem `
-      + `of a container that runs as ${user === 'non-root' ? 'a non-root user' : `user ${user}`}: it fails at start (Read-only file system)`,
+      `${show(model.id)} is a Hugging Face Hub model, which the server downloads into ${cache.dir} (${cache.why}), ${where}: it fails at start (Read-only file system)`,
       'set HF_HOME to a writable volume (server.volumeMounts with PodVolume.emptyDir or a claim, and env HF_HOME on it), '
       + 'or fetch the model with a ModelPrepInit and serve it from MODEL_PATH, or set HF_HUB_OFFLINE=1 when the model is already on a volume', c.container.name));
   }
@@ -433,9 +440,44 @@ function trimmed(path: string): string {
 }
 
 /** Whether a mount not marked read-only holds `dir`. */
-function writableAt(mounts: unknown, dir: string): boolean {
-  return Array.isArray(mounts) && mounts.some(m => m?.readOnly !== true && typeof m?.mountPath === 'string'
-    && (dir === trimmed(m.mountPath) || dir.startsWith(`${trimmed(m.mountPath)}/`) || trimmed(m.mountPath) === ''));
+/** The mount that holds `dir` (the innermost if several do: it hides the others there); -1 without one. */
+function innermostMount(mounts: any[], dir: string): number {
+  let best = -1;
+  for (let i = 0; i < mounts.length; i++) {
+    const path = mounts[i]?.mountPath;
+    if (typeof path !== 'string' || !(dir === trimmed(path) || dir.startsWith(`${trimmed(path)}/`) || trimmed(path) === '')) {
+      continue;
+    }
+    if (best < 0 || trimmed(path).length > trimmed(mounts[best].mountPath).length) {
+      best = i;
+    }
+  }
+  return best;
+}
+
+/** Volumes the kubelet always mounts read-only: their files come from the API or an image. */
+const READ_ONLY_SOURCES = ['configMap', 'secret', 'downwardAPI', 'projected', 'image'];
+
+/** Why a mount cannot be written, or undefined when it can: the mount's own flag, or its volume's. */
+function readOnlyBy(pod: RenderedPod, mount: any): string | undefined {
+  if (mount?.readOnly === true) {
+    return 'the mount is readOnly';
+  }
+  const volumes: any[] = Array.isArray(pod.spec.volumes) ? pod.spec.volumes : [];
+  const volume = volumes.find(v => v?.name === mount?.name);
+  if (!volume) {
+    return undefined;
+  }
+  const source = READ_ONLY_SOURCES.find(key => volume[key] !== undefined);
+  if (source) {
+    return `a ${source} volume`;
+  }
+  const flagged = Object.keys(volume).find(key => key !== 'name' && volume[key]?.readOnly === true);
+  return flagged ? `its ${flagged} source says readOnly` : undefined;
+}
+
+function mountReadOnly(pod: RenderedPod, mount: any): boolean {
+  return readOnlyBy(pod, mount) !== undefined;
 }
 
 /**
@@ -470,8 +512,9 @@ export function volumeOwnershipKept(pod: RenderedPod): Finding[] {
     }
     const model = hubModelOf(c);
     const cache = model && hubCacheOf(c);
-    const i = cache ? innermostWritableMount(mounts, cache.dir) : -1;
-    if (i >= 0 && !written.has(i)) {
+    const i = cache ? innermostMount(mounts, cache.dir) : -1;
+    // a read-only holder fails whoever owns it: hubCacheWritable says so, in those words
+    if (i >= 0 && !written.has(i) && !mountReadOnly(pod, mounts[i])) {
       written.set(i, `the Hugging Face Hub cache of ${show(model!.id)} (${cache!.dir}) is`);
     }
     for (const [at, what] of written) {
@@ -492,20 +535,6 @@ export function volumeOwnershipKept(pod: RenderedPod): Finding[] {
   return findings ?? NO_FINDINGS;
 }
 
-/** The mount not marked read-only that holds `dir`, the innermost if several do; -1 without one. */
-function innermostWritableMount(mounts: any[], dir: string): number {
-  let best = -1;
-  for (let i = 0; i < mounts.length; i++) {
-    const path = mounts[i]?.mountPath;
-    if (mounts[i]?.readOnly === true || typeof path !== 'string' || !writableAt([mounts[i]], dir)) {
-      continue;
-    }
-    if (best < 0 || trimmed(path).length > trimmed(mounts[best].mountPath).length) {
-      best = i;
-    }
-  }
-  return best;
-}
 
 /** What claim backs the pod's volume `name` (whose files keep their owner without an fsGroup); undefined for any other volume. */
 function claimOf(pod: RenderedPod, name: unknown): string | undefined {
