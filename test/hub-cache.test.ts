@@ -1,22 +1,14 @@
 import {
   AiInferencePod, AiInferencePodProps, HealthCheck, InferenceEngine, ModelPrepInit, ModelSource, PodSecurityLevel, PodVolume,
 } from '../src';
-import { withWarnings } from './helpers/pod-parts';
-import { expectApiValid, newChart, synth } from './helpers/synth';
+import { podWarnings, withWarnings } from './helpers/pod-parts';
+import { newChart, synth } from './helpers/synth';
 
 // hubCacheWritable (new-user review 13): a non-root server with a read-only root filesystem that
 // names a Hub model downloads it into a cache on that read-only filesystem and dies at start —
 // the library's restricted defaults broke such pods without a word at synth.
 
-function warningsOf(props: AiInferencePodProps): string {
-  const { value, warnings } = withWarnings(() => {
-    const chart = newChart();
-    new AiInferencePod(chart, 'llm', props);
-    return synth(chart);
-  });
-  expectApiValid(value);
-  return warnings;
-}
+const warningsOf = podWarnings;
 
 const VLLM = 'vllm/vllm-openai:v0.9.1';
 

@@ -3,12 +3,12 @@ import * as os from 'os';
 import * as path from 'path';
 import { Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
-import { AiInferenceDeployment, AiInferencePod, AiInferencePodProps, HealthCheck, InferenceServer, PodSecurityLevel, PodVolume } from '../src';
-import { withWarnings } from './helpers/pod-parts';
+import { AiInferenceDeployment, AiInferencePodProps, HealthCheck, InferenceServer, PodSecurityLevel, PodVolume } from '../src';
+import { podWarnings } from './helpers/pod-parts';
 import { runApp, typeErrors, writeApp } from './helpers/readme-apps';
 import { readmeSection, tsBlocks } from './helpers/readme-blocks';
 import { expectRefused, run } from './helpers/refusal';
-import { expectApiValid, newChart, synth } from './helpers/synth';
+import { expectApiValid } from './helpers/synth';
 
 /*
  * Items earlier sessions noticed and left alone, fixed in the eleventh session. Each case was
@@ -120,15 +120,7 @@ describe('a number where a Duration belongs: the fix is that number as a Duratio
 
 describe('a Hub cache whose innermost mount is read-only fails at start, whoever runs it, and the warning says where', () => {
   const VLLM = 'vllm/vllm-openai:v0.9.1';
-  const warningsOf = (props: AiInferencePodProps) => {
-    const { value, warnings } = withWarnings(() => {
-      const chart = newChart();
-      new AiInferencePod(chart, 'llm', props);
-      return synth(chart);
-    });
-    expectApiValid(value);
-    return warnings;
-  };
+  const warningsOf = podWarnings;
   const claim = (readOnly: boolean) => PodVolume.persistentVolumeClaim('hf', 'hf-cache', { readOnly });
   test('a claim marked read-only at the volume (the mount itself not readOnly): it was taken as writable, no warning', () => {
     const w = warningsOf({ server: { image: VLLM, args: ['--model', 'org/m'], env: { HF_HOME: '/hf' }, volumeMounts: [{ volume: claim(true), path: '/hf', readOnly: false }] } });

@@ -1,12 +1,21 @@
 import { Chart } from 'cdk8s';
-import { expectApiValid, synth } from './synth';
-import { AiInferencePod } from '../../src';
+import { expectApiValid, newChart, synth } from './synth';
+import { AiInferencePod, AiInferencePodProps } from '../../src';
 
 /** Synthesizes (and checks against the official schema) the chart; returns the manifests with what the library printed as warnings. */
 export function synthWithWarnings(chart: Chart): { manifests: any[]; warnings: string } {
   const { value: manifests, warnings } = withWarnings(() => synth(chart));
   expectApiValid(manifests);
   return { manifests, warnings };
+}
+
+/** What the library prints as warnings for one AiInferencePod `llm` made of `props` (its manifests checked against the official schema). */
+export function podWarnings(props: AiInferencePodProps): string {
+  return synthWithWarnings((() => {
+    const chart = newChart();
+    new AiInferencePod(chart, 'llm', props);
+    return chart;
+  })()).warnings;
 }
 
 /** What `run` returns, with what the library printed as warnings meanwhile. */
