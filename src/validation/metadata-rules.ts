@@ -127,15 +127,31 @@ function appendAll(findings: Finding[], more: Finding[]): void {
 /** DNS-1035 label: Service names, which become DNS names and environment variable prefixes. */
 const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 
+/**
+ * The longest StatefulSet name whose pods can be created: the controller labels each pod
+ * `controller-revision-hash: <name>-<hash of up to 10 characters>`, a label value of at most 63
+ * characters (kubernetes/kubernetes#64023, open). The API server accepts a longer name, and the
+ * StatefulSet then never creates a pod (FailedCreate events only).
+ */
+const MAX_STATEFUL_SET_NAME = 52;
+
+function statefulSetNameLength(name: string): Finding[] {
+  return name.length <= MAX_STATEFUL_SET_NAME ? [] : [error('metadata.name',
+    `${show(name)} has ${name.length} characters; a StatefulSet name can have at most ${MAX_STATEFUL_SET_NAME}, because the controller labels its pods `
+    + `controller-revision-hash: <name>-<10-character hash> (at most 63), and the API server refuses every pod the controller creates for a longer name (kubernetes/kubernetes#64023)`,
+    `use a shorter name such as ${show(name.slice(0, MAX_STATEFUL_SET_NAME).replace(/-+$/, ''))} (metadata.name of the StatefulSet)`)];
+}
+
 /** Kinds whose names are stricter than a DNS-1123 subdomain. */
 const NAME_RULES: { [kind: string]: (name: unknown) => Finding[] } = {
   Service: name => (name === undefined || (typeof name === 'string' && name.length <= 63 && DNS1035_LABEL.test(name)) ? []
     : [error('metadata.name', `${show(name)} is not a valid Service name (DNS-1035 label: at most 63 lowercase letters, digits and '-', starting with a letter, ending alphanumeric)`,
       `use a name such as ${show(suggestDns1035(String(name)))}`)]),
   // Pods of a StatefulSet are named <name>-<ordinal> and use it as their hostname.
-  StatefulSet: name => (name === undefined || isDnsLabel(name) ? []
-    : [error('metadata.name', `${show(name)} is not a valid StatefulSet name (DNS-1123 label: at most 63 lowercase letters, digits and '-', alphanumeric at both ends)`,
-      `use a name such as ${show(suggestName(String(name)).replace(/\./g, '-').slice(0, 63).replace(/-+$/, ''))}`)]),
+  StatefulSet: name => (name === undefined ? [] : !isDnsLabel(name)
+    ? [error('metadata.name', `${show(name)} is not a valid StatefulSet name (DNS-1123 label: at most 63 lowercase letters, digits and '-', alphanumeric at both ends)`,
+      `use a name such as ${show(suggestName(String(name)).replace(/\./g, '-').slice(0, MAX_STATEFUL_SET_NAME).replace(/-+$/, ''))}`)]
+    : statefulSetNameLength(name as string)),
   // The Job controller labels its pods `job-name: <name>`, and a label value has at most 63 characters.
   Job: name => (typeof name === 'string' && name.length > 63 && isDnsSubdomain(name)
     ? [error('metadata.name', `${show(name)} has ${name.length} characters; a Job name can have at most 63, because its pods carry it as the job-name label`,
