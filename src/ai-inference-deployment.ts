@@ -184,7 +184,8 @@ export interface AiInferenceDeploymentProps extends InferenceWorkloadProps {
    * more than the Deployment's `minReadySeconds` (0 unless set with the escape hatch). A deadline
    * shorter than the server's startup probe budget is a warning: the rollout would be marked
    * failed while a new pod still loads its model.
-   * @default - `modelLoadTimeout` + 10 minutes (25 minutes with the default 15-minute load timeout)
+   * @default - `modelLoadTimeout` + 10 minutes (25 minutes with the default 15-minute load timeout), or the
+   * server's startup probe budget + 10 minutes when a custom startup probe allows longer
    */
   readonly progressDeadline?: Duration;
 }
@@ -301,8 +302,13 @@ export class AiInferenceDeployment extends Construct {
     this.server = attachServer(this, this.deployment, props, DEPLOYMENT_KEYS);
     WorkloadHost.of(this.deployment).addWorkloadStep((json, wiring) => {
       json.spec.replicas = props.replicas ?? 1;
-      if (deadline !== undefined && wiring) {
-        this.warnShortDeadline(json, deadline, wiring);
+      const budget = wiring && serverStartupBudget(json, wiring);
+      if (deadline !== undefined && budget !== undefined && deadline < budget) {
+        this.warnShortDeadline(deadline, budget, wiring!);
+      } else if (deadline === undefined && budget !== undefined && budget + 600 > json.spec.progressDeadlineSeconds) {
+        // the default covers the model load as the server's startup probe allows it, also a custom
+        // probe whose budget is longer than modelLoadTimeout
+        json.spec.progressDeadlineSeconds = Math.min(budget + 600, MAX_INT32);
       }
       if (selectorLabels) {
         // as given: an empty value (`app: ""`) is a label the API accepts and cdk8s-plus's selector dropped
@@ -317,21 +323,13 @@ export class AiInferenceDeployment extends Construct {
   }
 
   /**
-   * A progress deadline shorter than the server's startup probe budget (initialDelay + period ×
-   * failureThreshold) marks the rollout failed while a new pod may still be loading its model.
+   * A progress deadline shorter than the server's startup probe budget marks the rollout failed
+   * while a new pod may still be loading its model.
    */
-  private warnShortDeadline(json: any, deadline: number, wiring: Wiring): void {
-    const server = wiring.server && (json.spec?.template?.spec?.containers ?? []).find((c: any) => c?.name === wiring.server?.name);
-    const probe = server?.startupProbe;
-    if (!probe) {
-      return;
-    }
-    const budget = (probe.initialDelaySeconds ?? 0) + (probe.periodSeconds ?? 10) * (probe.failureThreshold ?? 3);
-    if (Number.isFinite(budget) && deadline < budget) {
-      wiring.warning(this, 'progressDeadline', `${deadline} s is shorter than the server's startup probe budget (${budget} s): `
-        + 'the Deployment reports the rollout failed while a new pod may still be loading its model',
-      `give at least Duration.seconds(${budget}) (the budget plus the time to schedule and pull), or leave progressDeadline out (modelLoadTimeout + 10 minutes)`);
-    }
+  private warnShortDeadline(deadline: number, budget: number, wiring: Wiring): void {
+    wiring.warning(this, 'progressDeadline', `${deadline} s is shorter than the server's startup probe budget (${budget} s): `
+      + 'the Deployment reports the rollout failed while a new pod may still be loading its model',
+    `give at least Duration.seconds(${budget}) (the budget plus the time to schedule and pull), or leave progressDeadline out (the startup budget + 10 minutes)`);
   }
 
   /** The workload that add-ons (init containers, sidecars) attach to. */
@@ -389,6 +387,21 @@ export class AiInferenceDeployment extends Construct {
     });
     return service;
   }
+}
+
+/**
+ * The seconds the server's startup probe lets a new pod load its model (initialDelay + period ×
+ * failureThreshold, Kubernetes' defaults where unset), or undefined without one.
+ */
+function serverStartupBudget(json: any, wiring: Wiring): number | undefined {
+  const server = wiring.server && (json.spec?.template?.spec?.containers ?? []).find((c: any) => c?.name === wiring.server?.name);
+  const probe = server?.startupProbe;
+  if (!probe) {
+    return undefined;
+  }
+  const budget = (probe.initialDelaySeconds ?? 0) + (probe.periodSeconds ?? 10) * (probe.failureThreshold ?? 3);
+  // a refused probe field (a string, NaN) is reported by the probe rules
+  return Number.isFinite(budget) ? budget : undefined;
 }
 
 /** A Service port's appProtocol: a qualified name (validateServicePort: IsQualifiedName), as `kubernetes.io/h2c`. */

@@ -3,11 +3,12 @@
  * "Cluster-aware synth" promises under hostile input — a StatefulSet name whose pods the
  * controller can never create, a model load timeout that overflows the int32 fields derived
  * from it, job ids from JavaScript that are not strings, HTTP/2 marks on the proxy's Service port
- * other than `kubernetes.io/h2c`, and options of `KubernetesTarget.of` that are not options.
+ * other than `kubernetes.io/h2c`, options of `KubernetesTarget.of` that are not options, and a
+ * default progress deadline shorter than a custom startup probe's budget.
  */
-import { Chart, Duration } from 'cdk8s';
+import { ApiObject, Chart, Duration, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
-import { AiInferenceDeployment, AiInferencePod, InferenceServer, KubernetesTarget, PodNames, ProxyAuth, ProxySidecar, ProxyTls } from '../src';
+import { AiInferenceDeployment, AiInferenceDeploymentProps, AiInferencePod, HealthCheck, InferenceServer, KubernetesTarget, PodNames, Probe, ProxyAuth, ProxySidecar, ProxyTls } from '../src';
 import { synthWithWarnings } from './helpers/pod-parts';
 import { expectRefused } from './helpers/refusal';
 import { manifestOf, newChart } from './helpers/synth';
@@ -138,5 +139,41 @@ describe('KubernetesTarget.of with options that are not options', () => {
       new AiInferencePod(chart, 'llm', { server: { image: IMAGE }, target: KubernetesTarget.of('1.34', options as any) });
       synthWithWarnings(chart);
     }
+  });
+});
+
+describe('the default progress deadline covers a custom startup probe\'s budget', () => {
+  // "a progress deadline that covers the model load": a custom startup probe that lets the model
+  // load for 6000 s had the default deadline of modelLoadTimeout + 10 minutes (1500 s), so every
+  // rollout was reported failed (ProgressDeadlineExceeded) while its new pod was still loading.
+  const slowStartup = (extra: Partial<AiInferenceDeploymentProps> = {}) => (chart: Chart) => new AiInferenceDeployment(chart, 'llm', {
+    server: { image: IMAGE, health: HealthCheck.custom({ startup: Probe.httpGet('/health', { period: Duration.seconds(60), failureThreshold: 100 }) }) },
+    ...extra,
+  });
+  const deadlineOf = (build: (chart: Chart) => unknown) => {
+    const chart = newChart();
+    build(chart);
+    const { manifests, warnings } = synthWithWarnings(chart);
+    return { seconds: manifestOf(manifests, 'Deployment').spec.progressDeadlineSeconds, warnings };
+  };
+
+  test('the budget (6000 s) + 10 minutes, without a warning', () => {
+    expect(deadlineOf(slowStartup())).toEqual({ seconds: 6600, warnings: '' });
+  });
+
+  test('a startup probe within modelLoadTimeout keeps modelLoadTimeout + 10 minutes; the library\'s own probe is the load timeout', () => {
+    expect(deadlineOf(slowStartup({ modelLoadTimeout: Duration.hours(3) })).seconds).toBe(3 * 3600 + 600);
+    expect(deadlineOf(chart => new AiInferenceDeployment(chart, 'llm', { server: { image: IMAGE }, modelLoadTimeout: Duration.minutes(40) })).seconds).toBe(3000);
+  });
+
+  test('a progressDeadline given is written as given (shorter than the budget: the warning)', () => {
+    const { seconds, warnings } = deadlineOf(slowStartup({ progressDeadline: Duration.minutes(30) }));
+    expect(seconds).toBe(1800);
+    expect(warnings).toMatch(/progressDeadline: 1800 s is shorter than the server's startup probe budget \(6000 s\)/);
+  });
+
+  test('a JSON patch of progressDeadlineSeconds still wins', () => {
+    const { seconds } = deadlineOf(chart => ApiObject.of(slowStartup()(chart).deployment).addJsonPatch(JsonPatch.replace('/spec/progressDeadlineSeconds', 7200)));
+    expect(seconds).toBe(7200);
   });
 });
