@@ -4,12 +4,16 @@
  * controller can never create, a model load timeout that overflows the int32 fields derived
  * from it, job ids from JavaScript that are not strings, HTTP/2 marks on the proxy's Service port
  * other than `kubernetes.io/h2c`, options of `KubernetesTarget.of` that are not options, and a
- * default progress deadline shorter than a custom startup probe's budget.
+ * default progress deadline shorter than a custom startup probe's budget, and a tag-only warning
+ * about an OCI model reference that is refused anyway.
  */
 import { ApiObject, Chart, Duration, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
-import { AiInferenceDeployment, AiInferenceDeploymentProps, AiInferencePod, HealthCheck, InferenceServer, KubernetesTarget, PodNames, Probe, ProxyAuth, ProxySidecar, ProxyTls } from '../src';
-import { synthWithWarnings } from './helpers/pod-parts';
+import {
+  AiInferenceDeployment, AiInferenceDeploymentProps, AiInferencePod, HealthCheck, InferenceServer, KubernetesTarget, ModelPrepInit, ModelSource,
+  PodNames, Probe, ProxyAuth, ProxySidecar, ProxyTls,
+} from '../src';
+import { synthWithWarnings, withWarnings } from './helpers/pod-parts';
 import { expectRefused } from './helpers/refusal';
 import { manifestOf, newChart } from './helpers/synth';
 
@@ -175,5 +179,23 @@ describe('the default progress deadline covers a custom startup probe\'s budget'
   test('a JSON patch of progressDeadlineSeconds still wins', () => {
     const { seconds } = deadlineOf(chart => ApiObject.of(slowStartup()(chart).deployment).addJsonPatch(JsonPatch.replace('/spec/progressDeadlineSeconds', 7200)));
     expect(seconds).toBe(7200);
+  });
+});
+
+describe('ModelSource.ociImage: a refused reference is not also a tag-only warning', () => {
+  const oci = (reference: string) => (chart: Chart) => {
+    const pod = new AiInferencePod(chart, 'p', { server: { image: IMAGE }, target: KubernetesTarget.V1_35 });
+    new ModelPrepInit(pod, 'm', { source: ModelSource.ociImage(reference, { path: '/models' }) });
+  };
+
+  test.each(['', 'registry.example.com/Models/llama:v1', 'registry.example.com/models/llama@sha256:abc'])('%j: refused, with no warning to pin its digest', reference => {
+    const { warnings } = withWarnings(() => expectRefused(oci(reference), /source: .* is not an image reference\. Fix: /));
+    expect(warnings).toBe('');
+  });
+
+  test('a valid tag-only reference (a registry port, no tag) still warns', () => {
+    const chart = newChart();
+    oci('registry.example.com:5000/models/llama')(chart);
+    expect(synthWithWarnings(chart).warnings).toMatch(/names the model by tag only.*Fix: pin the digest: 'registry\.example\.com:5000\/models\/llama@sha256:<digest>'/);
   });
 });
