@@ -6,7 +6,7 @@ import { addRenderStep, podSpecOf } from './_kplus-adapter';
 import { defaultWorkloadName } from './_object-names';
 import { WorkloadHost, Wiring } from './_workload-host';
 import { DeploymentRollout } from './deployment-rollout';
-import { attachServer, InferenceWorkloadProps, WORKLOAD_KEY_FLAGS } from './inference-server';
+import { attachServer, InferenceWorkloadProps, modelLoadSeconds, WORKLOAD_KEY_FLAGS } from './inference-server';
 import { PortProtocol } from './kubernetes-types';
 import { lifecycleGuide } from './lifecycle-guide';
 import { isDnsLabel, isQualifiedName, show } from './validation/_helpers';
@@ -185,7 +185,8 @@ export interface AiInferenceDeploymentProps extends InferenceWorkloadProps {
    * more than the Deployment's `minReadySeconds` (0 unless set with the escape hatch). A deadline
    * shorter than the server's startup probe budget is a warning: the rollout would be marked
    * failed while a new pod still loads its model.
-   * @default - `modelLoadTimeout` + 10 minutes (25 minutes with the default 15-minute load timeout)
+   * @default - `modelLoadTimeout` + 10 minutes (25 minutes with the default 15-minute load timeout), or the
+   * server's startup probe budget + 10 minutes when a custom startup probe allows longer
    */
   readonly progressDeadline?: Duration;
   /**
@@ -273,7 +274,8 @@ export class AiInferenceDeployment extends Construct {
         errors.push(`${field}: ${show(SELECTOR_LABEL)} is the label the Deployment selects its pods by (set by cdk8s-plus). Fix: remove it, or use a label of your own`);
       }
     }
-    const loadSeconds = durationSeconds('modelLoadTimeout', props.modelLoadTimeout, 10, []) ?? Duration.minutes(15).toSeconds();
+    // a refused modelLoadTimeout is reported by the server's prop checks
+    const loadSeconds = modelLoadSeconds(props.modelLoadTimeout, []) ?? Duration.minutes(15).toSeconds();
     // more than minReadySeconds: the library sets none (0); one set with the escape hatch is the progressDeadline rule's
     let deadline = durationSeconds('progressDeadline', props.progressDeadline, 1, errors);
     if (deadline !== undefined && deadline > MAX_INT32) {
@@ -281,6 +283,12 @@ export class AiInferenceDeployment extends Construct {
       errors.push(`progressDeadline: ${deadline} s is more than Kubernetes' largest progressDeadlineSeconds, ${MAX_INT32}. `
         + 'Fix: give a deadline that covers the model load, e.g. Duration.minutes(45), or leave progressDeadline out (modelLoadTimeout + 10 minutes)');
       deadline = undefined;
+    }
+    if (props.progressDeadline === undefined && loadSeconds + 600 > MAX_INT32) {
+      // the default deadline is derived from the prop: named by it, not by the rendered progressDeadlineSeconds
+      errors.push(`modelLoadTimeout: ${loadSeconds} s + 10 minutes, the Deployment's default progress deadline, is more than Kubernetes' largest `
+        + `progressDeadlineSeconds, ${MAX_INT32}. Fix: give a model load timeout of at most ${MAX_INT32 - 600} s (e.g. Duration.hours(2)), `
+        + 'or set progressDeadline yourself');
     }
     this.deployment = new kplus.Deployment(this, 'Resource', {
       metadata: { ...renderableMetadata(props.metadata), name: props.metadata?.name ?? defaultWorkloadName(this, 'apps/v1', 'Deployment') },
@@ -292,7 +300,7 @@ export class AiInferenceDeployment extends Construct {
       select: selectorLabels === undefined,
       replicas: Number.isInteger(props.replicas) ? props.replicas : 1,
       // The rollout is stuck only when a new pod could not even load its model in time.
-      progressDeadline: Duration.seconds(deadline ?? loadSeconds + 600),
+      progressDeadline: Duration.seconds(deadline ?? Math.min(loadSeconds + 600, MAX_INT32)),
       strategy: (rollout instanceof DeploymentRollout ? rollout : DeploymentRollout.rollingUpdate())._render(errors),
     });
     if (selectorLabels) {
@@ -307,8 +315,13 @@ export class AiInferenceDeployment extends Construct {
       if (Number.isInteger(history) && (history as number) >= 0 && (history as number) <= MAX_INT32) {
         json.spec.revisionHistoryLimit = history;
       }
-      if (deadline !== undefined && wiring) {
-        this.warnShortDeadline(json, deadline, wiring);
+      const budget = wiring && serverStartupBudget(json, wiring);
+      if (deadline !== undefined && budget !== undefined && deadline < budget) {
+        this.warnShortDeadline(deadline, budget, wiring!);
+      } else if (deadline === undefined && budget !== undefined && budget + 600 > json.spec.progressDeadlineSeconds) {
+        // the default covers the model load as the server's startup probe allows it, also a custom
+        // probe whose budget is longer than modelLoadTimeout
+        json.spec.progressDeadlineSeconds = Math.min(budget + 600, MAX_INT32);
       }
       if (selectorLabels) {
         // as given: an empty value (`app: ""`) is a label the API accepts and cdk8s-plus's selector dropped
@@ -323,21 +336,13 @@ export class AiInferenceDeployment extends Construct {
   }
 
   /**
-   * A progress deadline shorter than the server's startup probe budget (initialDelay + period ×
-   * failureThreshold) marks the rollout failed while a new pod may still be loading its model.
+   * A progress deadline shorter than the server's startup probe budget marks the rollout failed
+   * while a new pod may still be loading its model.
    */
-  private warnShortDeadline(json: any, deadline: number, wiring: Wiring): void {
-    const server = wiring.server && (json.spec?.template?.spec?.containers ?? []).find((c: any) => c?.name === wiring.server?.name);
-    const probe = server?.startupProbe;
-    if (!probe) {
-      return;
-    }
-    const budget = (probe.initialDelaySeconds ?? 0) + (probe.periodSeconds ?? 10) * (probe.failureThreshold ?? 3);
-    if (Number.isFinite(budget) && deadline < budget) {
-      wiring.warning(this, 'progressDeadline', `${deadline} s is shorter than the server's startup probe budget (${budget} s): `
-        + 'the Deployment reports the rollout failed while a new pod may still be loading its model',
-      `give at least Duration.seconds(${budget}) (the budget plus the time to schedule and pull), or leave progressDeadline out (modelLoadTimeout + 10 minutes)`);
-    }
+  private warnShortDeadline(deadline: number, budget: number, wiring: Wiring): void {
+    wiring.warning(this, 'progressDeadline', `${deadline} s is shorter than the server's startup probe budget (${budget} s): `
+      + 'the Deployment reports the rollout failed while a new pod may still be loading its model',
+    `give at least Duration.seconds(${budget}) (the budget plus the time to schedule and pull), or leave progressDeadline out (the startup budget + 10 minutes)`);
   }
 
   /** The workload that add-ons (init containers, sidecars) attach to. */
@@ -395,6 +400,21 @@ export class AiInferenceDeployment extends Construct {
     });
     return service;
   }
+}
+
+/**
+ * The seconds the server's startup probe lets a new pod load its model (initialDelay + period ×
+ * failureThreshold, Kubernetes' defaults where unset), or undefined without one.
+ */
+function serverStartupBudget(json: any, wiring: Wiring): number | undefined {
+  const server = wiring.server && (json.spec?.template?.spec?.containers ?? []).find((c: any) => c?.name === wiring.server?.name);
+  const probe = server?.startupProbe;
+  if (!probe) {
+    return undefined;
+  }
+  const budget = (probe.initialDelaySeconds ?? 0) + (probe.periodSeconds ?? 10) * (probe.failureThreshold ?? 3);
+  // a refused probe field (a string, NaN) is reported by the probe rules
+  return Number.isFinite(budget) ? budget : undefined;
 }
 
 /** A Service port's appProtocol: a qualified name (validateServicePort: IsQualifiedName), as `kubernetes.io/h2c`. */
@@ -609,9 +629,25 @@ function namedTargetFindings(json: any, declared: ReadonlyMap<string, number> | 
 }
 
 /**
+ * The marks by which gateways and meshes speak cleartext HTTP/2 to a Service port: the
+ * `appProtocol` `kubernetes.io/h2c` (Gateway API) and Istio's `http2`, `grpc` and `grpc-web`
+ * (also read from a port name `<protocol>[-<suffix>]` when the port has no appProtocol).
+ */
+const HTTP2_APP_PROTOCOLS = ['kubernetes.io/h2c', 'h2c', 'http2', 'grpc', 'grpc-web'];
+const HTTP2_PORT_NAME = /^(http2|grpc|grpc-web)(-.*)?$/;
+
+/** The field and value that mark a Service port as cleartext HTTP/2, if one does. */
+function http2Mark(port: any): { field: string; value: string } | undefined {
+  if (port?.appProtocol !== undefined) {
+    return HTTP2_APP_PROTOCOLS.includes(port.appProtocol) ? { field: 'appProtocol', value: port.appProtocol } : undefined;
+  }
+  return typeof port?.name === 'string' && HTTP2_PORT_NAME.test(port.name) ? { field: 'name', value: port.name } : undefined;
+}
+
+/**
  * The ProxySidecar's nginx speaks HTTP/1.1 (over TLS with `tls`), not cleartext HTTP/2: a port
- * to it marked `kubernetes.io/h2c` has gateways and meshes open HTTP/2 connections it cannot
- * read, and every request fails.
+ * to it marked as HTTP/2 (`kubernetes.io/h2c`, Istio's `grpc` or `http2`) has gateways and meshes
+ * open HTTP/2 connections it cannot read, and every request fails.
  */
 function proxyAppProtocolFindings(json: any, declared: ReadonlyMap<string, number> | undefined, wiring: Wiring): Finding[] {
   const proxy = wiring.proxy;
@@ -621,13 +657,19 @@ function proxyAppProtocolFindings(json: any, declared: ReadonlyMap<string, numbe
   }
   return ports.flatMap((p, i) => {
     const target = serviceTargetPort(p, declared);
-    if (target !== proxy.port || !(p?.appProtocol === 'kubernetes.io/h2c' || p?.appProtocol === 'h2c')) {
+    const mark = http2Mark(p);
+    if (target !== proxy.port || !mark) {
       return [];
     }
+    const http1 = proxy.https ? "'https'" : "'http'";
     return [{
-      severity: 'error' as const, field: `spec.ports[${i}].appProtocol`,
-      message: `${show(p.appProtocol)} marks port ${target}, the ProxySidecar's, as cleartext HTTP/2; its nginx speaks HTTP/1.1${proxy.https ? ' over TLS' : ''}, so gateways and meshes that follow the mark fail every request`,
-      fix: `remove appProtocol (or use ${proxy.https ? "'https'" : "'http'"}); a gRPC server needs a front door that speaks HTTP/2 (a Sidecar with frontDoor)`,
+      severity: 'error' as const, field: `spec.ports[${i}].${mark.field}`,
+      message: `${show(mark.value)} marks port ${target}, the ProxySidecar's, as cleartext HTTP/2`
+        + `${mark.field === 'name' ? ' (Istio reads a port name <protocol>[-<suffix>] when there is no appProtocol)' : ''}; `
+        + `its nginx speaks HTTP/1.1${proxy.https ? ' over TLS' : ''}, so gateways and meshes that follow the mark fail every request`,
+      fix: mark.field === 'name'
+        ? `name the port otherwise (serviceOptions.portName, e.g. 'proxy'), or set appProtocol: ${http1}; a gRPC server needs a front door that speaks HTTP/2 (a Sidecar with frontDoor)`
+        : `remove appProtocol (or use ${http1}); a gRPC server needs a front door that speaks HTTP/2 (a Sidecar with frontDoor)`,
     }];
   });
 }

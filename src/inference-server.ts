@@ -598,7 +598,25 @@ function serverListens(server: InferenceServerProps, errors: string[]): boolean 
 
 /** The model load timeout when it is a valid one, else the default. */
 function loadTimeoutOrDefault(timeout: Duration | undefined): Duration {
-  return timeout !== undefined && durationSeconds('modelLoadTimeout', timeout, 10, []) !== undefined ? timeout : DEFAULT_LOAD_TIMEOUT;
+  return timeout !== undefined && modelLoadSeconds(timeout, []) !== undefined ? timeout : DEFAULT_LOAD_TIMEOUT;
+}
+
+/** The most seconds a model load timeout can have: the startup probe counts them as failureThreshold × periodSeconds, an int32 each. */
+const MAX_LOAD_SECONDS = 2147483647;
+
+/**
+ * `modelLoadTimeout` in seconds when it is valid (whole seconds, from 10 s to about 68 years),
+ * else undefined with the error in `errors`: named by the prop, not by the startup probe's
+ * failureThreshold it would overflow. @internal
+ */
+export function modelLoadSeconds(timeout: Duration | undefined, errors: string[]): number | undefined {
+  const seconds = durationSeconds('modelLoadTimeout', timeout, 10, errors);
+  if (seconds !== undefined && seconds > MAX_LOAD_SECONDS) {
+    errors.push(`modelLoadTimeout: ${seconds} s is more than ${MAX_LOAD_SECONDS} s (about 68 years), the most the startup probe's failureThreshold can count. `
+      + 'Fix: give the time the model takes to load, e.g. Duration.minutes(30)');
+    return undefined;
+  }
+  return seconds;
 }
 
 /** The GPU settings after the accelerator and the plan are applied. */
@@ -951,7 +969,7 @@ function checkServerProps(props: InferenceWorkloadProps, image: string | undefin
   // the metadata of an AiInferencePod or AiInferenceDeployment (an InferenceServer has none)
   renderableMetadata((props as { metadata?: { labels?: unknown; annotations?: unknown } }).metadata, errors);
   portNumber('server.port', server.port, errors);
-  durationSeconds('modelLoadTimeout', props.modelLoadTimeout, 10, errors);
+  modelLoadSeconds(props.modelLoadTimeout, errors);
   quantity('server.tmpSize', server.tmpSize, errors, true);
   objectName('serviceAccountName', props.serviceAccountName, errors, 'ServiceAccount');
   objectName('runtimeClassName', props.runtimeClassName, errors, 'RuntimeClass');

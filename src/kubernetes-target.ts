@@ -1,7 +1,7 @@
 import { IConstruct } from 'constructs';
 import { deepFreeze } from './_memo';
 import { show } from './validation/_helpers';
-import { knownProps, propKeys, snapshot } from './validation/_prop-checks';
+import { isPlainObject, knownProps, propKeys, snapshot } from './validation/_prop-checks';
 
 /**
  * Context key naming the Kubernetes version the app deploys to, e.g. `'1.31'`
@@ -183,6 +183,11 @@ export class KubernetesTarget {
 
   /** The problems of this target, in the `field: ... . Fix: ...` convention. @internal */
   public _errors(field: string): string[] {
+    if (!isPlainObject(this.options)) {
+      // a string or a list in place of the options would otherwise be read as no options at all
+      return [`${field}: the options ${show(this.options)} of KubernetesTarget.of(${show(this.version)}, …) are not { imageVolumes }. `
+        + `Fix: write KubernetesTarget.of(${show(this.version)}, { imageVolumes: true }) (or false), or leave the options out`];
+    }
     const keyErrors: string[] = [];
     if (!knownProps(field, this.options, TARGET_OPTION_KEYS, keyErrors)) {
       return keyErrors;

@@ -10,7 +10,7 @@ import { parseQuantity } from './quantity';
 import { checkedResources, ContainerResources, renderResources } from './resources';
 import { modelPrepScript } from './scripts/model-prep-script';
 import { containerSecurityContext, ContainerSecurityOptions, DEFAULT_ID, idsByDefault } from './security';
-import { kubeletLiteral, show } from './validation/_helpers';
+import { isImageReference, kubeletLiteral, show } from './validation/_helpers';
 import { absolutePath, containerPropKeys, durationSeconds, knownProps, labelName, propKeys, quantity, snapshot, wholeNumber } from './validation/_prop-checks';
 
 /** How often a lock holder writes its heartbeat, in seconds. */
@@ -298,7 +298,8 @@ function wireOciImage(
   owner: ModelPrepInit, spec: any, wiring: Wiring, oci: { source: OciModelImage; name: string; volumeName: string; props: ModelPrepInitProps },
 ): boolean {
   const { reference, pullPolicy } = oci.source;
-  if (!/@sha(256|384|512):/.test(String(reference))) {
+  // a reference that is refused is not also warned about (its fix would pin a digest to nothing)
+  if (typeof reference === 'string' && isImageReference(reference) && !/@sha(256|384|512):/.test(reference)) {
     wiring.warning(owner, 'source', `${JSON.stringify(reference)} names the model by tag only; a pushed tag changes the weights under running pods `
       + 'and a cached copy is not refreshed', `pin the digest: '${reference}@sha256:<digest>' (crane digest / docker buildx imagetools inspect)`);
   }

@@ -1,4 +1,5 @@
 import { createHash } from 'crypto';
+import { show } from './validation/_helpers';
 
 /**
  * Valid pod names from run-time values (job ids, video ids, tenant names).
@@ -9,14 +10,23 @@ export class PodNames {
    * and made unique by 8 hex digits of the sha256 of the original id (`Video_1` and `video-1`
    * differ; so do `ABC` and an id chosen to look like the name `ABC` gets).
    *
-   * @throws when the job id has no letter or digit at all
+   * @throws when the job id is neither a string nor a finite number, or has no letter or digit at all
    */
   public static forJob(prefix: string, jobId: string): string {
+    if (typeof jobId === 'number' && Number.isFinite(jobId)) {
+      // a JavaScript caller's numeric id names the pod it always named (`worker-42-...`)
+      jobId = String(jobId);
+    }
+    if (typeof jobId !== 'string') {
+      // JavaScript callers: undefined, null or an object would be read as the text "undefined",
+      // "null" or "[object Object]", one pod name for every job that passes one
+      throw new Error(`jobId: ${show(jobId)} is not a string. Fix: pass the job's id as a string, e.g. String(job.id) or "video-42"`);
+    }
     if (!/[A-Za-z0-9]/.test(jobId)) {
       throw new Error(`jobId: ${JSON.stringify(jobId)} has no letter or digit to build a pod name from. Fix: pass the job's id, e.g. "video-42"`);
     }
-    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(prefix) || prefix.length > 40) {
-      throw new Error(`prefix: ${JSON.stringify(prefix)} must be a lowercase DNS-1123 label of at most 40 characters. Fix: use e.g. "worker"`);
+    if (typeof prefix !== 'string' || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(prefix) || prefix.length > 40) {
+      throw new Error(`prefix: ${show(prefix)} must be a lowercase DNS-1123 label of at most 40 characters. Fix: use e.g. "worker"`);
     }
     const raw = `${prefix}-${jobId}`;
     const clean = raw.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');

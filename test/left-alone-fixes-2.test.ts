@@ -17,30 +17,6 @@ import { expectApiValid } from './helpers/synth';
 
 const SERVER = { image: 'vllm/vllm-openai:v0.6.3', health: HealthCheck.none() };
 
-describe('a StatefulSet name of 53 to 63 characters: valid for the API server, but no pod is ever created (kubernetes/kubernetes#64023)', () => {
-  // the controller labels each pod controller-revision-hash: <name>-<hash of up to 10 characters>, a label value of at most 63
-  const statefulSet = (name: string) => (c: Chart) => {
-    const s = new kplus.StatefulSet(c, 's', { metadata: { name }, service: new kplus.Service(c, 'svc', { metadata: { name: 'llm' }, clusterIP: 'None', ports: [{ port: 8000 }] }) });
-    new InferenceServer(s, 'server', { server: SERVER });
-  };
-  test('53 characters are refused, naming the label and the limit', () => {
-    expectRefused(statefulSet('s'.repeat(53)),
-      /\[test\/s\/server\] metadata\.name: "s{53}" has 53 characters; a StatefulSet name can have at most 52: the controller labels each pod controller-revision-hash: <name>-<10-character hash>.*no pod is ever created.*Fix: use a name such as "s{52}"/);
-  });
-  test('63 characters (a DNS label, which the rule accepted) are refused too', () => {
-    expectRefused(statefulSet(`llm-${'x'.repeat(59)}`), /metadata\.name: "llm-x{59}" has 63 characters; a StatefulSet name can have at most 52/);
-  });
-  test('52 characters are written', () => {
-    const { manifests, error } = run(statefulSet('s'.repeat(52)));
-    expect(error).toBeUndefined();
-    expectApiValid(manifests!);
-    expect(manifests!.find(m => m.kind === 'StatefulSet').metadata.name).toBe('s'.repeat(52));
-  });
-  test('a name that is no DNS label still gets the DNS-label message', () => {
-    expectRefused(statefulSet('llm.v1'), /"llm\.v1" is not a valid StatefulSet name \(DNS-1123 label/);
-  });
-});
-
 describe('a Deployment name of 243 to 253 characters: its ReplicaSets (<name>-<pod-template-hash>) would be over 253', () => {
   const name = (length: number) => `${'d'.repeat(length - 4)}.llm`;
   test('243 characters are refused with a shorter name to use', () => {

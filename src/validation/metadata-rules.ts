@@ -128,10 +128,19 @@ function appendAll(findings: Finding[], more: Finding[]): void {
 const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 
 /**
- * The longest StatefulSet name whose pods can be created: the pods' `controller-revision-hash`
- * label is the name, '-' and a hash of up to 10 characters, and a label value has at most 63.
+ * The longest StatefulSet name whose pods can be created: the controller labels each pod
+ * `controller-revision-hash: <name>-<hash of up to 10 characters>`, a label value of at most 63
+ * characters (kubernetes/kubernetes#64023, open). The API server accepts a longer name, and the
+ * StatefulSet then never creates a pod (FailedCreate events only).
  */
-const STATEFUL_SET_NAME_MAX = 63 - 11;
+const MAX_STATEFUL_SET_NAME = 52;
+
+function statefulSetNameLength(name: string): Finding[] {
+  return name.length <= MAX_STATEFUL_SET_NAME ? [] : [error('metadata.name',
+    `${show(name)} has ${name.length} characters; a StatefulSet name can have at most ${MAX_STATEFUL_SET_NAME}, because the controller labels its pods `
+    + `controller-revision-hash: <name>-<10-character hash> (at most 63), and the API server refuses every pod the controller creates for a longer name (kubernetes/kubernetes#64023)`,
+    `use a shorter name such as ${show(name.slice(0, MAX_STATEFUL_SET_NAME).replace(/-+$/, ''))} (metadata.name of the StatefulSet)`)];
+}
 
 /** The longest Deployment name whose ReplicaSets (`<name>-<hash of up to 10 characters>`) can be created. */
 const DEPLOYMENT_NAME_MAX = 253 - 11;
@@ -142,12 +151,10 @@ const NAME_RULES: { [kind: string]: (name: unknown) => Finding[] } = {
     : [error('metadata.name', `${show(name)} is not a valid Service name (DNS-1035 label: at most 63 lowercase letters, digits and '-', starting with a letter, ending alphanumeric)`,
       `use a name such as ${show(suggestDns1035(String(name)))}`)]),
   // Pods of a StatefulSet are named <name>-<ordinal> and use it as their hostname.
-  StatefulSet: name => (name === undefined || (isDnsLabel(name) && (name as string).length <= STATEFUL_SET_NAME_MAX) ? []
-    : [error('metadata.name', isDnsLabel(name)
-      ? `${show(name)} has ${(name as string).length} characters; a StatefulSet name can have at most ${STATEFUL_SET_NAME_MAX}: the controller labels each pod `
-        + 'controller-revision-hash: <name>-<10-character hash>, a label value of at most 63, and the API server refuses every pod (no pod is ever created; kubernetes/kubernetes#64023)'
-      : `${show(name)} is not a valid StatefulSet name (DNS-1123 label: at most 63 lowercase letters, digits and '-', alphanumeric at both ends)`,
-    `use a name such as ${show(suggestName(String(name)).replace(/\./g, '-').slice(0, STATEFUL_SET_NAME_MAX).replace(/-+$/, ''))}`)]),
+  StatefulSet: name => (name === undefined ? [] : !isDnsLabel(name)
+    ? [error('metadata.name', `${show(name)} is not a valid StatefulSet name (DNS-1123 label: at most 63 lowercase letters, digits and '-', alphanumeric at both ends)`,
+      `use a name such as ${show(suggestName(String(name)).replace(/\./g, '-').slice(0, MAX_STATEFUL_SET_NAME).replace(/-+$/, ''))}`)]
+    : statefulSetNameLength(name as string)),
   // The Deployment controller names its ReplicaSets <name>-<pod-template-hash of up to 10 characters>, a name of at most 253.
   Deployment: name => (typeof name === 'string' && name.length > DEPLOYMENT_NAME_MAX && isDnsSubdomain(name)
     ? [error('metadata.name', `${show(name)} has ${name.length} characters; a Deployment name can have at most ${DEPLOYMENT_NAME_MAX}, because its ReplicaSets `

@@ -535,7 +535,6 @@ export function volumeOwnershipKept(pod: RenderedPod): Finding[] {
   return findings ?? NO_FINDINGS;
 }
 
-
 /** What claim backs the pod's volume `name` (whose files keep their owner without an fsGroup); undefined for any other volume. */
 function claimOf(pod: RenderedPod, name: unknown): string | undefined {
   const volumes: any[] = Array.isArray(pod.spec.volumes) ? pod.spec.volumes : [];
