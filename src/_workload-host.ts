@@ -9,7 +9,7 @@ import { show } from './validation/_helpers';
 import { hasUserPatches, readRenderedIdentity, refuseNameClashes } from './validation/_name-clashes';
 import { currentRun, metadataFingerprint, ReportedElsewhere, validateObjectOnSynth, ValidationReporter } from './validation/_reporter';
 import { markLibraryObject } from './validation/front-door-bypass';
-import { Finding, PodFacts } from './validation/model';
+import { ClaimFact, Finding, PodFacts } from './validation/model';
 
 /**
  * The composition of one workload: the model server and the add-ons that registered with it.
@@ -45,6 +45,8 @@ export class WorkloadHost {
   private lastRendering?: RenderedPod;
   private readonly renderFresh: () => any;
   private readonly claimed = new Map<string, string>();
+  /** The PersistentVolumeClaims written next to the workload, and whose each is. */
+  private readonly claims: Array<{ readonly owner: IConstruct; readonly obj: ApiObject }> = [];
   private readonly defaultedIds = new Map<string, ReadonlyArray<string>>();
   private problems: Finding[] = [];
   /** The variables library containers got from their `env`, `secretEnv` and `fieldEnv` props. */
@@ -222,6 +224,9 @@ export class WorkloadHost {
    */
   public addCompanion(owner: IConstruct, obj: ApiObject, kind?: CompanionKind, related?: (json: any) => Finding[]): void {
     markLibraryObject(obj);
+    if (kind === CompanionKind.CLAIM) {
+      this.claims.push({ owner, obj });
+    }
     addRenderStep(obj, json => {
       const namespace = this.podNamespace();
       json.metadata = { ...json.metadata, namespace };
@@ -354,6 +359,7 @@ export class WorkloadHost {
       target: targetFact(this.target()),
       gpuTaintNotTolerated: this.server?.gpuTaintNotTolerated,
       volumeOwnershipKept: this.server?.volumeOwnershipKept ? this.server.owner.node.path : undefined,
+      claims: this.claims.length ? this.claimFacts() : undefined,
     };
     const door = this.sortedAddOns().find(a => a.fronts?.admitted?.() !== undefined);
     if (door && wiring.admittedPorts) {
@@ -361,6 +367,24 @@ export class WorkloadHost {
     }
     for (const addOn of this.sortedAddOns()) {
       addOn.declare?.(facts, wiring);
+    }
+    return facts;
+  }
+
+  /** The claims next to the workload as they render (JSON patches included); one that cannot render is its own validation's to report. */
+  private claimFacts(): ClaimFact[] {
+    const facts: ClaimFact[] = [];
+    for (const { owner, obj } of this.claims) {
+      let json: any;
+      try {
+        json = obj.toJson();
+      } catch {
+        continue;
+      }
+      const modes: unknown = json?.spec?.accessModes;
+      if (typeof json?.metadata?.name === 'string' && Array.isArray(modes)) {
+        facts.push({ claimName: json.metadata.name, accessModes: modes.filter((m): m is string => typeof m === 'string'), declaredBy: owner.node.path });
+      }
     }
     return facts;
   }

@@ -31,6 +31,14 @@ export interface ModelVolumeFact {
   readonly writers: string[];
 }
 
+/** A PersistentVolumeClaim the library writes next to the pod (a ModelCache's new claim), as rendered. */
+export interface ClaimFact {
+  readonly claimName: string;
+  readonly accessModes: ReadonlyArray<string>;
+  /** Construct path of the add-on whose claim it is. */
+  readonly declaredBy: string;
+}
+
 /** A proxy sidecar forwarding to a port on localhost. */
 export interface ProxyFact {
   readonly container: string;
@@ -58,6 +66,8 @@ export interface PodFacts {
   readonly proxies: ProxyFact[];
   /** Volumes of model weights. */
   readonly modelVolumes: ModelVolumeFact[];
+  /** The claims the library writes for this workload, with their access modes. */
+  readonly claims?: ReadonlyArray<ClaimFact>;
   /** Declared model load times that the startup probe must cover. */
   readonly expectedLoadSeconds: LoadTimeFact[];
   /** The Pod Security Standard level the pod is declared to meet (`restricted` by default). */

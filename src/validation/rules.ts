@@ -47,6 +47,7 @@ export const RULES: ReadonlyArray<Rule> = [
   volumes.mountsUnderRootHome,
   volumes.hubCacheWritable,
   volumes.volumeOwnershipKept,
+  volumes.sharedClaimAttach,
   probes.probeShape,
   probes.probeTerminationGrace,
   probes.httpHeaderNames,

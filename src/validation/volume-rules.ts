@@ -547,3 +547,65 @@ function claimOf(pod: RenderedPod, name: unknown): string | undefined {
   }
   return v === undefined && claimTemplateVolumes(pod).some(t => t.name === name) ? 'a claim template of the StatefulSet' : undefined;
 }
+
+/**
+ * A claim the library writes (a ModelCache's new claim) that several pods of the workload mount
+ * at once, with an access mode that lets only one node (ReadWriteOnce) or one pod
+ * (ReadWriteOncePod) use it: the other pods wait in ContainerCreating ("Multi-Attach error") or
+ * Pending. A Deployment's rolling update with a surge pod is such a moment even at one replica:
+ * the new pod lands on another node (GPU nodes rarely have room for both), waits for the claim,
+ * and `maxUnavailable: 0` keeps the old pod — the rollout stalls. A warning: pods that all land
+ * on the claim's node share a ReadWriteOnce claim.
+ */
+export function sharedClaimAttach(pod: RenderedPod): Finding[] {
+  const claims = pod.facts.claims;
+  const together = claims?.length ? podsAtOnce(pod) : undefined;
+  if (!together) {
+    return NO_FINDINGS;
+  }
+  const volumes: any[] = Array.isArray(pod.spec.volumes) ? pod.spec.volumes : [];
+  let findings: Finding[] | undefined;
+  for (const claim of claims!) {
+    const once = claim.accessModes.includes('ReadWriteMany') || claim.accessModes.includes('ReadOnlyMany') ? undefined
+      : claim.accessModes.includes('ReadWriteOnce') ? 'node' : claim.accessModes.includes('ReadWriteOncePod') ? 'pod' : undefined;
+    const at = volumes.findIndex(v => v?.persistentVolumeClaim?.claimName === claim.claimName);
+    if (!once || at < 0) {
+      continue;
+    }
+    const what = once === 'node'
+      ? `is ReadWriteOnce: one node at a time attaches it, and ${together.why}, so a pod on another node waits in ContainerCreating ("Multi-Attach error")`
+      : `is ReadWriteOncePod: one pod at a time uses it, and ${together.why}, so the other pods wait in Pending`;
+    (findings ??= []).push(warning(`${pod.specPath}.volumes[${at}].persistentVolumeClaim.claimName`,
+      `the claim ${show(claim.claimName)} of ${claim.declaredBy} ${what}${together.surge ? '; a rollout whose new pod waits for it stalls, as maxUnavailable keeps the old pod' : ''}`,
+      `give the cache accessMode: CacheAccessMode.READ_WRITE_MANY (a storage class that offers it: NFS, EFS, Filestore, CephFS, Azure Files)${together.fix}`));
+  }
+  return findings ?? NO_FINDINGS;
+}
+
+/** Whether the workload runs several pods at once, why, and how else to avoid it; undefined for one pod. */
+function podsAtOnce(pod: RenderedPod): { why: string; surge: boolean; fix: string } | undefined {
+  const spec = pod.json?.spec ?? {};
+  const count = (value: unknown, fallback: number) => (typeof value === 'number' && Number.isFinite(value) ? value : fallback);
+  switch (pod.kind) {
+    case 'Deployment': {
+      const replicas = count(spec.replicas, 1);
+      const rolling = spec.strategy?.type !== 'Recreate';
+      const surge = rolling && !['0', '0%'].includes(String(spec.strategy?.rollingUpdate?.maxSurge ?? '25%'));
+      const fix = ', or one replica with rollout: DeploymentRollout.recreate() (the old pod stops, then the new one attaches the claim)';
+      return replicas > 1 ? { why: `the Deployment runs ${replicas} replicas`, surge, fix }
+        : surge && replicas === 1 ? { why: 'its rolling update starts the new pod (maxSurge) while the old one still runs', surge, fix } : undefined;
+    }
+    case 'StatefulSet': {
+      const replicas = count(spec.replicas, 1);
+      return replicas > 1 ? { why: `the StatefulSet runs ${replicas} replicas`, surge: false, fix: ', or a claim per replica with PodVolume.claimTemplate' } : undefined;
+    }
+    case 'Job': {
+      const parallelism = count(spec.parallelism, 1);
+      return parallelism > 1 ? { why: `the Job runs ${parallelism} pods in parallel`, surge: false, fix: ', or parallelism: 1' } : undefined;
+    }
+    case 'DaemonSet':
+      return { why: 'the DaemonSet runs a pod on every node', surge: false, fix: '' };
+    default:
+      return undefined;
+  }
+}
