@@ -9,10 +9,10 @@ import { DeploymentRollout } from './deployment-rollout';
 import { attachServer, InferenceWorkloadProps, modelLoadSeconds, WORKLOAD_KEY_FLAGS } from './inference-server';
 import { PortProtocol } from './kubernetes-types';
 import { lifecycleGuide } from './lifecycle-guide';
-import { isDnsLabel, isQualifiedName, show } from './validation/_helpers';
+import { isDnsLabel, isDnsSubdomain, isQualifiedName, show } from './validation/_helpers';
 import { serviceTargetPort } from './validation/_object-helpers';
 import { booleanProp, durationSeconds, isPlainObject, knownProps, listOf, propKeys, renderableMetadata, snapshot, stringMap, wholeNumber } from './validation/_prop-checks';
-import { suggestDns1035 } from './validation/metadata-rules';
+import { isServiceName, suggestDns1035 } from './validation/metadata-rules';
 import { Finding } from './validation/model';
 import { isPortName } from './validation/port-rules';
 
@@ -331,6 +331,7 @@ export class AiInferenceDeployment extends Construct {
     this.node.addValidation({ validate: () => errors });
     // a server without a port gets no Service (service: true with it is refused above)
     if (props.service !== false && listens) {
+      refuseNameNoServiceTakes(props, serviceOptions, errors);
       this.service = this.createService(props, serviceOptions);
     }
   }
@@ -368,7 +369,8 @@ export class AiInferenceDeployment extends Construct {
       kind: 'Service',
       metadata: {
         // a derived Deployment name may hold dots (from construct ids); a Service's is a DNS-1035 label
-        name: options.name ?? (props.metadata?.name === undefined ? suggestDns1035(this.deployment.name) : this.deployment.name),
+        // a given name no Service may have is the prop error of refuseNameNoServiceTakes: the Service itself is then not refused again
+        name: options.name ?? (props.metadata?.name === undefined || !isServiceName(props.metadata.name) ? suggestDns1035(this.deployment.name) : this.deployment.name),
         namespace: props.metadata?.namespace, labels: options.labels, annotations: options.annotations,
       },
     });
@@ -400,6 +402,21 @@ export class AiInferenceDeployment extends Construct {
     });
     return service;
   }
+}
+
+/**
+ * A Deployment name given in `metadata.name` that no Service may have (`llama-3.1-8b`: a Service's
+ * name is a DNS-1035 label) also names the Service unless `serviceOptions.name` does: said once,
+ * by the prop that decides, with the name to give the Service.
+ */
+function refuseNameNoServiceTakes(props: AiInferenceDeploymentProps, options: InferenceServiceOptions, errors: string[]): void {
+  const name = props.metadata?.name;
+  if (typeof name !== 'string' || options.name !== undefined || isServiceName(name) || !isDnsSubdomain(name)) {
+    return;
+  }
+  errors.push(`metadata.name: ${show(name)} is a valid Deployment name, and it names the Deployment's Service too, which must be a DNS-1035 label `
+    + `(at most 63 lowercase letters, digits and '-', starting with a letter). Fix: give the Service its own name, serviceOptions: { name: ${show(suggestDns1035(name))} }, `
+    + 'or service: false');
 }
 
 /**

@@ -129,7 +129,7 @@ describe('construct ids a platform wrapper uses: dots, uppercase, underscores', 
   });
 
   test('a metadata.name given is never rewritten: a dotted Deployment name still needs serviceOptions.name', () => {
-    expectRefused(chart => new AiInferenceDeployment(chart, 'llm', { server, metadata: { name: 'llm.v2' } }), /metadata\.name: "llm\.v2" is not a valid Service name/);
+    expectRefused(chart => new AiInferenceDeployment(chart, 'llm', { server, metadata: { name: 'llm.v2' } }), /metadata\.name: "llm\.v2" is a valid Deployment name, and it names the Deployment's Service too, which must be a DNS-1035 label .*Fix: give the Service its own name, serviceOptions: \{ name: "llm-v2" \}, or service: false/);
   });
 });
 

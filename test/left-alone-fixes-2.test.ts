@@ -132,3 +132,21 @@ describe('a Hub cache whose innermost mount is read-only fails at start, whoever
     expect(w).not.toContain('Hugging Face Hub model');
   });
 });
+
+describe('a dotted Deployment name (llama-3.1-8b) names the Service too: one line that says so, with serviceOptions.name as the fix', () => {
+  // it was "metadata.name: "llama-3.1-8b" is not a valid Service name", under the Deployment's own valid name
+  test('refused once, by the prop that decides, with the name to give the Service', () => {
+    const lines = expectRefused(c => new AiInferenceDeployment(c, 'd', { metadata: { name: 'llama-3.1-8b' }, server: SERVER }),
+      /\[test\/d\] metadata\.name: "llama-3\.1-8b" is a valid Deployment name, and it names the Deployment's Service too, which must be a DNS-1035 label .*Fix: give the Service its own name, serviceOptions: \{ name: "llama-3-1-8b" \}, or service: false/);
+    expect(lines).toHaveLength(1);
+  });
+  test.each<[string, any]>([
+    ['serviceOptions.name', { serviceOptions: { name: 'llama-3-1-8b' } }],
+    ['service: false', { service: false }],
+  ])('with %s the dotted Deployment name is written', (_what, extra) => {
+    const { manifests, error } = run(c => new AiInferenceDeployment(c, 'd', { metadata: { name: 'llama-3.1-8b' }, server: SERVER, ...extra }));
+    expect(error).toBeUndefined();
+    expectApiValid(manifests!);
+    expect(manifests!.find(m => m.kind === 'Deployment').metadata.name).toBe('llama-3.1-8b');
+  });
+});

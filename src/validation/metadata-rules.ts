@@ -147,7 +147,7 @@ const DEPLOYMENT_NAME_MAX = 253 - 11;
 
 /** Kinds whose names are stricter than a DNS-1123 subdomain. */
 const NAME_RULES: { [kind: string]: (name: unknown) => Finding[] } = {
-  Service: name => (name === undefined || (typeof name === 'string' && name.length <= 63 && DNS1035_LABEL.test(name)) ? []
+  Service: name => (name === undefined || isServiceName(name) ? []
     : [error('metadata.name', `${show(name)} is not a valid Service name (DNS-1035 label: at most 63 lowercase letters, digits and '-', starting with a letter, ending alphanumeric)`,
       `use a name such as ${show(suggestDns1035(String(name)))}`)]),
   // Pods of a StatefulSet are named <name>-<ordinal> and use it as their hostname.
@@ -171,6 +171,11 @@ const NAME_RULES: { [kind: string]: (name: unknown) => Finding[] } = {
       `use a shorter name such as ${show(name.slice(0, 52).replace(/[-.]+$/, ''))}`)]
     : subdomainNameFindings(name)),
 };
+
+/** Whether `name` may name a Service: a DNS-1035 label of at most 63 characters. */
+export function isServiceName(name: unknown): boolean {
+  return typeof name === 'string' && name.length <= 63 && DNS1035_LABEL.test(name);
+}
 
 /** A DNS-1035 label (a Service's name) made from `text`. */
 export function suggestDns1035(text: string): string {
