@@ -57,9 +57,6 @@ describe('SGLang across two pods in a LeaderWorkerSet (kubernetes-sigs/lws docs/
       server: {
         name,
         engine: InferenceEngine.sglang({ image: 'lmsysorg/sglang:v0.5.12', nodes: 2, port: 40000, extraArgs: perPod }),
-        // SGLang's JIT kernels (FlashInfer, Triton) cache under HOME: writable, as the image's root HOME is not for user 1000
-        env: { HOME: '/home/sglang' },
-        volumeMounts: [{ volume: PodVolume.emptyDir('home', { sizeLimit: '10Gi' }), path: '/home/sglang' }],
       },
       gpu: { count: 1 },
     });
@@ -98,7 +95,10 @@ describe('SGLang across two pods in a LeaderWorkerSet (kubernetes-sigs/lws docs/
       expect(c.resources.limits['nvidia.com/gpu']).toBe('1');
       expect(env(c, 'HF_HUB_OFFLINE').value).toBe('1');
       expect(env(c, 'MODEL_PATH').value).toBe('/models/Meta-Llama-3.1-8B-Instruct');
-      expect(mount(c, '/home/sglang')).toMatchObject({ name: 'home' });
+      // SGLang's JIT kernels (FlashInfer, Triton) cache under HOME: the engine points it at the writable /tmp emptyDir
+      expect(env(c, 'HOME').value).toBe('/tmp');
+      expect(mount(c, '/tmp').readOnly).toBeFalsy();
+      expect(volume(template.spec, mount(c, '/tmp').name).emptyDir).toBeDefined();
       expect(c.securityContext).toMatchObject({ runAsNonRoot: true, readOnlyRootFilesystem: true });
       // the token comes from a Secret into the downloader, not as the manifest's literal "$HF_TOKEN"
       expect(env(containerOf(template, 'model-downloader'), 'MODEL_HTTP_TOKEN').valueFrom).toEqual({ secretKeyRef: { name: 'hf-token', key: 'token' } });
@@ -114,6 +114,26 @@ describe('SGLang across two pods in a LeaderWorkerSet (kubernetes-sigs/lws docs/
     const service = manifestOf(manifests, 'Service');
     expect(service.spec.selector).toEqual({ 'leaderworkerset.sigs.k8s.io/name': 'sglang', 'role': 'leader' });
     expect(service.spec.ports).toEqual([{ port: 40000, targetPort: 40000 }]);
+  });
+
+  test('the engines give vLLM and SGLang a writable HOME (their caches), which server.env may move', () => {
+    for (const engine of [InferenceEngine.vllm(), InferenceEngine.sglang()]) {
+      expect(engine.render({ gpuCount: 1 }).env.HOME).toBe('/tmp');
+    }
+    // TGI's image runs as root only (README "Engines"), and Triton's and NIM's commands are the user's: no HOME set
+    expect(InferenceEngine.tgi().render({ gpuCount: 1 }).env.HOME).toBeUndefined();
+    expect(InferenceEngine.triton().render({ gpuCount: 1 }).env.HOME).toBeUndefined();
+    const chart = Testing.chart();
+    const pod = new AiInferencePod(chart, 'p', {
+      server: {
+        engine: InferenceEngine.vllm(),
+        env: { MODEL_PATH: '/models/qwen', HOME: '/home/vllm' },
+        volumeMounts: [{ volume: PodVolume.emptyDir('home'), path: '/home/vllm' }],
+      },
+      gpu: { count: 1 },
+    });
+    const { template } = templateOf(pod);
+    expect(template.spec.containers[0].env.filter((e: any) => e.name === 'HOME')).toEqual([{ name: 'HOME', value: '/home/vllm' }]);
   });
 
   test('tensorParallelSize counts every pod\'s GPUs: 2 over two pods of one GPU is right, 4 is refused naming the pods', () => {

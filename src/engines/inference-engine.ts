@@ -189,6 +189,15 @@ function hasControlCharacter(text: string): boolean {
 }
 
 const OFFLINE = { HF_HUB_OFFLINE: '1' };
+/**
+ * vLLM and SGLang cache under HOME at start: torch.compile's artifacts (`~/.cache/vllm`), vLLM's
+ * config (`~/.config/vllm`), Triton's and FlashInfer's JIT kernels (`~/.triton`, `~/.cache/flashinfer`).
+ * Their images are built for root; as the library's user 1000, which their /etc/passwd does not
+ * know, HOME is `/` on a read-only root filesystem, and the first kernel compiled fails the server
+ * ("Permission denied: '/.cache'"). `/tmp` is the server's writable emptyDir; `server.env` may set
+ * another HOME (a claim keeps the caches across restarts).
+ */
+const WRITABLE_HOME = { HOME: '/tmp' };
 const SGLANG_HEALTH = HealthCheck.http('/health');
 const ENV_VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -217,7 +226,7 @@ export class InferenceEngine {
       livenessPath: '/health',
       command: ['vllm', 'serve'],
       image: ENGINE_IMAGES.vllm,
-      env: { ...OFFLINE, VLLM_NO_USAGE_STATS: '1' },
+      env: { ...OFFLINE, ...WRITABLE_HOME, VLLM_NO_USAGE_STATS: '1' },
       flags: {
         tensorParallel: '--tensor-parallel-size',
         maxModelLength: '--max-model-len',
@@ -245,7 +254,7 @@ export class InferenceEngine {
       livenessPath: '/health',
       command: ['python3', '-m', 'sglang.launch_server'],
       image: ENGINE_IMAGES.sglang,
-      env: { ...OFFLINE },
+      env: { ...OFFLINE, ...WRITABLE_HOME },
       flags: {
         model: '--model-path',
         tensorParallel: '--tp-size',
