@@ -10,15 +10,17 @@
 import { ApiObject, Chart, Duration, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import {
-  Accelerator, AiInferencePod, HealthCheck, ImagePullPolicy, InferenceEngine, ModelCredentials, ModelPrepInit, ModelProfile, ModelSource, PodField, PodSecurityLevel,
-  PodVolume, Sidecar, SidecarMode,
+  Accelerator, AiInferencePod, HealthCheck, ImagePullPolicy, InferenceEngine, ModelCredentials, ModelPrepInit, ModelProfile, ModelSource, PodField,
+  PodSecurityLevel, PodVolume, Sidecar, SidecarMode,
 } from '../src';
 import { env, mount, templateOf, volume, withWarnings } from './helpers/pod-parts';
 import { expectRefused } from './helpers/refusal';
 import { manifestOf } from './helpers/synth';
 
 /** The LeaderWorkerSet of a leader and a worker template, as the examples write it (its schema is not the official one: written as is). */
-function leaderWorkerSet(chart: Chart, name: string, spec: { replicas: number; size: number; restartPolicy?: string }, leaderTemplate: any, workerTemplate: any) {
+function leaderWorkerSet(
+  chart: Chart, name: string, spec: { replicas: number; size: number; restartPolicy?: string }, leaderTemplate: any, workerTemplate: any,
+) {
   return new ApiObject(chart, `${name}-lws`, {
     apiVersion: 'leaderworkerset.x-k8s.io/v1',
     kind: 'LeaderWorkerSet',

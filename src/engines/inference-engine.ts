@@ -177,7 +177,8 @@ interface EngineSpec {
 }
 
 const ENGINE_KEYS = propKeys<EngineOptions>('EngineOptions', {
-  image: true, servedModelName: true, maxModelLength: true, gpuMemoryUtilization: true, tensorParallelSize: true, nodes: true, port: true, extraArgs: true,
+  image: true, servedModelName: true, maxModelLength: true, gpuMemoryUtilization: true, tensorParallelSize: true, nodes: true, port: true,
+  extraArgs: true,
 });
 /** Most pods one model may span: a sanity bound, far above any public multi-node deployment. */
 const MAX_NODES = 64;
