@@ -1,7 +1,7 @@
 import { InferenceEngine } from './engines/inference-engine';
 import { DEFAULT_GPU_RESOURCE, GpuProps, MAX_GPU_COUNT } from './gpu';
 import { Accelerator, acceleratorErrors } from './planning/accelerator';
-import { DEFAULT_GPU_MEMORY_UTILIZATION, GpuFit, GpuFitPlan, migTensorParallelError } from './planning/gpu-fit';
+import { DEFAULT_GPU_MEMORY_UTILIZATION, GpuFit, GpuFitPlan, migTensorParallelError, shmSizeFor } from './planning/gpu-fit';
 import { ModelProfile } from './planning/model-profile';
 import { HealthCheck } from './probes';
 import { show } from './validation/_helpers';
@@ -145,7 +145,9 @@ function fitPart(
       + 'Fix: set gpu: { count, accelerator } (e.g. accelerator: Accelerator.NVIDIA_H100) or remove model');
     return undefined;
   }
-  const fromEngine = props.server.engine instanceof InferenceEngine ? props.server.engine._planInputs : {};
+  const fromEngine: { maxModelLength?: number; memoryUtilization?: number; nodes?: number } =
+    props.server.engine instanceof InferenceEngine ? props.server.engine._planInputs : {};
+  const nodes = fromEngine.nodes ?? 1;
   if (model.maxModelLength !== undefined && fromEngine.maxModelLength !== undefined && model.maxModelLength !== fromEngine.maxModelLength) {
     errors.push(`model.maxModelLength: ${show(model.maxModelLength)} differs from the engine's maxModelLength ${show(fromEngine.maxModelLength)}; `
       + 'the plan would check another length than the engine serves. Fix: set it on the engine only');
@@ -154,14 +156,15 @@ function fitPart(
   const plan = GpuFit.plan({
     model: model.profile,
     accelerator,
-    gpuCount: props.gpu.count,
+    // the weights shard over the GPUs of every pod the engine spans
+    gpuCount: props.gpu.count * nodes,
     maxModelLength: fromEngine.maxModelLength ?? model.maxModelLength,
     concurrentSequences: model.concurrentSequences,
     memoryUtilization: fromEngine.memoryUtilization,
     runtimeOverhead: model.runtimeOverhead,
   });
   const engineSet = fromEngine.maxModelLength !== undefined;
-  const rename = (f: string) => PLAN_FIELDS[f] ?? (f === 'maxModelLength' ? (engineSet ? 'server.engine.maxModelLength' : 'model.maxModelLength')
+  const rename = (f: string) => (f === 'gpuCount' && nodes > 1 ? 'gpu.count × server.engine.nodes' : PLAN_FIELDS[f]) ?? (f === 'maxModelLength' ? (engineSet ? 'server.engine.maxModelLength' : 'model.maxModelLength')
     : f.startsWith('model.') ? `model.profile.${f.slice(6)}` : f.startsWith('accelerator.') ? `gpu.${f}` : `model.${f}`);
   // the accelerator's own errors are reported once, by planServing
   errors.push(...plan.errors.map(e => renameField(e, rename)).filter(e => !errors.includes(e) && !saidByServer(e, props)));
@@ -171,7 +174,8 @@ function fitPart(
   if (outside) {
     errors.push(outside);
   }
-  return { shmSize: plan.shmSize, cacheSize: plan.cacheSize };
+  // /dev/shm serves the GPUs of this pod (NCCL's segments per local peer), not those of the whole group
+  return { shmSize: nodes > 1 ? shmSizeFor(props.gpu.count) : plan.shmSize, cacheSize: plan.cacheSize };
 }
 
 /**

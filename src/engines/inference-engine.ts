@@ -45,11 +45,24 @@ export interface EngineOptions {
    */
   readonly gpuMemoryUtilization?: number;
   /**
-   * Tensor-parallel size. It must equal the number of GPUs the server requests; leave it
-   * unset and it follows the GPU count.
-   * @default - the GPU count
+   * Tensor-parallel size. It must equal the number of GPUs the server requests (times `nodes`);
+   * leave it unset and it follows the GPU count.
+   * @default - the GPU count times `nodes`
    */
   readonly tensorParallelSize?: number;
+  /**
+   * Pods the one model spans (SGLang `--nnodes`), each requesting the workload's GPUs: the pods
+   * of a LeaderWorkerSet group or of a StatefulSet, all rendered from the same engine. Tensor
+   * parallelism is then the GPU count times `nodes` (`--tp-size 16` over two pods of 8 GPUs).
+   * The rank of each pod and the first pod's address differ per pod, so they are not rendered:
+   * give `--node-rank` and `--dist-init-addr` in `extraArgs` (in a LeaderWorkerSet
+   * `$(LWS_WORKER_INDEX)` and `$(LWS_LEADER_ADDRESS):20000`, with those names in the pod's
+   * `injectedEnv`); without them every pod would take rank 0 and wait on its own address.
+   * Only SGLang's launcher spans pods itself: vLLM does it through Ray, TGI not at all, and both
+   * refuse `nodes` above 1.
+   * @default 1
+   */
+  readonly nodes?: number;
   /**
    * Port the server listens on.
    * @default - the engine's default: 8000 for vLLM, 30000 for SGLang, 8080 for TGI
@@ -130,6 +143,11 @@ interface Flags {
   readonly always: string[];
   /** Spellings of rendered flags (aliases included) that extraArgs may not repeat. */
   readonly reserved: string[];
+  /**
+   * The flag for the number of pods the model spans, and the flags each pod must add for its
+   * own rank and the first pod's address; undefined when the launcher cannot span pods.
+   */
+  readonly nodes?: { readonly flag: string; readonly perPod: ReadonlyArray<ReadonlyArray<string>> };
   /** Whether the engine reads `--max_model_len` as `--max-model-len` (vLLM's FlexibleArgumentParser does). */
   readonly underscores?: boolean;
   /**
@@ -159,8 +177,11 @@ interface EngineSpec {
 }
 
 const ENGINE_KEYS = propKeys<EngineOptions>('EngineOptions', {
-  image: true, servedModelName: true, maxModelLength: true, gpuMemoryUtilization: true, tensorParallelSize: true, port: true, extraArgs: true,
+  image: true, servedModelName: true, maxModelLength: true, gpuMemoryUtilization: true, tensorParallelSize: true, nodes: true, port: true,
+  extraArgs: true,
 });
+/** Most pods one model may span: a sanity bound, far above any public multi-node deployment. */
+const MAX_NODES = 64;
 const HEALTH_ONLY_ENGINE_KEYS = propKeys<HealthOnlyEngineOptions>('HealthOnlyEngineOptions', { port: true });
 const RENDER_CONTEXT_KEYS = propKeys<EngineRenderContext>('EngineRenderContext', { gpuCount: true, modelPathEnv: true, modelPath: true, port: true });
 /** Whether `text` has a control character: a flag value with a line break or NUL is never what a user meant, and splits log lines. */
@@ -169,6 +190,15 @@ function hasControlCharacter(text: string): boolean {
 }
 
 const OFFLINE = { HF_HUB_OFFLINE: '1' };
+/**
+ * vLLM and SGLang cache under HOME at start: torch.compile's artifacts (`~/.cache/vllm`), vLLM's
+ * config (`~/.config/vllm`), Triton's and FlashInfer's JIT kernels (`~/.triton`, `~/.cache/flashinfer`).
+ * Their images are built for root; as the library's user 1000, which their /etc/passwd does not
+ * know, HOME is `/` on a read-only root filesystem, and the first kernel compiled fails the server
+ * ("Permission denied: '/.cache'"). `/tmp` is the server's writable emptyDir; `server.env` may set
+ * another HOME (a claim keeps the caches across restarts).
+ */
+const WRITABLE_HOME = { HOME: '/tmp' };
 const SGLANG_HEALTH = HealthCheck.http('/health');
 const ENV_VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -197,7 +227,7 @@ export class InferenceEngine {
       livenessPath: '/health',
       command: ['vllm', 'serve'],
       image: ENGINE_IMAGES.vllm,
-      env: { ...OFFLINE, VLLM_NO_USAGE_STATS: '1' },
+      env: { ...OFFLINE, ...WRITABLE_HOME, VLLM_NO_USAGE_STATS: '1' },
       flags: {
         tensorParallel: '--tensor-parallel-size',
         maxModelLength: '--max-model-len',
@@ -225,7 +255,7 @@ export class InferenceEngine {
       livenessPath: '/health',
       command: ['python3', '-m', 'sglang.launch_server'],
       image: ENGINE_IMAGES.sglang,
-      env: { ...OFFLINE },
+      env: { ...OFFLINE, ...WRITABLE_HOME },
       flags: {
         model: '--model-path',
         tensorParallel: '--tp-size',
@@ -234,8 +264,10 @@ export class InferenceEngine {
         servedModelName: '--served-model-name',
         port: '--port',
         always: ['--host', '0.0.0.0'],
+        // python/sglang/srt/server_args.py: --dist-init-addr (alias --nccl-init-addr) and --node-rank
+        nodes: { flag: '--nnodes', perPod: [['--node-rank'], ['--dist-init-addr', '--nccl-init-addr']] },
         reserved: ['--model-path', '--model', '--tp-size', '--tp', '--tensor-parallel-size', '--context-length',
-          '--mem-fraction-static', '--served-model-name', '--port', '--host'],
+          '--mem-fraction-static', '--served-model-name', '--port', '--host', '--nnodes'],
         abbreviations: true,
       },
     }, options);
@@ -296,8 +328,11 @@ export class InferenceEngine {
   public readonly name: string;
 
   /** The options the GPU-fit plan shares with the command line, so both use one number. @internal */
-  public get _planInputs(): { readonly maxModelLength?: number; readonly memoryUtilization?: number } {
-    return { maxModelLength: this.options.maxModelLength, memoryUtilization: this.options.gpuMemoryUtilization };
+  public get _planInputs(): { readonly maxModelLength?: number; readonly memoryUtilization?: number; readonly nodes: number } {
+    const nodes = this.options.nodes;
+    // the weights shard over every pod's GPUs; a bad count is the render's error, planned as one pod meanwhile
+    const valid = typeof nodes === 'number' && Number.isInteger(nodes) && nodes >= 1 && nodes <= MAX_NODES;
+    return { maxModelLength: this.options.maxModelLength, memoryUtilization: this.options.gpuMemoryUtilization, nodes: valid ? nodes : 1 };
   }
 
   /** The options as given to the factory, copied. */
@@ -372,12 +407,14 @@ export class InferenceEngine {
       errors.push(`image: ${show(options.image)} is empty. Fix: omit it for the pinned ${show(this.spec.image)} or name an image`);
     }
     const extra = this.checkExtraArgs(flags, errors);
+    const nodes = this.checkNodes(flags, extra, errors);
     return [
       ...(flags.model ? [flags.model] : []), this.modelPathArg(context, errors),
       // every '$' doubled: Kubernetes expands $(VAR) in args and reads '$$' as one '$', so the name arrives as written
       ...(options.servedModelName !== undefined && flags.servedModelName
         ? [flags.servedModelName, kubeletLiteral(String(options.servedModelName))] : []),
-      flags.tensorParallel, String(gpuCount),
+      flags.tensorParallel, String(gpuCount * nodes),
+      ...(nodes > 1 && flags.nodes ? [flags.nodes.flag, String(nodes)] : []),
       ...(options.maxModelLength !== undefined ? [flags.maxModelLength, String(options.maxModelLength)] : []),
       flags.memoryUtilization, String(options.gpuMemoryUtilization ?? DEFAULT_GPU_MEMORY_UTILIZATION),
       flags.port, String(port),
@@ -386,20 +423,55 @@ export class InferenceEngine {
     ];
   }
 
-  /** Tensor parallelism is the GPU count: any other size leaves GPUs idle or waits for ones the pod lacks. */
+  /**
+   * Tensor parallelism is the GPU count (of every pod the model spans): any other size leaves
+   * GPUs idle or waits for ones the pods lack. Returns the GPU count of one pod.
+   */
   private checkGpus(context: EngineRenderContext, errors: string[]): number {
     const requested = this.options.tensorParallelSize;
+    const nodes = this._planInputs.nodes;
     wholeNumber('gpuCount', context.gpuCount, 1, 64, errors, 1);
     if (context.gpuCount === undefined) {
       errors.push(`gpuCount: not given. Fix: request GPUs for the ${this.name} server (gpu: { count: 1 })`);
     }
-    wholeNumber('tensorParallelSize', requested, 1, 64, errors, context.gpuCount ?? 1);
-    if (requested !== undefined && context.gpuCount !== undefined && requested !== context.gpuCount) {
-      errors.push(`tensorParallelSize: ${show(requested)} differs from the ${show(context.gpuCount)} GPUs the server requests; `
-        + `${this.name} would ${requested > context.gpuCount ? 'fail to find the GPUs it shards across' : 'leave GPUs idle'}. `
-        + `Fix: remove tensorParallelSize (it follows the GPU count) or request ${requested} GPUs`);
+    wholeNumber('tensorParallelSize', requested, 1, 64 * nodes, errors, (context.gpuCount ?? 1) * nodes);
+    const gpus = context.gpuCount === undefined ? undefined : context.gpuCount * nodes;
+    if (requested !== undefined && gpus !== undefined && requested !== gpus) {
+      const across = nodes > 1 ? ` across its ${nodes} pods (${show(context.gpuCount)} each)` : ' requests';
+      errors.push(`tensorParallelSize: ${show(requested)} differs from the ${show(gpus)} GPUs the server${across}; `
+        + `${this.name} would ${requested > gpus ? 'fail to find the GPUs it shards across' : 'leave GPUs idle'}. `
+        + `Fix: remove tensorParallelSize (it follows the GPU count${nodes > 1 ? ' times nodes' : ''}) or request ${nodes > 1 && requested % nodes === 0 ? `${requested / nodes} GPUs per pod` : `${requested} GPUs`}`);
     }
-    return context.gpuCount ?? requested ?? 1;
+    return context.gpuCount ?? (requested !== undefined ? Math.max(1, Math.floor(requested / nodes)) : 1);
+  }
+
+  /**
+   * The pods the model spans. Above 1, the launcher must span pods itself, and each pod must
+   * name its own rank and the first pod's address (extraArgs), or every pod takes rank 0 and
+   * waits for peers on its own address until the startup probe gives up.
+   */
+  private checkNodes(flags: Flags, extra: string[], errors: string[]): number {
+    const nodes = this.options.nodes;
+    wholeNumber('nodes', nodes, 1, MAX_NODES, errors, 2);
+    const count = this._planInputs.nodes;
+    if (count === 1) {
+      return 1;
+    }
+    if (!flags.nodes) {
+      errors.push(`nodes: ${show(nodes)} cannot be rendered for ${this.name}: its launcher does not span pods itself `
+        + `(${this.name === 'vllm' ? 'vLLM spans nodes through a Ray cluster it joins' : 'TGI shards within one pod only'}). `
+        + `Fix: remove nodes and request the GPUs in one pod, or write the multi-node command yourself in server.command (README "Pods for other controllers")`);
+      return 1;
+    }
+    for (const spellings of flags.nodes.perPod) {
+      if (!extra.some(arg => spellings.some(flag => arg === flag || arg.startsWith(`${flag}=`)))) {
+        errors.push(`nodes: ${count} pods need each pod's own ${spellings[0]} in extraArgs, which is missing; every pod would `
+          + `${spellings[0] === '--node-rank' ? 'take rank 0' : 'wait for its peers on its own address'} and the group never starts. `
+          + `Fix: add ${spellings[0] === '--node-rank' ? "'--node-rank', '$(LWS_WORKER_INDEX)'" : "'--dist-init-addr', '$(LWS_LEADER_ADDRESS):20000'"} `
+          + '(set by the LeaderWorkerSet controller: list the variable in the pod\'s injectedEnv)');
+      }
+    }
+    return count;
   }
 
   private modelPathArg(context: EngineRenderContext, errors: string[]): string {
@@ -459,6 +531,7 @@ function abbreviatedFlag(arg: string, reserved: string[]): string | undefined {
 
 function fixFor(flag: string): string {
   const byOption: Array<[RegExp, string]> = [
+    [/nnodes/, 'set nodes'],
     [/port|^-p$/, 'set port'],
     [/host/, 'remove it: the engine already listens on all interfaces'],
     [/model-len|context-length|total-tokens/, 'set maxModelLength'],

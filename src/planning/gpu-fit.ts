@@ -178,7 +178,7 @@ export class GpuFit {
  * runtime's 64 MiB default crashing TP pods. The size is a limit: only pages used count against
  * the container's memory.
  */
-function shmSizeFor(gpuCount: number): string {
+export function shmSizeFor(gpuCount: number): string {
   return `${Math.max(1, gpuCount)}Gi`;
 }
 
