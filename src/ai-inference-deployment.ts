@@ -370,7 +370,7 @@ export class AiInferenceDeployment extends Construct {
       metadata: {
         // a derived Deployment name may hold dots (from construct ids); a Service's is a DNS-1035 label
         // a given name no Service may have is the prop error of refuseNameNoServiceTakes: the Service itself is then not refused again
-        name: options.name ?? (props.metadata?.name === undefined || !isServiceName(props.metadata.name) ? suggestDns1035(this.deployment.name) : this.deployment.name),
+        name: options.name ?? (isServiceName(props.metadata?.name) ? this.deployment.name : suggestDns1035(this.deployment.name)),
         namespace: props.metadata?.namespace, labels: options.labels, annotations: options.annotations,
       },
     });
