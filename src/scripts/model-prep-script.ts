@@ -418,9 +418,12 @@ check_writable() {
 # holder whose lock it broke, else a fresh one. Other dead holders' staging is removed.
 prepare_stage() {
   stage="$dir/.$target.stage.$me"
-  if [ -d "$partial" ]; then
+  # junk at the partial's name (a file, a symlink: nothing this script makes) is no partial,
+  # and would keep this holder's own staging from being handed over on SIGTERM
+  if [ -L "$partial" ] || { [ -e "$partial" ] && [ ! -d "$partial" ]; }; then rm -f "$partial" 2>/dev/null; fi
+  if [ -d "$partial" ] && [ ! -L "$partial" ]; then
     mv "$partial" "$stage" || fail "$( unwritable)"
-  elif [ -n "$broken" ] && [ -d "$dir/.$target.stage.$broken" ]; then
+  elif [ -n "$broken" ] && [ -d "$dir/.$target.stage.$broken" ] && [ ! -L "$dir/.$target.stage.$broken" ]; then
     mv "$dir/.$target.stage.$broken" "$stage" || fail "$( unwritable)"
   fi
   # a staging left by another uid (runAsUser changed) may hold files this one cannot write
@@ -963,6 +966,10 @@ get_file() {
       *) return "$rc" ;;
     esac
     total="\${resp#*"$tab"}"; total="\${total%%"$tab"*}"
+    # a server that honours Range but not If-Range answers 206 with the new file's validator:
+    # its bytes would be spliced onto the old ones
+    sent="\${resp#*"$tab"*"$tab"}"
+    [ -z "$validator" ] || [ -z "$sent" ] || [ "$sent" = "$validator" ] || { log "$1 changed since the partial download (validator $sent, was $validator); starting it over"; validator=""; }
     [ -z "$validator" ] || [ "$(size_of "$2")" = "$total" ] || { log "$1: size mismatch after resume; starting it over"; validator=""; }
   fi
   if [ -z "$validator" ]; then

@@ -3,7 +3,7 @@ import * as http from 'http';
 import { AddressInfo } from 'net';
 import * as os from 'os';
 import * as path from 'path';
-import { downloaderFor, filesBelow, invariantViolations, ServedVersion, Shell, startPod, volume, within } from './_pods';
+import { downloaderFor, invariantViolations, ServedVersion, Shell, startPod, until, volume, within } from './_pods';
 import { etagOf, serveVersion } from './_serve';
 import { ModelSource } from '../../src';
 
@@ -41,4 +41,97 @@ describe.each(SHELLS)('under %s', (shell) => {
     expect(result.code).toBe(0);
     expect(await invariantViolations(dir, `names-${shell}`, 'directory', [versionOf(files)], `${base}/names-${shell}:${Object.keys(files).join(",")}`)).toEqual([]);
   }, 30_000);
+
+  test('a server that ignores If-Range but honours Range: a changed file (same size) is started over, never spliced', async () => {
+    const v1 = Buffer.alloc(2 * 2 ** 20, 'one');
+    const v2 = Buffer.alloc(2 * 2 ** 20, 'two');
+    const name = `/no-if-range-${shell}.bin`;
+    let first = true;
+    routes.set(name, (req, res) => {
+      if (first) {
+        first = false;
+        res.writeHead(200, { 'Content-Length': v1.length, 'ETag': etagOf(v1) });
+        res.write(v1.subarray(0, 2 ** 20));
+        return;
+      }
+      // v2 now; the range is served whatever If-Range says
+      const range = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
+      const start = range ? Number(range[1]) : 0;
+      res.writeHead(range ? 206 : 200, { 'Content-Length': v2.length - start, 'ETag': etagOf(v2), ...(range ? { 'Content-Range': `bytes ${start}-${v2.length - 1}/${v2.length}` } : {}) });
+      res.end(v2.subarray(start));
+    });
+    const dir = volume();
+    const c = downloaderFor({ source: ModelSource.http(`${base}${name}`), attempts: 2 }, shell);
+    const killed = startPod(c, dir, shell, 'p');
+    await halfThere(dir);
+    killed.kill();
+    await killed.done;
+    const rerun = await within(startPod(c, dir, shell, 'p'), 20_000);
+    expect(rerun.stderr).toBe('');
+    expect(rerun.code).toBe(0);
+    const served = [v1, v2].map(b => versionOf({ '': b }));
+    expect(await invariantViolations(dir, name.slice(1), 'file', served, `${base}${name}`)).toEqual([]);
+    expect(fs.readFileSync(path.join(dir, name.slice(1))).equals(v2)).toBe(true);
+  }, 30_000);
+
+  test('a symlink at the partial\'s name, to a directory elsewhere: nothing there is written or removed', async () => {
+    const name = `/plain-${shell}.bin`;
+    const body = Buffer.alloc(2 ** 16, 'plain');
+    routes.set(name, (req, res) => serveVersion(req, res, body));
+    const dir = volume();
+    const elsewhere = fs.mkdtempSync(path.join(os.tmpdir(), 'elsewhere-'));
+    fs.mkdirSync(path.join(elsewhere, 'old'));
+    fs.writeFileSync(path.join(elsewhere, 'old', 'precious'), 'keep me');
+    fs.writeFileSync(path.join(elsewhere, 'marker'), 'keep me too');
+    fs.writeFileSync(path.join(elsewhere, 'origin'), `${base}${name}\n`);
+    fs.symlinkSync(elsewhere, path.join(dir, `.${name.slice(1)}.partial`));
+    const result = await within(startPod(downloaderFor({ source: ModelSource.http(`${base}${name}`) }, shell), dir, shell, 'p'), 20_000);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(fs.readdirSync(elsewhere).sort()).toEqual(['marker', 'old', 'origin']);
+    expect(fs.readdirSync(path.join(elsewhere, 'old'))).toEqual(['precious']);
+    expect(await invariantViolations(dir, name.slice(1), 'file', [versionOf({ '': body })], `${base}${name}`)).toEqual([]);
+  }, 30_000);
+
+  test('junk (a file) at the partial\'s name does not cost the next pod its resume after a SIGTERM', async () => {
+    const name = `/junk-partial-${shell}.bin`;
+    const body = Buffer.alloc(2 * 2 ** 20, 'resume me');
+    const ranges: string[] = [];
+    let first = true;
+    routes.set(name, (req, res) => {
+      ranges.push(String(req.headers.range ?? ''));
+      if (!first) return serveVersion(req, res, body);
+      first = false;
+      res.writeHead(200, { 'Content-Length': body.length, 'ETag': etagOf(body) });
+      res.write(body.subarray(0, 2 ** 20));
+    });
+    const dir = volume();
+    fs.writeFileSync(path.join(dir, `.${name.slice(1)}.partial`), 'junk');
+    const c = downloaderFor({ source: ModelSource.http(`${base}${name}`) }, shell);
+    const termed = startPod(c, dir, shell, 'p1');
+    await halfThere(dir);
+    termed.term();
+    expect((await within(termed, 5_000)).code).toBe(143);
+    const next = await within(startPod(c, dir, shell, 'p2'), 20_000);
+    expect(next.stderr).toBe('');
+    expect(next.code).toBe(0);
+    expect(ranges).toHaveLength(2);
+    expect(ranges[1]).toMatch(/^bytes=[1-9]\d*-$/);
+    expect(next.stdout).not.toContain('starting');
+    expect(await invariantViolations(dir, name.slice(1), 'file', [versionOf({ '': body })], `${base}${name}`)).toEqual([]);
+  }, 30_000);
 });
+
+/** Waits until a staging directory in the volume holds half a MiB of a single-file model. */
+async function halfThere(dir: string): Promise<void> {
+  const size = (f: string) => {
+    try {
+      return fs.statSync(f).size;
+    } catch {
+      return 0;
+    }
+  };
+  await until('half a MiB in a staging directory', () => fs.readdirSync(dir).some(n => n.includes('.stage.') && size(path.join(dir, n, 'model')) >= 2 ** 19), 10_000).catch((e) => {
+    throw new Error(`${e.message}: ${JSON.stringify(fs.readdirSync(dir))}`);
+  });
+}
