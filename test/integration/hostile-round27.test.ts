@@ -1,16 +1,24 @@
+import { execFile } from 'child_process';
 import * as fs from 'fs';
 import * as http from 'http';
 import { AddressInfo } from 'net';
 import * as os from 'os';
 import * as path from 'path';
+import { promisify } from 'util';
 import { downloaderFor, invariantViolations, ServedVersion, Shell, startPod, until, volume, within } from './_pods';
 import { etagOf, serveVersion } from './_serve';
-import { ModelSource } from '../../src';
+import { ModelCredentials, ModelSource } from '../../src';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const S3rver = require('s3rver');
 
 const SHELLS: Shell[] = ['dash', 'busybox'];
 const routes = new Map<string, (req: http.IncomingMessage, res: http.ServerResponse) => void>();
 let server: http.Server;
 let base = '';
+let s3: any;
+let s3Endpoint = '';
+const AWS = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' };
 
 beforeAll(async () => {
   server = http.createServer((req, res) => {
@@ -19,11 +27,32 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  s3 = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: fs.mkdtempSync(path.join(os.tmpdir(), 's3rver-r27-')), configureBuckets: [{ name: 'r27' }] });
+  s3Endpoint = `http://127.0.0.1:${(await s3.run()).port}`;
+  await upload('names', S3_FILES);
 });
 afterAll(async () => {
   server.closeAllConnections();
   await new Promise<void>((resolve) => server.close(() => resolve()));
+  await s3?.close();
 });
+
+/** S3 keys that are the script's own names, and a key beside a prefix with a record's suffix ("a", "a.sum/x"). */
+const S3_FILES: { [rel: string]: Buffer } = Object.fromEntries(['files/x', 'listing/y', 'mtimes/z', 'found/f', 'a', 'a.sum/x', 'r/r', '-rf', 'ü'].map(n => [n, Buffer.from(`s3 body of ${n}`)]));
+
+/** Uploads a tree under the prefix with one CLI call (a CLI start costs a second or two). */
+async function upload(prefix: string, files: { [rel: string]: Buffer }): Promise<void> {
+  const src = fs.mkdtempSync(path.join(os.tmpdir(), 's3-up-'));
+  for (const [rel, body] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(src, rel)), { recursive: true });
+    fs.writeFileSync(path.join(src, rel), body);
+  }
+  await promisify(execFile)('/usr/bin/aws', ['--endpoint-url', s3Endpoint, 's3', 'cp', '--recursive', '--only-show-errors', src, `s3://r27/${prefix}/`],
+    { env: { ...process.env, ...AWS, AWS_DEFAULT_REGION: 'us-east-1', AWS_EC2_METADATA_DISABLED: 'true', HOME: src } });
+}
+function s3Pod(uri: string, shell: Shell): any {
+  return downloaderFor({ source: ModelSource.s3(uri, { endpoint: s3Endpoint, region: 'us-east-1', credentials: ModelCredentials.awsAccessKey('aws') }), attempts: 2 }, shell);
+}
 
 const versionOf = (files: { [rel: string]: Buffer }): ServedVersion => ({
   files: new Map(Object.entries(files)), etags: new Map(Object.entries(files).map(([k, v]) => [k, etagOf(v)])),
@@ -40,6 +69,48 @@ describe.each(SHELLS)('under %s', (shell) => {
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(await invariantViolations(dir, `names-${shell}`, 'directory', [versionOf(files)], `${base}/names-${shell}:${Object.keys(files).join(",")}`)).toEqual([]);
+  }, 30_000);
+
+  test('an S3 prefix whose keys are the script\'s own names, and a key beside a prefix with a record\'s suffix', async () => {
+    const files = S3_FILES;
+    const dir = volume();
+    const result = await within(startPod(s3Pod('s3://r27/names/', shell), dir, shell, 'p', AWS), 30_000);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const marker = fs.readFileSync(path.join(dir, '.names.ready'), 'utf8');
+    // S3 ETags are the store's: the bytes and the names are what this checks
+    const served: ServedVersion = { files: new Map(Object.entries(files)), etags: new Map(Object.keys(files).map(k => [k, /file=\d+\t([^\t]*)\t/.exec(marker.split('\n').find(l => l.endsWith(`\t${k}`)) ?? '')?.[1] ?? '?'])) };
+    expect(await invariantViolations(dir, 'names', 'directory', [served], 's3://r27/names/')).toEqual([]);
+  }, 40_000);
+
+  test('the same names, killed mid-batch: the partial file resumes from its record beside them', async () => {
+    const big = Buffer.alloc(2 * 2 ** 20, 'big');
+    const files: { [rel: string]: Buffer } = { 'a': Buffer.from('a'), 'a.hdr/x': Buffer.from('x'), 'files/y': Buffer.from('y'), 'r/z': Buffer.from('z'), 'lines/big': big };
+    const ranges: string[] = [];
+    let first = true;
+    for (const [name, body] of Object.entries(files)) {
+      routes.set(`/resume-${shell}/${name}`, (req, res) => {
+        if (name !== 'lines/big') return serveVersion(req, res, body);
+        ranges.push(String(req.headers.range ?? ''));
+        if (!first) return serveVersion(req, res, body);
+        first = false;
+        res.writeHead(200, { 'Content-Length': body.length, 'ETag': etagOf(body) });
+        res.write(body.subarray(0, 2 ** 20));
+      });
+    }
+    const dir = volume();
+    const source = ModelSource.http(`${base}/resume-${shell}`, { files: Object.keys(files) });
+    const c = downloaderFor({ source, attempts: 2 }, shell);
+    const killed = startPod(c, dir, shell, 'p');
+    await halfThere(dir, 'model/lines/big');
+    killed.kill();
+    await killed.done;
+    const rerun = await within(startPod(c, dir, shell, 'p'), 20_000);
+    expect(rerun.stderr).toBe('');
+    expect(rerun.code).toBe(0);
+    expect(ranges).toHaveLength(2);
+    expect(ranges[1]).toMatch(/^bytes=[1-9]\d*-$/);
+    expect(await invariantViolations(dir, `resume-${shell}`, 'directory', [versionOf(files)], `${base}/resume-${shell}:${Object.keys(files).join(',')}`)).toEqual([]);
   }, 30_000);
 
   test('a server that ignores If-Range but honours Range: a changed file (same size) is started over, never spliced', async () => {
@@ -122,8 +193,8 @@ describe.each(SHELLS)('under %s', (shell) => {
   }, 30_000);
 });
 
-/** Waits until a staging directory in the volume holds half a MiB of a single-file model. */
-async function halfThere(dir: string): Promise<void> {
+/** Waits until a staging directory in the volume holds half a MiB of its file `file` (the model itself by default). */
+async function halfThere(dir: string, file = 'model'): Promise<void> {
   const size = (f: string) => {
     try {
       return fs.statSync(f).size;
@@ -131,7 +202,7 @@ async function halfThere(dir: string): Promise<void> {
       return 0;
     }
   };
-  await until('half a MiB in a staging directory', () => fs.readdirSync(dir).some(n => n.includes('.stage.') && size(path.join(dir, n, 'model')) >= 2 ** 19), 10_000).catch((e) => {
+  await until('half a MiB in a staging directory', () => fs.readdirSync(dir).some(n => n.includes('.stage.') && size(path.join(dir, n, file)) >= 2 ** 19), 10_000).catch((e) => {
     throw new Error(`${e.message}: ${JSON.stringify(fs.readdirSync(dir))}`);
   });
 }
