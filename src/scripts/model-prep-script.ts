@@ -487,33 +487,42 @@ const MAIN = String.raw`
 assemble() {
   if [ "\${MODEL_KIND:-file}" = directory ]; then
     [ -d "$model" ] || { echo "the download of $MODEL_SOURCE produced nothing" >> "$errf"; return 1; }
-    sort -u -o "$meta/files" "$meta/files"
+    sort -u -o "$meta/files" "$meta/files" || { unwritten "the file list"; return 23; }
     have=$(find "$model" ! -type d | wc -l)
     want=$(wc -l < "$meta/files")
     [ "$have" -eq "$want" ] || { echo "the download has $have files, the source lists $want" >> "$errf"; return 1; }
     batch_args stat_sizes "$meta/files" "$model/" > "$meta/sizes" 2>> "$errf" || return 1
   else
-    printf '\n' > "$meta/files"
+    { printf '\n' > "$meta/files"; } 2>/dev/null || { unwritten "the file list"; return 23; }
     stat_sizes "$model" > "$meta/sizes" 2>> "$errf" || return 1
   fi
-  records_to_lines || return 1
+  records_to_lines; rc=$?
+  [ "$rc" -ne 3 ] || return 1
+  # a volume that filled up while they were written: a list left short, not always with a word
+  # from the tool (BusyBox awk says nothing)
+  n=$(wc -l < "$meta/files")
+  [ "$rc" -eq 0 ] && [ "$(lines_in "$meta/lines")" -eq "$n" ] && [ "$(lines_in "$stage/files")" -eq "$n" ] || { unwritten "the records"; return 23; }
   if [ "\${MODEL_KIND:-file}" = directory ]; then
     sum=$(pick_hasher; hash_stdin < "$meta/lines")
   else
     IFS= read -r sum < "$meta/lines"; sum="\${sum%%  *}"
   fi
   count=$(wc -l < "$stage/files")
-  { printf 'format=2\nsource=%s\nsha256=%s\nfiles=%s\n' "$MODEL_SOURCE" "$sum" "$count"
-    cat "$stage/files"
-    printf 'completed=%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)"; } > "$stage/marker"
+  { printf 'format=2\nsource=%s\nsha256=%s\nfiles=%s\n' "$MODEL_SOURCE" "$sum" "$count" \
+    && cat "$stage/files" \
+    && printf 'completed=%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)"; } > "$stage/marker" || { unwritten "the marker"; return 23; }
 }
+# A write of the assembly failed: exit code 23 (as curl's) makes it "disk full" unless the
+# tools said otherwise.
+unwritten() { echo "cannot write $1 in $stage (is the volume full?)" >> "$errf"; }
+lines_in() { { wc -l < "$1"; } 2>/dev/null || echo -1; }
 # Every file needs a whole record ("size<tab>identity<tab>sha256": the file's line in
 # $meta/.journal, where the HTTP batch writes them all at once, else its own .rec) whose size
 # is the one on disk (a guard against any writer but this one); it gives a digest line and a
 # marker line.
 records_to_lines() {
   awk -F '\t' -v meta="$meta/" -v lines="$meta/lines" -v marker="$stage/files" -v errf="$errf" "$rec_fn"'
-    function bad(msg) { print msg >> errf; failed = 1; exit 1 }
+    function bad(msg) { print msg >> errf; failed = 1; exit 3 }
     BEGIN { j = meta ".journal"; while ((getline line < j) > 0) if (split(line, r, "\t") >= 4) {
         rel = line; sub(/^[^\t]*\t[^\t]*\t[^\t]*\t/, "", rel); journal[rel] = r[1] "\t" r[2] "\t" r[3] } }
     NR == FNR { size[FNR] = $0; next }
@@ -558,7 +567,9 @@ while :; do
   lost=""
   while :; do
     true > "$errf"
-    fetch && assemble && break
+    # the shell's own words (a failed write of its bookkeeping on a full volume) go with the
+    # tools': the failure stays one line
+    { fetch && assemble; } 2>> "$errf" && break
     rc=$?
     # a pod that took the lock over (this heartbeat seemed dead) or a cache recreated under this
     # one fails the transfer: that is no error of the source, and no disk full
@@ -1057,7 +1068,7 @@ fetch() {
 batch_get() {
   touch "$meta/.journal" || return 23
   # a batch killed on the way (by SIGTERM or SIGKILL): what it finished is recorded as at its end
-  if [ -f "$meta/.batch.out" ]; then batch_settle || return 23; fi
+  if [ -f "$meta/.batch.out" ]; then batch_settle 2>> "$errf" || { unwritten "the journal"; return 23; }; fi
   rm -f "$meta/.batch.done" "$meta/.sums" "$meta/.batch.out"
   # a recorded file, or one with bytes and a header dump (resumed by get_file), stays; every
   # other one goes into the batch, what is left of it removed
@@ -1093,7 +1104,7 @@ batch_get() {
   wake "$meta/.batch.fpid"
   wait $kids
   kids=""
-  batch_settle || return 23
+  batch_settle 2>> "$errf" || { unwritten "the journal"; return 23; }
 }
 # Records every file of the batch that came whole (a 200, the size it announced on disk, a sum)
 # into the journal, in one awk that reads curl's stdout (and one stat for all sizes): a file
