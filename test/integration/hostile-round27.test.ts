@@ -73,7 +73,7 @@ describe.each(SHELLS)('under %s', (shell) => {
     const result = await within(startPod(c, dir, shell, 'p'), 20_000);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    expect(await invariantViolations(dir, `names-${shell}`, 'directory', [versionOf(files)], `${base}/names-${shell}:${Object.keys(files).join(",")}`)).toEqual([]);
+    expect(await invariantViolations(dir, `names-${shell}`, 'directory', [versionOf(files)], `${base}/names-${shell}:${Object.keys(files).join(',')}`)).toEqual([]);
   }, 30_000);
 
   test('the same names, killed mid-batch: the partial file resumes from its record beside them', async () => {
