@@ -228,21 +228,31 @@ record() {
   IFS= read -r file_sum < "$2.sum" && [ -n "$file_sum" ] || return 1
   printf '%s\t%s\t%s\n' "$3" "$4" "$file_sum" > "$2.rec.tmp" && mv -f "$2.rec.tmp" "$2.rec"
 }
+# Where the records of a directory model's file go ("<prefix>.rec", ".hdr", ".sum"...): under
+# $meta/r/, each directory of its path with ".d" added. No directory there ends as a record's
+# name does, and none is one of the script's own files: a model may hold "files/x", or "a"
+# beside "a.rec/x". rec_of sets $rp without a fork; rec_fn is the same for awk (rp(), with the
+# global meta; a single file's prefix is meta itself).
+rec_of() {
+  rp="$meta/r/" r_rest="$1"
+  while :; do
+    case "$r_rest" in */*) rp="$rp\${r_rest%%/*}.d/"; r_rest="\${r_rest#*/}" ;; *) break ;; esac
+  done
+  rp="$rp$r_rest"
+}
+rec_fn='
+  function rp(rel,   p) { if (rel == "") return meta; p = rel; gsub(/\//, ".d/", p); return meta "r/" p }'
 
 # --- names from a listing or from \`files\`: relative, no '.' or '..' segments ---------------
-# A listing where a name is both a file and a directory ("dir" and "dir/x": S3 keys can be)
-# cannot be a tree.
-check_tree() {
-  awk -v errf="$errf" '{ name[$0] } END { for (f in name) { p = f; while (sub(/\/[^\/]*$/, "", p)) if (p in name) {
-      printf "invalid name: %c%s%c is both a file and the directory of %c%s%c\n", 39, p, 39, 39, f, 39 >> errf; exit 1 } } }' "$1"
-}
 check_name() {
   case "/$1/" in
     //|*//*|*/./*|*/../*) printf "invalid name: '%s' (empty, absolute, or with '.' or '..' segments)\n" "$1" >> "$errf"; return 1 ;;
   esac
 }
-# Both checks over the list $1 in one awk (no shell loop per name), and the directories the
-# names need, each once, printed under the prefixes $2 and $3 (either may be empty).
+# A listing where a name is both a file and a directory ("dir" and "dir/x": S3 keys can be)
+# cannot be a tree. Both checks over the list $1 in one awk (no shell loop per name), and the directories the
+# names need, each once: the model's under the prefix $2, the records' (as rec_of names them)
+# under $3 (either may be empty).
 check_names() {
   d1="$2" d2="$3" awk -v errf="$errf" '
     { s = "/" $0 "/"; if (s == "//" || index(s, "//") || index(s, "/./") || index(s, "/../")) {
@@ -252,7 +262,7 @@ check_names() {
       for (f in name) { p = f; while (sub(/\/[^\/]*$/, "", p)) if (p in name) {
           printf "invalid name: %c%s%c is both a file and the directory of %c%s%c\n", 39, p, 39, 39, f, 39 >> errf; exit 1 } }
       for (f in name) { p = f; if (sub(/\/[^\/]*$/, "", p) && !(p in dirs)) { dirs[p]
-          if (ENVIRON["d1"] != "") print ENVIRON["d1"] p; if (ENVIRON["d2"] != "") print ENVIRON["d2"] p } } }' "$1"
+          if (ENVIRON["d1"] != "") print ENVIRON["d1"] p; if (ENVIRON["d2"] != "") { m = p; gsub(/\//, ".d/", m); print ENVIRON["d2"] m ".d" } } } }' "$1"
 }
 mkdir_p() { mkdir -p -- "$@"; }
 
@@ -408,9 +418,12 @@ check_writable() {
 # holder whose lock it broke, else a fresh one. Other dead holders' staging is removed.
 prepare_stage() {
   stage="$dir/.$target.stage.$me"
-  if [ -d "$partial" ]; then
+  # junk at the partial's name (a file, a symlink: nothing this script makes) is no partial,
+  # and would keep this holder's own staging from being handed over on SIGTERM
+  if [ -L "$partial" ] || { [ -e "$partial" ] && [ ! -d "$partial" ]; }; then rm -f "$partial" 2>/dev/null; fi
+  if [ -d "$partial" ] && [ ! -L "$partial" ]; then
     mv "$partial" "$stage" || fail "$( unwritable)"
-  elif [ -n "$broken" ] && [ -d "$dir/.$target.stage.$broken" ]; then
+  elif [ -n "$broken" ] && [ -d "$dir/.$target.stage.$broken" ] && [ ! -L "$dir/.$target.stage.$broken" ]; then
     mv "$dir/.$target.stage.$broken" "$stage" || fail "$( unwritable)"
   fi
   # a staging left by another uid (runAsUser changed) may hold files this one cannot write
@@ -474,37 +487,46 @@ const MAIN = String.raw`
 assemble() {
   if [ "\${MODEL_KIND:-file}" = directory ]; then
     [ -d "$model" ] || { echo "the download of $MODEL_SOURCE produced nothing" >> "$errf"; return 1; }
-    sort -u -o "$meta/files" "$meta/files"
+    sort -u -o "$meta/files" "$meta/files" || { unwritten "the file list"; return 23; }
     have=$(find "$model" ! -type d | wc -l)
     want=$(wc -l < "$meta/files")
     [ "$have" -eq "$want" ] || { echo "the download has $have files, the source lists $want" >> "$errf"; return 1; }
     batch_args stat_sizes "$meta/files" "$model/" > "$meta/sizes" 2>> "$errf" || return 1
   else
-    printf '\n' > "$meta/files"
+    { printf '\n' > "$meta/files"; } 2>/dev/null || { unwritten "the file list"; return 23; }
     stat_sizes "$model" > "$meta/sizes" 2>> "$errf" || return 1
   fi
-  records_to_lines || return 1
+  records_to_lines; rc=$?
+  [ "$rc" -ne 3 ] || return 1
+  # a volume that filled up while they were written: a list left short, not always with a word
+  # from the tool (BusyBox awk says nothing)
+  n=$(wc -l < "$meta/files")
+  [ "$rc" -eq 0 ] && [ "$(lines_in "$meta/lines")" -eq "$n" ] && [ "$(lines_in "$stage/files")" -eq "$n" ] || { unwritten "the records"; return 23; }
   if [ "\${MODEL_KIND:-file}" = directory ]; then
     sum=$(pick_hasher; hash_stdin < "$meta/lines")
   else
     IFS= read -r sum < "$meta/lines"; sum="\${sum%%  *}"
   fi
   count=$(wc -l < "$stage/files")
-  { printf 'format=2\nsource=%s\nsha256=%s\nfiles=%s\n' "$MODEL_SOURCE" "$sum" "$count"
-    cat "$stage/files"
-    printf 'completed=%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)"; } > "$stage/marker"
+  { printf 'format=2\nsource=%s\nsha256=%s\nfiles=%s\n' "$MODEL_SOURCE" "$sum" "$count" \
+    && cat "$stage/files" \
+    && printf 'completed=%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)"; } > "$stage/marker" || { unwritten "the marker"; return 23; }
 }
+# A write of the assembly failed: exit code 23 (as curl's) makes it "disk full" unless the
+# tools said otherwise.
+unwritten() { echo "cannot write $1 in $stage (is the volume full?)" >> "$errf"; }
+lines_in() { { wc -l < "$1"; } 2>/dev/null || echo -1; }
 # Every file needs a whole record ("size<tab>identity<tab>sha256": the file's line in
 # $meta/.journal, where the HTTP batch writes them all at once, else its own .rec) whose size
 # is the one on disk (a guard against any writer but this one); it gives a digest line and a
 # marker line.
 records_to_lines() {
-  awk -F '\t' -v meta="$meta/" -v lines="$meta/lines" -v marker="$stage/files" -v errf="$errf" '
-    function bad(msg) { print msg >> errf; failed = 1; exit 1 }
+  awk -F '\t' -v meta="$meta/" -v lines="$meta/lines" -v marker="$stage/files" -v errf="$errf" "$rec_fn"'
+    function bad(msg) { print msg >> errf; failed = 1; exit 3 }
     BEGIN { j = meta ".journal"; while ((getline line < j) > 0) if (split(line, r, "\t") >= 4) {
         rel = line; sub(/^[^\t]*\t[^\t]*\t[^\t]*\t/, "", rel); journal[rel] = r[1] "\t" r[2] "\t" r[3] } }
     NR == FNR { size[FNR] = $0; next }
-    { rel = $0; rec = meta rel ".rec"; line = ""
+    { rel = $0; rec = rp(rel) ".rec"; line = ""
       if (rel in journal) line = journal[rel]
       else if ((getline line < rec) <= 0) bad("no record of " rel " (download incomplete)")
       close(rec)
@@ -545,7 +567,9 @@ while :; do
   lost=""
   while :; do
     true > "$errf"
-    fetch && assemble && break
+    # the shell's own words (a failed write of its bookkeeping on a full volume) go with the
+    # tools': the failure stays one line
+    { fetch && assemble; } 2>> "$errf" && break
     rc=$?
     # a pod that took the lock over (this heartbeat seemed dead) or a cache recreated under this
     # one fails the transfer: that is no error of the source, and no disk full
@@ -810,9 +834,10 @@ s3_prefix() {
     return 1
   fi
   # every record in one awk: a prefix's records are all written again by every attempt
-  awk -F '\t' -v meta="$meta/" '{ rel = $0; sub(/^[^\t]*\t[^\t]*\t/, "", rel); sum = ""; getline sum < (meta rel ".sum"); close(meta rel ".sum")
+  awk -F '\t' -v meta="$meta/" "$rec_fn"'
+    { rel = $0; sub(/^[^\t]*\t[^\t]*\t/, "", rel); rr = rp(rel); sum = ""; getline sum < (rr ".sum"); close(rr ".sum")
       if (length(sum) != 64) exit 1
-      printf "%s\t%s\t%s\n", $1, $2, sum > (meta rel ".rec"); close(meta rel ".rec") }' "$meta/listing" || return 1
+      printf "%s\t%s\t%s\n", $1, $2, sum > (rr ".rec"); close(rr ".rec") }' "$meta/listing" || return 1
   # the CLI's temporary files of an interrupted run: anything not listed
   find "$model" ! -type d | awk -v p="$model/" 'NR == FNR { listed[$0]; next } !(substr($0, length(p) + 1) in listed)' "$meta/files" - \
     | while IFS= read -r f; do rm -f -- "$f"; done
@@ -826,11 +851,8 @@ s3_prefix_prepare() {
   s3_listing "$meta/listing.new" "$bucket" || return 1
   [ -s "$meta/listing.new" ] || { echo "$MODEL_SOURCE matched no objects (404)" >> "$errf"; return 1; }
   cut -f3- "$meta/listing.new" > "$meta/files"
-  while IFS= read -r rel; do
-    check_name "$rel" || return 1
-    case "$rel" in */*) mkdir -p "$meta/\${rel%/*}" || return 1 ;; esac
-  done < "$meta/files"
-  check_tree "$meta/files" || return 1
+  check_names "$meta/files" "" "$meta/r/" > "$meta/.dirs" || return 1
+  mkdir -p "$meta/r" && batch_args mkdir_p "$meta/.dirs" || return 1
   touch "$meta/listing"
   find "$model" ! -type d > "$meta/found"
   awk -F '\t' -v p="$model/" '
@@ -848,7 +870,7 @@ s3_hash_landed() {
   while [ -s "$todo" ]; do
     last=""; [ ! -e "$meta/.synced" ] || last=1
     while IFS= read -r rel; do
-      if [ -f "$model/$rel" ]; then hash_stdin < "$model/$rel" > "$meta/$rel.sum" 2>/dev/null; else printf '%s\n' "$rel"; fi
+      if [ -f "$model/$rel" ]; then rec_of "$rel"; hash_stdin < "$model/$rel" > "$rp.sum" 2>/dev/null; else printf '%s\n' "$rel"; fi
     done < "$todo" > "$next"
     t="$todo"; todo="$next"; next="$t"
     [ -z "$last" ] || break
@@ -873,8 +895,8 @@ record_copied() {
     (cd "$model" && find . -type f | sed 's|^\./||') > "$meta/files"
     while IFS= read -r rel; do
       check_name "$rel" || return 1
-      case "$rel" in */*) mkdir -p "$meta/\${rel%/*}" ;; esac
-      hash_stdin < "$model/$rel" > "$meta/$rel.sum" && record "$model/$rel" "$meta/$rel" "$(size_of "$model/$rel")" -
+      rec_of "$rel"
+      mkdir -p "\${rp%/*}" && hash_stdin < "$model/$rel" > "$rp.sum" && record "$model/$rel" "$rp" "$(size_of "$model/$rel")" -
     done < "$meta/files"
   else
     hash_stdin < "$model" > "$meta/.sum" && record "$model" "$meta/" "$(size_of "$model")" -
@@ -955,6 +977,10 @@ get_file() {
       *) return "$rc" ;;
     esac
     total="\${resp#*"$tab"}"; total="\${total%%"$tab"*}"
+    # a server that honours Range but not If-Range answers 206 with the new file's validator:
+    # its bytes would be spliced onto the old ones
+    sent="\${resp#*"$tab"*"$tab"}"
+    [ -z "$validator" ] || [ -z "$sent" ] || [ "$sent" = "$validator" ] || { log "$1 changed since the partial download (validator $sent, was $validator); starting it over"; validator=""; }
     [ -z "$validator" ] || [ "$(size_of "$2")" = "$total" ] || { log "$1: size mismatch after resume; starting it over"; validator=""; }
   fi
   if [ -z "$validator" ]; then
@@ -1012,8 +1038,8 @@ fetch() {
     hub_files "$meta/listing.json" > "$meta/files"
     [ -s "$meta/files" ] || { echo "$MODEL_LIST_URL lists no files (404)" >> "$errf"; return 1; }
   fi
-  check_names "$meta/files" "$model/" "$meta/" > "$meta/.dirs" || return 1
-  mkdir -p "$model" && batch_args mkdir_p "$meta/.dirs" || return 23
+  check_names "$meta/files" "$model/" "$meta/r/" > "$meta/.dirs" || return 1
+  mkdir -p "$model" "$meta/r" && batch_args mkdir_p "$meta/.dirs" || return 23
   batch_get || return
   xfer=unhashed finish=hash_later
   # the files without a whole line in the journal (as records_to_lines reads it); the journal
@@ -1023,9 +1049,10 @@ fetch() {
       rel = line; sub(/^[^\t]*\t[^\t]*\t[^\t]*\t/, "", rel); done[rel] } }
     !($0 in done)' "$meta/files" > "$meta/.todo" || return 23
   while IFS= read -r f; do
-    [ -s "$meta/$f.rec" ] && continue
+    rec_of "$f"
+    [ -s "$rp.rec" ] && continue
     urlencode "$f"
-    get_file "\${MODEL_URL%/}/$enc" "$model/$f" "$meta/$f" < /dev/null || { get_rc=$?; hash_done; return "$get_rc"; }
+    get_file "\${MODEL_URL%/}/$enc" "$model/$f" "$rp" < /dev/null || { get_rc=$?; hash_done; return "$get_rc"; }
   done < "$meta/.todo"
   hash_done
 }
@@ -1041,21 +1068,21 @@ fetch() {
 batch_get() {
   touch "$meta/.journal" || return 23
   # a batch killed on the way (by SIGTERM or SIGKILL): what it finished is recorded as at its end
-  if [ -f "$meta/.batch.out" ]; then batch_settle || return 23; fi
+  if [ -f "$meta/.batch.out" ]; then batch_settle 2>> "$errf" || { unwritten "the journal"; return 23; }; fi
   rm -f "$meta/.batch.done" "$meta/.sums" "$meta/.batch.out"
   # a recorded file, or one with bytes and a header dump (resumed by get_file), stays; every
   # other one goes into the batch, what is left of it removed
   find "$model" ! -type d -size +0c > "$meta/.found.full" 2>/dev/null
   find "$model" "$meta" ! -type d > "$meta/.found" 2>/dev/null
-  b_model="$model/" b_meta="$meta/" b_batch="$meta/.batch" awk -F '\t' '
+  b_model="$model/" b_meta="$meta/" b_batch="$meta/.batch" awk -F '\t' "$rec_fn"'
     BEGIN { model = ENVIRON["b_model"]; meta = ENVIRON["b_meta"]; batch = ENVIRON["b_batch"]; printf "" > batch
       j = meta ".journal"; while ((getline line < j) > 0) if (split(line, r, "\t") >= 4) { rel = line; sub(/^[^\t]*\t[^\t]*\t[^\t]*\t/, "", rel); done[rel] } }
     FILENAME == ARGV[1] { full[$0]; next }
     FILENAME == ARGV[2] { there[$0]; next }
-    { f = $0; if (((model f) in full) && ((f in done) || ((meta f ".hdr") in there))) next
+    { f = $0; rr = rp(f); if (((model f) in full) && ((f in done) || ((rr ".hdr") in there))) next
       print f > batch
-      if ((model f) in there) print model f; if ((meta f ".hdr") in there) print meta f ".hdr"
-      if ((meta f ".rec") in there) print meta f ".rec"; if ((meta f ".sum") in there) print meta f ".sum" }
+      if ((model f) in there) print model f; if ((rr ".hdr") in there) print rr ".hdr"
+      if ((rr ".rec") in there) print rr ".rec"; if ((rr ".sum") in there) print rr ".sum" }
   ' "$meta/.found.full" "$meta/.found" "$meta/files" > "$meta/.batch.rm" || return 23
   [ ! -s "$meta/.batch.rm" ] || batch_args rm_f "$meta/.batch.rm"
   [ -s "$meta/.batch" ] || return 0
@@ -1077,7 +1104,7 @@ batch_get() {
   wake "$meta/.batch.fpid"
   wait $kids
   kids=""
-  batch_settle || return 23
+  batch_settle 2>> "$errf" || { unwritten "the journal"; return 23; }
 }
 # Records every file of the batch that came whole (a 200, the size it announced on disk, a sum)
 # into the journal, in one awk that reads curl's stdout (and one stat for all sizes): a file
@@ -1086,7 +1113,7 @@ batch_get() {
 # as its own .hdr, for get_file to resume it.
 batch_settle() {
   batch_args stat_named "$meta/.batch" "$model/" > "$meta/.batch.sizes" 2>/dev/null
-  b_model="$model/" b_meta="$meta/" awk -v sums="$meta/.sums" -v sizes="$meta/.batch.sizes" -v names="$meta/.batch" "$response_fns"'
+  b_model="$model/" b_meta="$meta/" awk -v sums="$meta/.sums" -v sizes="$meta/.batch.sizes" -v names="$meta/.batch" "$response_fns$rec_fn"'
     BEGIN { while ((getline line < sums) > 0) if (length(line) > 65 && substr(line, 65, 1) == "\t") sum[substr(line, 66)] = substr(line, 1, 64)
       model = ENVIRON["b_model"]; meta = ENVIRON["b_meta"]; p = length(model)
       while ((getline line < sizes) > 0) { i = index(line, " "); size[substr(line, i + p + 1)] = substr(line, 1, i - 1) }
@@ -1095,7 +1122,7 @@ batch_settle() {
     function settle(   f, v, h) {
       f = name[k]; v = verdict(); split(v, w, "\t")
       if (w[1] == "200" && (f in size) && size[f] == w[2] && (f in sum) && sum[f] !~ /[^0-9a-f]/) printf "%s\t%s\t%s\t%s\n", w[2], (w[3] != "" ? w[3] : "-"), sum[f], f
-      else if ((f in size) && size[f] > 0 && seg != "") { h = meta f ".hdr"; printf "%s", seg > h; close(h) }
+      else if ((f in size) && size[f] > 0 && seg != "") { h = rp(f) ".hdr"; printf "%s", seg > h; close(h) }
       k++; seg = ""; reset() }
     NR == 1 { tok = $0; next }
     $0 == tok { if (k <= n) settle(); next }
