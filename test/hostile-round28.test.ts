@@ -7,7 +7,8 @@
 import { ApiObject, Chart, Cron, Duration, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import {
-  AiInferenceDeployment, CacheAccessMode, HealthCheck, InferenceServer, ModelCache, ModelPrepInit, ModelSource, ProxyAuth, ProxySidecar,
+  AiInferenceDeployment, CacheAccessMode, HealthCheck, InferenceServiceOptions,
+  InferenceServer, ModelCache, ModelPrepInit, ModelSource, ProxyAuth, ProxySidecar,
 } from '../src';
 import { withWarnings } from './helpers/pod-parts';
 import { expectRefused, run } from './helpers/refusal';
@@ -98,7 +99,7 @@ describe('an HTTP/2 mark on the ProxySidecar\'s Service port, in capitals', () =
     const lines = expectRefused(deployment(appProtocol), new RegExp(`spec\\.ports\\[0\\]\\.appProtocol: "${appProtocol}" marks port 8080, the ProxySidecar's, as cleartext HTTP\\/2`));
     expect(lines).toHaveLength(1);
   });
-  test.each([['serviceOptions.appProtocol', { appProtocol: 'Kubernetes.io/H2C' }], ['serviceOptions.extraPorts[0].appProtocol', { extraPorts: [{ name: 'metrics', port: 9000, appProtocol: 'a b' }] }]] as const)(
+  test.each([['serviceOptions.appProtocol', { appProtocol: 'Kubernetes.io/H2C' }], ['serviceOptions.extraPorts[0].appProtocol', { extraPorts: [{ name: 'metrics', port: 9000, appProtocol: 'a b' }] }]] as Array<[string, InferenceServiceOptions]>)(
     'an appProtocol that is not a qualified name (%s): one line, by the prop', (field, serviceOptions) => {
       const lines = expectRefused(c => {
         new AiInferenceDeployment(c, 'd', { server: SERVER, serviceOptions });
