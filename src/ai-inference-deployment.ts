@@ -381,12 +381,12 @@ export class AiInferenceDeployment extends Construct {
       const servicePort = options.port ?? port;
       const extra = (options.extraPorts ?? []).map(p => withoutUndefined({
         name: p.name, nodePort: p.nodePort, port: p.port, protocol: p.protocol ?? 'TCP', targetPort: p.targetPortName ?? p.targetPort ?? p.port,
-        appProtocol: p.appProtocol,
+        appProtocol: renderableAppProtocol(p.appProtocol),
       }));
       json.spec = {
         ports: [withoutUndefined({
           name: options.portName ?? (wiring.proxy ? 'proxy' : 'http'), nodePort: options.nodePort, port: servicePort, protocol: 'TCP', targetPort: port,
-          appProtocol: options.appProtocol,
+          appProtocol: renderableAppProtocol(options.appProtocol),
         }), ...extra],
         selector: { ...this.podSelector() },
         type: props.serviceType ?? InferenceServiceType.CLUSTER_IP,
@@ -440,6 +440,14 @@ function checkAppProtocol(field: string, appProtocol: unknown, errors: string[])
     errors.push(`${field}: ${show(appProtocol)} is not an application protocol. Fix: use a qualified name, e.g. 'kubernetes.io/h2c' for gRPC, `
       + "or 'example.com/my-protocol', or leave it out");
   }
+}
+
+/**
+ * An appProtocol to write on the Service: a refused one is the prop's error (checkAppProtocol),
+ * and is left out so that the Service's own rules do not say it again.
+ */
+function renderableAppProtocol(appProtocol: unknown): string | undefined {
+  return typeof appProtocol === 'string' && isQualifiedName(appProtocol) ? appProtocol : undefined;
 }
 
 /** Whether the Deployment's server listens on a port (`server.listens` is not false); the server's own checks report a bad value. */
@@ -656,7 +664,11 @@ const HTTP2_PORT_NAME = /^(http2|grpc|grpc-web)(-.*)?$/;
 /** The field and value that mark a Service port as cleartext HTTP/2, if one does. */
 function http2Mark(port: any): { field: string; value: string } | undefined {
   if (port?.appProtocol !== undefined) {
-    return HTTP2_APP_PROTOCOLS.includes(port.appProtocol) ? { field: 'appProtocol', value: port.appProtocol } : undefined;
+    // Istio reads its own protocol names in any case (protocol.Parse lowercases them): `GRPC` marks the port as `grpc` does;
+    // a domain-prefixed name in capitals is not an appProtocol at all, refused as such
+    const given: unknown = port.appProtocol;
+    return typeof given === 'string' && HTTP2_APP_PROTOCOLS.includes(given.includes('/') ? given : given.toLowerCase())
+      ? { field: 'appProtocol', value: port.appProtocol } : undefined;
   }
   return typeof port?.name === 'string' && HTTP2_PORT_NAME.test(port.name) ? { field: 'name', value: port.name } : undefined;
 }

@@ -13,6 +13,9 @@ import { isDataKey, isDnsLabel, isDnsSubdomain, LAZY, show } from './_helpers';
  * YAML is written. None of them throws.
  */
 
+/** The largest plain number a Duration error offers back as its own example, in seconds (a year). */
+const MAX_EXAMPLE_SECONDS = 365 * 24 * 3600;
+
 /** A whole number of seconds, at least `min`, from a Duration in any unit; or the error. */
 export function durationSeconds(field: string, value: Duration | undefined, min: number, errors: string[]): number | undefined {
   if (value === undefined) {
@@ -26,7 +29,8 @@ export function durationSeconds(field: string, value: Duration | undefined, min:
   }
   if (millis === undefined || millis % 1000 !== 0) {
     // a plain number is most often meant as seconds: its own Duration is the example then
-    const example = typeof value === 'number' && Number.isInteger(value) && value >= Math.max(min, 1) ? value : Math.max(min, 1);
+    // (up to a year: a larger number, 1e12, would be an example that overflows Kubernetes' int32 fields and fails again)
+    const example = typeof value === 'number' && Number.isInteger(value) && value >= Math.max(min, 1) && value <= MAX_EXAMPLE_SECONDS ? value : Math.max(min, 1);
     errors.push(`${field}: ${describeDuration(value)} is not a whole number of seconds of at least ${min}. `
       + `Fix: use e.g. Duration.seconds(${example}); Kubernetes counts these in whole seconds`);
     return undefined;

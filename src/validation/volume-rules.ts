@@ -599,13 +599,24 @@ function podsAtOnce(pod: RenderedPod): { why: string; surge: boolean; fix: strin
       const replicas = count(spec.replicas, 1);
       return replicas > 1 ? { why: `the StatefulSet runs ${replicas} replicas`, surge: false, fix: ', or a claim per replica with PodVolume.claimTemplate' } : undefined;
     }
-    case 'Job': {
-      const parallelism = count(spec.parallelism, 1);
-      return parallelism > 1 ? { why: `the Job runs ${parallelism} pods in parallel`, surge: false, fix: ', or parallelism: 1' } : undefined;
-    }
+    case 'Job':
+    case 'CronJob':
+      return jobPodsAtOnce(pod.kind, pod.kind === 'CronJob' ? spec.jobTemplate?.spec ?? {} : spec);
     case 'DaemonSet':
       return { why: 'the DaemonSet runs a pod on every node', surge: false, fix: '' };
     default:
       return undefined;
   }
+}
+
+/**
+ * The pods a Job (or each Job of a CronJob) runs at once: `parallelism`, but never more than its
+ * `completions`, as the Job controller starts no pod beyond the completions still needed.
+ */
+function jobPodsAtOnce(kind: string, spec: any): { why: string; surge: boolean; fix: string } | undefined {
+  const parallelism = typeof spec.parallelism === 'number' && Number.isFinite(spec.parallelism) ? spec.parallelism : 1;
+  const completions = typeof spec.completions === 'number' && Number.isFinite(spec.completions) ? spec.completions : Infinity;
+  const together = Math.min(parallelism, completions);
+  const field = kind === 'CronJob' ? 'jobTemplate.spec.parallelism' : 'parallelism';
+  return together > 1 ? { why: `the ${kind === 'CronJob' ? 'CronJob\'s Job' : 'Job'} runs ${together} pods in parallel`, surge: false, fix: `, or ${field}: 1` } : undefined;
 }
