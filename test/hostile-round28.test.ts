@@ -10,20 +10,14 @@ import {
   AiInferenceDeployment, CacheAccessMode, HealthCheck, InferenceServiceOptions,
   InferenceServer, ModelCache, ModelPrepInit, ModelSource, ProxyAuth, ProxySidecar,
 } from '../src';
-import { withWarnings } from './helpers/pod-parts';
+import { chartWarnings } from './helpers/pod-parts';
 import { expectRefused, run } from './helpers/refusal';
-import { expectApiValid } from './helpers/synth';
 
 const SERVER = { image: 'vllm/vllm-openai:v0.6.3', health: HealthCheck.none() };
 const SOURCE = ModelSource.s3('s3://models/llama/');
 const cache = (accessMode?: CacheAccessMode) => ModelCache.newPersistentVolumeClaim({ size: '100Gi', accessMode, claimName: 'llm-cache' });
 
-function warningsOf(build: (chart: Chart) => void): string {
-  const { value, warnings } = withWarnings(() => run(build));
-  expect(value.error).toBeUndefined();
-  expectApiValid(value.manifests!);
-  return warnings;
-}
+const warningsOf = chartWarnings;
 
 describe('sharedClaimAttach and Jobs', () => {
   // The Job controller starts at most min(parallelism, completions still needed) pods at once

@@ -3,9 +3,8 @@ import * as kplus from 'cdk8s-plus-27';
 import {
   AiInferenceDeployment, AiInferencePod, CacheAccessMode, DeploymentRollout, HealthCheck, InferenceServer, ModelCache, ModelPrepInit, ModelSource,
 } from '../src';
-import { withWarnings } from './helpers/pod-parts';
-import { expectRefused, run } from './helpers/refusal';
-import { expectApiValid } from './helpers/synth';
+import { chartWarnings } from './helpers/pod-parts';
+import { expectRefused } from './helpers/refusal';
 
 /*
  * sharedClaimAttach: a model cache on a new ReadWriteOnce claim (the default access mode) under a
@@ -18,12 +17,7 @@ const SERVER = { image: 'vllm/vllm-openai:v0.6.3', health: HealthCheck.none() };
 const SOURCE = ModelSource.s3('s3://models/llama/');
 const cache = (accessMode?: CacheAccessMode) => ModelCache.newPersistentVolumeClaim({ size: '100Gi', accessMode, claimName: 'llm-cache' });
 
-function warningsOf(build: (chart: Chart) => void): string {
-  const { value, warnings } = withWarnings(() => run(build));
-  expect(value.error).toBeUndefined();
-  expectApiValid(value.manifests!);
-  return warnings;
-}
+const warningsOf = chartWarnings;
 
 const deployment = (props: { replicas?: number; rollout?: DeploymentRollout; accessMode?: CacheAccessMode }) => (c: Chart) => {
   const d = new AiInferenceDeployment(c, 'llm', { server: SERVER, replicas: props.replicas, rollout: props.rollout });

@@ -1,4 +1,5 @@
 import { Chart } from 'cdk8s';
+import { run as runChart } from './refusal';
 import { expectApiValid, newChart, synth } from './synth';
 import { AiInferencePod, AiInferencePodProps } from '../../src';
 
@@ -16,6 +17,14 @@ export function podWarnings(props: AiInferencePodProps): string {
     new AiInferencePod(chart, 'llm', props);
     return chart;
   })()).warnings;
+}
+
+/** What the library prints as warnings while synthesizing the chart `build` makes; synth must pass, and the manifests the official schema. */
+export function chartWarnings(build: (chart: Chart) => void): string {
+  const { value, warnings } = withWarnings(() => runChart(build));
+  expect(value.error).toBeUndefined();
+  expectApiValid(value.manifests!);
+  return warnings;
 }
 
 /** What `run` returns, with what the library printed as warnings meanwhile. */
