@@ -9,15 +9,12 @@ import { DeploymentRollout } from './deployment-rollout';
 import { attachServer, InferenceWorkloadProps, modelLoadSeconds, WORKLOAD_KEY_FLAGS } from './inference-server';
 import { PortProtocol } from './kubernetes-types';
 import { lifecycleGuide } from './lifecycle-guide';
-import { isDnsLabel, isDnsSubdomain, isQualifiedName, show } from './validation/_helpers';
-import { serviceTargetPort } from './validation/_object-helpers';
+import { isDnsLabel, isDnsSubdomain, isQualifiedName, probeBudgetSeconds, show } from './validation/_helpers';
+import { INT32_MAX, serviceTargetPort } from './validation/_object-helpers';
 import { booleanProp, durationSeconds, isPlainObject, knownProps, listOf, propKeys, renderableMetadata, snapshot, stringMap, wholeNumber } from './validation/_prop-checks';
 import { isServiceName, suggestDns1035 } from './validation/metadata-rules';
 import { Finding } from './validation/model';
 import { isPortName } from './validation/port-rules';
-
-/** The largest int32: Kubernetes' progressDeadlineSeconds. */
-const MAX_INT32 = 2147483647;
 
 /** Type of the Service in front of the pods. */
 export enum InferenceServiceType {
@@ -248,7 +245,7 @@ export class AiInferenceDeployment extends Construct {
     props = snapshot(props ?? ({} as AiInferenceDeploymentProps));
     const errors: string[] = [];
     wholeNumber('replicas', props.replicas, 0, 1_000_000, errors, 1);
-    wholeNumber('revisionHistoryLimit', props.revisionHistoryLimit, 0, MAX_INT32, errors, 10);
+    wholeNumber('revisionHistoryLimit', props.revisionHistoryLimit, 0, INT32_MAX, errors, 10);
     // an object (`service: { annotations }`) made a Service without what it held: serviceOptions has them
     booleanProp('service', props.service, errors, 'true or false (a Service on the public port, or none); its labels, annotations and ports go in serviceOptions');
     if (props.service === false && props.serviceType !== undefined) {
@@ -278,16 +275,16 @@ export class AiInferenceDeployment extends Construct {
     const loadSeconds = modelLoadSeconds(props.modelLoadTimeout, []) ?? Duration.minutes(15).toSeconds();
     // more than minReadySeconds: the library sets none (0); one set with the escape hatch is the progressDeadline rule's
     let deadline = durationSeconds('progressDeadline', props.progressDeadline, 1, errors);
-    if (deadline !== undefined && deadline > MAX_INT32) {
+    if (deadline !== undefined && deadline > INT32_MAX) {
       // named by the prop, not by the rendered progressDeadlineSeconds (an int32)
-      errors.push(`progressDeadline: ${deadline} s is more than Kubernetes' largest progressDeadlineSeconds, ${MAX_INT32}. `
+      errors.push(`progressDeadline: ${deadline} s is more than Kubernetes' largest progressDeadlineSeconds, ${INT32_MAX}. `
         + 'Fix: give a deadline that covers the model load, e.g. Duration.minutes(45), or leave progressDeadline out (modelLoadTimeout + 10 minutes)');
       deadline = undefined;
     }
-    if (props.progressDeadline === undefined && loadSeconds + 600 > MAX_INT32) {
+    if (props.progressDeadline === undefined && loadSeconds + 600 > INT32_MAX) {
       // the default deadline is derived from the prop: named by it, not by the rendered progressDeadlineSeconds
       errors.push(`modelLoadTimeout: ${loadSeconds} s + 10 minutes, the Deployment's default progress deadline, is more than Kubernetes' largest `
-        + `progressDeadlineSeconds, ${MAX_INT32}. Fix: give a model load timeout of at most ${MAX_INT32 - 600} s (e.g. Duration.hours(2)), `
+        + `progressDeadlineSeconds, ${INT32_MAX}. Fix: give a model load timeout of at most ${INT32_MAX - 600} s (e.g. Duration.hours(2)), `
         + 'or set progressDeadline yourself');
     }
     this.deployment = new kplus.Deployment(this, 'Resource', {
@@ -300,7 +297,7 @@ export class AiInferenceDeployment extends Construct {
       select: selectorLabels === undefined,
       replicas: Number.isInteger(props.replicas) ? props.replicas : 1,
       // The rollout is stuck only when a new pod could not even load its model in time.
-      progressDeadline: Duration.seconds(deadline ?? Math.min(loadSeconds + 600, MAX_INT32)),
+      progressDeadline: Duration.seconds(deadline ?? Math.min(loadSeconds + 600, INT32_MAX)),
       strategy: (rollout instanceof DeploymentRollout ? rollout : DeploymentRollout.rollingUpdate())._render(errors),
     });
     if (selectorLabels) {
@@ -312,7 +309,7 @@ export class AiInferenceDeployment extends Construct {
     WorkloadHost.of(this.deployment).addWorkloadStep((json, wiring) => {
       json.spec.replicas = props.replicas ?? 1;
       const history = props.revisionHistoryLimit;
-      if (Number.isInteger(history) && (history as number) >= 0 && (history as number) <= MAX_INT32) {
+      if (Number.isInteger(history) && (history as number) >= 0 && (history as number) <= INT32_MAX) {
         json.spec.revisionHistoryLimit = history;
       }
       const budget = wiring && serverStartupBudget(json, wiring);
@@ -321,7 +318,7 @@ export class AiInferenceDeployment extends Construct {
       } else if (deadline === undefined && budget !== undefined && budget + 600 > json.spec.progressDeadlineSeconds) {
         // the default covers the model load as the server's startup probe allows it, also a custom
         // probe whose budget is longer than modelLoadTimeout
-        json.spec.progressDeadlineSeconds = Math.min(budget + 600, MAX_INT32);
+        json.spec.progressDeadlineSeconds = Math.min(budget + 600, INT32_MAX);
       }
       if (selectorLabels) {
         // as given: an empty value (`app: ""`) is a label the API accepts and cdk8s-plus's selector dropped
@@ -429,14 +426,14 @@ function serverStartupBudget(json: any, wiring: Wiring): number | undefined {
   if (!probe) {
     return undefined;
   }
-  const budget = (probe.initialDelaySeconds ?? 0) + (probe.periodSeconds ?? 10) * (probe.failureThreshold ?? 3);
+  const budget = probeBudgetSeconds(probe);
   // a refused probe field (a string, NaN) is reported by the probe rules
   return Number.isFinite(budget) ? budget : undefined;
 }
 
 /** A Service port's appProtocol: a qualified name (validateServicePort: IsQualifiedName), as `kubernetes.io/h2c`. */
 function checkAppProtocol(field: string, appProtocol: unknown, errors: string[]): void {
-  if (appProtocol !== undefined && !(typeof appProtocol === 'string' && isQualifiedName(appProtocol))) {
+  if (appProtocol !== undefined && renderableAppProtocol(appProtocol) === undefined) {
     errors.push(`${field}: ${show(appProtocol)} is not an application protocol. Fix: use a qualified name, e.g. 'kubernetes.io/h2c' for gRPC, `
       + "or 'example.com/my-protocol', or leave it out");
   }

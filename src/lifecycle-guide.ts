@@ -1,3 +1,5 @@
+import { probeBudgetSeconds } from './validation/_helpers';
+
 /** How kubectl names the pod(s): `pod/x` for a pod, a label selector for a workload's pods. */
 export interface GuideTarget {
   /** For `kubectl logs`, e.g. `pod/x` or `-l app=y`. */
@@ -22,7 +24,7 @@ export function lifecycleGuide(podSpec: any, target: GuideTarget): string {
   }
   for (const c of regular) {
     const probe = c.startupProbe;
-    const budget = probe ? ` — ready after its startup probe (budget ${(probe.initialDelaySeconds ?? 0) + (probe.periodSeconds ?? 10) * (probe.failureThreshold ?? 3)}s)` : '';
+    const budget = probe ? ` — ready after its startup probe (budget ${probeBudgetSeconds(probe)}s)` : '';
     lines.push(`  ${step++}. ${c.name}${budget}: kubectl logs ${logs} -c ${c.name}`);
   }
   // every init container that runs to completion may be the one that fails; the download

@@ -91,6 +91,14 @@ export function isRepeat(list: any[], i: number, key: string, seen: Set<unknown>
 }
 
 /** An error finding. */
+/**
+ * The seconds a probe lets a container start before the kubelet gives up on it: initialDelay +
+ * period × failureThreshold, with Kubernetes' defaults where unset (NaN for fields of the wrong type).
+ */
+export function probeBudgetSeconds(probe: any): number {
+  return (probe.initialDelaySeconds ?? 0) + (probe.periodSeconds ?? 10) * (probe.failureThreshold ?? 3);
+}
+
 export function error(field: string, message: string, fix: string, container?: string): Finding {
   return { severity: 'error', field, message, fix, container };
 }

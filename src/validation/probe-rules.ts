@@ -1,11 +1,11 @@
-import { error, NO_FINDINGS, show, warning } from './_helpers';
+import { error, NO_FINDINGS, probeBudgetSeconds, show, warning } from './_helpers';
+import { INT32_MAX } from './_object-helpers';
 import { ContainerEntry, Finding, RenderedPod } from './model';
 import { isPortName, isPortNumber } from './port-rules';
 
 const PROBES = ['startupProbe', 'readinessProbe', 'livenessProbe'] as const;
 const HANDLERS = ['exec', 'httpGet', 'tcpSocket', 'grpc'];
 /** Kubernetes stores probe numbers as int32. */
-const INT32_MAX = 2147483647;
 const PROBE_INTS = ['initialDelaySeconds', 'periodSeconds', 'timeoutSeconds', 'successThreshold', 'failureThreshold'];
 
 /** Each probe has exactly one handler, sane numbers and a valid port. */
@@ -276,8 +276,7 @@ function startupBudget(server: ContainerEntry): { budget?: number; probeField: s
   if (!probe) {
     return { budget: undefined, probeField: `${server.path}.startupProbe` };
   }
-  const budget = (probe.initialDelaySeconds ?? 0) + (probe.periodSeconds ?? 10) * (probe.failureThreshold ?? 3);
-  return { budget, probeField: `${server.path}.${kind}` };
+  return { budget: probeBudgetSeconds(probe), probeField: `${server.path}.${kind}` };
 }
 
 /**

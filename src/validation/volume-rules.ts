@@ -456,7 +456,7 @@ function innermostMount(mounts: any[], dir: string): number {
 }
 
 /** Volumes the kubelet always mounts read-only: their files come from the API or an image. */
-const READ_ONLY_SOURCES = ['configMap', 'secret', 'downwardAPI', 'projected', 'image'];
+const READ_ONLY_SOURCES = [...FILE_SOURCES, 'image'];
 
 /** Why a mount cannot be written, or undefined when it can: the mount's own flag, or its volume's. */
 function readOnlyBy(pod: RenderedPod, mount: any): string | undefined {
