@@ -359,15 +359,24 @@ export class AiInferenceDeployment extends Construct {
     return { ...(this.selectorLabels ?? this.deployment.matchLabels) };
   }
 
+  /**
+   * The Service's default name: the Deployment's. A derived one may hold dots (from construct ids),
+   * and a given one no Service may have is the prop error of refuseNameNoServiceTakes: both are made
+   * a DNS-1035 label, so the Service is not refused again. A given name that is no text at all is
+   * kept, for the name rules to report once.
+   */
+  private serviceName(given: unknown): string {
+    const name = this.deployment.name;
+    return given === undefined || (typeof given === 'string' && !isServiceName(given)) ? suggestDns1035(name) : name;
+  }
+
   private createService(props: AiInferenceDeploymentProps, options: InferenceServiceOptions): ApiObject {
     const host = WorkloadHost.of(this.deployment);
     const service = new ApiObject(this, 'Service', {
       apiVersion: 'v1',
       kind: 'Service',
       metadata: {
-        // a derived Deployment name may hold dots (from construct ids); a Service's is a DNS-1035 label
-        // a given name no Service may have is the prop error of refuseNameNoServiceTakes: the Service itself is then not refused again
-        name: options.name ?? (isServiceName(props.metadata?.name) ? this.deployment.name : suggestDns1035(this.deployment.name)),
+        name: options.name ?? this.serviceName(props.metadata?.name),
         namespace: props.metadata?.namespace, labels: options.labels, annotations: options.annotations,
       },
     });
