@@ -36,6 +36,8 @@ export interface Running {
   readonly done: Promise<RunResult>;
   /** SIGKILLs the whole process group (as the kubelet's final kill does). */
   readonly kill: () => void;
+  /** The first process's pid, which is also its process group's id. */
+  readonly pid: number;
 }
 
 /**
@@ -89,5 +91,5 @@ export function startContainer(container: any, options: RunOptions = {}): Runnin
       resolve({ code, signal, stdout: fs.readFileSync(path.join(logs, 'stdout'), 'utf8'), stderr: fs.readFileSync(path.join(logs, 'stderr'), 'utf8') });
     });
   });
-  return { done, kill };
+  return { done, kill, pid: child.pid as number };
 }

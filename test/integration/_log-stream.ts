@@ -49,3 +49,43 @@ export function startStreamer(env: Env, prefix: boolean, dir: string): Running {
   const { shell, path: PATH } = env();
   return startContainer({ ...synthesized, command: [...shell, ...synthesized.command.slice(1)] }, { env: { LOG_DIR: dir, PATH } });
 }
+
+/** The processes of process group `pgid`: their command names and the paths of their open files. */
+function group(pgid: number): Array<{ comm: string; files: string[] }> {
+  const found: Array<{ comm: string; files: string[] }> = [];
+  for (const pid of fs.readdirSync('/proc').filter(p => /^\d+$/.test(p))) {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const [comm, rest] = [stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), stat.slice(stat.lastIndexOf(')') + 2).split(' ')];
+      if (Number(rest[2]) !== pgid) continue;
+      const files = fs.readdirSync(`/proc/${pid}/fd`).map(fd => {
+        try {
+          return fs.readlinkSync(`/proc/${pid}/fd/${fd}`);
+        } catch {
+          return '';
+        }
+      });
+      found.push({ comm, files });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found;
+}
+
+/**
+ * Resolves once the streamer has made its first scan of `dir` (its `sleep` runs) and a `tail`
+ * holds each file present at start open (so their next lines count as new): on a loaded
+ * machine a fixed delay may end before that, and a line written first is then taken as old.
+ */
+export async function untilFollowing(running: Running, dir: string, timeoutMs = 30000): Promise<void> {
+  const present = fs.readdirSync(dir).filter(f => f.endsWith('.log')).map(f => path.join(dir, f));
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const procs = group(running.pid);
+    const open = new Set(procs.flatMap(p => p.files));
+    if (procs.some(p => p.comm === 'sleep') && present.every(f => open.has(f))) return;
+    if (Date.now() > deadline) throw new Error(`the log streamer did not follow ${present.join(', ') || dir} within ${timeoutMs} ms`);
+    await new Promise(r => setTimeout(r, 50));
+  }
+}

