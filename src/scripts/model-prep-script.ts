@@ -414,6 +414,16 @@ check_writable() {
 }
 
 # --- staging -----------------------------------------------------------------------------------
+# Whether anything in the staging $1 changes over one heartbeat interval. A lock is broken
+# for a stale heartbeat, but a holder whose heartbeat process died (or starved) may live on,
+# its transfer still writing: a resume there would mix its bytes with this pod's, and the
+# hash would describe neither. Such a staging is left to the cleanup, not adopted; one whose
+# holder is gone (killed) stands still and is resumed.
+still_written() {
+  sw_before=$(find "$1" -type f -exec stat -c '%s %Y %n' -- {} + 2>/dev/null)
+  sleep "$beat_every" & kids=$!; wait $kids; kids=""
+  [ "$sw_before" != "$(find "$1" -type f -exec stat -c '%s %Y %n' -- {} + 2>/dev/null)" ]
+}
 # The holder's own directory: the partial left by a SIGTERM, else the staging of the dead
 # holder whose lock it broke, else a fresh one. Other dead holders' staging is removed.
 prepare_stage() {
@@ -424,7 +434,11 @@ prepare_stage() {
   if [ -d "$partial" ] && [ ! -L "$partial" ]; then
     mv "$partial" "$stage" || fail "$( unwritable)"
   elif [ -n "$broken" ] && [ -d "$dir/.$target.stage.$broken" ] && [ ! -L "$dir/.$target.stage.$broken" ]; then
-    mv "$dir/.$target.stage.$broken" "$stage" || fail "$( unwritable)"
+    if still_written "$dir/.$target.stage.$broken"; then
+      log "the staging of $broken is still being written (its holder runs on without a heartbeat); starting over"
+    else
+      mv "$dir/.$target.stage.$broken" "$stage" || fail "$( unwritable)"
+    fi
   fi
   # a staging left by another uid (runAsUser changed) may hold files this one cannot write
   if [ -d "$stage" ] && [ -n "$(find "$stage" ! -user "$(id -u)" 2>/dev/null | head -n 1)" ]; then

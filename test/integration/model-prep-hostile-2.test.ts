@@ -124,7 +124,8 @@ function holderPid(): number {
 
 describe('a heartbeat that dies while its holder downloads', () => {
   test('the lock is broken, the holder notices before landing; no false permanent error, the model lands once and whole', async () => {
-    slowMs = 6000;
+    // long enough that the holder's transfer still writes when the lock is broken
+    slowMs = 15000;
     const dir = volume();
     const holder = startPod(pod(), dir, 'dash', 'holder', { ...FAST, MODEL_LOCK_HEARTBEAT_SECONDS: '1.01' });
     await until('the heartbeat', () => fs.readdirSync(dir).some(n => n.startsWith('.slow.bin.beat.holder')));
@@ -134,8 +135,11 @@ describe('a heartbeat that dies while its holder downloads', () => {
     const waiter = startPod(pod(), dir, 'dash', 'waiter', FAST);
     const [h, w] = await Promise.all([within(holder, 25_000), within(waiter, 25_000)]);
     expect({ holder: h.code, waiter: w.code, herr: h.stderr, werr: w.stderr }).toEqual({ holder: 0, waiter: 0, herr: '', werr: '' });
+    // its staging is not resumed while its transfer writes on: the two transfers' bytes mixed in
+    // one file, and the resumed hash described neither (a marker whose sha256 was not the file's)
+    expect(w.stdout).toMatch(/the staging of holder\.\S+ is still being written \(its holder runs on without a heartbeat\); starting over/);
     expect(await invariantViolations(dir, 'slow.bin', 'file', served, source())).toEqual([]);
-  }, 40_000);
+  }, 60_000);
 });
 
 describe('odd entries at the script\'s own paths', () => {
