@@ -53,6 +53,25 @@ export function toolPath(shell: Shell): string {
   return bins[shell];
 }
 
+/**
+ * A PATH that counts the pod's runs of the tools a per-file step would call (the transfer,
+ * the hashers, the name encoder, stat, mv, rm; where `shell`'s PATH has them): each is a shim
+ * that appends its name to `log`, then runs the tool of `shell`'s PATH. How many processes a
+ * download starts is a property of the script; how long they take is one of the machine.
+ * (awk and the rest are not shimmed: the script asks them what they are.)
+ */
+export function countingPath(shell: Shell, log: string): string {
+  const real = toolPath(shell);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'model-prep-counted-'));
+  const found = (tool: string) => real.split(':').some(d => fs.existsSync(path.join(d, tool)));
+  // only what the shell's PATH has: a shim of a missing tool would make it look present
+  for (const tool of ['curl', 'aws', 'sha256sum', 'openssl', 'od', 'stat', 'mv', 'rm'].filter(found)) {
+    fs.writeFileSync(path.join(dir, tool), `#!/bin/sh\necho ${tool} >> '${log}'\nPATH='${real}' exec ${tool} "$@"\n`, { mode: 0o755 });
+  }
+  fs.chmodSync(dir, 0o755);
+  return `${dir}:${real}`;
+}
+
 /** The init container as synthesized, its command (as the kubelet expands it) run by the given shell. */
 export function downloaderFor(props: Partial<ModelPrepInitProps> & Pick<ModelPrepInitProps, 'source'>, shell: Shell = 'dash'): any {
   const chart = newChart();
