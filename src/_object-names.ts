@@ -37,7 +37,7 @@ export function defaultWorkloadName(scope: IConstruct, apiVersion: string, kind:
 }
 
 /** The wrappers `withValidGeneratedNames` puts on a chart for a moment: not an override of the chart's own. */
-const WRAPPERS = new WeakSet<Function>();
+const WRAPPERS = new WeakSet<(obj: ApiObject) => string>();
 
 /**
  * Whether the chart of `scope` names objects its own way: a `generateObjectName` other than
