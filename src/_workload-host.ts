@@ -6,7 +6,7 @@ import { KubernetesTarget, resolveTarget, ResolvedTarget } from './kubernetes-ta
 import { liftClaimTemplates } from './pod-volume';
 import { applyBaselinePodSecurity } from './security';
 import { show } from './validation/_helpers';
-import { hasUserPatches, readRenderedIdentity, refuseNameClashes } from './validation/_name-clashes';
+import { constructPath, hasUserPatches, readRenderedIdentity, refuseNameClashes, written } from './validation/_name-clashes';
 import { currentRun, metadataFingerprint, ReportedElsewhere, validateObjectOnSynth, ValidationReporter } from './validation/_reporter';
 import { markLibraryObject } from './validation/front-door-bypass';
 import { ClaimFact, Finding, PodFacts } from './validation/model';
@@ -54,6 +54,10 @@ export class WorkloadHost {
 
   private constructor(public readonly workload: kplus.AbstractPod) {
     this.apiObject = ApiObject.of(workload);
+    const root = workload.node.root;
+    const hosts = HOSTS_BY_ROOT.get(root) ?? [];
+    hosts.push(this);
+    HOSTS_BY_ROOT.set(root, hosts);
     const kplusRender = this.apiObject.toJson.bind(this.apiObject);
     this.reporter = new ValidationReporter(workload, () => this.render(), () => [...this.takeProblems()], () => this.facts(), () => this.shape());
     this.apiObject.toJson = () => this.reporter.takeRendering() ?? this.render();
@@ -161,6 +165,7 @@ export class WorkloadHost {
       name: json?.metadata?.name,
       references: referencedObjects(podSpecOf(json)),
       portNames: declaredPortNames(podSpecOf(json)),
+      writtenClaims: writtenClaims(podSpecOf(json)),
       run: currentRun(),
       shape: this.shape(),
     };
@@ -383,10 +388,35 @@ export class WorkloadHost {
       }
       const modes: unknown = json?.spec?.accessModes;
       if (typeof json?.metadata?.name === 'string' && Array.isArray(modes)) {
-        facts.push({ claimName: json.metadata.name, accessModes: modes.filter((m): m is string => typeof m === 'string'), declaredBy: owner.node.path });
+        facts.push({
+          claimName: json.metadata.name, accessModes: modes.filter((m): m is string => typeof m === 'string'), declaredBy: owner.node.path,
+          alsoWrittenBy: this.otherWriters(json.metadata.name),
+        });
       }
     }
     return facts;
+  }
+
+  /**
+   * The other workloads of the app, in this one's namespace, whose pods write the claim `name`
+   * too (a claim of theirs of that name, or a writable mount of it); undefined when there are
+   * none, or when a workload created earlier writes it too and its library claim reports them all.
+   */
+  private otherWriters(name: string): ReadonlyArray<string> | undefined {
+    const hosts = HOSTS_BY_ROOT.get(this.workload.node.root) ?? [];
+    const namespace = this.renderedMetadata()?.namespace;
+    const writers = hosts.filter(h => h !== this && written(h.apiObject) && h.writesClaim(name, namespace));
+    const me = hosts.indexOf(this);
+    if (!writers.length || writers.some(h => hosts.indexOf(h) < me && h.claims.some(c => c.obj.name === name))) {
+      return undefined;
+    }
+    return writers.map(h => constructPath(h.apiObject));
+  }
+
+  /** Whether the rendered pod, in `namespace`, mounts the claim `name` writable; false when it cannot be rendered. */
+  private writesClaim(name: string, namespace: string | undefined): boolean {
+    const rendered = this.renderedMetadata() as RenderedPod | undefined;
+    return rendered !== undefined && rendered.namespace === namespace && rendered.writtenClaims.has(name);
   }
 
   private finish(json: any): any {
@@ -511,6 +541,8 @@ interface RenderedPod {
   readonly references: ReadonlySet<string>;
   /** Names of the ports the pod's containers declare, with their numbers. */
   readonly portNames: ReadonlyMap<string, number>;
+  /** The claims the pod mounts writable. */
+  readonly writtenClaims: ReadonlySet<string>;
   readonly run: number;
   readonly shape: string;
 }
@@ -535,6 +567,31 @@ function declaredPortNames(spec: any): Map<string, number> {
     }
   }
   return names;
+}
+
+/**
+ * The claims a rendered pod spec writes: a volume of the claim that its source does not mark
+ * readOnly, mounted by a container (init or regular) without readOnly.
+ */
+function writtenClaims(spec: any): Set<string> {
+  const mounted = new Set<unknown>();
+  for (const list of [spec?.initContainers, spec?.containers]) {
+    for (const c of Array.isArray(list) ? list : []) {
+      for (const m of Array.isArray(c?.volumeMounts) ? c.volumeMounts : []) {
+        if (m?.readOnly !== true) {
+          mounted.add(m?.name);
+        }
+      }
+    }
+  }
+  const claims = new Set<string>();
+  for (const volume of Array.isArray(spec?.volumes) ? spec.volumes : []) {
+    const claim = volume?.persistentVolumeClaim;
+    if (typeof claim?.claimName === 'string' && claim.readOnly !== true && mounted.has(volume.name)) {
+      claims.add(claim.claimName);
+    }
+  }
+  return claims;
 }
 
 /** `kind/name` of the ConfigMaps, claims and claim templates a rendered pod spec refers to. */
@@ -760,6 +817,8 @@ function stableSort<T>(items: ReadonlyArray<T>, key: (item: T) => number): T[] {
 }
 
 const HOSTS = new WeakMap<kplus.AbstractPod, WorkloadHost>();
+/** Per app root: its workloads' hosts, in the order they were created. */
+const HOSTS_BY_ROOT = new WeakMap<IConstruct, WorkloadHost[]>();
 
 /** A variable a library container got from its props, and the prop. @internal */
 export interface PropEnvValue {

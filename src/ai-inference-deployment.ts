@@ -12,7 +12,9 @@ import { lifecycleGuide } from './lifecycle-guide';
 import { isDnsLabel, isDnsSubdomain, isQualifiedName, probeBudgetSeconds, show } from './validation/_helpers';
 import { INT32_MAX, serviceTargetPort } from './validation/_object-helpers';
 import { booleanProp, durationSeconds, isPlainObject, knownProps, listOf, propKeys, renderableMetadata, snapshot, stringMap, wholeNumber } from './validation/_prop-checks';
-import { isServiceName, suggestDns1035 } from './validation/metadata-rules';
+import {
+  DEPLOYMENT_NAME_MAX, DNS1035_PREFIX_RULE, isServiceName, legacyServiceName, shortenedDeploymentName, suggestDns1035,
+} from './validation/metadata-rules';
 import { Finding } from './validation/model';
 import { isPortName } from './validation/port-rules';
 
@@ -287,8 +289,15 @@ export class AiInferenceDeployment extends Construct {
         + `progressDeadlineSeconds, ${INT32_MAX}. Fix: give a model load timeout of at most ${INT32_MAX - 600} s (e.g. Duration.hours(2)), `
         + 'or set progressDeadline yourself');
     }
+    // a server without a port gets no Service (service: true with it is refused above)
+    const withService = props.service !== false && listens;
+    const nameRefused = withService && refuseNameNoServiceTakes(props, serviceOptions, errors);
     this.deployment = new kplus.Deployment(this, 'Resource', {
-      metadata: { ...renderableMetadata(props.metadata), name: props.metadata?.name ?? defaultWorkloadName(this, 'apps/v1', 'Deployment') },
+      metadata: {
+        ...renderableMetadata(props.metadata),
+        // a name refused for both the Deployment and its Service is one line, by the prop: the Deployment's rule does not say it again
+        name: nameRefused ? shortenedDeploymentName(nameRefused) : props.metadata?.name ?? defaultWorkloadName(this, 'apps/v1', 'Deployment'),
+      },
       // the pods carry the Deployment's labels too, for `kubectl logs -l app=...` and selectors
       podMetadata: {
         labels: { ...renderableMetadata(props.metadata)?.labels, ...podMetadata.labels, ...selectorLabels },
@@ -326,9 +335,7 @@ export class AiInferenceDeployment extends Construct {
       }
     });
     this.node.addValidation({ validate: () => errors });
-    // a server without a port gets no Service (service: true with it is refused above)
-    if (props.service !== false && listens) {
-      refuseNameNoServiceTakes(props, serviceOptions, errors);
+    if (withService) {
       this.service = this.createService(props, serviceOptions);
     }
   }
@@ -367,7 +374,8 @@ export class AiInferenceDeployment extends Construct {
    */
   private serviceName(given: unknown): string {
     const name = this.deployment.name;
-    return given === undefined || (typeof given === 'string' && !isServiceName(given)) ? suggestDns1035(name) : name;
+    // a derived name keeps the Service name it always had (a renamed Service is a new one, with a new cluster IP)
+    return given === undefined ? legacyServiceName(name) : typeof given === 'string' && !isServiceName(given) ? suggestDns1035(name) : name;
   }
 
   private createService(props: AiInferenceDeploymentProps, options: InferenceServiceOptions): ApiObject {
@@ -403,7 +411,8 @@ export class AiInferenceDeployment extends Construct {
       const declared = host.podPortNames();
       const wiring = host.wiring();
       return [
-        ...namedTargetFindings(json, declared), ...frontDoorFindings(json, declared, wiring), ...proxyAppProtocolFindings(json, declared, wiring),
+        ...selectorFindings(json, this.podSelector()), ...namedTargetFindings(json, declared), ...frontDoorFindings(json, declared, wiring),
+        ...proxyAppProtocolFindings(json, declared, wiring),
       ];
     });
     return service;
@@ -413,16 +422,27 @@ export class AiInferenceDeployment extends Construct {
 /**
  * A Deployment name given in `metadata.name` that no Service may have (`llama-3.1-8b`: a Service's
  * name is a DNS-1035 label) also names the Service unless `serviceOptions.name` does: said once,
- * by the prop that decides, with the name to give the Service.
+ * by the prop that decides, with the name to give the Service. A name too long for a Deployment
+ * too (over 242 characters) is one line for both, with a name that fits both; that name is
+ * returned, for the Deployment to render a name its own rule does not refuse again.
  */
-function refuseNameNoServiceTakes(props: AiInferenceDeploymentProps, options: InferenceServiceOptions, errors: string[]): void {
+function refuseNameNoServiceTakes(props: AiInferenceDeploymentProps, options: InferenceServiceOptions, errors: string[]): string | undefined {
   const name = props.metadata?.name;
   if (typeof name !== 'string' || options.name !== undefined || isServiceName(name) || !isDnsSubdomain(name)) {
-    return;
+    return undefined;
   }
-  errors.push(`metadata.name: ${show(name)} is a valid Deployment name, and it names the Deployment's Service too, which must be a DNS-1035 label `
-    + `(at most 63 lowercase letters, digits and '-', starting with a letter). Fix: give the Service its own name, serviceOptions: { name: ${show(suggestDns1035(name))} }, `
-    + 'or service: false');
+  const suggested = suggestDns1035(name);
+  const rule = 'which must be a DNS-1035 label (at most 63 lowercase letters, digits and \'-\', starting with a letter';
+  const why = /^[a-z]/.test(name) ? ')' : `: ${DNS1035_PREFIX_RULE})`;
+  if (name.length > DEPLOYMENT_NAME_MAX) {
+    errors.push(`metadata.name: ${show(name)} has ${name.length} characters; a Deployment name can have at most ${DEPLOYMENT_NAME_MAX}, because its ReplicaSets `
+      + `are named <name>-<pod-template-hash> within 253, and it names the Deployment's Service too, ${rule}${why}. `
+      + `Fix: use a shorter name that fits both, such as ${show(suggested)}, or give the Service its own name (serviceOptions.name) and the Deployment at most ${DEPLOYMENT_NAME_MAX} characters`);
+    return name;
+  }
+  errors.push(`metadata.name: ${show(name)} is a valid Deployment name, and it names the Deployment's Service too, ${rule}${why}. `
+    + `Fix: give the Service its own name, serviceOptions: { name: ${show(suggested)} }, or service: false`);
+  return undefined;
 }
 
 /**
@@ -559,8 +579,15 @@ function checkedServiceOptions(props: AiInferenceDeploymentProps, errors: string
       errors.push(`${at}: ${show(p)} is not a port. Fix: give { name: 'metrics', port: 8080 }`);
       return;
     }
+    const before = errors.length;
     knownProps(at, p, SERVICE_PORT_KEYS, errors);
-    checkName(`${at}.name`, p.name);
+    if (p.name === undefined) {
+      // the Service has the server's port too, and a Service of several ports needs a name on each (validateServicePort)
+      errors.push(`${at}.name: is missing, and every port of a Service with several ports (this one and the server's) needs a name. `
+        + 'Fix: name it, e.g. { name: \'metrics\', port: 8080 }');
+    } else {
+      checkName(`${at}.name`, p.name);
+    }
     wholeNumber(`${at}.port`, p.port, 1, 65535, errors, 8080);
     if (p.protocol !== undefined && !(Object.values(PortProtocol) as unknown[]).includes(p.protocol)) {
       errors.push(`${at}.protocol: ${show(p.protocol)} is not a protocol. Fix: use PortProtocol.TCP, UDP or SCTP, or leave it out`);
@@ -580,7 +607,10 @@ function checkedServiceOptions(props: AiInferenceDeploymentProps, errors: string
     }
     checkNodePort(`${at}.nodePort`, p.nodePort, p.protocol ?? 'TCP');
     checkAppProtocol(`${at}.appProtocol`, p.appProtocol, errors);
-    extraPorts.push(p);
+    // a refused port is left out of the Service, whose own rules would say it again (an unnamed port, a bad protocol)
+    if (errors.length === before) {
+      extraPorts.push(p);
+    }
   });
   for (const key of ['labels', 'annotations'] as const) {
     if (!stringMap(`serviceOptions.${key}`, given[key], errors, "{ team: 'ml' }")) {
@@ -643,6 +673,27 @@ function checkedSelectorLabels(
     }
   }
   return given;
+}
+
+/**
+ * A Service whose selector a JSON patch removed or emptied (`{}`): Kubernetes keeps no empty
+ * selector apart from none (kubernetes/kubernetes#25836), and the EndpointSlice controller
+ * leaves a Service without one alone, so it sends its traffic to no pod of the Deployment. A
+ * warning, not an error: the API server accepts it, and Kubernetes documents such a Service for
+ * endpoints written by hand ("Services without selectors").
+ */
+function selectorFindings(json: any, podSelector: { readonly [key: string]: string }): Finding[] {
+  const selector = json?.spec?.selector;
+  if (selector !== undefined && selector !== null && (typeof selector !== 'object' || Object.keys(selector).length > 0)) {
+    return []; // a selector of the wrong type is the schema's to report
+  }
+  return [{
+    severity: 'warning',
+    field: 'spec.selector',
+    message: `${selector === undefined ? 'is removed' : show(selector)} (a JSON patch): a Service without a selector (an empty one is stored as none) `
+      + 'gets no endpoints from Kubernetes, so it sends its traffic to none of the Deployment\'s pods, only to EndpointSlices written by hand',
+    fix: `remove the JSON patch, so that the Service selects the pods (${show(podSelector)}), or set service: false and write the Service you need`,
+  }];
 }
 
 /** The Service's ports that target a port name no container of the pod declares (the Service would have no endpoints). */

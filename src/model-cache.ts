@@ -1,7 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { defaultObjectName } from './_object-names';
+import { defaultObjectName, namedLikeTheChart } from './_object-names';
 import { markDerivedName } from './validation/_name-clashes';
 import { knownProps, notJson, objectName, propKeys, quantity, snapshot } from './validation/_prop-checks';
 
@@ -107,18 +107,22 @@ export class ModelCache {
       };
       const claimName = plain('claimName');
       // A plain ApiObject keeps the size exactly as typed ('100Gi', not a re-rendered Size).
-      const claim = new ApiObject(scope, `${id}-claim`, {
+      const spec = {
+        accessModes: [plain('accessMode') ?? CacheAccessMode.READ_WRITE_ONCE],
+        storageClassName: plain('storageClassName'),
+        resources: { requests: { storage: plain('size') } },
+      };
+      const create = (name: string | undefined) => new ApiObject(scope, `${id}-claim`, {
         apiVersion: 'v1',
         kind: 'PersistentVolumeClaim',
         // next to the pod: a claim in another namespace cannot be mounted
-        metadata: { name: claimName ?? defaultObjectName(scope, ['model-cache']), ...(namespace === undefined ? {} : { namespace }) },
-        spec: {
-          accessModes: [plain('accessMode') ?? CacheAccessMode.READ_WRITE_ONCE],
-          storageClassName: plain('storageClassName'),
-          resources: { requests: { storage: plain('size') } },
-        },
+        metadata: { ...(name === undefined ? {} : { name }), ...(namespace === undefined ? {} : { namespace }) },
+        spec,
       });
-      if ((claimName ?? undefined) === undefined) {
+      // named as the chart names the pod: its generateObjectName override, if it has one
+      const derived = (claimName ?? undefined) === undefined;
+      const claim = derived ? namedLikeTheChart(scope, defaultObjectName(scope, ['model-cache']), create) : create(claimName);
+      if (derived) {
         markDerivedName(claim);
       }
       const ref = kplus.PersistentVolumeClaim.fromClaimName(scope, `${id}-claim-ref`, claim.name);

@@ -200,8 +200,10 @@ export function validatingTemplateOf<T>(pod: ApiObject, validate: () => T): T {
 /**
  * Whether the chart writes `obj`: a pod taken as a template was removed from its parent (its
  * scope link stays, so walking up alone does not tell).
+ *
+ * @internal
  */
-function written(obj: IConstruct): boolean {
+export function written(obj: IConstruct): boolean {
   for (let c: IConstruct = obj; c.node.scope; c = c.node.scope) {
     if (c.node.scope.node.tryFindChild(c.node.id) !== c) {
       return false;
@@ -214,7 +216,7 @@ function written(obj: IConstruct): boolean {
  * The path of the construct a user made for `obj`: cdk8s-plus keeps a workload's ApiObject as its
  * child `Resource` (an AiInferencePod's at `<pod>/Resource/Resource`), an id nobody wrote.
  */
-function constructPath(obj: IConstruct): string {
+export function constructPath(obj: IConstruct): string {
   return obj.node.path.replace(/(?:\/Resource)+$/, '') || obj.node.path;
 }
 

@@ -121,22 +121,32 @@ export class ValidationReporter {
    * pass after the workload changed (an add-on added after a synth), prints what it finds.
    */
   private printWarnings(findings: Finding[]): void {
-    if (warningsAreErrors(this.workload)) {
-      return;
-    }
-    const run = currentRun();
-    let printed = WARNED.get(this.workload);
-    if (!printed || printed.run !== run) {
-      printed = { run, lines: new Set() };
-      WARNED.set(this.workload, printed);
-    }
-    for (const f of findings.filter(x => x.severity === 'warning')) {
+    if (!warningsAreErrors(this.workload)) {
       // under the construct whose errors name the same thing (the add-on, the server), not cdk8s-plus's inner object
-      const line = `[warning] [${(this.ownerOf(f) ?? this.workload).node.path}] ${formatFinding(f)}\n`;
-      if (!printed.lines.has(line)) {
-        printed.lines.add(line);
-        process.stderr.write(line);
-      }
+      printWarningsOnce(this.workload, findings, f => (this.ownerOf(f) ?? this.workload).node.path);
+    }
+  }
+}
+
+/**
+ * Prints the warnings among `findings` on stderr, each line once per synchronous run and `key`
+ * (the workload or object they are about), under the construct path `pathOf` gives.
+ */
+function printWarningsOnce(key: IConstruct, findings: Finding[], pathOf: (f: Finding) => string): void {
+  const run = currentRun();
+  let printed = WARNED.get(key);
+  if (!printed || printed.run !== run) {
+    printed = { run, lines: new Set() };
+    WARNED.set(key, printed);
+  }
+  for (const f of findings) {
+    if (f.severity !== 'warning') {
+      continue;
+    }
+    const line = `[warning] [${pathOf(f)}] ${formatFinding(f)}\n`;
+    if (!printed.lines.has(line)) {
+      printed.lines.add(line);
+      process.stderr.write(line);
     }
   }
 }
@@ -187,7 +197,7 @@ export function currentRun(): number {
   return run;
 }
 
-/** Per workload: the warning lines printed in the latest synchronous run. */
+/** Per workload or object the library writes: the warning lines printed in the latest synchronous run. */
 const WARNED = new WeakMap<IConstruct, { run: number; lines: Set<string> }>();
 
 /** A context value that is not a boolean is a mistake to report, not a silent `false`. */
@@ -228,7 +238,14 @@ export type RelatedChecks = (json: any, own: Finding[]) => Finding[];
 
 export function validateObjectOnSynth(owner: IConstruct, obj: ApiObject, related?: RelatedChecks): void {
   owner.node.addValidation({
-    validate: () => validatedRendering(obj, related).findings.filter(f => f.severity === 'error' || warningsAreErrors(owner)).map(formatFinding),
+    validate: () => {
+      const { findings } = validatedRendering(obj, related);
+      if (!warningsAreErrors(owner)) {
+        printWarningsOnce(obj, findings, () => owner.node.path);
+        return findings.filter(f => f.severity === 'error').map(formatFinding);
+      }
+      return findings.map(formatFinding);
+    },
   });
 }
 

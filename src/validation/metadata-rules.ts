@@ -143,13 +143,18 @@ function statefulSetNameLength(name: string): Finding[] {
 }
 
 /** The longest Deployment name whose ReplicaSets (`<name>-<hash of up to 10 characters>`) can be created. */
-const DEPLOYMENT_NAME_MAX = 253 - 11;
+export const DEPLOYMENT_NAME_MAX = 253 - 11;
+
+/** A Deployment name cut to `DEPLOYMENT_NAME_MAX`, still a DNS-1123 subdomain (the length rule's suggestion). */
+export function shortenedDeploymentName(name: string): string {
+  return name.slice(0, DEPLOYMENT_NAME_MAX).replace(/[-.]+$/, '');
+}
 
 /** Kinds whose names are stricter than a DNS-1123 subdomain. */
 const NAME_RULES: { [kind: string]: (name: unknown) => Finding[] } = {
   Service: name => (name === undefined || isServiceName(name) ? []
     : [error('metadata.name', `${show(name)} is not a valid Service name (DNS-1035 label: at most 63 lowercase letters, digits and '-', starting with a letter, ending alphanumeric)`,
-      `use a name such as ${show(suggestDns1035(String(name)))}`)]),
+      `use a name such as ${show(suggestDns1035(String(name)))}${/^[a-z]/.test(String(name)) ? '' : ` (${DNS1035_PREFIX_RULE})`}`)]),
   // Pods of a StatefulSet are named <name>-<ordinal> and use it as their hostname.
   StatefulSet: name => (name === undefined ? [] : !isDnsLabel(name)
     ? [error('metadata.name', `${show(name)} is not a valid StatefulSet name (DNS-1123 label: at most 63 lowercase letters, digits and '-', alphanumeric at both ends)`,
@@ -158,7 +163,7 @@ const NAME_RULES: { [kind: string]: (name: unknown) => Finding[] } = {
   // The Deployment controller names its ReplicaSets <name>-<pod-template-hash of up to 10 characters>, a name of at most 253.
   Deployment: name => (typeof name === 'string' && name.length > DEPLOYMENT_NAME_MAX && isDnsSubdomain(name)
     ? [error('metadata.name', `${show(name)} has ${name.length} characters; a Deployment name can have at most ${DEPLOYMENT_NAME_MAX}, because its ReplicaSets `
-      + 'are named <name>-<pod-template-hash> within 253: the API server would refuse every ReplicaSet, and no pod would be created', `use a shorter name such as ${show(name.slice(0, DEPLOYMENT_NAME_MAX).replace(/[-.]+$/, ''))}`)]
+      + 'are named <name>-<pod-template-hash> within 253: the API server would refuse every ReplicaSet, and no pod would be created', `use a shorter name such as ${show(shortenedDeploymentName(name))}`)]
     : subdomainNameFindings(name)),
   // The Job controller labels its pods `job-name: <name>`, and a label value has at most 63 characters.
   Job: name => (typeof name === 'string' && name.length > 63 && isDnsSubdomain(name)
@@ -177,8 +182,25 @@ export function isServiceName(name: unknown): boolean {
   return typeof name === 'string' && name.length <= 63 && DNS1035_LABEL.test(name);
 }
 
-/** A DNS-1035 label (a Service's name) made from `text`. */
+/** How `suggestDns1035` makes a name that starts with a digit start with a letter, for the messages that suggest one. */
+export const DNS1035_PREFIX_RULE = 'a name that starts with a digit gets an "m" in front, so that it keeps its digits ("7b-llm" becomes "m7b-llm")';
+
+/**
+ * A DNS-1035 label (a Service's name) made from `text`: a leading digit keeps its place behind an
+ * "m" (`7b-llm` → `m7b-llm`; dropping the digits lost what the name says, `b-llm`).
+ */
 export function suggestDns1035(text: string): string {
+  const label = suggestName(text).replace(/\./g, '-').replace(/^[^a-z0-9]+/, '');
+  return (/^[0-9]/.test(label) ? `m${label}` : label).slice(0, 63).replace(/-+$/, '') || 'my-service';
+}
+
+/**
+ * The Service name an AiInferenceDeployment derives from a Deployment name it derived itself:
+ * leading digits dropped, as in every release so far, so that no existing Service is renamed.
+ *
+ * @internal
+ */
+export function legacyServiceName(text: string): string {
   return suggestName(text).replace(/\./g, '-').replace(/^[^a-z]+/, '').slice(0, 63).replace(/-+$/, '') || 'my-service';
 }
 

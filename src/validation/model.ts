@@ -37,6 +37,11 @@ export interface ClaimFact {
   readonly accessModes: ReadonlyArray<string>;
   /** Construct path of the add-on whose claim it is. */
   readonly declaredBy: string;
+  /**
+   * The other workloads of the app, in the claim's namespace, whose pods write the claim too
+   * (mount it without readOnly), by construct path; reported by the first workload that writes it.
+   */
+  readonly alsoWrittenBy?: ReadonlyArray<string>;
 }
 
 /** A proxy sidecar forwarding to a port on localhost. */

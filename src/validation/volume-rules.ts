@@ -549,35 +549,43 @@ function claimOf(pod: RenderedPod, name: unknown): string | undefined {
 }
 
 /**
- * A claim the library writes (a ModelCache's new claim) that several pods of the workload mount
- * at once, with an access mode that lets only one node (ReadWriteOnce) or one pod
- * (ReadWriteOncePod) use it: the other pods wait in ContainerCreating ("Multi-Attach error") or
- * Pending. A Deployment's rolling update with a surge pod is such a moment even at one replica:
- * the new pod lands on another node (GPU nodes rarely have room for both), waits for the claim,
- * and `maxUnavailable: 0` keeps the old pod — the rollout stalls. A warning: pods that all land
- * on the claim's node share a ReadWriteOnce claim.
+ * A claim the library writes (a ModelCache's new claim) that several pods mount at once, with an
+ * access mode that lets only one node (ReadWriteOnce) or one pod (ReadWriteOncePod) use it: the
+ * other pods wait in ContainerCreating ("Multi-Attach error") or Pending. Several pods of the
+ * workload (replicas, a Job's parallelism, a CronJob whose runs overlap under concurrencyPolicy
+ * Allow), or pods of other workloads of the app that write the claim too. A Deployment's rolling
+ * update with a surge pod is such a moment even at one replica: the new pod lands on another node
+ * (GPU nodes rarely have room for both), waits for the claim, and `maxUnavailable: 0` keeps the
+ * old pod — the rollout stalls. A warning: pods that all land on the claim's node share a
+ * ReadWriteOnce claim.
  */
 export function sharedClaimAttach(pod: RenderedPod): Finding[] {
   const claims = pod.facts.claims;
-  const together = claims?.length ? podsAtOnce(pod) : undefined;
-  if (!together) {
+  if (!claims?.length) {
     return NO_FINDINGS;
   }
+  const together = podsAtOnce(pod);
   const volumes: any[] = Array.isArray(pod.spec.volumes) ? pod.spec.volumes : [];
   let findings: Finding[] | undefined;
-  for (const claim of claims!) {
+  for (const claim of claims) {
     const once = claim.accessModes.includes('ReadWriteMany') || claim.accessModes.includes('ReadOnlyMany') ? undefined
       : claim.accessModes.includes('ReadWriteOnce') ? 'node' : claim.accessModes.includes('ReadWriteOncePod') ? 'pod' : undefined;
     const at = volumes.findIndex(v => v?.persistentVolumeClaim?.claimName === claim.claimName);
-    if (!once || at < 0) {
+    const others = claim.alsoWrittenBy?.length ? claim.alsoWrittenBy : undefined;
+    if (!once || at < 0 || (!together && !others)) {
       continue;
     }
+    const why = [
+      ...(together ? [together.why] : []),
+      ...(others ? [`${others.join(', ')} ${others.length > 1 ? 'write' : 'writes'} it too (another workload of the app, in the same namespace)`] : []),
+    ].join(', and ');
     const what = once === 'node'
-      ? `is ReadWriteOnce: one node at a time attaches it, and ${together.why}, so a pod on another node waits in ContainerCreating ("Multi-Attach error")`
-      : `is ReadWriteOncePod: one pod at a time uses it, and ${together.why}, so the other pods wait in Pending`;
+      ? `is ReadWriteOnce: one node at a time attaches it, and ${why}, so a pod on another node waits in ContainerCreating ("Multi-Attach error")`
+      : `is ReadWriteOncePod: one pod at a time uses it, and ${why}, so the other pods wait in Pending`;
     (findings ??= []).push(warning(`${pod.specPath}.volumes[${at}].persistentVolumeClaim.claimName`,
-      `the claim ${show(claim.claimName)} of ${claim.declaredBy} ${what}${together.surge ? '; a rollout whose new pod waits for it stalls, as maxUnavailable keeps the old pod' : ''}`,
-      `give the cache accessMode: CacheAccessMode.READ_WRITE_MANY (a storage class that offers it: NFS, EFS, Filestore, CephFS, Azure Files)${together.fix}`));
+      `the claim ${show(claim.claimName)} of ${claim.declaredBy} ${what}${together?.surge ? '; a rollout whose new pod waits for it stalls, as maxUnavailable keeps the old pod' : ''}`,
+      `give the cache accessMode: CacheAccessMode.READ_WRITE_MANY (a storage class that offers it: NFS, EFS, Filestore, CephFS, Azure Files)${together?.fix ?? ''}`
+      + `${others ? ', or each workload a claim of its own (the cache\'s claimName)' : ''}`));
   }
   return findings ?? NO_FINDINGS;
 }
@@ -600,13 +608,34 @@ function podsAtOnce(pod: RenderedPod): { why: string; surge: boolean; fix: strin
       return replicas > 1 ? { why: `the StatefulSet runs ${replicas} replicas`, surge: false, fix: ', or a claim per replica with PodVolume.claimTemplate' } : undefined;
     }
     case 'Job':
+      return jobPodsAtOnce(pod.kind, spec);
     case 'CronJob':
-      return jobPodsAtOnce(pod.kind, pod.kind === 'CronJob' ? spec.jobTemplate?.spec ?? {} : spec);
+      return cronJobPodsAtOnce(spec);
     case 'DaemonSet':
       return { why: 'the DaemonSet runs a pod on every node', surge: false, fix: '' };
     default:
       return undefined;
   }
+}
+
+/**
+ * The pods a CronJob runs at once: its Job's (`jobTemplate.spec.parallelism`), and, under
+ * `concurrencyPolicy: Allow` (Kubernetes' default when unset; cdk8s-plus writes Forbid), a run
+ * that outlasts its schedule runs beside the next one. Forbid skips that next run, Replace stops
+ * the old one first.
+ */
+function cronJobPodsAtOnce(spec: any): { why: string; surge: boolean; fix: string } | undefined {
+  const perRun = jobPodsAtOnce('CronJob', spec.jobTemplate?.spec ?? {});
+  if ((spec.concurrencyPolicy ?? 'Allow') !== 'Allow') {
+    return perRun;
+  }
+  const overlap = `${spec.concurrencyPolicy === undefined ? 'its concurrencyPolicy is unset, Allow to Kubernetes' : 'its concurrencyPolicy is Allow'}, `
+    + 'so a run that outlasts its schedule runs beside the next one';
+  return {
+    why: perRun ? `${perRun.why}, and ${overlap}` : `the CronJob's ${overlap.replace(/^its /, '')}`,
+    surge: false,
+    fix: `${perRun?.fix ?? ''}, or concurrencyPolicy: ConcurrencyPolicy.FORBID (the next run waits) or REPLACE`,
+  };
 }
 
 /**
