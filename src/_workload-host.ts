@@ -41,6 +41,8 @@ export class WorkloadHost {
   private readonly workloadSteps: Array<(json: any, wiring?: Wiring) => void> = [];
   private readonly containerSteps = new Map<string, Array<(container: any) => void>>();
   private readonly apiObject: ApiObject;
+  /** Its place among the app's workloads, in the order they were created. */
+  private readonly order: number;
   private readonly reporter: ValidationReporter;
   private lastRendering?: RenderedPod;
   private readonly renderFresh: () => any;
@@ -56,6 +58,7 @@ export class WorkloadHost {
     this.apiObject = ApiObject.of(workload);
     const root = workload.node.root;
     const hosts = HOSTS_BY_ROOT.get(root) ?? [];
+    this.order = hosts.length;
     hosts.push(this);
     HOSTS_BY_ROOT.set(root, hosts);
     const kplusRender = this.apiObject.toJson.bind(this.apiObject);
@@ -403,20 +406,18 @@ export class WorkloadHost {
    * none, or when a workload created earlier writes it too and its library claim reports them all.
    */
   private otherWriters(name: string): ReadonlyArray<string> | undefined {
-    const hosts = HOSTS_BY_ROOT.get(this.workload.node.root) ?? [];
     const namespace = this.renderedMetadata()?.namespace;
-    const writers = hosts.filter(h => h !== this && written(h.apiObject) && h.writesClaim(name, namespace));
-    const me = hosts.indexOf(this);
-    if (!writers.length || writers.some(h => hosts.indexOf(h) < me && h.claims.some(c => c.obj.name === name))) {
+    const writers = (claimWriters(this.workload.node.root).get(claimKey(namespace, name)) ?? []).filter(h => h !== this);
+    if (!writers.length || writers.some(h => h.order < this.order && h.claims.some(c => c.obj.name === name))) {
       return undefined;
     }
     return writers.map(h => constructPath(h.apiObject));
   }
 
-  /** Whether the rendered pod, in `namespace`, mounts the claim `name` writable; false when it cannot be rendered. */
-  private writesClaim(name: string, namespace: string | undefined): boolean {
-    const rendered = this.renderedMetadata() as RenderedPod | undefined;
-    return rendered !== undefined && rendered.namespace === namespace && rendered.writtenClaims.has(name);
+  /** The claims the rendered pod mounts writable, by `claimKey`; none when it is not written or cannot be rendered. */
+  public writtenClaimKeys(): string[] {
+    const rendered = written(this.apiObject) ? this.renderedMetadata() as RenderedPod | undefined : undefined;
+    return rendered ? [...rendered.writtenClaims].map(claim => claimKey(rendered.namespace, claim)) : [];
   }
 
   private finish(json: any): any {
@@ -819,6 +820,31 @@ function stableSort<T>(items: ReadonlyArray<T>, key: (item: T) => number): T[] {
 const HOSTS = new WeakMap<kplus.AbstractPod, WorkloadHost>();
 /** Per app root: its workloads' hosts, in the order they were created. */
 const HOSTS_BY_ROOT = new WeakMap<IConstruct, WorkloadHost[]>();
+/**
+ * Per app root, for one synth run: the hosts that write each claim, by `claimKey`. Built once
+ * a run, so that every claim of thousands of workloads does not read every other workload.
+ */
+const WRITERS_BY_ROOT = new WeakMap<IConstruct, { readonly run: number; readonly writers: ReadonlyMap<string, WorkloadHost[]> }>();
+
+function claimKey(namespace: string | undefined, claim: string): string {
+  return `${namespace ?? ''}/${claim}`;
+}
+
+function claimWriters(root: IConstruct): ReadonlyMap<string, WorkloadHost[]> {
+  const run = currentRun();
+  const known = WRITERS_BY_ROOT.get(root);
+  if (known?.run === run) {
+    return known.writers;
+  }
+  const writers = new Map<string, WorkloadHost[]>();
+  for (const host of HOSTS_BY_ROOT.get(root) ?? []) {
+    for (const key of host.writtenClaimKeys()) {
+      writers.set(key, [...writers.get(key) ?? [], host]);
+    }
+  }
+  WRITERS_BY_ROOT.set(root, { run, writers });
+  return writers;
+}
 
 /** A variable a library container got from its props, and the prop. @internal */
 export interface PropEnvValue {

@@ -4,6 +4,7 @@ import {
   AiInferenceDeployment, AiInferencePod, CacheAccessMode, DeploymentRollout, HealthCheck, InferenceServer, ModelCache, ModelPrepInit, ModelSource,
   PodVolume,
 } from '../src';
+import { WorkloadHost } from '../src/_workload-host';
 import { chartWarnings } from './helpers/pod-parts';
 import { expectRefused, run } from './helpers/refusal';
 import { expectApiValid, manifestOf, synth } from './helpers/synth';
@@ -194,6 +195,19 @@ describe('sharedClaimAttach: two workloads of one chart that write one claim', (
     }],
   ])('%s: no warning', (_what, build) => {
     expect(warningsOf(build)).not.toContain('Multi-Attach');
+  });
+  test('each workload is read once a synth, not once per claim of every other (2,000 pods took 37 s, 5.7 s now)', () => {
+    const reads = jest.spyOn(WorkloadHost.prototype, 'writtenClaimKeys');
+    try {
+      warningsOf(c => {
+        for (let i = 0; i < 40; i++) {
+          new ModelPrepInit(new AiInferencePod(c, `p${i}`, { server: SERVER }), 'model-downloader', { source: SOURCE, cache: cache(undefined, `cache-${i}`) });
+        }
+      });
+      expect(reads.mock.calls.length).toBeLessThanOrEqual(40);
+    } finally {
+      reads.mockRestore();
+    }
   });
 });
 
