@@ -36,6 +36,8 @@ const DIGEST = digestOf(NAMES);
 let server: http.Server;
 let base = '';
 let stallAt = '';
+/** Whether the stalled file was asked for (every file before it is then whole). */
+let stalled = false;
 /** Requests for a whole file (no Range). */
 let gets = 0;
 
@@ -47,6 +49,7 @@ beforeAll(async () => {
       res.writeHead(404).end('Not Found');
     } else if (url === `/many/${stallAt}`) {
       gets++;
+      stalled = true;
       // half of it, then the connection hangs: the pod is killed meanwhile
       res.writeHead(200, { 'Content-Length': body.length, 'ETag': etagOf(body) });
       res.write(body.subarray(0, body.length / 2));
@@ -94,10 +97,13 @@ describe.each(['dash', 'busybox'] as Shell[])('300 small files with odd names un
 
   test('killed in the middle of the batch: the restarted pod keeps what is whole and lands the exact model', async () => {
     stallAt = NAMES[100];
+    stalled = false;
     const dir = volume();
     const c = downloaderFor({ source: ModelSource.http(`${base}/many`, { files: NAMES, sha256: DIGEST }) }, shell);
     const killed = startPod(c, dir, shell, 'pod-k');
-    await new Promise((r) => setTimeout(r, 1000));
+    // killed once the transfer hangs on file 100 (a fixed second was too short on a busy machine)
+    for (let waited = 0; !stalled && waited < 20_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+    expect(stalled).toBe(true);
     killed.kill();
     expect((await killed.done).signal).toBe('SIGKILL');
     expect(fs.existsSync(path.join(dir, 'many'))).toBe(false);
