@@ -394,7 +394,13 @@ on_exit() {
   [ -z "$kids" ] || kill $kids 2>/dev/null
   [ -z "$me" ] || rm -f "\${HOME:-/tmp}/.model-prep.$me.err"
   rm -f "\${HOME:-/tmp}/.model-prep.\${$}.digest"
-  if [ -n "$stage" ] && [ -d "$stage" ] && owns_lock && [ ! -e "$partial" ]; then
+  # a staging being adopted goes over as it was, not its unfinished copy (left to the cleanup)
+  if [ -n "$adopting" ]; then
+    if [ -d "$adopting" ] && owns_lock && [ ! -e "$partial" ] && mv "$adopting" "$partial" 2>/dev/null; then
+      { printf '%s\n' "$adopted_from" > "$partial/suspect"; } 2>/dev/null
+      log "kept the partial download of $adopted_from (unchecked) for a resume"
+    fi
+  elif [ -n "$stage" ] && [ -d "$stage" ] && owns_lock && [ ! -e "$partial" ]; then
     mv "$stage" "$partial" 2>/dev/null && log "kept the partial download for a resume"
   fi
   release
@@ -424,6 +430,29 @@ still_written() {
   sleep "$beat_every" & kids=$!; wait $kids; kids=""
   [ "$sw_before" != "$(find "$1" -type f -exec stat -c '%s %Y %n' -- {} + 2>/dev/null)" ]
 }
+# Takes over the staging $1 of the broken holder $2 when it stands still. Its files become
+# copies (new inodes): a holder that lives on keeps them open, and a transfer of its that stalled
+# through the look writes on later; into the old inodes only, gone with their directory, never
+# into this pod's resumed files (an append there lands after its bytes, and the follower hashes
+# the hole a write past the end leaves). A SIGTERM meanwhile hands $1 over as the partial,
+# marked unchecked. A copy costs a read of the partial on the volume, not a download.
+adopting=""
+adopt() {
+  adopting="$1" adopted_from="$2"
+  if still_written "$1"; then
+    log "the staging of $2 is still being written (its holder runs on without a heartbeat); starting over"
+    [ "$1" != "$partial" ] || rm -rf "$partial"
+  elif mv "$1" "$stage.tmp" 2>/dev/null; then
+    # (".tmp": the cleanup of dead holders' leftovers counts it as this pod's)
+    adopting="$stage.tmp"
+    cp -R "$stage.tmp" "$stage" 2>/dev/null & kids=$!
+    wait $kids || { log "cannot copy the partial download of $2; starting over"; rm -rf "$stage"; }
+    kids=""
+    rm -f "$stage/suspect"
+  fi
+  rm -rf "$stage.tmp"
+  adopting=""
+}
 # The holder's own directory: the partial left by a SIGTERM, else the staging of the dead
 # holder whose lock it broke, else a fresh one. Other dead holders' staging is removed.
 prepare_stage() {
@@ -432,13 +461,14 @@ prepare_stage() {
   # and would keep this holder's own staging from being handed over on SIGTERM
   if [ -L "$partial" ] || { [ -e "$partial" ] && [ ! -d "$partial" ]; }; then rm -f "$partial" 2>/dev/null; fi
   if [ -d "$partial" ] && [ ! -L "$partial" ]; then
-    mv "$partial" "$stage" || fail "$( unwritable)"
-  elif [ -n "$broken" ] && [ -d "$dir/.$target.stage.$broken" ] && [ ! -L "$dir/.$target.stage.$broken" ]; then
-    if still_written "$dir/.$target.stage.$broken"; then
-      log "the staging of $broken is still being written (its holder runs on without a heartbeat); starting over"
+    # a broken holder's staging handed over by a SIGTERM before it was checked: checked now
+    if [ -f "$partial/suspect" ]; then
+      read -r s_owner < "$partial/suspect"; adopt "$partial" "$s_owner"
     else
-      mv "$dir/.$target.stage.$broken" "$stage" || fail "$( unwritable)"
+      mv "$partial" "$stage" || fail "$( unwritable)"
     fi
+  elif [ -n "$broken" ] && [ -d "$dir/.$target.stage.$broken" ] && [ ! -L "$dir/.$target.stage.$broken" ]; then
+    adopt "$dir/.$target.stage.$broken" "$broken"
   fi
   # a staging left by another uid (runAsUser changed) may hold files this one cannot write
   if [ -d "$stage" ] && [ -n "$(find "$stage" ! -user "$(id -u)" 2>/dev/null | head -n 1)" ]; then

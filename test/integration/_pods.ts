@@ -15,7 +15,7 @@ export type Shell = 'dash' | 'busybox';
 
 /** The BusyBox applets the script may use: the curl image has nothing else. */
 const APPLETS = ['sh', 'stat', 'find', 'sort', 'dd', 'od', 'awk', 'sed', 'grep', 'cut', 'tr', 'head', 'tail', 'wc', 'mv', 'rm', 'mkdir',
-  'ln', 'readlink', 'cat', 'date', 'sleep', 'sha256sum', 'mkfifo', 'df', 'id', 'sync', 'touch', 'cmp', 'rmdir', 'printf', 'env'];
+  'ln', 'readlink', 'cat', 'date', 'sleep', 'sha256sum', 'mkfifo', 'df', 'id', 'sync', 'touch', 'cmp', 'cp', 'rmdir', 'printf', 'env'];
 
 let bins: { [shell in Shell]: string } | undefined;
 
