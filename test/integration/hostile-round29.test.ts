@@ -1,5 +1,5 @@
-import { randomBytes } from 'crypto';
 import { execFileSync } from 'child_process';
+import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as http from 'http';
 import { AddressInfo } from 'net';
