@@ -564,6 +564,8 @@ export function sharedClaimAttach(pod: RenderedPod): Finding[] {
   if (!claims?.length) {
     return NO_FINDINGS;
   }
+  // pods pinned to one node share a ReadWriteOnce claim there: only ReadWriteOncePod is one pod's
+  const pinned = pinnedNode(pod.spec) !== undefined;
   const together = podsAtOnce(pod);
   const volumes: any[] = Array.isArray(pod.spec.volumes) ? pod.spec.volumes : [];
   let findings: Finding[] | undefined;
@@ -572,22 +574,54 @@ export function sharedClaimAttach(pod: RenderedPod): Finding[] {
       : claim.accessModes.includes('ReadWriteOnce') ? 'node' : claim.accessModes.includes('ReadWriteOncePod') ? 'pod' : undefined;
     const at = volumes.findIndex(v => v?.persistentVolumeClaim?.claimName === claim.claimName);
     const others = claim.alsoWrittenBy?.length ? claim.alsoWrittenBy : undefined;
-    if (!once || at < 0 || (!together && !others)) {
+    const many = once === 'node' && pinned ? undefined : together;
+    if (!once || at < 0 || (!many && !others)) {
       continue;
     }
     const why = [
-      ...(together ? [together.why] : []),
-      ...(others ? [`${others.join(', ')} ${others.length > 1 ? 'write' : 'writes'} it too (another workload of the app, in the same namespace)`] : []),
+      ...(many ? [many.why] : []),
+      ...(others ? [`${others.join(', ')} ${others.length > 1 ? 'mount' : 'mounts'} it too (another workload of the app, in the same namespace)`] : []),
     ].join(', and ');
     const what = once === 'node'
       ? `is ReadWriteOnce: one node at a time attaches it, and ${why}, so a pod on another node waits in ContainerCreating ("Multi-Attach error")`
       : `is ReadWriteOncePod: one pod at a time uses it, and ${why}, so the other pods wait in Pending`;
     (findings ??= []).push(warning(`${pod.specPath}.volumes[${at}].persistentVolumeClaim.claimName`,
-      `the claim ${show(claim.claimName)} of ${claim.declaredBy} ${what}${together?.surge ? '; a rollout whose new pod waits for it stalls, as maxUnavailable keeps the old pod' : ''}`,
-      `give the cache accessMode: CacheAccessMode.READ_WRITE_MANY (a storage class that offers it: NFS, EFS, Filestore, CephFS, Azure Files)${together?.fix ?? ''}`
+      `the claim ${show(claim.claimName)} of ${claim.declaredBy} ${what}${many?.surge ? '; a rollout whose new pod waits for it stalls, as maxUnavailable keeps the old pod' : ''}`,
+      `give the cache accessMode: CacheAccessMode.READ_WRITE_MANY (a storage class that offers it: NFS, EFS, Filestore, CephFS, Azure Files)${many?.fix ?? ''}`
       + `${others ? ', or each workload a claim of its own (the cache\'s claimName)' : ''}`));
   }
   return findings ?? NO_FINDINGS;
+}
+
+/**
+ * The one node a pod spec pins its pods to: `nodeName`, or a `kubernetes.io/hostname` that the
+ * nodeSelector, or every required node affinity term, names alone; undefined when its pods may
+ * land on several nodes. Keyed by how it pins, as a node's name and its hostname label may differ.
+ *
+ * @internal
+ */
+export function pinnedNode(spec: any): string | undefined {
+  if (typeof spec?.nodeName === 'string' && spec.nodeName !== '') {
+    return `nodeName=${spec.nodeName}`;
+  }
+  const selected: unknown = spec?.nodeSelector?.[HOSTNAME_LABEL];
+  if (typeof selected === 'string') {
+    return `hostname=${selected}`;
+  }
+  const terms: unknown = spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
+  // the terms are ORed: every one of them must name the same single host
+  const hosts = Array.isArray(terms) ? new Set(terms.map(termHost)) : undefined;
+  const [host] = hosts?.size === 1 ? [...hosts] : [];
+  return typeof host === 'string' ? `hostname=${host}` : undefined;
+}
+
+const HOSTNAME_LABEL = 'kubernetes.io/hostname';
+
+/** The one hostname a required node affinity term allows (`kubernetes.io/hostname In [host]`), if any. */
+function termHost(term: any): string | undefined {
+  const expressions: any[] = Array.isArray(term?.matchExpressions) ? term.matchExpressions : [];
+  const host = expressions.find(e => e?.key === HOSTNAME_LABEL && e?.operator === 'In' && Array.isArray(e.values) && e.values.length === 1);
+  return typeof host?.values[0] === 'string' ? host.values[0] : undefined;
 }
 
 /** Whether the workload runs several pods at once, why, and how else to avoid it; undefined for one pod. */
