@@ -1,7 +1,7 @@
-import { ApiObject, Chart, JsonPatch } from 'cdk8s';
+import { ApiObject, Chart, Cron, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import {
-  AiInferenceDeployment, AiInferencePod, CacheAccessMode, DeploymentRollout, HealthCheck, ModelCache, ModelPrepInit, ModelSource, PodVolume,
+  AiInferenceDeployment, AiInferencePod, CacheAccessMode, DeploymentRollout, HealthCheck, InferenceServer, ModelCache, ModelPrepInit, ModelSource, PodVolume,
 } from '../src';
 import { chartWarnings } from './helpers/pod-parts';
 import { expectRefused } from './helpers/refusal';
@@ -141,5 +141,38 @@ describe('pods pinned to one node share a ReadWriteOnce claim there', () => {
     const lines = expectRefused(build(false), /^ {2}\[test\/a\] spec\.volumes\[1\]\.persistentVolumeClaim\.claimName: the claim "llm-cache".*test\/b mounts it too/);
     expect(lines.filter(l => MULTI_ATTACH.test(l))).toHaveLength(1);
     expect(chartWarnings(build(true))).toBe('');
+  });
+});
+
+describe('a CronJob under concurrencyPolicy Allow whose runs cannot overlap: each ends long before the next', () => {
+  // the Job controller stops a run at activeDeadlineSeconds; its pods get their grace period, the volume minutes to detach
+  const cronJob = (schedule: string, deadline?: number, extra: (o: ApiObject) => void = () => undefined) => chartWarnings(c => {
+    const j = new kplus.CronJob(c, 'nightly', {
+      metadata: { name: 'nightly' }, schedule: Cron.schedule({ minute: '0', hour: '3', day: '*', month: '*', weekDay: '*' }), concurrencyPolicy: kplus.ConcurrencyPolicy.ALLOW,
+    });
+    const o = ApiObject.of(j);
+    o.addJsonPatch(JsonPatch.replace('/spec/schedule', schedule));
+    if (deadline !== undefined) {
+      o.addJsonPatch(JsonPatch.add('/spec/jobTemplate/spec/activeDeadlineSeconds', deadline));
+    }
+    extra(o);
+    new InferenceServer(j, 'server', { server: SERVER });
+    new ModelPrepInit(j, 'model-downloader', { source: SOURCE, cache: cache() });
+  });
+  test.each<[string, string, number]>([
+    ['daily at 03:00, a 2 h deadline', '0 3 * * *', 2 * 3600],
+    ['@daily, a 20 h deadline', '@daily', 20 * 3600],
+    ['weekly on Mondays with a time zone, a 12 h deadline', 'CRON_TZ=Europe/Berlin 30 2 * * 1', 12 * 3600],
+  ])('%s: no warning (it was one)', (_what, schedule, deadline) => {
+    expect(cronJob(schedule, deadline)).not.toMatch(MULTI_ATTACH);
+  });
+  test.each<[string, string, number | undefined, (o: ApiObject) => void]>([
+    ['no deadline', '0 3 * * *', undefined, () => undefined],
+    ['a 22 h 50 min deadline (with the grace period and 10 min to detach, past the 23 h of a daylight-saving day)', '0 3 * * *', 22 * 3600 + 3000, () => undefined],
+    ['hourly, a 30 min deadline (an hour off for a daylight-saving shift leaves nothing)', '0 * * * *', 1800, () => undefined],
+    ['every 5 minutes, a 1 min deadline', '*/5 * * * *', 60, () => undefined],
+    ['daily, a 2 h deadline, but a start up to 22 h late (startingDeadlineSeconds)', '0 3 * * *', 2 * 3600, o => o.addJsonPatch(JsonPatch.add('/spec/startingDeadlineSeconds', 22 * 3600))],
+  ])('%s: warned', (_what, schedule, deadline, extra) => {
+    expect(cronJob(schedule, deadline, extra).match(MULTI_ATTACH)).toHaveLength(1);
   });
 });

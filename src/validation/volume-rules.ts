@@ -656,11 +656,12 @@ function podsAtOnce(pod: RenderedPod): { why: string; surge: boolean; fix: strin
  * The pods a CronJob runs at once: its Job's (`jobTemplate.spec.parallelism`), and, under
  * `concurrencyPolicy: Allow` (Kubernetes' default when unset; cdk8s-plus writes Forbid), a run
  * that outlasts its schedule runs beside the next one. Forbid skips that next run, Replace stops
- * the old one first.
+ * the old one first, and an `activeDeadlineSeconds` that ends each run well before the next
+ * (`runsEndApart`) keeps them apart too.
  */
 function cronJobPodsAtOnce(spec: any): { why: string; surge: boolean; fix: string } | undefined {
   const perRun = jobPodsAtOnce('CronJob', spec.jobTemplate?.spec ?? {});
-  if ((spec.concurrencyPolicy ?? 'Allow') !== 'Allow') {
+  if ((spec.concurrencyPolicy ?? 'Allow') !== 'Allow' || runsEndApart(spec)) {
     return perRun;
   }
   const overlap = `${spec.concurrencyPolicy === undefined ? 'its concurrencyPolicy is unset, Allow to Kubernetes' : 'its concurrencyPolicy is Allow'}, `
@@ -670,6 +671,45 @@ function cronJobPodsAtOnce(spec: any): { why: string; surge: boolean; fix: strin
     surge: false,
     fix: `${perRun?.fix ?? ''}, or concurrencyPolicy: ConcurrencyPolicy.FORBID (the next run waits) or REPLACE`,
   };
+}
+
+const HOUR = 3600;
+const DAY = 24 * HOUR;
+/** What a stopped run's volume may take to detach before the next run's pod can attach it. */
+const DETACH_MARGIN = 600;
+/** Schedule macros, by the shortest time between two runs. */
+const CRON_MACROS: ReadonlyMap<string, number> = new Map([
+  ['@yearly', DAY], ['@annually', DAY], ['@monthly', DAY], ['@weekly', DAY], ['@daily', DAY], ['@midnight', DAY], ['@hourly', HOUR],
+]);
+
+/**
+ * Whether a CronJob's runs cannot overlap though its policy allows it: its Job's
+ * `activeDeadlineSeconds` stops every run (plus a late start, `startingDeadlineSeconds`, the
+ * pods' grace period and some minutes for the volume to detach) before the next can start.
+ */
+function runsEndApart(spec: any): boolean {
+  const job = spec.jobTemplate?.spec;
+  const seconds = (value: unknown, fallback: number) => (typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : fallback);
+  const deadline = seconds(job?.activeDeadlineSeconds, Infinity);
+  const longest = seconds(spec.startingDeadlineSeconds, 0) + deadline + seconds(job?.template?.spec?.terminationGracePeriodSeconds, 30) + DETACH_MARGIN;
+  return longest <= shortestGap(spec.schedule);
+}
+
+/**
+ * The shortest time between two runs of a cron schedule, as far as a glance can tell: a fixed
+ * minute runs at most hourly, a fixed minute and hour at most daily (day and month fields only
+ * leave runs out). An hour off for a daylight-saving shift (the controller's own time zone may
+ * have one); 0 when it cannot tell.
+ */
+function shortestGap(schedule: unknown): number {
+  if (typeof schedule !== 'string') {
+    return 0;
+  }
+  const text = schedule.trim().replace(/^(?:CRON_)?TZ=\S+\s+/, '');
+  const fields = text.split(/\s+/);
+  const fixed = (field: string | undefined) => /^\d+$/.test(field ?? '');
+  const gap = CRON_MACROS.get(text) ?? (fields.length === 5 && fixed(fields[0]) ? (fixed(fields[1]) ? DAY : HOUR) : 0);
+  return Math.max(0, gap - HOUR);
 }
 
 /**
