@@ -1,10 +1,11 @@
-import { ApiObject, Chart, Cron, JsonPatch } from 'cdk8s';
+import { ApiObject, Chart, Cron, JsonPatch, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import {
   AiInferenceDeployment, AiInferencePod, CacheAccessMode, DeploymentRollout, HealthCheck, InferenceServer, ModelCache, ModelPrepInit, ModelSource, PodVolume,
 } from '../src';
 import { chartWarnings } from './helpers/pod-parts';
 import { expectRefused } from './helpers/refusal';
+import { expectApiValid, manifestOf, synth } from './helpers/synth';
 
 /*
  * Hostile round 30, against "Left-alone fixes 3" (sharedClaimAttach across workloads): the
@@ -174,5 +175,29 @@ describe('a CronJob under concurrencyPolicy Allow whose runs cannot overlap: eac
     ['daily, a 2 h deadline, but a start up to 22 h late (startingDeadlineSeconds)', '0 3 * * *', 2 * 3600, o => o.addJsonPatch(JsonPatch.add('/spec/startingDeadlineSeconds', 22 * 3600))],
   ])('%s: warned', (_what, schedule, deadline, extra) => {
     expect(cronJob(schedule, deadline, extra).match(MULTI_ATTACH)).toHaveLength(1);
+  });
+});
+
+describe('a chart with a generateObjectName override: the cache claim a release before named is kept by claimName', () => {
+  // 0.1.0 named the new claim <path>-model-cache-<hash> whatever the chart's override; it follows the override now
+  class TeamChart extends Chart {
+    public generateObjectName(obj: ApiObject): string {
+      return `team-a-${super.generateObjectName(obj)}`;
+    }
+  }
+  const claimOf = (claimName?: string) => {
+    const chart = new TeamChart(Testing.app(), 'c');
+    const d = new AiInferenceDeployment(chart, 'llm', { server: SERVER, rollout: DeploymentRollout.recreate() });
+    new ModelPrepInit(d, 'model-downloader', { source: SOURCE, cache: ModelCache.newPersistentVolumeClaim({ size: '100Gi', claimName }) });
+    const manifests = synth(chart);
+    expectApiValid(manifests);
+    const mounted = manifestOf(manifests, 'Deployment').spec.template.spec.volumes.map((v: any) => v.persistentVolumeClaim?.claimName).filter(Boolean);
+    return { claim: manifestOf(manifests, 'PersistentVolumeClaim').metadata.name, mounted };
+  };
+  test('without claimName the claim is renamed; with the old name as claimName, the old claim is written and mounted', () => {
+    const renamed = claimOf();
+    expect(renamed.claim).toMatch(/^team-a-c-/);
+    const old = 'c-llm-model-downloader-model-cache-0a1b2c3d';
+    expect(claimOf(old)).toEqual({ claim: old, mounted: [old] });
   });
 });
