@@ -414,12 +414,13 @@ export class WorkloadHost {
   private otherUsers(name: string, accessModes: ReadonlyArray<string>): ReadonlyArray<string> | undefined {
     const rendered = this.renderedMetadata() as RenderedPod | undefined;
     const node = accessModes.includes('ReadWriteOncePod') ? undefined : rendered?.node;
-    const users = (claimUsers(this.workload.node.root).get(claimKey(rendered?.namespace, name)) ?? [])
-      .filter(u => u.host !== this && (node === undefined || u.node !== node));
-    if (!users.length || users.some(u => u.host && u.host.order < this.order && u.host.claims.some(c => c.obj.name === name))) {
+    const all = (claimUsers(this.workload.node.root).get(claimKey(rendered?.namespace, name)) ?? []).filter(u => u.host !== this);
+    // the first workload with the claim reports, even when it shares this one's node: one line for all
+    if (all.some(u => u.host && u.host.order < this.order && u.host.claims.some(c => c.obj.name === name))) {
       return undefined;
     }
-    return users.map(u => u.path);
+    const users = all.filter(u => node === undefined || u.node !== node);
+    return users.length ? users.map(u => u.path) : undefined;
   }
 
   /** The claims the rendered pod mounts (read-only or not), by `claimKey`; none when it is not written or cannot be rendered. */

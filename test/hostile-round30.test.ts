@@ -119,6 +119,16 @@ describe('pods pinned to one node share a ReadWriteOnce claim there', () => {
   ])('%s: warned', (_what, pinA, pinB) => {
     expect(two(pinA, pinB).match(MULTI_ATTACH)).toHaveLength(1);
   });
+  test('two pods of the claim pinned to one node and a third elsewhere: one line, by the first, naming the third', () => {
+    const w = chartWarnings(c => {
+      nodeName('gpu-1')(ApiObject.of(cachedPod(c, 'a').pod));
+      nodeName('gpu-1')(ApiObject.of(cachedPod(c, 'b').pod));
+      cachedPod(c, 'elsewhere');
+    });
+    expect(w).toContain('[warning] [test/a] spec.volumes[1].persistentVolumeClaim.claimName: the claim "llm-cache" of test/a/model-downloader is ReadWriteOnce: '
+      + 'one node at a time attaches it, and test/elsewhere mounts it too');
+    expect(w.match(MULTI_ATTACH)).toHaveLength(1);
+  });
   test('ReadWriteOncePod is one pod\'s even on one node: warned', () => {
     expect(two(nodeName('gpu-1'), nodeName('gpu-1'), CacheAccessMode.READ_WRITE_ONCE_POD)).toContain('is ReadWriteOncePod: one pod at a time uses it, and test/b mounts it too');
   });
