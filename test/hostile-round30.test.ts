@@ -1,7 +1,8 @@
 import { ApiObject, Chart, Cron, JsonPatch, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import {
-  AiInferenceDeployment, AiInferencePod, CacheAccessMode, DeploymentRollout, HealthCheck, InferenceServer, ModelCache, ModelPrepInit, ModelSource, PodVolume,
+  AiInferenceDeployment, AiInferencePod, CacheAccessMode, DeploymentRollout, HealthCheck, InferenceServer, ModelCache, ModelPrepInit, ModelSource,
+  PodVolume,
 } from '../src';
 import { chartWarnings } from './helpers/pod-parts';
 import { expectRefused } from './helpers/refusal';

@@ -691,7 +691,8 @@ function runsEndApart(spec: any): boolean {
   const job = spec.jobTemplate?.spec;
   const seconds = (value: unknown, fallback: number) => (typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : fallback);
   const deadline = seconds(job?.activeDeadlineSeconds, Infinity);
-  const longest = seconds(spec.startingDeadlineSeconds, 0) + deadline + seconds(job?.template?.spec?.terminationGracePeriodSeconds, 30) + DETACH_MARGIN;
+  const grace = seconds(job?.template?.spec?.terminationGracePeriodSeconds, 30);
+  const longest = seconds(spec.startingDeadlineSeconds, 0) + deadline + grace + DETACH_MARGIN;
   return longest <= shortestGap(spec.schedule);
 }
 
