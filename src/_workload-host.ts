@@ -10,6 +10,7 @@ import { constructPath, hasUserPatches, readRenderedIdentity, refuseNameClashes,
 import { currentRun, metadataFingerprint, ReportedElsewhere, validateObjectOnSynth, ValidationReporter } from './validation/_reporter';
 import { markLibraryObject } from './validation/front-door-bypass';
 import { ClaimFact, Finding, PodFacts } from './validation/model';
+import { pinnedNode } from './validation/volume-rules';
 
 /**
  * The composition of one workload: the model server and the add-ons that registered with it.
@@ -168,7 +169,8 @@ export class WorkloadHost {
       name: json?.metadata?.name,
       references: referencedObjects(podSpecOf(json)),
       portNames: declaredPortNames(podSpecOf(json)),
-      writtenClaims: writtenClaims(podSpecOf(json)),
+      mountedClaims: mountedClaims(podSpecOf(json)),
+      node: pinnedNode(podSpecOf(json)),
       run: currentRun(),
       shape: this.shape(),
     };
@@ -391,9 +393,10 @@ export class WorkloadHost {
       }
       const modes: unknown = json?.spec?.accessModes;
       if (typeof json?.metadata?.name === 'string' && Array.isArray(modes)) {
+        const accessModes = modes.filter((m): m is string => typeof m === 'string');
         facts.push({
-          claimName: json.metadata.name, accessModes: modes.filter((m): m is string => typeof m === 'string'), declaredBy: owner.node.path,
-          alsoWrittenBy: this.otherWriters(json.metadata.name),
+          claimName: json.metadata.name, accessModes, declaredBy: owner.node.path,
+          alsoWrittenBy: this.otherUsers(json.metadata.name, accessModes),
         });
       }
     }
@@ -401,23 +404,34 @@ export class WorkloadHost {
   }
 
   /**
-   * The other workloads of the app, in this one's namespace, whose pods write the claim `name`
-   * too (a claim of theirs of that name, or a writable mount of it); undefined when there are
-   * none, or when a workload created earlier writes it too and its library claim reports them all.
+   * The other workloads of the app, in this one's namespace, whose pods mount the claim `name`
+   * too (a claim of theirs of that name, or a mount of it, read-only or not: Kubernetes attaches
+   * a ReadWriteOnce volume to one node whatever the mount says); undefined when there are none,
+   * or when a workload created earlier mounts it too and its library claim reports them all. A
+   * ReadWriteOnce claim's users pinned to one node with this one (nodeName, or the node's
+   * hostname label) share it: not counted.
    */
-  private otherWriters(name: string): ReadonlyArray<string> | undefined {
-    const namespace = this.renderedMetadata()?.namespace;
-    const writers = (claimWriters(this.workload.node.root).get(claimKey(namespace, name)) ?? []).filter(h => h !== this);
-    if (!writers.length || writers.some(h => h.order < this.order && h.claims.some(c => c.obj.name === name))) {
+  private otherUsers(name: string, accessModes: ReadonlyArray<string>): ReadonlyArray<string> | undefined {
+    const rendered = this.renderedMetadata() as RenderedPod | undefined;
+    const node = accessModes.includes('ReadWriteOncePod') ? undefined : rendered?.node;
+    const all = (claimUsers(this.workload.node.root).get(claimKey(rendered?.namespace, name)) ?? []).filter(u => u.host !== this);
+    // the first workload with the claim reports, even when it shares this one's node: one line for all
+    if (all.some(u => u.host && u.host.order < this.order && u.host.claims.some(c => c.obj.name === name))) {
       return undefined;
     }
-    return writers.map(h => constructPath(h.apiObject));
+    const users = all.filter(u => node === undefined || u.node !== node);
+    return users.length ? users.map(u => u.path) : undefined;
   }
 
-  /** The claims the rendered pod mounts writable, by `claimKey`; none when it is not written or cannot be rendered. */
-  public writtenClaimKeys(): string[] {
+  /** The claims the rendered pod mounts (read-only or not), by `claimKey`; none when it is not written or cannot be rendered. */
+  public mountedClaimKeys(): string[] {
     const rendered = written(this.apiObject) ? this.renderedMetadata() as RenderedPod | undefined : undefined;
-    return rendered ? [...rendered.writtenClaims].map(claim => claimKey(rendered.namespace, claim)) : [];
+    return rendered ? [...rendered.mountedClaims].map(claim => claimKey(rendered.namespace, claim)) : [];
+  }
+
+  /** This workload as a user of the claims it mounts. */
+  public claimUser(): ClaimUser {
+    return { host: this, path: constructPath(this.apiObject), node: (this.renderedMetadata() as RenderedPod | undefined)?.node };
   }
 
   private finish(json: any): any {
@@ -542,8 +556,10 @@ interface RenderedPod {
   readonly references: ReadonlySet<string>;
   /** Names of the ports the pod's containers declare, with their numbers. */
   readonly portNames: ReadonlyMap<string, number>;
-  /** The claims the pod mounts writable. */
-  readonly writtenClaims: ReadonlySet<string>;
+  /** The claims the pod mounts (read-only or not). */
+  readonly mountedClaims: ReadonlySet<string>;
+  /** The one node the pod is pinned to (`pinnedNode`), if any. */
+  readonly node?: string;
   readonly run: number;
   readonly shape: string;
 }
@@ -571,24 +587,25 @@ function declaredPortNames(spec: any): Map<string, number> {
 }
 
 /**
- * The claims a rendered pod spec writes: a volume of the claim that its source does not mark
- * readOnly, mounted by a container (init or regular) without readOnly.
+ * The claims a rendered pod spec mounts: a volume of the claim that a container (init or
+ * regular) mounts, read-only or not. The attach-detach controller attaches a ReadWriteOnce
+ * volume to one node whatever the mount says (only the volume's access modes allow more), and
+ * the scheduler gives a ReadWriteOncePod claim to one pod; a volume no container mounts is left
+ * alone by the kubelet.
  */
-function writtenClaims(spec: any): Set<string> {
+function mountedClaims(spec: any): Set<string> {
   const mounted = new Set<unknown>();
   for (const list of [spec?.initContainers, spec?.containers]) {
     for (const c of Array.isArray(list) ? list : []) {
       for (const m of Array.isArray(c?.volumeMounts) ? c.volumeMounts : []) {
-        if (m?.readOnly !== true) {
-          mounted.add(m?.name);
-        }
+        mounted.add(m?.name);
       }
     }
   }
   const claims = new Set<string>();
   for (const volume of Array.isArray(spec?.volumes) ? spec.volumes : []) {
     const claim = volume?.persistentVolumeClaim;
-    if (typeof claim?.claimName === 'string' && claim.readOnly !== true && mounted.has(volume.name)) {
+    if (typeof claim?.claimName === 'string' && mounted.has(volume.name)) {
       claims.add(claim.claimName);
     }
   }
@@ -821,29 +838,67 @@ const HOSTS = new WeakMap<kplus.AbstractPod, WorkloadHost>();
 /** Per app root: its workloads' hosts, in the order they were created. */
 const HOSTS_BY_ROOT = new WeakMap<IConstruct, WorkloadHost[]>();
 /**
- * Per app root, for one synth run: the hosts that write each claim, by `claimKey`. Built once
- * a run, so that every claim of thousands of workloads does not read every other workload.
+ * Per app root, for one synth run: the workloads that mount each claim, by `claimKey`. Built
+ * once a run, so that every claim of thousands of workloads does not read every other workload.
  */
-const WRITERS_BY_ROOT = new WeakMap<IConstruct, { readonly run: number; readonly writers: ReadonlyMap<string, WorkloadHost[]> }>();
+const USERS_BY_ROOT = new WeakMap<IConstruct, { readonly run: number; readonly users: ReadonlyMap<string, ClaimUser[]> }>();
+
+/** A workload that mounts a claim: the library's (its host), or one of the app's own (a cdk8s-plus Job, an included Pod). */
+interface ClaimUser {
+  readonly host?: WorkloadHost;
+  /** Construct path of the workload. */
+  readonly path: string;
+  /** The one node its pods are pinned to, if any. */
+  readonly node?: string;
+}
+
+/** Kinds whose JSON holds a pod spec (`podSpecOf`). */
+const POD_KINDS = new Set(['Pod', 'Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob']);
 
 function claimKey(namespace: string | undefined, claim: string): string {
   return `${namespace ?? ''}/${claim}`;
 }
 
-function claimWriters(root: IConstruct): ReadonlyMap<string, WorkloadHost[]> {
+function claimUsers(root: IConstruct): ReadonlyMap<string, ClaimUser[]> {
   const run = currentRun();
-  const known = WRITERS_BY_ROOT.get(root);
+  const known = USERS_BY_ROOT.get(root);
   if (known?.run === run) {
-    return known.writers;
+    return known.users;
   }
-  const writers = new Map<string, WorkloadHost[]>();
-  for (const host of HOSTS_BY_ROOT.get(root) ?? []) {
-    for (const key of host.writtenClaimKeys()) {
-      writers.set(key, [...writers.get(key) ?? [], host]);
+  const users = new Map<string, ClaimUser[]>();
+  const add = (key: string, user: ClaimUser) => users.set(key, [...users.get(key) ?? [], user]);
+  const hosts = HOSTS_BY_ROOT.get(root) ?? [];
+  for (const host of hosts) {
+    const keys = host.mountedClaimKeys();
+    if (keys.length) {
+      const user = host.claimUser();
+      keys.forEach(key => add(key, user));
     }
   }
-  WRITERS_BY_ROOT.set(root, { run, writers });
-  return writers;
+  // the app's own workloads (a cdk8s-plus Job that fills the cache, an included Pod) attach the claim too
+  const libraryObjects = new Set<IConstruct>(hosts.map(h => ApiObject.of(h.workload)));
+  for (const obj of root.node.findAll()) {
+    if (obj instanceof ApiObject && POD_KINDS.has(obj.kind) && !libraryObjects.has(obj) && written(obj)) {
+      otherWorkloadClaims(obj, add);
+    }
+  }
+  USERS_BY_ROOT.set(root, { run, users });
+  return users;
+}
+
+/** The claims a workload the library does not host mounts, passed to `add`; one that cannot render is its own to report. */
+function otherWorkloadClaims(obj: ApiObject, add: (key: string, user: ClaimUser) => void): void {
+  let json: any;
+  try {
+    json = obj.toJson();
+  } catch {
+    return;
+  }
+  const spec = podSpecOf(json);
+  const user = { path: constructPath(obj), node: pinnedNode(spec) };
+  for (const claim of mountedClaims(spec)) {
+    add(claimKey(json?.metadata?.namespace, claim), user);
+  }
 }
 
 /** A variable a library container got from its props, and the prop. @internal */

@@ -564,6 +564,8 @@ export function sharedClaimAttach(pod: RenderedPod): Finding[] {
   if (!claims?.length) {
     return NO_FINDINGS;
   }
+  // pods pinned to one node share a ReadWriteOnce claim there: only ReadWriteOncePod is one pod's
+  const pinned = pinnedNode(pod.spec) !== undefined;
   const together = podsAtOnce(pod);
   const volumes: any[] = Array.isArray(pod.spec.volumes) ? pod.spec.volumes : [];
   let findings: Finding[] | undefined;
@@ -572,22 +574,54 @@ export function sharedClaimAttach(pod: RenderedPod): Finding[] {
       : claim.accessModes.includes('ReadWriteOnce') ? 'node' : claim.accessModes.includes('ReadWriteOncePod') ? 'pod' : undefined;
     const at = volumes.findIndex(v => v?.persistentVolumeClaim?.claimName === claim.claimName);
     const others = claim.alsoWrittenBy?.length ? claim.alsoWrittenBy : undefined;
-    if (!once || at < 0 || (!together && !others)) {
+    const many = once === 'node' && pinned ? undefined : together;
+    if (!once || at < 0 || (!many && !others)) {
       continue;
     }
     const why = [
-      ...(together ? [together.why] : []),
-      ...(others ? [`${others.join(', ')} ${others.length > 1 ? 'write' : 'writes'} it too (another workload of the app, in the same namespace)`] : []),
+      ...(many ? [many.why] : []),
+      ...(others ? [`${others.join(', ')} ${others.length > 1 ? 'mount' : 'mounts'} it too (another workload of the app, in the same namespace)`] : []),
     ].join(', and ');
     const what = once === 'node'
       ? `is ReadWriteOnce: one node at a time attaches it, and ${why}, so a pod on another node waits in ContainerCreating ("Multi-Attach error")`
       : `is ReadWriteOncePod: one pod at a time uses it, and ${why}, so the other pods wait in Pending`;
     (findings ??= []).push(warning(`${pod.specPath}.volumes[${at}].persistentVolumeClaim.claimName`,
-      `the claim ${show(claim.claimName)} of ${claim.declaredBy} ${what}${together?.surge ? '; a rollout whose new pod waits for it stalls, as maxUnavailable keeps the old pod' : ''}`,
-      `give the cache accessMode: CacheAccessMode.READ_WRITE_MANY (a storage class that offers it: NFS, EFS, Filestore, CephFS, Azure Files)${together?.fix ?? ''}`
+      `the claim ${show(claim.claimName)} of ${claim.declaredBy} ${what}${many?.surge ? '; a rollout whose new pod waits for it stalls, as maxUnavailable keeps the old pod' : ''}`,
+      `give the cache accessMode: CacheAccessMode.READ_WRITE_MANY (a storage class that offers it: NFS, EFS, Filestore, CephFS, Azure Files)${many?.fix ?? ''}`
       + `${others ? ', or each workload a claim of its own (the cache\'s claimName)' : ''}`));
   }
   return findings ?? NO_FINDINGS;
+}
+
+/**
+ * The one node a pod spec pins its pods to: `nodeName`, or a `kubernetes.io/hostname` that the
+ * nodeSelector, or every required node affinity term, names alone; undefined when its pods may
+ * land on several nodes. Keyed by how it pins, as a node's name and its hostname label may differ.
+ *
+ * @internal
+ */
+export function pinnedNode(spec: any): string | undefined {
+  if (typeof spec?.nodeName === 'string' && spec.nodeName !== '') {
+    return `nodeName=${spec.nodeName}`;
+  }
+  const selected: unknown = spec?.nodeSelector?.[HOSTNAME_LABEL];
+  if (typeof selected === 'string') {
+    return `hostname=${selected}`;
+  }
+  const terms: unknown = spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
+  // the terms are ORed: every one of them must name the same single host
+  const hosts = Array.isArray(terms) ? new Set(terms.map(termHost)) : undefined;
+  const [host] = hosts?.size === 1 ? [...hosts] : [];
+  return typeof host === 'string' ? `hostname=${host}` : undefined;
+}
+
+const HOSTNAME_LABEL = 'kubernetes.io/hostname';
+
+/** The one hostname a required node affinity term allows (`kubernetes.io/hostname In [host]`), if any. */
+function termHost(term: any): string | undefined {
+  const expressions: any[] = Array.isArray(term?.matchExpressions) ? term.matchExpressions : [];
+  const host = expressions.find(e => e?.key === HOSTNAME_LABEL && e?.operator === 'In' && Array.isArray(e.values) && e.values.length === 1);
+  return typeof host?.values[0] === 'string' ? host.values[0] : undefined;
 }
 
 /** Whether the workload runs several pods at once, why, and how else to avoid it; undefined for one pod. */
@@ -622,11 +656,12 @@ function podsAtOnce(pod: RenderedPod): { why: string; surge: boolean; fix: strin
  * The pods a CronJob runs at once: its Job's (`jobTemplate.spec.parallelism`), and, under
  * `concurrencyPolicy: Allow` (Kubernetes' default when unset; cdk8s-plus writes Forbid), a run
  * that outlasts its schedule runs beside the next one. Forbid skips that next run, Replace stops
- * the old one first.
+ * the old one first, and an `activeDeadlineSeconds` that ends each run well before the next
+ * (`runsEndApart`) keeps them apart too.
  */
 function cronJobPodsAtOnce(spec: any): { why: string; surge: boolean; fix: string } | undefined {
   const perRun = jobPodsAtOnce('CronJob', spec.jobTemplate?.spec ?? {});
-  if ((spec.concurrencyPolicy ?? 'Allow') !== 'Allow') {
+  if ((spec.concurrencyPolicy ?? 'Allow') !== 'Allow' || runsEndApart(spec)) {
     return perRun;
   }
   const overlap = `${spec.concurrencyPolicy === undefined ? 'its concurrencyPolicy is unset, Allow to Kubernetes' : 'its concurrencyPolicy is Allow'}, `
@@ -636,6 +671,46 @@ function cronJobPodsAtOnce(spec: any): { why: string; surge: boolean; fix: strin
     surge: false,
     fix: `${perRun?.fix ?? ''}, or concurrencyPolicy: ConcurrencyPolicy.FORBID (the next run waits) or REPLACE`,
   };
+}
+
+const HOUR = 3600;
+const DAY = 24 * HOUR;
+/** What a stopped run's volume may take to detach before the next run's pod can attach it. */
+const DETACH_MARGIN = 600;
+/** Schedule macros, by the shortest time between two runs. */
+const CRON_MACROS: ReadonlyMap<string, number> = new Map([
+  ['@yearly', DAY], ['@annually', DAY], ['@monthly', DAY], ['@weekly', DAY], ['@daily', DAY], ['@midnight', DAY], ['@hourly', HOUR],
+]);
+
+/**
+ * Whether a CronJob's runs cannot overlap though its policy allows it: its Job's
+ * `activeDeadlineSeconds` stops every run (plus a late start, `startingDeadlineSeconds`, the
+ * pods' grace period and some minutes for the volume to detach) before the next can start.
+ */
+function runsEndApart(spec: any): boolean {
+  const job = spec.jobTemplate?.spec;
+  const seconds = (value: unknown, fallback: number) => (typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : fallback);
+  const deadline = seconds(job?.activeDeadlineSeconds, Infinity);
+  const grace = seconds(job?.template?.spec?.terminationGracePeriodSeconds, 30);
+  const longest = seconds(spec.startingDeadlineSeconds, 0) + deadline + grace + DETACH_MARGIN;
+  return longest <= shortestGap(spec.schedule);
+}
+
+/**
+ * The shortest time between two runs of a cron schedule, as far as a glance can tell: a fixed
+ * minute runs at most hourly, a fixed minute and hour at most daily (day and month fields only
+ * leave runs out). An hour off for a daylight-saving shift (the controller's own time zone may
+ * have one); 0 when it cannot tell.
+ */
+function shortestGap(schedule: unknown): number {
+  if (typeof schedule !== 'string') {
+    return 0;
+  }
+  const text = schedule.trim().replace(/^(?:CRON_)?TZ=\S+\s+/, '');
+  const fields = text.split(/\s+/);
+  const fixed = (field: string | undefined) => /^\d+$/.test(field ?? '');
+  const gap = CRON_MACROS.get(text) ?? (fields.length === 5 && fixed(fields[0]) ? (fixed(fields[1]) ? DAY : HOUR) : 0);
+  return Math.max(0, gap - HOUR);
 }
 
 /**
