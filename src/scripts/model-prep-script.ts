@@ -359,7 +359,8 @@ acquire_lock() {
     else
       [ -n "$announced" ] || log "waiting: $owner is downloading $target"
       announced=1
-      sleep 1
+      # in the background: a SIGTERM ends the wait at once (a foreground sleep defers the trap)
+      sleep 1 & kids=$!; wait $kids; kids=""
     fi
   done
   holding=1
