@@ -469,7 +469,13 @@ prepare_stage() {
       mv "$partial" "$stage" || fail "$( unwritable)"
     fi
   elif [ -n "$broken" ] && [ -d "$dir/.$target.stage.$broken" ] && [ ! -L "$dir/.$target.stage.$broken" ]; then
-    adopt "$dir/.$target.stage.$broken" "$broken"
+    # this pod's previous run is gone for sure (the kubelet restarts a container that ended): its
+    # staging is resumed as it is, without the look and the copy a live holder would need
+    if same_pod "$broken"; then
+      mv "$dir/.$target.stage.$broken" "$stage" || fail "$( unwritable)"
+    else
+      adopt "$dir/.$target.stage.$broken" "$broken"
+    fi
   fi
   # a staging left by another uid (runAsUser changed) may hold files this one cannot write
   if [ -d "$stage" ] && [ -n "$(find "$stage" ! -user "$(id -u)" 2>/dev/null | head -n 1)" ]; then

@@ -143,6 +143,39 @@ describe.each(SHELLS)('under %s', (shell) => {
     expect(again.stdout).toContain('cache hit');
   });
 
+  test('a restart of the same pod resumes its own staging as it is: no look for a live writer, no copy', async () => {
+    const body = Buffer.alloc(3 * 2 ** 20, 'own');
+    let stall = true;
+    routes.set(`/own-${shell}.bin`, (req, res) => {
+      if (!stall) return serveVersion(req, res, body);
+      res.writeHead(200, { 'Content-Length': body.length, 'ETag': etagOf(body) });
+      res.write(body.subarray(0, 2 ** 20));
+    });
+    // a cp that logs: adopting another pod's staging copies it (its holder may write on)
+    const shims = fs.mkdtempSync(path.join(os.tmpdir(), 'cp-shim-'));
+    const log = path.join(shims, 'cp.log');
+    fs.writeFileSync(path.join(shims, 'cp'), `#!/bin/sh\necho cp >> '${log}'\nPATH='${toolPath(shell)}' exec cp "$@"\n`, { mode: 0o755 });
+    const PATH = `${shims}:${toolPath(shell)}`;
+    const dir = volume();
+    const c = downloaderFor({ source: ModelSource.http(`${base}/own-${shell}.bin`) }, shell);
+    const killed = startPod(c, dir, shell, 'pod-o', { PATH });
+    try {
+      await until('the first GET', () => (gets.get(`/own-${shell}.bin`) ?? 0) > 0, 20_000);
+      await new Promise((r) => setTimeout(r, 800));
+    } finally {
+      killed.kill();
+    }
+    expect((await killed.done).signal).toBe('SIGKILL');
+    stall = false;
+    // the kubelet restarts the init container: the same pod UID, and its previous run is gone
+    const rerun = await startPod(c, dir, shell, 'pod-o', { PATH }).done;
+    expect(rerun.code).toBe(0);
+    expect(rerun.stdout).toContain("breaking the lock of this pod's previous run");
+    expect(rerun.stdout).not.toContain('still being written');
+    expect(fs.existsSync(log)).toBe(false);
+    expect(fs.readFileSync(path.join(dir, `own-${shell}.bin`)).equals(body)).toBe(true);
+  });
+
   test('a resumed file whose source changed (same size) is started over, never spliced', async () => {
     const v1 = Buffer.alloc(3 * 2 ** 20, 'one');
     const v2 = Buffer.alloc(3 * 2 ** 20, 'two');
