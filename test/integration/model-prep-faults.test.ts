@@ -53,6 +53,12 @@ async function aws(...args: string[]): Promise<void> {
   await promisify(execFile)('/usr/bin/aws', ['--endpoint-url', s3Endpoint, ...args], { env: { ...process.env, ...AWS, AWS_DEFAULT_REGION: 'us-east-1', AWS_EC2_METADATA_DISABLED: 'true' } });
 }
 
+/** Whether a holder's staging of `target` in `dir` holds bytes yet (a kill then leaves a partial). */
+function stagedBytes(dir: string, target: string): boolean {
+  return fs.readdirSync(dir).some((e) => e.startsWith(`.${target}.stage.`)
+    && (fs.statSync(path.join(dir, e, 'model'), { throwIfNoEntry: false })?.size ?? 0) > 0);
+}
+
 /** One PUT of a whole object (its ETag is then the MD5 of the body). */
 async function putObject(key: string, body: Buffer): Promise<void> {
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 's3-put-')), 'body');
@@ -160,8 +166,7 @@ describe.each(SHELLS)('under %s', (shell) => {
     const c = downloaderFor({ source: ModelSource.http(`${base}/own-${shell}.bin`) }, shell);
     const killed = startPod(c, dir, shell, 'pod-o', { PATH });
     try {
-      await until('the first GET', () => (gets.get(`/own-${shell}.bin`) ?? 0) > 0, 20_000);
-      await new Promise((r) => setTimeout(r, 800));
+      await until('the first staged bytes', () => stagedBytes(dir, `own-${shell}.bin`), 20_000);
     } finally {
       killed.kill();
     }
@@ -189,11 +194,10 @@ describe.each(SHELLS)('under %s', (shell) => {
     const dir = volume();
     const c = downloaderFor({ source: ModelSource.http(`${base}/changing-${shell}.bin`) }, shell);
     const killed = startPod(c, dir, shell, 'pod-a');
-    // killed 800 ms after the source sent its first MiB (800 ms after the start was too short on a
-    // busy machine: the script had not asked yet, and nothing was left to resume)
+    // killed once its first bytes are staged (a fixed delay after the start or after the GET was
+    // too short on a busy machine: nothing was written yet, and nothing was left to resume)
     try {
-      await until('the first GET', () => (gets.get(`/changing-${shell}.bin`) ?? 0) > 0, 20_000);
-      await new Promise((r) => setTimeout(r, 800));
+      await until('the first staged bytes', () => stagedBytes(dir, `changing-${shell}.bin`), 20_000);
     } finally {
       killed.kill();
     }
@@ -218,7 +222,8 @@ describe.each(SHELLS)('under %s', (shell) => {
     const dir = volume();
     const c = downloaderFor({ source: ModelSource.http(`${base}/term-${shell}.bin`) }, shell);
     const pod = startPod(c, dir, shell, 'pod-t');
-    await new Promise((r) => setTimeout(r, 700));
+    // terminated once its first bytes are staged (700 ms after the start was too short in a CI run)
+    await until('the first staged bytes', () => stagedBytes(dir, `term-${shell}.bin`), 20_000);
     const sent = Date.now();
     pod.term();
     const result = await pod.done;
