@@ -23,7 +23,7 @@ module.exports = {
   snapshotSerializers: ['<rootDir>/test/tooling/script-serializer.ts'],
   globalSetup: '<rootDir>/scripts/jest-global-setup.js',
   setupFiles: ['<rootDir>/test/helpers/fast-check-seed.ts'],
-  testTimeout: 60000,
+  testTimeout: 120000,
   // Two suites at a time, whatever the machine's core count: the integration suites mostly wait
   // on real tools (nginx, curl, the AWS CLI), so a second worker cuts the run by about a fifth on
   // 2 vCPUs (jest's default there is one); more would crowd the timing-sensitive fault suites.

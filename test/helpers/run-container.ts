@@ -38,6 +38,8 @@ export interface Running {
   readonly kill: () => void;
   /** The first process's pid, which is also its process group's id. */
   readonly pid: number;
+  /** What it has written to stdout so far (a test waits for a line instead of a fixed delay). */
+  readonly stdoutSoFar: () => string;
 }
 
 /**
@@ -91,5 +93,6 @@ export function startContainer(container: any, options: RunOptions = {}): Runnin
       resolve({ code, signal, stdout: fs.readFileSync(path.join(logs, 'stdout'), 'utf8'), stderr: fs.readFileSync(path.join(logs, 'stderr'), 'utf8') });
     });
   });
-  return { done, kill, pid: child.pid as number };
+  const stdoutSoFar = () => fs.readFileSync(path.join(logs, 'stdout'), 'utf8');
+  return { done, kill, pid: child.pid as number, stdoutSoFar };
 }

@@ -154,7 +154,7 @@ test('SIGTERM to the start script stops nginx at once, and nginx dying ends the 
       await llm.close();
     }
   }
-}, 60000);
+}, 120_000);
 
 describe('LLM traffic through the proxy', () => {
   let llm: Llm;
@@ -178,7 +178,7 @@ describe('LLM traffic through the proxy', () => {
       agent.destroy();
       served.running.kill();
     }
-  }, 60000);
+  }, 120_000);
 
   test('a client that goes away mid-stream or during prefill cancels the upstream request', async () => {
     const served = await serve(llm, BEARER, { tokens: 'tok-a\n' });

@@ -108,7 +108,7 @@ describe('the same name from two sources on one cache', () => {
       expect(podB.code).toBe(0);
       const markerSource = fs.readFileSync(path.join(dir, '.model.ready'), 'utf8').split('\n').find(l => l.startsWith('source='))!.slice(7);
       expect(await invariantViolations(dir, 'model', 'directory', [b.version()], markerSource)).toEqual([]);
-    }, 40_000);
+    }, 120_000);
 
     test(`${shell}: a partial file of source A is not resumed from source B when both send the same Last-Modified`, async () => {
       const a = await origin();
@@ -128,7 +128,7 @@ describe('the same name from two sources on one cache', () => {
       expect(podB.code).toBe(0);
       const markerSource = fs.readFileSync(path.join(dir, '.model.ready'), 'utf8').split('\n').find(l => l.startsWith('source='))!.slice(7);
       expect(await invariantViolations(dir, 'model', 'file', [b.version()], markerSource)).toEqual([]);
-    }, 40_000);
+    }, 120_000);
   }
 });
 
@@ -163,7 +163,7 @@ describe('verifyOnCacheHit with a byte flipped in place', () => {
       expect(o.gets.length).toBeGreaterThan(before);
       const markerSource = fs.readFileSync(path.join(dir, '.model.ready'), 'utf8').split('\n').find(l => l.startsWith('source='))!.slice(7);
       expect(await invariantViolations(dir, 'model', 'directory', [o.version()], markerSource)).toEqual([]);
-    }, 60_000);
+    }, 120_000);
   }
 });
 
@@ -182,5 +182,5 @@ describe('two models on one cache, one named like the other\'s staging', () => {
     const hit = await within(startPod(q, dir, 'dash', 'q2'), 20_000);
     expect(hit.stdout).toContain('cache hit');
     expect(o.gets.length).toBe(before);
-  }, 60_000);
+  }, 120_000);
 });

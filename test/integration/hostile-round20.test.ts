@@ -2,7 +2,9 @@ import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { requireLogTools, SHELLS, startStreamer, streamer } from './_log-stream';
+import { requireLogTools, SHELLS, startStreamer, streamer, untilFollowing } from './_log-stream';
+import { until } from './_pods';
+import { Running } from '../helpers/run-container';
 
 // Hostile round 20: LogSidecar's stream script as a long-running pod's log directory behaves
 // over days, under dash with GNU tail/sed and under busybox sh with its own applets.
@@ -10,6 +12,10 @@ beforeAll(requireLogTools);
 
 const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
 const start = startStreamer;
+/** Lines the streamer has printed so far. */
+const printedLines = (running: Running) => running.stdoutSoFar().split('\n').filter(l => l).length;
+/** Resolves once the streamer has printed `text` (a loaded machine makes fixed delays too short). */
+const printed = (running: Running, text: string) => until(`"${text}" printed`, () => running.stdoutSoFar().includes(text), 20_000);
 
 /** Live (not zombie) processes whose working directory is `dir` (the script cd's there). */
 function liveIn(dir: string, comm?: string): number[] {
@@ -34,24 +40,25 @@ describe.each(SHELLS)('%s', (_name, env) => {
   test.concurrent('date-stamped names deleted by retention: their tail processes end (no leak over months)', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'app-logs-'));
     const running = start(env, false, dir);
-    await sleep(300);
+    await untilFollowing(running, dir);
     for (let i = 0; i < 6; i++) {
       fs.writeFileSync(path.join(dir, `app-2026-11-${10 + i}.log`), `day ${i}\n`);
-      await sleep(1300);
+      await printed(running, `day ${i}`);
       fs.unlinkSync(path.join(dir, `app-2026-11-${10 + i}.log`));
     }
-    await sleep(2500);
+    // a leaked tail stays: waited for until the bound, then counted
+    await until('the deleted files\' tails to end', () => liveIn(dir, 'tail').length === 0, 20_000).catch(() => undefined);
     const tails = liveIn(dir, 'tail').length;
     running.kill();
     const lines = (await running.done).stdout.split('\n').filter(l => l);
     expect(lines).toEqual([0, 1, 2, 3, 4, 5].map(i => `day ${i}`));
     expect(tails).toBe(0);
-  }, 30_000);
+  }, 120_000);
 
   test.concurrent('two busy files without prefix: no line is cut by the other file\'s output', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'app-logs-'));
     const running = start(env, false, dir);
-    await sleep(300);
+    await untilFollowing(running, dir);
     const a = fs.openSync(path.join(dir, 'a.log'), 'a');
     const b = fs.openSync(path.join(dir, 'b.log'), 'a');
     for (let i = 1; i <= 20000; i++) {
@@ -60,13 +67,13 @@ describe.each(SHELLS)('%s', (_name, env) => {
     }
     fs.closeSync(a);
     fs.closeSync(b);
-    await sleep(6000);
+    await until('40,000 lines', () => printedLines(running) >= 40000, 30_000).catch(() => undefined);
     running.kill();
     const lines = (await running.done).stdout.split('\n').filter(l => l);
     expect(lines.filter(l => !/^(aaaa|bbbb) line \d+$/.test(l))).toEqual([]);
     expect(lines.filter(l => l.startsWith('aaaa'))).toEqual(Array.from({ length: 20000 }, (_, i) => `aaaa line ${i + 1}`));
     expect(lines.filter(l => l.startsWith('bbbb'))).toEqual(Array.from({ length: 20000 }, (_, i) => `bbbb line ${i + 1}`));
-  }, 30_000);
+  }, 120_000);
 
   test.concurrent('SIGTERM: the script and every tail are gone within 300 ms', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'app-logs-'));
@@ -87,15 +94,15 @@ describe.each(SHELLS)('%s', (_name, env) => {
     }
     await exited;
     expect(left).toEqual([]);
-  }, 30_000);
+  }, 120_000);
   test.concurrent('rotation to a date-stamped name that *.log matches (logback, dateext): no line printed twice', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'app-logs-'));
     const running = start(env, false, dir);
-    await sleep(300);
+    await untilFollowing(running, dir);
     const app = path.join(dir, 'app.log');
     for (let day = 1; day <= 3; day++) {
       for (let i = 1; i <= 3; i++) fs.appendFileSync(app, `day ${day} line ${i}\n`);
-      await sleep(1500);
+      await printed(running, `day ${day} line 3`);
       fs.renameSync(app, path.join(dir, `app-2026-11-${10 + day}.log`));
       fs.writeFileSync(app, '');
       await sleep(1500);
@@ -103,23 +110,25 @@ describe.each(SHELLS)('%s', (_name, env) => {
     // retention deletes an old day, and the next new name may reuse its inode: read from its start
     fs.unlinkSync(path.join(dir, 'app-2026-11-11.log'));
     fs.writeFileSync(path.join(dir, 'other.log'), 'other 1\n');
-    await sleep(2500);
+    await printed(running, 'other 1');
+    await sleep(1000);
     running.kill();
     const lines = (await running.done).stdout.split('\n').filter(l => l);
     const expected = [1, 2, 3].flatMap(day => [1, 2, 3].map(i => `day ${day} line ${i}`));
     expect(lines).toEqual([...expected, 'other 1']);
-  }, 30_000);
+  }, 120_000);
 
   test.concurrent('LOG_PREFIX=1 with a newline in a file name: the prefix stays on the line (as ?)', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'app-logs-'));
     const running = start(env, true, dir);
-    await sleep(300);
+    await untilFollowing(running, dir);
     fs.writeFileSync(path.join(dir, 'a\nb.log'), 'one\n  two \\n\\\\ three\n');
-    await sleep(2500);
+    await printed(running, 'three');
+    await sleep(500);
     running.kill();
     const lines = (await running.done).stdout.split('\n').filter(l => l);
     expect(lines).toEqual(['a?b.log: one', 'a?b.log:   two \\n\\\\ three']);
-  }, 30_000);
+  }, 120_000);
   // Not tested as a promise: copytruncate refilled past the old size before tail looks again
   // loses lines (tail follows by offset and cannot see the truncation); the README says so.
 });

@@ -74,7 +74,7 @@ describe.each(SHELLS)('under %s', (shell) => {
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(await invariantViolations(dir, `names-${shell}`, 'directory', [versionOf(files)], `${base}/names-${shell}:${Object.keys(files).join(',')}`)).toEqual([]);
-  }, 30_000);
+  }, 120_000);
 
   test('the same names, killed mid-batch: the partial file resumes from its record beside them', async () => {
     const big = Buffer.alloc(2 * 2 ** 20, 'big');
@@ -104,7 +104,7 @@ describe.each(SHELLS)('under %s', (shell) => {
     expect(ranges).toHaveLength(2);
     expect(ranges[1]).toMatch(/^bytes=[1-9]\d*-$/);
     expect(await invariantViolations(dir, `resume-${shell}`, 'directory', [versionOf(files)], `${base}/resume-${shell}:${Object.keys(files).join(',')}`)).toEqual([]);
-  }, 30_000);
+  }, 120_000);
 
   test('a server that ignores If-Range but honours Range: a changed file (same size) is started over, never spliced', async () => {
     const v1 = Buffer.alloc(2 * 2 ** 20, 'one');
@@ -136,7 +136,7 @@ describe.each(SHELLS)('under %s', (shell) => {
     const served = [v1, v2].map(b => versionOf({ '': b }));
     expect(await invariantViolations(dir, name.slice(1), 'file', served, `${base}${name}`)).toEqual([]);
     expect(fs.readFileSync(path.join(dir, name.slice(1))).equals(v2)).toBe(true);
-  }, 30_000);
+  }, 120_000);
 
   test('a symlink at the partial\'s name, to a directory elsewhere: nothing there is written or removed', async () => {
     const name = `/plain-${shell}.bin`;
@@ -155,7 +155,7 @@ describe.each(SHELLS)('under %s', (shell) => {
     expect(fs.readdirSync(elsewhere).sort()).toEqual(['marker', 'old', 'origin']);
     expect(fs.readdirSync(path.join(elsewhere, 'old'))).toEqual(['precious']);
     expect(await invariantViolations(dir, name.slice(1), 'file', [versionOf({ '': body })], `${base}${name}`)).toEqual([]);
-  }, 30_000);
+  }, 120_000);
 
   test('junk (a file) at the partial\'s name does not cost the next pod its resume after a SIGTERM', async () => {
     const name = `/junk-partial-${shell}.bin`;
@@ -183,7 +183,7 @@ describe.each(SHELLS)('under %s', (shell) => {
     expect(ranges[1]).toMatch(/^bytes=[1-9]\d*-$/);
     expect(next.stdout).not.toContain('starting');
     expect(await invariantViolations(dir, name.slice(1), 'file', [versionOf({ '': body })], `${base}${name}`)).toEqual([]);
-  }, 30_000);
+  }, 120_000);
 });
 
 /** Waits until a staging directory in the volume holds half a MiB of its file `file` (the model itself by default). */
@@ -213,7 +213,7 @@ test('an S3 prefix whose keys are the script\'s own names, and a key beside a pr
     const served: ServedVersion = { files: new Map(Object.entries(S3_FILES)), etags: new Map(Object.keys(S3_FILES).map(k => [k, etag(k)])) };
     expect(await invariantViolations(dir, 'names', 'directory', [served], 's3://r27/names/')).toEqual([]);
   }));
-}, 60_000);
+}, 120_000);
 
 test('the volume fills up while the journal, the records or the marker are written: one line, disk full, at once (dash and BusyBox)', async () => {
   // 1 MiB of tmpfs and a few hundred small files: as the count grows, the volume fills up at the
@@ -231,4 +231,4 @@ test('the volume fills up while the journal, the records or the marker are writt
     expect(result.stderr).toMatch(/^model-prep: FAILED: disk full: [^\n]*; \d+ KiB free on [^\n]*\n$/);
   }));
   await Promise.all(runs);
-}, 90_000);
+}, 120_000);

@@ -96,7 +96,7 @@ describe('a zombie holder whose transfer stalls past the breaker\'s look, then w
       expect(ranged).toBe(1);
       expect(await invariantViolations(dir, 'model.bin', 'file', served, source)).toEqual([]);
       expect({ code: b.code, stderr: b.stderr }).toEqual({ code: 0, stderr: '' });
-    }, 30_000);
+    }, 120_000);
   }
 });
 
@@ -128,6 +128,6 @@ describe('a SIGTERM while the breaker looks at a dead holder\'s staging', () => 
       expect(next.stdout).not.toMatch(/starting (it )?over/);
       expect(ranged).toBe(1);
       expect(await invariantViolations(dir, 'model.bin', 'file', served, source)).toEqual([]);
-    }, 30_000);
+    }, 120_000);
   }
 });

@@ -311,7 +311,7 @@ describe('exactly one lock holder', () => {
       expect({ round, gets: gets.get('/locked.bin'), maxActive }).toEqual({ round, gets: 1, maxActive: 1 });
       expect(fs.readFileSync(path.join(dir, 'locked.bin')).equals(body)).toBe(true);
     }
-  }, 60_000);
+  }, 120_000);
 });
 
 describe('S3 (AWS CLI v2 against s3rver)', () => {
@@ -321,7 +321,7 @@ describe('S3 (AWS CLI v2 against s3rver)', () => {
     const one = path.join(src, '..', `one-${path.basename(src)}.bin`);
     fs.writeFileSync(one, Buffer.alloc(3 * 2 ** 20, 'v1'));
     await aws('s3', 'cp', '--only-show-errors', one, 's3://faults/one.bin');
-  }, 30_000);
+  }, 120_000);
 
   test('a prefix with odd names, under BusyBox: exact tree, digest equal to the CLI\'s, ETags in the marker', async () => {
     const expected = await modelDigest(tree(fs.mkdtempSync(path.join(os.tmpdir(), 'odd-')), oddFiles));
@@ -333,7 +333,7 @@ describe('S3 (AWS CLI v2 against s3rver)', () => {
     const marker = fs.readFileSync(path.join(dir, '.odd.ready'), 'utf8');
     expect(marker).toContain(`sha256=${expected}\n`);
     expect(marker).toContain(`file=${oddFiles['-rf'].length}\t${etagOf(oddFiles['-rf'] as Buffer)}\t-rf\n`);
-  }, 30_000);
+  }, 120_000);
 
   test('an object resumes only while head-object reports the same ETag; the CLI\'s leftovers never reach the final path', async () => {
     const dir = volume();
@@ -350,7 +350,7 @@ describe('S3 (AWS CLI v2 against s3rver)', () => {
     expect(result.stdout).not.toContain('resuming');
     expect(fs.readFileSync(path.join(dir, 'one.bin')).equals(Buffer.alloc(3 * 2 ** 20, 'v1'))).toBe(true);
     expect(fs.readdirSync(dir).sort()).toEqual(['.one.bin.ready', 'one.bin']);
-  }, 30_000);
+  }, 120_000);
 
   // A killed holder's staging holds a file of a version served in between (the object changed
   // and changed back to A while the sync ran): same listing line, same size, other bytes. The
@@ -374,7 +374,7 @@ describe('S3 (AWS CLI v2 against s3rver)', () => {
     expect(result.code).toBe(0);
     expect(fs.readFileSync(path.join(dir, 'keep', 'x.bin')).equals(a)).toBe(true);
     expect(fs.readFileSync(path.join(dir, '.keep.ready'), 'utf8')).toContain(`file=${a.length}\t${etagOf(a)}\tx.bin\n`);
-  }, 30_000);
+  }, 120_000);
 
   // The object changes after the first listing and changes back before the second: both
   // listings name A, the sync served B. Only the files' times (the CLI sets LastModified) tell.
@@ -401,7 +401,7 @@ describe('S3 (AWS CLI v2 against s3rver)', () => {
     } finally {
       await hold.close();
     }
-  }, 60_000);
+  }, 120_000);
 
   // Kill mid-GET, the object changes and (ABA) changes back to the same bytes and ETag, then
   // the pod restarts: whatever it lands must be the bytes its marker names.
@@ -457,7 +457,7 @@ describe('S3 (AWS CLI v2 against s3rver)', () => {
     } finally {
       await seen.close();
     }
-  }, 30_000);
+  }, 120_000);
 
   test('a sync that does not wait for its gate (its CLI would not read file:// values) is not trusted: nothing lands', async () => {
     // the real CLI, behind a wrapper that hands it the gate's name instead of the fifo's value
@@ -470,12 +470,12 @@ describe('S3 (AWS CLI v2 against s3rver)', () => {
     // the eager sync is refused, or fails first because the staging was cleaned under it
     expect(result.stderr).toMatch(/^model-prep: FAILED: gave up after 1 attempts: s3:\/\/faults\/odd\/: (the AWS CLI did not wait for its gate before the sync; the download is not trusted|download failed: .*)\n$/);
     expect(fs.readdirSync(dir)).toEqual(['.odd.partial']);
-  }, 30_000);
+  }, 120_000);
 
   test('disk full while the AWS CLI writes: one line, disk full', async () => {
     const c = downloaderFor({ source: ModelSource.s3('s3://faults/one.bin', { endpoint: s3Endpoint, region: 'us-east-1', credentials: ModelCredentials.awsAccessKey('aws') }) }, 'dash');
     const full = await inSmallFilesystem({ ...c, env: [...c.env, { name: 'AWS_ACCESS_KEY_ID', value: 'S3RVER' }, { name: 'AWS_SECRET_ACCESS_KEY', value: 'S3RVER' }] }, 'dash');
     expect(full.code).toBe(1);
     expect(full.stderr).toMatch(/^model-prep: FAILED: disk full: s3:\/\/faults\/one\.bin: .*(No space left|Errno 28).*; \d+ KiB free on \/.*\n$/);
-  }, 30_000);
+  }, 120_000);
 });

@@ -84,7 +84,7 @@ describe('clocks that disagree between nodes', () => {
       expect(w.stdout).not.toContain('breaking the lock');
       expect(gets).toBe(1);
       expect(await invariantViolations(dir, 'slow.bin', 'file', served, source())).toEqual([]);
-    }, 30_000);
+    }, 120_000);
   }
 });
 
@@ -94,7 +94,13 @@ describe('a holder paused between its ownership check and its rename', () => {
     const flag = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'pause-')), 'paused');
     const holder = startPod(pod(), dir, 'dash', 'holder', { ...FAST, PATH: shims(), PAUSE_AT_LANDING: flag });
     await until('the holder\'s pause', () => fs.existsSync(flag));
-    await sleep(200);
+    await until('the holder stopped', () => {
+      try {
+        return holderPid() > 0;
+      } catch {
+        return false;
+      }
+    });
     body = B;
     const other = await within(startPod(pod(), dir, 'dash', 'other', FAST), 20_000);
     expect(other.code).toBe(0);
@@ -106,7 +112,7 @@ describe('a holder paused between its ownership check and its rename', () => {
     const next = await within(startPod(pod(), dir, 'dash', 'next', FAST), 20_000);
     expect(next.code).toBe(0);
     expect(await invariantViolations(dir, 'slow.bin', 'file', served, source())).toEqual([]);
-  }, 40_000);
+  }, 120_000);
 });
 
 /** The pid of a stopped process of the pod "holder", found by its environment. */
@@ -129,7 +135,13 @@ describe('a heartbeat that dies while its holder downloads', () => {
     const dir = volume();
     const holder = startPod(pod(), dir, 'dash', 'holder', { ...FAST, MODEL_LOCK_HEARTBEAT_SECONDS: '1.01' });
     await until('the heartbeat', () => fs.readdirSync(dir).some(n => n.startsWith('.slow.bin.beat.holder')));
-    await sleep(300);
+    await until('the heartbeat\'s sleep', () => {
+      try {
+        return execFileSync('pgrep', ['-f', '^sleep 1.01$']).length > 0;
+      } catch {
+        return false;
+      }
+    });
     // the heartbeat subshell and its sleep
     execFileSync('sh', ['-c', 'for p in $(pgrep -f "^sleep 1.01$"); do kill -9 $(cut -d" " -f4 /proc/$p/stat) $p; done']);
     const waiter = startPod(pod(), dir, 'dash', 'waiter', FAST);
@@ -139,7 +151,7 @@ describe('a heartbeat that dies while its holder downloads', () => {
     // one file, and the resumed hash described neither (a marker whose sha256 was not the file's)
     expect(w.stdout).toMatch(/the staging of holder\.\S+ is still being written \(its holder runs on without a heartbeat\); starting over/);
     expect(await invariantViolations(dir, 'slow.bin', 'file', served, source())).toEqual([]);
-  }, 60_000);
+  }, 120_000);
 });
 
 describe('odd entries at the script\'s own paths', () => {
@@ -153,7 +165,7 @@ describe('odd entries at the script\'s own paths', () => {
       const result = await within(startPod(pod(), dir, 'dash', 'p', FAST), 12_000);
       expect({ code: result.code, signal: result.signal, stderr: result.stderr }).toEqual({ code: 0, signal: null, stderr: '' });
       expect(fs.readFileSync(path.join(dir, 'slow.bin')).equals(A)).toBe(true);
-    }, 20_000);
+    }, 120_000);
   }
 
   test('a non-symlink left at the breaker\'s path beside a dead holder\'s lock does not block breaking forever', async () => {
@@ -164,7 +176,7 @@ describe('odd entries at the script\'s own paths', () => {
     const result = await within(startPod(pod(), dir, 'dash', 'p', FAST), 12_000);
     expect({ code: result.code, signal: result.signal }).toEqual({ code: 0, signal: null });
     expect(fs.readFileSync(path.join(dir, 'slow.bin')).equals(A)).toBe(true);
-  }, 20_000);
+  }, 120_000);
 
   test('markers: garbage (binary), empty, huge without a newline, another source\'s: downloaded again quickly, then a cache hit', async () => {
     const markers: [string, Buffer][] = [
@@ -184,7 +196,7 @@ describe('odd entries at the script\'s own paths', () => {
       expect(await invariantViolations(dir, 'slow.bin', 'file', served, source())).toEqual([]);
       expect((await startPod(pod(), dir, 'dash', 'p2', FAST).done).stdout).toContain('cache hit');
     }
-  }, 40_000);
+  }, 120_000);
 
   test('2,000 staging directories and 2,000 heartbeats of dead pods: removed, and the start stays fast', async () => {
     const dir = volume();
@@ -199,7 +211,7 @@ describe('odd entries at the script\'s own paths', () => {
     // fast: no process per leftover (4,000 of them), one rm per hundred (49 rm, 3 stat here)
     const runs = fs.readFileSync(log, 'utf8').trim().split('\n');
     expect({ rm: runs.filter(r => r === 'rm').length <= 100, stat: runs.filter(r => r === 'stat').length <= 20 }).toEqual({ rm: true, stat: true });
-  }, 60_000);
+  }, 120_000);
 });
 
 describe('the cache changes under a running pod', () => {
@@ -216,7 +228,7 @@ describe('the cache changes under a running pod', () => {
     expect(result.code).toBe(0);
     expect(fs.readFileSync(path.join(dir, 'slow.bin')).equals(A)).toBe(true);
     expect(await invariantViolations(dir, 'slow.bin', 'file', served, source())).toEqual([]);
-  }, 30_000);
+  }, 120_000);
 });
 
 describe('the cache made read-only after the lock is taken (uid 1000 when run as root)', () => {
@@ -244,5 +256,5 @@ describe('the cache made read-only after the lock is taken (uid 1000 when run as
     const next = await within(startPod(asUser, dir, 'dash', 'p2', FAST), 15_000);
     expect(next.code).toBe(0);
     expect(await invariantViolations(dir, 'slow.bin', 'file', served, source())).toEqual([]);
-  }, 40_000);
+  }, 120_000);
 });

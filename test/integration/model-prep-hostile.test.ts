@@ -106,7 +106,7 @@ describe('HTTP servers that misbehave', () => {
     const { dir, rerun } = await killedThenRerun('norange.bin', stallOnce((_req, res) => res.writeHead(200, { 'Content-Length': MODEL.length, 'ETag': etagOf(MODEL) }).end(MODEL), { ETag: etagOf(MODEL) }));
     expect(rerun.code).toBe(0);
     expect(fs.readFileSync(path.join(dir, 'norange.bin')).equals(MODEL)).toBe(true);
-  }, 20_000);
+  }, 120_000);
 
   test('a 206 with another range than asked: never appended, the model lands whole', async () => {
     const { dir, rerun } = await killedThenRerun('otherrange.bin', stallOnce((req, res) => {
@@ -115,7 +115,7 @@ describe('HTTP servers that misbehave', () => {
     }, { ETag: etagOf(MODEL) }));
     expect(rerun.code).toBe(0);
     expect(fs.readFileSync(path.join(dir, 'otherrange.bin')).equals(MODEL)).toBe(true);
-  }, 20_000);
+  }, 120_000);
 
   test('weak ETag only, or no validator at all: the partial is not resumed blindly', async () => {
     for (const headers of [{ ETag: 'W/"weak"' }, {}]) {
@@ -128,7 +128,7 @@ describe('HTTP servers that misbehave', () => {
       expect(rerun.code).toBe(0);
       expect(fs.readFileSync(path.join(dir, name)).equals(MODEL)).toBe(true);
     }
-  }, 30_000);
+  }, 120_000);
 
   test('a body shorter than its Content-Length, then a 416 with the right total on resume: whole model, never the short one', async () => {
     let n = 0;
@@ -149,7 +149,7 @@ describe('HTTP servers that misbehave', () => {
     const result = await startPod(httpPod(`${base}/short.bin`), dir, 'dash', 'p').done;
     expect(result.code).toBe(0);
     expect(fs.readFileSync(path.join(dir, 'short.bin')).equals(MODEL)).toBe(true);
-  }, 20_000);
+  }, 120_000);
 
   test('chunked without length, cut before the last chunk: retried, never landed short', async () => {
     let n = 0;
@@ -166,7 +166,7 @@ describe('HTTP servers that misbehave', () => {
     const result = await startPod(httpPod(`${base}/chunked.bin`), dir, 'dash', 'p').done;
     expect(result.code).toBe(0);
     expect(fs.readFileSync(path.join(dir, 'chunked.bin')).equals(MODEL)).toBe(true);
-  }, 20_000);
+  }, 120_000);
 
   test('a redirect to another host: followed, and the bearer token is not sent there', async () => {
     routes.set('/away.bin', (_req, res) => res.writeHead(302, { Location: `${otherBase}/cdn/away.bin` }).end());
@@ -177,7 +177,7 @@ describe('HTTP servers that misbehave', () => {
     expect(result.code).toBe(0);
     expect(fs.readFileSync(path.join(dir, 'away.bin')).equals(MODEL)).toBe(true);
     expect(otherSeen.map(r => r.headers.authorization)).toEqual([undefined]);
-  }, 20_000);
+  }, 120_000);
 
   test('a redirect to a file:// URL fails at once with one line, nothing lands', async () => {
     routes.set('/file.bin', (_req, res) => res.writeHead(302, { Location: 'file:///etc/passwd' }).end());
@@ -188,7 +188,7 @@ describe('HTTP servers that misbehave', () => {
     // at once: a permanent error, not retried (the time it takes is the machine's)
     expect(result.stdout).not.toContain('retrying');
     expect(fs.existsSync(path.join(dir, 'file.bin'))).toBe(false);
-  }, 20_000);
+  }, 120_000);
 
   test('a 3xx without Location (an HTML page) is not the model', async () => {
     routes.set('/moved.bin', (_req, res) => res.writeHead(302, { 'Content-Type': 'text/html' }).end('<html>moved</html>'));
@@ -197,7 +197,7 @@ describe('HTTP servers that misbehave', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toBe(`model-prep: FAILED: unexpected response: ${base}/moved.bin: ${base}/moved.bin answered HTTP 302, not 200 with the file\n`);
     expect(fs.existsSync(path.join(dir, 'moved.bin'))).toBe(false);
-  }, 20_000);
+  }, 120_000);
 
   test('a gzip Content-Encoding: asked for identity; compressed bytes never land as the model', async () => {
     const gz = zlib.gzipSync(MODEL);
@@ -212,7 +212,7 @@ describe('HTTP servers that misbehave', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toBe(`model-prep: FAILED: unexpected response: ${base}/gz.bin: ${base}/gz.bin answered HTTP 200 with Content-Encoding gzip, not 200 with the file\n`);
     expect(fs.readdirSync(dir)).toEqual([]);
-  }, 20_000);
+  }, 120_000);
 
   test('500 files in `files` (1,000 took 21 s here): every one lands, the second start is a cache hit', async () => {
     const names = [...Array(500).keys()].map(i => `shard ${i}/part-${i}.bin`);
@@ -224,7 +224,7 @@ describe('HTTP servers that misbehave', () => {
     expect(filesBelow(path.join(dir, 'many')).size).toBe(500);
     const again = await startPod(c, dir, 'dash', 'p2').done;
     expect(again.stdout).toContain('cache hit');
-  }, 60_000);
+  }, 120_000);
 });
 
 describe('the cache volume', () => {
@@ -236,7 +236,7 @@ describe('the cache volume', () => {
     expect((await startPod(c, dir, 'dash', 'p').done).code).toBe(0);
     const again = await startPod(c, dir, 'dash', 'p2').done;
     expect(again.stdout).toContain('cache hit');
-  }, 20_000);
+  }, 120_000);
 
   test('a marker that is a symlink to a directory elsewhere: nothing is written there', async () => {
     const dir = volume();
@@ -245,7 +245,7 @@ describe('the cache volume', () => {
     const c = httpPod(`${base}/plain.bin`);
     expect((await startPod(c, dir, 'dash', 'p').done).code).toBe(0);
     expect(fs.readdirSync(elsewhere)).toEqual([]);
-  }, 20_000);
+  }, 120_000);
 
   test('a final path that is a symlink to a directory elsewhere: replaced, nothing written there', async () => {
     const dir = volume();
@@ -254,7 +254,7 @@ describe('the cache volume', () => {
     expect((await startPod(httpPod(`${base}/plain.bin`), dir, 'dash', 'p').done).code).toBe(0);
     expect(fs.readdirSync(elsewhere)).toEqual([]);
     expect(fs.lstatSync(path.join(dir, 'plain.bin')).isFile()).toBe(true);
-  }, 20_000);
+  }, 120_000);
 
   test('a lock directory with garbage and a heartbeat from the far future is not waited on forever', async () => {
     const dir = volume();
@@ -267,7 +267,7 @@ describe('the cache volume', () => {
     clearTimeout(timer);
     expect(result.code).toBe(0);
     expect(fs.readFileSync(path.join(dir, 'plain.bin')).equals(MODEL)).toBe(true);
-  }, 20_000);
+  }, 120_000);
 
   test('a model name with spaces and glob characters', async () => {
     const dir = volume();
@@ -276,7 +276,7 @@ describe('the cache volume', () => {
     expect((await startPod(c, dir, 'dash', 'p', env).done).code).toBe(0);
     expect(fs.readFileSync(path.join(dir, 'my model [v1] *.bin')).equals(MODEL)).toBe(true);
     expect((await startPod(c, dir, 'dash', 'p2', env).done).stdout).toContain('cache hit');
-  }, 20_000);
+  }, 120_000);
 
   test('a very long model name is refused at synth; the longest accepted one lands', async () => {
     expect(() => httpPod(`${base}/${'m'.repeat(177)}.bin`)).toThrow(/is too long \(181 bytes; at most 180\)/);
@@ -288,7 +288,7 @@ describe('the cache volume', () => {
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(fs.readFileSync(path.join(dir, long)).equals(MODEL)).toBe(true);
-  }, 20_000);
+  }, 120_000);
 });
 
 describe('another uid', () => {
@@ -309,7 +309,7 @@ describe('another uid', () => {
     expect(result.code).toBe(0);
     expect(fs.readFileSync(path.join(dir, 'plain.bin')).equals(MODEL)).toBe(true);
     expect(result.stdout).toContain('belongs to another user; starting over');
-  }, 20_000);
+  }, 120_000);
 
   test('a model file this uid cannot write fails with one line, never a silent exit 2', async () => {
     const dir = volume();
@@ -326,7 +326,7 @@ describe('another uid', () => {
     const result = await startPod(asUser(httpPod(`${base}/plain.bin`)), dir, 'dash', 'p', { HOME: '/tmp' }).done;
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^model-prep: FAILED: cannot write in the model cache: http:.*plain\.bin: .*model: Permission denied\n$/);
-  }, 20_000);
+  }, 120_000);
 });
 
 describe('SIGTERM outside the transfer', () => {
@@ -350,7 +350,7 @@ describe('SIGTERM outside the transfer', () => {
     const { took, code } = await termAfter(startPod(c, dir, 'busybox', 'p', { MODEL_VERIFY_ON_CACHE_HIT: 'true' }), 700);
     expect(code).not.toBe(0);
     expect(took).toBeLessThan(1000);
-  }, 30_000);
+  }, 120_000);
 
   test('while waiting for another pod\'s lock: stops within a second', async () => {
     const dir = volume();
@@ -359,7 +359,7 @@ describe('SIGTERM outside the transfer', () => {
     const { took, stdout } = await termAfter(startPod(httpPod(`${base}/plain.bin`), dir, 'dash', 'p'), 1500);
     expect(stdout).toContain('waiting: other.1.x');
     expect(took).toBeLessThan(1000);
-  }, 30_000);
+  }, 120_000);
 });
 
 describe('S3 listings', () => {
@@ -385,7 +385,7 @@ describe('S3 listings', () => {
     const files = filesBelow(path.join(dir, 'odd'));
     expect([...files.keys()].sort()).toEqual(['a+b c%20d.bin', 'empty.bin', 'ünï/☃ x.bin']);
     expect(files.get('a+b c%20d.bin')?.toString()).toBe('plus');
-  }, 30_000);
+  }, 120_000);
 
   test('an object deleted between the listing and its GET: a changed source, retried; the model lands without it', async () => {
     let deleted = false;
@@ -403,7 +403,7 @@ describe('S3 listings', () => {
     expect(result.stdout).toContain('changed during the download');
     expect(result.stderr).toBe('');
     expect([...filesBelow(path.join(dir, 'gone')).keys()].sort()).toEqual(['a', 'c']);
-  }, 30_000);
+  }, 120_000);
 
   test('a listing that fails (500) is retried, never taken for an empty prefix', async () => {
     let failed = 0;
@@ -422,7 +422,7 @@ describe('S3 listings', () => {
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(fs.readFileSync(path.join(dir, 'flaky', 'x'), 'utf8')).toBe('x');
-  }, 30_000);
+  }, 120_000);
 
   test('a key that is both an object and a prefix fails at once with one clear line', async () => {
     const dir = volume();
@@ -431,5 +431,5 @@ describe('S3 listings', () => {
     expect(result.stderr).toBe("model-prep: FAILED: invalid name: s3://hostile/both/: invalid name: 'dir' is both a file and the directory of 'dir/x'\n");
     expect(result.stdout).not.toContain('retrying');
     expect(fs.existsSync(path.join(dir, 'both'))).toBe(false);
-  }, 60_000);
+  }, 120_000);
 });
