@@ -196,6 +196,8 @@ describe('vLLM over two HAMi vGPUs (Project-HAMi/HAMi examples/nvidia/vllm_cross
         name: 'vllm',
         engine: InferenceEngine.vllm({
           image: 'vllm/vllm-openai:v0.8.5',
+          // the manifest's clients ask for the Hub id: without it vLLM would name the model by its path
+          servedModelName: 'Qwen/Qwen2.5-3B-Instruct',
           tensorParallelSize: 2,
           maxModelLength: 32768,
           gpuMemoryUtilization: 0.95,
@@ -222,6 +224,8 @@ describe('vLLM over two HAMi vGPUs (Project-HAMi/HAMi examples/nvidia/vllm_cross
     const hami = { 'nvidia.com/gpu': '2', 'nvidia.com/gpumem-percentage': '30', 'nvidia.com/gpucores': '30' };
     expect(c.resources).toEqual({ requests: { cpu: '2', memory: '6Gi', ...hami }, limits: { cpu: '8', memory: '20Gi', ...hami } });
     expect(c.args).toEqual(expect.arrayContaining(['--tensor-parallel-size', '2', '--max-model-len', '32768', '--gpu-memory-utilization', '0.95', '--disable-custom-all-reduce']));
+    expect(c.args.slice(0, 3)).toEqual(['$(MODEL_PATH)', '--served-model-name', 'Qwen/Qwen2.5-3B-Instruct']);
+    expect(env(c, 'MODEL_PATH').value).toBe('/models/Qwen2.5-3B-Instruct');
     expect(env(c, 'VLLM_NO_USAGE_STATS').value).toBe('1');
     expect(spec.tolerations).toEqual([{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }]);
     expect(volume(spec, 'dshm').emptyDir).toEqual({ medium: 'Memory', sizeLimit: '2Gi' });
@@ -264,6 +268,10 @@ describe('SGLang on a 12000 MiB HAMi slice of one GPU (Project-HAMi/HAMi example
     const c = container(deploy, 'sglang');
     expect(c.resources.limits).toMatchObject({ 'nvidia.com/gpu': '1', 'nvidia.com/gpumem': '12000', 'nvidia.com/gpucores': '30' });
     expect(c.args).toEqual(expect.arrayContaining(['--mem-fraction-static', '0.7', '--context-length', '8192', '--attention-backend=triton']));
+    // no servedModelName: SGLang names the model by its path (README "Engines"), as the manifest's clients must then send it
+    expect(c.args.slice(0, 2)).toEqual(['--model-path', '$(MODEL_PATH)']);
+    expect(c.args).not.toContain('--served-model-name');
+    expect(env(c, 'MODEL_PATH').value).toBe('/models/Qwen3-1.7B');
     expect(volume(spec, 'dshm').emptyDir).toEqual({ medium: 'Memory', sizeLimit: '4Gi' });
     const service = manifestOf(manifests, 'Service');
     expect(service.spec.ports).toEqual([expect.objectContaining({ name: 'sglang', port: 8000, targetPort: 30000 })]);
