@@ -59,7 +59,8 @@ export interface ModelPrepInitProps {
    */
   readonly modelPathEnv?: string;
   /**
-   * Containers that read the model (mounted read-only, given the path variable).
+   * Containers that read the model (mounted read-only, given the path variable): regular
+   * containers, or native sidecars such as KServe's collocated transformer (they start after the download).
    * @default - the model server of an AiInferencePod, otherwise every regular container
    */
   readonly consumers?: string[];
@@ -261,11 +262,17 @@ export class ModelPrepInit extends Construct {
           : { mountPath, name: volumeName, readOnly: true };
         // the GPU-fit plan's size for the weights when the cache has none (emptyDir only)
         setVolumeSizeLimit(spec, volumeName, cache.sizeLimit ?? wiring.server?.modelCacheSize);
+        // a native sidecar may read the model too (KServe's collocated transformer), if it comes after the download: the
+        // kubelet starts it only once the init containers before it have finished (every sidecar of the library does)
+        const inits: any[] = spec.initContainers ?? [];
+        const after = inits.findIndex(c => c.name === name);
+        const sidecars = inits.filter((c, i) => c.restartPolicy === 'Always' && i > after);
         for (const consumerName of wiring.consumers(props.consumers)) {
-          const consumer = (spec.containers ?? []).find((c: any) => c.name === consumerName);
+          const consumer = [...(spec.containers ?? []), ...sidecars].find((c: any) => c.name === consumerName);
           if (!consumer) {
-            wiring.problem(this, 'consumers', `container ${JSON.stringify(consumerName)} is not a regular container of the workload `
-              + `(have: ${wiring.regularContainers.join(', ')})`, 'name the server container');
+            const have = [...wiring.regularContainers, ...sidecars.map((c: any) => c.name)];
+            wiring.problem(this, 'consumers', `container ${JSON.stringify(consumerName)} is neither a regular container nor a native sidecar `
+              + `of the workload (have: ${have.join(', ')})`, 'name the server container, or a sidecar that reads the model');
             continue;
           }
           appendTo(consumer, 'volumeMounts', [{ ...mount }]);

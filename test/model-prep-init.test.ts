@@ -138,7 +138,7 @@ test('fails on bad props with the construct path and field', () => {
   const { chart } = podWith({ attempts: 0, consumers: ['nope'], source: ModelSource.s3('s3://bkt/m', { credentials: ModelCredentials.token('t') }) });
   const message = synthError(chart);
   expect(message).toContain('[test/llm/model-downloader] attempts: 0 must be a whole number from 1 to 100');
-  expect(message).toContain('[test/llm/model-downloader] consumers: container "nope" is not a regular container of the workload (have: server)');
+  expect(message).toContain('[test/llm/model-downloader] consumers: container "nope" is neither a regular container nor a native sidecar of the workload (have: server)');
   expect(message).toContain('[test/llm/model-downloader] credentials: a bearer token does not apply to this source. Fix:');
 });
 
