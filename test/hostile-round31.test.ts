@@ -1,5 +1,5 @@
 import { ApiObject, Duration, JsonPatch } from 'cdk8s';
-import { AiInferencePod, PodVolume, ProjectedSource } from '../src';
+import { AiInferenceDeployment, AiInferencePod, LogSidecar, PodVolume, ProjectedSource, ProxyAuth, ProxySidecar, Sidecar } from '../src';
 import { expectRefused } from './helpers/refusal';
 import { expectApiValid, manifestOf, newChart, synth } from './helpers/synth';
 
@@ -81,5 +81,26 @@ describe('projected volumes as the API server validates them (validateProjection
       server: { ...SERVER, volumeMounts: [{ volume: PodVolume.projected('x', { sources }), path: '/x' }] },
     }), value);
     expect(lines.filter(l => value.test(l))).toHaveLength(1);
+  });
+});
+
+describe('a bad add-on prop is one line naming the add-on and its prop, not the server\'s probes or mounts', () => {
+  // before: the bad value was rendered as given, and the rules then reported it again where it landed, under the
+  // pod's path and fields the user never wrote (proxy port 0: five lines, three of them the server's probes)
+  const onPod = (add: (pod: AiInferencePod) => void) => (chart: any) => add(new AiInferencePod(chart, 'p', { server: SERVER }));
+  const onDeployment = (add: (d: AiInferenceDeployment) => void) => (chart: any) => add(new AiInferenceDeployment(chart, 'p', { server: SERVER }));
+  test.each<[string, (chart: any) => void, RegExp]>([
+    ['ProxySidecar port 0', onPod(p => new ProxySidecar(p, 'a', { auth: ProxyAuth.none(), port: 0 })), /^ {2}\[test\/p\/a\] port: 0 must be a whole number from 1 to 65535/],
+    ['ProxySidecar port 65536 on a Deployment', onDeployment(d => new ProxySidecar(d, 'a', { auth: ProxyAuth.none(), port: 65536 })), /\[test\/p\/a\] port: 65536 /],
+    ['ProxySidecar port 1.5', onPod(p => new ProxySidecar(p, 'a', { auth: ProxyAuth.none(), port: 1.5 })), /\[test\/p\/a\] port: 1\.5 /],
+    ['ProxySidecar upstreamPort 0', onPod(p => new ProxySidecar(p, 'a', { auth: ProxyAuth.none(), upstreamPort: 0 })), /\[test\/p\/a\] upstreamPort: 0 /],
+    ['LogSidecar logDir relative', onPod(p => new LogSidecar(p, 'a', { logDir: 'var/log' })), /\[test\/p\/a\] logDir: "var\/log" must be an absolute path/],
+    ['LogSidecar logDir /', onPod(p => new LogSidecar(p, 'a', { logDir: '/' })), /\[test\/p\/a\] logDir: "\/" must be an absolute path/],
+    ['a Sidecar front door on port 0 that routes the probes', onDeployment(d => new Sidecar(d, 'a', {
+      name: 'rbac', image: 'quay.io/brancz/kube-rbac-proxy:v0.18.1', ports: [{ number: 8443 }], frontDoor: { port: 0, routeServerProbes: true },
+    })), /\[test\/p\/a\] frontDoor\.port: 0 is not one of the sidecar's ports \(8443\)/],
+  ])('%s', (_name, build, line) => {
+    const lines = expectRefused(build, line);
+    expect(lines).toHaveLength(1);
   });
 });
