@@ -1,5 +1,5 @@
 import { ApiObject, Duration, JsonPatch } from 'cdk8s';
-import { AiInferenceDeployment, AiInferencePod, LogSidecar, PodVolume, ProjectedSource, ProxyAuth, ProxySidecar, Sidecar } from '../src';
+import { AiInferenceDeployment, AiInferencePod, LogSidecar, ModelPrepInit, ModelSource, PodVolume, ProjectedSource, ProxyAuth, ProxySidecar, Sidecar } from '../src';
 import { expectRefused } from './helpers/refusal';
 import { expectApiValid, manifestOf, newChart, synth } from './helpers/synth';
 
@@ -103,4 +103,13 @@ describe('a bad add-on prop is one line naming the add-on and its prop, not the 
     const lines = expectRefused(build, line);
     expect(lines).toHaveLength(1);
   });
+});
+
+test('a ModelPrepInit name that is not a container name is not reported again as its HOME volume\'s', () => {
+  // before: "spec.volumes[0].name: "Model-home" is not a valid volume name", a volume the user never named
+  const lines = expectRefused(chart => {
+    const pod = new AiInferencePod(chart, 'p', { server: SERVER });
+    new ModelPrepInit(pod, 'm', { source: ModelSource.s3('s3://my-models/llama/'), name: 'Model' });
+  }, /\[test\/p\/m\] name: "Model" is not a valid container name/);
+  expect(lines.filter(l => /volume/.test(l))).toEqual([]);
 });
