@@ -1,4 +1,5 @@
 import { createHash } from 'crypto';
+import { isDnsLabel } from './validation/_helpers';
 
 /**
  * The name of a volume the library derives from a container's name (`<name>-tmp`,
@@ -8,10 +9,15 @@ import { createHash } from 'crypto';
  * by 8 hex digits of the sha256 of the container's name. @internal
  */
 export function derivedVolumeName(name: string, suffix: string): string {
+  const hash = createHash('sha256').update(String(name)).digest('hex').slice(0, 8);
+  if (!isDnsLabel(name)) {
+    // a container name that is refused as such (`Model`): the volume's stays valid, so the one
+    // mistake is reported once, as the name, not again as a volume's the user never wrote
+    return `container-${hash}-${suffix}`;
+  }
   const full = `${name}-${suffix}`;
   if (full.length <= 63) {
     return full;
   }
-  const hash = createHash('sha256').update(String(name)).digest('hex').slice(0, 8);
   return `${String(name).slice(0, 63 - suffix.length - 10).replace(/[^a-z0-9]+$/, '')}-${hash}-${suffix}`;
 }

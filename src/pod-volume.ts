@@ -192,6 +192,8 @@ const SERVICE_ACCOUNT_TOKEN_KEYS = propKeys<ServiceAccountTokenOptions>('Service
 const PROJECTED_VOLUME_KEYS = propKeys<ProjectedVolumeOptions>('ProjectedVolumeOptions', { sources: true, defaultMode: true });
 /** The shortest token the API server issues for a projected volume (ServiceAccountTokenProjection.expirationSeconds). */
 const MIN_TOKEN_SECONDS = 600;
+/** The longest (ServiceAccountTokenProjection.expirationSeconds at most 2^32: the API server refuses more). */
+const MAX_TOKEN_SECONDS = 2 ** 32;
 
 /**
  * One source of a projected volume (`PodVolume.projected`): an audience-bound service account
@@ -221,6 +223,11 @@ export class ProjectedSource {
         errors.push(`${field}.audience: ${show(options.audience)} is not an audience. Fix: name the service that checks the token, e.g. 'vault', or leave it out`);
       }
       seconds = durationSeconds(`${field}.expiration`, options.expiration, MIN_TOKEN_SECONDS, errors);
+      if (seconds !== undefined && seconds > MAX_TOKEN_SECONDS) {
+        errors.push(`${field}.expiration: ${seconds} s is more than ${MAX_TOKEN_SECONDS} s (2^32), the longest token the API server issues. `
+          + 'Fix: use e.g. Duration.hours(1); the kubelet renews the token before it expires');
+        seconds = undefined;
+      }
     });
   }
 
@@ -254,10 +261,14 @@ export class ProjectedSource {
     private readonly check: (at: string, errors: string[]) => void,
   ) {}
 
-  /** The source as volume JSON, its prop errors under `at`. @internal */
+  /**
+   * The source as volume JSON, its prop errors under `at`; nothing for a source with errors,
+   * which are reported once, as props, not again by the volumeFiles rule. @internal
+   */
   public _render(at: string, errors: string[]): any {
+    const before = errors.length;
     this.check(at, errors);
-    return this.source();
+    return errors.length === before ? this.source() : undefined;
   }
 }
 
@@ -368,14 +379,16 @@ export class PodVolume {
         errors.push(`${at}.sources: ${sources === undefined ? 'is missing' : 'is empty'}. Fix: give what goes into the volume, e.g. `
           + "[ProjectedSource.serviceAccountToken({ path: 'token', audience: 'vault' })]");
       }
-      rendered = listOf(`${at}.sources`, sources, errors).map((s, i) => {
+      const all = listOf(`${at}.sources`, sources, errors).map((s, i) => {
         if (!(s instanceof ProjectedSource)) {
           errors.push(`${at}.sources[${i}]: ${show(s)} is not a ProjectedSource. Fix: use ProjectedSource.serviceAccountToken, configMap, secret or downwardApi`);
           return undefined;
         }
         return s._render(`${at}.sources[${i}]`, errors);
-      }).filter(s => s !== undefined);
-      duplicateProjectedPaths(at, rendered, errors);
+      });
+      // a source refused here is left out: the volumeFiles rule would report it again
+      const conflicting = duplicateProjectedPaths(at, all, errors);
+      rendered = all.filter((s, i) => s !== undefined && !conflicting.has(i));
       fileMode(`${at}.defaultMode`, options.defaultMode, errors);
     });
   }
@@ -745,12 +758,14 @@ function isValidFile(f: DownwardApiFile | undefined): f is DownwardApiFile {
 }
 
 /**
- * A file path written by two sources of one projected volume: the API server refuses the pod
- * ("conflicting duplicate paths"). Paths repeated inside one downwardAPI source are reported by
- * its own check.
+ * A file path written by two sources of one projected volume: the API server refuses two items
+ * with one path ("conflicting duplicate paths"); a token's path it does not compare, and the
+ * kubelet then writes one file for both, silently. Paths repeated inside one downwardAPI source
+ * are reported by its own check. Returns the indexes of the sources reported.
  */
-function duplicateProjectedPaths(at: string, rendered: any[], errors: string[]): void {
-  const owner = new Map<string, number>();
+function duplicateProjectedPaths(at: string, rendered: any[], errors: string[]): Set<number> {
+  const owner = new Map<string, { index: number; kind: string }>();
+  const reported = new Set<number>();
   rendered.forEach((source, i) => {
     const [kind, body] = Object.entries(source ?? {})[0] ?? [];
     const paths: Array<[string, unknown]> = kind === 'serviceAccountToken'
@@ -763,14 +778,19 @@ function duplicateProjectedPaths(at: string, rendered: any[], errors: string[]):
       }
       own.add(path);
       const first = owner.get(path);
-      if (first !== undefined) {
-        errors.push(`${field}: ${show(path)} is also written by sources[${first}], and the API server refuses a projected volume with `
-          + 'conflicting duplicate paths. Fix: give each file its own path (a downwardAPI item\'s path, a token\'s path, or one of the two keys)');
-      } else {
-        owner.set(path, i);
+      if (first === undefined) {
+        owner.set(path, { index: i, kind });
+        continue;
       }
+      const why = kind === 'serviceAccountToken' || first.kind === 'serviceAccountToken'
+        ? 'and the kubelet writes one file per path: one would silently replace the other'
+        : 'and the API server refuses a projected volume with conflicting duplicate paths';
+      errors.push(`${field}: ${show(path)} is also written by sources[${first.index}], ${why}. `
+        + 'Fix: give each file its own path (a downwardAPI item\'s path, a token\'s path, or one of the two keys)');
+      reported.add(i);
     }
   });
+  return reported;
 }
 
 function checkDownwardItems(at: string, items: ReadonlyArray<DownwardApiFile> | undefined, errors: string[]): void {

@@ -65,12 +65,12 @@ describe('projected volumes: a path written by two sources', () => {
     server: { image: IMAGE, volumeMounts: [{ volume: PodVolume.projected('x', { sources }), path: '/x' }] },
   });
   test.each([
-    ['two tokens', [token('t'), token('t')], /volume "x"\.sources\[1\]\.serviceAccountToken\.path: "t" is also written by sources\[0\].*conflicting duplicate paths.*Fix:/],
+    ['two tokens', [token('t'), token('t')], /volume "x"\.sources\[1\]\.serviceAccountToken\.path: "t" is also written by sources\[0\].*the kubelet writes one file per path.*Fix:/],
     ['a token and a downwardAPI item', [token('t'), ProjectedSource.downwardApi([{ path: 't', field: PodField.LABELS }])],
       /sources\[1\]\.downwardAPI\.items\[0\]\.path: "t" is also written by sources\[0\]/],
     ['a ConfigMap key and a Secret key', [ProjectedSource.configMap('a', { keys: ['x'] }), ProjectedSource.secret('b', { keys: ['x'] })],
       /sources\[1\]\.secret\.keys\[0\]: "x" is also written by sources\[0\]/],
-  ] as Array<[string, ProjectedSource[], RegExp]>)('%s: refused (the API server refuses it)', (_name, sources, field) => {
+  ] as Array<[string, ProjectedSource[], RegExp]>)('%s: refused (the API server refuses two items with one path; the kubelet would write one file for a token\'s)', (_name, sources, field) => {
     expectRefused(pod(sources), field);
   });
 

@@ -90,14 +90,16 @@ export class LogSidecar extends SidecarBase {
     // a copy: the writers are read at synth, and must be the ones given here
     props = snapshot(props ?? {});
     super(scope, id, props, LOG_SIDECAR_KEYS);
-    this.errors.push(...logSidecarPropErrors(props));
+    const propErrors = logSidecarPropErrors(props);
+    this.errors.push(...propErrors);
     if (props.prefixFileName !== undefined && props.shipTo !== undefined) {
       this.errors.push(`prefixFileName: ${JSON.stringify(props.prefixFileName)} only applies to streaming to stdout; with shipTo every record carries its file already. `
         + 'Fix: remove prefixFileName');
     }
     const name = props.name ?? 'log-forwarder';
-    // props of the wrong type (JavaScript callers) are reported by the prop checks and rendered as the defaults
-    const logDir = (typeof props.logDir === 'string' ? props.logDir : '/var/log/app').replace(/\/+$/, '');
+    // a logDir the prop checks refuse (or of the wrong type, from JavaScript callers) is rendered as
+    // the default: its mounts would report it again, as a mountPath the user never wrote
+    const logDir = (typeof props.logDir === 'string' && !propErrors.some(e => e.startsWith('logDir:')) ? props.logDir : '/var/log/app').replace(/\/+$/, '');
     labelName('volumeName', props.volumeName, this.errors, 'volume name');
     const volumeName = typeof props.volumeName === 'string' ? props.volumeName : 'app-logs';
     const pattern = props.filePattern ?? '*.log';

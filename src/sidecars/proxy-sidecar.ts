@@ -12,6 +12,7 @@ import { proxySidecarPropErrors, proxyTimeoutSeconds } from './_sidecar-prop-che
 import { nginxConfig, PROXY_START_SCRIPT } from '../scripts/nginx-config';
 import { NGINX_ID } from '../security';
 import { propKeys, snapshot, urlPathProblem } from '../validation/_prop-checks';
+import { isPortNumber } from '../validation/port-rules';
 
 /** Pinned default image of ProxySidecar: nginx built to run as a non-root user. */
 export const PROXY_SIDECAR_IMAGE = 'nginxinc/nginx-unprivileged:1.27.2-alpine';
@@ -164,7 +165,9 @@ export class ProxySidecar extends SidecarBase {
     super(scope, id, props, PROXY_SIDECAR_KEYS, NGINX_ID);
     this.props = props;
     const name = props.name ?? 'auth-proxy';
-    this.port = props.port ?? (props.tls ? 8443 : 8080);
+    // a port that is not one is reported by the prop checks and rendered as the default, so the
+    // server's probes routed to it and the proxy's own container do not report it again
+    this.port = validPort(props.port) ?? (props.tls ? 8443 : 8080);
     const auth = props.auth ?? ProxyAuth.none();
     const paths = { config: '/etc/nginx/cdk8s', tls: '/etc/nginx/tls', auth: '/etc/nginx/auth', run: '/tmp/nginx' };
     // a non-list (from untyped callers) is reported by the prop checks; render the default meanwhile
@@ -183,7 +186,7 @@ export class ProxySidecar extends SidecarBase {
       json.data = {
         'nginx.conf': nginxConfig({
           listenPort: this.port,
-          upstreamPort: wiring.upstreamPort(props.upstreamPort),
+          upstreamPort: wiring.upstreamPort(validPort(props.upstreamPort)),
           tlsDir: props.tls ? paths.tls : undefined,
           auth: auth.kind === 'none' ? undefined : auth.kind as 'bearer' | 'basic',
           authDir: paths.auth,
@@ -214,7 +217,7 @@ export class ProxySidecar extends SidecarBase {
       rank: Rank.PROXY_SIDECAR,
       fronts: { container: name, port: this.port, https: !!props.tls, routeServerProbes, prop: 'scope', admitted: this.admittedByPolicy, nginx: true },
       declare: (facts, wiring) => {
-        facts.proxies.push({ container: name, upstreamPort: wiring.upstreamPort(props.upstreamPort), declaredBy: this.node.path });
+        facts.proxies.push({ container: name, upstreamPort: wiring.upstreamPort(validPort(props.upstreamPort)), declaredBy: this.node.path });
       },
       wire: (_spec, wiring) => {
         if (!props.tls && !props.auth) {
@@ -247,6 +250,11 @@ export class ProxySidecar extends SidecarBase {
 
   /** The server port the proxy forwards to, resolved when the app synthesizes. */
   public get upstreamPort(): number {
-    return this.host.wiring().upstreamPort(this.props.upstreamPort);
+    return this.host.wiring().upstreamPort(validPort(this.props.upstreamPort));
   }
+}
+
+/** A port prop that is a port; `undefined` for anything else, which the prop checks report (once: it renders as the default). */
+function validPort(port: number | undefined): number | undefined {
+  return isPortNumber(port) ? port : undefined;
 }

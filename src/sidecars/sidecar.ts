@@ -10,6 +10,7 @@ import { HealthCheck } from '../probes';
 import { ContainerResources } from '../resources';
 import { NO_POLICY_NO_ADMITTED_PORTS, SIDECAR_OPTION_FLAGS, SIDECAR_STARTUP_BUDGET, SidecarBase, SidecarOptions, SidecarVolumeMount } from './_sidecar-base';
 import { knownProps, labelName, propKeys, snapshot, terminalFields } from '../validation/_prop-checks';
+import { isPortNumber } from '../validation/port-rules';
 
 /** Props of a generic `Sidecar` running the user's own image. */
 export interface SidecarProps extends SidecarOptions {
@@ -221,14 +222,15 @@ export class Sidecar extends SidecarBase {
       terminationMessagePolicy: props.terminationMessagePolicy ?? undefined, // null (a JavaScript caller) is left out, as for the server
       ...terminalFields('', props, 'container', this.errors),
       rank: props.frontDoor ? Rank.PROXY_SIDECAR : Rank.SIDECAR,
-      fronts: props.frontDoor && {
+      // a front door whose port is not one is refused (frontDoor.port): the Service and the probes do not take it
+      fronts: props.frontDoor && isPortNumber(props.frontDoor.port) ? {
         container: props.name,
         port: props.frontDoor.port,
         https: !!props.frontDoor.https,
         routeServerProbes: !!props.frontDoor.routeServerProbes,
         prop: 'frontDoor',
         admitted: this.admittedByPolicy,
-      },
+      } : undefined,
     });
     if (props.startupTimeout !== undefined && !hasStartupProbe(props.health)) {
       this.errors.push('startupTimeout: the startup probe\'s budget is given, and the sidecar has no startup probe (no health, or a HealthCheck without startup). '
@@ -240,9 +242,10 @@ export class Sidecar extends SidecarBase {
         this.errors.push(`frontDoor.port: ${JSON.stringify(door.port)} is not one of the sidecar's ports `
           + `(${(props.ports ?? []).map(p => p.number).join(', ') || 'none'}). Fix: list it in ports`);
       }
-      if (door.networkPolicy ?? true) {
+      if ((door.networkPolicy ?? true) && isPortNumber(door.port)) {
+        // a port that is not one is refused above (or as one of ports): no policy that would report it again
         this.networkPolicy = this.closeBypass(props.name, door.port, door.admitPorts, 'frontDoor.admitPorts');
-      } else if (door.admitPorts !== undefined) {
+      } else if (door.networkPolicy === false && door.admitPorts !== undefined) {
         this.errors.push(NO_POLICY_NO_ADMITTED_PORTS('frontDoor.'));
       }
     }

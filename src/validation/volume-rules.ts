@@ -203,7 +203,8 @@ const MODE_MAX = 0o777;
  * Files a secret, configMap, downwardAPI or projected volume writes: `defaultMode` and `mode`
  * from 0 to 0777, item paths relative without '..' (nor starting with '..'), and downwardAPI
  * items that read one pod field the API server offers there (name, namespace, uid, labels,
- * annotations) or a container resource.
+ * annotations) or a container resource; in a projected volume, one kind per source, a token's
+ * path and lifetime, and no path written twice.
  */
 export function volumeFiles(pod: RenderedPod): Finding[] {
   const volumes: any[] = pod.spec.volumes ?? [];
@@ -227,10 +228,73 @@ export function volumeFiles(pod: RenderedPod): Finding[] {
             findings = itemFindings(sources[s][projected].items, projected, `${at}.sources[${s}].${projected}.items`, findings);
           }
         }
+        findings = projectionFindings(sources[s], `${at}.sources[${s}]`, findings);
       }
+      findings = duplicatePathFindings(sources, at, findings);
     }
   }
   return findings ?? NO_FINDINGS;
+}
+
+/** The kinds one projected source may be (validateProjectionSources counts them: one per source). */
+const PROJECTION_KINDS = ['secret', 'configMap', 'downwardAPI', 'serviceAccountToken', 'clusterTrustBundle'];
+/** The longest token the API server issues for a projected volume: 2^32 seconds. */
+const MAX_TOKEN_SECONDS = 2 ** 32;
+
+/**
+ * One projected source as the API server's validateProjectionSources takes it: a single kind,
+ * and a service account token with a file name inside the volume and a lifetime from 10 minutes
+ * to 2^32 seconds. A JSON patch writes what ProjectedSource refuses.
+ */
+function projectionFindings(source: any, at: string, findings: Finding[] | undefined): Finding[] | undefined {
+  const kinds = PROJECTION_KINDS.filter(k => source?.[k] !== undefined && source?.[k] !== null);
+  if (kinds.length > 1) {
+    (findings ??= []).push(error(at, `sets ${kinds.join(' and ')}: the API server refuses a projected source of more than one kind`,
+      'give each kind its own entry of sources'));
+  }
+  const token = source?.serviceAccountToken;
+  if (token === undefined || token === null) {
+    return findings;
+  }
+  const path = token.path;
+  if (typeof path !== 'string' || path === '' || !isLocalDescendingPath(path) || path.startsWith('..')) {
+    (findings ??= []).push(error(`${at}.serviceAccountToken.path`, `${show(path ?? '')} must be a non-empty relative path without '..' and not starting with '..'`,
+      'name the token\'s file inside the volume, e.g. "token"'));
+  }
+  const seconds = token.expirationSeconds;
+  if (typeof seconds === 'number' && !(seconds >= 600 && seconds <= MAX_TOKEN_SECONDS)) {
+    (findings ??= []).push(error(`${at}.serviceAccountToken.expirationSeconds`, `${show(seconds)} is not from 600 (10 minutes) to ${MAX_TOKEN_SECONDS} (2^32 s), the token lifetimes the API server issues`,
+      'use e.g. 3600 (ProjectedSource.serviceAccountToken\'s expiration: Duration.hours(1)), or leave it out for an hour'));
+  }
+  return findings;
+}
+
+/**
+ * A file path two items of a projected volume write (its secret, configMap and downwardAPI items
+ * together): the API server refuses the volume ("conflicting duplicate paths").
+ */
+function duplicatePathFindings(sources: unknown, at: string, findings: Finding[] | undefined): Finding[] | undefined {
+  const first = new Map<string, string>();
+  for (let s = 0; Array.isArray(sources) && s < sources.length; s++) {
+    for (const kind of PROJECTED_SOURCES) {
+      const items: unknown = sources[s]?.[kind]?.items;
+      for (let i = 0; Array.isArray(items) && i < items.length; i++) {
+        const path = items[i]?.path;
+        if (typeof path !== 'string' || path === '') {
+          continue;
+        }
+        const field = `${at}.sources[${s}].${kind}.items[${i}].path`;
+        const earlier = first.get(path);
+        if (earlier === undefined) {
+          first.set(path, field);
+        } else {
+          (findings ??= []).push(error(field, `${show(path)} is also written by ${earlier}: the API server refuses a projected volume with conflicting duplicate paths`,
+            'give each file its own path'));
+        }
+      }
+    }
+  }
+  return findings;
 }
 
 function modeFindings(mode: unknown, field: string, findings: Finding[] | undefined): Finding[] | undefined {
