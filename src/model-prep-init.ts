@@ -54,7 +54,9 @@ export interface ModelPrepInitProps {
    */
   readonly volumeName?: string;
   /**
-   * Environment variable that tells the server where the model is (file or directory).
+   * Environment variable that tells the server where the model is (file or directory). A name
+   * every process reads (`PATH`, `HOME`, `TMPDIR`, `LD_LIBRARY_PATH`, `CUDA_VISIBLE_DEVICES`, ...)
+   * is refused: the consumers would lose its meaning.
    * @default 'MODEL_PATH'
    */
   readonly modelPathEnv?: string;
@@ -367,6 +369,9 @@ function checkTuning(props: ModelPrepInitProps, target: string, errors: string[]
   labelName('volumeName', props.volumeName, errors, 'volume name');
   if (props.modelPathEnv !== undefined && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(props.modelPathEnv)) {
     errors.push(`modelPathEnv: ${show(props.modelPathEnv)} is not an environment variable name. Fix: use letters, digits and '_', e.g. 'MODEL_PATH'`);
+  } else if (props.modelPathEnv !== undefined && PROCESS_ENV.has(props.modelPathEnv)) {
+    errors.push(`modelPathEnv: ${show(props.modelPathEnv)} already means something to every process (the consumers would get the model path `
+      + 'in its place: a server that cannot find its programs, libraries, home, temp directory or GPUs). Fix: name a variable of its own, e.g. \'MODEL_PATH\'');
   }
   if (typeof target !== 'string' || target === '.' || target === '..' || /[/\0\r\n]/.test(target)) {
     errors.push(`source: the model's name ${show(target)} (the last path segment of the source) cannot be a file name. Fix: point the source at a named file or prefix`);
@@ -375,6 +380,13 @@ function checkTuning(props: ModelPrepInitProps, target: string, errors: string[]
   }
   return { retryDelay, lockStale };
 }
+
+/**
+ * Variables the C library, the dynamic loader, the shell or the GPU runtime read in every
+ * container: the model path set in their place breaks the consumer before it reads a model.
+ */
+const PROCESS_ENV: ReadonlySet<string> = new Set(['PATH', 'HOME', 'PWD', 'SHELL', 'USER', 'HOSTNAME', 'TMPDIR', 'LANG', 'LC_ALL', 'TZ',
+  'LD_PRELOAD', 'LD_LIBRARY_PATH', 'PYTHONHOME', 'CUDA_VISIBLE_DEVICES', 'NVIDIA_VISIBLE_DEVICES', 'HIP_VISIBLE_DEVICES', 'ROCR_VISIBLE_DEVICES']);
 
 /** Bytes of an AWS CLI size (`64MB`, `8MiB`, `8388608`), NaN when it is not one. */
 function awsCliBytes(text: string): number {

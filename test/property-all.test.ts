@@ -68,10 +68,11 @@ describe(`generated inputs: ${TOTAL} cases per run, every construct and prop (se
       .toEqual({ failures: [], seed: SEED + rate, path: null, counterexample: null });
     expect(counted).toBe(runs);
     seen.cases += counted;
-    // both branches are exercised: adversarial runs have refused and accepted cases
+    // both branches are exercised: adversarial runs have refused and accepted cases (at 10 %, about
+    // one case in twenty has no value the library refuses: at least a hundred of them)
     if (rate > 0) {
       expect(refused).toBeGreaterThan(runs / 10);
-      expect(counted - refused).toBeGreaterThan(runs / 20);
+      expect(counted - refused).toBeGreaterThanOrEqual(100);
     }
   }, 240_000); // ~4 ms of CPU per case; a loaded CI machine may take several times as long
 

@@ -139,7 +139,7 @@ const CASES: Array<[string, (chart: Chart) => void, string]> = [
   ['model volume read-write in the server', (chart) => { const p = pod()(chart) as AiInferencePod; const m = new ModelPrepInit(p, 'm', { source: ModelSource.http('https://e.com/m') }); p.server.mount('/rw', m.volume); },
     'model volume "model-storage" is mounted read-write; only "model-downloader" may write it'],
   ['log sidecar writer that does not exist', (chart) => new LogSidecar(pod()(chart) as any, 'l', { writers: ['ghost'] }), '[test/llm/l] writers: container "ghost" is not a regular container'],
-  ['model consumer that does not exist', (chart) => new ModelPrepInit(pod()(chart) as any, 'm', { consumers: ['ghost'], source: ModelSource.http('https://e.com/m') }), '[test/llm/m] consumers: container "ghost" is not a regular container'],
+  ['model consumer that does not exist', (chart) => new ModelPrepInit(pod()(chart) as any, 'm', { consumers: ['ghost'], source: ModelSource.http('https://e.com/m') }), '[test/llm/m] consumers: container "ghost" is neither a regular container nor a native sidecar'],
   // --- probes
   ['probe with two handlers', edit(s => { server(s).readinessProbe.tcpSocket = { port: 8000 }; }), 'spec.containers[0].readinessProbe: must have exactly one handler, found httpGet and tcpSocket'],
   ['probe without a handler', edit(s => { server(s).livenessProbe = { periodSeconds: 10 }; }), 'spec.containers[0].livenessProbe: must have exactly one handler, found none'],

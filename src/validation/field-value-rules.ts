@@ -103,6 +103,27 @@ const SCHEMES = ['HTTP', 'HTTPS'];
 const RESIZE_RESOURCES = ['cpu', 'memory'];
 const RESIZE_RESTART_POLICIES = ['NotRequired', 'RestartContainer'];
 
+/**
+ * What the runtime needs to start a process, which the API server does not check: an absolute
+ * working directory (the OCI runtime spec; runc refuses the container) and a program to run
+ * (an exec with an empty program name fails: the container never starts, a probe never passes).
+ */
+function programFieldValues(c: any, at: (field: string, message: string, fix: string) => void): void {
+  if (typeof c.workingDir === 'string' && c.workingDir !== '' && !c.workingDir.startsWith('/')) {
+    at('workingDir', `${show(c.workingDir)} is not an absolute path: the container runtime refuses to start the container (OCI: cwd must be absolute)`,
+      `write it from the root, e.g. ${show(`/${c.workingDir.replace(/^\.\/+/, '')}`)}`);
+  }
+  const execs: Array<[string, unknown]> = [['command', c.command],
+    ...PROBES.map((p): [string, unknown] => [`${p}.exec.command`, c[p]?.exec?.command]),
+    ...['postStart', 'preStop'].map((h): [string, unknown] => [`lifecycle.${h}.exec.command`, c.lifecycle?.[h]?.exec?.command])];
+  for (const [field, words] of execs) {
+    if (Array.isArray(words) && words.length > 0 && words[0] === '') {
+      at(`${field}[0]`, '"" is no program: the exec fails every time (a command that never starts, a probe or hook that always fails)',
+        'name the program first, e.g. ["/bin/sh", "-c", "..."]');
+    }
+  }
+}
+
 function containerFieldValues(entry: ContainerEntry, findings: Finding[]): void {
   const c = entry.container;
   const at = (field: string, message: string, fix: string) => findings.push(error(`${entry.path}.${field}`, message, fix, c.name));
@@ -153,6 +174,7 @@ function containerFieldValues(entry: ContainerEntry, findings: Finding[]): void 
       'pass the value in a file (a ConfigMap volume) instead; for ModelPrepInit, list fewer files (a long `files` list is its variables MODEL_FILES and MODEL_SOURCE)');
     }
   }
+  programFieldValues(c, at);
   for (const probe of PROBES) {
     const scheme = c[probe]?.httpGet?.scheme;
     if (scheme !== undefined && !SCHEMES.includes(scheme)) {

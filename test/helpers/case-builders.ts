@@ -76,7 +76,9 @@ export function caseData(rate: number, wrongTypes = false): fc.Arbitrary<any> {
   }), { maxLength: 2 }), fc.constantFrom([{ configMapRef: { name: 'a' } }], [{ kind: 'secret', name: 'Bad_Name' }], [{ kind: 'configMap', name: 'a', prefix: 'my-' }]));
   // a name in both env and secretEnv is refused (one would replace the other)
   const envCollision = (c: any) => badWhen(c, ['secretEnv'], Object.keys(c.env ?? {}).some(k => Object.keys(c.secretEnv ?? {}).includes(k)));
-  const command = p.opt(fc.array(fc.string({ maxLength: 12 }), { minLength: 1, maxLength: 3 }), fc.constant([]));
+  // a program first (an empty one never starts); any words after it
+  const command = p.opt(fc.tuple(fc.string({ minLength: 1, maxLength: 12 }), fc.array(fc.string({ maxLength: 12 }), { maxLength: 2 }))
+    .map(([program, words]) => [program, ...words]), fc.constantFrom([], ['']));
   // volume names differ per owner: two owners defining one name is a conflict, not a bad value
   const podVolume = (owner: string) => fc.record({
     // hostPath only on the server, where the workload's security level is known (it needs privileged)
