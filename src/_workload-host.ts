@@ -5,8 +5,8 @@ import { addRenderStep, containerFinisher, ContainerFields, podMetadataOf, podSp
 import { KubernetesTarget, resolveTarget, ResolvedTarget } from './kubernetes-target';
 import { liftClaimTemplates } from './pod-volume';
 import { applyBaselinePodSecurity } from './security';
-import { show } from './validation/_helpers';
 import { appClaimObjects, EphemeralClaim, ephemeralClaims } from './validation/_ephemeral-claims';
+import { show } from './validation/_helpers';
 import { constructPath, hasUserPatches, readRenderedIdentity, refuseNameClashes, written } from './validation/_name-clashes';
 import { currentRun, metadataFingerprint, ReportedElsewhere, validateObjectOnSynth, ValidationReporter } from './validation/_reporter';
 import { markLibraryObject } from './validation/front-door-bypass';

@@ -411,7 +411,8 @@ export class AiInferenceDeployment extends Construct {
       const declared = host.podPortNames();
       const wiring = host.wiring();
       return [
-        ...selectorFindings(json, this.podSelector(), host.renderedPodLabels()), ...namedTargetFindings(json, declared), ...frontDoorFindings(json, declared, wiring),
+        ...selectorFindings(json, this.podSelector(), host.renderedPodLabels()), ...namedTargetFindings(json, declared),
+        ...frontDoorFindings(json, declared, wiring),
         ...proxyAppProtocolFindings(json, declared, wiring),
       ];
     });
