@@ -445,11 +445,7 @@ export class WorkloadHost {
     const namespace = `${typeof rendered.namespace === 'string' ? rendered.namespace : ''}/`;
     const objects = [...appClaimObjects(this.workload.node.root)].filter(([key]) => key.startsWith(namespace))
       .map(([key, paths]) => ({ claim: key.slice(namespace.length), paths }));
-    const earlier = (HOSTS_BY_ROOT.get(this.workload.node.root) ?? []).filter(h => h.order < this.order)
-      .map(h => {
-        const theirs = h.writtenRendering();
-        return { path: constructPath(h.apiObject), claims: theirs && theirs.namespace === rendered.namespace ? theirs.ephemeralClaims : [] };
-      });
+    const earlier = ephemeralClaimHolders(this.workload.node.root).filter(h => h.order < this.order && h.namespace === rendered.namespace);
     const clashes: EphemeralClaimClash[] = [];
     for (const mine of rendered.ephemeralClaims) {
       const others = [
@@ -472,8 +468,15 @@ export class WorkloadHost {
 
   /** The claims the rendered pod mounts (read-only or not), by `claimKey`; none when it is not written or cannot be rendered. */
   public mountedClaimKeys(): string[] {
-    const rendered = written(this.apiObject) ? this.renderedMetadata() as RenderedPod | undefined : undefined;
+    const rendered = this.writtenRendering();
     return rendered ? [...rendered.mountedClaims].map(claim => claimKey(rendered.namespace, claim)) : [];
+  }
+
+  /** This workload as a holder of generic ephemeral claims of known names; undefined when it has none (or is not written). */
+  public ephemeralClaimHolder(): EphemeralClaimHolder | undefined {
+    const rendered = this.writtenRendering();
+    return rendered?.ephemeralClaims.length
+      ? { order: this.order, path: constructPath(this.apiObject), namespace: rendered.namespace, claims: rendered.ephemeralClaims } : undefined;
   }
 
   /** This workload as a user of the claims it mounts. */
@@ -899,6 +902,28 @@ interface ClaimUser {
   readonly path: string;
   /** The one node its pods are pinned to, if any. */
   readonly node?: string;
+}
+
+/** A workload whose pods have generic ephemeral volumes with claims of known names. */
+interface EphemeralClaimHolder {
+  readonly order: number;
+  readonly path: string;
+  readonly namespace?: string;
+  readonly claims: ReadonlyArray<EphemeralClaim>;
+}
+
+/** Per app root, for one synth run: the workloads with ephemeral claims of known names, read once a run (not once per pod). */
+const EPHEMERAL_BY_ROOT = new WeakMap<IConstruct, { readonly run: number; readonly holders: ReadonlyArray<EphemeralClaimHolder> }>();
+
+function ephemeralClaimHolders(root: IConstruct): ReadonlyArray<EphemeralClaimHolder> {
+  const run = currentRun();
+  const known = EPHEMERAL_BY_ROOT.get(root);
+  if (known?.run === run) {
+    return known.holders;
+  }
+  const holders = (HOSTS_BY_ROOT.get(root) ?? []).map(h => h.ephemeralClaimHolder()).filter((h): h is EphemeralClaimHolder => h !== undefined);
+  EPHEMERAL_BY_ROOT.set(root, { run, holders });
+  return holders;
 }
 
 /** Kinds whose JSON holds a pod spec (`podSpecOf`). */
