@@ -5,11 +5,12 @@ import { addRenderStep, containerFinisher, ContainerFields, podMetadataOf, podSp
 import { KubernetesTarget, resolveTarget, ResolvedTarget } from './kubernetes-target';
 import { liftClaimTemplates } from './pod-volume';
 import { applyBaselinePodSecurity } from './security';
+import { appClaimObjects, EphemeralClaim, ephemeralClaims } from './validation/_ephemeral-claims';
 import { show } from './validation/_helpers';
 import { constructPath, hasUserPatches, readRenderedIdentity, refuseNameClashes, written } from './validation/_name-clashes';
 import { currentRun, metadataFingerprint, ReportedElsewhere, validateObjectOnSynth, ValidationReporter } from './validation/_reporter';
 import { markLibraryObject } from './validation/front-door-bypass';
-import { ClaimFact, Finding, PodFacts } from './validation/model';
+import { ClaimFact, EphemeralClaimClash, Finding, PodFacts } from './validation/model';
 import { pinnedNode } from './validation/volume-rules';
 
 /**
@@ -170,6 +171,7 @@ export class WorkloadHost {
       references: referencedObjects(podSpecOf(json)),
       portNames: declaredPortNames(podSpecOf(json)),
       mountedClaims: mountedClaims(podSpecOf(json)),
+      ephemeralClaims: ephemeralClaims(json, podSpecOf(json)),
       node: pinnedNode(podSpecOf(json)),
       run: currentRun(),
       shape: this.shape(),
@@ -185,6 +187,11 @@ export class WorkloadHost {
    */
   public podLabels(): { readonly [key: string]: string } {
     return this.renderedPod().labels;
+  }
+
+  /** The pod's labels as rendered, like `podLabels`; undefined when the workload cannot be rendered (its own validation says why). */
+  public renderedPodLabels(): { readonly [key: string]: string } | undefined {
+    return (this.renderedMetadata() as RenderedPod | undefined)?.labels;
   }
 
   /** The workload's namespace as rendered (user JSON patches included), like `podLabels`. */
@@ -370,6 +377,7 @@ export class WorkloadHost {
       gpuTaintNotTolerated: this.server?.gpuTaintNotTolerated,
       volumeOwnershipKept: this.server?.volumeOwnershipKept ? this.server.owner.node.path : undefined,
       claims: this.claims.length ? this.claimFacts() : undefined,
+      ephemeralClaimClashes: this.ephemeralClaimClashes(),
     };
     const door = this.sortedAddOns().find(a => a.fronts?.admitted?.() !== undefined);
     if (door && wiring.admittedPorts) {
@@ -423,10 +431,52 @@ export class WorkloadHost {
     return users.length ? users.map(u => u.path) : undefined;
   }
 
+  /**
+   * The claims of the app named as a claim of one of this pod's generic ephemeral volumes
+   * (`<pod>-<volume>`), in its namespace: a PersistentVolumeClaim object (a cache's, one of the
+   * user's), or the ephemeral claim of a workload created earlier (which leaves the report to
+   * this one). Undefined when there are none.
+   */
+  private ephemeralClaimClashes(): EphemeralClaimClash[] | undefined {
+    const rendered = this.writtenRendering();
+    if (!rendered?.ephemeralClaims.length) {
+      return undefined;
+    }
+    const namespace = `${typeof rendered.namespace === 'string' ? rendered.namespace : ''}/`;
+    const objects = [...appClaimObjects(this.workload.node.root)].filter(([key]) => key.startsWith(namespace))
+      .map(([key, paths]) => ({ claim: key.slice(namespace.length), paths }));
+    const earlier = ephemeralClaimHolders(this.workload.node.root).filter(h => h.order < this.order && h.namespace === rendered.namespace);
+    const clashes: EphemeralClaimClash[] = [];
+    for (const mine of rendered.ephemeralClaims) {
+      const others = [
+        ...objects.filter(o => mine.names(o.claim)).flatMap(o => o.paths.map(path => ({ claim: o.claim, by: `the PersistentVolumeClaim of ${path}` }))),
+        ...earlier.flatMap(h => h.claims.filter((t: EphemeralClaim) => mine.names(t.example) || t.names(mine.example)).map((t: EphemeralClaim) => ({
+          claim: mine.names(t.example) ? t.example : mine.example, by: `the claim of ${h.path}'s ephemeral volume ${show(t.volume)}`,
+        }))),
+      ];
+      if (others.length) {
+        clashes.push({ volume: mine.volume, index: mine.index, claim: others[0].claim, others: others.map(o => o.by) });
+      }
+    }
+    return clashes.length ? clashes : undefined;
+  }
+
+  /** The rendering of a workload the chart writes; undefined for one it does not (a pod taken as a template) or that cannot be rendered. */
+  private writtenRendering(): RenderedPod | undefined {
+    return written(this.apiObject) ? this.renderedMetadata() as RenderedPod | undefined : undefined;
+  }
+
   /** The claims the rendered pod mounts (read-only or not), by `claimKey`; none when it is not written or cannot be rendered. */
   public mountedClaimKeys(): string[] {
-    const rendered = written(this.apiObject) ? this.renderedMetadata() as RenderedPod | undefined : undefined;
+    const rendered = this.writtenRendering();
     return rendered ? [...rendered.mountedClaims].map(claim => claimKey(rendered.namespace, claim)) : [];
+  }
+
+  /** This workload as a holder of generic ephemeral claims of known names; undefined when it has none (or is not written). */
+  public ephemeralClaimHolder(): EphemeralClaimHolder | undefined {
+    const rendered = this.writtenRendering();
+    return rendered?.ephemeralClaims.length
+      ? { order: this.order, path: constructPath(this.apiObject), namespace: rendered.namespace, claims: rendered.ephemeralClaims } : undefined;
   }
 
   /** This workload as a user of the claims it mounts. */
@@ -558,6 +608,8 @@ interface RenderedPod {
   readonly portNames: ReadonlyMap<string, number>;
   /** The claims the pod mounts (read-only or not). */
   readonly mountedClaims: ReadonlySet<string>;
+  /** The claims of its generic ephemeral volumes, where the pods' names are known. */
+  readonly ephemeralClaims: ReadonlyArray<EphemeralClaim>;
   /** The one node the pod is pinned to (`pinnedNode`), if any. */
   readonly node?: string;
   readonly run: number;
@@ -850,6 +902,28 @@ interface ClaimUser {
   readonly path: string;
   /** The one node its pods are pinned to, if any. */
   readonly node?: string;
+}
+
+/** A workload whose pods have generic ephemeral volumes with claims of known names. */
+interface EphemeralClaimHolder {
+  readonly order: number;
+  readonly path: string;
+  readonly namespace?: string;
+  readonly claims: ReadonlyArray<EphemeralClaim>;
+}
+
+/** Per app root, for one synth run: the workloads with ephemeral claims of known names, read once a run (not once per pod). */
+const EPHEMERAL_BY_ROOT = new WeakMap<IConstruct, { readonly run: number; readonly holders: ReadonlyArray<EphemeralClaimHolder> }>();
+
+function ephemeralClaimHolders(root: IConstruct): ReadonlyArray<EphemeralClaimHolder> {
+  const run = currentRun();
+  const known = EPHEMERAL_BY_ROOT.get(root);
+  if (known?.run === run) {
+    return known.holders;
+  }
+  const holders = (HOSTS_BY_ROOT.get(root) ?? []).map(h => h.ephemeralClaimHolder()).filter((h): h is EphemeralClaimHolder => h !== undefined);
+  EPHEMERAL_BY_ROOT.set(root, { run, holders });
+  return holders;
 }
 
 /** Kinds whose JSON holds a pod spec (`podSpecOf`). */

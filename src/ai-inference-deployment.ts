@@ -411,7 +411,8 @@ export class AiInferenceDeployment extends Construct {
       const declared = host.podPortNames();
       const wiring = host.wiring();
       return [
-        ...selectorFindings(json, this.podSelector()), ...namedTargetFindings(json, declared), ...frontDoorFindings(json, declared, wiring),
+        ...selectorFindings(json, this.podSelector(), host.renderedPodLabels()), ...namedTargetFindings(json, declared),
+        ...frontDoorFindings(json, declared, wiring),
         ...proxyAppProtocolFindings(json, declared, wiring),
       ];
     });
@@ -680,12 +681,13 @@ function checkedSelectorLabels(
  * selector apart from none (kubernetes/kubernetes#25836), and the EndpointSlice controller
  * leaves a Service without one alone, so it sends its traffic to no pod of the Deployment. A
  * warning, not an error: the API server accepts it, and Kubernetes documents such a Service for
- * endpoints written by hand ("Services without selectors").
+ * endpoints written by hand ("Services without selectors"). A selector changed to labels the
+ * Deployment's pods (as rendered) do not carry is warned about too (`changedSelectorFindings`).
  */
-function selectorFindings(json: any, podSelector: { readonly [key: string]: string }): Finding[] {
+function selectorFindings(json: any, podSelector: StringMap, podLabels: { readonly [key: string]: string } | undefined): Finding[] {
   const selector = json?.spec?.selector;
   if (selector !== undefined && selector !== null && (typeof selector !== 'object' || Object.keys(selector).length > 0)) {
-    return []; // a selector of the wrong type is the schema's to report
+    return changedSelectorFindings(selector, podSelector, podLabels);
   }
   return [{
     severity: 'warning',
@@ -693,6 +695,33 @@ function selectorFindings(json: any, podSelector: { readonly [key: string]: stri
     message: `${selector === undefined ? 'is removed' : show(selector)} (a JSON patch): a Service without a selector (an empty one is stored as none) `
       + 'gets no endpoints from Kubernetes, so it sends its traffic to none of the Deployment\'s pods, only to EndpointSlices written by hand',
     fix: `remove the JSON patch, so that the Service selects the pods (${show(podSelector)}), or set service: false and write the Service you need`,
+  }];
+}
+
+/**
+ * A Service selector (changed by a JSON patch) with a label the Deployment's pods do not carry:
+ * the EndpointSlice controller gives it none of them, so the Service meant for the server sends
+ * its traffic to other pods that carry those labels, or nowhere. A warning, as the selector may
+ * mean pods written elsewhere. Values that are no strings are the schema's to report; a workload
+ * that cannot be rendered (no labels) is its own validation's.
+ */
+function changedSelectorFindings(selector: unknown, podSelector: StringMap, podLabels: { readonly [key: string]: string } | undefined): Finding[] {
+  if (!isPlainObject(selector) || podLabels === undefined || Object.values(selector).some(v => typeof v !== 'string')) {
+    return [];
+  }
+  const missing = Object.entries(selector as StringMap).filter(([key, value]) => podLabels[key] !== value);
+  if (missing.length === 0) {
+    return [];
+  }
+  // a label the pods carry with another value, or that selects them, is not the pods' to change: only the patch is
+  const addable = missing.every(([key]) => !Object.prototype.hasOwnProperty.call(podLabels, key));
+  return [{
+    severity: 'warning',
+    field: 'spec.selector',
+    message: `${show(selector)} (a JSON patch) selects none of the Deployment's pods, which do not carry ${missing.map(([k, v]) => `${k}=${v}`).join(', ')} `
+      + `(they carry ${show(podLabels)}): the Service gets no endpoint among them, so it sends its traffic to other pods that carry those labels, or nowhere`,
+    fix: `remove the JSON patch, so that the Service selects the pods (${show(podSelector)})`
+      + `${addable ? `, or give the pods the labels it selects (podMetadata: { labels: ${show(Object.fromEntries(missing))} })` : ''}`,
   }];
 }
 

@@ -10,6 +10,13 @@ export class PodNames {
    * and made unique by 8 hex digits of the sha256 of the original id (`Video_1` and `video-1`
    * differ; so do `ABC` and an id chosen to look like the name `ABC` gets).
    *
+   * The hash is of `<prefix>-<jobId>`, so two pairs with the same join name alike:
+   * `forJob('a-b', 'c')` and `forJob('a', 'b-c')`. Hashing them apart would rename every worker
+   * pod named so far, so the join stays: give no kind of worker a prefix that is another's plus
+   * `-` and more (`worker` and `worker-gpu`), or use prefixes without `-`. Two such pods in one
+   * app are refused at synth as a name clash; the API server refuses the second create of a name
+   * (AlreadyExists).
+   *
    * @throws when the job id is neither a string nor a finite number, or has no letter or digit at all
    */
   public static forJob(prefix: string, jobId: string): string {

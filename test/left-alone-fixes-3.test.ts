@@ -45,8 +45,12 @@ describe('a JSON patch that removes or empties the Service\'s selector', () => {
       patched(JsonPatch.remove('/spec/selector'))(c);
     }, /^ {2}\[test\/d\] spec\.selector: is removed \(a JSON patch\)/);
   });
-  test('a patch that keeps a selector: no warning', () => {
-    expect(warningsOf(patched(JsonPatch.add('/spec/selector/tier', 'llm')))).not.toContain('spec.selector');
+  test('a patch that keeps a selector the pods match: no warning', () => {
+    // a label the pods do not carry selects none of them: warned since left-alone-fixes-4v
+    expect(warningsOf(c => {
+      const d = new AiInferenceDeployment(c, 'd', { server: SERVER, rollout: DeploymentRollout.recreate(), podMetadata: { labels: { tier: 'llm' } } });
+      d.service!.addJsonPatch(JsonPatch.add('/spec/selector/tier', 'llm'));
+    })).not.toContain('spec.selector');
   });
 });
 

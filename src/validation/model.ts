@@ -31,6 +31,17 @@ export interface ModelVolumeFact {
   readonly writers: string[];
 }
 
+/** A claim of the app named as the claim (`<pod>-<volume>`) of one of the pod's generic ephemeral volumes. */
+export interface EphemeralClaimClash {
+  /** The ephemeral volume, and its index in the pod spec's volumes. */
+  readonly volume: string;
+  readonly index: number;
+  /** The name both claims have. */
+  readonly claim: string;
+  /** What else has that name: `the PersistentVolumeClaim of test/pvc`, another pod's ephemeral claim. */
+  readonly others: ReadonlyArray<string>;
+}
+
 /** A PersistentVolumeClaim the library writes next to the pod (a ModelCache's new claim), as rendered. */
 export interface ClaimFact {
   readonly claimName: string;
@@ -73,6 +84,8 @@ export interface PodFacts {
   readonly modelVolumes: ModelVolumeFact[];
   /** The claims the library writes for this workload, with their access modes. */
   readonly claims?: ReadonlyArray<ClaimFact>;
+  /** Claims of the app named as a claim of one of the pod's generic ephemeral volumes. */
+  readonly ephemeralClaimClashes?: ReadonlyArray<EphemeralClaimClash>;
   /** Declared model load times that the startup probe must cover. */
   readonly expectedLoadSeconds: LoadTimeFact[];
   /** The Pod Security Standard level the pod is declared to meet (`restricted` by default). */

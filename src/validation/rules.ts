@@ -48,6 +48,7 @@ export const RULES: ReadonlyArray<Rule> = [
   volumes.hubCacheWritable,
   volumes.volumeOwnershipKept,
   volumes.sharedClaimAttach,
+  volumes.ephemeralClaimNames,
   probes.probeShape,
   probes.probeTerminationGrace,
   probes.httpHeaderNames,

@@ -658,6 +658,23 @@ export function sharedClaimAttach(pod: RenderedPod): Finding[] {
 }
 
 /**
+ * A generic ephemeral volume whose claim (`<pod>-<volume>`) has the name of another claim of the
+ * app in the pod's namespace: the ephemeral volume controller does not adopt a claim the pod does
+ * not own, and the scheduler refuses the pod ("PVC ... was not created for pod ... (pod is not
+ * owner)"), which stays Pending. An error, as the other name clashes are.
+ */
+export function ephemeralClaimNames(pod: RenderedPod): Finding[] {
+  const clashes = pod.facts.ephemeralClaimClashes;
+  if (!clashes?.length) {
+    return NO_FINDINGS;
+  }
+  return clashes.map(c => error(`${pod.specPath}.volumes[${c.index}].name`,
+    `the generic ephemeral volume ${show(c.volume)} gets the claim ${show(c.claim)} (<pod>-<volume>), which is also the name of ${c.others.join(', ')} `
+    + 'in the same namespace: Kubernetes does not adopt a claim the pod does not own, so the pod stays Pending ("PVC ... was not created for pod")',
+    'give the volume (PodVolume.ephemeral\'s name), the pod (metadata.name) or the other claim another name'));
+}
+
+/**
  * The one node a pod spec pins its pods to: `nodeName`, or a `kubernetes.io/hostname` that the
  * nodeSelector, or every required node affinity term, names alone; undefined when its pods may
  * land on several nodes. Keyed by how it pins, as a node's name and its hostname label may differ.
@@ -721,9 +738,13 @@ function podsAtOnce(pod: RenderedPod): { why: string; surge: boolean; fix: strin
  * `concurrencyPolicy: Allow` (Kubernetes' default when unset; cdk8s-plus writes Forbid), a run
  * that outlasts its schedule runs beside the next one. Forbid skips that next run, Replace stops
  * the old one first, and an `activeDeadlineSeconds` that ends each run well before the next
- * (`runsEndApart`) keeps them apart too.
+ * (`runsEndApart`) keeps them apart too. A suspended CronJob (`suspend: true`) starts no Job at
+ * all: none.
  */
 function cronJobPodsAtOnce(spec: any): { why: string; surge: boolean; fix: string } | undefined {
+  if (spec.suspend === true) {
+    return undefined;
+  }
   const perRun = jobPodsAtOnce('CronJob', spec.jobTemplate?.spec ?? {});
   if ((spec.concurrencyPolicy ?? 'Allow') !== 'Allow' || runsEndApart(spec)) {
     return perRun;
@@ -733,7 +754,9 @@ function cronJobPodsAtOnce(spec: any): { why: string; surge: boolean; fix: strin
   return {
     why: perRun ? `${perRun.why}, and ${overlap}` : `the CronJob's ${overlap.replace(/^its /, '')}`,
     surge: false,
-    fix: `${perRun?.fix ?? ''}, or concurrencyPolicy: ConcurrencyPolicy.FORBID (the next run waits) or REPLACE`,
+    fix: `${perRun?.fix ?? ''}, or concurrencyPolicy: ConcurrencyPolicy.FORBID (the next run waits) or REPLACE, or an activeDeadline `
+      + '(the Job\'s activeDeadlineSeconds) that ends each run before the next starts (a schedule with a fixed minute; the deadline, '
+      + 'startingDeadlineSeconds, the grace period and 10 minutes to detach the volume within the time between runs, less an hour)',
   };
 }
 

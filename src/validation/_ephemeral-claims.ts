@@ -1,0 +1,96 @@
+import { ApiObject } from 'cdk8s';
+import { IConstruct } from 'constructs';
+import { constructPath, written } from './_name-clashes';
+import { currentRun } from './_reporter';
+
+/*
+ * A generic ephemeral volume's claim is named `<pod>-<volume>` (k8s.io/component-helpers
+ * storage/ephemeral.VolumeClaimName). When a claim of that name already exists in the pod's
+ * namespace and the pod does not own it, the ephemeral volume controller leaves it alone and
+ * the scheduler refuses the pod ("PVC ... was not created for pod ... (pod is not owner)"): it
+ * stays Pending. Predictable only where the pod's name is: a bare Pod, a StatefulSet's pods
+ * (`<name>-<ordinal>`); a Deployment's or a Job's pods have generated names.
+ */
+
+/** The claim a pod's generic ephemeral volume gets, or the claims a StatefulSet's pods get. @internal */
+export interface EphemeralClaim {
+  /** The volume's name and its index in the pod spec's volumes. */
+  readonly volume: string;
+  readonly index: number;
+  /** The claim's name (a Pod's), or the first pod's (a StatefulSet's, `<name>-<start>-<volume>`). */
+  readonly example: string;
+  /** Whether `claim` is the name of a claim this volume gets (in some pod). */
+  readonly names: (claim: string) => boolean;
+}
+
+/** The ephemeral claims of a rendered workload whose pods' names are known: a Pod, a StatefulSet. @internal */
+export function ephemeralClaims(json: any, spec: any): EphemeralClaim[] {
+  const name: unknown = json?.metadata?.name;
+  const volumes: any[] = Array.isArray(spec?.volumes) ? spec.volumes : [];
+  if (typeof name !== 'string' || !volumes.some(v => v?.ephemeral)) {
+    return [];
+  }
+  const claims: EphemeralClaim[] = [];
+  volumes.forEach((v, index) => {
+    if (!v?.ephemeral || typeof v.name !== 'string') {
+      return;
+    }
+    const volume: string = v.name;
+    if (json.kind === 'Pod') {
+      const claim = `${name}-${volume}`;
+      claims.push({ volume, index, example: claim, names: c => c === claim });
+    } else if (json.kind === 'StatefulSet') {
+      const { start, count } = ordinals(json.spec);
+      const prefix = `${name}-`;
+      const suffix = `-${volume}`;
+      claims.push({
+        volume, index, example: `${prefix}${start}${suffix}`,
+        names: c => {
+          const ordinal = c.startsWith(prefix) && c.endsWith(suffix) ? c.slice(prefix.length, c.length - suffix.length) : '';
+          return /^(0|[1-9]\d*)$/.test(ordinal) && Number(ordinal) >= start && Number(ordinal) < start + count;
+        },
+      });
+    }
+  });
+  return claims;
+}
+
+/** A StatefulSet's pod ordinals: `ordinals.start` (0) to start + replicas (1). */
+function ordinals(spec: any): { start: number; count: number } {
+  const whole = (value: unknown, fallback: number) => (typeof value === 'number' && Number.isInteger(value) && value >= 0 ? value : fallback);
+  return { start: whole(spec?.ordinals?.start, 0), count: whole(spec?.replicas, 1) };
+}
+
+/** Per app root, for one synth run: the app's PersistentVolumeClaim objects by `<namespace>/<name>`. */
+const CLAIMS_BY_ROOT = new WeakMap<IConstruct, { readonly run: number; readonly claims: ReadonlyMap<string, string[]> }>();
+
+/**
+ * The PersistentVolumeClaim objects the app writes (the library's caches and the user's own), by
+ * `<namespace>/<name>` as rendered, with their construct paths. Built once a run.
+ *
+ * @internal
+ */
+export function appClaimObjects(root: IConstruct): ReadonlyMap<string, string[]> {
+  const run = currentRun();
+  const known = CLAIMS_BY_ROOT.get(root);
+  if (known?.run === run) {
+    return known.claims;
+  }
+  const claims = new Map<string, string[]>();
+  for (const obj of root.node.findAll()) {
+    if (obj instanceof ApiObject && obj.kind === 'PersistentVolumeClaim' && written(obj)) {
+      let metadata: any;
+      try {
+        metadata = obj.toJson()?.metadata;
+      } catch {
+        continue; // the claim cannot be rendered: its own validation says why
+      }
+      if (typeof metadata?.name === 'string') {
+        const key = `${typeof metadata.namespace === 'string' ? metadata.namespace : ''}/${metadata.name}`;
+        claims.set(key, [...claims.get(key) ?? [], constructPath(obj)]);
+      }
+    }
+  }
+  CLAIMS_BY_ROOT.set(root, { run, claims });
+  return claims;
+}
