@@ -325,13 +325,13 @@ break_lock() {
   fi
   rm -f "$breaker"
 }
-# Moves a lock-like symlink (or a legacy lock directory) aside if it still names $2. One that
-# stays where it is though it is there (another uid's in a sticky directory) never goes: the
-# waiter would spin on it for ever, so it fails, naming the owner and the fix.
+# Moves a lock-like symlink (or a legacy lock directory) aside if it still names $2. One this
+# uid may not move (another uid's in a sticky directory) never goes: the waiter would spin on
+# it for ever, so it fails, naming the owner and the fix (any other failure is a race, retried).
 set_aside() {
   grave="$dir/.$target.broken.$me"
   if ! sa_err=$( { mv -f "$1" "$grave"; } 2>&1); then
-    [ -e "$1" ] || [ -L "$1" ] || return 1
+    case "$sa_err" in *'not permitted'*|*'ermission denied'*) ;; *) return 1 ;; esac
     rm -f "$breaker"
     fail "$(unbreakable "$1" "$2" "\${sa_err##*: }")"
   fi
@@ -463,7 +463,7 @@ still_written() {
 # through the look writes on later; into the old inodes only, gone with their directory, never
 # into this pod's resumed files (an append there lands after its bytes, and the follower hashes
 # the hole a write past the end leaves). A SIGTERM meanwhile hands $1 over as the partial,
-# marked unchecked. A copy costs a read of the partial on the volume, not a download.
+# marked unchecked (or not at all, when the mark cannot be written). A copy costs a read of the partial on the volume, not a download.
 adopting=""
 adopt() {
   adopting="$1" adopted_from="$2"

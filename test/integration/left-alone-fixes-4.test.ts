@@ -113,7 +113,7 @@ describe('a stale lock this uid cannot move (another uid\'s, in a sticky directo
       deadHeartbeat(path.join(dir, '.model.bin.beat.dead.1.x'));
       const result = await within(startPod(asUser1000(pod(shell)), dir, shell, 'p', { ...FAST, HOME: '/tmp' }), 10_000);
       expect(result.code).toBe(1);
-      expect(result.stderr).toBe(`model-prep: FAILED: cannot remove the stale lock ${dir}/.model.bin.lock of dead.1.x (${shell === 'dash' ? 'Operation not permitted' : 'Operation not permitted'}): `
+      expect(result.stderr).toBe(`model-prep: FAILED: cannot remove the stale lock ${dir}/.model.bin.lock of dead.1.x (Operation not permitted): `
         + `it belongs to uid 0 and ${dir} has mode 1777, which keeps uid 1000 from moving it. Fix: remove ${dir}/.model.bin.lock as uid 0 or root, `
         + 'or run every pod that shares the cache as one uid (runAsUser / fsGroup)\n');
       // its own breaker lock is gone: a pod of the right uid breaks the stale lock at once
