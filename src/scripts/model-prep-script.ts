@@ -55,6 +55,7 @@ beat_pid=""
 kids=""
 hasher=""
 beat_now=""
+bulk=""
 
 # --- cache hit: the marker names this source, and every file has the recorded size ---------
 cache_hit() {
@@ -271,7 +272,8 @@ new_token() {
   me="\${MODEL_POD_UID:-\${HOSTNAME:-pod}}.\${$}.$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
 }
 # The age of $1's heartbeat in seconds, or "none", into $bage (no subshell: a fork per call
-# adds up over thousands of dead pods' leftovers).
+# adds up over thousands of dead pods' leftovers). The clock is $beat_now when set (a bulk
+# cleanup, or the waiting loop's one reading per second), else read here.
 beat_age() {
   b=""
   beat_file="$dir/.$target.beat.$1"
@@ -285,11 +287,11 @@ beat_age() {
 # Whether $1's heartbeat is fresh: by the time written in it (the holder's clock), or else by
 # its file's mtime against this pod's own heartbeat's, both stamped by the cache's filesystem
 # (the file server on a shared volume): a holder whose clock is minutes behind or ahead of this
-# pod's is not taken for dead. A bulk cleanup (beat_now set) reads the times only: no fork each.
+# pod's is not taken for dead. A bulk cleanup ($bulk set) reads the times only: no fork each.
 alive() {
   beat_age "$1"
   if [ "$bage" != none ] && [ "$bage" -le "$stale_after" ]; then return 0; fi
-  [ -z "\${beat_now:-}" ] || return 1
+  [ -z "$bulk" ] || return 1
   theirs=$(stat -c %Y -- "$beat_file" 2>/dev/null) && ours=$(stat -c %Y -- "$beat" 2>/dev/null) \
     && [ $((ours - theirs)) -le "$stale_after" ]
 }
@@ -323,10 +325,16 @@ break_lock() {
   fi
   rm -f "$breaker"
 }
-# Moves a lock-like symlink (or a legacy lock directory) aside if it still names $2.
+# Moves a lock-like symlink (or a legacy lock directory) aside if it still names $2. One this
+# uid may not move (another uid's in a sticky directory) never goes: the waiter would spin on
+# it for ever, so it fails, naming the owner and the fix (any other failure is a race, retried).
 set_aside() {
   grave="$dir/.$target.broken.$me"
-  mv -f "$1" "$grave" 2>/dev/null || return 1
+  if ! sa_err=$( { mv -f "$1" "$grave"; } 2>&1); then
+    case "$sa_err" in *'not permitted'*|*'ermission denied'*) ;; *) return 1 ;; esac
+    rm -f "$breaker"
+    fail "$(unbreakable "$1" "$2" "\${sa_err##*: }")"
+  fi
   got=$(readlink "$grave" 2>/dev/null) || { [ -e "$grave" ] && got=legacy; }
   if [ "$got" != "$2" ]; then
     ln -sT "$got" "$1" 2>/dev/null
@@ -340,7 +348,15 @@ acquire_lock() {
   new_token
   start_heartbeat || fail "$( unwritable)"
   announced="" seen="" seen_since="" broken=""
-  while ! ln -sT "$me" "$lock" 2>/dev/null; do
+  while :; do
+    # holding is set before the ln: a SIGTERM during it runs the trap only once ln returned, and
+    # the exit then releases a lock this process took (release checks that the lock names it).
+    # No ln while a lock is there: a waiter's second costs a readlink, a clock and a sleep.
+    if [ ! -L "$lock" ] && [ ! -e "$lock" ]; then
+      holding=1
+      ln -sT "$me" "$lock" 2>/dev/null && break
+      holding=""
+    fi
     if cache_hit; then
       log "cache hit: another pod finished $dest while this one waited"
       exit 0
@@ -348,7 +364,8 @@ acquire_lock() {
     # a lock directory is left by an older version of this script; a file, fifo or socket there is
     # junk, treated alike (waited on while a heartbeat in it is fresh, else broken)
     owner=$(readlink "$lock" 2>/dev/null) || { [ -e "$lock" ] && owner=legacy; } || continue
-    now=$(date +%s)
+    # one clock reading a second, for the heartbeat's age and the stale check alike
+    now=$(date +%s) beat_now=$now
     [ "$owner" = "$seen" ] || { seen="$owner"; seen_since=$now; }
     beat_age "$owner"; age="$bage"
     [ "$age" != none ] || age=$((now - seen_since))
@@ -363,13 +380,13 @@ acquire_lock() {
       sleep 1 & kids=$!; wait $kids; kids=""
     fi
   done
-  holding=1
+  beat_now=""
 }
 owns_lock() { [ -n "$holding" ] && [ "$(readlink "$lock" 2>/dev/null)" = "$me" ]; }
 release() {
   [ -z "$beat_pid" ] || kill "$beat_pid" 2>/dev/null
   beat_pid=""
-  if [ -n "$holding" ]; then
+  if [ -n "$holding" ] && [ "$(readlink "$lock" 2>/dev/null)" = "$me" ]; then
     grave="$dir/.$target.broken.$me"
     if mv -f "$lock" "$grave" 2>/dev/null; then
       got=$(readlink "$grave" 2>/dev/null)
@@ -397,9 +414,14 @@ on_exit() {
   rm -f "\${HOME:-/tmp}/.model-prep.\${$}.digest"
   # a staging being adopted goes over as it was, not its unfinished copy (left to the cleanup)
   if [ -n "$adopting" ]; then
-    if [ -d "$adopting" ] && owns_lock && [ ! -e "$partial" ] && mv "$adopting" "$partial" 2>/dev/null; then
-      { printf '%s\n' "$adopted_from" > "$partial/suspect"; } 2>/dev/null
-      log "kept the partial download of $adopted_from (unchecked) for a resume"
+    # marked before it moves: one whose mark cannot be written (a full volume) is never handed
+    # over unchecked; it stays where it is, for the cleanup of dead pods' leftovers
+    if [ -d "$adopting" ] && owns_lock && [ ! -e "$partial" ]; then
+      if [ -s "$adopting/suspect" ] || { printf '%s\n' "$adopted_from" > "$adopting/suspect"; } 2>/dev/null; then
+        mv "$adopting" "$partial" 2>/dev/null && log "kept the partial download of $adopted_from (unchecked) for a resume"
+      else
+        log "cannot mark the partial download of $adopted_from as unchecked (is the volume full?): not kept, the next pod starts over"
+      fi
     fi
   elif [ -n "$stage" ] && [ -d "$stage" ] && owns_lock && [ ! -e "$partial" ]; then
     mv "$stage" "$partial" 2>/dev/null && log "kept the partial download for a resume"
@@ -409,6 +431,11 @@ on_exit() {
 trap on_exit EXIT
 trap on_term TERM INT HUP
 
+unbreakable() {
+  u_owner=$(stat -c %u -- "$1" 2>/dev/null || echo '?')
+  printf 'cannot remove the stale lock %s of %s (%s): it belongs to uid %s and %s has mode %s, which keeps uid %s from moving it. Fix: remove %s as uid %s or root, or run every pod that shares the cache as one uid (runAsUser / fsGroup)' \
+    "$1" "$2" "$3" "$u_owner" "$dir" "$(stat -c %a -- "$dir" 2>/dev/null || echo '?')" "$(id -u)" "$1" "$u_owner"
+}
 unwritable() {
   printf 'cannot write the model cache %s: uid %s gid %s; the directory is owned by %s with mode %s%s' "$dir" "$(id -u)" "$(id -g)" \
     "$(stat -c %u:%g "$dir" 2>/dev/null || echo '?')" "$(stat -c %a "$dir" 2>/dev/null || echo '?')" "\${1:+ ($1)}"
@@ -436,11 +463,15 @@ still_written() {
 # through the look writes on later; into the old inodes only, gone with their directory, never
 # into this pod's resumed files (an append there lands after its bytes, and the follower hashes
 # the hole a write past the end leaves). A SIGTERM meanwhile hands $1 over as the partial,
-# marked unchecked. A copy costs a read of the partial on the volume, not a download.
+# marked unchecked (or not at all, when the mark cannot be written). A copy costs a read of the partial on the volume, not a download.
 adopting=""
 adopt() {
   adopting="$1" adopted_from="$2"
-  if still_written "$1"; then
+  still_written "$1"; a_moved=$?
+  if [ ! -d "$1" ]; then
+    # gone, not written: an operator's rm, the cache recreated
+    log "the staging of $2 vanished during the look (removed, or the cache recreated); starting over"
+  elif [ "$a_moved" -eq 0 ]; then
     log "the staging of $2 is still being written (its holder runs on without a heartbeat); starting over"
     [ "$1" != "$partial" ] || rm -rf "$partial"
   elif mv "$1" "$stage.tmp" 2>/dev/null; then
@@ -489,7 +520,7 @@ prepare_stage() {
     rm -rf "$stage" 2>/dev/null || mv "$stage" "$dir/.$target.stage.foreign.$me" 2>/dev/null || fail "$(unwritable "cannot remove $stage")"
   fi
   # one clock reading, and one rm per hundred: thousands of dead pods' leftovers cost no fork each
-  beat_now=$(date +%s)
+  beat_now=$(date +%s) bulk=1
   set --
   for s in "$dir/.$target.stage."* "$dir/.$target.beat."*; do
     [ -e "$s" ] || continue
@@ -502,7 +533,7 @@ prepare_stage() {
     set -- "$@" "$s"
     [ "$#" -lt 100 ] || { rm -rf -- "$@" 2>/dev/null; set --; }
   done
-  beat_now=""
+  beat_now="" bulk=""
   [ "$#" -eq 0 ] || rm -rf -- "$@" 2>/dev/null
   rm -rf "$stage/old" "$stage/marker"
   mkdir -p "$stage/meta" || fail "$( unwritable)"
@@ -565,7 +596,10 @@ assemble() {
 }
 # A write of the assembly failed: exit code 23 (as curl's) makes it "disk full" unless the
 # tools said otherwise.
-unwritten() { echo "cannot write $1 in $stage (is the volume full?)" >> "$errf"; }
+unwritten() { echo "cannot write $1 in the staging directory (is the volume full?)" >> "$errf"; }
+# $1 cut to $2 bytes: the failure line stays within the 2,048 bytes of log the kubelet keeps as
+# the termination message (a source with a long \`files\` list, a deep cache path)
+clip() { if [ "\${#1}" -le "$2" ]; then printf '%s' "$1"; else printf "%.\${2}s..." "$1"; fi; }
 lines_in() { { wc -l < "$1"; } 2>/dev/null || echo -1; }
 # Every file needs a whole record ("size<tab>identity<tab>sha256": the file's line in
 # $meta/.journal, where the HTTP batch writes them all at once, else its own .rec) whose size
@@ -630,9 +664,10 @@ while :; do
     detail=$(grep -v '^[[:space:]]*$' "$errf" | tail -n 1)
     cat "$errf"
     if [ "$reason" != transient ]; then
+      # the free space as it was when the write failed, before the staging goes
+      [ "$reason" != 'disk full' ] || detail="$(clip "$detail" 512); $(df -P "$dir" 2>/dev/null | awk 'NR==2 { m = $0; for (i = 1; i <= 5; i++) sub(/^[^ ]+ +/, "", m); print $4 " KiB free on " m }')"
       rm -rf "$stage"; stage=""
-      [ "$reason" != 'disk full' ] || detail="$detail; $(df -P "$dir" 2>/dev/null | awk 'NR==2 { print $4 " KiB free on " $6 }')"
-      fail "$reason: $MODEL_SOURCE: $detail"
+      fail "$reason: $(clip "$MODEL_SOURCE" 256): $(clip "$detail" 1024)"
     fi
     [ "$attempt" -lt "$attempts" ] || fail "gave up after $attempt attempts: $MODEL_SOURCE: \${detail:-exit code $rc}"
     log "attempt $attempt/$attempts failed (exit code $rc: $detail); retrying in \${delay}s"
