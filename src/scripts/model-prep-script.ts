@@ -332,6 +332,10 @@ set_aside() {
   grave="$dir/.$target.broken.$me"
   if ! sa_err=$( { mv -f "$1" "$grave"; } 2>&1); then
     case "$sa_err" in *'not permitted'*|*'ermission denied'*) ;; *) return 1 ;; esac
+    # refused, but for what is there now: a lock taken since the look (its holder released it
+    # and another pod, of another uid, took it) is a live one, waited on, not a failure
+    sa_now=$(readlink "$1" 2>/dev/null) || { [ -e "$1" ] && sa_now=legacy; }
+    [ "$sa_now" = "$2" ] || return 1
     rm -f "$breaker"
     fail "$(unbreakable "$1" "$2" "\${sa_err##*: }")"
   fi
@@ -409,6 +413,9 @@ on_term() {
 }
 # A holder that exits without landing leaves its staging as the partial for the next holder.
 on_exit() {
+  # a SIGTERM now (a pod deleted as it fails or finishes) would run on_term, whose exit ends
+  # this trap where it stands: the lock left behind, without a heartbeat, for the stale window
+  trap '' TERM INT HUP
   [ -z "$kids" ] || kill $kids 2>/dev/null
   [ -z "$me" ] || rm -f "\${HOME:-/tmp}/.model-prep.$me.err"
   rm -f "\${HOME:-/tmp}/.model-prep.\${$}.digest"
@@ -597,9 +604,20 @@ assemble() {
 # A write of the assembly failed: exit code 23 (as curl's) makes it "disk full" unless the
 # tools said otherwise.
 unwritten() { echo "cannot write $1 in the staging directory (is the volume full?)" >> "$errf"; }
-# $1 cut to $2 bytes: the failure line stays within the 2,048 bytes of log the kubelet keeps as
-# the termination message (a source with a long \`files\` list, a deep cache path)
-clip() { if [ "\${#1}" -le "$2" ]; then printf '%s' "$1"; else printf "%.\${2}s..." "$1"; fi; }
+# $1 cut to at most $2 bytes: the failure line stays within the 2,048 bytes of log the kubelet
+# keeps as the termination message (a source with a long \`files\` list, a deep cache path).
+# Bytes, counted by wc (BusyBox ash's \${#1} counts characters: 1,024 of three bytes each passed
+# whole), and cut where a character starts: never inside a UTF-8 sequence (a byte of the form
+# 10xxxxxx continues one), which the termination message would carry as U+FFFD.
+clip() {
+  if [ $(printf '%s' "$1" | wc -c) -le "$2" ]; then printf '%s' "$1"; return; fi
+  c_at=$(($2 - 3)) c_cut=$(($2 - 3))
+  for c_byte in $(printf '%s' "$1" | od -An -tu1 -j "$c_at" -N 4); do
+    [ "$c_byte" -ge 128 ] && [ "$c_byte" -lt 192 ] || c_cut=$c_at
+    c_at=$((c_at + 1))
+  done
+  printf "%.\${c_cut}s..." "$1"
+}
 lines_in() { { wc -l < "$1"; } 2>/dev/null || echo -1; }
 # Every file needs a whole record ("size<tab>identity<tab>sha256": the file's line in
 # $meta/.journal, where the HTTP batch writes them all at once, else its own .rec) whose size

@@ -72,6 +72,25 @@ export function countingPath(shell: Shell, log: string): string {
   return `${dir}:${real}`;
 }
 
+/**
+ * A PATH whose `tools` are shims before `shell`'s own: each appends "<tool> <args>" to `log`
+ * and runs the real one; `after` (sh) runs after it with its exit code in $rc.
+ */
+export function shimPath(shell: Shell, log: string, tools: string[], after = ''): string {
+  const real = toolPath(shell);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'model-prep-shims-'));
+  for (const tool of tools) {
+    fs.writeFileSync(path.join(dir, tool), `#!/bin/sh\necho "${tool} $*" >> '${log}'\nPATH='${real}' ${tool} "$@"\nrc=$?\n${after}\nexit $rc\n`, { mode: 0o755 });
+  }
+  fs.chmodSync(dir, 0o755);
+  return `${dir}:${real}`;
+}
+
+/** The lines of a shim log. */
+export function logged(log: string): string[] {
+  return fs.existsSync(log) ? fs.readFileSync(log, 'utf8').split('\n').filter(Boolean) : [];
+}
+
 /** The init container as synthesized, its command (as the kubelet expands it) run by the given shell. */
 export function downloaderFor(props: Partial<ModelPrepInitProps> & Pick<ModelPrepInitProps, 'source'>, shell: Shell = 'dash'): any {
   const chart = newChart();

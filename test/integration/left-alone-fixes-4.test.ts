@@ -4,7 +4,7 @@ import * as http from 'http';
 import { AddressInfo } from 'net';
 import * as os from 'os';
 import * as path from 'path';
-import { deadHeartbeat, downloaderFor, invariantViolations, ServedVersion, Shell, startPod, toolPath, until, volume, within } from './_pods';
+import { deadHeartbeat, downloaderFor, invariantViolations, logged, ServedVersion, Shell, shimPath, startPod, until, volume, within } from './_pods';
 import { etagOf, serveVersion } from './_serve';
 import { ModelSource } from '../../src';
 
@@ -33,25 +33,6 @@ afterAll(async () => {
 const served: ServedVersion[] = [{ files: new Map([['', BODY]]), etags: new Map([['', etagOf(BODY)]]) }];
 const source = (shell: Shell) => `${base}/${shell}/model.bin`;
 const pod = (shell: Shell) => downloaderFor({ source: ModelSource.http(source(shell)), attempts: 3 }, shell);
-
-/**
- * A PATH whose `tools` are shims before `shell`'s own: each appends "<tool> <args>" to `log`
- * and runs the real one; `after` (sh) runs after it with its exit code in $rc.
- */
-function shimPath(shell: Shell, log: string, tools: string[], after = ''): string {
-  const real = toolPath(shell);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'left-alone-4-shims-'));
-  for (const tool of tools) {
-    fs.writeFileSync(path.join(dir, tool), `#!/bin/sh\necho "${tool} $*" >> '${log}'\nPATH='${real}' ${tool} "$@"\nrc=$?\n${after}\nexit $rc\n`, { mode: 0o755 });
-  }
-  fs.chmodSync(dir, 0o755);
-  return `${dir}:${real}`;
-}
-
-/** The lines of a shim log. */
-function logged(log: string): string[] {
-  return fs.existsSync(log) ? fs.readFileSync(log, 'utf8').split('\n').filter(Boolean) : [];
-}
 
 /** How many processes run exactly `command` (the look's sleep and the heartbeat's are told apart by count). */
 function running(command: string): number {
