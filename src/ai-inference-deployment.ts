@@ -713,16 +713,35 @@ function changedSelectorFindings(selector: unknown, podSelector: StringMap, podL
   if (missing.length === 0) {
     return [];
   }
+  const lacking = missing.map(([k, v]) => `${k}=${v}`).join(', ');
+  const consequence = 'the Service gets no endpoint among them, so it sends its traffic to other pods that carry those labels, or nowhere';
+  if (sameLabels(selector as StringMap, podSelector)) {
+    // the selector is the library's: a JSON patch on the Deployment's pod template took the labels
+    // away (podMetadata cannot give them back: the patch replaces what it renders)
+    return [{
+      severity: 'warning',
+      field: 'spec.selector',
+      message: `${show(selector)} selects none of the Deployment's pods, which do not carry ${lacking} (they carry ${show(podLabels)}, `
+        + `as a JSON patch on the Deployment's pod template left them): ${consequence}`,
+      fix: 'keep those labels on the pod template (a JSON patch that adds to /spec/template/metadata/labels instead of replacing it), '
+        + 'or patch the Service\'s spec.selector to labels the pods carry',
+    }];
+  }
   // a label the pods carry with another value, or that selects them, is not the pods' to change: only the patch is
   const addable = missing.every(([key]) => !Object.prototype.hasOwnProperty.call(podLabels, key));
   return [{
     severity: 'warning',
     field: 'spec.selector',
-    message: `${show(selector)} (a JSON patch) selects none of the Deployment's pods, which do not carry ${missing.map(([k, v]) => `${k}=${v}`).join(', ')} `
-      + `(they carry ${show(podLabels)}): the Service gets no endpoint among them, so it sends its traffic to other pods that carry those labels, or nowhere`,
+    message: `${show(selector)} (a JSON patch) selects none of the Deployment's pods, which do not carry ${lacking} (they carry ${show(podLabels)}): ${consequence}`,
     fix: `remove the JSON patch, so that the Service selects the pods (${show(podSelector)})`
       + `${addable ? `, or give the pods the labels it selects (podMetadata: { labels: ${show(Object.fromEntries(missing))} })` : ''}`,
   }];
+}
+
+/** Whether two label maps hold the same labels. */
+function sameLabels(a: StringMap, b: StringMap): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every(k => Object.prototype.hasOwnProperty.call(b, k) && b[k] === a[k]);
 }
 
 /** The Service's ports that target a port name no container of the pod declares (the Service would have no endpoints). */

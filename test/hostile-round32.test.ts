@@ -1,0 +1,50 @@
+import { Chart, JsonPatch } from 'cdk8s';
+import { AiInferenceDeployment, HealthCheck } from '../src';
+import { chartWarnings } from './helpers/pod-parts';
+import { expectRefused, run } from './helpers/refusal';
+import { expectApiValid } from './helpers/synth';
+
+/*
+ * Hostile round 32 (validation): the warning for a Service that selects none of the
+ * Deployment's pods, reached through another path than a patch of the Service's selector.
+ */
+
+const SERVER = { image: 'vllm/vllm-openai:v0.6.3', health: HealthCheck.none() };
+const strict = (build: (c: Chart) => void) => (c: Chart) => {
+  c.node.setContext('cdk8s-ai-inference:warningsAsErrors', true);
+  build(c);
+};
+
+describe('a JSON patch on the Deployment\'s pod template that takes away the labels the (unpatched) Service selects', () => {
+  // the pods' labels and the Deployment's selector replaced together (the API server accepts it)
+  const relabelled = (how: 'replace' | 'add', service?: object) => (c: Chart) => {
+    const d = new AiInferenceDeployment(c, 'd', { server: SERVER });
+    const labels = how === 'replace'
+      ? JsonPatch.replace('/spec/template/metadata/labels', { app: 'x' })
+      : JsonPatch.add('/spec/template/metadata/labels/app', 'x');
+    d.deployment.apiObject.addJsonPatch(labels, JsonPatch.replace('/spec/selector/matchLabels', { app: 'x' }));
+    if (service) d.service!.addJsonPatch(JsonPatch.replace('/spec/selector', service));
+  };
+  test('warned once, naming the template\'s patch (not a patch of the Service, which has none) and a fix that works', () => {
+    const w = chartWarnings(relabelled('replace'));
+    expect(w).toMatch(/\[warning\] \[test\/d\] spec\.selector: \{"cdk8s\.io\/metadata\.addr":"test-d-[0-9a-f]{8}"\} selects none of the Deployment's pods, which do not carry cdk8s\.io\/metadata\.addr=test-d-[0-9a-f]{8} \(they carry \{"app":"x"\}, as a JSON patch on the Deployment's pod template left them\): the Service gets no endpoint among them, so it sends its traffic to other pods that carry those labels, or nowhere\. Fix: keep those labels on the pod template \(a JSON patch that adds to \/spec\/template\/metadata\/labels instead of replacing it\), or patch the Service's spec\.selector to labels the pods carry/);
+    expect(w).not.toContain('(a JSON patch) selects');
+    expect(w).not.toContain('podMetadata');
+    expect(w.match(/spec\.selector:/g)).toHaveLength(1);
+  });
+  test('with warningsAsErrors, refused, and nothing written', () => {
+    expectRefused(strict(relabelled('replace')), /^ {2}\[test\/d\] spec\.selector: .* as a JSON patch on the Deployment's pod template left them/);
+  });
+  test('the first fix applied (the label added, not the labels replaced): no warning, and written', () => {
+    expect(chartWarnings(relabelled('add'))).not.toContain('spec.selector');
+    const { manifests, error } = run(strict(relabelled('add')));
+    expect(error).toBeUndefined();
+    expectApiValid(manifests!);
+  });
+  test('the second fix applied (the Service selects the pods\' new label): no warning, and written', () => {
+    expect(chartWarnings(relabelled('replace', { app: 'x' }))).not.toContain('spec.selector');
+    const { manifests, error } = run(strict(relabelled('replace', { app: 'x' })));
+    expect(error).toBeUndefined();
+    expectApiValid(manifests!);
+  });
+});
