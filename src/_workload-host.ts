@@ -5,7 +5,7 @@ import { addRenderStep, containerFinisher, ContainerFields, podMetadataOf, podSp
 import { KubernetesTarget, resolveTarget, ResolvedTarget } from './kubernetes-target';
 import { liftClaimTemplates } from './pod-volume';
 import { applyBaselinePodSecurity } from './security';
-import { appClaimObjects, EphemeralClaim, ephemeralClaims } from './validation/_ephemeral-claims';
+import { appClaimObjects, EphemeralClaim, ephemeralClaims, sharedEphemeralClaim } from './validation/_ephemeral-claims';
 import { show } from './validation/_helpers';
 import { constructPath, hasUserPatches, readRenderedIdentity, refuseNameClashes, written } from './validation/_name-clashes';
 import { currentRun, metadataFingerprint, ReportedElsewhere, validateObjectOnSynth, ValidationReporter } from './validation/_reporter';
@@ -450,9 +450,10 @@ export class WorkloadHost {
     for (const mine of rendered.ephemeralClaims) {
       const others = [
         ...objects.filter(o => mine.names(o.claim)).flatMap(o => o.paths.map(path => ({ claim: o.claim, by: `the PersistentVolumeClaim of ${path}` }))),
-        ...earlier.flatMap(h => h.claims.filter((t: EphemeralClaim) => mine.names(t.example) || t.names(mine.example)).map((t: EphemeralClaim) => ({
-          claim: mine.names(t.example) ? t.example : mine.example, by: `the claim of ${h.path}'s ephemeral volume ${show(t.volume)}`,
-        }))),
+        ...earlier.flatMap(h => h.claims.flatMap((t: EphemeralClaim) => {
+          const claim = sharedEphemeralClaim(mine, t);
+          return claim === undefined ? [] : [{ claim, by: `the claim of ${h.path}'s ephemeral volume ${show(t.volume)}` }];
+        })),
       ];
       if (others.length) {
         clashes.push({ volume: mine.volume, index: mine.index, claim: others[0].claim, others: others.map(o => o.by) });

@@ -1,5 +1,6 @@
 import { Chart, JsonPatch } from 'cdk8s';
-import { AiInferenceDeployment, HealthCheck } from '../src';
+import * as kplus from 'cdk8s-plus-27';
+import { AiInferenceDeployment, HealthCheck, InferenceServer, PodVolume } from '../src';
 import { chartWarnings } from './helpers/pod-parts';
 import { expectRefused, run } from './helpers/refusal';
 import { expectApiValid } from './helpers/synth';
@@ -44,6 +45,28 @@ describe('a JSON patch on the Deployment\'s pod template that takes away the lab
   test('the second fix applied (the Service selects the pods\' new label): no warning, and written', () => {
     expect(chartWarnings(relabelled('replace', { app: 'x' }))).not.toContain('spec.selector');
     const { manifests, error } = run(strict(relabelled('replace', { app: 'x' })));
+    expect(error).toBeUndefined();
+    expectApiValid(manifests!);
+  });
+});
+
+describe('ephemeralClaimNames: two StatefulSets whose pods meet at neither one\'s first pod', () => {
+  const statefulSets = (firstVolume: string, firstReplicas: number) => (c: Chart) => {
+    const service = new kplus.Service(c, 'headless', { clusterIP: 'None', ports: [{ port: 8000 }] });
+    const scratch = (name: string) => ({ volume: PodVolume.ephemeral(name, { storage: '10Gi' }), path: '/scratch' });
+    // a's replica 2 gets `a-2-1-data` for its volume "1-data"; a-2's replica 1 gets it for "data"
+    const a = new kplus.StatefulSet(c, 'a', { metadata: { name: 'a' }, service, replicas: firstReplicas });
+    new InferenceServer(a, 'server', { server: { ...SERVER, volumeMounts: [scratch(firstVolume)] } });
+    const b = new kplus.StatefulSet(c, 'b', { metadata: { name: 'a-2' }, service, replicas: 2 });
+    new InferenceServer(b, 'server', { server: { ...SERVER, volumeMounts: [scratch('data')] } });
+  };
+  test('a-2-1-data (a\'s replica 2, a-2\'s replica 1): refused once, naming the claim', () => {
+    const lines = expectRefused(statefulSets('1-data', 3),
+      /^ {2}\[test\/b\/server\] spec\.template\.spec\.volumes\[\d\]\.name: the generic ephemeral volume "data" gets the claim "a-2-1-data" \(<pod>-<volume>\), which is also the name of the claim of test\/a's ephemeral volume "1-data"/);
+    expect(lines).toHaveLength(1);
+  });
+  test('a of two replicas (no replica 2): written', () => {
+    const { manifests, error } = run(statefulSets('1-data', 2));
     expect(error).toBeUndefined();
     expectApiValid(manifests!);
   });

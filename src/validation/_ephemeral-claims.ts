@@ -21,6 +21,23 @@ export interface EphemeralClaim {
   readonly example: string;
   /** Whether `claim` is the name of a claim this volume gets (in some pod). */
   readonly names: (claim: string) => boolean;
+  /** Every claim it gets, in ordinal order (a StatefulSet's: at most `MAX_LISTED`). */
+  readonly list: () => string[];
+}
+
+/** A StatefulSet's claims listed to compare with another's: beyond this, its replicas are not its pods' names that matter. */
+const MAX_LISTED = 10_000;
+
+/**
+ * A claim name both get (in some pod each), or undefined. Not only their first pods': a
+ * StatefulSet `a` with the volume `1-data` and one named `a-2` with `data` meet at `a-2-1-data`,
+ * the first one's replica 2 and the second's replica 1.
+ *
+ * @internal
+ */
+export function sharedEphemeralClaim(a: EphemeralClaim, b: EphemeralClaim): string | undefined {
+  const [listed, other] = a.list().length <= b.list().length ? [a, b] : [b, a];
+  return listed.list().find(claim => other.names(claim));
 }
 
 /** The ephemeral claims of a rendered workload whose pods' names are known: a Pod, a StatefulSet. @internal */
@@ -38,7 +55,7 @@ export function ephemeralClaims(json: any, spec: any): EphemeralClaim[] {
     const volume: string = v.name;
     if (json.kind === 'Pod') {
       const claim = `${name}-${volume}`;
-      claims.push({ volume, index, example: claim, names: c => c === claim });
+      claims.push({ volume, index, example: claim, names: c => c === claim, list: () => [claim] });
     } else if (json.kind === 'StatefulSet') {
       const { start, count } = ordinals(json.spec);
       const prefix = `${name}-`;
@@ -49,6 +66,7 @@ export function ephemeralClaims(json: any, spec: any): EphemeralClaim[] {
           const ordinal = c.startsWith(prefix) && c.endsWith(suffix) ? c.slice(prefix.length, c.length - suffix.length) : '';
           return /^(0|[1-9]\d*)$/.test(ordinal) && Number(ordinal) >= start && Number(ordinal) < start + count;
         },
+        list: () => Array.from({ length: Math.min(count, MAX_LISTED) }, (_, i) => `${prefix}${start + i}${suffix}`),
       });
     }
   });
