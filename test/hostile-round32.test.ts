@@ -1,4 +1,4 @@
-import { Chart, JsonPatch } from 'cdk8s';
+import { ApiObject, Chart, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { AiInferenceDeployment, HealthCheck, InferenceServer, PodVolume } from '../src';
 import { chartWarnings } from './helpers/pod-parts';
@@ -23,7 +23,7 @@ describe('a JSON patch on the Deployment\'s pod template that takes away the lab
     const labels = how === 'replace'
       ? JsonPatch.replace('/spec/template/metadata/labels', { app: 'x' })
       : JsonPatch.add('/spec/template/metadata/labels/app', 'x');
-    d.deployment.apiObject.addJsonPatch(labels, JsonPatch.replace('/spec/selector/matchLabels', { app: 'x' }));
+    ApiObject.of(d.deployment).addJsonPatch(labels, JsonPatch.replace('/spec/selector/matchLabels', { app: 'x' }));
     if (service) d.service!.addJsonPatch(JsonPatch.replace('/spec/selector', service));
   };
   test('warned once, naming the template\'s patch (not a patch of the Service, which has none) and a fix that works', () => {

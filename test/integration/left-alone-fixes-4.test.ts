@@ -2,7 +2,6 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as http from 'http';
 import { AddressInfo } from 'net';
-import * as os from 'os';
 import * as path from 'path';
 import { deadHeartbeat, downloaderFor, invariantViolations, logged, ServedVersion, Shell, shimPath, startPod, until, volume, within } from './_pods';
 import { etagOf, serveVersion } from './_serve';
