@@ -1,6 +1,6 @@
 import { ApiObject, Chart, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
-import { AiInferenceDeployment, HealthCheck, InferenceServer, PodVolume } from '../src';
+import { AiInferenceDeployment, HealthCheck, InferenceServer, PodVolume, Sidecar } from '../src';
 import { chartWarnings } from './helpers/pod-parts';
 import { expectRefused, run } from './helpers/refusal';
 import { expectApiValid } from './helpers/synth';
@@ -69,5 +69,20 @@ describe('ephemeralClaimNames: two StatefulSets whose pods meet at neither one\'
     const { manifests, error } = run(statefulSets('1-data', 2));
     expect(error).toBeUndefined();
     expectApiValid(manifests!);
+  });
+});
+
+describe('a Sidecar front door on port NaN (a computed port: parseInt of an unset variable)', () => {
+  const door = (ports: number[]) => (c: Chart) => {
+    const d = new AiInferenceDeployment(c, 'p', { server: SERVER });
+    new Sidecar(d, 'a', { name: 'rbac', image: 'quay.io/brancz/kube-rbac-proxy:v0.18.1', ports: ports.map(number => ({ number })), frontDoor: { port: NaN } });
+  };
+  test('listed in ports as NaN too: one line, by the rendered port (not a second "is not one of the sidecar\'s ports (NaN)")', () => {
+    const lines = expectRefused(door([NaN]), /^ {2}\[test\/p\] spec\.template\.spec\.initContainers\[0\]\.ports\[0\]\.containerPort: NaN /);
+    expect(lines).toHaveLength(1);
+  });
+  test('not listed: one line naming NaN (not "null", the JSON of NaN)', () => {
+    const lines = expectRefused(door([8443]), /^ {2}\[test\/p\/a\] frontDoor\.port: NaN is not one of the sidecar's ports \(8443\)\. Fix: list it in ports$/);
+    expect(lines).toHaveLength(1);
   });
 });

@@ -9,6 +9,7 @@ import { PodVolumeMount } from '../pod-volume';
 import { HealthCheck } from '../probes';
 import { ContainerResources } from '../resources';
 import { NO_POLICY_NO_ADMITTED_PORTS, SIDECAR_OPTION_FLAGS, SIDECAR_STARTUP_BUDGET, SidecarBase, SidecarOptions, SidecarVolumeMount } from './_sidecar-base';
+import { show } from '../validation/_helpers';
 import { knownProps, labelName, propKeys, snapshot, terminalFields } from '../validation/_prop-checks';
 import { isPortNumber } from '../validation/port-rules';
 
@@ -238,9 +239,10 @@ export class Sidecar extends SidecarBase {
     }
     const door = props.frontDoor;
     if (door) {
-      if (!(props.ports ?? []).some(p => p.number === door.port)) {
-        this.errors.push(`frontDoor.port: ${JSON.stringify(door.port)} is not one of the sidecar's ports `
-          + `(${(props.ports ?? []).map(p => p.number).join(', ') || 'none'}). Fix: list it in ports`);
+      // Object.is: a NaN listed in ports is listed (its rendered containerPort reports it, once)
+      if (!(props.ports ?? []).some(p => Object.is(p.number, door.port))) {
+        this.errors.push(`frontDoor.port: ${show(door.port)} is not one of the sidecar's ports `
+          + `(${(props.ports ?? []).map(p => show(p.number)).join(', ') || 'none'}). Fix: list it in ports`);
       }
       if ((door.networkPolicy ?? true) && isPortNumber(door.port)) {
         // a port that is not one is refused above (or as one of ports): no policy that would report it again
