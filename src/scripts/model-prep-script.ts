@@ -611,7 +611,8 @@ unwritten() { echo "cannot write $1 in the staging directory (is the volume full
 # 10xxxxxx continues one), which the termination message would carry as U+FFFD.
 clip() {
   if [ $(printf '%s' "$1" | wc -c) -le "$2" ]; then printf '%s' "$1"; return; fi
-  c_at=$(($2 - 3)) c_cut=$(($2 - 3))
+  # the last character start among the four bytes up to the cut (a UTF-8 sequence has at most four)
+  c_at=$(($2 - 6)) c_cut=$(($2 - 6))
   for c_byte in $(printf '%s' "$1" | od -An -tu1 -j "$c_at" -N 4); do
     [ "$c_byte" -ge 128 ] && [ "$c_byte" -lt 192 ] || c_cut=$c_at
     c_at=$((c_at + 1))

@@ -126,3 +126,22 @@ describe('disk full, for a source whose file names are not ASCII', () => {
     }, 60_000);
   }
 });
+
+describe('the failure line\'s clip, as the script defines it, on every alignment of a multibyte name', () => {
+  const script: string = downloaderFor({ source: ModelSource.http('http://127.0.0.1:1/m.bin') }).command[2];
+  const clip = /\nclip\(\) \{\n[\s\S]*?\n\}\n/.exec(script)![0];
+  // ASCII, CJK (3 bytes), emoji (4 bytes) and 2-byte letters, shifted by 0-3 bytes before each bound
+  const texts = ['', 'a', 'ab', 'abc'].flatMap(pre => ['中文', '😀', 'ü', 'x'].map(ch => pre + ch.repeat(400)));
+  for (const shell of SHELLS) {
+    test(`${shell}: at most the bound in bytes, never inside a character, the rest marked "..."`, () => {
+      for (const text of texts) {
+        for (const bound of [20, 21, 22, 23, 256, 512]) {
+          const out = execFileSync(shell === 'dash' ? 'dash' : 'busybox', [...(shell === 'dash' ? [] : ['sh']), '-c', `${clip}clip "$1" "$2"`, 'sh', text, String(bound)],
+            { env: { PATH: toolPath(shell) } });
+          const shown = { text: text.slice(0, 8), bound, bytes: out.length, whole: Buffer.from(out.toString('utf8')).equals(out), dots: out.toString().endsWith('...') };
+          expect(shown).toEqual({ ...shown, bytes: Math.min(shown.bytes, bound), whole: true, dots: Buffer.byteLength(text) > bound });
+        }
+      }
+    });
+  }
+});
