@@ -1,7 +1,7 @@
 import { ApiObject, JsonPatch } from 'cdk8s';
-import { AiInferencePod, HealthCheck, ModelPrepInit, ModelSource } from '../src';
+import { AiInferencePod, HealthCheck, LogSidecar, ModelPrepInit, ModelSource } from '../src';
 import { expectRefused } from './helpers/refusal';
-import { expectApiValid, manifestOf, newChart, synth } from './helpers/synth';
+import { expectApiValid, manifestOf, newChart, synth, synthError } from './helpers/synth';
 
 /*
  * What hostile round 31 left alone, each accepted before: a model path variable that every
@@ -72,5 +72,19 @@ describe('what the runtime needs to start a process', () => {
     expectApiValid(manifests);
     const manifest = manifestOf(manifests, 'Pod');
     expect(manifest.spec.containers[0].workingDir).toBe('/app');
+  });
+});
+
+describe('a bad container name is one line: the prop\'s (the rule over the rendered container said it again)', () => {
+  const lines = (error: string, value: string) => error.split('\n').filter(l => l.includes(JSON.stringify(value).slice(1, -1)));
+  test.each<[string, (chart: any) => void, string]>([
+    ['the server', (chart) => new AiInferencePod(chart, 'llm', { server: { ...SERVER, name: 'Server_1' } }), 'Server_1'],
+    ['a ModelPrepInit', (chart) => new ModelPrepInit(new AiInferencePod(chart, 'llm', { server: SERVER }), 'prep', { source: HUB, name: 'Prep_1' }), 'Prep_1'],
+    ['a LogSidecar', (chart) => new LogSidecar(new AiInferencePod(chart, 'llm', { server: SERVER }), 'logs', { name: 'Logs_1' }), 'Logs_1'],
+  ])('%s', (_name, build, value) => {
+    const chart = newChart();
+    build(chart);
+    const error = synthError(chart);
+    expect(lines(error, value)).toEqual([expect.stringMatching(new RegExp(`^ {2}\\[test/llm(/\\w+)?\\] (server\\.)?name: "${value}" is not a valid container name\\. Fix: `))]);
   });
 });

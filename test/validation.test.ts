@@ -51,8 +51,9 @@ const CASES: Array<[string, (chart: Chart) => void, string]> = [
   ['annotation key with a space', pod({ metadata: { annotations: { 'not valid': 'x' } } }), 'metadata.annotations["not valid"]: "not valid" is not a valid annotation key'],
   ['node selector key with a space', pod({ gpu: { count: 1, nodeSelector: { 'gpu type': 'a100' } } }, { resources: { memory: { limit: '8Gi' } } }), 'spec.nodeSelector["gpu type"]: "gpu type" is not a valid label key'],
   // --- containers
-  ['server container name with uppercase', pod({}, { name: 'Server' }), 'container "Server": spec.containers[0].name: "Server" is not a valid container name'],
-  ['container name over 63', pod({}, { name: 's'.repeat(64) }), 'is not a valid container name (lowercase DNS-1123 label, at most 63 characters)'],
+  // one line: the prop's (the rule over the rendered container said it again before)
+  ['server container name with uppercase', pod({}, { name: 'Server' }), '[test/llm] server.name: "Server" is not a valid container name. Fix: '],
+  ['container name over 63', pod({}, { name: 's'.repeat(64) }), `server.name: "${'s'.repeat(64)}" is not a valid container name. Fix: `],
   ['init container named like the server', (chart) => new ModelPrepInit(pod()(chart) as any, 'm', { name: 'server', source: ModelSource.http('https://e.com/m') }),
     'spec.containers[0].name: "server" is already the name of spec.initContainers[0]'],
   ['two sidecars with one name', (chart) => { const p = pod()(chart) as any; new Sidecar(p, 'a', { name: 'helper', image: 'x/h:1' }); new Sidecar(p, 'b', { name: 'helper', image: 'x/h:1' }); },
@@ -86,7 +87,7 @@ const CASES: Array<[string, (chart: Chart) => void, string]> = [
   ['toleration key with a space', pod({ tolerations: [{ key: 'a b' }] }), 'spec.tolerations[0].key: "a b" is not a valid taint key'],
   ['toleration Exists with a value', pod({ tolerations: [{ key: 'dedicated', operator: 'Exists', value: 'llm' }] }), 'spec.tolerations[0].value: "llm" is set with operator Exists. Fix: remove the value, or use operator Equal'],
   ['probe timeout beyond int32 seconds', pod({}, { health: HealthCheck.custom({ readiness: Probe.httpGet('/health', { timeout: Duration.days(1e9) }) }) }), 'spec.containers[0].readinessProbe.timeoutSeconds: 86400000000000 must be a whole number from 0 to 2147483647'],
-  ['container name with a line break stays on one error line', pod({}, { name: 'a\nb' }), '[test/llm] container "a\\nb": spec.containers[0].name: "a\\nb" is not a valid container name'],
+  ['container name with a line break stays on one error line', pod({}, { name: 'a\nb' }), '[test/llm] server.name: "a\\nb" is not a valid container name. Fix: '],
   ['PodVolume name with a line break stays on one error line', pod({}, { volumeMounts: [{ volume: PodVolume.emptyDir('a\nb', { sizeLimit: 'x' }), path: '/mnt/a' }] }), 'volume "a\\nb".sizeLimit: "x" is not a positive Kubernetes quantity'],
   ['emptyDir size with a space inside', pod({}, { volumeMounts: [{ volume: PodVolume.emptyDir('scratch', { sizeLimit: '1 Gi' }), path: '/mnt/a' }] }), 'volume "scratch".sizeLimit: "1 Gi" is not a positive Kubernetes quantity'],
   ['model cache emptyDir size with a space inside', (chart) => new ModelPrepInit(pod()(chart) as any, 'm', { source: ModelSource.s3('s3://models/m.bin'), cache: ModelCache.emptyDir({ sizeLimit: '1 Gi' }) }),

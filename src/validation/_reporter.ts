@@ -48,7 +48,7 @@ export class ValidationReporter {
       this.primaryIsServer = isServer;
     }
     this.propErrors.push(errors);
-    owner.node.addValidation({ validate: () => [...errors, ...this.report(owner)] });
+    owner.node.addValidation({ validate: () => [...errors, ...this.report(owner).filter(line => !restates(line, errors))] });
   }
 
   /** Whether a construct of the workload reported bad props (they explain a failed render). */
@@ -127,6 +127,17 @@ export class ValidationReporter {
     }
   }
 }
+
+/**
+ * Whether a rule's line only says again what a prop error of the same construct said: the same
+ * value, not a valid thing of the same kind (a container name refused as a prop, then by the
+ * rule over the rendered container). One mistake, one line.
+ */
+function restates(line: string, propErrors: string[]): boolean {
+  const refused = NOT_VALID.exec(line);
+  return refused !== null && propErrors.some(e => e.includes(`: ${refused[1]} is not a valid ${refused[2]}`));
+}
+const NOT_VALID = /: ("(?:[^"\\]|\\.)*") is not a valid ([a-z0-9 -]+?)[ .(]/;
 
 /**
  * Prints the warnings among `findings` on stderr, each line once per synchronous run and `key`
