@@ -5,10 +5,10 @@ import { addRenderStep, containerFinisher, ContainerFields, podMetadataOf, podSp
 import { KubernetesTarget, resolveTarget, ResolvedTarget } from './kubernetes-target';
 import { liftClaimTemplates } from './pod-volume';
 import { applyBaselinePodSecurity } from './security';
-import { appClaimObjects, EphemeralClaim, ephemeralClaims, sharedEphemeralClaim } from './validation/_ephemeral-claims';
+import { appClaimObjects, claimKey, EphemeralClaim, ephemeralClaims, sharedEphemeralClaim } from './validation/_ephemeral-claims';
 import { show } from './validation/_helpers';
 import { constructPath, hasUserPatches, readRenderedIdentity, refuseNameClashes, written } from './validation/_name-clashes';
-import { currentRun, metadataFingerprint, ReportedElsewhere, validateObjectOnSynth, ValidationReporter } from './validation/_reporter';
+import { currentRun, metadataFingerprint, PerRun, ReportedElsewhere, validateObjectOnSynth, ValidationReporter } from './validation/_reporter';
 import { markLibraryObject } from './validation/front-door-bypass';
 import { ClaimFact, EphemeralClaimClash, Finding, PodFacts } from './validation/model';
 import { pinnedNode } from './validation/volume-rules';
@@ -442,7 +442,7 @@ export class WorkloadHost {
     if (!rendered?.ephemeralClaims.length) {
       return undefined;
     }
-    const namespace = `${typeof rendered.namespace === 'string' ? rendered.namespace : ''}/`;
+    const namespace = claimKey(rendered.namespace, '');
     const objects = [...appClaimObjects(this.workload.node.root)].filter(([key]) => key.startsWith(namespace))
       .map(([key, paths]) => ({ claim: key.slice(namespace.length), paths }));
     const earlier = ephemeralClaimHolders(this.workload.node.root).filter(h => h.order < this.order && h.namespace === rendered.namespace);
@@ -894,7 +894,7 @@ const HOSTS_BY_ROOT = new WeakMap<IConstruct, WorkloadHost[]>();
  * Per app root, for one synth run: the workloads that mount each claim, by `claimKey`. Built
  * once a run, so that every claim of thousands of workloads does not read every other workload.
  */
-const USERS_BY_ROOT = new WeakMap<IConstruct, { readonly run: number; readonly users: ReadonlyMap<string, ClaimUser[]> }>();
+const USERS_BY_ROOT = new PerRun<IConstruct, ReadonlyMap<string, ClaimUser[]>>();
 
 /** A workload that mounts a claim: the library's (its host), or one of the app's own (a cdk8s-plus Job, an included Pod). */
 interface ClaimUser {
@@ -914,32 +914,21 @@ interface EphemeralClaimHolder {
 }
 
 /** Per app root, for one synth run: the workloads with ephemeral claims of known names, read once a run (not once per pod). */
-const EPHEMERAL_BY_ROOT = new WeakMap<IConstruct, { readonly run: number; readonly holders: ReadonlyArray<EphemeralClaimHolder> }>();
+const EPHEMERAL_BY_ROOT = new PerRun<IConstruct, ReadonlyArray<EphemeralClaimHolder>>();
 
 function ephemeralClaimHolders(root: IConstruct): ReadonlyArray<EphemeralClaimHolder> {
-  const run = currentRun();
-  const known = EPHEMERAL_BY_ROOT.get(root);
-  if (known?.run === run) {
-    return known.holders;
-  }
-  const holders = (HOSTS_BY_ROOT.get(root) ?? []).map(h => h.ephemeralClaimHolder()).filter((h): h is EphemeralClaimHolder => h !== undefined);
-  EPHEMERAL_BY_ROOT.set(root, { run, holders });
-  return holders;
+  return EPHEMERAL_BY_ROOT.get(root, () => (HOSTS_BY_ROOT.get(root) ?? []).map(h => h.ephemeralClaimHolder())
+    .filter((h): h is EphemeralClaimHolder => h !== undefined));
 }
 
 /** Kinds whose JSON holds a pod spec (`podSpecOf`). */
 const POD_KINDS = new Set(['Pod', 'Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob']);
 
-function claimKey(namespace: string | undefined, claim: string): string {
-  return `${namespace ?? ''}/${claim}`;
+function claimUsers(root: IConstruct): ReadonlyMap<string, ClaimUser[]> {
+  return USERS_BY_ROOT.get(root, () => indexClaimUsers(root));
 }
 
-function claimUsers(root: IConstruct): ReadonlyMap<string, ClaimUser[]> {
-  const run = currentRun();
-  const known = USERS_BY_ROOT.get(root);
-  if (known?.run === run) {
-    return known.users;
-  }
+function indexClaimUsers(root: IConstruct): ReadonlyMap<string, ClaimUser[]> {
   const users = new Map<string, ClaimUser[]>();
   const add = (key: string, user: ClaimUser) => users.set(key, [...users.get(key) ?? [], user]);
   const hosts = HOSTS_BY_ROOT.get(root) ?? [];
@@ -957,7 +946,6 @@ function claimUsers(root: IConstruct): ReadonlyMap<string, ClaimUser[]> {
       otherWorkloadClaims(obj, add);
     }
   }
-  USERS_BY_ROOT.set(root, { run, users });
   return users;
 }
 

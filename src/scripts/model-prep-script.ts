@@ -329,8 +329,7 @@ break_lock() {
 # uid may not move (another uid's in a sticky directory) never goes: the waiter would spin on
 # it for ever, so it fails, naming the owner and the fix (any other failure is a race, retried).
 set_aside() {
-  grave="$dir/.$target.broken.$me"
-  if ! sa_err=$( { mv -f "$1" "$grave"; } 2>&1); then
+  if ! move_aside "$1" "$2"; then
     case "$sa_err" in *'not permitted'*|*'ermission denied'*) ;; *) return 1 ;; esac
     # refused, but for what is there now: a lock taken since the look (its holder released it
     # and another pod, of another uid, took it) is a live one, waited on, not a failure
@@ -339,6 +338,12 @@ set_aside() {
     rm -f "$breaker"
     fail "$(unbreakable "$1" "$2" "\${sa_err##*: }")"
   fi
+}
+# Moves $1 aside and removes it if it names $2 (with $2's heartbeat); puts back what another
+# pod put there meanwhile. Fails, with the move's error in $sa_err when it was the move that failed.
+move_aside() {
+  grave="$dir/.$target.broken.$me" sa_err=""
+  sa_err=$( { mv -f "$1" "$grave"; } 2>&1) || { [ -n "$sa_err" ] || sa_err=failed; return 1; }
   got=$(readlink "$grave" 2>/dev/null) || { [ -e "$grave" ] && got=legacy; }
   if [ "$got" != "$2" ]; then
     ln -sT "$got" "$1" 2>/dev/null
@@ -391,12 +396,7 @@ release() {
   [ -z "$beat_pid" ] || kill "$beat_pid" 2>/dev/null
   beat_pid=""
   if [ -n "$holding" ] && [ "$(readlink "$lock" 2>/dev/null)" = "$me" ]; then
-    grave="$dir/.$target.broken.$me"
-    if mv -f "$lock" "$grave" 2>/dev/null; then
-      got=$(readlink "$grave" 2>/dev/null)
-      [ "$got" = "$me" ] || ln -sT "$got" "$lock" 2>/dev/null
-      rm -rf "$grave"
-    fi
+    move_aside "$lock" "$me"
   fi
   holding=""
   [ -z "$me" ] || rm -f "$dir/.$target.beat.$me" "$dir/.$target.beat.$me.tmp" 2>/dev/null

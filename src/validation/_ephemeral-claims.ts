@@ -1,7 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { constructPath, written } from './_name-clashes';
-import { currentRun } from './_reporter';
+import { PerRun } from './_reporter';
 
 /*
  * A generic ephemeral volume's claim is named `<pod>-<volume>` (k8s.io/component-helpers
@@ -79,8 +79,13 @@ function ordinals(spec: any): { start: number; count: number } {
   return { start: whole(spec?.ordinals?.start, 0), count: whole(spec?.replicas, 1) };
 }
 
-/** Per app root, for one synth run: the app's PersistentVolumeClaim objects by `<namespace>/<name>`. */
-const CLAIMS_BY_ROOT = new WeakMap<IConstruct, { readonly run: number; readonly claims: ReadonlyMap<string, string[]> }>();
+/** Per app root, for one synth run: the app's PersistentVolumeClaim objects by `claimKey`. */
+const CLAIMS_BY_ROOT = new PerRun<IConstruct, ReadonlyMap<string, string[]>>();
+
+/** A claim's key in the app's indexes: `<namespace>/<name>` (no namespace: empty). @internal */
+export function claimKey(namespace: unknown, claim: string): string {
+  return `${typeof namespace === 'string' ? namespace : ''}/${claim}`;
+}
 
 /**
  * The PersistentVolumeClaim objects the app writes (the library's caches and the user's own), by
@@ -89,11 +94,10 @@ const CLAIMS_BY_ROOT = new WeakMap<IConstruct, { readonly run: number; readonly 
  * @internal
  */
 export function appClaimObjects(root: IConstruct): ReadonlyMap<string, string[]> {
-  const run = currentRun();
-  const known = CLAIMS_BY_ROOT.get(root);
-  if (known?.run === run) {
-    return known.claims;
-  }
+  return CLAIMS_BY_ROOT.get(root, () => claimObjects(root));
+}
+
+function claimObjects(root: IConstruct): ReadonlyMap<string, string[]> {
   const claims = new Map<string, string[]>();
   for (const obj of root.node.findAll()) {
     if (obj instanceof ApiObject && obj.kind === 'PersistentVolumeClaim' && written(obj)) {
@@ -104,11 +108,10 @@ export function appClaimObjects(root: IConstruct): ReadonlyMap<string, string[]>
         continue; // the claim cannot be rendered: its own validation says why
       }
       if (typeof metadata?.name === 'string') {
-        const key = `${typeof metadata.namespace === 'string' ? metadata.namespace : ''}/${metadata.name}`;
+        const key = claimKey(metadata.namespace, metadata.name);
         claims.set(key, [...claims.get(key) ?? [], constructPath(obj)]);
       }
     }
   }
-  CLAIMS_BY_ROOT.set(root, { run, claims });
   return claims;
 }

@@ -208,6 +208,29 @@ export function currentRun(): number {
   return run;
 }
 
+/**
+ * Values computed at most once per synchronous run for each key (an app's root): the indexes of
+ * a whole app that every workload's validation reads, built again in the next run, when the app
+ * may have changed. Holds no key alive.
+ *
+ * @internal
+ */
+export class PerRun<K extends object, V> {
+  private readonly values = new WeakMap<K, { readonly run: number; readonly value: V }>();
+
+  /** The value for `key` in this run, from `compute` on first use. */
+  public get(key: K, compute: () => V): V {
+    const now = currentRun();
+    const known = this.values.get(key);
+    if (known?.run === now) {
+      return known.value;
+    }
+    const value = compute();
+    this.values.set(key, { run: now, value });
+    return value;
+  }
+}
+
 /** Per workload or object the library writes: the warning lines printed in the latest synchronous run. */
 const WARNED = new WeakMap<IConstruct, { run: number; lines: Set<string> }>();
 

@@ -2,7 +2,7 @@ import { ApiObject } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { show } from './_helpers';
 import { serviceTargetPort } from './_object-helpers';
-import { currentRun } from './_reporter';
+import { PerRun } from './_reporter';
 
 /**
  * Services and NetworkPolicies the library did not write that open a way around a front door
@@ -42,20 +42,18 @@ interface Selecting {
 }
 
 interface Index {
-  readonly run: number;
   readonly services: ReadonlyArray<Selecting>;
   readonly policies: ReadonlyArray<Selecting>;
 }
 
 /** Per app, the Services and NetworkPolicies of the user's, rendered once per synth run. */
-const INDEXES = new WeakMap<IConstruct, Index>();
+const INDEXES = new PerRun<IConstruct, Index>();
 
 function indexOf(root: IConstruct): Index {
-  const run = currentRun();
-  const known = INDEXES.get(root);
-  if (known && known.run === run) {
-    return known;
-  }
+  return INDEXES.get(root, () => renderedIndex(root));
+}
+
+function renderedIndex(root: IConstruct): Index {
   const services: Selecting[] = [];
   const policies: Selecting[] = [];
   for (const c of root.node.findAll()) {
@@ -72,9 +70,7 @@ function indexOf(root: IConstruct): Index {
     const named = c.node.id === 'Resource' && c.node.scope ? c.node.scope : c;
     (c.kind === 'Service' ? services : policies).push({ path: named.node.path, json });
   }
-  const index = { run, services, policies };
-  INDEXES.set(root, index);
-  return index;
+  return { services, policies };
 }
 
 /**
