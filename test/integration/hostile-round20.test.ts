@@ -103,6 +103,9 @@ describe.each(SHELLS)('%s', (_name, env) => {
     for (let day = 1; day <= 3; day++) {
       for (let i = 1; i <= 3; i++) fs.appendFileSync(app, `day ${day} line ${i}\n`);
       await printed(running, `day ${day} line 3`);
+      // a rotation well after the lines (a rename within the streamer's scan second after its first
+      // look at the file printed them again once in a CI clone run: noted, not a promise of this test)
+      await sleep(1500);
       fs.renameSync(app, path.join(dir, `app-2026-11-${10 + day}.log`));
       fs.writeFileSync(app, '');
       await sleep(1500);
